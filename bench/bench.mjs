@@ -1,0 +1,318 @@
+#!/usr/bin/env node
+// npm run bench — the token path measured on this machine, beside the HTTP ceiling
+// (../shared/anchors/http-ceiling/hello.js) and Keystone 22's figures (../shared/anchors/keystone/RESULTS.md).
+//
+// Starts real servers: keystone-all (dist/src/cli/keystone-all.js with keystone-manage, when they exist)
+// or else bench/cluster-server.mjs (node:cluster workers with the same app, pipeline and fast path),
+// each with WORKERS workers (default ceil(cpus × 1.5), as keystone-all and the Keystone measurement).
+// Load: wrk (apt-get install -y wrk) or autocannon, THREADS=2 CONNS=32 DURATION=10 s a case, after a
+// WARMUP (2 s) of the same request so that steady state is measured.
+// Cases: validate with the cache on (memory; Redis too when REDIS_URL is set), ?nocatalog, HEAD,
+// validate with the cache off, token-method issue, password issue at ROUNDS (12) bcrypt rounds;
+// then the resident memory of each worker. Prints a Markdown table.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const root = new URL('..', import.meta.url).pathname;
+const WORKERS = Number(process.env.WORKERS ?? Math.ceil(cpus().length * 1.5));
+const THREADS = process.env.THREADS ?? '2';
+const CONNS = process.env.CONNS ?? '32';
+const DURATION = Number(process.env.DURATION ?? 10);
+const WARMUP = Number(process.env.WARMUP ?? 2);
+const ROUNDS = process.env.ROUNDS ?? '12';
+const HELLO = process.env.HELLO_JS ?? join(root, '..', 'shared', 'anchors', 'http-ceiling', 'hello.js');
+const POST_LUA = join(root, 'bench', 'post.lua');
+
+// Keystone 22 on this machine class (RESULTS.md): 2 cores, 3 uwsgi processes, memcached, bcrypt 12.
+const KEYSTONE = { validate: 161.53, nocatalog: 168.09, head: 156.64, rescope: 164.83, password: 5.99, validateCacheOff: 2.2 };
+
+const tool = (() => {
+  if (spawnSync('wrk', ['--version']).error === undefined) return 'wrk';
+  if (spawnSync('autocannon', ['--version']).error === undefined) return 'autocannon';
+  console.error('neither wrk nor autocannon is installed: apt-get install -y wrk');
+  process.exit(2);
+})();
+
+function parseWrk(out) {
+  const num = (re) => { const m = re.exec(out); return m ? m[1] : null; };
+  const ms = (v) => {
+    if (!v) return null;
+    const m = /^([\d.]+)(us|ms|s)$/.exec(v);
+    if (!m) return null;
+    return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
+  };
+  return {
+    rps: Number(num(/Requests\/sec:\s+([\d.]+)/)),
+    mean: ms(num(/Latency\s+(\S+)/)),
+    p99: ms(num(/\s99%\s+(\S+)/)),
+    non2xx: Number(num(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0),
+    errors: (() => { const m = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out); return m ? m.slice(1).reduce((a, b) => a + Number(b), 0) : 0; })(),
+  };
+}
+
+async function load(url, { headers = {}, method = 'GET', bodyFile, duration = DURATION } = {}) {
+  if (tool === 'wrk') {
+    const args = ['-t', THREADS, '-c', CONNS, '-d', `${duration}s`, '--latency', '--timeout', '10s'];
+    for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+    const env = { ...process.env };
+    let script;
+    if (bodyFile) { args.push('-s', POST_LUA); env.BODY_FILE = bodyFile; }
+    else if (method !== 'GET') {
+      script = join(tmpdir(), `wrk-${method}-${process.pid}.lua`);
+      writeFileSync(script, `wrk.method = "${method}"\n`);
+      args.push('-s', script);
+    }
+    args.push(url);
+    const r = spawnSync('wrk', args, { env, encoding: 'utf8', timeout: (duration + 30) * 1000 });
+    if (script) rmSync(script, { force: true });
+    return parseWrk(r.stdout + r.stderr);
+  }
+  const args = ['-j', '-c', CONNS, '-d', String(duration), '-m', method];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  if (bodyFile) args.push('-H', 'Content-Type=application/json', '-i', bodyFile, '-m', 'POST');
+  args.push(url);
+  const r = spawnSync('autocannon', args, { encoding: 'utf8', timeout: (duration + 30) * 1000 });
+  const j = JSON.parse(r.stdout);
+  return { rps: j.requests.average, mean: j.latency.average, p99: j.latency.p99, non2xx: j.non2xx, errors: j.errors + j.timeouts };
+}
+
+/**
+ * HEAD load from node:http (wrk cannot measure HEAD: it waits for the Content-Length it is told,
+ * which a HEAD answer rightly announces without sending). Same connection count; the client
+ * shares the cores, so this figure is a lower bound.
+ */
+async function nodeLoad(url, { headers = {}, method = 'HEAD', duration = DURATION } = {}) {
+  const { request, Agent } = await import('node:http');
+  const agent = new Agent({ keepAlive: true, maxSockets: Number(CONNS) });
+  const latencies = [];
+  let non2xx = 0;
+  let errors = 0;
+  const until = Date.now() + duration * 1000;
+  const one = () => new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const req = request(url, { method, headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+        resolve();
+      });
+    });
+    req.on('error', () => { errors++; resolve(); });
+    req.end();
+  });
+  const loop = async () => { while (Date.now() < until) await one(); };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: Number(CONNS) }, loop));
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const seconds = (Date.now() - started) / 1000;
+  return {
+    rps: latencies.length / seconds,
+    mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
+    p99: latencies[Math.floor(latencies.length * 0.99)] ?? null,
+    non2xx, errors,
+  };
+}
+
+async function measure(url, opts = {}) {
+  if (opts?.method === 'HEAD') {
+    if (WARMUP > 0) await nodeLoad(url, { ...opts, duration: WARMUP });
+    return nodeLoad(url, opts);
+  }
+  // A slow case (bcrypt) gets no warm-up: the warm-up's unanswered requests would still be queued
+  // in the server when the measured run starts. It runs longer instead.
+  if (opts.slow) return load(url, { ...opts, duration: Math.max(DURATION, 15) });
+  if (WARMUP > 0) await load(url, { ...opts, duration: WARMUP });
+  return load(url, opts);
+}
+
+function rssOf(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch { return null; }
+}
+
+function childrenOf(pid) {
+  const r = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).map(Number);
+}
+
+// ---- servers -------------------------------------------------------------------------------
+
+async function waitForPort(port, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try { const r = await fetch(`http://127.0.0.1:${port}/v3`); await r.arrayBuffer(); return; } catch { await sleep(300); }
+  }
+  throw new Error(`nothing answers on port ${port}`);
+}
+
+async function startKeystoneAll(cache) {
+  const all = join(root, 'dist/src/cli/keystone-all.js');
+  const manage = join(root, 'dist/src/cli/keystone-manage.js');
+  if (!existsSync(all) || !existsSync(manage) || process.env.BENCH_SERVER === 'cluster') return null;
+  const dir = mkdtempSync(join(tmpdir(), 'keystone-bench-all-'));
+  const cacheLines = cache === 'none' ? ['enabled = false'] : cache === 'redis'
+    ? ['enabled = true', 'backend = dogpile.cache.redis', `backend_argument = url:${process.env.REDIS_URL}`, `backend_argument = key_prefix:bench-${process.pid}-${Date.now()}:`]
+    : ['enabled = true', 'backend = dogpile.cache.memory'];
+  const file = join(dir, 'keystone.conf');
+  writeFileSync(file, [
+    '[DEFAULT]', `state_path = ${dir}`, '',
+    '[fernet_tokens]', `key_repository = ${join(dir, 'fernet-keys')}`, '',
+    '[fernet_receipts]', `key_repository = ${join(dir, 'fernet-keys')}`, '',
+    '[credential]', `key_repository = ${join(dir, 'credential-keys')}`, '',
+    '[identity]', `password_hash_rounds = ${ROUNDS}`, '',
+    '[cache]', ...cacheLines, '',
+    '[eventlet_server]', 'public_bind_host = 127.0.0.1', 'public_port = 0', 'admin_bind_host = 127.0.0.1', 'admin_port = 0',
+    `public_workers = ${WORKERS}`, 'admin_workers = 1', '',
+    '[metrics]', 'port = 0', '',
+  ].join('\n'));
+  // The embedded database's first run: schema, key repositories and bootstrap (admin / secret).
+  const { openSync } = await import('node:fs');
+  const logFd = openSync(join(dir, 'keystone-all.log'), 'w');
+  // BENCH_LOG=file keeps keystone-all's log (one access line per request, written synchronously);
+  // by default it goes to /dev/null, as the Keystone and hello.js figures carry no logging cost either.
+  const out = process.env.BENCH_LOG === 'file' ? logFd : 'ignore';
+  const child = spawn(process.execPath, [all, '--config-file', file, 'start'], { stdio: ['ignore', out, out], env: { ...process.env, OS_BOOTSTRAP_PASSWORD: 'secret' } });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+  let port;
+  const until = Date.now() + 90_000;
+  while (Date.now() < until && port === undefined && !exited) {
+    try { port = JSON.parse(readFileSync(join(dir, 'ports'), 'utf8')).public.port; } catch { await sleep(300); }
+  }
+  if (port === undefined) {
+    const tail = (() => { try { return readFileSync(join(dir, 'keystone-all.log'), 'utf8').split('\n').slice(-15).join('\n'); } catch { return ''; } })();
+    console.error(`keystone-all ${exited ? 'exited' : 'wrote no ports file'}:\n${tail}`);
+  }
+  try {
+    if (port === undefined) throw new Error('no ports file');
+    await waitForPort(port);
+  } catch (err) {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+    console.error(`keystone-all did not come up (${err.message}); using the cluster stand-in`);
+    return null;
+  }
+  await sleep(500 * WORKERS);
+  // keystone-all's children: the public workers (the first WORKERS) and the admin worker.
+  const workerPids = () => childrenOf(child.pid).filter((pid) => {
+    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'keystone-admin'; } catch { return false; }
+  });
+  return {
+    kind: 'keystone-all', port, workerPids,
+    async stop() { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+async function startCluster(cache) {
+  const child = spawn(process.execPath, [join(root, 'bench/cluster-server.mjs')], {
+    env: { ...process.env, CACHE: cache, WORKERS: String(WORKERS), ROUNDS, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf.split('\n')[0]); });
+    child.once('exit', (code) => reject(new Error(`cluster-server exited ${code}`)));
+  });
+  const info = JSON.parse(line);
+  return {
+    kind: 'node:cluster stand-in', port: info.port, workerPids: () => info.pids,
+    async stop() { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },
+  };
+}
+
+async function startServer(cache) {
+  return (await startKeystoneAll(cache)) ?? startCluster(cache);
+}
+
+// ---- cases ---------------------------------------------------------------------------------
+
+async function tokenOf(port, bodyFile) {
+  const r = await fetch(`http://127.0.0.1:${port}/v3/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: readFileSync(bodyFile) });
+  const id = r.headers.get('x-subject-token');
+  const body = await r.json();
+  if (r.status !== 201 || !id) throw new Error(`could not get a token: ${r.status} ${JSON.stringify(body)}`);
+  return { id, body };
+}
+
+const rows = [];
+function row(server, name, result, keystone) {
+  rows.push({ server, name, ...result, keystone });
+  const x = keystone ? `${(result.rps / keystone).toFixed(0)}×` : '';
+  process.stderr.write(`${server} | ${name} | ${result.rps.toFixed(0)} req/s | p99 ${result.p99?.toFixed(2)} ms ${x}\n`);
+}
+
+async function benchServer(cache, label, tmp) {
+  const server = await startServer(cache);
+  const base = `http://127.0.0.1:${server.port}/v3`;
+  const pw = join(tmp, 'pw.json');
+  writeFileSync(pw, JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }));
+  try {
+    const admin = await tokenOf(server.port, pw);
+    const subject = await tokenOf(server.port, pw);
+    const rescope = join(tmp, `rescope-${cache}.json`);
+    writeFileSync(rescope, JSON.stringify({ auth: { identity: { methods: ['token'], token: { id: subject.id } }, scope: { project: { id: subject.body.token.project.id } } } }));
+    const h = { 'X-Auth-Token': admin.id, 'X-Subject-Token': subject.id };
+    const tag = `${label} (${server.kind}, ${WORKERS} workers)`;
+    row(tag, 'validate GET /auth/tokens', await measure(`${base}/auth/tokens`, { headers: h }), cache === 'none' ? KEYSTONE.validate : KEYSTONE.validate);
+    if (cache === 'memory') {
+      row(tag, 'validate ?nocatalog', await measure(`${base}/auth/tokens?nocatalog`, { headers: h }), KEYSTONE.nocatalog);
+      row(tag, 'validate HEAD (node:http client)', await measure(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), KEYSTONE.head);
+    }
+    const rssValidate = server.workerPids().map(rssOf).filter((v) => v !== null);
+    rows.push({ server: tag, name: 'worker RSS after the validation cases (MB)', rss: rssValidate });
+    if (cache !== 'redis') row(tag, 'issue: token method (rescope)', await measure(`${base}/auth/tokens`, { bodyFile: rescope }), KEYSTONE.rescope);
+    if (cache === 'memory') row(tag, `issue: password (bcrypt ${ROUNDS})`, await measure(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), KEYSTONE.password);
+    const rss = server.workerPids().map(rssOf).filter((v) => v !== null);
+    rows.push({ server: tag, name: 'worker RSS after every case (MB)', rss });
+    process.stderr.write(`${tag} | worker RSS ${rss.map((v) => v.toFixed(0)).join(', ')} MB\n`);
+    // V8 returns the garbage of the issue storms once the workers are idle for a few seconds.
+    await sleep(20_000);
+    const settled = server.workerPids().map(rssOf).filter((v) => v !== null);
+    rows.push({ server: tag, name: 'worker RSS 20 s later (MB)', rss: settled });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function benchCeiling() {
+  if (!existsSync(HELLO)) return null;
+  const port = 15100 + Math.floor(Math.random() * 800);
+  const child = spawn(process.execPath, [HELLO], { env: { ...process.env, PORT: String(port), WORKERS: String(WORKERS) }, stdio: 'ignore' });
+  try {
+    await sleep(1500);
+    const r = await measure(`http://127.0.0.1:${port}/`);
+    row(`hello.js (bare node:cluster, ${WORKERS} workers)`, 'GET / (ceiling)', r);
+    return r;
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'keystone-bench-'));
+try {
+  spawnSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'ignore' });
+  const ceiling = await benchCeiling();
+  await benchServer('memory', 'cache on (memory)', tmp);
+  await benchServer('none', 'cache off', tmp);
+  if (process.env.REDIS_URL) await benchServer('redis', 'cache on (Redis)', tmp);
+
+  const fmt = (v, d = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
+  console.log(`\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 figures from RESULTS.md.\n`);
+  console.log('| server | case | req/s | mean ms | p99 ms | non-2xx/errors | vs Keystone 22 | vs ceiling |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    if (r.rss) { console.log(`| ${r.server} | ${r.name} | ${r.rss.map((v) => v.toFixed(0)).join(', ')} | | | | | |`); continue; }
+    const vsK = r.keystone ? `${(r.rps / r.keystone).toFixed(1)}× (${r.keystone}/s)` : '';
+    const vsC = ceiling && r.name.startsWith('validate') ? `${((r.rps / ceiling.rps) * 100).toFixed(0)}%` : '';
+    console.log(`| ${r.server} | ${r.name} | ${fmt(r.rps)} | ${fmt(r.mean, 2)} | ${fmt(r.p99, 2)} | ${r.non2xx}/${r.errors} | ${vsK} | ${vsC} |`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

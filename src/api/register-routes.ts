@@ -1,0 +1,33 @@
+/**
+ * Every API module registers its routes here. The public and the admin
+ * service serve the same v3 API (as Keystone does since Queens); v2.0 differs
+ * between them.
+ */
+import type { RouteTable } from '../server/route-table.js';
+import type { Services } from '../server/services.js';
+import type { ServiceKind } from '../server/request-context.js';
+import type { BodyParser } from '../server/pipeline/json-body.js';
+import { registerAuthRoutes } from './v3/auth.js';
+import { registerRevokeRoutes } from './v3/revoke.js';
+import { registerDomainRoutes } from './v3/domains.js';
+import { registerProjectRoutes } from './v3/projects.js';
+import { registerProjectTagRoutes } from './v3/project-tags.js';
+import { registerUserRoutes } from './v3/users.js';
+import { registerGroupRoutes } from './v3/groups.js';
+import { registerAssignmentAndCatalogRoutes } from './v3/assignment-catalog.js';
+
+type Registrar = (routes: RouteTable, services: Services, service: ServiceKind) => void;
+
+const registrars: Registrar[] = [
+  registerAuthRoutes, registerRevokeRoutes,
+  registerDomainRoutes, registerProjectRoutes, registerProjectTagRoutes, registerUserRoutes, registerGroupRoutes,
+  registerAssignmentAndCatalogRoutes,
+];
+
+export function registerApiRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  for (const register of registrars) register(routes, services, service);
+}
+
+export function extraBodyParsers(_services: Services): Record<string, BodyParser> {
+  return {};
+}

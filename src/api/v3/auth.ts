@@ -1,0 +1,111 @@
+/**
+ * /v3/auth (Keystone's api/auth.py): POST/GET/HEAD/DELETE /v3/auth/tokens,
+ * GET /v3/auth/catalog, /v3/auth/projects, /v3/auth/domains, /v3/auth/system.
+ *
+ * Order of checks for the token endpoints, as Keystone's enforce_call:
+ * X-Auth-Token (401) → X-Subject-Token (404) → policy (403).
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import { Forbidden } from '../../common/errors.js';
+import { authenticateForToken } from '../../auth/authenticate.js';
+import { securityForbidden } from '../../auth/auth-errors.js';
+import type { ValidatedToken } from '../../token/token-model.js';
+import { ACCESS_RULES_HEADER } from '../../token/token-manager.js';
+import { authorize, enforcePolicy, resolveCaller } from '../authorize.js';
+import { renderCollection } from '../collection.js';
+import { renderDomain, renderProject } from './resource-render.js';
+
+/** oslo's strutils.bool_from_string */
+export function boolFromString(value: unknown): boolean {
+  return typeof value === 'string' && ['1', 't', 'true', 'on', 'y', 'yes'].includes(value.trim().toLowerCase());
+}
+
+function includeCatalog(req: Request): boolean {
+  return !Object.prototype.hasOwnProperty.call(req.query, 'nocatalog');
+}
+
+/** The policy target of a subject token (Keystone's target.token). */
+export function tokenTarget(token: ValidatedToken): Record<string, unknown> {
+  return { token: { user_id: token.userId, user: { domain: { id: token.user.domain.id } } } };
+}
+
+function sendJson(res: Response, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.status(status);
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  if (res.req.method === 'HEAD') res.end();
+  else res.end(body);
+}
+
+export function registerAuthRoutes(routes: RouteTable, services: Services): void {
+  const { token: tokens, conf } = services;
+
+  routes.post('/v3/auth/tokens', async (req, res) => {
+    const token = await authenticateForToken(req, services);
+    const body = JSON.stringify(await tokens.renderBody(token, includeCatalog(req)));
+    sendJson(res, 201, body, { 'X-Subject-Token': token.id });
+  }, { rel: 'auth_tokens' });
+
+  const validate = async (req: Request, res: Response) => {
+    const caller = await resolveCaller(req, services);
+    const windowSeconds = boolFromString(req.query.allow_expired) ? conf.token.allow_expired_window : 0;
+    const subject = req.keystone.subjectToken;
+    const action = req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
+    // No subject: the policy decides without a target first (Keystone's order), then 404.
+    if (!subject) await enforcePolicy(services, action, {}, caller);
+    const rules = req.headers[ACCESS_RULES_HEADER];
+    const { token, body } = await tokens.validatedBody(subject, { windowSeconds, includeCatalog: includeCatalog(req), accessRulesSupport: typeof rules === 'string' ? rules : null });
+    await enforcePolicy(services, action, tokenTarget(token), caller);
+    sendJson(res, 200, body, { 'X-Subject-Token': subject as string });
+  };
+  routes.get('/v3/auth/tokens', validate, { rel: 'auth_tokens' });
+  routes.head('/v3/auth/tokens', validate, { rel: 'auth_tokens' });
+
+  routes.delete('/v3/auth/tokens', async (req, res) => {
+    const caller = await resolveCaller(req, services);
+    const subject = req.keystone.subjectToken;
+    if (!subject) await enforcePolicy(services, 'identity:revoke_token', {}, caller);
+    const token = await tokens.validateToken(subject);
+    await enforcePolicy(services, 'identity:revoke_token', tokenTarget(token), caller);
+    await tokens.revokeToken(subject as string);
+    res.status(204).end();
+  }, { rel: 'auth_tokens' });
+
+  routes.getAndHead('/v3/auth/catalog', async (req, res) => {
+    const caller = await authorize(req, services, 'identity:get_auth_catalog');
+    if (!caller.projectId) throw securityForbidden(conf.DEFAULT.insecure_debug, 'A project-scoped token is required to produce a service catalog.');
+    const catalog = await services.catalog.getV3Catalog(caller.userId as string, caller.projectId);
+    sendJson(res, 200, JSON.stringify({ catalog, links: { self: `${req.keystone.baseUrl}/v3/auth/catalog` } }));
+  }, { rel: 'auth_catalog' });
+
+  routes.getAndHead('/v3/auth/projects', async (req, res) => {
+    const caller = await authorize(req, services, 'identity:get_auth_projects');
+    const ids = caller.userId ? await services.assignment.projectIdsForUser(caller.userId) : [];
+    const refs = ids.length ? await services.resource.listProjectRefs({ ids, isDomain: false }) : [];
+    const projects = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderProject(req, ref));
+    sendJson(res, 200, JSON.stringify(renderCollection(req, 'projects', projects, null)));
+  }, { rel: 'auth_projects' });
+
+  routes.getAndHead('/v3/auth/domains', async (req, res) => {
+    const caller = await authorize(req, services, 'identity:get_auth_domains');
+    const ids = caller.userId ? await services.assignment.domainIdsForUser(caller.userId) : [];
+    const refs = ids.length ? await services.resource.listProjectRefs({ ids, isDomain: true }) : [];
+    const domains = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderDomain(req, ref));
+    sendJson(res, 200, JSON.stringify(renderCollection(req, 'domains', domains, null)));
+  }, { rel: 'auth_domains' });
+
+  routes.getAndHead('/v3/auth/system', async (req, res) => {
+    const caller = await authorize(req, services, 'identity:get_auth_system');
+    const roles = caller.userId ? await services.assignment.rolesForUserOnSystem(caller.userId) : [];
+    const body = { system: roles.length ? [{ all: true }] : [], links: { self: `${req.keystone.baseUrl}/v3/auth/system` } };
+    sendJson(res, 200, JSON.stringify(body));
+  }, { rel: 'auth_system' });
+
+  routes.getAndHead('/v3/auth/tokens/OS-PKI/revoked', async () => {
+    // Deprecated and unsupported in Keystone 22: 403 (410 when revoke_by_id is off).
+    throw new Forbidden();
+  }, { rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-PKI/1.0/rel/revocations' });
+}

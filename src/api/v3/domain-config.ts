@@ -1,0 +1,81 @@
+/** /v3/domains/{domain_id}/config… and /v3/domains/config/…/default (Keystone's domain-specific configuration API). */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import { authorize } from '../authorize.js';
+import { validateBody } from '../validate-body.js';
+
+const CONFIG_BODY = {
+  type: 'object',
+  properties: { config: { type: 'object' } },
+  required: ['config'],
+} as const;
+
+export function registerDomainConfigRoutes(routes: RouteTable, services: Services): void {
+  const { domainConfig, resource } = services;
+  const params = (req: Request) => ({
+    domainId: req.params.domain_id as string,
+    group: req.params.group as string | undefined,
+    option: req.params.option as string | undefined,
+  });
+
+  const show = async (req: Request, res: Response) => {
+    const { domainId, group, option } = params(req);
+    // Existence is checked after enforcement so that it does not leak.
+    const domain = await resource.findDomain(domainId);
+    if (group === 'security_compliance') {
+      await authorize(req, services, 'identity:get_security_compliance_domain_config', { domain_id: domainId });
+      if (!domain) await resource.getDomain(domainId);
+      res.json({ config: domainConfig.getSecurityComplianceConfig(domainId, option) });
+      return;
+    }
+    await authorize(req, services, 'identity:get_domain_config', { domain_id: domainId });
+    if (!domain) await resource.getDomain(domainId);
+    res.json({ config: await domainConfig.getConfig(domainId, group, option) });
+  };
+
+  const update = async (req: Request, res: Response) => {
+    const { domainId, group, option } = params(req);
+    await authorize(req, services, 'identity:update_domain_config', { domain_id: domainId });
+    await resource.getDomain(domainId);
+    const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
+    res.json({ config: await domainConfig.updateConfig(domainId, body.config, group, option) });
+  };
+
+  const remove = async (req: Request, res: Response) => {
+    const { domainId, group, option } = params(req);
+    await authorize(req, services, 'identity:delete_domain_config', { domain_id: domainId });
+    await resource.getDomain(domainId);
+    await domainConfig.deleteConfig(domainId, group, option);
+    res.status(204).end();
+  };
+
+  const showDefault = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:get_domain_config_default');
+    const { group, option } = params(req);
+    res.json({ config: domainConfig.getDefaultConfig(group, option) });
+  };
+
+  routes.getAndHead('/v3/domains/config/default', showDefault, { rel: 'domain_config_default' });
+  routes.getAndHead('/v3/domains/config/:group/default', showDefault, { rel: 'domain_config_default_group' });
+  routes.getAndHead('/v3/domains/config/:group/:option/default', showDefault, { rel: 'domain_config_default_option' });
+
+  routes.put('/v3/domains/:domain_id/config', async (req, res) => {
+    const { domainId } = params(req);
+    await authorize(req, services, 'identity:create_domain_config', { domain_id: domainId });
+    await resource.getDomain(domainId);
+    const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
+    const existed = await domainConfig.hasConfig(domainId);
+    const config = await domainConfig.createConfig(domainId, body.config);
+    res.status(existed ? 200 : 201).json({ config });
+  }, { rel: 'domain_config' });
+  for (const [path, rel] of [
+    ['/v3/domains/:domain_id/config', 'domain_config'],
+    ['/v3/domains/:domain_id/config/:group', 'domain_config_group'],
+    ['/v3/domains/:domain_id/config/:group/:option', 'domain_config_option'],
+  ] as const) {
+    routes.getAndHead(path, show, { rel });
+    routes.patch(path, update, { rel });
+    routes.delete(path, remove, { rel });
+  }
+}

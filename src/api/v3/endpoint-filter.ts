@@ -1,0 +1,194 @@
+/**
+ * OS-EP-FILTER (Keystone's api/os_ep_filter.py): endpoints associated with
+ * projects, endpoint groups (endpoints chosen by service_id, region_id and
+ * interface) and their project associations. A project with associations
+ * gets only those endpoints in its tokens' catalogs.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import { ValidationError } from '../../common/errors.js';
+import { authorize } from '../authorize.js';
+import { parameterTypes, validateBody } from '../validate-body.js';
+import { renderCollection } from '../collection.js';
+import { filterRendered, isPlainObject, rejectNul } from './request-input.js';
+import { endpointView, renderEndpointGroup } from './catalog-render.js';
+import { renderProject } from './resource-render.js';
+import { ExpectingToFind } from '../../catalog/catalog-errors.js';
+
+const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EP-FILTER/1.0/rel/';
+const PREFIX = '/v3/OS-EP-FILTER';
+
+const GROUP_PROPERTIES = {
+  description: { type: ['string', 'null'] },
+  filters: { type: 'object' },
+  name: parameterTypes.name,
+} as const;
+const GROUP_CREATE = { type: 'object', properties: GROUP_PROPERTIES, required: ['name', 'filters'] } as const;
+const GROUP_UPDATE = { type: 'object', properties: GROUP_PROPERTIES, minProperties: 1 } as const;
+const VALID_FILTER_KEYS = ['service_id', 'region_id', 'interface'];
+
+interface GroupBody {
+  id?: unknown;
+  name?: string;
+  description?: string | null;
+  filters?: Record<string, unknown>;
+}
+
+function requireValidFilter(filters: Record<string, unknown>): void {
+  for (const key of Object.keys(filters)) {
+    if (!VALID_FILTER_KEYS.includes(key)) throw new ExpectingToFind(VALID_FILTER_KEYS.join(' or '), 'endpoint_group');
+  }
+}
+
+function groupMember(body: unknown): unknown {
+  if (!isPlainObject(body)) return {};
+  return body.endpoint_group === undefined ? {} : body.endpoint_group;
+}
+
+export function registerEndpointFilterRoutes(routes: RouteTable, services: Services): void {
+  const { catalog, resource } = services;
+  const endpointsOf = (req: Request, list: Parameters<typeof endpointView>[0][]) =>
+    list.map((e) => ({ ...endpointView(e), links: { self: `${req.keystone.baseUrl}/v3/endpoints/${e.id}` } }));
+
+  // ---- endpoint groups ----------------------------------------------------------------
+
+  const listGroups = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_endpoint_groups');
+    const rendered = filterRendered(req, (await catalog.listEndpointGroups()).map((g) => renderEndpointGroup(req, g)), ['name']);
+    res.json(renderCollection(req, 'endpoint_groups', rendered, catalog.listLimit()));
+  };
+
+  const showGroup = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:get_endpoint_group');
+    res.json({ endpoint_group: renderEndpointGroup(req, await catalog.getEndpointGroup(req.params.endpoint_group_id as string)) });
+  };
+
+  const createGroup = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:create_endpoint_group');
+    const body = validateBody<GroupBody>(GROUP_CREATE, groupMember(req.body));
+    rejectNul(body);
+    if (!body.filters || Object.keys(body.filters).length === 0) throw new ValidationError('filters field is required and cannot be empty', false);
+    requireValidFilter(body.filters);
+    const created = await catalog.createEndpointGroup({ name: body.name as string, description: body.description, filters: body.filters });
+    res.status(201).json({ endpoint_group: renderEndpointGroup(req, created) });
+  };
+
+  const updateGroup = async (req: Request, res: Response) => {
+    const id = req.params.endpoint_group_id as string;
+    await authorize(req, services, 'identity:update_endpoint_group');
+    const body = validateBody<GroupBody>(GROUP_UPDATE, groupMember(req.body));
+    rejectNul(body);
+    if (body.filters !== undefined) requireValidFilter(body.filters);
+    if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
+    const patch: { name?: string; description?: string | null; filters?: Record<string, unknown> } = {};
+    if (body.name !== undefined) patch.name = body.name;
+    if ('description' in body) patch.description = body.description ?? null;
+    if (body.filters !== undefined) patch.filters = body.filters;
+    res.json({ endpoint_group: renderEndpointGroup(req, await catalog.updateEndpointGroup(id, patch)) });
+  };
+
+  const deleteGroup = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:delete_endpoint_group');
+    await catalog.deleteEndpointGroup(req.params.endpoint_group_id as string);
+    res.status(204).end();
+  };
+
+  const groupEndpoints = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_endpoints_associated_with_endpoint_group');
+    const endpoints = await catalog.endpointsInGroup(req.params.endpoint_group_id as string);
+    res.json(renderCollection(req, 'endpoints', endpointsOf(req, endpoints), null));
+  };
+
+  const groupProjects = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_projects_associated_with_endpoint_group');
+    const projects = [];
+    for (const id of await catalog.listProjectIdsForEndpointGroup(req.params.endpoint_group_id as string)) {
+      projects.push(renderProject(req, await resource.getProjectRef(id)));
+    }
+    res.json(renderCollection(req, 'projects', projects, null));
+  };
+
+  const groupProject = (action: 'get' | 'add' | 'remove') => async (req: Request, res: Response) => {
+    const policy = { get: 'identity:get_endpoint_group_in_project', add: 'identity:add_endpoint_group_to_project', remove: 'identity:remove_endpoint_group_from_project' }[action];
+    await authorize(req, services, policy);
+    const groupId = req.params.endpoint_group_id as string;
+    const projectId = req.params.project_id as string;
+    await resource.getProjectRef(projectId);
+    await catalog.getEndpointGroup(groupId);
+    if (action === 'get') {
+      await catalog.checkEndpointGroupInProject(groupId, projectId);
+      res.json({
+        project_endpoint_group: {
+          endpoint_group_id: groupId, project_id: projectId,
+          links: { self: `/OS-EP-FILTER/endpoint_groups/${groupId}/projects/${projectId}` },
+        },
+      });
+      return;
+    }
+    if (action === 'add') await catalog.addEndpointGroupToProject(groupId, projectId);
+    else await catalog.removeEndpointGroupFromProject(groupId, projectId);
+    res.status(204).end();
+  };
+
+  // ---- projects and endpoints -----------------------------------------------------------
+
+  const endpointProjects = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_projects_for_endpoint');
+    const endpointId = req.params.endpoint_id as string;
+    await catalog.getEndpoint(endpointId);
+    const projects = [];
+    for (const id of await catalog.listProjectIdsForEndpoint(endpointId)) projects.push(renderProject(req, await resource.getProjectRef(id)));
+    res.json(renderCollection(req, 'projects', projects, null));
+  };
+
+  const projectEndpoint = (action: 'check' | 'add' | 'remove') => async (req: Request, res: Response) => {
+    const policy = { check: 'identity:check_endpoint_in_project', add: 'identity:add_endpoint_to_project', remove: 'identity:remove_endpoint_from_project' }[action];
+    await authorize(req, services, policy);
+    const endpointId = req.params.endpoint_id as string;
+    const projectId = req.params.project_id as string;
+    if (action === 'remove') {
+      await catalog.removeEndpointFromProject(endpointId, projectId);
+    } else {
+      await catalog.getEndpoint(endpointId);
+      await resource.getProjectRef(projectId);
+      if (action === 'check') await catalog.checkEndpointInProject(endpointId, projectId);
+      else await catalog.addEndpointToProject(endpointId, projectId);
+    }
+    res.status(204).end();
+  };
+
+  const projectEndpoints = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_endpoints_for_project');
+    const projectId = req.params.project_id as string;
+    await resource.getProjectRef(projectId);
+    res.json(renderCollection(req, 'endpoints', endpointsOf(req, await catalog.listEndpointsForProject(projectId)), null));
+  };
+
+  const projectGroups = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_endpoint_groups_for_project');
+    const projectId = req.params.project_id as string;
+    await resource.getProjectRef(projectId);
+    const groups = (await catalog.listEndpointGroupsForProject(projectId)).map((g) => renderEndpointGroup(req, g));
+    res.json(renderCollection(req, 'endpoint_groups', groups, null));
+  };
+
+  routes.getAndHead(`${PREFIX}/endpoint_groups`, listGroups, { rel: `${REL}endpoint_groups` });
+  routes.post(`${PREFIX}/endpoint_groups`, createGroup, { rel: `${REL}endpoint_groups` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id`, showGroup, { rel: `${REL}endpoint_group` });
+  routes.patch(`${PREFIX}/endpoint_groups/:endpoint_group_id`, updateGroup, { rel: `${REL}endpoint_group` });
+  routes.delete(`${PREFIX}/endpoint_groups/:endpoint_group_id`, deleteGroup, { rel: `${REL}endpoint_group` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/endpoints`, groupEndpoints, { rel: `${REL}endpoints_in_endpoint_group` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/projects`, groupProjects, { rel: `${REL}projects_associated_with_endpoint_group` });
+  const association = `${PREFIX}/endpoint_groups/:endpoint_group_id/projects/:project_id`;
+  routes.getAndHead(association, groupProject('get'), { rel: `${REL}endpoint_group_to_project_association` });
+  routes.put(association, groupProject('add'), { rel: `${REL}endpoint_group_to_project_association` });
+  routes.delete(association, groupProject('remove'), { rel: `${REL}endpoint_group_to_project_association` });
+  routes.getAndHead(`${PREFIX}/endpoints/:endpoint_id/projects`, endpointProjects, { rel: `${REL}endpoint_projects` });
+  const projectEndpointPath = `${PREFIX}/projects/:project_id/endpoints/:endpoint_id`;
+  routes.getAndHead(projectEndpointPath, projectEndpoint('check'), { rel: `${REL}project_endpoint` });
+  routes.put(projectEndpointPath, projectEndpoint('add'), { rel: `${REL}project_endpoint` });
+  routes.delete(projectEndpointPath, projectEndpoint('remove'), { rel: `${REL}project_endpoint` });
+  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoints`, projectEndpoints, { rel: `${REL}project_endpoints` });
+  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoint_groups`, projectGroups, { rel: `${REL}project_endpoint_groups` });
+}

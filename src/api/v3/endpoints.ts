@@ -1,0 +1,125 @@
+/**
+ * /v3/endpoints (Keystone's api/endpoints.py): list (interface, service_id
+ * and region_id filters), show, create, update, delete. The legacy
+ * `region` attribute names the region when region_id is absent and creates
+ * it when missing, as Keystone does for clients of the v2 era; URL
+ * templates are checked against Keystone's whitelist at creation.
+ * The endpoint is the policy target of show, update and delete, so a
+ * missing one is a 404 once the caller is authenticated.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { EndpointPatch } from '../../catalog/catalog-manager.js';
+import type { EndpointInterface } from '../../catalog/catalog-types.js';
+import { ValidationError } from '../../common/errors.js';
+import { authorize, resolveCaller } from '../authorize.js';
+import { parameterTypes, validateBody } from '../validate-body.js';
+import { renderCollection } from '../collection.js';
+import { extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
+import { bodyMemberOrNull, endpointTarget, renderEndpoint } from './catalog-render.js';
+import { isValidEndpointUrl } from '../../catalog/url-template.js';
+import { URLValidationError } from '../../catalog/catalog-errors.js';
+
+const ENDPOINT_PROPERTIES = {
+  enabled: { type: 'boolean' },
+  interface: { type: 'string', enum: ['admin', 'internal', 'public'] },
+  region_id: { type: 'string' },
+  region: { type: 'string' },
+  service_id: { type: 'string' },
+  url: parameterTypes.url,
+} as const;
+const ENDPOINT_CREATE = { type: 'object', properties: ENDPOINT_PROPERTIES, required: ['interface', 'service_id', 'url'], additionalProperties: true } as const;
+const ENDPOINT_UPDATE = { type: 'object', properties: ENDPOINT_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
+const ENDPOINT_ATTRIBUTES = ['id', 'interface', 'region_id', 'region', 'service_id', 'url', 'legacy_endpoint_id', 'enabled', 'links'] as const;
+
+interface EndpointBody {
+  id?: unknown;
+  interface?: EndpointInterface;
+  region_id?: string;
+  region?: string;
+  service_id?: string;
+  url?: string;
+  enabled?: boolean;
+  [key: string]: unknown;
+}
+
+export function registerEndpointRoutes(routes: RouteTable, services: Services): void {
+  const { catalog } = services;
+
+  /**
+   * Keystone's _validate_endpoint_region: without region_id, the legacy
+   * `region` names the region, created when it does not exist.
+   */
+  const regionOf = async (body: EndpointBody): Promise<string | undefined> => {
+    if (body.region_id !== undefined && body.region_id !== null) return body.region_id;
+    if (body.region === undefined || body.region === null) return undefined;
+    if (!(await catalog.findRegion(body.region))) await catalog.createRegion({ id: body.region });
+    return body.region;
+  };
+
+  /** The endpoint as target: loaded once authenticated (404 when missing), then policy. */
+  const authorizeOnEndpoint = async (req: Request, action: string) => {
+    await resolveCaller(req, services);
+    const endpoint = await catalog.getEndpoint(req.params.endpoint_id as string);
+    await authorize(req, services, action, { endpoint: endpointTarget(endpoint) });
+    return endpoint;
+  };
+
+  const list = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_endpoints');
+    const rendered = filterRendered(req, (await catalog.listEndpoints()).map((e) => renderEndpoint(req, e)), ['interface', 'service_id', 'region_id']);
+    res.json(renderCollection(req, 'endpoints', rendered, catalog.listLimit()));
+  };
+
+  const show = async (req: Request, res: Response) => {
+    const endpoint = await authorizeOnEndpoint(req, 'identity:get_endpoint');
+    res.json({ endpoint: renderEndpoint(req, endpoint) });
+  };
+
+  const create = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:create_endpoint');
+    const body = validateBody<EndpointBody>(ENDPOINT_CREATE, bodyMemberOrNull(req.body, 'endpoint'));
+    rejectNul(body);
+    if (!isValidEndpointUrl(body.url as string)) throw new URLValidationError(body.url as string);
+    const endpoint = normalizeKeys(body) as EndpointBody;
+    const regionId = await regionOf(endpoint);
+    const created = await catalog.createEndpoint({
+      interface: endpoint.interface as EndpointInterface,
+      serviceId: endpoint.service_id as string,
+      url: endpoint.url as string,
+      regionId: regionId ?? null,
+      enabled: endpoint.enabled,
+      extra: extraAttributes(endpoint, ENDPOINT_ATTRIBUTES),
+    });
+    res.status(201).json({ endpoint: renderEndpoint(req, created) });
+  };
+
+  const update = async (req: Request, res: Response) => {
+    const id = req.params.endpoint_id as string;
+    await authorizeOnEndpoint(req, 'identity:update_endpoint');
+    const body = validateBody<EndpointBody>(ENDPOINT_UPDATE, bodyMemberOrNull(req.body, 'endpoint'));
+    rejectNul(body);
+    if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
+    const patch: EndpointPatch = { extra: extraAttributes(body, ENDPOINT_ATTRIBUTES) };
+    const regionId = await regionOf(body);
+    if (regionId !== undefined) patch.regionId = regionId;
+    if (body.interface !== undefined) patch.interface = body.interface;
+    if (body.service_id !== undefined) patch.serviceId = body.service_id;
+    if (body.url !== undefined) patch.url = body.url;
+    if (body.enabled !== undefined) patch.enabled = body.enabled;
+    res.json({ endpoint: renderEndpoint(req, await catalog.updateEndpoint(id, patch)) });
+  };
+
+  const remove = async (req: Request, res: Response) => {
+    await authorizeOnEndpoint(req, 'identity:delete_endpoint');
+    await catalog.deleteEndpoint(req.params.endpoint_id as string);
+    res.status(204).end();
+  };
+
+  routes.getAndHead('/v3/endpoints', list, { rel: 'endpoints' });
+  routes.post('/v3/endpoints', create, { rel: 'endpoints' });
+  routes.getAndHead('/v3/endpoints/:endpoint_id', show, { rel: 'endpoint' });
+  routes.patch('/v3/endpoints/:endpoint_id', update, { rel: 'endpoint' });
+  routes.delete('/v3/endpoints/:endpoint_id', remove, { rel: 'endpoint' });
+}

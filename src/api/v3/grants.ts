@@ -1,0 +1,153 @@
+/**
+ * Role grants for users and groups on projects and domains (Keystone's
+ * project and domain grant resources and api/os_inherit.py):
+ *
+ *   PUT|GET|HEAD|DELETE /v3/{projects|domains}/{id}/{users|groups}/{actor_id}/roles/{role_id}
+ *   GET|HEAD            /v3/{projects|domains}/{id}/{users|groups}/{actor_id}/roles
+ *   PUT|GET|HEAD|DELETE /v3/OS-INHERIT/{domains|projects}/{id}/{users|groups}/{actor_id}/roles/{role_id}/inherited_to_projects
+ *   GET|HEAD            /v3/OS-INHERIT/domains/{id}/{users|groups}/{actor_id}/roles/inherited_to_projects
+ *
+ * The policy target is built as Keystone builds it (target.role, .user or
+ * .group, .project or .domain): on the plain routes a missing role, actor
+ * (except on DELETE) or target is a 404 once the caller is authenticated;
+ * OS-INHERIT leaves what is missing empty and lets the grant call decide.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { GrantActor, GrantTarget } from '../../assignment/assignment-types.js';
+import { EntityNotFound } from '../../common/errors.js';
+import { authorize, resolveCaller } from '../authorize.js';
+import { renderCollection } from '../collection.js';
+import { renderRole, roleTarget } from './roles.js';
+import { userTarget } from './users.js';
+import { groupTarget } from './groups.js';
+import { projectTarget } from './projects.js';
+import { domainTarget } from './domains.js';
+
+const OS_INHERIT_REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-INHERIT/1.0/rel/';
+
+type TargetKind = 'project' | 'domain';
+type ActorKind = 'user' | 'group';
+
+interface GrantRoute {
+  target: TargetKind;
+  actor: ActorKind;
+  /** an OS-INHERIT route: inherited_to_projects, lenient targets */
+  inherited: boolean;
+}
+
+interface TargetIds {
+  roleId?: string;
+  actorId: string;
+  targetId: string;
+}
+
+/**
+ * Keystone's _build_enforcement_target_attr (projects), _build_enforcement_target
+ * (domains) and the OS-INHERIT variant.
+ */
+async function buildTarget(services: Services, route: GrantRoute, ids: TargetIds, allowMissingActor: boolean): Promise<Record<string, unknown>> {
+  const { assignment, identity, resource } = services;
+  const target: Record<string, unknown> = {};
+  const lenient = route.inherited;
+  const addRole = async () => {
+    if (ids.roleId === undefined) return;
+    const role = await assignment.findRole(ids.roleId);
+    if (role) target.role = roleTarget(role);
+    else if (lenient) target.role = {};
+    else throw new EntityNotFound('role', ids.roleId);
+  };
+  const addActor = async () => {
+    let found: Record<string, unknown> | null = null;
+    if (route.actor === 'user') {
+      const user = await identity.findUser(ids.actorId);
+      if (user) found = userTarget(user);
+    } else {
+      const group = await identity.findGroup(ids.actorId);
+      if (group) found = groupTarget(group);
+    }
+    if (found) target[route.actor] = found;
+    else if (lenient) target[route.actor] = {};
+    else if (!allowMissingActor) throw new EntityNotFound(route.actor, ids.actorId);
+  };
+  const addTarget = async () => {
+    const ref = await resource.findProjectRef(ids.targetId);
+    if (route.target === 'domain') {
+      if (ref && ref.isDomain) target.domain = domainTarget(ref);
+      else if (lenient) target.domain = {};
+      else throw new EntityNotFound('domain', ids.targetId);
+    } else if (ref) {
+      target.project = projectTarget(ref);
+    } else if (lenient) {
+      target.project = {};
+    } else {
+      throw new EntityNotFound('project', ids.targetId);
+    }
+  };
+  if (route.target === 'domain' && !route.inherited) {
+    await addTarget();
+    await addRole();
+    await addActor();
+  } else {
+    await addRole();
+    await addActor();
+    await addTarget();
+  }
+  return target;
+}
+
+export function registerGrantRoutes(routes: RouteTable, services: Services): void {
+  const { assignment } = services;
+
+  const idsOf = (req: Request, route: GrantRoute): TargetIds => ({
+    roleId: req.params.role_id as string | undefined,
+    actorId: req.params[`${route.actor}_id`] as string,
+    targetId: req.params[`${route.target}_id`] as string,
+  });
+  const actorOf = (route: GrantRoute, ids: TargetIds): GrantActor => (route.actor === 'user' ? { userId: ids.actorId } : { groupId: ids.actorId });
+  const targetOf = (route: GrantRoute, ids: TargetIds): GrantTarget => (route.target === 'project' ? { projectId: ids.targetId } : { domainId: ids.targetId });
+
+  const grant = (route: GrantRoute, action: 'check' | 'create' | 'revoke') => async (req: Request, res: Response) => {
+    await resolveCaller(req, services);
+    const ids = idsOf(req, route);
+    const target = await buildTarget(services, route, ids, action === 'revoke');
+    await authorize(req, services, `identity:${action}_grant`, target);
+    const roleId = ids.roleId as string;
+    if (action === 'check') await assignment.checkGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
+    else if (action === 'create') await assignment.addGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
+    else await assignment.deleteGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
+    res.status(204).end();
+  };
+
+  const list = (route: GrantRoute) => async (req: Request, res: Response) => {
+    await resolveCaller(req, services);
+    const ids = idsOf(req, route);
+    const target = await buildTarget(services, route, ids, false);
+    await authorize(req, services, 'identity:list_grants', target);
+    const roles = await assignment.listGrants(actorOf(route, ids), targetOf(route, ids), route.inherited);
+    res.json(renderCollection(req, 'roles', roles.map((r) => renderRole(req, r)), null));
+  };
+
+  for (const targetKind of ['project', 'domain'] as const) {
+    for (const actor of ['user', 'group'] as const) {
+      const route: GrantRoute = { target: targetKind, actor, inherited: false };
+      const base = `/v3/${targetKind}s/:${targetKind}_id/${actor}s/:${actor}_id/roles`;
+      const rel = `${targetKind}_${actor}_role`;
+      routes.getAndHead(base, list(route), { rel: `${rel}s` });
+      routes.getAndHead(`${base}/:role_id`, grant(route, 'check'), { rel });
+      routes.put(`${base}/:role_id`, grant(route, 'create'), { rel });
+      routes.delete(`${base}/:role_id`, grant(route, 'revoke'), { rel });
+
+      const inherited: GrantRoute = { target: targetKind, actor, inherited: true };
+      const inheritBase = `/v3/OS-INHERIT/${targetKind}s/:${targetKind}_id/${actor}s/:${actor}_id/roles`;
+      const inheritRel = `${OS_INHERIT_REL}${targetKind}_${actor}_role_inherited_to_projects`;
+      routes.getAndHead(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'check'), { rel: inheritRel });
+      routes.put(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'create'), { rel: inheritRel });
+      routes.delete(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'revoke'), { rel: inheritRel });
+      if (targetKind === 'domain') {
+        routes.getAndHead(`${inheritBase}/inherited_to_projects`, list(inherited), { rel: `${OS_INHERIT_REL}domain_${actor}_roles_inherited_to_projects` });
+      }
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Role inference (Keystone's RoleImplication* resources and
+ * api/role_inferences.py): /v3/roles/{prior_role_id}/implies[/{implied_role_id}]
+ * and GET /v3/role_inferences. Both roles are looked up as the policy
+ * target, so a missing one is a 404 once the caller is authenticated.
+ * HEAD of an implication answers 204, as Keystone documents it.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { Role } from '../../assignment/assignment-types.js';
+import { authorize, resolveCaller } from '../authorize.js';
+import { roleTarget } from './roles.js';
+
+function roleRef(req: Request, role: Pick<Role, 'id' | 'name'>): Record<string, unknown> {
+  return { id: role.id, links: { self: `${req.keystone.baseUrl}/v3/roles/${role.id}` }, name: role.name };
+}
+
+export function registerImpliedRoleRoutes(routes: RouteTable, services: Services): void {
+  const { assignment } = services;
+
+  /** Keystone's _build_enforcement_target_ref: the prior role, and the implied one when named (404s). */
+  const target = async (req: Request): Promise<{ prior: Role; implied?: Role; target: Record<string, unknown> }> => {
+    await resolveCaller(req, services);
+    const prior = await assignment.getRole(req.params.prior_role_id as string);
+    const out: { prior: Role; implied?: Role; target: Record<string, unknown> } = { prior, target: { prior_role: roleTarget(prior) } };
+    if (req.params.implied_role_id !== undefined) {
+      out.implied = await assignment.getRole(req.params.implied_role_id as string);
+      out.target.implied_role = roleTarget(out.implied);
+    }
+    return out;
+  };
+
+  const inferenceBody = async (req: Request, prior: Role, implied: Role) => {
+    await assignment.checkImpliedRole(prior.id, implied.id);
+    return {
+      role_inference: { prior_role: roleRef(req, prior), implies: roleRef(req, implied) },
+      links: { self: `${req.keystone.baseUrl}/v3/roles/${prior.id}/implies/${implied.id}` },
+    };
+  };
+
+  const list = async (req: Request, res: Response) => {
+    const t = await target(req);
+    await authorize(req, services, 'identity:list_implied_roles', t.target);
+    const implied = await assignment.listImpliedRoles(t.prior.id);
+    res.json({
+      role_inference: { prior_role: roleRef(req, t.prior), implies: implied.map((r) => roleRef(req, r)) },
+      links: { self: `${req.keystone.baseUrl}/v3/roles/${t.prior.id}/implies` },
+    });
+  };
+
+  const show = async (req: Request, res: Response) => {
+    const t = await target(req);
+    await authorize(req, services, 'identity:get_implied_role', t.target);
+    res.json(await inferenceBody(req, t.prior, t.implied as Role));
+  };
+
+  const check = async (req: Request, res: Response) => {
+    const t = await target(req);
+    // As Keystone: HEAD needs check_implied_role and get_implied_role.
+    await authorize(req, services, 'identity:check_implied_role', t.target);
+    await authorize(req, services, 'identity:get_implied_role', t.target);
+    await assignment.checkImpliedRole(t.prior.id, (t.implied as Role).id);
+    res.status(204).end();
+  };
+
+  const create = async (req: Request, res: Response) => {
+    const t = await target(req);
+    await authorize(req, services, 'identity:create_implied_role', t.target);
+    await assignment.addImpliedRole(t.prior.id, (t.implied as Role).id);
+    res.status(201).json(await inferenceBody(req, t.prior, t.implied as Role));
+  };
+
+  const remove = async (req: Request, res: Response) => {
+    const t = await target(req);
+    await authorize(req, services, 'identity:delete_implied_role', t.target);
+    await assignment.deleteImpliedRole(t.prior.id, (t.implied as Role).id);
+    res.status(204).end();
+  };
+
+  const inferences = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_role_inference_rules');
+    const rules = await assignment.listRoleInferenceRules();
+    const roles = new Map<string, Role>();
+    const roleOf = async (id: string) => {
+      let role = roles.get(id);
+      if (!role) {
+        role = await assignment.getRole(id);
+        roles.set(id, role);
+      }
+      return role;
+    };
+    const byPrior = new Map<string, Record<string, unknown>[]>();
+    for (const rule of rules) {
+      const implies = byPrior.get(rule.priorRoleId) ?? [];
+      implies.push(roleRef(req, await roleOf(rule.impliedRoleId)));
+      byPrior.set(rule.priorRoleId, implies);
+    }
+    const out: Record<string, unknown>[] = [];
+    for (const [priorId, implies] of byPrior) out.push({ prior_role: roleRef(req, await roleOf(priorId)), implies });
+    res.json({ role_inferences: out });
+  };
+
+  routes.getAndHead('/v3/roles/:prior_role_id/implies', list, { rel: 'implied_roles' });
+  // HEAD first: express would otherwise answer it with the GET route.
+  routes.head('/v3/roles/:prior_role_id/implies/:implied_role_id', check, { rel: 'implied_role' });
+  routes.get('/v3/roles/:prior_role_id/implies/:implied_role_id', show, { rel: 'implied_role' });
+  routes.put('/v3/roles/:prior_role_id/implies/:implied_role_id', create, { rel: 'implied_role' });
+  routes.delete('/v3/roles/:prior_role_id/implies/:implied_role_id', remove, { rel: 'implied_role' });
+  routes.getAndHead('/v3/role_inferences', inferences, { rel: 'role_inferences' });
+}

@@ -1,0 +1,56 @@
+/** /v3/OS-OAUTH1/consumers: create, list, show, update and delete OAuth1 consumers. */
+import type { Request } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import { ValidationError } from '../../common/errors.js';
+import { authorize } from '../authorize.js';
+import { validateBody } from '../validate-body.js';
+import { entityLinks, renderCollection } from '../collection.js';
+import type { Consumer } from '../../oauth1/consumer-manager.js';
+
+const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/rel/';
+const description = { type: ['string', 'null'] };
+const CREATE = { type: 'object', properties: { consumer: { type: 'object', properties: { description }, additionalProperties: true } }, required: ['consumer'] } as const;
+const UPDATE = { type: 'object', properties: { consumer: { type: 'object', properties: { description }, minProperties: 1, additionalProperties: true } }, required: ['consumer'] } as const;
+
+type ConsumerBody = { consumer: Record<string, unknown> & { description?: string | null } };
+
+function render(req: Request, consumer: Consumer & { secret?: string }) {
+  const { extra, ...rest } = consumer;
+  return { ...extra, ...rest, links: entityLinks(req, `/v3/OS-OAUTH1/consumers/${consumer.id}`) };
+}
+
+function split(body: Record<string, unknown>): { description?: string | null; extra: Record<string, unknown> } {
+  const { description: d, id: _id, links: _links, secret: _secret, ...extra } = body;
+  return { description: d as string | null | undefined, extra };
+}
+
+export function registerOauth1ConsumerRoutes(routes: RouteTable, services: Services): void {
+  const { consumers } = services;
+  routes.post('/v3/OS-OAUTH1/consumers', async (req, res) => {
+    await authorize(req, services, 'identity:create_consumer');
+    const body = validateBody<ConsumerBody>(CREATE, req.body);
+    res.status(201).json({ consumer: render(req, await consumers.create(split(body.consumer))) });
+  }, { rel: `${REL}consumers` });
+  routes.getAndHead('/v3/OS-OAUTH1/consumers', async (req, res) => {
+    await authorize(req, services, 'identity:list_consumers');
+    res.json(renderCollection(req, 'consumers', (await consumers.list()).map((c) => render(req, c)), services.conf.DEFAULT.list_limit));
+  }, { rel: `${REL}consumers` });
+  routes.getAndHead('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
+    await authorize(req, services, 'identity:get_consumer');
+    res.json({ consumer: render(req, await consumers.get(req.params.consumer_id as string)) });
+  }, { rel: `${REL}consumer` });
+  routes.patch('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
+    await authorize(req, services, 'identity:update_consumer');
+    const body = validateBody<ConsumerBody>(UPDATE, req.body);
+    if ('secret' in body.consumer) throw new ValidationError('Invalid input for field \'consumer\': the secret of a consumer cannot be changed', false);
+    const id = req.params.consumer_id as string;
+    if (body.consumer.id !== undefined && body.consumer.id !== id) throw new ValidationError('Cannot change consumer ID', false);
+    res.json({ consumer: render(req, await consumers.update(id, split(body.consumer))) });
+  }, { rel: `${REL}consumer` });
+  routes.delete('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
+    await authorize(req, services, 'identity:delete_consumer');
+    await consumers.delete(req.params.consumer_id as string);
+    res.status(204).end();
+  }, { rel: `${REL}consumer` });
+}

@@ -1,0 +1,80 @@
+/**
+ * /v3/policies (Keystone's api/policy.py, deprecated since Queens but
+ * served): opaque policy blobs with a MIME type — list (type filter), show,
+ * create, update, delete. Nothing here is enforced; the rules that decide
+ * requests come from [oslo_policy] policy_file (src/policy).
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { PolicyBlob } from '../../catalog/policy-blob-store.js';
+import { authorize } from '../authorize.js';
+import { validateBody } from '../validate-body.js';
+import { entityLinks, renderCollection } from '../collection.js';
+import { bodyMember, extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
+
+const POLICY_PROPERTIES = { blob: { type: 'string' }, type: { type: 'string', maxLength: 255 } } as const;
+const POLICY_CREATE = { type: 'object', properties: POLICY_PROPERTIES, required: ['blob', 'type'], additionalProperties: true } as const;
+const POLICY_UPDATE = { type: 'object', properties: POLICY_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
+const POLICY_ATTRIBUTES = ['id', 'type', 'blob', 'links'] as const;
+
+interface PolicyBody {
+  id?: unknown;
+  type?: string;
+  blob?: string;
+  [key: string]: unknown;
+}
+
+function renderPolicy(req: Request, policy: PolicyBlob): Record<string, unknown> {
+  return { ...policy.extra, id: policy.id, type: policy.type, blob: policy.blob, links: entityLinks(req, `/v3/policies/${policy.id}`) };
+}
+
+export function registerPolicyRoutes(routes: RouteTable, services: Services): void {
+  const store = services.catalog.policies;
+  const listLimit = () => {
+    const section = (services.conf as unknown as { policy?: { list_limit?: number | null } }).policy;
+    return section?.list_limit ?? services.conf.DEFAULT.list_limit ?? null;
+  };
+
+  const list = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_policies');
+    const rendered = filterRendered(req, (await store.list()).map((p) => renderPolicy(req, p)), ['type']);
+    res.json(renderCollection(req, 'policies', rendered, listLimit()));
+  };
+
+  const show = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:get_policy');
+    res.json({ policy: renderPolicy(req, await store.get(req.params.policy_id as string)) });
+  };
+
+  const create = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:create_policy');
+    const body = validateBody<PolicyBody>(POLICY_CREATE, bodyMember(req.body, 'policy'));
+    rejectNul(body);
+    const policy = normalizeKeys(body) as PolicyBody;
+    const created = await store.create({ type: policy.type as string, blob: policy.blob as string, extra: extraAttributes(policy, POLICY_ATTRIBUTES) });
+    res.status(201).json({ policy: renderPolicy(req, created) });
+  };
+
+  const update = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:update_policy');
+    const body = validateBody<PolicyBody>(POLICY_UPDATE, bodyMember(req.body, 'policy'));
+    rejectNul(body);
+    const updated = await store.update(req.params.policy_id as string, {
+      id: 'id' in body ? body.id : undefined, type: body.type, blob: body.blob, extra: extraAttributes(body, POLICY_ATTRIBUTES),
+    });
+    res.json({ policy: renderPolicy(req, updated) });
+  };
+
+  const remove = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:delete_policy');
+    await store.delete(req.params.policy_id as string);
+    res.status(204).end();
+  };
+
+  routes.getAndHead('/v3/policies', list, { rel: 'policies' });
+  routes.post('/v3/policies', create, { rel: 'policies' });
+  routes.getAndHead('/v3/policies/:policy_id', show, { rel: 'policy' });
+  routes.patch('/v3/policies/:policy_id', update, { rel: 'policy' });
+  routes.delete('/v3/policies/:policy_id', remove, { rel: 'policy' });
+}

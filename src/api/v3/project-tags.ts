@@ -1,0 +1,63 @@
+/** /v3/projects/{project_id}/tags[/{value}] (Keystone's ProjectTagsResource and ProjectTagResource). */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import { authorize } from '../authorize.js';
+import { validateBody } from '../validate-body.js';
+import { selfUrl } from '../collection.js';
+import { TAG_NAME, TAGS } from './resource-schemas.js';
+import { bodyMember, rejectNul } from './request-input.js';
+import { projectTargetFor } from './projects.js';
+
+export function registerProjectTagRoutes(routes: RouteTable, services: Services): void {
+  const { resource } = services;
+  const params = (req: Request) => ({ projectId: req.params.project_id as string, value: req.params.value as string | undefined });
+  const tagsBody = (req: Request, tags: string[]) => ({ links: { self: selfUrl(req) }, tags });
+
+  routes.getAndHead('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
+    const { projectId } = params(req);
+    await authorize(req, services, 'identity:list_project_tags', await projectTargetFor(services, projectId));
+    res.json(tagsBody(req, await resource.listProjectTags(projectId)));
+  }, { rel: 'project_tags' });
+
+  routes.put('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
+    const { projectId } = params(req);
+    await authorize(req, services, 'identity:update_project_tags', await projectTargetFor(services, projectId));
+    const tags = validateBody<string[]>(TAGS, bodyMember(req.body, 'tags'));
+    rejectNul(tags);
+    res.json(tagsBody(req, await resource.replaceProjectTags(projectId, tags)));
+  }, { rel: 'project_tags' });
+
+  routes.delete('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
+    const { projectId } = params(req);
+    await authorize(req, services, 'identity:delete_project_tags', await projectTargetFor(services, projectId));
+    await resource.replaceProjectTags(projectId, []);
+    res.status(204).end();
+  }, { rel: 'project_tags' });
+
+  routes.getAndHead('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
+    const { projectId, value } = params(req);
+    await authorize(req, services, 'identity:get_project_tag', await projectTargetFor(services, projectId));
+    await resource.getProjectTag(projectId, value as string);
+    res.status(204).end();
+  }, { rel: 'project_tags' });
+
+  routes.put('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
+    const { projectId, value } = params(req);
+    await authorize(req, services, 'identity:create_project_tag', await projectTargetFor(services, projectId));
+    const tag = validateBody<string>(TAG_NAME, value);
+    rejectNul(tag);
+    // The tag joins the list, which must still be valid (at most 80, no repeats).
+    validateBody(TAGS, [...(await resource.listProjectTags(projectId)), tag]);
+    const created = await resource.addProjectTag(projectId, tag);
+    res.status(201).setHeader('Location', `${req.keystone.baseUrl}/v3/projects/${projectId}/tags/${encodeURIComponent(created)}`);
+    res.end();
+  }, { rel: 'project_tags' });
+
+  routes.delete('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
+    const { projectId, value } = params(req);
+    await authorize(req, services, 'identity:delete_project_tag', await projectTargetFor(services, projectId));
+    await resource.deleteProjectTag(projectId, value as string);
+    res.status(204).end();
+  }, { rel: 'project_tags' });
+}

@@ -1,0 +1,160 @@
+/**
+ * /v3/projects (Keystone's api/projects.py ProjectResource): list with the
+ * domain_id, enabled, name, parent_id, is_domain and tag filters, show with
+ * parents_as_list / parents_as_ids / subtree_as_list / subtree_as_ids,
+ * create (a project or, with is_domain, a domain), update and delete.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { ProjectRef } from '../../resource/resource-types.js';
+import type { ProjectPatch } from '../../resource/resource-manager.js';
+import { EntityNotFound, ValidationError } from '../../common/errors.js';
+import { authorize, resolveCaller } from '../authorize.js';
+import { validateBody } from '../validate-body.js';
+import { renderCollection } from '../collection.js';
+import { PROJECT_CREATE, PROJECT_UPDATE } from './resource-schemas.js';
+import { PROJECT_ATTRIBUTES, renderProject } from './resource-render.js';
+import {
+  bodyMember, defaultDomainId, extraAttributes, filterRendered, isPlainObject, keystoneBool, normalizeKeys, queryFlag, queryValue, rejectNul,
+} from './request-input.js';
+
+interface ProjectBody {
+  id?: string;
+  name?: string;
+  description?: string | null;
+  domain_id?: string | null;
+  parent_id?: string | null;
+  enabled?: boolean;
+  is_domain?: boolean;
+  tags?: string[];
+  options?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** The project as a policy target (target.project.*). */
+export function projectTarget(ref: ProjectRef): Record<string, unknown> {
+  return {
+    ...ref.extra, id: ref.id, name: ref.name, domain_id: ref.domainId, description: ref.description, enabled: ref.enabled,
+    parent_id: ref.parentId, is_domain: ref.isDomain, tags: ref.tags, options: ref.options,
+  };
+}
+
+/** Keystone's _build_project_target_enforcement: the project when it exists, nothing otherwise (existence is told after enforcement). */
+export async function projectTargetFor(services: Services, projectId: string): Promise<Record<string, unknown>> {
+  const ref = await services.resource.findProjectRef(projectId);
+  return ref ? { project: projectTarget(ref) } : {};
+}
+
+export function registerProjectRoutes(routes: RouteTable, services: Services): void {
+  const { resource } = services;
+
+  /** Keystone's _expand_project_ref. */
+  const expand = async (req: Request, ref: ProjectRef, out: Record<string, unknown>, callerUserId: string | undefined) => {
+    const parentsAsList = queryFlag(req, 'parents_as_list');
+    const parentsAsIds = queryFlag(req, 'parents_as_ids');
+    const subtreeAsList = queryFlag(req, 'subtree_as_list');
+    const subtreeAsIds = queryFlag(req, 'subtree_as_ids');
+    if (parentsAsList && parentsAsIds) throw new ValidationError('Cannot use parents_as_list and parents_as_ids query params at the same time.', false);
+    if (subtreeAsList && subtreeAsIds) throw new ValidationError('Cannot use subtree_as_list and subtree_as_ids query params at the same time.', false);
+    // Lists are narrowed to the projects the caller holds a role on, as Keystone does.
+    const visible = async (refs: ProjectRef[]) => {
+      if (!callerUserId) return refs;
+      const ids = new Set(await services.assignment.projectIdsForUser(callerUserId));
+      return refs.filter((p) => ids.has(p.id));
+    };
+    if (parentsAsList) out.parents = (await visible(await resource.listParentRefs(ref.id))).map((p) => ({ project: renderProject(req, p) }));
+    else if (parentsAsIds) out.parents = await resource.parentsAsIds(ref);
+    if (subtreeAsList) out.subtree = (await visible(await resource.listSubtreeRefs(ref.id))).map((p) => ({ project: renderProject(req, p) }));
+    else if (subtreeAsIds) out.subtree = await resource.subtreeAsIds(ref.id);
+  };
+
+  const list = async (req: Request, res: Response) => {
+    const scoped = await resolveCaller(req, services);
+    const caller = await authorize(req, services, 'identity:list_projects', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
+    const isDomain = queryValue(req, 'is_domain');
+    // As Keystone: without ?is_domain, only projects that are not domains.
+    let refs = await resource.listProjectRefs({
+      isDomain: isDomain === undefined ? false : keystoneBool(isDomain),
+      tags: queryValue(req, 'tags'),
+      tagsAny: queryValue(req, 'tags-any'),
+      notTags: queryValue(req, 'not-tags'),
+      notTagsAny: queryValue(req, 'not-tags-any'),
+    });
+    if (caller.domainId) refs = refs.filter((r) => r.domainId === caller.domainId);
+    const rendered = filterRendered(req, refs.map((r) => renderProject(req, r)), ['domain_id', 'name', 'parent_id'], ['enabled']);
+    res.json(renderCollection(req, 'projects', rendered, resource.listLimit()));
+  };
+
+  const show = async (req: Request, res: Response) => {
+    const id = req.params.project_id as string;
+    const caller = await authorize(req, services, 'identity:get_project', await projectTargetFor(services, id));
+    const ref = await resource.getProjectRef(id);
+    const out = renderProject(req, ref);
+    await expand(req, ref, out, caller.userId);
+    res.json({ project: out });
+  };
+
+  const create = async (req: Request, res: Response) => {
+    const member = bodyMember(req.body, 'project');
+    const caller = await authorize(req, services, 'identity:create_project', { project: isPlainObject(member) ? member : {} });
+    const body = validateBody<ProjectBody>(PROJECT_CREATE, member);
+    rejectNul(body);
+    const project = normalizeKeys(body) as ProjectBody;
+    const isDomain = project.is_domain === true;
+    let domainId = project.domain_id ?? null;
+    if (!isDomain && !domainId) domainId = defaultDomainId(caller, services.conf);
+    const parentId = project.parent_id || domainId;
+    let ref: ProjectRef;
+    try {
+      ref = await resource.createProjectRef({
+        name: project.name as string,
+        domainId,
+        parentId,
+        description: project.description,
+        enabled: project.enabled,
+        isDomain,
+        tags: project.tags,
+        options: project.options,
+        extra: extraAttributes(project, PROJECT_ATTRIBUTES),
+      });
+    } catch (err) {
+      // As Keystone: an unknown domain or parent is the client's error.
+      if (err instanceof EntityNotFound) throw new ValidationError(err.message, false);
+      throw err;
+    }
+    res.status(201).json({ project: renderProject(req, ref) });
+  };
+
+  const update = async (req: Request, res: Response) => {
+    const id = req.params.project_id as string;
+    await authorize(req, services, 'identity:update_project', await projectTargetFor(services, id));
+    const body = validateBody<ProjectBody>(PROJECT_UPDATE, bodyMember(req.body, 'project'));
+    rejectNul(body);
+    if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
+    const patch: ProjectPatch = { extra: extraAttributes(body, PROJECT_ATTRIBUTES) };
+    if (body.name !== undefined) patch.name = body.name;
+    if ('description' in body) patch.description = body.description ?? null;
+    if (body.enabled !== undefined) patch.enabled = body.enabled;
+    if ('domain_id' in body) patch.domainId = body.domain_id ?? null;
+    if ('parent_id' in body) patch.parentId = body.parent_id ?? null;
+    if (body.is_domain !== undefined) patch.isDomain = body.is_domain;
+    if (body.tags !== undefined) patch.tags = body.tags;
+    if (body.options !== undefined) patch.options = body.options;
+    const ref = await resource.updateProjectRef(id, patch, Object.keys(body));
+    res.json({ project: renderProject(req, ref, { includeExtraDict: true }) });
+  };
+
+  const remove = async (req: Request, res: Response) => {
+    const id = req.params.project_id as string;
+    await authorize(req, services, 'identity:delete_project', await projectTargetFor(services, id));
+    await resource.deleteProjectRef(id);
+    res.status(204).end();
+  };
+
+  routes.getAndHead('/v3/projects', list, { rel: 'projects' });
+  routes.post('/v3/projects', create, { rel: 'projects' });
+  routes.getAndHead('/v3/projects/:project_id', show, { rel: 'project' });
+  routes.patch('/v3/projects/:project_id', update, { rel: 'project' });
+  routes.delete('/v3/projects/:project_id', remove, { rel: 'project' });
+}

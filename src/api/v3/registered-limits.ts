@@ -1,0 +1,80 @@
+/**
+ * /v3/registered_limits (Keystone's api/registered_limits.py, experimental
+ * in JSON-Home): the default limit of a resource of a service, optionally
+ * per region. Creation takes a list; update and delete are refused while
+ * project or domain limits refer to the registered limit.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { RegisteredLimit, RegisteredLimitInput } from '../../limit/limit-manager.js';
+import { authorize } from '../authorize.js';
+import { validateBody } from '../validate-body.js';
+import { entityLinks, renderCollection } from '../collection.js';
+import { filterRendered, isPlainObject, normalizeKeys, rejectNul } from './request-input.js';
+import { LIMITS_REL_STATUS } from './limits.js';
+
+const PROPERTIES = {
+  service_id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9-]+$' },
+  region_id: { type: ['null', 'string'] },
+  resource_name: { type: 'string', minLength: 1, maxLength: 255 },
+  default_limit: { type: 'integer', minimum: -1, maximum: 0x7fffffff },
+  description: { type: ['string', 'null'] },
+} as const;
+const CREATE = {
+  type: 'array',
+  items: { type: 'object', properties: PROPERTIES, additionalProperties: false, required: ['service_id', 'resource_name', 'default_limit'] },
+  minItems: 1,
+} as const;
+const UPDATE = { type: 'object', properties: PROPERTIES, additionalProperties: false } as const;
+
+function render(req: Request, limit: RegisteredLimit): Record<string, unknown> {
+  return { ...limit, links: entityLinks(req, `/v3/registered_limits/${limit.id}`) };
+}
+
+function memberOr(body: unknown, key: string, fallback: unknown): unknown {
+  if (!isPlainObject(body)) return fallback;
+  return body[key] === undefined ? fallback : body[key];
+}
+
+export function registerRegisteredLimitRoutes(routes: RouteTable, services: Services): void {
+  const { unifiedLimit } = services;
+
+  const list = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:list_registered_limits');
+    const rendered = filterRendered(req, (await unifiedLimit.listRegisteredLimits()).map((l) => render(req, l)), ['service_id', 'region_id', 'resource_name']);
+    res.json(renderCollection(req, 'registered_limits', rendered, unifiedLimit.listLimit()));
+  };
+
+  const show = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:get_registered_limit');
+    res.json({ registered_limit: render(req, await unifiedLimit.getRegisteredLimit(req.params.registered_limit_id as string)) });
+  };
+
+  const create = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:create_registered_limits');
+    const body = validateBody<RegisteredLimitInput[]>(CREATE, memberOr(req.body, 'registered_limits', {}));
+    rejectNul(body);
+    const created = await unifiedLimit.createRegisteredLimits(body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as RegisteredLimitInput));
+    res.status(201).json({ registered_limits: created.map((l) => render(req, l)) });
+  };
+
+  const update = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:update_registered_limit');
+    const body = validateBody<Partial<RegisteredLimitInput>>(UPDATE, memberOr(req.body, 'registered_limit', {}));
+    rejectNul(body);
+    res.json({ registered_limit: render(req, await unifiedLimit.updateRegisteredLimit(req.params.registered_limit_id as string, body)) });
+  };
+
+  const remove = async (req: Request, res: Response) => {
+    await authorize(req, services, 'identity:delete_registered_limit');
+    await unifiedLimit.deleteRegisteredLimit(req.params.registered_limit_id as string);
+    res.status(204).end();
+  };
+
+  routes.getAndHead('/v3/registered_limits', list, { rel: 'registered_limits', ...LIMITS_REL_STATUS });
+  routes.post('/v3/registered_limits', create, { rel: 'registered_limits', ...LIMITS_REL_STATUS });
+  routes.getAndHead('/v3/registered_limits/:registered_limit_id', show, { rel: 'registered_limit', ...LIMITS_REL_STATUS });
+  routes.patch('/v3/registered_limits/:registered_limit_id', update, { rel: 'registered_limit', ...LIMITS_REL_STATUS });
+  routes.delete('/v3/registered_limits/:registered_limit_id', remove, { rel: 'registered_limit', ...LIMITS_REL_STATUS });
+}

@@ -1,0 +1,27 @@
+/** GET /v3/OS-REVOKE/events (?since=ISO time): the revocation events, as Keystone's api/os_revoke.py. */
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import { ValidationError } from '../../common/errors.js';
+import { secondsFromIso } from '../../common/time.js';
+import { revokeEventToDict } from '../../revoke/revoke-model.js';
+import { authorize } from '../authorize.js';
+
+export function registerRevokeRoutes(routes: RouteTable, services: Services): void {
+  routes.getAndHead('/v3/OS-REVOKE/events', async (req, res) => {
+    await authorize(req, services, 'identity:list_revoke_events');
+    const since = req.query.since;
+    let sinceSeconds: number | undefined;
+    if (since !== undefined && since !== '') {
+      sinceSeconds = typeof since === 'string' ? secondsFromIso(since.trim()) : NaN;
+      if (Number.isNaN(sinceSeconds)) throw new ValidationError(`invalidate date format ${String(since)}`, false);
+    }
+    const events = await services.revoke.listEvents(sinceSeconds);
+    const body = JSON.stringify({
+      events: events.map(revokeEventToDict),
+      links: { next: null, self: `${req.keystone.baseUrl}/v3/OS-REVOKE/events`, previous: null },
+    });
+    res.status(200).setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', Buffer.byteLength(body));
+    if (req.method === 'HEAD') res.end(); else res.end(body);
+  }, { rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-REVOKE/1.0/rel/events' });
+}

@@ -1,0 +1,68 @@
+/**
+ * Role grants on the system (Keystone's api/system.py):
+ *
+ *   GET|HEAD            /v3/system/{users|groups}/{actor_id}/roles
+ *   PUT|GET|HEAD|DELETE /v3/system/{users|groups}/{actor_id}/roles/{role_id}
+ *
+ * The role and the actor are the policy target (404 when missing, except
+ * the actor on DELETE). Domain-specific roles cannot be granted here.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { GrantActor } from '../../assignment/assignment-types.js';
+import { EntityNotFound } from '../../common/errors.js';
+import { authorize, resolveCaller } from '../authorize.js';
+import { renderCollection } from '../collection.js';
+import { renderRole, roleTarget } from './roles.js';
+import { userTarget } from './users.js';
+import { groupTarget } from './groups.js';
+
+type ActorKind = 'user' | 'group';
+
+export function registerSystemGrantRoutes(routes: RouteTable, services: Services): void {
+  const { assignment, identity } = services;
+
+  const target = async (req: Request, actor: ActorKind, allowMissingActor: boolean): Promise<Record<string, unknown>> => {
+    await resolveCaller(req, services);
+    const out: Record<string, unknown> = {};
+    const roleId = req.params.role_id as string | undefined;
+    if (roleId !== undefined) out.role = roleTarget(await assignment.getRole(roleId));
+    const actorId = req.params[`${actor}_id`] as string;
+    if (actor === 'user') {
+      const user = await identity.findUser(actorId);
+      if (user) out.user = userTarget(user);
+      else if (!allowMissingActor) throw new EntityNotFound('user', actorId);
+    } else {
+      const group = await identity.findGroup(actorId);
+      if (group) out.group = groupTarget(group);
+      else if (!allowMissingActor) throw new EntityNotFound('group', actorId);
+    }
+    return out;
+  };
+
+  const actorOf = (req: Request, actor: ActorKind): GrantActor => (actor === 'user' ? { userId: req.params.user_id as string } : { groupId: req.params.group_id as string });
+
+  const list = (actor: ActorKind) => async (req: Request, res: Response) => {
+    await authorize(req, services, `identity:list_system_grants_for_${actor}`, await target(req, actor, false));
+    const roles = await assignment.listSystemGrants(actorOf(req, actor));
+    res.json(renderCollection(req, 'roles', roles.map((r) => renderRole(req, r)), null));
+  };
+
+  const grant = (actor: ActorKind, action: 'check' | 'create' | 'revoke') => async (req: Request, res: Response) => {
+    await authorize(req, services, `identity:${action}_system_grant_for_${actor}`, await target(req, actor, action === 'revoke'));
+    const roleId = req.params.role_id as string;
+    if (action === 'check') await assignment.checkSystemGrant(roleId, actorOf(req, actor));
+    else if (action === 'create') await assignment.addSystemGrant(roleId, actorOf(req, actor));
+    else await assignment.deleteSystemGrant(roleId, actorOf(req, actor));
+    res.status(204).end();
+  };
+
+  for (const actor of ['user', 'group'] as const) {
+    const base = `/v3/system/${actor}s/:${actor}_id/roles`;
+    routes.getAndHead(base, list(actor), { rel: `system_${actor}_roles` });
+    routes.getAndHead(`${base}/:role_id`, grant(actor, 'check'), { rel: `system_${actor}_role` });
+    routes.put(`${base}/:role_id`, grant(actor, 'create'), { rel: `system_${actor}_role` });
+    routes.delete(`${base}/:role_id`, grant(actor, 'revoke'), { rel: `system_${actor}_role` });
+  }
+}

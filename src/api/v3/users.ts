@@ -1,0 +1,160 @@
+/**
+ * /v3/users (Keystone's api/users.py): list with Keystone's filters, show,
+ * create, update (an administrator's password reset too), delete; the
+ * self-service POST /v3/users/{user_id}/password; a user's projects and
+ * groups.
+ */
+import type { Request, Response } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { User } from '../../identity/identity-types.js';
+import type { UserPatch } from '../../identity/identity-manager.js';
+import { ValidationError } from '../../common/errors.js';
+import { authorize, resolveCaller } from '../authorize.js';
+import { validateBody } from '../validate-body.js';
+import { renderCollection } from '../collection.js';
+import { PASSWORD_CHANGE, USER_CREATE, USER_UPDATE } from './identity-schemas.js';
+import { renderGroup, renderUser, USER_ATTRIBUTES } from './identity-render.js';
+import { renderProject } from './resource-render.js';
+import {
+  bodyMember, defaultDomainId, extraAttributes, filterRendered, isPlainObject, normalizeKeys, queryValue, rejectNul,
+} from './request-input.js';
+import { hasFederatedFilters, passwordExpiresFilters } from './user-list-filters.js';
+
+interface UserBody {
+  id?: string;
+  name?: string;
+  domain_id?: string;
+  password?: string | null;
+  enabled?: boolean;
+  default_project_id?: string | null;
+  options?: Record<string, unknown>;
+  federated?: unknown[];
+  [key: string]: unknown;
+}
+
+/** The user as a policy target (target.user.*). */
+export function userTarget(user: User): Record<string, unknown> {
+  return {
+    ...user.extra, id: user.id, name: user.name, domain_id: user.domainId, enabled: user.enabled,
+    default_project_id: user.defaultProjectId, options: user.options,
+  };
+}
+
+/** Keystone's _build_user_target_enforcement: the user (and group) when they exist, nothing otherwise. */
+export async function userTargetFor(services: Services, userId: string, groupId?: string): Promise<Record<string, unknown>> {
+  const target: Record<string, unknown> = {};
+  const user = await services.identity.findUser(userId);
+  if (!user) return target;
+  target.user = userTarget(user);
+  if (groupId) {
+    const group = await services.identity.findGroup(groupId);
+    if (group) target.group = { ...group.extra, id: group.id, name: group.name, domain_id: group.domainId, description: group.description };
+  }
+  return target;
+}
+
+export function registerUserRoutes(routes: RouteTable, services: Services): void {
+  const { identity } = services;
+
+  const list = async (req: Request, res: Response) => {
+    const scoped = await resolveCaller(req, services);
+    const caller = await authorize(req, services, 'identity:list_users', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
+    const passwordExpires = passwordExpiresFilters(req);
+    // Exact domain_id and name filters narrow the query; every filter is applied to the rendered users below too.
+    const domainId = caller.domainId ?? queryValue(req, 'domain_id');
+    const name = queryValue(req, 'name');
+    let users = hasFederatedFilters(req) ? [] : await identity.listUsers({ domainId, name, passwordExpires });
+    if (caller.domainId) users = users.filter((u) => u.domainId === caller.domainId);
+    const rendered = filterRendered(req, users.map((u) => renderUser(req, u)), ['domain_id', 'name'], ['enabled']);
+    res.json(renderCollection(req, 'users', rendered, identity.listLimit()));
+  };
+
+  const show = async (req: Request, res: Response) => {
+    const id = req.params.user_id as string;
+    await authorize(req, services, 'identity:get_user', await userTargetFor(services, id));
+    res.json({ user: renderUser(req, await identity.getUser(id)) });
+  };
+
+  const create = async (req: Request, res: Response) => {
+    const member = bodyMember(req.body, 'user');
+    const caller = await authorize(req, services, 'identity:create_user', { user: isPlainObject(member) ? member : {} });
+    const body = validateBody<UserBody>(USER_CREATE, member);
+    rejectNul(body);
+    const user = normalizeKeys(body) as UserBody;
+    const domainId = user.domain_id || defaultDomainId(caller, services.conf);
+    const created = await identity.createUser({
+      name: user.name as string,
+      domainId,
+      ...('password' in user ? { password: user.password ?? null } : {}),
+      enabled: user.enabled,
+      defaultProjectId: user.default_project_id ?? null,
+      options: user.options,
+      federated: user.federated,
+      extra: extraAttributes(user, USER_ATTRIBUTES),
+    });
+    res.status(201).json({ user: renderUser(req, created) });
+  };
+
+  const update = async (req: Request, res: Response) => {
+    const id = req.params.user_id as string;
+    await authorize(req, services, 'identity:update_user', await userTargetFor(services, id));
+    await identity.getUser(id);
+    const body = validateBody<UserBody>(USER_UPDATE, bodyMember(req.body, 'user'));
+    rejectNul(body);
+    if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
+    const patch: UserPatch = { extra: extraAttributes(body, USER_ATTRIBUTES) };
+    if (body.name !== undefined) patch.name = body.name;
+    if (body.domain_id !== undefined) patch.domainId = body.domain_id;
+    if (body.enabled !== undefined) patch.enabled = body.enabled;
+    if ('default_project_id' in body) patch.defaultProjectId = body.default_project_id ?? null;
+    if ('password' in body) patch.password = body.password ?? null;
+    if (body.options !== undefined) patch.options = body.options;
+    if (body.federated !== undefined) patch.federated = body.federated;
+    const updated = await identity.updateUser(id, patch);
+    res.json({ user: renderUser(req, updated, { includeExtraDict: true }) });
+  };
+
+  const remove = async (req: Request, res: Response) => {
+    const id = req.params.user_id as string;
+    await authorize(req, services, 'identity:delete_user', await userTargetFor(services, id));
+    await identity.deleteUser(id);
+    res.status(204).end();
+  };
+
+  /** Self-service: no token needed; the original password proves who is asking. */
+  const changePassword = async (req: Request, res: Response) => {
+    const body = validateBody<{ original_password: string; password: string }>(PASSWORD_CHANGE, bodyMember(req.body, 'user'));
+    rejectNul(body);
+    await identity.changePassword(req.params.user_id as string, body.original_password, body.password);
+    res.status(204).end();
+  };
+
+  const projects = async (req: Request, res: Response) => {
+    const id = req.params.user_id as string;
+    await authorize(req, services, 'identity:list_user_projects', await userTargetFor(services, id));
+    await identity.getUser(id);
+    const ids = await services.assignment.projectIdsForUser(id);
+    const refs = ids.length ? await services.resource.listProjectRefs({ ids }) : [];
+    const rendered = filterRendered(req, refs.map((p) => renderProject(req, p)), ['domain_id', 'name'], ['enabled']);
+    res.json(renderCollection(req, 'projects', rendered, null));
+  };
+
+  const groups = async (req: Request, res: Response) => {
+    const id = req.params.user_id as string;
+    const caller = await authorize(req, services, 'identity:list_groups_for_user', await userTargetFor(services, id));
+    let list = await identity.listGroupsForUser(id);
+    if (caller.domainId) list = list.filter((g) => g.domainId === caller.domainId);
+    const rendered = filterRendered(req, list.map((g) => renderGroup(req, g, { membership: true })), ['name']);
+    res.json(renderCollection(req, 'groups', rendered, identity.listLimit()));
+  };
+
+  routes.getAndHead('/v3/users', list, { rel: 'users' });
+  routes.post('/v3/users', create, { rel: 'users' });
+  routes.getAndHead('/v3/users/:user_id', show, { rel: 'user' });
+  routes.patch('/v3/users/:user_id', update, { rel: 'user' });
+  routes.delete('/v3/users/:user_id', remove, { rel: 'user' });
+  routes.post('/v3/users/:user_id/password', changePassword, { rel: 'user_change_password' });
+  routes.getAndHead('/v3/users/:user_id/projects', projects, { rel: 'user_projects' });
+  routes.getAndHead('/v3/users/:user_id/groups', groups, { rel: 'user_groups' });
+}

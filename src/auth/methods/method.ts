@@ -1,0 +1,32 @@
+/**
+ * An auth method plugin ([auth] methods): takes its part of the request
+ * (auth.identity.<method>) and either names the user it authenticated or
+ * throws. What it returns is merged into the auth context as Keystone's
+ * AuthContext does (user_id must agree between methods; the earliest
+ * expires_at wins).
+ */
+import type { Services } from '../../server/services.js';
+
+export interface AuthMethodResult {
+  userId: string;
+  /** methods carried over (the token method re-lists the original token's methods) */
+  extraMethods?: readonly string[];
+  /** inherited expiry (token method) */
+  expiresAt?: string;
+  /** the audit chain to continue (token method) */
+  auditId?: string | null;
+  /** the application credential used */
+  appCredId?: string;
+}
+
+export interface AuthRequestContext {
+  /** the whole auth object of the request body */
+  auth: { identity: Record<string, unknown>; scope?: unknown };
+  /** REMOTE_USER as asserted by a trusted front proxy, when there is one */
+  remoteUser?: string;
+}
+
+export interface AuthMethod {
+  readonly name: string;
+  authenticate(payload: unknown, request: AuthRequestContext, services: Services): Promise<AuthMethodResult>;
+}

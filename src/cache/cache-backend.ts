@@ -1,0 +1,19 @@
+/** What a cache store offers: string values in named regions that can be invalidated whole. */
+export interface CacheBackend {
+  readonly name: 'memory' | 'redis' | 'null';
+  get(region: string, key: string): Promise<string | undefined>;
+  set(region: string, key: string, value: string, ttlSeconds: number): Promise<void>;
+  delete(region: string, key: string): Promise<void>;
+  /** Every entry of the region is gone, in every process sharing this cache, when the promise resolves. */
+  invalidateRegion(region: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class NullCacheBackend implements CacheBackend {
+  readonly name = 'null' as const;
+  async get(): Promise<undefined> { return undefined; }
+  async set(): Promise<void> {}
+  async delete(): Promise<void> {}
+  async invalidateRegion(): Promise<void> {}
+  async close(): Promise<void> {}
+}

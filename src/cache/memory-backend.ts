@@ -1,0 +1,115 @@
+/**
+ * The in-process cache (an LRU per worker). Region invalidations are relayed
+ * through the keystone-all primary to every worker, and acknowledged, before
+ * invalidateRegion() resolves: no worker keeps a stale entry once a
+ * revocation has answered.
+ */
+import cluster from 'node:cluster';
+import { LRUCache } from 'lru-cache';
+import type { CacheBackend } from './cache-backend.js';
+
+export const INVALIDATE_MESSAGE = 'keystone:cache-invalidate';
+export const INVALIDATED_MESSAGE = 'keystone:cache-invalidated';
+const APPLIED_MESSAGE = 'keystone:cache-invalidation-applied';
+
+interface InvalidateMessage { type: typeof INVALIDATE_MESSAGE; region: string; requestId: number }
+
+const backends = new Set<MemoryCacheBackend>();
+const pendingAcks = new Map<number, () => void>();
+let nextRequestId = 1;
+let workerListenerInstalled = false;
+
+function installWorkerListener(): void {
+  if (workerListenerInstalled || !cluster.isWorker) return;
+  workerListenerInstalled = true;
+  process.on('message', (msg: unknown) => {
+    const m = msg as { type?: string; region?: string; requestId?: number; fromSelf?: boolean };
+    if (m?.type === INVALIDATE_MESSAGE && typeof m.region === 'string') {
+      for (const b of backends) b.invalidateLocal(m.region);
+      process.send?.({ type: APPLIED_MESSAGE, requestId: m.requestId });
+    } else if (m?.type === INVALIDATED_MESSAGE && typeof m.requestId === 'number') {
+      pendingAcks.get(m.requestId)?.();
+      pendingAcks.delete(m.requestId);
+    }
+  });
+}
+
+export class MemoryCacheBackend implements CacheBackend {
+  readonly name = 'memory' as const;
+  private readonly entries: LRUCache<string, string>;
+  private readonly generations = new Map<string, number>();
+
+  constructor(maxEntries = 50_000) {
+    this.entries = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+    backends.add(this);
+    installWorkerListener();
+  }
+
+  private k(region: string, key: string): string {
+    return `${region}\u0000${this.generations.get(region) ?? 0}\u0000${key}`;
+  }
+
+  async get(region: string, key: string): Promise<string | undefined> {
+    return this.entries.get(this.k(region, key));
+  }
+
+  async set(region: string, key: string, value: string, ttlSeconds: number): Promise<void> {
+    this.entries.set(this.k(region, key), value, { ttl: ttlSeconds * 1000 });
+  }
+
+  async delete(region: string, key: string): Promise<void> {
+    this.entries.delete(this.k(region, key));
+    await this.broadcast(region);
+  }
+
+  invalidateLocal(region: string): void {
+    this.generations.set(region, (this.generations.get(region) ?? 0) + 1);
+  }
+
+  async invalidateRegion(region: string): Promise<void> {
+    this.invalidateLocal(region);
+    await this.broadcast(region);
+  }
+
+  /** Ask the primary to invalidate the region in every other worker; resolves on its acknowledgement. */
+  private broadcast(region: string): Promise<void> {
+    if (!cluster.isWorker || !process.send) return Promise.resolve();
+    const requestId = nextRequestId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { pendingAcks.delete(requestId); resolve(); }, 5000);
+      pendingAcks.set(requestId, () => { clearTimeout(timer); resolve(); });
+      const msg: InvalidateMessage = { type: INVALIDATE_MESSAGE, region, requestId };
+      process.send!(msg);
+    });
+  }
+
+  async close(): Promise<void> {
+    backends.delete(this);
+    this.entries.clear();
+  }
+}
+
+/**
+ * In the primary: relay a worker's invalidation to every other worker, wait
+ * until each has applied it, then acknowledge to the sender.
+ */
+export function relayCacheInvalidations(): void {
+  let nextRelayId = 1;
+  const relays = new Map<number, { waiting: number; done: () => void }>();
+  cluster.on('message', (sender, msg: unknown) => {
+    const m = msg as { type?: string; region?: string; requestId?: number };
+    if (m?.type === APPLIED_MESSAGE && typeof m.requestId === 'number') {
+      const relay = relays.get(m.requestId);
+      if (relay && --relay.waiting === 0) relay.done();
+      return;
+    }
+    if (m?.type !== INVALIDATE_MESSAGE || typeof m.region !== 'string') return;
+    const others = Object.values(cluster.workers ?? {}).filter((w) => w && w !== sender && w.isConnected());
+    const ack = () => { if (sender.isConnected()) sender.send({ type: INVALIDATED_MESSAGE, requestId: m.requestId }); };
+    if (others.length === 0) { ack(); return; }
+    const relayId = nextRelayId++;
+    const timer = setTimeout(() => { relays.delete(relayId); ack(); }, 4000);
+    relays.set(relayId, { waiting: others.length, done: () => { clearTimeout(timer); relays.delete(relayId); ack(); } });
+    for (const w of others) w!.send({ type: INVALIDATE_MESSAGE, region: m.region, requestId: relayId });
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * keystone-manage bootstrap: the default domain, the admin/member/reader
+ * roles (admin implies member implies reader), the admin project and user
+ * with the admin role on the project and the system, and the identity
+ * service with its endpoints. Safe to run again: what exists is kept, and
+ * the admin user's password and enabled flag are reset as Keystone does.
+ */
+import type { Services } from '../server/services.js';
+import type { Role } from '../assignment/assignment-types.js';
+import type { EndpointInterface } from '../catalog/catalog-types.js';
+import { log } from '../log/logger.js';
+
+export interface BootstrapOptions {
+  username?: string;
+  password: string;
+  projectName?: string;
+  roleName?: string;
+  serviceName?: string;
+  regionId?: string | null;
+  adminUrl?: string | null;
+  publicUrl?: string | null;
+  internalUrl?: string | null;
+}
+
+export interface BootstrapResult {
+  domainId: string;
+  projectId: string;
+  userId: string;
+  adminRoleId: string;
+  memberRoleId: string;
+  readerRoleId: string;
+  serviceId: string;
+}
+
+export async function runBootstrap(services: Services, options: BootstrapOptions): Promise<BootstrapResult> {
+  const { conf, resource, identity, assignment, catalog } = services;
+  const domainId = conf.identity.default_domain_id;
+  const username = options.username ?? 'admin';
+  const projectName = options.projectName ?? 'admin';
+  const roleName = options.roleName ?? 'admin';
+  const serviceName = options.serviceName ?? 'keystone';
+
+  let domain = await resource.findDomain(domainId);
+  if (!domain) {
+    domain = await resource.createDomain({ id: domainId, name: 'Default', description: 'The default domain' });
+    log.info(`Created domain ${domainId}`);
+  }
+
+  const ensureRole = async (name: string): Promise<Role> => {
+    const existing = await assignment.findRoleByName(name);
+    if (existing) return existing;
+    log.info(`Created role ${name}`);
+    return assignment.createRole({ name });
+  };
+  const adminRole = await ensureRole(roleName);
+  const memberRole = await ensureRole('member');
+  const readerRole = await ensureRole('reader');
+  await assignment.createImpliedRole(adminRole.id, memberRole.id);
+  await assignment.createImpliedRole(memberRole.id, readerRole.id);
+
+  let project = await resource.findProjectByName(projectName, domainId);
+  if (!project) {
+    project = await resource.createProject({ name: projectName, domainId, description: 'Bootstrap project for initializing the cloud.' });
+    log.info(`Created project ${projectName}`);
+  }
+
+  let user = await identity.findUserByName(username, domainId);
+  if (!user) {
+    user = await identity.createUser({ name: username, domainId, password: options.password, options: { ignore_password_expiry: true, ignore_change_password_upon_first_use: true, ignore_lockout_failure_attempts: true } });
+    log.info(`Created user ${username}`);
+  } else {
+    await resetPasswordIfChanged(services, user.id, options.password);
+  }
+
+  await assignment.createGrant(adminRole.id, { userId: user.id }, { projectId: project.id });
+  await assignment.createGrant(adminRole.id, { userId: user.id }, { system: true });
+
+  const existingService = (await catalog.listServices()).find((s) => s.type === 'identity' && s.name === serviceName);
+  const service = existingService ?? (await catalog.createService({ type: 'identity', name: serviceName }));
+  if (options.regionId) await catalog.ensureRegion(options.regionId);
+  const endpoints = await catalog.listEndpoints();
+  const wanted: [EndpointInterface, string | null | undefined][] = [['admin', options.adminUrl], ['public', options.publicUrl], ['internal', options.internalUrl]];
+  for (const [iface, url] of wanted) {
+    if (!url) continue;
+    const existing = endpoints.find((e) => e.serviceId === service.id && e.interface === iface && e.regionId === (options.regionId ?? null));
+    if (!existing) {
+      await catalog.createEndpoint({ interface: iface, serviceId: service.id, url, regionId: options.regionId ?? null });
+      log.info(`Created ${iface} endpoint ${url}`);
+    } else if (existing.url !== url) {
+      await catalog.repository.updateEndpointUrl(existing.id, url);
+      await catalog.invalidate();
+      log.info(`Updated ${iface} endpoint to ${url}`);
+    }
+  }
+
+  return {
+    domainId, projectId: project.id, userId: user.id, adminRoleId: adminRole.id,
+    memberRoleId: memberRole.id, readerRoleId: readerRole.id, serviceId: service.id,
+  };
+}
+
+async function resetPasswordIfChanged(services: Services, userId: string, password: string): Promise<void> {
+  const { identity, db } = services;
+  const row = await identity.repository.getUserRow(userId);
+  if (!row || row.local_user_id === null) return;
+  const [current] = await identity.repository.listPasswords(row.local_user_id, 1);
+  const matches = current?.password_hash ? await identity.passwordHasher.verify(password, current.password_hash) : false;
+  if (matches && row.enabled !== false) return;
+  await db.tx(async (t) => {
+    if (!matches) await t.none('INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), NULL, false)', [row.local_user_id, await identity.passwordHasher.hash(password)]);
+    await t.none('UPDATE "user" SET enabled = true WHERE id = $1', [userId]);
+  });
+  await identity.invalidate();
+  log.info(`Reset password and enabled user ${userId}`);
+}

@@ -1,0 +1,154 @@
+/**
+ * Every error a client can see, with Keystone's status code, title and
+ * message. Rendered as {"error": {"code", "title", "message"}} by
+ * src/server/render-error.ts.
+ */
+const CLIENT_ERROR_SUFFIX =
+  ' The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+
+export class KeystoneError extends Error {
+  readonly code: number = 500;
+  readonly title: string = 'Internal Server Error';
+  /** extra response headers (Allow on 405, Openstack-Auth-Receipt on 401 with a receipt) */
+  headers: Record<string, string> = {};
+  /** a body to send instead of the standard error body (the MFA receipt) */
+  body?: unknown;
+}
+
+export class ValidationError extends KeystoneError {
+  override readonly code = 400;
+  override readonly title = 'Bad Request';
+  constructor(detail: string, suffix = true) {
+    super(suffix ? detail + CLIENT_ERROR_SUFFIX : detail);
+  }
+}
+
+/** Schema failures: name the failing property, never dump the schema. */
+export class SchemaValidationError extends ValidationError {
+  constructor(detail: string) {
+    super(detail, false);
+  }
+}
+
+export class PasswordValidationError extends ValidationError {
+  constructor(detail: string) {
+    super(`Password validation error: ${detail}.`, false);
+  }
+}
+
+export class Unauthorized extends KeystoneError {
+  override readonly code = 401;
+  override readonly title = 'Unauthorized';
+  constructor(message = 'The request you have made requires authentication.') {
+    super(message);
+  }
+}
+
+export class AuthMethodNotSupported extends Unauthorized {
+  constructor() {
+    super('Attempted to authenticate with an unsupported method.');
+  }
+}
+
+export class PasswordExpired extends Unauthorized {
+  constructor(userId: string) {
+    super(`The password is expired and needs to be changed for user: ${userId}.`);
+  }
+}
+
+export class AccountLocked extends Unauthorized {
+  constructor(userId: string) {
+    super(`The account is locked for user: ${userId}.`);
+  }
+}
+
+export class Forbidden extends KeystoneError {
+  override readonly code = 403;
+  override readonly title = 'Forbidden';
+  constructor(message = 'You are not authorized to perform the requested action.') {
+    super(message);
+  }
+}
+
+export class ForbiddenAction extends Forbidden {
+  constructor(action: string) {
+    super(`You are not authorized to perform the requested action: ${action}.`);
+  }
+}
+
+export class NotFound extends KeystoneError {
+  override readonly code = 404;
+  override readonly title = 'Not Found';
+  constructor(message = 'Could not find the requested resource.') {
+    super(message);
+  }
+}
+
+/** "Could not find user: abc." — Keystone's XNotFound family. */
+export class EntityNotFound extends NotFound {
+  constructor(entity: string, id: string) {
+    super(`Could not find ${entity}: ${id}.`);
+  }
+}
+
+export class TokenNotFound extends NotFound {
+  constructor(message = 'Could not find token') {
+    super(message);
+  }
+}
+
+export class MethodNotAllowed extends KeystoneError {
+  override readonly code = 405;
+  override readonly title = 'Method Not Allowed';
+  constructor(allowed: string[]) {
+    super('The method is not allowed for the requested URL.');
+    this.headers = { Allow: allowed.join(', ') };
+  }
+}
+
+export class Conflict extends KeystoneError {
+  override readonly code = 409;
+  override readonly title = 'Conflict';
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** "Conflict occurred attempting to store user - Duplicate entry found with name alice at domain ID default." */
+export class DuplicateEntry extends Conflict {
+  constructor(entity: string, detail: string) {
+    super(`Conflict occurred attempting to store ${entity} - ${detail}.`);
+  }
+}
+
+export class RequestEntityTooLarge extends KeystoneError {
+  override readonly code = 413;
+  override readonly title = 'Request Entity Too Large';
+  constructor(limit: number) {
+    super(`Request is too large. Larger than max_request_body_size (${limit}).`);
+  }
+}
+
+export class UnexpectedError extends KeystoneError {
+  override readonly code = 500;
+  override readonly title = 'Internal Server Error';
+  constructor(message = 'An unexpected error prevented the server from fulfilling your request.') {
+    super(message);
+  }
+}
+
+export class NotImplemented extends KeystoneError {
+  override readonly code = 501;
+  override readonly title = 'Not Implemented';
+  constructor(message = 'The action you have requested has not been implemented.') {
+    super(message);
+  }
+}
+
+export class ServiceUnavailable extends KeystoneError {
+  override readonly code = 503;
+  override readonly title = 'Service Unavailable';
+  constructor(message = 'The service is temporarily unavailable: the identity database cannot be reached. Try again later.') {
+    super(message);
+  }
+}

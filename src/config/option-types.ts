@@ -1,0 +1,32 @@
+/** The kinds of option keystone.conf holds, as oslo.config names them. */
+export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list' | 'multistring';
+
+export interface OptionSpec<T = unknown> {
+  type: OptionType;
+  default: T;
+  help: string;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+  /** never printed in logs or `doctor` output */
+  secret?: boolean;
+  /** accepted for compatibility with Keystone's keystone.conf; means nothing here */
+  ignored?: boolean;
+}
+
+export const str = (def: string, help: string, extra: Partial<OptionSpec<string>> = {}): OptionSpec<string> =>
+  ({ type: 'string', default: def, help, ...extra });
+export const int = (def: number, help: string, extra: Partial<OptionSpec<number>> = {}): OptionSpec<number> =>
+  ({ type: 'int', default: def, help, ...extra });
+export const optInt = (help: string, extra: Partial<OptionSpec<number | null>> = {}): OptionSpec<number | null> =>
+  ({ type: 'int', default: null, help, ...extra });
+export const float = (def: number, help: string, extra: Partial<OptionSpec<number>> = {}): OptionSpec<number> =>
+  ({ type: 'float', default: def, help, ...extra });
+export const bool = (def: boolean, help: string, extra: Partial<OptionSpec<boolean>> = {}): OptionSpec<boolean> =>
+  ({ type: 'bool', default: def, help, ...extra });
+export const list = (def: string[], help: string, extra: Partial<OptionSpec<string[]>> = {}): OptionSpec<string[]> =>
+  ({ type: 'list', default: def, help, ...extra });
+export const multi = (def: string[], help: string, extra: Partial<OptionSpec<string[]>> = {}): OptionSpec<string[]> =>
+  ({ type: 'multistring', default: def, help, ...extra });
+export const optStr = (help: string, extra: Partial<OptionSpec<string | null>> = {}): OptionSpec<string | null> =>
+  ({ type: 'string', default: null, help, ...extra });

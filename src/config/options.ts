@@ -1,0 +1,207 @@
+/**
+ * The one table of keystone.conf options: names, types, defaults and help.
+ * Names and defaults follow Keystone 22 (keystone/conf/*.py and the oslo
+ * libraries it registers); options marked `ignored` are accepted so that an
+ * operator's existing keystone.conf loads, and warn at start-up.
+ * conf/keystone.conf.sample is generated from this table (npm run gen-config).
+ */
+import { bool, float, int, list, multi, optInt, optStr, str, type OptionSpec } from './option-types.js';
+
+export const OPTIONS = {
+  DEFAULT: {
+    admin_token: optStr('A "shared secret" that can be used to bootstrap Keystone. It grants everything Keystone\'s admin_token_auth granted. Leave unset in production.', { secret: true }),
+    public_endpoint: optStr('The base public endpoint URL for Keystone that clients see (e.g. https://keystone.example.com:5000). Defaults to the base host URL of the request.'),
+    admin_endpoint: optStr('The base admin endpoint URL for Keystone (e.g. http://keystone.example.com:35357). Defaults to the base host URL of the request.'),
+    max_project_tree_depth: int(5, 'Maximum depth of the project hierarchy, excluding the project acting as a domain at the top.', { min: 1 }),
+    max_param_size: int(64, 'Limit the sizes of user & project ID/names.', { min: 1 }),
+    max_token_size: int(255, 'Similar to max_param_size, but provides an exception for token values.', { min: 1 }),
+    list_limit: optInt('The maximum number of entities returned in a collection. Unset means no limit.', { min: 1 }),
+    strict_password_check: bool(false, 'If set to true, passwords longer than [identity] max_password_length are rejected instead of truncated.'),
+    insecure_debug: bool(false, 'If set to true, error messages include more detail for the client. Never in production.'),
+    notification_format: str('cadf', 'The notification format (accepted for compatibility).', { ignored: true }),
+    debug: bool(false, 'If set to true, the logging level is set to DEBUG instead of INFO.'),
+    log_file: optStr('Name of log file to send logging output to. If unset, logs go to stderr.'),
+    log_dir: optStr('The base directory used for relative log_file paths.'),
+    use_stderr: bool(false, 'Log output to standard error. Forced on when no log_file is set.'),
+    use_json: bool(false, 'Use JSON formatting for logging.'),
+    use_journal: bool(false, 'Log to the systemd journal (lines on stderr carry journald priority prefixes).'),
+    state_path: str('/var/lib/keystone', 'Top-level directory for maintaining Keystone\'s state (the embedded database lives under it).'),
+    transport_url: optStr('oslo.messaging transport URL (accepted for compatibility).', { ignored: true, secret: true }),
+  },
+  database: {
+    connection: optStr('The SQLAlchemy-style connection string: postgresql://user:pass@host/db (or postgresql+psycopg2://…). Empty, or pglite://PATH, uses the embedded database under state_path.', { secret: true }),
+    max_pool_size: int(5, 'Maximum number of SQL connections to keep open in a pool, per worker.', { min: 1 }),
+    max_retries: int(10, 'Maximum number of database connection retries during startup. -1 means infinite.', { min: -1 }),
+    retry_interval: int(10, 'Interval between retries of opening a SQL connection, in seconds.', { min: 0 }),
+    connection_recycle_time: int(3600, 'Connections unused for this many seconds are closed.', { min: 1 }),
+    idle_timeout: int(3600, 'Deprecated alias of connection_recycle_time (accepted for compatibility).', { ignored: true }),
+    query_timeout: int(30, 'Seconds a single SQL statement may run before it is cancelled.', { min: 1 }),
+  },
+  token: {
+    expiration: int(3600, 'The amount of time that a token should remain valid (in seconds).', { min: 0, max: 9223372036854775807 }),
+    provider: str('fernet', 'Entry point for the token provider: fernet or uuid.', { choices: ['fernet', 'uuid'] }),
+    caching: bool(true, 'Toggle for caching token validation. Has no effect unless global caching is enabled.'),
+    cache_time: optInt('The number of seconds to cache token validation results. Unset means [cache] expiration_time.'),
+    revoke_by_id: bool(true, 'Allow revocation of a token by its id.'),
+    allow_rescope_scoped_token: bool(true, 'Allow a scoped token to be rescoped to another scope.'),
+    allow_expired_window: int(172800, 'How long (seconds) after expiry a token may still be fetched with ?allow_expired=1.'),
+    cache_on_issue: bool(true, 'Deprecated; the token is always cached on issue when caching is on.', { ignored: true }),
+  },
+  fernet_tokens: {
+    key_repository: str('/etc/keystone/fernet-keys/', 'Directory containing Fernet token keys.'),
+    max_active_keys: int(3, 'The maximum number of active keys in the key repository, including the staged and primary keys.', { min: 1 }),
+  },
+  fernet_receipts: {
+    key_repository: str('/etc/keystone/fernet-keys/', 'Directory containing Fernet receipt keys.'),
+    max_active_keys: int(3, 'The maximum number of active receipt keys.', { min: 1 }),
+  },
+  receipt: {
+    expiration: int(300, 'The amount of time that an MFA auth receipt should remain valid (in seconds).', { min: 0, max: 86400 }),
+    provider: str('fernet', 'Entry point for the auth receipt provider.', { choices: ['fernet'] }),
+    caching: bool(true, 'Toggle for caching receipt validation.'),
+    cache_time: optInt('Seconds to cache receipt validation results.'),
+    cache_on_issue: bool(true, 'Cache the receipt on issue.', { ignored: true }),
+  },
+  credential: {
+    driver: str('sql', 'Entry point for the credential backend driver.', { choices: ['sql'] }),
+    provider: str('fernet', 'Entry point for credential encryption and decryption.', { choices: ['fernet'] }),
+    key_repository: str('/etc/keystone/credential-keys/', 'Directory containing Fernet keys used to encrypt and decrypt credentials stored in the credential backend.'),
+    caching: bool(true, 'Toggle for caching only on retrieval of user credentials.'),
+    cache_time: optInt('Time to cache credential data in seconds.'),
+    auth_ttl: int(15, 'The length of time in minutes for which a signed EC2 or S3 token request is valid from the timestamp contained in the token request.'),
+    user_limit: int(-1, 'Maximum number of credentials a user is permitted to create. -1 means unlimited.'),
+  },
+  cache: {
+    enabled: bool(false, 'Global toggle for caching.'),
+    backend: str('dogpile.cache.null', 'Cache backend: dogpile.cache.redis or dogpile.cache.redis_sentinel (Redis through ioredis), dogpile.cache.memory or oslo_cache.dict (in-process), dogpile.cache.null.'),
+    backend_argument: multi([], 'Arguments supplied to the backend module, one "argname:value" per option line (url:redis://127.0.0.1:6379/0, sentinels, service_name, …).'),
+    expiration_time: int(600, 'Default TTL, in seconds, for any cached item.'),
+    config_prefix: str('cache.oslo', 'Prefix for building the configuration dictionary for the cache region.', { ignored: true }),
+    memcache_servers: list(['localhost:11211'], 'Memcache servers (accepted for compatibility; use Redis).', { ignored: true }),
+    debug_cache_backend: bool(false, 'Extra debugging from the cache backend.'),
+  },
+  identity: {
+    default_domain_id: str('default', 'The default domain id, used by the v2.0 API and by the external auth method.'),
+    domain_specific_drivers_enabled: bool(false, 'Domain-specific identity drivers (accepted for compatibility).', { ignored: true }),
+    domain_configurations_from_database: bool(false, 'Domain-specific configuration in the database (accepted for compatibility).', { ignored: true }),
+    domain_config_dir: str('/etc/keystone/domains', 'Domain configuration directory (accepted for compatibility).', { ignored: true }),
+    driver: str('sql', 'Entry point for the identity backend driver.', { choices: ['sql'] }),
+    caching: bool(true, 'Toggle for identity caching.'),
+    cache_time: int(600, 'Time to cache identity data (in seconds).'),
+    max_password_length: int(4096, 'Maximum allowed length for user passwords.', { min: 1, max: 4096 }),
+    list_limit: optInt('Maximum number of entities returned in an identity collection.'),
+    password_hash_algorithm: str('bcrypt', 'The password hashing algorithm to use for passwords stored within keystone.', { choices: ['bcrypt', 'bcrypt_sha256', 'scrypt', 'pbkdf2_sha512'] }),
+    password_hash_rounds: optInt('The number of rounds (or work factor) for the password hashing algorithm. Unset means the algorithm\'s default (bcrypt 12, scrypt 16, pbkdf2_sha512 60000).'),
+    scrypt_block_size: optInt('Optional block size to pass to scrypt hash function (the r parameter).'),
+    scrypt_parallelism: optInt('Optional parallelism to pass to scrypt hash function (the p parameter).'),
+    salt_bytesize: optInt('Number of bytes to use in scrypt and pbkdf2_sha512 hashing salt.', { min: 0, max: 96 }),
+  },
+  resource: {
+    driver: str('sql', 'Entry point for the resource driver.', { choices: ['sql'] }),
+    caching: bool(true, 'Toggle for resource caching.'),
+    cache_time: optInt('Time to cache resource data in seconds.'),
+    list_limit: optInt('Maximum number of entities returned in a resource collection.'),
+    admin_project_domain_name: optStr('Name of the domain that owns the admin_project_name.'),
+    admin_project_name: optStr('The name of the admin project, whose admin role holders get is_admin_project.'),
+    project_name_url_safe: str('off', 'Whether project names must be URL safe: off, new or strict.', { choices: ['off', 'new', 'strict'] }),
+    domain_name_url_safe: str('off', 'Whether domain names must be URL safe: off, new or strict.', { choices: ['off', 'new', 'strict'] }),
+  },
+  assignment: {
+    driver: str('sql', 'Entry point for the assignment backend driver.', { choices: ['sql'] }),
+    prohibited_implied_role: list(['admin'], 'A list of role names which are prohibited from being an implied role.'),
+  },
+  role: {
+    driver: str('sql', 'Entry point for the role backend driver.', { choices: ['sql'] }),
+    caching: bool(true, 'Toggle for role caching.'),
+    cache_time: optInt('Time to cache role data, in seconds.'),
+    list_limit: optInt('Maximum number of entities returned in a role collection.'),
+  },
+  catalog: {
+    driver: str('sql', 'Entry point for the catalog driver.', { choices: ['sql'] }),
+    caching: bool(true, 'Toggle for catalog caching.'),
+    cache_time: optInt('Time to cache catalog data (in seconds).'),
+    list_limit: optInt('Maximum number of entities returned in a catalog collection.'),
+    template_file: str('default_catalog.templates', 'Templated catalog file (accepted for compatibility).', { ignored: true }),
+  },
+  trust: {
+    allow_redelegation: bool(false, 'Allows authorization to be redelegated from one user to another.'),
+    max_redelegation_count: int(3, 'Maximum number of times that authorization can be redelegated.'),
+    driver: str('sql', 'Entry point for the trust backend driver.', { choices: ['sql'] }),
+  },
+  application_credential: {
+    driver: str('sql', 'Entry point for the application credential backend driver.', { choices: ['sql'] }),
+    caching: bool(true, 'Toggle for application credential caching.'),
+    cache_time: optInt('Time to cache application credential data in seconds.'),
+    user_limit: int(-1, 'Maximum number of application credentials a user is permitted to create. -1 means unlimited.'),
+  },
+  revoke: {
+    driver: str('sql', 'Entry point for the token revocation backend.', { choices: ['sql'] }),
+    expiration_buffer: int(1800, 'Seconds after a token has expired before a corresponding revocation event may be purged.', { min: 0 }),
+    caching: bool(true, 'Toggle for revocation event caching.'),
+    cache_time: int(3600, 'Time to cache the revocation list and events (in seconds).'),
+  },
+  unified_limit: {
+    driver: str('sql', 'Entry point for the unified limit backend driver.', { choices: ['sql'] }),
+    caching: bool(true, 'Toggle for unified limit caching.'),
+    cache_time: optInt('Time to cache unified limit data, in seconds.'),
+    list_limit: optInt('Maximum number of entities returned in a unified limit collection.'),
+    enforcement_model: str('flat', 'The enforcement model to use when validating limits.', { choices: ['flat', 'strict_two_level'] }),
+  },
+  auth: {
+    methods: list(['external', 'password', 'token', 'oauth1', 'mapped', 'application_credential'], 'Allowed authentication methods. Their order fixes the method bitmask inside Fernet tokens: keep it equal on every node.'),
+    password: optStr('Entry point for the password auth plugin module (accepted for compatibility).', { ignored: true }),
+    token: optStr('Entry point for the token auth plugin module (accepted for compatibility).', { ignored: true }),
+    external: optStr('Entry point for the external (REMOTE_USER) auth plugin module (accepted for compatibility).', { ignored: true }),
+    application_credential: optStr('Entry point for the application_credential auth plugin module (accepted for compatibility).', { ignored: true }),
+  },
+  external_auth: {
+    trusted_proxies: list([], 'Addresses of the front proxies (Apache with Kerberos or X.509) allowed to assert REMOTE_USER. The external method is refused from any other address.'),
+    remote_user_header: str('X-Remote-User', 'The request header in which a trusted proxy passes REMOTE_USER.'),
+  },
+  security_compliance: {
+    disable_user_account_days_inactive: optInt('The maximum number of days a user can go without authenticating before being considered "inactive" and automatically disabled.', { min: 1 }),
+    lockout_failure_attempts: optInt('The maximum number of times that a user can fail to authenticate before the user account is locked.', { min: 1 }),
+    lockout_duration: int(1800, 'The number of seconds a user account will be locked when the maximum number of failed authentication attempts is exceeded.', { min: 1 }),
+    password_expires_days: optInt('The number of days for which a password will be considered valid before requiring it to be changed.', { min: 0 }),
+    unique_last_password_count: int(0, 'The number of previous passwords a new password may not repeat.', { min: 0 }),
+    minimum_password_age: int(0, 'The number of days that a password must be used before the user can change it.', { min: 0 }),
+    password_regex: optStr('The regular expression used to validate password strength requirements.'),
+    password_regex_description: optStr('Describes the password_regex in plain language, for error messages.'),
+    change_password_upon_first_use: bool(false, 'Require a user to change their password upon first use.'),
+    report_invalid_password_hash: list([], 'Extra information about invalid password attempts (accepted for compatibility).', { ignored: true }),
+  },
+  oslo_middleware: {
+    max_request_body_size: int(114688, 'The maximum body size for each request, in bytes.', { min: 1 }),
+    enable_proxy_headers_parsing: bool(false, 'Whether the application is behind a proxy whose X-Forwarded-* / Forwarded headers are honoured.'),
+  },
+  oslo_policy: {
+    policy_file: str('policy.yaml', 'The relative or absolute path of a file that maps roles to permissions.'),
+    policy_default_rule: str('default', 'Default rule, enforced when a requested rule is not found.'),
+    policy_dirs: multi(['policy.d'], 'Directories where policy configuration files are stored.'),
+    enforce_scope: bool(false, 'Raise an error when the scope of a token is not allowed by the rule.'),
+    enforce_new_defaults: bool(false, 'Use the new defaults only, not the deprecated rules OR-ed with them.'),
+  },
+  eventlet_server: {
+    public_bind_host: str('0.0.0.0', 'The IP address of the network interface for the public service to listen on.'),
+    public_port: int(5000, 'The port number for the public service to listen on.', { min: 0, max: 65535 }),
+    admin_bind_host: str('0.0.0.0', 'The IP address of the network interface for the admin service to listen on.'),
+    admin_port: int(35357, 'The port number for the admin service to listen on.', { min: 0, max: 65535 }),
+    public_workers: optInt('The number of worker processes to serve the public endpoint. Defaults to ceil(CPUs × 1.5).', { min: 1 }),
+    admin_workers: optInt('The number of worker processes to serve the admin endpoint. Defaults to ceil(CPUs × 1.5).', { min: 1 }),
+    shutdown_timeout: int(30, 'Seconds in-flight requests get to finish after SIGTERM before workers are stopped.', { min: 0 }),
+    tcp_keepidle: int(600, 'Sets the value of TCP_KEEPIDLE in seconds for each server socket.'),
+  },
+  metrics: {
+    enabled: bool(true, 'Serve the Prometheus metrics of every worker, aggregated by the primary process.'),
+    bind_host: str('127.0.0.1', 'The address the metrics listener binds to.'),
+    port: int(9180, 'The port of the metrics listener (GET /metrics).', { min: 0, max: 65535 }),
+  },
+} as const satisfies Record<string, Record<string, OptionSpec<any>>>;
+
+export type Options = typeof OPTIONS;
+export type SectionName = keyof Options;
+type ValueOf<O> = O extends OptionSpec<infer T> ? T : never;
+/** The loaded configuration: conf.token.expiration, conf.cache.backend_argument, … */
+export type KeystoneConfig = {
+  readonly [S in SectionName]: { readonly [O in keyof Options[S]]: ValueOf<Options[S][O]> };
+};

@@ -1,0 +1,569 @@
+/**
+ * Users, groups and passwords (Keystone's identity_api with its SQL driver):
+ * lookups (memoized), user and group CRUD, memberships, password changes
+ * with Keystone's [security_compliance] rules (regex, history, minimum age,
+ * expiry, first use, lock_password), and password authentication (lockout,
+ * inactivity). Unknown users and wrong passwords fail alike, in time too.
+ */
+import type { Database } from '../storage/database.js';
+import type { Cache } from '../cache/cache.js';
+import type { KeystoneConfig } from '../config/options.js';
+import {
+  AccountLocked, DuplicateEntry, EntityNotFound, NotFound, PasswordExpired, Unauthorized, ValidationError,
+} from '../common/errors.js';
+import { newId } from '../common/ids.js';
+import { parseExtra } from '../resource/resource-types.js';
+import type { ResourceManager } from '../resource/resource-manager.js';
+import type { ResourceEvent } from '../resource/resource-events.js';
+import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
+import { isUniqueViolation } from '../resource/sql-text.js';
+import { IdentityRepository, type PasswordExpiresFilter } from './identity-repository.js';
+import type { Group, GroupRow, User, UserRow } from './identity-types.js';
+import type { PasswordHasherPort } from './password-hasher-port.js';
+import { USER_OPTIONS, userOptionName, type UserOptions } from './user-options.js';
+import { IdentityEvents } from './identity-events.js';
+import {
+  PasswordAgeValidationError, PasswordHistoryValidationError, PasswordSelfServiceDisabled,
+  PasswordVerificationError, StringLengthExceeded,
+} from './identity-errors.js';
+import { validatePasswordRules } from './password-policy.js';
+
+export const IDENTITY_CACHE_REGION = 'identity';
+/** the assignment manager's region: computed role assignments depend on users, groups and memberships */
+const ASSIGNMENT_CACHE_REGION = 'assignment';
+const DAY_MS = 86400_000;
+
+export interface CreateUserInput {
+  id?: string;
+  name: string;
+  domainId: string;
+  /** undefined: no password; null: a password entry without a hash (as Keystone stores `"password": null`) */
+  password?: string | null;
+  enabled?: boolean;
+  defaultProjectId?: string | null;
+  options?: UserOptions | Record<string, unknown>;
+  extra?: Record<string, unknown>;
+  /** Keystone's `federated` attribute: [{idp_id, protocols: [{protocol_id, unique_id}]}] */
+  federated?: unknown[];
+}
+
+/** A PATCH of a user: only the keys present change. */
+export interface UserPatch {
+  name?: string;
+  domainId?: string;
+  enabled?: boolean;
+  defaultProjectId?: string | null;
+  /** present (even null) when the request carried `password` */
+  password?: string | null;
+  options?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
+  federated?: unknown[];
+}
+
+export interface GroupPatch {
+  name?: string;
+  domainId?: string;
+  description?: string | null;
+  extra?: Record<string, unknown>;
+}
+
+export interface UserListQuery {
+  domainId?: string;
+  name?: string;
+  enabled?: boolean;
+  ids?: string[];
+  groupId?: string;
+  passwordExpires?: PasswordExpiresFilter[];
+}
+
+/** Keystone renders stored times as naive UTC with microseconds: 2026-11-22T19:08:00.000000. */
+export function keystoneTime(date: Date): string {
+  return `${date.toISOString().slice(0, 23)}000`;
+}
+
+/** A `date` column as YYYY-MM-DD (node-postgres parses it as local midnight). */
+function dateOnly(value: Date | string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value.slice(0, 10);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
+}
+
+function daysSince(day: string): number {
+  const today = new Date().toISOString().slice(0, 10);
+  return Math.floor((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / DAY_MS);
+}
+
+export class IdentityManager {
+  readonly repository: IdentityRepository;
+  /** user and group deletions, disables, password and membership changes, for the subsystems that keep data about them */
+  readonly events = new IdentityEvents();
+  private revocation: RevocationPort = NO_REVOCATION;
+
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache,
+    private readonly conf: KeystoneConfig,
+    readonly passwordHasher: PasswordHasherPort,
+    private readonly resource?: ResourceManager,
+  ) {
+    this.repository = new IdentityRepository(db);
+    resource?.events.on((event) => this.onResourceEvent(event));
+  }
+
+  installRevocation(port: RevocationPort): void {
+    this.revocation = port;
+  }
+
+  /** The list limit of identity collections: [identity] list_limit, else [DEFAULT] list_limit. */
+  listLimit(): number | null {
+    return this.conf.identity.list_limit ?? this.conf.DEFAULT.list_limit ?? null;
+  }
+
+  // ---- users: reading ------------------------------------------------------------
+
+  private optionsFrom(rows: { option_id: string; option_value: string | null }[]): UserOptions {
+    const options: Record<string, unknown> = {};
+    for (const o of rows) {
+      const name = userOptionName(o.option_id);
+      if (!name || o.option_value === null) continue;
+      try { options[name] = JSON.parse(o.option_value); } catch { options[name] = o.option_value; }
+    }
+    return options as UserOptions;
+  }
+
+  /** Keystone's `enabled` getter: an enabled user inactive past disable_user_account_days_inactive reads as disabled. */
+  private effectiveEnabled(row: UserRow, options: UserOptions): boolean {
+    if (row.enabled === false) return false;
+    const maxDays = this.conf.security_compliance.disable_user_account_days_inactive;
+    if (maxDays === null || options.ignore_user_inactivity) return true;
+    const lastActive = dateOnly(row.last_active_at) ?? (row.created_at ? row.created_at.toISOString().slice(0, 10) : null);
+    return !(lastActive && daysSince(lastActive) >= maxDays);
+  }
+
+  private userFrom(row: UserRow, options: UserOptions): User {
+    return {
+      id: row.id,
+      name: row.name ?? '',
+      domainId: row.domain_id,
+      enabled: this.effectiveEnabled(row, options),
+      defaultProjectId: row.default_project_id,
+      passwordExpiresAt: row.password_expires_at ? keystoneTime(row.password_expires_at) : null,
+      options,
+      extra: parseExtra(row.extra),
+      createdAt: row.created_at ? row.created_at.toISOString() : null,
+      lastActiveAt: dateOnly(row.last_active_at),
+      isLocal: row.local_user_id !== null,
+    };
+  }
+
+  private async usersFromRows(rows: UserRow[]): Promise<User[]> {
+    const options = await this.repository.optionsOfUsers(rows.map((r) => r.id));
+    return rows.map((r) => this.userFrom(r, this.optionsFrom(options.get(r.id) ?? [])));
+  }
+
+  private async loadUser(id: string): Promise<User | null> {
+    const row = await this.repository.getUserRow(id);
+    return row ? (await this.usersFromRows([row]))[0] : null;
+  }
+
+  async findUser(id: string): Promise<User | null> {
+    if (!this.conf.identity.caching) return this.loadUser(id);
+    return this.cache.memoize(IDENTITY_CACHE_REGION, `user:${id}`, this.conf.identity.cache_time, () => this.loadUser(id));
+  }
+
+  async getUser(id: string): Promise<User> {
+    const u = await this.findUser(id);
+    if (!u) throw new EntityNotFound('user', id);
+    return u;
+  }
+
+  async findUserByName(name: string, domainId: string): Promise<User | null> {
+    const row = await this.repository.getUserRowByName(name, domainId);
+    return row ? (await this.usersFromRows([row]))[0] : null;
+  }
+
+  async listUsers(filter: UserListQuery = {}): Promise<User[]> {
+    return this.usersFromRows(await this.repository.listUserRows(filter));
+  }
+
+  // ---- passwords -------------------------------------------------------------------
+
+  /**
+   * Keystone's length rule: with [DEFAULT] strict_password_check a password
+   * longer than the hasher takes (72 bytes for bcrypt, else [identity]
+   * max_password_length) is refused with a 403; otherwise it is truncated
+   * by the hasher, as Keystone does.
+   */
+  checkPasswordLength(password: string): void {
+    if (typeof password !== 'string') throw new ValidationError('Expecting to find string in password.');
+    if (!this.conf.DEFAULT.strict_password_check) return;
+    const max = this.conf.identity.password_hash_algorithm === 'bcrypt' && this.conf.identity.max_password_length > 72
+      ? 72 : this.conf.identity.max_password_length;
+    if (Buffer.byteLength(password, 'utf8') > max) throw new PasswordVerificationError(max);
+  }
+
+  passwordExpiryFor(options: UserOptions): Date | null {
+    const days = this.conf.security_compliance.password_expires_days;
+    if (!days || options.ignore_password_expiry) return null;
+    const at = new Date(Date.now() + days * DAY_MS);
+    at.setUTCMilliseconds(0);
+    return at;
+  }
+
+  /** change_password_upon_first_use, unless the user is exempt. */
+  private changeRequired(options: UserOptions): boolean {
+    return this.conf.security_compliance.change_password_upon_first_use && !options.ignore_change_password_upon_first_use;
+  }
+
+  private async hashOrNull(password: string | null): Promise<string | null> {
+    if (password === null) return null;
+    this.checkPasswordLength(password);
+    return this.passwordHasher.hash(password);
+  }
+
+  /** Adds a password as Keystone's setter does: history truncated, older passwords expired. */
+  private async storePassword(repo: IdentityRepository, localUserId: number, hash: string | null, expiresAt: Date | null, selfService: boolean): Promise<void> {
+    const unique = this.conf.security_compliance.unique_last_password_count;
+    await repo.retirePasswords(localUserId, unique === 0 ? 1 : unique);
+    await repo.insertPassword(localUserId, hash, expiresAt, selfService);
+  }
+
+  // ---- users: writing ------------------------------------------------------------
+
+  private async assertDefaultProjectNotDomain(projectId: string | null | undefined): Promise<void> {
+    if (!projectId || !this.resource) return;
+    const ref = await this.resource.findProjectRef(projectId);
+    if (ref?.isDomain) throw new ValidationError(`User's default project ID cannot be a domain ID: ${projectId}`, false);
+  }
+
+  private async validateFederated(federated: unknown[] | undefined): Promise<void> {
+    for (const entry of federated ?? []) {
+      const { idp_id: idpId, protocols } = entry as { idp_id: string; protocols: { protocol_id: string }[] };
+      if (!(await this.repository.identityProviderExists(idpId))) throw new ValidationError(`Could not find Identity Provider: ${idpId}`, false);
+      // No federated protocols are stored here: every protocol is unknown.
+      const [first] = protocols;
+      throw new ValidationError(`Could not find federated protocol ${first.protocol_id} for Identity Provider: ${idpId}.`, false);
+    }
+  }
+
+  private async writeOptions(repo: IdentityRepository, userId: string, options: Record<string, unknown>): Promise<void> {
+    for (const [name, value] of Object.entries(options)) {
+      const spec = USER_OPTIONS[name as keyof typeof USER_OPTIONS];
+      if (spec) await repo.setOption(userId, spec.id, value === null || value === undefined ? null : JSON.stringify(value));
+    }
+  }
+
+  async createUser(input: CreateUserInput): Promise<User> {
+    if (input.password !== undefined) validatePasswordRules(this.conf, input.password);
+    const id = input.id ?? newId();
+    const name = input.name.trim();
+    if (this.resource) await this.resource.getDomainRef(input.domainId);
+    await this.assertDefaultProjectNotDomain(input.defaultProjectId);
+    await this.validateFederated(input.federated);
+    const options = (input.options ?? {}) as UserOptions;
+    const enabled = input.enabled ?? true;
+    const hash = input.password === undefined ? undefined : await this.hashOrNull(input.password);
+    const conflict = () => new DuplicateEntry('user', `Duplicate entry found with name ${name} at domain ID ${input.domainId}`);
+    if (await this.repository.getUserRowByName(name, input.domainId)) throw conflict();
+    try {
+      await this.db.tx(async (t) => {
+        const repo = new IdentityRepository(t);
+        const localId = await repo.insertUser({
+          id, name, domain_id: input.domainId, enabled, default_project_id: input.defaultProjectId ?? null,
+          extra: JSON.stringify(input.extra ?? {}),
+          last_active_today: enabled && this.conf.security_compliance.disable_user_account_days_inactive !== null,
+        });
+        if (hash !== undefined) {
+          // A password set by an administrator must be changed on first use when so configured (Keystone: expires now).
+          const expires = this.changeRequired(options) ? new Date() : this.passwordExpiryFor(options);
+          await repo.insertPassword(localId, hash, expires, false);
+        }
+        await this.writeOptions(repo, id, options);
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict();
+      throw err;
+    }
+    await this.invalidate();
+    return this.getUser(id);
+  }
+
+  /** Keystone's update_user: attributes merged, options merged (null removes), a password set as an administrator's reset. */
+  async updateUser(id: string, patch: UserPatch): Promise<User> {
+    const old = await this.getUser(id);
+    if ('domainId' in patch && patch.domainId !== old.domainId) throw new ValidationError('Cannot change Domain ID', false);
+    if ('password' in patch) validatePasswordRules(this.conf, patch.password);
+    const name = patch.name !== undefined ? patch.name.trim() : old.name;
+    await this.assertDefaultProjectNotDomain(patch.defaultProjectId);
+    await this.validateFederated(patch.federated);
+    const row = await this.repository.getUserRow(id);
+    if (!row) throw new EntityNotFound('user', id);
+    const options = { ...old.options, ...(patch.options ?? {}) } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(options)) if (v === null) delete options[k];
+    const enabled = patch.enabled ?? old.enabled;
+    const hash = 'password' in patch ? await this.hashOrNull(patch.password ?? null) : undefined;
+    const defaultProjectId = 'defaultProjectId' in patch ? patch.defaultProjectId ?? null : old.defaultProjectId;
+    const conflict = () => new DuplicateEntry('user', patch.domainId !== undefined
+      ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
+      : `Duplicate entry found with name ${name}`);
+    if (name !== old.name && (await this.repository.getUserRowByName(name, old.domainId))) throw conflict();
+    try {
+      await this.db.tx(async (t) => {
+        const repo = new IdentityRepository(t);
+        await repo.updateUser({ id, name, enabled, default_project_id: defaultProjectId, extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }) });
+        if (patch.options) await this.writeOptions(repo, id, patch.options);
+        if (row.local_user_id !== null) {
+          // Keystone's `enabled` setter: enabling (or keeping enabled) clears failed attempts and counts as activity.
+          if (enabled) {
+            await repo.setFailedAuth(row.local_user_id, 0, null);
+            if (this.conf.security_compliance.disable_user_account_days_inactive !== null) await repo.setLastActive(id);
+          }
+          if (hash !== undefined) {
+            const expires = this.changeRequired(options as UserOptions) ? new Date() : this.passwordExpiryFor(options as UserOptions);
+            await this.storePassword(repo, row.local_user_id, hash, expires, false);
+          }
+        }
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict();
+      throw err;
+    }
+    await this.invalidate();
+    const disabled = patch.enabled === false && old.enabled !== false;
+    const passwordSet = 'password' in patch && patch.password !== null;
+    if (disabled) await this.events.emit({ type: 'user.disabled', userId: id });
+    if (passwordSet) await this.events.emit({ type: 'user.password_changed', userId: id, selfService: false });
+    if (disabled || passwordSet) {
+      await this.revocation.revokeUser(id);
+      await this.revocation.dropTokenCache();
+    }
+    return this.getUser(id);
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    const user = await this.getUser(id);
+    await this.repository.deleteUser(id);
+    await this.invalidate();
+    await this.events.emit({ type: 'user.deleted', userId: id, domainId: user.domainId });
+    await this.revocation.revokeUser(id);
+    await this.revocation.dropTokenCache();
+  }
+
+  // ---- authentication and self-service password change ------------------------------
+
+  /**
+   * Keystone's SQL authenticate: locked → wrong password (counted) → disabled
+   * → expired. Every failure a client must not tell apart is the same 401.
+   */
+  private async verifyPassword(user: User | null, password: string): Promise<{ user: User; row: UserRow; expired: boolean }> {
+    this.checkPasswordLength(password);
+    const row = user ? await this.repository.getUserRow(user.id) : null;
+    if (!user || !row || row.local_user_id === null) {
+      await this.passwordHasher.verifyAgainstDummy(password);
+      throw new Unauthorized();
+    }
+    const sc = this.conf.security_compliance;
+    const lockoutEnabled = sc.lockout_failure_attempts !== null && !user.options.ignore_lockout_failure_attempts;
+    if (lockoutEnabled && (row.failed_auth_count ?? 0) >= (sc.lockout_failure_attempts as number)) {
+      const lockedUntil = (row.failed_auth_at?.getTime() ?? 0) + sc.lockout_duration * 1000;
+      if (Date.now() < lockedUntil) throw new AccountLocked(user.id);
+      await this.repository.setFailedAuth(row.local_user_id, 0, null);
+    }
+    const [current] = await this.repository.listPasswords(row.local_user_id, 1);
+    const ok = current?.password_hash ? await this.passwordHasher.verify(password, current.password_hash) : await this.passwordHasher.verifyAgainstDummy(password);
+    if (!ok) {
+      await this.repository.incrementFailedAuth(row.local_user_id);
+      throw new Unauthorized();
+    }
+    if (!user.enabled) throw new Unauthorized(`The account is disabled for user: ${user.id}.`);
+    const expired = !!current?.expires_at && current.expires_at.getTime() <= Date.now() && !user.options.ignore_password_expiry;
+    if (!expired && (row.failed_auth_count ?? 0) > 0) await this.repository.setFailedAuth(row.local_user_id, 0, null);
+    return { user, row, expired };
+  }
+
+  /**
+   * Verifies a password for a user found by id or name. Throws Unauthorized
+   * with one message for every failure a client must not tell apart.
+   */
+  async authenticatePassword(user: User | null, password: string): Promise<User> {
+    const verified = await this.verifyPassword(user, password);
+    if (verified.expired) throw new PasswordExpired(verified.user.id);
+    if (this.conf.security_compliance.disable_user_account_days_inactive !== null && (await this.repository.setLastActive(verified.user.id))) {
+      await this.invalidate();
+    }
+    return verified.user;
+  }
+
+  /**
+   * POST /v3/users/{user_id}/password: the original password is checked
+   * (an expired one may still be changed), then Keystone's self-service
+   * rules: password_regex, lock_password, minimum_password_age,
+   * unique_last_password_count. The user's tokens are revoked.
+   */
+  async changePassword(userId: string, originalPassword: string, newPassword: string): Promise<void> {
+    const { user, row } = await this.verifyPassword(await this.findUser(userId), originalPassword);
+    const sc = this.conf.security_compliance;
+    if (sc.disable_user_account_days_inactive !== null) await this.repository.setLastActive(user.id);
+    validatePasswordRules(this.conf, newPassword);
+    if (user.options.lock_password === true) throw new PasswordSelfServiceDisabled();
+    const localUserId = row.local_user_id as number;
+    const history = await this.repository.listPasswords(localUserId, Math.max(sc.unique_last_password_count, 1));
+    const current = history[0];
+    if (current?.self_service) {
+      const minAge = current.created_at.getTime() + sc.minimum_password_age * DAY_MS;
+      if (Date.now() < minAge) throw new PasswordAgeValidationError(sc.minimum_password_age, Math.floor((minAge - Date.now()) / DAY_MS));
+    }
+    this.checkPasswordLength(newPassword);
+    if (sc.unique_last_password_count > 0) {
+      for (const old of history.slice(0, sc.unique_last_password_count)) {
+        if (old.password_hash && (await this.passwordHasher.verify(newPassword, old.password_hash))) {
+          throw new PasswordHistoryValidationError(sc.unique_last_password_count);
+        }
+      }
+    }
+    const hash = await this.passwordHasher.hash(newPassword);
+    await this.db.tx(async (t) => {
+      await this.storePassword(new IdentityRepository(t), localUserId, hash, this.passwordExpiryFor(user.options), true);
+    });
+    await this.invalidate();
+    await this.events.emit({ type: 'user.password_changed', userId, selfService: true });
+    await this.revocation.revokeUser(userId);
+  }
+
+  // ---- groups ----------------------------------------------------------------------
+
+  private groupFrom(row: GroupRow): Group {
+    return { id: row.id, name: row.name, domainId: row.domain_id, description: row.description, extra: parseExtra(row.extra) };
+  }
+
+  private async loadGroup(id: string): Promise<Group | null> {
+    const row = await this.repository.getGroupRow(id);
+    return row ? this.groupFrom(row) : null;
+  }
+
+  async findGroup(id: string): Promise<Group | null> {
+    if (!this.conf.identity.caching) return this.loadGroup(id);
+    return this.cache.memoize(IDENTITY_CACHE_REGION, `group:${id}`, this.conf.identity.cache_time, () => this.loadGroup(id));
+  }
+
+  async getGroup(id: string): Promise<Group> {
+    const g = await this.findGroup(id);
+    if (!g) throw new EntityNotFound('group', id);
+    return g;
+  }
+
+  async findGroupByName(name: string, domainId: string): Promise<Group | null> {
+    const row = await this.repository.getGroupRowByName(name, domainId);
+    return row ? this.groupFrom(row) : null;
+  }
+
+  async listGroups(filter: { domainId?: string } = {}): Promise<Group[]> {
+    return (await this.repository.listGroupRows(filter)).map((r) => this.groupFrom(r));
+  }
+
+  async listGroupsForUser(userId: string): Promise<Group[]> {
+    await this.getUser(userId);
+    return (await this.repository.listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
+  }
+
+  async createGroup(input: { id?: string; name: string; domainId: string; description?: string | null; extra?: Record<string, unknown> }): Promise<Group> {
+    const name = input.name.trim();
+    if (this.resource) await this.resource.getDomainRef(input.domainId);
+    if (name.length > 64) throw new StringLengthExceeded(name, 'name', 64);
+    const id = input.id ?? newId();
+    const conflict = () => new DuplicateEntry('group', `Duplicate entry found with name ${name} at domain ID ${input.domainId}`);
+    if (await this.repository.getGroupRowByName(name, input.domainId)) throw conflict();
+    try {
+      await this.repository.insertGroup({
+        id, name, domain_id: input.domainId, description: input.description === undefined ? '' : input.description,
+        extra: JSON.stringify(input.extra ?? {}),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict();
+      throw err;
+    }
+    await this.invalidate();
+    return this.getGroup(id);
+  }
+
+  async updateGroup(id: string, patch: GroupPatch): Promise<Group> {
+    const old = await this.getGroup(id);
+    if ('domainId' in patch && patch.domainId !== old.domainId) throw new ValidationError('Cannot change Domain ID', false);
+    const name = patch.name !== undefined ? patch.name.trim() : old.name;
+    if (name.length > 64) throw new StringLengthExceeded(name, 'name', 64);
+    const conflict = () => new DuplicateEntry('group', patch.domainId !== undefined
+      ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
+      : `Duplicate entry found with name ${name}`);
+    if (name !== old.name && (await this.repository.getGroupRowByName(name, old.domainId))) throw conflict();
+    try {
+      await this.repository.updateGroup({
+        id, name, domain_id: old.domainId,
+        description: 'description' in patch ? patch.description ?? null : old.description,
+        extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }),
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw conflict();
+      throw err;
+    }
+    await this.invalidate();
+    return this.getGroup(id);
+  }
+
+  /** Keystone's delete_group: members' tokens are revoked when the group held roles. */
+  async deleteGroup(id: string): Promise<void> {
+    const group = await this.getGroup(id);
+    const hadRoles = await this.repository.groupHasRoles(id);
+    const memberIds = await this.repository.memberIds(id);
+    await this.repository.deleteGroup(id);
+    await this.invalidate();
+    await this.events.emit({ type: 'group.deleted', groupId: id, domainId: group.domainId, memberIds });
+    if (hadRoles) for (const userId of memberIds) await this.revocation.revokeUser(userId);
+  }
+
+  async addUserToGroup(userId: string, groupId: string): Promise<void> {
+    await this.getGroup(groupId);
+    await this.getUser(userId);
+    await this.repository.addMember(userId, groupId);
+    await this.invalidate();
+    await this.events.emit({ type: 'user.added_to_group', userId, groupId });
+  }
+
+  private notInGroup(userId: string, groupId: string): NotFound {
+    return new NotFound(`User '${userId}' not found in group '${groupId}'`);
+  }
+
+  async checkUserInGroup(userId: string, groupId: string): Promise<void> {
+    await this.getGroup(groupId);
+    await this.getUser(userId);
+    if (!(await this.repository.isMember(userId, groupId))) throw this.notInGroup(userId, groupId);
+  }
+
+  async removeUserFromGroup(userId: string, groupId: string): Promise<void> {
+    if ((await this.repository.removeMember(userId, groupId)) === 0) {
+      await this.getGroup(groupId);
+      await this.getUser(userId);
+      throw this.notInGroup(userId, groupId);
+    }
+    await this.invalidate();
+    await this.events.emit({ type: 'user.removed_from_group', userId, groupId });
+    await this.revocation.revokeUser(userId);
+  }
+
+  // ---- reacting to the resource manager ------------------------------------------------
+
+  private async onResourceEvent(event: ResourceEvent): Promise<void> {
+    if (event.type === 'project.deleted') {
+      await this.repository.unsetDefaultProject(event.projectId);
+      await this.invalidate();
+    } else if (event.type === 'domain.deleting') {
+      // Keystone's _domain_deleted: the domain's groups, then its users.
+      for (const group of await this.listGroups({ domainId: event.domainId })) await this.deleteGroup(group.id);
+      for (const user of await this.listUsers({ domainId: event.domainId })) await this.deleteUser(user.id);
+    }
+  }
+
+  async invalidate(): Promise<void> {
+    await this.cache.invalidate(IDENTITY_CACHE_REGION, ASSIGNMENT_CACHE_REGION);
+  }
+}

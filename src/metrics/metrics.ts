@@ -1,0 +1,302 @@
+/**
+ * The Prometheus metrics of one process (prom-client), recorded in each
+ * worker and collected by the primary over cluster IPC (src/metrics/server.ts
+ * aggregates them and serves GET /metrics on [metrics] bind_host:port).
+ *
+ * Wiring in a worker (src/cli/keystone-all.ts, worker branch), once:
+ *
+ *     import { initWorkerMetrics, httpMetrics, observeCache, instrumentDatabase,
+ *              observeDatabasePool } from '../metrics/metrics.js';
+ *     initWorkerMetrics({ service });                 // 'public' | 'admin'; answers the primary's scrapes
+ *     const services = buildServices(conf, …);
+ *     observeCache(services.cache);                   // cache hits/misses by region
+ *     instrumentDatabase(pgp);                        // pgp from src/storage/database.ts: query latency
+ *     observeDatabasePool(services.db);               // pool use (total/idle/waiting/max)
+ *
+ * and in src/server/create-app.ts, first in the pipeline (before request_id,
+ * so that the whole request is timed; the route template is read from
+ * req.keystone.routeTemplate when the response finishes):
+ *
+ *     app.use(httpMetrics(service));
+ *
+ * Managers record their events where they happen:
+ *
+ *     recordTokenOperation('issue', 'fernet', 'password', 'success');
+ *     recordTokenOperation('validate', 'fernet', 'token', 'invalid');
+ *     recordAuthFailure('password', 'invalid_password');
+ *     recordLockout();
+ *
+ * Every function here is cheap and safe to call in any process (also in
+ * keystone-manage or tests, where nothing scrapes them).
+ */
+import cluster from 'node:cluster';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+
+export type Service = 'public' | 'admin';
+export type TokenOperation = 'issue' | 'validate' | 'revoke';
+
+/** The registry of this process's own metrics (a worker's, or the primary's own). */
+export const workerRegistry = new Registry();
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const httpRequestDuration = new Histogram({
+  name: 'keystone_http_request_duration_seconds',
+  help: 'HTTP requests served, by service (public/admin), method, route template and status: latency in seconds.',
+  labelNames: ['service', 'method', 'route', 'status'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers: [workerRegistry],
+});
+
+export const httpRequestsInFlight = new Gauge({
+  name: 'keystone_http_requests_in_flight',
+  help: 'HTTP requests being served right now, by service.',
+  labelNames: ['service'] as const,
+  registers: [workerRegistry],
+});
+
+export const tokenOperations = new Counter({
+  name: 'keystone_token_operations_total',
+  help: 'Token operations by operation (issue/validate/revoke), provider (fernet/uuid), auth method and outcome.',
+  labelNames: ['operation', 'provider', 'method', 'outcome'] as const,
+  registers: [workerRegistry],
+});
+
+export const cacheHits = new Counter({
+  name: 'keystone_cache_hits_total',
+  help: 'Cache look-ups answered from the cache, by cache region.',
+  labelNames: ['cache'] as const,
+  registers: [workerRegistry],
+});
+
+export const cacheMisses = new Counter({
+  name: 'keystone_cache_misses_total',
+  help: 'Cache look-ups that missed, by cache region.',
+  labelNames: ['cache'] as const,
+  registers: [workerRegistry],
+});
+
+export const dbQueryDuration = new Histogram({
+  name: 'keystone_db_query_duration_seconds',
+  help: 'SQL statements by operation (select/insert/update/delete/other): latency in seconds.',
+  labelNames: ['operation'] as const,
+  buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [workerRegistry],
+});
+
+export const dbQueryErrors = new Counter({
+  name: 'keystone_db_query_errors_total',
+  help: 'SQL statements or connections that failed, by operation.',
+  labelNames: ['operation'] as const,
+  registers: [workerRegistry],
+});
+
+interface PoolLike {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+  options?: { max?: number };
+}
+const pools = new Map<string, () => PoolLike | undefined>();
+
+export const dbPoolConnections = new Gauge({
+  name: 'keystone_db_pool_connections',
+  help: 'SQL connection pool use by pool and state: total (open), idle, in_use, waiting (clients queued), max.',
+  labelNames: ['pool', 'state'] as const,
+  registers: [workerRegistry],
+  collect() {
+    this.reset();
+    for (const [name, get] of pools) {
+      const p = get();
+      if (!p) continue;
+      this.set({ pool: name, state: 'total' }, p.totalCount);
+      this.set({ pool: name, state: 'idle' }, p.idleCount);
+      this.set({ pool: name, state: 'in_use' }, p.totalCount - p.idleCount);
+      this.set({ pool: name, state: 'waiting' }, p.waitingCount);
+      if (p.options?.max !== undefined) this.set({ pool: name, state: 'max' }, p.options.max);
+    }
+  },
+});
+
+export const authFailures = new Counter({
+  name: 'keystone_auth_failures_total',
+  help: 'Failed authentications by auth method and reason.',
+  labelNames: ['method', 'reason'] as const,
+  registers: [workerRegistry],
+});
+
+export const userLockouts = new Counter({
+  name: 'keystone_user_lockouts_total',
+  help: 'User accounts locked after [security_compliance] lockout_failure_attempts failed authentications.',
+  registers: [workerRegistry],
+});
+
+let defaultMetricsOn = false;
+/** Process metrics (CPU, memory, event loop lag, GC, handles) of this process, once. */
+export function collectProcessMetrics(): void {
+  if (defaultMetricsOn) return;
+  defaultMetricsOn = true;
+  collectDefaultMetrics({ register: workerRegistry });
+}
+
+// ---- recording -------------------------------------------------------------
+
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export function recordHttpRequest(service: string, method: string, route: string, status: number, seconds: number): void {
+  httpRequestDuration.observe({ service, method: METHODS.has(method) ? method : 'OTHER', route, status: String(status) }, seconds);
+}
+
+export function recordTokenOperation(operation: TokenOperation, provider: string, method: string, outcome: string): void {
+  tokenOperations.inc({ operation, provider, method: method || '-', outcome });
+}
+
+export function recordCacheLookup(cache: string, hit: boolean): void {
+  (hit ? cacheHits : cacheMisses).inc({ cache });
+}
+
+export function recordDbQuery(operation: string, seconds: number): void {
+  dbQueryDuration.observe({ operation }, seconds);
+}
+
+export function recordAuthFailure(method: string, reason: string): void {
+  authFailures.inc({ method, reason });
+}
+
+export function recordLockout(): void {
+  userLockouts.inc();
+}
+
+/** Counts every look-up of a Cache (src/cache/cache.ts) by region. */
+export function observeCache(cache: { onLookup(observer: (region: string, hit: boolean) => void): void }): void {
+  cache.onLookup((region, hit) => recordCacheLookup(region, hit));
+}
+
+const SQL_OPERATIONS = new Set(['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback', 'savepoint', 'create', 'alter', 'drop']);
+export function sqlOperation(query: unknown): string {
+  const text = typeof query === 'string' ? query : (query as { text?: string } | null)?.text;
+  const word = /^\s*(?:--[^\n]*\n\s*)*([A-Za-z]+)/.exec(text ?? '')?.[1]?.toLowerCase() ?? 'other';
+  return SQL_OPERATIONS.has(word) ? word : 'other';
+}
+
+interface PgpLike {
+  $config: { options: Record<string, unknown> };
+}
+const instrumented = new WeakSet<object>();
+
+/**
+ * Times every statement of a pg-promise instance (its `receive` event carries
+ * the duration of single-result queries) and counts failures (`error`
+ * event). The hooks already set are kept and called first.
+ */
+export function instrumentDatabase(pgp: PgpLike): void {
+  if (instrumented.has(pgp)) return;
+  instrumented.add(pgp);
+  const options = pgp.$config.options;
+  const receive = options.receive as ((e: unknown) => void) | undefined;
+  const error = options.error as ((err: unknown, e: unknown) => void) | undefined;
+  options.receive = (e: { result?: { duration?: number }; ctx?: { query?: unknown } }) => {
+    receive?.(e);
+    const ms = e?.result?.duration;
+    if (typeof ms === 'number') recordDbQuery(sqlOperation(e.ctx?.query), ms / 1000);
+  };
+  options.error = (err: unknown, e: { query?: unknown; cn?: unknown }) => {
+    error?.(err, e);
+    dbQueryErrors.inc({ operation: e?.query !== undefined ? sqlOperation(e.query) : 'connect' });
+  };
+}
+
+/** Reports a pg pool's use (a pg-promise database's db.$pool, or a pg.Pool) as keystone_db_pool_connections. */
+export function observeDatabasePool(db: { $pool?: PoolLike } | PoolLike, name = 'default'): void {
+  const pool = '$pool' in db ? db.$pool : (db as PoolLike);
+  pools.set(name, () => pool);
+}
+
+interface ReqLike {
+  method?: string;
+  keystone?: { routeTemplate?: string };
+  route?: { path?: unknown };
+}
+interface ResLike {
+  statusCode: number;
+  once(event: 'finish' | 'close', fn: () => void): unknown;
+}
+
+/** Express middleware timing each request of `service` into keystone_http_request_duration_seconds. */
+export function httpMetrics(service: Service | string) {
+  return (req: ReqLike, res: ResLike, next: (err?: unknown) => void): void => {
+    const start = process.hrtime.bigint();
+    httpRequestsInFlight.inc({ service });
+    let done = false;
+    const finish = (aborted: boolean) => {
+      if (done) return;
+      done = true;
+      httpRequestsInFlight.dec({ service });
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const route = req.keystone?.routeTemplate ?? (typeof req.route?.path === 'string' ? req.route.path : 'unmatched');
+      recordHttpRequest(service, req.method ?? 'OTHER', route, aborted ? 499 : res.statusCode, seconds);
+    };
+    res.once('finish', () => finish(false));
+    res.once('close', () => finish(true));
+    next();
+  };
+}
+
+// ---- the cluster protocol (worker side) ---------------------------------------
+
+export const METRICS_REQUEST = 'keystone:metrics:request';
+export const METRICS_RESPONSE = 'keystone:metrics:response';
+
+export interface MetricsRequest {
+  type: typeof METRICS_REQUEST;
+  id: number;
+}
+export interface MetricsResponse {
+  type: typeof METRICS_RESPONSE;
+  id: number;
+  service: string;
+  worker: string;
+  pid: number;
+  metrics?: MetricObjectWithValues<MetricValue<string>>[];
+  error?: string;
+}
+
+let workerIdentity: { service: string; worker: string } | null = null;
+
+export interface WorkerMetricsOptions {
+  service: Service | string;
+  /** the `worker` label; default `<service>-<cluster worker id>` (or the pid outside a cluster) */
+  worker?: string;
+  /** also collect process metrics (default true) */
+  processMetrics?: boolean;
+}
+
+/**
+ * Labels this process's metrics with `worker` and answers the primary's
+ * collection requests over the cluster IPC channel. Call once per worker.
+ */
+export function initWorkerMetrics(options: WorkerMetricsOptions): { service: string; worker: string } {
+  const worker = options.worker ?? `${options.service}-${cluster.worker?.id ?? process.pid}`;
+  const first = workerIdentity === null;
+  workerIdentity = { service: options.service, worker };
+  workerRegistry.setDefaultLabels({ worker });
+  if (options.processMetrics !== false) collectProcessMetrics();
+  if (first && typeof process.send === 'function') {
+    process.on('message', (msg: unknown) => {
+      if (!msg || typeof msg !== 'object' || (msg as MetricsRequest).type !== METRICS_REQUEST) return;
+      void answerMetricsRequest((msg as MetricsRequest).id);
+    });
+  }
+  return workerIdentity;
+}
+
+async function answerMetricsRequest(id: number): Promise<void> {
+  const identity = workerIdentity ?? { service: 'unknown', worker: String(process.pid) };
+  let response: MetricsResponse;
+  try {
+    response = { type: METRICS_RESPONSE, id, ...identity, pid: process.pid, metrics: await workerRegistry.getMetricsAsJSON() as MetricObjectWithValues<MetricValue<string>>[] };
+  } catch (err) {
+    response = { type: METRICS_RESPONSE, id, ...identity, pid: process.pid, error: (err as Error).message };
+  }
+  if (process.connected) process.send?.(response, undefined, undefined, () => undefined);
+}

@@ -1,0 +1,44 @@
+/**
+ * The express app of one service (public on :5000, admin on :35357): the
+ * pipeline stages in Keystone's paste order, then the routes, then errors.
+ */
+import express from 'express';
+import type { Services } from './services.js';
+import type { ServiceKind } from './request-context.js';
+import { RouteTable } from './route-table.js';
+import { requestId } from './pipeline/request-id.js';
+import { accessLog } from './pipeline/access-log.js';
+import { sizeLimit } from './pipeline/size-limit.js';
+import { urlNormalize } from './pipeline/url-normalize.js';
+import { jsonBody, type BodyParser } from './pipeline/json-body.js';
+import { authContext } from './pipeline/auth-context.js';
+import { renderError } from './pipeline/render-error.js';
+import { registerDiscovery } from './discovery.js';
+import { registerApiRoutes, extraBodyParsers } from '../api/register-routes.js';
+
+export interface KeystoneApp {
+  app: express.Express;
+  routes: RouteTable;
+}
+
+export function createApp(service: ServiceKind, services: Services): KeystoneApp {
+  const { conf } = services;
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.set('query parser', 'extended');
+  const routes = new RouteTable();
+  registerDiscovery(routes, { v2: true });
+  registerApiRoutes(routes, services, service);
+  const parsers: Record<string, BodyParser> = extraBodyParsers(services);
+
+  app.use(requestId(conf, service));
+  app.use(accessLog());
+  app.use(sizeLimit(conf.oslo_middleware.max_request_body_size));
+  app.use(urlNormalize());
+  app.use(jsonBody(conf.oslo_middleware.max_request_body_size, parsers));
+  app.use(authContext(conf));
+  app.use(routes.router());
+  app.use(renderError());
+  return { app, routes };
+}

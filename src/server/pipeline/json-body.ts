@@ -1,0 +1,64 @@
+/**
+ * The json_body stage: reads the body (bounded by max_request_body_size),
+ * parses it as JSON — or with another registered parser for its media type
+ * (the v2.0 API registers XML) — and drops top-level keys starting with '_'.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { RequestEntityTooLarge, ValidationError } from '../../common/errors.js';
+
+export type BodyParser = (text: string, req: Request) => unknown;
+
+function readBody(req: Request, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        failed = true;
+        reject(new RequestEntityTooLarge(maxBytes));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
+    req.on('error', (err) => { if (!failed) { failed = true; reject(err); } });
+  });
+}
+
+export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyParser> = {}) {
+  return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
+    req.body = undefined;
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
+      if (!req.headers['content-length'] && !req.headers['transfer-encoding']) { next(); return; }
+    }
+    try {
+      const raw = await readBody(req, maxBytes);
+      if (raw.length === 0) { next(); return; }
+      const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      const text = raw.toString('utf8');
+      let parsed: unknown;
+      if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          throw new ValidationError('Expecting to find valid JSON in request body.');
+        }
+      } else if (extraParsers[mediaType]) {
+        parsed = extraParsers[mediaType](text, req);
+      } else {
+        throw new ValidationError('Expecting to find application/json in Content-Type header.');
+      }
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+        for (const key of Object.keys(parsed)) if (key.startsWith('_')) delete (parsed as Record<string, unknown>)[key];
+      }
+      req.body = parsed;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}

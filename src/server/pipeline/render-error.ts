@@ -1,0 +1,40 @@
+/**
+ * The last stage: every error becomes Keystone's {"error": {"code", "title",
+ * "message"}} body; 401 carries WWW-Authenticate; nothing internal leaks.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import { KeystoneError, ServiceUnavailable, UnexpectedError, ValidationError } from '../../common/errors.js';
+import { isDatabaseUnavailable } from '../../storage/database.js';
+import { log } from '../../log/logger.js';
+
+export function toKeystoneError(err: unknown): KeystoneError {
+  if (err instanceof KeystoneError) return err;
+  if (isDatabaseUnavailable(err)) return new ServiceUnavailable();
+  const e = err as { type?: string; status?: number; code?: string };
+  // body-parser style errors from express internals
+  if (e?.type === 'entity.parse.failed') return new ValidationError('Expecting to find valid JSON in request body.');
+  if (e?.code === '22001') return new ValidationError('String length exceeded. The length of a string field exceeded the column size.');
+  if (e?.code === '22P02' || e?.code === '22021' || e?.code === '22003') return new ValidationError('Invalid input: a value has the wrong form or is out of range.');
+  return new UnexpectedError();
+}
+
+export function sendError(req: Request, res: Response, error: KeystoneError): void {
+  if (res.headersSent) { res.end(); return; }
+  res.status(error.code);
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  if (error.code === 401) res.setHeader('WWW-Authenticate', `Keystone uri="${req.keystone?.baseUrl ?? ''}/v3"`);
+  const body = error.body ?? { error: { code: error.code, message: error.message, title: error.title } };
+  if (req.method === 'HEAD') { res.setHeader('Content-Type', 'application/json'); res.end(); return; }
+  res.json(body);
+}
+
+export function renderError() {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const error = toKeystoneError(err);
+    if (error.code >= 500) {
+      const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+      log.error(`${req.method} ${req.path} failed: ${detail}`, { requestId: req.keystone?.requestId });
+    }
+    sendError(req, res, error);
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * The routes of one app (public or admin), registered by the api/ modules.
+ * Knowing every route lets the pipeline answer 405 with Allow, 404 for the
+ * rest, and build the JSON-Home document from the same table.
+ */
+import express, { type Request, type RequestHandler, type Response } from 'express';
+import { MethodNotAllowed, NotFound } from '../common/errors.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Handler = (req: Request, res: Response) => Promise<void> | void;
+
+export interface RouteOptions {
+  /** JSON-Home relation: a short name ("users" → …/3/rel/users) or a full URL */
+  rel?: string;
+  /** JSON-Home status when not stable */
+  status?: 'experimental' | 'deprecated';
+}
+
+interface Route {
+  method: HttpMethod;
+  path: string;
+  pattern: RegExp;
+  handler: Handler;
+  options: RouteOptions;
+}
+
+const REL_BASE = 'https://docs.openstack.org/api/openstack-identity/3/rel/';
+
+function compile(path: string): RegExp {
+  const source = path.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  return new RegExp(`^${source}$`);
+}
+
+export class RouteTable {
+  private readonly routes: Route[] = [];
+
+  add(method: HttpMethod, path: string, handler: Handler, options: RouteOptions = {}): this {
+    this.routes.push({ method, path, pattern: compile(path), handler, options });
+    return this;
+  }
+  get(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.add('GET', path, handler, options);
+  }
+  head(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.add('HEAD', path, handler, options);
+  }
+  /** GET and HEAD together, as Keystone serves most collections and entities */
+  getAndHead(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.add('GET', path, handler, options).add('HEAD', path, handler, options);
+  }
+  post(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.add('POST', path, handler, options);
+  }
+  put(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.add('PUT', path, handler, options);
+  }
+  patch(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.add('PATCH', path, handler, options);
+  }
+  delete(path: string, handler: Handler, options?: RouteOptions): this {
+    return this.add('DELETE', path, handler, options);
+  }
+
+  allowedMethods(path: string): HttpMethod[] {
+    const methods = new Set<HttpMethod>();
+    for (const r of this.routes) if (r.pattern.test(path)) methods.add(r.method);
+    return [...methods];
+  }
+
+  /** The express router serving every route, then 405 / 404 for the rest. */
+  router(): express.Router {
+    const router = express.Router({ strict: false, caseSensitive: true });
+    for (const r of this.routes) {
+      const handler: RequestHandler = async (req, res) => {
+        req.keystone.routeTemplate = r.path;
+        await r.handler(req, res);
+      };
+      router[r.method.toLowerCase() as 'get'](r.path, handler);
+    }
+    router.use((req, _res, next) => {
+      const allowed = this.allowedMethods(req.path);
+      if (allowed.length === 0 || req.method === 'OPTIONS') {
+        next(allowed.length === 0 ? new NotFound('The resource could not be found.') : undefined);
+        return;
+      }
+      next(new MethodNotAllowed([...allowed, 'OPTIONS']));
+    });
+    return router;
+  }
+
+  /** JSON-Home resources for the routes under `prefix` (hrefs relative to it, as Keystone's). */
+  jsonHomeResources(prefix: string): Record<string, unknown> {
+    const resources: Record<string, unknown> = {};
+    for (const r of this.routes) {
+      if (!r.options.rel || !r.path.startsWith(prefix)) continue;
+      const rel = r.options.rel.startsWith('http') ? r.options.rel : REL_BASE + r.options.rel;
+      const relative = r.path.slice(prefix.length) || '/';
+      const vars = [...relative.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]);
+      const entry: Record<string, unknown> = vars.length
+        ? {
+            'href-template': relative.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
+            'href-vars': Object.fromEntries(vars.map((v) => [v, `https://docs.openstack.org/api/openstack-identity/3/param/${v}`])),
+          }
+        : { href: relative };
+      if (r.options.status) entry.hints = { status: r.options.status };
+      resources[rel] = entry;
+    }
+    return resources;
+  }
+}

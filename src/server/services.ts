@@ -1,0 +1,65 @@
+/**
+ * The managers of one process, as Keystone's PROVIDERS: built once per
+ * worker (or per keystone-manage run) and handed to the API handlers.
+ */
+import type { KeystoneConfig } from '../config/options.js';
+import { openDatabase, type Database } from '../storage/database.js';
+import { createCache, type Cache } from '../cache/cache.js';
+import { IdentityManager } from '../identity/identity-manager.js';
+import { createPasswordHasher } from '../identity/password-hasher-factory.js';
+import { ResourceManager } from '../resource/resource-manager.js';
+import { AssignmentManager } from '../assignment/assignment-manager.js';
+import { CatalogManager } from '../catalog/catalog-manager.js';
+import { UnifiedLimitManager } from '../limit/limit-manager.js';
+import { RevokeManager } from '../revoke/revoke-manager.js';
+import { TokenManager } from '../token/token-manager.js';
+import { ReceiptProvider } from '../auth/receipts.js';
+import { ApplicationCredentialStore } from '../auth/application-credentials.js';
+import { TotpSecrets } from '../auth/methods/totp.js';
+
+export interface Services {
+  conf: KeystoneConfig;
+  db: Database;
+  cache: Cache;
+  identity: IdentityManager;
+  resource: ResourceManager;
+  assignment: AssignmentManager;
+  catalog: CatalogManager;
+  /** registered limits and project/domain limits (src/limit/limit-manager.ts) */
+  unifiedLimit: UnifiedLimitManager;
+  /** revocation events: revokeByUser, revokeByProject, … (src/revoke/revoke-manager.ts) */
+  revoke: RevokeManager;
+  /** issue, validate, revoke tokens (src/token/token-manager.ts) */
+  token: TokenManager;
+  /** MFA auth receipts */
+  receipts: ReceiptProvider;
+  /** the auth side of application credentials */
+  applicationCredentials: ApplicationCredentialStore;
+  /** where the totp method finds secrets (the credential manager installs its source) */
+  totpSecrets: TotpSecrets;
+}
+
+export interface BuildServicesOptions {
+  embeddedSocketDir?: string;
+  db?: Database;
+  cache?: Cache;
+}
+
+export function buildServices(conf: KeystoneConfig, options: BuildServicesOptions = {}): Services {
+  const db = options.db ?? openDatabase(conf, { embeddedSocketDir: options.embeddedSocketDir });
+  const cache = options.cache ?? createCache(conf);
+  const resource = new ResourceManager(db, cache, conf);
+  const identity = new IdentityManager(db, cache, conf, createPasswordHasher(conf), resource);
+  const assignment = new AssignmentManager(db, cache, conf, identity, resource);
+  const catalog = new CatalogManager(db, cache, conf);
+  catalog.followResource(resource.events);
+  const unifiedLimit = new UnifiedLimitManager(db, cache, conf, resource, catalog);
+  const revoke = new RevokeManager(db, cache, conf);
+  identity.installRevocation(revoke);
+  resource.installRevocation(revoke);
+  assignment.installRevocation(revoke);
+  const applicationCredentials = new ApplicationCredentialStore(db, cache, conf, identity.passwordHasher);
+  const token = new TokenManager({ conf, db, cache, identity, resource, assignment, catalog, revoke, applicationCredentials });
+  const receipts = new ReceiptProvider(conf);
+  return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, totpSecrets: new TotpSecrets() };
+}

@@ -1,0 +1,88 @@
+/**
+ * The pg-promise database every repository uses, for PostgreSQL and for the
+ * embedded PGlite (served over a unix socket by src/storage/embedded-host.ts,
+ * so that both take the same code path).
+ */
+import pgPromise from 'pg-promise';
+import { resolve } from 'node:path';
+import type { KeystoneConfig } from '../config/options.js';
+import { log } from '../log/logger.js';
+
+export const pgp = pgPromise({
+  capSQL: true,
+  error(err, e) {
+    // Connection-level errors (database restarted) are expected; the pool reconnects by itself.
+    if (e.cn) log.warn(`database connection error: ${(err as Error).message ?? err}`);
+  },
+});
+// bigint counts and serials as numbers: every value of ours fits in 2^53.
+pgp.pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export type Database = pgPromise.IDatabase<object>;
+export type Queryable = pgPromise.ITask<object> | Database;
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; connectionString: string }
+  | { kind: 'embedded'; dataDir: string };
+
+/** Where [database] connection points: PostgreSQL, or the embedded PGlite under state_path. */
+export function resolveDatabaseTarget(conf: KeystoneConfig): DatabaseTarget {
+  const connection = (conf.database.connection ?? '').trim();
+  if (connection === '') return { kind: 'embedded', dataDir: resolve(conf.DEFAULT.state_path, 'pglite') };
+  if (connection.startsWith('pglite://')) return { kind: 'embedded', dataDir: resolve(connection.slice('pglite://'.length)) };
+  const m = /^(postgres(?:ql)?)(\+[a-z0-9_]+)?:\/\//i.exec(connection);
+  if (!m) throw new Error(`Unsupported [database] connection ${JSON.stringify(connection.replace(/\/\/[^@]*@/, '//***@'))}: use postgresql://… or pglite://PATH`);
+  return { kind: 'postgres', connectionString: 'postgresql://' + connection.slice(m[0].length) };
+}
+
+export interface OpenDatabaseOptions {
+  /** the directory holding the embedded host's .s.PGSQL.5432 socket */
+  embeddedSocketDir?: string;
+  poolSize?: number;
+}
+
+const openDatabases = new Map<string, Database>();
+
+/** One pg-promise database per connection target per process. */
+export function openDatabase(conf: KeystoneConfig, options: OpenDatabaseOptions = {}): Database {
+  const target = resolveDatabaseTarget(conf);
+  const poolSize = options.poolSize ?? conf.database.max_pool_size;
+  const common = {
+    max: poolSize,
+    idleTimeoutMillis: conf.database.connection_recycle_time * 1000,
+    connectionTimeoutMillis: 5000,
+    query_timeout: conf.database.query_timeout * 1000,
+    application_name: `keystone-${process.pid}`,
+  };
+  let cn: Record<string, unknown>;
+  if (target.kind === 'postgres') {
+    cn = { connectionString: target.connectionString, ...common };
+  } else {
+    if (!options.embeddedSocketDir) throw new Error('the embedded database is served by keystone-all; no socket directory was given');
+    // PGlite's multiplexer serialises queries: a couple of connections per worker is plenty.
+    cn = { host: options.embeddedSocketDir, port: 5432, database: 'postgres', user: 'postgres', ...common, max: Math.min(poolSize, 4), query_timeout: undefined };
+  }
+  const key = JSON.stringify(cn);
+  let db = openDatabases.get(key);
+  if (!db) {
+    db = pgp(cn);
+    openDatabases.set(key, db);
+  }
+  return db;
+}
+
+export async function closeDatabases(): Promise<void> {
+  openDatabases.clear();
+  await pgp.end();
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+/** True when an error means "the database cannot be reached right now" (answered 503), not a bug. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: string; message?: string };
+  if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
+  const msg = e.message ?? '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(msg);
+}

@@ -1,0 +1,12 @@
+import * as initialSchema from './0001-initial-schema.js';
+import * as domainConfigAndOauth1 from './0002-domain-config-and-oauth1.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Forward-only, in order. A new migration is a new file appended here. */
+export const MIGRATIONS: readonly Migration[] = [initialSchema, domainConfigAndOauth1];
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

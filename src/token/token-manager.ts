@@ -1,0 +1,597 @@
+/**
+ * Tokens (Keystone's token_provider_api): issue, validate, revoke and render.
+ *
+ *  - issue: the facts (user, methods, scope, expiry, audit ids) go to the
+ *    provider (Fernet or UUID), then the token is "minted" as Keystone mints
+ *    it: the user, its domain, the scope and the roles are looked up, and a
+ *    scope on which the user holds no role is refused (401).
+ *  - validate: provider decode → the same look-ups (a missing user or a
+ *    disabled project/domain: 404; no role left: 404) → expiry (with the
+ *    ?allow_expired window) → revocation events (src/revoke).
+ *  - memoized validation: a validated token and its rendered bodies are
+ *    kept in this process's memory, tagged with a version and trusted only
+ *    while the version is unchanged (src/token/token-epoch.ts). With
+ *    [cache] enabled and [token] caching, the version is the stamp of the
+ *    combined token-dependency region in the shared cache (memory: relayed
+ *    to every worker by the primary; Redis: shared by every node); without a
+ *    usable cache (disabled, or Redis down) it is the token epoch read from
+ *    SQL. Every write that can affect a validation changes both before it
+ *    returns, so no worker of any keystone-all sharing the database (and
+ *    Redis) answers a stale yes. Version reads are coalesced (fresh-read.ts):
+ *    one round trip serves the requests that arrived while it was pending.
+ */
+import cluster from 'node:cluster';
+import { LRUCache } from 'lru-cache';
+import { INVALIDATE_MESSAGE } from '../cache/memory-backend.js';
+import { randomUUID } from 'node:crypto';
+import type { KeystoneConfig } from '../config/options.js';
+import type { Database } from '../storage/database.js';
+import type { Cache } from '../cache/cache.js';
+import { EntityNotFound, NotFound, TokenNotFound, Unauthorized } from '../common/errors.js';
+import { secondsFromIso } from '../common/time.js';
+import type { IdentityManager } from '../identity/identity-manager.js';
+import type { ResourceManager } from '../resource/resource-manager.js';
+import type { AssignmentManager } from '../assignment/assignment-manager.js';
+import type { CatalogManager } from '../catalog/catalog-manager.js';
+import type { CatalogEntry } from '../catalog/catalog-types.js';
+import type { Caller, CallerRole } from '../auth/caller.js';
+import type { ApplicationCredentialStore } from '../auth/application-credentials.js';
+import { APPLICATION_CREDENTIAL_CACHE_REGION } from '../auth/application-credentials.js';
+import { REVOKE_CACHE_REGION, TOKEN_CACHE_REGION, type RevokeManager } from '../revoke/revoke-manager.js';
+import { RegionStamps } from '../revoke/region-stamp.js';
+import { FreshRead } from './fresh-read.js';
+import { TOKEN_DEPS_REGION, TokenEpoch, logEpochFailure, watchTokenDependencies } from './token-epoch.js';
+import { recordCacheLookup, recordTokenOperation } from '../metrics/metrics.js';
+import { log } from '../log/logger.js';
+import type { TokenValues } from '../revoke/revoke-model.js';
+import { FernetTokenProvider } from './fernet-provider.js';
+import { UuidTokenProvider } from './uuid/uuid-provider.js';
+import { keystoneIsoSeconds, type TokenProvider } from './token-provider.js';
+import type { NamedRef, TokenFacts, TokenRecord, TokenUser, ValidatedToken } from './token-model.js';
+import { renderTokenBody } from './token-render.js';
+import { securityUnauthorized } from '../auth/auth-errors.js';
+
+/** The regions a validated token depends on (the owners' region names). */
+export const TOKEN_DEPENDENCY_REGIONS = [
+  REVOKE_CACHE_REGION, TOKEN_CACHE_REGION, 'identity', 'resource', 'assignment', 'catalog',
+  APPLICATION_CREDENTIAL_CACHE_REGION, 'trust',
+] as const;
+
+const FAILED = 'Failed to validate token';
+
+/** A trust as token validation needs it; installed by the trust manager (installTrustLookup). */
+export interface TrustForToken {
+  id: string;
+  trustorUserId: string;
+  trusteeUserId: string;
+  projectId: string | null;
+  impersonation: boolean;
+  roleIds: string[];
+  /** epoch ms or null */
+  expiresAt: number | null;
+  deleted: boolean;
+}
+export interface TrustLookup {
+  findTrust(id: string): Promise<TrustForToken | null>;
+}
+
+export interface IssueTokenInput {
+  userId: string;
+  methods: readonly string[];
+  /** inherited by rescoped tokens; default now + [token] expiration */
+  expiresAt?: string;
+  /** the audit chain: the original token's audit id when rescoping */
+  parentAuditId?: string | null;
+  systemScope?: 'all';
+  projectId?: string;
+  domainId?: string;
+  trustId?: string;
+  appCredId?: string;
+  accessTokenId?: string;
+}
+
+export interface ValidateOptions {
+  /** seconds past expiry a token is still accepted (?allow_expired=1) */
+  windowSeconds?: number;
+  /**
+   * The OpenStack-Identity-Access-Rules header of the request: a token of an
+   * application credential with access rules validates only for a client
+   * that declares support (version 1.0 or later), as Keystone's
+   * _validate_token_access_rules.
+   */
+  accessRulesSupport?: string | null;
+}
+
+export const ACCESS_RULES_HEADER = 'openstack-identity-access-rules';
+
+/** Keystone's check: access rules need a client (keystonemiddleware) that enforces them. */
+export function accessRulesAllowed(token: ValidatedToken, support: string | null | undefined): boolean {
+  if (!token.appCred?.accessRules?.length) return true;
+  const version = support ? Number.parseFloat(support) : NaN;
+  return Number.isFinite(version) && version >= 1.0;
+}
+
+/** What the memo keeps per token: the validated token and its rendered forms. */
+export interface MemoEntry {
+  version: string;
+  token: ValidatedToken;
+  expiresAtSeconds: number;
+  caller?: Caller;
+  bodyWithCatalog?: string;
+  bodyWithoutCatalog?: string;
+}
+
+export interface TokenManagerDeps {
+  conf: KeystoneConfig;
+  db: Database;
+  cache: Cache;
+  identity: IdentityManager;
+  resource: ResourceManager;
+  assignment: AssignmentManager;
+  catalog: CatalogManager;
+  revoke: RevokeManager;
+  applicationCredentials: ApplicationCredentialStore;
+}
+
+/** Keystone's random_urlsafe_str: 16 random bytes, urlsafe base64 without padding (22 characters). */
+export function newAuditId(): string {
+  return Buffer.from(randomUUID().replace(/-/g, ''), 'hex').toString('base64url');
+}
+
+export class TokenManager {
+  readonly provider: TokenProvider;
+  /** bounded by size (rendered bodies dominate), so a worker's memory stays flat under any token mix */
+  private readonly memo: LRUCache<string, MemoEntry>;
+  private readonly pendingValidations = new Map<string, Promise<MemoEntry>>();
+  private trusts: TrustLookup | null = null;
+  private readonly conf: KeystoneConfig;
+  private readonly epoch: TokenEpoch;
+  private readonly stampRead: FreshRead<string | null>;
+  private readonly epochRead: FreshRead<string | null>;
+  private readonly catalogs = new LRUCache<string, CatalogEntry[]>({ max: 2000 });
+  /** invalidations of token-dependency regions this process applied (the in-process cache's version) */
+  private localGeneration = 0;
+  private epochPoller: NodeJS.Timeout | null = null;
+  private lastPolledEpoch = '';
+  /** memo hits and misses of this process (also counted in the cache stats under "token-validation") */
+  readonly validationStats = { hits: 0, misses: 0 };
+
+  constructor(private readonly deps: TokenManagerDeps) {
+    this.conf = deps.conf;
+    this.memo = new LRUCache<string, MemoEntry>({
+      max: 50_000,
+      maxSize: 12 * 1024 * 1024,
+      sizeCalculation: (e) => 2048 + 2 * ((e.bodyWithCatalog?.length ?? 0) + (e.bodyWithoutCatalog?.length ?? 0)),
+      // [token] cache_time (else [cache] expiration_time): how long a validation is reused at most
+      ttl: Math.max(1, deps.conf.token.cache_time ?? deps.conf.cache.expiration_time) * 1000,
+      ttlAutopurge: false,
+    });
+    this.provider = deps.conf.token.provider === 'uuid' ? new UuidTokenProvider(deps.db) : new FernetTokenProvider(deps.conf);
+    this.epoch = new TokenEpoch(deps.db);
+    const stamps = new RegionStamps(deps.cache);
+    this.stampRead = new FreshRead(() => stamps.stamp(TOKEN_DEPS_REGION));
+    this.epochRead = new FreshRead(() => this.epoch.current().catch((err) => { logEpochFailure(err); return null; }));
+    if (deps.cache.backend.name === 'memory' && cluster.isWorker) {
+      // Invalidations relayed by the keystone-all primary: applied by the memory backend's own
+      // listener in this same 'message' emit, before the primary hears the acknowledgement.
+      const deps_ = new Set<string>([...TOKEN_DEPENDENCY_REGIONS, TOKEN_DEPS_REGION]);
+      process.on('message', (msg: unknown) => {
+        const m = msg as { type?: string; region?: string };
+        if (m?.type === INVALIDATE_MESSAGE && typeof m.region === 'string' && deps_.has(m.region)) this.localGeneration++;
+      });
+    }
+    watchTokenDependencies(deps.cache, TOKEN_DEPENDENCY_REGIONS, async () => {
+      this.localGeneration++;
+      try {
+        await this.epoch.advance();
+      } catch (err) {
+        log.error(`token: advancing the token epoch failed: ${(err as Error).message ?? err}`);
+      }
+    }, () => { this.localGeneration++; });
+    deps.revoke.onRevoke(async (event) => {
+      if (this.provider instanceof UuidTokenProvider) {
+        if (event.userId && !event.projectId && !event.auditId) await this.provider.repository.invalidateUser(event.userId);
+        if (event.trustId) await this.provider.repository.invalidateTrust(event.trustId);
+      }
+    });
+  }
+
+  /** The trust manager installs its look-up here (trust-scoped tokens). */
+  installTrustLookup(lookup: TrustLookup): void {
+    this.trusts = lookup;
+  }
+
+  get trustLookup(): TrustLookup | null {
+    return this.trusts;
+  }
+
+  private get useCacheStamps(): boolean {
+    return this.deps.cache.enabled && this.conf.token.caching;
+  }
+
+  /**
+   * The version memoized validations must carry to be trusted now: the
+   * shared cache's stamp when the cache is on and reachable, else the SQL
+   * token epoch; null when neither can be read (nothing is memoized then).
+   */
+  /**
+   * The version without waiting, when it can be known at once (the in-process cache: a counter of
+   * the invalidations this worker applied, local and relayed, plus the polled SQL epoch); undefined
+   * when currentVersion() must read it.
+   */
+  currentVersionSync(): string | undefined {
+    if (this.useCacheStamps && this.memoryCache) return `m:${this.localGeneration}:${this.polledEpoch()}`;
+    return undefined;
+  }
+
+  async currentVersion(): Promise<string | null> {
+    const known = this.currentVersionSync();
+    if (known !== undefined) return known;
+    if (this.useCacheStamps) {
+      const stamp = await this.stampRead.read();
+      if (stamp !== null) return `s:${stamp}`;
+    }
+    const epoch = await this.epochRead.read();
+    return epoch === null ? null : `e:${epoch}`;
+  }
+
+  private get memoryCache(): boolean {
+    return this.deps.cache.backend.name === 'memory';
+  }
+
+  /**
+   * With the in-process cache, changes made outside this keystone-all (keystone-manage bootstrap
+   * resetting a password, another tool writing the database) do not reach the workers through the
+   * primary's relay: the SQL epoch is polled once a second and is part of the version, so such a
+   * change is honoured within a second. (With Redis or no cache every change is seen at once.)
+   */
+  private polledEpoch(): string {
+    if (!this.epochPoller) {
+      const poll = () => {
+        this.epoch.current().then((e) => { this.lastPolledEpoch = e; }, () => undefined);
+      };
+      poll();
+      this.epochPoller = setInterval(poll, 1000);
+      this.epochPoller.unref();
+    }
+    return this.lastPolledEpoch;
+  }
+
+  private count(hit: boolean): void {
+    if (hit) this.validationStats.hits++; else this.validationStats.misses++;
+    const s = (this.deps.cache.stats['token-validation'] ??= { hits: 0, misses: 0 });
+    if (hit) s.hits++; else s.misses++;
+    recordCacheLookup('token-validation', hit);
+  }
+
+  // ---- issue ----------------------------------------------------------------------------
+
+  defaultExpiresAt(nowSeconds = Date.now() / 1000): string {
+    return keystoneIsoSeconds(nowSeconds + this.conf.token.expiration);
+  }
+
+  async issueToken(input: IssueTokenInput): Promise<ValidatedToken> {
+    let expiresAt = input.expiresAt ?? this.defaultExpiresAt();
+    if (input.appCredId) {
+      // CVE-2022-2447: a token never outlives its application credential.
+      const cred = await this.deps.applicationCredentials.find(input.appCredId);
+      if (cred?.expiresAt !== null && cred?.expiresAt !== undefined && cred.expiresAt / 1000 < secondsFromIso(expiresAt)) {
+        expiresAt = keystoneIsoSeconds(cred.expiresAt / 1000);
+      }
+    }
+    const facts: TokenFacts = {
+      userId: input.userId,
+      methods: input.methods,
+      auditId: newAuditId(),
+      parentAuditId: input.parentAuditId ?? null,
+      expiresAt,
+    };
+    if (input.systemScope) facts.systemScope = 'all';
+    if (input.domainId) facts.domainId = input.domainId;
+    if (input.projectId) facts.projectId = input.projectId;
+    if (input.trustId) facts.trustId = input.trustId;
+    if (input.appCredId) facts.appCredId = input.appCredId;
+    if (input.accessTokenId) facts.accessTokenId = input.accessTokenId;
+    const version = await this.currentVersion();
+    const { id, issuedAt } = await this.provider.issue(facts);
+    const record: TokenRecord = { ...facts, id, issuedAt };
+    // As the provider decodes it (method order, expiry rendering), so issue and validate bodies agree.
+    const decoded = this.provider instanceof FernetTokenProvider ? this.provider.validateSync(id) : record;
+    // Minted as Keystone mints: the same look-ups and refusals as validation.
+    const token = await this.mint(decoded);
+    if (version !== null) this.memo.set(id, { version, token, expiresAtSeconds: secondsFromIso(token.expiresAt) });
+    recordTokenOperation('issue', this.provider.name, token.methods.join(','), 'success');
+    return token;
+  }
+
+  // ---- validation -------------------------------------------------------------------------
+
+  /**
+   * Keystone's validate_token: TokenNotFound (404) for anything not valid
+   * now (or within the window). Callers that authenticate a request map it
+   * to 401.
+   */
+  async validateToken(id: string | undefined, options: ValidateOptions = {}): Promise<ValidatedToken> {
+    return (await this.validateEntry(id, options)).token;
+  }
+
+  /**
+   * The memoized validation when it is current, without any I/O beyond the
+   * version (which the caller read, once per request); undefined on a miss.
+   */
+  memoized(id: string, version: string | null, windowSeconds = 0): MemoEntry | undefined {
+    if (version === null) return undefined;
+    const hit = this.memo.get(id);
+    if (!hit || hit.version !== version) return undefined;
+    this.checkExpiry(hit.expiresAtSeconds, windowSeconds);
+    return hit;
+  }
+
+  async validateEntry(id: string | undefined, options: ValidateOptions = {}, knownVersion?: string | null): Promise<MemoEntry> {
+    const entry = await this.validateEntryOnly(id, options, knownVersion);
+    if (!accessRulesAllowed(entry.token, options.accessRulesSupport)) throw new TokenNotFound(FAILED);
+    return entry;
+  }
+
+  private async validateEntryOnly(id: string | undefined, options: ValidateOptions, knownVersion?: string | null): Promise<MemoEntry> {
+    if (!id) throw new TokenNotFound('No token in the request');
+    const version = knownVersion === undefined ? await this.currentVersion() : knownVersion;
+    const hit = this.memoized(id, version, options.windowSeconds ?? 0);
+    this.count(hit !== undefined);
+    if (hit) return hit;
+    // Concurrent misses of one token (a burst after a change) share one validation from the source.
+    const key = `${version ?? '-'}\u0000${options.windowSeconds ?? 0}\u0000${id}`;
+    let pending = this.pendingValidations.get(key);
+    if (!pending) {
+      pending = this.validateFromSource(id, version, options).finally(() => this.pendingValidations.delete(key));
+      this.pendingValidations.set(key, pending);
+    }
+    try {
+      return await pending;
+    } catch (err) {
+      recordTokenOperation('validate', this.provider.name, '-', err instanceof TokenNotFound ? 'invalid' : 'error');
+      throw err;
+    }
+  }
+
+  private async validateFromSource(id: string, version: string | null, options: ValidateOptions): Promise<MemoEntry> {
+    const record = await this.provider.validate(id);
+    let token: ValidatedToken;
+    try {
+      token = await this.mint(record);
+    } catch (err) {
+      if (err instanceof Unauthorized) throw new TokenNotFound(`Could not find token: ${id}.`);
+      throw err;
+    }
+    const expiresAtSeconds = secondsFromIso(token.expiresAt);
+    this.checkExpiry(expiresAtSeconds, options.windowSeconds ?? 0);
+    if (await this.deps.revoke.isRevoked(tokenValuesOf(token), version)) throw new TokenNotFound(FAILED);
+    const entry: MemoEntry = { version: version ?? '', token, expiresAtSeconds };
+    if (version !== null) this.memo.set(id, entry);
+    recordTokenOperation('validate', this.provider.name, token.methods.join(','), 'success');
+    return entry;
+  }
+
+  private checkExpiry(expiresAtSeconds: number, windowSeconds: number): void {
+    if (!(Date.now() / 1000 < expiresAtSeconds + windowSeconds)) throw new TokenNotFound(FAILED);
+  }
+
+  /** The validated token as a policy caller (memoized with the token). */
+  async callerFor(id: string | undefined, version?: string | null, accessRulesSupport?: string | null): Promise<Caller> {
+    return TokenManager.callerOfEntry(await this.validateEntry(id, { accessRulesSupport }, version), this.conf);
+  }
+
+  static callerOfEntry(entry: MemoEntry, conf: KeystoneConfig): Caller {
+    entry.caller ??= callerOf(entry.token, conf);
+    return entry.caller;
+  }
+
+  /** GET /v3/auth/tokens: the validated token and its JSON body (memoized with the token). */
+  async validatedBody(id: string | undefined, options: ValidateOptions & { includeCatalog: boolean }, version?: string | null): Promise<{ token: ValidatedToken; body: string }> {
+    const entry = await this.validateEntry(id, options, version);
+    return { token: entry.token, body: await this.bodyOf(entry, options.includeCatalog) };
+  }
+
+  /** The entry's rendered body, rendered once. */
+  bodyOf(entry: MemoEntry, includeCatalog: boolean): string | Promise<string> {
+    const key = includeCatalog ? 'bodyWithCatalog' : 'bodyWithoutCatalog';
+    const body = entry[key];
+    if (body !== undefined) return body;
+    return this.renderBody(entry.token, includeCatalog).then((rendered) => {
+      const text = JSON.stringify(rendered);
+      entry[key] = text;
+      // re-set so the memo accounts for the body's size
+      if (this.memo.get(entry.token.id) === entry) this.memo.set(entry.token.id, entry, { noUpdateTTL: true });
+      return text;
+    });
+  }
+
+  async renderBody(token: ValidatedToken, includeCatalog: boolean): Promise<Record<string, unknown>> {
+    const catalog = includeCatalog && isScopedToken(token) ? await this.catalogFor(token.catalogUserId, token.project?.id ?? null) : undefined;
+    return renderTokenBody(token, catalog);
+  }
+
+  /**
+   * The catalog of a token, shared by the tokens of one user and project while the version holds
+   * (one catalog object per user and project instead of one per token: issuing and validating
+   * allocate far less).
+   */
+  private async catalogFor(userId: string, projectId: string | null): Promise<CatalogEntry[]> {
+    const version = this.currentVersionSync() ?? (this.useCacheStamps ? await this.currentVersion() : null);
+    if (version === null) return this.deps.catalog.getV3Catalog(userId, projectId);
+    const key = `${version}\u0000${userId}\u0000${projectId ?? ''}`;
+    const hit = this.catalogs.get(key);
+    if (hit) return hit;
+    const catalog = await this.deps.catalog.getV3Catalog(userId, projectId);
+    this.catalogs.set(key, catalog);
+    return catalog;
+  }
+
+  // ---- revocation ---------------------------------------------------------------------------
+
+  /** DELETE /v3/auth/tokens: the token's audit id is revoked (its rescoped children keep theirs). */
+  async revokeToken(id: string): Promise<void> {
+    const token = await this.validateToken(id);
+    await this.provider.revoked?.(id);
+    await this.deps.revoke.revokeByAuditId(token.auditId);
+    this.memo.delete(id);
+    recordTokenOperation('revoke', this.provider.name, token.methods.join(','), 'success');
+  }
+
+  /** Drops this process's memo (tests; the shared stamps already cover other processes). */
+  clearMemo(): void {
+    this.memo.clear();
+  }
+
+  close(): void {
+    this.provider.close?.();
+    if (this.epochPoller) clearInterval(this.epochPoller);
+    this.epochPoller = null;
+  }
+
+  // ---- minting: the look-ups behind a token -----------------------------------------------
+
+  /** An Unauthorized with Keystone's secure-mode message (the detail only with insecure_debug). */
+  private denied(detail: string): Unauthorized {
+    return securityUnauthorized(this.conf.DEFAULT.insecure_debug, detail);
+  }
+
+  private async namedDomain(id: string, disabledMessage: boolean): Promise<NamedRef> {
+    const domain = await this.deps.resource.findDomain(id);
+    if (!domain) throw new EntityNotFound('domain', id);
+    if (disabledMessage && !domain.enabled) throw new NotFound(`Unable to validate token because domain ${id} is disabled`);
+    return { id: domain.id, name: domain.name };
+  }
+
+  private async tokenUser(userId: string): Promise<TokenUser> {
+    const user = await this.deps.identity.findUser(userId);
+    if (!user) throw new EntityNotFound('user', userId);
+    const domain = await this.namedDomain(user.domainId, true);
+    return { id: user.id, name: user.name, domain, passwordExpiresAt: user.passwordExpiresAt };
+  }
+
+  /** Keystone's TokenModel look-ups and mint() checks. */
+  async mint(record: TokenRecord): Promise<ValidatedToken> {
+    const { identity, resource, assignment, applicationCredentials } = this.deps;
+    if (record.federatedGroupIds !== undefined || record.identityProviderId !== undefined) {
+      // No identity federation here: a federated token from another Keystone cannot be honoured.
+      throw new TokenNotFound(`Could not find token: ${record.id}.`);
+    }
+    const user = await this.tokenUser(record.userId);
+    const token: ValidatedToken = { ...record, user, roles: [], catalogUserId: record.userId };
+
+    if (record.trustId) {
+      const trust = this.trusts ? await this.trusts.findTrust(record.trustId) : null;
+      if (!trust || trust.deleted || (trust.expiresAt !== null && trust.expiresAt <= Date.now())) throw new EntityNotFound('trust', record.trustId);
+      if (trust.trusteeUserId !== record.userId) throw this.denied('User is not a trustee.');
+      const trustor = await this.tokenUser(trust.trustorUserId);
+      const trustorUser = await identity.findUser(trust.trustorUserId);
+      if (!trustorUser?.enabled) throw this.denied('Trustor is disabled.');
+      token.trust = { id: trust.id, trustorUserId: trust.trustorUserId, trusteeUserId: trust.trusteeUserId, impersonation: trust.impersonation, trustor };
+      token.catalogUserId = trust.trustorUserId;
+      if (trust.projectId) {
+        const trustorRoles = await assignment.rolesForUserOnProject(trust.trustorUserId, trust.projectId);
+        const held = new Set(trustorRoles.map((r) => r.id));
+        const delegated = await assignment.expandImpliedRoles(trust.roleIds);
+        const roles: CallerRole[] = [];
+        for (const roleId of delegated) {
+          if (!held.has(roleId)) throw this.denied('Trustee has no delegated roles.');
+          const role = await assignment.findRole(roleId);
+          if (role && role.domainId === null) roles.push({ id: role.id, name: role.name });
+        }
+        token.roles = roles;
+      }
+    }
+
+    if (record.projectId) {
+      const project = await resource.findProject(record.projectId);
+      if (!project) throw new EntityNotFound('project', record.projectId);
+      if (!project.enabled) throw new NotFound(`Unable to validate token because project ${project.id} is disabled`);
+      const domain = await this.namedDomain(project.domainId, true);
+      token.project = { id: project.id, name: project.name, domain, isDomain: project.isDomain };
+      const { admin_project_name: apName, admin_project_domain_name: apDomain } = this.conf.resource;
+      if (apName && apDomain) token.isAdminProject = project.name === apName && domain.name === apDomain;
+      if (!record.trustId) {
+        const userRoles = await assignment.rolesForUserOnProject(record.userId, project.id);
+        if (record.appCredId) {
+          const cred = await applicationCredentials.find(record.appCredId);
+          if (!cred) throw new EntityNotFound('application credential', record.appCredId);
+          const held = new Set(userRoles.map((r) => r.id));
+          token.roles = cred.roles.filter((r) => held.has(r.id)).map((r) => ({ id: r.id, name: r.name }));
+          token.appCred = { id: cred.id, name: cred.name, restricted: !cred.unrestricted };
+          if (cred.accessRules.length) token.appCred.accessRules = cred.accessRules;
+        } else {
+          token.roles = userRoles.map((r) => ({ id: r.id, name: r.name }));
+        }
+      }
+      if (token.roles.length === 0) throw this.denied(`User ${record.userId} has no access to project ${project.id}`);
+    } else if (record.domainId) {
+      const domain = await resource.findDomain(record.domainId);
+      if (!domain) throw new EntityNotFound('domain', record.domainId);
+      if (!domain.enabled) throw new NotFound(`Unable to validate token because domain ${domain.id} is disabled`);
+      token.domain = { id: domain.id, name: domain.name };
+      token.roles = (await assignment.rolesForUserOnDomain(record.userId, domain.id)).map((r) => ({ id: r.id, name: r.name }));
+      if (token.roles.length === 0) throw this.denied(`User ${record.userId} has no access to domain ${domain.id}`);
+    } else if (record.systemScope) {
+      token.roles = (await assignment.rolesForUserOnSystem(record.userId)).map((r) => ({ id: r.id, name: r.name }));
+      if (token.roles.length === 0) throw this.denied(`User ${record.userId} has no access to the system`);
+    }
+    return token;
+  }
+}
+
+export function isScopedToken(t: TokenFacts): boolean {
+  return t.systemScope !== undefined || t.domainId !== undefined || t.projectId !== undefined || t.trustId !== undefined;
+}
+
+/** Keystone's build_token_values. */
+export function tokenValuesOf(t: ValidatedToken): TokenValues {
+  return {
+    expiresAt: Math.floor(secondsFromIso(t.expiresAt)),
+    issuedAt: Math.floor(secondsFromIso(t.issuedAt)),
+    auditId: t.auditId,
+    auditChainId: t.parentAuditId,
+    userId: t.userId,
+    identityDomainId: t.user.domain.id,
+    projectId: t.projectId ?? null,
+    assignmentDomainId: t.domainId ?? t.project?.domain.id ?? null,
+    roleIds: t.roles.map((r) => r.id),
+    trustId: t.trustId ?? null,
+    trustorId: t.trust?.trustorUserId ?? null,
+    trusteeId: t.trust?.trusteeUserId ?? null,
+    consumerId: null,
+    accessTokenId: t.accessTokenId ?? null,
+  };
+}
+
+/** The policy caller of a validated token. */
+export function callerOf(t: ValidatedToken, conf: KeystoneConfig): Caller {
+  const caller: Caller = {
+    userId: t.userId,
+    userDomainId: t.user.domain.id,
+    roles: t.roles,
+    isAdminToken: false,
+    isAdminProject: false,
+    auditIds: t.parentAuditId ? [t.auditId, t.parentAuditId] : [t.auditId],
+    methods: [...t.methods],
+    tokenId: t.id,
+  };
+  // As Keystone's request context: is_admin_project is true unless an admin project is configured
+  // (then only for that project), and never for a domain-scoped token.
+  const { admin_project_name: apName, admin_project_domain_name: apDomain } = conf.resource;
+  caller.isAdminProject = t.domain ? false : apName && apDomain ? t.isAdminProject === true : true;
+  if (t.project) {
+    caller.projectId = t.project.id;
+    caller.projectDomainId = t.project.domain.id;
+  }
+  if (t.domain) caller.domainId = t.domain.id;
+  if (t.systemScope) caller.systemScope = 'all';
+  if (t.trust) {
+    caller.trustId = t.trust.id;
+    caller.trustorUserId = t.trust.trustorUserId;
+    caller.trusteeUserId = t.trust.trusteeUserId;
+  }
+  if (t.appCred) caller.applicationCredentialId = t.appCred.id;
+  return caller;
+}
+

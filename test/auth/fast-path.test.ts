@@ -1,0 +1,81 @@
+/**
+ * The validation fast path answers exactly as the express route does:
+ * status, headers (request id, Vary, X-Subject-Token), body, the access log
+ * line; and hands misses, errors and refusals to express.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { cacheConfig, cacheKinds, assertCacheReady } from '../helpers/cache-kinds.js';
+import { getToken, revokeToken, validateToken } from '../helpers/tokens.js';
+import { assertError, makeUser } from './auth-fixtures.js';
+import { fastPathStats } from '../../src/server/fast-path.js';
+import { log } from '../../src/log/logger.js';
+
+for (const cache of cacheKinds()) {
+  describe(`validation fast path (cache ${cache})`, () => {
+    let server: TestServer;
+    let admin: string;
+    const lines: string[] = [];
+    const transport = new winston.transports.Stream({
+      stream: new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }),
+      format: winston.format.printf((info) => `${String(info.requestId ?? '-')} ${String(info.message)}`),
+    });
+    before(async () => {
+      server = await startTestServer({ config: cacheConfig(cache) });
+      await assertCacheReady(server.services.cache);
+      admin = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
+      log.add(transport);
+    });
+    after(async () => {
+      log.remove(transport);
+      await server.close();
+    });
+
+    test('the memoized answer equals the routed one, with its own request id and access log line', async () => {
+      const subject = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
+      const before = fastPathStats.answered;
+      const first = await validateToken(server, admin, subject);
+      const second = await validateToken(server, admin, subject);
+      const third = await validateToken(server, admin, subject, { query: '?nocatalog' });
+      const head = await validateToken(server, admin, subject, { method: 'HEAD' });
+      assert.ok(fastPathStats.answered - before >= 2, `fast path answered ${fastPathStats.answered - before}`);
+      for (const r of [first, second, third, head]) {
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get('x-subject-token'), subject);
+        assert.equal(r.headers.get('vary'), 'X-Auth-Token');
+        assert.equal(r.headers.get('content-type'), 'application/json');
+        assert.match(r.headers.get('x-openstack-request-id') ?? '', /^req-[0-9a-f-]{36}$/);
+      }
+      assert.notEqual(first.headers.get('x-openstack-request-id'), second.headers.get('x-openstack-request-id'));
+      assert.deepEqual(second.body, first.body);
+      assert.equal(third.body.token.catalog, undefined);
+      assert.equal(head.body, undefined);
+      assert.equal(head.headers.get('content-length'), second.headers.get('content-length'));
+      await new Promise((r) => setTimeout(r, 50));
+      const id = second.headers.get('x-openstack-request-id') as string;
+      const line = lines.find((l) => l.startsWith(id));
+      assert.ok(line, 'an access log line for the fast-path answer');
+      assert.match(line, /"GET \/v3\/auth\/tokens HTTP\/1\.1" 200 \d+/);
+    });
+
+    test('misses, errors and refusals go through express', async () => {
+      const user = await makeUser(server);
+      const own = (await getToken(server, { userId: user.id, password: user.password })).id;
+      await validateToken(server, own, own);
+      assertError(await validateToken(server, own, admin), 403);
+      assertError(await validateToken(server, own, admin), 403);
+      assertError(await validateToken(server, admin, 'garbage'), 404, 'Could not recognize Fernet token');
+      const victim = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
+      assert.equal((await validateToken(server, admin, victim)).status, 200);
+      assert.equal((await validateToken(server, admin, victim)).status, 200);
+      assert.equal(await revokeToken(server, admin, victim), 204);
+      assertError(await validateToken(server, admin, victim), 404, 'Failed to validate token');
+      assertError(await validateToken(server, victim, admin), 401);
+      assert.equal((await validateToken(server, admin, admin, { query: '?allow_expired=1&allow_expired=0' })).status, 200);
+      assert.equal((await validateToken(server, admin, admin, { query: '?unknown=1' })).status, 200);
+    });
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * An in-process Keystone for API tests: a fresh database (PGlite or
+ * PostgreSQL), db_sync, bootstrap, and the public and admin apps listening
+ * on port 0. For tests of real processes see test/helpers/keystone-process.ts.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildServices, type Services } from '../../src/server/services.js';
+import { createApp } from '../../src/server/create-app.js';
+import { withFastPath } from '../../src/server/fast-path.js';
+import { syncSchema } from '../../src/storage/migrator.js';
+import { closeDatabases } from '../../src/storage/database.js';
+import { runBootstrap, type BootstrapResult } from '../../src/cli/bootstrap.js';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-database.js';
+import { makeTestConfig, mergeOverrides, type ConfigOverrides, type TestConfig } from './test-config.js';
+import { prepareKeyRepositories } from './test-keys.js';
+
+export interface TestServer {
+  publicUrl: string;
+  adminUrl: string;
+  services: Services;
+  config: TestConfig;
+  database: TestDatabase;
+  adminPassword: string;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  database?: DatabaseKind;
+  config?: ConfigOverrides;
+  adminPassword?: string;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const database = await createTestDatabase(options.database ?? 'pglite');
+  const config = makeTestConfig(mergeOverrides({ database: { connection: database.connection } }, options.config ?? {}));
+  await prepareKeyRepositories(config.conf);
+  const services = buildServices(config.conf, { embeddedSocketDir: database.embeddedSocketDir });
+  await syncSchema(services.db);
+  const adminPassword = options.adminPassword ?? 'test-admin-password';
+  const bootstrap = await runBootstrap(services, { password: adminPassword, regionId: 'RegionOne', publicUrl: 'http://127.0.0.1:5000/v3', adminUrl: 'http://127.0.0.1:35357/v3', internalUrl: 'http://127.0.0.1:5000/v3' });
+  const publicServer = createServer(withFastPath(createApp('public', services).app, 'public', services));
+  const adminServer = createServer(withFastPath(createApp('admin', services).app, 'admin', services));
+  const [publicPort, adminPort] = await Promise.all([listen(publicServer), listen(adminServer)]);
+  return {
+    publicUrl: `http://127.0.0.1:${publicPort}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    services, config, database, adminPassword, bootstrap,
+    async close() {
+      publicServer.closeAllConnections();
+      adminServer.closeAllConnections();
+      await Promise.all([new Promise((r) => publicServer.close(r)), new Promise((r) => adminServer.close(r))]);
+      services.token.close();
+      await services.cache.close();
+      await closeDatabases();
+      await database.close();
+      config.cleanup();
+    },
+  };
+}
