@@ -15,6 +15,8 @@ import { registerProjectTagRoutes } from './v3/project-tags.js';
 import { registerUserRoutes } from './v3/users.js';
 import { registerGroupRoutes } from './v3/groups.js';
 import { registerAssignmentAndCatalogRoutes } from './v3/assignment-catalog.js';
+import { registerDomainConfigRoutes } from './v3/domain-config.js';
+import { registerOauth1ConsumerRoutes } from './v3/oauth1-consumers.js';
 
 type Registrar = (routes: RouteTable, services: Services, service: ServiceKind) => void;
 
@@ -22,6 +24,7 @@ const registrars: Registrar[] = [
   registerAuthRoutes, registerRevokeRoutes,
   registerDomainRoutes, registerProjectRoutes, registerProjectTagRoutes, registerUserRoutes, registerGroupRoutes,
   registerAssignmentAndCatalogRoutes,
+  registerDomainConfigRoutes, registerOauth1ConsumerRoutes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {

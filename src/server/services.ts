@@ -16,6 +16,8 @@ import { TokenManager } from '../token/token-manager.js';
 import { ReceiptProvider } from '../auth/receipts.js';
 import { ApplicationCredentialStore } from '../auth/application-credentials.js';
 import { TotpSecrets } from '../auth/methods/totp.js';
+import { DomainConfigManager } from '../domain-config/domain-config-manager.js';
+import { ConsumerManager } from '../oauth1/consumer-manager.js';
 
 export interface Services {
   conf: KeystoneConfig;
@@ -37,6 +39,10 @@ export interface Services {
   applicationCredentials: ApplicationCredentialStore;
   /** where the totp method finds secrets (the credential manager installs its source) */
   totpSecrets: TotpSecrets;
+  /** domain-specific configuration (/v3/domains/{id}/config) */
+  domainConfig: DomainConfigManager;
+  /** OS-OAUTH1 consumers */
+  consumers: ConsumerManager;
 }
 
 export interface BuildServicesOptions {
@@ -61,5 +67,7 @@ export function buildServices(conf: KeystoneConfig, options: BuildServicesOption
   const applicationCredentials = new ApplicationCredentialStore(db, cache, conf, identity.passwordHasher);
   const token = new TokenManager({ conf, db, cache, identity, resource, assignment, catalog, revoke, applicationCredentials });
   const receipts = new ReceiptProvider(conf);
-  return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, totpSecrets: new TotpSecrets() };
+  return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, totpSecrets: new TotpSecrets(),
+    domainConfig: new DomainConfigManager(db, conf), consumers: new ConsumerManager(db),
+  };
 }
