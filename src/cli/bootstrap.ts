@@ -20,6 +20,8 @@ export interface BootstrapOptions {
   adminUrl?: string | null;
   publicUrl?: string | null;
   internalUrl?: string | null;
+  /** create the roles with the `immutable` resource option (Keystone's default; --no-immutable-roles turns it off) */
+  immutableRoles?: boolean;
 }
 
 export interface BootstrapResult {
@@ -49,8 +51,11 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
   const ensureRole = async (name: string): Promise<Role> => {
     const existing = await assignment.findRoleByName(name);
     if (existing) return existing;
+    const immutable = options.immutableRoles !== false;
+    const role = await assignment.createRole(immutable ? { name, options: { immutable: true } } : { name });
     log.info(`Created role ${name}`);
-    return assignment.createRole({ name });
+    if (!immutable) log.warn(`Role ${name} was created as a mutable role. It is recommended to make this role immutable by adding the 'immutable' resource option to this role, or re-running this command without --no-immutable-roles.`);
+    return role;
   };
   const adminRole = await ensureRole(roleName);
   const memberRole = await ensureRole('member');

@@ -158,7 +158,7 @@ const COMMANDS: Record<string, Command> = {
       { name: '--bootstrap-public-url', value: true, help: 'The initial identity public URL.' },
       { name: '--bootstrap-internal-url', value: true, help: 'The initial identity internal URL.' },
       { name: '--bootstrap-region-id', value: true, help: 'The region of the initial endpoints.' },
-      { name: '--immutable-roles', negatable: true, help: 'Whether the default roles (admin, member, reader) are immutable (accepted; --no-immutable-roles to turn off).' },
+      { name: '--immutable-roles', negatable: true, help: 'Create the default roles (admin, member, reader) immutable: the default; --no-immutable-roles creates them mutable.' },
     ],
     async run({ conf, flags, out }) {
       const str = (n: string): string | undefined => (typeof flags.get(n) === 'string' ? (flags.get(n) as string) : undefined);
@@ -178,6 +178,7 @@ const COMMANDS: Record<string, Command> = {
             adminUrl: str('--bootstrap-admin-url') ?? process.env.OS_BOOTSTRAP_ADMIN_URL ?? null,
             publicUrl: str('--bootstrap-public-url') ?? process.env.OS_BOOTSTRAP_PUBLIC_URL ?? null,
             internalUrl: str('--bootstrap-internal-url') ?? process.env.OS_BOOTSTRAP_INTERNAL_URL ?? null,
+            immutableRoles: flags.get('--immutable-roles') !== false,
           });
           out(`Bootstrap complete: domain ${r.domainId}, project ${r.projectId}, user ${r.userId}, role ${r.adminRoleId}, service ${r.serviceId}.`);
         } finally {

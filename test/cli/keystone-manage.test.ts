@@ -99,6 +99,9 @@ for (const kind of databaseKinds()) {
         try {
           const roles = (await h.db.any<{ name: string }>('SELECT name FROM role ORDER BY name')).map((r) => r.name);
           assert.deepEqual(roles, ['admin', 'member', 'reader']);
+          const immutable = await h.db.any<{ name: string }>(
+            `SELECT r.name FROM role r JOIN role_option o ON o.role_id = r.id WHERE o.option_id = 'IMMU' AND o.option_value = 'true' ORDER BY r.name`);
+          assert.deepEqual(immutable.map((r) => r.name), ['admin', 'member', 'reader']);
           const eps = await h.db.any<{ interface: string; url: string }>('SELECT interface, url FROM endpoint ORDER BY interface');
           assert.deepEqual(eps.map((e) => `${e.interface} ${e.url}`), ['admin http://ks.example:35357/v3', 'internal http://ks.internal:5000/v3', 'public http://ks.example:5000/v3']);
         } finally {
