@@ -14,6 +14,23 @@ import { runBootstrap, type BootstrapResult } from '../../src/cli/bootstrap.js';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './test-database.js';
 import { makeTestConfig, mergeOverrides, type ConfigOverrides, type TestConfig } from './test-config.js';
 import { prepareKeyRepositories } from './test-keys.js';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configureLogging } from '../../src/log/logger.js';
+import type { KeystoneConfig } from '../../src/config/options.js';
+
+/** Where in-process servers of the suite log (one file per test process), instead of the runner's output. */
+export const TEST_LOG_DIR = process.env.KEYSTONE_TEST_LOG_DIR ?? join(tmpdir(), 'keystone-test-logs');
+let loggingConfigured = false;
+
+function logToSuiteFile(conf: KeystoneConfig): void {
+  if (loggingConfigured) return;
+  loggingConfigured = true;
+  mkdirSync(TEST_LOG_DIR, { recursive: true });
+  const file = join(TEST_LOG_DIR, `in-process-${process.pid}.log`);
+  configureLogging({ ...conf, DEFAULT: { ...conf.DEFAULT, log_file: file, log_dir: '', use_stderr: false, use_journal: false } }, 'keystone-test', { handleSignals: false, checkIntervalMs: 0 });
+}
 
 export interface TestServer {
   publicUrl: string;
@@ -40,6 +57,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const database = await createTestDatabase(options.database ?? 'pglite');
   const config = makeTestConfig(mergeOverrides({ database: { connection: database.connection } }, options.config ?? {}));
   await prepareKeyRepositories(config.conf);
+  logToSuiteFile(config.conf);
   const services = buildServices(config.conf, { embeddedSocketDir: database.embeddedSocketDir });
   await syncSchema(services.db);
   const adminPassword = options.adminPassword ?? 'test-admin-password';
