@@ -17,6 +17,9 @@ import { registerGroupRoutes } from './v3/groups.js';
 import { registerAssignmentAndCatalogRoutes } from './v3/assignment-catalog.js';
 import { registerDomainConfigRoutes } from './v3/domain-config.js';
 import { registerOauth1ConsumerRoutes } from './v3/oauth1-consumers.js';
+import { registerTrustRoutes } from './v3/trusts.js';
+import { registerApplicationCredentialRoutes } from './v3/application-credentials.js';
+import { registerAccessRuleRoutes } from './v3/access-rules.js';
 
 type Registrar = (routes: RouteTable, services: Services, service: ServiceKind) => void;
 
@@ -25,6 +28,7 @@ const registrars: Registrar[] = [
   registerDomainRoutes, registerProjectRoutes, registerProjectTagRoutes, registerUserRoutes, registerGroupRoutes,
   registerAssignmentAndCatalogRoutes,
   registerDomainConfigRoutes, registerOauth1ConsumerRoutes,
+  registerTrustRoutes, registerApplicationCredentialRoutes, registerAccessRuleRoutes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {

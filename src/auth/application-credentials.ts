@@ -3,72 +3,42 @@
  * application_credential_api as the auth plugin and the token model use
  * it): look-up by id or by (user, name), secret verification against the
  * stored hash (hashed as passwords are), expiry, roles and access rules.
- * The /v3/users/{id}/application_credentials API (creation, listing,
- * deletion) is built on top of this elsewhere; a deletion must call
- * `invalidate()` and revoke the credential's tokens.
+ * The SQL is src/application-credential/application-credential-repository.ts;
+ * the /v3/users/{id}/application_credentials API (creation, listing,
+ * deletion) is src/application-credential/application-credential-manager.ts,
+ * which calls `invalidate()` after every deletion (validations memoized
+ * with a deleted credential are dropped: its tokens no longer validate).
  */
 import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import type { PasswordHasherPort } from '../identity/password-hasher-port.js';
+import { ApplicationCredentialRepository, type StoredApplicationCredential } from '../application-credential/application-credential-repository.js';
 
 export const APPLICATION_CREDENTIAL_CACHE_REGION = 'application_credential';
 
-export interface ApplicationCredential {
-  id: string;
-  name: string;
-  userId: string;
-  projectId: string | null;
-  system: string | null;
-  description: string | null;
-  /** epoch milliseconds, or null */
-  expiresAt: number | null;
-  unrestricted: boolean;
-  secretHash: string;
-  roles: { id: string; name: string }[];
-  accessRules: { id: string; service: string; path: string; method: string }[];
-}
-
-interface AppCredRow {
-  internal_id: number;
-  id: string;
-  name: string;
-  secret_hash: string;
-  description: string | null;
-  user_id: string;
-  project_id: string | null;
-  system: string | null;
-  expires_at: Date | null;
-  unrestricted: boolean | null;
-}
+/** A stored credential as the auth side uses it: `unrestricted` only when the creator said so. */
+export type ApplicationCredential = Omit<StoredApplicationCredential, 'unrestricted'> & { unrestricted: boolean };
 
 export class ApplicationCredentialStore {
+  readonly repository: ApplicationCredentialRepository;
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     private readonly hasher: PasswordHasherPort,
-  ) {}
+  ) {
+    this.repository = new ApplicationCredentialRepository(db);
+  }
 
-  private async fromRow(row: AppCredRow): Promise<ApplicationCredential> {
-    const roles = await this.db.any<{ id: string; name: string | null }>(
-      `SELECT acr.role_id AS id, r.name FROM application_credential_role acr LEFT JOIN role r ON r.id = acr.role_id
-        WHERE acr.application_credential_id = $1 ORDER BY acr.role_id`, [row.internal_id]);
-    const rules = await this.db.any<{ external_id: string; service: string; path: string; method: string }>(
-      `SELECT ar.external_id, ar.service, ar.path, ar.method FROM application_credential_access_rule aca
-         JOIN access_rule ar ON ar.id = aca.access_rule_id WHERE aca.application_credential_id = $1`, [row.internal_id]);
-    return {
-      id: row.id, name: row.name, userId: row.user_id, projectId: row.project_id, system: row.system,
-      description: row.description, expiresAt: row.expires_at ? row.expires_at.getTime() : null,
-      unrestricted: row.unrestricted === true, secretHash: row.secret_hash,
-      roles: roles.map((r) => ({ id: r.id, name: r.name ?? '' })),
-      accessRules: rules.map((r) => ({ id: r.external_id, service: r.service, path: r.path, method: r.method })),
-    };
+  private static fromStored(stored: StoredApplicationCredential): ApplicationCredential {
+    return { ...stored, unrestricted: stored.unrestricted === true };
   }
 
   private async load(id: string): Promise<ApplicationCredential | null> {
-    const row = await this.db.oneOrNone<AppCredRow>('SELECT * FROM application_credential WHERE id = $1', [id]);
-    return row ? this.fromRow(row) : null;
+    const stored = await this.repository.get(id);
+    return stored ? ApplicationCredentialStore.fromStored(stored) : null;
   }
 
   async find(id: string): Promise<ApplicationCredential | null> {
@@ -77,8 +47,7 @@ export class ApplicationCredentialStore {
   }
 
   async findByName(userId: string, name: string): Promise<ApplicationCredential[]> {
-    const rows = await this.db.any<AppCredRow>('SELECT * FROM application_credential WHERE user_id = $1 AND name = $2', [userId, name]);
-    return Promise.all(rows.map((r) => this.fromRow(r)));
+    return (await this.repository.listForUser(userId, { name })).map(ApplicationCredentialStore.fromStored);
   }
 
   isExpired(cred: ApplicationCredential, nowMs = Date.now()): boolean {

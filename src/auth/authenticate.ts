@@ -10,7 +10,7 @@
  *   (src/token/token-manager.ts).
  */
 import type { Request } from 'express';
-import { Unauthorized } from '../common/errors.js';
+import { NotFound, Unauthorized } from '../common/errors.js';
 import type { Services } from '../server/services.js';
 import { ReceiptNotFound } from '../token/fernet/receipt-formatter.js';
 import type { ValidatedToken } from '../token/token-model.js';
@@ -121,7 +121,7 @@ export async function authenticateForToken(req: Request, services: Services): Pr
   }
 
   const scope = await applyDefaultScope(services, userId, requested);
-  return services.token.issueToken({
+  const token = await services.token.issueToken({
     userId,
     methods: [...used],
     expiresAt: context.expiresAt,
@@ -132,4 +132,14 @@ export async function authenticateForToken(req: Request, services: Services): Pr
     trustId: scope.trustId,
     appCredId: context.appCredId,
   });
+  // Keystone consumes a use of a limited trust once its token is issued (a trust gone by then: 401).
+  if (scope.trustId) {
+    try {
+      await services.trusts.consumeUse(scope.trustId);
+    } catch (err) {
+      if (err instanceof NotFound) throw new Unauthorized();
+      throw err;
+    }
+  }
+  return token;
 }

@@ -153,6 +153,7 @@ export const OPTIONS = {
     token: optStr('Entry point for the token auth plugin module (accepted for compatibility).', { ignored: true }),
     external: optStr('Entry point for the external (REMOTE_USER) auth plugin module (accepted for compatibility).', { ignored: true }),
     application_credential: optStr('Entry point for the application_credential auth plugin module (accepted for compatibility).', { ignored: true }),
+    additional_primary_auth_methods: list([], 'Auth method names, beyond the built-in primary methods (password, totp, mapped, saml2, openid, external, kerberos, x509, token), that authenticate a user directly rather than via a delegated credential.'),
   },
   external_auth: {
     trusted_proxies: list([], 'Addresses of the front proxies (Apache with Kerberos or X.509) allowed to assert REMOTE_USER. The external method is refused from any other address.'),
@@ -169,6 +170,7 @@ export const OPTIONS = {
     password_regex_description: optStr('Describes the password_regex in plain language, for error messages.'),
     change_password_upon_first_use: bool(false, 'Require a user to change their password upon first use.'),
     report_invalid_password_hash: list([], 'Extra information about invalid password attempts (accepted for compatibility).', { ignored: true }),
+    allow_insecure_application_credential_trust_escalation: bool(false, 'INSECURE: allow application credential tokens (restricted ones included) to create, delete and list trusts.'),
   },
   oslo_middleware: {
     max_request_body_size: int(114688, 'The maximum body size for each request, in bytes.', { min: 1 }),

@@ -18,6 +18,8 @@ import { ApplicationCredentialStore } from '../auth/application-credentials.js';
 import { TotpSecrets } from '../auth/methods/totp.js';
 import { DomainConfigManager } from '../domain-config/domain-config-manager.js';
 import { ConsumerManager } from '../oauth1/consumer-manager.js';
+import { TrustManager } from '../trust/trust-manager.js';
+import { ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
 
 export interface Services {
   conf: KeystoneConfig;
@@ -37,6 +39,10 @@ export interface Services {
   receipts: ReceiptProvider;
   /** the auth side of application credentials */
   applicationCredentials: ApplicationCredentialStore;
+  /** /v3/users/{id}/application_credentials and access_rules (src/application-credential) */
+  applicationCredentialManager: ApplicationCredentialManager;
+  /** OS-TRUST trusts; also the token manager's trust look-up */
+  trusts: TrustManager;
   /** where the totp method finds secrets (the credential manager installs its source) */
   totpSecrets: TotpSecrets;
   /** domain-specific configuration (/v3/domains/{id}/config) */
@@ -67,7 +73,10 @@ export function buildServices(conf: KeystoneConfig, options: BuildServicesOption
   const applicationCredentials = new ApplicationCredentialStore(db, cache, conf, identity.passwordHasher);
   const token = new TokenManager({ conf, db, cache, identity, resource, assignment, catalog, revoke, applicationCredentials });
   const receipts = new ReceiptProvider(conf);
-  return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, totpSecrets: new TotpSecrets(),
+  const trusts = new TrustManager(db, cache, conf, identity, revoke);
+  token.installTrustLookup(trusts);
+  const applicationCredentialManager = new ApplicationCredentialManager(applicationCredentials, conf, identity, assignment);
+  return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, applicationCredentialManager, trusts, totpSecrets: new TotpSecrets(),
     domainConfig: new DomainConfigManager(db, conf), consumers: new ConsumerManager(db),
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * /v3/users/{user_id}/access_rules (Keystone's api/users.py): the access
+ * rules a user's application credentials carry, listed (?service=, ?path=,
+ * ?method=), shown and deleted (403 while a credential uses one).
+ */
+import type { Request } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { Caller } from '../../auth/caller.js';
+import { authorize } from '../authorize.js';
+import { entityLinks, renderCollection } from '../collection.js';
+import { userTarget } from './users.js';
+import { refuseDelegatedToken } from './application-credentials.js';
+import type { AccessRule } from '../../application-credential/application-credential-repository.js';
+
+const render = (req: Request, rule: AccessRule) => ({ ...rule, links: entityLinks(req, `/v3/access_rules/${rule.id}`) });
+
+/** Keystone's _build_user_target_enforcement: {user} when the user exists, and the path's user_id. */
+async function authorizeOnUser(req: Request, services: Services, action: string): Promise<Caller> {
+  const userId = req.params.user_id as string;
+  const user = await services.identity.findUser(userId);
+  const target: Record<string, unknown> = { user_id: userId };
+  if (user) target.user = userTarget(user);
+  const caller = await authorize(req, services, action, target);
+  refuseDelegatedToken(services, caller);
+  return caller;
+}
+
+export function registerAccessRuleRoutes(routes: RouteTable, services: Services): void {
+  const manager = services.applicationCredentialManager;
+  routes.getAndHead('/v3/users/:user_id/access_rules', async (req, res) => {
+    await authorizeOnUser(req, services, 'identity:list_access_rules');
+    const filter: Record<string, string> = {};
+    for (const k of ['service', 'path', 'method'] as const) if (typeof req.query[k] === 'string') filter[k] = req.query[k] as string;
+    const rules = await manager.listAccessRules(req.params.user_id as string, filter);
+    res.json(renderCollection(req, 'access_rules', rules.map((r) => render(req, r)), services.conf.DEFAULT.list_limit));
+  }, { rel: 'access_rules' });
+  routes.getAndHead('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
+    await authorizeOnUser(req, services, 'identity:get_access_rule');
+    const rule = await manager.getAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
+    res.json({ access_rule: render(req, rule) });
+  }, { rel: 'access_rule' });
+  routes.delete('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
+    await authorizeOnUser(req, services, 'identity:delete_access_rule');
+    await manager.deleteAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
+    res.status(204).end();
+  }, { rel: 'access_rule' });
+}

@@ -1,0 +1,195 @@
+/**
+ * /v3/users/{user_id}/application_credentials (Keystone's api/users.py):
+ * create (for the caller only, on the caller's project, with roles of the
+ * caller's token; the secret generated unless given and shown once), list
+ * (?name=), show, delete. Tokens of trusts and of other delegations
+ * (OAuth1, EC2) are refused; an application credential's own token may
+ * manage credentials only when it is unrestricted.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request } from 'express';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { Caller } from '../../auth/caller.js';
+import { ForbiddenAction } from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import { isoTime } from '../../common/time.js';
+import { securityForbidden } from '../../auth/auth-errors.js';
+import { authorize } from '../authorize.js';
+import { parameterTypes, validateBody } from '../validate-body.js';
+import { entityLinks, renderCollection } from '../collection.js';
+import { roleTarget } from './roles.js';
+import { isDelegatedMethod } from '../../trust/delegation.js';
+import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
+import { ApplicationCredentialValidationError } from '../../application-credential/application-credential-manager.js';
+import type { StoredApplicationCredential } from '../../application-credential/application-credential-repository.js';
+
+const ACCESS_RULES = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: {
+      path: { type: 'string', minLength: 0, maxLength: 225, pattern: '^\\/.*' },
+      method: { type: 'string', pattern: '^(POST|GET|HEAD|PATCH|PUT|DELETE)$' },
+      service: parameterTypes.id,
+      id: parameterTypes.id,
+    },
+    additionalProperties: false,
+  },
+} as const;
+
+const APP_CRED_CREATE = {
+  type: 'object',
+  properties: {
+    name: parameterTypes.name,
+    description: { type: ['string', 'null'] },
+    secret: { type: ['null', 'string'] },
+    expires_at: { type: ['null', 'string'] },
+    roles: ROLE_REFS,
+    unrestricted: { type: 'boolean' },
+    access_rules: ACCESS_RULES,
+  },
+  required: ['name'],
+  additionalProperties: true,
+} as const;
+
+interface AppCredBody {
+  name: string;
+  description?: string | null;
+  secret?: string | null;
+  expires_at?: string | null;
+  roles?: RoleRef[];
+  unrestricted?: boolean;
+  access_rules?: { id?: string; service?: string; path?: string; method?: string }[];
+}
+
+/** Keystone's datetime rendering of expires_at: microseconds, no zone. */
+function expiresAtOf(ms: number | null): string | null {
+  return ms === null ? null : isoTime(new Date(ms)).replace(/Z$/, '');
+}
+
+/** Keystone's _generate_secret: 64 random bytes, urlsafe base64 without padding. */
+function generateSecret(): string {
+  return randomBytes(64).toString('base64url');
+}
+
+async function rolesOf(services: Services, cred: StoredApplicationCredential): Promise<Record<string, unknown>[]> {
+  const roles: Record<string, unknown>[] = [];
+  for (const { id } of cred.roles) {
+    const role = await services.assignment.findRole(id);
+    if (role) roles.push(roleTarget(role));
+  }
+  return roles;
+}
+
+/** The public attributes (Keystone's _public_parameters); `full` adds user_id and system, as GET of one shows them. */
+async function renderAppCred(req: Request, services: Services, cred: StoredApplicationCredential, full = false): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {
+    id: cred.id,
+    name: cred.name,
+    description: cred.description,
+    expires_at: expiresAtOf(cred.expiresAt),
+    project_id: cred.projectId,
+    roles: await rolesOf(services, cred),
+    unrestricted: cred.unrestricted,
+  };
+  if (full) {
+    out.user_id = cred.userId;
+    out.system = cred.system;
+  }
+  if (cred.accessRules.length) out.access_rules = cred.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method }));
+  out.links = entityLinks(req, `/v3/application_credentials/${cred.id}`);
+  return out;
+}
+
+/**
+ * Keystone's _block_delegated_token_app_creds: trust-scoped tokens and other
+ * delegations (not application credentials: see refuseRestricted) cannot
+ * manage application credentials or access rules.
+ */
+export function refuseDelegatedToken(services: Services, caller: Caller): void {
+  if (caller.methods.includes('application_credential')) return;
+  if (caller.trustId || isDelegatedMethod(services.conf, caller)) {
+    throw securityForbidden(services.conf.DEFAULT.insecure_debug, 'Cannot manage application credentials with a token issued via delegation.');
+  }
+}
+
+/** Keystone's _check_unrestricted_application_credential. */
+async function refuseRestricted(services: Services, caller: Caller): Promise<void> {
+  if (!caller.methods.includes('application_credential')) return;
+  const cred = caller.applicationCredentialId ? await services.applicationCredentials.find(caller.applicationCredentialId) : null;
+  if (!cred?.unrestricted) {
+    throw new ForbiddenAction("Using method 'application_credential' is not allowed for managing additional application credentials.");
+  }
+}
+
+/**
+ * The target of a credential's rules: the credential's owner, not the
+ * path's (Keystone's _update_request_user_id_attribute).
+ */
+async function ownerTarget(req: Request, services: Services): Promise<Record<string, unknown>> {
+  const cred = await services.applicationCredentialManager.find(req.params.application_credential_id as string);
+  return { user_id: cred ? cred.userId : req.params.user_id };
+}
+
+export function registerApplicationCredentialRoutes(routes: RouteTable, services: Services): void {
+  const manager = services.applicationCredentialManager;
+
+  routes.post('/v3/users/:user_id/application_credentials', async (req, res) => {
+    const userId = req.params.user_id as string;
+    const caller = await authorize(req, services, 'identity:create_application_credential', { user_id: userId });
+    const raw = (req.body as { application_credential?: unknown } | undefined)?.application_credential ?? {};
+    const body = validateBody<AppCredBody>(APP_CRED_CREATE, raw);
+    refuseDelegatedToken(services, caller);
+    await refuseRestricted(services, caller);
+    if (caller.userId !== userId) throw new ForbiddenAction('Cannot create an application credential for another user.');
+    let roleIds: string[];
+    if (body.roles?.length) {
+      roleIds = await resolveRoleRefs(services, body.roles);
+      // not more than the caller's token carries (a trustee's or a credential's token included)
+      const tokenRoles = new Set(caller.roles.map((r) => r.id));
+      for (const id of roleIds) if (!tokenRoles.has(id)) throw new ApplicationCredentialValidationError('Cannot create an application credential with unassigned role');
+    } else {
+      roleIds = caller.roles.map((r) => r.id);
+    }
+    const secret = body.secret || generateSecret();
+    const cred = await manager.create({
+      id: newId(),
+      name: body.name,
+      userId,
+      projectId: caller.projectId ?? null,
+      description: body.description ?? null,
+      secret,
+      expiresAt: body.expires_at ? parseExpiresAt(body.expires_at) : null,
+      unrestricted: body.unrestricted ?? null,
+      roleIds,
+      accessRules: (body.access_rules ?? []).map((r) => ({ ...r, id: r.id ?? newId() })),
+    });
+    res.status(201).json({ application_credential: { ...await renderAppCred(req, services, cred), secret } });
+  }, { rel: 'application_credentials' });
+
+  routes.getAndHead('/v3/users/:user_id/application_credentials', async (req, res) => {
+    const userId = req.params.user_id as string;
+    const caller = await authorize(req, services, 'identity:list_application_credentials', { user_id: userId });
+    refuseDelegatedToken(services, caller);
+    const name = typeof req.query.name === 'string' ? req.query.name : undefined;
+    const creds = await manager.list(userId, { name });
+    const rendered = await Promise.all(creds.map((c) => renderAppCred(req, services, c)));
+    res.json(renderCollection(req, 'application_credentials', rendered, services.conf.DEFAULT.list_limit));
+  }, { rel: 'application_credentials' });
+
+  routes.getAndHead('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
+    const caller = await authorize(req, services, 'identity:get_application_credential', await ownerTarget(req, services));
+    refuseDelegatedToken(services, caller);
+    const cred = await manager.get(req.params.application_credential_id as string);
+    res.json({ application_credential: await renderAppCred(req, services, cred, true) });
+  }, { rel: 'application_credential' });
+
+  routes.delete('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
+    const caller = await authorize(req, services, 'identity:delete_application_credential', await ownerTarget(req, services));
+    refuseDelegatedToken(services, caller);
+    await refuseRestricted(services, caller);
+    await manager.delete(req.params.application_credential_id as string);
+    res.status(204).end();
+  }, { rel: 'application_credential' });
+}
