@@ -3,7 +3,7 @@
  * machine's PostgreSQL (when CI=true or KEYSTONE_TEST_POSTGRES=1; with
  * CI=true an unreachable PostgreSQL fails the test instead of skipping it).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pgPromise from 'pg-promise';
@@ -32,10 +32,35 @@ export interface TestDatabase {
 
 const adminPgp = pgPromise();
 
+/**
+ * PGlite's initdb costs seconds per database; an empty, initialised data
+ * directory made once (shared by the suite's processes, keyed by PGlite's
+ * version, published by an atomic rename) is copied instead. It holds no
+ * schema: tests still run db_sync / migrations themselves.
+ */
+async function pgliteTemplate(): Promise<string> {
+  const pkg = new URL('../../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
+  const version = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+  const template = join(tmpdir(), `keystone-pglite-template-${version}-${process.getuid?.() ?? 0}`);
+  if (existsSync(join(template, 'PG_VERSION'))) return template;
+  const work = mkdtempSync(join(tmpdir(), 'keystone-pglite-template-work-'));
+  const dataDir = join(work, 'pglite');
+  const host = await startEmbeddedHost(dataDir, 1);
+  await host.stop();
+  try {
+    renameSync(dataDir, template);
+  } catch {
+    // another test process published it first
+  }
+  rmSync(work, { recursive: true, force: true });
+  return template;
+}
+
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'keystone-pglite-'));
     const dataDir = join(dir, 'pglite');
+    cpSync(await pgliteTemplate(), dataDir, { recursive: true });
     const host: EmbeddedHost = await startEmbeddedHost(dataDir, 8);
     return {
       kind,
