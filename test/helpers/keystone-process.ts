@@ -44,12 +44,12 @@
  * listWorkers(primaryPid) → the children of a primary, as workers()
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeOverrides, renderIni, type ConfigOverrides } from './test-config.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, pgliteTemplate, type TestDatabase } from './test-database.js';
 
 /** The repository's top level (dist/test/helpers → ../../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -199,6 +199,10 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     if (!options.stateDir || !existsSync(configFile) || options.config || database) {
       const overrides = mergeOverrides(database ? { database: { connection: database.connection } } : {}, options.config ?? {});
       configFile = writeKeystoneConfig(overrides, dir).file;
+    }
+    if (!database && ownsDir && !existsSync(join(dir, 'pglite'))) {
+      // An initialised but empty cluster: still a first run (no schema), without initdb's seconds.
+      cpSync(await pgliteTemplate(), join(dir, 'pglite'), { recursive: true });
     }
     if (database) {
       for (const args of [['db_sync'], ['fernet_setup'], ['credential_setup'], ['bootstrap', '--bootstrap-password', adminPassword]]) {

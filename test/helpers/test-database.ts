@@ -38,7 +38,7 @@ const adminPgp = pgPromise();
  * version, published by an atomic rename) is copied instead. It holds no
  * schema: tests still run db_sync / migrations themselves.
  */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
   const pkg = new URL('../../../node_modules/@electric-sql/pglite/package.json', import.meta.url);
   const version = (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
   const template = join(tmpdir(), `keystone-pglite-template-${version}-${process.getuid?.() ?? 0}`);
