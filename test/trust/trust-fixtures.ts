@@ -5,7 +5,8 @@
  * application credential, and validation as the system admin sees it.
  */
 import assert from 'node:assert/strict';
-import type { TestServer } from '../helpers/test-server.js';
+import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { DatabaseKind } from '../helpers/test-database.js';
 import { passwordToken, unique } from '../api/identity-resource-fixtures.js';
 
 export const PASSWORD = 'trust-fixture-secret-1';
@@ -49,4 +50,23 @@ export async function validate(server: TestServer, adminToken: string, subject: 
   const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': subject, ...headers } });
   const text = await res.text();
   return { status: res.status, token: null, body: text ? JSON.parse(text) : null };
+}
+
+export interface World {
+  server: TestServer;
+  roles: TestServer['bootstrap'];
+  /** the bootstrap admin, system-scoped */
+  systemAdmin: string;
+  projectId: string;
+  /** a user with the admin role on the project */
+  owner: ProjectUser;
+}
+
+/** A test server, a project and a user holding the admin role on it. */
+export async function startWorld(kind: DatabaseKind): Promise<World> {
+  const server = await startTestServer({ database: kind });
+  const roles = server.bootstrap;
+  const systemAdmin = await passwordToken(server, roles.userId, server.adminPassword, { system: true });
+  const projectId = await newProject(server);
+  return { server, roles, systemAdmin, projectId, owner: await userOnProject(server, projectId, [roles.adminRoleId]) };
 }

@@ -7,10 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import type { TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
-import { call, expectStatus, passwordToken } from '../api/identity-resource-fixtures.js';
-import { authenticate, newProject, trustAuth, trustToken, userOnProject, validate, type ProjectUser } from './trust-fixtures.js';
+import { call, expectStatus } from '../api/identity-resource-fixtures.js';
+import { authenticate, newProject, startWorld, trustAuth, trustToken, userOnProject, validate, type ProjectUser } from './trust-fixtures.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,11 +24,7 @@ for (const kind of databaseKinds()) {
     let roles: TestServer['bootstrap'];
 
     before(async () => {
-      server = await startTestServer({ database: kind });
-      roles = server.bootstrap;
-      systemAdmin = await passwordToken(server, roles.userId, server.adminPassword, { system: true });
-      projectId = await newProject(server);
-      trustor = await userOnProject(server, projectId, [roles.adminRoleId]);
+      ({ server, roles, systemAdmin, projectId, owner: trustor } = await startWorld(kind));
       // the trustee holds the admin role elsewhere, so its own calls pass the interim policy
       trustee = await userOnProject(server, await newProject(server), [roles.adminRoleId]);
     });
