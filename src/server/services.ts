@@ -73,7 +73,7 @@ export function buildServices(conf: KeystoneConfig, options: BuildServicesOption
   const applicationCredentials = new ApplicationCredentialStore(db, cache, conf, identity.passwordHasher);
   const token = new TokenManager({ conf, db, cache, identity, resource, assignment, catalog, revoke, applicationCredentials });
   const receipts = new ReceiptProvider(conf);
-  const trusts = new TrustManager(db, cache, conf, identity, revoke);
+  const trusts = new TrustManager(db, cache, conf, identity, resource, revoke);
   token.installTrustLookup(trusts);
   const applicationCredentialManager = new ApplicationCredentialManager(applicationCredentials, conf, identity, assignment);
   return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, applicationCredentialManager, trusts, totpSecrets: new TotpSecrets(),

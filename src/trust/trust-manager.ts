@@ -4,7 +4,7 @@
  * valid), list, delete (with every trust redelegated from it, and the
  * tokens issued through them revoked), and one use consumed per
  * trust-scoped token. Installed into the token manager as its trust
- * look-up; a deleted user's trusts go with it.
+ * look-up; a deleted user's or project's trusts go with it.
  */
 import { DuplicateEntry, EntityNotFound, Forbidden, ValidationError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
@@ -12,6 +12,7 @@ import type { KeystoneConfig } from '../config/options.js';
 import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
+import type { ResourceManager } from '../resource/resource-manager.js';
 import type { RevokeManager } from '../revoke/revoke-manager.js';
 import type { TrustForToken, TrustLookup } from '../token/token-manager.js';
 import { securityForbidden } from '../auth/auth-errors.js';
@@ -43,11 +44,16 @@ export class TrustManager implements TrustLookup {
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     private readonly identity: IdentityManager,
+    resource: ResourceManager,
     private readonly revoke: RevokeManager,
   ) {
     this.repository = new TrustRepository(db);
     identity.events.on(async (event) => {
       if (event.type === 'user.deleted') await this.deleteTrustsOfUser(event.userId);
+    });
+    resource.events.on(async (event) => {
+      if (event.type !== 'project.deleted') return;
+      if (await this.repository.softDeleteForProject(event.projectId)) await this.cache.invalidate(TRUST_CACHE_REGION);
     });
   }
 

@@ -91,6 +91,12 @@ export class TrustRepository {
     return r.rowCount > 0;
   }
 
+  /** Keystone's delete_trusts_for_project (every trust of the project, soft-deleted); the count. */
+  async softDeleteForProject(projectId: string): Promise<number> {
+    const r = await this.db.result('UPDATE trust SET deleted_at = now() WHERE project_id = $1 AND deleted_at IS NULL', [projectId]);
+    return r.rowCount;
+  }
+
   /** One use, taken with optimistic locking: false when another request took it first. */
   async takeUse(id: string, expected: number): Promise<boolean> {
     const r = await this.db.result('UPDATE trust SET remaining_uses = remaining_uses - 1 WHERE id = $1 AND deleted_at IS NULL AND remaining_uses = $2', [id, expected]);

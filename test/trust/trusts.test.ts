@@ -218,6 +218,14 @@ for (const kind of databaseKinds()) {
         'You are not authorized to perform the requested action: Delegated tokens cannot manage trusts..');
     });
 
+    test("a deleted project's trusts go with it", async () => {
+      const doomedProject = await newProject(server);
+      await server.services.assignment.createGrant(roles.memberRoleId, { userId: trustor.userId }, { projectId: doomedProject });
+      const trust = expectStatus(await createTrust(baseTrust({ project_id: doomedProject })), 201).trust;
+      expectStatus(await call(server, 'DELETE', `/v3/projects/${doomedProject}`, { token: systemAdmin }), 204);
+      expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${trust.id}`, { token: trustor.token }), 404);
+    });
+
     test("a deleted user's trusts go with it", async () => {
       const doomed = await userOnProject(server, await newProject(server), [roles.adminRoleId]);
       const trust = expectStatus(await createTrust(baseTrust({ trustee_user_id: doomed.userId })), 201).trust;
