@@ -422,8 +422,7 @@ export class CatalogManager {
   }
 
   private returnAllEndpointsIfNoFilter(): boolean {
-    const section = (this.conf as unknown as { endpoint_filter?: { return_all_endpoints_if_no_filter?: boolean } }).endpoint_filter;
-    return section?.return_all_endpoints_if_no_filter ?? true;
+    return this.conf.endpoint_filter.return_all_endpoints_if_no_filter;
   }
 
   /** The v3 catalog of a token for this user and project (null: domain or system scope). */

@@ -123,6 +123,10 @@ export const OPTIONS = {
     list_limit: optInt('Maximum number of entities returned in a catalog collection.'),
     template_file: str('default_catalog.templates', 'Templated catalog file (accepted for compatibility).', { ignored: true }),
   },
+  endpoint_filter: {
+    driver: str('sql', 'Entry point for the endpoint filter driver.', { choices: ['sql'] }),
+    return_all_endpoints_if_no_filter: bool(true, 'When the endpoint filters of a project leave its catalog empty: true returns the entire catalog, false an empty one.'),
+  },
   trust: {
     allow_redelegation: bool(false, 'Allows authorization to be redelegated from one user to another.'),
     max_redelegation_count: int(3, 'Maximum number of times that authorization can be redelegated.'),
