@@ -218,6 +218,27 @@ for (const kind of databaseKinds()) {
         'You are not authorized to perform the requested action: Delegated tokens cannot manage trusts..');
     });
 
+    test("the trustor losing the delegated role, or being disabled, ends the trust's tokens", async () => {
+      const project = await newProject(server);
+      const giver = await userOnProject(server, project, [roles.adminRoleId, roles.memberRoleId]);
+      const trust = (extra: Json = {}) => createTrust(baseTrust({ trustor_user_id: giver.userId, project_id: project, ...extra }), giver.token);
+      const viaMember = expectStatus(await trust({ roles: [{ id: roles.memberRoleId }] }), 201).trust;
+      const memberToken = (await trustToken(server, trustee.userId, viaMember.id)).token as string;
+      assert.equal((await validate(server, systemAdmin, memberToken)).status, 200);
+      expectStatus(await call(server, 'DELETE', `/v3/projects/${project}/users/${giver.userId}/roles/${roles.memberRoleId}`, { token: systemAdmin }), 204);
+      // admin implies member: the delegated role is still held, so the token still validates
+      assert.equal((await validate(server, systemAdmin, memberToken)).status, 200);
+      expectStatus(await call(server, 'DELETE', `/v3/projects/${project}/users/${giver.userId}/roles/${roles.adminRoleId}`, { token: systemAdmin }), 204);
+      assert.equal((await validate(server, systemAdmin, memberToken)).status, 404);
+      assert.notEqual((await authenticate(server, trustAuth(trustee.userId, viaMember.id))).status, 201);
+
+      const other = await userOnProject(server, project, [roles.adminRoleId]);
+      const viaOther = expectStatus(await createTrust(baseTrust({ trustor_user_id: other.userId, project_id: project }), other.token), 201).trust;
+      const otherToken = (await trustToken(server, trustee.userId, viaOther.id)).token as string;
+      expectStatus(await call(server, 'PATCH', `/v3/users/${other.userId}`, { token: systemAdmin, body: { user: { enabled: false } } }), 200);
+      assert.equal((await validate(server, systemAdmin, otherToken)).status, 404);
+    });
+
     test("a deleted project's trusts go with it", async () => {
       const doomedProject = await newProject(server);
       await server.services.assignment.createGrant(roles.memberRoleId, { userId: trustor.userId }, { projectId: doomedProject });
