@@ -79,8 +79,9 @@ for (const kind of databaseKinds()) {
       const readerToken = await passwordToken(server, reader.userId, PASSWORD, { projectId });
       const count = async () => (await server.services.applicationCredentialManager.list(owner.userId)).length;
       const before = await count();
+      // refused by policy (Keystone's owner rule), or after it by the handler's own check
       expectStatus(await create({ name: 'x' }, readerToken), 403,
-        'You are not authorized to perform the requested action: Cannot create an application credential for another user..');
+        /^You are not authorized to perform the requested action: (identity:create_application_credential|Cannot create an application credential for another user\.)\.$/);
       const extraRole = (await server.services.assignment.createRole({ name: unique('unheld') })).id;
       expectStatus(await create({ name: 'x', roles: [{ id: extraRole }] }), 400,
         'Invalid application credential: Cannot create an application credential with unassigned role');
