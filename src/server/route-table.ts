@@ -61,6 +61,11 @@ export class RouteTable {
     return this.add('DELETE', path, handler, options);
   }
 
+  /** Every registered route (method, path template, JSON-Home relation), in registration order. */
+  list(): Array<{ method: HttpMethod; path: string; rel?: string }> {
+    return this.routes.map((r) => ({ method: r.method, path: r.path, ...(r.options.rel ? { rel: r.options.rel } : {}) }));
+  }
+
   allowedMethods(path: string): HttpMethod[] {
     const methods = new Set<HttpMethod>();
     for (const r of this.routes) if (r.pattern.test(path)) methods.add(r.method);

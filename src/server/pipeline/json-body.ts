@@ -8,6 +8,9 @@ import { RequestEntityTooLarge, ValidationError } from '../../common/errors.js';
 
 export type BodyParser = (text: string, req: Request) => unknown;
 
+/** A NUL character in the body: raw, or as a JSON \\u0000 escape that is not itself an escaped backslash. */
+const NUL_IN_BODY = /\0|(?<!\\)(?:\\\\)*\\u0000/i;
+
 function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -40,6 +43,8 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
       if (raw.length === 0) { next(); return; }
       const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const text = raw.toString('utf8');
+      // no stored string can hold one (PostgreSQL's protocol cannot carry it): refused here, not as a database error
+      if (NUL_IN_BODY.test(text)) throw new ValidationError('Invalid input: a string in the request body contains a NUL character.');
       let parsed: unknown;
       if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
         try {
