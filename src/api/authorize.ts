@@ -10,12 +10,14 @@
  *       policy rule `action` allowed it (403 ForbiddenAction otherwise).
  *
  * As Keystone's RBAC enforcer: the admin_token bypasses policy entirely
- * (Keystone's is_admin context); everyone else goes through enforcePolicy().
+ * (Keystone's is_admin context); everyone else goes through enforcePolicy(),
+ * which asks services.policy (src/policy's PolicyEnforcer).
  */
 import type { Request } from 'express';
 import { ForbiddenAction, KeystoneError, Unauthorized } from '../common/errors.js';
 import { policyCredentials, type Caller } from '../auth/caller.js';
 import type { Services } from '../server/services.js';
+import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 
 const ADMIN_TOKEN_CALLER: Caller = Object.freeze({
   roles: [],
@@ -51,75 +53,51 @@ export function resolveCaller(req: Request, services: Services): Promise<Caller>
   return caller;
 }
 
-/** What src/policy's PolicyEnforcer offers (oslo.policy's enforce / authorize). */
+/** What src/policy's PolicyEnforcer offers: oslo.policy's enforce, synchronous. */
 interface PolicyEngine {
-  authorize?(action: string, target: Record<string, unknown>, creds: Record<string, unknown>): unknown;
-  enforce?(action: string, target: Record<string, unknown>, creds: Record<string, unknown>): unknown;
+  enforce(action: string, target: Record<string, unknown>, creds: Readonly<Record<string, unknown>>): boolean;
 }
 
-/** Keystone's default rules that need no role: any authenticated caller. */
-const OPEN_TO_ANY_CALLER = new Set(['identity:get_auth_catalog', 'identity:get_auth_projects', 'identity:get_auth_domains', 'identity:get_auth_system']);
-
-const hasRole = (caller: Caller, name: string) => caller.roles.some((r) => r.name === name);
-
-/**
- * INTERIM, until src/policy's enforcer is installed as services.policy:
- * Keystone's defaults for the rules of the auth endpoints (token subject,
- * service role, system reader), and for everything else only callers with
- * the admin role or a system-scoped token.
- */
-function interimPolicy(action: string, target: Record<string, unknown>, caller: Caller): boolean {
-  if (OPEN_TO_ANY_CALLER.has(action)) return true;
-  const admin = hasRole(caller, 'admin');
-  const systemReader = caller.systemScope === 'all' && hasRole(caller, 'reader');
-  const tokenUserId = (target.token as { user_id?: string } | undefined)?.user_id;
-  const tokenSubject = tokenUserId !== undefined && tokenUserId === caller.userId;
-  switch (action) {
-    case 'identity:check_token': return admin || systemReader || tokenSubject;
-    case 'identity:validate_token': return admin || systemReader || hasRole(caller, 'service') || tokenSubject;
-    case 'identity:revoke_token': return admin || tokenSubject;
-    case 'identity:list_revoke_events': return admin || hasRole(caller, 'service');
-    default: return admin || caller.systemScope === 'all';
-  }
-}
+let builtInDefaults: PolicyEnforcer | undefined;
 
 function policyEngine(services: Services): PolicyEngine | undefined {
   return (services as unknown as { policy?: PolicyEngine }).policy;
 }
 
 /**
- * The decision when it can be made synchronously (the admin_token, the
- * interim rules, or an engine whose enforce() answers a boolean at once);
- * undefined when it needs enforcePolicy(). For the validation fast path.
+ * The dict the rules read, as Keystone's enforce_call builds it: the view
+ * arguments at the top (`%(user_id)s`), the handler's target under
+ * `target` (`%(target.user.domain_id)s`), the JSON body under
+ * `request_body`.
  */
-export function policyAllowsNow(services: Services, action: string, target: Record<string, unknown>, caller: Caller): boolean | undefined {
-  if (caller.isAdminToken) return true;
-  const engine = policyEngine(services);
-  if (!engine) return interimPolicy(action, target, caller);
-  if (typeof engine.authorize === 'function' || typeof engine.enforce !== 'function') return undefined;
-  const result = engine.enforce(action, target, policyCredentials(caller));
-  return typeof result === 'boolean' ? result : undefined;
+function policyDict(target: Record<string, unknown>, req?: Request): Record<string, unknown> {
+  if (!req) return { target };
+  const dict: Record<string, unknown> = { ...(req.params as Record<string, unknown>), target };
+  const body: unknown = req.body;
+  if (body && typeof body === 'object' && !Array.isArray(body) && Object.keys(body).length > 0) dict.request_body = body;
+  return dict;
 }
 
-/** Decides `action` for the caller: through src/policy when installed, else the interim rules above. */
-export async function enforcePolicy(services: Services, action: string, target: Record<string, unknown>, caller: Caller): Promise<void> {
-  if (caller.isAdminToken) return;
-  const engine = policyEngine(services);
-  let allowed: boolean;
-  if (engine && typeof engine.authorize === 'function') {
-    const result = await engine.authorize(action, target, policyCredentials(caller));
-    allowed = result !== false;
-  } else if (engine && typeof engine.enforce === 'function') {
-    allowed = (await engine.enforce(action, target, policyCredentials(caller))) !== false;
-  } else {
-    allowed = interimPolicy(action, target, caller);
-  }
-  if (!allowed) throw new ForbiddenAction(action);
+function decide(services: Services, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): boolean {
+  if (caller.isAdminToken) return true;
+  // A Services built without one (by hand, in a test) gets Keystone's defaults alone.
+  const engine = policyEngine(services) ?? (builtInDefaults ??= new PolicyEnforcer({ policyFile: '', policyDirs: [], searchDirs: [] }));
+  return engine.enforce(action, policyDict(target, req), policyCredentials(caller));
+}
+
+/** The decision, synchronously (for the validation fast path). */
+export function policyAllowsNow(services: Services, action: string, target: Record<string, unknown>, caller: Caller): boolean | undefined {
+  return decide(services, action, target, caller);
+}
+
+/** Decides `action` for the caller on `target` (Keystone's target: {user: …}, {token: …}); 403 when refused. */
+export async function enforcePolicy(services: Services, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): Promise<void> {
+  if (!decide(services, action, target, caller, req)) throw new ForbiddenAction(action);
 }
 
 /** The caller, once policy rule `action` allowed it on `target` (Keystone's enforce_call). */
 export async function authorize(req: Request, services: Services, action: string, target: Record<string, unknown> = {}): Promise<Caller> {
   const caller = await resolveCaller(req, services);
-  await enforcePolicy(services, action, target, caller);
+  await enforcePolicy(services, action, target, caller, req);
   return caller;
 }

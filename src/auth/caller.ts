@@ -33,22 +33,58 @@ export interface Caller {
   tokenId?: string;
 }
 
-/** oslo.policy's credentials dict for a caller, as Keystone builds it. */
-export function policyCredentials(caller: Caller): Record<string, unknown> {
-  return {
+const credentialsOf = new WeakMap<Caller, Readonly<Record<string, unknown>>>();
+
+/**
+ * oslo.policy's credentials for a caller, as Keystone's request context
+ * gives them (oslo.context's to_policy_values plus Keystone's `token` and
+ * `domain_id`, and oslo.policy's `system` copy of system_scope): user_id,
+ * user_domain_id, project_id, project_domain_id, domain_id, system_scope,
+ * roles (names), is_admin_project, the service_* values of a service token
+ * (none here), and `token`, the token as its JSON body shows it (ids, not
+ * names: `token.project.domain.id`, `token.domain.id`, `token.user.id`,
+ * `token.roles`, `token.methods`, OS-TRUST:trust, application_credential).
+ * Built once per Caller object (the token memo keeps one per token).
+ */
+export function policyCredentials(caller: Caller): Readonly<Record<string, unknown>> {
+  let creds = credentialsOf.get(caller);
+  if (!creds) {
+    creds = Object.freeze(buildPolicyCredentials(caller));
+    credentialsOf.set(caller, creds);
+  }
+  return creds;
+}
+
+function buildPolicyCredentials(caller: Caller): Record<string, unknown> {
+  const token: Record<string, unknown> = {
+    methods: caller.methods,
+    audit_ids: caller.auditIds,
+    user: { id: caller.userId ?? null, domain: { id: caller.userDomainId ?? null } },
+    roles: caller.roles.map((r) => ({ id: r.id, name: r.name })),
+  };
+  if (caller.projectId) token.project = { id: caller.projectId, domain: { id: caller.projectDomainId ?? null } };
+  if (caller.domainId) token.domain = { id: caller.domainId };
+  if (caller.systemScope) token.system = { all: true };
+  if (caller.trustId) {
+    token['OS-TRUST:trust'] = { id: caller.trustId, trustor_user: { id: caller.trustorUserId ?? null }, trustee_user: { id: caller.trusteeUserId ?? null } };
+  }
+  if (caller.applicationCredentialId) token.application_credential = { id: caller.applicationCredentialId };
+  const creds: Record<string, unknown> = {
     user_id: caller.userId ?? null,
     user_domain_id: caller.userDomainId ?? null,
+    system_scope: caller.systemScope ?? null,
+    domain_id: caller.domainId ?? null,
     project_id: caller.projectId ?? null,
     project_domain_id: caller.projectDomainId ?? null,
-    domain_id: caller.domainId ?? null,
-    system_scope: caller.systemScope ?? null,
     roles: caller.roles.map((r) => r.name),
-    is_admin: caller.isAdminToken,
     is_admin_project: caller.isAdminProject,
-    trust_id: caller.trustId ?? null,
-    trustor_id: caller.trustorUserId ?? null,
-    trustee_id: caller.trusteeUserId ?? null,
-    application_credential_id: caller.applicationCredentialId ?? null,
-    token: { audit_ids: caller.auditIds, methods: caller.methods },
+    service_user_id: null,
+    service_user_domain_id: null,
+    service_project_id: null,
+    service_project_domain_id: null,
+    service_roles: [],
+    token,
   };
+  if (caller.systemScope) creds.system = caller.systemScope;
+  return creds;
 }

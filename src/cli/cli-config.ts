@@ -17,6 +17,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, defaultConfigSources, loadConfig, type ConfigSources, type LoadedConfig } from '../config/load-config.js';
 import type { KeystoneConfig } from '../config/options.js';
+import { resolvePolicyLocations } from '../policy/policy-location.js';
 
 export class UsageError extends Error {}
 
@@ -91,7 +92,8 @@ export interface CliConfig extends LoadedConfig {
 /** Loads keystone.conf for a command; a ConfigError becomes one line on stderr and exit status 1 (the caller exits). */
 export function loadCliConfig(sources: ConfigSources, debug: boolean): CliConfig {
   const loaded = loadConfig(sources);
-  return { ...loaded, conf: resolveRelativePaths(loaded.conf, { debug }), sources };
+  // [oslo_policy] policy_file / policy_dirs: found beside the configuration, as oslo.config looks.
+  return { ...loaded, conf: resolvePolicyLocations(resolveRelativePaths(loaded.conf, { debug }), sources), sources };
 }
 
 /** Writes one line to stderr and exits with `code`. */

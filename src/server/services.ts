@@ -20,6 +20,7 @@ import { DomainConfigManager } from '../domain-config/domain-config-manager.js';
 import { ConsumerManager } from '../oauth1/consumer-manager.js';
 import { TrustManager } from '../trust/trust-manager.js';
 import { ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
+import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 
 export interface Services {
   conf: KeystoneConfig;
@@ -49,6 +50,8 @@ export interface Services {
   domainConfig: DomainConfigManager;
   /** OS-OAUTH1 consumers */
   consumers: ConsumerManager;
+  /** oslo.policy's enforcer: Keystone 22's defaults under [oslo_policy] policy_file (src/policy) */
+  policy: PolicyEnforcer;
 }
 
 export interface BuildServicesOptions {
@@ -78,5 +81,6 @@ export function buildServices(conf: KeystoneConfig, options: BuildServicesOption
   const applicationCredentialManager = new ApplicationCredentialManager(applicationCredentials, conf, identity, assignment);
   return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, applicationCredentialManager, trusts, totpSecrets: new TotpSecrets(),
     domainConfig: new DomainConfigManager(db, conf), consumers: new ConsumerManager(db),
+    policy: PolicyEnforcer.fromConfig(conf),
   };
 }

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
-import { call, expectStatus, passwordToken, policyEnginePending, setupPersonas, tokenStatus, unique, type Personas } from './identity-resource-fixtures.js';
+import { call, expectStatus, passwordToken, setupPersonas, tokenStatus, unique, type Personas } from './identity-resource-fixtures.js';
 
 type Ref = { id: string; [k: string]: unknown };
 const ids = (list: Ref[]) => list.map((x) => x.id);
@@ -150,7 +150,6 @@ for (const kind of databaseKinds()) {
       });
 
       test('readers and members cannot write groups or memberships', async (t) => {
-        if (policyEnginePending(server, t)) return;
         const g = await createGroup({ domain_id: p.domainA });
         for (const who of [p.projectAMember, p.domainAReader, p.systemReader, p.noRole]) {
           expectStatus(await call(server, 'POST', '/v3/groups', { token: who.token, body: { group: { name: unique('nope') } } }), 403);
@@ -161,7 +160,6 @@ for (const kind of databaseKinds()) {
       });
 
       test('a domain reader sees its domain\'s groups only; a domain admin\'s list is its domain\'s', async (t) => {
-        if (policyEnginePending(server, t)) return;
         const inA = await createGroup({ domain_id: p.domainA });
         const inB = await createGroup({ domain_id: p.domainB });
         const byReader = ids(expectStatus(await call(server, 'GET', '/v3/groups', { token: p.domainAReader.token }), 200).groups);
@@ -174,7 +172,6 @@ for (const kind of databaseKinds()) {
       });
 
       test('a user lists their own groups; not someone else\'s', async (t) => {
-        if (policyEnginePending(server, t)) return;
         const g = await createGroup({ domain_id: p.domainA });
         expectStatus(await call(server, 'PUT', `/v3/groups/${g.id}/users/${p.projectAMember.userId}`, { token: admin() }), 204);
         const mine = ids(expectStatus(await call(server, 'GET', `/v3/users/${p.projectAMember.userId}/groups`, { token: p.projectAMember.token }), 200).groups);

@@ -6,7 +6,6 @@
  * reader in domain A, and a user with no role at all.
  */
 import assert from 'node:assert/strict';
-import type { TestContext } from 'node:test';
 import type { TestServer } from '../helpers/test-server.js';
 
 export interface ApiResponse {
@@ -149,17 +148,4 @@ export async function setupPersonas(server: TestServer): Promise<Personas> {
     projectAReader: await persona(readerId, password, { projectId: projectA }),
     noRole: await persona(noRoleId, password, undefined),
   };
-}
-
-/**
- * The persona tests hold Keystone 22's default rules, which src/policy's
- * enforcer provides (services.policy, as src/api/authorize.ts looks it up).
- * Until it is installed authorize() runs on interim rules (admin role or
- * system scope), and those tests are skipped with this reason.
- */
-export function policyEnginePending(server: TestServer, t: TestContext): boolean {
-  const engine = (server.services as unknown as { policy?: { authorize?: unknown; enforce?: unknown } }).policy;
-  if (engine && (typeof engine.authorize === 'function' || typeof engine.enforce === 'function')) return false;
-  t.skip('needs the src/policy enforcer (services.policy): authorize() still runs on its interim rules');
-  return true;
 }

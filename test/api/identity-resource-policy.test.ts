@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
-import { call, expectStatus, policyEnginePending, setupPersonas, unique, type Personas } from './identity-resource-fixtures.js';
+import { call, expectStatus, setupPersonas, unique, type Personas } from './identity-resource-fixtures.js';
 
 const SYSTEM_ADMIN = '(role:admin and system_scope:all)';
 const rule = (targetDomain: string) => `${SYSTEM_ADMIN} or (role:admin and domain_id:%(${targetDomain})s)`;
@@ -53,7 +53,6 @@ for (const kind of databaseKinds()) {
     });
 
     test('users: a domain admin manages its own domain\'s users and is refused another domain\'s', async (t) => {
-      if (policyEnginePending(server, t)) return;
       const a = p.domainAAdmin.token;
       const inA = expectStatus(await call(server, 'POST', '/v3/users', { token: a, body: { user: { name: unique('a'), domain_id: p.domainA } } }), 201).user;
       expectStatus(await call(server, 'POST', '/v3/users', { token: a, body: { user: { name: unique('b'), domain_id: p.domainB } } }), 403);
@@ -69,7 +68,6 @@ for (const kind of databaseKinds()) {
     });
 
     test('projects: the same, with target.project.domain_id', async (t) => {
-      if (policyEnginePending(server, t)) return;
       const a = p.domainAAdmin.token;
       const b = p.domainBAdmin.token;
       const prj = expectStatus(await call(server, 'POST', '/v3/projects', { token: a, body: { project: { name: unique('pa'), domain_id: p.domainA } } }), 201).project;
@@ -83,7 +81,6 @@ for (const kind of databaseKinds()) {
     });
 
     test('groups and memberships: target.group.domain_id and target.user.domain_id', async (t) => {
-      if (policyEnginePending(server, t)) return;
       const a = p.domainAAdmin.token;
       const b = p.domainBAdmin.token;
       const group = expectStatus(await call(server, 'POST', '/v3/groups', { token: p.systemAdmin.token, body: { group: { name: unique('ga'), domain_id: p.domainA } } }), 201).group;
@@ -96,7 +93,6 @@ for (const kind of databaseKinds()) {
     });
 
     test('domains: target.domain.id', async (t) => {
-      if (policyEnginePending(server, t)) return;
       expectStatus(await call(server, 'GET', `/v3/domains/${p.domainA}`, { token: p.domainAAdmin.token }), 200);
       expectStatus(await call(server, 'GET', `/v3/domains/${p.domainA}`, { token: p.domainBAdmin.token }), 403);
       assert.ok(p.domainB);

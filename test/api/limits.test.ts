@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
-import { call, expectStatus, policyEnginePending, setupPersonas, unique, type Personas } from './identity-resource-fixtures.js';
+import { call, expectStatus, setupPersonas, unique, type Personas } from './identity-resource-fixtures.js';
 
 type Ref = { id: string; [k: string]: unknown };
 const ids = (list: Ref[]) => list.map((x) => x.id).sort();
@@ -133,7 +133,6 @@ for (const kind of databaseKinds()) {
     });
 
     test('any authenticated caller lists limits and the model, narrowed to its project (Keystone\'s empty rules)', async (t) => {
-      if (policyEnginePending(server, t)) return;
       const resource = unique('net');
       await registered([{ service_id: serviceId, resource_name: resource, default_limit: 1 }]);
       const [mine] = await limits([{ project_id: p.projectA, service_id: serviceId, resource_name: resource, resource_limit: 2 }]);

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
-import { call, expectStatus, passwordToken, policyEnginePending, setupPersonas, tokenStatus, unique, type Personas } from './identity-resource-fixtures.js';
+import { call, expectStatus, passwordToken, setupPersonas, tokenStatus, unique, type Personas } from './identity-resource-fixtures.js';
 
 type Ref = { id: string; [k: string]: unknown };
 const ids = (list: Ref[]) => list.map((x) => x.id);
@@ -188,7 +188,6 @@ for (const kind of databaseKinds()) {
     });
 
     test('a user lists their own projects (with an unscoped token), not someone else\'s', async (t) => {
-      if (policyEnginePending(server, t)) return;
       const token = await passwordToken(server, p.projectAMember.userId, p.projectAMember.password);
       assert.deepEqual(ids(expectStatus(await call(server, 'GET', `/v3/users/${p.projectAMember.userId}/projects`, { token }), 200).projects), [p.projectA]);
       expectStatus(await call(server, 'GET', `/v3/users/${p.noRole.userId}/projects`, { token }), 403);
@@ -202,7 +201,6 @@ for (const kind of databaseKinds()) {
       });
 
       test('a user reads itself, not others; members and readers write nothing', async (t) => {
-        if (policyEnginePending(server, t)) return;
         expectStatus(await call(server, 'GET', `/v3/users/${p.projectAMember.userId}`, { token: p.projectAMember.token }), 200);
         expectStatus(await call(server, 'GET', `/v3/users/${p.noRole.userId}`, { token: p.noRole.token }), 200);
         expectStatus(await call(server, 'GET', `/v3/users/${p.domainBAdmin.userId}`, { token: p.projectAMember.token }), 403);
@@ -216,7 +214,6 @@ for (const kind of databaseKinds()) {
       });
 
       test('a domain reader reads and lists its domain\'s users only', async (t) => {
-        if (policyEnginePending(server, t)) return;
         const listed = ids(expectStatus(await call(server, 'GET', '/v3/users', { token: p.domainAReader.token }), 200).users);
         assert.ok(listed.includes(p.projectAMember.userId));
         assert.ok(!listed.includes(p.domainBAdmin.userId));
@@ -233,7 +230,6 @@ for (const kind of databaseKinds()) {
       });
 
       test('a system reader lists every domain\'s users', async (t) => {
-        if (policyEnginePending(server, t)) return;
         const listed = ids(expectStatus(await call(server, 'GET', '/v3/users', { token: p.systemReader.token }), 200).users);
         assert.ok(listed.includes(p.projectAMember.userId) && listed.includes(p.domainBAdmin.userId));
       });
