@@ -4,7 +4,10 @@
  * it, so every process and every node sees the change at once. When Redis
  * is unreachable the cache answers "miss" (callers fall back to SQL), the
  * error is logged once, and on reconnection every region is bumped so that
- * nothing cached before the outage can answer a stale yes.
+ * nothing cached before the outage can answer a stale yes. Until that bump
+ * has completed the cache keeps answering "miss" and writes nothing: a read
+ * racing the bump would return an entry of before the outage (Redis keeps
+ * its data across a restart when persistence is on).
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CacheBackend } from './cache-backend.js';
@@ -56,7 +59,11 @@ export class RedisCacheBackend implements CacheBackend {
   readonly client: ScriptedRedis;
   private readonly prefix: string;
   private readonly regions = new Set<string>();
+  /** Redis failed (or the connection dropped) since the last completed bump of every region */
   private failing = false;
+  /** counts failures, so that one during a bump keeps the cache off until the next bump */
+  private failures = 0;
+  private recovery: Promise<void> | null = null;
 
   constructor(options: RedisBackendOptions) {
     this.prefix = options.keyPrefix ?? 'keystone:';
@@ -77,19 +84,25 @@ export class RedisCacheBackend implements CacheBackend {
     client.defineCommand('ksSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     client.defineCommand('ksDel', { numberOfKeys: 1, lua: DEL_SCRIPT });
     client.on('error', (err: Error) => this.fail(err));
-    client.on('ready', () => {
-      if (this.failing) {
-        log.warn('cache: Redis is reachable again; invalidating regions cached before the outage');
-        this.failing = false;
-        void this.bumpAll();
-      }
-    });
+    // A dropped connection may hide invalidations other processes could not deliver meanwhile.
+    client.on('close', () => this.suspect());
+    client.on('ready', () => { if (this.failing) this.recover(); });
     this.client = client as ScriptedRedis;
   }
 
+  /** an outage was logged and its end is not yet */
+  private loggedOutage = false;
+
   private fail(err: unknown): void {
-    if (!this.failing) log.error(`cache: Redis unavailable, answering from the database until it returns: ${(err as Error).message ?? err}`);
+    if (!this.loggedOutage) log.error(`cache: Redis unavailable, answering from the database until it returns: ${(err as Error).message ?? err}`);
+    this.loggedOutage = true;
+    this.suspect();
+  }
+
+  /** Stop trusting the cache until every region has been bumped. */
+  private suspect(): void {
     this.failing = true;
+    this.failures++;
   }
 
   private genKey(region: string): string {
@@ -97,14 +110,29 @@ export class RedisCacheBackend implements CacheBackend {
     return `${this.prefix}gen:${region}`;
   }
 
-  private async bumpAll(): Promise<void> {
+  /** Bumps every region once (one at a time); the cache serves again when it succeeded. */
+  private recover(): void {
+    if (this.recovery) return;
+    const hadErrors = this.loggedOutage;
+    const failures = this.failures;
+    this.recovery = this.bumpAll().then((ok) => {
+      if (!ok || this.failures !== failures) return;
+      this.failing = false;
+      this.loggedOutage = false;
+      if (hadErrors) log.warn('cache: Redis is reachable again; invalidated the regions cached before the outage');
+    }).finally(() => { this.recovery = null; });
+  }
+
+  private async bumpAll(): Promise<boolean> {
     // Every region any process may have used: those this process knows, and those recorded in Redis.
     try {
       const known = await this.client.smembers(`${this.prefix}regions`);
       const all = new Set([...known, ...this.regions]);
       if (all.size) await Promise.all([...all].map((r) => this.client.incr(`${this.prefix}gen:${r}`)));
+      return true;
     } catch (err) {
       this.fail(err);
+      return false;
     }
   }
 
@@ -122,8 +150,18 @@ export class RedisCacheBackend implements CacheBackend {
     return this.client.status === 'ready';
   }
 
+  /** Connected and trusted: no failure since the last completed bump (else starts one). */
+  private get usable(): boolean {
+    if (!this.ready) return false;
+    if (this.failing) {
+      this.recover();
+      return false;
+    }
+    return true;
+  }
+
   async get(region: string, key: string): Promise<string | undefined> {
-    if (!this.ready) return undefined;
+    if (!this.usable) return undefined;
     try {
       return (await this.client.ksGet(this.genKey(region), `${this.prefix}${region}:`, key)) ?? undefined;
     } catch (err) {
@@ -133,7 +171,7 @@ export class RedisCacheBackend implements CacheBackend {
   }
 
   async set(region: string, key: string, value: string, ttlSeconds: number): Promise<void> {
-    if (!this.ready) return;
+    if (!this.usable) return;
     try {
       if (!this.regions.has(region)) await this.client.sadd(`${this.prefix}regions`, region);
       await this.client.ksSet(this.genKey(region), `${this.prefix}${region}:`, key, value, Math.max(1, Math.ceil(ttlSeconds)));
@@ -143,7 +181,7 @@ export class RedisCacheBackend implements CacheBackend {
   }
 
   async delete(region: string, key: string): Promise<void> {
-    if (!this.ready) { this.failing = true; return; }
+    if (!this.ready) { this.suspect(); return; }
     try {
       await this.client.ksDel(this.genKey(region), `${this.prefix}${region}:`, key);
     } catch (err) {
@@ -155,7 +193,7 @@ export class RedisCacheBackend implements CacheBackend {
     if (!this.ready) {
       // Cannot reach Redis: remember to bump every region once it is back.
       this.genKey(region);
-      this.failing = true;
+      this.suspect();
       return;
     }
     try {
