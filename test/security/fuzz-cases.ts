@@ -142,12 +142,12 @@ export function fuzzBody(route: RouteEntry, t: FuzzTargets, rng: Random): string
     else setAt(body, path, hostileValue(rng, numbers), false);
   }
   let text = JSON.stringify(body.root) ?? 'null';
-  numbers.forEach((literal, i) => { text = text.replace(`"__NUMBER_${i}__"`, literal); });
   if (rng.chance(0.15) && text.startsWith('{"')) {
     // a duplicate key: the same first key again, with another value
     const key = /^\{"((?:[^"\\]|\\.)*)"/.exec(text)![1];
-    text = `{"${key}":${JSON.stringify(hostileValue(rng, []))},` + text.slice(1);
+    text = `{"${key}":${JSON.stringify(hostileValue(rng, numbers))},` + text.slice(1);
   }
+  numbers.forEach((literal, i) => { text = text.replace(`"__NUMBER_${i}__"`, literal); });
   return text;
 }
 

@@ -27,6 +27,8 @@ const PARALLEL = 4;
 const REGRESSION_SEEDS: number[] = [
   // a NUL byte (%00) in a path id reached PostgreSQL, whose protocol cannot carry it: 503 (see the NUL test below)
   230, 600, 601, 966, 1132, 2278,
+  // a request line and headers over node's 16 KB limit: an empty 431 from the HTTP layer (now expected)
+  5151, 6379, 6857, 15086, 17914, 18655, 19422, 22150, 23318,
 ];
 
 let ks: KeystoneProcess;
