@@ -590,6 +590,11 @@ export function callerOf(t: ValidatedToken, conf: KeystoneConfig): Caller {
     caller.trustId = t.trust.id;
     caller.trustorUserId = t.trust.trustorUserId;
     caller.trusteeUserId = t.trust.trusteeUserId;
+    // Keystone's request context takes the user of the rendered token: the trustor when impersonating
+    if (t.trust.impersonation && t.trust.trustor) {
+      caller.userId = t.trust.trustor.id;
+      caller.userDomainId = t.trust.trustor.domain.id;
+    }
   }
   if (t.appCred) caller.applicationCredentialId = t.appCred.id;
   return caller;

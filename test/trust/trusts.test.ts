@@ -102,7 +102,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await createTrust(baseTrust({ project_id: 'b'.repeat(32) })), 404, `Could not find project: ${'b'.repeat(32)}.`);
       expectStatus(await createTrust(baseTrust({ remaining_uses: 0 })), 400);
       expectStatus(await createTrust(baseTrust({ impersonation: 'yes' })), 400);
-      expectStatus(await createTrust({ trustee_user_id: trustee.userId, impersonation: false }), 400, "'trustor_user_id' is a required property");
+      expectStatus(await createTrust({ trustor_user_id: trustor.userId, trustee_user_id: trustee.userId }), 400, "'impersonation' is a required property");
       expectStatus(await createTrust(baseTrust({ expires_at: 'tomorrow' })), 400, /^Timestamp not in expected format\./);
       expectStatus(await createTrust(baseTrust({ expires_at: '2001-01-01T00:00:00Z' })), 400, /^The 'expires_at' must not be before now\./);
       expectStatus(await createTrust(baseTrust({ allow_redelegation: true, remaining_uses: 2 })), 400, 'remaining_uses must not be set if redelegation is allowed');
@@ -206,6 +206,21 @@ for (const kind of databaseKinds()) {
       // deleting the first link takes the chain with it
       expectStatus(await call(server, 'DELETE', `/v3/OS-TRUST/trusts/${parent.id}`, { token: trustor.token }), 204);
       expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${redelegated.id}`, { token: systemAdmin }), 404);
+    });
+
+    test('an impersonating trust token speaks for the trustor: it redelegates in the trustor\'s name', async () => {
+      const parent = expectStatus(await createTrust(baseTrust({
+        impersonation: true, allow_redelegation: true, roles: [{ id: roles.adminRoleId }],
+      })), 201).trust;
+      const token = (await trustToken(server, trustee.userId, parent.id)).token as string;
+      const child = (trustorId: string) => createTrust({
+        trustor_user_id: trustorId, trustee_user_id: trustee.userId, project_id: projectId, impersonation: true,
+        allow_redelegation: true, roles: [{ id: roles.adminRoleId }],
+      }, token);
+      expectStatus(await child(trustee.userId), 403);
+      const redelegated = expectStatus(await child(trustor.userId), 201).trust;
+      assert.equal(redelegated.redelegated_trust_id, parent.id);
+      assert.equal(redelegated.redelegation_count, parent.redelegation_count - 1);
     });
 
     test('a token of a delegated method (an application credential) cannot manage trusts', async () => {
