@@ -31,7 +31,7 @@ import { requestId } from './pipeline/request-id.js';
 import { accessLog } from './pipeline/access-log.js';
 import { sizeLimit } from './pipeline/size-limit.js';
 import { urlNormalize } from './pipeline/url-normalize.js';
-import { authContext } from './pipeline/auth-context.js';
+import { adminTokenMatcher, authContext } from './pipeline/auth-context.js';
 import { httpMetrics } from '../metrics/metrics.js';
 import { TokenManager } from '../token/token-manager.js';
 import { enforcePolicy, policyAllowsNow } from '../api/authorize.js';
@@ -87,7 +87,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, service
     urlNormalize(),
     authContext(conf),
   ];
-  const adminToken = conf.DEFAULT.admin_token;
+  const isAdminToken = adminTokenMatcher(conf.DEFAULT.admin_token);
 
   /**
    * The response body when the fast path can answer (synchronously when everything is at hand,
@@ -144,7 +144,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, service
       const authToken = header(req, 'x-auth-token');
       const subject = header(req, 'x-subject-token');
       const q = parseQuery(url.length > PATH.length ? url.slice(PATH.length + 1) : '');
-      if (authToken && subject && q && authToken !== adminToken) {
+      if (authToken && subject && q && !isAdminToken(authToken)) {
         let outcome: string | null | Promise<string | null>;
         try {
           outcome = attempt(authToken, subject, q, method);
