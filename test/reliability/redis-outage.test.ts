@@ -31,7 +31,7 @@ function keyspaceHits(info: unknown): number {
 const kind = databaseKinds().includes('postgres') ? 'postgres' : 'pglite';
 
 describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['redis-server']) }, () => {
-  test('issue and validation answer from the database; no stale acceptance; the cache comes back', async () => {
+  test('issue and validation answer from the database; no stale acceptance; the cache comes back', async (t) => {
     redis = await startRedis();
     const ks = await startKeystone({
       database: kind,
@@ -102,6 +102,7 @@ describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['
       await revoke(afterOutage);
       await eventually(() => load.results.length >= outageEnd + 600, 60_000, 'requests after the revocations');
       const report = await load.stop();
+      t.diagnostic(report.summary());
 
       assert.deepEqual(stale, [], 'a revoked token was accepted');
       assert.deepEqual(report.unanswered().slice(0, 5), [], report.summary());

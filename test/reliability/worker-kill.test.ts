@@ -26,7 +26,7 @@ after(async () => {
 
 for (const kind of databaseKinds()) {
   describe(`kill -9 of a worker under load (${kind})`, () => {
-    test('the primary replaces it; < 0.1% unanswered; every 201 create is readable', async () => {
+    test('the primary replaces it; < 0.1% unanswered; every 201 create is readable', async (t) => {
       const ks = await startKeystone({ database: kind, config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
       running.add(ks);
       const client = new KeystoneClient(ks.publicUrl, { sockets: LOOPS });
@@ -57,6 +57,7 @@ for (const kind of databaseKinds()) {
         await eventually(() => { const p = publicWorkers(); return p.length === 2 && p.some((w) => w.pid === replacement) && !p.some((w) => w.pid === victim.pid); }, 30_000, 'the replacement worker');
         await eventually(() => load.results.length >= atKill + AFTER_KILL, 120_000, `${AFTER_KILL} requests after the kill`);
         const report = await load.stop();
+        t.diagnostic(report.summary());
 
         const total = report.results.length;
         const unanswered = report.unanswered();
