@@ -11,13 +11,14 @@
  *   fernet_setup / fernet_rotate [--keystone-user U] [--keystone-group G]
  *   credential_setup / credential_rotate / credential_migrate [--keystone-user U] [--keystone-group G]
  *   token_flush               delete expired rows of the token table (UUID tokens)
+ *   policy_generator [--output-file F]  print the effective policy (defaults under policy.yaml) as YAML
  *   doctor                    report configuration, key repository, database and cache problems
  *
  * Exit status 0 on success; on failure one line on stderr naming what is wrong.
  * Against the embedded database (empty [database] connection or pglite://)
  * it opens the data directory itself, and refuses while keystone-all runs on it.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { KeystoneConfig } from '../config/options.js';
@@ -29,6 +30,8 @@ import { KeyRepository, KeyRepositoryError, type KeyOwner, type KeyRepositoryLog
 import { CredentialCrypto, credentialRepository, loadCredentialKeys, primaryKeyHash } from '../credential/credential-crypto.js';
 import { flushExpiredTokens } from '../token/uuid/flush.js';
 import { buildServices } from '../server/services.js';
+import { PolicyEnforcer } from '../policy/policy-enforcer.js';
+import { renderEffectivePolicy } from '../policy/policy-generator.js';
 import { runBootstrap } from './bootstrap.js';
 import { configSourcesOf, describeError, loadCliConfig, oneLine, parseGlobalArgs, UsageError, type CliConfig } from './cli-config.js';
 import { describeTarget, openCliDatabase, type CliDatabase } from './cli-database.js';
@@ -281,6 +284,18 @@ const COMMANDS: Record<string, Command> = {
         out(`Deleted ${n} expired token(s).`);
         return 0;
       });
+    },
+  },
+
+  policy_generator: {
+    help: 'Print the effective policy as YAML (as oslopolicy-policy-generator --namespace keystone): the rules of [oslo_policy] policy_file and policy_dirs, then Keystone\'s defaults they leave alone.',
+    flags: [{ name: '--output-file', value: true, help: 'Write the policy to this file instead of standard output.' }],
+    async run({ conf, flags, out }) {
+      const text = renderEffectivePolicy(PolicyEnforcer.fromConfig(conf));
+      const file = flags.get('--output-file');
+      if (typeof file === 'string') writeFileSync(file, text);
+      else out(text.replace(/\n$/, ''));
+      return 0;
     },
   },
 
