@@ -100,7 +100,7 @@ export class DomainConfigManager {
     }
     const readable = { password_regex: this.conf.security_compliance.password_regex, password_regex_description: this.conf.security_compliance.password_regex_description };
     if (option) {
-      if (!(option in readable)) throw new InvalidDomainConfig('Reading security compliance values other than password_regex and password_regex_description is not allowed');
+      if (!Object.hasOwn(readable, option)) throw new InvalidDomainConfig('Reading security compliance values other than password_regex and password_regex_description is not allowed');
       return { [option]: readable[option as keyof typeof readable] };
     }
     return { security_compliance: readable };
@@ -119,8 +119,8 @@ export class DomainConfigManager {
           ? `Trying to update option ${option} in group ${group}, so that, and only that, option must be specified  in the config`
           : `Trying to update group ${group}, so that, and only that, group must be specified in the config`);
       }
-      if (!(group in update)) throw new InvalidDomainConfig(`request to update group ${group}, but config provided contains group ${groups[0]} instead`);
-      if (option && !(option in update[group])) {
+      if (!Object.hasOwn(update, group)) throw new InvalidDomainConfig(`request to update group ${group}, but config provided contains group ${groups[0]} instead`);
+      if (option && !Object.hasOwn(update[group], option)) {
         throw new InvalidDomainConfig(`Trying to update option ${option} in group ${group}, but config provided contains option ${Object.keys(update[group])[0]} instead`);
       }
       if ((await this.repository.list(domainId, { group, option })).length === 0) throw new DomainConfigNotFound(domainId, describe(group, option));

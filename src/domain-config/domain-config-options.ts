@@ -26,14 +26,17 @@ export const WHITELISTED_OPTIONS: Record<string, Record<string, ConfigValue>> = 
 
 export const SENSITIVE_OPTIONS: Record<string, string[]> = { identity: [], ldap: ['password'] };
 
+// Own properties only: a group or option named "hasOwnProperty" or "__proto__" (they come from URLs) is no option.
+const own = (o: object, key: string) => Object.hasOwn(o, key);
+
 export function isSupportedGroup(group: string): boolean {
-  return group in WHITELISTED_OPTIONS || group in SENSITIVE_OPTIONS;
+  return own(WHITELISTED_OPTIONS, group) || own(SENSITIVE_OPTIONS, group);
 }
 
 export function isSupportedOption(group: string, option: string): boolean {
-  return option in (WHITELISTED_OPTIONS[group] ?? {}) || (SENSITIVE_OPTIONS[group] ?? []).includes(option);
+  return (own(WHITELISTED_OPTIONS, group) && own(WHITELISTED_OPTIONS[group], option)) || isSensitive(group, option);
 }
 
 export function isSensitive(group: string, option: string): boolean {
-  return (SENSITIVE_OPTIONS[group] ?? []).includes(option);
+  return own(SENSITIVE_OPTIONS, group) && SENSITIVE_OPTIONS[group].includes(option);
 }

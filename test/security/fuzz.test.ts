@@ -29,6 +29,8 @@ const REGRESSION_SEEDS: number[] = [
   230, 600, 601, 966, 1132, 2278,
   // a request line and headers over node's 16 KB limit: an empty 431 from the HTTP layer (now expected)
   5151, 6379, 6857, 15086, 17914, 18655, 19422, 22150, 23318,
+  // a domain config group named "hasOwnProperty" passed the `in` checks: 500 (see the prototype-names test below)
+  30853, 51259,
 ];
 
 let ks: KeystoneProcess;
@@ -137,6 +139,25 @@ describe('fuzz: every route, hostile input', () => {
     const literal = await send(ks.publicUrl, { method: 'POST', path: '/v3/regions', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: '{"region":{"id":"nul-literal","description":"a\\\\u0000"}}' });
     assert.equal(literal.status, 201, literal.text);
     assert.equal(JSON.parse(literal.text).region.description, 'a\\u0000');
+  });
+
+  test('prototype names as domain config groups and options (found by seeds 30853, 51259): 4xx, never 500', async () => {
+    const token = targets.adminToken;
+    const d = targets.ids.domain_id;
+    const paths = [
+      `/v3/domains/${d}/config/hasOwnProperty`, `/v3/domains/${d}/config/hasOwnProperty/driver`, `/v3/domains/${d}/config/__proto__`,
+      `/v3/domains/${d}/config/constructor/prototype`, `/v3/domains/${d}/config/identity/toString`, `/v3/domains/${d}/config/ldap/__proto__`,
+      '/v3/domains/config/toString/default', '/v3/domains/config/identity/hasOwnProperty/default', '/v3/domains/config/ldap/constructor/default',
+      '/v3/domains/default/config/security_compliance/toString',
+    ];
+    for (const path of paths) {
+      for (const method of ['GET', 'HEAD', 'PATCH', 'DELETE']) {
+        const body = method === 'PATCH' ? JSON.stringify({ config: { identity: { driver: 'sql' } } }) : undefined;
+        const answer = await send(ks.publicUrl, { method, path, headers: { 'X-Auth-Token': token, ...(body ? { 'Content-Type': 'application/json' } : {}) }, body });
+        assert.ok(answer.status >= 400 && answer.status < 500, `${method} ${path}: ${answer.status} ${answer.text.slice(0, 200)}`);
+        assert.deepEqual(checkAnswer(method, answer), [], `${method} ${path}`);
+      }
+    }
   });
 
   test('10 MB bodies: 413 in Keystone\'s form, declared or chunked', async () => {
