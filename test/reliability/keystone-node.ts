@@ -22,6 +22,8 @@ export interface NodeOptions {
   connection: string;
   /** directory holding the shared key repositories (fernet/, credential/) */
   keys: string;
+  /** this node's own copy of the Fernet key repository instead of keys/fernet (distributed by the operator) */
+  fernetKeys?: string;
   /** run db_sync and bootstrap (the first node on a fresh database) */
   initialize?: boolean;
   config?: ConfigOverrides;
@@ -34,6 +36,7 @@ export function keyRepositories(keys: string): { fernet: string; credential: str
 export async function startNode(options: NodeOptions): Promise<KeystoneProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'keystone-node-'));
   const repos = keyRepositories(options.keys);
+  if (options.fernetKeys) repos.fernet = options.fernetKeys;
   try {
     const { file } = writeKeystoneConfig(mergeOverrides({
       database: { connection: options.connection },

@@ -20,7 +20,7 @@ after(async () => {
 const EXPECTED = { issue: [201], validate: [200], discovery: [200] };
 
 describe('signals under load', () => {
-  test('SIGHUP: zero refused connections, every request answered; SIGTERM: in-flight requests complete', async () => {
+  test('SIGHUP: zero refused connections, every request answered; SIGTERM: in-flight requests complete', async (t) => {
     const ks = await startKeystone({ config: { eventlet_server: { public_workers: 2, admin_workers: 1, shutdown_timeout: 20 } } });
     running.add(ks);
     const pub = new KeystoneClient(ks.publicUrl, { sockets: 3 });
@@ -43,6 +43,7 @@ describe('signals under load', () => {
       const afterReload = hupLoad.results.length;
       await eventually(() => hupLoad.results.length >= afterReload + 200, 60_000, 'requests after the reload');
       const hup = await hupLoad.stop();
+      t.diagnostic(`SIGHUP: ${hup.summary()}`);
       const refused = hup.unanswered().filter((r) => /ECONNREFUSED/.test(r.error ?? ''));
       assert.deepEqual(refused, [], 'no refused connection');
       assert.deepEqual(hup.unanswered().slice(0, 5), [], `every request answered during the reload: ${hup.summary()}`);
@@ -59,6 +60,7 @@ describe('signals under load', () => {
       ks.signal('SIGTERM');
       const exit = await ks.exited;
       const term = await termLoad.stop();
+      t.diagnostic(`SIGTERM with ${inFlight} request(s) in flight: ${term.summary()}`);
       assert.deepEqual(exit, { code: 0, signal: null });
       assert.ok(inFlight > 0, 'requests were in flight when SIGTERM was sent');
       const sentBefore = term.results.filter((r) => r.startedAt < signalledAt);
