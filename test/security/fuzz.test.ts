@@ -217,6 +217,10 @@ describe('fuzz: every route, hostile input', () => {
     assert.equal(workerPids(), workersBefore, 'no worker was replaced');
     assert.equal(await workerRestarts(ks), 0, 'keystone_worker_restarts_total');
     assert.doesNotMatch(ks.output(), /\bdied\b/);
+    // nothing the fuzzer sent as a secret shows up in the servers' output
+    for (const secret of [targets.adminToken, targets.victimToken, targets.foreignToken, 'victim-password', targets.adminToken.slice(-43)]) {
+      assert.ok(!ks.output().includes(secret), `a secret in the output: ${secret.slice(0, 12)}…`);
+    }
     const me = await api(ks.publicUrl, 'GET', '/v3/auth/tokens', { token: targets.adminToken, headers: { 'X-Subject-Token': targets.adminToken } });
     assert.equal(me.status, 200);
   });
