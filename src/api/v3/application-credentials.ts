@@ -124,12 +124,16 @@ async function refuseRestricted(services: Services, caller: Caller): Promise<voi
 }
 
 /**
- * The target of a credential's rules: the credential's owner, not the
- * path's (Keystone's _update_request_user_id_attribute).
+ * The owner rule (`user_id:%(user_id)s`) reads the credential's owner, not
+ * the path's user: Keystone's _update_request_user_id_attribute rewrites
+ * the view argument, and so does this (an unknown credential keeps the
+ * path's user, and is a 404 later).
  */
 async function ownerTarget(req: Request, services: Services): Promise<Record<string, unknown>> {
   const cred = await services.applicationCredentialManager.find(req.params.application_credential_id as string);
-  return { user_id: cred ? cred.userId : req.params.user_id };
+  if (!cred) return {};
+  (req.params as Record<string, string>).user_id = cred.userId;
+  return { user_id: cred.userId };
 }
 
 export function registerApplicationCredentialRoutes(routes: RouteTable, services: Services): void {
