@@ -196,6 +196,20 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/access_rules/${ruleId}`, { token: owner.token }), 404);
     });
 
+    test('a user losing the role on the project: the tokens lose it; a disabled user loses every credential', async () => {
+      const holder = await userOnProject(server, projectId, [roles.adminRoleId]);
+      const cred = expectStatus(await create({ name: 'grant-bound', roles: [{ id: roles.adminRoleId }] }, holder.token, holder.userId), 201).application_credential;
+      const issued = await authenticate(server, byId(cred.id, cred.secret));
+      assert.equal((await validate(server, systemAdmin, issued.token as string)).status, 200);
+      expectStatus(await call(server, 'DELETE', `/v3/projects/${projectId}/users/${holder.userId}/roles/${roles.adminRoleId}`, { token: systemAdmin }), 204);
+      assert.equal((await validate(server, systemAdmin, issued.token as string)).status, 404);
+      assert.equal((await authenticate(server, byId(cred.id, cred.secret))).status, 401);
+
+      await server.services.assignment.createGrant(roles.adminRoleId, { userId: holder.userId }, { projectId });
+      expectStatus(await call(server, 'PATCH', `/v3/users/${holder.userId}`, { token: systemAdmin, body: { user: { enabled: false } } }), 200);
+      assert.equal(await server.services.applicationCredentialManager.find(cred.id), null);
+    });
+
     test("a deleted role takes its holders' credentials on the project; a deleted user all of theirs", async () => {
       const role = (await server.services.assignment.createRole({ name: unique('temp') })).id;
       const holder = await userOnProject(server, projectId, [roles.adminRoleId, role]);
