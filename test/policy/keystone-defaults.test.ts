@@ -41,8 +41,8 @@ describe('Keystone 22\'s default rules', () => {
     assert.equal(createRegion.deprecated?.check, 'rule:admin_required');
     assert.equal(byName.get('identity:get_region')?.check, '');
     assert.equal(byName.get('identity:get_auth_catalog')?.check, '');
-    assert.equal(byName.get('identity:validate_token')?.check, '(role:reader and system_scope:all) or rule:service_role or rule:token_subject');
-    assert.equal(byName.get('identity:list_projects')?.check, '(role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)');
+    assert.equal(byName.get('identity:validate_token')?.check, 'rule:admin_required or (role:reader and system_scope:all) or rule:service_role or rule:token_subject');
+    assert.equal(byName.get('identity:list_projects')?.check, '(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)');
   });
 
   test('every rule the API handlers enforce is registered (Keystone refuses unknown actions)', () => {
