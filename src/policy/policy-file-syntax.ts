@@ -73,7 +73,8 @@ class PolicyYamlReader {
     const first = this.row;
     this.row++;
     if (text === '' || text === '~' || text === 'null' || text === 'Null' || text === 'NULL') {
-      if (this.continuationRows().length > 0) this.fail('nested mappings and block sequences are not supported in policy files', this.row);
+      const nested = this.continuationRows();
+      if (nested.length > 0) this.fail('nested mappings and block sequences are not supported in policy files', nested[0]);
       return null;
     }
     if (text[0] === '|' || text[0] === '>') return this.readBlockScalar(text, first);
