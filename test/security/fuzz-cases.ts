@@ -13,6 +13,8 @@ export interface FuzzTargets {
   adminToken: string;
   /** a valid token of the victim user (may be revoked by the fuzzer) */
   victimToken: string;
+  /** other valid callers (system-scoped admin, unscoped victim): handlers must not assume a project scope */
+  otherTokens: string[];
   /** a token with a valid payload, encrypted with a key of another repository */
   foreignToken: string;
   victimName: string;
@@ -199,7 +201,8 @@ function headerSafe(s: string): string {
 
 function tokenHeader(rng: Random, t: FuzzTargets): string {
   const r = rng.next();
-  if (r < 0.3) return t.adminToken;
+  // (the choice among the valid callers draws nothing more from rng: seeds keep their shape)
+  if (r < 0.3) return [t.adminToken, t.adminToken, ...t.otherTokens][Math.floor(r * 1000) % (2 + t.otherTokens.length)]!;
   if (r < 0.4) return t.victimToken;
   if (r < 0.7) return mutateToken(rng.pick([t.adminToken, t.victimToken]), rng);
   if (r < 0.8) return t.foreignToken;
@@ -237,7 +240,7 @@ export function fuzzCase(seed: number, routes: readonly RouteEntry[], t: FuzzTar
   const headers: Record<string, string> = {};
   if (rng.chance(0.8)) headers['X-Auth-Token'] = tokenHeader(rng, t);
   if (SUBJECT_ROUTES.test(route.path) ? rng.chance(0.85) : rng.chance(0.08)) {
-    headers['X-Subject-Token'] = rng.chance(0.3) ? t.victimToken : tokenHeader(rng, { ...t, adminToken: t.victimToken });
+    headers['X-Subject-Token'] = rng.chance(0.3) ? t.victimToken : tokenHeader(rng, { ...t, adminToken: t.victimToken, otherTokens: [] });
   }
   if (rng.chance(0.1)) headers['Openstack-Auth-Receipt'] = rng.chance(0.5) ? mutateToken(t.victimToken, rng) : headerSafe(rng.pick(HOSTILE_STRINGS).slice(0, 200));
   if (rng.chance(0.1)) headers['Openstack-Identity-Access-Rules'] = rng.pick(['1.0', '0', '99999', 'garbage', '-1', '1.0.0.0']);

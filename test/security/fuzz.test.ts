@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startKeystone, type KeystoneProcess } from '../helpers/keystone-process.js';
 import { checkAnswer, closeAgent, send, sendRaw, serverRoutes, workerRestarts, type RouteEntry } from './hostile-http.js';
 import { fuzzCase, nested, type FuzzTargets } from './fuzz-cases.js';
-import { api, bootstrapAdminToken, createVictims, foreignToken } from './victims.js';
+import { api, bootstrapAdminToken, createVictims, foreignToken, passwordToken } from './victims.js';
 
 const SEEDS = Number(process.env.KEYSTONE_FUZZ_SEEDS ?? 400);
 const SEED_BASE = Number(process.env.KEYSTONE_FUZZ_SEED_BASE ?? 1);
@@ -45,8 +45,13 @@ before(async () => {
   ks = await startKeystone({ config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
   const adminToken = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
   const victims = await createVictims(ks.publicUrl, adminToken);
+  const systemToken = async () => {
+    const a = await passwordToken(ks.publicUrl, { name: 'admin', domain: { id: 'default' } }, ks.adminPassword, { system: { all: true } });
+    assert.equal(a.status, 201, a.text);
+    return a.token!;
+  };
   targets = {
-    ids: victims.ids, adminToken, victimToken: victims.token,
+    ids: victims.ids, adminToken, victimToken: victims.token, otherTokens: [await systemToken(), victims.unscopedToken],
     foreignToken: foreignToken(adminToken, join(ks.stateDir, 'fernet-keys')),
     victimName: victims.userName, victimDomainName: victims.domainName,
   };

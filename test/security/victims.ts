@@ -56,6 +56,7 @@ export interface Victims {
   domainName: string;
   password: string;
   token: string;
+  unscopedToken: string;
 }
 
 export async function createVictims(baseUrl: string, adminToken: string, tag = 'fuzz'): Promise<Victims> {
@@ -88,7 +89,9 @@ export async function createVictims(baseUrl: string, adminToken: string, tag = '
   if (typeof trust.id === 'string') ids.trust_id = trust.id;
   if (typeof appCred.id === 'string') ids.application_credential_id = appCred.id;
   if (rules?.[0]) ids.access_rule_id = rules[0].id;
-  return { ids, userName: `${tag}-user`, domainName: `${tag}-domain`, password, token: scoped.token! };
+  const unscoped = await passwordToken(baseUrl, { id: user.id }, password, 'unscoped');
+  assert.equal(unscoped.status, 201, unscoped.text);
+  return { ids, userName: `${tag}-user`, domainName: `${tag}-domain`, password, token: scoped.token!, unscopedToken: unscoped.token! };
 }
 
 /** `token`'s payload, encrypted with a fresh key: a well-formed token from another key repository. */
