@@ -90,6 +90,7 @@ for (const kind of databaseKinds()) {
         await sleep(Math.max(0, lockedAt + LOCKOUT_SECONDS * 1000 + 300 - Date.now()));
         const afterwards = await login(ks.publicUrl, userId, PASSWORD, 'after');
         assert.equal(afterwards.status, 201, `accepted once lockout_duration has passed: ${afterwards.text}`);
+        for (const secret of [PASSWORD, 'wrong-1', 'storm-1', 'wrong-last']) assert.ok(!ks.output().includes(secret), `${secret} in the server's output`);
       } finally {
         running.delete(ks);
         await ks.stop();

@@ -12,9 +12,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
+import { startTestServer, TEST_LOG_DIR, type TestServer } from '../helpers/test-server.js';
 import { issueToken, adminToken } from '../helpers/tokens.js';
 import { constantTimeEqual } from '../../src/identity/password-hashing/constant-time.js';
 import { adminTokenMatcher } from '../../src/server/pipeline/auth-context.js';
@@ -162,6 +162,12 @@ describe('password logins spend one hash whether the user exists or not', () => 
     assert.equal(bodies.size, 1, `one answer for every failure: ${[...bodies].join(' | ')}`);
     assert.equal(reference!.algorithm, server.config.conf.identity.password_hash_algorithm);
     assert.equal(reference!.rounds, server.config.conf.identity.password_hash_rounds);
+  });
+
+  test("the passwords tried are in no line of this process's server log", () => {
+    const file = join(TEST_LOG_DIR, `in-process-${process.pid}.log`);
+    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    for (const secret of ['right-password', 'wrong-password']) assert.ok(!text.includes(secret), `${secret} in ${file}`);
   });
 
   test('the right password also costs exactly one hash', async () => {
