@@ -16,6 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startKeystone, type KeystoneProcess } from '../helpers/keystone-process.js';
+import { databaseKinds, type DatabaseKind } from '../helpers/test-database.js';
 import { checkAnswer, closeAgent, send, sendRaw, serverRoutes, workerRestarts, type RouteEntry } from './hostile-http.js';
 import { fuzzCase, nested, type FuzzTargets } from './fuzz-cases.js';
 import { api, bootstrapAdminToken, createVictims, foreignToken, passwordToken } from './victims.js';
@@ -40,9 +41,10 @@ let workersBefore: string;
 
 const workerPids = () => ks.workers().map((w) => `${w.service}:${w.pid}`).sort().join(' ');
 
-before(async () => {
+/** A keystone-all on `kind`, its victims and the fuzzer's targets. */
+async function startTarget(kind: DatabaseKind): Promise<void> {
   routes = serverRoutes();
-  ks = await startKeystone({ config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
+  ks = await startKeystone({ database: kind, config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
   const adminToken = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
   const victims = await createVictims(ks.publicUrl, adminToken);
   const systemToken = async () => {
@@ -57,12 +59,9 @@ before(async () => {
   };
   for (let i = 0; i < 40 && workerPids().split(' ').length < 3; i++) await new Promise((r) => setTimeout(r, 250));
   workersBefore = workerPids();
-});
+}
 
-after(async () => {
-  closeAgent();
-  await ks?.stop();
-});
+after(() => closeAgent());
 
 function baseOf(route: RouteEntry): string {
   return route.service === 'public' ? ks.publicUrl : ks.adminUrl;
@@ -97,7 +96,11 @@ async function runSeeds(seeds: number[]): Promise<Failure[]> {
   return failures.sort((a, b) => a.seed - b.seed);
 }
 
-describe('fuzz: every route, hostile input', () => {
+// PGlite always; the machine's PostgreSQL too under CI=true (with the fixed seed count)
+for (const kind of databaseKinds()) describe(`fuzz: every route, hostile input (${kind})`, () => {
+  before(() => startTarget(kind));
+  after(async () => { await ks?.stop(); });
+
   test('the route table covers every JSON-Home resource', async () => {
     const home = await api(ks.publicUrl, 'GET', '/v3', { headers: { Accept: 'application/json-home' } });
     assert.equal(home.status, 200);
