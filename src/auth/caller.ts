@@ -4,6 +4,8 @@
  * Built by the token validation path (src/auth, src/token); handlers get it
  * through authorize() in src/api/authorize.ts.
  */
+import { LOWERCASE_ROLES, lowercaseRoleSet } from '../policy/checks.js';
+
 export interface CallerRole {
   id: string;
   name: string;
@@ -49,7 +51,9 @@ const credentialsOf = new WeakMap<Caller, Readonly<Record<string, unknown>>>();
 export function policyCredentials(caller: Caller): Readonly<Record<string, unknown>> {
   let creds = credentialsOf.get(caller);
   if (!creds) {
-    creds = Object.freeze(buildPolicyCredentials(caller));
+    const built = buildPolicyCredentials(caller);
+    Object.defineProperty(built, LOWERCASE_ROLES, { value: lowercaseRoleSet(built.roles as string[]) });
+    creds = Object.freeze(built);
     credentialsOf.set(caller, creds);
   }
   return creds;

@@ -80,7 +80,7 @@ export function pyStr(value: unknown): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
-  if (typeof value === 'number') return Number.isInteger(value) || !Number.isFinite(value) ? String(value) : String(value);
+  if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
   if (typeof value === 'object') return `{${Object.entries(value as object).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
   return String(value);
@@ -141,24 +141,35 @@ export class MatchTemplate {
  * the dotted path into nested objects. Objects are not values there.
  */
 function lookupTarget(target: PolicyDict, key: string, path: readonly string[]): unknown {
-  let value: unknown = Object.prototype.hasOwnProperty.call(target, key) ? target[key] : undefined;
-  if (value === undefined && path.length > 1) {
+  let value: unknown = target[key];
+  if (value === undefined) {
+    if (path.length === 1) return undefined;
     value = target;
-    for (const segment of path) {
-      if (!isPlainObject(value) || !Object.prototype.hasOwnProperty.call(value, segment)) return undefined;
-      value = value[segment];
+    for (let i = 0; i < path.length; i++) {
+      if (!isPlainObject(value)) return undefined;
+      value = value[path[i]!];
+      if (value === undefined) return undefined;
     }
+  } else if (!Object.prototype.hasOwnProperty.call(target, key)) {
+    return undefined;
   }
-  if (value === undefined || isPlainObject(value)) return undefined;
+  if (isPlainObject(value) || typeof value === 'function') return undefined;
   return value;
 }
 
 // ------------------------------------------------------------ the leaf checks
 
 export class RuleCheck extends Check {
+  /** the rule this names, resolved once per rule set (a reload brings a new set) */
+  private resolvedIn: RuleLookup | undefined;
+  private resolved: Check | undefined;
   constructor(readonly match: string) { super(); }
   evaluate(target: PolicyDict, creds: PolicyDict, rules: RuleLookup): boolean {
-    const rule = rules.ruleFor(this.match);
+    if (this.resolvedIn !== rules) {
+      this.resolved = rules.ruleFor(this.match);
+      this.resolvedIn = rules;
+    }
+    const rule = this.resolved;
     return rule ? rule.evaluate(target, creds, rules) : false;
   }
   toString(): string { return `rule:${this.match}`; }
@@ -166,13 +177,25 @@ export class RuleCheck extends Check {
 
 const lowerRoles = new WeakMap<readonly unknown[], ReadonlySet<string>>();
 
+/**
+ * Where credentials built for repeated use may carry their role names
+ * lower-cased (src/auth/caller.ts does), saving the look-up below.
+ */
+export const LOWERCASE_ROLES = Symbol('lower-cased role names');
+
+export function lowercaseRoleSet(roles: readonly unknown[]): ReadonlySet<string> {
+  return new Set(roles.map((r) => String(r).toLowerCase()));
+}
+
 /** The credentials' role names, lower-cased once per roles array. */
 function roleSet(creds: PolicyDict): ReadonlySet<string> | undefined {
+  const own = (creds as { [LOWERCASE_ROLES]?: ReadonlySet<string> })[LOWERCASE_ROLES];
+  if (own) return own;
   const roles = creds.roles;
   if (!Array.isArray(roles)) return undefined;
   let set = lowerRoles.get(roles);
   if (!set) {
-    set = new Set(roles.map((r) => String(r).toLowerCase()));
+    set = lowercaseRoleSet(roles);
     lowerRoles.set(roles, set);
   }
   return set;
@@ -232,12 +255,15 @@ export class GenericCheck extends Check {
 
 /** oslo.policy's _find_in_dict: the path into the credentials, searching lists element by element. */
 function findIn(value: unknown, path: readonly string[], at: number, match: string): boolean {
-  if (at === path.length) return match === pyStr(value);
-  if (!isPlainObject(value) || !Object.prototype.hasOwnProperty.call(value, path[at]!)) return false;
-  const next = value[path[at]!];
-  if (Array.isArray(next)) {
-    for (const element of next) if (findIn(element, path, at + 1, match)) return true;
-    return false;
+  for (; at < path.length; at++) {
+    if (!isPlainObject(value)) return false;
+    const next = value[path[at]!];
+    if (next === undefined || typeof next === 'function') return false;
+    if (Array.isArray(next)) {
+      for (const element of next) if (findIn(element, path, at + 1, match)) return true;
+      return false;
+    }
+    value = next;
   }
-  return findIn(next, path, at + 1, match);
+  return typeof value === 'string' ? value === match : match === pyStr(value);
 }

@@ -57,11 +57,19 @@ export interface FileRule {
   file: string;
 }
 
-interface Compiled {
-  rules: Map<string, Check>;
-  fileRules: Map<string, FileRule>;
-  /** the files read, with their modification times (ms), and the policy directories' newest times */
-  stamps: Map<string, number>;
+/** One compiled rule set: replaced whole when the files change. */
+class Compiled implements RuleLookup {
+  constructor(
+    readonly rules: Map<string, Check>,
+    readonly fileRules: Map<string, FileRule>,
+    /** the files read, with their modification times (ms), and the policy directories' newest times */
+    public stamps: Map<string, number>,
+    private readonly defaultRule: string,
+  ) {}
+
+  ruleFor(name: string): Check | undefined {
+    return this.rules.get(name) ?? this.rules.get(this.defaultRule);
+  }
 }
 
 export class PolicyEnforcer implements RuleLookup {
@@ -111,14 +119,14 @@ export class PolicyEnforcer implements RuleLookup {
       const scopes = this.registered.get(action)?.scopeTypes;
       if (scopes && scopes.length > 0 && !scopes.includes(tokenScope(creds))) return false;
     }
-    const rule = this.ruleFor(action);
-    return rule ? rule.evaluate(target, creds, this) : false;
+    const compiled = this.compiled;
+    const rule = compiled.ruleFor(action);
+    return rule ? rule.evaluate(target, creds, compiled) : false;
   }
 
   /** The compiled rule `name`, or the default rule's when there is no such rule. */
   ruleFor(name: string): Check | undefined {
-    const rules = this.compiled.rules;
-    return rules.get(name) ?? rules.get(this.defaultRule);
+    return this.compiled.ruleFor(name);
   }
 
   /** Whether `name` is one of the registered defaults (Keystone refuses to enforce others). */
@@ -203,7 +211,7 @@ export class PolicyEnforcer implements RuleLookup {
     for (const d of this.defaults) {
       if (!rules.has(d.name)) rules.set(d.name, this.defaultCheck(d, fileRules));
     }
-    return { rules, fileRules, stamps };
+    return new Compiled(rules, fileRules, stamps, this.defaultRule);
   }
 
   /** A default's check, with its deprecated rule as oslo.policy handles it. */
