@@ -59,6 +59,28 @@ const freshUser = async (server: TestServer, admin: string, w: World) =>
 const freshProject = async (server: TestServer, admin: string, w: World) =>
   expectStatus(await call(server, 'POST', '/v3/projects', { token: admin, body: { project: { name: unique('sweep-p'), domain_id: w.domainA } } }), 201).project.id as string;
 
+/** A fresh object made by the system admin: POST `path` with `{ key: body }`, its id. */
+const freshOf = (path: string, key: string, body: (w: World) => Record<string, unknown>) => async (server: TestServer, admin: string, w: World) =>
+  expectStatus(await call(server, 'POST', path, { token: admin, body: { [key]: body(w) } }), 201)[key].id as string;
+const freshGroup = freshOf('/v3/groups', 'group', (w) => ({ name: unique('sweep-g'), domain_id: w.domainA }));
+const freshRole = freshOf('/v3/roles', 'role', () => ({ name: unique('sweep-r') }));
+const freshDisabledDomain = freshOf('/v3/domains', 'domain', () => ({ name: unique('sweep-d'), enabled: false }));
+const freshRegion = freshOf('/v3/regions', 'region', () => ({ id: unique('sweep-region') }));
+const freshService = freshOf('/v3/services', 'service', () => ({ type: unique('sweep-type') }));
+const freshPolicy = freshOf('/v3/policies', 'policy', () => ({ blob: '{}', type: 'application/json' }));
+/** a fresh user of domain A holding the reader role on project A */
+const freshGrantee = async (server: TestServer, admin: string, w: World) => {
+  const id = await freshUser(server, admin, w);
+  expectStatus(await call(server, 'PUT', `/v3/projects/${w.projectA}/users/${id}/roles/${w.readerRole}`, { token: admin }), 204);
+  return id;
+};
+/** a fresh user of domain A in group A */
+const freshMember = async (server: TestServer, admin: string, w: World) => {
+  const id = await freshUser(server, admin, w);
+  expectStatus(await call(server, 'PUT', `/v3/groups/${w.groupA}/users/${id}`, { token: admin }), 204);
+  return id;
+};
+
 const CASES: SweepCase[] = [
   { rule: 'list_domains', method: 'GET', path: () => '/v3/domains', allowed: ADMIN_OR_SYSTEM_READER },
   { rule: 'get_domain', method: 'GET', path: (w) => `/v3/domains/${w.domainA}`, allowed: ADMIN_OR_SYSTEM_READER },
@@ -115,6 +137,21 @@ const CASES: SweepCase[] = [
   { rule: 'create_service', method: 'POST', path: () => '/v3/services', body: () => ({ service: { type: unique('sweep-type') } }), allowed: ADMIN },
   { rule: 'create_policy', method: 'POST', path: () => '/v3/policies', body: () => ({ policy: { blob: '{}', type: 'application/json' } }), allowed: ADMIN },
   { rule: 'create_grant', method: 'PUT', path: (w, id) => `/v3/projects/${w.projectA}/users/${id}/roles/${w.readerRole}`, fresh: freshUser, allowed: ADMIN },
+  { rule: 'revoke_grant', method: 'DELETE', path: (w, id) => `/v3/projects/${w.projectA}/users/${id}/roles/${w.readerRole}`, fresh: freshGrantee, allowed: ADMIN },
+  { rule: 'add_user_to_group', method: 'PUT', path: (w, id) => `/v3/groups/${w.groupA}/users/${id}`, fresh: freshUser, allowed: ADMIN },
+  { rule: 'remove_user_from_group', method: 'DELETE', path: (w, id) => `/v3/groups/${w.groupA}/users/${id}`, fresh: freshMember, allowed: ADMIN },
+  { rule: 'update_group', method: 'PATCH', path: (_w, id) => `/v3/groups/${id}`, body: () => ({ group: { description: 'swept' } }), fresh: freshGroup, allowed: ADMIN },
+  { rule: 'delete_group', method: 'DELETE', path: (_w, id) => `/v3/groups/${id}`, fresh: freshGroup, allowed: ADMIN },
+  { rule: 'update_role', method: 'PATCH', path: (_w, id) => `/v3/roles/${id}`, body: () => ({ role: { description: 'swept' } }), fresh: freshRole, allowed: ADMIN },
+  { rule: 'delete_role', method: 'DELETE', path: (_w, id) => `/v3/roles/${id}`, fresh: freshRole, allowed: ADMIN },
+  { rule: 'update_domain', method: 'PATCH', path: (_w, id) => `/v3/domains/${id}`, body: () => ({ domain: { description: 'swept' } }), fresh: freshDisabledDomain, allowed: ADMIN },
+  { rule: 'delete_domain', method: 'DELETE', path: (_w, id) => `/v3/domains/${id}`, fresh: freshDisabledDomain, allowed: ADMIN },
+  { rule: 'update_region', method: 'PATCH', path: (_w, id) => `/v3/regions/${id}`, body: () => ({ region: { description: 'swept' } }), fresh: freshRegion, allowed: ADMIN },
+  { rule: 'delete_region', method: 'DELETE', path: (_w, id) => `/v3/regions/${id}`, fresh: freshRegion, allowed: ADMIN },
+  { rule: 'update_service', method: 'PATCH', path: (_w, id) => `/v3/services/${id}`, body: () => ({ service: { description: 'swept' } }), fresh: freshService, allowed: ADMIN },
+  { rule: 'delete_service', method: 'DELETE', path: (_w, id) => `/v3/services/${id}`, fresh: freshService, allowed: ADMIN },
+  { rule: 'delete_policy', method: 'DELETE', path: (_w, id) => `/v3/policies/${id}`, fresh: freshPolicy, allowed: ADMIN },
+  { rule: 'update_domain_config', method: 'PATCH', path: (w) => `/v3/domains/${w.domainA}/config`, body: () => ({ config: { identity: { driver: 'sql' } } }), allowed: ADMIN },
   { rule: 'create_application_credential', method: 'POST', path: (w) => `/v3/users/${w.userA}/application_credentials`, body: () => ({ application_credential: { name: unique('sweep-ac') } }), allowed: OWNER_ONLY },
   {
     rule: 'create_trust', method: 'POST', path: () => '/v3/OS-TRUST/trusts', allowed: OWNER_ONLY,
