@@ -497,7 +497,10 @@ export class TokenManager {
         for (const roleId of delegated) {
           if (!held.has(roleId)) throw this.denied('Trustee has no delegated roles.');
           const role = await assignment.findRole(roleId);
-          if (role && role.domainId === null) roles.push({ id: role.id, name: role.name });
+          // Keystone's _get_trust_roles renders the whole role (as get_role gives it), not only id and name
+          if (role && role.domainId === null) {
+            roles.push({ ...role.extra, id: role.id, name: role.name, domain_id: null, description: role.description, options: role.options } as CallerRole);
+          }
         }
         token.roles = roles;
       }

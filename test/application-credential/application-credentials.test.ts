@@ -45,7 +45,8 @@ for (const kind of databaseKinds()) {
       assert.equal(created.expires_at, `${expires.toISOString().slice(0, 23)}000`);
       assert.deepEqual(created.roles.map((r: Json) => r.name).sort(), ['admin', 'member', 'reader']);
       assert.equal(created.roles[0].links, undefined);
-      assert.equal(created.user_id, undefined);
+      assert.equal(created.user_id, owner.userId);
+      assert.equal(created.system, null);
       assert.equal(created.access_rules, undefined);
       assert.equal(created.links.self, `${server.publicUrl}/v3/application_credentials/${created.id}`);
 
@@ -63,7 +64,7 @@ for (const kind of databaseKinds()) {
 
       const listed = expectStatus(await call(server, 'GET', path(), { token: owner.token }), 200);
       assert.deepEqual(listed.application_credentials.map((c: Json) => c.name).sort(), ['ci', 'other']);
-      assert.ok(listed.application_credentials.every((c: Json) => c.secret === undefined && c.user_id === undefined));
+      assert.ok(listed.application_credentials.every((c: Json) => c.secret === undefined && c.user_id === owner.userId));
       assert.equal(listed.links.self, `${server.publicUrl}${path()}`);
       const filtered = expectStatus(await call(server, 'GET', `${path()}?name=other`, { token: owner.token }), 200);
       assert.deepEqual(filtered.application_credentials.map((c: Json) => c.id), [other.id]);

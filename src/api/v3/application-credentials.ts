@@ -82,21 +82,19 @@ async function rolesOf(services: Services, cred: StoredApplicationCredential): P
   return roles;
 }
 
-/** The public attributes (Keystone's _public_parameters); `full` adds user_id and system, as GET of one shows them. */
-async function renderAppCred(req: Request, services: Services, cred: StoredApplicationCredential, full = false): Promise<Record<string, unknown>> {
+/** As Keystone 22 renders a credential (create, list and show alike): the owner and system included, never the hash. */
+async function renderAppCred(req: Request, services: Services, cred: StoredApplicationCredential): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {
     id: cred.id,
     name: cred.name,
     description: cred.description,
-    expires_at: expiresAtOf(cred.expiresAt),
+    user_id: cred.userId,
     project_id: cred.projectId,
-    roles: await rolesOf(services, cred),
+    system: cred.system,
+    expires_at: expiresAtOf(cred.expiresAt),
     unrestricted: cred.unrestricted,
+    roles: await rolesOf(services, cred),
   };
-  if (full) {
-    out.user_id = cred.userId;
-    out.system = cred.system;
-  }
   if (cred.accessRules.length) out.access_rules = cred.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method }));
   out.links = entityLinks(req, `/v3/application_credentials/${cred.id}`);
   return out;
@@ -186,7 +184,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, services
     const caller = await authorize(req, services, 'identity:get_application_credential', await ownerTarget(req, services));
     refuseDelegatedToken(services, caller);
     const cred = await manager.get(req.params.application_credential_id as string);
-    res.json({ application_credential: await renderAppCred(req, services, cred, true) });
+    res.json({ application_credential: await renderAppCred(req, services, cred) });
   }, { rel: 'application_credential' });
 
   routes.delete('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
