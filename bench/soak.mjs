@@ -14,7 +14,7 @@
 //   - the rate could not be held (more than 1% of the scheduled requests could not start because
 //     MAX_IN_FLIGHT were still waiting).
 //
-// Options (or environment):  --minutes N (SOAK_MINUTES, default 10)   --rate R requests/s (SOAK_RATE, 100)
+// Options (or environment):  --minutes N (SOAK_MINUTES, default 10)   --rate R requests/s (SOAK_RATE, 50)
 //   --workers N public and admin workers each (SOAK_WORKERS, 2)   --database pglite|postgres (SOAK_DATABASE,
 //   pglite; postgres: a fresh database on KEYSTONE_TEST_POSTGRES_URL's server)   --cache memory|redis|none
 //   (SOAK_CACHE, memory; redis: REDIS_URL, default redis://127.0.0.1:6379/0, under a fresh key prefix)
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
   },
 });
 const MINUTES = Number(args.minutes ?? process.env.SOAK_MINUTES ?? 10);
-const RATE = Number(args.rate ?? process.env.SOAK_RATE ?? 100);
+const RATE = Number(args.rate ?? process.env.SOAK_RATE ?? 50);
 const WORKERS = Number(args.workers ?? process.env.SOAK_WORKERS ?? 2);
 const DATABASE = args.database ?? process.env.SOAK_DATABASE ?? 'pglite';
 const CACHE = args.cache ?? process.env.SOAK_CACHE ?? 'memory';

@@ -1,5 +1,9 @@
 /**
- * The in-process cache (an LRU per worker). Region invalidations are relayed
+ * The in-process cache (an LRU per region in each worker). Invalidating a
+ * region drops its LRU whole, so that the entries it held are freed at once
+ * (entries kept under an old generation until the LRU evicted them made a
+ * worker's memory grow by ~90 MB in a 10-minute soak with frequent writes);
+ * each region is bounded by entry count and by size. Region invalidations are relayed
  * through the keystone-all primary to every worker, and acknowledged, before
  * invalidateRegion() resolves: no worker keeps a stale entry once a
  * revocation has answered.
@@ -36,34 +40,38 @@ function installWorkerListener(): void {
 
 export class MemoryCacheBackend implements CacheBackend {
   readonly name = 'memory' as const;
-  private readonly entries: LRUCache<string, string>;
-  private readonly generations = new Map<string, number>();
+  private readonly regions = new Map<string, LRUCache<string, string>>();
 
-  constructor(maxEntries = 50_000) {
-    this.entries = new LRUCache({ max: maxEntries, ttlAutopurge: false });
+  /** per region: at most `maxEntries` entries and about `maxChars` characters of keys and values */
+  constructor(private readonly maxEntries = 20_000, private readonly maxChars = 8 * 1024 * 1024) {
     backends.add(this);
     installWorkerListener();
   }
 
-  private k(region: string, key: string): string {
-    return `${region}\u0000${this.generations.get(region) ?? 0}\u0000${key}`;
+  private region(name: string): LRUCache<string, string> {
+    let lru = this.regions.get(name);
+    if (!lru) {
+      lru = new LRUCache<string, string>({ max: this.maxEntries, maxSize: this.maxChars, sizeCalculation: (v, k) => v.length + k.length + 64, ttlAutopurge: false });
+      this.regions.set(name, lru);
+    }
+    return lru;
   }
 
   async get(region: string, key: string): Promise<string | undefined> {
-    return this.entries.get(this.k(region, key));
+    return this.regions.get(region)?.get(key);
   }
 
   async set(region: string, key: string, value: string, ttlSeconds: number): Promise<void> {
-    this.entries.set(this.k(region, key), value, { ttl: ttlSeconds * 1000 });
+    this.region(region).set(key, value, { ttl: ttlSeconds * 1000 });
   }
 
   async delete(region: string, key: string): Promise<void> {
-    this.entries.delete(this.k(region, key));
+    this.regions.get(region)?.delete(key);
     await this.broadcast(region);
   }
 
   invalidateLocal(region: string): void {
-    this.generations.set(region, (this.generations.get(region) ?? 0) + 1);
+    this.regions.delete(region);
   }
 
   async invalidateRegion(region: string): Promise<void> {
@@ -85,7 +93,7 @@ export class MemoryCacheBackend implements CacheBackend {
 
   async close(): Promise<void> {
     backends.delete(this);
-    this.entries.clear();
+    this.regions.clear();
   }
 }
 
