@@ -42,7 +42,8 @@ export interface ApplicationCredentialInput {
   projectId: string | null;
   description: string | null;
   secret: string;
-  expiresAt: Date | null;
+  /** UTC, with microseconds */
+  expiresAt: string | null;
   unrestricted: boolean | null;
   roleIds: string[];
   accessRules: { id: string; service?: string; path?: string; method?: string }[];

@@ -24,6 +24,8 @@ export interface StoredApplicationCredential {
   description: string | null;
   /** epoch milliseconds, or null */
   expiresAt: number | null;
+  /** UTC with microseconds, without zone (2031-05-06T07:08:09.123456), as Keystone renders it */
+  expiresAtText: string | null;
   /** null when the creator did not say */
   unrestricted: boolean | null;
   secretHash: string;
@@ -38,7 +40,8 @@ export interface NewApplicationCredential {
   userId: string;
   projectId: string | null;
   description: string | null;
-  expiresAt: Date | null;
+  /** UTC, with microseconds */
+  expiresAt: string | null;
   unrestricted: boolean | null;
   secretHash: string;
   roleIds: string[];
@@ -56,10 +59,13 @@ interface AppCredRow {
   project_id: string | null;
   system: string | null;
   expires_at: Date | null;
+  expires_at_text: string | null;
   unrestricted: boolean | null;
 }
 
 interface AccessRuleRow { id: number; external_id: string; service: string; path: string; method: string; user_id: string }
+
+const SELECT_CREDENTIALS = `SELECT *, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS expires_at_text FROM application_credential`;
 
 const ruleOf = (r: AccessRuleRow): AccessRule => ({ id: r.external_id, service: r.service, path: r.path, method: r.method });
 
@@ -80,7 +86,7 @@ export class ApplicationCredentialRepository {
         WHERE aca.application_credential_id IN ($1:csv) ORDER BY ar.id`, [ids]);
     return rows.map((row) => ({
       id: row.id, name: row.name, userId: row.user_id, projectId: row.project_id, system: row.system,
-      description: row.description, expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+      description: row.description, expiresAt: row.expires_at ? row.expires_at.getTime() : null, expiresAtText: row.expires_at_text,
       unrestricted: row.unrestricted, secretHash: row.secret_hash,
       roles: roles.filter((r) => r.cred === row.internal_id).map((r) => ({ id: r.id, name: r.name ?? '' })),
       accessRules: rules.filter((r) => r.cred === row.internal_id).map(ruleOf),
@@ -88,13 +94,13 @@ export class ApplicationCredentialRepository {
   }
 
   async get(id: string): Promise<StoredApplicationCredential | null> {
-    const rows = await this.db.any<AppCredRow>('SELECT * FROM application_credential WHERE id = $1', [id]);
+    const rows = await this.db.any<AppCredRow>(`${SELECT_CREDENTIALS} WHERE id = $1`, [id]);
     return (await this.withDetails(rows))[0] ?? null;
   }
 
   async listForUser(userId: string, filter: { name?: string; projectId?: string } = {}): Promise<StoredApplicationCredential[]> {
     const rows = await this.db.any<AppCredRow>(
-      `SELECT * FROM application_credential WHERE user_id = $(userId)
+      `${SELECT_CREDENTIALS} WHERE user_id = $(userId)
          ${filter.name !== undefined ? 'AND name = $(name)' : ''} ${filter.projectId !== undefined ? 'AND project_id = $(projectId)' : ''}
         ORDER BY internal_id`, { userId, ...filter });
     return this.withDetails(rows);
@@ -114,7 +120,7 @@ export class ApplicationCredentialRepository {
     return this.db.tx(async (t: Queryable) => {
       const inserted = await t.oneOrNone<{ internal_id: number }>(
         `INSERT INTO application_credential (id, name, secret_hash, description, user_id, project_id, system, expires_at, unrestricted)
-         VALUES ($(id), $(name), $(secretHash), $(description), $(userId), $(projectId), NULL, $(expiresAt), $(unrestricted))
+         VALUES ($(id), $(name), $(secretHash), $(description), $(userId), $(projectId), NULL, $(expiresAt)::timestamptz, $(unrestricted))
          ON CONFLICT ON CONSTRAINT duplicate_app_cred_constraint DO NOTHING RETURNING internal_id`, cred);
       if (!inserted) return false;
       for (const roleId of new Set(cred.roleIds)) {

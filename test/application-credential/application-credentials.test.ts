@@ -57,6 +57,12 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(shown.roles, created.roles);
       assert.equal((await call(server, 'HEAD', `${path()}/${created.id}`, { token: owner.token })).status, 200);
 
+      // microseconds kept, rendered without a zone (Keystone's datetime rendering); a time without Z is UTC
+      const precise = expectStatus(await create({ name: 'precise', expires_at: '2031-05-06T07:08:09.123456' }), 201).application_credential;
+      assert.equal(precise.expires_at, '2031-05-06T07:08:09.123456');
+      assert.equal(expectStatus(await call(server, 'GET', `${path()}/${precise.id}`, { token: owner.token }), 200).application_credential.expires_at, '2031-05-06T07:08:09.123456');
+      expectStatus(await call(server, 'DELETE', `${path()}/${precise.id}`, { token: owner.token }), 204);
+
       const other = expectStatus(await create({ name: 'other', secret: 'my-own-secret', roles: [{ name: 'reader' }], unrestricted: true }), 201).application_credential;
       assert.equal(other.secret, 'my-own-secret');
       assert.deepEqual(other.roles.map((r: Json) => r.id), [roles.readerRoleId]);

@@ -13,7 +13,6 @@ import type { Services } from '../../server/services.js';
 import type { Caller } from '../../auth/caller.js';
 import { ForbiddenAction } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
-import { isoTime } from '../../common/time.js';
 import { securityForbidden } from '../../auth/auth-errors.js';
 import { authorize } from '../authorize.js';
 import { parameterTypes, validateBody } from '../validate-body.js';
@@ -63,11 +62,6 @@ interface AppCredBody {
   access_rules?: { id?: string; service?: string; path?: string; method?: string }[];
 }
 
-/** Keystone's datetime rendering of expires_at: microseconds, no zone. */
-function expiresAtOf(ms: number | null): string | null {
-  return ms === null ? null : isoTime(new Date(ms)).replace(/Z$/, '');
-}
-
 /** Keystone's _generate_secret: 64 random bytes, urlsafe base64 without padding. */
 function generateSecret(): string {
   return randomBytes(64).toString('base64url');
@@ -91,7 +85,8 @@ async function renderAppCred(req: Request, services: Services, cred: StoredAppli
     user_id: cred.userId,
     project_id: cred.projectId,
     system: cred.system,
-    expires_at: expiresAtOf(cred.expiresAt),
+    // Keystone's datetime rendering: microseconds, no zone
+    expires_at: cred.expiresAtText,
     unrestricted: cred.unrestricted,
     roles: await rolesOf(services, cred),
   };
@@ -162,7 +157,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, services
       projectId: caller.projectId ?? null,
       description: body.description ?? null,
       secret,
-      expiresAt: body.expires_at ? parseExpiresAt(body.expires_at) : null,
+      expiresAt: body.expires_at ? parseExpiresAt(body.expires_at)?.iso ?? null : null,
       unrestricted: body.unrestricted ?? null,
       roleIds,
       accessRules: (body.access_rules ?? []).map((r) => ({ ...r, id: r.id ?? newId() })),

@@ -39,15 +39,23 @@ export async function resolveRoleRefs(services: Services, refs: readonly RoleRef
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})$/;
 
+/** A requested expiry: the instant, and its UTC text with Keystone's microseconds (2031-05-06T07:08:09.123456Z). */
+export interface ExpiresAt {
+  date: Date;
+  iso: string;
+}
+
 /** null stays null; a malformed time or one already past is a 400, as Keystone words them. */
-export function parseExpiresAt(value: string | null | undefined): Date | null {
+export function parseExpiresAt(value: string | null | undefined): ExpiresAt | null {
   if (value === undefined || value === null) return null;
   const text = value.endsWith('Z') ? value : `${value}Z`;
   const m = ISO.exec(text);
   if (!m) throw new ValidationError('Timestamp not in expected format.');
   const zone = m[8] === 'Z' ? 'Z' : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}.${(m[7] ?? '0').padEnd(3, '0').slice(0, 3)}${zone}`);
+  const fraction = (m[7] ?? '').padEnd(6, '0');
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}.${fraction.slice(0, 3)}${zone}`);
   if (!Number.isFinite(ms)) throw new ValidationError('Timestamp not in expected format.');
   if (ms < Date.now()) throw new ValidationError("The 'expires_at' must not be before now.");
-  return new Date(ms);
+  const date = new Date(ms);
+  return { date, iso: `${date.toISOString().slice(0, 23)}${fraction.slice(3)}Z` };
 }

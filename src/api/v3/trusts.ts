@@ -148,7 +148,7 @@ async function createTrust(req: Request, services: Services): Promise<Record<str
   const roleIds = await resolveRoleRefs(services, body.roles ?? []);
   const held = await trustorRoleIds(services, body);
   for (const id of roleIds) if (!held.has(id)) throw new EntityNotFound('role', id);
-  const expiresAt = parseExpiresAt(body.expires_at);
+  const expiresAt = parseExpiresAt(body.expires_at)?.date ?? null;
   // Keystone's _find_redelegated_trust: a trust-scoped caller redelegates its trust
   const redelegated = caller.trustId ? await services.trusts.getTrust(caller.trustId) : null;
   const extra: Record<string, unknown> = {};
