@@ -21,6 +21,7 @@ import { ConsumerManager } from '../oauth1/consumer-manager.js';
 import { TrustManager } from '../trust/trust-manager.js';
 import { ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
 import { PolicyEnforcer } from '../policy/policy-enforcer.js';
+import { CredentialManager } from '../credential/credential-manager.js';
 
 export interface Services {
   conf: KeystoneConfig;
@@ -52,6 +53,8 @@ export interface Services {
   consumers: ConsumerManager;
   /** oslo.policy's enforcer: Keystone 22's defaults under [oslo_policy] policy_file (src/policy) */
   policy: PolicyEnforcer;
+  /** /v3/credentials, OS-EC2 and the ec2/s3 token look-ups (src/credential/credential-manager.ts) */
+  credentials: CredentialManager;
 }
 
 export interface BuildServicesOptions {
@@ -79,7 +82,10 @@ export function buildServices(conf: KeystoneConfig, options: BuildServicesOption
   const trusts = new TrustManager(db, cache, conf, identity, resource, revoke);
   token.installTrustLookup(trusts);
   const applicationCredentialManager = new ApplicationCredentialManager(applicationCredentials, conf, identity, assignment);
-  return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, applicationCredentialManager, trusts, totpSecrets: new TotpSecrets(),
+  const credentials = new CredentialManager(db, cache, conf, identity, resource);
+  const totpSecrets = new TotpSecrets();
+  credentials.installTotpSource(totpSecrets);
+  return { conf, db, cache, identity, resource, assignment, catalog, unifiedLimit, revoke, token, receipts, applicationCredentials, applicationCredentialManager, trusts, totpSecrets, credentials,
     domainConfig: new DomainConfigManager(db, conf), consumers: new ConsumerManager(db),
     policy: PolicyEnforcer.fromConfig(conf),
   };
