@@ -20,6 +20,8 @@ import { registerOauth1ConsumerRoutes } from './v3/oauth1-consumers.js';
 import { registerTrustRoutes } from './v3/trusts.js';
 import { registerApplicationCredentialRoutes } from './v3/application-credentials.js';
 import { registerAccessRuleRoutes } from './v3/access-rules.js';
+import { registerCredentialRoutes } from './v3/credentials.js';
+import { registerV2Routes } from './v2/routes.js';
 
 type Registrar = (routes: RouteTable, services: Services, service: ServiceKind) => void;
 
@@ -29,6 +31,8 @@ const registrars: Registrar[] = [
   registerAssignmentAndCatalogRoutes,
   registerDomainConfigRoutes, registerOauth1ConsumerRoutes,
   registerTrustRoutes, registerApplicationCredentialRoutes, registerAccessRuleRoutes,
+  registerCredentialRoutes,
+  registerV2Routes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {

@@ -1,0 +1,84 @@
+/**
+ * How the v2.0 API answers: JSON, or XML when the Accept header asks for
+ * application/xml (Keystone's old serializer: namespace
+ * http://docs.openstack.org/identity/api/v2.0, scalars as attributes, lists
+ * as repeated child elements), and its entities in their v2 shapes.
+ */
+import type { Request, Response } from 'express';
+import type { Project } from '../../resource/resource-types.js';
+import type { User } from '../../identity/identity-types.js';
+import type { Role } from '../../assignment/assignment-types.js';
+
+export const V2_XMLNS = 'http://docs.openstack.org/identity/api/v2.0';
+
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A list key's element name: tenants → tenant, serviceCatalog → service, endpoints_links → link… */
+function itemName(listKey: string): string {
+  if (listKey === 'serviceCatalog') return 'service';
+  if (listKey.endsWith('_links') || listKey === 'links') return 'link';
+  if (listKey.endsWith('ies')) return listKey.slice(0, -3) + 'y';
+  if (listKey.endsWith('s')) return listKey.slice(0, -1);
+  return listKey;
+}
+
+function element(name: string, value: unknown, root = false): string {
+  const ns = root ? ` xmlns="${V2_XMLNS}"` : '';
+  if (Array.isArray(value)) {
+    const item = itemName(name);
+    return `<${name}${ns}>${value.map((v) => element(item, v)).join('')}</${name}>`;
+  }
+  if (!isObject(value)) {
+    if (value === null || value === undefined) return `<${name}${ns}/>`;
+    return `<${name}${ns}>${escapeXml(String(value))}</${name}>`;
+  }
+  let attrs = '';
+  let children = '';
+  for (const [key, v] of Object.entries(value)) {
+    if (v === null || v === undefined) continue;
+    if (typeof v === 'object') children += element(key, v);
+    else attrs += ` ${key}="${escapeXml(String(v))}"`;
+  }
+  return children ? `<${name}${ns}${attrs}>${children}</${name}>` : `<${name}${ns}${attrs}/>`;
+}
+
+/** The body as Keystone's XML serializer wrote it: `{tenant: {...}}` → <tenant xmlns=".." id=".."/>. */
+export function toXml(body: Record<string, unknown>): string {
+  const [name, value] = Object.entries(body)[0] ?? ['empty', null];
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${element(name, value, true)}`;
+}
+
+export function wantsXml(req: Request): boolean {
+  const accept = (req.headers.accept ?? '').toLowerCase();
+  return accept.includes('application/xml') && !accept.includes('application/json');
+}
+
+/** Sends `body` as JSON or XML, as the Accept header asks (nothing for HEAD). */
+export function sendV2(req: Request, res: Response, status: number, body: Record<string, unknown>): void {
+  const xml = wantsXml(req);
+  const text = xml ? toXml(body) : JSON.stringify(body);
+  res.status(status).setHeader('Content-Type', xml ? 'application/xml' : 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  if (req.method === 'HEAD') res.end(); else res.end(text);
+}
+
+export function sendNoContent(res: Response, status = 204): void {
+  res.status(status).end();
+}
+
+export function tenantV2(p: Project): Record<string, unknown> {
+  return { ...p.extra, id: p.id, name: p.name, description: p.description ?? '', enabled: p.enabled };
+}
+
+export function userV2(u: User): Record<string, unknown> {
+  const body: Record<string, unknown> = { ...u.extra, id: u.id, name: u.name, username: u.name, enabled: u.enabled };
+  if (u.defaultProjectId) body.tenantId = u.defaultProjectId;
+  return body;
+}
+
+export function roleV2(r: Role): Record<string, unknown> {
+  const body: Record<string, unknown> = { id: r.id, name: r.name };
+  if (r.description) body.description = r.description;
+  return body;
+}

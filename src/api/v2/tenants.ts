@@ -1,0 +1,147 @@
+/**
+ * /v2.0/tenants: the caller's tenants (public port, any valid token), every
+ * default-domain tenant (admin port, admin), one tenant, a user's roles on a
+ * tenant, and OS-KSADM's create / update / delete and role grants (admin port).
+ */
+import type { Request } from 'express';
+import { ValidationError, EntityNotFound } from '../../common/errors.js';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { ServiceKind } from '../../server/request-context.js';
+import type { Project } from '../../resource/resource-types.js';
+import { resolveCaller } from '../authorize.js';
+import { defaultDomainId, findV2Tenant, getV2Tenant, getV2User, requireV2Admin } from './access.js';
+import { roleV2, sendNoContent, sendV2, tenantV2 } from './render.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The `key` object of the body (400 when missing). */
+export function bodyObject(req: Request, key: string): Record<string, unknown> {
+  const body: unknown = req.body;
+  if (!isObject(body) || !isObject(body[key])) throw new ValidationError(`Expecting to find ${key} in request body.`);
+  return body[key];
+}
+
+export function optionalBool(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true' || value === 'True') return true;
+  if (value === 'false' || value === 'False') return false;
+  throw new ValidationError(`${name} must be a boolean.`);
+}
+
+const TENANT_FIELDS = new Set(['id', 'name', 'description', 'enabled', 'domain_id', 'parent_id', 'is_domain', 'tags']);
+
+function tenantExtra(tenant: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(tenant).filter(([k]) => !TENANT_FIELDS.has(k)));
+}
+
+function listBody(tenants: Project[]): Record<string, unknown> {
+  return { tenants: tenants.map(tenantV2), tenants_links: [] };
+}
+
+async function myTenants(req: Request, services: Services): Promise<Project[]> {
+  const caller = await resolveCaller(req, services);
+  if (!caller.userId) return [];
+  const ids = await services.assignment.projectIdsForUser(caller.userId);
+  const tenants: Project[] = [];
+  for (const id of ids) {
+    const tenant = await findV2Tenant(services, id);
+    if (tenant) tenants.push(tenant);
+  }
+  return tenants;
+}
+
+export function registerV2TenantRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  if (service !== 'admin') {
+    routes.getAndHead('/v2.0/tenants', async (req, res) => sendV2(req, res, 200, listBody(await myTenants(req, services))));
+    return;
+  }
+  routes.getAndHead('/v2.0/tenants', async (req, res) => {
+    await requireV2Admin(req, services);
+    const name = req.query.name;
+    if (typeof name === 'string') {
+      const tenant = await services.resource.findProjectByName(name, defaultDomainId(services));
+      if (!tenant) throw new EntityNotFound('project', name);
+      sendV2(req, res, 200, { tenant: tenantV2(tenant) });
+      return;
+    }
+    const tenants = await services.resource.listProjects({ domainId: defaultDomainId(services) });
+    sendV2(req, res, 200, listBody(tenants));
+  });
+  routes.getAndHead('/v2.0/tenants/:tenant_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    sendV2(req, res, 200, { tenant: tenantV2(await getV2Tenant(services, (req.params.tenant_id as string))) });
+  });
+  routes.post('/v2.0/tenants', async (req, res) => {
+    await requireV2Admin(req, services);
+    const tenant = bodyObject(req, 'tenant');
+    if (typeof tenant.name !== 'string' || tenant.name.trim() === '') throw new ValidationError('Expecting to find name in tenant.');
+    const created = await services.resource.createProject({
+      id: typeof tenant.id === 'string' && tenant.id ? tenant.id : undefined,
+      name: tenant.name,
+      domainId: defaultDomainId(services),
+      description: typeof tenant.description === 'string' ? tenant.description : '',
+      enabled: optionalBool(tenant.enabled, 'enabled') ?? true,
+      extra: tenantExtra(tenant),
+    });
+    sendV2(req, res, 200, { tenant: tenantV2(created) });
+  });
+  const update = async (req: Request, res: import('express').Response) => {
+    await requireV2Admin(req, services);
+    const current = await getV2Tenant(services, (req.params.tenant_id as string));
+    const tenant = bodyObject(req, 'tenant');
+    if (tenant.id !== undefined && tenant.id !== current.id) throw new ValidationError('Cannot change tenant ID.');
+    const patch: Record<string, unknown> = {};
+    if (typeof tenant.name === 'string') patch.name = tenant.name;
+    if (tenant.description !== undefined) patch.description = tenant.description === null ? null : String(tenant.description);
+    const enabled = optionalBool(tenant.enabled, 'enabled');
+    if (enabled !== undefined) patch.enabled = enabled;
+    const extra = tenantExtra(tenant);
+    if (Object.keys(extra).length) patch.extra = extra;
+    await services.resource.updateProjectRef(current.id, patch, Object.keys(patch));
+    sendV2(req, res, 200, { tenant: tenantV2(await getV2Tenant(services, current.id)) });
+  };
+  routes.post('/v2.0/tenants/:tenant_id', update);
+  routes.put('/v2.0/tenants/:tenant_id', update);
+  routes.delete('/v2.0/tenants/:tenant_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    await getV2Tenant(services, (req.params.tenant_id as string));
+    await services.resource.deleteProjectRef((req.params.tenant_id as string));
+    sendNoContent(res);
+  });
+  routes.getAndHead('/v2.0/tenants/:tenant_id/users/:user_id/roles', async (req, res) => {
+    await requireV2Admin(req, services);
+    const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
+    const user = await getV2User(services, (req.params.user_id as string));
+    const roles = await services.assignment.rolesForUserOnProject(user.id, tenant.id);
+    sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
+  });
+  routes.put('/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
+    const user = await getV2User(services, (req.params.user_id as string));
+    const role = await services.assignment.getRole((req.params.role_id as string));
+    await services.assignment.addGrant(role.id, { userId: user.id }, { projectId: tenant.id });
+    sendV2(req, res, 200, { role: roleV2(role) });
+  });
+  routes.delete('/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
+    const user = await getV2User(services, (req.params.user_id as string));
+    await services.assignment.deleteGrant((req.params.role_id as string), { userId: user.id }, { projectId: tenant.id });
+    sendNoContent(res);
+  });
+  routes.getAndHead('/v2.0/tenants/:tenant_id/users', async (req, res) => {
+    await requireV2Admin(req, services);
+    const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
+    const refs = await services.assignment.listRoleAssignments({ projectId: tenant.id, effective: true });
+    const ids = [...new Set(refs.map((r) => r.user_id).filter((id): id is string => !!id))];
+    const users = [];
+    for (const id of ids) {
+      const user = await services.identity.findUser(id);
+      if (user && user.domainId === defaultDomainId(services)) users.push({ id: user.id, name: user.name, username: user.name, enabled: user.enabled, ...(user.extra.email ? { email: user.extra.email } : {}) });
+    }
+    sendV2(req, res, 200, { users, users_links: [] });
+  });
+}

@@ -1,0 +1,178 @@
+/**
+ * The v2.0 tokens: POST /v2.0/tokens (both ports; passwordCredentials or
+ * token.id, with tenantId or tenantName) and, on the admin port, validation
+ * (GET/HEAD with ?belongsTo), revocation and the endpoints of a token. The
+ * tokens are the v3 ones (services.token): a v2 token validates on v3 and
+ * back, revoked on either is revoked on both. Only the default domain exists
+ * for v2.0.
+ */
+import type { Request } from 'express';
+import { Forbidden, KeystoneError, TokenNotFound, Unauthorized, ValidationError } from '../../common/errors.js';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { ServiceKind } from '../../server/request-context.js';
+import type { ValidatedToken } from '../../token/token-model.js';
+import { auditIdsOf } from '../../token/token-model.js';
+import type { User } from '../../identity/identity-types.js';
+import { lookupUser } from '../../auth/user-lookup.js';
+import { defaultDomainId, findV2Tenant, requireV2Admin } from './access.js';
+import { sendNoContent, sendV2, tenantV2 } from './render.js';
+import { v2EndpointList, v2ServiceCatalog } from './catalog-render.js';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** The user of passwordCredentials, password checked; 401 for any failure. */
+async function passwordUser(services: Services, creds: unknown): Promise<User> {
+  if (!isObject(creds)) throw new ValidationError('Expecting to find passwordCredentials in auth.');
+  const password = creds.password;
+  if (typeof password !== 'string') throw new ValidationError('Expecting to find password in passwordCredentials.');
+  const userId = str(creds.userId);
+  const username = str(creds.username);
+  if (!userId && !username) throw new ValidationError('Expecting to find username or userId in passwordCredentials.');
+  const domainId = defaultDomainId(services);
+  const ref = username ? { name: username, domain: { id: domainId } } : { id: userId };
+  let user = await lookupUser(services, ref, 'password');
+  if (user && user.domainId !== domainId) user = null;
+  if (!user) {
+    await services.identity.passwordHasher.verifyAgainstDummy(password);
+    throw new Unauthorized();
+  }
+  return services.identity.authenticatePassword(user, password);
+}
+
+/** A token valid for v2.0: unscoped or scoped to a default-domain tenant, of a default-domain user. */
+function assertV2Token(services: Services, token: ValidatedToken): void {
+  const domainId = defaultDomainId(services);
+  const userDomain = (token.trust?.impersonation ? token.trust.trustor : token.user)?.domain.id ?? token.user.domain.id;
+  if (userDomain !== domainId) throw new TokenNotFound('Non-default domain is not supported');
+  if (token.systemScope || token.domainId) throw new TokenNotFound('Non-default domain is not supported');
+  if (token.project && token.project.domain.id !== domainId) throw new TokenNotFound('Non-default domain is not supported');
+}
+
+async function tenantScope(services: Services, auth: Record<string, unknown>): Promise<string | undefined> {
+  const tenantId = str(auth.tenantId);
+  const tenantName = str(auth.tenantName);
+  if (!tenantId && !tenantName) return undefined;
+  const project = tenantId
+    ? await findV2Tenant(services, tenantId)
+    : await services.resource.findProjectByName(tenantName as string, defaultDomainId(services));
+  if (!project || project.isDomain || !project.enabled) throw new Unauthorized();
+  const domain = await services.resource.findDomain(project.domainId);
+  if (!domain?.enabled) throw new Unauthorized();
+  return project.id;
+}
+
+async function issueV2Token(req: Request, services: Services): Promise<ValidatedToken> {
+  const body: unknown = req.body;
+  if (!isObject(body) || !isObject(body.auth)) throw new ValidationError('Expecting to find auth in request body.');
+  const auth = body.auth;
+  if (auth.tenantId !== undefined && auth.tenantName !== undefined) {
+    throw new ValidationError('Expecting to find either tenantId or tenantName, not both.');
+  }
+  let userId: string;
+  let methods: string[];
+  let expiresAt: string | undefined;
+  let parentAuditId: string | null = null;
+  if (isObject(auth.token)) {
+    const id = str(auth.token.id);
+    if (!id) throw new ValidationError('Expecting to find id in token.');
+    let original: ValidatedToken;
+    try {
+      original = await services.token.validateToken(id);
+      assertV2Token(services, original);
+    } catch (err) {
+      if (err instanceof KeystoneError && err.code < 500) throw new Unauthorized();
+      throw err;
+    }
+    if (original.trustId) throw new Forbidden();
+    if (original.projectId && !services.conf.token.allow_rescope_scoped_token) throw new Forbidden();
+    userId = original.userId;
+    methods = [...new Set(['token', ...original.methods])];
+    expiresAt = original.expiresAt;
+    parentAuditId = original.parentAuditId ?? original.auditId;
+  } else if ('passwordCredentials' in auth) {
+    userId = (await passwordUser(services, auth.passwordCredentials)).id;
+    methods = ['password'];
+  } else {
+    throw new ValidationError('Expecting to find passwordCredentials or token in auth.');
+  }
+  const projectId = await tenantScope(services, auth);
+  try {
+    return await services.token.issueToken({ userId, methods, expiresAt, parentAuditId, projectId });
+  } catch (err) {
+    // no role on the tenant, a disabled user…: Keystone's v2 answered 401
+    if (err instanceof KeystoneError && (err.code === 401 || err.code === 404)) throw new Unauthorized();
+    throw err;
+  }
+}
+
+/** The access body of a token (Keystone's v2 token format). */
+export async function v2AccessBody(services: Services, token: ValidatedToken, includeCatalog = true): Promise<Record<string, unknown>> {
+  const tokenBody: Record<string, unknown> = {
+    id: token.id,
+    issued_at: token.issuedAt,
+    expires: token.expiresAt,
+    audit_ids: auditIdsOf(token),
+  };
+  const access: Record<string, unknown> = { token: tokenBody };
+  if (token.project) {
+    const project = await findV2Tenant(services, token.project.id);
+    tokenBody.tenant = project ? tenantV2(project) : { id: token.project.id, name: token.project.name, enabled: true, description: null };
+    if (includeCatalog) access.serviceCatalog = v2ServiceCatalog(await services.catalog.getV3Catalog(token.catalogUserId, token.project.id));
+  }
+  const user = token.trust?.impersonation && token.trust.trustor ? token.trust.trustor : token.user;
+  access.user = {
+    id: user.id,
+    name: user.name,
+    username: user.name,
+    roles_links: [],
+    roles: token.roles.map((r) => ({ name: r.name })),
+  };
+  access.metadata = { is_admin: 0, roles: token.roles.map((r) => r.id) };
+  if (token.trust) {
+    access.trust = {
+      id: token.trust.id,
+      trustee_user_id: token.trust.trusteeUserId,
+      trustor_user_id: token.trust.trustorUserId,
+      impersonation: token.trust.impersonation,
+    };
+  }
+  return { access };
+}
+
+/** The token named in the path, valid for v2.0 (404 otherwise), with ?belongsTo checked. */
+async function v2TokenOf(req: Request, services: Services): Promise<ValidatedToken> {
+  const token = await services.token.validateToken((req.params.token_id as string));
+  assertV2Token(services, token);
+  const belongsTo = req.query.belongsTo;
+  if (belongsTo !== undefined && (typeof belongsTo !== 'string' || token.project?.id !== belongsTo)) {
+    throw new TokenNotFound(`Could not find token: ${(req.params.token_id as string)}.`);
+  }
+  return token;
+}
+
+export function registerV2TokenRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  routes.post('/v2.0/tokens', async (req, res) => {
+    const token = await issueV2Token(req, services);
+    sendV2(req, res, 200, await v2AccessBody(services, token));
+  });
+  if (service !== 'admin') return;
+  routes.getAndHead('/v2.0/tokens/:token_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    const token = await v2TokenOf(req, services);
+    sendV2(req, res, 200, await v2AccessBody(services, token));
+  });
+  routes.delete('/v2.0/tokens/:token_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    const token = await v2TokenOf(req, services);
+    await services.token.revokeToken(token.id);
+    sendNoContent(res);
+  });
+  routes.get('/v2.0/tokens/:token_id/endpoints', async (req, res) => {
+    await requireV2Admin(req, services);
+    const token = await v2TokenOf(req, services);
+    const catalog = token.project ? await services.catalog.getV3Catalog(token.catalogUserId, token.project.id) : [];
+    sendV2(req, res, 200, { endpoints: v2EndpointList(catalog), endpoints_links: [] });
+  });
+}

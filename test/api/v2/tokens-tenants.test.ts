@@ -1,0 +1,175 @@
+/**
+ * The v2.0 API's tokens and tenants over HTTP: the quick-start curl flow,
+ * token bodies, validation / belongsTo / revocation on the admin port, the
+ * v2/v3 token crossover both ways, the default domain as v2.0's only one,
+ * and tenant listings on either port.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { databaseKinds } from '../../helpers/test-database.js';
+import { expect, v2call, v2Token } from './v2-helpers.js';
+
+for (const kind of databaseKinds()) {
+  describe(`v2.0 tokens and tenants (${kind})`, () => {
+    let server: TestServer;
+    let adminToken: string;
+    let otherDomainUserId: string;
+    let otherProjectId: string;
+    let memberProjectId: string;
+    before(async () => {
+      server = await startTestServer({ database: kind });
+      adminToken = (await v2Token(server, 'admin', server.adminPassword, 'admin')).token.id;
+      const s = server.services;
+      const domain = await s.resource.createDomain({ name: 'elsewhere' });
+      const other = await s.identity.createUser({ name: 'outsider', domainId: domain.id, password: 'outsider-pass' });
+      otherDomainUserId = other.id;
+      const otherProject = await s.resource.createProject({ name: 'far', domainId: domain.id });
+      otherProjectId = otherProject.id;
+      await s.assignment.addGrant(server.bootstrap.memberRoleId, { userId: other.id }, { projectId: otherProject.id });
+      const alice = await s.identity.createUser({ name: 'alice', domainId: 'default', password: 'alice-pass' });
+      const project = await s.resource.createProject({ name: 'alices', domainId: 'default' });
+      memberProjectId = project.id;
+      await s.assignment.addGrant(server.bootstrap.memberRoleId, { userId: alice.id }, { projectId: project.id });
+    });
+    after(async () => { await server?.close(); });
+
+    test('the quick-start flow: a token for tenantName + passwordCredentials, the tenants, the token on v3', async () => {
+      const access = await v2Token(server, 'admin', server.adminPassword, 'admin');
+      assert.match(access.token.id, /\S{20,}/);
+      assert.equal(access.token.tenant.id, server.bootstrap.projectId);
+      assert.equal(access.token.tenant.name, 'admin');
+      assert.equal(access.token.tenant.enabled, true);
+      assert.ok(access.token.issued_at && access.token.expires);
+      assert.equal(access.token.audit_ids.length, 1);
+      assert.equal(access.user.id, server.bootstrap.userId);
+      assert.equal(access.user.username, 'admin');
+      assert.deepEqual(access.user.roles_links, []);
+      assert.ok(access.user.roles.some((r: { name: string }) => r.name === 'admin'));
+      assert.equal(access.metadata.is_admin, 0);
+      assert.ok(access.metadata.roles.includes(server.bootstrap.adminRoleId));
+      const identity = access.serviceCatalog.find((s: { type: string }) => s.type === 'identity');
+      assert.ok(identity, 'the identity service is in the catalog');
+      assert.deepEqual(identity.endpoints_links, []);
+      assert.equal(identity.endpoints.length, 1);
+      const ep = identity.endpoints[0];
+      assert.equal(ep.region, 'RegionOne');
+      assert.equal(ep.publicURL, 'http://127.0.0.1:5000/v3');
+      assert.equal(ep.adminURL, 'http://127.0.0.1:35357/v3');
+      assert.equal(ep.internalURL, 'http://127.0.0.1:5000/v3');
+      assert.ok(ep.id);
+      const tenants = expect(await v2call(server, 'GET', '/v2.0/tenants', { token: access.token.id }), 200).json;
+      assert.deepEqual(tenants.tenants.map((t: { name: string }) => t.name), ['admin']);
+      assert.deepEqual(tenants.tenants_links, []);
+      const projects = expect(await v2call(server, 'GET', '/v3/auth/projects', { token: access.token.id }), 200).json;
+      assert.ok(projects.projects.some((p: { id: string }) => p.id === server.bootstrap.projectId));
+      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': access.token.id, 'X-Subject-Token': access.token.id } });
+      assert.equal(v3.status, 200);
+      const body = await v3.json() as { token: { project: { id: string }; audit_ids: string[] } };
+      assert.equal(body.token.project.id, server.bootstrap.projectId);
+      assert.deepEqual(body.token.audit_ids, access.token.audit_ids);
+    });
+
+    test('by userId and tenantId; both ports issue', async () => {
+      const res = expect(await v2call(server, 'POST', '/v2.0/tokens', { admin: true, body: { auth: { tenantId: server.bootstrap.projectId, passwordCredentials: { userId: server.bootstrap.userId, password: server.adminPassword } } } }), 200);
+      assert.equal(res.json.access.token.tenant.id, server.bootstrap.projectId);
+    });
+
+    test('without a tenant the token is unscoped, without a catalog; token.id rescopes it', async () => {
+      const unscoped = await v2Token(server, 'alice', 'alice-pass');
+      assert.equal(unscoped.token.tenant, undefined);
+      assert.equal(unscoped.serviceCatalog, undefined);
+      assert.deepEqual(unscoped.user.roles, []);
+      assert.deepEqual(unscoped.metadata.roles, []);
+      const mine = expect(await v2call(server, 'GET', '/v2.0/tenants', { token: unscoped.token.id }), 200).json.tenants;
+      assert.deepEqual(mine.map((t: { id: string }) => t.id), [memberProjectId]);
+      const scoped = expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { token: { id: unscoped.token.id }, tenantId: memberProjectId } } }), 200).json.access;
+      assert.equal(scoped.token.tenant.id, memberProjectId);
+      assert.equal(scoped.token.expires, unscoped.token.expires);
+      assert.deepEqual(scoped.token.audit_ids.slice(1), [unscoped.token.audit_ids[0]]);
+      assert.ok(scoped.serviceCatalog.length > 0);
+      // member implies reader (bootstrap's implied role), as on v3
+      assert.deepEqual(scoped.user.roles, [{ name: 'member' }, { name: 'reader' }]);
+    });
+
+    test('refusals: bad password, unknown tenant, no role on the tenant, malformed bodies', async () => {
+      const post = (body: unknown) => v2call(server, 'POST', '/v2.0/tokens', { body });
+      expect(await post({ auth: { passwordCredentials: { username: 'alice', password: 'wrong' } } }), 401);
+      expect(await post({ auth: { passwordCredentials: { username: 'nobody', password: 'x' } } }), 401);
+      expect(await post({ auth: { tenantName: 'nope', passwordCredentials: { username: 'alice', password: 'alice-pass' } } }), 401);
+      expect(await post({ auth: { tenantName: 'admin', passwordCredentials: { username: 'alice', password: 'alice-pass' } } }), 401);
+      expect(await post({ auth: { token: { id: 'not-a-token' } } }), 401);
+      expect(await post({}), 400);
+      expect(await post({ auth: { passwordCredentials: { username: 'alice' } } }), 400);
+      expect(await post({ auth: { passwordCredentials: { password: 'x' } } }), 400);
+      const malformed = await fetch(`${server.publicUrl}/v2.0/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"auth": ' });
+      assert.equal(malformed.status, 400);
+    });
+
+    test('the default domain only: other domains are invisible, their tokens fail v2 validation', async () => {
+      expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { userId: otherDomainUserId, password: 'outsider-pass' } } } }), 401);
+      expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { tenantId: otherProjectId, passwordCredentials: { username: 'admin', password: server.adminPassword } } } }), 401);
+      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { id: otherDomainUserId, password: 'outsider-pass' } } }, scope: { project: { id: otherProjectId } } } }),
+      });
+      assert.equal(v3.status, 201);
+      const outsiderToken = v3.headers.get('x-subject-token') as string;
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${outsiderToken}`, { admin: true, token: adminToken }), 404);
+      expect(await v2call(server, 'GET', `/v2.0/tenants/${otherProjectId}`, { admin: true, token: adminToken }), 404);
+      expect(await v2call(server, 'GET', `/v2.0/users/${otherDomainUserId}`, { admin: true, token: adminToken }), 404);
+      const all = expect(await v2call(server, 'GET', '/v2.0/tenants', { admin: true, token: adminToken }), 200).json.tenants;
+      assert.ok(!all.some((t: { id: string }) => t.id === otherProjectId));
+    });
+
+    test('admin port: validate, HEAD, belongsTo, endpoints, revoke (on v3 too)', async () => {
+      const alice = await v2Token(server, 'alice', 'alice-pass', 'alices');
+      const id = alice.token.id;
+      const shown = expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 200).json.access;
+      assert.equal(shown.token.id, id);
+      assert.equal(shown.user.id, alice.user.id);
+      assert.equal(shown.token.tenant.id, memberProjectId);
+      expect(await v2call(server, 'HEAD', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 200);
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${memberProjectId}`, { admin: true, token: adminToken }), 200);
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }), 404);
+      const endpoints = expect(await v2call(server, 'GET', `/v2.0/tokens/${id}/endpoints`, { admin: true, token: adminToken }), 200).json;
+      assert.ok(endpoints.endpoints.some((e: { type: string; publicURL: string }) => e.type === 'identity' && e.publicURL));
+      // not an admin: 403; no token: 401; not on the public port: 404
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: id }), 403);
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true }), 401);
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { token: adminToken }), 404);
+      expect(await v2call(server, 'DELETE', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 204);
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 404);
+      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': id } });
+      assert.equal(v3.status, 404);
+    });
+
+    test('a v3 token validates on v2; revoked on v3, it is gone on v2', async () => {
+      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'alice', domain: { id: 'default' }, password: 'alice-pass' } } }, scope: { project: { id: memberProjectId } } } }),
+      });
+      assert.equal(v3.status, 201);
+      const id = v3.headers.get('x-subject-token') as string;
+      const shown = expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 200).json.access;
+      assert.equal(shown.token.tenant.id, memberProjectId);
+      assert.equal(shown.user.name, 'alice');
+      const revoked = await fetch(`${server.publicUrl}/v3/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': id } });
+      assert.equal(revoked.status, 204);
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 404);
+    });
+
+    test('tenants: the admin listing, one tenant, by name, a user\'s roles on a tenant', async () => {
+      const all = expect(await v2call(server, 'GET', '/v2.0/tenants', { admin: true, token: adminToken }), 200).json.tenants;
+      assert.deepEqual(all.map((t: { name: string }) => t.name).sort(), ['admin', 'alices']);
+      const alice = await v2Token(server, 'alice', 'alice-pass', 'alices');
+      expect(await v2call(server, 'GET', '/v2.0/tenants', { admin: true, token: alice.token.id }), 403);
+      expect(await v2call(server, 'GET', '/v2.0/tenants', {}), 401);
+      const one = expect(await v2call(server, 'GET', `/v2.0/tenants/${memberProjectId}`, { admin: true, token: adminToken }), 200).json.tenant;
+      assert.deepEqual(one, { id: memberProjectId, name: 'alices', description: '', enabled: true });
+      assert.equal(expect(await v2call(server, 'GET', '/v2.0/tenants?name=alices', { admin: true, token: adminToken }), 200).json.tenant.id, memberProjectId);
+      const roles = expect(await v2call(server, 'GET', `/v2.0/tenants/${memberProjectId}/users/${alice.user.id}/roles`, { admin: true, token: adminToken }), 200).json.roles;
+      assert.deepEqual(roles.map((r: { name: string }) => r.name), ['member', 'reader']);
+    });
+  });
+}
