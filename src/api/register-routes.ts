@@ -21,6 +21,7 @@ import { registerTrustRoutes } from './v3/trusts.js';
 import { registerApplicationCredentialRoutes } from './v3/application-credentials.js';
 import { registerAccessRuleRoutes } from './v3/access-rules.js';
 import { registerCredentialRoutes } from './v3/credentials.js';
+import { registerEc2TokenRoutes } from './v3/ec2-tokens.js';
 import { registerV2Routes } from './v2/routes.js';
 
 type Registrar = (routes: RouteTable, services: Services, service: ServiceKind) => void;
@@ -31,7 +32,7 @@ const registrars: Registrar[] = [
   registerAssignmentAndCatalogRoutes,
   registerDomainConfigRoutes, registerOauth1ConsumerRoutes,
   registerTrustRoutes, registerApplicationCredentialRoutes, registerAccessRuleRoutes,
-  registerCredentialRoutes,
+  registerCredentialRoutes, registerEc2TokenRoutes,
   registerV2Routes,
 ];
 

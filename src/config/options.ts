@@ -174,6 +174,7 @@ export const OPTIONS = {
     password_regex_description: optStr('Describes the password_regex in plain language, for error messages.'),
     change_password_upon_first_use: bool(false, 'Require a user to change their password upon first use.'),
     report_invalid_password_hash: list([], 'Extra information about invalid password attempts (accepted for compatibility).', { ignored: true }),
+    allow_insecure_admin_trust_cross_project_credentials_access: bool(false, 'INSECURE: exempt admin-role delegated tokens (trusts, application credentials, OAuth1, EC2) from the refusal of /v3/credentials, for ec2-type credentials only (deprecated, as in Keystone).'),
     allow_insecure_application_credential_trust_escalation: bool(false, 'INSECURE: allow application credential tokens (restricted ones included) to create, delete and list trusts.'),
   },
   oslo_middleware: {
