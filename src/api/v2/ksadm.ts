@@ -1,0 +1,139 @@
+/**
+ * OS-KSADM on the admin port: global roles (/v2.0/OS-KSADM/roles), services
+ * (/v2.0/OS-KSADM/services) and endpoints (/v2.0/endpoints). A v2 endpoint
+ * ({region, service_id, publicurl, adminurl, internalurl}) is stored as up
+ * to three v3 endpoints sharing its id (kept as legacy_endpoint_id in their
+ * extra), and listed merged back.
+ */
+import type { Request } from 'express';
+import { EntityNotFound, ValidationError } from '../../common/errors.js';
+import { newId } from '../../common/ids.js';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { ServiceKind } from '../../server/request-context.js';
+import type { Endpoint, Service } from '../../catalog/catalog-types.js';
+import { requireV2Admin } from './access.js';
+import { roleV2, sendNoContent, sendV2 } from './render.js';
+import { bodyObject } from './tenants.js';
+
+const SERVICE_KEY = 'OS-KSADM:service';
+const INTERFACES = ['public', 'admin', 'internal'] as const;
+const LEGACY_KEY = 'legacy_endpoint_id';
+
+function serviceV2(s: Service): Record<string, unknown> {
+  return { id: s.id, type: s.type, name: s.name, description: s.description ?? '', enabled: s.enabled };
+}
+
+const legacyIdOf = (e: Endpoint): string => {
+  const stored = e.extra[LEGACY_KEY];
+  return typeof stored === 'string' ? stored : e.legacyEndpointId ?? e.id;
+};
+
+function endpointsV2(endpoints: Endpoint[]): Record<string, unknown>[] {
+  const merged = new Map<string, Record<string, unknown>>();
+  for (const e of endpoints) {
+    const id = legacyIdOf(e);
+    let v2 = merged.get(id);
+    if (!v2) {
+      v2 = { id, region: e.regionId, service_id: e.serviceId, enabled: e.enabled };
+      merged.set(id, v2);
+    }
+    v2[`${e.interface}url`] = e.url;
+  }
+  return [...merged.values()];
+}
+
+const idParam = (req: Request, name: string) => req.params[name] as string;
+
+export function registerV2KsadmRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  if (service !== 'admin') return;
+
+  // ---- roles
+  routes.getAndHead('/v2.0/OS-KSADM/roles', async (req, res) => {
+    await requireV2Admin(req, services);
+    const roles = (await services.assignment.listRoles({ domainId: null })).filter((r) => r.domainId === null);
+    sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
+  });
+  routes.getAndHead('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    sendV2(req, res, 200, { role: roleV2(await services.assignment.getRole(idParam(req, 'role_id'))) });
+  });
+  routes.post('/v2.0/OS-KSADM/roles', async (req, res) => {
+    await requireV2Admin(req, services);
+    const role = bodyObject(req, 'role');
+    if (typeof role.name !== 'string' || role.name.trim() === '') throw new ValidationError('Expecting to find name in role.');
+    const created = await services.assignment.createRole({
+      id: typeof role.id === 'string' && role.id ? role.id : undefined,
+      name: role.name,
+      description: typeof role.description === 'string' ? role.description : null,
+    });
+    sendV2(req, res, 200, { role: roleV2(created) });
+  });
+  routes.delete('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    await services.assignment.getRole(idParam(req, 'role_id'));
+    await services.assignment.deleteRole(idParam(req, 'role_id'));
+    sendNoContent(res);
+  });
+
+  // ---- services
+  routes.getAndHead('/v2.0/OS-KSADM/services', async (req, res) => {
+    await requireV2Admin(req, services);
+    sendV2(req, res, 200, { 'OS-KSADM:services': (await services.catalog.listServices()).map(serviceV2) });
+  });
+  routes.getAndHead('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await services.catalog.getService(idParam(req, 'service_id'))) });
+  });
+  routes.post('/v2.0/OS-KSADM/services', async (req, res) => {
+    await requireV2Admin(req, services);
+    const body = bodyObject(req, SERVICE_KEY);
+    if (typeof body.type !== 'string' || body.type === '') throw new ValidationError(`Expecting to find type in ${SERVICE_KEY}.`);
+    const created = await services.catalog.createService({
+      type: body.type,
+      name: typeof body.name === 'string' ? body.name : '',
+      description: typeof body.description === 'string' ? body.description : '',
+      enabled: typeof body.enabled === 'boolean' ? body.enabled : true,
+    });
+    sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(created) });
+  });
+  routes.delete('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    await services.catalog.deleteService(idParam(req, 'service_id'));
+    sendNoContent(res);
+  });
+
+  // ---- endpoints
+  routes.getAndHead('/v2.0/endpoints', async (req, res) => {
+    await requireV2Admin(req, services);
+    sendV2(req, res, 200, { endpoints: endpointsV2(await services.catalog.listEndpoints()), endpoints_links: [] });
+  });
+  routes.post('/v2.0/endpoints', async (req, res) => {
+    await requireV2Admin(req, services);
+    const body = bodyObject(req, 'endpoint');
+    if (typeof body.service_id !== 'string' || body.service_id === '') throw new ValidationError('Expecting to find service_id in endpoint.');
+    await services.catalog.getService(body.service_id);
+    const urls = INTERFACES.map((i) => [i, body[`${i}url`]] as const).filter(([, url]) => url !== undefined && url !== null && url !== '');
+    for (const [i, url] of urls) if (typeof url !== 'string') throw new ValidationError(`${i}url must be a string.`);
+    if (urls.length === 0) throw new ValidationError('Expecting to find publicurl, adminurl or internalurl in endpoint.');
+    const region = typeof body.region === 'string' && body.region !== '' ? body.region : null;
+    if (region) await services.catalog.ensureRegion(region);
+    const legacyId = newId();
+    const created: Endpoint[] = [];
+    for (const [i, url] of urls) {
+      created.push(await services.catalog.createEndpoint({
+        interface: i, serviceId: body.service_id, url: url as string, regionId: region,
+        enabled: typeof body.enabled === 'boolean' ? body.enabled : true, extra: { [LEGACY_KEY]: legacyId },
+      }));
+    }
+    sendV2(req, res, 200, { endpoint: endpointsV2(created)[0] });
+  });
+  routes.delete('/v2.0/endpoints/:endpoint_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    const id = idParam(req, 'endpoint_id');
+    const matching = (await services.catalog.listEndpoints()).filter((e) => legacyIdOf(e) === id);
+    if (matching.length === 0) throw new EntityNotFound('endpoint', id);
+    for (const e of matching) await services.catalog.deleteEndpoint(e.id);
+    sendNoContent(res);
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * /v2.0/users on the admin port: show, find by name, list, and OS-KSADM's
+ * create / update / delete with the password, enabled and default tenant
+ * (tenantId) sub-resources. Users of the default domain only.
+ */
+import type { Request, Response } from 'express';
+import { EntityNotFound, ValidationError } from '../../common/errors.js';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { ServiceKind } from '../../server/request-context.js';
+import type { UserPatch } from '../../identity/identity-manager.js';
+import { defaultDomainId, getV2Tenant, getV2User, requireV2Admin } from './access.js';
+import { sendNoContent, sendV2, userV2 } from './render.js';
+import { bodyObject, optionalBool } from './tenants.js';
+
+const USER_FIELDS = new Set(['id', 'name', 'username', 'password', 'enabled', 'tenantId', 'domain_id', 'default_project_id', 'options']);
+
+function userExtra(user: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(user).filter(([k]) => !USER_FIELDS.has(k)));
+}
+
+/** A v2 client's new default tenant: Keystone's v2 also made the user a member of it. */
+async function joinTenant(services: Services, userId: string, tenantId: string): Promise<void> {
+  const member = await services.assignment.findRoleByName('member');
+  if (member) await services.assignment.addGrant(member.id, { userId }, { projectId: tenantId });
+}
+
+function tenantIdOf(user: Record<string, unknown>): string | null | undefined {
+  const value = user.tenantId ?? user.default_project_id;
+  if (value === undefined) return undefined;
+  if (value === null || value === '') return null;
+  if (typeof value !== 'string') throw new ValidationError('tenantId must be a string.');
+  return value;
+}
+
+export function registerV2UserRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  if (service !== 'admin') return;
+  const userParam = (req: Request) => req.params.user_id as string;
+
+  routes.getAndHead('/v2.0/users', async (req, res) => {
+    await requireV2Admin(req, services);
+    const name = req.query.name;
+    if (typeof name === 'string') {
+      const user = await services.identity.findUserByName(name, defaultDomainId(services));
+      if (!user) throw new EntityNotFound('user', name);
+      sendV2(req, res, 200, { user: userV2(user) });
+      return;
+    }
+    const users = await services.identity.listUsers({ domainId: defaultDomainId(services) });
+    sendV2(req, res, 200, { users: users.map(userV2), users_links: [] });
+  });
+  routes.getAndHead('/v2.0/users/:user_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    sendV2(req, res, 200, { user: userV2(await getV2User(services, userParam(req))) });
+  });
+  routes.post('/v2.0/users', async (req, res) => {
+    await requireV2Admin(req, services);
+    const user = bodyObject(req, 'user');
+    const name = user.name ?? user.username;
+    if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('Expecting to find name in user.');
+    if (user.password !== undefined && user.password !== null && typeof user.password !== 'string') throw new ValidationError('password must be a string.');
+    const tenantId = tenantIdOf(user);
+    if (tenantId) await getV2Tenant(services, tenantId);
+    const created = await services.identity.createUser({
+      id: typeof user.id === 'string' && user.id ? user.id : undefined,
+      name,
+      domainId: defaultDomainId(services),
+      password: typeof user.password === 'string' ? user.password : undefined,
+      enabled: optionalBool(user.enabled, 'enabled') ?? true,
+      defaultProjectId: tenantId ?? null,
+      extra: userExtra(user),
+    });
+    if (tenantId) await joinTenant(services, created.id, tenantId);
+    sendV2(req, res, 200, { user: userV2(created) });
+  });
+
+  const update = (pick: (user: Record<string, unknown>) => UserPatch) => async (req: Request, res: Response) => {
+    await requireV2Admin(req, services);
+    const current = await getV2User(services, userParam(req));
+    const user = bodyObject(req, 'user');
+    if (typeof user.id === 'string' && user.id !== current.id) throw new ValidationError('Cannot change user ID.');
+    const patch = pick(user);
+    if (patch.defaultProjectId) await getV2Tenant(services, patch.defaultProjectId);
+    const updated = await services.identity.updateUser(current.id, patch);
+    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId) await joinTenant(services, current.id, patch.defaultProjectId);
+    sendV2(req, res, 200, { user: userV2(updated) });
+  };
+  const enabledPatch = (user: Record<string, unknown>): UserPatch => {
+    const enabled = optionalBool(user.enabled, 'enabled');
+    return enabled === undefined ? {} : { enabled };
+  };
+  const tenantPatch = (user: Record<string, unknown>): UserPatch => {
+    const tenantId = tenantIdOf(user);
+    return tenantId === undefined ? {} : { defaultProjectId: tenantId };
+  };
+  const passwordPatch = (user: Record<string, unknown>): UserPatch => {
+    if (typeof user.password !== 'string') throw new ValidationError('Expecting to find password in user.');
+    return { password: user.password };
+  };
+  routes.put('/v2.0/users/:user_id', update((user) => {
+    const patch: UserPatch = { ...enabledPatch(user), ...tenantPatch(user) };
+    const name = user.name ?? user.username;
+    if (typeof name === 'string') patch.name = name;
+    if (typeof user.password === 'string') patch.password = user.password;
+    const extra = userExtra(user);
+    if (Object.keys(extra).length) patch.extra = extra;
+    return patch;
+  }));
+  routes.put('/v2.0/users/:user_id/OS-KSADM/password', update(passwordPatch));
+  routes.put('/v2.0/users/:user_id/OS-KSADM/enabled', update(enabledPatch));
+  routes.put('/v2.0/users/:user_id/OS-KSADM/tenant', update(tenantPatch));
+  routes.delete('/v2.0/users/:user_id', async (req, res) => {
+    await requireV2Admin(req, services);
+    await getV2User(services, userParam(req));
+    await services.identity.deleteUser(userParam(req));
+    sendNoContent(res);
+  });
+}
