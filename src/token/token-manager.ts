@@ -27,7 +27,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeystoneConfig } from '../config/options.js';
 import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
-import { EntityNotFound, NotFound, TokenNotFound, Unauthorized } from '../common/errors.js';
+import { EntityNotFound, Forbidden, NotFound, TokenNotFound, Unauthorized } from '../common/errors.js';
 import { secondsFromIso } from '../common/time.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
@@ -49,7 +49,7 @@ import { UuidTokenProvider } from './uuid/uuid-provider.js';
 import { keystoneIsoSeconds, type TokenProvider } from './token-provider.js';
 import type { NamedRef, TokenFacts, TokenRecord, TokenUser, ValidatedToken } from './token-model.js';
 import { renderTokenBody } from './token-render.js';
-import { securityUnauthorized } from '../auth/auth-errors.js';
+import { securityForbidden, securityUnauthorized } from '../auth/auth-errors.js';
 
 /** The regions a validated token depends on (the owners' region names). */
 export const TOKEN_DEPENDENCY_REGIONS = [
@@ -360,7 +360,7 @@ export class TokenManager {
     try {
       token = await this.mint(record);
     } catch (err) {
-      if (err instanceof Unauthorized) throw new TokenNotFound(`Could not find token: ${id}.`);
+      if (err instanceof Unauthorized || err instanceof Forbidden) throw new TokenNotFound(`Could not find token: ${id}.`);
       throw err;
     }
     const expiresAtSeconds = secondsFromIso(token.expiresAt);
@@ -456,6 +456,11 @@ export class TokenManager {
     return securityUnauthorized(this.conf.DEFAULT.insecure_debug, detail);
   }
 
+  /** Keystone's trust checks raise Forbidden: a 403 when a token is asked for (validation still answers 404). */
+  private trustForbidden(detail: string): Forbidden {
+    return securityForbidden(this.conf.DEFAULT.insecure_debug, detail);
+  }
+
   private async namedDomain(id: string, disabledMessage: boolean): Promise<NamedRef> {
     const domain = await this.deps.resource.findDomain(id);
     if (!domain) throw new EntityNotFound('domain', id);
@@ -483,10 +488,10 @@ export class TokenManager {
     if (record.trustId) {
       const trust = this.trusts ? await this.trusts.findTrust(record.trustId) : null;
       if (!trust || trust.deleted || (trust.expiresAt !== null && trust.expiresAt <= Date.now())) throw new EntityNotFound('trust', record.trustId);
-      if (trust.trusteeUserId !== record.userId) throw this.denied('User is not a trustee.');
+      if (trust.trusteeUserId !== record.userId) throw this.trustForbidden('User is not a trustee.');
       const trustor = await this.tokenUser(trust.trustorUserId);
       const trustorUser = await identity.findUser(trust.trustorUserId);
-      if (!trustorUser?.enabled) throw this.denied('Trustor is disabled.');
+      if (!trustorUser?.enabled) throw this.trustForbidden('Trustor is disabled.');
       token.trust = { id: trust.id, trustorUserId: trust.trustorUserId, trusteeUserId: trust.trusteeUserId, impersonation: trust.impersonation, trustor };
       token.catalogUserId = trust.trustorUserId;
       if (trust.projectId) {
@@ -495,7 +500,7 @@ export class TokenManager {
         const delegated = await assignment.expandImpliedRoles(trust.roleIds);
         const roles: CallerRole[] = [];
         for (const roleId of delegated) {
-          if (!held.has(roleId)) throw this.denied('Trustee has no delegated roles.');
+          if (!held.has(roleId)) throw this.trustForbidden('Trustee has no delegated roles.');
           const role = await assignment.findRole(roleId);
           // Keystone's _get_trust_roles renders the whole role (as get_role gives it), not only id and name
           if (role && role.domainId === null) {

@@ -209,7 +209,11 @@ export class TrustManager implements TrustLookup {
       if (!row) throw new TrustNotFound(id);
       if (row.remaining_uses === null) return;
       if (row.remaining_uses <= 0) throw new TrustUseLimitReached(id);
-      if (await this.repository.takeUse(id, row.remaining_uses)) return;
+      if (await this.repository.takeUse(id, row.remaining_uses)) {
+        // the last use: the trust is gone for validation too (Keystone's get_trust), on every worker
+        if (row.remaining_uses === 1) await this.cache.invalidate(TRUST_CACHE_REGION);
+        return;
+      }
     }
     throw new Error(`Unable to consume trust ${id}. Unable to acquire lock.`);
   }
