@@ -23,6 +23,7 @@ import { registerAccessRuleRoutes } from './v3/access-rules.js';
 import { registerCredentialRoutes } from './v3/credentials.js';
 import { registerEc2TokenRoutes } from './v3/ec2-tokens.js';
 import { registerV2Routes } from './v2/routes.js';
+import { xmlBody } from '../server/pipeline/xml-body.js';
 
 type Registrar = (routes: RouteTable, services: Services, service: ServiceKind) => void;
 
@@ -41,5 +42,6 @@ export function registerApiRoutes(routes: RouteTable, services: Services, servic
 }
 
 export function extraBodyParsers(_services: Services): Record<string, BodyParser> {
-  return {};
+  // the v2.0 API's XML request bodies
+  return { 'application/xml': xmlBody, 'text/xml': xmlBody };
 }

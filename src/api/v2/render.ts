@@ -27,6 +27,7 @@ function element(name: string, value: unknown, root = false): string {
   const ns = root ? ` xmlns="${V2_XMLNS}"` : '';
   if (Array.isArray(value)) {
     const item = itemName(name);
+    if (value.length === 0) return `<${name}${ns}/>`;
     return `<${name}${ns}>${value.map((v) => element(item, v)).join('')}</${name}>`;
   }
   if (!isObject(value)) {
