@@ -110,6 +110,10 @@ for (const kind of databaseKinds()) {
       expectStatus(await createTrust(baseTrust(), ''), 401);
       assert.equal((await server.services.trusts.listTrusts()).length, before);
       expectStatus(await call(server, 'GET', '/v3/OS-TRUST/trusts/nosuchtrust', { token: trustor.token }), 404, 'Could not find trust: nosuchtrust.');
+      // Keystone's duplicate_trust_constraint: same trustor, trustee, project, impersonation and expiry
+      const expires_at = new Date(Date.now() + 7200_000).toISOString();
+      expectStatus(await createTrust(baseTrust({ expires_at })), 201);
+      expectStatus(await createTrust(baseTrust({ expires_at })), 409, /^Conflict occurred attempting to store trust - Duplicate entry found with ID [0-9a-f]{32}\.$/);
     });
 
     test('a trust-scoped token without impersonation: the trustee, with the delegated roles and those they imply', async () => {
