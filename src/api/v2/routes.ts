@@ -6,10 +6,12 @@ import { registerV2TokenRoutes } from './tokens.js';
 import { registerV2TenantRoutes } from './tenants.js';
 import { registerV2UserRoutes } from './users.js';
 import { registerV2KsadmRoutes } from './ksadm.js';
+import { registerV2Ec2Routes } from './ec2.js';
 
 export function registerV2Routes(routes: RouteTable, services: Services, service: ServiceKind): void {
   registerV2TokenRoutes(routes, services, service);
   registerV2TenantRoutes(routes, services, service);
   registerV2UserRoutes(routes, services, service);
   registerV2KsadmRoutes(routes, services, service);
+  registerV2Ec2Routes(routes, services, service);
 }

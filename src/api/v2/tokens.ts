@@ -42,7 +42,7 @@ async function passwordUser(services: Services, creds: unknown): Promise<User> {
 }
 
 /** A token valid for v2.0: unscoped or scoped to a default-domain tenant, of a default-domain user. */
-function assertV2Token(services: Services, token: ValidatedToken): void {
+export function assertV2Token(services: Services, token: ValidatedToken): void {
   const domainId = defaultDomainId(services);
   const userDomain = (token.trust?.impersonation ? token.trust.trustor : token.user)?.domain.id ?? token.user.domain.id;
   if (userDomain !== domainId) throw new TokenNotFound('Non-default domain is not supported');

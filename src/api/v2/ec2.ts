@@ -1,0 +1,81 @@
+/**
+ * The v2.0 EC2 and S3 extensions: a user's EC2 credentials
+ * (/v2.0/users/{user_id}/credentials/OS-EC2, the user themself or an admin)
+ * and the token requests of signed EC2 (POST /v2.0/ec2tokens, both ports) and
+ * S3 (POST /v2.0/s3tokens, admin port) requests, answered with the v2 access
+ * body. The look-ups and signature checks are src/credential's, shared with v3.
+ */
+import type { Request, Response } from 'express';
+import { Forbidden, KeystoneError, Unauthorized, ValidationError } from '../../common/errors.js';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { ServiceKind } from '../../server/request-context.js';
+import type { Ec2Credential } from '../../credential/credential-manager.js';
+import { credentialsOfBody, issueEc2Token, verifyEc2Credentials, verifyS3Credentials, type Ec2Identity } from '../../credential/ec2-authenticator.js';
+import { resolveCaller } from '../authorize.js';
+import { getV2User, isV2Admin } from './access.js';
+import { sendNoContent, sendV2 } from './render.js';
+import { assertV2Token, v2AccessBody } from './tokens.js';
+
+function credentialV2(c: Ec2Credential): Record<string, unknown> {
+  return { user_id: c.userId, tenant_id: c.projectId, access: c.access, secret: c.secret, trust_id: c.trustId };
+}
+
+/** The user of the path, when the caller is that user or an admin (Keystone's v2 _assert_identity). */
+async function ownUser(req: Request, services: Services): Promise<{ userId: string; trustId?: string }> {
+  const caller = await resolveCaller(req, services);
+  const userId = req.params.user_id as string;
+  if (!isV2Admin(caller) && caller.userId !== userId) throw new Forbidden('Token belongs to another user');
+  await getV2User(services, userId);
+  return { userId, trustId: caller.trustId };
+}
+
+async function ownCredential(req: Request, services: Services, userId: string): Promise<Ec2Credential> {
+  const cred = await services.credentials.getEc2(userId, req.params.credential_id as string);
+  if (cred.userId !== userId) throw new Forbidden('Credential belongs to another user');
+  return cred;
+}
+
+type Verifier = (services: Services, credentials: Record<string, unknown>) => Promise<Ec2Identity>;
+
+function tokenRoute(services: Services, verify: Verifier) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const credentials = credentialsOfBody(req.body);
+    if (!credentials) throw new ValidationError('request must include a request body', false);
+    const token = await issueEc2Token(services, await verify(services, credentials));
+    try {
+      assertV2Token(services, token);
+    } catch (err) {
+      if (err instanceof KeystoneError && err.code < 500) throw new Unauthorized();
+      throw err;
+    }
+    sendV2(req, res, 200, await v2AccessBody(services, token));
+  };
+}
+
+export function registerV2Ec2Routes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  const base = '/v2.0/users/:user_id/credentials/OS-EC2';
+  routes.getAndHead(base, async (req, res) => {
+    const { userId } = await ownUser(req, services);
+    sendV2(req, res, 200, { credentials: (await services.credentials.listEc2(userId)).map(credentialV2) });
+  });
+  routes.post(base, async (req, res) => {
+    const { userId, trustId } = await ownUser(req, services);
+    const body: unknown = req.body;
+    const tenantId = body && typeof body === 'object' ? (body as Record<string, unknown>).tenant_id : undefined;
+    if (typeof tenantId !== 'string' || tenantId === '') throw new ValidationError('Expecting to find tenant_id in request body.');
+    sendV2(req, res, 200, { credential: credentialV2(await services.credentials.createEc2(userId, tenantId, trustId ?? null)) });
+  });
+  routes.getAndHead(`${base}/:credential_id`, async (req, res) => {
+    const { userId } = await ownUser(req, services);
+    sendV2(req, res, 200, { credential: credentialV2(await ownCredential(req, services, userId)) });
+  });
+  routes.delete(`${base}/:credential_id`, async (req, res) => {
+    const { userId } = await ownUser(req, services);
+    const cred = await ownCredential(req, services, userId);
+    await services.credentials.deleteEc2(userId, cred.access);
+    sendNoContent(res);
+  });
+  routes.post('/v2.0/ec2tokens', tokenRoute(services, verifyEc2Credentials));
+  if (service === 'admin') routes.post('/v2.0/s3tokens', tokenRoute(services, verifyS3Credentials));
+}
