@@ -218,6 +218,11 @@ export class TrustManager implements TrustLookup {
     throw new Error(`Unable to consume trust ${id}. Unable to acquire lock.`);
   }
 
+  /** keystone-manage trust_flush: deleted trusts and those expired before `date` (default now) removed for good; the count. */
+  flushExpiredAndSoftDeletedTrusts(filter: { projectId?: string; trustorUserId?: string; trusteeUserId?: string; date?: Date } = {}): Promise<number> {
+    return this.repository.purge({ ...filter, date: filter.date ?? new Date() });
+  }
+
   /** A deleted user's trusts, as trustor or trustee (Keystone's _on_user_delete: no revocation events). */
   private async deleteTrustsOfUser(userId: string): Promise<void> {
     const trusts = [...await this.repository.list({ trusteeUserId: userId }), ...await this.repository.list({ trustorUserId: userId })];

@@ -97,6 +97,22 @@ export class TrustRepository {
     return r.rowCount;
   }
 
+  /**
+   * Keystone's flush_expired_and_soft_deleted_trusts: the rows of deleted trusts and of trusts
+   * expired before `date` go for good (with their roles), narrowed by project, trustor or trustee.
+   */
+  async purge(filter: { projectId?: string; trustorUserId?: string; trusteeUserId?: string; date: Date }): Promise<number> {
+    const where = ['(deleted_at IS NOT NULL OR (expires_at IS NOT NULL AND expires_at < $(date)))'];
+    if (filter.projectId) where.push('project_id = $(projectId)');
+    if (filter.trustorUserId) where.push('trustor_user_id = $(trustorUserId)');
+    if (filter.trusteeUserId) where.push('trustee_user_id = $(trusteeUserId)');
+    return this.db.tx(async (t: Queryable) => {
+      const ids = (await t.any<{ id: string }>(`DELETE FROM trust WHERE ${where.join(' AND ')} RETURNING id`, filter)).map((r) => r.id);
+      if (ids.length) await t.none('DELETE FROM trust_role WHERE trust_id IN ($1:csv)', [ids]);
+      return ids.length;
+    });
+  }
+
   /** One use, taken with optimistic locking: false when another request took it first. */
   async takeUse(id: string, expected: number): Promise<boolean> {
     const r = await this.db.result('UPDATE trust SET remaining_uses = remaining_uses - 1 WHERE id = $1 AND deleted_at IS NULL AND remaining_uses = $2', [id, expected]);

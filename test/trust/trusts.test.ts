@@ -269,6 +269,21 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${trust.id}`, { token: trustor.token }), 404);
     });
 
+    test('trust_flush: deleted and expired trusts removed for good, narrowed by trustor', async () => {
+      const gone = expectStatus(await createTrust(baseTrust()), 201).trust;
+      expectStatus(await call(server, 'DELETE', `/v3/OS-TRUST/trusts/${gone.id}`, { token: trustor.token }), 204);
+      const expired = expectStatus(await createTrust(baseTrust({ expires_at: new Date(Date.now() + 3600_000).toISOString() })), 201).trust;
+      await server.services.db.none("UPDATE trust SET expires_at = now() - interval '1 hour' WHERE id = $1", [expired.id]);
+      const live = expectStatus(await createTrust(baseTrust()), 201).trust;
+      const { trusts } = server.services;
+      assert.equal(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustee.userId }), 0);
+      assert.ok(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustor.userId }) >= 2);
+      assert.equal(await trusts.repository.get(gone.id), null);
+      assert.equal(await trusts.repository.get(expired.id), null);
+      assert.equal((await trusts.getTrust(live.id)).id, live.id);
+      assert.equal(await server.services.db.oneOrNone('SELECT 1 FROM trust_role WHERE trust_id = $1', [gone.id]), null);
+    });
+
     test("a deleted user's trusts go with it", async () => {
       const doomed = await userOnProject(server, await newProject(server), [roles.adminRoleId]);
       const trust = expectStatus(await createTrust(baseTrust({ trustee_user_id: doomed.userId })), 201).trust;
