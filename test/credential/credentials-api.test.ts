@@ -125,6 +125,10 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'x', type: 'ec2' } } }), 400,
         "Additional properties are not allowed ('type' was unexpected)");
       expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { project_id: projectId } } }), 400);
+      // keystoneclient sends user_id and type along: unchanged values pass, a change does not
+      expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'new-blob', user_id: owner.userId, type: 'cert' } } }), 200);
+      expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'x', user_id: other.userId } } }), 400,
+        "Additional properties are not allowed ('user_id' was unexpected)");
 
       expectStatus(await call(server, 'DELETE', `/v3/credentials/${created.id}`, { token: owner.token }), 204);
       expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: systemAdmin }), 404, `Could not find credential: ${created.id}.`);

@@ -108,6 +108,19 @@ function ec2Blob(blob: unknown): Record<string, unknown> {
   return object;
 }
 
+/**
+ * Keystone 22's PATCH takes the blob only. keystoneclient (and so
+ * `openstack credential set`) always sends user_id and type, and project_id
+ * when given: those are dropped when they equal the stored values, so the
+ * client works, while any real change of owner, type or project is still
+ * refused with Keystone's 400.
+ */
+function withoutUnchangedColumns(raw: unknown, current: Credential | null): unknown {
+  if (!current || !raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const stored: Record<string, unknown> = { user_id: current.userId, type: current.type, project_id: current.projectId };
+  return Object.fromEntries(Object.entries(raw).filter(([k, v]) => !(k in stored && stored[k] === v)));
+}
+
 /** The credential of the path as a policy target ({} when it does not exist: the 404 comes after policy). */
 async function credentialTarget(services: Services, id: string): Promise<Record<string, unknown>> {
   const found = await services.credentials.find(id);
@@ -186,7 +199,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     const id = req.params.credential_id as string;
     const caller = await authorize(req, services, 'identity:update_credential', await credentialTarget(services, id));
     const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
-    const changes = validateBody<{ blob: string }>(CREDENTIAL_UPDATE, raw);
+    const changes = validateBody<{ blob: string }>(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
     const current = await credentials.get(id);
     await requirePrimaryAuth(services, caller, current.type, req);
     if (isEc2(current.type)) {
