@@ -23,7 +23,10 @@ export function v2VersionDocument(baseUrl: string) {
       { href: `${baseUrl}/v2.0/`, rel: 'self' },
       { href: 'https://docs.openstack.org/', rel: 'describedby', type: 'text/html' },
     ],
-    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v2.0+json' }],
+    'media-types': [
+      { base: 'application/json', type: 'application/vnd.openstack.identity-v2.0+json' },
+      { base: 'application/xml', type: 'application/vnd.openstack.identity-v2.0+xml' },
+    ],
     status: 'deprecated',
     updated: V2_UPDATED,
   };
