@@ -357,6 +357,13 @@ export async function diagnose(config: CliConfig): Promise<string[]> {
     problems.push('[security_compliance] password_regex is set without password_regex_description: users will not be told what a valid password is.');
   }
 
+  try {
+    const policy = PolicyEnforcer.fromConfig(conf);
+    for (const { rule, references } of policy.undefinedReferences()) problems.push(`policy: rule "${rule}" refers to rule:${references}, which is not defined.`);
+  } catch (err) {
+    problems.push(`[oslo_policy] policy_file: ${(err as Error).message}`);
+  }
+
   if (conf.token.provider === 'fernet') checkKeyRepository(tokenRepository(conf), 'keystone-manage fernet_setup', problems);
   if (conf.fernet_receipts.key_repository !== conf.fernet_tokens.key_repository) checkKeyRepository(receiptRepository(conf), 'keystone-manage fernet_setup', problems);
   checkKeyRepository(credentialRepository(conf.credential.key_repository), 'keystone-manage credential_setup', problems);

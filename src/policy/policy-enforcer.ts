@@ -28,7 +28,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeystoneConfig } from '../config/options.js';
 import { log } from '../log/logger.js';
-import { type Check, OrCheck, type PolicyDict, type RuleLookup } from './checks.js';
+import { AndCheck, type Check, NotCheck, OrCheck, type PolicyDict, RuleCheck, type RuleLookup } from './checks.js';
 import { parseRule } from './parser.js';
 import { parsePolicyFileContents } from './policy-file-syntax.js';
 import { configSearchDirs, findConfigFile, findPolicyFile } from './policy-location.js';
@@ -144,6 +144,26 @@ export class PolicyEnforcer implements RuleLookup {
       out.push({ name: fileRule.name, rule: typeof fileRule.rule === 'string' ? fileRule.rule : fileRule.rule === null || fileRule.rule === undefined ? '' : parseRule(fileRule.rule).toString() });
     }
     for (const d of this.defaults) if (!this.compiled.fileRules.has(d.name)) out.push({ name: d.name, rule: d.check });
+    return out;
+  }
+
+  /**
+   * The rules that name a rule no file or default defines (oslo.policy's
+   * check_rules warns of them; such a reference is the default rule, or denies).
+   */
+  undefinedReferences(): { rule: string; references: string }[] {
+    const out: { rule: string; references: string }[] = [];
+    const rules = this.compiled.rules;
+    const visit = (name: string, check: Check): void => {
+      if (check instanceof RuleCheck) {
+        if (!rules.has(check.match)) out.push({ rule: name, references: check.match });
+      } else if (check instanceof AndCheck || check instanceof OrCheck) {
+        for (const inner of check.rules) visit(name, inner);
+      } else if (check instanceof NotCheck) {
+        visit(name, check.rule);
+      }
+    };
+    for (const [name, check] of rules) visit(name, check);
     return out;
   }
 

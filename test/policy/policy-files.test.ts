@@ -92,6 +92,15 @@ describe('policy files over the defaults', () => {
     assert.equal(e.enforce('identity:get_thing', {}, ADMIN), true);
   });
 
+  test('references to undefined rules are reported (keystone-manage doctor lists them)', () => {
+    writeFileSync(join(dir, 'dangling.yaml'), '"identity:get_thing": "rule:admin_required or rule:nowhere"\n"x": "not rule:also_missing"\n');
+    assert.deepEqual(enforcer('dangling.yaml').undefinedReferences(), [
+      { rule: 'identity:get_thing', references: 'nowhere' },
+      { rule: 'x', references: 'also_missing' },
+    ]);
+    assert.deepEqual(new PolicyEnforcer({ policyFile: '', policyDirs: [], searchDirs: [] }).undefinedReferences(), [], 'Keystone\'s defaults are whole');
+  });
+
   test('a policy file that does not parse stops the start with its line', () => {
     writeFileSync(join(dir, 'broken.yaml'), '"ok": "@"\n  bad indentation: x\n');
     assert.throws(() => enforcer('broken.yaml'), /broken\.yaml, line 2/);
