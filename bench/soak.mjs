@@ -14,7 +14,7 @@
 //   - the rate could not be held (more than 1% of the scheduled requests could not start because
 //     MAX_IN_FLIGHT were still waiting).
 //
-// Options (or environment):  --minutes N (SOAK_MINUTES, default 10)   --rate R requests/s (SOAK_RATE, 50)
+// Options (or environment):  --minutes N (SOAK_MINUTES, default 10)   --rate R requests/s (SOAK_RATE, 25)
 //   --workers N public and admin workers each (SOAK_WORKERS, 2)   --database pglite|postgres (SOAK_DATABASE,
 //   pglite; postgres: a fresh database on KEYSTONE_TEST_POSTGRES_URL's server)   --cache memory|redis|none
 //   (SOAK_CACHE, memory; redis: REDIS_URL, default redis://127.0.0.1:6379/0, under a fresh key prefix)
@@ -39,7 +39,7 @@ const { values: args } = parseArgs({
   },
 });
 const MINUTES = Number(args.minutes ?? process.env.SOAK_MINUTES ?? 10);
-const RATE = Number(args.rate ?? process.env.SOAK_RATE ?? 50);
+const RATE = Number(args.rate ?? process.env.SOAK_RATE ?? 25);
 const WORKERS = Number(args.workers ?? process.env.SOAK_WORKERS ?? 2);
 const DATABASE = args.database ?? process.env.SOAK_DATABASE ?? 'pglite';
 const CACHE = args.cache ?? process.env.SOAK_CACHE ?? 'memory';
@@ -195,8 +195,10 @@ async function sampleMemory() {
   try {
     const text = await (await fetch(metricsUrl)).text();
     const rss = {};
+    const heap = {};
     for (const m of text.matchAll(/^process_resident_memory_bytes\{worker="([^"]+)"\} (\d+)/gm)) rss[m[1]] = Number(m[2]);
-    samples.push({ t: Date.now() - t0, rss });
+    for (const m of text.matchAll(/^nodejs_heap_size_used_bytes\{worker="([^"]+)"\} (\d+)/gm)) heap[m[1]] = Number(m[2]);
+    samples.push({ t: Date.now() - t0, rss, heap });
   } catch (err) {
     log(`soak: /metrics not read: ${err.message}`);
   }
@@ -256,7 +258,9 @@ const last = inWindow(DURATION_MS - WINDOW_MS, DURATION_MS + 60_000);
 const memory = [...workerNames(), 'primary'].map((w) => {
   const before = median(baseline.map((s) => s.rss[w]).filter(Boolean));
   const after = median(last.map((s) => s.rss[w]).filter(Boolean));
-  return { worker: w, before, after, growth: after / before - 1 };
+  const heapBefore = median(baseline.map((s) => s.heap?.[w]).filter(Boolean));
+  const heapAfter = median(last.map((s) => s.heap?.[w]).filter(Boolean));
+  return { worker: w, before, after, growth: after / before - 1, heapBefore, heapAfter };
 });
 
 const totalRequests = [...totals.values()].reduce((s, t) => s + t.n, 0);
@@ -279,9 +283,9 @@ for (const [op, t] of [...totals].sort((a, b) => b[1].n - a[1].n)) {
   lines.push(`| ${op} | ${t.n} | ${t.errors} | ${quantile(s, 0.5)} | ${quantile(s, 0.99)} |`);
 }
 lines.push('');
-lines.push(`| process | RSS after warm-up (MB) | RSS last minute (MB) | growth |`);
-lines.push('|---|---:|---:|---:|');
-for (const m of memory) lines.push(`| ${m.worker}${m.worker === 'primary' ? ' (embedded database host; not judged)' : ''} | ${mb(m.before)} | ${mb(m.after)} | ${(m.growth * 100).toFixed(1)}% |`);
+lines.push(`| process | RSS after warm-up (MB) | RSS last minute (MB) | RSS growth | JS heap used after warm-up → last minute (MB) |`);
+lines.push('|---|---:|---:|---:|---:|');
+for (const m of memory) lines.push(`| ${m.worker}${m.worker === 'primary' ? ' (embedded database host; not judged)' : ''} | ${mb(m.before)} | ${mb(m.after)} | ${(m.growth * 100).toFixed(1)}% | ${mb(m.heapBefore)} → ${mb(m.heapAfter)} |`);
 lines.push('');
 if (racedCount) lines.push(`${racedCount} request(s) found their token revoked or their project deleted by a request sent while they were on their way (Keystone's 404/401 is right then).`, '');
 const verdicts = [];
