@@ -6,7 +6,7 @@
  * body. The look-ups and signature checks are src/credential's, shared with v3.
  */
 import type { Request, Response } from 'express';
-import { Forbidden, KeystoneError, Unauthorized, ValidationError } from '../../common/errors.js';
+import { EntityNotFound, Forbidden, KeystoneError, Unauthorized, ValidationError } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
@@ -31,7 +31,15 @@ async function ownUser(req: Request, services: Services): Promise<{ userId: stri
 }
 
 async function ownCredential(req: Request, services: Services, userId: string): Promise<Ec2Credential> {
-  const cred = await services.credentials.getEc2(userId, req.params.credential_id as string);
+  const accessKey = req.params.credential_id as string;
+  let cred: Ec2Credential;
+  try {
+    cred = await services.credentials.getEc2(userId, accessKey);
+  } catch (err) {
+    // an unknown access key: Keystone's v2 answered 404 here (401 is for ec2tokens)
+    if (err instanceof Unauthorized) throw new EntityNotFound('credential', accessKey);
+    throw err;
+  }
   if (cred.userId !== userId) throw new Forbidden('Credential belongs to another user');
   return cred;
 }

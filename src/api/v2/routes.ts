@@ -7,6 +7,7 @@ import { registerV2TenantRoutes } from './tenants.js';
 import { registerV2UserRoutes } from './users.js';
 import { registerV2KsadmRoutes } from './ksadm.js';
 import { registerV2Ec2Routes } from './ec2.js';
+import { registerV2ExtensionRoutes } from './extensions.js';
 
 export function registerV2Routes(routes: RouteTable, services: Services, service: ServiceKind): void {
   registerV2TokenRoutes(routes, services, service);
@@ -14,4 +15,5 @@ export function registerV2Routes(routes: RouteTable, services: Services, service
   registerV2UserRoutes(routes, services, service);
   registerV2KsadmRoutes(routes, services, service);
   registerV2Ec2Routes(routes, services, service);
+  registerV2ExtensionRoutes(routes, services, service);
 }

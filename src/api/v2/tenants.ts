@@ -4,7 +4,7 @@
  * tenant, and OS-KSADM's create / update / delete and role grants (admin port).
  */
 import type { Request } from 'express';
-import { ValidationError, EntityNotFound } from '../../common/errors.js';
+import { Conflict, ValidationError, EntityNotFound } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
@@ -122,6 +122,9 @@ export function registerV2TenantRoutes(routes: RouteTable, services: Services, s
     const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
     const user = await getV2User(services, (req.params.user_id as string));
     const role = await services.assignment.getRole((req.params.role_id as string));
+    if ((await services.assignment.listGrants({ userId: user.id }, { projectId: tenant.id })).some((r) => r.id === role.id)) {
+      throw new Conflict(`User ${user.id} already has role ${role.id} in tenant ${tenant.id}`);
+    }
     await services.assignment.addGrant(role.id, { userId: user.id }, { projectId: tenant.id });
     sendV2(req, res, 200, { role: roleV2(role) });
   });

@@ -108,6 +108,7 @@ export function registerV2UserRoutes(routes: RouteTable, services: Services, ser
   }));
   routes.put('/v2.0/users/:user_id/OS-KSADM/password', update(passwordPatch));
   routes.put('/v2.0/users/:user_id/OS-KSADM/enabled', update(enabledPatch));
+  routes.put('/v2.0/users/:user_id/enabled', update(enabledPatch));
   routes.put('/v2.0/users/:user_id/OS-KSADM/tenant', update(tenantPatch));
   routes.delete('/v2.0/users/:user_id', async (req, res) => {
     await requireV2Admin(req, services);

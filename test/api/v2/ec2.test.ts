@@ -84,6 +84,7 @@ for (const kind of databaseKinds()) {
 
       expect(await v2call(server, 'DELETE', `${path}/${made.access}`, { token }), 204);
       assert.deepEqual(expect(await v2call(server, 'GET', path, { token }), 200).json.credentials, []);
+      expect(await v2call(server, 'GET', `${path}/${made.access}`, { token }), 404);
       expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: { credentials: signedV2(made.access, made.secret) } }), 401);
     });
   });

@@ -50,6 +50,7 @@ for (const kind of databaseKinds()) {
       assert.ok(expect(await admin('GET', '/v2.0/OS-KSADM/roles'), 200).json.roles.some((r: { id: string }) => r.id === role.id));
       assert.equal(expect(await admin('GET', `/v2.0/OS-KSADM/roles/${role.id}`), 200).json.role.name, 'auditor');
       expect(await admin('PUT', `/v2.0/tenants/${tenant.id}/users/${user.id}/roles/OS-KSADM/${role.id}`), 200);
+      expect(await admin('PUT', `/v2.0/tenants/${tenant.id}/users/${user.id}/roles/OS-KSADM/${role.id}`), 409);
       let roles = expect(await admin('GET', `/v2.0/tenants/${tenant.id}/users/${user.id}/roles`), 200).json.roles;
       assert.ok(roles.some((r: { id: string }) => r.id === role.id));
       expect(await admin('DELETE', `/v2.0/tenants/${tenant.id}/users/${user.id}/roles/OS-KSADM/${role.id}`), 204);
@@ -62,6 +63,9 @@ for (const kind of databaseKinds()) {
       const disabled = expect(await admin('PUT', `/v2.0/users/${user.id}/OS-KSADM/enabled`, { user: { enabled: false } }), 200).json.user;
       assert.equal(disabled.enabled, false);
       expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { username: 'bob', password: 'bob-pass-2' } } } }), 401);
+      // the older path without OS-KSADM (Tempest's v2 client uses it)
+      expect(await admin('PUT', `/v2.0/users/${user.id}/enabled`, { user: { enabled: true } }), 200);
+      expect(await admin('PUT', `/v2.0/users/${user.id}/enabled`, { user: { enabled: false } }), 200);
       const renamed = expect(await admin('PUT', `/v2.0/users/${user.id}`, { user: { name: 'robert', enabled: true } }), 200).json.user;
       assert.equal(renamed.name, 'robert');
 

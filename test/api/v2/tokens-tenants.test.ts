@@ -131,7 +131,9 @@ for (const kind of databaseKinds()) {
       assert.equal(shown.token.tenant.id, memberProjectId);
       expect(await v2call(server, 'HEAD', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 200);
       expect(await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${memberProjectId}`, { admin: true, token: adminToken }), 200);
-      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }), 404);
+      // another tenant's: 401, as Keystone's v2 (and Tempest's v2 tests)
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }), 401);
+      expect(await v2call(server, 'HEAD', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }), 401);
       const endpoints = expect(await v2call(server, 'GET', `/v2.0/tokens/${id}/endpoints`, { admin: true, token: adminToken }), 200).json;
       assert.ok(endpoints.endpoints.some((e: { type: string; publicURL: string }) => e.type === 'identity' && e.publicURL));
       // not an admin: 403; no token: 401; not on the public port: 404
@@ -157,6 +159,31 @@ for (const kind of databaseKinds()) {
       const revoked = await fetch(`${server.publicUrl}/v3/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': id } });
       assert.equal(revoked.status, 204);
       expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 404);
+    });
+
+    test('extensions on each port; OS-KSCRUD: a user changes their own password', async () => {
+      const pub = expect(await v2call(server, 'GET', '/v2.0/extensions'), 200).json.extensions.values;
+      assert.deepEqual(pub.map((e: { alias: string }) => e.alias), ['OS-EC2', 'OS-KSCRUD']);
+      for (const e of pub) for (const key of ['name', 'updated', 'alias', 'links', 'namespace', 'description']) assert.ok(key in e);
+      const adm = expect(await v2call(server, 'GET', '/v2.0/extensions', { admin: true }), 200).json.extensions.values;
+      assert.deepEqual(adm.map((e: { alias: string }) => e.alias), ['OS-EC2', 'OS-KSADM', 's3tokens']);
+      assert.equal(expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM', { admin: true }), 200).json.extension.alias, 'OS-KSADM');
+      expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM'), 404);
+
+      const s = server.services;
+      const dave = await s.identity.createUser({ name: 'dave', domainId: 'default', password: 'dave-pass-1' });
+      await s.assignment.addGrant(server.bootstrap.memberRoleId, { userId: dave.id }, { projectId: memberProjectId });
+      const access = await v2Token(server, 'dave', 'dave-pass-1', 'alices');
+      const path = `/v2.0/OS-KSCRUD/users/${dave.id}`;
+      expect(await v2call(server, 'PATCH', path, { token: access.token.id, body: { user: { password: 'dave-pass-2', original_password: 'wrong' } } }), 401);
+      expect(await v2call(server, 'PATCH', `/v2.0/OS-KSCRUD/users/${server.bootstrap.userId}`, { token: access.token.id, body: { user: { password: 'x-pass-2', original_password: 'dave-pass-1' } } }), 403);
+      const changed = expect(await v2call(server, 'PATCH', path, { token: access.token.id, body: { user: { password: 'dave-pass-2', original_password: 'dave-pass-1' } } }), 200).json.access;
+      assert.equal(changed.user.id, dave.id);
+      assert.equal(changed.token.tenant.id, memberProjectId);
+      expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { username: 'dave', password: 'dave-pass-1' } } } }), 401);
+      await v2Token(server, 'dave', 'dave-pass-2');
+      // the old token went with the old password
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${access.token.id}`, { admin: true, token: adminToken }), 404);
     });
 
     test('tenants: the admin listing, one tenant, by name, a user\'s roles on a tenant', async () => {

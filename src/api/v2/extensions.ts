@@ -1,0 +1,55 @@
+/**
+ * GET /v2.0/extensions (and /{alias}): the extensions of each port, and
+ * OS-KSCRUD's PATCH /v2.0/OS-KSCRUD/users/{user_id} on the public port (a
+ * user changes their own password with the original; a new token comes back).
+ */
+import { EntityNotFound, Forbidden, ValidationError } from '../../common/errors.js';
+import type { RouteTable } from '../../server/route-table.js';
+import type { Services } from '../../server/services.js';
+import type { ServiceKind } from '../../server/request-context.js';
+import { resolveCaller } from '../authorize.js';
+import { getV2User } from './access.js';
+import { sendV2 } from './render.js';
+import { bodyObject } from './tenants.js';
+import { v2AccessBody } from './tokens.js';
+
+const DOCS = [{ rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/api-ref/identity/v2-ext/' }];
+
+const extension = (alias: string, name: string, description: string, updated: string) => ({
+  name, namespace: `https://docs.openstack.org/identity/api/ext/${alias}/v1.0`, alias, updated, description, links: DOCS,
+});
+
+const EC2 = extension('OS-EC2', 'OpenStack EC2 API', 'OpenStack EC2 Credentials backend.', '2013-07-07T12:00:00-00:00');
+const PUBLIC = [
+  EC2,
+  extension('OS-KSCRUD', 'OpenStack Keystone User CRUD', 'OpenStack extensions to Keystone v2.0 API enabling User Operations.', '2013-07-07T12:00:00-00:00'),
+];
+const ADMIN = [
+  EC2,
+  extension('OS-KSADM', 'OpenStack Keystone Admin', 'OpenStack extensions to Keystone v2.0 API enabling Administrative Operations.', '2013-07-11T17:14:00-00:00'),
+  extension('s3tokens', 'OpenStack S3 API', 'OpenStack S3 API.', '2013-07-07T12:00:00-00:00'),
+];
+
+export function registerV2ExtensionRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  const extensions = service === 'admin' ? ADMIN : PUBLIC;
+  routes.getAndHead('/v2.0/extensions', (req, res) => sendV2(req, res, 200, { extensions: { values: extensions } }));
+  routes.getAndHead('/v2.0/extensions/:alias', (req, res) => {
+    const found = extensions.find((e) => e.alias === req.params.alias);
+    if (!found) throw new EntityNotFound('extension', req.params.alias as string);
+    sendV2(req, res, 200, { extension: found });
+  });
+  if (service === 'admin') return;
+  routes.patch('/v2.0/OS-KSCRUD/users/:user_id', async (req, res) => {
+    const caller = await resolveCaller(req, services);
+    const userId = req.params.user_id as string;
+    if (caller.userId !== userId) throw new Forbidden('Token belongs to another user');
+    const user = bodyObject(req, 'user');
+    if (typeof user.password !== 'string' || typeof user.original_password !== 'string') {
+      throw new ValidationError('Expecting to find password and original_password in user.');
+    }
+    await getV2User(services, userId);
+    await services.identity.changePassword(userId, user.original_password, user.password);
+    const token = await services.token.issueToken({ userId, methods: ['password'], projectId: caller.projectId });
+    sendV2(req, res, 200, await v2AccessBody(services, token));
+  });
+}
