@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
+import { cacheConfig, redisWanted } from '../helpers/cache-kinds.js';
 import { call, expectStatus, passwordToken, unique } from '../api/identity-resource-fixtures.js';
 import { authenticate, newProject, userOnProject, type ProjectUser } from '../trust/trust-fixtures.js';
 import { generateEc2Signature, v4SigningKey } from '../../src/credential/ec2-signature.js';
@@ -77,7 +78,11 @@ for (const kind of databaseKinds()) {
     before(async () => {
       server = await startTestServer({
         database: kind,
-        config: { DEFAULT: { list_limit: LIST_LIMIT }, auth: { methods: 'external,password,token,oauth1,mapped,application_credential,totp' } },
+        // the cache on (Redis with PostgreSQL when asked for): every change must drop what it touches
+        config: {
+          DEFAULT: { list_limit: LIST_LIMIT }, auth: { methods: 'external,password,token,oauth1,mapped,application_credential,totp' },
+          ...cacheConfig(kind === 'postgres' && redisWanted() ? 'redis' : 'memory'),
+        },
       });
       const roles = server.bootstrap;
       systemAdmin = await passwordToken(server, roles.userId, server.adminPassword, { system: true });
@@ -109,6 +114,8 @@ for (const kind of databaseKinds()) {
 
       const shown = expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: owner.token }), 200).credential;
       assert.deepEqual(shown, created);
+      expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: owner.token }), 200);
+      assert.ok((server.services.cache.stats.credential?.hits ?? 0) > 0, 'credential rows come from the cache');
 
       const second = expectStatus(await create({ type: 'other', user_id: owner.userId, blob: 'b2' }), 201).credential;
       const byType = expectStatus(await call(server, 'GET', `/v3/credentials?type=cert&user_id=${owner.userId}`, { token: owner.token }), 200);
