@@ -2,7 +2,8 @@
  * python3-keystoneclient's v2_0 client (Debian package) against this
  * server: authenticate with username, password and tenant name on the
  * public v2.0 URL, list the caller's tenants there and every tenant on the
- * admin URL, create and delete a tenant and a user.
+ * admin URL, create and delete a tenant and a user; an EC2 credential made by
+ * the client and a request signed by its Ec2Signer get a token.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +30,20 @@ out['user'] = {'id': u.id, 'name': u.name, 'email': u.email}
 out['roles'] = sorted(r.name for r in a.roles.roles_for_user(u.id, t.id))
 v = client.Client(username='v2-user', password='v2-user-pass', tenant_name='from-v2-client', auth_url=public_url, interface='public')
 out['user_tenants'] = [x.name for x in v.tenants.list()]
+# EC2: a credential made by the v2 client, a request signed by keystoneclient's Ec2Signer, a token for it
+import datetime, urllib.request
+from keystoneclient.contrib.ec2.utils import Ec2Signer
+cred = v.ec2.create(u.id, t.id)
+out['ec2_listed'] = [x.access for x in v.ec2.list(u.id)] == [cred.access] and v.ec2.get(u.id, cred.access).secret == cred.secret
+params = {'SignatureVersion': '2', 'SignatureMethod': 'HmacSHA256', 'Action': 'DescribeInstances', 'AWSAccessKeyId': cred.access,
+          'Timestamp': datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')}
+signed = {'access': cred.access, 'host': 'localhost:8773', 'verb': 'GET', 'path': '/services/Cloud', 'params': params}
+signed['signature'] = Ec2Signer(cred.secret).generate(signed)
+req = urllib.request.Request(public_url + '/ec2tokens', data=json.dumps({'credentials': signed}).encode(), headers={'Content-Type': 'application/json'})
+ec2_access = json.loads(urllib.request.urlopen(req).read())['access']
+out['ec2_token'] = {'user': ec2_access['user']['id'] == u.id, 'tenant': ec2_access['token']['tenant']['id'] == t.id}
+v.ec2.delete(u.id, cred.access)
+out['ec2_after'] = len(v.ec2.list(u.id))
 a.users.delete(u.id)
 a.tenants.delete(t.id)
 out['after'] = sorted(x.name for x in a.tenants.list())
@@ -65,6 +80,9 @@ describe('python3-keystoneclient v2_0 client', { skip: skipUnlessCi(reason) }, (
     assert.ok(out.roles.includes('member'));
     assert.deepEqual(out.user_tenants, ['from-v2-client']);
     assert.deepEqual(out.after, ['admin', 'other']);
+    assert.equal(out.ec2_listed, true);
+    assert.deepEqual(out.ec2_token, { user: true, tenant: true });
+    assert.equal(out.ec2_after, 0);
     const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': out.token, 'X-Subject-Token': out.token } });
     assert.equal(v3.status, 200);
   });
