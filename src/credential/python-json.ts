@@ -25,3 +25,20 @@ export function pythonJsonDumps(value: unknown): string {
   }
   return 'null';
 }
+
+/** Python's repr() of a JSON value (str, int, bool, None, list, dict), as Keystone's schema errors quote instances. */
+export function pythonRepr(value: unknown): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') {
+    const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
+    const body = value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t');
+    return quote + (quote === "'" ? body.replace(/'/g, "\\'") : body) + quote;
+  }
+  if (Array.isArray(value)) return '[' + value.map(pythonRepr).join(', ') + ']';
+  if (typeof value === 'object') {
+    return '{' + Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ') + '}';
+  }
+  return 'None';
+}

@@ -156,7 +156,8 @@ for (const kind of databaseKinds()) {
 
       expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: ec2Blob(access) }), 409,
         `Conflict occurred attempting to store credential - Duplicate entry found with ID ${made.id}.`);
-      expectStatus(await create({ type: 'ec2', user_id: owner.userId, blob: ec2Blob(unique('a')) }), 400);
+      expectStatus(await create({ type: 'ec2', user_id: owner.userId, blob: '{"access":"a"}' }), 400,
+        `{'type': 'ec2', 'user_id': '${owner.userId}', 'blob': '{"access":"a"}'} is not valid under any of the given schemas`);
       expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: 'not json' }), 400, 'Invalid blob in credential');
       expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: '{"secret": "s"}' }), 400, /^Expecting to find access in credential\./);
       expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: '[]' }), 400, /^Expecting to find blob in credential\./);

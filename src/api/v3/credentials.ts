@@ -20,26 +20,29 @@ import type { Request } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { Caller } from '../../auth/caller.js';
-import { EntityNotFound, ForbiddenAction, KeystoneError, ValidationError } from '../../common/errors.js';
+import { EntityNotFound, ForbiddenAction, KeystoneError, SchemaValidationError, ValidationError } from '../../common/errors.js';
 import { ExpectingToFind } from '../../auth/auth-errors.js';
 import { authorize, enforcePolicy, resolveCaller } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import { ec2CredentialId, type Credential, type Ec2Credential } from '../../credential/credential-manager.js';
-import { pythonJsonDumps } from '../../credential/python-json.js';
+import { pythonJsonDumps, pythonRepr } from '../../credential/python-json.js';
 
 const PROPERTIES = { blob: { type: 'string' }, project_id: { type: 'string' }, type: { type: 'string' }, user_id: { type: 'string' } } as const;
 
+/** Keystone's credential_create without its oneOf (checked by requireCreateAttributes, with Keystone's message). */
 const CREDENTIAL_CREATE = {
   type: 'object',
   properties: PROPERTIES,
   additionalProperties: true,
-  oneOf: [
-    { required: ['blob', 'type', 'user_id', 'project_id'], properties: { type: { enum: ['ec2'] } } },
-    { required: ['blob', 'type', 'user_id'], properties: { type: { not: { enum: ['ec2'] } } } },
-  ],
 } as const;
+
+/** The oneOf of Keystone's credential_create: blob, type and user_id, and project_id for type "ec2". */
+function requireCreateAttributes(body: Record<string, unknown>): void {
+  const required = body.type === 'ec2' ? ['blob', 'type', 'user_id', 'project_id'] : ['blob', 'type', 'user_id'];
+  if (required.some((k) => !(k in body))) throw new SchemaValidationError(`${pythonRepr(body)} is not valid under any of the given schemas`);
+}
 
 const CREDENTIAL_UPDATE = {
   type: 'object',
@@ -131,6 +134,7 @@ async function createCredential(req: Request, services: Services): Promise<Crede
   const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
   const caller = await authorize(req, services, 'identity:create_credential', { credential: raw });
   const body = validateBody<CredentialBody>(CREDENTIAL_CREATE, raw);
+  requireCreateAttributes(body);
   await requirePrimaryAuth(services, caller, body.type, req);
   const normalized: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) normalized[k.replace(/[:-]/g, '_')] = v;
