@@ -19,6 +19,8 @@ export interface World {
   p: Personas;
   groupA: string;
   spareUserA: string;
+  /** a credential of the project member's */
+  memberCredential: string;
   memberRoleId: string;
   readerRoleId: string;
 }
@@ -27,7 +29,7 @@ export interface Row {
   what: string;
   method: string;
   path: (w: World, who: PersonaName) => string;
-  body?: (w: World) => unknown;
+  body?: (w: World, who: PersonaName) => unknown;
   expect: Expect;
 }
 
@@ -67,6 +69,10 @@ export const SHIPPED: Row[] = [
   { what: 'list limits', method: 'GET', path: () => '/v3/limits', expect: { others: 200 } },
   { what: 'list one\'s own application credentials', method: 'GET', path: (w, who) => `/v3/users/${userOf(w, who)}/application_credentials`, expect: { others: 200 } },
   { what: 'list the domain B admin\'s application credentials', method: 'GET', path: (w) => `/v3/users/${w.p.domainBAdmin.userId}/application_credentials`, expect: { ...admins(200), systemReader: 200, others: 403 } },
+  { what: 'list credentials (each sees what it may)', method: 'GET', path: () => '/v3/credentials', expect: { others: 200 } },
+  { what: 'create a credential for oneself', method: 'POST', path: () => '/v3/credentials', body: (w, who) => ({ credential: { type: 'cert', user_id: userOf(w, who), blob: unique('blob') } }), expect: { others: 201 } },
+  { what: 'create a credential for the domain B admin', method: 'POST', path: () => '/v3/credentials', body: (w) => ({ credential: { type: 'cert', user_id: w.p.domainBAdmin.userId, blob: unique('blob') } }), expect: { ...admins(201), others: 403 } },
+  { what: 'get the member\'s credential', method: 'GET', path: (w) => `/v3/credentials/${w.memberCredential}`, expect: { ...admins(200), systemReader: 200, projectAMember: 200, others: 403 } },
   { what: 'list all trusts', method: 'GET', path: () => '/v3/OS-TRUST/trusts', expect: { ...admins(200), systemReader: 200, others: 403 } },
 ];
 
@@ -90,6 +96,10 @@ const STRICT_CHANGES: Record<string, Partial<Record<PersonaName, number>>> = {
   'list one\'s own application credentials': { domainAAdmin: 403, domainAReader: 403 },
   'list the domain B admin\'s application credentials': { domainAAdmin: 403 },
   'list all trusts': { domainAAdmin: 403 },
+  'list credentials (each sees what it may)': { domainAAdmin: 403, domainAReader: 403 },
+  'create a credential for oneself': { domainAAdmin: 403, domainAReader: 403 },
+  'create a credential for the domain B admin': { domainAAdmin: 403 },
+  'get the member\'s credential': { domainAAdmin: 403 },
 };
 export const STRICT: Row[] = SHIPPED.map((row) => ({ ...row, expect: { ...row.expect, ...(STRICT_CHANGES[row.what] ?? {}) } }));
 
@@ -99,7 +109,7 @@ export async function runTable(server: Pick<TestServer, 'publicUrl'>, w: World, 
   for (const row of rows) {
     for (const who of PERSONAS) {
       const expected = row.expect[who] ?? row.expect.others;
-      const res = await call(server as TestServer, row.method, row.path(w, who), { token: w.p[who].token, body: row.body?.(w) });
+      const res = await call(server as TestServer, row.method, row.path(w, who), { token: w.p[who].token, body: row.body?.(w, who) });
       if (res.status !== expected) wrong.push(`${row.what} as ${who}: ${res.status}, expected ${expected} ${res.status >= 400 ? JSON.stringify(res.body) : ''}`);
       else if (expected === 403) assert.equal(res.body.error.title, 'Forbidden');
     }

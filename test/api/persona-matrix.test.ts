@@ -26,7 +26,8 @@ async function makeWorld(server: TestServer): Promise<World> {
   const admin = p.systemAdmin.token;
   const groupA = expectStatus(await call(server, 'POST', '/v3/groups', { token: admin, body: { group: { name: unique('pm-ga'), domain_id: p.domainA } } }), 201).group.id;
   const spareUserA = expectStatus(await call(server, 'POST', '/v3/users', { token: admin, body: { user: { name: unique('pm-spare'), domain_id: p.domainA } } }), 201).user.id;
-  return { p, groupA, spareUserA, memberRoleId: server.bootstrap.memberRoleId, readerRoleId: server.bootstrap.readerRoleId };
+  const memberCredential = expectStatus(await call(server, 'POST', '/v3/credentials', { token: admin, body: { credential: { type: 'cert', user_id: p.projectAMember.userId, blob: unique('blob') } } }), 201).credential.id;
+  return { p, groupA, spareUserA, memberCredential, memberRoleId: server.bootstrap.memberRoleId, readerRoleId: server.bootstrap.readerRoleId };
 }
 
 for (const kind of databaseKinds()) {
@@ -45,7 +46,7 @@ for (const kind of databaseKinds()) {
 
     test('without a token every row is 401', async () => {
       for (const row of SHIPPED) {
-        const res = await call(server, row.method, row.path(w, 'noRole'), { body: row.body?.(w) });
+        const res = await call(server, row.method, row.path(w, 'noRole'), { body: row.body?.(w, 'noRole') });
         assert.equal(res.status, 401, `${row.what}: ${res.status}`);
       }
     });
