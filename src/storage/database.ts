@@ -72,8 +72,17 @@ export function openDatabase(conf: KeystoneConfig, options: OpenDatabaseOptions 
 }
 
 export async function closeDatabases(): Promise<void> {
+  const dbs = [...openDatabases.values()];
   openDatabases.clear();
-  await pgp.end();
+  // Wait until every client has really closed (pgp.end() does not), so that a
+  // database dropped or restarted right after cannot kill a client that no
+  // longer has an error listener.
+  await Promise.all(dbs.map(async (db) => {
+    const pool = db.$pool;
+    pool.on('error', () => undefined);
+    if (!pool.ending) await pool.end().catch(() => undefined);
+  }));
+  pgp.end();
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);

@@ -55,7 +55,8 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags/a,b`, { token: admin() }), 400);
       expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags/keep`, { token: admin() }), 400);
       expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags/${'t'.repeat(256)}`, { token: admin() }), 400);
-      expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags/nul%00`, { token: admin() }), 400);
+      // NUL in a path is refused at the edge like any unknown route.
+      expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags/nul%00`, { token: admin() }), 404);
       for (const body of [{ tags: ['a', 'a'] }, { tags: 'a' }, {}, { tags: [1] }, { tags: ['a/b'] }, { tags: Array.from({ length: 81 }, (_, i) => `t${i}`) }, { tags: ['n\u0000'] }]) {
         expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags`, { token: admin(), body }), 400);
       }
