@@ -14,7 +14,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
 import { cacheConfig, redisWanted } from '../helpers/cache-kinds.js';
 import { call, expectStatus, passwordToken, unique } from '../api/identity-resource-fixtures.js';
-import { authenticate, newProject, userOnProject, type ProjectUser } from '../trust/trust-fixtures.js';
+import { authenticate, newProject, PASSWORD, userOnProject, type ProjectUser } from '../trust/trust-fixtures.js';
 import { generateEc2Signature, v4SigningKey } from '../../src/credential/ec2-signature.js';
 import { totpPasscode } from '../../src/auth/methods/totp.js';
 
@@ -66,6 +66,22 @@ function signedS3v4(access: string, secret: string): Json {
     signature: createHmac('sha256', v4SigningKey(secret, day, 'RegionOne', 's3')).update(stringToSign).digest('hex'),
   };
 }
+
+/** A trustee's token through an admin-role trust on a new project of `srv`. */
+async function adminTrust(srv: TestServer) {
+  const project = await newProject(srv);
+  const trustor = await userOnProject(srv, project, [srv.bootstrap.adminRoleId]);
+  const trustee = await userOnProject(srv, project, [srv.bootstrap.memberRoleId]);
+  const trust = expectStatus(await call(srv, 'POST', '/v3/OS-TRUST/trusts', { token: trustor.token, body: { trust: {
+    trustor_user_id: trustor.userId, trustee_user_id: trustee.userId, project_id: project, impersonation: false, roles: [{ id: srv.bootstrap.adminRoleId }],
+  } } }), 201).trust;
+  const auth = { identity: { methods: ['password'], password: { user: { id: trustee.userId, password: PASSWORD } } }, scope: { 'OS-TRUST:trust': { id: trust.id } } };
+  const token = (await authenticate(srv, auth)).token!;
+  const access = unique('trust-access');
+  return { project, trustee, trust, token, access, ec2: { type: 'ec2', user_id: trustee.userId, project_id: project, blob: JSON.stringify({ access, secret: 'the-secret' }) } };
+}
+const DENIED = 'You are not authorized to perform the requested action: Delegated tokens cannot access credentials directly.';
+
 
 for (const kind of databaseKinds()) {
   describe(`credentials, OS-EC2, ec2tokens and s3tokens (${kind})`, () => {
@@ -318,13 +334,29 @@ for (const kind of databaseKinds()) {
       const res = await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials: signedV2(made.access, made.secret) } });
       const ec2Token = res.headers.get('x-subject-token')!;
       expectStatus(res, 200);
-      const denied = 'You are not authorized to perform the requested action: Delegated tokens cannot access credentials directly.';
-      expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2`, { token: ec2Token }), 403, denied);
-      expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2/${made.access}`, { token: ec2Token }), 403, denied);
-      expectStatus(await call(server, 'GET', `/v3/credentials/${made.id}`, { token: ec2Token }), 403, denied);
-      expectStatus(await create({ type: 'cert', user_id: owner.userId, blob: 'x' }, ec2Token), 403, denied);
+            expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2`, { token: ec2Token }), 403, DENIED);
+      expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2/${made.access}`, { token: ec2Token }), 403, DENIED);
+      expectStatus(await call(server, 'GET', `/v3/credentials/${made.id}`, { token: ec2Token }), 403, DENIED);
+      expectStatus(await create({ type: 'cert', user_id: owner.userId, blob: 'x' }, ec2Token), 403, DENIED);
       const listed = expectStatus(await call(server, 'GET', '/v3/credentials', { token: ec2Token }), 200);
       assert.deepEqual(listed.credentials, []);
+    });
+
+    test('trust-scoped tokens cannot touch credentials', async () => {
+      const { trustee, token, ec2, project } = await adminTrust(server);
+      expectStatus(await create(ec2, token), 403, DENIED);
+      expectStatus(await call(server, 'POST', `/v3/users/${trustee.userId}/credentials/OS-EC2`, { token, body: { tenant_id: project } }), 403, DENIED);
+      expectStatus(await create({ type: 'cert', user_id: trustee.userId, blob: 'x' }, token), 403, DENIED);
+    });
+
+    test('JSON-Home lists the credential, OS-EC2, ec2tokens and s3tokens relations', async () => {
+      const res = await fetch(`${server.publicUrl}/v3`, { headers: { Accept: 'application/json-home' } });
+      const resources = (await res.json() as Json).resources;
+      assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/rel/credentials'], { href: '/credentials' });
+      assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/ec2tokens'], { href: '/ec2tokens' });
+      assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/ext/s3tokens/1.0/rel/s3tokens'], { href: '/s3tokens' });
+      assert.equal(resources['https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/user_credential']['href-template'],
+        '/users/{user_id}/credentials/OS-EC2/{credential_id}');
     });
 
     test('totp credentials are what the totp method checks', async () => {
@@ -355,6 +387,25 @@ for (const kind of databaseKinds()) {
       assert.equal(await server.services.credentials.find(cert.id), null);
       const count = await server.services.db.one('SELECT count(*)::int AS n FROM credential WHERE user_id = $1', [user.userId]);
       assert.equal(count.n, 0);
+    });
+  });
+
+  describe(`credentials under allow_insecure_admin_trust_cross_project_credentials_access (${kind})`, () => {
+    test('allow_insecure_admin_trust_cross_project_credentials_access: an admin trust makes ec2 credentials, and their EC2 token is trust-scoped', async () => {
+      const insecure = await startTestServer({ database: kind, config: { security_compliance: { allow_insecure_admin_trust_cross_project_credentials_access: true } } });
+      try {
+        const { trustee, trust, token, ec2, access } = await adminTrust(insecure);
+        const made = expectStatus(await call(insecure, 'POST', '/v3/credentials', { token, body: { credential: ec2 } }), 201).credential;
+        assert.equal(JSON.parse(made.blob).trust_id, trust.id);
+        expectStatus(await call(insecure, 'POST', '/v3/credentials', { token, body: { credential: { type: 'cert', user_id: trustee.userId, blob: 'x' } } }), 403, DENIED);
+        const admin = await passwordToken(insecure, insecure.bootstrap.userId, insecure.adminPassword, { system: true });
+        const res = await call(insecure, 'POST', '/v3/ec2tokens', { token: admin, body: { credentials: signedV2(access, 'the-secret') } });
+        const issued = expectStatus(res, 200).token;
+        assert.equal(issued['OS-TRUST:trust'].id, trust.id);
+        assert.equal(issued.user.id, trustee.userId);
+      } finally {
+        await insecure.close();
+      }
     });
   });
 }
