@@ -10,7 +10,7 @@
  * shared with Keystone reads the same on both sides.
  *
  * Rows (still encrypted) are cached by id and by user when [credential]
- * caching is on; every change drops the entries it touches. A deleted
+ * caching is on; every change invalidates the region, in every worker. A deleted
  * user's or project's credentials go with it. The totp auth method reads
  * the user's "totp" blobs through services.totpSecrets (installed here).
  */
@@ -138,16 +138,14 @@ export class CredentialManager {
     return value;
   }
 
-  private async forget(rows: readonly Pick<StoredCredential, 'id' | 'userId' | 'type'>[]): Promise<void> {
-    if (!this.caching || rows.length === 0) return;
-    if (rows.length > 20) return this.cache.invalidate(CREDENTIAL_CACHE_REGION);
-    const keys = new Set<string>();
-    for (const r of rows) {
-      keys.add(`id:${r.id}`);
-      keys.add(`user:${r.userId}:${r.type}`);
-      keys.add(`user:${r.userId}:`);
-    }
-    await Promise.all([...keys].map((k) => this.cache.delete(CREDENTIAL_CACHE_REGION, k)));
+  /**
+   * Drops the cached rows after a change. The whole region: a region
+   * invalidation reaches every worker (and node) before it resolves, a
+   * single key's deletion only this process's memory cache; credential
+   * writes are rare.
+   */
+  private async forget(rows: readonly StoredCredential[]): Promise<void> {
+    if (this.caching && rows.length > 0) await this.cache.invalidate(CREDENTIAL_CACHE_REGION);
   }
 
   private storedById(id: string): Promise<StoredCredential | null> {
