@@ -29,6 +29,7 @@ import { EmbeddedDatabaseBusyError } from '../storage/embedded-host.js';
 import { KeyRepository, KeyRepositoryError, type KeyOwner, type KeyRepositoryLogger } from '../token/fernet/key-repository.js';
 import { CredentialCrypto, credentialRepository, loadCredentialKeys, primaryKeyHash } from '../credential/credential-crypto.js';
 import { flushExpiredTokens } from '../token/uuid/flush.js';
+import { TrustRepository } from '../trust/trust-repository.js';
 import { buildServices } from '../server/services.js';
 import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 import { renderEffectivePolicy } from '../policy/policy-generator.js';
@@ -282,6 +283,34 @@ const COMMANDS: Record<string, Command> = {
         await assertSchemaCurrent(db);
         const n = await flushExpiredTokens(db, batch);
         out(`Deleted ${n} expired token(s).`);
+        return 0;
+      });
+    },
+  },
+
+  trust_flush: {
+    help: 'Purge expired and soft-deleted trusts (and their roles), optionally only those of a project, trustor or trustee, or older than --date.',
+    flags: [
+      { name: '--project-id', value: true, help: 'Only the trusts of this project.' },
+      { name: '--trustor-user-id', value: true, help: 'Only the trusts of this trustor.' },
+      { name: '--trustee-user-id', value: true, help: 'Only the trusts of this trustee.' },
+      { name: '--date', value: true, help: 'Expired means expired before this date, DD-MM-YYYY (default: now).' },
+    ],
+    async run({ conf, flags, out }) {
+      const str = (n: string): string | undefined => (typeof flags.get(n) === 'string' ? (flags.get(n) as string) : undefined);
+      const rawDate = str('--date');
+      let date = new Date();
+      if (rawDate !== undefined) {
+        const m = /^(\d{2})-(\d{2})-(\d{4})$/.exec(rawDate);
+        date = m ? new Date(Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]))) : new Date(NaN);
+        if (!m || Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(m[1])) throw new CommandError(`--date must be a date as DD-MM-YYYY, not ${JSON.stringify(rawDate)}`);
+      }
+      return withDatabase(conf, async ({ db }) => {
+        await assertSchemaCurrent(db);
+        const n = await new TrustRepository(db).purge({
+          projectId: str('--project-id'), trustorUserId: str('--trustor-user-id'), trusteeUserId: str('--trustee-user-id'), date,
+        });
+        out(`Purged ${n} expired or soft-deleted trust(s).`);
         return 0;
       });
     },

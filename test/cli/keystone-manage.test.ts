@@ -142,6 +142,49 @@ for (const kind of databaseKinds()) {
       }
     });
 
+    test('trust_flush purges expired and soft-deleted trusts with their roles, within the filters given', async () => {
+      const env = await environment(kind);
+      try {
+        assert.equal((await env.manage('db_sync')).code, 0);
+        const { conf } = loadConfig({ configFiles: [env.file] });
+        let h = await openCliDatabase(conf);
+        const rows: [string, string, string | null, string | null][] = [
+          // id, project, expires_at, deleted_at
+          ['expired', 'p1', "now() - interval '1 day'", null],
+          ['deleted', 'p2', null, 'now()'],
+          ['live', 'p1', "now() + interval '1 day'", null],
+          ['forever', 'p2', null, null],
+          ['expired-p2', 'p2', "now() - interval '1 day'", null],
+        ];
+        try {
+          for (const [id, project, expires, deleted] of rows) {
+            await h.db.none(`INSERT INTO trust (id, trustor_user_id, trustee_user_id, project_id, impersonation, expires_at, deleted_at)
+              VALUES ($1, 'u1', 'u2', $2, false, ${expires ?? 'NULL'}, ${deleted ?? 'NULL'})`, [id, project]);
+            await h.db.none(`INSERT INTO trust_role (trust_id, role_id) VALUES ($1, 'r1')`, [id]);
+          }
+        } finally {
+          await h.close();
+        }
+        const bad = await env.manage('trust_flush', '--date', '2024-01-31');
+        assert.equal(bad.code, 1);
+        assert.equal(oneErrorLine(bad), 'keystone-manage: --date must be a date as DD-MM-YYYY, not "2024-01-31"');
+        const p1 = await env.manage('trust_flush', '--project-id', 'p1');
+        assert.equal(p1.code, 0, p1.stderr);
+        assert.equal(p1.stdout.trim(), 'Purged 1 expired or soft-deleted trust(s).');
+        const rest = await env.manage('trust_flush');
+        assert.equal(rest.stdout.trim(), 'Purged 2 expired or soft-deleted trust(s).');
+        h = await openCliDatabase(conf);
+        try {
+          assert.deepEqual((await h.db.any<{ id: string }>('SELECT id FROM trust ORDER BY id')).map((x) => x.id), ['forever', 'live']);
+          assert.deepEqual((await h.db.any<{ trust_id: string }>('SELECT trust_id FROM trust_role ORDER BY trust_id')).map((x) => x.trust_id), ['forever', 'live']);
+        } finally {
+          await h.close();
+        }
+      } finally {
+        await env.close();
+      }
+    });
+
     test('doctor: a healthy deployment has no findings', async () => {
       const env = await environment(kind);
       try {
@@ -350,7 +393,7 @@ describe('keystone-manage failures and help', () => {
   test('--help for the program and each command; unknown commands', async () => {
     const top = await runKeystoneManage(['--help']);
     assert.equal(top.code, 0);
-    for (const c of ['db_sync', 'db_version', 'bootstrap', 'fernet_setup', 'fernet_rotate', 'credential_setup', 'credential_rotate', 'token_flush', 'doctor']) {
+    for (const c of ['db_sync', 'db_version', 'bootstrap', 'fernet_setup', 'fernet_rotate', 'credential_setup', 'credential_rotate', 'token_flush', 'trust_flush', 'doctor']) {
       assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'));
       const r = await runKeystoneManage([c, '--help']);
       assert.equal(r.code, 0, r.stderr);
