@@ -240,11 +240,11 @@ export class CatalogManager {
     if (serviceId !== undefined && !(await this.repository.getServiceRow(serviceId))) throw new ExpectingToFind('endpoint service_id', 'service table');
   }
 
-  async createEndpoint(input: { id?: string; interface: EndpointInterface; serviceId: string; url: string; regionId?: string | null; enabled?: boolean; extra?: Record<string, unknown> }): Promise<Endpoint> {
+  async createEndpoint(input: { id?: string; interface: EndpointInterface; serviceId: string; url: string; regionId?: string | null; enabled?: boolean; extra?: Record<string, unknown>; legacyEndpointId?: string | null }): Promise<Endpoint> {
     await this.assertReferences(input.regionId, input.serviceId);
     const id = input.id ?? newId();
     await this.repository.insertEndpoint({
-      id, legacy_endpoint_id: null, interface: input.interface, service_id: input.serviceId, url: input.url,
+      id, legacy_endpoint_id: input.legacyEndpointId ?? null, interface: input.interface, service_id: input.serviceId, url: input.url,
       extra: JSON.stringify(input.extra ?? {}), enabled: input.enabled ?? true, region_id: input.regionId ?? null,
     });
     await this.invalidate();

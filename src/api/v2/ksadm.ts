@@ -2,8 +2,8 @@
  * OS-KSADM on the admin port: global roles (/v2.0/OS-KSADM/roles), services
  * (/v2.0/OS-KSADM/services) and endpoints (/v2.0/endpoints). A v2 endpoint
  * ({region, service_id, publicurl, adminurl, internalurl}) is stored as up
- * to three v3 endpoints sharing its id (kept as legacy_endpoint_id in their
- * extra), and listed merged back.
+ * to three v3 endpoints sharing its id (their legacy_endpoint_id column),
+ * and listed merged back.
  */
 import type { Request } from 'express';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
@@ -18,16 +18,13 @@ import { bodyObject } from './tenants.js';
 
 const SERVICE_KEY = 'OS-KSADM:service';
 const INTERFACES = ['public', 'admin', 'internal'] as const;
-const LEGACY_KEY = 'legacy_endpoint_id';
 
 function serviceV2(s: Service): Record<string, unknown> {
   return { id: s.id, type: s.type, name: s.name, description: s.description ?? '', enabled: s.enabled };
 }
 
-const legacyIdOf = (e: Endpoint): string => {
-  const stored = e.extra[LEGACY_KEY];
-  return typeof stored === 'string' ? stored : e.legacyEndpointId ?? e.id;
-};
+/** The v2 endpoint id: shared by the three v3 endpoints made from one v2 endpoint (the legacy_endpoint_id column, as Keystone's migration kept it). */
+const legacyIdOf = (e: Endpoint): string => e.legacyEndpointId ?? e.id;
 
 function endpointsV2(endpoints: Endpoint[]): Record<string, unknown>[] {
   const merged = new Map<string, Record<string, unknown>>();
@@ -123,7 +120,7 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
     for (const [i, url] of urls) {
       created.push(await services.catalog.createEndpoint({
         interface: i, serviceId: body.service_id, url: url as string, regionId: region,
-        enabled: typeof body.enabled === 'boolean' ? body.enabled : true, extra: { [LEGACY_KEY]: legacyId },
+        enabled: typeof body.enabled === 'boolean' ? body.enabled : true, legacyEndpointId: legacyId,
       }));
     }
     sendV2(req, res, 200, { endpoint: endpointsV2(created)[0] });

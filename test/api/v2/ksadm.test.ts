@@ -100,6 +100,12 @@ for (const kind of databaseKinds()) {
       assert.equal(ep.internalurl, 'http://nova-int:8774/v2.1');
       const v3 = (await server.services.catalog.listEndpoints()).filter((e) => e.serviceId === svc.id);
       assert.deepEqual(v3.map((e) => e.interface).sort(), ['admin', 'internal', 'public']);
+      assert.deepEqual(v3.map((e) => e.legacyEndpointId), [ep.id, ep.id, ep.id]);
+      // v3 shows them as Keystone does: no legacy_endpoint_id attribute
+      for (const e of v3) {
+        const shown = expect(await admin('GET', `/v3/endpoints/${e.id}`), 200).json.endpoint;
+        assert.equal('legacy_endpoint_id' in shown, false);
+      }
       const listed = expect(await admin('GET', '/v2.0/endpoints'), 200).json.endpoints;
       assert.deepEqual(listed.find((e: { id: string }) => e.id === ep.id), ep);
       // the new endpoints show in a v2 token's catalog
