@@ -6,6 +6,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { KeystoneError, ServiceUnavailable, UnexpectedError, ValidationError } from '../../common/errors.js';
 import { isDatabaseUnavailable } from '../../storage/database.js';
 import { log } from '../../log/logger.js';
+import { toXml, wantsXml } from '../../api/v2/render.js';
 
 export function toKeystoneError(err: unknown): KeystoneError {
   if (err instanceof KeystoneError) return err;
@@ -24,7 +25,10 @@ export function sendError(req: Request, res: Response, error: KeystoneError): vo
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.code === 401) res.setHeader('WWW-Authenticate', `Keystone uri="${req.keystone?.baseUrl ?? ''}/v3"`);
   const body = error.body ?? { error: { code: error.code, message: error.message, title: error.title } };
-  if (req.method === 'HEAD') { res.setHeader('Content-Type', 'application/json'); res.end(); return; }
+  // The v2.0 API answers in XML when asked, its errors included.
+  const xml = req.path.startsWith('/v2.0') && wantsXml(req);
+  if (req.method === 'HEAD') { res.setHeader('Content-Type', xml ? 'application/xml' : 'application/json'); res.end(); return; }
+  if (xml) { res.setHeader('Content-Type', 'application/xml'); res.end(toXml(body as Record<string, unknown>)); return; }
   res.json(body);
 }
 

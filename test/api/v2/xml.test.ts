@@ -64,4 +64,11 @@ describe('v2.0 in XML', () => {
     assert.doesNotMatch(res.text, /root:/);
     expect(await v2call(server, 'POST', '/v3/auth/tokens', { xml: '<auth/>' }), 400);
   });
+
+  test('errors are in XML when the Accept header asks for it, JSON otherwise', async () => {
+    const xmlError = expect(await v2call(server, 'GET', '/v2.0/tenants', { accept: 'application/xml' }), 401);
+    assert.match(xmlError.text, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<error xmlns="http:\/\/docs\.openstack\.org\/identity\/api\/v2\.0" code="401" message="[^"]+" title="Unauthorized"\/>$/);
+    const jsonError = expect(await v2call(server, 'GET', '/v2.0/tenants'), 401);
+    assert.equal(jsonError.json.error.title, 'Unauthorized');
+  });
 });
