@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { call, expectStatus, passwordToken } from '../api/identity-resource-fixtures.js';
 import { generateEc2Signature } from '../../src/credential/ec2-signature.js';
-import { OPENSTACK, assertOk, catalogAtServer, clientEnv, run, skipUnlessCi } from './python-clients.js';
+import { OPENSTACK, adminClientEnv, assertOk, catalogAtServer, run, skipUnlessCi } from './python-clients.js';
 
 const reason = existsSync(OPENSTACK) ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -28,12 +28,7 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
     server = await startTestServer();
     await catalogAtServer(server);
     home = mkdtempSync(join(tmpdir(), 'keystone-osc-cred-'));
-    admin = {
-      ...clientEnv(home),
-      OS_AUTH_URL: `${server.publicUrl}/v3`, OS_IDENTITY_API_VERSION: '3', OS_INTERFACE: 'public', OS_REGION_NAME: 'RegionOne',
-      OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
-      OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
-    };
+    admin = adminClientEnv(server, home);
   });
   after(async () => {
     await server?.close();

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { validateToken, adminToken } from '../helpers/tokens.js';
-import { OPENSTACK, assertOk, catalogAtServer, clientEnv, run, skipUnlessCi } from './python-clients.js';
+import { OPENSTACK, adminClientEnv, assertOk, catalogAtServer, run, skipUnlessCi } from './python-clients.js';
 
 const reason = existsSync(OPENSTACK) ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 
@@ -19,12 +19,7 @@ describe('python-openstackclient: token issue, token revoke, catalog list', { sk
     server = await startTestServer();
     await catalogAtServer(server);
     home = mkdtempSync(join(tmpdir(), 'keystone-osc-token-'));
-    env = {
-      ...clientEnv(home),
-      OS_AUTH_URL: `${server.publicUrl}/v3`, OS_IDENTITY_API_VERSION: '3', OS_INTERFACE: 'public', OS_REGION_NAME: 'RegionOne',
-      OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
-      OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
-    };
+    env = adminClientEnv(server, home);
   });
   after(async () => {
     await server?.close();

@@ -41,6 +41,16 @@ export function clientEnv(home: string): Record<string, string> {
   return { PATH: '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8' };
 }
 
+/** The environment of `openstack` as the bootstrap admin, project-scoped, against the test server's public v3. */
+export function adminClientEnv(server: TestServer, home: string): Record<string, string> {
+  return {
+    ...clientEnv(home),
+    OS_AUTH_URL: `${server.publicUrl}/v3`, OS_IDENTITY_API_VERSION: '3', OS_INTERFACE: 'public', OS_REGION_NAME: 'RegionOne',
+    OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
+  };
+}
+
 /** Points the bootstrap catalog's identity endpoints at the test server (they name ports 5000/35357). */
 export async function catalogAtServer(server: TestServer): Promise<void> {
   const { db, catalog } = server.services;
