@@ -257,8 +257,12 @@ async function workerMain(): Promise<void> {
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     log.debug(`${name}: client error: ${err.code ?? err.message}`);
     if (socket.writable && !(socket as unknown as { _httpMessage?: unknown })._httpMessage) {
-      const code = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-      socket.end(`HTTP/1.1 ${code}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      // Refused by node's HTTP parser before any middleware ran: still Keystone's error body.
+      const [code, title, message] = err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request line and headers are too large.']
+        : [400, 'Bad Request', 'The request could not be parsed as HTTP.'];
+      const body = JSON.stringify({ error: { code, message, title } });
+      socket.end(`HTTP/1.1 ${code} ${title}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     } else {
       socket.destroy();
     }

@@ -149,10 +149,19 @@ export function checkAnswer(method: string, answer: HttpAnswer): string[] {
   if (answer.status >= 500 && !KEYSTONE_5XX.has(answer.status)) problems.push(`status ${answer.status}`);
   if (answer.status === 0) problems.push('no status');
   for (const what of leaksIn(answer.text)) problems.push(`${what} in the body`);
-  // node's HTTP parser refuses a request line plus headers over its limit (16 KB) before any of
-  // Keystone's pipeline runs: an empty 431, as Keystone's own web server answers it without JSON
-  const refusedByHttpLayer = answer.status === 431 && answer.text === '';
-  if (answer.status >= 400 && method !== 'HEAD' && !refusedByHttpLayer) {
+  // (a request line plus headers over node's 16 KB limit is refused by keystone-all's clientError
+  // handler before the pipeline runs: a 431, in Keystone's error form too)
+  if (answer.status >= 400 && method !== 'HEAD' && answer.text.startsWith('<?xml')) {
+    // the v2.0 API answers in XML when the Accept header asks for it, its errors included
+    const error = /^<\?xml[^>]*\?>\s*<error xmlns="http:\/\/docs\.openstack\.org\/identity\/api\/v2\.0"([^>]*)\/>$/.exec(answer.text);
+    const attr = (name: string) => (error ? new RegExp(` ${name}="([^"]*)"`).exec(error[1]!)?.[1] : undefined);
+    if (!error) problems.push('an XML error body that is not <error code title message/>');
+    else {
+      if (attr('code') !== String(answer.status)) problems.push(`error code ${String(attr('code'))} ≠ status ${answer.status}`);
+      if (!attr('title')) problems.push('no error title');
+      if (attr('message') === undefined) problems.push('no error message');
+    }
+  } else if (answer.status >= 400 && method !== 'HEAD') {
     let body: unknown;
     try { body = JSON.parse(answer.text); } catch { problems.push('an error body that is not JSON'); }
     if (body !== undefined) {
