@@ -91,7 +91,7 @@ export const OPTIONS = {
     max_password_length: int(4096, 'Maximum allowed length for user passwords.', { min: 1, max: 4096 }),
     list_limit: optInt('Maximum number of entities returned in an identity collection.'),
     password_hash_algorithm: str('bcrypt', 'The password hashing algorithm to use for passwords stored within keystone.', { choices: ['bcrypt', 'bcrypt_sha256', 'scrypt', 'pbkdf2_sha512'] }),
-    password_hash_rounds: optInt('The number of rounds (or work factor) for the password hashing algorithm. Unset means the algorithm\'s default (bcrypt 12, scrypt 16, pbkdf2_sha512 60000).'),
+    password_hash_rounds: optInt('The number of rounds (or work factor) for the password hashing algorithm. Unset means the algorithm\'s default (bcrypt 12, scrypt 16, pbkdf2_sha512 25000, as passlib).'),
     scrypt_block_size: optInt('Optional block size to pass to scrypt hash function (the r parameter).'),
     scrypt_parallelism: optInt('Optional parallelism to pass to scrypt hash function (the p parameter).'),
     salt_bytesize: optInt('Number of bytes to use in scrypt and pbkdf2_sha512 hashing salt.', { min: 0, max: 96 }),
