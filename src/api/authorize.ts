@@ -17,7 +17,6 @@ import type { Request } from 'express';
 import { ForbiddenAction, KeystoneError, Unauthorized } from '../common/errors.js';
 import { policyCredentials, type Caller } from '../auth/caller.js';
 import type { Services } from '../server/services.js';
-import { PolicyEnforcer } from '../policy/policy-enforcer.js';
 
 const ADMIN_TOKEN_CALLER: Caller = Object.freeze({
   roles: [],
@@ -54,17 +53,6 @@ export function resolveCaller(req: Request, services: Services): Promise<Caller>
   return caller;
 }
 
-/** What src/policy's PolicyEnforcer offers: oslo.policy's enforce, synchronous. */
-interface PolicyEngine {
-  enforce(action: string, target: Record<string, unknown>, creds: Readonly<Record<string, unknown>>): boolean;
-}
-
-let builtInDefaults: PolicyEnforcer | undefined;
-
-function policyEngine(services: Services): PolicyEngine | undefined {
-  return (services as unknown as { policy?: PolicyEngine }).policy;
-}
-
 /**
  * The dict the rules read, as Keystone's enforce_call builds it: the view
  * arguments at the top (`%(user_id)s`), the handler's target under
@@ -81,13 +69,11 @@ function policyDict(target: Record<string, unknown>, req?: Request): Record<stri
 
 function decide(services: Services, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): boolean {
   if (caller.isAdminToken) return true;
-  // A Services built without one (by hand, in a test) gets Keystone's defaults alone.
-  const engine = policyEngine(services) ?? (builtInDefaults ??= new PolicyEnforcer({ policyFile: '', policyDirs: [], searchDirs: [] }));
-  return engine.enforce(action, policyDict(target, req), policyCredentials(caller));
+  return services.policy.enforce(action, policyDict(target, req), policyCredentials(caller));
 }
 
 /** The decision, synchronously (for the validation fast path). */
-export function policyAllowsNow(services: Services, action: string, target: Record<string, unknown>, caller: Caller): boolean | undefined {
+export function policyAllowsNow(services: Services, action: string, target: Record<string, unknown>, caller: Caller): boolean {
   return decide(services, action, target, caller);
 }
 

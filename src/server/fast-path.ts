@@ -34,7 +34,7 @@ import { urlNormalize } from './pipeline/url-normalize.js';
 import { adminTokenMatcher, authContext } from './pipeline/auth-context.js';
 import { httpMetrics } from '../metrics/metrics.js';
 import { TokenManager } from '../token/token-manager.js';
-import { enforcePolicy, policyAllowsNow } from '../api/authorize.js';
+import { policyAllowsNow } from '../api/authorize.js';
 import { boolFromString, tokenTarget } from '../api/v3/auth.js';
 
 /** How many requests this process answered on the fast path (tests, diagnostics). */
@@ -103,9 +103,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, service
     const caller = TokenManager.callerOfEntry(callerEntry, conf);
     const action = method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     const target = tokenTarget(subjectEntry.token);
-    const allowed = policyAllowsNow(services, action, target, caller);
-    if (allowed === false) return null;
-    if (allowed === undefined) return enforcePolicy(services, action, target, caller).then(() => tokens.bodyOf(subjectEntry, q.includeCatalog));
+    if (!policyAllowsNow(services, action, target, caller)) return null;
     return tokens.bodyOf(subjectEntry, q.includeCatalog);
   };
 
