@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { call, expectStatus, passwordToken } from '../api/identity-resource-fixtures.js';
 import { generateEc2Signature } from '../../src/credential/ec2-signature.js';
-import { OPENSTACK, adminClientEnv, assertOk, catalogAtServer, run, skipUnlessCi } from './python-clients.js';
+import { OPENSTACK, adminClientEnv, assertOk, catalogAtServer, OpenstackRunner, skipUnlessCi } from './python-clients.js';
 
 const reason = existsSync(OPENSTACK) ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -30,12 +30,14 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
     home = mkdtempSync(join(tmpdir(), 'keystone-osc-cred-'));
     admin = adminClientEnv(server, home);
   });
+  const runner = new OpenstackRunner();
   after(async () => {
+    runner.close();
     await server?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  const osc = async (args: string[]): Promise<string> => assertOk(await run(OPENSTACK, args, admin), `openstack ${args.join(' ')}`);
+  const osc = async (args: string[]): Promise<string> => assertOk(await runner.run(args, admin), `openstack ${args.join(' ')}`);
   const json = async (args: string[]): Promise<any> => JSON.parse(await osc([...args, '-f', 'json'])); // eslint-disable-line @typescript-eslint/no-explicit-any
 
   test('openstack credential create/list/show/set/delete', async () => {
@@ -60,7 +62,7 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
 
     await osc(['credential', 'delete', created.id, ec2.id]);
     assert.deepEqual(await json(['credential', 'list']), []);
-    const missing = await run(OPENSTACK, ['credential', 'show', created.id], admin);
+    const missing = await runner.run(['credential', 'show', created.id], admin);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /Could not find credential|No credential/);
   });

@@ -7,10 +7,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OpenstackRunner, type Run } from './python-clients.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { runBootstrap } from '../../src/cli/bootstrap.js';
 
@@ -18,7 +18,6 @@ const OPENSTACK = '/usr/bin/openstack';
 const available = existsSync(OPENSTACK);
 const skipReason = available ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 
-interface Run { stdout: string; stderr: string; code: number }
 
 describe('python-openstackclient against the identity and resource APIs', { skip: process.env.CI === 'true' ? false : skipReason }, () => {
   let server: TestServer;
@@ -45,6 +44,7 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     };
   });
   after(async () => {
+    osc?.close();
     await server?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });
@@ -54,12 +54,8 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
   });
 
-  const run = (args: string[], env: Record<string, string> = adminEnv()): Promise<Run> => new Promise((resolve) => {
-    execFile(OPENSTACK, args, { env, timeout: 90_000, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ stdout: String(stdout), stderr: String(stderr), code });
-    });
-  });
+  const osc = new OpenstackRunner();
+  const run = (args: string[], env: Record<string, string> = adminEnv()): Promise<Run> => osc.run(args, env);
 
   const ok = async (args: string[], env?: Record<string, string>): Promise<string> => {
     const r = await run(args, env);

@@ -6,8 +6,9 @@
  * reason.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { TestServer } from '../helpers/test-server.js';
 
 export const PYTHON = '/usr/bin/python3';
@@ -62,4 +63,58 @@ export async function catalogAtServer(server: TestServer): Promise<void> {
 export function assertOk(r: Run, what: string): string {
   assert.equal(r.code, 0, `${what} failed (${r.code}): ${r.stderr}${r.stdout}`);
   return r.stdout;
+}
+
+const RESULT_MARK = '\x1eosc-result ';
+const RUNNER = fileURLToPath(new URL('../../../test/clients/osc-runner.py', import.meta.url));
+
+/**
+ * `openstack` commands through one Python process (test/clients/osc-runner.py):
+ * openstackclient's own main() per command, without re-importing its plugins
+ * each time. Commands run one at a time, in the order asked.
+ */
+export class OpenstackRunner {
+  private child: ChildProcess | null = null;
+  private buffer = '';
+  private readonly waiting: Array<(r: Run) => void> = [];
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private start(): ChildProcess {
+    const child = spawn(PYTHON, [RUNNER], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        const at = line.indexOf(RESULT_MARK);
+        if (at >= 0) this.waiting.shift()?.(JSON.parse(line.slice(at + RESULT_MARK.length)) as Run);
+      }
+    });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+    child.on('exit', (code) => {
+      this.child = null;
+      for (const w of this.waiting.splice(0)) w({ stdout: '', stderr: `osc-runner exited (${code}): ${stderr}`, code: 1 });
+    });
+    return child;
+  }
+
+  /** `openstack <args>` with `env` as its whole environment. */
+  run(args: string[], env: Record<string, string>): Promise<Run> {
+    const result = this.tail.then(() => new Promise<Run>((resolve) => {
+      const child = (this.child ??= this.start());
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      this.waiting.push((r) => { clearTimeout(timer); resolve(r); });
+      child.stdin!.write(`${JSON.stringify({ argv: args, env })}\n`);
+    }));
+    this.tail = result;
+    return result;
+  }
+
+  close(): void {
+    this.child?.stdin?.end();
+    this.child = null;
+  }
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { validateToken, adminToken } from '../helpers/tokens.js';
-import { OPENSTACK, assertOk, catalogAtServer, clientEnv, run, skipUnlessCi } from './python-clients.js';
+import { OPENSTACK, assertOk, catalogAtServer, clientEnv, OpenstackRunner, skipUnlessCi } from './python-clients.js';
 
 const reason = existsSync(OPENSTACK) ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -41,12 +41,14 @@ describe('python-openstackclient: trusts, application credentials, access rules'
     };
     await server.services.identity.createUser({ name: 'trustee', domainId: server.bootstrap.domainId, password: trusteePassword });
   });
+  const runner = new OpenstackRunner();
   after(async () => {
+    runner.close();
     await server?.close();
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  const osc = async (args: string[], env = admin): Promise<string> => assertOk(await run(OPENSTACK, args, env), `openstack ${args.join(' ')}`);
+  const osc = async (args: string[], env = admin): Promise<string> => assertOk(await runner.run(args, env), `openstack ${args.join(' ')}`);
   const json = async (args: string[], env = admin): Promise<any> => JSON.parse(await osc([...args, '-f', 'json'], env)); // eslint-disable-line @typescript-eslint/no-explicit-any
 
   test('openstack trust create/list/show/delete, and a token through the trust', async () => {
@@ -105,7 +107,7 @@ describe('python-openstackclient: trusts, application credentials, access rules'
     assert.equal(issued.user_id, server.bootstrap.userId);
 
     // in use: the rule stays until its credential goes
-    const refused = await run(OPENSTACK, ['access', 'rule', 'delete', ruleId], admin);
+    const refused = await runner.run(['access', 'rule', 'delete', ruleId], admin);
     assert.notEqual(refused.code, 0);
     await osc(['application', 'credential', 'delete', 'ci']);
     assert.deepEqual(await json(['application', 'credential', 'list']), []);
