@@ -9,7 +9,8 @@
 // primary's /metrics). At the end: a summary table, and exit status 1 when
 //   - any request got no answer or an answer other than the one expected (an error), or
 //   - a worker restarted, or
-//   - the resident memory of any worker grew by more than 10% between the end of the warm-up
+//   - the resident memory of any worker, or its live heap (nodejs_heap_used_after_major_gc_bytes: the JS
+//     heap right after its last full collection), grew by more than 10% between the end of the warm-up
 //     (the first 20% of the run, at most 2 minutes) and the last minute (medians of 5-second samples), or
 //   - the rate could not be held (more than 1% of the scheduled requests could not start because
 //     MAX_IN_FLIGHT were still waiting).
@@ -19,6 +20,14 @@
 //   pglite; postgres: a fresh database on KEYSTONE_TEST_POSTGRES_URL's server)   --cache memory|redis|none
 //   (SOAK_CACHE, memory; redis: REDIS_URL, default redis://127.0.0.1:6379/0, under a fresh key prefix)
 //   --rounds N bcrypt rounds of the password hashes (SOAK_ROUNDS, 4: the soak is about stability, not hashing)
+//   --cache-ttl S [cache] expiration_time and [token] cache_time of the server (SOAK_CACHE_TTL, 60)
+//
+// Why a 60-second cache TTL: the caches (validated tokens, cached entities) are bounded by size and by their
+// TTL. With Keystone's default of 600 s they keep filling for the first 10 minutes (every token issued is
+// remembered until its entry expires), so a worker's memory rises through a whole 10-minute soak by design,
+// not by a leak. With the TTL below the warm-up's length the caches reach their steady size during the
+// warm-up, and growth after it means memory that is never given back. (--cache-ttl 600 --minutes 30 soaks
+// with the defaults.)
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -35,7 +44,7 @@ const { KeystoneClient, timed } = await import(`${root}dist/test/reliability/loa
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string' }, rate: { type: 'string' }, workers: { type: 'string' },
-    database: { type: 'string' }, cache: { type: 'string' }, rounds: { type: 'string' },
+    database: { type: 'string' }, cache: { type: 'string' }, rounds: { type: 'string' }, 'cache-ttl': { type: 'string' },
   },
 });
 const MINUTES = Number(args.minutes ?? process.env.SOAK_MINUTES ?? 10);
@@ -44,10 +53,11 @@ const WORKERS = Number(args.workers ?? process.env.SOAK_WORKERS ?? 2);
 const DATABASE = args.database ?? process.env.SOAK_DATABASE ?? 'pglite';
 const CACHE = args.cache ?? process.env.SOAK_CACHE ?? 'memory';
 const ROUNDS = Number(args.rounds ?? process.env.SOAK_ROUNDS ?? 4);
+const CACHE_TTL = Number(args['cache-ttl'] ?? process.env.SOAK_CACHE_TTL ?? 60);
 const MAX_IN_FLIGHT = 256;
 const SAMPLE_MS = 5000;
 const MEMORY_LIMIT = 0.10;
-for (const [name, v] of Object.entries({ minutes: MINUTES, rate: RATE, workers: WORKERS, rounds: ROUNDS })) {
+for (const [name, v] of Object.entries({ minutes: MINUTES, rate: RATE, workers: WORKERS, rounds: ROUNDS, 'cache-ttl': CACHE_TTL })) {
   if (!(v > 0)) { console.error(`--${name} must be a positive number`); process.exit(2); }
 }
 if (!['pglite', 'postgres'].includes(DATABASE) || !['memory', 'redis', 'none'].includes(CACHE)) {
@@ -60,14 +70,14 @@ const WARMUP_MS = Math.min(120_000, DURATION_MS * 0.2);
 const WINDOW_MS = Math.min(60_000, DURATION_MS * 0.2);
 
 const cache = CACHE === 'none' ? { enabled: false }
-  : CACHE === 'memory' ? { enabled: true, backend: 'dogpile.cache.memory' }
-    : { enabled: true, backend: 'dogpile.cache.redis', backend_argument: [`url:${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'}`, `key_prefix:soak-${randomBytes(4).toString('hex')}:`] };
+  : CACHE === 'memory' ? { enabled: true, backend: 'dogpile.cache.memory', expiration_time: CACHE_TTL }
+    : { enabled: true, backend: 'dogpile.cache.redis', expiration_time: CACHE_TTL, backend_argument: [`url:${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'}`, `key_prefix:soak-${randomBytes(4).toString('hex')}:`] };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-log(`soak: ${MINUTES} min at ${RATE} req/s, ${WORKERS}+${WORKERS} workers, database ${DATABASE}, cache ${CACHE}, bcrypt rounds ${ROUNDS}`);
+log(`soak: ${MINUTES} min at ${RATE} req/s, ${WORKERS}+${WORKERS} workers, database ${DATABASE}, cache ${CACHE} (TTL ${CACHE_TTL} s), bcrypt rounds ${ROUNDS}`);
 const ks = await startKeystone({
   database: DATABASE,
-  config: { eventlet_server: { public_workers: WORKERS, admin_workers: WORKERS }, identity: { password_hash_rounds: ROUNDS }, cache },
+  config: { eventlet_server: { public_workers: WORKERS, admin_workers: WORKERS }, identity: { password_hash_rounds: ROUNDS }, token: { cache_time: CACHE_TTL }, cache },
 });
 let stopping = false;
 const shutdown = async () => { if (!stopping) { stopping = true; await ks.stop(); } };
@@ -196,9 +206,11 @@ async function sampleMemory() {
     const text = await (await fetch(metricsUrl)).text();
     const rss = {};
     const heap = {};
+    const live = {};
     for (const m of text.matchAll(/^process_resident_memory_bytes\{worker="([^"]+)"\} (\d+)/gm)) rss[m[1]] = Number(m[2]);
     for (const m of text.matchAll(/^nodejs_heap_size_used_bytes\{worker="([^"]+)"\} (\d+)/gm)) heap[m[1]] = Number(m[2]);
-    samples.push({ t: Date.now() - t0, rss, heap });
+    for (const m of text.matchAll(/^nodejs_heap_used_after_major_gc_bytes\{worker="([^"]+)"\} (\d+)/gm)) live[m[1]] = Number(m[2]);
+    samples.push({ t: Date.now() - t0, rss, heap, live });
   } catch (err) {
     log(`soak: /metrics not read: ${err.message}`);
   }
@@ -260,17 +272,20 @@ const memory = [...workerNames(), 'primary'].map((w) => {
   const after = median(last.map((s) => s.rss[w]).filter(Boolean));
   const heapBefore = median(baseline.map((s) => s.heap?.[w]).filter(Boolean));
   const heapAfter = median(last.map((s) => s.heap?.[w]).filter(Boolean));
-  return { worker: w, before, after, growth: after / before - 1, heapBefore, heapAfter };
+  const liveBefore = median(baseline.map((s) => s.live?.[w]).filter(Boolean));
+  const liveAfter = median(last.map((s) => s.live?.[w]).filter(Boolean));
+  return { worker: w, before, after, growth: after / before - 1, heapBefore, heapAfter, liveBefore, liveAfter, liveGrowth: liveAfter / liveBefore - 1 };
 });
 
 const totalRequests = [...totals.values()].reduce((s, t) => s + t.n, 0);
 const totalErrors = [...totals.values()].reduce((s, t) => s + t.errors, 0);
 const restarted = JSON.stringify(workersAtStart) !== JSON.stringify(workersAtEnd) || /died \(/.test(output);
-const grown = memory.filter((m) => m.worker !== 'primary' && !(m.growth <= MEMORY_LIMIT));
+// judged on both: what the operator sees (RSS) and what is kept (the live set after a full collection)
+const grown = memory.filter((m) => m.worker !== 'primary' && !(m.growth <= MEMORY_LIMIT && m.liveGrowth <= MEMORY_LIMIT));
 const behind = skipped / Math.max(1, scheduled);
 
 const lines = [];
-lines.push(`Soak: ${MINUTES} min at ${RATE} req/s on loopback, keystone-all with ${WORKERS} public + ${WORKERS} admin workers, database ${DATABASE}, cache ${CACHE}, bcrypt rounds ${ROUNDS} (${new Date(t0).toISOString().slice(0, 16)}Z, node ${process.version}).`);
+lines.push(`Soak: ${MINUTES} min at ${RATE} req/s on loopback, keystone-all with ${WORKERS} public + ${WORKERS} admin workers, database ${DATABASE}, cache ${CACHE} (TTL ${CACHE_TTL} s), bcrypt rounds ${ROUNDS} (${new Date(t0).toISOString().slice(0, 16)}Z, node ${process.version}).`);
 lines.push('');
 lines.push(`| minute | requests | errors | req/s | p50 ms | p99 ms | max ms | RSS MB (${workerNames().join(' / ')}) |`);
 lines.push('|---:|---:|---:|---:|---:|---:|---:|---|');
@@ -283,9 +298,10 @@ for (const [op, t] of [...totals].sort((a, b) => b[1].n - a[1].n)) {
   lines.push(`| ${op} | ${t.n} | ${t.errors} | ${quantile(s, 0.5)} | ${quantile(s, 0.99)} |`);
 }
 lines.push('');
-lines.push(`| process | RSS after warm-up (MB) | RSS last minute (MB) | RSS growth | JS heap used after warm-up → last minute (MB) |`);
-lines.push('|---|---:|---:|---:|---:|');
-for (const m of memory) lines.push(`| ${m.worker}${m.worker === 'primary' ? ' (embedded database host; not judged)' : ''} | ${mb(m.before)} | ${mb(m.after)} | ${(m.growth * 100).toFixed(1)}% | ${mb(m.heapBefore)} → ${mb(m.heapAfter)} |`);
+lines.push(`| process | RSS after warm-up (MB) | RSS last minute (MB) | RSS growth | live heap after full GC (MB) | live heap growth | JS heap used, sampled (MB) |`);
+lines.push('|---|---:|---:|---:|---:|---:|---:|');
+const pct = (x) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '-');
+for (const m of memory) lines.push(`| ${m.worker}${m.worker === 'primary' ? ' (embedded database host; not judged)' : ''} | ${mb(m.before)} | ${mb(m.after)} | ${pct(m.growth)} | ${mb(m.liveBefore)} → ${mb(m.liveAfter)} | ${pct(m.liveGrowth)} | ${mb(m.heapBefore)} → ${mb(m.heapAfter)} |`);
 lines.push('');
 if (racedCount) lines.push(`${racedCount} request(s) found their token revoked or their project deleted by a request sent while they were on their way (Keystone's 404/401 is right then).`, '');
 const verdicts = [];

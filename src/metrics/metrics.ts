@@ -30,6 +30,7 @@
  * keystone-manage or tests, where nothing scrapes them).
  */
 import cluster from 'node:cluster';
+import { observeHeapAfterMajorGc } from './heap-after-gc.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 export type Service = 'public' | 'admin';
@@ -137,6 +138,7 @@ export function collectProcessMetrics(): void {
   if (defaultMetricsOn) return;
   defaultMetricsOn = true;
   collectDefaultMetrics({ register: workerRegistry });
+  observeHeapAfterMajorGc(workerRegistry);
 }
 
 // ---- recording -------------------------------------------------------------
