@@ -43,9 +43,14 @@ export class MemoryCacheBackend implements CacheBackend {
   private readonly regions = new Map<string, LRUCache<string, string>>();
 
   /** per region: at most `maxEntries` entries and about `maxChars` characters of keys and values */
-  constructor(private readonly maxEntries = 20_000, private readonly maxChars = 8 * 1024 * 1024) {
+  /** drops expired entries every sweepMs: an LRU otherwise keeps them until its size cap forces them out */
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly maxEntries = 20_000, private readonly maxChars = 8 * 1024 * 1024, sweepMs = 60_000) {
     backends.add(this);
     installWorkerListener();
+    this.sweeper = setInterval(() => { for (const lru of this.regions.values()) lru.purgeStale(); }, sweepMs);
+    this.sweeper.unref();
   }
 
   private region(name: string): LRUCache<string, string> {
@@ -92,6 +97,7 @@ export class MemoryCacheBackend implements CacheBackend {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     backends.delete(this);
     this.regions.clear();
   }

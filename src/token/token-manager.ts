@@ -152,6 +152,8 @@ export class TokenManager {
   /** invalidations of token-dependency regions this process applied (the in-process cache's version) */
   private localGeneration = 0;
   private epochPoller: NodeJS.Timeout | null = null;
+  /** drops expired memo entries: without it an LRU keeps them until its size cap forces them out */
+  private readonly memoSweeper: NodeJS.Timeout;
   private lastPolledEpoch = '';
   /** memo hits and misses of this process (also counted in the cache stats under "token-validation") */
   readonly validationStats = { hits: 0, misses: 0 };
@@ -166,6 +168,8 @@ export class TokenManager {
       ttl: Math.max(1, deps.conf.token.cache_time ?? deps.conf.cache.expiration_time) * 1000,
       ttlAutopurge: false,
     });
+    this.memoSweeper = setInterval(() => this.memo.purgeStale(), Math.min(this.memo.ttl, 60_000));
+    this.memoSweeper.unref();
     this.provider = deps.conf.token.provider === 'uuid' ? new UuidTokenProvider(deps.db) : new FernetTokenProvider(deps.conf);
     this.epoch = new TokenEpoch(deps.db);
     const stamps = new RegionStamps(deps.cache);
@@ -444,6 +448,7 @@ export class TokenManager {
   }
 
   close(): void {
+    clearInterval(this.memoSweeper);
     this.provider.close?.();
     if (this.epochPoller) clearInterval(this.epochPoller);
     this.epochPoller = null;

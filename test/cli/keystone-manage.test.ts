@@ -6,10 +6,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runKeystoneManage, writeKeystoneConfig, type ConfigOverrides } from '../helpers/keystone-process.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, databaseKinds, pgliteTemplate, type TestDatabase } from '../helpers/test-database.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openCliDatabase } from '../../src/cli/cli-database.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/storage/migrator.js';
@@ -21,9 +21,11 @@ interface Env {
   close(): Promise<void>;
 }
 
-async function environment(kind: 'pglite' | 'postgres', overrides: ConfigOverrides = {}): Promise<Env> {
+/** fresh: an embedded database that keystone-manage must create (initdb) itself; else an initialised, empty one */
+async function environment(kind: 'pglite' | 'postgres', overrides: ConfigOverrides = {}, fresh = false): Promise<Env> {
   const db: TestDatabase | undefined = kind === 'postgres' ? await createTestDatabase('postgres') : undefined;
   const { dir, file } = writeKeystoneConfig({ ...(db ? { database: { connection: db.connection } } : {}), ...overrides });
+  if (kind === 'pglite' && !fresh && !overrides.database) cpSync(await pgliteTemplate(), join(dir, 'pglite'), { recursive: true });
   return {
     dir, file,
     manage: (...args: string[]) => runKeystoneManage(args, { configFile: file, env: { OS_BOOTSTRAP_PASSWORD: '' } }),
@@ -46,7 +48,7 @@ const mode = (p: string) => statSync(p).mode & 0o777;
 for (const kind of databaseKinds()) {
   describe(`keystone-manage database commands (${kind})`, () => {
     test('db_sync applies the schema, a second db_sync is a no-op, db_version and --check report it', async () => {
-      const env = await environment(kind);
+      const env = await environment(kind, {}, true);
       try {
         const before = await env.manage('db_sync', '--check');
         if (kind === 'postgres') {
@@ -314,7 +316,7 @@ describe('keystone-manage failures and help', () => {
   });
 
   test('db_version on an embedded database that does not exist yet', async () => {
-    const env = await environment('pglite');
+    const env = await environment('pglite', {}, true);
     try {
       const r = await env.manage('db_version');
       assert.equal(r.code, 1);
