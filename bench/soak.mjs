@@ -21,13 +21,17 @@
 //   (SOAK_CACHE, memory; redis: REDIS_URL, default redis://127.0.0.1:6379/0, under a fresh key prefix)
 //   --rounds N bcrypt rounds of the password hashes (SOAK_ROUNDS, 4: the soak is about stability, not hashing)
 //   --cache-ttl S [cache] expiration_time and [token] cache_time of the server (SOAK_CACHE_TTL, 60)
+//   --token-expiration S [token] expiration of the server (SOAK_TOKEN_EXPIRATION, 60), with [revoke]
+//     expiration_buffer = 0; the mix only uses tokens with more than 15 s left
 //
 // Why a 60-second cache TTL: the caches (validated tokens, cached entities) are bounded by size and by their
 // TTL. With Keystone's default of 600 s they keep filling for the first 10 minutes (every token issued is
 // remembered until its entry expires), so a worker's memory rises through a whole 10-minute soak by design,
 // not by a leak. With the TTL below the warm-up's length the caches reach their steady size during the
 // warm-up, and growth after it means memory that is never given back. (--cache-ttl 600 --minutes 30 soaks
-// with the defaults.)
+// with the defaults.) Likewise for the token lifetime: revocation events are kept until the tokens they
+// revoke have expired (Keystone's default: 1 h + a 30-minute buffer), so at this rate of revocations the
+// set of events grows for 90 minutes with the defaults; with 60 s tokens it is steady within the warm-up.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -44,7 +48,7 @@ const { KeystoneClient, timed } = await import(`${root}dist/test/reliability/loa
 const { values: args } = parseArgs({
   options: {
     minutes: { type: 'string' }, rate: { type: 'string' }, workers: { type: 'string' },
-    database: { type: 'string' }, cache: { type: 'string' }, rounds: { type: 'string' }, 'cache-ttl': { type: 'string' },
+    database: { type: 'string' }, cache: { type: 'string' }, rounds: { type: 'string' }, 'cache-ttl': { type: 'string' }, 'token-expiration': { type: 'string' },
   },
 });
 const MINUTES = Number(args.minutes ?? process.env.SOAK_MINUTES ?? 10);
@@ -54,12 +58,14 @@ const DATABASE = args.database ?? process.env.SOAK_DATABASE ?? 'pglite';
 const CACHE = args.cache ?? process.env.SOAK_CACHE ?? 'memory';
 const ROUNDS = Number(args.rounds ?? process.env.SOAK_ROUNDS ?? 4);
 const CACHE_TTL = Number(args['cache-ttl'] ?? process.env.SOAK_CACHE_TTL ?? 60);
+const TOKEN_EXPIRATION = Number(args['token-expiration'] ?? process.env.SOAK_TOKEN_EXPIRATION ?? 60);
 const MAX_IN_FLIGHT = 256;
 const SAMPLE_MS = 5000;
 const MEMORY_LIMIT = 0.10;
-for (const [name, v] of Object.entries({ minutes: MINUTES, rate: RATE, workers: WORKERS, rounds: ROUNDS, 'cache-ttl': CACHE_TTL })) {
+for (const [name, v] of Object.entries({ minutes: MINUTES, rate: RATE, workers: WORKERS, rounds: ROUNDS, 'cache-ttl': CACHE_TTL, 'token-expiration': TOKEN_EXPIRATION })) {
   if (!(v > 0)) { console.error(`--${name} must be a positive number`); process.exit(2); }
 }
+if (TOKEN_EXPIRATION < 40) { console.error('--token-expiration must be at least 40 s'); process.exit(2); }
 if (!['pglite', 'postgres'].includes(DATABASE) || !['memory', 'redis', 'none'].includes(CACHE)) {
   console.error('--database pglite|postgres, --cache memory|redis|none');
   process.exit(2);
@@ -74,10 +80,10 @@ const cache = CACHE === 'none' ? { enabled: false }
     : { enabled: true, backend: 'dogpile.cache.redis', expiration_time: CACHE_TTL, backend_argument: [`url:${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'}`, `key_prefix:soak-${randomBytes(4).toString('hex')}:`] };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-log(`soak: ${MINUTES} min at ${RATE} req/s, ${WORKERS}+${WORKERS} workers, database ${DATABASE}, cache ${CACHE} (TTL ${CACHE_TTL} s), bcrypt rounds ${ROUNDS}`);
+log(`soak: ${MINUTES} min at ${RATE} req/s, ${WORKERS}+${WORKERS} workers, database ${DATABASE}, cache ${CACHE} (TTL ${CACHE_TTL} s), tokens of ${TOKEN_EXPIRATION} s, bcrypt rounds ${ROUNDS}`);
 const ks = await startKeystone({
   database: DATABASE,
-  config: { eventlet_server: { public_workers: WORKERS, admin_workers: WORKERS }, identity: { password_hash_rounds: ROUNDS }, token: { cache_time: CACHE_TTL }, cache },
+  config: { eventlet_server: { public_workers: WORKERS, admin_workers: WORKERS }, identity: { password_hash_rounds: ROUNDS }, token: { cache_time: CACHE_TTL, expiration: TOKEN_EXPIRATION }, revoke: { expiration_buffer: 0 }, cache },
 });
 let stopping = false;
 const shutdown = async () => { if (!stopping) { stopping = true; await ks.stop(); } };
@@ -103,7 +109,25 @@ const live = [];          // valid tokens (bounded)
 const revoked = [];       // revoked tokens (bounded), must answer 404
 const projects = [];      // ids
 const users = [];         // ids
-for (let i = 0; i < 20; i++) live.push(await pub.token(password));
+/** token → when it expires (ms): the mix picks only tokens with more than 15 s left */
+const expiry = new Map();
+const usable = (t) => (expiry.get(t) ?? 0) - Date.now() > 15_000;
+for (let i = 0; i < 20; i++) {
+  const t = await pub.token(password);
+  expiry.set(t, Date.now() + TOKEN_EXPIRATION * 1000);
+  live.push(t);
+}
+/** a live token with time left (expired ones leave the list), or undefined */
+const pickLive = () => {
+  for (let i = live.length - 1; i >= 0; i--) if (!usable(live[i])) { expiry.delete(live[i]); live.splice(i, 1); }
+  return pick(live);
+};
+/** the note of an issue: the new token, its expiry remembered */
+const issued = (a) => {
+  const t = a.headers['x-subject-token'];
+  try { if (t) expiry.set(t, Date.parse(JSON.parse(a.body).token.expires_at)); } catch { /* an error answer: recorded as such */ }
+  return t;
+};
 /** tokens revoked and entities deleted (from the moment the request is sent): a request already on its way may find them gone */
 const gone = new Set();
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
@@ -115,13 +139,13 @@ const passwordAuth = { auth: { identity: { methods: ['password'], password: { us
 
 /** [weight, op, expected statuses, run] */
 const MIX = [
-  [35, 'validate', [200], (t = pick(live)) => on(t, 'validate', () => pub.send('GET', '/v3/auth/tokens', { token: admin, subject: t }))],
-  [5, 'check (HEAD)', [200], (t = pick(live)) => on(t, 'check (HEAD)', () => pub.send('HEAD', '/v3/auth/tokens', { token: admin, subject: t }))],
+  [35, 'validate', [200], (t = pickLive()) => t && on(t, 'validate', () => pub.send('GET', '/v3/auth/tokens', { token: admin, subject: t }))],
+  [5, 'check (HEAD)', [200], (t = pickLive()) => t && on(t, 'check (HEAD)', () => pub.send('HEAD', '/v3/auth/tokens', { token: admin, subject: t }))],
   [5, 'validate revoked', [404], () => (revoked.length ? timed('validate revoked', () => pub.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: pick(revoked) })) : null)],
-  [6, 'issue (password)', [201], () => timed('issue (password)', () => pub.send('POST', '/v3/auth/tokens', { body: passwordAuth }), (a) => a.headers['x-subject-token'])],
-  [8, 'issue (token)', [201], (t = pick(live)) => on(t, 'issue (token)', () => pub.send('POST', '/v3/auth/tokens?nocatalog', { body: { auth: { identity: { methods: ['token'], token: { id: t } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } } }), (a) => a.headers['x-subject-token'])],
+  [6, 'issue (password)', [201], () => timed('issue (password)', () => pub.send('POST', '/v3/auth/tokens', { body: passwordAuth }), issued)],
+  [8, 'issue (token)', [201], (t = pickLive()) => t && on(t, 'issue (token)', () => pub.send('POST', '/v3/auth/tokens?nocatalog', { body: { auth: { identity: { methods: ['token'], token: { id: t } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } } }), issued)],
   [6, 'revoke', [204], () => {
-    if (live.length < 10) return null;
+    if (live.length < 10 || !pickLive()) return null;
     const subject = live.splice(Math.floor(Math.random() * live.length), 1)[0];
     gone.add(subject);
     return timed('revoke', () => pub.send('DELETE', '/v3/auth/tokens', { token: admin, subject }), () => subject);
@@ -194,7 +218,8 @@ function startOne() {
   if (inFlight >= MAX_IN_FLIGHT) { skipped++; return; }
   let op = chooseOp();
   let p = op[3]();
-  while (p === null) { op = MIX[0]; p = op[3](); }
+  // nothing to act on (no live token, no project yet): a password issue instead
+  while (!p) { op = MIX.find((m) => m[1] === 'issue (password)'); p = op[3](); }
   inFlight++;
   p.then(record, (err) => record({ op: op[1], startedAt: Date.now(), endedAt: Date.now(), status: 0, error: String(err) }))
     .finally(() => { inFlight--; });
@@ -220,16 +245,15 @@ const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length -
 const mb = (b) => (b / 1048576).toFixed(1);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : NaN; };
 const workerNames = () => [...new Set(samples.flatMap((s) => Object.keys(s.rss)))].filter((w) => w !== 'primary').sort();
-const rssAt = (minute) => {
-  const inMinute = samples.filter((s) => Math.floor(s.t / 60_000) === minute);
-  return inMinute.length ? Object.fromEntries(Object.keys(inMinute.at(-1).rss).map((w) => [w, inMinute.at(-1).rss[w]])) : {};
-};
+/** the last sample of a minute: { rss, live } per worker */
+const memoryAt = (minute) => samples.filter((s) => Math.floor(s.t / 60_000) === minute).at(-1) ?? { rss: {}, live: {} };
 
 function minuteRow(i) {
   const m = minutes[i] ?? { latencies: [], errors: 0 };
   const sorted = [...m.latencies].sort((a, b) => a - b);
-  const rss = rssAt(i);
-  return `| ${i + 1} | ${sorted.length} | ${m.errors} | ${(sorted.length / 60).toFixed(1)} | ${quantile(sorted, 0.5)} | ${quantile(sorted, 0.99)} | ${sorted.at(-1) ?? '-'} | ${workerNames().map((w) => (rss[w] ? mb(rss[w]) : '-')).join(' / ')} |`;
+  const { rss, live = {} } = memoryAt(i);
+  const cell = (x) => (x ? mb(x) : '-');
+  return `| ${i + 1} | ${sorted.length} | ${m.errors} | ${(sorted.length / 60).toFixed(1)} | ${quantile(sorted, 0.5)} | ${quantile(sorted, 0.99)} | ${sorted.at(-1) ?? '-'} | ${workerNames().map((w) => cell(rss[w])).join(' / ')} | ${workerNames().map((w) => cell(live[w])).join(' / ')} |`;
 }
 
 let lastPrinted = -1;
@@ -240,14 +264,15 @@ const printMinutes = (upTo) => {
 
 await sampleMemory();
 const sampler = setInterval(() => { void sampleMemory(); printMinutes(Math.floor((Date.now() - t0) / 60_000)); }, SAMPLE_MS);
-let nextAdminRefresh = t0 + 20 * 60_000;
+const ADMIN_REFRESH_MS = Math.min(20 * 60_000, TOKEN_EXPIRATION * 500);
+let nextAdminRefresh = t0 + ADMIN_REFRESH_MS;
 await new Promise((resolve) => {
   const interval = 1000 / RATE;
   let next = Date.now();
   const tick = () => {
     const now = Date.now();
     if (now - t0 >= DURATION_MS) { resolve(); return; }
-    if (now >= nextAdminRefresh) { nextAdminRefresh = now + 20 * 60_000; void pub.token(password).then((t) => { admin = t; }, () => undefined); }
+    if (now >= nextAdminRefresh) { nextAdminRefresh = now + ADMIN_REFRESH_MS; void pub.token(password).then((t) => { admin = t; }, () => undefined); }
     while (next <= now) { startOne(); next += interval; }
     setTimeout(tick, Math.max(1, Math.min(10, next - Date.now())));
   };
@@ -285,10 +310,10 @@ const grown = memory.filter((m) => m.worker !== 'primary' && !(m.growth <= MEMOR
 const behind = skipped / Math.max(1, scheduled);
 
 const lines = [];
-lines.push(`Soak: ${MINUTES} min at ${RATE} req/s on loopback, keystone-all with ${WORKERS} public + ${WORKERS} admin workers, database ${DATABASE}, cache ${CACHE} (TTL ${CACHE_TTL} s), bcrypt rounds ${ROUNDS} (${new Date(t0).toISOString().slice(0, 16)}Z, node ${process.version}).`);
+lines.push(`Soak: ${MINUTES} min at ${RATE} req/s on loopback, keystone-all with ${WORKERS} public + ${WORKERS} admin workers, database ${DATABASE}, cache ${CACHE} (TTL ${CACHE_TTL} s), tokens of ${TOKEN_EXPIRATION} s, bcrypt rounds ${ROUNDS} (${new Date(t0).toISOString().slice(0, 16)}Z, node ${process.version}).`);
 lines.push('');
-lines.push(`| minute | requests | errors | req/s | p50 ms | p99 ms | max ms | RSS MB (${workerNames().join(' / ')}) |`);
-lines.push('|---:|---:|---:|---:|---:|---:|---:|---|');
+lines.push(`| minute | requests | errors | req/s | p50 ms | p99 ms | max ms | RSS MB (${workerNames().join(' / ')}) | live heap MB (same order) |`);
+lines.push('|---:|---:|---:|---:|---:|---:|---:|---|---|');
 for (let i = 0; i < minutes.length; i++) lines.push(minuteRow(i));
 lines.push('');
 lines.push('| operation | requests | errors | p50 ms | p99 ms |');
