@@ -148,7 +148,8 @@ export class TokenManager {
   private readonly epoch: TokenEpoch;
   private readonly stampRead: FreshRead<string | null>;
   private readonly epochRead: FreshRead<string | null>;
-  private readonly catalogs = new LRUCache<string, CatalogEntry[]>({ max: 2000 });
+  /** per user and project: the catalog of the version it was read under */
+  private readonly catalogs = new LRUCache<string, { version: string; catalog: CatalogEntry[] }>({ max: 2000 });
   /** invalidations of token-dependency regions this process applied (the in-process cache's version) */
   private localGeneration = 0;
   private epochPoller: NodeJS.Timeout | null = null;
@@ -423,11 +424,12 @@ export class TokenManager {
   private async catalogFor(userId: string, projectId: string | null): Promise<CatalogEntry[]> {
     const version = this.currentVersionSync() ?? (this.useCacheStamps ? await this.currentVersion() : null);
     if (version === null) return this.deps.catalog.getV3Catalog(userId, projectId);
-    const key = `${version}\u0000${userId}\u0000${projectId ?? ''}`;
+    // keyed without the version, so that a new version replaces the entry instead of adding one
+    const key = `${userId}\u0000${projectId ?? ''}`;
     const hit = this.catalogs.get(key);
-    if (hit) return hit;
+    if (hit?.version === version) return hit.catalog;
     const catalog = await this.deps.catalog.getV3Catalog(userId, projectId);
-    this.catalogs.set(key, catalog);
+    this.catalogs.set(key, { version, catalog });
     return catalog;
   }
 
