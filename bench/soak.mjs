@@ -11,7 +11,8 @@
 //   - a worker restarted, or
 //   - the resident memory of any worker, or its live heap (nodejs_heap_used_after_major_gc_bytes: the JS
 //     heap right after its last full collection), grew by more than 10% between the end of the warm-up
-//     (the first 20% of the run, at most 2 minutes) and the last minute (medians of 5-second samples), or
+//     (the first 20% of the run, at most 2 minutes, but at least the longest of --cache-ttl and
+//     --token-expiration + 1 minute) and the last minute (medians of 5-second samples), or
 //   - the rate could not be held (more than 1% of the scheduled requests could not start because
 //     MAX_IN_FLIGHT were still waiting).
 //
@@ -74,7 +75,9 @@ if (!['pglite', 'postgres'].includes(DATABASE) || !['memory', 'redis', 'none'].i
 }
 
 const DURATION_MS = MINUTES * 60_000;
-const WARMUP_MS = Math.min(120_000, DURATION_MS * 0.2);
+// 20% of the run, at most 2 minutes — but at least the longest cache or token lifetime + 1 minute (the
+// time those take to reach their steady size), within the first 80% of the run
+const WARMUP_MS = Math.min(DURATION_MS * 0.8, Math.max(Math.min(120_000, DURATION_MS * 0.2), (Math.max(CACHE_TTL, TOKEN_EXPIRATION) + 60) * 1000));
 const WINDOW_MS = Math.min(60_000, DURATION_MS * 0.2);
 
 const cache = CACHE === 'none' ? { enabled: false }
