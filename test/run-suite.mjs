@@ -19,13 +19,7 @@ function collect(dir) {
   return out;
 }
 
-// The longest files first, so that the last minutes of a run are not one long file alone on a core.
-const LONGEST_FIRST = [
-  'cli/keystone-manage', 'process/keystone-all', 'reliability/two-nodes', 'reliability/worker-kill',
-  'token/no-stale-yes', 'reliability/', 'security/', 'clients/', 'token/',
-];
-const rank = (f) => { const i = LONGEST_FIRST.findIndex((p) => f.includes(`/${p}`)); return i < 0 ? LONGEST_FIRST.length : i; };
-let files = collect(testRoot).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+let files = collect(testRoot);
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 if (files.length === 0) {
   console.error('no test files found under dist/test: did the build run?');
