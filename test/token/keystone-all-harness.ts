@@ -4,6 +4,7 @@
  * bootstrap) or the embedded first run, shared Fernet keys between
  * instances, the ports from $state_path/ports, output captured.
  */
+import { SUITE_NODE_FLAGS } from '../helpers/keystone-process.js';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +37,7 @@ export interface InstanceOptions {
 }
 
 function manage(confFile: string, args: string[]): void {
-  const r = spawnSync(process.execPath, [KEYSTONE_MANAGE, '--config-file', confFile, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OS_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD } });
+  const r = spawnSync(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_MANAGE, '--config-file', confFile, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OS_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD } });
   if (r.status !== 0) throw new Error(`keystone-manage ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
 }
 
@@ -65,7 +66,7 @@ export async function startKeystoneAll(options: InstanceOptions = {}): Promise<K
     manage(file, ['bootstrap', '--bootstrap-password', ADMIN_PASSWORD]);
   }
   let out = '';
-  const child: ChildProcess = spawn(process.execPath, [KEYSTONE_ALL, '--config-file', file, 'start'], {
+  const child: ChildProcess = spawn(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_ALL, '--config-file', file, 'start'], {
     env: { ...process.env, OS_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => { out += d; });
