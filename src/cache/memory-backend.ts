@@ -10,6 +10,7 @@
  */
 import cluster from 'node:cluster';
 import { LRUCache } from 'lru-cache';
+import { sweepStale } from './stale-sweep.js';
 import type { CacheBackend } from './cache-backend.js';
 
 export const INVALIDATE_MESSAGE = 'keystone:cache-invalidate';
@@ -42,15 +43,13 @@ export class MemoryCacheBackend implements CacheBackend {
   readonly name = 'memory' as const;
   private readonly regions = new Map<string, LRUCache<string, string>>();
 
-  /** per region: at most `maxEntries` entries and about `maxChars` characters of keys and values */
-  /** drops expired entries every sweepMs: an LRU otherwise keeps them until its size cap forces them out */
   private readonly sweeper: NodeJS.Timeout;
 
+  /** per region: at most `maxEntries` entries and about `maxChars` characters of keys and values; expired entries dropped every `sweepMs` */
   constructor(private readonly maxEntries = 20_000, private readonly maxChars = 8 * 1024 * 1024, sweepMs = 60_000) {
     backends.add(this);
     installWorkerListener();
-    this.sweeper = setInterval(() => { for (const lru of this.regions.values()) lru.purgeStale(); }, sweepMs);
-    this.sweeper.unref();
+    this.sweeper = sweepStale(() => this.regions.values(), sweepMs);
   }
 
   private region(name: string): LRUCache<string, string> {

@@ -22,6 +22,7 @@
  */
 import cluster from 'node:cluster';
 import { LRUCache } from 'lru-cache';
+import { sweepStale } from '../cache/stale-sweep.js';
 import { INVALIDATE_MESSAGE } from '../cache/memory-backend.js';
 import { randomUUID } from 'node:crypto';
 import type { KeystoneConfig } from '../config/options.js';
@@ -153,7 +154,6 @@ export class TokenManager {
   /** invalidations of token-dependency regions this process applied (the in-process cache's version) */
   private localGeneration = 0;
   private epochPoller: NodeJS.Timeout | null = null;
-  /** drops expired memo entries: without it an LRU keeps them until its size cap forces them out */
   private readonly memoSweeper: NodeJS.Timeout;
   private lastPolledEpoch = '';
   /** memo hits and misses of this process (also counted in the cache stats under "token-validation") */
@@ -169,8 +169,7 @@ export class TokenManager {
       ttl: Math.max(1, deps.conf.token.cache_time ?? deps.conf.cache.expiration_time) * 1000,
       ttlAutopurge: false,
     });
-    this.memoSweeper = setInterval(() => this.memo.purgeStale(), Math.min(this.memo.ttl, 60_000));
-    this.memoSweeper.unref();
+    this.memoSweeper = sweepStale(() => [this.memo], Math.min(this.memo.ttl, 60_000));
     this.provider = deps.conf.token.provider === 'uuid' ? new UuidTokenProvider(deps.db) : new FernetTokenProvider(deps.conf);
     this.epoch = new TokenEpoch(deps.db);
     const stamps = new RegionStamps(deps.cache);

@@ -6,10 +6,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runKeystoneManage, writeKeystoneConfig, type ConfigOverrides } from '../helpers/keystone-process.js';
-import { createTestDatabase, databaseKinds, pgliteTemplate, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, databaseKinds, seedPgliteState, type TestDatabase } from '../helpers/test-database.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openCliDatabase } from '../../src/cli/cli-database.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/storage/migrator.js';
@@ -25,7 +25,7 @@ interface Env {
 async function environment(kind: 'pglite' | 'postgres', overrides: ConfigOverrides = {}, fresh = false): Promise<Env> {
   const db: TestDatabase | undefined = kind === 'postgres' ? await createTestDatabase('postgres') : undefined;
   const { dir, file } = writeKeystoneConfig({ ...(db ? { database: { connection: db.connection } } : {}), ...overrides });
-  if (kind === 'pglite' && !fresh && !overrides.database) cpSync(await pgliteTemplate(), join(dir, 'pglite'), { recursive: true });
+  if (kind === 'pglite' && !fresh && !overrides.database) await seedPgliteState(dir);
   return {
     dir, file,
     manage: (...args: string[]) => runKeystoneManage(args, { configFile: file, env: { OS_BOOTSTRAP_PASSWORD: '' } }),

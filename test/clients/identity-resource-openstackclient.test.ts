@@ -10,11 +10,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OpenstackRunner, type Run } from './python-clients.js';
+import { OPENSTACK, OpenstackRunner, type Run } from './python-clients.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { runBootstrap } from '../../src/cli/bootstrap.js';
 
-const OPENSTACK = '/usr/bin/openstack';
 const available = existsSync(OPENSTACK);
 const skipReason = available ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 

@@ -44,12 +44,12 @@
  * listWorkers(primaryPid) → the children of a primary, as workers()
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeOverrides, renderIni, type ConfigOverrides } from './test-config.js';
-import { createTestDatabase, pgliteTemplate, type TestDatabase } from './test-database.js';
+import { createTestDatabase, seedPgliteState, type TestDatabase } from './test-database.js';
 
 /** The repository's top level (dist/test/helpers → ../../..). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -209,7 +209,7 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     }
     if (!database && ownsDir && !existsSync(join(dir, 'pglite'))) {
       // An initialised but empty cluster: still a first run (no schema), without initdb's seconds.
-      cpSync(await pgliteTemplate(), join(dir, 'pglite'), { recursive: true });
+      await seedPgliteState(dir);
     }
     if (database) {
       for (const args of [['db_sync'], ['fernet_setup'], ['credential_setup'], ['bootstrap', '--bootstrap-password', adminPassword]]) {

@@ -56,6 +56,11 @@ export async function pgliteTemplate(): Promise<string> {
   return template;
 }
 
+/** Puts an initialised, empty embedded database where keystone-all/keystone-manage look for it (state_path/pglite). */
+export async function seedPgliteState(stateDir: string): Promise<void> {
+  cpSync(await pgliteTemplate(), join(stateDir, 'pglite'), { recursive: true });
+}
+
 export async function createTestDatabase(kind: DatabaseKind): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'keystone-pglite-'));

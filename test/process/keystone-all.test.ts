@@ -6,9 +6,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { databaseKinds, createTestDatabase, pgliteTemplate } from '../helpers/test-database.js';
+import { databaseKinds, createTestDatabase, seedPgliteState } from '../helpers/test-database.js';
 import { listWorkers, runKeystoneAll, runKeystoneManage, startKeystone, writeKeystoneConfig, type KeystoneProcess } from '../helpers/keystone-process.js';
 import { eventually, httpRequest, issueToken, passwordAuthBody, sleep } from './http-client.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -204,7 +204,7 @@ for (const kind of databaseKinds()) {
     test('refuses to start against a schema older than the code', async () => {
       const db = kind === 'postgres' ? await createTestDatabase('postgres') : undefined;
       const { dir, file } = writeKeystoneConfig(db ? { database: { connection: db.connection } } : {});
-      if (!db) cpSync(await pgliteTemplate(), join(dir, 'pglite'), { recursive: true });
+      if (!db) await seedPgliteState(dir);
       try {
         const sync = await runKeystoneManage(['db_sync'], { configFile: file });
         assert.equal(sync.code, 0, sync.stderr);
