@@ -1,19 +1,28 @@
 /**
  * The database a command works on: PostgreSQL through pg-promise, or the
- * embedded PGlite opened directly (startEmbeddedHost), whose lock refuses
- * while a running keystone-all holds it.
+ * embedded PGlite. For the embedded one there is one writer: while a
+ * keystone-all runs on the data directory, a command goes through the socket
+ * that keystone-all serves it on to its workers (named in the directory's
+ * lock file, see src/storage/embedded-host.ts); otherwise it opens the
+ * directory itself (startEmbeddedHost), and a keystone-all started meanwhile
+ * is refused by the lock until the command has finished.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KeystoneConfig } from '../config/options.js';
 import { closeDatabases, openDatabase, resolveDatabaseTarget, type Database, type DatabaseTarget } from '../storage/database.js';
-import { startEmbeddedHost, type EmbeddedHost } from '../storage/embedded-host.js';
+import {
+  CLI_POOL_SIZE, EmbeddedDatabaseBusyError, processAlive, readEmbeddedLock, startEmbeddedHost,
+  type EmbeddedHost, type EmbeddedLock,
+} from '../storage/embedded-host.js';
 import { log } from '../log/logger.js';
 
 export interface CliDatabase {
   db: Database;
   target: DatabaseTarget;
   host?: EmbeddedHost;
+  /** the running keystone-all whose socket the command goes through (embedded database in use) */
+  server?: EmbeddedLock;
   /** the embedded data directory was created by this call */
   created: boolean;
   close(): Promise<void>;
@@ -38,16 +47,52 @@ export interface OpenCliDatabaseOptions {
   poolSize?: number;
 }
 
+/** How long a command waits for a keystone-all that holds the data directory but does not listen yet (PGlite opening). */
+const SERVER_STARTING_WAIT_MS = 30_000;
+
+/**
+ * The running keystone-all serving the embedded database at dataDir (its
+ * lock record, with the socket), or undefined when no live process holds the
+ * directory. Waits while a keystone-all is still opening it; throws
+ * EmbeddedDatabaseBusyError when another keystone-manage holds it.
+ */
+export async function findEmbeddedServer(dataDir: string, waitMs = SERVER_STARTING_WAIT_MS): Promise<EmbeddedLock | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const holder = readEmbeddedLock(dataDir);
+    if (!holder || !processAlive(holder.pid)) return undefined;
+    if (holder.socket) return holder;
+    if (holder.pid === process.pid) return undefined;
+    if (holder.program === 'keystone-manage') throw new EmbeddedDatabaseBusyError(dataDir, holder);
+    if (Date.now() >= deadline) {
+      throw new EmbeddedDatabaseBusyError(dataDir, holder,
+        `The embedded database at ${dataDir} is held by keystone-all (pid ${holder.pid}), which has not served it on a socket within ${Math.round(waitMs / 1000)} s; try again once it is running.`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function openCliDatabase(conf: KeystoneConfig, options: OpenCliDatabaseOptions = {}): Promise<CliDatabase> {
   const target = resolveDatabaseTarget(conf);
   let host: EmbeddedHost | undefined;
+  let server: EmbeddedLock | undefined;
   if (target.kind === 'embedded') {
-    if (!options.create && !existsSync(join(target.dataDir, 'PG_VERSION'))) {
-      throw new DatabaseUnreachableError(`The embedded database at ${target.dataDir} does not exist: run "keystone-manage db_sync" (or start keystone-all once).`);
+    // A keystone-all may take the directory between the look and the open: then look again.
+    for (let attempt = 0; !host && !server; attempt++) {
+      server = await findEmbeddedServer(target.dataDir);
+      if (server) break;
+      if (!options.create && !existsSync(join(target.dataDir, 'PG_VERSION'))) {
+        throw new DatabaseUnreachableError(`The embedded database at ${target.dataDir} does not exist: run "keystone-manage db_sync" (or start keystone-all once).`);
+      }
+      try {
+        host = await startEmbeddedHost(target.dataDir, 2 * CLI_POOL_SIZE, { program: 'keystone-manage', publish: false });
+      } catch (err) {
+        if (!(err instanceof EmbeddedDatabaseBusyError) || err.holder.program !== 'keystone-all' || attempt >= 2) throw err;
+      }
     }
-    host = await startEmbeddedHost(target.dataDir, 4);
   }
-  const db = openDatabase(conf, { embeddedSocketDir: host?.socketDir, poolSize: options.poolSize ?? 2 });
+  const socketDir = host?.socketDir ?? (server?.socket ? dirname(server.socket) : undefined);
+  const db = openDatabase(conf, { embeddedSocketDir: socketDir, poolSize: options.poolSize ?? CLI_POOL_SIZE });
   const close = async () => {
     await closeDatabases().catch(() => undefined);
     await host?.stop();
@@ -59,11 +104,13 @@ export async function openCliDatabase(conf: KeystoneConfig, options: OpenCliData
     await db.one('SELECT 1 AS ok');
   } catch (err) {
     await close();
-    throw new DatabaseUnreachableError(`Cannot connect to ${describeTarget(target)}: ${(err as Error).message || (err as { code?: string }).code || String(err)}`);
+    const via = server ? ` through keystone-all (pid ${server.pid}, socket ${server.socket})` : '';
+    throw new DatabaseUnreachableError(`Cannot connect to ${describeTarget(target)}${via}: ${(err as Error).message || (err as { code?: string }).code || String(err)}`);
   } finally {
     log.level = level;
   }
-  return { db, target, host, created: host?.created ?? false, close };
+  if (server) log.debug(`using ${describeTarget(target)} through keystone-all (pid ${server.pid}, socket ${server.socket})`);
+  return { db, target, host, server, created: host?.created ?? false, close };
 }
 
 /** Waits until the database answers, retrying as [database] max_retries / retry_interval say (-1: forever). */

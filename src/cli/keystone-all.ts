@@ -7,7 +7,8 @@
  *  - loads keystone.conf (a bad value stops start-up with one line naming
  *    section, option and value; warnings are printed once);
  *  - embedded database ([database] connection empty or pglite://): hosts
- *    PGlite under state_path and hands its socket directory to the workers;
+ *    PGlite under state_path and hands its socket directory to the workers
+ *    (and names it in the data directory's lock file for keystone-manage);
  *    on the first run (fresh data directory, or one with no schema) it
  *    applies the schema, creates the Fernet and credential key
  *    repositories when absent, and bootstraps the admin user (password
@@ -48,7 +49,7 @@ import type { ConfigSources } from '../config/load-config.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { configureLogging, log, reopenLogFiles } from '../log/logger.js';
 import { closeDatabases, openDatabase, resolveDatabaseTarget, type DatabaseTarget } from '../storage/database.js';
-import { EmbeddedDatabaseBusyError, startEmbeddedHost, type EmbeddedHost } from '../storage/embedded-host.js';
+import { CLI_CONNECTION_SLOTS, EmbeddedDatabaseBusyError, startEmbeddedHost, type EmbeddedHost } from '../storage/embedded-host.js';
 import { assertSchemaCurrent, currentSchemaVersion, syncSchema } from '../storage/migrator.js';
 import { relayCacheInvalidations } from '../cache/memory-backend.js';
 import { KeyRepository, KeyRepositoryError } from '../token/fernet/key-repository.js';
@@ -397,7 +398,8 @@ export async function primaryMain(argv: string[]): Promise<void> {
   try {
     if (target.kind === 'embedded') {
       try {
-        host = await startEmbeddedHost(target.dataDir, (desired.public + desired.admin + 2) * 4 + 4);
+        // 4 per worker (+2 for SIGHUP's replacements), 4 for this process, and room for keystone-manage beside them
+        host = await startEmbeddedHost(target.dataDir, (desired.public + desired.admin + 2) * 4 + 4 + CLI_CONNECTION_SLOTS);
       } catch (err) {
         if (err instanceof EmbeddedDatabaseBusyError) throw new StartupError(err.message);
         throw new StartupError(`cannot open the embedded database at ${target.dataDir}: ${(err as Error).message}`);

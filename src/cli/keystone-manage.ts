@@ -16,7 +16,9 @@
  *
  * Exit status 0 on success; on failure one line on stderr naming what is wrong.
  * Against the embedded database (empty [database] connection or pglite://)
- * it opens the data directory itself, and refuses while keystone-all runs on it.
+ * it goes through the running keystone-all that hosts it (its socket), or,
+ * when none runs, opens the data directory itself: the same commands and the
+ * same output either way (src/cli/cli-database.ts).
  */
 import { readdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -411,12 +413,7 @@ export async function diagnose(config: CliConfig): Promise<string[]> {
         else if (version > LATEST_SCHEMA_VERSION) problems.push(`database: ${describeTarget(target)} is at schema version ${version}, newer than this code (${LATEST_SCHEMA_VERSION}).`);
       });
     } catch (err) {
-      if (err instanceof EmbeddedDatabaseBusyError) {
-        // Not a problem: keystone-all is running on it (and checked the schema when it started).
-        process.stderr.write(`note: ${err.message.replace(/; stop it first.*$/, '')}; its schema was not checked.\n`);
-      } else {
-        problems.push(`database: ${oneLine((err as Error).message)}`);
-      }
+      problems.push(`database: ${oneLine((err as Error).message)}`);
     }
   }
 
