@@ -104,13 +104,35 @@ export async function openCliDatabase(conf: KeystoneConfig, options: OpenCliData
     await db.one('SELECT 1 AS ok');
   } catch (err) {
     await close();
-    const via = server ? ` through keystone-all (pid ${server.pid}, socket ${server.socket})` : '';
-    throw new DatabaseUnreachableError(`Cannot connect to ${describeTarget(target)}${via}: ${(err as Error).message || (err as { code?: string }).code || String(err)}`);
+    const reason = (err as Error).message || (err as { code?: string }).code || String(err);
+    if (!server) throw new DatabaseUnreachableError(`Cannot connect to ${describeTarget(target)}: ${reason}`);
+    // the socket server closes a connection beyond its maxConnections at once
+    const full = /EPIPE|ECONNRESET|Connection terminated/i.test(reason) ? ' (every connection it serves is in use; try again in a moment)' : '';
+    throw new DatabaseUnreachableError(`Cannot connect to ${describeTarget(target)} through keystone-all (pid ${server.pid}, socket ${server.socket})${full}: ${reason}`);
   } finally {
     log.level = level;
   }
   if (server) log.debug(`using ${describeTarget(target)} through keystone-all (pid ${server.pid}, socket ${server.socket})`);
   return { db, target, host, server, created: host?.created ?? false, close };
+}
+
+/**
+ * keystone-all's open of the embedded database: while a keystone-manage holds
+ * the directory (a command that opened it itself), waits for it as
+ * [database] max_retries / retry_interval say, then gives up with its
+ * EmbeddedDatabaseBusyError. Another keystone-all is refused at once.
+ */
+export async function hostEmbeddedDatabase(conf: KeystoneConfig, dataDir: string, maxConnections: number, onRetry?: (attempt: number, err: Error) => void): Promise<EmbeddedHost> {
+  const max = conf.database.max_retries;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startEmbeddedHost(dataDir, maxConnections);
+    } catch (err) {
+      if (!(err instanceof EmbeddedDatabaseBusyError) || err.holder.program !== 'keystone-manage' || (max !== -1 && attempt >= max)) throw err;
+      onRetry?.(attempt + 1, err);
+      await new Promise((r) => setTimeout(r, Math.max(conf.database.retry_interval, 0) * 1000 || 100));
+    }
+  }
 }
 
 /** Waits until the database answers, retrying as [database] max_retries / retry_interval say (-1: forever). */

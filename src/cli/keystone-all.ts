@@ -49,7 +49,7 @@ import type { ConfigSources } from '../config/load-config.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { configureLogging, log, reopenLogFiles } from '../log/logger.js';
 import { closeDatabases, openDatabase, resolveDatabaseTarget, type DatabaseTarget } from '../storage/database.js';
-import { CLI_CONNECTION_SLOTS, EmbeddedDatabaseBusyError, startEmbeddedHost, type EmbeddedHost } from '../storage/embedded-host.js';
+import { CLI_CONNECTION_SLOTS, EmbeddedDatabaseBusyError, type EmbeddedHost } from '../storage/embedded-host.js';
 import { assertSchemaCurrent, currentSchemaVersion, syncSchema } from '../storage/migrator.js';
 import { relayCacheInvalidations } from '../cache/memory-backend.js';
 import { KeyRepository, KeyRepositoryError } from '../token/fernet/key-repository.js';
@@ -62,7 +62,7 @@ import { recordWorkerRestart, startMetricsServer, type MetricsServer } from '../
 import { notifyReady, notifyReloading, notifyStatus, notifyStopping } from './systemd-notify.js';
 import { runBootstrap } from './bootstrap.js';
 import { configSourcesOf, describeError, loadCliConfig, oneLine, parseGlobalArgs, type CliConfig } from './cli-config.js';
-import { describeTarget, waitForDatabase } from './cli-database.js';
+import { describeTarget, hostEmbeddedDatabase, waitForDatabase } from './cli-database.js';
 
 const PROGRAM = 'keystone-all';
 export type ServiceName = 'public' | 'admin';
@@ -399,7 +399,8 @@ export async function primaryMain(argv: string[]): Promise<void> {
     if (target.kind === 'embedded') {
       try {
         // 4 per worker (+2 for SIGHUP's replacements), 4 for this process, and room for keystone-manage beside them
-        host = await startEmbeddedHost(target.dataDir, (desired.public + desired.admin + 2) * 4 + 4 + CLI_CONNECTION_SLOTS);
+        host = await hostEmbeddedDatabase(conf, target.dataDir, (desired.public + desired.admin + 2) * 4 + 4 + CLI_CONNECTION_SLOTS, (attempt, err) =>
+          log.warn(`${err.message.replace(/; try again.*$/, '')}; retry ${attempt}${conf.database.max_retries === -1 ? '' : ` of ${conf.database.max_retries}`} in ${conf.database.retry_interval} s`));
       } catch (err) {
         if (err instanceof EmbeddedDatabaseBusyError) throw new StartupError(err.message);
         throw new StartupError(`cannot open the embedded database at ${target.dataDir}: ${(err as Error).message}`);

@@ -157,7 +157,11 @@ export async function startEmbeddedHost(dataDir: string, maxConnections: number,
   let db: PGlite | undefined;
   let socketDir: string | undefined;
   let server: PGLiteSocketServer | undefined;
+  let stopped = false;
   const stop = async () => {
+    // once only: a second call must not remove a lock another process has taken since
+    if (stopped) return;
+    stopped = true;
     await server?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
     if (socketDir) rmSync(socketDir, { recursive: true, force: true });

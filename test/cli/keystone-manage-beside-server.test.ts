@@ -4,15 +4,16 @@
  * answer exactly as they do once it is stopped, when keystone-manage opens
  * the data directory itself. Also: a client killed in the middle of a
  * transaction does not wedge the server, a stale lock is no obstacle, and a
- * keystone-all started while keystone-manage holds the directory is refused
- * with one clear line and leaves the data intact.
+ * keystone-all started while keystone-manage holds the directory waits for it
+ * ([database] max_retries) or is refused in one clear line; the data stays
+ * intact.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, runKeystoneAll, runKeystoneManage, startKeystone, writeKeystoneConfig, type RunResult } from '../helpers/keystone-process.js';
+import { KEYSTONE_ALL, REPO_ROOT, runKeystoneAll, runKeystoneManage, startKeystone, SUITE_NODE_FLAGS, writeKeystoneConfig, type RunResult } from '../helpers/keystone-process.js';
 import { seedPgliteState } from '../helpers/test-database.js';
 import { issueToken } from '../process/http-client.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -152,32 +153,50 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
     }
   });
 
-  test('keystone-all started while keystone-manage holds the directory is refused in one line, and the data stays intact', async () => {
-    const { dir, file } = writeKeystoneConfig();
+  test('keystone-all started while keystone-manage holds the directory waits for it ([database] max_retries), else says so in one line; the data stays intact', async () => {
+    const { dir, file } = writeKeystoneConfig({ database: { max_retries: 0 } });
     try {
       await seedPgliteState(dir);
       const dataDir = join(dir, 'pglite');
       assert.equal((await manager(file)('db_sync')).code, 0);
       assert.equal((await manager(file)('bootstrap', '--bootstrap-password', 'held-password')).code, 0);
-      // this test process holds the directory as keystone-manage does while a command runs
+      // this test process holds the directory as keystone-manage does while a command runs on a stopped server
       const held = await startEmbeddedHost(dataDir, 4, { program: 'keystone-manage', publish: false });
+      let child: ChildProcess | undefined;
       try {
-        const all = await runKeystoneAll(['start'], { configFile: file });
-        assert.equal(all.code, 1);
-        assert.equal(all.stderr.trim(), `keystone-all: The embedded database at ${dataDir} is in use by keystone-manage (pid ${process.pid}); try again when it has finished.`);
+        const busy = `The embedded database at ${dataDir} is in use by keystone-manage (pid ${process.pid})`;
+        const refused = await runKeystoneAll(['start'], { configFile: file });
+        assert.equal(refused.code, 1);
+        assert.equal(refused.stderr.trim(), `keystone-all: ${busy}; try again when it has finished.`);
         const other = await manager(file)('db_version');
         assert.equal(other.code, 1);
-        assert.equal(other.stderr.trim(), `keystone-manage: The embedded database at ${dataDir} is in use by keystone-manage (pid ${process.pid}); try again when it has finished.`);
-        assert.equal(JSON.parse(readFileSync(lockFileOf(dataDir), 'utf8')).pid, process.pid);
+        assert.equal(other.stderr.trim(), `keystone-manage: ${busy}; try again when it has finished.`);
+        assert.equal(readEmbeddedLock(dataDir)?.pid, process.pid);
+
+        // with retries, keystone-all waits until the command has finished, then starts on the same data
+        writeKeystoneConfig({ database: { max_retries: 60 } }, dir);
+        child = spawn(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_ALL, '--config-file', file, 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        const seen = (pattern: RegExp) => new Promise<RegExpMatchArray>((resolve, reject) => {
+          const check = () => { const m = output.match(pattern); if (m) resolve(m); };
+          child!.stdout!.on('data', (d) => { output += d; check(); });
+          child!.stderr!.on('data', (d) => { output += d; check(); });
+          child!.once('exit', () => reject(new Error(`keystone-all exited before ${pattern}:\n${output}`)));
+          check();
+        });
+        const waiting = seen(new RegExp(`${busy.replace(/[.()/]/g, '\\$&')}; retry 1 of 60 in 1 s`));
+        const ready = seen(/keystone-public listening on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*keystone-all ready/);
+        await waiting;
+        await held.stop();
+        const port = (await ready)[1];
+        assert.doesNotMatch(output, /first run/i);
+        assert.equal((await issueToken(`http://127.0.0.1:${port}`, 'held-password')).status, 201);
+        const exited = new Promise((r) => child!.once('exit', r));
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0);
       } finally {
         await held.stop();
-      }
-      const ks = await startKeystone({ stateDir: dir, adminPassword: 'unused' });
-      try {
-        assert.doesNotMatch(ks.output(), /first run/i);
-        assert.equal((await issueToken(ks.publicUrl, 'held-password')).status, 201);
-      } finally {
-        await ks.stop();
+        if (child && child.exitCode === null) child.kill('SIGKILL');
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
