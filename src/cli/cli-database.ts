@@ -5,7 +5,7 @@
  * that keystone-all serves it on to its workers (named in the directory's
  * lock file, see src/storage/embedded-host.ts); otherwise it opens the
  * directory itself (startEmbeddedHost), and a keystone-all started meanwhile
- * is refused by the lock until the command has finished.
+ * waits for the command to finish (hostEmbeddedDatabase) or says why not.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
