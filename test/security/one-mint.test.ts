@@ -7,7 +7,8 @@
  *     as on v3; a signed request without any time, older than [credential]
  *     auth_ttl, or past its own expiry is refused on every version.
  *  3. POST /v2.0/tokens with {"token": …} does not rescope an application
- *     credential token or an EC2 token (v3's token method refuses both).
+ *     credential token or an EC2 token (v3's token method refuses both);
+ *     nor do v2.0 OS-EC2 credentials or OS-KSCRUD widen such a token.
  *  4. v2.0 password login of a user whose MFA rules need password + totp: 401.
  *  5. An EC2 blob may name only the creator's own delegation: refused at
  *     creation, and a blob planted in the database (as a server without
@@ -198,6 +199,15 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
       const v3 = await api(ks.publicUrl, 'POST', '/v3/auth/tokens', { body: { auth: { identity: { methods: ['token'], token: { id } }, scope: { project: { id: projects.p2 } } } } });
       status(v3, 403, `v3 rescoping of the ${what} token`);
     }
+    // nor through the side doors around rescoping: an EC2 credential made with the application
+    // credential token is limited as the token is, and OS-KSCRUD does not trade it for a password token
+    const v2ec2 = `/v2.0/users/${users.alice}/credentials/OS-EC2`;
+    status(await api(ks.publicUrl, 'POST', v2ec2, { token: acToken, body: { tenant_id: projects.p2 } }), 403, 'v2.0 OS-EC2 create on another project with the application credential token');
+    const limited = status(await api(ks.publicUrl, 'POST', v2ec2, { token: acToken, body: { tenant_id: projects.p1 } }), 200, 'v2.0 OS-EC2 create with the application credential token').body.credential;
+    const limitedToken = status(await exchange(ks.publicUrl, '/v3/ec2tokens', signedEc2(limited.access, limited.secret), admin), 200, 'its EC2 token').body.token;
+    assert.deepEqual(limitedToken.roles.map((r: { name: string }) => r.name), ['reader']);
+    assert.equal(limitedToken.application_credential.id, appCred.id);
+    status(await api(ks.publicUrl, 'PATCH', `/v2.0/OS-KSCRUD/users/${users.alice}`, { token: acToken, body: { user: { password: PASSWORD, original_password: PASSWORD } } }), 403, 'OS-KSCRUD with the application credential token');
     // the application credential token dies with its credential; nothing wider was made from it
     status(await api(ks.publicUrl, 'DELETE', `/v3/users/${users.alice}/application_credentials/${appCred.id}`, { token: aliceP1 }), 204, 'delete the application credential');
     status(await api(ks.publicUrl, 'GET', '/v3/auth/tokens', { token: admin, headers: { 'X-Subject-Token': acToken } }), 404, 'the application credential token after deletion');
