@@ -5,19 +5,20 @@
  *   body and enabled in [auth] methods → the requested scope looked up
  *   (scope.ts) → REMOTE_USER from a trusted proxy (external) → each method
  *   (methods/*.ts), their results reconciled → the receipt, if one was sent
- *   → the user's MFA rules (a 401 carrying a new receipt when unmet) → the
- *   default project when no scope was asked → the token issued and minted
- *   (src/token/token-manager.ts).
+ *   → the grant (user, methods, expiry, audit chain, application
+ *   credential) handed to the one issuing path, token-grant.ts: disabled
+ *   owners, MFA rules (a 401 carrying a new receipt when unmet), the default
+ *   project, delegation limits, then the mint (src/token/token-manager.ts).
  */
 import type { Request } from 'express';
-import { NotFound, Unauthorized } from '../common/errors.js';
+import { Unauthorized } from '../common/errors.js';
 import type { Services } from '../server/services.js';
 import { ReceiptNotFound } from '../token/fernet/receipt-formatter.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { parseAuthRequest } from './auth-request.js';
 import { ExpectingToFind, UnsupportedAuthMethod } from './auth-errors.js';
-import { applyDefaultScope, resolveRequestedScope } from './scope.js';
-import { mfaSatisfied, requiredMethods } from './mfa-rules.js';
+import { resolveRequestedScope } from './scope.js';
+import { issueGrantedToken, type GrantOptions } from './token-grant.js';
 import { AUTH_RECEIPT_HEADER } from './receipts.js';
 import type { AuthMethod, AuthMethodResult, AuthRequestContext } from './methods/method.js';
 import { passwordMethod } from './methods/password.js';
@@ -54,21 +55,22 @@ class AuthContext {
   }
 }
 
-/** 401 with the receipt body and header (Keystone's InsufficientAuthMethods → build_receipt). */
-export class AuthReceiptRequired extends Unauthorized {
-  constructor(receiptId: string, body: unknown) {
-    super('Additional authentications steps required.');
-    this.headers = { [AUTH_RECEIPT_HEADER]: receiptId };
-    this.body = body;
-  }
-}
-
 export function enabledMethod(services: Services, name: string): AuthMethod | undefined {
   return services.conf.auth.methods.includes(name) ? IMPLEMENTED[name] : undefined;
 }
 
-export async function authenticateForToken(req: Request, services: Services): Promise<ValidatedToken> {
-  const auth = parseAuthRequest(req.body, services.conf);
+/** POST /v3/auth/tokens. */
+export function authenticateForToken(req: Request, services: Services): Promise<ValidatedToken> {
+  return authenticateRequest(req, services, req.body, { receipts: true });
+}
+
+/**
+ * A v3 auth body ({"auth": …}) authenticated and its token issued through
+ * the one grant path (token-grant.ts). POST /v2.0/tokens comes here too,
+ * its body translated, with no receipts and the default domain required.
+ */
+export async function authenticateRequest(req: Request, services: Services, body: unknown, options: GrantOptions): Promise<ValidatedToken> {
+  const auth = parseAuthRequest(body, services.conf);
   const enabled = services.conf.auth.methods;
   const methodNames = [...new Set(auth.identity.methods)];
   for (const name of methodNames) if (!(name in auth.identity)) throw new ExpectingToFind(name, 'identity');
@@ -96,50 +98,19 @@ export async function authenticateForToken(req: Request, services: Services): Pr
   if (context.userId === undefined) throw new Unauthorized();
   const userId = context.userId;
 
-  const receiptHeader = req.headers[AUTH_RECEIPT_HEADER.toLowerCase()];
-  const receiptId = Array.isArray(receiptHeader) ? receiptHeader[0] : receiptHeader;
   let used = new Set(context.methodNames);
+  const receiptHeader = options.receipts ? req.headers[AUTH_RECEIPT_HEADER.toLowerCase()] : undefined;
+  const receiptId = Array.isArray(receiptHeader) ? receiptHeader[0] : receiptHeader;
   if (receiptId) {
     const receipt = services.receipts.validate(receiptId);
     if (receipt.userId !== userId) throw new ReceiptNotFound(receiptId);
     used = new Set([...used, ...receipt.methods]);
   }
-  const user = await services.identity.getUser(userId);
-  if (!mfaSatisfied(user.options, used, enabled)) {
-    const methods = [...used];
-    const issued = services.receipts.issue(userId, methods);
-    const domain = await services.resource.getDomain(user.domainId);
-    throw new AuthReceiptRequired(issued.id, {
-      receipt: {
-        expires_at: issued.expiresAt,
-        issued_at: issued.issuedAt,
-        methods,
-        user: { domain: { id: domain.id, name: domain.name }, id: user.id, name: user.name },
-      },
-      required_auth_methods: requiredMethods(user.options, methods, enabled),
-    });
-  }
-
-  const scope = await applyDefaultScope(services, userId, requested);
-  const token = await services.token.issueToken({
+  return issueGrantedToken(services, {
     userId,
     methods: [...used],
     expiresAt: context.expiresAt,
     parentAuditId: context.auditId ?? null,
-    systemScope: scope.system,
-    projectId: scope.projectId,
-    domainId: scope.domainId,
-    trustId: scope.trustId,
     appCredId: context.appCredId,
-  });
-  // Keystone consumes a use of a limited trust once its token is issued (a trust gone by then: 401).
-  if (scope.trustId) {
-    try {
-      await services.trusts.consumeUse(scope.trustId);
-    } catch (err) {
-      if (err instanceof NotFound) throw new Unauthorized();
-      throw err;
-    }
-  }
-  return token;
+  }, requested, options);
 }

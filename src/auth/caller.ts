@@ -29,6 +29,8 @@ export interface Caller {
   trustorUserId?: string;
   trusteeUserId?: string;
   applicationCredentialId?: string;
+  /** the OAuth1 access token the token was issued through */
+  accessTokenId?: string;
   auditIds: string[];
   methods: string[];
   /** the validated token id */

@@ -254,15 +254,17 @@ export class CredentialManager {
 
   /**
    * POST …/credentials/OS-EC2: a new access/secret pair (uuid4 hex each) for
-   * the user on the project, remembering the trust of a trust-scoped caller.
-   * The user and the project must exist (404 otherwise).
+   * the user on the project, remembering the trust of a trust-scoped caller
+   * (and the application credential of one, on v2.0): the API checked them
+   * (src/credential/blob-delegation.ts). The user and the project must
+   * exist (404 otherwise).
    */
-  async createEc2(userId: string, projectId: string, trustId?: string | null): Promise<Ec2Credential> {
+  async createEc2(userId: string, projectId: string, trustId?: string | null, appCredId?: string | null): Promise<Ec2Credential> {
     await this.identity.getUser(userId);
     if (!(await this.resource.findProject(projectId))) throw new EntityNotFound('project', projectId);
     const access = randomUUID().replace(/-/g, '');
     const secret = randomUUID().replace(/-/g, '');
-    const blob = pythonJsonDumps({ access, secret, trust_id: trustId ?? null });
+    const blob = pythonJsonDumps({ access, secret, trust_id: trustId ?? null, ...(appCredId ? { app_cred_id: appCredId } : {}) });
     const created = await this.create({ id: ec2CredentialId(access), userId, projectId, type: EC2_TYPE, blob });
     return CredentialManager.toEc2(created);
   }

@@ -6,10 +6,14 @@
  *   access key present (401 "EC2 Signature not supplied") → the ec2
  *   credential of its hash (401 "EC2 access key not found.") → the signature
  *   (ec2-signature.ts / s3-signature.ts; 401) → the credential's project and
- *   user, both enabled with their domain and parents (401) → the timestamp
- *   within [credential] auth_ttl (401) → the roles: the trust's, the
- *   application credential's (its project must match) or the user's on the
- *   project; none is 401 "User not valid for project.".
+ *   user, both enabled with their domain and parents (401) → the request's
+ *   time (EC2: Timestamp / Expires / X-Amz-Date / X-Amz-Expires; S3: the
+ *   Date or x-amz-date line of the signed string, or a presigned Expires)
+ *   within [credential] auth_ttl of now and not past its expiry; none at
+ *   all is refused too (401) → the roles: the trust's (its trustee must be
+ *   the credential's user, its project the credential's), the application
+ *   credential's (the user's own, unexpired, of the same project) or the
+ *   user's on the project; none is 401 "User not valid for project.".
  *
  * Nothing is issued here: issueEc2Token() makes the token (method
  * "ec2credential"), so the v2.0 API can render it its own way.
@@ -18,12 +22,13 @@ import { EntityNotFound, Unauthorized } from '../common/errors.js';
 import type { Services } from '../server/services.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { projectUsable } from '../auth/scope.js';
-import { checkEc2Signature, checkTimestampDetailed, extractCredentials, pyStr, type Ec2Credentials } from './ec2-signature.js';
-import { checkS3Signature, type S3Credentials } from './s3-signature.js';
+import { issueGrantedToken } from '../auth/token-grant.js';
+import { checkEc2Signature, checkTimestampDetailed, extractCredentials, pyStr, type Ec2Credentials, type TimestampResult } from './ec2-signature.js';
+import { checkS3RequestTime, checkS3Signature, type S3Credentials } from './s3-signature.js';
 import type { Ec2Credential } from './credential-manager.js';
 
 export interface Ec2Identity {
-  /** the user the token is for (with an impersonating trust: the trustee, as Keystone) */
+  /** the credential's user: the token's user (with a trust: its trustee) */
   userId: string;
   projectId: string;
   trustId?: string;
@@ -32,30 +37,43 @@ export interface Ec2Identity {
   appCredId?: string;
 }
 
-type SignatureCheck = (credentials: Record<string, unknown>, secret: string) => void;
+/** How one kind of signed request is checked: its signature, and its time. */
+interface SignedRequestKind {
+  signature(credentials: Record<string, unknown>, secret: string): void;
+  time(credentials: Record<string, unknown>, authTtlMinutes: number): TimestampResult;
+}
 
-const checkEc2: SignatureCheck = (credentials, secret) => {
-  const result = checkEc2Signature(credentials as Ec2Credentials, secret);
-  if (result === 'missing') throw new Unauthorized('EC2 signature not supplied.');
-  // 'malformed' (an unknown version, missing signing fields) fails Keystone's signer: no token either
-  if (result !== 'ok') throw new Unauthorized('Invalid EC2 signature.');
+function timeRefused(result: TimestampResult, given: () => unknown): void {
+  if (result === 'invalid') throw new Unauthorized(`Credential timestamp is invalid: Unable to parse date string '${pyStr(given())}'`);
+  if (result === 'expired') throw new Unauthorized('Credential is expired');
+  if (result === 'missing') throw new Unauthorized('Credential timestamp is missing: a signed request must carry its time');
+}
+
+const EC2: SignedRequestKind = {
+  signature(credentials, secret) {
+    const result = checkEc2Signature(credentials as Ec2Credentials, secret);
+    if (result === 'missing') throw new Unauthorized('EC2 signature not supplied.');
+    // 'malformed' (an unknown version, missing signing fields) fails Keystone's signer: no token either
+    if (result !== 'ok') throw new Unauthorized('Invalid EC2 signature.');
+  },
+  time: (credentials, ttl) => checkTimestampDetailed(credentials as Ec2Credentials, ttl),
 };
 
-const checkS3: SignatureCheck = (credentials, secret) => {
-  const result = checkS3Signature(credentials as S3Credentials, secret);
-  if (result === 'mismatch') throw new Unauthorized('Credential signature mismatch');
-  if (result !== 'ok') throw new Unauthorized('Invalid EC2 signature.');
+const S3: SignedRequestKind = {
+  signature(credentials, secret) {
+    const result = checkS3Signature(credentials as S3Credentials, secret);
+    if (result === 'mismatch') throw new Unauthorized('Credential signature mismatch');
+    if (result !== 'ok') throw new Unauthorized('Invalid EC2 signature.');
+  },
+  time: (credentials, ttl) => checkS3RequestTime(credentials as S3Credentials, ttl),
 };
 
-function checkTimestamp(services: Services, credentials: Record<string, unknown>): void {
-  const result = checkTimestampDetailed(credentials as Ec2Credentials, services.conf.credential.auth_ttl);
-  if (result === 'invalid') {
+function checkTime(services: Services, credentials: Record<string, unknown>, kind: SignedRequestKind): void {
+  timeRefused(kind.time(credentials, services.conf.credential.auth_ttl), () => {
     const params = (credentials.params ?? {}) as Record<string, unknown>;
     const headers = (credentials.headers ?? {}) as Record<string, unknown>;
-    const given = params.Timestamp || headers['X-Amz-Date'] || params['X-Amz-Date'];
-    throw new Unauthorized(`Credential timestamp is invalid: Unable to parse date string '${pyStr(given)}'`);
-  }
-  if (result === 'expired') throw new Unauthorized('Credential is expired');
+    return params.Timestamp || headers['X-Amz-Date'] || params['X-Amz-Date'] || params.Expires || params['X-Amz-Expires'];
+  });
 }
 
 async function assertUsable(services: Services, cred: Ec2Credential): Promise<{ userId: string; projectId: string }> {
@@ -68,39 +86,49 @@ async function assertUsable(services: Services, cred: Ec2Credential): Promise<{ 
   return { userId: user.id, projectId: project.id };
 }
 
-/** The role ids the token will carry, and the user it is issued for. */
-async function delegatedRoles(services: Services, cred: Ec2Credential, userId: string, projectId: string): Promise<{ roleIds: string[]; tokenUserId: string }> {
+/**
+ * The role ids the token will carry, the blob's delegation re-checked now
+ * (whatever the blob says, it is honoured only when it still holds): a
+ * trust's trustee must be the credential's user and its project the
+ * credential's; an application credential must be the user's, unexpired,
+ * of the credential's project.
+ */
+async function delegatedRoles(services: Services, cred: Ec2Credential, userId: string, projectId: string): Promise<string[]> {
   if (cred.trustId) {
     const trust = await services.trusts.getTrust(cred.trustId);
-    return { roleIds: trust.roleIds, tokenUserId: trust.impersonation ? trust.trusteeUserId : userId };
+    if (trust.trusteeUserId !== userId) throw new Unauthorized('EC2 credential user is not the trustee of its trust.');
+    if (trust.projectId !== projectId) throw new Unauthorized('EC2 credential project does not match the trust project.');
+    return trust.roleIds;
   }
   if (cred.appCredId) {
-    const appCred = await services.applicationCredentials.find(cred.appCredId);
+    const store = services.applicationCredentials;
+    const appCred = await store.find(cred.appCredId);
     if (!appCred) throw new EntityNotFound('Application Credential', cred.appCredId);
     if (appCred.projectId !== projectId) {
       throw new Unauthorized('EC2 credential project does not match the application credential project.');
     }
-    return { roleIds: appCred.roles.map((r) => r.id), tokenUserId: userId };
+    if (appCred.userId !== userId || store.isExpired(appCred)) throw new Unauthorized();
+    return appCred.roles.map((r) => r.id);
   }
   if (cred.accessTokenId) {
     // OAuth1 access tokens are not kept here: the credential cannot be honoured.
     throw new Unauthorized('EC2 credential project does not match the OAuth1 access token project.');
   }
-  return { roleIds: (await services.assignment.rolesForUserOnProject(userId, projectId)).map((r) => r.id), tokenUserId: userId };
+  return (await services.assignment.rolesForUserOnProject(userId, projectId)).map((r) => r.id);
 }
 
-async function verify(services: Services, credentials: Record<string, unknown>, checkSignature: SignatureCheck): Promise<Ec2Identity> {
+async function verify(services: Services, credentials: Record<string, unknown>, kind: SignedRequestKind): Promise<Ec2Identity> {
   if (!Object.prototype.hasOwnProperty.call(credentials, 'access')) throw new Unauthorized('EC2 Signature not supplied');
   const accessKey = typeof credentials.access === 'string' ? credentials.access : JSON.stringify(credentials.access);
   const cred = await services.credentials.findEc2ByAccess(accessKey);
-  checkSignature(credentials, cred.secret);
+  kind.signature(credentials, cred.secret);
   const { userId, projectId } = await assertUsable(services, cred);
-  checkTimestamp(services, credentials);
-  const { roleIds, tokenUserId } = await delegatedRoles(services, cred, userId, projectId);
+  checkTime(services, credentials, kind);
+  const roleIds = await delegatedRoles(services, cred, userId, projectId);
   if (roleIds.length === 0) throw new Unauthorized('User not valid for project.');
   for (const id of roleIds) await services.assignment.getRole(id);
   return {
-    userId: tokenUserId, projectId, accessKey,
+    userId, projectId, accessKey,
     ...(cred.trustId ? { trustId: cred.trustId } : {}),
     ...(cred.appCredId ? { appCredId: cred.appCredId } : {}),
   };
@@ -108,21 +136,33 @@ async function verify(services: Services, credentials: Record<string, unknown>, 
 
 /** POST /v3/ec2tokens: AWS signature versions 0, 1, 2 and 4 (keystoneclient's Ec2Signer). */
 export function verifyEc2Credentials(services: Services, credentials: Record<string, unknown>): Promise<Ec2Identity> {
-  return verify(services, credentials, checkEc2);
+  return verify(services, credentials, EC2);
 }
 
 /** POST /v3/s3tokens: {access, signature, token} with token the base64 string to sign (v1 or v4). */
 export function verifyS3Credentials(services: Services, credentials: Record<string, unknown>): Promise<Ec2Identity> {
-  return verify(services, credentials, checkS3);
+  return verify(services, credentials, S3);
 }
 
-/** The token Keystone issues for a verified EC2/S3 request (method "ec2credential", project-scoped). */
+export type SignedRequestVerifier = typeof verifyEc2Credentials;
+
+/** The policy rule a caller must pass to exchange a signed request (both versions): Keystone's fix for CVE-2025-65073. */
+export function exchangeRule(verifier: SignedRequestVerifier): 'identity:ec2tokens_validate' | 'identity:s3tokens_validate' {
+  return verifier === verifyS3Credentials ? 'identity:s3tokens_validate' : 'identity:ec2tokens_validate';
+}
+
+/**
+ * The token for a verified EC2/S3 request (method "ec2credential",
+ * project-scoped), issued through the one grant path
+ * (src/auth/token-grant.ts): disabled owners, MFA rules (no receipts: a
+ * 401), the trust or application credential limits, the mint.
+ */
 export function issueEc2Token(services: Services, identity: Ec2Identity): Promise<ValidatedToken> {
-  return services.token.issueToken({
-    userId: identity.userId, methods: ['ec2credential'], projectId: identity.projectId,
+  return issueGrantedToken(services, {
+    userId: identity.userId, methods: ['ec2credential'],
     ...(identity.trustId ? { trustId: identity.trustId } : {}),
     ...(identity.appCredId ? { appCredId: identity.appCredId } : {}),
-  });
+  }, { projectId: identity.projectId }, { receipts: false });
 }
 
 /**

@@ -277,31 +277,66 @@ export function parseIsoTime(text: string): number | null {
 const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 export type TimestampResult =
-  /** no timestamp in the request, or one within auth_ttl */
+  /** a time within auth_ttl (and before the request's own expiry) */
   | 'ok'
   /** Keystone's "Credential timestamp is invalid: …" */
   | 'invalid'
-  /** Keystone's "Credential is expired" */
-  | 'expired';
+  /** Keystone's "Credential is expired": older than auth_ttl, ahead of now by more than auth_ttl, or past its expiry */
+  | 'expired'
+  /** the signed request carries no time at all: a request that would be good forever is refused */
+  | 'missing';
+
+/** The AWS v2 `Expires` parameter or SigV4's `X-Amz-Expires` seconds, as epoch milliseconds (null: none; NaN: unreadable). */
+function expiryOf(params: Record<string, unknown>, signedAt: number | null): number | null {
+  if (truthy(params.Expires)) {
+    return typeof params.Expires === 'string' ? (parseIsoTime(params.Expires) ?? Number.NaN) : Number.NaN;
+  }
+  if (truthy(params['X-Amz-Expires'])) {
+    const seconds = typeof params['X-Amz-Expires'] === 'string' && /^[0-9]{1,9}$/.test(params['X-Amz-Expires']) ? Number(params['X-Amz-Expires']) : Number.NaN;
+    return signedAt === null ? Number.NaN : signedAt + seconds * 1000;
+  }
+  return null;
+}
 
 /**
- * Keystone's _check_timestamp: params.Timestamp (v1/v2), else the X-Amz-Date
- * header, else the X-Amz-Date parameter (v4). A request without any passes
- * (the signer left it out on purpose). Too old means now > timestamp + auth_ttl;
- * a timestamp in the future is not refused.
+ * The time rules of a signed EC2 request, given its time `at` (the signing
+ * time, or null) and `expires` (its own expiry, or null; NaN when unreadable):
+ * a signing time more than auth_ttl away from now (either way: a time far
+ * ahead would make the request good until then), or an expiry passed, is
+ * 'expired'; a request with neither is 'missing'.
+ */
+export function judgeRequestTime(at: number | null, expires: number | null, authTtlMinutes: number, now: Date = new Date()): TimestampResult {
+  if (at === null && expires === null) return 'missing';
+  if (Number.isNaN(at) || Number.isNaN(expires)) return 'invalid';
+  const ttl = authTtlMinutes * 60_000;
+  if (at !== null && Math.abs(now.getTime() - at) > ttl) return 'expired';
+  if (expires !== null && now.getTime() > expires) return 'expired';
+  return 'ok';
+}
+
+/**
+ * Keystone's _check_timestamp, closed: the signing time is params.Timestamp
+ * (v0/v1/v2), else the X-Amz-Date header, else the X-Amz-Date parameter
+ * (v4); the expiry is params.Expires (v1/v2, instead of a Timestamp) or
+ * X-Amz-Expires seconds after X-Amz-Date (v4 presigned). Refused: a
+ * signing time more than auth_ttl minutes from now, an expiry passed, a
+ * time that does not parse, and a request that carries no time at all
+ * (Keystone honours those forever).
  */
 export function checkTimestampDetailed(creds: Ec2Credentials, authTtlMinutes: number, now: Date = new Date()): TimestampResult {
   const params = (creds.params ?? {}) as Record<string, unknown>;
   const headers = (creds.headers ?? {}) as Record<string, unknown>;
   const timestamp = [params.Timestamp, headers['X-Amz-Date'], params['X-Amz-Date']].find((v) => truthy(v));
-  if (timestamp === undefined) return 'ok';
-  if (typeof timestamp !== 'string') return 'invalid';
-  const at = parseIsoTime(timestamp);
-  if (at === null) return 'invalid';
-  return now.getTime() > at + authTtlMinutes * 60_000 ? 'expired' : 'ok';
+  let at: number | null = null;
+  if (timestamp !== undefined) {
+    if (typeof timestamp !== 'string') return 'invalid';
+    at = parseIsoTime(timestamp);
+    if (at === null) return 'invalid';
+  }
+  return judgeRequestTime(at, expiryOf(params, at), authTtlMinutes, now);
 }
 
-/** True when the signed request is not older than [credential] auth_ttl minutes (or carries no timestamp). */
+/** True when the signed request carries a time within [credential] auth_ttl minutes and is not past its expiry. */
 export function checkTimestamp(creds: Ec2Credentials, authTtlMinutes: number, now: Date = new Date()): boolean {
   return checkTimestampDetailed(creds, authTtlMinutes, now) === 'ok';
 }

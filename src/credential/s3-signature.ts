@@ -8,7 +8,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../identity/password-hashing/constant-time.js';
-import { pyStr, v4SigningKey } from './ec2-signature.js';
+import { judgeRequestTime, parseIsoTime, pyStr, v4SigningKey, type TimestampResult } from './ec2-signature.js';
 
 export interface S3Credentials {
   access?: string;
@@ -81,6 +81,41 @@ export function checkS3Signature(creds: S3Credentials, secret: string): S3Signat
 /** True when the S3 credentials' signature was made with `secret` (constant-time comparison). */
 export function verifyS3Signature(creds: S3Credentials, secret: string): boolean {
   return checkS3Signature(creds, secret) === 'ok';
+}
+
+/** An HTTP date (RFC 1123, as S3 clients send Date) or an ISO 8601 one (x-amz-date may be either); null otherwise. */
+function parseHttpOrIsoDate(text: string): number | null {
+  const t = text.trim();
+  if (/^[A-Za-z]{3}, [0-9]{1,2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} (GMT|UTC|[+-][0-9]{4})$/.test(t)) {
+    const ms = Date.parse(t);
+    return Number.isNaN(ms) ? null : ms;
+  }
+  return parseIsoTime(t);
+}
+
+/**
+ * The time of a signed S3 request, read from the string it signed (so the
+ * time is covered by the signature): v4, its second line (the request
+ * date); v1, the x-amz-date header line when there is one, else the Date
+ * line, which a presigned URL fills with its Expires (epoch seconds).
+ * Judged as EC2 requests are (judgeRequestTime): more than auth_ttl from
+ * now or past its expiry is 'expired'; no time at all is 'missing'.
+ */
+export function checkS3RequestTime(creds: S3Credentials, authTtlMinutes: number, now: Date = new Date()): TimestampResult {
+  const decoded = creds.token === undefined ? null : urlsafeB64Decode(pyStr(creds.token));
+  if (!decoded) return 'missing';
+  const lines = decoded.toString('latin1').split('\n');
+  if (lines[0] === 'AWS4-HMAC-SHA256') {
+    const at = lines.length > 1 ? parseIsoTime(lines[1]!) : null;
+    return at === null ? 'invalid' : judgeRequestTime(at, null, authTtlMinutes, now);
+  }
+  if (lines.length < 5) return 'missing';
+  const amzDate = lines.slice(4, -1).find((l) => /^x-amz-date:/i.test(l));
+  const dateText = amzDate !== undefined ? amzDate.slice(amzDate.indexOf(':') + 1) : lines[3]!;
+  if (dateText.trim() === '') return 'missing';
+  if (amzDate === undefined && /^[0-9]{1,12}$/.test(dateText)) return judgeRequestTime(null, Number(dateText) * 1000, authTtlMinutes, now);
+  const at = parseHttpOrIsoDate(dateText);
+  return at === null ? 'invalid' : judgeRequestTime(at, null, authTtlMinutes, now);
 }
 
 export { v4SigningKey };

@@ -495,6 +495,11 @@ export class TokenManager {
       const trust = this.trusts ? await this.trusts.findTrust(record.trustId) : null;
       if (!trust || trust.deleted || (trust.expiresAt !== null && trust.expiresAt <= Date.now())) throw new EntityNotFound('trust', record.trustId);
       if (trust.trusteeUserId !== record.userId) throw this.trustForbidden('User is not a trustee.');
+      // A trust-scoped token is scoped to the trust's project and nothing else, whichever path minted it.
+      if ((record.projectId ?? null) !== trust.projectId || record.domainId || record.systemScope) {
+        throw this.trustForbidden('A trust-scoped token is scoped to the trust\'s project only.');
+      }
+      if (record.appCredId) throw this.trustForbidden('A trust-scoped token cannot carry an application credential.');
       const trustor = await this.tokenUser(trust.trustorUserId);
       const trustorUser = await identity.findUser(trust.trustorUserId);
       if (!trustorUser?.enabled) throw this.trustForbidden('Trustor is disabled.');
@@ -530,6 +535,7 @@ export class TokenManager {
         if (record.appCredId) {
           const cred = await applicationCredentials.find(record.appCredId);
           if (!cred) throw new EntityNotFound('application credential', record.appCredId);
+          if (cred.userId !== record.userId) throw this.denied(`Application credential ${cred.id} is not the user's`);
           const held = new Set(userRoles.map((r) => r.id));
           token.roles = cred.roles.filter((r) => held.has(r.id)).map((r) => ({ id: r.id, name: r.name }));
           token.appCred = { id: cred.id, name: cred.name, restricted: !cred.unrestricted };
@@ -611,6 +617,7 @@ export function callerOf(t: ValidatedToken, conf: KeystoneConfig): Caller {
     }
   }
   if (t.appCred) caller.applicationCredentialId = t.appCred.id;
+  if (t.accessTokenId) caller.accessTokenId = t.accessTokenId;
   return caller;
 }
 

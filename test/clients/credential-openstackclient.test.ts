@@ -81,7 +81,11 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
 
     const credentials: Row = {
       access: made.access, host: 'localhost', verb: 'GET', path: '/',
-      params: { SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeRegions', AWSAccessKeyId: made.access },
+      params: {
+        SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeRegions', AWSAccessKeyId: made.access,
+        // signers always sign the time (a request without one is refused)
+        Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
     };
     credentials.signature = generateEc2Signature(credentials, made.secret);
     const systemAdmin = await passwordToken(server, server.bootstrap.userId, server.adminPassword, { system: true });

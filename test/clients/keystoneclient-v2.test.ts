@@ -3,7 +3,8 @@
  * server: authenticate with username, password and tenant name on the
  * public v2.0 URL, list the caller's tenants there and every tenant on the
  * admin URL, create and delete a tenant and a user; an EC2 credential made by
- * the client and a request signed by its Ec2Signer get a token.
+ * the client and a request signed by its Ec2Signer get a token (exchanged
+ * with the admin's token, as an EC2 API server exchanges with its own).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -39,7 +40,8 @@ params = {'SignatureVersion': '2', 'SignatureMethod': 'HmacSHA256', 'Action': 'D
           'Timestamp': datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')}
 signed = {'access': cred.access, 'host': 'localhost:8773', 'verb': 'GET', 'path': '/services/Cloud', 'params': params}
 signed['signature'] = Ec2Signer(cred.secret).generate(signed)
-req = urllib.request.Request(public_url + '/ec2tokens', data=json.dumps({'credentials': signed}).encode(), headers={'Content-Type': 'application/json'})
+# as an EC2 API server does: the exchange is made with its own (service or admin) token
+req = urllib.request.Request(public_url + '/ec2tokens', data=json.dumps({'credentials': signed}).encode(), headers={'Content-Type': 'application/json', 'X-Auth-Token': a.auth_token})
 ec2_access = json.loads(urllib.request.urlopen(req).read())['access']
 out['ec2_token'] = {'user': ec2_access['user']['id'] == u.id, 'tenant': ec2_access['token']['tenant']['id'] == t.id}
 v.ec2.delete(u.id, cred.access)

@@ -49,7 +49,7 @@ function signedV4(access: string, secret: string, amzDate: string): Json {
 }
 
 /** What swift3/s3api sends to /v3/s3tokens for an S3 v1 (HMAC-SHA1) request. */
-function signedS3v1(access: string, secret: string, stringToSign = 'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/bucket/key'): Json {
+function signedS3v1(access: string, secret: string, stringToSign = `GET\n\n\n${new Date().toUTCString()}\n/bucket/key`): Json {
   return {
     access,
     token: Buffer.from(stringToSign).toString('base64url') + '='.repeat((4 - (Buffer.byteLength(stringToSign) % 4)) % 4),
@@ -58,8 +58,9 @@ function signedS3v1(access: string, secret: string, stringToSign = 'GET\n\n\nTue
 }
 
 function signedS3v4(access: string, secret: string): Json {
-  const day = '20250101';
-  const stringToSign = ['AWS4-HMAC-SHA256', `${day}T000000Z`, `${day}/RegionOne/s3/aws4_request`, createHash('sha256').update('canonical').digest('hex')].join('\n');
+  const amzDate = isoNow().replace(/[-:]/g, '');
+  const day = amzDate.slice(0, 8);
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${day}/RegionOne/s3/aws4_request`, createHash('sha256').update('canonical').digest('hex')].join('\n');
   return {
     access,
     token: Buffer.from(stringToSign).toString('base64'),
@@ -287,6 +288,10 @@ for (const kind of databaseKinds()) {
       expectStatus(await post(signedV2(made.access, made.secret, isoNow(-20 * 60_000))), 401, 'Credential is expired');
       expectStatus(await post(signedV4(made.access, made.secret, isoNow(-20 * 60_000).replace(/[-:]/g, ''))), 401, 'Credential is expired');
       expectStatus(await post(signedV2(made.access, made.secret, 'yesterday')), 401, /^Credential timestamp is invalid/);
+      // a request that carries no time would be good forever: refused
+      const timeless: Json = { ...signedV2(made.access, made.secret), params: { SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeInstances', AWSAccessKeyId: made.access } };
+      timeless.signature = generateEc2Signature(timeless, made.secret);
+      expectStatus(await post(timeless), 401, /^Credential timestamp is missing/);
       expectStatus(await post(signedV2(made.access, made.secret), ''), 401);
       expectStatus(await post(signedV2(made.access, made.secret), user.token), 403);
       expectStatus(await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: {} }), 400, 'request must include a request body');
@@ -323,6 +328,8 @@ for (const kind of databaseKinds()) {
       expectStatus(await post({ ...signedS3v1(made.access, made.secret), signature: 'bm9wZQ==' }), 401, 'Credential signature mismatch');
       expectStatus(await post(signedS3v1(made.access, 'wrong')), 401, 'Credential signature mismatch');
       expectStatus(await post(signedS3v1('unknown', made.secret)), 401, 'EC2 access key not found.');
+      expectStatus(await post(signedS3v1(made.access, made.secret, 'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/bucket/key')), 401, 'Credential is expired');
+      expectStatus(await post(signedS3v1(made.access, made.secret, 'GET\n\n\n\n/bucket/key')), 401, /^Credential timestamp is missing/);
       const badScope = signedS3v4(made.access, made.secret);
       badScope.token = Buffer.from('AWS4-HMAC-SHA256\n20250101T000000Z\n20250101/RegionOne/ec2/aws4_request\nabc').toString('base64');
       expectStatus(await post(badScope), 401, 'Invalid EC2 signature.');

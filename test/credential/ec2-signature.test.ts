@@ -156,7 +156,8 @@ describe('EC2 signatures: signed by keystoneclient\'s Ec2Signer', () => {
     for (const [i, c] of cases.entries()) {
       const creds = { ...c, signature: signed[i]!.signature };
       assert.equal(verifyEc2Signature(creds, secret), true, `case ${i}`);
-      assert.equal(checkTimestamp(creds, 15, now), true, `case ${i} timestamp`);
+      // case 1 (v1) carries no time at all: refused, whatever its signature
+      assert.equal(checkTimestampDetailed(creds, 15, now), i === 1 ? 'missing' : 'ok', `case ${i} timestamp`);
       assert.equal(verifyEc2Signature(creds, secret + 'x'), false, `case ${i} wrong secret`);
       // v4 POST requests sign the body (body_hash), not params
       const paramsSigned = !(creds.verb === 'POST' && creds.body_hash !== undefined);
@@ -196,12 +197,13 @@ describe('EC2 signatures: signed by botocore', () => {
 
 describe('EC2 timestamps ([credential] auth_ttl)', () => {
   const at = (iso: string) => new Date(iso);
-  it('v2 Timestamp, v4 X-Amz-Date header or parameter; expired after auth_ttl minutes, future accepted', () => {
+  it('v2 Timestamp, v4 X-Amz-Date header or parameter; expired after auth_ttl minutes, or more than auth_ttl ahead', () => {
     const c = { params: { Timestamp: '2024-01-02T03:04:05Z' } };
     assert.equal(checkTimestamp(c, 15, at('2024-01-02T03:19:05Z')), true);
     assert.equal(checkTimestamp(c, 15, at('2024-01-02T03:19:05.001Z')), false);
     assert.equal(checkTimestampDetailed(c, 15, at('2024-01-02T04:00:00Z')), 'expired');
-    assert.equal(checkTimestamp(c, 15, at('2023-01-01T00:00:00Z')), true);
+    assert.equal(checkTimestamp(c, 15, at('2024-01-02T02:49:05Z')), true);
+    assert.equal(checkTimestampDetailed(c, 15, at('2023-01-01T00:00:00Z')), 'expired');
     assert.equal(checkTimestamp({ headers: { 'X-Amz-Date': '20240102T030405Z' } }, 1, at('2024-01-02T03:05:05Z')), true);
     assert.equal(checkTimestamp({ headers: { 'X-Amz-Date': '20240102T030405Z' } }, 1, at('2024-01-02T03:05:06Z')), false);
     assert.equal(checkTimestamp({ params: { 'X-Amz-Date': '20240102T030405Z' } }, 1, at('2024-01-02T03:05:06Z')), false);
@@ -211,9 +213,21 @@ describe('EC2 timestamps ([credential] auth_ttl)', () => {
     assert.equal(checkTimestamp({ params: { Timestamp: '2024-01-02T05:04:05+02:00' } }, 15, at('2024-01-02T03:19:06Z')), false);
   });
 
-  it('no timestamp passes; an unparseable one is invalid', () => {
-    assert.equal(checkTimestampDetailed({}, 15, new Date()), 'ok');
-    assert.equal(checkTimestampDetailed({ params: { Timestamp: '' } }, 15, new Date()), 'ok');
+  it('Expires (v2) and X-Amz-Expires (v4 presigned): refused once passed', () => {
+    assert.equal(checkTimestampDetailed({ params: { Expires: '2024-01-02T03:04:05Z' } }, 15, at('2024-01-02T03:04:05Z')), 'ok');
+    assert.equal(checkTimestampDetailed({ params: { Expires: '2024-01-02T03:04:05Z' } }, 15, at('2024-01-02T03:04:06Z')), 'expired');
+    assert.equal(checkTimestampDetailed({ params: { Expires: 'soon' } }, 15, at('2024-01-02T03:04:06Z')), 'invalid');
+    const presigned = { params: { 'X-Amz-Date': '20240102T030405Z', 'X-Amz-Expires': '60' } };
+    assert.equal(checkTimestampDetailed(presigned, 15, at('2024-01-02T03:05:05Z')), 'ok');
+    assert.equal(checkTimestampDetailed(presigned, 15, at('2024-01-02T03:05:06Z')), 'expired');
+    // auth_ttl still bounds a longer expiry
+    assert.equal(checkTimestampDetailed({ params: { 'X-Amz-Date': '20240102T030405Z', 'X-Amz-Expires': '86400' } }, 15, at('2024-01-02T03:20:06Z')), 'expired');
+    assert.equal(checkTimestampDetailed({ params: { 'X-Amz-Expires': '60' } }, 15, at('2024-01-02T03:05:06Z')), 'invalid');
+  });
+
+  it('no time at all is refused (missing); an unparseable one is invalid', () => {
+    assert.equal(checkTimestampDetailed({}, 15, new Date()), 'missing');
+    assert.equal(checkTimestampDetailed({ params: { Timestamp: '' } }, 15, new Date()), 'missing');
     assert.equal(checkTimestampDetailed({ params: { Timestamp: 'yesterday' } }, 15, new Date()), 'invalid');
     assert.equal(checkTimestampDetailed({ params: { Timestamp: '2024-02-30T00:00:00Z' } }, 15, new Date()), 'invalid');
     assert.equal(checkTimestamp({ params: { Timestamp: 12 } }, 15, new Date()), false);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { checkS3Signature, urlsafeB64Decode, verifyS3Signature, type S3Credentials } from '../../src/credential/s3-signature.js';
+import { checkS3RequestTime, checkS3Signature, urlsafeB64Decode, verifyS3Signature, type S3Credentials } from '../../src/credential/s3-signature.js';
 
 const PYTHON = process.env.KEYSTONE_TEST_PYTHON ?? '/usr/bin/python3';
 const TOOL = fileURLToPath(new URL('../../../test/fixtures/ec2/sign_tool.py', import.meta.url));
@@ -78,5 +78,29 @@ describe('S3 signatures: signed by botocore', () => {
       assert.equal(verifyS3Signature(credentials, secret), true, `${jobs[i]!.kind} ${JSON.stringify(credentials)}`);
       assert.equal(verifyS3Signature(credentials, secret.toUpperCase()), false);
     }
+  });
+});
+
+describe('S3 request times ([credential] auth_ttl), read from the signed string', () => {
+  const at = (iso: string) => new Date(iso);
+  const token = (s: string) => ({ token: Buffer.from(s, 'latin1').toString('base64') });
+  it('v1 Date, x-amz-date, presigned Expires; v4 request date; none at all is missing', () => {
+    // the botocore vector above was signed "Sun, 22 Nov 2026 18:49:34 GMT"
+    assert.equal(checkS3RequestTime(V1, 15, at('2026-11-22T19:04:34Z')), 'ok');
+    assert.equal(checkS3RequestTime(V1, 15, at('2026-11-22T19:04:35Z')), 'expired');
+    assert.equal(checkS3RequestTime(V4, 15, at('2026-11-22T18:50:00Z')), 'ok');
+    assert.equal(checkS3RequestTime(V4, 15, at('2026-11-22T19:05:00Z')), 'expired');
+    assert.equal(checkS3RequestTime(V4, 15, at('2026-11-22T18:30:00Z')), 'expired');
+    const amz = token('GET\n\n\n\nx-amz-date:Sun, 22 Nov 2026 18:49:34 GMT\nx-amz-meta-a:b\n/bucket/key');
+    assert.equal(checkS3RequestTime(amz, 15, at('2026-11-22T18:50:00Z')), 'ok');
+    assert.equal(checkS3RequestTime(amz, 15, at('2026-11-22T19:05:00Z')), 'expired');
+    const presigned = token('GET\n\n\n1795200000\n/bucket/key');
+    assert.equal(checkS3RequestTime(presigned, 15, new Date(1795200000 * 1000)), 'ok');
+    assert.equal(checkS3RequestTime(presigned, 15, new Date(1795200001 * 1000)), 'expired');
+    assert.equal(checkS3RequestTime(token('GET\n\n\n\n/bucket/key'), 15, new Date()), 'missing');
+    assert.equal(checkS3RequestTime(token('GET\n/bucket/key'), 15, new Date()), 'missing');
+    assert.equal(checkS3RequestTime({}, 15, new Date()), 'missing');
+    assert.equal(checkS3RequestTime(token('GET\n\n\nnot a date\n/bucket/key'), 15, new Date()), 'invalid');
+    assert.equal(checkS3RequestTime(token('AWS4-HMAC-SHA256\nlater\nscope\nhash'), 15, new Date()), 'invalid');
   });
 });

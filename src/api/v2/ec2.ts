@@ -3,16 +3,20 @@
  * (/v2.0/users/{user_id}/credentials/OS-EC2, the user themself or an admin)
  * and the token requests of signed EC2 (POST /v2.0/ec2tokens, both ports) and
  * S3 (POST /v2.0/s3tokens, admin port) requests, answered with the v2 access
- * body. The look-ups and signature checks are src/credential's, shared with v3.
+ * body. As on v3, the exchange needs a caller the policy allows
+ * (identity:ec2tokens_validate / identity:s3tokens_validate). The look-ups and signature checks are src/credential's, shared with v3.
  */
 import type { Request, Response } from 'express';
-import { EntityNotFound, Forbidden, KeystoneError, Unauthorized, ValidationError } from '../../common/errors.js';
+import { EntityNotFound, Forbidden, ForbiddenAction, KeystoneError, Unauthorized, ValidationError } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { Ec2Credential } from '../../credential/credential-manager.js';
-import { credentialsOfBody, issueEc2Token, verifyEc2Credentials, verifyS3Credentials, type Ec2Identity } from '../../credential/ec2-authenticator.js';
-import { resolveCaller } from '../authorize.js';
+import { credentialsOfBody, exchangeRule, issueEc2Token, verifyEc2Credentials, verifyS3Credentials, type SignedRequestVerifier } from '../../credential/ec2-authenticator.js';
+import { assertOwnDelegation } from '../../credential/blob-delegation.js';
+import type { Caller } from '../../auth/caller.js';
+import { isDelegatedMethod } from '../../trust/delegation.js';
+import { authorize, resolveCaller } from '../authorize.js';
 import { getV2User, isV2Admin } from './access.js';
 import { sendNoContent, sendV2 } from './render.js';
 import { assertV2Token, v2AccessBody } from './tokens.js';
@@ -22,12 +26,26 @@ function credentialV2(c: Ec2Credential): Record<string, unknown> {
 }
 
 /** The user of the path, when the caller is that user or an admin (Keystone's v2 _assert_identity). */
-async function ownUser(req: Request, services: Services): Promise<{ userId: string; trustId?: string }> {
+async function ownUser(req: Request, services: Services): Promise<{ userId: string; caller: Caller }> {
   const caller = await resolveCaller(req, services);
   const userId = req.params.user_id as string;
   if (!isV2Admin(caller) && caller.userId !== userId) throw new Forbidden('Token belongs to another user');
   await getV2User(services, userId);
-  return { userId, trustId: caller.trustId };
+  return { userId, caller };
+}
+
+/**
+ * The delegation a new credential records: the caller's trust or
+ * application credential (its own, for its own user and project:
+ * blob-delegation.ts). Other delegated tokens (EC2, OAuth1) have nothing to
+ * record and would widen themselves: refused, as v3 refuses them all.
+ */
+async function recordedDelegation(services: Services, caller: Caller, userId: string, projectId: string): Promise<{ trustId: string | null; appCredId: string | null }> {
+  const trustId = caller.trustId ?? null;
+  const appCredId = caller.applicationCredentialId ?? null;
+  if (!trustId && !appCredId && isDelegatedMethod(services.conf, caller)) throw new ForbiddenAction('Delegated tokens cannot access credentials directly');
+  await assertOwnDelegation(services, caller, { userId, projectId }, { trust_id: trustId, app_cred_id: appCredId });
+  return { trustId, appCredId };
 }
 
 async function ownCredential(req: Request, services: Services, userId: string): Promise<Ec2Credential> {
@@ -44,10 +62,10 @@ async function ownCredential(req: Request, services: Services, userId: string): 
   return cred;
 }
 
-type Verifier = (services: Services, credentials: Record<string, unknown>) => Promise<Ec2Identity>;
-
-function tokenRoute(services: Services, verify: Verifier) {
+function tokenRoute(services: Services, verify: SignedRequestVerifier) {
   return async (req: Request, res: Response): Promise<void> => {
+    // a service or an admin, as on v3 (Keystone's fix for CVE-2025-65073): a signed request alone buys nothing
+    await authorize(req, services, exchangeRule(verify));
     const credentials = credentialsOfBody(req.body);
     if (!credentials) throw new ValidationError('request must include a request body', false);
     const token = await issueEc2Token(services, await verify(services, credentials));
@@ -68,11 +86,12 @@ export function registerV2Ec2Routes(routes: RouteTable, services: Services, serv
     sendV2(req, res, 200, { credentials: (await services.credentials.listEc2(userId)).map(credentialV2) });
   });
   routes.post(base, async (req, res) => {
-    const { userId, trustId } = await ownUser(req, services);
+    const { userId, caller } = await ownUser(req, services);
     const body: unknown = req.body;
     const tenantId = body && typeof body === 'object' ? (body as Record<string, unknown>).tenant_id : undefined;
     if (typeof tenantId !== 'string' || tenantId === '') throw new ValidationError('Expecting to find tenant_id in request body.');
-    sendV2(req, res, 200, { credential: credentialV2(await services.credentials.createEc2(userId, tenantId, trustId ?? null)) });
+    const { trustId, appCredId } = await recordedDelegation(services, caller, userId, tenantId);
+    sendV2(req, res, 200, { credential: credentialV2(await services.credentials.createEc2(userId, tenantId, trustId, appCredId)) });
   });
   routes.getAndHead(`${base}/:credential_id`, async (req, res) => {
     const { userId } = await ownUser(req, services);

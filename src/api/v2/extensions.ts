@@ -8,7 +8,10 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import { resolveCaller } from '../authorize.js';
-import { getV2User } from './access.js';
+import { defaultDomainId, getV2User } from './access.js';
+import { issueGrantedToken } from '../../auth/token-grant.js';
+import { ForbiddenActionError } from '../../auth/auth-errors.js';
+import { isDelegatedMethod } from '../../trust/delegation.js';
 import { sendV2 } from './render.js';
 import { bodyObject } from './tenants.js';
 import { v2AccessBody } from './tokens.js';
@@ -48,8 +51,12 @@ export function registerV2ExtensionRoutes(routes: RouteTable, services: Services
       throw new ValidationError('Expecting to find password and original_password in user.');
     }
     await getV2User(services, userId);
+    // a delegation (trust, application credential, EC2, OAuth1) cannot trade itself for a password token
+    if (caller.trustId || isDelegatedMethod(services.conf, caller)) throw new ForbiddenActionError('change a password with a delegated token');
     await services.identity.changePassword(userId, user.original_password, user.password);
-    const token = await services.token.issueToken({ userId, methods: ['password'], projectId: caller.projectId });
+    // the caller's token plus the password: issued as any other login is (src/auth/token-grant.ts)
+    const token = await issueGrantedToken(services, { userId, methods: [...new Set(['password', ...caller.methods])] },
+      caller.projectId ? { projectId: caller.projectId } : { unscoped: true }, { receipts: false, userDomainId: defaultDomainId(services) });
     sendV2(req, res, 200, await v2AccessBody(services, token));
   });
 }

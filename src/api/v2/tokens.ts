@@ -7,14 +7,13 @@
  * for v2.0.
  */
 import type { Request } from 'express';
-import { Forbidden, KeystoneError, TokenNotFound, Unauthorized, ValidationError } from '../../common/errors.js';
+import { KeystoneError, TokenNotFound, Unauthorized, ValidationError } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { ValidatedToken } from '../../token/token-model.js';
 import { auditIdsOf } from '../../token/token-model.js';
-import type { User } from '../../identity/identity-types.js';
-import { lookupUser } from '../../auth/user-lookup.js';
+import { authenticateRequest } from '../../auth/authenticate.js';
 import { defaultDomainId, findV2Tenant, requireV2Admin } from './access.js';
 import { sendNoContent, sendV2, tenantV2 } from './render.js';
 import { v2EndpointList, v2ServiceCatalog } from './catalog-render.js';
@@ -22,23 +21,20 @@ import { v2EndpointList, v2ServiceCatalog } from './catalog-render.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** The user of passwordCredentials, password checked; 401 for any failure. */
-async function passwordUser(services: Services, creds: unknown): Promise<User> {
+/**
+ * passwordCredentials as the v3 password method's payload: a name is looked
+ * up in the default domain; a user id of another domain is refused by the
+ * grant (userDomainId), after the same hashing time.
+ */
+function passwordIdentity(services: Services, creds: unknown): Record<string, unknown> {
   if (!isObject(creds)) throw new ValidationError('Expecting to find passwordCredentials in auth.');
   const password = creds.password;
   if (typeof password !== 'string') throw new ValidationError('Expecting to find password in passwordCredentials.');
   const userId = str(creds.userId);
   const username = str(creds.username);
   if (!userId && !username) throw new ValidationError('Expecting to find username or userId in passwordCredentials.');
-  const domainId = defaultDomainId(services);
-  const ref = username ? { name: username, domain: { id: domainId } } : { id: userId };
-  let user = await lookupUser(services, ref, 'password');
-  if (user && user.domainId !== domainId) user = null;
-  if (!user) {
-    await services.identity.passwordHasher.verifyAgainstDummy(password);
-    throw new Unauthorized();
-  }
-  return services.identity.authenticatePassword(user, password);
+  const user = username ? { name: username, domain: { id: defaultDomainId(services) }, password } : { id: userId, password };
+  return { methods: ['password'], password: { user } };
 }
 
 /** A token valid for v2.0: unscoped or scoped to a default-domain tenant, of a default-domain user. */
@@ -63,6 +59,15 @@ async function tenantScope(services: Services, auth: Record<string, unknown>): P
   return project.id;
 }
 
+/**
+ * POST /v2.0/tokens: the body translated to its v3 equivalent (the password
+ * or token method, the tenant as a project scope, else explicitly unscoped)
+ * and authenticated by the v3 path itself (src/auth/authenticate.ts), so
+ * that every v3 rule holds here too: MFA rules (no receipts in v2.0: an
+ * unmet rule is a 401), disabled owners, lockout and password expiry, and
+ * the token method's refusals (delegated, trust- and OAuth-scoped tokens
+ * are not rescoped).
+ */
 async function issueV2Token(req: Request, services: Services): Promise<ValidatedToken> {
   const body: unknown = req.body;
   if (!isObject(body) || !isObject(body.auth)) throw new ValidationError('Expecting to find auth in request body.');
@@ -70,36 +75,26 @@ async function issueV2Token(req: Request, services: Services): Promise<Validated
   if (auth.tenantId !== undefined && auth.tenantName !== undefined) {
     throw new ValidationError('Expecting to find either tenantId or tenantName, not both.');
   }
-  let userId: string;
-  let methods: string[];
-  let expiresAt: string | undefined;
-  let parentAuditId: string | null = null;
+  let identity: Record<string, unknown>;
   if (isObject(auth.token)) {
     const id = str(auth.token.id);
     if (!id) throw new ValidationError('Expecting to find id in token.');
-    let original: ValidatedToken;
     try {
-      original = await services.token.validateToken(id);
-      assertV2Token(services, original);
+      assertV2Token(services, await services.token.validateToken(id));
     } catch (err) {
       if (err instanceof KeystoneError && err.code < 500) throw new Unauthorized();
       throw err;
     }
-    if (original.trustId) throw new Forbidden();
-    if (original.projectId && !services.conf.token.allow_rescope_scoped_token) throw new Forbidden();
-    userId = original.userId;
-    methods = [...new Set(['token', ...original.methods])];
-    expiresAt = original.expiresAt;
-    parentAuditId = original.parentAuditId ?? original.auditId;
+    identity = { methods: ['token'], token: { id } };
   } else if ('passwordCredentials' in auth) {
-    userId = (await passwordUser(services, auth.passwordCredentials)).id;
-    methods = ['password'];
+    identity = passwordIdentity(services, auth.passwordCredentials);
   } else {
     throw new ValidationError('Expecting to find passwordCredentials or token in auth.');
   }
   const projectId = await tenantScope(services, auth);
+  const scope = projectId ? { project: { id: projectId } } : 'unscoped';
   try {
-    return await services.token.issueToken({ userId, methods, expiresAt, parentAuditId, projectId });
+    return await authenticateRequest(req, services, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(services) });
   } catch (err) {
     // no role on the tenant, a disabled user…: Keystone's v2 answered 401
     if (err instanceof KeystoneError && (err.code === 401 || err.code === 404)) throw new Unauthorized();

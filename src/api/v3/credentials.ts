@@ -28,6 +28,7 @@ import { entityLinks, renderCollection } from '../collection.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import { ec2CredentialId, type Credential, type Ec2Credential } from '../../credential/credential-manager.js';
 import { pythonJsonDumps, pythonRepr } from '../../credential/python-json.js';
+import { assertOwnDelegation } from '../../credential/blob-delegation.js';
 
 const PROPERTIES = { blob: { type: 'string' }, project_id: { type: 'string' }, type: { type: 'string' }, user_id: { type: 'string' } } as const;
 
@@ -146,7 +147,10 @@ async function createCredential(req: Request, services: Services): Promise<Crede
     const scope: Record<string, unknown> = {};
     if (caller.trustId) scope.trust_id = caller.trustId;
     if (caller.applicationCredentialId) scope.app_cred_id = caller.applicationCredentialId;
-    if (Object.keys(scope).length) blob = pythonJsonDumps({ ...parsed, ...scope });
+    const delegation = { ...parsed, ...scope };
+    // what the blob names must be the caller's own delegation (the EC2/S3 exchange issues under it)
+    await assertOwnDelegation(services, caller, { userId: body.user_id, projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null }, delegation);
+    if (Object.keys(scope).length) blob = pythonJsonDumps(delegation);
   }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(normalized)) if (!COLUMNS.has(k)) extra[k] = v;
@@ -251,6 +255,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
       throw new EntityNotFound('project', tenantId === undefined || tenantId === null ? 'None' : String(tenantId));
     }
     requirePrimaryAuthForEc2(services, caller);
+    await assertOwnDelegation(services, caller, { userId, projectId: tenantId }, { trust_id: caller.trustId });
     const created = await credentials.createEc2(userId, tenantId, caller.trustId ?? null);
     res.status(201).json({ credential: renderEc2(req, created) });
   }, { rel: `${ec2Rel}user_credentials` });

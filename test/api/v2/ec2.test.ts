@@ -1,7 +1,7 @@
 /**
  * The v2.0 EC2 and S3 extensions: /v2.0/users/{id}/credentials/OS-EC2 CRUD
  * (the user or an admin), POST /v2.0/ec2tokens and /v2.0/s3tokens answering
- * with a v2 access body, refusals as 401/403.
+ * with a v2 access body (an admin or service caller only), refusals as 401/403.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +24,7 @@ function signedV2(access: string, secret: string): Json {
 }
 
 function signedS3(access: string, secret: string): Json {
-  const stringToSign = 'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/bucket/key';
+  const stringToSign = `GET\n\n\n${new Date().toUTCString()}\n/bucket/key`;
   return { access, token: Buffer.from(stringToSign).toString('base64'), signature: createHmac('sha1', secret).update(stringToSign).digest('base64') };
 }
 
@@ -64,7 +64,10 @@ for (const kind of databaseKinds()) {
       expect(await v2call(server, 'POST', path, { token, body: {} }), 400);
       expect(await v2call(server, 'GET', path), 401);
 
-      const ec2 = expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: { credentials: signedV2(made.access, made.secret) } }), 200).json.access;
+      // the exchange needs a service or admin caller (identity:ec2tokens_validate), as on v3
+      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: { credentials: signedV2(made.access, made.secret) } }), 401);
+      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token, body: { credentials: signedV2(made.access, made.secret) } }), 403);
+      const ec2 = expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2(made.access, made.secret) } }), 200).json.access;
       assert.equal(ec2.user.id, carol.user.id);
       assert.equal(ec2.token.tenant.id, projectId);
       assert.ok(ec2.serviceCatalog.length > 0);
@@ -73,19 +76,20 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(((await v3.json()) as Json).token.methods, ['ec2credential']);
       const bad = signedV2(made.access, made.secret);
       bad.signature = 'x' + bad.signature;
-      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: { credentials: bad } }), 401);
-      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: { credentials: signedV2('0'.repeat(32), made.secret) } }), 401);
-      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: {} }), 400);
+      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: bad } }), 401);
+      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2('0'.repeat(32), made.secret) } }), 401);
+      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: {} }), 400);
 
-      const s3 = expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, body: { credentials: signedS3(made.access, made.secret) } }), 200).json.access;
+      expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, body: { credentials: signedS3(made.access, made.secret) } }), 401);
+      const s3 = expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, token: adminToken, body: { credentials: signedS3(made.access, made.secret) } }), 200).json.access;
       assert.equal(s3.token.tenant.id, projectId);
-      expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, body: { credentials: signedS3(made.access, 'wrong') } }), 401);
+      expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, token: adminToken, body: { credentials: signedS3(made.access, 'wrong') } }), 401);
       expect(await v2call(server, 'POST', '/v2.0/s3tokens', { body: { credentials: signedS3(made.access, made.secret) } }), 404);
 
       expect(await v2call(server, 'DELETE', `${path}/${made.access}`, { token }), 204);
       assert.deepEqual(expect(await v2call(server, 'GET', path, { token }), 200).json.credentials, []);
       expect(await v2call(server, 'GET', `${path}/${made.access}`, { token }), 404);
-      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: { credentials: signedV2(made.access, made.secret) } }), 401);
+      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2(made.access, made.secret) } }), 401);
     });
   });
 }
