@@ -3,7 +3,10 @@
  * roles (admin implies member implies reader), the admin project and user
  * with the admin role on the project and the system, and the identity
  * service with its endpoints. Safe to run again: what exists is kept, and
- * the admin user's password and enabled flag are reset as Keystone does.
+ * the admin user's password and enabled flag are reset as Keystone does: a
+ * changed password revokes the user's tokens (a revocation event in the
+ * database, and the shared validation caches dropped), so that bootstrap is
+ * a way back after the admin password leaked.
  */
 import type { Services } from '../server/services.js';
 import type { Role } from '../assignment/assignment-types.js';
@@ -105,7 +108,7 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
 }
 
 async function resetPasswordIfChanged(services: Services, userId: string, password: string): Promise<void> {
-  const { identity, db } = services;
+  const { identity, db, revoke } = services;
   const row = await identity.repository.getUserRow(userId);
   if (!row || row.local_user_id === null) return;
   const [current] = await identity.repository.listPasswords(row.local_user_id, 1);
@@ -116,5 +119,10 @@ async function resetPasswordIfChanged(services: Services, userId: string, passwo
     await t.none('UPDATE "user" SET enabled = true WHERE id = $1', [userId]);
   });
   await identity.invalidate();
+  if (!matches) {
+    // Keystone's update_user with a password: every token issued before is revoked.
+    await revoke.revokeUser(userId);
+    await revoke.dropTokenCache();
+  }
   log.info(`Reset password and enabled user ${userId}`);
 }

@@ -257,8 +257,14 @@ export function tokenScope(creds: PolicyDict): ScopeType {
   return 'project';
 }
 
+/** When the file last changed: its contents (mtime) or its inode (ctime: a chmod, a rename over it, a restored mtime). */
 function mtime(path: string): number {
-  try { return statSync(path).mtimeMs; } catch { return -1; }
+  try {
+    const st = statSync(path);
+    return Math.max(st.mtimeMs, st.ctimeMs);
+  } catch {
+    return -1;
+  }
 }
 
 function isDirectory(path: string): boolean {

@@ -7,11 +7,14 @@
  * instead (oslo.policy's fallback for deployments of old).
  *
  * keystone-all and keystone-manage resolve both options once at start-up
- * (resolvePolicyLocations), so every process of a server agrees.
+ * (resolvePolicyLocations), so every process of a server agrees. A name not
+ * found then is expected beside keystone.conf (the last --config-file, else
+ * the first --config-dir, else /etc/keystone), where the enforcer keeps
+ * looking: a policy.yaml or policy.d created there after start-up is read.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { KeystoneConfig } from '../config/options.js';
 
 export interface ConfigLocations {
@@ -41,17 +44,33 @@ export function findConfigFile(name: string, dirs: readonly string[]): string | 
   return undefined;
 }
 
-/** The policy file in effect: found on the search path, with the policy.json fallback for the default name. */
+/**
+ * The policy file in effect: found on the search path, with the policy.json fallback for the default
+ * name (also where resolvePolicyLocations made that name absolute, in the directory it named).
+ */
 export function findPolicyFile(policyFile: string, dirs: readonly string[]): string | undefined {
-  return findConfigFile(policyFile, dirs) ?? (policyFile === DEFAULT_POLICY_FILE ? findConfigFile(LEGACY_POLICY_FILE, dirs) : undefined);
+  const found = findConfigFile(policyFile, dirs);
+  if (found) return found;
+  if (policyFile === DEFAULT_POLICY_FILE) return findConfigFile(LEGACY_POLICY_FILE, dirs);
+  if (isAbsolute(policyFile) && basename(policyFile) === DEFAULT_POLICY_FILE) return findConfigFile(join(dirname(policyFile), LEGACY_POLICY_FILE), dirs);
+  return undefined;
+}
+
+/** Where a relative name not found at start-up is expected: beside keystone.conf (see above). */
+function expectedDir(locations: ConfigLocations): string {
+  const files = locations.configFiles ?? [];
+  if (files.length > 0) return dirname(resolve(files[files.length - 1]!));
+  const dirs = locations.configDirs ?? [];
+  return dirs.length > 0 ? resolve(dirs[0]!) : '/etc/keystone';
 }
 
 /** The configuration with policy_file and policy_dirs made absolute where they were found. */
 export function resolvePolicyLocations(conf: KeystoneConfig, locations: ConfigLocations): KeystoneConfig {
   const dirs = configSearchDirs(locations);
   const policy = conf.oslo_policy;
-  const policyFile = findPolicyFile(policy.policy_file, dirs) ?? policy.policy_file;
-  const policyDirs = policy.policy_dirs.map((d) => findConfigFile(d, dirs) ?? d);
+  const expected = (name: string) => (isAbsolute(name) ? name : join(expectedDir(locations), name));
+  const policyFile = findPolicyFile(policy.policy_file, dirs) ?? expected(policy.policy_file);
+  const policyDirs = policy.policy_dirs.map((d) => findConfigFile(d, dirs) ?? expected(d));
   if (policyFile === policy.policy_file && policyDirs.every((d, i) => d === policy.policy_dirs[i])) return conf;
   return Object.freeze({ ...conf, oslo_policy: Object.freeze({ ...policy, policy_file: policyFile, policy_dirs: Object.freeze(policyDirs) }) }) as KeystoneConfig;
 }

@@ -70,6 +70,11 @@ export class FernetTokenProvider implements TokenProvider {
     return { id, issuedAt: TokenFormatter.creationTime(id) };
   }
 
+  /** The keys in force (a new list whenever the repository's keys change; compared by identity). */
+  currentKeys(): readonly unknown[] {
+    return this.keyRing().keys();
+  }
+
   async validate(id: string): Promise<TokenRecord> {
     return this.validateSync(id);
   }

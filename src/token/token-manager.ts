@@ -19,6 +19,11 @@
  *    returns, so no worker of any keystone-all sharing the database (and
  *    Redis) answers a stale yes. Version reads are coalesced (fresh-read.ts):
  *    one round trip serves the requests that arrived while it was pending.
+ *    A memoized validation also never outlives what made the token valid
+ *    beyond the version: its own expiry, its trust's expires_at (checked
+ *    against the clock on every hit) and the Fernet key that decrypted it
+ *    (when the key ring changes, a hit is decrypted once more with the
+ *    current keys; a token whose key left the repository is a miss).
  */
 import cluster from 'node:cluster';
 import { LRUCache } from 'lru-cache';
@@ -117,6 +122,10 @@ export interface MemoEntry {
   version: string;
   token: ValidatedToken;
   expiresAtSeconds: number;
+  /** when something the token depends on expires by time (its trust), in seconds; no ?allow_expired window applies */
+  dependencyExpiresAtSeconds?: number;
+  /** the Fernet keys in force when the token was last decrypted (the key ring's list, compared by identity) */
+  keys?: readonly unknown[];
   caller?: Caller;
   bodyWithCatalog?: string;
   bodyWithoutCatalog?: string;
@@ -300,10 +309,11 @@ export class TokenManager {
     const { id, issuedAt } = await this.provider.issue(facts);
     const record: TokenRecord = { ...facts, id, issuedAt };
     // As the provider decodes it (method order, expiry rendering), so issue and validate bodies agree.
+    const keys = this.keysInForce();
     const decoded = this.provider instanceof FernetTokenProvider ? this.provider.validateSync(id) : record;
     // Minted as Keystone mints: the same look-ups and refusals as validation.
     const token = await this.mint(decoded);
-    if (version !== null) this.memo.set(id, { version, token, expiresAtSeconds: secondsFromIso(token.expiresAt) });
+    if (version !== null) this.memo.set(id, await this.memoEntry(version, token, secondsFromIso(token.expiresAt), keys));
     recordTokenOperation('issue', this.provider.name, token.methods.join(','), 'success');
     return token;
   }
@@ -327,8 +337,46 @@ export class TokenManager {
     if (version === null) return undefined;
     const hit = this.memo.get(id);
     if (!hit || hit.version !== version) return undefined;
+    if ((hit.dependencyExpiresAtSeconds !== undefined && !(Date.now() / 1000 < hit.dependencyExpiresAtSeconds)) || !this.keysStillDecrypt(id, hit)) {
+      // validated again from the source, which answers as Keystone does
+      this.memo.delete(id);
+      return undefined;
+    }
     this.checkExpiry(hit.expiresAtSeconds, windowSeconds);
     return hit;
+  }
+
+  /**
+   * Whether the Fernet keys in force still decrypt the memoized token: at once while the key ring is the
+   * one it was decrypted with; after a change (fernet_rotate, a key removed or synced), decrypted again
+   * once (no I/O: the ring is in memory, reloaded by its watcher).
+   */
+  private keysStillDecrypt(id: string, entry: MemoEntry): boolean {
+    if (!(this.provider instanceof FernetTokenProvider)) return true;
+    const keys = this.provider.currentKeys();
+    if (entry.keys === keys) return true;
+    try {
+      this.provider.validateSync(id);
+    } catch {
+      return false;
+    }
+    entry.keys = keys;
+    return true;
+  }
+
+  /** The keys about to decrypt a token (read before decrypting, so that a change meanwhile is noticed on the next hit). */
+  private keysInForce(): readonly unknown[] | undefined {
+    return this.provider instanceof FernetTokenProvider ? this.provider.currentKeys() : undefined;
+  }
+
+  /** A memo entry for a token just minted: with its trust's expiry and the keys that decrypted it. */
+  private async memoEntry(version: string, token: ValidatedToken, expiresAtSeconds: number, keys: readonly unknown[] | undefined): Promise<MemoEntry> {
+    const entry: MemoEntry = { version, token, expiresAtSeconds, keys };
+    if (token.trust && this.trusts) {
+      const trust = await this.trusts.findTrust(token.trust.id);
+      if (trust?.expiresAt !== null && trust?.expiresAt !== undefined) entry.dependencyExpiresAtSeconds = trust.expiresAt / 1000;
+    }
+    return entry;
   }
 
   async validateEntry(id: string | undefined, options: ValidateOptions = {}, knownVersion?: string | null): Promise<MemoEntry> {
@@ -359,6 +407,7 @@ export class TokenManager {
   }
 
   private async validateFromSource(id: string, version: string | null, options: ValidateOptions): Promise<MemoEntry> {
+    const keys = this.keysInForce();
     const record = await this.provider.validate(id);
     let token: ValidatedToken;
     try {
@@ -370,7 +419,7 @@ export class TokenManager {
     const expiresAtSeconds = secondsFromIso(token.expiresAt);
     this.checkExpiry(expiresAtSeconds, options.windowSeconds ?? 0);
     if (await this.deps.revoke.isRevoked(tokenValuesOf(token), version)) throw new TokenNotFound(FAILED);
-    const entry: MemoEntry = { version: version ?? '', token, expiresAtSeconds };
+    const entry = await this.memoEntry(version ?? '', token, expiresAtSeconds, keys);
     if (version !== null) this.memo.set(id, entry);
     recordTokenOperation('validate', this.provider.name, token.methods.join(','), 'success');
     return entry;

@@ -121,6 +121,28 @@ describe('where policy files are looked for', () => {
     assert.deepEqual(dirs.slice(-2), ['/etc/keystone', '/etc']);
   });
 
+  test('not found at start-up: expected beside keystone.conf (where a file created later is read), policy.json fallback kept', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keystone-policy-later-'));
+    try {
+      const conf = join(dir, 'keystone.conf');
+      writeFileSync(conf, '[DEFAULT]\n');
+      const resolved = resolvePolicyLocations(loadConfig({ configFiles: [conf] }).conf, { configFiles: [conf] });
+      assert.equal(resolved.oslo_policy.policy_file, join(dir, 'policy.yaml'));
+      assert.deepEqual(resolved.oslo_policy.policy_dirs, [join(dir, 'policy.d')]);
+      const e = new PolicyEnforcer({ defaults: DEFAULTS, policyFile: resolved.oslo_policy.policy_file, policyDirs: resolved.oslo_policy.policy_dirs, searchDirs: [], recheckIntervalMs: 0 });
+      assert.equal(e.enforce('identity:get_thing', {}, MEMBER), false);
+      writeFileSync(join(dir, 'policy.json'), '{"identity:get_thing": "@"}');
+      assert.equal(e.enforce('identity:get_thing', {}, MEMBER), true);
+      writeFileSync(join(dir, 'policy.yaml'), '"identity:get_thing": "role:member"\n');
+      assert.equal(e.enforce('identity:get_thing', {}, ADMIN), false);
+      mkdirSync(join(dir, 'policy.d'));
+      writeFileSync(join(dir, 'policy.d', 'a.yaml'), '"identity:get_thing": "role:admin"\n');
+      assert.equal(e.enforce('identity:get_thing', {}, ADMIN), true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('keystone.conf\'s relative policy_file and policy_dirs become absolute where found', () => {
     const dir = mkdtempSync(join(tmpdir(), 'keystone-policy-loc-'));
     try {

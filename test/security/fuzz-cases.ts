@@ -254,3 +254,40 @@ export function fuzzCase(seed: number, routes: readonly RouteEntry[], t: FuzzTar
   }
   return { seed, route, request: { method, path, headers, body } };
 }
+
+/**
+ * Path parameters that do not percent-decode to valid UTF-8 (a surrogate, an overlong '/', bytes no
+ * UTF-8 has) or hold a '%' that starts no escape (IIS's %uXXXX): raw path text, never re-encoded.
+ */
+export const UNDECODABLE_SEGMENTS: readonly string[] = ['%ED%A0%BD', '%C0%AF', '%FF%FE', '%u0041'];
+
+/**
+ * The encoding sweep: for every route with a parameter and every undecodable segment, the request with
+ * every parameter undecodable, and the one with real ids (where known) and only its last parameter
+ * undecodable (so that the handler, not only the first look-up, sees the text). Deterministic.
+ */
+export function encodingCases(routes: readonly RouteEntry[], t: FuzzTargets): FuzzCase[] {
+  const cases: FuzzCase[] = [];
+  for (const route of routes) {
+    const names = [...route.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]!);
+    if (names.length === 0) continue;
+    for (const segment of UNDECODABLE_SEGMENTS) {
+      const variants = [
+        route.path.replace(/:([A-Za-z_]+)/g, () => segment),
+        route.path.replace(/:([A-Za-z_]+)/g, (_m, name: string) => {
+          if (name === names[names.length - 1]) return segment;
+          const real = t.ids[name] ?? t.ids[name.replace(/^(prior|implied)_/, '')];
+          return real ? pathSegment(real) : segment;
+        }),
+      ];
+      for (const path of new Set(variants)) {
+        const body = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH' ? JSON.stringify(templateBody(route, t, random(cases.length))) : undefined;
+        const headers: Record<string, string> = { 'X-Auth-Token': t.adminToken };
+        if (SUBJECT_ROUTES.test(route.path)) headers['X-Subject-Token'] = t.victimToken;
+        if (body !== undefined) headers['Content-Type'] = 'application/json';
+        cases.push({ seed: -1, route, request: { method: route.method, path, headers, body } });
+      }
+    }
+  }
+  return cases;
+}

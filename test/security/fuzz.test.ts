@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { startKeystone, type KeystoneProcess } from '../helpers/keystone-process.js';
 import { databaseKinds, type DatabaseKind } from '../helpers/test-database.js';
 import { checkAnswer, closeAgent, send, sendRaw, serverRoutes, workerRestarts, type RouteEntry } from './hostile-http.js';
-import { fuzzCase, nested, type FuzzTargets } from './fuzz-cases.js';
+import { encodingCases, fuzzCase, nested, type FuzzCase, type FuzzTargets } from './fuzz-cases.js';
 import { api, bootstrapAdminToken, createVictims, foreignToken, passwordToken } from './victims.js';
 
 const SEEDS = Number(process.env.KEYSTONE_FUZZ_SEEDS ?? 400);
@@ -70,12 +70,16 @@ function baseOf(route: RouteEntry): string {
 interface Failure { seed: number; request: string; status: number; problems: string[]; body: string }
 
 async function runSeeds(seeds: number[]): Promise<Failure[]> {
+  return runCases(seeds.map((seed) => () => fuzzCase(seed, routes, targets)));
+}
+
+async function runCases(makers: Array<() => FuzzCase>): Promise<Failure[]> {
   const failures: Failure[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < seeds.length) {
-      const seed = seeds[next++]!;
-      const c = fuzzCase(seed, routes, targets);
+    while (next < makers.length) {
+      const c = makers[next++]!();
+      const seed = c.seed;
       let problems: string[];
       let status = 0;
       let text = '';
@@ -122,6 +126,22 @@ for (const kind of databaseKinds()) describe(`fuzz: every route, hostile input (
 
   test('regression seeds', { skip: REGRESSION_SEEDS.length === 0 ? 'no seed has failed yet' : false }, async () => {
     assert.deepEqual(await runSeeds(REGRESSION_SEEDS), []);
+  });
+
+  test('every route with a parameter, its parameters undecodable (%ED%A0%BD, %C0%AF, %FF%FE, %u0041): a 4xx in Keystone\'s form, never 500', async () => {
+    const cases = encodingCases(routes, targets);
+    assert.ok(cases.length > 4 * 100, `${cases.length} cases`);
+    const failures = await runCases(cases.map((c) => () => c));
+    assert.deepEqual(failures.slice(0, 15), [], `${failures.length} of ${cases.length} failed: ${failures.map((f) => f.request.slice(0, 90)).join(' | ')}`);
+    // as Keystone: the text decoded leniently (U+FFFD for each bad byte, a stray % kept) names nothing
+    for (const [path, expected] of [['/v3/users/%ED%A0%BD', '\ufffd\ufffd\ufffd'], ['/v3/users/%C0%AF', '\ufffd\ufffd'], ['/v3/users/%FF%FE', '\ufffd\ufffd'], ['/v3/users/%u0041', '%u0041']] as const) {
+      const answer = await send(ks.publicUrl, { method: 'GET', path, headers: { 'X-Auth-Token': targets.adminToken } });
+      assert.equal(answer.status, 404, `${path}: ${answer.text.slice(0, 200)}`);
+      assert.equal(JSON.parse(answer.text).error.message, `Could not find user: ${expected}.`);
+    }
+    const v2 = await send(ks.adminUrl, { method: 'GET', path: '/v2.0/tenants/%FF%FE', headers: { 'X-Auth-Token': targets.adminToken } });
+    assert.equal(v2.status, 404, v2.text.slice(0, 200));
+    assert.deepEqual(checkAnswer('GET', v2), []);
   });
 
   test('NUL bytes (found by seeds 230, 600, 601, 966, 1132, 2278): 404 in a path id, 400 in a query or a body, never 503', async () => {

@@ -2,6 +2,10 @@
  * The json_body stage: reads the body (bounded by max_request_body_size),
  * parses it as JSON — or with another registered parser for its media type
  * (the v2.0 API registers XML) — and drops top-level keys starting with '_'.
+ * A body nested deeper than MAX_BODY_DEPTH is refused as Keystone's json_body
+ * refuses JSON it cannot load (Python's decoder stops at its recursion limit,
+ * 1,000): a 400, so that no later walk of the body (validation, NUL checks,
+ * rendering) can run out of stack.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { RequestEntityTooLarge, ValidationError } from '../../common/errors.js';
@@ -10,6 +14,23 @@ export type BodyParser = (text: string, req: Request) => unknown;
 
 /** A NUL character in the body: raw, or as a JSON \\u0000 escape that is not itself an escaped backslash. */
 const NUL_IN_BODY = /\0|(?<!\\)(?:\\\\)*\\u0000/i;
+
+/** The deepest nesting of arrays and objects a body may have (Python's default recursion limit). */
+export const MAX_BODY_DEPTH = 1000;
+
+/** Whether `value` nests arrays/objects deeper than `limit` (iterative: no stack for any depth). */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
 
 function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -57,6 +78,7 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
       } else {
         throw new ValidationError('Expecting to find application/json in Content-Type header.');
       }
+      if (nestedDeeperThan(parsed, MAX_BODY_DEPTH)) throw new ValidationError('Expecting to find valid JSON in request body.');
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
         for (const key of Object.keys(parsed)) if (key.startsWith('_')) delete (parsed as Record<string, unknown>)[key];
       }
