@@ -114,8 +114,10 @@ async function resetPasswordIfChanged(services: Services, userId: string, passwo
   const [current] = await identity.repository.listPasswords(row.local_user_id, 1);
   const matches = current?.password_hash ? await identity.passwordHasher.verify(password, current.password_hash) : false;
   if (matches && row.enabled !== false) return;
+  // Hashed before the transaction: beside a running embedded server, an open transaction holds every worker's queries.
+  const newHash = matches ? null : await identity.passwordHasher.hash(password);
   await db.tx(async (t) => {
-    if (!matches) await t.none('INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), NULL, false)', [row.local_user_id, await identity.passwordHasher.hash(password)]);
+    if (newHash !== null) await t.none('INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), NULL, false)', [row.local_user_id, newHash]);
     await t.none('UPDATE "user" SET enabled = true WHERE id = $1', [userId]);
   });
   await identity.invalidate();
