@@ -242,6 +242,9 @@ function buildDeb(work) {
   ].join('\n'));
   writeFile(join(control, 'conffiles'), [`/etc/logrotate.d/${LOGROTATE}`, ''].join('\n'));
   for (const s of ['preinst', 'postinst', 'prerm', 'postrm']) copy(join(here, 'deb', s), join(control, s), 0o755);
+  // python3-keystone installing or removing its (diverted) keystone-manage runs our postinst `triggered`
+  // (dpkg activates file triggers by the diverted name)
+  writeFile(join(control, 'triggers'), 'interest-noawait /usr/bin/keystone-manage.python3-keystone\n');
   const deb = join(outDir, `${NAME}_${version}_${DEB_ARCH}.deb`);
   log(`dpkg-deb → ${deb}`);
   run('dpkg-deb', ['--root-owner-group', '-Zgzip', '-z6', '--build', stageDir, deb], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -184,6 +184,17 @@ function fakePython3Keystone(dir: string): string {
   return out;
 }
 
+/** One stub package providing every dependency named in `depends` (versioned provides), for a throwaway root. */
+function stubDependencies(dir: string, depends: string): string {
+  const tree = join(dir, 'stub-deps');
+  mkdirSync(join(tree, 'DEBIAN'), { recursive: true });
+  const provides = depends.split(',').map((d) => `${d.trim().split(' ')[0]} (= 999)`).join(', ');
+  writeFileSync(join(tree, 'DEBIAN/control'), `Package: stub-host-libraries\nVersion: 1\nArchitecture: all\nProvides: ${provides}\nMaintainer: test <test@localhost>\nDescription: stand-in for the host's libraries\n`);
+  const out = join(dir, 'stub-deps.deb');
+  sh('dpkg-deb', ['--root-owner-group', '--build', tree, out]);
+  return out;
+}
+
 const installSkip = skip || (!isRoot ? 'installing into a root with dpkg --root and useradd --prefix needs root' : false);
 
 test('the .deb installs into a throwaway root beside python3-keystone: divert + alternatives, user, directories, templates, keys; upgrade keeps configuration and keys; remove gives keystone-manage back; purge keeps user data unless KEYSTONE_PURGE_DATA=yes', { skip: installSkip }, (t) => {
@@ -257,6 +268,24 @@ test('the .deb installs into a throwaway root beside python3-keystone: divert + 
     assert.ok(!existsSync(join(r, 'etc/keystone/policy.yaml')), 'an unchanged configuration file the package created is removed');
     assert.ok(!existsSync(join(r, 'var/lib/openstack-keystone')), 'the package\'s bookkeeping is removed');
     assert.match(readFileSync(join(r, 'usr/bin/keystone-manage'), 'utf8'), /python3-keystone keystone-manage/, 'python3-keystone untouched');
+
+    // python3-keystone removed, then installed again while ours stays: its file activates our trigger,
+    // which dpkg runs at the end of the same run (our dependencies are satisfied here by a stub, as
+    // dpkg defers the triggers of a package whose dependencies are missing)
+    dpkg(['-i', stubDependencies(r, sh('dpkg-deb', ['-f', deb, 'Depends']).trim())]);
+    dpkg(['-i', deb]);
+    const settle = () => assert.doesNotMatch(readFileSync(join(r, 'var/lib/dpkg/status'), 'utf8'), /^Triggers-Pending:/m, 'no trigger left pending');
+    dpkg(['--purge', 'python3-keystone']);
+    settle();
+    assert.ok(!existsSync(join(r, 'usr/bin/keystone-manage.python3-keystone')));
+    assert.doesNotMatch(readFileSync(join(r, 'var/lib/dpkg/alternatives/keystone-manage'), 'utf8'), /python3-keystone/, 'its entry went with its file');
+    dpkg(['-i', fakePython3Keystone(r)]);
+    settle();
+    assert.match(readFileSync(join(r, 'usr/bin/keystone-manage.python3-keystone'), 'utf8'), /python3-keystone keystone-manage/, 'installed beside ours, under the diverted name');
+    assert.match(readFileSync(join(r, 'var/lib/dpkg/alternatives/keystone-manage'), 'utf8'), /\/usr\/bin\/keystone-manage\.python3-keystone\n40\n/, 'and registered again');
+    assert.equal(readlinkSync(join(r, 'etc/alternatives/keystone-manage')), '/usr/lib/openstack-keystone/bin/keystone-manage');
+    dpkg(['--purge', 'openstack-keystone']);
+    assert.match(readFileSync(join(r, 'usr/bin/keystone-manage'), 'utf8'), /python3-keystone keystone-manage/);
 
     // asked: KEYSTONE_PURGE_DATA=yes removes the database, keys, logs and the changed configuration too
     dpkg(['-i', deb]);
