@@ -59,7 +59,7 @@ import { createApp } from '../server/create-app.js';
 import { withFastPath } from '../server/fast-path.js';
 import { initWorkerMetrics, instrumentDatabase, observeCache, observeDatabasePool } from '../metrics/metrics.js';
 import { recordWorkerRestart, startMetricsServer, type MetricsServer } from '../metrics/server.js';
-import { notifyReady, notifyReloading, notifyStatus, notifyStopping } from './systemd-notify.js';
+import { notifyReady, notifyReloading, notifyStatus, notifyStopping, startWatchdog } from './systemd-notify.js';
 import { runBootstrap } from './bootstrap.js';
 import { configSourcesOf, describeError, loadCliConfig, oneLine, parseGlobalArgs, type CliConfig } from './cli-config.js';
 import { describeTarget, hostEmbeddedDatabase, waitForDatabase } from './cli-database.js';
@@ -498,6 +498,7 @@ export async function primaryMain(argv: string[]): Promise<void> {
     printBanner();
     log.info(`keystone-all ready: ${desired.public} keystone-public and ${desired.admin} keystone-admin workers`);
     void notifyReady(statusLine());
+    startWatchdog();
     void startMetricsServer(conf, cluster).then(
       (m) => {
         metricsServer = m;

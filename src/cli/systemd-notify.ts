@@ -19,6 +19,7 @@
  *   - on SIGHUP, before rolling:  await notifyReloading();  … then notifyReady() when done
  *   - on SIGTERM, first thing:    await notifyStopping();
  *   - any time:                   notifyStatus(`public: 4 workers, admin: 4 workers`);
+ *   - once ready:                 startWatchdog();  (WATCHDOG=1 every $WATCHDOG_USEC / 2 when the unit has WatchdogSec=)
  */
 import { execFile } from 'node:child_process';
 
@@ -67,4 +68,25 @@ export function notifyStopping(options?: NotifyOptions): Promise<boolean> {
 /** STATUS=…: free text shown by `systemctl status`. */
 export function notifyStatus(text: string, options?: NotifyOptions): Promise<boolean> {
   return sdNotify([`STATUS=${text}`], options);
+}
+
+/**
+ * The watchdog (WatchdogSec= in the unit): when $WATCHDOG_USEC is set (and
+ * $WATCHDOG_PID, if set, names this process), sends WATCHDOG=1 every half of
+ * that interval from the primary's event loop, so a primary whose loop is
+ * stuck stops pinging and systemd restarts the unit. Returns a function that
+ * stops the pings (on shutdown), or undefined when no watchdog is asked for.
+ */
+export function startWatchdog(options: NotifyOptions = {}): (() => void) | undefined {
+  const env = options.env ?? process.env;
+  const usec = Number(env.WATCHDOG_USEC ?? '');
+  if (!env.NOTIFY_SOCKET || !Number.isInteger(usec) || usec <= 0) return undefined;
+  const pid = options.mainPid ?? process.pid;
+  if (env.WATCHDOG_PID && Number(env.WATCHDOG_PID) !== pid) return undefined;
+  const everyMs = Math.max(1, Math.floor(usec / 2000));
+  const ping = () => void sdNotify(['WATCHDOG=1'], options);
+  ping();
+  const timer = setInterval(ping, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }
