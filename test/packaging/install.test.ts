@@ -130,12 +130,16 @@ test('the .deb installs beside python3-keystone, serves a token from the install
     assert.doesNotMatch(sh('dpkg-divert', ['--list']), /keystone-manage/);
     assert.equal(whichManage(), 'python3-keystone');
     assert.ok(!existsSync('/usr/bin/keystone-all'));
-    // purge: the package's own files go; user data (keys) stays unless asked
+    // purge: what the package made goes, its data included; keys it did not make stay
     sh('dpkg', ['--purge', PKG]);
     assert.ok(!installed(PKG));
     assert.ok(!existsSync('/var/lib/openstack-keystone'));
     if (!hadConf) assert.ok(!existsSync('/etc/keystone/keystone.conf'), 'the unchanged keystone.conf the package wrote is purged');
-    for (const d of ['/etc/keystone/fernet-keys', '/etc/keystone/credential-keys']) assert.ok(existsSync(d), `${d} (user data) is kept on purge`);
+    for (const d of ['/etc/keystone/fernet-keys', '/etc/keystone/credential-keys']) {
+      if (hadKeys.includes(d)) assert.ok(existsSync(d), `${d}, which the package did not create, is kept on purge`);
+      else assert.ok(!existsSync(d), `${d}, which the package created, goes with purge`);
+    }
+    assert.ok(!existsSync('/var/log/openstack-keystone'), 'the package\'s logs go with purge');
     assert.equal(md5(MANAGE), before);
     assert.equal(sh('dpkg-query', ['-S', MANAGE]).trim(), `python3-keystone: ${MANAGE}`);
     assert.equal(whichManage(), 'python3-keystone');

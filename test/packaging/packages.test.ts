@@ -197,7 +197,7 @@ function stubDependencies(dir: string, depends: string): string {
 
 const installSkip = skip || (!isRoot ? 'installing into a root with dpkg --root and useradd --prefix needs root' : false);
 
-test('the .deb installs into a throwaway root beside python3-keystone: divert + alternatives, user, directories, templates, keys; upgrade keeps configuration and keys; remove gives keystone-manage back; purge keeps user data unless KEYSTONE_PURGE_DATA=yes', { skip: installSkip }, (t) => {
+test('the .deb installs into a throwaway root beside python3-keystone: divert + alternatives, user, directories, templates, keys; upgrade keeps configuration and keys; remove gives keystone-manage back; purge removes what the package made, its data included, unless KEYSTONE_PURGE_KEEP_DATA=yes', { skip: installSkip }, (t) => {
   const r = makeRoot();
   try {
     const dpkg = (args: string[], env: NodeJS.ProcessEnv = {}) => sh('dpkg', [`--root=${r}`, '--force-script-chrootless', '--force-depends', '--force-confold', ...args], { env: { ...process.env, ...env } });
@@ -261,11 +261,16 @@ test('the .deb installs into a throwaway root beside python3-keystone: divert + 
     assert.ok(existsSync(join(r, 'etc/keystone/fernet-keys/1')), 'keys kept on remove');
     assert.ok(existsSync(join(r, 'etc/keystone/keystone.conf')), 'configuration kept on remove');
 
+    mkdirSync(join(r, 'var/lib/keystone/pglite'), { recursive: true });
+    writeFileSync(join(r, 'var/lib/keystone/pglite/PG_VERSION'), '16');
     dpkg(['--purge', 'openstack-keystone']);
-    assert.ok(existsSync(join(r, 'var/lib/keystone/data')), 'data kept on purge');
-    assert.ok(existsSync(join(r, 'etc/keystone/fernet-keys/1')), 'keys kept on purge');
-    assert.ok(existsSync(join(r, 'etc/keystone/keystone.conf')), 'a changed configuration is kept on purge');
-    assert.ok(!existsSync(join(r, 'etc/keystone/policy.yaml')), 'an unchanged configuration file the package created is removed');
+    assert.ok(!existsSync(join(r, 'var/lib/keystone/pglite')), 'the embedded database goes with purge');
+    assert.ok(!existsSync(join(r, 'etc/keystone/fernet-keys')), 'key repositories the package created go with purge');
+    assert.ok(!existsSync(join(r, 'etc/keystone/credential-keys')));
+    assert.ok(!existsSync(join(r, 'var/log/openstack-keystone')), 'the logs go with purge');
+    assert.ok(!existsSync(join(r, 'etc/keystone/keystone.conf')), 'the configuration the package created goes, changed or not (as dpkg purges conffiles)');
+    assert.ok(!existsSync(join(r, 'etc/keystone/policy.yaml')));
+    assert.ok(existsSync(join(r, 'var/lib/keystone/data')), 'what the package did not create stays');
     assert.ok(!existsSync(join(r, 'var/lib/openstack-keystone')), 'the package\'s bookkeeping is removed');
     assert.match(readFileSync(join(r, 'usr/bin/keystone-manage'), 'utf8'), /python3-keystone keystone-manage/, 'python3-keystone untouched');
 
@@ -287,16 +292,29 @@ test('the .deb installs into a throwaway root beside python3-keystone: divert + 
     dpkg(['--purge', 'openstack-keystone']);
     assert.match(readFileSync(join(r, 'usr/bin/keystone-manage'), 'utf8'), /python3-keystone keystone-manage/);
 
-    // asked: KEYSTONE_PURGE_DATA=yes removes the database, keys, logs and the changed configuration too
+    // asked to keep: KEYSTONE_PURGE_KEEP_DATA=yes keeps the database, keys, logs and the changed configuration
     dpkg(['-i', deb]);
     writeFileSync(join(r, 'etc/keystone/keystone.conf'), confText + '\n# changed\n');
     mkdirSync(join(r, 'var/lib/keystone/pglite'), { recursive: true });
     writeFileSync(join(r, 'var/lib/keystone/pglite/PG_VERSION'), '16');
+    writeFileSync(join(r, 'var/log/openstack-keystone/keystone.log'), 'a log line\n');
+    dpkg(['--purge', 'openstack-keystone'], { KEYSTONE_PURGE_KEEP_DATA: 'yes' });
+    assert.ok(existsSync(join(r, 'var/lib/keystone/pglite/PG_VERSION')), 'the embedded database is kept when asked');
+    assert.ok(existsSync(join(r, 'etc/keystone/fernet-keys/0')), 'the keys are kept when asked');
+    assert.ok(existsSync(join(r, 'var/log/openstack-keystone/keystone.log')), 'the logs are kept when asked');
+    assert.ok(readFileSync(join(r, 'etc/keystone/keystone.conf'), 'utf8').endsWith('# changed\n'), 'the changed configuration is kept when asked');
+
+    // keys the package did not create (here: left by the previous install, as Debian's Keystone's would be) stay on purge…
+    dpkg(['-i', deb]);
+    dpkg(['--purge', 'openstack-keystone']);
+    assert.ok(existsSync(join(r, 'etc/keystone/fernet-keys/0')), 'a key repository the package did not create stays');
+    assert.ok(!existsSync(join(r, 'var/lib/keystone/pglite')), 'the embedded database is this package\'s alone: it goes');
+    // …unless KEYSTONE_PURGE_DATA=yes asks for them too
+    dpkg(['-i', deb]);
     dpkg(['--purge', 'openstack-keystone'], { KEYSTONE_PURGE_DATA: 'yes' });
-    assert.ok(!existsSync(join(r, 'var/lib/keystone/pglite')), 'the embedded database is removed when asked');
-    assert.ok(!existsSync(join(r, 'etc/keystone/fernet-keys')), 'the keys are removed when asked');
-    assert.ok(!existsSync(join(r, 'var/log/openstack-keystone')), 'the logs are removed when asked');
-    assert.ok(existsSync(join(r, 'var/lib/keystone/data')), 'what the package did not create stays');
+    assert.ok(!existsSync(join(r, 'etc/keystone/fernet-keys')), 'KEYSTONE_PURGE_DATA=yes removes keys whoever made them');
+    assert.ok(!existsSync(join(r, 'var/log/openstack-keystone')));
+    assert.ok(existsSync(join(r, 'var/lib/keystone/data')), 'a file that is no key repository, database or log stays');
     assert.match(readFileSync(join(r, 'usr/bin/keystone-manage'), 'utf8'), /python3-keystone keystone-manage/);
   } finally {
     rmSync(r, { recursive: true, force: true });
