@@ -214,7 +214,7 @@ export const OPTIONS = {
     detailed: bool(false, 'Show more detailed information (pid, uptime, versions, each check\'s details and the database\'s answer time) to GET /healthcheck?detail or a request that accepts application/json. Security note: this information helps an attacker; enable it only together with allowed_source_ranges.'),
     backends: list([], 'Additional oslo.middleware backends (accepted for compatibility; the checks here are fixed: the database answers within 2 s, and the worker is not draining).', { ignored: true }),
     allowed_source_ranges: list([], 'A list of network addresses (CIDR) or addresses to limit the source IPs allowed to access healthcheck information. Requests from outside these ranges are not answered by the health check (404). Empty: every caller.', { check: addressRangesProblem }),
-    ignore_proxied_requests: bool(false, 'Ignore (404) health check requests that carry proxy headers (X-Forwarded, X-Forwarded-Proto, -Host, -For, -Prefix): only direct callers, such as a load balancer\'s probe, are answered.'),
+    ignore_proxied_requests: bool(false, 'Ignore (404) health check requests that carry proxy headers (X-Forwarded, X-Forwarded-Proto, -Host, -For, -Prefix, Forwarded): only direct callers, such as a load balancer\'s probe, are answered.'),
   },
 } as const satisfies Record<string, Record<string, OptionSpec<any>>>;
 
