@@ -139,7 +139,7 @@ export const dbQueryDuration = new Histogram({
 
 export const dbQueryErrors = new Counter({
   name: 'keystone_db_query_errors_total',
-  help: 'SQL statements or connections that failed, by operation.',
+  help: 'SQL statements or connections that failed, by operation (connect: a connection that could not be made or was lost). Statements refused for their data (SQLSTATE classes 22 and 23: invalid values, constraint violations such as a duplicate name), which clients cause and get a 4xx for, are not counted.',
   labelNames: ['operation'] as const,
   registers: [workerRegistry],
 });
@@ -249,6 +249,12 @@ export function sqlOperation(query: unknown): string {
   return SQL_OPERATIONS.has(word) ? word : 'other';
 }
 
+/** SQLSTATE 22xxx (data exception) or 23xxx (integrity constraint violation): the request's data, not the database. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.length === 5 && (code.startsWith('22') || code.startsWith('23'));
+}
+
 interface PgpLike {
   $config: { options: Record<string, unknown> };
 }
@@ -257,7 +263,7 @@ const instrumented = new WeakSet<object>();
 /**
  * Times every statement of a pg-promise instance (its `receive` event carries
  * the duration of single-result queries) and counts failures (`error`
- * event). The hooks already set are kept and called first.
+ * event) other than data errors. The hooks already set are kept and called first.
  */
 export function instrumentDatabase(pgp: PgpLike): void {
   if (instrumented.has(pgp)) return;
@@ -272,6 +278,7 @@ export function instrumentDatabase(pgp: PgpLike): void {
   };
   options.error = (err: unknown, e: { query?: unknown; cn?: unknown }) => {
     error?.(err, e);
+    if (isDataError(err)) return;
     dbQueryErrors.inc({ operation: e?.query !== undefined ? sqlOperation(e.query) : 'connect' });
   };
 }
