@@ -27,12 +27,12 @@
  * counted once whichever of them sees it. Route labels are templates in
  * Keystone's JSON-Home form (`/v3/users/{user_id}`), never raw paths.
  *
- * Managers record their events where they happen:
+ * Events are recorded where they happen:
  *
- *     recordTokenOperation('issue', 'fernet', 'password', 'success');
+ *     recordTokenOperation('issue', 'fernet', 'password', 'success');   // src/token/token-manager.ts
  *     recordTokenOperation('validate', 'fernet', 'token', 'invalid');
- *     recordAuthFailure('password', 'invalid_password');
- *     recordLockout();
+ *     recordAuthFailure('password', 'unauthorized');    // a 401 of POST /v3/auth/tokens (src/server/pipeline/render-error.ts)
+ *     recordLockout();                                  // src/identity/identity-manager.ts
  *
  * Every function here is cheap and safe to call in any process (also in
  * keystone-manage or tests, where nothing scrapes them).
