@@ -41,7 +41,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, Server as NetServerClass, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createNetServer, Server as NetServerClass, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,6 +57,8 @@ import { credentialRepository } from '../credential/credential-crypto.js';
 import { buildServices } from '../server/services.js';
 import { createApp } from '../server/create-app.js';
 import { withFastPath } from '../server/fast-path.js';
+import { answerRefusedRequest } from '../server/refused-request.js';
+import { markDraining } from '../server/healthcheck.js';
 import { initWorkerMetrics, instrumentDatabase, observeCache, observeDatabasePool } from '../metrics/metrics.js';
 import { recordWorkerRestart, startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { notifyReady, notifyReloading, notifyStatus, notifyStopping, startWatchdog } from './systemd-notify.js';
@@ -178,6 +180,7 @@ async function workerMain(): Promise<void> {
   const drain = (timeoutMs: number): void => {
     if (draining) return;
     draining = true;
+    markDraining(); // /healthcheck answers 503 on the connections still open
     if (!server || !server.listening) {
       finish(0);
       return;
@@ -255,19 +258,8 @@ async function workerMain(): Promise<void> {
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    log.debug(`${name}: client error: ${err.code ?? err.message}`);
-    if (socket.writable && !(socket as unknown as { _httpMessage?: unknown })._httpMessage) {
-      // Refused by node's HTTP parser before any middleware ran: still Keystone's error body.
-      const [code, title, message] = err.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', 'The request line and headers are too large.']
-        : [400, 'Bad Request', 'The request could not be parsed as HTTP.'];
-      const body = JSON.stringify({ error: { code, message, title } });
-      socket.end(`HTTP/1.1 ${code} ${title}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    } else {
-      socket.destroy();
-    }
-  });
+  // Refused by node's HTTP parser before any middleware ran: still Keystone's error body, an access log line and a count.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerRefusedRequest(service, err, socket as Socket));
   server.on('error', (err: NodeJS.ErrnoException) => {
     log.error(`${name}: cannot listen on ${process.env.KEYSTONE_WORKER_HOST}:${process.env.KEYSTONE_WORKER_PORT}: ${err.message}`);
     finish(4);

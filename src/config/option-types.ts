@@ -12,6 +12,8 @@ export interface OptionSpec<T = unknown> {
   secret?: boolean;
   /** accepted for compatibility with Keystone's keystone.conf; means nothing here */
   ignored?: boolean;
+  /** why a converted value is refused (start-up and reload then fail naming the option), or undefined */
+  check?: (value: T) => string | undefined;
 }
 
 export const str = (def: string, help: string, extra: Partial<OptionSpec<string>> = {}): OptionSpec<string> =>

@@ -6,6 +6,7 @@
  * conf/keystone.conf.sample is generated from this table (npm run gen-config).
  */
 import { bool, float, int, list, multi, optInt, optStr, str, type OptionSpec } from './option-types.js';
+import { addressRangesProblem } from './address-ranges.js';
 
 export const OPTIONS = {
   DEFAULT: {
@@ -207,6 +208,13 @@ export const OPTIONS = {
     enabled: bool(true, 'Serve the Prometheus metrics of every worker, aggregated by the primary process.'),
     bind_host: str('127.0.0.1', 'The address the metrics listener binds to.'),
     port: int(9180, 'The port of the metrics listener (GET /metrics).', { min: 0, max: 65535 }),
+  },
+  healthcheck: {
+    path: str('/healthcheck', 'The path to respond to healthcheck requests on (accepted for compatibility: as in Keystone, the health check is always /healthcheck on both services).', { ignored: true }),
+    detailed: bool(false, 'Show more detailed information (pid, uptime, versions, each check\'s details and the database\'s answer time) to GET /healthcheck?detail or a request that accepts application/json. Security note: this information helps an attacker; enable it only together with allowed_source_ranges.'),
+    backends: list([], 'Additional oslo.middleware backends (accepted for compatibility; the checks here are fixed: the database answers within 2 s, and the worker is not draining).', { ignored: true }),
+    allowed_source_ranges: list([], 'A list of network addresses (CIDR) or addresses to limit the source IPs allowed to access healthcheck information. Requests from outside these ranges are not answered by the health check (404). Empty: every caller.', { check: addressRangesProblem }),
+    ignore_proxied_requests: bool(false, 'Ignore (404) health check requests that carry proxy headers (X-Forwarded, X-Forwarded-Proto, -Host, -For, -Prefix, Forwarded): only direct callers, such as a load balancer\'s probe, are answered.'),
   },
 } as const satisfies Record<string, Record<string, OptionSpec<any>>>;
 

@@ -5,6 +5,7 @@
  * expiry, first use, lock_password), and password authentication (lockout,
  * inactivity). Unknown users and wrong passwords fail alike, in time too.
  */
+import { recordLockout } from '../metrics/metrics.js';
 import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
@@ -374,6 +375,7 @@ export class IdentityManager {
     const ok = current?.password_hash ? await this.passwordHasher.verify(password, current.password_hash) : await this.passwordHasher.verifyAgainstDummy(password);
     if (!ok) {
       await this.repository.incrementFailedAuth(row.local_user_id);
+      if (lockoutEnabled && (row.failed_auth_count ?? 0) + 1 === sc.lockout_failure_attempts) recordLockout();
       throw new Unauthorized();
     }
     if (!user.enabled) throw new Unauthorized(`The account is disabled for user: ${user.id}.`);

@@ -14,7 +14,9 @@ import { jsonBody, type BodyParser } from './pipeline/json-body.js';
 import { authContext } from './pipeline/auth-context.js';
 import { renderError } from './pipeline/render-error.js';
 import { registerDiscovery } from './discovery.js';
+import { registerHealthcheck } from './healthcheck.js';
 import { registerApiRoutes, extraBodyParsers } from '../api/register-routes.js';
+import { httpMetrics } from '../metrics/metrics.js';
 
 export interface KeystoneApp {
   app: express.Express;
@@ -29,9 +31,12 @@ export function createApp(service: ServiceKind, services: Services): KeystoneApp
   app.set('query parser', 'extended');
   const routes = new RouteTable();
   registerDiscovery(routes, { v2: true });
+  registerHealthcheck(routes, conf, services.db, service);
   registerApiRoutes(routes, services, service);
   const parsers: Record<string, BodyParser> = extraBodyParsers(services);
 
+  // first, so that every request is timed and counted, those refused before routing included
+  app.use(httpMetrics(service, (path) => routes.templateFor(path)));
   app.use(requestId(conf, service));
   app.use(accessLog());
   app.use(sizeLimit(conf.oslo_middleware.max_request_body_size));

@@ -1,4 +1,4 @@
-/** Version discovery (GET /, /v3, /v2.0), JSON-Home and /healthcheck. */
+/** Version discovery (GET /, /v3, /v2.0) and JSON-Home (/healthcheck: src/server/healthcheck.ts). */
 import type { Request, Response } from 'express';
 import type { RouteTable } from './route-table.js';
 
@@ -58,13 +58,6 @@ export function registerDiscovery(routes: RouteTable, options: { v2: boolean }):
       res.json({ version: v2VersionDocument(req.keystone.baseUrl) });
     });
   }
-  routes.getAndHead('/healthcheck', (req, res) => {
-    if (req.query.detail !== undefined) {
-      res.json({ status: 'OK', pid: process.pid, uptime_seconds: Math.round(process.uptime()) });
-      return;
-    }
-    res.type('text/plain').send('');
-  });
 }
 
 /** At the root, Keystone's JSON-Home hrefs carry the /v3 prefix. */

@@ -21,7 +21,8 @@
  * (request_id, access_log, sizelimit, url_normalize, auth_context, and the
  * HTTP metrics) on the raw request before writing the response, so the
  * answer carries the same headers (x-openstack-request-id, Vary), the same
- * access log line and the same metrics as one from the router.
+ * access log line and the same metrics as one from the router (the request
+ * counted once, the two validations counted as the router's memo hits).
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
@@ -104,7 +105,10 @@ export function withFastPath(app: RequestListener, service: ServiceKind, service
     const action = method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     const target = tokenTarget(subjectEntry.token);
     if (!policyAllowsNow(services, action, target, caller)) return null;
-    return tokens.bodyOf(subjectEntry, q.includeCatalog);
+    const body = tokens.bodyOf(subjectEntry, q.includeCatalog);
+    const counted = () => { tokens.countMemoHit(callerEntry); tokens.countMemoHit(subjectEntry); };
+    if (typeof body === 'string') { counted(); return body; }
+    return body.then((text) => { counted(); return text; });
   };
 
   const attempt = (authToken: string, subject: string, q: FastQuery, method: string): string | null | Promise<string | null> => {

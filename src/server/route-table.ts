@@ -66,6 +66,11 @@ export class RouteTable {
     return this.routes.map((r) => ({ method: r.method, path: r.path, ...(r.options.rel ? { rel: r.options.rel } : {}) }));
   }
 
+  /** The template of the first route whose path matches (any method): the metrics label of a request refused before routing. */
+  templateFor(path: string): string | undefined {
+    return this.routes.find((r) => r.pattern.test(path))?.path;
+  }
+
   allowedMethods(path: string): HttpMethod[] {
     const methods = new Set<HttpMethod>();
     for (const r of this.routes) if (r.pattern.test(path)) methods.add(r.method);

@@ -389,8 +389,8 @@ export class TokenManager {
     if (!id) throw new TokenNotFound('No token in the request');
     const version = knownVersion === undefined ? await this.currentVersion() : knownVersion;
     const hit = this.memoized(id, version, options.windowSeconds ?? 0);
-    this.count(hit !== undefined);
-    if (hit) return hit;
+    if (hit) return this.countMemoHit(hit);
+    this.count(false);
     // Concurrent misses of one token (a burst after a change) share one validation from the source.
     const key = `${version ?? '-'}\u0000${options.windowSeconds ?? 0}\u0000${id}`;
     let pending = this.pendingValidations.get(key);
@@ -404,6 +404,16 @@ export class TokenManager {
       recordTokenOperation('validate', this.provider.name, '-', err instanceof TokenNotFound ? 'invalid' : 'error');
       throw err;
     }
+  }
+
+  /**
+   * A validation answered from the memo (here, or by the fast path ahead of the router): a hit of
+   * the token-validation cache and a successful validation, as one from the source is counted.
+   */
+  countMemoHit(entry: MemoEntry): MemoEntry {
+    this.count(true);
+    recordTokenOperation('validate', this.provider.name, entry.token.methods.join(','), 'success');
+    return entry;
   }
 
   private async validateFromSource(id: string, version: string | null, options: ValidateOptions): Promise<MemoEntry> {

@@ -37,12 +37,18 @@ describe('request pipeline and discovery over HTTP', () => {
     assert.equal(typeof body.resources, 'object');
   });
 
-  test('GET /healthcheck answers 200, with JSON detail on ?detail', async () => {
+  test('GET /healthcheck answers 200 with an empty body, as Keystone; no detail unless [healthcheck] detailed', async () => {
     const res = await fetch(`${server.publicUrl}/healthcheck`);
     assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/plain; charset=UTF-8');
     assert.equal(await res.text(), '');
     const detail = await fetch(`${server.publicUrl}/healthcheck?detail`);
-    assert.equal(((await detail.json()) as { status: string }).status, 'OK');
+    assert.equal(detail.status, 200);
+    assert.equal(await detail.text(), '', '?detail without [healthcheck] detailed = true shows nothing more');
+    const json = await fetch(`${server.publicUrl}/healthcheck`, { headers: { Accept: 'application/json' } });
+    assert.deepEqual(await json.json(), { detailed: false, reasons: [] });
+    const head = await fetch(`${server.publicUrl}/healthcheck`, { method: 'HEAD' });
+    assert.equal(head.status, 204, 'HEAD: 204, as oslo.middleware');
   });
 
   test('an unknown route answers a JSON 404 in Keystone form', async () => {

@@ -7,6 +7,7 @@ import { KeystoneError, ServiceUnavailable, UnexpectedError, ValidationError } f
 import { isDatabaseUnavailable } from '../../storage/database.js';
 import { log } from '../../log/logger.js';
 import { toXml, wantsXml } from '../../api/v2/render.js';
+import { recordAuthFailure } from '../../metrics/metrics.js';
 
 export function toKeystoneError(err: unknown): KeystoneError {
   if (err instanceof KeystoneError) return err;
@@ -32,9 +33,30 @@ export function sendError(req: Request, res: Response, error: KeystoneError): vo
   res.json(body);
 }
 
+/** Where clients authenticate: a 401 there is a failed authentication. */
+const AUTH_ROUTES = new Set(['/v3/auth/tokens', '/v2.0/tokens']);
+
+const KNOWN_METHODS = new Set(['password', 'token', 'application_credential', 'totp', 'external', 'mapped', 'oauth1', 'oauth2_credential', 'openid', 'saml2', 'kerberos', 'x509']);
+
+/**
+ * The auth methods a refused authentication request named (only the ones this server knows, so
+ * that a client cannot add label values), e.g. "password" or "password,totp"; "-" when none.
+ */
+function authMethodsOf(req: Request): string {
+  const auth = (req.body as { auth?: { identity?: { methods?: unknown }; passwordCredentials?: unknown; token?: unknown } } | undefined)?.auth;
+  if (req.keystone?.routeTemplate === '/v2.0/tokens') return auth?.passwordCredentials ? 'password' : auth?.token ? 'token' : '-';
+  const named = Array.isArray(auth?.identity?.methods) ? auth.identity.methods : [];
+  const known = [...new Set(named.filter((m): m is string => typeof m === 'string' && KNOWN_METHODS.has(m)))].sort();
+  return known.length ? known.join(',') : '-';
+}
+
+/** AccountLocked → account_locked: the reason label of keystone_auth_failures_total. */
+const reasonOf = (error: KeystoneError) => error.constructor.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+
 export function renderError() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const error = toKeystoneError(err);
+    if (error.code === 401 && req.method === 'POST' && AUTH_ROUTES.has(req.keystone?.routeTemplate ?? '')) recordAuthFailure(authMethodsOf(req), reasonOf(error));
     if (error.code >= 500) {
       const detail = err instanceof Error ? err.stack ?? err.message : String(err);
       log.error(`${req.method} ${req.path} failed: ${detail}`, { requestId: req.keystone?.requestId });
