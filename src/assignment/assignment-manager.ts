@@ -13,6 +13,7 @@
  * project or domain takes its grants with it.
  */
 import type { Database } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/sql-errors.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { Conflict, DuplicateEntry, EntityNotFound, ValidationError } from '../common/errors.js';
@@ -598,10 +599,5 @@ export class AssignmentManager {
   invalidate(): Promise<void> {
     return this.cache.invalidate(ASSIGNMENT_CACHE_REGION);
   }
-}
-
-/** PostgreSQL unique_violation. */
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
 }
 

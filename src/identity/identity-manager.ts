@@ -16,7 +16,7 @@ import { parseExtra } from '../resource/resource-types.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
 import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
-import { isUniqueViolation } from '../resource/sql-text.js';
+import { isUniqueViolation } from '../storage/sql-errors.js';
 import { IdentityRepository, type PasswordExpiresFilter } from './identity-repository.js';
 import type { Group, GroupRow, User, UserRow } from './identity-types.js';
 import type { PasswordHasherPort } from './password-hasher-port.js';
