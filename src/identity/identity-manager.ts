@@ -12,6 +12,7 @@ import {
   AccountLocked, DuplicateEntry, EntityNotFound, NotFound, PasswordExpired, Unauthorized, ValidationError,
 } from '../common/errors.js';
 import { newId } from '../common/ids.js';
+import { isoMicros } from '../common/time.js';
 import { parseExtra } from '../resource/resource-types.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
@@ -74,11 +75,6 @@ export interface UserListQuery {
   ids?: string[];
   groupId?: string;
   passwordExpires?: PasswordExpiresFilter[];
-}
-
-/** Keystone renders stored times as naive UTC with microseconds: 2026-11-22T19:08:00.000000. */
-export function keystoneTime(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000`;
 }
 
 /** A `date` column as YYYY-MM-DD (node-postgres parses it as local midnight). */
@@ -148,7 +144,7 @@ export class IdentityManager {
       domainId: row.domain_id,
       enabled: this.effectiveEnabled(row, options),
       defaultProjectId: row.default_project_id,
-      passwordExpiresAt: row.password_expires_at ? keystoneTime(row.password_expires_at) : null,
+      passwordExpiresAt: row.password_expires_at ? isoMicros(row.password_expires_at) : null,
       options,
       extra: parseExtra(row.extra),
       createdAt: row.created_at ? row.created_at.toISOString() : null,
