@@ -18,7 +18,7 @@ import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
 import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
-import { IdentityRepository, type PasswordExpiresFilter } from './identity-repository.js';
+import { IdentityRepository, type UserListFilter } from './identity-repository.js';
 import type { Group, GroupRow, User, UserRow } from './identity-types.js';
 import type { PasswordHasherPort } from './password-hasher-port.js';
 import { USER_OPTIONS, userOptionName, type UserOptions } from './user-options.js';
@@ -68,14 +68,6 @@ export interface GroupPatch {
   extra?: Record<string, unknown>;
 }
 
-export interface UserListQuery {
-  domainId?: string;
-  name?: string;
-  enabled?: boolean;
-  ids?: string[];
-  groupId?: string;
-  passwordExpires?: PasswordExpiresFilter[];
-}
 
 /** A `date` column as YYYY-MM-DD (node-postgres parses it as local midnight). */
 function dateOnly(value: Date | string | null | undefined): string | null {
@@ -179,7 +171,7 @@ export class IdentityManager {
     return row ? (await this.usersFromRows([row]))[0] : null;
   }
 
-  async listUsers(filter: UserListQuery = {}): Promise<User[]> {
+  async listUsers(filter: UserListFilter = {}): Promise<User[]> {
     return this.usersFromRows(await this.repository.listUserRows(filter));
   }
 
