@@ -345,7 +345,7 @@ export class AssignmentManager {
   }
 
   private async actorIds(userId: string): Promise<string[]> {
-    return [userId, ...(await this.identity.repository.groupIdsOfUser(userId))];
+    return [userId, ...(await this.identity.groupIdsOfUser(userId))];
   }
 
   async rolesForUserOnProject(userId: string, projectId: string): Promise<Role[]> {

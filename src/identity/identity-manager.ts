@@ -450,6 +450,16 @@ export class IdentityManager {
     return (await this.repository.listGroupRows(filter)).map((r) => this.groupFrom(r));
   }
 
+  /** The ids of the groups a user is a member of, unchecked (role look-ups: a user that is gone has none). */
+  groupIdsOfUser(userId: string): Promise<string[]> {
+    return this.repository.groupIdsOfUser(userId);
+  }
+
+  /** The ids of a group's members, unchecked (role assignment listing: a group that is gone has none). */
+  memberIdsOfGroup(groupId: string): Promise<string[]> {
+    return this.repository.memberIds(groupId);
+  }
+
   async listGroupsForUser(userId: string): Promise<Group[]> {
     await this.getUser(userId);
     return (await this.repository.listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
