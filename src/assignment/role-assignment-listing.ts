@@ -172,7 +172,7 @@ export class RoleAssignmentLister {
     const direct = await this.forActor({ userId: f.userId, groupIds: source, projectId: f.projectId, subtreeIds, domainId: f.domainId, inherited });
     let fromGroups: AssignmentRef[] = [];
     if (!source && f.userId) {
-      const groupIds = await this.identity.repository.groupIdsOfUser(f.userId);
+      const groupIds = await this.identity.groupIdsOfUser(f.userId);
       if (groupIds.length) {
         fromGroups = await this.forActor({ projectId: f.projectId, subtreeIds, groupIds, domainId: f.domainId, inherited });
       }
@@ -189,7 +189,7 @@ export class RoleAssignmentLister {
   }
 
   private async groupMembers(groupId: string): Promise<string[]> {
-    return this.identity.repository.memberIds(groupId);
+    return this.identity.memberIdsOfGroup(groupId);
   }
 
   private async expandGroup(ref: AssignmentRef, userId: string | undefined): Promise<AssignmentRef[]> {

@@ -12,6 +12,7 @@
  * validations depend on).
  */
 import type { Database } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/sql-errors.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { DuplicateEntry, NotFound } from '../common/errors.js';
@@ -468,10 +469,5 @@ export class CatalogManager {
 export function endpointMatches(e: Endpoint, filters: Record<string, unknown>): boolean {
   const view: Record<string, unknown> = { ...e.extra, id: e.id, interface: e.interface, service_id: e.serviceId, region_id: e.regionId, url: e.url, enabled: e.enabled };
   return Object.entries(filters).every(([k, v]) => view[k] === v);
-}
-
-/** PostgreSQL unique_violation. */
-function isUniqueViolation(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: string }).code === '23505';
 }
 

@@ -11,6 +11,7 @@ import type { Queryable } from '../storage/database.js';
 import { newId } from '../common/ids.js';
 import { ValidationError } from '../common/errors.js';
 import { PolicyNotFound } from './catalog-errors.js';
+import { PolicyBlobRepository, type PolicyRow } from './policy-blob-repository.js';
 
 export interface PolicyBlob {
   id: string;
@@ -18,8 +19,6 @@ export interface PolicyBlob {
   blob: string;
   extra: Record<string, unknown>;
 }
-
-interface PolicyRow { id: string; type: string; blob: string; extra: string }
 
 function parseJson(text: string): unknown {
   try {
@@ -39,16 +38,20 @@ function fromRow(row: PolicyRow): PolicyBlob {
 }
 
 export class PolicyBlobStore {
-  constructor(private readonly db: Queryable) {}
+  private readonly repository: PolicyBlobRepository;
+
+  constructor(db: Queryable) {
+    this.repository = new PolicyBlobRepository(db);
+  }
 
   async create(input: { type: string; blob: string; extra?: Record<string, unknown> }): Promise<PolicyBlob> {
     const id = newId();
-    await this.db.none('INSERT INTO policy (id, type, blob, extra) VALUES ($1, $2, $3, $4)', [id, input.type, JSON.stringify(input.blob), JSON.stringify(input.extra ?? {})]);
+    await this.repository.insert({ id, type: input.type, blob: JSON.stringify(input.blob), extra: JSON.stringify(input.extra ?? {}) });
     return this.get(id);
   }
 
   async find(id: string): Promise<PolicyBlob | null> {
-    const row = await this.db.oneOrNone<PolicyRow>('SELECT id, type, blob, extra FROM policy WHERE id = $1', [id]);
+    const row = await this.repository.get(id);
     return row ? fromRow(row) : null;
   }
 
@@ -59,21 +62,20 @@ export class PolicyBlobStore {
   }
 
   async list(): Promise<PolicyBlob[]> {
-    return (await this.db.any<PolicyRow>('SELECT id, type, blob, extra FROM policy ORDER BY id')).map(fromRow);
+    return (await this.repository.list()).map(fromRow);
   }
 
   /** Keystone's update_policy: the id cannot change; other attributes merge into extra. */
   async update(id: string, patch: { id?: unknown; type?: string; blob?: string; extra?: Record<string, unknown> }): Promise<PolicyBlob> {
     if (patch.id !== undefined && patch.id !== id) throw new ValidationError('Cannot change policy ID', false);
     const current = await this.get(id);
-    await this.db.none('UPDATE policy SET type = $2, blob = $3, extra = $4 WHERE id = $1', [
-      id, patch.type ?? current.type, JSON.stringify(patch.blob ?? current.blob), JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }),
-    ]);
+    await this.repository.update({
+      id, type: patch.type ?? current.type, blob: JSON.stringify(patch.blob ?? current.blob), extra: JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }),
+    });
     return this.get(id);
   }
 
   async delete(id: string): Promise<void> {
-    const r = await this.db.result('DELETE FROM policy WHERE id = $1', [id]);
-    if (r.rowCount === 0) throw new PolicyNotFound(id);
+    if ((await this.repository.delete(id)) === 0) throw new PolicyNotFound(id);
   }
 }

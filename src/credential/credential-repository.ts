@@ -47,8 +47,7 @@ const fromRow = (r: CredentialRow): StoredCredential => ({
   encryptedBlob: r.encrypted_blob, keyHash: r.key_hash, extra: parseExtra(r.extra),
 });
 
-/** PostgreSQL's unique_violation */
-export const isUniqueViolation = (err: unknown): boolean => (err as { code?: string } | null)?.code === '23505';
+export { isUniqueViolation } from '../storage/sql-errors.js';
 
 export class CredentialRepository {
   constructor(private readonly db: Database) {}

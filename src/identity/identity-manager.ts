@@ -13,12 +13,13 @@ import {
   AccountLocked, DuplicateEntry, EntityNotFound, NotFound, PasswordExpired, Unauthorized, ValidationError,
 } from '../common/errors.js';
 import { newId } from '../common/ids.js';
+import { isoMicros } from '../common/time.js';
 import { parseExtra } from '../resource/resource-types.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
 import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
-import { isUniqueViolation } from '../resource/sql-text.js';
-import { IdentityRepository, type PasswordExpiresFilter } from './identity-repository.js';
+import { isUniqueViolation } from '../storage/sql-errors.js';
+import { IdentityRepository, type UserListFilter } from './identity-repository.js';
 import type { Group, GroupRow, User, UserRow } from './identity-types.js';
 import type { PasswordHasherPort } from './password-hasher-port.js';
 import { USER_OPTIONS, userOptionName, type UserOptions } from './user-options.js';
@@ -68,19 +69,6 @@ export interface GroupPatch {
   extra?: Record<string, unknown>;
 }
 
-export interface UserListQuery {
-  domainId?: string;
-  name?: string;
-  enabled?: boolean;
-  ids?: string[];
-  groupId?: string;
-  passwordExpires?: PasswordExpiresFilter[];
-}
-
-/** Keystone renders stored times as naive UTC with microseconds: 2026-11-22T19:08:00.000000. */
-export function keystoneTime(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000`;
-}
 
 /** A `date` column as YYYY-MM-DD (node-postgres parses it as local midnight). */
 function dateOnly(value: Date | string | null | undefined): string | null {
@@ -149,7 +137,7 @@ export class IdentityManager {
       domainId: row.domain_id,
       enabled: this.effectiveEnabled(row, options),
       defaultProjectId: row.default_project_id,
-      passwordExpiresAt: row.password_expires_at ? keystoneTime(row.password_expires_at) : null,
+      passwordExpiresAt: row.password_expires_at ? isoMicros(row.password_expires_at) : null,
       options,
       extra: parseExtra(row.extra),
       createdAt: row.created_at ? row.created_at.toISOString() : null,
@@ -184,7 +172,7 @@ export class IdentityManager {
     return row ? (await this.usersFromRows([row]))[0] : null;
   }
 
-  async listUsers(filter: UserListQuery = {}): Promise<User[]> {
+  async listUsers(filter: UserListFilter = {}): Promise<User[]> {
     return this.usersFromRows(await this.repository.listUserRows(filter));
   }
 
@@ -462,6 +450,16 @@ export class IdentityManager {
 
   async listGroups(filter: { domainId?: string } = {}): Promise<Group[]> {
     return (await this.repository.listGroupRows(filter)).map((r) => this.groupFrom(r));
+  }
+
+  /** The ids of the groups a user is a member of, unchecked (role look-ups: a user that is gone has none). */
+  groupIdsOfUser(userId: string): Promise<string[]> {
+    return this.repository.groupIdsOfUser(userId);
+  }
+
+  /** The ids of a group's members, unchecked (role assignment listing: a group that is gone has none). */
+  memberIdsOfGroup(groupId: string): Promise<string[]> {
+    return this.repository.memberIds(groupId);
   }
 
   async listGroupsForUser(userId: string): Promise<Group[]> {

@@ -1,6 +1,6 @@
 /** SQL for users (user, local_user, nonlocal_user, password, user_option), groups and memberships. */
 import type { Queryable } from '../storage/database.js';
-import { canMatch } from '../resource/sql-text.js';
+import { canMatch } from '../storage/sql-text.js';
 import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
 
 const USER_SELECT = `

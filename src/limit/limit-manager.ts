@@ -25,25 +25,11 @@ import { InvalidLimit, LimitNotFound, NoLimitReference, RegisteredLimitError, Re
 
 export const LIMIT_CACHE_REGION = 'unified_limit';
 
-export interface RegisteredLimit {
-  id: string;
-  service_id: string | null;
-  region_id: string | null;
-  resource_name: string | null;
-  default_limit: number;
-  description: string | null;
-}
+/** A registered limit as the API sees it: its row without the internal id. */
+export type RegisteredLimit = Omit<RegisteredLimitRow, 'internal_id'>;
 
-export interface Limit {
-  id: string;
-  project_id: string | null;
-  domain_id: string | null;
-  service_id: string | null;
-  region_id: string | null;
-  resource_name: string | null;
-  resource_limit: number;
-  description: string | null;
-}
+/** A project or domain limit as the API sees it: its joined row without the registered limit's internal id. */
+export type Limit = Omit<LimitRow, 'registered_limit_internal_id'>;
 
 export interface RegisteredLimitInput {
   service_id: string;

@@ -17,7 +17,7 @@ import {
 import { isImmutable, PROJECT_OPTIONS, projectOptionName } from './project-options.js';
 import { ResourceEvents } from './resource-events.js';
 import { NO_REVOCATION, type RevocationPort } from './revocation-port.js';
-import { isUniqueViolation } from './sql-text.js';
+import { isUniqueViolation } from '../storage/sql-errors.js';
 
 export const RESOURCE_CACHE_REGION = 'resource';
 /** the assignment manager's region: computed role assignments depend on the project tree */

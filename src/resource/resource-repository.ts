@@ -1,7 +1,7 @@
 /** SQL for projects, domains, project tags and project options. */
 import type { Queryable } from '../storage/database.js';
 import { ROOT_DOMAIN_ID, type ProjectRow } from './resource-types.js';
-import { canMatch } from './sql-text.js';
+import { canMatch } from '../storage/sql-text.js';
 
 const COLUMNS = 'id, name, extra, description, enabled, domain_id, parent_id, is_domain';
 

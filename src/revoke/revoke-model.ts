@@ -6,7 +6,7 @@
  * event names matches the token. Times are whole seconds since the epoch,
  * as Keystone truncates them.
  */
-import { isoTime } from '../common/time.js';
+import { isoMicrosZ, isoSecondsZ } from '../common/time.js';
 
 export interface RevokeEvent {
   /** the row id (absent before it is stored) */
@@ -98,8 +98,6 @@ export function isRevoked(events: readonly RevokeEvent[], token: TokenValues): b
   return false;
 }
 
-const wholeIso = (s: number) => isoTime(new Date(s * 1000)).replace(/\.\d{6}Z$/, 'Z');
-
 /** RevokeEvent.to_dict, as GET /v3/OS-REVOKE/events renders it. */
 export function revokeEventToDict(e: RevokeEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -114,8 +112,8 @@ export function revokeEventToDict(e: RevokeEvent): Record<string, unknown> {
   if (e.trustId !== null) out['OS-TRUST:trust_id'] = e.trustId;
   if (e.consumerId !== null) out['OS-OAUTH1:consumer_id'] = e.consumerId;
   if (e.accessTokenId !== null) out['OS-OAUTH1:access_token_id'] = e.accessTokenId;
-  if (e.expiresAt !== null) out.expires_at = wholeIso(e.expiresAt);
-  out.issued_before = isoTime(new Date(e.issuedBefore * 1000));
-  out.revoked_at = isoTime(new Date(e.revokedAt * 1000));
+  if (e.expiresAt !== null) out.expires_at = isoSecondsZ(e.expiresAt);
+  out.issued_before = isoMicrosZ(new Date(e.issuedBefore * 1000));
+  out.revoked_at = isoMicrosZ(new Date(e.revokedAt * 1000));
   return out;
 }

@@ -15,7 +15,5 @@ export interface TokenProvider {
   close?(): void;
 }
 
-/** Keystone's token expiry and issue times: whole seconds, rendered with six zero digits and Z. */
-export function keystoneIsoSeconds(seconds: number): string {
-  return new Date(Math.floor(seconds) * 1000).toISOString().slice(0, 19) + '.000000Z';
-}
+/** Keystone's token expiry and issue times: whole seconds, rendered with six zero digits and Z (common/time's isoZeroMicrosZ). */
+export { isoZeroMicrosZ as keystoneIsoSeconds } from '../common/time.js';

@@ -5,6 +5,7 @@
  * parse_expiration_date: UTC, and not in the past).
  */
 import { NotFound, ValidationError } from '../../common/errors.js';
+import { isoMicrosZ } from '../../common/time.js';
 import type { Services } from '../../server/services.js';
 import { parameterTypes } from '../validate-body.js';
 
@@ -57,5 +58,5 @@ export function parseExpiresAt(value: string | null | undefined): ExpiresAt | nu
   if (!Number.isFinite(ms)) throw new ValidationError('Timestamp not in expected format.');
   if (ms < Date.now()) throw new ValidationError("The 'expires_at' must not be before now.");
   const date = new Date(ms);
-  return { date, iso: `${date.toISOString().slice(0, 23)}${fraction.slice(3)}Z` };
+  return { date, iso: isoMicrosZ(date, Number(fraction.slice(3))) };
 }

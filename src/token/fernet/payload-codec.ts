@@ -14,6 +14,7 @@
  *  - audit ids: urlsafe base64 (no padding) ↔ raw bytes.
  */
 import { Float64, type PackValue } from './msgpack.js';
+import { isoZeroMicrosZ } from '../../common/time.js';
 
 // ------------------------------------------------------------------ ids
 
@@ -179,9 +180,11 @@ export function floatToIsotime(seconds: number): string {
 
 /** ks_utils.isotime(datetime.utcfromtimestamp(int), subsecond=True). */
 export function isotimeFromWholeSeconds(whole: number): string {
-  const d = new Date(whole * 1000);
-  if (Number.isNaN(d.getTime())) throw new PayloadError('timestamp');
-  return d.toISOString().slice(0, 19) + '.000000Z';
+  try {
+    return isoZeroMicrosZ(whole);
+  } catch {
+    throw new PayloadError('timestamp'); // no Date holds it (toISOString's RangeError)
+  }
 }
 
 function roundHalfEven(x: number): number {

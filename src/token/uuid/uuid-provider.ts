@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../../storage/database.js';
 import { TokenNotFound } from '../../common/errors.js';
 import type { TokenFacts, TokenRecord } from '../token-model.js';
-import { keystoneIsoSeconds, type TokenProvider } from '../token-provider.js';
+import type { TokenProvider } from '../token-provider.js';
 import { TokenRepository } from './token-repository.js';
-import { secondsFromIso } from '../../common/time.js';
+import { isoZeroMicrosZ, secondsFromIso } from '../../common/time.js';
 
 const UUID_HEX = /^[0-9a-f]{32}$/;
 
@@ -24,7 +24,7 @@ export class UuidTokenProvider implements TokenProvider {
 
   async issue(facts: TokenFacts): Promise<{ id: string; issuedAt: string }> {
     const id = randomBytes(16).toString('hex');
-    const issuedAt = keystoneIsoSeconds(Date.now() / 1000);
+    const issuedAt = isoZeroMicrosZ(Date.now() / 1000);
     await this.repository.insert({
       id,
       expires: new Date(secondsFromIso(facts.expiresAt) * 1000),

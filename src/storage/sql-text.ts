@@ -10,8 +10,3 @@ export function hasNul(value: string): boolean {
 export function canMatch(value: string, maxLength?: number): boolean {
   return !hasNul(value) && (maxLength === undefined || value.length <= maxLength);
 }
-
-/** PostgreSQL's unique_violation. */
-export function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string } | null)?.code === '23505';
-}
