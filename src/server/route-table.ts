@@ -121,8 +121,15 @@ export class RouteTable {
   /** The express router serving every route, then 405 / 404 for the rest. */
   router(): express.Router {
     const router = express.Router({ strict: false, caseSensitive: true });
+    const explicitHead = new Set(this.routes.filter((r) => r.method === 'HEAD').map((r) => r.path));
     for (const r of this.routes) {
-      const handler: RequestHandler = async (req, res) => {
+      // express also hands HEAD to a GET route: leave it to the HEAD route of the same path when there is one (its own rule)
+      const yieldsHead = r.method === 'GET' && explicitHead.has(r.path);
+      const handler: RequestHandler = async (req, res, next) => {
+        if (yieldsHead && req.method === 'HEAD') {
+          next();
+          return;
+        }
         req.keystone.routeTemplate = r.path;
         req.keystone.routeAccess = r.access;
         await r.handler(req, res);
