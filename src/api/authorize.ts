@@ -84,6 +84,7 @@ export class UndeclaredRule extends Error {
 export function assertDeclaredRule(req: Request, action: string): void {
   const access = req.keystone?.routeAccess;
   if (access && !access.rules?.includes(action)) throw new UndeclaredRule(access.route, action, access.rules);
+  if (req.keystone) req.keystone.decidedRule = action;
 }
 
 function decide(services: Services, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): boolean {

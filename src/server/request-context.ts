@@ -21,6 +21,8 @@ export interface RequestContext {
   routeTemplate?: string;
   /** what the matched route declared: its policy rules (authorize() refuses any other), or public */
   routeAccess?: { route: string; rules: readonly string[] | null };
+  /** the last policy rule a handler decided on this request (authorize(), enforcePolicy(…, req)) */
+  decidedRule?: string;
 }
 
 declare module 'express-serve-static-core' {

@@ -9,10 +9,13 @@
  * password, any valid token as Keystone's unenforced_api). A route without a
  * declaration does not compile and is refused by add(); the declaration is
  * carried on the request (req.keystone.routeAccess) so that authorize()
- * refuses a rule the route did not declare (src/api/authorize.ts).
+ * refuses a rule the route did not declare (src/api/authorize.ts), and a
+ * route with a rule whose handler answered a success without deciding any
+ * is logged as an error.
  */
 import express, { type Request, type RequestHandler, type Response } from 'express';
 import { MethodNotAllowed, NotFound } from '../common/errors.js';
+import { log } from '../log/logger.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Handler = (req: Request, res: Response) => Promise<void> | void;
@@ -133,6 +136,10 @@ export class RouteTable {
         req.keystone.routeTemplate = r.path;
         req.keystone.routeAccess = r.access;
         await r.handler(req, res);
+        // the other half of the declaration: a route with a rule whose handler answered without deciding one
+        if (r.access.rules && req.keystone.decidedRule === undefined && res.statusCode < 400) {
+          log.error(`${r.access.route} declares ${r.access.rules.join(', ')} but its handler answered ${res.statusCode} without deciding a rule`);
+        }
       };
       router[r.method.toLowerCase() as 'get'](r.path, handler);
     }
