@@ -12,6 +12,11 @@
  * As Keystone's RBAC enforcer: the admin_token bypasses policy entirely
  * (Keystone's is_admin context); everyone else goes through enforcePolicy(),
  * which asks services.policy (src/policy's PolicyEnforcer).
+ *
+ * Every route declares its rules or that it is public (src/server/route-table.ts);
+ * a handler that decides a rule its route did not declare is a programming
+ * error (UndeclaredRule, a 500), whoever the caller is, so that the route
+ * table always tells the truth about who may call what.
  */
 import type { Request } from 'express';
 import { ForbiddenAction, KeystoneError, Unauthorized } from '../common/errors.js';
@@ -67,7 +72,23 @@ function policyDict(target: Record<string, unknown>, req?: Request): Record<stri
   return dict;
 }
 
+/** A handler decided a rule its route did not declare (or its route is declared public). */
+export class UndeclaredRule extends Error {
+  constructor(route: string, action: string, rules: readonly string[] | null) {
+    super(`${route} authorizes with ${action}, but its route declares ${rules ? rules.join(', ') : 'that it is public'}`);
+    this.name = 'UndeclaredRule';
+  }
+}
+
+/** Refuses a rule the matched route did not declare (requests outside the route table carry no declaration). */
+export function assertDeclaredRule(req: Request, action: string): void {
+  const access = req.keystone?.routeAccess;
+  if (access && !access.rules?.includes(action)) throw new UndeclaredRule(access.route, action, access.rules);
+  if (req.keystone) req.keystone.decidedRule = action;
+}
+
 function decide(services: Services, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): boolean {
+  if (req) assertDeclaredRule(req, action);
   if (caller.isAdminToken) return true;
   return services.policy.enforce(action, policyDict(target, req), policyCredentials(caller));
 }
@@ -84,6 +105,7 @@ export async function enforcePolicy(services: Services, action: string, target: 
 
 /** The caller, once policy rule `action` allowed it on `target` (Keystone's enforce_call). */
 export async function authorize(req: Request, services: Services, action: string, target: Record<string, unknown> = {}): Promise<Caller> {
+  assertDeclaredRule(req, action);
   const caller = await resolveCaller(req, services);
   await enforcePolicy(services, action, target, caller, req);
   return caller;

@@ -1,7 +1,9 @@
 /**
  * Every API module registers its routes here. The public and the admin
  * service serve the same v3 API (as Keystone does since Queens); v2.0 differs
- * between them.
+ * between them, and is served only while `[DEFAULT] enable_v2_api` is on.
+ * Every route declares its policy rule(s) or that it is public
+ * (src/server/route-table.ts).
  */
 import type { RouteTable } from '../server/route-table.js';
 import type { Services } from '../server/services.js';
@@ -34,11 +36,11 @@ const registrars: Registrar[] = [
   registerDomainConfigRoutes, registerOauth1ConsumerRoutes,
   registerTrustRoutes, registerApplicationCredentialRoutes, registerAccessRuleRoutes,
   registerCredentialRoutes, registerEc2TokenRoutes,
-  registerV2Routes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
   for (const register of registrars) register(routes, services, service);
+  if (services.conf.DEFAULT.enable_v2_api) registerV2Routes(routes, services, service);
 }
 
 export function extraBodyParsers(_services: Services): Record<string, BodyParser> {

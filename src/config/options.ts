@@ -19,6 +19,7 @@ export const OPTIONS = {
     list_limit: optInt('The maximum number of entities returned in a collection. Unset means no limit.', { min: 1 }),
     strict_password_check: bool(false, 'If set to true, passwords longer than [identity] max_password_length are rejected instead of truncated.'),
     insecure_debug: bool(false, 'If set to true, error messages include more detail for the client. Never in production.'),
+    enable_v2_api: bool(true, 'Serve the deprecated Identity API v2.0 (/v2.0 on both ports: tokens, tenants, users, OS-KSADM, OS-EC2, ec2tokens/s3tokens) and list it in version discovery. Its admin operations are authorized by the same policy rules as their v3 equivalents. Set to false when no client needs v2.0: its paths then answer 404 like any unknown path.'),
     notification_format: str('cadf', 'The notification format (accepted for compatibility).', { ignored: true }),
     debug: bool(false, 'If set to true, the logging level is set to DEBUG instead of INFO.'),
     log_file: optStr('Name of log file to send logging output to. If unset, logs go to stderr.'),

@@ -30,7 +30,7 @@ export function createApp(service: ServiceKind, services: Services): KeystoneApp
   app.disable('etag');
   app.set('query parser', 'extended');
   const routes = new RouteTable();
-  registerDiscovery(routes, { v2: true });
+  registerDiscovery(routes, { v2: conf.DEFAULT.enable_v2_api });
   registerHealthcheck(routes, conf, services.db, service);
   registerApiRoutes(routes, services, service);
   const parsers: Record<string, BodyParser> = extraBodyParsers(services);

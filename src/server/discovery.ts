@@ -45,18 +45,18 @@ export function registerDiscovery(routes: RouteTable, options: { v2: boolean }):
     if (options.v2) values.push(v2VersionDocument(base));
     res.status(300).setHeader('Location', `${base}/v3/`);
     res.json({ versions: { values } });
-  });
+  }, { public: 'version discovery and JSON-Home' });
   routes.getAndHead('/v3', (req: Request, res: Response) => {
     if (wantsJsonHome(req)) {
       res.type('application/json-home').send(JSON.stringify({ resources: routes.jsonHomeResources('/v3') }));
       return;
     }
     res.json({ version: v3VersionDocument(req.keystone.baseUrl) });
-  });
+  }, { public: 'version discovery and JSON-Home' });
   if (options.v2) {
     routes.getAndHead('/v2.0', (req, res) => {
       res.json({ version: v2VersionDocument(req.keystone.baseUrl) });
-    });
+    }, { public: 'version discovery' });
   }
 }
 

@@ -138,5 +138,5 @@ export function registerHealthcheck(routes: RouteTable, conf: KeystoneConfig, db
     res.setHeader('Content-Type', TEXT_PLAIN);
     res.setHeader('Content-Length', Buffer.byteLength(text));
     res.end(text);
-  });
+  }, { public: 'health check for load balancers (oslo.middleware healthcheck)' });
 }

@@ -19,6 +19,10 @@ export interface RequestContext {
   startedAt: bigint;
   /** the route template that matched, for metrics and logs */
   routeTemplate?: string;
+  /** what the matched route declared: its policy rules (authorize() refuses any other), or public */
+  routeAccess?: { route: string; rules: readonly string[] | null };
+  /** the last policy rule a handler decided on this request (authorize(), enforcePolicy(…, req)) */
+  decidedRule?: string;
 }
 
 declare module 'express-serve-static-core' {

@@ -17,7 +17,7 @@ import { assertOwnDelegation } from '../../credential/blob-delegation.js';
 import type { Caller } from '../../auth/caller.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import { authorize, resolveCaller } from '../authorize.js';
-import { getV2User, isV2Admin } from './access.js';
+import { authorizeV2Ec2, getV2User } from './access.js';
 import { sendNoContent, sendV2 } from './render.js';
 import { assertV2Token, v2AccessBody } from './tokens.js';
 
@@ -29,7 +29,7 @@ function credentialV2(c: Ec2Credential): Record<string, unknown> {
 async function ownUser(req: Request, services: Services): Promise<{ userId: string; caller: Caller }> {
   const caller = await resolveCaller(req, services);
   const userId = req.params.user_id as string;
-  if (!isV2Admin(caller) && caller.userId !== userId) throw new Forbidden('Token belongs to another user');
+  await authorizeV2Ec2(req, services); // the v3 rule (identity:ec2_*) of this route, on the path's user or credential
   await getV2User(services, userId);
   return { userId, caller };
 }
@@ -84,7 +84,7 @@ export function registerV2Ec2Routes(routes: RouteTable, services: Services, serv
   routes.getAndHead(base, async (req, res) => {
     const { userId } = await ownUser(req, services);
     sendV2(req, res, 200, { credentials: (await services.credentials.listEc2(userId)).map(credentialV2) });
-  });
+  }, { policy: 'identity:ec2_list_credentials' });
   routes.post(base, async (req, res) => {
     const { userId, caller } = await ownUser(req, services);
     const body: unknown = req.body;
@@ -92,17 +92,17 @@ export function registerV2Ec2Routes(routes: RouteTable, services: Services, serv
     if (typeof tenantId !== 'string' || tenantId === '') throw new ValidationError('Expecting to find tenant_id in request body.');
     const { trustId, appCredId } = await recordedDelegation(services, caller, userId, tenantId);
     sendV2(req, res, 200, { credential: credentialV2(await services.credentials.createEc2(userId, tenantId, trustId, appCredId)) });
-  });
+  }, { policy: 'identity:ec2_create_credential' });
   routes.getAndHead(`${base}/:credential_id`, async (req, res) => {
     const { userId } = await ownUser(req, services);
     sendV2(req, res, 200, { credential: credentialV2(await ownCredential(req, services, userId)) });
-  });
+  }, { policy: 'identity:ec2_get_credential' });
   routes.delete(`${base}/:credential_id`, async (req, res) => {
     const { userId } = await ownUser(req, services);
     const cred = await ownCredential(req, services, userId);
     await services.credentials.deleteEc2(userId, cred.access);
     sendNoContent(res);
-  });
-  routes.post('/v2.0/ec2tokens', tokenRoute(services, verifyEc2Credentials));
-  if (service === 'admin') routes.post('/v2.0/s3tokens', tokenRoute(services, verifyS3Credentials));
+  }, { policy: 'identity:ec2_delete_credential' });
+  routes.post('/v2.0/ec2tokens', tokenRoute(services, verifyEc2Credentials), { policy: 'identity:ec2tokens_validate' });
+  if (service === 'admin') routes.post('/v2.0/s3tokens', tokenRoute(services, verifyS3Credentials), { policy: 'identity:s3tokens_validate' });
 }

@@ -35,12 +35,12 @@ const ADMIN = [
 
 export function registerV2ExtensionRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
   const extensions = service === 'admin' ? ADMIN : PUBLIC;
-  routes.getAndHead('/v2.0/extensions', (req, res) => sendV2(req, res, 200, { extensions: { values: extensions } }));
+  routes.getAndHead('/v2.0/extensions', (req, res) => sendV2(req, res, 200, { extensions: { values: extensions } }), { public: 'extension discovery' });
   routes.getAndHead('/v2.0/extensions/:alias', (req, res) => {
     const found = extensions.find((e) => e.alias === req.params.alias);
     if (!found) throw new EntityNotFound('extension', req.params.alias as string);
     sendV2(req, res, 200, { extension: found });
-  });
+  }, { public: 'extension discovery' });
   if (service === 'admin') return;
   routes.patch('/v2.0/OS-KSCRUD/users/:user_id', async (req, res) => {
     const caller = await resolveCaller(req, services);
@@ -58,5 +58,5 @@ export function registerV2ExtensionRoutes(routes: RouteTable, services: Services
     const token = await issueGrantedToken(services, { userId, methods: [...new Set(['password', ...caller.methods])] },
       caller.projectId ? { projectId: caller.projectId } : { unscoped: true }, { receipts: false, userDomainId: defaultDomainId(services) });
     sendV2(req, res, 200, await v2AccessBody(services, token));
-  });
+  }, { public: "self-service: the caller's own token and original password (as POST /v3/users/{id}/password)" });
 }

@@ -4,6 +4,10 @@
  * ({region, service_id, publicurl, adminurl, internalurl}) is stored as up
  * to three v3 endpoints sharing its id (their legacy_endpoint_id column),
  * and listed merged back.
+ *
+ * Authorized by the v3 rules of the same operations (identity:list_roles,
+ * get_role, create_role, delete_role, *_service, list_endpoints,
+ * create_endpoint, delete_endpoint).
  */
 import type { Request } from 'express';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
@@ -12,7 +16,7 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { Endpoint, Service } from '../../catalog/catalog-types.js';
-import { requireV2Admin } from './access.js';
+import { authorize } from '../authorize.js';
 import { roleV2, sendNoContent, sendV2 } from './render.js';
 import { bodyObject } from './tenants.js';
 
@@ -47,16 +51,16 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
 
   // ---- roles
   routes.getAndHead('/v2.0/OS-KSADM/roles', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:list_roles');
     const roles = (await services.assignment.listRoles({ domainId: null })).filter((r) => r.domainId === null);
     sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
-  });
+  }, { policy: 'identity:list_roles' });
   routes.getAndHead('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:get_role');
     sendV2(req, res, 200, { role: roleV2(await services.assignment.getRole(idParam(req, 'role_id'))) });
-  });
+  }, { policy: 'identity:get_role' });
   routes.post('/v2.0/OS-KSADM/roles', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:create_role');
     const role = bodyObject(req, 'role');
     if (typeof role.name !== 'string' || role.name.trim() === '') throw new ValidationError('Expecting to find name in role.');
     const created = await services.assignment.createRole({
@@ -65,25 +69,25 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
       description: typeof role.description === 'string' ? role.description : null,
     });
     sendV2(req, res, 200, { role: roleV2(created) });
-  });
+  }, { policy: 'identity:create_role' });
   routes.delete('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:delete_role');
     await services.assignment.getRole(idParam(req, 'role_id'));
     await services.assignment.deleteRole(idParam(req, 'role_id'));
     sendNoContent(res);
-  });
+  }, { policy: 'identity:delete_role' });
 
   // ---- services
   routes.getAndHead('/v2.0/OS-KSADM/services', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:list_services');
     sendV2(req, res, 200, { 'OS-KSADM:services': (await services.catalog.listServices()).map(serviceV2) });
-  });
+  }, { policy: 'identity:list_services' });
   routes.getAndHead('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:get_service');
     sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await services.catalog.getService(idParam(req, 'service_id'))) });
-  });
+  }, { policy: 'identity:get_service' });
   routes.post('/v2.0/OS-KSADM/services', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:create_service');
     const body = bodyObject(req, SERVICE_KEY);
     if (typeof body.type !== 'string' || body.type === '') throw new ValidationError(`Expecting to find type in ${SERVICE_KEY}.`);
     const created = await services.catalog.createService({
@@ -93,20 +97,20 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
       enabled: typeof body.enabled === 'boolean' ? body.enabled : true,
     });
     sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(created) });
-  });
+  }, { policy: 'identity:create_service' });
   routes.delete('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:delete_service');
     await services.catalog.deleteService(idParam(req, 'service_id'));
     sendNoContent(res);
-  });
+  }, { policy: 'identity:delete_service' });
 
   // ---- endpoints
   routes.getAndHead('/v2.0/endpoints', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:list_endpoints');
     sendV2(req, res, 200, { endpoints: endpointsV2(await services.catalog.listEndpoints()), endpoints_links: [] });
-  });
+  }, { policy: 'identity:list_endpoints' });
   routes.post('/v2.0/endpoints', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:create_endpoint');
     const body = bodyObject(req, 'endpoint');
     if (typeof body.service_id !== 'string' || body.service_id === '') throw new ValidationError('Expecting to find service_id in endpoint.');
     await services.catalog.getService(body.service_id);
@@ -124,13 +128,13 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
       }));
     }
     sendV2(req, res, 200, { endpoint: endpointsV2(created)[0] });
-  });
+  }, { policy: 'identity:create_endpoint' });
   routes.delete('/v2.0/endpoints/:endpoint_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:delete_endpoint');
     const id = idParam(req, 'endpoint_id');
     const matching = (await services.catalog.listEndpoints()).filter((e) => legacyIdOf(e) === id);
     if (matching.length === 0) throw new EntityNotFound('endpoint', id);
     for (const e of matching) await services.catalog.deleteEndpoint(e.id);
     sendNoContent(res);
-  });
+  }, { policy: 'identity:delete_endpoint' });
 }

@@ -2,6 +2,12 @@
  * /v2.0/tenants: the caller's tenants (public port, any valid token), every
  * default-domain tenant (admin port, admin), one tenant, a user's roles on a
  * tenant, and OS-KSADM's create / update / delete and role grants (admin port).
+ *
+ * Authorized by the v3 rules: identity:get_auth_projects (the caller's own
+ * tenants, as GET /v3/auth/projects), list_projects, get_project,
+ * create_project, update_project, delete_project, list_grants, create_grant,
+ * revoke_grant (a user's roles on a tenant, with v3's target: the role, the
+ * user, the project) and list_role_assignments (a tenant's users).
  */
 import type { Request } from 'express';
 import { Conflict, ValidationError, EntityNotFound } from '../../common/errors.js';
@@ -9,8 +15,8 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { Project } from '../../resource/resource-types.js';
-import { resolveCaller } from '../authorize.js';
-import { defaultDomainId, findV2Tenant, getV2Tenant, getV2User, requireV2Admin } from './access.js';
+import { authorize } from '../authorize.js';
+import { defaultDomainId, findV2Tenant, getV2Tenant, getV2User, v2Targets } from './access.js';
 import { roleV2, sendNoContent, sendV2, tenantV2 } from './render.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -41,7 +47,7 @@ function listBody(tenants: Project[]): Record<string, unknown> {
 }
 
 async function myTenants(req: Request, services: Services): Promise<Project[]> {
-  const caller = await resolveCaller(req, services);
+  const caller = await authorize(req, services, 'identity:get_auth_projects');
   if (!caller.userId) return [];
   const ids = await services.assignment.projectIdsForUser(caller.userId);
   const tenants: Project[] = [];
@@ -54,11 +60,14 @@ async function myTenants(req: Request, services: Services): Promise<Project[]> {
 
 export function registerV2TenantRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
   if (service !== 'admin') {
-    routes.getAndHead('/v2.0/tenants', async (req, res) => sendV2(req, res, 200, listBody(await myTenants(req, services))));
+    routes.getAndHead('/v2.0/tenants', async (req, res) => sendV2(req, res, 200, listBody(await myTenants(req, services))), { policy: 'identity:get_auth_projects' });
     return;
   }
+  const tenantParam = (req: Request) => req.params.tenant_id as string;
+  const userParam = (req: Request) => req.params.user_id as string;
+  const roleParam = (req: Request) => req.params.role_id as string;
   routes.getAndHead('/v2.0/tenants', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:list_projects', v2Targets.defaultDomain(services));
     const name = req.query.name;
     if (typeof name === 'string') {
       const tenant = await services.resource.findProjectByName(name, defaultDomainId(services));
@@ -68,13 +77,15 @@ export function registerV2TenantRoutes(routes: RouteTable, services: Services, s
     }
     const tenants = await services.resource.listProjects({ domainId: defaultDomainId(services) });
     sendV2(req, res, 200, listBody(tenants));
-  });
+  }, { policy: 'identity:list_projects' });
   routes.getAndHead('/v2.0/tenants/:tenant_id', async (req, res) => {
-    await requireV2Admin(req, services);
-    sendV2(req, res, 200, { tenant: tenantV2(await getV2Tenant(services, (req.params.tenant_id as string))) });
-  });
+    await authorize(req, services, 'identity:get_project', await v2Targets.project(services, tenantParam(req)));
+    sendV2(req, res, 200, { tenant: tenantV2(await getV2Tenant(services, tenantParam(req))) });
+  }, { policy: 'identity:get_project' });
   routes.post('/v2.0/tenants', async (req, res) => {
-    await requireV2Admin(req, services);
+    const body: unknown = req.body;
+    const member = isObject(body) && isObject(body.tenant) ? body.tenant : {};
+    await authorize(req, services, 'identity:create_project', { project: { ...member, domain_id: defaultDomainId(services) } });
     const tenant = bodyObject(req, 'tenant');
     if (typeof tenant.name !== 'string' || tenant.name.trim() === '') throw new ValidationError('Expecting to find name in tenant.');
     const created = await services.resource.createProject({
@@ -86,9 +97,9 @@ export function registerV2TenantRoutes(routes: RouteTable, services: Services, s
       extra: tenantExtra(tenant),
     });
     sendV2(req, res, 200, { tenant: tenantV2(created) });
-  });
+  }, { policy: 'identity:create_project' });
   const update = async (req: Request, res: import('express').Response) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:update_project', await v2Targets.project(services, tenantParam(req)));
     const current = await getV2Tenant(services, (req.params.tenant_id as string));
     const tenant = bodyObject(req, 'tenant');
     if (tenant.id !== undefined && tenant.id !== current.id) throw new ValidationError('Cannot change tenant ID.');
@@ -102,23 +113,23 @@ export function registerV2TenantRoutes(routes: RouteTable, services: Services, s
     await services.resource.updateProjectRef(current.id, patch, Object.keys(patch));
     sendV2(req, res, 200, { tenant: tenantV2(await getV2Tenant(services, current.id)) });
   };
-  routes.post('/v2.0/tenants/:tenant_id', update);
-  routes.put('/v2.0/tenants/:tenant_id', update);
+  routes.post('/v2.0/tenants/:tenant_id', update, { policy: 'identity:update_project' });
+  routes.put('/v2.0/tenants/:tenant_id', update, { policy: 'identity:update_project' });
   routes.delete('/v2.0/tenants/:tenant_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:delete_project', await v2Targets.project(services, tenantParam(req)));
     await getV2Tenant(services, (req.params.tenant_id as string));
     await services.resource.deleteProjectRef((req.params.tenant_id as string));
     sendNoContent(res);
-  });
+  }, { policy: 'identity:delete_project' });
   routes.getAndHead('/v2.0/tenants/:tenant_id/users/:user_id/roles', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:list_grants', await v2Targets.grantList(services, tenantParam(req), userParam(req)));
     const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
     const user = await getV2User(services, (req.params.user_id as string));
     const roles = await services.assignment.rolesForUserOnProject(user.id, tenant.id);
     sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
-  });
+  }, { policy: 'identity:list_grants' });
   routes.put('/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:create_grant', await v2Targets.grant(services, tenantParam(req), userParam(req), roleParam(req)));
     const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
     const user = await getV2User(services, (req.params.user_id as string));
     const role = await services.assignment.getRole((req.params.role_id as string));
@@ -127,16 +138,16 @@ export function registerV2TenantRoutes(routes: RouteTable, services: Services, s
     }
     await services.assignment.addGrant(role.id, { userId: user.id }, { projectId: tenant.id });
     sendV2(req, res, 200, { role: roleV2(role) });
-  });
+  }, { policy: 'identity:create_grant' });
   routes.delete('/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:revoke_grant', await v2Targets.grant(services, tenantParam(req), userParam(req), roleParam(req)));
     const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
     const user = await getV2User(services, (req.params.user_id as string));
     await services.assignment.deleteGrant((req.params.role_id as string), { userId: user.id }, { projectId: tenant.id });
     sendNoContent(res);
-  });
+  }, { policy: 'identity:revoke_grant' });
   routes.getAndHead('/v2.0/tenants/:tenant_id/users', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:list_role_assignments', v2Targets.defaultDomain(services));
     const tenant = await getV2Tenant(services, (req.params.tenant_id as string));
     const refs = await services.assignment.listRoleAssignments({ projectId: tenant.id, effective: true });
     const ids = [...new Set(refs.map((r) => r.user_id).filter((id): id is string => !!id))];
@@ -146,5 +157,5 @@ export function registerV2TenantRoutes(routes: RouteTable, services: Services, s
       if (user && user.domainId === defaultDomainId(services)) users.push({ id: user.id, name: user.name, username: user.name, enabled: user.enabled, ...(user.extra.email ? { email: user.extra.email } : {}) });
     }
     sendV2(req, res, 200, { users, users_links: [] });
-  });
+  }, { policy: 'identity:list_role_assignments' });
 }

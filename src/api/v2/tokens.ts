@@ -6,7 +6,7 @@
  * back, revoked on either is revoked on both. Only the default domain exists
  * for v2.0.
  */
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { KeystoneError, TokenNotFound, Unauthorized, ValidationError } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
@@ -14,7 +14,9 @@ import type { ServiceKind } from '../../server/request-context.js';
 import type { ValidatedToken } from '../../token/token-model.js';
 import { auditIdsOf } from '../../token/token-model.js';
 import { authenticateRequest } from '../../auth/authenticate.js';
-import { defaultDomainId, findV2Tenant, requireV2Admin } from './access.js';
+import { defaultDomainId, findV2Tenant } from './access.js';
+import { authorize, resolveCaller } from '../authorize.js';
+import { tokenTarget } from '../v3/auth.js';
 import { sendNoContent, sendV2, tenantV2 } from './render.js';
 import { v2EndpointList, v2ServiceCatalog } from './catalog-render.js';
 
@@ -136,10 +138,16 @@ export async function v2AccessBody(services: Services, token: ValidatedToken, in
   return { access };
 }
 
-/** The token named in the path, valid for v2.0 (404 otherwise), with ?belongsTo checked. */
-async function v2TokenOf(req: Request, services: Services): Promise<ValidatedToken> {
+/**
+ * The token named in the path, valid for v2.0 (404 otherwise), once the
+ * policy allowed `rule` on it (v3's target.token: its user), with
+ * ?belongsTo checked last. The order is v3's: 401, 404, 403.
+ */
+async function v2TokenOf(req: Request, services: Services, rule: string): Promise<ValidatedToken> {
+  await resolveCaller(req, services);
   const token = await services.token.validateToken((req.params.token_id as string));
   assertV2Token(services, token);
+  await authorize(req, services, rule, tokenTarget(token));
   const belongsTo = req.query.belongsTo;
   // Keystone's v2 answered a token of another tenant with 401 (as Tempest's v2 tests expect)
   if (belongsTo !== undefined && (typeof belongsTo !== 'string' || token.project?.id !== belongsTo)) throw new Unauthorized();
@@ -150,23 +158,22 @@ export function registerV2TokenRoutes(routes: RouteTable, services: Services, se
   routes.post('/v2.0/tokens', async (req, res) => {
     const token = await issueV2Token(req, services);
     sendV2(req, res, 200, await v2AccessBody(services, token));
-  });
+  }, { public: 'authentication: the request carries its own proof of identity' });
   if (service !== 'admin') return;
-  routes.getAndHead('/v2.0/tokens/:token_id', async (req, res) => {
-    await requireV2Admin(req, services);
-    const token = await v2TokenOf(req, services);
+  const validate = async (req: Request, res: Response) => {
+    const token = await v2TokenOf(req, services, req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token');
     sendV2(req, res, 200, await v2AccessBody(services, token));
-  });
+  };
+  routes.get('/v2.0/tokens/:token_id', validate, { policy: 'identity:validate_token' });
+  routes.head('/v2.0/tokens/:token_id', validate, { policy: 'identity:check_token' });
   routes.delete('/v2.0/tokens/:token_id', async (req, res) => {
-    await requireV2Admin(req, services);
-    const token = await v2TokenOf(req, services);
+    const token = await v2TokenOf(req, services, 'identity:revoke_token');
     await services.token.revokeToken(token.id);
     sendNoContent(res);
-  });
+  }, { policy: 'identity:revoke_token' });
   routes.get('/v2.0/tokens/:token_id/endpoints', async (req, res) => {
-    await requireV2Admin(req, services);
-    const token = await v2TokenOf(req, services);
+    const token = await v2TokenOf(req, services, 'identity:validate_token');
     const catalog = token.project ? await services.catalog.getV3Catalog(token.catalogUserId, token.project.id) : [];
     sendV2(req, res, 200, { endpoints: v2EndpointList(catalog), endpoints_links: [] });
-  });
+  }, { policy: 'identity:validate_token' });
 }

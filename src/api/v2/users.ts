@@ -2,6 +2,10 @@
  * /v2.0/users on the admin port: show, find by name, list, and OS-KSADM's
  * create / update / delete with the password, enabled and default tenant
  * (tenantId) sub-resources. Users of the default domain only.
+ *
+ * Authorized by the v3 rules (identity:list_users, get_user, create_user,
+ * update_user, delete_user; a new default tenant also makes the user a
+ * member of it, which needs identity:create_grant as on v3).
  */
 import type { Request, Response } from 'express';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
@@ -9,7 +13,8 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { UserPatch } from '../../identity/identity-manager.js';
-import { defaultDomainId, getV2Tenant, getV2User, requireV2Admin } from './access.js';
+import { authorize } from '../authorize.js';
+import { defaultDomainId, getV2Tenant, getV2User, v2Targets } from './access.js';
 import { sendNoContent, sendV2, userV2 } from './render.js';
 import { bodyObject, optionalBool } from './tenants.js';
 
@@ -19,11 +24,19 @@ function userExtra(user: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(user).filter(([k]) => !USER_FIELDS.has(k)));
 }
 
-/** A v2 client's new default tenant: Keystone's v2 also made the user a member of it. */
-async function joinTenant(services: Services, userId: string, tenantId: string): Promise<void> {
+/**
+ * A v2 client's new default tenant: Keystone's v2 also made the user a
+ * member of it, a grant, authorized as v3's PUT /v3/projects/{p}/users/{u}/roles/{member}.
+ */
+async function joinTenant(req: Request, services: Services, userId: string, tenantId: string): Promise<void> {
   const member = await services.assignment.findRoleByName('member');
-  if (member) await services.assignment.addGrant(member.id, { userId }, { projectId: tenantId });
+  if (!member) return;
+  await authorize(req, services, 'identity:create_grant', await v2Targets.grant(services, tenantId, userId, member.id));
+  await services.assignment.addGrant(member.id, { userId }, { projectId: tenantId });
 }
+
+const CREATE_USER = ['identity:create_user', 'identity:create_grant'];
+const UPDATE_USER_AND_TENANT = ['identity:update_user', 'identity:create_grant'];
 
 function tenantIdOf(user: Record<string, unknown>): string | null | undefined {
   const value = user.tenantId ?? user.default_project_id;
@@ -38,7 +51,7 @@ export function registerV2UserRoutes(routes: RouteTable, services: Services, ser
   const userParam = (req: Request) => req.params.user_id as string;
 
   routes.getAndHead('/v2.0/users', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:list_users', v2Targets.defaultDomain(services));
     const name = req.query.name;
     if (typeof name === 'string') {
       const user = await services.identity.findUserByName(name, defaultDomainId(services));
@@ -48,13 +61,16 @@ export function registerV2UserRoutes(routes: RouteTable, services: Services, ser
     }
     const users = await services.identity.listUsers({ domainId: defaultDomainId(services) });
     sendV2(req, res, 200, { users: users.map(userV2), users_links: [] });
-  });
+  }, { policy: 'identity:list_users' });
   routes.getAndHead('/v2.0/users/:user_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:get_user', await v2Targets.user(services, userParam(req)));
     sendV2(req, res, 200, { user: userV2(await getV2User(services, userParam(req))) });
-  });
+  }, { policy: 'identity:get_user' });
   routes.post('/v2.0/users', async (req, res) => {
-    await requireV2Admin(req, services);
+    const body: unknown = req.body;
+    const member = body && typeof body === 'object' ? (body as Record<string, unknown>).user : undefined;
+    const userTarget = member && typeof member === 'object' && !Array.isArray(member) ? member as Record<string, unknown> : {};
+    await authorize(req, services, 'identity:create_user', { user: { ...userTarget, domain_id: defaultDomainId(services) } });
     const user = bodyObject(req, 'user');
     const name = user.name ?? user.username;
     if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('Expecting to find name in user.');
@@ -70,19 +86,19 @@ export function registerV2UserRoutes(routes: RouteTable, services: Services, ser
       defaultProjectId: tenantId ?? null,
       extra: userExtra(user),
     });
-    if (tenantId) await joinTenant(services, created.id, tenantId);
+    if (tenantId) await joinTenant(req, services, created.id, tenantId);
     sendV2(req, res, 200, { user: userV2(created) });
-  });
+  }, { policy: CREATE_USER });
 
   const update = (pick: (user: Record<string, unknown>) => UserPatch) => async (req: Request, res: Response) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:update_user', await v2Targets.user(services, userParam(req)));
     const current = await getV2User(services, userParam(req));
     const user = bodyObject(req, 'user');
     if (typeof user.id === 'string' && user.id !== current.id) throw new ValidationError('Cannot change user ID.');
     const patch = pick(user);
     if (patch.defaultProjectId) await getV2Tenant(services, patch.defaultProjectId);
     const updated = await services.identity.updateUser(current.id, patch);
-    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId) await joinTenant(services, current.id, patch.defaultProjectId);
+    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId) await joinTenant(req, services, current.id, patch.defaultProjectId);
     sendV2(req, res, 200, { user: userV2(updated) });
   };
   const enabledPatch = (user: Record<string, unknown>): UserPatch => {
@@ -105,15 +121,15 @@ export function registerV2UserRoutes(routes: RouteTable, services: Services, ser
     const extra = userExtra(user);
     if (Object.keys(extra).length) patch.extra = extra;
     return patch;
-  }));
-  routes.put('/v2.0/users/:user_id/OS-KSADM/password', update(passwordPatch));
-  routes.put('/v2.0/users/:user_id/OS-KSADM/enabled', update(enabledPatch));
-  routes.put('/v2.0/users/:user_id/enabled', update(enabledPatch));
-  routes.put('/v2.0/users/:user_id/OS-KSADM/tenant', update(tenantPatch));
+  }), { policy: UPDATE_USER_AND_TENANT });
+  routes.put('/v2.0/users/:user_id/OS-KSADM/password', update(passwordPatch), { policy: 'identity:update_user' });
+  routes.put('/v2.0/users/:user_id/OS-KSADM/enabled', update(enabledPatch), { policy: 'identity:update_user' });
+  routes.put('/v2.0/users/:user_id/enabled', update(enabledPatch), { policy: 'identity:update_user' });
+  routes.put('/v2.0/users/:user_id/OS-KSADM/tenant', update(tenantPatch), { policy: UPDATE_USER_AND_TENANT });
   routes.delete('/v2.0/users/:user_id', async (req, res) => {
-    await requireV2Admin(req, services);
+    await authorize(req, services, 'identity:delete_user', await v2Targets.user(services, userParam(req)));
     await getV2User(services, userParam(req));
     await services.identity.deleteUser(userParam(req));
     sendNoContent(res);
-  });
+  }, { policy: 'identity:delete_user' });
 }

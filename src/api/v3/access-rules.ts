@@ -34,15 +34,15 @@ export function registerAccessRuleRoutes(routes: RouteTable, services: Services)
     for (const k of ['service', 'path', 'method'] as const) if (typeof req.query[k] === 'string') filter[k] = req.query[k] as string;
     const rules = await manager.listAccessRules(req.params.user_id as string, filter);
     res.json(renderCollection(req, 'access_rules', rules.map((r) => render(req, r)), services.conf.DEFAULT.list_limit));
-  }, { rel: 'access_rules' });
+  }, { policy: 'identity:list_access_rules', rel: 'access_rules' });
   routes.getAndHead('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
     await authorizeOnUser(req, services, 'identity:get_access_rule');
     const rule = await manager.getAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
     res.json({ access_rule: render(req, rule) });
-  }, { rel: 'access_rule' });
+  }, { policy: 'identity:get_access_rule', rel: 'access_rule' });
   routes.delete('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
     await authorizeOnUser(req, services, 'identity:delete_access_rule');
     await manager.deleteAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
     res.status(204).end();
-  }, { rel: 'access_rule' });
+  }, { policy: 'identity:delete_access_rule', rel: 'access_rule' });
 }

@@ -163,7 +163,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, services
       accessRules: (body.access_rules ?? []).map((r) => ({ ...r, id: r.id ?? newId() })),
     });
     res.status(201).json({ application_credential: { ...await renderAppCred(req, services, cred), secret } });
-  }, { rel: 'application_credentials' });
+  }, { policy: 'identity:create_application_credential', rel: 'application_credentials' });
 
   routes.getAndHead('/v3/users/:user_id/application_credentials', async (req, res) => {
     const userId = req.params.user_id as string;
@@ -173,14 +173,14 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, services
     const creds = await manager.list(userId, { name });
     const rendered = await Promise.all(creds.map((c) => renderAppCred(req, services, c)));
     res.json(renderCollection(req, 'application_credentials', rendered, services.conf.DEFAULT.list_limit));
-  }, { rel: 'application_credentials' });
+  }, { policy: 'identity:list_application_credentials', rel: 'application_credentials' });
 
   routes.getAndHead('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
     const caller = await authorize(req, services, 'identity:get_application_credential', await ownerTarget(req, services));
     refuseDelegatedToken(services, caller);
     const cred = await manager.get(req.params.application_credential_id as string);
     res.json({ application_credential: await renderAppCred(req, services, cred) });
-  }, { rel: 'application_credential' });
+  }, { policy: 'identity:get_application_credential', rel: 'application_credential' });
 
   routes.delete('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
     const caller = await authorize(req, services, 'identity:delete_application_credential', await ownerTarget(req, services));
@@ -188,5 +188,5 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, services
     await refuseRestricted(services, caller);
     await manager.delete(req.params.application_credential_id as string);
     res.status(204).end();
-  }, { rel: 'application_credential' });
+  }, { policy: 'identity:delete_application_credential', rel: 'application_credential' });
 }

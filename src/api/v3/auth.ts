@@ -47,7 +47,7 @@ export function registerAuthRoutes(routes: RouteTable, services: Services): void
     const token = await authenticateForToken(req, services);
     const body = JSON.stringify(await tokens.renderBody(token, includeCatalog(req)));
     sendJson(res, 201, body, { 'X-Subject-Token': token.id });
-  }, { rel: 'auth_tokens' });
+  }, { public: 'authentication: the request carries its own proof of identity', rel: 'auth_tokens' });
 
   const validate = async (req: Request, res: Response) => {
     const caller = await resolveCaller(req, services);
@@ -55,31 +55,31 @@ export function registerAuthRoutes(routes: RouteTable, services: Services): void
     const subject = req.keystone.subjectToken;
     const action = req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     // No subject: the policy decides without a target first (Keystone's order), then 404.
-    if (!subject) await enforcePolicy(services, action, {}, caller);
+    if (!subject) await enforcePolicy(services, action, {}, caller, req);
     const rules = req.headers[ACCESS_RULES_HEADER];
     const { token, body } = await tokens.validatedBody(subject, { windowSeconds, includeCatalog: includeCatalog(req), accessRulesSupport: typeof rules === 'string' ? rules : null });
-    await enforcePolicy(services, action, tokenTarget(token), caller);
+    await enforcePolicy(services, action, tokenTarget(token), caller, req);
     sendJson(res, 200, body, { 'X-Subject-Token': subject as string });
   };
-  routes.get('/v3/auth/tokens', validate, { rel: 'auth_tokens' });
-  routes.head('/v3/auth/tokens', validate, { rel: 'auth_tokens' });
+  routes.get('/v3/auth/tokens', validate, { policy: 'identity:validate_token', rel: 'auth_tokens' });
+  routes.head('/v3/auth/tokens', validate, { policy: 'identity:check_token', rel: 'auth_tokens' });
 
   routes.delete('/v3/auth/tokens', async (req, res) => {
     const caller = await resolveCaller(req, services);
     const subject = req.keystone.subjectToken;
-    if (!subject) await enforcePolicy(services, 'identity:revoke_token', {}, caller);
+    if (!subject) await enforcePolicy(services, 'identity:revoke_token', {}, caller, req);
     const token = await tokens.validateToken(subject);
-    await enforcePolicy(services, 'identity:revoke_token', tokenTarget(token), caller);
+    await enforcePolicy(services, 'identity:revoke_token', tokenTarget(token), caller, req);
     await tokens.revokeToken(subject as string);
     res.status(204).end();
-  }, { rel: 'auth_tokens' });
+  }, { policy: 'identity:revoke_token', rel: 'auth_tokens' });
 
   routes.getAndHead('/v3/auth/catalog', async (req, res) => {
     const caller = await authorize(req, services, 'identity:get_auth_catalog');
     if (!caller.projectId) throw securityForbidden(conf.DEFAULT.insecure_debug, 'A project-scoped token is required to produce a service catalog.');
     const catalog = await services.catalog.getV3Catalog(caller.userId as string, caller.projectId);
     sendJson(res, 200, JSON.stringify({ catalog, links: { self: `${req.keystone.baseUrl}/v3/auth/catalog` } }));
-  }, { rel: 'auth_catalog' });
+  }, { policy: 'identity:get_auth_catalog', rel: 'auth_catalog' });
 
   routes.getAndHead('/v3/auth/projects', async (req, res) => {
     const caller = await authorize(req, services, 'identity:get_auth_projects');
@@ -87,7 +87,7 @@ export function registerAuthRoutes(routes: RouteTable, services: Services): void
     const refs = ids.length ? await services.resource.listProjectRefs({ ids, isDomain: false }) : [];
     const projects = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderProject(req, ref));
     sendJson(res, 200, JSON.stringify(renderCollection(req, 'projects', projects, null)));
-  }, { rel: 'auth_projects' });
+  }, { policy: 'identity:get_auth_projects', rel: 'auth_projects' });
 
   routes.getAndHead('/v3/auth/domains', async (req, res) => {
     const caller = await authorize(req, services, 'identity:get_auth_domains');
@@ -95,17 +95,17 @@ export function registerAuthRoutes(routes: RouteTable, services: Services): void
     const refs = ids.length ? await services.resource.listProjectRefs({ ids, isDomain: true }) : [];
     const domains = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderDomain(req, ref));
     sendJson(res, 200, JSON.stringify(renderCollection(req, 'domains', domains, null)));
-  }, { rel: 'auth_domains' });
+  }, { policy: 'identity:get_auth_domains', rel: 'auth_domains' });
 
   routes.getAndHead('/v3/auth/system', async (req, res) => {
     const caller = await authorize(req, services, 'identity:get_auth_system');
     const roles = caller.userId ? await services.assignment.rolesForUserOnSystem(caller.userId) : [];
     const body = { system: roles.length ? [{ all: true }] : [], links: { self: `${req.keystone.baseUrl}/v3/auth/system` } };
     sendJson(res, 200, JSON.stringify(body));
-  }, { rel: 'auth_system' });
+  }, { policy: 'identity:get_auth_system', rel: 'auth_system' });
 
   routes.getAndHead('/v3/auth/tokens/OS-PKI/revoked', async () => {
     // Deprecated and unsupported in Keystone 22: 403 (410 when revoke_by_id is off).
     throw new Forbidden();
-  }, { rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-PKI/1.0/rel/revocations' });
+  }, { public: 'deprecated and unsupported (OS-PKI): always 403, as Keystone 22', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-PKI/1.0/rel/revocations' });
 }

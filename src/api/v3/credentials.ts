@@ -189,11 +189,11 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
 
   routes.post('/v3/credentials', async (req, res) => {
     res.status(201).json({ credential: renderCredential(req, await createCredential(req, services)) });
-  }, { rel: 'credentials' });
+  }, { policy: ['identity:create_credential', 'admin_required'], rel: 'credentials' });
 
   routes.getAndHead('/v3/credentials', async (req, res) => {
     res.status(200).json(await listCredentials(req, services));
-  }, { rel: 'credentials' });
+  }, { policy: ['identity:list_credentials', 'identity:get_credential', 'admin_required'], rel: 'credentials' });
 
   routes.getAndHead('/v3/credentials/:credential_id', async (req, res) => {
     const id = req.params.credential_id as string;
@@ -201,7 +201,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     const credential = await credentials.get(id);
     await requirePrimaryAuth(services, caller, credential.type, req);
     res.status(200).json({ credential: renderCredential(req, credential) });
-  }, { rel: 'credential' });
+  }, { policy: 'identity:get_credential', rel: 'credential' });
 
   routes.patch('/v3/credentials/:credential_id', async (req, res) => {
     const id = req.params.credential_id as string;
@@ -223,7 +223,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     }
     await enforcePolicy(services, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
     res.status(200).json({ credential: renderCredential(req, await credentials.update(id, { blob: changes.blob })) });
-  }, { rel: 'credential' });
+  }, { policy: 'identity:update_credential', rel: 'credential' });
 
   routes.delete('/v3/credentials/:credential_id', async (req, res) => {
     const id = req.params.credential_id as string;
@@ -232,7 +232,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     await requirePrimaryAuth(services, caller, credential.type, req);
     await credentials.delete(id);
     res.status(204).end();
-  }, { rel: 'credential' });
+  }, { policy: 'identity:delete_credential', rel: 'credential' });
 
   // ---- OS-EC2 ----
 
@@ -244,7 +244,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     requirePrimaryAuthForEc2(services, caller);
     const refs = await credentials.listEc2(req.params.user_id as string);
     res.status(200).json(renderCollection(req, 'credentials', refs.map((c) => renderEc2(req, c)), null));
-  }, { rel: `${ec2Rel}user_credentials` });
+  }, { policy: 'identity:ec2_list_credentials', rel: `${ec2Rel}user_credentials` });
 
   routes.post(ec2Path, async (req, res) => {
     const userId = req.params.user_id as string;
@@ -258,7 +258,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     await assertOwnDelegation(services, caller, { userId, projectId: tenantId }, { trust_id: caller.trustId });
     const created = await credentials.createEc2(userId, tenantId, caller.trustId ?? null);
     res.status(201).json({ credential: renderEc2(req, created) });
-  }, { rel: `${ec2Rel}user_credentials` });
+  }, { policy: 'identity:ec2_create_credential', rel: `${ec2Rel}user_credentials` });
 
   /** The ec2 credential of the path as a policy target: a missing one is a 404 before policy, as Keystone. */
   const ec2Target = async (req: Request) => {
@@ -271,7 +271,7 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
     requirePrimaryAuthForEc2(services, caller);
     res.status(200).json({ credential: renderEc2(req, cred) });
-  }, { rel: `${ec2Rel}user_credential` });
+  }, { policy: 'identity:ec2_get_credential', rel: `${ec2Rel}user_credential` });
 
   routes.delete(`${ec2Path}/:credential_id`, async (req, res) => {
     const caller = await authorize(req, services, 'identity:ec2_delete_credential', await ec2Target(req));
@@ -279,6 +279,6 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
     requirePrimaryAuthForEc2(services, caller);
     await credentials.delete(cred.id);
     res.status(204).end();
-  }, { rel: `${ec2Rel}user_credential` });
+  }, { policy: 'identity:ec2_delete_credential', rel: `${ec2Rel}user_credential` });
 }
 

@@ -56,9 +56,9 @@ export function registerDomainConfigRoutes(routes: RouteTable, services: Service
     res.json({ config: domainConfig.getDefaultConfig(group, option) });
   };
 
-  routes.getAndHead('/v3/domains/config/default', showDefault, { rel: 'domain_config_default' });
-  routes.getAndHead('/v3/domains/config/:group/default', showDefault, { rel: 'domain_config_default_group' });
-  routes.getAndHead('/v3/domains/config/:group/:option/default', showDefault, { rel: 'domain_config_default_option' });
+  routes.getAndHead('/v3/domains/config/default', showDefault, { policy: 'identity:get_domain_config_default', rel: 'domain_config_default' });
+  routes.getAndHead('/v3/domains/config/:group/default', showDefault, { policy: 'identity:get_domain_config_default', rel: 'domain_config_default_group' });
+  routes.getAndHead('/v3/domains/config/:group/:option/default', showDefault, { policy: 'identity:get_domain_config_default', rel: 'domain_config_default_option' });
 
   routes.put('/v3/domains/:domain_id/config', async (req, res) => {
     const { domainId } = params(req);
@@ -68,14 +68,14 @@ export function registerDomainConfigRoutes(routes: RouteTable, services: Service
     const existed = await domainConfig.hasConfig(domainId);
     const config = await domainConfig.createConfig(domainId, body.config);
     res.status(existed ? 200 : 201).json({ config });
-  }, { rel: 'domain_config' });
+  }, { policy: 'identity:create_domain_config', rel: 'domain_config' });
   for (const [path, rel] of [
     ['/v3/domains/:domain_id/config', 'domain_config'],
     ['/v3/domains/:domain_id/config/:group', 'domain_config_group'],
     ['/v3/domains/:domain_id/config/:group/:option', 'domain_config_option'],
   ] as const) {
-    routes.getAndHead(path, show, { rel });
-    routes.patch(path, update, { rel });
-    routes.delete(path, remove, { rel });
+    routes.getAndHead(path, show, { policy: ['identity:get_domain_config', 'identity:get_security_compliance_domain_config'], rel });
+    routes.patch(path, update, { policy: 'identity:update_domain_config', rel });
+    routes.delete(path, remove, { policy: 'identity:delete_domain_config', rel });
   }
 }

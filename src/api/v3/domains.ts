@@ -104,9 +104,9 @@ export function registerDomainRoutes(routes: RouteTable, services: Services): vo
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/domains', list, { rel: 'domains' });
-  routes.post('/v3/domains', create, { rel: 'domains' });
-  routes.getAndHead('/v3/domains/:domain_id', show, { rel: 'domain' });
-  routes.patch('/v3/domains/:domain_id', update, { rel: 'domain' });
-  routes.delete('/v3/domains/:domain_id', remove, { rel: 'domain' });
+  routes.getAndHead('/v3/domains', list, { policy: 'identity:list_domains', rel: 'domains' });
+  routes.post('/v3/domains', create, { policy: 'identity:create_domain', rel: 'domains' });
+  routes.getAndHead('/v3/domains/:domain_id', show, { policy: 'identity:get_domain', rel: 'domain' });
+  routes.patch('/v3/domains/:domain_id', update, { policy: 'identity:update_domain', rel: 'domain' });
+  routes.delete('/v3/domains/:domain_id', remove, { policy: 'identity:delete_domain', rel: 'domain' });
 }

@@ -33,7 +33,7 @@ function tokenRoute(services: Services, action: string, verify: Verifier, subjec
 export function registerEc2TokenRoutes(routes: RouteTable, services: Services): void {
   // GET answers 405 (Allow: POST) from the route table, as Keystone's
   routes.post('/v3/ec2tokens', tokenRoute(services, 'identity:ec2tokens_validate', verifyEc2Credentials, true),
-    { rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/ec2tokens' });
+    { policy: 'identity:ec2tokens_validate', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/ec2tokens' });
   routes.post('/v3/s3tokens', tokenRoute(services, 'identity:s3tokens_validate', verifyS3Credentials, false),
-    { rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/s3tokens/1.0/rel/s3tokens' });
+    { policy: 'identity:s3tokens_validate', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/s3tokens/1.0/rel/s3tokens' });
 }

@@ -173,22 +173,22 @@ export function registerEndpointFilterRoutes(routes: RouteTable, services: Servi
     res.json(renderCollection(req, 'endpoint_groups', groups, null));
   };
 
-  routes.getAndHead(`${PREFIX}/endpoint_groups`, listGroups, { rel: `${REL}endpoint_groups` });
-  routes.post(`${PREFIX}/endpoint_groups`, createGroup, { rel: `${REL}endpoint_groups` });
-  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id`, showGroup, { rel: `${REL}endpoint_group` });
-  routes.patch(`${PREFIX}/endpoint_groups/:endpoint_group_id`, updateGroup, { rel: `${REL}endpoint_group` });
-  routes.delete(`${PREFIX}/endpoint_groups/:endpoint_group_id`, deleteGroup, { rel: `${REL}endpoint_group` });
-  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/endpoints`, groupEndpoints, { rel: `${REL}endpoints_in_endpoint_group` });
-  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/projects`, groupProjects, { rel: `${REL}projects_associated_with_endpoint_group` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups`, listGroups, { policy: 'identity:list_endpoint_groups', rel: `${REL}endpoint_groups` });
+  routes.post(`${PREFIX}/endpoint_groups`, createGroup, { policy: 'identity:create_endpoint_group', rel: `${REL}endpoint_groups` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id`, showGroup, { policy: 'identity:get_endpoint_group', rel: `${REL}endpoint_group` });
+  routes.patch(`${PREFIX}/endpoint_groups/:endpoint_group_id`, updateGroup, { policy: 'identity:update_endpoint_group', rel: `${REL}endpoint_group` });
+  routes.delete(`${PREFIX}/endpoint_groups/:endpoint_group_id`, deleteGroup, { policy: 'identity:delete_endpoint_group', rel: `${REL}endpoint_group` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/endpoints`, groupEndpoints, { policy: 'identity:list_endpoints_associated_with_endpoint_group', rel: `${REL}endpoints_in_endpoint_group` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/projects`, groupProjects, { policy: 'identity:list_projects_associated_with_endpoint_group', rel: `${REL}projects_associated_with_endpoint_group` });
   const association = `${PREFIX}/endpoint_groups/:endpoint_group_id/projects/:project_id`;
-  routes.getAndHead(association, groupProject('get'), { rel: `${REL}endpoint_group_to_project_association` });
-  routes.put(association, groupProject('add'), { rel: `${REL}endpoint_group_to_project_association` });
-  routes.delete(association, groupProject('remove'), { rel: `${REL}endpoint_group_to_project_association` });
-  routes.getAndHead(`${PREFIX}/endpoints/:endpoint_id/projects`, endpointProjects, { rel: `${REL}endpoint_projects` });
+  routes.getAndHead(association, groupProject('get'), { policy: 'identity:get_endpoint_group_in_project', rel: `${REL}endpoint_group_to_project_association` });
+  routes.put(association, groupProject('add'), { policy: 'identity:add_endpoint_group_to_project', rel: `${REL}endpoint_group_to_project_association` });
+  routes.delete(association, groupProject('remove'), { policy: 'identity:remove_endpoint_group_from_project', rel: `${REL}endpoint_group_to_project_association` });
+  routes.getAndHead(`${PREFIX}/endpoints/:endpoint_id/projects`, endpointProjects, { policy: 'identity:list_projects_for_endpoint', rel: `${REL}endpoint_projects` });
   const projectEndpointPath = `${PREFIX}/projects/:project_id/endpoints/:endpoint_id`;
-  routes.getAndHead(projectEndpointPath, projectEndpoint('check'), { rel: `${REL}project_endpoint` });
-  routes.put(projectEndpointPath, projectEndpoint('add'), { rel: `${REL}project_endpoint` });
-  routes.delete(projectEndpointPath, projectEndpoint('remove'), { rel: `${REL}project_endpoint` });
-  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoints`, projectEndpoints, { rel: `${REL}project_endpoints` });
-  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoint_groups`, projectGroups, { rel: `${REL}project_endpoint_groups` });
+  routes.getAndHead(projectEndpointPath, projectEndpoint('check'), { policy: 'identity:check_endpoint_in_project', rel: `${REL}project_endpoint` });
+  routes.put(projectEndpointPath, projectEndpoint('add'), { policy: 'identity:add_endpoint_to_project', rel: `${REL}project_endpoint` });
+  routes.delete(projectEndpointPath, projectEndpoint('remove'), { policy: 'identity:remove_endpoint_from_project', rel: `${REL}project_endpoint` });
+  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoints`, projectEndpoints, { policy: 'identity:list_endpoints_for_project', rel: `${REL}project_endpoints` });
+  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoint_groups`, projectGroups, { policy: 'identity:list_endpoint_groups_for_project', rel: `${REL}project_endpoint_groups` });
 }

@@ -117,9 +117,9 @@ export function registerEndpointRoutes(routes: RouteTable, services: Services): 
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/endpoints', list, { rel: 'endpoints' });
-  routes.post('/v3/endpoints', create, { rel: 'endpoints' });
-  routes.getAndHead('/v3/endpoints/:endpoint_id', show, { rel: 'endpoint' });
-  routes.patch('/v3/endpoints/:endpoint_id', update, { rel: 'endpoint' });
-  routes.delete('/v3/endpoints/:endpoint_id', remove, { rel: 'endpoint' });
+  routes.getAndHead('/v3/endpoints', list, { policy: 'identity:list_endpoints', rel: 'endpoints' });
+  routes.post('/v3/endpoints', create, { policy: 'identity:create_endpoint', rel: 'endpoints' });
+  routes.getAndHead('/v3/endpoints/:endpoint_id', show, { policy: 'identity:get_endpoint', rel: 'endpoint' });
+  routes.patch('/v3/endpoints/:endpoint_id', update, { policy: 'identity:update_endpoint', rel: 'endpoint' });
+  routes.delete('/v3/endpoints/:endpoint_id', remove, { policy: 'identity:delete_endpoint', rel: 'endpoint' });
 }

@@ -134,19 +134,19 @@ export function registerGrantRoutes(routes: RouteTable, services: Services): voi
       const route: GrantRoute = { target: targetKind, actor, inherited: false };
       const base = `/v3/${targetKind}s/:${targetKind}_id/${actor}s/:${actor}_id/roles`;
       const rel = `${targetKind}_${actor}_role`;
-      routes.getAndHead(base, list(route), { rel: `${rel}s` });
-      routes.getAndHead(`${base}/:role_id`, grant(route, 'check'), { rel });
-      routes.put(`${base}/:role_id`, grant(route, 'create'), { rel });
-      routes.delete(`${base}/:role_id`, grant(route, 'revoke'), { rel });
+      routes.getAndHead(base, list(route), { policy: 'identity:list_grants', rel: `${rel}s` });
+      routes.getAndHead(`${base}/:role_id`, grant(route, 'check'), { policy: 'identity:check_grant', rel });
+      routes.put(`${base}/:role_id`, grant(route, 'create'), { policy: 'identity:create_grant', rel });
+      routes.delete(`${base}/:role_id`, grant(route, 'revoke'), { policy: 'identity:revoke_grant', rel });
 
       const inherited: GrantRoute = { target: targetKind, actor, inherited: true };
       const inheritBase = `/v3/OS-INHERIT/${targetKind}s/:${targetKind}_id/${actor}s/:${actor}_id/roles`;
       const inheritRel = `${OS_INHERIT_REL}${targetKind}_${actor}_role_inherited_to_projects`;
-      routes.getAndHead(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'check'), { rel: inheritRel });
-      routes.put(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'create'), { rel: inheritRel });
-      routes.delete(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'revoke'), { rel: inheritRel });
+      routes.getAndHead(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'check'), { policy: 'identity:check_grant', rel: inheritRel });
+      routes.put(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'create'), { policy: 'identity:create_grant', rel: inheritRel });
+      routes.delete(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'revoke'), { policy: 'identity:revoke_grant', rel: inheritRel });
       if (targetKind === 'domain') {
-        routes.getAndHead(`${inheritBase}/inherited_to_projects`, list(inherited), { rel: `${OS_INHERIT_REL}domain_${actor}_roles_inherited_to_projects` });
+        routes.getAndHead(`${inheritBase}/inherited_to_projects`, list(inherited), { policy: 'identity:list_grants', rel: `${OS_INHERIT_REL}domain_${actor}_roles_inherited_to_projects` });
       }
     }
   }

@@ -124,13 +124,13 @@ export function registerGroupRoutes(routes: RouteTable, services: Services): voi
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/groups', list, { rel: 'groups' });
-  routes.post('/v3/groups', create, { rel: 'groups' });
-  routes.getAndHead('/v3/groups/:group_id', show, { rel: 'group' });
-  routes.patch('/v3/groups/:group_id', update, { rel: 'group' });
-  routes.delete('/v3/groups/:group_id', remove, { rel: 'group' });
-  routes.getAndHead('/v3/groups/:group_id/users', members, { rel: 'group_users' });
-  routes.getAndHead('/v3/groups/:group_id/users/:user_id', membership('check'), { rel: 'group_user' });
-  routes.put('/v3/groups/:group_id/users/:user_id', membership('add'), { rel: 'group_user' });
-  routes.delete('/v3/groups/:group_id/users/:user_id', membership('remove'), { rel: 'group_user' });
+  routes.getAndHead('/v3/groups', list, { policy: 'identity:list_groups', rel: 'groups' });
+  routes.post('/v3/groups', create, { policy: 'identity:create_group', rel: 'groups' });
+  routes.getAndHead('/v3/groups/:group_id', show, { policy: 'identity:get_group', rel: 'group' });
+  routes.patch('/v3/groups/:group_id', update, { policy: 'identity:update_group', rel: 'group' });
+  routes.delete('/v3/groups/:group_id', remove, { policy: 'identity:delete_group', rel: 'group' });
+  routes.getAndHead('/v3/groups/:group_id/users', members, { policy: 'identity:list_users_in_group', rel: 'group_users' });
+  routes.getAndHead('/v3/groups/:group_id/users/:user_id', membership('check'), { policy: 'identity:check_user_in_group', rel: 'group_user' });
+  routes.put('/v3/groups/:group_id/users/:user_id', membership('add'), { policy: 'identity:add_user_to_group', rel: 'group_user' });
+  routes.delete('/v3/groups/:group_id/users/:user_id', membership('remove'), { policy: 'identity:remove_user_from_group', rel: 'group_user' });
 }

@@ -101,11 +101,11 @@ export function registerImpliedRoleRoutes(routes: RouteTable, services: Services
     res.json({ role_inferences: out });
   };
 
-  routes.getAndHead('/v3/roles/:prior_role_id/implies', list, { rel: 'implied_roles' });
+  routes.getAndHead('/v3/roles/:prior_role_id/implies', list, { policy: 'identity:list_implied_roles', rel: 'implied_roles' });
   // HEAD first: express would otherwise answer it with the GET route.
-  routes.head('/v3/roles/:prior_role_id/implies/:implied_role_id', check, { rel: 'implied_role' });
-  routes.get('/v3/roles/:prior_role_id/implies/:implied_role_id', show, { rel: 'implied_role' });
-  routes.put('/v3/roles/:prior_role_id/implies/:implied_role_id', create, { rel: 'implied_role' });
-  routes.delete('/v3/roles/:prior_role_id/implies/:implied_role_id', remove, { rel: 'implied_role' });
-  routes.getAndHead('/v3/role_inferences', inferences, { rel: 'role_inferences' });
+  routes.head('/v3/roles/:prior_role_id/implies/:implied_role_id', check, { policy: ['identity:check_implied_role', 'identity:get_implied_role'], rel: 'implied_role' });
+  routes.get('/v3/roles/:prior_role_id/implies/:implied_role_id', show, { policy: 'identity:get_implied_role', rel: 'implied_role' });
+  routes.put('/v3/roles/:prior_role_id/implies/:implied_role_id', create, { policy: 'identity:create_implied_role', rel: 'implied_role' });
+  routes.delete('/v3/roles/:prior_role_id/implies/:implied_role_id', remove, { policy: 'identity:delete_implied_role', rel: 'implied_role' });
+  routes.getAndHead('/v3/role_inferences', inferences, { policy: 'identity:list_role_inference_rules', rel: 'role_inferences' });
 }

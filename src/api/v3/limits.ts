@@ -124,10 +124,10 @@ export function registerLimitRoutes(routes: RouteTable, services: Services): voi
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/limits/model', model, { rel: 'limit_model', ...LIMITS_REL_STATUS });
-  routes.getAndHead('/v3/limits', list, { rel: 'limits', ...LIMITS_REL_STATUS });
-  routes.post('/v3/limits', create, { rel: 'limits', ...LIMITS_REL_STATUS });
-  routes.getAndHead('/v3/limits/:limit_id', show, { rel: 'limit', ...LIMITS_REL_STATUS });
-  routes.patch('/v3/limits/:limit_id', update, { rel: 'limit', ...LIMITS_REL_STATUS });
-  routes.delete('/v3/limits/:limit_id', remove, { rel: 'limit', ...LIMITS_REL_STATUS });
+  routes.getAndHead('/v3/limits/model', model, { policy: 'identity:get_limit_model', rel: 'limit_model', ...LIMITS_REL_STATUS });
+  routes.getAndHead('/v3/limits', list, { policy: 'identity:list_limits', rel: 'limits', ...LIMITS_REL_STATUS });
+  routes.post('/v3/limits', create, { policy: 'identity:create_limits', rel: 'limits', ...LIMITS_REL_STATUS });
+  routes.getAndHead('/v3/limits/:limit_id', show, { policy: 'identity:get_limit', rel: 'limit', ...LIMITS_REL_STATUS });
+  routes.patch('/v3/limits/:limit_id', update, { policy: 'identity:update_limit', rel: 'limit', ...LIMITS_REL_STATUS });
+  routes.delete('/v3/limits/:limit_id', remove, { policy: 'identity:delete_limit', rel: 'limit', ...LIMITS_REL_STATUS });
 }

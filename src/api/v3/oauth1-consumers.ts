@@ -31,15 +31,15 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, services: Servi
     await authorize(req, services, 'identity:create_consumer');
     const body = validateBody<ConsumerBody>(CREATE, req.body);
     res.status(201).json({ consumer: render(req, await consumers.create(split(body.consumer))) });
-  }, { rel: `${REL}consumers` });
+  }, { policy: 'identity:create_consumer', rel: `${REL}consumers` });
   routes.getAndHead('/v3/OS-OAUTH1/consumers', async (req, res) => {
     await authorize(req, services, 'identity:list_consumers');
     res.json(renderCollection(req, 'consumers', (await consumers.list()).map((c) => render(req, c)), services.conf.DEFAULT.list_limit));
-  }, { rel: `${REL}consumers` });
+  }, { policy: 'identity:list_consumers', rel: `${REL}consumers` });
   routes.getAndHead('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
     await authorize(req, services, 'identity:get_consumer');
     res.json({ consumer: render(req, await consumers.get(req.params.consumer_id as string)) });
-  }, { rel: `${REL}consumer` });
+  }, { policy: 'identity:get_consumer', rel: `${REL}consumer` });
   routes.patch('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
     await authorize(req, services, 'identity:update_consumer');
     const body = validateBody<ConsumerBody>(UPDATE, req.body);
@@ -47,10 +47,10 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, services: Servi
     const id = req.params.consumer_id as string;
     if (body.consumer.id !== undefined && body.consumer.id !== id) throw new ValidationError('Cannot change consumer ID', false);
     res.json({ consumer: render(req, await consumers.update(id, split(body.consumer))) });
-  }, { rel: `${REL}consumer` });
+  }, { policy: 'identity:update_consumer', rel: `${REL}consumer` });
   routes.delete('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
     await authorize(req, services, 'identity:delete_consumer');
     await consumers.delete(req.params.consumer_id as string);
     res.status(204).end();
-  }, { rel: `${REL}consumer` });
+  }, { policy: 'identity:delete_consumer', rel: `${REL}consumer` });
 }

@@ -72,9 +72,9 @@ export function registerPolicyRoutes(routes: RouteTable, services: Services): vo
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/policies', list, { rel: 'policies' });
-  routes.post('/v3/policies', create, { rel: 'policies' });
-  routes.getAndHead('/v3/policies/:policy_id', show, { rel: 'policy' });
-  routes.patch('/v3/policies/:policy_id', update, { rel: 'policy' });
-  routes.delete('/v3/policies/:policy_id', remove, { rel: 'policy' });
+  routes.getAndHead('/v3/policies', list, { policy: 'identity:list_policies', rel: 'policies' });
+  routes.post('/v3/policies', create, { policy: 'identity:create_policy', rel: 'policies' });
+  routes.getAndHead('/v3/policies/:policy_id', show, { policy: 'identity:get_policy', rel: 'policy' });
+  routes.patch('/v3/policies/:policy_id', update, { policy: 'identity:update_policy', rel: 'policy' });
+  routes.delete('/v3/policies/:policy_id', remove, { policy: 'identity:delete_policy', rel: 'policy' });
 }

@@ -18,7 +18,7 @@ export function registerProjectTagRoutes(routes: RouteTable, services: Services)
     const { projectId } = params(req);
     await authorize(req, services, 'identity:list_project_tags', await projectTargetFor(services, projectId));
     res.json(tagsBody(req, await resource.listProjectTags(projectId)));
-  }, { rel: 'project_tags' });
+  }, { policy: 'identity:list_project_tags', rel: 'project_tags' });
 
   routes.put('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
     const { projectId } = params(req);
@@ -26,21 +26,21 @@ export function registerProjectTagRoutes(routes: RouteTable, services: Services)
     const tags = validateBody<string[]>(TAGS, bodyMember(req.body, 'tags'));
     rejectNul(tags);
     res.json(tagsBody(req, await resource.replaceProjectTags(projectId, tags)));
-  }, { rel: 'project_tags' });
+  }, { policy: 'identity:update_project_tags', rel: 'project_tags' });
 
   routes.delete('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
     const { projectId } = params(req);
     await authorize(req, services, 'identity:delete_project_tags', await projectTargetFor(services, projectId));
     await resource.replaceProjectTags(projectId, []);
     res.status(204).end();
-  }, { rel: 'project_tags' });
+  }, { policy: 'identity:delete_project_tags', rel: 'project_tags' });
 
   routes.getAndHead('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
     const { projectId, value } = params(req);
     await authorize(req, services, 'identity:get_project_tag', await projectTargetFor(services, projectId));
     await resource.getProjectTag(projectId, value as string);
     res.status(204).end();
-  }, { rel: 'project_tags' });
+  }, { policy: 'identity:get_project_tag', rel: 'project_tags' });
 
   routes.put('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
     const { projectId, value } = params(req);
@@ -52,12 +52,12 @@ export function registerProjectTagRoutes(routes: RouteTable, services: Services)
     const created = await resource.addProjectTag(projectId, tag);
     res.status(201).setHeader('Location', `${req.keystone.baseUrl}/v3/projects/${projectId}/tags/${encodeURIComponent(created)}`);
     res.end();
-  }, { rel: 'project_tags' });
+  }, { policy: 'identity:create_project_tag', rel: 'project_tags' });
 
   routes.delete('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
     const { projectId, value } = params(req);
     await authorize(req, services, 'identity:delete_project_tag', await projectTargetFor(services, projectId));
     await resource.deleteProjectTag(projectId, value as string);
     res.status(204).end();
-  }, { rel: 'project_tags' });
+  }, { policy: 'identity:delete_project_tag', rel: 'project_tags' });
 }

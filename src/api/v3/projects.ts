@@ -152,9 +152,9 @@ export function registerProjectRoutes(routes: RouteTable, services: Services): v
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/projects', list, { rel: 'projects' });
-  routes.post('/v3/projects', create, { rel: 'projects' });
-  routes.getAndHead('/v3/projects/:project_id', show, { rel: 'project' });
-  routes.patch('/v3/projects/:project_id', update, { rel: 'project' });
-  routes.delete('/v3/projects/:project_id', remove, { rel: 'project' });
+  routes.getAndHead('/v3/projects', list, { policy: 'identity:list_projects', rel: 'projects' });
+  routes.post('/v3/projects', create, { policy: 'identity:create_project', rel: 'projects' });
+  routes.getAndHead('/v3/projects/:project_id', show, { policy: 'identity:get_project', rel: 'project' });
+  routes.patch('/v3/projects/:project_id', update, { policy: 'identity:update_project', rel: 'project' });
+  routes.delete('/v3/projects/:project_id', remove, { policy: 'identity:delete_project', rel: 'project' });
 }

@@ -83,10 +83,10 @@ export function registerRegionRoutes(routes: RouteTable, services: Services): vo
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/regions', list, { rel: 'regions' });
-  routes.post('/v3/regions', create(false), { rel: 'regions' });
-  routes.getAndHead('/v3/regions/:region_id', show, { rel: 'region' });
-  routes.put('/v3/regions/:region_id', create(true), { rel: 'region' });
-  routes.patch('/v3/regions/:region_id', update, { rel: 'region' });
-  routes.delete('/v3/regions/:region_id', remove, { rel: 'region' });
+  routes.getAndHead('/v3/regions', list, { policy: 'identity:list_regions', rel: 'regions' });
+  routes.post('/v3/regions', create(false), { policy: 'identity:create_region', rel: 'regions' });
+  routes.getAndHead('/v3/regions/:region_id', show, { policy: 'identity:get_region', rel: 'region' });
+  routes.put('/v3/regions/:region_id', create(true), { policy: 'identity:create_region', rel: 'region' });
+  routes.patch('/v3/regions/:region_id', update, { policy: 'identity:update_region', rel: 'region' });
+  routes.delete('/v3/regions/:region_id', remove, { policy: 'identity:delete_region', rel: 'region' });
 }

@@ -72,9 +72,9 @@ export function registerRegisteredLimitRoutes(routes: RouteTable, services: Serv
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/registered_limits', list, { rel: 'registered_limits', ...LIMITS_REL_STATUS });
-  routes.post('/v3/registered_limits', create, { rel: 'registered_limits', ...LIMITS_REL_STATUS });
-  routes.getAndHead('/v3/registered_limits/:registered_limit_id', show, { rel: 'registered_limit', ...LIMITS_REL_STATUS });
-  routes.patch('/v3/registered_limits/:registered_limit_id', update, { rel: 'registered_limit', ...LIMITS_REL_STATUS });
-  routes.delete('/v3/registered_limits/:registered_limit_id', remove, { rel: 'registered_limit', ...LIMITS_REL_STATUS });
+  routes.getAndHead('/v3/registered_limits', list, { policy: 'identity:list_registered_limits', rel: 'registered_limits', ...LIMITS_REL_STATUS });
+  routes.post('/v3/registered_limits', create, { policy: 'identity:create_registered_limits', rel: 'registered_limits', ...LIMITS_REL_STATUS });
+  routes.getAndHead('/v3/registered_limits/:registered_limit_id', show, { policy: 'identity:get_registered_limit', rel: 'registered_limit', ...LIMITS_REL_STATUS });
+  routes.patch('/v3/registered_limits/:registered_limit_id', update, { policy: 'identity:update_registered_limit', rel: 'registered_limit', ...LIMITS_REL_STATUS });
+  routes.delete('/v3/registered_limits/:registered_limit_id', remove, { policy: 'identity:delete_registered_limit', rel: 'registered_limit', ...LIMITS_REL_STATUS });
 }

@@ -23,5 +23,5 @@ export function registerRevokeRoutes(routes: RouteTable, services: Services): vo
     res.status(200).setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', Buffer.byteLength(body));
     if (req.method === 'HEAD') res.end(); else res.end(body);
-  }, { rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-REVOKE/1.0/rel/events' });
+  }, { policy: 'identity:list_revoke_events', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-REVOKE/1.0/rel/events' });
 }

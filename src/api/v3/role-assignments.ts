@@ -162,5 +162,5 @@ export function registerRoleAssignmentRoutes(routes: RouteTable, services: Servi
     res.json(renderCollection(req, 'role_assignments', assignments, null));
   };
 
-  routes.getAndHead('/v3/role_assignments', list, { rel: 'role_assignments' });
+  routes.getAndHead('/v3/role_assignments', list, { policy: ['identity:list_role_assignments', 'identity:list_role_assignments_for_tree'], rel: 'role_assignments' });
 }

@@ -133,9 +133,9 @@ export function registerRoleRoutes(routes: RouteTable, services: Services): void
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/roles', list, { rel: 'roles' });
-  routes.post('/v3/roles', create, { rel: 'roles' });
-  routes.getAndHead('/v3/roles/:role_id', show, { rel: 'role' });
-  routes.patch('/v3/roles/:role_id', update, { rel: 'role' });
-  routes.delete('/v3/roles/:role_id', remove, { rel: 'role' });
+  routes.getAndHead('/v3/roles', list, { policy: ['identity:list_roles', 'identity:list_domain_roles'], rel: 'roles' });
+  routes.post('/v3/roles', create, { policy: ['identity:create_role', 'identity:create_domain_role'], rel: 'roles' });
+  routes.getAndHead('/v3/roles/:role_id', show, { policy: ['identity:get_role', 'identity:get_domain_role'], rel: 'role' });
+  routes.patch('/v3/roles/:role_id', update, { policy: ['identity:update_role', 'identity:update_domain_role'], rel: 'role' });
+  routes.delete('/v3/roles/:role_id', remove, { policy: ['identity:delete_role', 'identity:delete_domain_role'], rel: 'role' });
 }

@@ -78,9 +78,9 @@ export function registerServiceRoutes(routes: RouteTable, services: Services): v
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/services', list, { rel: 'services' });
-  routes.post('/v3/services', create, { rel: 'services' });
-  routes.getAndHead('/v3/services/:service_id', show, { rel: 'service' });
-  routes.patch('/v3/services/:service_id', update, { rel: 'service' });
-  routes.delete('/v3/services/:service_id', remove, { rel: 'service' });
+  routes.getAndHead('/v3/services', list, { policy: 'identity:list_services', rel: 'services' });
+  routes.post('/v3/services', create, { policy: 'identity:create_service', rel: 'services' });
+  routes.getAndHead('/v3/services/:service_id', show, { policy: 'identity:get_service', rel: 'service' });
+  routes.patch('/v3/services/:service_id', update, { policy: 'identity:update_service', rel: 'service' });
+  routes.delete('/v3/services/:service_id', remove, { policy: 'identity:delete_service', rel: 'service' });
 }

@@ -60,9 +60,9 @@ export function registerSystemGrantRoutes(routes: RouteTable, services: Services
 
   for (const actor of ['user', 'group'] as const) {
     const base = `/v3/system/${actor}s/:${actor}_id/roles`;
-    routes.getAndHead(base, list(actor), { rel: `system_${actor}_roles` });
-    routes.getAndHead(`${base}/:role_id`, grant(actor, 'check'), { rel: `system_${actor}_role` });
-    routes.put(`${base}/:role_id`, grant(actor, 'create'), { rel: `system_${actor}_role` });
-    routes.delete(`${base}/:role_id`, grant(actor, 'revoke'), { rel: `system_${actor}_role` });
+    routes.getAndHead(base, list(actor), { policy: `identity:list_system_grants_for_${actor}`, rel: `system_${actor}_roles` });
+    routes.getAndHead(`${base}/:role_id`, grant(actor, 'check'), { policy: `identity:check_system_grant_for_${actor}`, rel: `system_${actor}_role` });
+    routes.put(`${base}/:role_id`, grant(actor, 'create'), { policy: `identity:create_system_grant_for_${actor}`, rel: `system_${actor}_role` });
+    routes.delete(`${base}/:role_id`, grant(actor, 'revoke'), { policy: `identity:revoke_system_grant_for_${actor}`, rel: `system_${actor}_role` });
   }
 }

@@ -188,28 +188,28 @@ async function listTrusts(req: Request, services: Services): Promise<Record<stri
 export function registerTrustRoutes(routes: RouteTable, services: Services): void {
   routes.post('/v3/OS-TRUST/trusts', async (req, res) => {
     res.status(201).json({ trust: await createTrust(req, services) });
-  }, { rel: `${REL}trusts` });
+  }, { policy: 'identity:create_trust', rel: `${REL}trusts` });
   routes.getAndHead('/v3/OS-TRUST/trusts', async (req, res) => {
     res.json(await listTrusts(req, services));
-  }, { rel: `${REL}trusts` });
+  }, { policy: ['identity:list_trusts', 'identity:list_trusts_for_trustor', 'identity:list_trusts_for_trustee'], rel: `${REL}trusts` });
   routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id', async (req, res) => {
     const { caller, trust } = await authorizeOnTrust(req, services, 'identity:get_trust');
     refuseDelegatedToken(services, caller);
     refuseAdminToken(caller);
     res.json({ trust: await renderTrust(req, services, trust) });
-  }, { rel: `${REL}trust` });
+  }, { policy: 'identity:get_trust', rel: `${REL}trust` });
   routes.delete('/v3/OS-TRUST/trusts/:trust_id', async (req, res) => {
     const { caller, trust } = await authorizeOnTrust(req, services, 'identity:delete_trust');
     refuseDelegatedToken(services, caller);
     await services.trusts.deleteTrust(trust.id);
     res.status(204).end();
-  }, { rel: `${REL}trust` });
+  }, { policy: 'identity:delete_trust', rel: `${REL}trust` });
   routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id/roles', async (req, res) => {
     const { caller, trust } = await authorizeOnTrust(req, services, 'identity:list_roles_for_trust');
     refuseAdminToken(caller);
     refuseDelegatedToken(services, caller);
     res.json({ roles: await trustRoles(req, services, trust), links: rolesLinks(req, trust) });
-  }, { rel: `${REL}trust_roles` });
+  }, { policy: 'identity:list_roles_for_trust', rel: `${REL}trust_roles` });
   routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id/roles/:role_id', async (req, res) => {
     const { caller, trust } = await authorizeOnTrust(req, services, 'identity:get_role_for_trust');
     refuseAdminToken(caller);
@@ -219,5 +219,5 @@ export function registerTrustRoutes(routes: RouteTable, services: Services): voi
     const role = await services.assignment.findRole(roleId);
     if (!role) throw new EntityNotFound('role', roleId);
     res.json({ role: renderRole(req, role) });
-  }, { rel: `${REL}trust_role` });
+  }, { policy: 'identity:get_role_for_trust', rel: `${REL}trust_role` });
 }

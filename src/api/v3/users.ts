@@ -149,12 +149,12 @@ export function registerUserRoutes(routes: RouteTable, services: Services): void
     res.json(renderCollection(req, 'groups', rendered, identity.listLimit()));
   };
 
-  routes.getAndHead('/v3/users', list, { rel: 'users' });
-  routes.post('/v3/users', create, { rel: 'users' });
-  routes.getAndHead('/v3/users/:user_id', show, { rel: 'user' });
-  routes.patch('/v3/users/:user_id', update, { rel: 'user' });
-  routes.delete('/v3/users/:user_id', remove, { rel: 'user' });
-  routes.post('/v3/users/:user_id/password', changePassword, { rel: 'user_change_password' });
-  routes.getAndHead('/v3/users/:user_id/projects', projects, { rel: 'user_projects' });
-  routes.getAndHead('/v3/users/:user_id/groups', groups, { rel: 'user_groups' });
+  routes.getAndHead('/v3/users', list, { policy: 'identity:list_users', rel: 'users' });
+  routes.post('/v3/users', create, { policy: 'identity:create_user', rel: 'users' });
+  routes.getAndHead('/v3/users/:user_id', show, { policy: 'identity:get_user', rel: 'user' });
+  routes.patch('/v3/users/:user_id', update, { policy: 'identity:update_user', rel: 'user' });
+  routes.delete('/v3/users/:user_id', remove, { policy: 'identity:delete_user', rel: 'user' });
+  routes.post('/v3/users/:user_id/password', changePassword, { public: 'self-service: the original password proves the caller (Keystone unenforced)', rel: 'user_change_password' });
+  routes.getAndHead('/v3/users/:user_id/projects', projects, { policy: 'identity:list_user_projects', rel: 'user_projects' });
+  routes.getAndHead('/v3/users/:user_id/groups', groups, { policy: 'identity:list_groups_for_user', rel: 'user_groups' });
 }

@@ -136,8 +136,10 @@ for (const kind of databaseKinds()) {
       expect(await v2call(server, 'HEAD', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }), 401);
       const endpoints = expect(await v2call(server, 'GET', `/v2.0/tokens/${id}/endpoints`, { admin: true, token: adminToken }), 200).json;
       assert.ok(endpoints.endpoints.some((e: { type: string; publicURL: string }) => e.type === 'identity' && e.publicURL));
-      // not an admin: 403; no token: 401; not on the public port: 404
-      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: id }), 403);
+      // as on v3 (identity:validate_token): a user may validate their own token, not another's (403);
+      // no token: 401; not on the public port: 404
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: id }), 200);
+      expect(await v2call(server, 'GET', `/v2.0/tokens/${adminToken}`, { admin: true, token: id }), 403);
       expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true }), 401);
       expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { token: adminToken }), 404);
       expect(await v2call(server, 'DELETE', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 204);
