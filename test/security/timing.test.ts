@@ -85,7 +85,7 @@ describe('constant-time comparisons', () => {
     const SECRET = String.raw`[\w.]*(?:[sS]ecret|[sS]ignature|[aA]dmin_?[tT]oken|[cC]hecksum|[pP]asscode|[hH]mac|\bmac|[dD]igest|[pP]assword(?!Expires|_expires|Hash|_hash))\w*`;
     const compare = new RegExp(String.raw`(?:${SECRET}\s*[!=]==?\s*(?!null|undefined|['"\`]|\d|true|false)[\w.]+|[\w.]+\s*[!=]==?\s*${SECRET}\b(?!\s*\())`);
     /** comparisons of things named like secrets that are none */
-    const NOT_SECRETS = [/key-repository\.ts: if \(sig === this\.signature\)/ /* has the key set on disk changed? (both sides are our own keys, no client input) */];
+    const NOT_SECRETS = [/key-ring\.ts: if \(sig === this\.signature\)/ /* has the key set on disk changed? (both sides are our own keys, no client input) */];
     const offenders: string[] = [];
     for (const file of files) {
       readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
