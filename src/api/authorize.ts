@@ -11,7 +11,7 @@
  *
  * As Keystone's RBAC enforcer: the admin_token bypasses policy entirely
  * (Keystone's is_admin context); everyone else goes through enforcePolicy(),
- * which asks services.policy (src/policy's PolicyEnforcer).
+ * which asks services.policy (src/rbac's PolicyEnforcer).
  *
  * Every route declares its rules or that it is public (src/server/route-table.ts);
  * a handler that decides a rule its route did not declare is a programming

@@ -1,53 +1,13 @@
 /**
- * The application_credential, application_credential_role, access_rule and
+ * The SQL backend of application credentials: the application_credential, application_credential_role, access_rule and
  * application_credential_access_rule tables (Keystone's
  * application_credential/backends/sql.py). Access rules belong to a user
  * and are shared by the user's credentials; a rule in use is not deleted.
  */
 import { randomUUID } from 'node:crypto';
 import type { Database, Queryable } from '../storage/database.js';
-
-export interface AccessRule {
-  /** the external id */
-  id: string;
-  service: string;
-  path: string;
-  method: string;
-}
-
-export interface StoredApplicationCredential {
-  id: string;
-  name: string;
-  userId: string;
-  projectId: string | null;
-  system: string | null;
-  description: string | null;
-  /** epoch milliseconds, or null */
-  expiresAt: number | null;
-  /** UTC with microseconds, without zone (2031-05-06T07:08:09.123456), as Keystone renders it */
-  expiresAtText: string | null;
-  /** null when the creator did not say */
-  unrestricted: boolean | null;
-  secretHash: string;
-  /** the role ids and, when the role still exists, its name */
-  roles: { id: string; name: string }[];
-  accessRules: AccessRule[];
-}
-
-export interface NewApplicationCredential {
-  id: string;
-  name: string;
-  userId: string;
-  projectId: string | null;
-  description: string | null;
-  /** UTC, with microseconds */
-  expiresAt: string | null;
-  unrestricted: boolean | null;
-  secretHash: string;
-  roleIds: string[];
-  /** each with an id: an existing rule of the user (by id, or by service, path and method) or a new one */
-  accessRules: { id: string; service?: string; path?: string; method?: string }[];
-}
+import type { ApplicationCredentialBackend } from './application-credential-backend.js';
+import type { AccessRule, AccessRuleFilter, NewApplicationCredential, StoredApplicationCredential } from './application-credential-types.js';
 
 interface AppCredRow {
   internal_id: number;
@@ -69,9 +29,7 @@ const SELECT_CREDENTIALS = `SELECT *, to_char(expires_at AT TIME ZONE 'UTC', 'YY
 
 const ruleOf = (r: AccessRuleRow): AccessRule => ({ id: r.external_id, service: r.service, path: r.path, method: r.method });
 
-export interface AccessRuleFilter { service?: string; path?: string; method?: string }
-
-export class ApplicationCredentialRepository {
+export class ApplicationCredentialRepository implements ApplicationCredentialBackend {
   constructor(private readonly db: Database) {}
 
   private async withDetails(rows: AppCredRow[]): Promise<StoredApplicationCredential[]> {

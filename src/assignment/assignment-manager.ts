@@ -12,7 +12,6 @@
  * It follows the identity and resource managers: a deleted user, group,
  * project or domain takes its grants with it.
  */
-import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { ValidationError } from '../common/errors.js';
@@ -20,6 +19,7 @@ import type { IdentityManager } from '../identity/identity-manager.js';
 import type { IdentityEvent } from '../identity/identity-events.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
+import type { AssignmentBackend } from './assignment-backend.js';
 import { RoleAssignmentLister } from './role-assignment-listing.js';
 import { DomainSpecificRoleMismatch, RoleAssignmentNotFound } from './assignment-errors.js';
 import { ASSIGNMENT_CACHE_REGION, RoleManager } from './role-manager.js';
@@ -39,14 +39,14 @@ export class AssignmentManager extends RoleManager {
   private readonly lister: RoleAssignmentLister;
 
   constructor(
-    db: Database,
+    backend: AssignmentBackend,
     cache: Cache,
     conf: KeystoneConfig,
     private readonly identity: IdentityManager,
     private readonly resource: ResourceManager,
   ) {
-    super(db, cache, conf);
-    this.lister = new RoleAssignmentLister(this.repository, identity, resource, {
+    super(backend, cache, conf);
+    this.lister = new RoleAssignmentLister(backend, identity, resource, {
       findRole: (id) => this.findRole(id),
       impliedRoleMap: () => this.impliedRoleMap(),
       systemGrantRoleIds: async (actorId, kind) => (await this.listSystemGrants(kind === 'user' ? { userId: actorId } : { groupId: actorId })).map((r) => r.id),
@@ -79,9 +79,9 @@ export class AssignmentManager extends RoleManager {
       if (!project) return [];
       const parents = (await this.resource.listParents(projectId)).map((p) => p.id);
       const rows: AssignmentRow[] = [
-        ...(await this.repository.listAssignments(PROJECT_TYPES, actors, [projectId], false)),
-        ...(await this.repository.listAssignments(PROJECT_TYPES, actors, parents, true)),
-        ...(await this.repository.listAssignments(DOMAIN_TYPES, actors, [project.domainId], true)),
+        ...(await this.backend.listAssignments(PROJECT_TYPES, actors, [projectId], false)),
+        ...(await this.backend.listAssignments(PROJECT_TYPES, actors, parents, true)),
+        ...(await this.backend.listAssignments(DOMAIN_TYPES, actors, [project.domainId], true)),
       ];
       return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
     });
@@ -90,7 +90,7 @@ export class AssignmentManager extends RoleManager {
   async rolesForUserOnDomain(userId: string, domainId: string): Promise<Role[]> {
     return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `ud:${userId}:${domainId}`, this.ttl(), async () => {
       const actors = await this.actorIds(userId);
-      const rows = await this.repository.listAssignments(DOMAIN_TYPES, actors, [domainId], false);
+      const rows = await this.backend.listAssignments(DOMAIN_TYPES, actors, [domainId], false);
       return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
     });
   }
@@ -98,7 +98,7 @@ export class AssignmentManager extends RoleManager {
   async rolesForUserOnSystem(userId: string): Promise<Role[]> {
     return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `us:${userId}`, this.ttl(), async () => {
       const actors = await this.actorIds(userId);
-      const rows = await this.repository.listSystemAssignments(['UserSystem', 'GroupSystem'], actors);
+      const rows = await this.backend.listSystemAssignments(['UserSystem', 'GroupSystem'], actors);
       return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
     });
   }
@@ -106,7 +106,7 @@ export class AssignmentManager extends RoleManager {
   /** Project ids on which the user has any effective role. */
   async projectIdsForUser(userId: string): Promise<string[]> {
     const actors = await this.actorIds(userId);
-    const rows = await this.repository.listTargetsOfActors(actors);
+    const rows = await this.backend.listTargetsOfActors(actors);
     const ids = new Set<string>();
     for (const r of rows) {
       if (r.type === 'UserProject' || r.type === 'GroupProject') {
@@ -122,7 +122,7 @@ export class AssignmentManager extends RoleManager {
   /** Domain ids on which the user has any (non-inherited) role. */
   async domainIdsForUser(userId: string): Promise<string[]> {
     const actors = await this.actorIds(userId);
-    const rows = await this.repository.listTargetsOfActors(actors);
+    const rows = await this.backend.listTargetsOfActors(actors);
     return [...new Set(rows.filter((r) => (r.type === 'UserDomain' || r.type === 'GroupDomain') && !r.inherited).map((r) => r.target_id))];
   }
 
@@ -138,7 +138,7 @@ export class AssignmentManager extends RoleManager {
 
   /** For bootstrap and tests: stores the grant, no checks. */
   async createGrant(roleId: string, actor: GrantActor, target: GrantTarget, inherited = false): Promise<void> {
-    await this.repository.insertAssignment(this.grantRow(roleId, actor, target, inherited));
+    await this.backend.insertAssignment(this.grantRow(roleId, actor, target, inherited));
     await this.invalidate();
   }
 
@@ -160,7 +160,7 @@ export class AssignmentManager extends RoleManager {
       const project = await this.resource.getProjectRef(target.projectId);
       if (role.domainId && project.domainId !== role.domainId) throw new DomainSpecificRoleMismatch(target.projectId, roleId);
     }
-    await this.repository.insertAssignment(this.grantRow(roleId, actor, target, inherited));
+    await this.backend.insertAssignment(this.grantRow(roleId, actor, target, inherited));
     await this.invalidate();
   }
 
@@ -171,7 +171,7 @@ export class AssignmentManager extends RoleManager {
   private async grantExists(roleId: string, actor: GrantActor, target: GrantTarget, inherited: boolean): Promise<boolean> {
     const actorId = (actor.userId ?? actor.groupId) as string;
     const targetId = (target.projectId ?? target.domainId) as string;
-    return this.repository.assignmentExists(actorId, targetId, target.domainId ? DOMAIN_TYPES : PROJECT_TYPES, roleId, inherited);
+    return this.backend.assignmentExists(actorId, targetId, target.domainId ? DOMAIN_TYPES : PROJECT_TYPES, roleId, inherited);
   }
 
   /** Keystone's get_grant: the role, the target, then the grant (RoleAssignmentNotFound). */
@@ -187,7 +187,7 @@ export class AssignmentManager extends RoleManager {
     await this.assertTarget(target);
     const actorId = (actor.userId ?? actor.groupId) as string;
     const targetId = (target.projectId ?? target.domainId) as string;
-    const ids = await this.repository.listGrantRoleIds(actorId, targetId, target.domainId ? DOMAIN_TYPES : PROJECT_TYPES, inherited);
+    const ids = await this.backend.listGrantRoleIds(actorId, targetId, target.domainId ? DOMAIN_TYPES : PROJECT_TYPES, inherited);
     return this.listRolesFromIds(ids);
   }
 
@@ -196,7 +196,7 @@ export class AssignmentManager extends RoleManager {
     await this.getRole(roleId);
     if (!(await this.grantExists(roleId, actor, target, inherited))) throw this.notFound(roleId, actor, target);
     await this.assertTarget(target);
-    if ((await this.repository.deleteAssignment(this.grantRow(roleId, actor, target, inherited))) === 0) throw this.notFound(roleId, actor, target);
+    if ((await this.backend.deleteAssignment(this.grantRow(roleId, actor, target, inherited))) === 0) throw this.notFound(roleId, actor, target);
     await this.invalidate();
     await this.events.emit({ type: 'grant.deleted', roleId, ...actor, ...target, inherited });
     // REVOCATION: Keystone invalidates the token cache; roles are recomputed at the next validation.
@@ -215,24 +215,24 @@ export class AssignmentManager extends RoleManager {
     if (role.domainId) {
       throw new ValidationError(`Role ${roleId} is a domain-specific role. Unable to use a domain-specific role in a system assignment.`, false);
     }
-    await this.repository.insertAssignment(this.grantRow(roleId, actor, { system: true }, false));
+    await this.backend.insertAssignment(this.grantRow(roleId, actor, { system: true }, false));
     await this.invalidate();
   }
 
   async checkSystemGrant(roleId: string, actor: GrantActor): Promise<void> {
     const actorId = (actor.userId ?? actor.groupId) as string;
-    if (!(await this.repository.assignmentExists(actorId, SYSTEM_TARGET_ID, [AssignmentManager.systemType(actor)], roleId, false))) {
+    if (!(await this.backend.assignmentExists(actorId, SYSTEM_TARGET_ID, [AssignmentManager.systemType(actor)], roleId, false))) {
       throw this.notFound(roleId, actor, { system: true });
     }
   }
 
   async listSystemGrants(actor: GrantActor): Promise<Role[]> {
     const actorId = (actor.userId ?? actor.groupId) as string;
-    return this.listRolesFromIds(await this.repository.listGrantRoleIds(actorId, SYSTEM_TARGET_ID, [AssignmentManager.systemType(actor)], false));
+    return this.listRolesFromIds(await this.backend.listGrantRoleIds(actorId, SYSTEM_TARGET_ID, [AssignmentManager.systemType(actor)], false));
   }
 
   async deleteSystemGrant(roleId: string, actor: GrantActor): Promise<void> {
-    if ((await this.repository.deleteAssignment(this.grantRow(roleId, actor, { system: true }, false))) === 0) {
+    if ((await this.backend.deleteAssignment(this.grantRow(roleId, actor, { system: true }, false))) === 0) {
       throw this.notFound(roleId, actor, { system: true });
     }
     await this.invalidate();
@@ -300,11 +300,13 @@ export class AssignmentManager extends RoleManager {
 
   private async onIdentityEvent(event: IdentityEvent): Promise<void> {
     if (event.type === 'user.deleted') {
-      await this.repository.deleteAssignmentsOfActor(event.userId, ['UserProject', 'UserDomain'], ['UserSystem']);
+      await this.backend.deleteAssignmentsOfActor(event.userId, ['UserProject', 'UserDomain'], ['UserSystem']);
       await this.invalidate();
     } else if (event.type === 'group.deleted') {
-      await this.repository.deleteAssignmentsOfActor(event.groupId, ['GroupProject', 'GroupDomain'], ['GroupSystem']);
+      const held = await this.backend.deleteAssignmentsOfActor(event.groupId, ['GroupProject', 'GroupDomain'], ['GroupSystem']);
       await this.invalidate();
+      // Keystone's delete_group: the members' tokens are revoked when the group held roles.
+      if (held > 0) for (const userId of event.memberIds) await this.revocation.revokeUser(userId);
     } else if (event.type === 'user.added_to_group' || event.type === 'user.removed_from_group') {
       await this.invalidate();
     }
@@ -312,10 +314,10 @@ export class AssignmentManager extends RoleManager {
 
   private async onResourceEvent(event: ResourceEvent): Promise<void> {
     if (event.type === 'project.deleted') {
-      await this.repository.deleteAssignmentsOnTarget(event.projectId, PROJECT_TYPES);
+      await this.backend.deleteAssignmentsOnTarget(event.projectId, PROJECT_TYPES);
       await this.invalidate();
     } else if (event.type === 'domain.deleted') {
-      await this.repository.deleteAssignmentsOnTarget(event.domainId, DOMAIN_TYPES);
+      await this.backend.deleteAssignmentsOnTarget(event.domainId, DOMAIN_TYPES);
       await this.invalidate();
     }
   }

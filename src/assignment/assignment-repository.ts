@@ -1,27 +1,21 @@
 /**
- * SQL for roles (with their resource options in role_option), implied roles
- * and role assignments on projects, domains (table `assignment`) and the
+ * The SQL backend of roles (with their resource options in role_option),
+ * implied roles and role assignments on projects, domains (table `assignment`) and the
  * system (table `system_assignment`), as Keystone 22 stores them.
  */
 import type { Queryable } from '../storage/database.js';
 import type { AssignmentRow, AssignmentType, RoleRow, StoredRole, SystemAssignmentType } from './assignment-types.js';
+import type { AssignmentBackend, AssignmentQuery, ImpliedRolePair, RoleListFilter } from './assignment-backend.js';
 
 const ROLE_COLUMNS = 'id, name, extra, domain_id, description';
 const ASSIGNMENT_COLUMNS = 'type, actor_id, target_id, role_id, inherited';
 
-/** Keystone's driver-level filter of role assignments (assignment/backends/sql.py list_role_assignments). */
-export interface AssignmentQuery {
-  roleId?: string;
-  /** actor ids (users or groups) */
-  actorIds?: string[];
-  /** target ids (projects or domains) */
-  targetIds?: string[];
-  types: AssignmentType[];
-  inherited?: boolean;
-}
-
-export class AssignmentRepository {
+export class AssignmentRepository implements AssignmentBackend {
   constructor(private readonly db: Queryable) {}
+
+  transaction<T>(work: (backend: AssignmentBackend) => Promise<T>): Promise<T> {
+    return this.db.tx((t) => work(new AssignmentRepository(t)));
+  }
 
   // ---- roles --------------------------------------------------------------------------
 
@@ -41,7 +35,7 @@ export class AssignmentRepository {
     return this.db.oneOrNone<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM role WHERE name = $1 AND domain_id = $2`, [name, domainId]);
   }
 
-  listRoleRows(filter: { name?: string; domainId?: string; ids?: string[] } = {}): Promise<RoleRow[]> {
+  listRoleRows(filter: RoleListFilter = {}): Promise<RoleRow[]> {
     const where = ['TRUE'];
     if (filter.name !== undefined) where.push('name = ${name}');
     if (filter.domainId !== undefined) where.push('domain_id = ${domainId}');
@@ -99,7 +93,7 @@ export class AssignmentRepository {
 
   // ---- implied roles ------------------------------------------------------------------
 
-  listImpliedRolePairs(): Promise<{ prior_role_id: string; implied_role_id: string }[]> {
+  listImpliedRolePairs(): Promise<ImpliedRolePair[]> {
     return this.db.any('SELECT prior_role_id, implied_role_id FROM implied_role ORDER BY prior_role_id, implied_role_id');
   }
 
@@ -201,10 +195,11 @@ export class AssignmentRepository {
     return this.db.any<AssignmentRow>(`SELECT ${ASSIGNMENT_COLUMNS} FROM assignment WHERE actor_id IN ($1:csv)`, [actorIds]);
   }
 
-  /** A deleted user or group: its grants everywhere, the system included. */
-  async deleteAssignmentsOfActor(actorId: string, types: AssignmentType[], systemTypes: SystemAssignmentType[]): Promise<void> {
-    await this.db.none('DELETE FROM assignment WHERE actor_id = $1 AND type IN ($2:csv)', [actorId, types]);
-    await this.db.none('DELETE FROM system_assignment WHERE actor_id = $1 AND type IN ($2:csv)', [actorId, systemTypes]);
+  /** A deleted user or group: its grants everywhere, the system included. Returns how many were deleted. */
+  async deleteAssignmentsOfActor(actorId: string, types: AssignmentType[], systemTypes: SystemAssignmentType[]): Promise<number> {
+    const onTargets = await this.db.result('DELETE FROM assignment WHERE actor_id = $1 AND type IN ($2:csv)', [actorId, types]);
+    const onSystem = await this.db.result('DELETE FROM system_assignment WHERE actor_id = $1 AND type IN ($2:csv)', [actorId, systemTypes]);
+    return onTargets.rowCount + onSystem.rowCount;
   }
 
   /** A deleted project or domain: the grants on it. */

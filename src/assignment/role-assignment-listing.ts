@@ -13,7 +13,7 @@
  */
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
-import type { AssignmentQuery, AssignmentRepository } from './assignment-repository.js';
+import type { AssignmentBackend, AssignmentQuery } from './assignment-backend.js';
 import type { AssignmentListFilter, AssignmentRef, AssignmentRow, AssignmentType, Role } from './assignment-types.js';
 
 const USER_TYPES: AssignmentType[] = ['UserProject', 'UserDomain'];
@@ -75,7 +75,7 @@ interface DriverFilter {
 
 export class RoleAssignmentLister {
   constructor(
-    private readonly repository: AssignmentRepository,
+    private readonly backend: AssignmentBackend,
     private readonly identity: IdentityManager,
     private readonly resource: ResourceManager,
     private readonly roles: RoleLookup,
@@ -103,7 +103,7 @@ export class RoleAssignmentLister {
     else if (f.domainId !== undefined) q.targetIds = [f.domainId];
     if (group) q.actorIds = f.groupIds;
     else if (f.userId !== undefined) q.actorIds = [f.userId];
-    return (await this.repository.queryAssignments(q)).map(refFromRow);
+    return (await this.backend.queryAssignments(q)).map(refFromRow);
   }
 
   private static projectsOfInterest(projectId: string | undefined, subtreeIds: string[] | undefined): string[] | undefined {
@@ -125,7 +125,7 @@ export class RoleAssignmentLister {
       } else if (f.groupId) {
         system = (await this.roles.systemGrantRoleIds(f.groupId, 'group')).map((roleId) => ({ system: { all: true }, group_id: f.groupId, role_id: roleId }));
       } else {
-        system = (await this.repository.listAllSystemAssignments()).map((row) => {
+        system = (await this.backend.listAllSystemAssignments()).map((row) => {
           const ref: AssignmentRef = { role_id: row.role_id, system: { all: true } };
           if (row.type === 'GroupSystem') ref.group_id = row.actor_id;
           else ref.user_id = row.actor_id;

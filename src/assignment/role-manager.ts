@@ -9,7 +9,6 @@
  * Every change invalidates the assignment cache region; every removal also
  * drops cached token validations (Keystone's invalidate_token_cache).
  */
-import type { Database } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
@@ -17,7 +16,7 @@ import { Conflict, DuplicateEntry, EntityNotFound, ValidationError } from '../co
 import { newId } from '../common/ids.js';
 import { parseExtra } from '../resource/resource-types.js';
 import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
-import { AssignmentRepository } from './assignment-repository.js';
+import type { AssignmentBackend } from './assignment-backend.js';
 import { AssignmentEvents } from './assignment-events.js';
 import { ImpliedRoleNotFound, InvalidImpliedRole, ResourceDeleteForbidden, ResourceUpdateForbidden } from './assignment-errors.js';
 import { NULL_DOMAIN_ID, type Role, type RoleRow, type StoredRole } from './assignment-types.js';
@@ -84,18 +83,15 @@ export interface RolePatch {
 }
 
 export class RoleManager {
-  readonly repository: AssignmentRepository;
   /** role deletions and grant removals, for the managers that depend on them */
   readonly events = new AssignmentEvents();
   protected revocation: RevocationPort = NO_REVOCATION;
 
   constructor(
-    protected readonly db: Database,
+    protected readonly backend: AssignmentBackend,
     protected readonly cache: Cache,
     protected readonly conf: KeystoneConfig,
-  ) {
-    this.repository = new AssignmentRepository(db);
-  }
+  ) {}
 
   /** src/server/services.ts installs src/revoke here (token cache drops on removals). */
   installRevocation(port: RevocationPort): void {
@@ -113,8 +109,8 @@ export class RoleManager {
   // ---- roles --------------------------------------------------------------------------
 
   private async storedRole(id: string): Promise<StoredRole | null> {
-    if (!this.conf.role.caching) return this.repository.getStoredRole(id);
-    return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `role-v2:${id}`, this.ttl(), () => this.repository.getStoredRole(id));
+    if (!this.conf.role.caching) return this.backend.getStoredRole(id);
+    return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `role-v2:${id}`, this.ttl(), () => this.backend.getStoredRole(id));
   }
 
   async findRole(id: string): Promise<Role | null> {
@@ -129,24 +125,24 @@ export class RoleManager {
   }
 
   async findRoleByName(name: string, domainId: string | null = null): Promise<Role | null> {
-    const row = await this.repository.getRoleRowByName(name, domainId ?? NULL_DOMAIN_ID);
+    const row = await this.backend.getRoleRowByName(name, domainId ?? NULL_DOMAIN_ID);
     if (!row) return null;
-    return roleFromRow(row, (await this.repository.roleOptions([row.id])).get(row.id));
+    return roleFromRow(row, (await this.backend.roleOptions([row.id])).get(row.id));
   }
 
   private async rolesFromRows(rows: RoleRow[]): Promise<Role[]> {
-    const options = await this.repository.roleOptions(rows.map((r) => r.id));
+    const options = await this.backend.roleOptions(rows.map((r) => r.id));
     return rows.map((r) => roleFromRow(r, options.get(r.id)));
   }
 
   /** Roles by name and domain; domainId null (or undefined) lists the global roles. */
   async listRoles(filter: { name?: string; domainId?: string | null } = {}): Promise<Role[]> {
-    return this.rolesFromRows(await this.repository.listRoleRows({ name: filter.name, domainId: filter.domainId ?? NULL_DOMAIN_ID }));
+    return this.rolesFromRows(await this.backend.listRoleRows({ name: filter.name, domainId: filter.domainId ?? NULL_DOMAIN_ID }));
   }
 
   /** The roles of these ids that exist (Keystone's list_roles_from_ids). */
   async listRolesFromIds(ids: string[]): Promise<Role[]> {
-    return this.rolesFromRows(await this.repository.listRoleRows({ ids: [...new Set(ids)] }));
+    return this.rolesFromRows(await this.backend.listRoleRows({ ids: [...new Set(ids)] }));
   }
 
   private static duplicateRole(name: string, domainId: string | null | undefined): DuplicateEntry {
@@ -155,12 +151,11 @@ export class RoleManager {
 
   async createRole(input: RoleInput): Promise<Role> {
     const domainId = input.domainId ?? NULL_DOMAIN_ID;
-    if (await this.repository.getRoleRowByName(input.name, domainId)) throw RoleManager.duplicateRole(input.name, input.domainId);
+    if (await this.backend.getRoleRowByName(input.name, domainId)) throw RoleManager.duplicateRole(input.name, input.domainId);
     const id = input.id ?? newId();
-    if (await this.repository.getRoleRow(id)) throw new DuplicateEntry('role', `Duplicate entry found with ID ${id}`);
+    if (await this.backend.getRoleRow(id)) throw new DuplicateEntry('role', `Duplicate entry found with ID ${id}`);
     try {
-      await this.db.tx(async (t) => {
-        const repo = new AssignmentRepository(t);
+      await this.backend.transaction(async (repo) => {
         await repo.insertRole({ id, name: input.name, extra: JSON.stringify(input.extra ?? {}), domain_id: domainId, description: input.description ?? null });
         const options = optionsToStored(input.options ?? {});
         for (const k of Object.keys(options)) if (options[k] === null) delete options[k];
@@ -193,13 +188,12 @@ export class RoleManager {
     const name = patch.name ?? original.name;
     const domainId = original.domainId ?? NULL_DOMAIN_ID;
     if (name !== original.name) {
-      const other = await this.repository.getRoleRowByName(name, domainId);
+      const other = await this.backend.getRoleRowByName(name, domainId);
       if (other && other.id !== id) throw RoleManager.duplicateRole(name, patchKeys.includes('domain_id') ? patch.domainId : undefined);
     }
     const extra = { ...original.extra, ...(patch.extra ?? {}) };
     try {
-      await this.db.tx(async (t) => {
-        const repo = new AssignmentRepository(t);
+      await this.backend.transaction(async (repo) => {
         await repo.updateRole({
           id, name, domain_id: domainId, extra: JSON.stringify(extra),
           description: 'description' in patch ? patch.description ?? null : original.description,
@@ -218,11 +212,9 @@ export class RoleManager {
   async deleteRole(id: string): Promise<void> {
     const role = await this.getRole(id);
     if (isImmutable(role)) throw new ResourceDeleteForbidden('role', id);
-    const holders = await this.repository.queryAssignments({ types: ['UserProject'], roleId: id });
+    const holders = await this.backend.queryAssignments({ types: ['UserProject'], roleId: id });
     await this.events.emit({ type: 'role.deleting', roleId: id, userProjects: holders.map((h) => ({ userId: h.actor_id, projectId: h.target_id })) });
-    await this.db.tx(async (t) => {
-      await new AssignmentRepository(t).deleteRole(id);
-    });
+    await this.backend.transaction((repo) => repo.deleteRole(id));
     await this.invalidate();
     await this.events.emit({ type: 'role.deleted', roleId: id });
     // "Invalidating the token cache because role … has been removed."
@@ -233,7 +225,7 @@ export class RoleManager {
 
   /** For keystone-manage bootstrap: idempotent, no checks. */
   async createImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<void> {
-    await this.repository.insertImpliedRole(priorRoleId, impliedRoleId);
+    await this.backend.insertImpliedRole(priorRoleId, impliedRoleId);
     await this.invalidate();
   }
 
@@ -252,25 +244,25 @@ export class RoleManager {
     if (prior.domainId === null && implied.domainId !== null) {
       throw new InvalidImpliedRole(impliedRoleId, this.conf.DEFAULT.insecure_debug ? 'Global role cannot imply a domain-specific role' : undefined);
     }
-    if (!(await this.repository.insertImpliedRole(priorRoleId, impliedRoleId))) {
+    if (!(await this.backend.insertImpliedRole(priorRoleId, impliedRoleId))) {
       throw new Conflict('Conflict occurred attempting to store implied_role - Duplicate entry.');
     }
     await this.invalidate();
   }
 
   async checkImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<void> {
-    if (!(await this.repository.impliedRoleExists(priorRoleId, impliedRoleId))) throw new ImpliedRoleNotFound(priorRoleId, impliedRoleId);
+    if (!(await this.backend.impliedRoleExists(priorRoleId, impliedRoleId))) throw new ImpliedRoleNotFound(priorRoleId, impliedRoleId);
   }
 
   async deleteImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<void> {
-    if ((await this.repository.deleteImpliedRole(priorRoleId, impliedRoleId)) === 0) throw new ImpliedRoleNotFound(priorRoleId, impliedRoleId);
+    if ((await this.backend.deleteImpliedRole(priorRoleId, impliedRoleId)) === 0) throw new ImpliedRoleNotFound(priorRoleId, impliedRoleId);
     await this.invalidate();
     await this.revocation.dropTokenCache();
   }
 
   /** The roles a role implies directly. */
   async listImpliedRoles(priorRoleId: string): Promise<Role[]> {
-    const ids = await this.repository.listImpliedRoleIds(priorRoleId);
+    const ids = await this.backend.listImpliedRoleIds(priorRoleId);
     const roles: Role[] = [];
     for (const id of ids) roles.push(await this.getRole(id));
     return roles;
@@ -278,14 +270,14 @@ export class RoleManager {
 
   /** Every implication (prior role id → implied role ids). */
   async listRoleInferenceRules(): Promise<{ priorRoleId: string; impliedRoleId: string }[]> {
-    return (await this.repository.listImpliedRolePairs()).map((p) => ({ priorRoleId: p.prior_role_id, impliedRoleId: p.implied_role_id }));
+    return (await this.backend.listImpliedRolePairs()).map((p) => ({ priorRoleId: p.prior_role_id, impliedRoleId: p.implied_role_id }));
   }
 
   /** prior role id → the role ids it implies directly */
   async impliedRoleMap(): Promise<Record<string, string[]>> {
     return this.cache.memoize(ASSIGNMENT_CACHE_REGION, 'implied-map', this.ttl(), async () => {
       const map: Record<string, string[]> = {};
-      for (const p of await this.repository.listImpliedRolePairs()) (map[p.prior_role_id] ??= []).push(p.implied_role_id);
+      for (const p of await this.backend.listImpliedRolePairs()) (map[p.prior_role_id] ??= []).push(p.implied_role_id);
       return map;
     });
   }

@@ -13,13 +13,13 @@
 import type { Request } from 'express';
 import { Unauthorized } from '../common/errors.js';
 import type { Services } from '../server/services.js';
-import { ReceiptNotFound } from '../token/fernet/receipt-formatter.js';
+import { ReceiptNotFound } from '../receipt/receipt-formatter.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { parseAuthRequest } from './auth-request.js';
 import { ExpectingToFind, UnsupportedAuthMethod } from './auth-errors.js';
 import { resolveRequestedScope } from './scope.js';
 import { issueGrantedToken, type GrantOptions } from './token-grant.js';
-import { AUTH_RECEIPT_HEADER } from './receipts.js';
+import { AUTH_RECEIPT_HEADER } from '../receipt/receipt-provider.js';
 import type { AuthMethod, AuthMethodResult, AuthRequestContext } from './methods/method.js';
 import { passwordMethod } from './methods/password.js';
 import { tokenMethod } from './methods/token.js';

@@ -4,7 +4,7 @@
  * Built by the token validation path (src/auth, src/token); handlers get it
  * through authorize() in src/api/authorize.ts.
  */
-import { LOWERCASE_ROLES, lowercaseRoleSet } from '../policy/checks.js';
+import { LOWERCASE_ROLES, lowercaseRoleSet } from '../rbac/checks.js';
 
 export interface CallerRole {
   id: string;

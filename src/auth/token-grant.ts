@@ -29,7 +29,7 @@ import { NotFound, Unauthorized } from '../common/errors.js';
 import type { Services } from '../server/services.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { mfaSatisfied, requiredMethods } from './mfa-rules.js';
-import { AUTH_RECEIPT_HEADER } from './receipts.js';
+import { AUTH_RECEIPT_HEADER } from '../receipt/receipt-provider.js';
 import { applyDefaultScope, projectUsable, type RequestedScope } from './scope.js';
 
 /** What authentication proved. */

@@ -21,11 +21,6 @@ export class EndpointGroupNotFound extends NotFound {
     super(`Could not find Endpoint Group: ${id}.`);
   }
 }
-export class PolicyNotFound extends NotFound {
-  constructor(id: string) {
-    super(`Could not find policy: ${id}.`);
-  }
-}
 
 export class CircularRegionHierarchyError extends KeystoneError {
   override readonly code = 400;

@@ -11,7 +11,6 @@
  * Every change invalidates the catalog cache region (which memoized token
  * validations depend on).
  */
-import type { Database } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
@@ -19,14 +18,13 @@ import { DuplicateEntry, NotFound } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { parseExtra } from '../resource/resource-types.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
-import { CatalogRepository, type EndpointGroupRow, type EndpointRow, type RegionRow, type ServiceRow } from './catalog-repository.js';
+import type { CatalogBackend, EndpointGroupRow, EndpointRow, RegionRow, ServiceRow } from './catalog-backend.js';
 import type { CatalogEntry, Endpoint, EndpointGroup, EndpointInterface, Region, Service } from './catalog-types.js';
 import {
   CircularRegionHierarchyError, EndpointGroupNotFound, EndpointNotFound, ExpectingToFind, RegionDeletionError, RegionNotFound, ServiceNotFound,
   assertLength,
 } from './catalog-errors.js';
 import { fillUrlTemplate, MalformedEndpoint, type TemplateValue } from './url-template.js';
-import { PolicyBlobStore } from './policy-blob-store.js';
 
 export const CATALOG_CACHE_REGION = 'catalog';
 
@@ -67,20 +65,13 @@ export interface EndpointPatch {
 export interface EndpointGroupInput { name: string; description?: string | null; filters: Record<string, unknown> }
 
 export class CatalogManager {
-  readonly repository: CatalogRepository;
-  /** the legacy /v3/policies blobs */
-  readonly policies: PolicyBlobStore;
-
-  constructor(private readonly db: Database, private readonly cache: Cache, private readonly conf: KeystoneConfig) {
-    this.repository = new CatalogRepository(db);
-    this.policies = new PolicyBlobStore(db);
-  }
+  constructor(private readonly backend: CatalogBackend, private readonly cache: Cache, private readonly conf: KeystoneConfig) {}
 
   /** The catalog follows the resource manager: a deleted project loses its endpoint filter. */
   followResource(events: { on(listener: (event: ResourceEvent) => Promise<void> | void): void }): void {
     events.on(async (event) => {
       if (event.type === 'project.deleted') {
-        await this.repository.deleteProjectAssociations(event.projectId);
+        await this.backend.deleteProjectAssociations(event.projectId);
         await this.invalidate();
       }
     });
@@ -93,25 +84,25 @@ export class CatalogManager {
   // ---- regions ----------------------------------------------------------------------------
 
   async findRegion(id: string): Promise<Region | null> {
-    const row = await this.repository.getRegionRow(id);
+    const row = await this.backend.getRegionRow(id);
     return row ? regionFromRow(row) : null;
   }
 
   async getRegion(id: string): Promise<Region> {
-    const row = await this.repository.getRegionRow(id);
+    const row = await this.backend.getRegionRow(id);
     if (!row) throw new RegionNotFound(id);
     return regionFromRow(row);
   }
 
   async listRegions(): Promise<Region[]> {
-    return (await this.repository.listRegionRows()).map(regionFromRow);
+    return (await this.backend.listRegionRows()).map(regionFromRow);
   }
 
   /** For bootstrap: the region, created when missing. */
   async ensureRegion(id: string, description = ''): Promise<Region> {
-    const existing = await this.repository.getRegionRow(id);
+    const existing = await this.backend.getRegionRow(id);
     if (existing) return regionFromRow(existing);
-    await this.repository.insertRegion({ id, description, parent_region_id: null, extra: '{}' });
+    await this.backend.insertRegion({ id, description, parent_region_id: null, extra: '{}' });
     await this.invalidate();
     return this.getRegion(id);
   }
@@ -122,11 +113,11 @@ export class CatalogManager {
     assertLength(id, 'id', 255);
     assertLength(input.description, 'description', 255);
     assertLength(input.parentRegionId, 'parent_region_id', 255);
-    if (await this.repository.getRegionRow(id)) throw new DuplicateEntry('region', `Duplicate ID, ${id}`);
+    if (await this.backend.getRegionRow(id)) throw new DuplicateEntry('region', `Duplicate ID, ${id}`);
     const parent = input.parentRegionId ?? null;
-    if (parent !== null && !(await this.repository.getRegionRow(parent))) throw new RegionNotFound(parent);
+    if (parent !== null && !(await this.backend.getRegionRow(parent))) throw new RegionNotFound(parent);
     try {
-      await this.repository.insertRegion({ id, description: input.description ?? '', parent_region_id: parent, extra: JSON.stringify(input.extra ?? {}) });
+      await this.backend.insertRegion({ id, description: input.description ?? '', parent_region_id: parent, extra: JSON.stringify(input.extra ?? {}) });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateEntry('region', `Duplicate ID, ${id}`);
       throw err;
@@ -139,7 +130,7 @@ export class CatalogManager {
   async updateRegion(id: string, patch: RegionPatch): Promise<Region> {
     assertLength(patch.description, 'description', 255);
     const newParent = patch.parentRegionId;
-    if (newParent !== undefined && newParent !== null && !(await this.repository.getRegionRow(newParent))) throw new RegionNotFound(newParent);
+    if (newParent !== undefined && newParent !== null && !(await this.backend.getRegionRow(newParent))) throw new RegionNotFound(newParent);
     const current = await this.getRegion(id);
     const parent = newParent === undefined ? current.parentRegionId : newParent;
     let walk = parent;
@@ -148,10 +139,10 @@ export class CatalogManager {
       if (walk === id) throw new CircularRegionHierarchyError(walk);
       if (seen.has(walk)) break;
       seen.add(walk);
-      walk = (await this.repository.getRegionRow(walk))?.parent_region_id ?? null;
+      walk = (await this.backend.getRegionRow(walk))?.parent_region_id ?? null;
     }
     const description = patch.description === undefined ? current.description : patch.description ?? '';
-    await this.repository.updateRegion({ id, description, parent_region_id: parent, extra: JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }) });
+    await this.backend.updateRegion({ id, description, parent_region_id: parent, extra: JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }) });
     await this.invalidate();
     return this.getRegion(id);
   }
@@ -161,11 +152,10 @@ export class CatalogManager {
     await this.getRegion(id);
     const tree: string[] = [id];
     for (let i = 0; i < tree.length; i++) {
-      for (const child of await this.repository.childRegionIds(tree[i])) if (!tree.includes(child)) tree.push(child);
+      for (const child of await this.backend.childRegionIds(tree[i])) if (!tree.includes(child)) tree.push(child);
     }
-    if (await this.repository.regionsWithEndpoints(tree)) throw new RegionDeletionError(id);
-    await this.db.tx(async (t) => {
-      const repo = new CatalogRepository(t);
+    if (await this.backend.regionsWithEndpoints(tree)) throw new RegionDeletionError(id);
+    await this.backend.transaction(async (repo) => {
       // Children first: parent_region_id is not a foreign key, but keep the order meaningful.
       await repo.deleteRegions([...tree].reverse());
     });
@@ -175,7 +165,7 @@ export class CatalogManager {
   // ---- services ---------------------------------------------------------------------------
 
   async findService(id: string): Promise<Service | null> {
-    const row = await this.repository.getServiceRow(id);
+    const row = await this.backend.getServiceRow(id);
     return row ? serviceFromRow(row) : null;
   }
 
@@ -186,7 +176,7 @@ export class CatalogManager {
   }
 
   async listServices(): Promise<Service[]> {
-    return (await this.repository.listServiceRows()).map(serviceFromRow);
+    return (await this.backend.listServiceRows()).map(serviceFromRow);
   }
 
   /** Keystone's create_service: enabled and name default to true and "". */
@@ -194,26 +184,26 @@ export class CatalogManager {
     const id = input.id ?? newId();
     assertLength(input.type, 'type', 255);
     const extra = { ...(input.extra ?? {}), name: input.name ?? '', ...(input.description !== undefined ? { description: input.description } : {}) };
-    await this.repository.insertService({ id, type: input.type, enabled: input.enabled ?? true, extra: JSON.stringify(extra) });
+    await this.backend.insertService({ id, type: input.type, enabled: input.enabled ?? true, extra: JSON.stringify(extra) });
     await this.invalidate();
-    return serviceFromRow((await this.repository.getServiceRow(id)) as ServiceRow);
+    return serviceFromRow((await this.backend.getServiceRow(id)) as ServiceRow);
   }
 
   async updateService(id: string, patch: ServicePatch): Promise<Service> {
-    const row = await this.repository.getServiceRow(id);
+    const row = await this.backend.getServiceRow(id);
     if (!row) throw new ServiceNotFound(id);
     assertLength(patch.type, 'type', 255);
     const extra: Record<string, unknown> = { ...parseExtra(row.extra), ...(patch.extra ?? {}) };
     if (patch.name !== undefined) extra.name = patch.name;
     if (patch.description !== undefined) extra.description = patch.description;
-    await this.repository.updateService({ id, type: patch.type ?? row.type, enabled: patch.enabled ?? row.enabled, extra: JSON.stringify(extra) });
+    await this.backend.updateService({ id, type: patch.type ?? row.type, enabled: patch.enabled ?? row.enabled, extra: JSON.stringify(extra) });
     await this.invalidate();
     return this.getService(id);
   }
 
   /** The service and its endpoints. */
   async deleteService(id: string): Promise<void> {
-    const deleted = await this.db.tx((t) => new CatalogRepository(t).deleteService(id));
+    const deleted = await this.backend.transaction((repo) => repo.deleteService(id));
     if (deleted === 0) throw new ServiceNotFound(id);
     await this.invalidate();
   }
@@ -221,7 +211,7 @@ export class CatalogManager {
   // ---- endpoints --------------------------------------------------------------------------
 
   async findEndpoint(id: string): Promise<Endpoint | null> {
-    const row = await this.repository.getEndpointRow(id);
+    const row = await this.backend.getEndpointRow(id);
     return row ? endpointFromRow(row) : null;
   }
 
@@ -232,31 +222,31 @@ export class CatalogManager {
   }
 
   async listEndpoints(): Promise<Endpoint[]> {
-    return (await this.repository.listEndpointRows()).map(endpointFromRow);
+    return (await this.backend.listEndpointRows()).map(endpointFromRow);
   }
 
   /** Keystone's _assert_region_exists / _assert_service_exists. */
   private async assertReferences(regionId: string | null | undefined, serviceId: string | undefined): Promise<void> {
-    if (regionId !== undefined && regionId !== null && !(await this.repository.getRegionRow(regionId))) throw new ExpectingToFind('endpoint region_id', 'region table');
-    if (serviceId !== undefined && !(await this.repository.getServiceRow(serviceId))) throw new ExpectingToFind('endpoint service_id', 'service table');
+    if (regionId !== undefined && regionId !== null && !(await this.backend.getRegionRow(regionId))) throw new ExpectingToFind('endpoint region_id', 'region table');
+    if (serviceId !== undefined && !(await this.backend.getServiceRow(serviceId))) throw new ExpectingToFind('endpoint service_id', 'service table');
   }
 
   async createEndpoint(input: { id?: string; interface: EndpointInterface; serviceId: string; url: string; regionId?: string | null; enabled?: boolean; extra?: Record<string, unknown>; legacyEndpointId?: string | null }): Promise<Endpoint> {
     await this.assertReferences(input.regionId, input.serviceId);
     const id = input.id ?? newId();
-    await this.repository.insertEndpoint({
+    await this.backend.insertEndpoint({
       id, legacy_endpoint_id: input.legacyEndpointId ?? null, interface: input.interface, service_id: input.serviceId, url: input.url,
       extra: JSON.stringify(input.extra ?? {}), enabled: input.enabled ?? true, region_id: input.regionId ?? null,
     });
     await this.invalidate();
-    return endpointFromRow((await this.repository.getEndpointRow(id)) as EndpointRow);
+    return endpointFromRow((await this.backend.getEndpointRow(id)) as EndpointRow);
   }
 
   async updateEndpoint(id: string, patch: EndpointPatch): Promise<Endpoint> {
     await this.assertReferences(patch.regionId, patch.serviceId);
-    const row = await this.repository.getEndpointRow(id);
+    const row = await this.backend.getEndpointRow(id);
     if (!row) throw new EndpointNotFound(id);
-    await this.repository.updateEndpoint({
+    await this.backend.updateEndpoint({
       id,
       legacy_endpoint_id: row.legacy_endpoint_id,
       interface: patch.interface ?? row.interface,
@@ -270,8 +260,14 @@ export class CatalogManager {
     return this.getEndpoint(id);
   }
 
+  /** For keystone-manage bootstrap: the endpoint's URL as given, no checks. */
+  async updateEndpointUrl(id: string, url: string): Promise<void> {
+    await this.backend.updateEndpointUrl(id, url);
+    await this.invalidate();
+  }
+
   async deleteEndpoint(id: string): Promise<void> {
-    const deleted = await this.db.tx((t) => new CatalogRepository(t).deleteEndpoint(id));
+    const deleted = await this.backend.transaction((repo) => repo.deleteEndpoint(id));
     if (deleted === 0) throw new EndpointNotFound(id);
     await this.invalidate();
   }
@@ -279,37 +275,37 @@ export class CatalogManager {
   // ---- OS-EP-FILTER -----------------------------------------------------------------------
 
   async addEndpointToProject(endpointId: string, projectId: string): Promise<void> {
-    if (!(await this.repository.addProjectEndpoint(endpointId, projectId))) throw new DuplicateEntry('project_endpoint', 'Duplicate entry');
+    if (!(await this.backend.addProjectEndpoint(endpointId, projectId))) throw new DuplicateEntry('project_endpoint', 'Duplicate entry');
     await this.invalidate();
   }
 
   async checkEndpointInProject(endpointId: string, projectId: string): Promise<void> {
-    if (!(await this.repository.projectEndpointExists(endpointId, projectId))) throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
+    if (!(await this.backend.projectEndpointExists(endpointId, projectId))) throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
   }
 
   async removeEndpointFromProject(endpointId: string, projectId: string): Promise<void> {
-    if ((await this.repository.removeProjectEndpoint(endpointId, projectId)) === 0) throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
+    if ((await this.backend.removeProjectEndpoint(endpointId, projectId)) === 0) throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
     await this.invalidate();
   }
 
   listProjectIdsForEndpoint(endpointId: string): Promise<string[]> {
-    return this.repository.projectIdsOfEndpoint(endpointId);
+    return this.backend.projectIdsOfEndpoint(endpointId);
   }
 
   async getEndpointGroup(id: string): Promise<EndpointGroup> {
-    const row = await this.repository.getEndpointGroupRow(id);
+    const row = await this.backend.getEndpointGroupRow(id);
     if (!row) throw new EndpointGroupNotFound(id);
     return endpointGroupFromRow(row);
   }
 
   async listEndpointGroups(): Promise<EndpointGroup[]> {
-    return (await this.repository.listEndpointGroupRows()).map(endpointGroupFromRow);
+    return (await this.backend.listEndpointGroupRows()).map(endpointGroupFromRow);
   }
 
   async createEndpointGroup(input: EndpointGroupInput): Promise<EndpointGroup> {
     const id = newId();
     assertLength(input.name, 'name', 255);
-    await this.repository.insertEndpointGroup({ id, name: input.name, description: input.description ?? null, filters: JSON.stringify(input.filters) });
+    await this.backend.insertEndpointGroup({ id, name: input.name, description: input.description ?? null, filters: JSON.stringify(input.filters) });
     await this.invalidate();
     return this.getEndpointGroup(id);
   }
@@ -317,7 +313,7 @@ export class CatalogManager {
   async updateEndpointGroup(id: string, patch: Partial<EndpointGroupInput>): Promise<EndpointGroup> {
     const current = await this.getEndpointGroup(id);
     assertLength(patch.name, 'name', 255);
-    await this.repository.updateEndpointGroup({
+    await this.backend.updateEndpointGroup({
       id,
       name: patch.name ?? current.name,
       description: patch.description === undefined ? current.description : patch.description,
@@ -328,7 +324,7 @@ export class CatalogManager {
   }
 
   async deleteEndpointGroup(id: string): Promise<void> {
-    const deleted = await this.db.tx((t) => new CatalogRepository(t).deleteEndpointGroup(id));
+    const deleted = await this.backend.transaction((repo) => repo.deleteEndpointGroup(id));
     if (deleted === 0) throw new EndpointGroupNotFound(id);
     await this.invalidate();
   }
@@ -340,29 +336,29 @@ export class CatalogManager {
   }
 
   async addEndpointGroupToProject(groupId: string, projectId: string): Promise<void> {
-    if (!(await this.repository.addProjectEndpointGroup(groupId, projectId))) {
+    if (!(await this.backend.addProjectEndpointGroup(groupId, projectId))) {
       throw new DuplicateEntry('project_endpoint_group', 'Duplicate entry');
     }
     await this.invalidate();
   }
 
   async checkEndpointGroupInProject(groupId: string, projectId: string): Promise<void> {
-    if (!(await this.repository.projectEndpointGroupExists(groupId, projectId))) throw new NotFound('Endpoint Group Project Association not found');
+    if (!(await this.backend.projectEndpointGroupExists(groupId, projectId))) throw new NotFound('Endpoint Group Project Association not found');
   }
 
   async removeEndpointGroupFromProject(groupId: string, projectId: string): Promise<void> {
-    if ((await this.repository.removeProjectEndpointGroup(groupId, projectId)) === 0) throw new NotFound('Endpoint Group Project Association not found');
+    if ((await this.backend.removeProjectEndpointGroup(groupId, projectId)) === 0) throw new NotFound('Endpoint Group Project Association not found');
     await this.invalidate();
   }
 
   listProjectIdsForEndpointGroup(groupId: string): Promise<string[]> {
-    return this.repository.projectIdsOfEndpointGroup(groupId);
+    return this.backend.projectIdsOfEndpointGroup(groupId);
   }
 
   async listEndpointGroupsForProject(projectId: string): Promise<EndpointGroup[]> {
     const groups: EndpointGroup[] = [];
-    for (const id of await this.repository.endpointGroupIdsOfProject(projectId)) {
-      const row = await this.repository.getEndpointGroupRow(id);
+    for (const id of await this.backend.endpointGroupIdsOfProject(projectId)) {
+      const row = await this.backend.getEndpointGroupRow(id);
       if (row) groups.push(endpointGroupFromRow(row));
     }
     return groups;
@@ -373,7 +369,7 @@ export class CatalogManager {
     const all = await this.listEndpoints();
     const byId = new Map(all.map((e) => [e.id, e]));
     const chosen = new Map<string, Endpoint>();
-    for (const id of await this.repository.endpointIdsOfProject(projectId)) {
+    for (const id of await this.backend.endpointIdsOfProject(projectId)) {
       const e = byId.get(id);
       if (e) chosen.set(id, e);
     }

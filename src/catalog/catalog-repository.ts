@@ -1,22 +1,18 @@
 /**
- * SQL for regions, services, endpoints, OS-EP-FILTER endpoint groups and
- * project associations, and the legacy policy blobs, as Keystone 22 stores
- * them.
+ * The SQL catalog backend: regions, services, endpoints, OS-EP-FILTER
+ * endpoint groups and project associations, as Keystone 22 stores them.
  */
 import type { Queryable } from '../storage/database.js';
-
-export interface RegionRow { id: string; description: string; parent_region_id: string | null; extra: string }
-export interface ServiceRow { id: string; type: string | null; enabled: boolean; extra: string }
-export interface EndpointRow {
-  id: string; legacy_endpoint_id: string | null; interface: string; service_id: string; url: string;
-  extra: string; enabled: boolean; region_id: string | null;
-}
-export interface EndpointGroupRow { id: string; name: string; description: string | null; filters: string }
+import type { CatalogBackend, EndpointGroupRow, EndpointRow, RegionRow, ServiceRow } from './catalog-backend.js';
 
 const ENDPOINT_COLUMNS = 'id, legacy_endpoint_id, interface, service_id, url, extra, enabled, region_id';
 
-export class CatalogRepository {
+export class CatalogRepository implements CatalogBackend {
   constructor(private readonly db: Queryable) {}
+
+  transaction<T>(work: (backend: CatalogBackend) => Promise<T>): Promise<T> {
+    return this.db.tx((t) => work(new CatalogRepository(t)));
+  }
 
   // ---- regions ----------------------------------------------------------------------------
 

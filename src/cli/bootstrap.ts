@@ -95,8 +95,7 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
       await catalog.createEndpoint({ interface: iface, serviceId: service.id, url, regionId: options.regionId ?? null });
       log.info(`Created ${iface} endpoint ${url}`);
     } else if (existing.url !== url) {
-      await catalog.repository.updateEndpointUrl(existing.id, url);
-      await catalog.invalidate();
+      await catalog.updateEndpointUrl(existing.id, url);
       log.info(`Updated ${iface} endpoint to ${url}`);
     }
   }
@@ -109,15 +108,14 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
 
 async function resetPasswordIfChanged(services: Services, userId: string, password: string): Promise<void> {
   const { identity, db, revoke } = services;
-  const row = await identity.repository.getUserRow(userId);
-  if (!row || row.local_user_id === null) return;
-  const [current] = await identity.repository.listPasswords(row.local_user_id, 1);
-  const matches = current?.password_hash ? await identity.passwordHasher.verify(password, current.password_hash) : false;
-  if (matches && row.enabled !== false) return;
+  const state = await identity.localPasswordState(userId, password);
+  if (!state) return;
+  const matches = state.passwordMatches;
+  if (matches && state.enabled) return;
   // Hashed before the transaction: beside a running embedded server, an open transaction holds every worker's queries.
   const newHash = matches ? null : await identity.passwordHasher.hash(password);
   await db.tx(async (t) => {
-    if (newHash !== null) await t.none('INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), NULL, false)', [row.local_user_id, newHash]);
+    if (newHash !== null) await t.none('INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), NULL, false)', [state.localUserId, newHash]);
     await t.none('UPDATE "user" SET enabled = true WHERE id = $1', [userId]);
   });
   await identity.invalidate();

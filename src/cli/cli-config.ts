@@ -17,7 +17,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, defaultConfigSources, loadConfig, type ConfigSources, type LoadedConfig } from '../config/load-config.js';
 import type { KeystoneConfig } from '../config/options.js';
-import { resolvePolicyLocations } from '../policy/policy-location.js';
+import { resolvePolicyLocations } from '../rbac/policy-location.js';
 
 export class UsageError extends Error {}
 

@@ -33,8 +33,8 @@ import { CredentialCrypto, credentialRepository, loadCredentialKeys, primaryKeyH
 import { flushExpiredTokens } from '../token/uuid/flush.js';
 import { TrustRepository } from '../trust/trust-repository.js';
 import { buildServices } from '../server/services.js';
-import { PolicyEnforcer } from '../policy/policy-enforcer.js';
-import { renderEffectivePolicy } from '../policy/policy-generator.js';
+import { PolicyEnforcer } from '../rbac/policy-enforcer.js';
+import { renderEffectivePolicy } from '../rbac/policy-generator.js';
 import { runBootstrap } from './bootstrap.js';
 import { configSourcesOf, describeError, loadCliConfig, oneLine, parseGlobalArgs, UsageError, type CliConfig } from './cli-config.js';
 import { describeTarget, openCliDatabase, type CliDatabase } from './cli-database.js';

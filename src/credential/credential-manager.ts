@@ -17,14 +17,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { DuplicateEntry, EntityNotFound, Forbidden, Unauthorized } from '../common/errors.js';
 import type { KeystoneConfig } from '../config/options.js';
-import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { TotpSecrets } from '../auth/methods/totp.js';
 import { log } from '../log/logger.js';
 import { CredentialCrypto } from './credential-crypto.js';
-import { CredentialRepository, isUniqueViolation, type CredentialListFilter, type StoredCredential } from './credential-repository.js';
+import { isUniqueViolation } from '../storage/sql-errors.js';
+import type { CredentialBackend, CredentialListFilter, StoredCredential } from './credential-backend.js';
 import { pythonJsonDumps } from './python-json.js';
 
 export const CREDENTIAL_CACHE_REGION = 'credential';
@@ -98,17 +98,15 @@ export function parseEc2Blob(blob: string): Record<string, unknown> {
 }
 
 export class CredentialManager {
-  readonly repository: CredentialRepository;
   readonly crypto: CredentialCrypto;
 
   constructor(
-    db: Database,
+    private readonly backend: CredentialBackend,
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     private readonly identity: IdentityManager,
     private readonly resource: ResourceManager,
   ) {
-    this.repository = new CredentialRepository(db);
     this.crypto = CredentialCrypto.forRepository(conf.credential.key_repository, log);
     identity.events.on(async (event) => {
       if (event.type === 'user.deleted') await this.deleteForUser(event.userId);
@@ -149,11 +147,11 @@ export class CredentialManager {
   }
 
   private storedById(id: string): Promise<StoredCredential | null> {
-    return this.cached(`id:${id}`, () => this.repository.get(id));
+    return this.cached(`id:${id}`, () => this.backend.get(id));
   }
 
   private storedForUser(userId: string, type?: string): Promise<StoredCredential[]> {
-    return this.cached(`user:${userId}:${type ?? ''}`, () => this.repository.list({ userId, type }));
+    return this.cached(`user:${userId}:${type ?? ''}`, () => this.backend.list({ userId, type }));
   }
 
   // ---- encryption ----
@@ -187,7 +185,7 @@ export class CredentialManager {
 
   /** Keystone's list_credentials: the filters given, by id; `limit` (list_limit) + 1 rows tell truncation. */
   async list(filter: CredentialListFilter = {}, limit?: number | null): Promise<{ credentials: Credential[]; truncated: boolean }> {
-    const rows = await this.repository.list(filter, limit === null || limit === undefined ? undefined : limit + 1);
+    const rows = await this.backend.list(filter, limit === null || limit === undefined ? undefined : limit + 1);
     const truncated = limit !== null && limit !== undefined && rows.length > limit;
     return { credentials: (truncated ? rows.slice(0, limit) : rows).map((r) => this.decrypt(r)), truncated };
   }
@@ -199,13 +197,13 @@ export class CredentialManager {
   async create(input: NewCredential): Promise<Credential> {
     const id = input.id ?? randomUUID().replace(/-/g, '');
     const limit = this.conf.credential.user_limit;
-    if (limit >= 0 && (await this.repository.countForUser(input.userId)) >= limit) throw new CredentialLimitExceeded(limit);
+    if (limit >= 0 && (await this.backend.countForUser(input.userId)) >= limit) throw new CredentialLimitExceeded(limit);
     const stored: StoredCredential = {
       id, userId: input.userId, projectId: input.projectId ?? null, type: input.type, extra: input.extra ?? {},
       ...this.encrypt(input.type, input.blob),
     };
     try {
-      await this.repository.insert(stored);
+      await this.backend.insert(stored);
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateEntry('credential', `Duplicate entry found with ID ${id}`);
       throw err;
@@ -216,28 +214,28 @@ export class CredentialManager {
 
   /** Replaces the blob (the only attribute Keystone 22 lets a PATCH change) and, optionally, the extra attributes. */
   async update(id: string, changes: { blob?: string; extra?: Record<string, unknown> }): Promise<Credential> {
-    const row = await this.repository.get(id);
+    const row = await this.backend.get(id);
     if (!row) throw new CredentialNotFound(id);
     const current = this.decrypt(row);
     const blob = changes.blob ?? current.blob;
     const updated: StoredCredential = { ...row, extra: { ...row.extra, ...changes.extra }, ...(changes.blob !== undefined ? this.encrypt(row.type, blob) : {}) };
-    if (!(await this.repository.update(updated))) throw new CredentialNotFound(id);
+    if (!(await this.backend.update(updated))) throw new CredentialNotFound(id);
     await this.forget([row]);
     return { ...current, blob, extra: updated.extra };
   }
 
   async delete(id: string): Promise<void> {
-    const row = await this.repository.get(id);
-    if (!row || !(await this.repository.delete(id))) throw new CredentialNotFound(id);
+    const row = await this.backend.get(id);
+    if (!row || !(await this.backend.delete(id))) throw new CredentialNotFound(id);
     await this.forget([row]);
   }
 
   async deleteForUser(userId: string): Promise<void> {
-    await this.forget(await this.repository.deleteWhere({ userId }));
+    await this.forget(await this.backend.deleteWhere({ userId }));
   }
 
   async deleteForProject(projectId: string): Promise<void> {
-    await this.forget(await this.repository.deleteWhere({ projectId }));
+    await this.forget(await this.backend.deleteWhere({ projectId }));
   }
 
   // ---- EC2 (OS-EC2) ----

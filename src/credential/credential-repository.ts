@@ -1,26 +1,11 @@
 /**
- * The credential table (Keystone's credential/backends/sql.py): one row per
+ * The SQL credential backend: the credential table (Keystone's credential/backends/sql.py): one row per
  * credential, the blob only in its encrypted form (encrypted_blob, with the
  * key_hash of the key that encrypted it), the attributes Keystone has no
  * column for kept as JSON in `extra`.
  */
 import type { Database } from '../storage/database.js';
-
-export interface StoredCredential {
-  id: string;
-  userId: string;
-  projectId: string | null;
-  type: string;
-  encryptedBlob: string;
-  keyHash: string;
-  extra: Record<string, unknown>;
-}
-
-export interface CredentialListFilter {
-  userId?: string;
-  type?: string;
-  projectId?: string;
-}
+import type { CredentialBackend, CredentialListFilter, StoredCredential } from './credential-backend.js';
 
 interface CredentialRow {
   id: string;
@@ -47,9 +32,7 @@ const fromRow = (r: CredentialRow): StoredCredential => ({
   encryptedBlob: r.encrypted_blob, keyHash: r.key_hash, extra: parseExtra(r.extra),
 });
 
-export { isUniqueViolation } from '../storage/sql-errors.js';
-
-export class CredentialRepository {
+export class CredentialRepository implements CredentialBackend {
   constructor(private readonly db: Database) {}
 
   async get(id: string): Promise<StoredCredential | null> {

@@ -5,10 +5,9 @@
  * option when one is named). The sql identity driver is the only one here:
  * a stored `identity.driver = ldap` is kept and reported, not acted on.
  */
-import type { Database } from '../storage/database.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { Forbidden, NotFound, ValidationError } from '../common/errors.js';
-import { DomainConfigRepository, type ConfigOptionRow } from './domain-config-repository.js';
+import type { ConfigOptionRow, DomainConfigBackend } from './domain-config-backend.js';
 import { isSensitive, isSupportedGroup, isSupportedOption, WHITELISTED_OPTIONS, type ConfigValue } from './domain-config-options.js';
 
 export type DomainConfig = Record<string, Record<string, ConfigValue>>;
@@ -32,11 +31,7 @@ function describe(group?: string, option?: string): string {
 }
 
 export class DomainConfigManager {
-  readonly repository: DomainConfigRepository;
-
-  constructor(db: Database, private readonly conf: KeystoneConfig) {
-    this.repository = new DomainConfigRepository(db);
-  }
+  constructor(private readonly backend: DomainConfigBackend, private readonly conf: KeystoneConfig) {}
 
   private assertValidGroupAndOption(group?: string, option?: string): void {
     if (!group) return;
@@ -75,20 +70,20 @@ export class DomainConfigManager {
   }
 
   async hasConfig(domainId: string): Promise<boolean> {
-    return (await this.repository.list(domainId)).length > 0;
+    return (await this.backend.list(domainId)).length > 0;
   }
 
   /** PUT: replaces the whole configuration; returns it without sensitive options. */
   async createConfig(domainId: string, config: unknown): Promise<DomainConfig> {
     this.assertValidConfig(config);
-    await this.repository.delete(domainId);
-    await this.repository.upsert(domainId, this.toRows(config));
-    return this.toConfig(await this.repository.list(domainId, { sensitive: false })) as DomainConfig;
+    await this.backend.delete(domainId);
+    await this.backend.upsert(domainId, this.toRows(config));
+    return this.toConfig(await this.backend.list(domainId, { sensitive: false })) as DomainConfig;
   }
 
   async getConfig(domainId: string, group?: string, option?: string): Promise<DomainConfig | Record<string, ConfigValue>> {
     this.assertValidGroupAndOption(group, option);
-    const rows = await this.repository.list(domainId, { group, option, sensitive: false });
+    const rows = await this.backend.list(domainId, { group, option, sensitive: false });
     if (rows.length === 0) throw new DomainConfigNotFound(domainId, describe(group, option));
     return this.toConfig(rows, option);
   }
@@ -123,18 +118,18 @@ export class DomainConfigManager {
       if (option && !Object.hasOwn(update[group], option)) {
         throw new InvalidDomainConfig(`Trying to update option ${option} in group ${group}, but config provided contains option ${Object.keys(update[group])[0]} instead`);
       }
-      if ((await this.repository.list(domainId, { group, option })).length === 0) throw new DomainConfigNotFound(domainId, describe(group, option));
+      if ((await this.backend.list(domainId, { group, option })).length === 0) throw new DomainConfigNotFound(domainId, describe(group, option));
     }
-    await this.repository.upsert(domainId, this.toRows(update));
+    await this.backend.upsert(domainId, this.toRows(update));
     return this.getConfig(domainId) as Promise<DomainConfig>;
   }
 
   async deleteConfig(domainId: string, group?: string, option?: string): Promise<void> {
     this.assertValidGroupAndOption(group, option);
-    if (group && (await this.repository.list(domainId, { group, option })).length === 0) {
+    if (group && (await this.backend.list(domainId, { group, option })).length === 0) {
       throw new DomainConfigNotFound(domainId, describe(group, option));
     }
-    await this.repository.delete(domainId, group, option);
+    await this.backend.delete(domainId, group, option);
   }
 
   /** GET /v3/domains/config[/group[/option]]/default: Keystone's defaults for the whitelisted options. */

@@ -1,18 +1,12 @@
-/** SQL for domain-specific configuration options (values stored as JSON text). */
+/** The SQL backend of domain-specific configuration options (values stored as JSON text). */
 import type { Queryable } from '../storage/database.js';
 import type { ConfigValue } from './domain-config-options.js';
+import type { ConfigOptionFilter, ConfigOptionRow, DomainConfigBackend } from './domain-config-backend.js';
 
-export interface ConfigOptionRow {
-  group: string;
-  option: string;
-  value: ConfigValue;
-  sensitive: boolean;
-}
-
-export class DomainConfigRepository {
+export class DomainConfigRepository implements DomainConfigBackend {
   constructor(private readonly db: Queryable) {}
 
-  async list(domainId: string, options: { group?: string; option?: string; sensitive?: boolean } = {}): Promise<ConfigOptionRow[]> {
+  async list(domainId: string, options: ConfigOptionFilter = {}): Promise<ConfigOptionRow[]> {
     const tables = options.sensitive === undefined ? ['whitelisted_config', 'sensitive_config'] : [options.sensitive ? 'sensitive_config' : 'whitelisted_config'];
     const out: ConfigOptionRow[] = [];
     for (const table of tables) {

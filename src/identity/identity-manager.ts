@@ -6,7 +6,6 @@
  * inactivity). Unknown users and wrong passwords fail alike, in time too.
  */
 import { recordLockout } from '../metrics/metrics.js';
-import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import {
@@ -19,7 +18,7 @@ import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
 import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
-import { IdentityRepository, type UserListFilter } from './identity-repository.js';
+import type { GroupListFilter, IdentityBackend, StoredUserOption, UserListFilter } from './identity-backend.js';
 import type { Group, GroupRow, User, UserRow } from './identity-types.js';
 import type { PasswordHasherPort } from './password-hasher-port.js';
 import { USER_OPTIONS, userOptionName, type UserOptions } from './user-options.js';
@@ -84,20 +83,38 @@ function daysSince(day: string): number {
 }
 
 export class IdentityManager {
-  readonly repository: IdentityRepository;
   /** user and group deletions, disables, password and membership changes, for the subsystems that keep data about them */
   readonly events = new IdentityEvents();
   private revocation: RevocationPort = NO_REVOCATION;
 
+  /** `defaultBackend`: the backend of every domain without one of its own (the SQL backend). */
   constructor(
-    private readonly db: Database,
+    private readonly defaultBackend: IdentityBackend,
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     readonly passwordHasher: PasswordHasherPort,
     private readonly resource?: ResourceManager,
   ) {
-    this.repository = new IdentityRepository(db);
     resource?.events.on((event) => this.onResourceEvent(event));
+  }
+
+  /**
+   * The backend holding a domain's users and groups (Keystone's
+   * _select_identity_driver); undefined: no domain named, the default one.
+   * Every domain is the SQL backend's today; a domain with a backend of its
+   * own (LDAP, [identity] domain_specific_drivers_enabled) is chosen here.
+   */
+  private backendForDomain(_domainId: string | undefined): IdentityBackend {
+    return this.defaultBackend;
+  }
+
+  /**
+   * The backend of a user or group known only by id. Keystone reads the
+   * domain of a public id from id_mapping; with SQL alone no id is mapped,
+   * and every one is the default backend's.
+   */
+  private backendForId(_id: string): IdentityBackend {
+    return this.backendForDomain(undefined);
   }
 
   installRevocation(port: RevocationPort): void {
@@ -111,7 +128,7 @@ export class IdentityManager {
 
   // ---- users: reading ------------------------------------------------------------
 
-  private optionsFrom(rows: { option_id: string; option_value: string | null }[]): UserOptions {
+  private optionsFrom(rows: StoredUserOption[]): UserOptions {
     const options: Record<string, unknown> = {};
     for (const o of rows) {
       const name = userOptionName(o.option_id);
@@ -146,14 +163,15 @@ export class IdentityManager {
     };
   }
 
-  private async usersFromRows(rows: UserRow[]): Promise<User[]> {
-    const options = await this.repository.optionsOfUsers(rows.map((r) => r.id));
+  private async usersFromRows(backend: IdentityBackend, rows: UserRow[]): Promise<User[]> {
+    const options = await backend.optionsOfUsers(rows.map((r) => r.id));
     return rows.map((r) => this.userFrom(r, this.optionsFrom(options.get(r.id) ?? [])));
   }
 
   private async loadUser(id: string): Promise<User | null> {
-    const row = await this.repository.getUserRow(id);
-    return row ? (await this.usersFromRows([row]))[0] : null;
+    const backend = this.backendForId(id);
+    const row = await backend.getUserRow(id);
+    return row ? (await this.usersFromRows(backend, [row]))[0] : null;
   }
 
   async findUser(id: string): Promise<User | null> {
@@ -168,12 +186,14 @@ export class IdentityManager {
   }
 
   async findUserByName(name: string, domainId: string): Promise<User | null> {
-    const row = await this.repository.getUserRowByName(name, domainId);
-    return row ? (await this.usersFromRows([row]))[0] : null;
+    const backend = this.backendForDomain(domainId);
+    const row = await backend.getUserRowByName(name, domainId);
+    return row ? (await this.usersFromRows(backend, [row]))[0] : null;
   }
 
   async listUsers(filter: UserListFilter = {}): Promise<User[]> {
-    return this.usersFromRows(await this.repository.listUserRows(filter));
+    const backend = this.backendForDomain(filter.domainId);
+    return this.usersFromRows(backend, await backend.listUserRows(filter));
   }
 
   // ---- passwords -------------------------------------------------------------------
@@ -212,7 +232,7 @@ export class IdentityManager {
   }
 
   /** Adds a password as Keystone's setter does: history truncated, older passwords expired. */
-  private async storePassword(repo: IdentityRepository, localUserId: number, hash: string | null, expiresAt: Date | null, selfService: boolean): Promise<void> {
+  private async storePassword(repo: IdentityBackend, localUserId: number, hash: string | null, expiresAt: Date | null, selfService: boolean): Promise<void> {
     const unique = this.conf.security_compliance.unique_last_password_count;
     await repo.retirePasswords(localUserId, unique === 0 ? 1 : unique);
     await repo.insertPassword(localUserId, hash, expiresAt, selfService);
@@ -229,14 +249,14 @@ export class IdentityManager {
   private async validateFederated(federated: unknown[] | undefined): Promise<void> {
     for (const entry of federated ?? []) {
       const { idp_id: idpId, protocols } = entry as { idp_id: string; protocols: { protocol_id: string }[] };
-      if (!(await this.repository.identityProviderExists(idpId))) throw new ValidationError(`Could not find Identity Provider: ${idpId}`, false);
+      if (!(await this.backendForDomain(undefined).identityProviderExists(idpId))) throw new ValidationError(`Could not find Identity Provider: ${idpId}`, false);
       // No federated protocols are stored here: every protocol is unknown.
       const [first] = protocols;
       throw new ValidationError(`Could not find federated protocol ${first.protocol_id} for Identity Provider: ${idpId}.`, false);
     }
   }
 
-  private async writeOptions(repo: IdentityRepository, userId: string, options: Record<string, unknown>): Promise<void> {
+  private async writeOptions(repo: IdentityBackend, userId: string, options: Record<string, unknown>): Promise<void> {
     for (const [name, value] of Object.entries(options)) {
       const spec = USER_OPTIONS[name as keyof typeof USER_OPTIONS];
       if (spec) await repo.setOption(userId, spec.id, value === null || value === undefined ? null : JSON.stringify(value));
@@ -254,10 +274,10 @@ export class IdentityManager {
     const enabled = input.enabled ?? true;
     const hash = input.password === undefined ? undefined : await this.hashOrNull(input.password);
     const conflict = () => new DuplicateEntry('user', `Duplicate entry found with name ${name} at domain ID ${input.domainId}`);
-    if (await this.repository.getUserRowByName(name, input.domainId)) throw conflict();
+    const backend = this.backendForDomain(input.domainId);
+    if (await backend.getUserRowByName(name, input.domainId)) throw conflict();
     try {
-      await this.db.tx(async (t) => {
-        const repo = new IdentityRepository(t);
+      await backend.transaction(async (repo) => {
         const localId = await repo.insertUser({
           id, name, domain_id: input.domainId, enabled, default_project_id: input.defaultProjectId ?? null,
           extra: JSON.stringify(input.extra ?? {}),
@@ -286,7 +306,8 @@ export class IdentityManager {
     const name = patch.name !== undefined ? patch.name.trim() : old.name;
     await this.assertDefaultProjectNotDomain(patch.defaultProjectId);
     await this.validateFederated(patch.federated);
-    const row = await this.repository.getUserRow(id);
+    const backend = this.backendForDomain(old.domainId);
+    const row = await backend.getUserRow(id);
     if (!row) throw new EntityNotFound('user', id);
     const options = { ...old.options, ...(patch.options ?? {}) } as Record<string, unknown>;
     for (const [k, v] of Object.entries(options)) if (v === null) delete options[k];
@@ -296,10 +317,9 @@ export class IdentityManager {
     const conflict = () => new DuplicateEntry('user', patch.domainId !== undefined
       ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
       : `Duplicate entry found with name ${name}`);
-    if (name !== old.name && (await this.repository.getUserRowByName(name, old.domainId))) throw conflict();
+    if (name !== old.name && (await backend.getUserRowByName(name, old.domainId))) throw conflict();
     try {
-      await this.db.tx(async (t) => {
-        const repo = new IdentityRepository(t);
+      await backend.transaction(async (repo) => {
         await repo.updateUser({ id, name, enabled, default_project_id: defaultProjectId, extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }) });
         if (patch.options) await this.writeOptions(repo, id, patch.options);
         if (row.local_user_id !== null) {
@@ -332,7 +352,7 @@ export class IdentityManager {
 
   async deleteUser(id: string): Promise<void> {
     const user = await this.getUser(id);
-    await this.repository.deleteUser(id);
+    await this.backendForDomain(user.domainId).deleteUser(id);
     await this.invalidate();
     await this.events.emit({ type: 'user.deleted', userId: id, domainId: user.domainId });
     await this.revocation.revokeUser(id);
@@ -345,10 +365,11 @@ export class IdentityManager {
    * Keystone's SQL authenticate: locked → wrong password (counted) → disabled
    * → expired. Every failure a client must not tell apart is the same 401.
    */
-  private async verifyPassword(user: User | null, password: string): Promise<{ user: User; row: UserRow; expired: boolean }> {
+  private async verifyPassword(user: User | null, password: string): Promise<{ user: User; backend: IdentityBackend; row: UserRow; expired: boolean }> {
     this.checkPasswordLength(password);
-    const row = user ? await this.repository.getUserRow(user.id) : null;
-    if (!user || !row || row.local_user_id === null) {
+    const backend = user ? this.backendForDomain(user.domainId) : null;
+    const row = user && backend ? await backend.getUserRow(user.id) : null;
+    if (!user || !backend || !row || row.local_user_id === null) {
       await this.passwordHasher.verifyAgainstDummy(password);
       throw new Unauthorized();
     }
@@ -357,19 +378,19 @@ export class IdentityManager {
     if (lockoutEnabled && (row.failed_auth_count ?? 0) >= (sc.lockout_failure_attempts as number)) {
       const lockedUntil = (row.failed_auth_at?.getTime() ?? 0) + sc.lockout_duration * 1000;
       if (Date.now() < lockedUntil) throw new AccountLocked(user.id);
-      await this.repository.setFailedAuth(row.local_user_id, 0, null);
+      await backend.setFailedAuth(row.local_user_id, 0, null);
     }
-    const [current] = await this.repository.listPasswords(row.local_user_id, 1);
+    const [current] = await backend.listPasswords(row.local_user_id, 1);
     const ok = current?.password_hash ? await this.passwordHasher.verify(password, current.password_hash) : await this.passwordHasher.verifyAgainstDummy(password);
     if (!ok) {
-      await this.repository.incrementFailedAuth(row.local_user_id);
+      await backend.incrementFailedAuth(row.local_user_id);
       if (lockoutEnabled && (row.failed_auth_count ?? 0) + 1 === sc.lockout_failure_attempts) recordLockout();
       throw new Unauthorized();
     }
     if (!user.enabled) throw new Unauthorized(`The account is disabled for user: ${user.id}.`);
     const expired = !!current?.expires_at && current.expires_at.getTime() <= Date.now() && !user.options.ignore_password_expiry;
-    if (!expired && (row.failed_auth_count ?? 0) > 0) await this.repository.setFailedAuth(row.local_user_id, 0, null);
-    return { user, row, expired };
+    if (!expired && (row.failed_auth_count ?? 0) > 0) await backend.setFailedAuth(row.local_user_id, 0, null);
+    return { user, backend, row, expired };
   }
 
   /**
@@ -379,10 +400,24 @@ export class IdentityManager {
   async authenticatePassword(user: User | null, password: string): Promise<User> {
     const verified = await this.verifyPassword(user, password);
     if (verified.expired) throw new PasswordExpired(verified.user.id);
-    if (this.conf.security_compliance.disable_user_account_days_inactive !== null && (await this.repository.setLastActive(verified.user.id))) {
+    if (this.conf.security_compliance.disable_user_account_days_inactive !== null && (await verified.backend.setLastActive(verified.user.id))) {
       await this.invalidate();
     }
     return verified.user;
+  }
+
+  /**
+   * For keystone-manage bootstrap: whether `password` is the local user's
+   * current one and whether the user is stored enabled (inactivity not
+   * counted); null for a user without a local entry.
+   */
+  async localPasswordState(userId: string, password: string): Promise<{ localUserId: number; enabled: boolean; passwordMatches: boolean } | null> {
+    const backend = this.backendForId(userId);
+    const row = await backend.getUserRow(userId);
+    if (!row || row.local_user_id === null) return null;
+    const [current] = await backend.listPasswords(row.local_user_id, 1);
+    const passwordMatches = current?.password_hash ? await this.passwordHasher.verify(password, current.password_hash) : false;
+    return { localUserId: row.local_user_id, enabled: row.enabled !== false, passwordMatches };
   }
 
   /**
@@ -392,13 +427,13 @@ export class IdentityManager {
    * unique_last_password_count. The user's tokens are revoked.
    */
   async changePassword(userId: string, originalPassword: string, newPassword: string): Promise<void> {
-    const { user, row } = await this.verifyPassword(await this.findUser(userId), originalPassword);
+    const { user, backend, row } = await this.verifyPassword(await this.findUser(userId), originalPassword);
     const sc = this.conf.security_compliance;
-    if (sc.disable_user_account_days_inactive !== null) await this.repository.setLastActive(user.id);
+    if (sc.disable_user_account_days_inactive !== null) await backend.setLastActive(user.id);
     validatePasswordRules(this.conf, newPassword);
     if (user.options.lock_password === true) throw new PasswordSelfServiceDisabled();
     const localUserId = row.local_user_id as number;
-    const history = await this.repository.listPasswords(localUserId, Math.max(sc.unique_last_password_count, 1));
+    const history = await backend.listPasswords(localUserId, Math.max(sc.unique_last_password_count, 1));
     const current = history[0];
     if (current?.self_service) {
       const minAge = current.created_at.getTime() + sc.minimum_password_age * DAY_MS;
@@ -413,9 +448,7 @@ export class IdentityManager {
       }
     }
     const hash = await this.passwordHasher.hash(newPassword);
-    await this.db.tx(async (t) => {
-      await this.storePassword(new IdentityRepository(t), localUserId, hash, this.passwordExpiryFor(user.options), true);
-    });
+    await backend.transaction((repo) => this.storePassword(repo, localUserId, hash, this.passwordExpiryFor(user.options), true));
     await this.invalidate();
     await this.events.emit({ type: 'user.password_changed', userId, selfService: true });
     await this.revocation.revokeUser(userId);
@@ -428,7 +461,7 @@ export class IdentityManager {
   }
 
   private async loadGroup(id: string): Promise<Group | null> {
-    const row = await this.repository.getGroupRow(id);
+    const row = await this.backendForId(id).getGroupRow(id);
     return row ? this.groupFrom(row) : null;
   }
 
@@ -444,27 +477,27 @@ export class IdentityManager {
   }
 
   async findGroupByName(name: string, domainId: string): Promise<Group | null> {
-    const row = await this.repository.getGroupRowByName(name, domainId);
+    const row = await this.backendForDomain(domainId).getGroupRowByName(name, domainId);
     return row ? this.groupFrom(row) : null;
   }
 
-  async listGroups(filter: { domainId?: string } = {}): Promise<Group[]> {
-    return (await this.repository.listGroupRows(filter)).map((r) => this.groupFrom(r));
+  async listGroups(filter: Pick<GroupListFilter, 'domainId'> = {}): Promise<Group[]> {
+    return (await this.backendForDomain(filter.domainId).listGroupRows(filter)).map((r) => this.groupFrom(r));
   }
 
   /** The ids of the groups a user is a member of, unchecked (role look-ups: a user that is gone has none). */
   groupIdsOfUser(userId: string): Promise<string[]> {
-    return this.repository.groupIdsOfUser(userId);
+    return this.backendForId(userId).groupIdsOfUser(userId);
   }
 
   /** The ids of a group's members, unchecked (role assignment listing: a group that is gone has none). */
   memberIdsOfGroup(groupId: string): Promise<string[]> {
-    return this.repository.memberIds(groupId);
+    return this.backendForId(groupId).memberIds(groupId);
   }
 
   async listGroupsForUser(userId: string): Promise<Group[]> {
-    await this.getUser(userId);
-    return (await this.repository.listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
+    const user = await this.getUser(userId);
+    return (await this.backendForDomain(user.domainId).listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
   }
 
   async createGroup(input: { id?: string; name: string; domainId: string; description?: string | null; extra?: Record<string, unknown> }): Promise<Group> {
@@ -473,9 +506,10 @@ export class IdentityManager {
     if (name.length > 64) throw new StringLengthExceeded(name, 'name', 64);
     const id = input.id ?? newId();
     const conflict = () => new DuplicateEntry('group', `Duplicate entry found with name ${name} at domain ID ${input.domainId}`);
-    if (await this.repository.getGroupRowByName(name, input.domainId)) throw conflict();
+    const backend = this.backendForDomain(input.domainId);
+    if (await backend.getGroupRowByName(name, input.domainId)) throw conflict();
     try {
-      await this.repository.insertGroup({
+      await backend.insertGroup({
         id, name, domain_id: input.domainId, description: input.description === undefined ? '' : input.description,
         extra: JSON.stringify(input.extra ?? {}),
       });
@@ -495,9 +529,10 @@ export class IdentityManager {
     const conflict = () => new DuplicateEntry('group', patch.domainId !== undefined
       ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
       : `Duplicate entry found with name ${name}`);
-    if (name !== old.name && (await this.repository.getGroupRowByName(name, old.domainId))) throw conflict();
+    const backend = this.backendForDomain(old.domainId);
+    if (name !== old.name && (await backend.getGroupRowByName(name, old.domainId))) throw conflict();
     try {
-      await this.repository.updateGroup({
+      await backend.updateGroup({
         id, name, domain_id: old.domainId,
         description: 'description' in patch ? patch.description ?? null : old.description,
         extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }),
@@ -510,21 +545,24 @@ export class IdentityManager {
     return this.getGroup(id);
   }
 
-  /** Keystone's delete_group: members' tokens are revoked when the group held roles. */
+  /**
+   * Keystone's delete_group. The event names the members: the assignment
+   * manager drops the group's grants and, when it held any, revokes the
+   * members' tokens.
+   */
   async deleteGroup(id: string): Promise<void> {
     const group = await this.getGroup(id);
-    const hadRoles = await this.repository.groupHasRoles(id);
-    const memberIds = await this.repository.memberIds(id);
-    await this.repository.deleteGroup(id);
+    const backend = this.backendForDomain(group.domainId);
+    const memberIds = await backend.memberIds(id);
+    await backend.deleteGroup(id);
     await this.invalidate();
     await this.events.emit({ type: 'group.deleted', groupId: id, domainId: group.domainId, memberIds });
-    if (hadRoles) for (const userId of memberIds) await this.revocation.revokeUser(userId);
   }
 
   async addUserToGroup(userId: string, groupId: string): Promise<void> {
-    await this.getGroup(groupId);
+    const group = await this.getGroup(groupId);
     await this.getUser(userId);
-    await this.repository.addMember(userId, groupId);
+    await this.backendForDomain(group.domainId).addMember(userId, groupId);
     await this.invalidate();
     await this.events.emit({ type: 'user.added_to_group', userId, groupId });
   }
@@ -534,13 +572,13 @@ export class IdentityManager {
   }
 
   async checkUserInGroup(userId: string, groupId: string): Promise<void> {
-    await this.getGroup(groupId);
+    const group = await this.getGroup(groupId);
     await this.getUser(userId);
-    if (!(await this.repository.isMember(userId, groupId))) throw this.notInGroup(userId, groupId);
+    if (!(await this.backendForDomain(group.domainId).isMember(userId, groupId))) throw this.notInGroup(userId, groupId);
   }
 
   async removeUserFromGroup(userId: string, groupId: string): Promise<void> {
-    if ((await this.repository.removeMember(userId, groupId)) === 0) {
+    if ((await this.backendForId(groupId).removeMember(userId, groupId)) === 0) {
       await this.getGroup(groupId);
       await this.getUser(userId);
       throw this.notInGroup(userId, groupId);
@@ -554,7 +592,7 @@ export class IdentityManager {
 
   private async onResourceEvent(event: ResourceEvent): Promise<void> {
     if (event.type === 'project.deleted') {
-      await this.repository.unsetDefaultProject(event.projectId);
+      await this.backendForDomain(undefined).unsetDefaultProject(event.projectId);
       await this.invalidate();
     } else if (event.type === 'domain.deleting') {
       // Keystone's _domain_deleted: the domain's groups, then its users.

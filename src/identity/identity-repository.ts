@@ -1,7 +1,13 @@
-/** SQL for users (user, local_user, nonlocal_user, password, user_option), groups and memberships. */
+/**
+ * The SQL identity backend: users (user, local_user, nonlocal_user,
+ * password, user_option), groups and memberships, as Keystone 22 stores them.
+ */
 import type { Queryable } from '../storage/database.js';
 import { canMatch } from '../storage/sql-text.js';
 import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
+import type {
+  GroupListFilter, IdentityBackend, NewUserRow, PasswordExpiresFilter, StoredUserOption, UserListFilter, UserUpdateRow,
+} from './identity-backend.js';
 
 const USER_SELECT = `
   SELECT u.id, u.extra, u.enabled, u.default_project_id, u.created_at, u.last_active_at, u.domain_id,
@@ -15,26 +21,14 @@ const USER_SELECT = `
        WHERE p.local_user_id = l.id ORDER BY p.created_at DESC, p.id DESC LIMIT 1
     ) pw ON true`;
 
-/** Keystone's password_expires_at list filter: an operator and a time, matched against any of the user's passwords. */
-export interface PasswordExpiresFilter {
-  op: 'lt' | 'lte' | 'gt' | 'gte' | 'eq' | 'neq';
-  at: Date;
-}
-
 const SQL_OPERATORS: Record<PasswordExpiresFilter['op'], string> = { lt: '<', lte: '<=', gt: '>', gte: '>=', eq: '=', neq: '<>' };
 
-export interface UserListFilter {
-  domainId?: string;
-  name?: string;
-  enabled?: boolean;
-  ids?: string[];
-  /** members of this group */
-  groupId?: string;
-  passwordExpires?: PasswordExpiresFilter[];
-}
-
-export class IdentityRepository {
+export class IdentityRepository implements IdentityBackend {
   constructor(private readonly db: Queryable) {}
+
+  transaction<T>(work: (backend: IdentityBackend) => Promise<T>): Promise<T> {
+    return this.db.tx((t) => work(new IdentityRepository(t)));
+  }
 
   async getUserRow(id: string): Promise<UserRow | null> {
     if (!canMatch(id, 64)) return null;
@@ -67,7 +61,7 @@ export class IdentityRepository {
     return this.db.any<UserRow>(`${USER_SELECT} WHERE ${where.join(' AND ')} ORDER BY name, u.id`, params);
   }
 
-  async insertUser(row: { id: string; name: string; domain_id: string; enabled: boolean; default_project_id: string | null; extra: string; last_active_today?: boolean }): Promise<number> {
+  async insertUser(row: NewUserRow): Promise<number> {
     await this.db.none(
       `INSERT INTO "user" (id, extra, enabled, default_project_id, created_at, last_active_at, domain_id)
        VALUES ($(id), $(extra), $(enabled), $(default_project_id), now(), CASE WHEN $(last_active_today) THEN CURRENT_DATE ELSE NULL END, $(domain_id))`,
@@ -77,7 +71,7 @@ export class IdentityRepository {
     return local.id;
   }
 
-  async updateUser(row: { id: string; name: string; enabled: boolean; default_project_id: string | null; extra: string }): Promise<void> {
+  async updateUser(row: UserUpdateRow): Promise<void> {
     await this.db.none('UPDATE "user" SET extra = $(extra), enabled = $(enabled), default_project_id = $(default_project_id) WHERE id = $(id)', row);
     await this.db.none('UPDATE local_user SET name = $(name) WHERE user_id = $(id) AND name <> $(name)', row);
     await this.db.none('UPDATE nonlocal_user SET name = $(name) WHERE user_id = $(id) AND name <> $(name)', row);
@@ -133,12 +127,8 @@ export class IdentityRepository {
     return result.rowCount > 0;
   }
 
-  async optionsOf(userId: string): Promise<{ option_id: string; option_value: string | null }[]> {
-    return this.db.any('SELECT option_id, option_value FROM user_option WHERE user_id = $1', [userId]);
-  }
-
-  async optionsOfUsers(userIds: string[]): Promise<Map<string, { option_id: string; option_value: string | null }[]>> {
-    const map = new Map<string, { option_id: string; option_value: string | null }[]>();
+  async optionsOfUsers(userIds: string[]): Promise<Map<string, StoredUserOption[]>> {
+    const map = new Map<string, StoredUserOption[]>();
     if (userIds.length === 0) return map;
     const rows = await this.db.any<{ user_id: string; option_id: string; option_value: string | null }>(
       'SELECT user_id, option_id, option_value FROM user_option WHERE user_id IN ($1:csv)', [userIds]);
@@ -177,7 +167,7 @@ export class IdentityRepository {
     return this.db.oneOrNone<GroupRow>('SELECT id, domain_id, name, description, extra FROM "group" WHERE name = $1 AND domain_id = $2', [name, domainId]);
   }
 
-  async listGroupRows(filter: { domainId?: string; memberId?: string } = {}): Promise<GroupRow[]> {
+  async listGroupRows(filter: GroupListFilter = {}): Promise<GroupRow[]> {
     const where = ['TRUE'];
     for (const v of [filter.domainId, filter.memberId]) if (v !== undefined && !canMatch(v)) return [];
     if (filter.domainId !== undefined) where.push('g.domain_id = ${domainId}');
@@ -213,12 +203,5 @@ export class IdentityRepository {
   async removeMember(userId: string, groupId: string): Promise<number> {
     const result = await this.db.result('DELETE FROM user_group_membership WHERE user_id = $1 AND group_id = $2', [userId, groupId]);
     return result.rowCount;
-  }
-
-  /** Whether the group holds any role (Keystone revokes its members' tokens on delete only then). */
-  async groupHasRoles(groupId: string): Promise<boolean> {
-    const row = await this.db.one<{ has: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM assignment WHERE actor_id = $1) OR EXISTS (SELECT 1 FROM system_assignment WHERE actor_id = $1) AS has`, [groupId]);
-    return row.has;
   }
 }

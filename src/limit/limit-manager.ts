@@ -12,7 +12,6 @@
  * Limits follow the resource manager: a deleted project or domain takes its
  * limits with it.
  */
-import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { DuplicateEntry } from '../common/errors.js';
@@ -20,7 +19,7 @@ import { newId } from '../common/ids.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { ExpectingToFind, assertLength } from '../catalog/catalog-errors.js';
-import { LimitRepository, type LimitRow, type RegisteredLimitRow } from './limit-repository.js';
+import type { LimitBackend, LimitRow, RegisteredLimitRow } from './limit-backend.js';
 import { InvalidLimit, LimitNotFound, NoLimitReference, RegisteredLimitError, RegisteredLimitNotFound } from './limit-errors.js';
 
 export const LIMIT_CACHE_REGION = 'unified_limit';
@@ -69,19 +68,16 @@ function limitFromRow(row: LimitRow): Limit {
 }
 
 export class UnifiedLimitManager {
-  readonly repository: LimitRepository;
-
   constructor(
-    private readonly db: Database,
+    private readonly backend: LimitBackend,
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     private readonly resource: ResourceManager,
     private readonly catalog: CatalogManager,
   ) {
-    this.repository = new LimitRepository(db);
     resource?.events?.on(async (event) => {
-      if (event.type === 'project.deleted') await this.repository.deleteLimitsOf({ projectId: event.projectId });
-      else if (event.type === 'domain.deleted') await this.repository.deleteLimitsOf({ domainId: event.domainId });
+      if (event.type === 'project.deleted') await this.backend.deleteLimitsOf({ projectId: event.projectId });
+      else if (event.type === 'domain.deleted') await this.backend.deleteLimitsOf({ domainId: event.domainId });
       else return;
       await this.invalidate();
     });
@@ -124,11 +120,11 @@ export class UnifiedLimitManager {
   // ---- registered limits ------------------------------------------------------------------
 
   async listRegisteredLimits(): Promise<RegisteredLimit[]> {
-    return (await this.repository.listRegisteredLimitRows()).map(registeredFromRow);
+    return (await this.backend.listRegisteredLimitRows()).map(registeredFromRow);
   }
 
   async getRegisteredLimit(id: string): Promise<RegisteredLimit> {
-    const row = await this.repository.getRegisteredLimitRow(id);
+    const row = await this.backend.getRegisteredLimitRow(id);
     if (!row) throw new RegisteredLimitNotFound(id);
     return registeredFromRow(row);
   }
@@ -141,8 +137,7 @@ export class UnifiedLimitManager {
     for (const input of inputs) assertLength(input.region_id, 'region_id', 64);
     for (const input of inputs) await this.assertReferences(input, 'registered_limit');
     const ids: string[] = [];
-    await this.db.tx(async (t) => {
-      const repo = new LimitRepository(t);
+    await this.backend.transaction(async (repo) => {
       for (const input of inputs) {
         const regionId = input.region_id ?? null;
         if (await repo.findRegisteredLimitRow(input.service_id, input.resource_name, regionId)) throw UnifiedLimitManager.duplicate('registered_limit');
@@ -164,9 +159,9 @@ export class UnifiedLimitManager {
   async updateRegisteredLimit(id: string, patch: Partial<RegisteredLimitInput>): Promise<RegisteredLimit> {
     assertLength(patch.region_id, 'region_id', 64);
     await this.assertReferences(patch, 'registered_limit');
-    const row = await this.repository.getRegisteredLimitRow(id);
+    const row = await this.backend.getRegisteredLimitRow(id);
     if (!row) throw new RegisteredLimitNotFound(id);
-    if (await this.repository.registeredLimitInUse(row.internal_id)) throw new RegisteredLimitError(id);
+    if (await this.backend.registeredLimitInUse(row.internal_id)) throw new RegisteredLimitError(id);
     const next: RegisteredLimitRow = {
       ...row,
       service_id: patch.service_id ?? row.service_id,
@@ -176,30 +171,30 @@ export class UnifiedLimitManager {
       description: 'description' in patch ? patch.description ?? null : row.description,
     };
     if (patch.service_id || 'region_id' in patch || patch.resource_name) {
-      const other = await this.repository.findRegisteredLimitRow(next.service_id as string, next.resource_name as string, next.region_id);
+      const other = await this.backend.findRegisteredLimitRow(next.service_id as string, next.resource_name as string, next.region_id);
       if (other) throw UnifiedLimitManager.duplicate('registered_limit');
     }
-    await this.repository.updateRegisteredLimit(next);
+    await this.backend.updateRegisteredLimit(next);
     await this.invalidate();
     return this.getRegisteredLimit(id);
   }
 
   async deleteRegisteredLimit(id: string): Promise<void> {
-    const row = await this.repository.getRegisteredLimitRow(id);
+    const row = await this.backend.getRegisteredLimitRow(id);
     if (!row) throw new RegisteredLimitNotFound(id);
-    if (await this.repository.registeredLimitInUse(row.internal_id)) throw new RegisteredLimitError(id);
-    await this.repository.deleteRegisteredLimit(id);
+    if (await this.backend.registeredLimitInUse(row.internal_id)) throw new RegisteredLimitError(id);
+    await this.backend.deleteRegisteredLimit(id);
     await this.invalidate();
   }
 
   // ---- limits -------------------------------------------------------------------------------
 
   async listLimits(): Promise<Limit[]> {
-    return (await this.repository.listLimitRows()).map(limitFromRow);
+    return (await this.backend.listLimitRows()).map(limitFromRow);
   }
 
   async findLimit(id: string): Promise<Limit | null> {
-    const row = await this.repository.getLimitRow(id);
+    const row = await this.backend.getLimitRow(id);
     return row ? limitFromRow(row) : null;
   }
 
@@ -213,8 +208,7 @@ export class UnifiedLimitManager {
     for (const input of inputs) await this.assertReferences(input, 'limit');
     await this.checkModel(inputs.map((i) => ({ ...i, region_id: i.region_id ?? null })));
     const ids: string[] = [];
-    await this.db.tx(async (t) => {
-      const repo = new LimitRepository(t);
+    await this.backend.transaction(async (repo) => {
       for (const input of inputs) {
         const registered = await repo.findRegisteredLimitRow(input.service_id, input.resource_name, input.region_id ?? null);
         if (!registered) throw new NoLimitReference();
@@ -240,13 +234,13 @@ export class UnifiedLimitManager {
     await this.checkModel([{ ...current, ...patch } as ModelLimit]);
     const resourceLimit = patch.resource_limit ? patch.resource_limit : current.resource_limit;
     const description = patch.description ? patch.description : current.description;
-    await this.repository.updateLimit(id, resourceLimit, description);
+    await this.backend.updateLimit(id, resourceLimit, description);
     await this.invalidate();
     return this.getLimit(id);
   }
 
   async deleteLimit(id: string): Promise<void> {
-    if ((await this.repository.deleteLimit(id)) === 0) throw new LimitNotFound(id);
+    if ((await this.backend.deleteLimit(id)) === 0) throw new LimitNotFound(id);
     await this.invalidate();
   }
 
@@ -273,7 +267,7 @@ export class UnifiedLimitManager {
       && x.service_id === l.service_id && x.resource_name === l.resource_name && x.region_id === (l.region_id ?? null));
     if (match) return match.resource_limit;
     if (owner.domainId) {
-      const registered = await this.repository.findRegisteredLimitRow(l.service_id as string, l.resource_name as string, l.region_id ?? null);
+      const registered = await this.backend.findRegisteredLimitRow(l.service_id as string, l.resource_name as string, l.region_id ?? null);
       return registered ? registered.default_limit : null;
     }
     return null;

@@ -1,40 +1,22 @@
 /**
- * SQL for unified limits: registered limits (a default per service, region
+ * The SQL backend of unified limits: registered limits (a default per service, region
  * and resource) and project or domain limits, each pointing at its
  * registered limit (limit.registered_limit_id holds registered_limit's
  * internal_id in this schema).
  */
 import type { Queryable } from '../storage/database.js';
-
-export interface RegisteredLimitRow {
-  internal_id: number;
-  id: string;
-  service_id: string | null;
-  region_id: string | null;
-  resource_name: string | null;
-  default_limit: number;
-  description: string | null;
-}
-
-/** A limit row joined with its registered limit's service, region and resource. */
-export interface LimitRow {
-  id: string;
-  project_id: string | null;
-  domain_id: string | null;
-  resource_limit: number;
-  description: string | null;
-  registered_limit_internal_id: number | null;
-  service_id: string | null;
-  region_id: string | null;
-  resource_name: string | null;
-}
+import type { LimitBackend, LimitOwner, LimitRow, NewLimitRow, RegisteredLimitRow } from './limit-backend.js';
 
 const LIMIT_SELECT = `SELECT l.id, l.project_id, l.domain_id, l.resource_limit, l.description, l.registered_limit_id AS registered_limit_internal_id,
   r.service_id, r.region_id, r.resource_name
   FROM "limit" l LEFT JOIN registered_limit r ON r.internal_id = l.registered_limit_id`;
 
-export class LimitRepository {
+export class LimitRepository implements LimitBackend {
   constructor(private readonly db: Queryable) {}
+
+  transaction<T>(work: (backend: LimitBackend) => Promise<T>): Promise<T> {
+    return this.db.tx((t) => work(new LimitRepository(t)));
+  }
 
   listRegisteredLimitRows(): Promise<RegisteredLimitRow[]> {
     return this.db.any<RegisteredLimitRow>('SELECT * FROM registered_limit ORDER BY internal_id');
@@ -72,13 +54,13 @@ export class LimitRepository {
     return this.db.oneOrNone<LimitRow>(`${LIMIT_SELECT} WHERE l.id = $1`, [id]);
   }
   /** The limit of a project or a domain for a registered limit. */
-  async limitExists(registeredInternalId: number, owner: { projectId?: string; domainId?: string }): Promise<boolean> {
+  async limitExists(registeredInternalId: number, owner: LimitOwner): Promise<boolean> {
     const r = owner.projectId
       ? await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND project_id = $2 LIMIT 1', [registeredInternalId, owner.projectId])
       : await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND domain_id = $2 LIMIT 1', [registeredInternalId, owner.domainId]);
     return r !== null;
   }
-  async insertLimit(row: { id: string; project_id: string | null; domain_id: string | null; resource_limit: number; description: string | null; registered_limit_id: number }): Promise<void> {
+  async insertLimit(row: NewLimitRow): Promise<void> {
     await this.db.none(
       `INSERT INTO "limit" (id, project_id, domain_id, resource_limit, description, registered_limit_id)
        VALUES ($(id), $(project_id), $(domain_id), $(resource_limit), $(description), $(registered_limit_id))`, row);
@@ -89,7 +71,7 @@ export class LimitRepository {
   async deleteLimit(id: string): Promise<number> {
     return (await this.db.result('DELETE FROM "limit" WHERE id = $1', [id])).rowCount;
   }
-  async deleteLimitsOf(owner: { projectId?: string; domainId?: string }): Promise<void> {
+  async deleteLimitsOf(owner: LimitOwner): Promise<void> {
     if (owner.projectId) await this.db.none('DELETE FROM "limit" WHERE project_id = $1', [owner.projectId]);
     if (owner.domainId) await this.db.none('DELETE FROM "limit" WHERE domain_id = $1', [owner.domainId]);
   }

@@ -4,12 +4,11 @@
  * messages, project tags and options, and the "is this scope usable" checks
  * the auth flow needs. A domain is a project row with is_domain.
  */
-import type { Database, Queryable } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { DuplicateEntry, EntityNotFound, Forbidden, ValidationError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
-import { ResourceRepository, type ProjectListFilter } from './resource-repository.js';
+import type { ProjectListFilter, ResourceBackend } from './resource-backend.js';
 import {
   domainFromRow, projectFromRow, projectRefFromRow, ROOT_DOMAIN_ID,
   type Domain, type Project, type ProjectRef, type ProjectRow,
@@ -77,14 +76,11 @@ function unsafeChars(name: string): string {
 }
 
 export class ResourceManager {
-  readonly repository: ResourceRepository;
   /** project/domain deletions and disables, for the subsystems that keep data about them */
   readonly events = new ResourceEvents();
   private revocation: RevocationPort = NO_REVOCATION;
 
-  constructor(private readonly db: Database, private readonly cache: Cache, private readonly conf: KeystoneConfig) {
-    this.repository = new ResourceRepository(db);
-  }
+  constructor(private readonly backend: ResourceBackend, private readonly cache: Cache, private readonly conf: KeystoneConfig) {}
 
   installRevocation(port: RevocationPort): void {
     this.revocation = port;
@@ -105,10 +101,9 @@ export class ResourceManager {
 
   // ---- lookups -----------------------------------------------------------
 
-  private async refsFromRows(rows: ProjectRow[], db: Queryable = this.db): Promise<ProjectRef[]> {
-    const repo = db === this.db ? this.repository : new ResourceRepository(db);
+  private async refsFromRows(rows: ProjectRow[]): Promise<ProjectRef[]> {
     const ids = rows.map((r) => r.id);
-    const [tags, options] = await Promise.all([repo.tagsOf(ids), repo.optionsOf(ids)]);
+    const [tags, options] = await Promise.all([this.backend.tagsOf(ids), this.backend.optionsOf(ids)]);
     return rows.map((row) => {
       const opts: Record<string, unknown> = {};
       for (const o of options.get(row.id) ?? []) {
@@ -121,7 +116,7 @@ export class ResourceManager {
   }
 
   private async loadRef(id: string): Promise<ProjectRef | null> {
-    const row = await this.repository.getProjectRow(id);
+    const row = await this.backend.getProjectRow(id);
     return row ? (await this.refsFromRows([row]))[0] : null;
   }
 
@@ -173,7 +168,7 @@ export class ResourceManager {
   }
 
   async findDomainByName(name: string): Promise<Domain | null> {
-    const row = await this.repository.getProjectRowByName(name, ROOT_DOMAIN_ID);
+    const row = await this.backend.getProjectRowByName(name, ROOT_DOMAIN_ID);
     return row ? domainFromRow(row) : null;
   }
 
@@ -184,27 +179,27 @@ export class ResourceManager {
   }
 
   async findProjectByName(name: string, domainId: string): Promise<Project | null> {
-    const row = await this.repository.getProjectRowByName(name, domainId);
+    const row = await this.backend.getProjectRowByName(name, domainId);
     return row && !row.is_domain ? projectFromRow(row) : null;
   }
 
   async listProjects(filter: ProjectListFilter = {}): Promise<Project[]> {
-    const rows = await this.repository.listProjectRows({ ...filter, isDomain: filter.isDomain ?? false });
-    const tags = await this.repository.tagsOf(rows.map((r) => r.id));
+    const rows = await this.backend.listProjectRows({ ...filter, isDomain: filter.isDomain ?? false });
+    const tags = await this.backend.tagsOf(rows.map((r) => r.id));
     return rows.map((r) => projectFromRow(r, tags.get(r.id) ?? []));
   }
 
   async listDomains(filter: { name?: string; enabled?: boolean } = {}): Promise<Domain[]> {
-    const rows = await this.repository.listProjectRows({ ...filter, domainId: ROOT_DOMAIN_ID, isDomain: true });
+    const rows = await this.backend.listProjectRows({ ...filter, domainId: ROOT_DOMAIN_ID, isDomain: true });
     return rows.map((r) => domainFromRow(r));
   }
 
   /** Projects and domains as the v3 API lists them, with Keystone's tag filters applied. */
   async listProjectRefs(filter: { isDomain?: boolean; ids?: string[] } & TagFilters = {}): Promise<ProjectRef[]> {
-    let rows = await this.repository.listProjectRows({ isDomain: filter.isDomain, ids: filter.ids });
+    let rows = await this.backend.listProjectRows({ isDomain: filter.isDomain, ids: filter.ids });
     const split = (v: string) => v.split(',');
     if (filter.tags !== undefined || filter.tagsAny !== undefined || filter.notTags !== undefined || filter.notTagsAny !== undefined) {
-      const tagsById = await this.repository.allTags();
+      const tagsById = await this.backend.allTags();
       const has = (id: string, tag: string) => tagsById.get(id)?.has(tag) ?? false;
       rows = rows.filter((r) => {
         if (filter.tags !== undefined && !split(filter.tags).every((t) => has(r.id, t))) return false;
@@ -219,30 +214,30 @@ export class ResourceManager {
 
   /** Ancestors nearest first, domains excluded. */
   async listParents(projectId: string): Promise<Project[]> {
-    const rows = await this.repository.listAncestorRows(projectId);
+    const rows = await this.backend.listAncestorRows(projectId);
     return rows.filter((r) => !r.is_domain).map((r) => projectFromRow(r));
   }
 
   async listSubtree(projectId: string): Promise<Project[]> {
-    const rows = await this.repository.listDescendantRows(projectId);
+    const rows = await this.backend.listDescendantRows(projectId);
     return rows.map((r) => projectFromRow(r));
   }
 
   /** Keystone's list_project_parents: every ancestor nearest first, the domain included. */
   async listParentRefs(projectId: string): Promise<ProjectRef[]> {
     await this.getProjectRef(projectId);
-    return this.refsFromRows(await this.repository.listAncestorRows(projectId));
+    return this.refsFromRows(await this.backend.listAncestorRows(projectId));
   }
 
   /** Keystone's list_projects_in_subtree: every descendant, parents before children. */
   async listSubtreeRefs(projectId: string): Promise<ProjectRef[]> {
     await this.getProjectRef(projectId);
-    return this.refsFromRows(await this.repository.listDescendantRows(projectId));
+    return this.refsFromRows(await this.backend.listDescendantRows(projectId));
   }
 
   /** {parent: {grandparent: … {domain: null}}}, or null for a root. */
   async parentsAsIds(project: ProjectRef): Promise<Record<string, unknown> | null> {
-    const parents = await this.repository.listAncestorRows(project.id);
+    const parents = await this.backend.listAncestorRows(project.id);
     let tree: Record<string, unknown> | null = null;
     for (const p of [...parents].reverse()) tree = { [p.id]: tree };
     return tree;
@@ -251,7 +246,7 @@ export class ResourceManager {
   /** {child: {grandchild: null, …}, …}, or null for a leaf. */
   async subtreeAsIds(projectId: string): Promise<Record<string, unknown> | null> {
     await this.getProjectRef(projectId);
-    const rows = await this.repository.listDescendantRows(projectId);
+    const rows = await this.backend.listDescendantRows(projectId);
     const byParent = new Map<string, string[]>();
     for (const r of rows) if (r.parent_id) byParent.set(r.parent_id, [...(byParent.get(r.parent_id) ?? []), r.id]);
     const build = (id: string, depth: number): Record<string, unknown> | null => {
@@ -321,7 +316,7 @@ export class ResourceManager {
       } else if (parent.domainId !== domain.id) {
         throw new ValidationError(`Cannot create project, since it specifies its domain_id ${domain.id}, but specifies a parent in a different domain (${parent.domainId}).`, false);
       }
-      const parentsList = [...(await this.repository.listAncestorRows(parent.id)).map((r) => projectRefFromRow(r)), parent];
+      const parentsList = [...(await this.backend.listAncestorRows(parent.id)).map((r) => projectRefFromRow(r)), parent];
       for (const ref of parentsList) {
         if (!ref.enabled) throw new ValidationError(`cannot create a project in a branch containing a disabled project: ${ref.id}`, false);
       }
@@ -331,8 +326,7 @@ export class ResourceManager {
       domainId = domain.id;
     }
     try {
-      await this.db.tx(async (t) => {
-        const repo = new ResourceRepository(t);
+      await this.backend.transaction(async (repo) => {
         if (await repo.getProjectRow(id)) throw this.conflictMessage(isDomain, name, id);
         await repo.insertProject({
           id, name, extra: JSON.stringify(input.extra ?? {}),
@@ -350,7 +344,7 @@ export class ResourceManager {
     return this.getProjectRef(id);
   }
 
-  private async writeOptions(repo: ResourceRepository, id: string, options: Record<string, unknown>): Promise<void> {
+  private async writeOptions(repo: ResourceBackend, id: string, options: Record<string, unknown>): Promise<void> {
     for (const [name, value] of Object.entries(options)) {
       const spec = PROJECT_OPTIONS[name as keyof typeof PROJECT_OPTIONS];
       if (spec) await repo.setOption(id, spec.id, value === null || value === undefined ? null : JSON.stringify(value));
@@ -387,7 +381,7 @@ export class ResourceManager {
    * request carried (for the immutable rule, which counts them).
    */
   async updateProjectRef(id: string, patch: ProjectPatch, patchKeys: string[], asDomain = false): Promise<ProjectRef> {
-    const row = await this.repository.getProjectRow(id);
+    const row = await this.backend.getProjectRow(id);
     if (!row || (asDomain && !row.is_domain)) throw new EntityNotFound(asDomain ? 'domain' : 'project', id);
     const original = (await this.refsFromRows([row]))[0];
     if ('domainId' in patch && patch.domainId !== original.domainId) throw new ValidationError('Cannot change Domain ID', false);
@@ -403,18 +397,17 @@ export class ResourceManager {
     // As Keystone: a patch without `enabled` counts as enabling (so the parents check runs for disabled projects).
     const enabled = patch.enabled ?? true;
     if (!original.enabled && enabled) {
-      for (const parent of await this.repository.listAncestorRows(id)) {
+      for (const parent of await this.backend.listAncestorRows(id)) {
         if (parent.enabled === false) throw new Forbidden(`Cannot enable project ${id} since it has disabled parents`);
       }
     }
     const disabling = original.enabled && patch.enabled === false;
     if (disabling && !original.isDomain) {
-      const subtree = await this.repository.listDescendantRows(id);
+      const subtree = await this.backend.listDescendantRows(id);
       if (subtree.some((p) => p.enabled !== false)) throw new Forbidden(`Cannot disable project ${id} since its subtree contains enabled projects.`);
     }
     try {
-      await this.db.tx(async (t) => {
-        const repo = new ResourceRepository(t);
+      await this.backend.transaction(async (repo) => {
         await repo.updateProject({
           id, name, extra: JSON.stringify({ ...original.extra, ...(patch.extra ?? {}) }),
           description: patch.description !== undefined ? patch.description : original.description,
@@ -481,7 +474,7 @@ export class ResourceManager {
 
   /** Keystone's delete_project: a project acting as a domain is deleted as a domain. */
   async deleteProjectRef(id: string): Promise<void> {
-    const row = await this.repository.getProjectRow(id);
+    const row = await this.backend.getProjectRow(id);
     if (!row) throw new EntityNotFound('project', id);
     const ref = (await this.refsFromRows([row]))[0];
     if (ref.isDomain) {
@@ -489,7 +482,7 @@ export class ResourceManager {
       return;
     }
     this.assertDeletable(ref);
-    if (await this.repository.hasChildren(id)) {
+    if (await this.backend.hasChildren(id)) {
       throw new Forbidden(`Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.`);
     }
     await this.removeProject(ref);
@@ -503,7 +496,7 @@ export class ResourceManager {
   }
 
   private async removeProject(ref: ProjectRef): Promise<void> {
-    await this.repository.deleteProject(ref.id);
+    await this.backend.deleteProject(ref.id);
     await this.invalidate();
     await this.events.emit({ type: 'project.deleted', projectId: ref.id, domainId: ref.domainId });
     await this.revocation.revokeProject(ref.id);
@@ -511,7 +504,7 @@ export class ResourceManager {
 
   /** Keystone's delete_domain: only a disabled domain; its projects, then its users and groups, go with it. */
   async deleteDomain(id: string): Promise<void> {
-    const row = await this.repository.getProjectRow(id);
+    const row = await this.backend.getProjectRow(id);
     if (!row || !row.is_domain) throw new EntityNotFound('domain', id);
     await this.deleteDomainRef((await this.refsFromRows([row]))[0]);
   }
@@ -519,7 +512,7 @@ export class ResourceManager {
   private async deleteDomainRef(domain: ProjectRef): Promise<void> {
     this.assertDeletable(domain);
     if (domain.enabled) throw new Forbidden('Cannot delete a domain that is enabled, please disable it first.');
-    const projects = await this.refsFromRows(await this.repository.listProjectRows({ domainId: domain.id, isDomain: false }));
+    const projects = await this.refsFromRows(await this.backend.listProjectRows({ domainId: domain.id, isDomain: false }));
     for (const p of projects) this.assertDeletable(p);
     // Leaves first, so that no parent_id is left dangling.
     const depthOf = new Map<string, number>();
@@ -533,7 +526,7 @@ export class ResourceManager {
     };
     for (const p of [...projects].sort((a, b) => depth(b) - depth(a))) await this.removeProject(p);
     await this.events.emit({ type: 'domain.deleting', domainId: domain.id });
-    await this.repository.deleteProject(domain.id);
+    await this.backend.deleteProject(domain.id);
     await this.invalidate();
     await this.events.emit({ type: 'domain.deleted', domainId: domain.id });
     await this.revocation.dropTokenCache();

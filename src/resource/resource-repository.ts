@@ -1,21 +1,17 @@
-/** SQL for projects, domains, project tags and project options. */
+/** The SQL resource backend: projects, domains, project tags and project options. */
 import type { Queryable } from '../storage/database.js';
 import { ROOT_DOMAIN_ID, type ProjectRow } from './resource-types.js';
 import { canMatch } from '../storage/sql-text.js';
+import type { ProjectListFilter, ResourceBackend, StoredProjectOption } from './resource-backend.js';
 
 const COLUMNS = 'id, name, extra, description, enabled, domain_id, parent_id, is_domain';
 
-export interface ProjectListFilter {
-  domainId?: string;
-  parentId?: string;
-  name?: string;
-  enabled?: boolean;
-  isDomain?: boolean;
-  ids?: string[];
-}
-
-export class ResourceRepository {
+export class ResourceRepository implements ResourceBackend {
   constructor(private readonly db: Queryable) {}
+
+  transaction<T>(work: (backend: ResourceBackend) => Promise<T>): Promise<T> {
+    return this.db.tx((t) => work(new ResourceRepository(t)));
+  }
 
   async getProjectRow(id: string): Promise<ProjectRow | null> {
     if (!canMatch(id, 64) || id === ROOT_DOMAIN_ID) return null;
@@ -56,11 +52,6 @@ export class ResourceRepository {
       `UPDATE project SET name = $(name), extra = $(extra), description = $(description), enabled = $(enabled), parent_id = $(parent_id) WHERE id = $(id)`,
       row,
     );
-  }
-
-  async setEnabled(ids: string[], enabled: boolean): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.none('UPDATE project SET enabled = $2 WHERE id IN ($1:csv)', [ids, enabled]);
   }
 
   async deleteProject(id: string): Promise<void> {
@@ -126,8 +117,8 @@ export class ResourceRepository {
     for (const tag of new Set(tags)) await this.db.none('INSERT INTO project_tag (project_id, name) VALUES ($1, $2)', [projectId, tag]);
   }
 
-  async optionsOf(projectIds: string[]): Promise<Map<string, { option_id: string; option_value: string | null }[]>> {
-    const map = new Map<string, { option_id: string; option_value: string | null }[]>();
+  async optionsOf(projectIds: string[]): Promise<Map<string, StoredProjectOption[]>> {
+    const map = new Map<string, StoredProjectOption[]>();
     if (projectIds.length === 0) return map;
     const rows = await this.db.any<{ project_id: string; option_id: string; option_value: string | null }>(
       'SELECT project_id, option_id, option_value FROM project_option WHERE project_id IN ($1:csv)', [projectIds]);

@@ -27,12 +27,11 @@
  * This class also implements src/resource/revocation-port.ts, which
  * src/server/services.ts installs into the identity and resource managers.
  */
-import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { log } from '../log/logger.js';
 import { newRevokeEvent, eventMatches, type RevokeEvent, type RevokeEventInput, type TokenValues } from './revoke-model.js';
-import { RevokeRepository } from './revoke-repository.js';
+import type { RevokeBackend } from './revoke-backend.js';
 import type { RevocationPort } from '../resource/revocation-port.js';
 
 export const REVOKE_CACHE_REGION = 'revoke';
@@ -74,15 +73,12 @@ class EventIndex {
 }
 
 export class RevokeManager implements RevocationPort {
-  readonly repository: RevokeRepository;
   private snapshot: { version: string; index: EventIndex } | null = null;
   private loading: { version: string; promise: Promise<EventIndex> } | null = null;
   private readonly listeners: RevocationListener[] = [];
   private lastPrune = 0;
 
-  constructor(private readonly db: Database, private readonly cache: Cache, private readonly conf: KeystoneConfig) {
-    this.repository = new RevokeRepository(db);
-  }
+  constructor(private readonly backend: RevokeBackend, private readonly cache: Cache, private readonly conf: KeystoneConfig) {}
 
   /** Called after each event is stored (the UUID provider flips `valid` of the matching rows). */
   onRevoke(listener: RevocationListener): void {
@@ -93,7 +89,7 @@ export class RevokeManager implements RevocationPort {
 
   async revoke(input: RevokeEventInput): Promise<RevokeEvent> {
     const event = newRevokeEvent(input);
-    event.id = await this.repository.insert(event);
+    event.id = await this.backend.insert(event);
     for (const l of this.listeners) await l(event);
     await this.invalidate();
     await this.pruneIfDue();
@@ -165,7 +161,7 @@ export class RevokeManager implements RevocationPort {
   }
 
   async prune(nowSeconds = Date.now() / 1000): Promise<number> {
-    const n = await this.repository.pruneBefore(this.pruneCutoff(nowSeconds));
+    const n = await this.backend.pruneBefore(this.pruneCutoff(nowSeconds));
     if (n > 0) await this.invalidate();
     return n;
   }
@@ -185,13 +181,13 @@ export class RevokeManager implements RevocationPort {
 
   /** GET /v3/OS-REVOKE/events: every event, or those revoked after `since` (seconds). */
   listEvents(sinceSeconds?: number): Promise<RevokeEvent[]> {
-    return this.repository.list(sinceSeconds);
+    return this.backend.list(sinceSeconds);
   }
 
   private async currentIndex(version: string): Promise<EventIndex> {
     if (this.snapshot?.version === version) return this.snapshot.index;
     if (this.loading?.version === version) return this.loading.promise;
-    const promise = this.repository.list().then((events) => new EventIndex(events));
+    const promise = this.backend.list().then((events) => new EventIndex(events));
     this.loading = { version, promise };
     try {
       const index = await promise;
@@ -211,7 +207,7 @@ export class RevokeManager implements RevocationPort {
   async isRevoked(token: TokenValues, version?: string | null): Promise<boolean> {
     if (version) return (await this.currentIndex(version)).matches(token);
     const userIds = [token.userId, token.trustorId, token.trusteeId].filter((u): u is string => u !== null);
-    const events = await this.repository.listForToken({ issuedAt: token.issuedAt, userIds, projectId: token.projectId, auditId: token.auditId });
+    const events = await this.backend.listForToken({ issuedAt: token.issuedAt, userIds, projectId: token.projectId, auditId: token.auditId });
     return events.some((e) => eventMatches(e, token));
   }
 }

@@ -1,6 +1,7 @@
-/** SQL for revocation events (the revocation_event table, as Keystone's). */
+/** The SQL revoke backend: revocation events (the revocation_event table, as Keystone's). */
 import type { Queryable } from '../storage/database.js';
 import type { RevokeEvent } from './revoke-model.js';
+import type { RevokeBackend, TokenEventQuery } from './revoke-backend.js';
 
 interface RevokeEventRow {
   id: number;
@@ -35,7 +36,7 @@ function fromRow(r: RevokeEventRow): RevokeEvent {
 
 const toDate = (s: number) => new Date(s * 1000);
 
-export class RevokeRepository {
+export class RevokeRepository implements RevokeBackend {
   constructor(private readonly db: Queryable) {}
 
   async insert(e: RevokeEvent): Promise<number> {
@@ -61,7 +62,7 @@ export class RevokeRepository {
    * at or after the token, naming its user (or none), its project (or none),
    * its audit id (or none).
    */
-  async listForToken(t: { issuedAt: number; userIds: string[]; projectId: string | null; auditId: string | null }): Promise<RevokeEvent[]> {
+  async listForToken(t: TokenEventQuery): Promise<RevokeEvent[]> {
     const rows = await this.db.any<RevokeEventRow>(
       `SELECT ${COLUMNS} FROM revocation_event
         WHERE issued_before >= $1

@@ -24,7 +24,7 @@ import type { Request, Response } from 'express';
 import type { KeystoneConfig } from '../config/options.js';
 import { addressInRanges, addressRanges } from '../config/address-ranges.js';
 import { NotFound } from '../common/errors.js';
-import type { Database } from '../storage/database.js';
+import { pingDatabase, type Database } from '../storage/database.js';
 import type { RouteTable } from './route-table.js';
 import { V3_VERSION_ID } from './discovery.js';
 
@@ -62,7 +62,8 @@ export class DatabaseCheck {
   /** a query of an earlier check that has not answered yet (the database hangs) */
   private unanswered = false;
 
-  constructor(private readonly db: Pick<Database, 'one'>, private readonly timeoutMs = DATABASE_TIMEOUT_MS, private readonly ttlMs = CHECK_TTL_MS) {}
+  /** `ping`: one round trip to the database (`SELECT 1`) */
+  constructor(private readonly ping: () => Promise<unknown>, private readonly timeoutMs = DATABASE_TIMEOUT_MS, private readonly ttlMs = CHECK_TTL_MS) {}
 
   result(): Promise<CheckResult> {
     if (this.last && Date.now() - this.last.at < this.ttlMs) return Promise.resolve(this.last.result);
@@ -79,7 +80,7 @@ export class DatabaseCheck {
     if (this.unanswered) return Promise.resolve(fail('The previous check\'s query has not been answered yet.'));
     const started = process.hrtime.bigint();
     this.unanswered = true;
-    const query = this.db.one('SELECT 1 AS ok').finally(() => { this.unanswered = false; });
+    const query = this.ping().finally(() => { this.unanswered = false; });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
@@ -100,7 +101,7 @@ const PROXY_HEADERS = ['x-forwarded', 'x-forwarded-proto', 'x-forwarded-host', '
 export function registerHealthcheck(routes: RouteTable, conf: KeystoneConfig, db: Pick<Database, 'one'>, service: string): void {
   const options = conf.healthcheck;
   const ranges = options.allowed_source_ranges.length ? addressRanges(options.allowed_source_ranges) : null;
-  const database = new DatabaseCheck(db);
+  const database = new DatabaseCheck(() => pingDatabase(db));
 
   routes.getAndHead('/healthcheck', async (req: Request, res: Response) => {
     if (ranges && !addressInRanges(ranges, req.socket.remoteAddress)) throw new NotFound('The resource could not be found.');

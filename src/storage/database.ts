@@ -85,6 +85,11 @@ export async function closeDatabases(): Promise<void> {
   pgp.end();
 }
 
+/** One round trip to the database: resolves when `SELECT 1` was answered. */
+export async function pingDatabase(db: Pick<Database, 'one'>): Promise<void> {
+  await db.one('SELECT 1 AS ok');
+}
+
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
 
 /** True when an error means "the database cannot be reached right now" (answered 503), not a bug. */

@@ -8,20 +8,19 @@
  * Cache.invalidate so that each such call also
  *   - invalidates the combined region TOKEN_DEPS_REGION in the shared cache
  *     (one stamp to read per request instead of eight), and
- *   - advances the token epoch in SQL: the sequence keystone_token_epoch
- *     (created on first use; not part of Keystone's schema, harmless to it),
+ *   - advances the token epoch in SQL (TokenBackend: the sequence
+ *     keystone_token_epoch, created on first use),
  * before the write returns. Memoized validations are tagged with the stamp
  * (cache on) or with the epoch plus the newest revocation event id (cache
  * off or unreachable: also catches revocations recorded by another
  * Keystone sharing the database), and trusted only while it is unchanged.
  */
 import type { Cache } from '../cache/cache.js';
-import type { Database } from '../storage/database.js';
 import { log } from '../log/logger.js';
+import type { TokenBackend } from './token-backend.js';
 
 export const TOKEN_DEPS_REGION = 'token-deps';
 
-const EPOCH_SEQUENCE = 'keystone_token_epoch';
 const WATCHED = Symbol.for('keystone.token-dependency-watch');
 
 type InvalidateFn = (...regions: string[]) => Promise<void>;
@@ -59,20 +58,18 @@ export function watchTokenDependencies(cache: Cache, regions: readonly string[],
   if (immediate) watched.immediate.push(immediate);
 }
 
-/** The SQL side: the epoch sequence and the newest revocation event. */
+/** The SQL side: the epoch counter and the newest revocation event. */
 export class TokenEpoch {
   private ready: Promise<void> | null = null;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly backend: TokenBackend) {}
 
+  /** Creates the counter once per process; a failed attempt is retried at the next use. */
   private ensure(): Promise<void> {
     if (!this.ready) {
-      const attempt: Promise<void> = this.db.none(`CREATE SEQUENCE IF NOT EXISTS ${EPOCH_SEQUENCE}`).then(() => undefined, (err: { code?: string }) => {
-        // Two processes creating it at once: the loser sees a duplicate; the sequence exists.
-        if (err?.code !== '23505' && err?.code !== '42P07') {
-          if (this.ready === attempt) this.ready = null;
-          throw err;
-        }
+      const attempt: Promise<void> = this.backend.ensureEpoch().catch((err: unknown) => {
+        if (this.ready === attempt) this.ready = null;
+        throw err;
       });
       this.ready = attempt;
     }
@@ -81,15 +78,14 @@ export class TokenEpoch {
 
   async advance(): Promise<void> {
     await this.ensure();
-    await this.db.one(`SELECT nextval('${EPOCH_SEQUENCE}') AS v`);
+    await this.backend.advanceEpoch();
   }
 
   /** "epoch:newest revocation id"; changes whenever anything a validation depends on changed. */
   async current(): Promise<string> {
     await this.ensure();
-    const row = await this.db.one<{ epoch: number | string; rev: number | string | null }>(
-      `SELECT (SELECT last_value FROM ${EPOCH_SEQUENCE}) AS epoch, (SELECT max(id) FROM revocation_event) AS rev`);
-    return `${row.epoch}:${row.rev ?? 0}`;
+    const reading = await this.backend.readEpoch();
+    return `${reading.epoch}:${reading.newestRevocationId ?? 0}`;
   }
 }
 

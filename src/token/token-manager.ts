@@ -31,7 +31,7 @@ import { sweepStale } from '../cache/stale-sweep.js';
 import { INVALIDATE_MESSAGE } from '../cache/memory-backend.js';
 import { randomUUID } from 'node:crypto';
 import type { KeystoneConfig } from '../config/options.js';
-import type { Database } from '../storage/database.js';
+import type { TokenBackend } from './token-backend.js';
 import type { Cache } from '../cache/cache.js';
 import { EntityNotFound, Forbidden, NotFound, TokenNotFound, Unauthorized } from '../common/errors.js';
 import { secondsFromIso } from '../common/time.js';
@@ -41,8 +41,7 @@ import type { AssignmentManager } from '../assignment/assignment-manager.js';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import type { CatalogEntry } from '../catalog/catalog-types.js';
 import type { Caller, CallerRole } from '../auth/caller.js';
-import type { ApplicationCredentialStore } from '../auth/application-credentials.js';
-import { APPLICATION_CREDENTIAL_CACHE_REGION } from '../auth/application-credentials.js';
+import { APPLICATION_CREDENTIAL_CACHE_REGION, type ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
 import { REVOKE_CACHE_REGION, TOKEN_CACHE_REGION, type RevokeManager } from '../revoke/revoke-manager.js';
 import { RegionStamps } from '../revoke/region-stamp.js';
 import { FreshRead } from './fresh-read.js';
@@ -133,14 +132,15 @@ export interface MemoEntry {
 
 export interface TokenManagerDeps {
   conf: KeystoneConfig;
-  db: Database;
+  /** persisted (UUID) tokens and the token epoch */
+  backend: TokenBackend;
   cache: Cache;
   identity: IdentityManager;
   resource: ResourceManager;
   assignment: AssignmentManager;
   catalog: CatalogManager;
   revoke: RevokeManager;
-  applicationCredentials: ApplicationCredentialStore;
+  applicationCredentials: ApplicationCredentialManager;
 }
 
 /** Keystone's random_urlsafe_str: 16 random bytes, urlsafe base64 without padding (22 characters). */
@@ -179,8 +179,8 @@ export class TokenManager {
       ttlAutopurge: false,
     });
     this.memoSweeper = sweepStale(() => [this.memo], Math.min(this.memo.ttl, 60_000));
-    this.provider = deps.conf.token.provider === 'uuid' ? new UuidTokenProvider(deps.db) : new FernetTokenProvider(deps.conf);
-    this.epoch = new TokenEpoch(deps.db);
+    this.provider = deps.conf.token.provider === 'uuid' ? new UuidTokenProvider(deps.backend) : new FernetTokenProvider(deps.conf);
+    this.epoch = new TokenEpoch(deps.backend);
     const stamps = new RegionStamps(deps.cache);
     this.stampRead = new FreshRead(() => stamps.stamp(TOKEN_DEPS_REGION));
     this.epochRead = new FreshRead(() => this.epoch.current().catch((err) => { logEpochFailure(err); return null; }));
@@ -203,8 +203,8 @@ export class TokenManager {
     }, () => { this.localGeneration++; });
     deps.revoke.onRevoke(async (event) => {
       if (this.provider instanceof UuidTokenProvider) {
-        if (event.userId && !event.projectId && !event.auditId) await this.provider.repository.invalidateUser(event.userId);
-        if (event.trustId) await this.provider.repository.invalidateTrust(event.trustId);
+        if (event.userId && !event.projectId && !event.auditId) await this.provider.revokedUser(event.userId);
+        if (event.trustId) await this.provider.revokedTrust(event.trustId);
       }
     });
   }

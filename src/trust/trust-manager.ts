@@ -9,14 +9,13 @@
 import { DuplicateEntry, EntityNotFound, Forbidden, ValidationError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import type { KeystoneConfig } from '../config/options.js';
-import type { Database } from '../storage/database.js';
 import type { Cache } from '../cache/cache.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { RevokeManager } from '../revoke/revoke-manager.js';
 import type { TrustForToken, TrustLookup } from '../token/token-manager.js';
 import { securityForbidden } from '../auth/auth-errors.js';
-import { TrustRepository, type TrustListFilter } from './trust-repository.js';
+import type { TrustBackend, TrustListFilter } from './trust-backend.js';
 import type { Trust, TrustInput } from './trust-types.js';
 
 export const TRUST_CACHE_REGION = 'trust';
@@ -37,23 +36,20 @@ export class TrustUseLimitReached extends Forbidden {
 }
 
 export class TrustManager implements TrustLookup {
-  readonly repository: TrustRepository;
-
   constructor(
-    db: Database,
+    private readonly backend: TrustBackend,
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     private readonly identity: IdentityManager,
     resource: ResourceManager,
     private readonly revoke: RevokeManager,
   ) {
-    this.repository = new TrustRepository(db);
     identity.events.on(async (event) => {
       if (event.type === 'user.deleted') await this.deleteTrustsOfUser(event.userId);
     });
     resource.events.on(async (event) => {
       if (event.type !== 'project.deleted') return;
-      if (await this.repository.softDeleteForProject(event.projectId)) await this.cache.invalidate(TRUST_CACHE_REGION);
+      if (await this.backend.softDeleteForProject(event.projectId)) await this.cache.invalidate(TRUST_CACHE_REGION);
     });
   }
 
@@ -70,7 +66,7 @@ export class TrustManager implements TrustLookup {
 
   /** The driver's get_trust: a trust that can still be used, else TrustNotFound. */
   private async usableTrust(id: string): Promise<Trust> {
-    const trust = await this.repository.get(id);
+    const trust = await this.backend.get(id);
     if (!TrustManager.usable(trust)) throw new TrustNotFound(id);
     return trust;
   }
@@ -88,7 +84,7 @@ export class TrustManager implements TrustLookup {
   /** Keystone's get_trust; `deleted` also finds deleted, expired and used-up trusts. */
   async getTrust(id: string, deleted = false): Promise<Trust> {
     if (deleted) {
-      const trust = await this.repository.get(id);
+      const trust = await this.backend.get(id);
       if (!trust) throw new TrustNotFound(id);
       return trust;
     }
@@ -173,16 +169,16 @@ export class TrustManager implements TrustLookup {
       for (const ancestor of await this.getTrustPedigree(redelegatedTrust.id)) this.validateRedelegation(ancestor, trust);
     }
     if (trust.redelegationCount === null) trust.redelegationCount = max;
-    if (await this.repository.duplicateExists(trust)) {
+    if (await this.backend.duplicateExists(trust)) {
       throw new DuplicateEntry('trust', `Duplicate entry found with ID ${trust.id}`);
     }
-    await this.repository.insert(trust);
+    await this.backend.insert(trust);
     return trust;
   }
 
   /** The trusts not deleted (expired ones too), by trustor and/or trustee. */
   listTrusts(filter: TrustListFilter = {}): Promise<Trust[]> {
-    return this.repository.list(filter);
+    return this.backend.list(filter);
   }
 
   /** Keystone's delete_trust: the trusts redelegated from it first; each one's tokens revoked. */
@@ -190,7 +186,7 @@ export class TrustManager implements TrustLookup {
     await this.usableTrust(id);
     if (depth < 100) {
       // a child's trustor is this trust's trustee (Keystone looks under this trust's trustor and misses them)
-      for (const child of await this.repository.list({ redelegatedTrustId: id })) {
+      for (const child of await this.backend.list({ redelegatedTrustId: id })) {
         try {
           await this.deleteTrust(child.id, depth + 1);
         } catch (err) {
@@ -198,18 +194,18 @@ export class TrustManager implements TrustLookup {
         }
       }
     }
-    if (!(await this.repository.softDelete(id))) throw new TrustNotFound(id);
+    if (!(await this.backend.softDelete(id))) throw new TrustNotFound(id);
     await this.revoke.revokeByTrust(id);
   }
 
   /** One use of a limited trust, taken once its token is issued (Keystone's consume_use). */
   async consumeUse(id: string): Promise<void> {
     for (let attempt = 0; attempt < MAXIMUM_CONSUME_ATTEMPTS; attempt++) {
-      const row = await this.repository.remainingUses(id);
+      const row = await this.backend.remainingUses(id);
       if (!row) throw new TrustNotFound(id);
       if (row.remaining_uses === null) return;
       if (row.remaining_uses <= 0) throw new TrustUseLimitReached(id);
-      if (await this.repository.takeUse(id, row.remaining_uses)) {
+      if (await this.backend.takeUse(id, row.remaining_uses)) {
         // the last use: the trust is gone for validation too (Keystone's get_trust), on every worker
         if (row.remaining_uses === 1) await this.cache.invalidate(TRUST_CACHE_REGION);
         return;
@@ -220,13 +216,13 @@ export class TrustManager implements TrustLookup {
 
   /** keystone-manage trust_flush: deleted trusts and those expired before `date` (default now) removed for good; the count. */
   flushExpiredAndSoftDeletedTrusts(filter: { projectId?: string; trustorUserId?: string; trusteeUserId?: string; date?: Date } = {}): Promise<number> {
-    return this.repository.purge({ ...filter, date: filter.date ?? new Date() });
+    return this.backend.purge({ ...filter, date: filter.date ?? new Date() });
   }
 
   /** A deleted user's trusts, as trustor or trustee (Keystone's _on_user_delete: no revocation events). */
   private async deleteTrustsOfUser(userId: string): Promise<void> {
-    const trusts = [...await this.repository.list({ trusteeUserId: userId }), ...await this.repository.list({ trustorUserId: userId })];
-    for (const t of trusts) await this.repository.softDelete(t.id);
+    const trusts = [...await this.backend.list({ trusteeUserId: userId }), ...await this.backend.list({ trustorUserId: userId })];
+    for (const t of trusts) await this.backend.softDelete(t.id);
     // validations memoized with these trusts are dropped everywhere
     if (trusts.length) await this.cache.invalidate(TRUST_CACHE_REGION);
   }

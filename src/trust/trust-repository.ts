@@ -1,7 +1,8 @@
-/** The trust and trust_role tables (Keystone's trust/backends/sql.py): trusts are soft-deleted. */
+/** The SQL trust backend: the trust and trust_role tables (Keystone's trust/backends/sql.py); trusts are soft-deleted. */
 import type { Database, Queryable } from '../storage/database.js';
 import { parseExtra } from '../resource/resource-types.js';
 import type { Trust } from './trust-types.js';
+import type { TrustBackend, TrustListFilter, TrustPurgeFilter } from './trust-backend.js';
 
 interface TrustRow {
   id: string;
@@ -28,13 +29,7 @@ function fromRow(row: TrustRow, roleIds: string[]): Trust {
   };
 }
 
-export interface TrustListFilter {
-  trustorUserId?: string;
-  trusteeUserId?: string;
-  redelegatedTrustId?: string;
-}
-
-export class TrustRepository {
+export class TrustRepository implements TrustBackend {
   constructor(private readonly db: Database) {}
 
   async insert(trust: Trust): Promise<void> {
@@ -101,7 +96,7 @@ export class TrustRepository {
    * Keystone's flush_expired_and_soft_deleted_trusts: the rows of deleted trusts and of trusts
    * expired before `date` go for good (with their roles), narrowed by project, trustor or trustee.
    */
-  async purge(filter: { projectId?: string; trustorUserId?: string; trusteeUserId?: string; date: Date }): Promise<number> {
+  async purge(filter: TrustPurgeFilter): Promise<number> {
     const where = ['(deleted_at IS NOT NULL OR (expires_at IS NOT NULL AND expires_at < $(date)))'];
     if (filter.projectId) where.push('project_id = $(projectId)');
     if (filter.trustorUserId) where.push('trustor_user_id = $(trustorUserId)');

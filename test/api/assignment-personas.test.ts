@@ -9,7 +9,7 @@
  * handlers build (target.user/group, target.project/domain, target.role)
  * keep a domain admin out of another domain's grants.
  *
- * Rules that only the src/policy enforcer decides (readers, empty rules,
+ * Rules that only the src/rbac enforcer decides (readers, empty rules,
  * target matching) are skipped until it is installed; what the interim
  * rules of authorize() already decide the same way always runs.
  */

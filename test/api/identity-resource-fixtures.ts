@@ -151,7 +151,7 @@ export async function setupPersonas(server: TestServer): Promise<Personas> {
 }
 
 /**
- * Kept for the tests that still call it: the policy engine (src/policy) is
+ * Kept for the tests that still call it: the policy engine (src/rbac) is
  * always installed as services.policy now, so nothing is skipped.
  */
 export function policyEnginePending(_server: TestServer, _t: unknown): boolean {

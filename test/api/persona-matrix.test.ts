@@ -11,7 +11,7 @@
  * token is refused the rules whose scope_types leave domains out.
  * The table (persona-matrix-table.ts) holds the real Keystone 22's answers:
  * it was run against one (../shared/anchors/keystone, both configurations)
- * and agreed everywhere; test/policy/keystone-defaults.test.ts compares the
+ * and agreed everywhere; test/rbac/keystone-defaults.test.ts compares the
  * rules themselves with Keystone's, rule by rule.
  */
 import { after, before, describe, test } from 'node:test';

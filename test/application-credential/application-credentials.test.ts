@@ -84,7 +84,7 @@ for (const kind of databaseKinds()) {
     test("Keystone's refusals, and nothing is stored", async () => {
       const reader = await userOnProject(server, projectId, [roles.adminRoleId]);
       const readerToken = await passwordToken(server, reader.userId, PASSWORD, { projectId });
-      const count = async () => (await server.services.applicationCredentialManager.list(owner.userId)).length;
+      const count = async () => (await server.services.applicationCredentials.list(owner.userId)).length;
       const before = await count();
       // refused by policy (Keystone's owner rule), or after it by the handler's own check
       expectStatus(await create({ name: 'x' }, readerToken), 403,
@@ -214,7 +214,7 @@ for (const kind of databaseKinds()) {
 
       await server.services.assignment.createGrant(roles.adminRoleId, { userId: holder.userId }, { projectId });
       expectStatus(await call(server, 'PATCH', `/v3/users/${holder.userId}`, { token: systemAdmin, body: { user: { enabled: false } } }), 200);
-      assert.equal(await server.services.applicationCredentialManager.find(cred.id), null);
+      assert.equal(await server.services.applicationCredentials.findStored(cred.id), null);
     });
 
     test("a deleted role takes its holders' credentials on the project; a deleted user all of theirs", async () => {
@@ -231,8 +231,8 @@ for (const kind of databaseKinds()) {
       const freshToken = await passwordToken(server, holder.userId, PASSWORD, { projectId });
       const kept = expectStatus(await create({ name: 'user-bound', access_rules: [{ service: 'compute', path: '/x', method: 'GET' }] }, freshToken, holder.userId), 201).application_credential;
       expectStatus(await call(server, 'DELETE', `/v3/users/${holder.userId}`, { token: systemAdmin }), 204);
-      assert.equal(await server.services.applicationCredentialManager.find(kept.id), null);
-      assert.deepEqual(await server.services.applicationCredentialManager.listAccessRules(holder.userId), []);
+      assert.equal(await server.services.applicationCredentials.findStored(kept.id), null);
+      assert.deepEqual(await server.services.applicationCredentials.listAccessRules(holder.userId), []);
     });
   });
 

@@ -10,6 +10,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
 import { assertCacheReady, cacheConfig, cacheKinds } from '../helpers/cache-kinds.js';
 import { getToken, revokeToken, validateToken } from '../helpers/tokens.js';
+import { AssignmentRepository } from '../../src/assignment/assignment-repository.js';
 import { assertError, call, grant, makeDomain, makeProject, makeUser, nextSecond, type MadeUser } from '../auth/auth-fixtures.js';
 
 for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
@@ -124,12 +125,14 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
       await grant(server, server.bootstrap.adminRoleId, user.id, { projectId: project.id });
       const token = (await getToken(server, { userId: user.id, password: user.password, project: { id: project.id } })).id;
       const { assignment } = server.services;
-      await assignment.repository.deleteAssignment(assignment.grantRow(server.bootstrap.adminRoleId, { userId: user.id }, { projectId: project.id }, false));
+      // Straight to storage: the cache invalidation alone must make the token lose the role.
+      const assignments = new AssignmentRepository(server.services.db);
+      await assignments.deleteAssignment(assignment.grantRow(server.bootstrap.adminRoleId, { userId: user.id }, { projectId: project.id }, false));
       await assignment.invalidate();
       const v = await validateToken(server, admin, token);
       assert.equal(v.status, 200);
       assert.deepEqual(v.body.token.roles.map((r: { name: string }) => r.name).sort(), ['member', 'reader']);
-      await assignment.repository.deleteAssignment(assignment.grantRow(server.bootstrap.memberRoleId, { userId: user.id }, { projectId: project.id }, false));
+      await assignments.deleteAssignment(assignment.grantRow(server.bootstrap.memberRoleId, { userId: user.id }, { projectId: project.id }, false));
       await assignment.invalidate();
       assert.equal(await status(token), 404);
     });

@@ -10,7 +10,7 @@
  * defaults. Then: a domain admin's lists (users, projects, groups, role
  * assignments) hold only their own domain, whatever the query asks.
  *
- * Until src/policy is installed as services.policy, the interim rules of
+ * Until src/rbac is installed as services.policy, the interim rules of
  * src/api/authorize.ts decide: the cases where they differ from Keystone's
  * defaults are skipped with that reason; the rest run.
  */
@@ -215,7 +215,7 @@ describe("authorization sweep: every persona against Keystone 22's default polic
         const expected = persona === 'none' ? 'unauthenticated' : c.allowed.includes(persona) ? 'allowed' : 'forbidden';
         const interim = persona === 'none' ? 'unauthenticated' : INTERIM_ALLOWED.includes(persona) ? 'allowed' : 'forbidden';
         if (!engineInstalled() && interim !== expected) {
-          t.diagnostic(`skipped for ${persona}: depends on the policy engine (src/policy), not installed as services.policy; the interim rules say ${interim}`);
+          t.diagnostic(`skipped for ${persona}: depends on the policy engine (src/rbac), not installed as services.policy; the interim rules say ${interim}`);
           continue;
         }
         const fresh = c.fresh ? await c.fresh(server, p.systemAdmin.token, w) : '';

@@ -76,7 +76,7 @@ export async function createVictims(baseUrl: string, adminToken: string, tag = '
   const policy = await mustCreate(baseUrl, adminToken, '/v3/policies', { policy: { blob: '{}', type: 'application/json' } });
   const scoped = await passwordToken(baseUrl, { id: user.id }, password, { project: { id: project.id } });
   assert.equal(scoped.status, 201, scoped.text);
-  // best effort: the interim policy (until src/policy lands) lets only admins create these
+  // best effort: the interim policy (until src/rbac lands) lets only admins create these
   const trust = (await api(baseUrl, 'POST', '/v3/OS-TRUST/trusts', { token: scoped.token!, body: { trust: { trustor_user_id: user.id, trustee_user_id: user.id, project_id: project.id, impersonation: false, roles: [{ name: 'member' }] } } })).body?.trust ?? {};
   const appCred = (await api(baseUrl, 'POST', `/v3/users/${user.id}/application_credentials`, { token: scoped.token!, body: { application_credential: { name: `${tag}-ac`, access_rules: [{ service: 'identity', method: 'GET', path: '/v3/users' }] } } })).body?.application_credential ?? {};
   const rules = (await api(baseUrl, 'GET', `/v3/users/${user.id}/access_rules`, { token: scoped.token! })).body?.access_rules as Array<{ id: string }> | undefined;

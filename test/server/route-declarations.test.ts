@@ -1,6 +1,6 @@
 /**
  * Every route declares who may call it: its policy rule(s), each one of
- * Keystone's defaults (src/policy/keystone-defaults.ts), or that it is public
+ * Keystone's defaults (src/rbac/keystone-defaults.ts), or that it is public
  * and why. The test walks the full route table of both apps (public and
  * admin, v2.0 on and off); a route that declares neither is refused when it
  * is registered; a handler that decides a rule its route did not declare is
@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { Request } from 'express';
 import { RouteTable, UndeclaredRouteAccess } from '../../src/server/route-table.js';
 import { createApp } from '../../src/server/create-app.js';
-import { KEYSTONE_DEFAULT_RULES } from '../../src/policy/keystone-defaults.js';
+import { KEYSTONE_DEFAULT_RULES } from '../../src/rbac/keystone-defaults.js';
 import { assertDeclaredRule, UndeclaredRule } from '../../src/api/authorize.js';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 

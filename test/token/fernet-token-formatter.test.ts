@@ -6,7 +6,7 @@ import { TokenNotFound, Unauthorized, UnexpectedError } from '../../src/common/e
 import { FernetKey, decrypt, encrypt, generateKey } from '../../src/token/fernet/fernet.js';
 import { packb, Float64 } from '../../src/token/fernet/msgpack.js';
 import { MethodMap, expiresToFloat, floatToIsotime, uuidBytes } from '../../src/token/fernet/payload-codec.js';
-import { ReceiptFormatter, ReceiptNotFound } from '../../src/token/fernet/receipt-formatter.js';
+import { ReceiptFormatter, ReceiptNotFound } from '../../src/receipt/receipt-formatter.js';
 import { PAYLOAD_VERSIONS, TokenFormatter, payloadKindOf, type DecodedToken } from '../../src/token/fernet/token-formatter.js';
 import { AUTH_METHODS, SAMPLES } from '../fixtures/fernet/samples.js';
 

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { CredentialCrypto, NULL_KEY, credentialRepository, primaryKeyHash } from '../../src/credential/credential-crypto.js';
 import { KeyRepository, KeyRing } from '../../src/token/fernet/key-repository.js';
 import { uuidBytes } from '../../src/token/fernet/payload-codec.js';
-import { ReceiptFormatter } from '../../src/token/fernet/receipt-formatter.js';
+import { ReceiptFormatter } from '../../src/receipt/receipt-formatter.js';
 import { TokenFormatter, type DecodedToken } from '../../src/token/fernet/token-formatter.js';
 import { AUTH_METHODS, SAMPLES } from '../fixtures/fernet/samples.js';
 

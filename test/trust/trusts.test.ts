@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
+import { TrustRepository } from '../../src/trust/trust-repository.js';
 import { call, expectStatus } from '../api/identity-resource-fixtures.js';
 import { authenticate, newProject, startWorld, trustAuth, trustToken, userOnProject, validate, type ProjectUser } from './trust-fixtures.js';
 
@@ -278,8 +279,9 @@ for (const kind of databaseKinds()) {
       const { trusts } = server.services;
       assert.equal(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustee.userId }), 0);
       assert.ok(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustor.userId }) >= 2);
-      assert.equal(await trusts.repository.get(gone.id), null);
-      assert.equal(await trusts.repository.get(expired.id), null);
+      const stored = new TrustRepository(server.services.db);
+      assert.equal(await stored.get(gone.id), null);
+      assert.equal(await stored.get(expired.id), null);
       assert.equal((await trusts.getTrust(live.id)).id, live.id);
       assert.equal(await server.services.db.oneOrNone('SELECT 1 FROM trust_role WHERE trust_id = $1', [gone.id]), null);
     });

@@ -11,7 +11,7 @@ import { authorize } from '../authorize.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { userTarget } from './users.js';
 import { refuseDelegatedToken } from './application-credentials.js';
-import type { AccessRule } from '../../application-credential/application-credential-repository.js';
+import type { AccessRule } from '../../application-credential/application-credential-types.js';
 
 const render = (req: Request, rule: AccessRule) => ({ ...rule, links: entityLinks(req, `/v3/access_rules/${rule.id}`) });
 
@@ -27,7 +27,7 @@ async function authorizeOnUser(req: Request, services: Services, action: string)
 }
 
 export function registerAccessRuleRoutes(routes: RouteTable, services: Services): void {
-  const manager = services.applicationCredentialManager;
+  const manager = services.applicationCredentials;
   routes.getAndHead('/v3/users/:user_id/access_rules', async (req, res) => {
     await authorizeOnUser(req, services, 'identity:list_access_rules');
     const filter: Record<string, string> = {};

@@ -21,7 +21,7 @@ import { roleTarget } from './roles.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
 import { ApplicationCredentialValidationError } from '../../application-credential/application-credential-manager.js';
-import type { StoredApplicationCredential } from '../../application-credential/application-credential-repository.js';
+import type { StoredApplicationCredential } from '../../application-credential/application-credential-types.js';
 
 const ACCESS_RULES = {
   type: 'array',
@@ -123,14 +123,14 @@ async function refuseRestricted(services: Services, caller: Caller): Promise<voi
  * path's user, and is a 404 later).
  */
 async function ownerTarget(req: Request, services: Services): Promise<Record<string, unknown>> {
-  const cred = await services.applicationCredentialManager.find(req.params.application_credential_id as string);
+  const cred = await services.applicationCredentials.findStored(req.params.application_credential_id as string);
   if (!cred) return {};
   (req.params as Record<string, string>).user_id = cred.userId;
   return { user_id: cred.userId };
 }
 
 export function registerApplicationCredentialRoutes(routes: RouteTable, services: Services): void {
-  const manager = services.applicationCredentialManager;
+  const manager = services.applicationCredentials;
 
   routes.post('/v3/users/:user_id/application_credentials', async (req, res) => {
     const userId = req.params.user_id as string;

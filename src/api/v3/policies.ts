@@ -2,12 +2,12 @@
  * /v3/policies (Keystone's api/policy.py, deprecated since Queens but
  * served): opaque policy blobs with a MIME type — list (type filter), show,
  * create, update, delete. Nothing here is enforced; the rules that decide
- * requests come from [oslo_policy] policy_file (src/policy).
+ * requests come from [oslo_policy] policy_file (src/rbac).
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { Services } from '../../server/services.js';
-import type { PolicyBlob } from '../../catalog/policy-blob-store.js';
+import type { PolicyBlob } from '../../policy/policy-manager.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
@@ -30,7 +30,7 @@ function renderPolicy(req: Request, policy: PolicyBlob): Record<string, unknown>
 }
 
 export function registerPolicyRoutes(routes: RouteTable, services: Services): void {
-  const store = services.catalog.policies;
+  const store = services.policies;
   const listLimit = () => {
     const section = (services.conf as unknown as { policy?: { list_limit?: number | null } }).policy;
     return section?.list_limit ?? services.conf.DEFAULT.list_limit ?? null;

@@ -6,7 +6,7 @@
  */
 import type { Request } from 'express';
 import { ValidationError } from '../../common/errors.js';
-import type { PasswordExpiresFilter } from '../../identity/identity-repository.js';
+import type { PasswordExpiresFilter } from '../../identity/identity-backend.js';
 
 const OPERATORS = ['lt', 'lte', 'gt', 'gte', 'eq', 'neq'] as const;
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;

@@ -10,7 +10,7 @@ import type { Services } from '../../server/services.js';
 import { ExpectingToFind } from '../auth-errors.js';
 import { lookupUser } from '../user-lookup.js';
 import type { AuthMethod, AuthMethodResult } from './method.js';
-import type { ApplicationCredential } from '../application-credentials.js';
+import type { ApplicationCredential } from '../../application-credential/application-credential-types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PolicyEnforcer } from '../../src/policy/policy-enforcer.js';
-import { parsePolicyFileContents, PolicyFileSyntaxError } from '../../src/policy/policy-file-syntax.js';
-import { configSearchDirs, resolvePolicyLocations } from '../../src/policy/policy-location.js';
+import { PolicyEnforcer } from '../../src/rbac/policy-enforcer.js';
+import { parsePolicyFileContents, PolicyFileSyntaxError } from '../../src/rbac/policy-file-syntax.js';
+import { configSearchDirs, resolvePolicyLocations } from '../../src/rbac/policy-location.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import type { RuleDefault } from '../../src/policy/rule-default.js';
+import type { RuleDefault } from '../../src/rbac/rule-default.js';
 
 const ADMIN = { user_id: 'a', roles: ['admin'], system_scope: 'all', system: 'all' };
 const MEMBER = { user_id: 'm', roles: ['member'], project_id: 'p' };

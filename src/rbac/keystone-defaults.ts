@@ -7,7 +7,7 @@
  * deprecated for removal. Descriptions and deprecation reasons are left out.
  *
  * Regenerate (and compare) from an installed Keystone with a one-off script
- * over keystone.common.policies.list_rules(); test/policy/defaults.test.ts
+ * over keystone.common.policies.list_rules(); test/rbac/defaults.test.ts
  * pins the count and spot checks.
  */
 import type { RuleDefault } from './rule-default.js';

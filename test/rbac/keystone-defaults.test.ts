@@ -1,5 +1,5 @@
 /**
- * The built-in defaults (src/policy/keystone-defaults.ts) are Keystone 22's:
+ * The built-in defaults (src/rbac/keystone-defaults.ts) are Keystone 22's:
  * the table's count and spot checks, every rule name the handlers enforce
  * registered, and — against the installed Keystone (Debian's
  * /usr/bin/python3, keystone.common.policies with oslo.policy's Enforcer)
@@ -12,8 +12,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { KEYSTONE_DEFAULT_RULES } from '../../src/policy/keystone-defaults.js';
-import { PolicyEnforcer } from '../../src/policy/policy-enforcer.js';
+import { KEYSTONE_DEFAULT_RULES } from '../../src/rbac/keystone-defaults.js';
+import { PolicyEnforcer } from '../../src/rbac/policy-enforcer.js';
 import { policyCredentials, type Caller } from '../../src/auth/caller.js';
 import { PYTHON, pythonModulesMissing, skipUnlessCi } from '../clients/python-clients.js';
 

@@ -6,11 +6,11 @@
  * tokens. An invalid receipt is Keystone's ReceiptNotFound, a 401
  * "Could not find auth receipt: <receipt>.".
  */
-import { Unauthorized, UnexpectedError } from '../../common/errors.js';
-import { decryptDetailed, encrypt, tokenTimestamp, type EncryptOptions, type KeyLike } from './fernet.js';
-import { packb, unpackb } from './msgpack.js';
-import { MethodMap, floatToIsotime, isotimeFromWholeSeconds, packExpires, packId, unpackId } from './payload-codec.js';
-import { stripPadding } from './token-formatter.js';
+import { Unauthorized, UnexpectedError } from '../common/errors.js';
+import { decryptDetailed, encrypt, tokenTimestamp, type EncryptOptions, type KeyLike } from '../token/fernet/fernet.js';
+import { packb, unpackb } from '../token/fernet/msgpack.js';
+import { MethodMap, floatToIsotime, isotimeFromWholeSeconds, packExpires, packId, unpackId } from '../token/fernet/payload-codec.js';
+import { stripPadding } from '../token/fernet/token-formatter.js';
 
 export interface ReceiptPayload {
   userId: string;

@@ -43,7 +43,7 @@ export interface PolicyEnforcerOptions {
   defaultRule?: string;
   enforceScope?: boolean;
   enforceNewDefaults?: boolean;
-  /** where relative names are looked for (src/policy/policy-location.ts) */
+  /** where relative names are looked for (src/rbac/policy-location.ts) */
   searchDirs?: readonly string[];
   /** how often enforce() looks at the files' modification times; 0: every call */
   recheckIntervalMs?: number;

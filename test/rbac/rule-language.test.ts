@@ -1,5 +1,5 @@
 /**
- * The rule language of src/policy against oslo.policy's: parsing (the
+ * The rule language of src/rbac against oslo.policy's: parsing (the
  * canonical text of the check tree), and evaluation of rules over targets
  * and credentials. Each case holds oslo.policy 4.0's answer; the last test
  * asks the installed oslo.policy (Debian's /usr/bin/python3) the whole
@@ -12,9 +12,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { parseRule, parseTextRule } from '../../src/policy/parser.js';
-import { PolicyEnforcer } from '../../src/policy/policy-enforcer.js';
-import { pythonLiteral } from '../../src/policy/checks.js';
+import { parseRule, parseTextRule } from '../../src/rbac/parser.js';
+import { PolicyEnforcer } from '../../src/rbac/policy-enforcer.js';
+import { pythonLiteral } from '../../src/rbac/checks.js';
 import { PYTHON, pythonModulesMissing, skipUnlessCi } from '../clients/python-clients.js';
 
 /** rule text → oslo.policy's str() of the parsed check */

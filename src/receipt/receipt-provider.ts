@@ -11,7 +11,7 @@ import type { KeystoneConfig } from '../config/options.js';
 import { Unauthorized, UnexpectedError } from '../common/errors.js';
 import { log } from '../log/logger.js';
 import { KeyRepository, KeyRing } from '../token/fernet/key-repository.js';
-import { ReceiptFormatter, ReceiptNotFound, type DecodedReceipt } from '../token/fernet/receipt-formatter.js';
+import { ReceiptFormatter, ReceiptNotFound, type DecodedReceipt } from './receipt-formatter.js';
 import { keystoneIsoSeconds } from '../token/token-provider.js';
 import { secondsFromIso } from '../common/time.js';
 

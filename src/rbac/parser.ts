@@ -1,5 +1,5 @@
 /**
- * oslo.policy's rule language → a Check tree (src/policy/checks.ts).
+ * oslo.policy's rule language → a Check tree (src/rbac/checks.ts).
  *
  * Text rules are tokenized on whitespace, with leading `(` and trailing `)`
  * split off each word (a check such as `%(target.id)s` keeps its inner

@@ -1,0 +1,111 @@
+/**
+ * What the identity manager asks of the store of a domain's users and
+ * groups (Keystone's identity driver interface, identity/backends/base.py).
+ * The SQL backend is identity-repository.ts; the manager picks a backend per
+ * domain (IdentityManager.backendForDomain), so that an LDAP backend can
+ * serve some domains beside it. test/identity/identity-backend-conformance.test.ts
+ * is the behaviour every backend must show.
+ */
+import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
+
+/** Keystone's password_expires_at list filter: an operator and a time, matched against any of the user's passwords. */
+export interface PasswordExpiresFilter {
+  op: 'lt' | 'lte' | 'gt' | 'gte' | 'eq' | 'neq';
+  at: Date;
+}
+
+export interface UserListFilter {
+  domainId?: string;
+  name?: string;
+  enabled?: boolean;
+  ids?: string[];
+  /** members of this group */
+  groupId?: string;
+  passwordExpires?: PasswordExpiresFilter[];
+}
+
+export interface GroupListFilter {
+  domainId?: string;
+  /** the groups this user is a member of */
+  memberId?: string;
+}
+
+export interface NewUserRow {
+  id: string;
+  name: string;
+  domain_id: string;
+  enabled: boolean;
+  default_project_id: string | null;
+  /** JSON text */
+  extra: string;
+  /** start the inactivity clock today ([security_compliance] disable_user_account_days_inactive) */
+  last_active_today?: boolean;
+}
+
+export interface UserUpdateRow {
+  id: string;
+  name: string;
+  enabled: boolean;
+  default_project_id: string | null;
+  /** JSON text */
+  extra: string;
+}
+
+/** A user option as stored: option id (user_option.option_id) and its JSON text. */
+export interface StoredUserOption {
+  option_id: string;
+  option_value: string | null;
+}
+
+export interface IdentityBackend {
+  /** Runs `work` as one unit against a backend bound to it (a SQL transaction). */
+  transaction<T>(work: (backend: IdentityBackend) => Promise<T>): Promise<T>;
+
+  // ---- users ------------------------------------------------------------------------
+  getUserRow(id: string): Promise<UserRow | null>;
+  getUserRowByName(name: string, domainId: string): Promise<UserRow | null>;
+  /** by name, then id */
+  listUserRows(filter: UserListFilter): Promise<UserRow[]>;
+  /** Returns the new local user's id (the key of its passwords). */
+  insertUser(row: NewUserRow): Promise<number>;
+  updateUser(row: UserUpdateRow): Promise<void>;
+  deleteUser(id: string): Promise<void>;
+  /** A deleted project is nobody's default project any more. */
+  unsetDefaultProject(projectId: string): Promise<void>;
+  /** Returns true when the date moved (once a day at most). */
+  setLastActive(userId: string): Promise<boolean>;
+  optionsOfUsers(userIds: string[]): Promise<Map<string, StoredUserOption[]>>;
+  /** null removes the option */
+  setOption(userId: string, optionId: string, value: string | null): Promise<void>;
+  /** Whether a federated user's identity provider exists (until federation/ answers it, as Keystone's federation_api.get_idp). */
+  identityProviderExists(idpId: string): Promise<boolean>;
+
+  // ---- passwords and failed attempts -------------------------------------------------
+  /** Newest first. */
+  listPasswords(localUserId: number, limit?: number): Promise<PasswordRow[]>;
+  insertPassword(localUserId: number, hash: string | null, expiresAt: Date | null, selfService: boolean): Promise<void>;
+  /**
+   * Before a new password is added, as Keystone's password setter: keep the
+   * newest `keep` passwords, and expire every kept one not yet expired.
+   */
+  retirePasswords(localUserId: number, keep: number): Promise<void>;
+  setFailedAuth(localUserId: number, count: number, at: Date | null): Promise<void>;
+  /** Counts one failure atomically (concurrent guesses on several workers are each counted once). */
+  incrementFailedAuth(localUserId: number): Promise<{ failed_auth_count: number }>;
+
+  // ---- groups and memberships ---------------------------------------------------------
+  getGroupRow(id: string): Promise<GroupRow | null>;
+  getGroupRowByName(name: string, domainId: string): Promise<GroupRow | null>;
+  /** by name, then id */
+  listGroupRows(filter?: GroupListFilter): Promise<GroupRow[]>;
+  insertGroup(row: GroupRow): Promise<void>;
+  updateGroup(row: GroupRow): Promise<void>;
+  deleteGroup(id: string): Promise<void>;
+  groupIdsOfUser(userId: string): Promise<string[]>;
+  memberIds(groupId: string): Promise<string[]>;
+  isMember(userId: string, groupId: string): Promise<boolean>;
+  /** Adding an existing membership changes nothing. */
+  addMember(userId: string, groupId: string): Promise<void>;
+  /** Returns how many memberships were removed (0 or 1). */
+  removeMember(userId: string, groupId: string): Promise<number>;
+}
