@@ -1,7 +1,8 @@
 /**
  * What happened to users and groups, for the subsystems that keep data about
  * them (Keystone's notification callbacks): the assignment manager drops a
- * deleted user's or group's grants and its computed roles, the credential
+ * deleted user's or group's grants and its computed roles (and revokes the
+ * tokens of a deleted group's members when it held any), the credential
  * and trust managers drop a deleted user's credentials and trusts.
  */
 export type IdentityEvent =

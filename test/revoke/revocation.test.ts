@@ -148,6 +148,19 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
       assert.equal(await status(token), 404);
     });
 
+    test('group deleted: its members\' tokens end when it held a role (any role, anywhere), not when it held none', async () => {
+      const { user, token } = await scopedUser();
+      const idle = await server.services.identity.createGroup({ name: 'idle-' + Date.now(), domainId: 'default' });
+      await server.services.identity.addUserToGroup(user.id, idle.id);
+      await server.services.identity.deleteGroup(idle.id);
+      assert.equal(await status(token), 200);
+      const holding = await server.services.identity.createGroup({ name: 'holding-' + Date.now(), domainId: 'default' });
+      await server.services.identity.addUserToGroup(user.id, holding.id);
+      await server.services.assignment.createGrant(server.bootstrap.readerRoleId, { groupId: holding.id }, { system: true });
+      await server.services.identity.deleteGroup(holding.id);
+      assert.equal(await status(token), 404, 'the token, scoped by a direct grant, is revoked with the group');
+    });
+
     test('revokeByAuditChainId ends a token and the tokens rescoped from it', async () => {
       const original = await getToken(server, { username: 'admin', password: server.adminPassword });
       const rescoped = await call(server, 'POST', '/v3/auth/tokens', { body: { auth: { identity: { methods: ['token'], token: { id: original.id } }, scope: { project: { id: server.bootstrap.projectId } } } } });
