@@ -18,7 +18,7 @@ import type { KeystoneConfig } from '../config/options.js';
 import { DuplicateEntry, NotFound } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { parseExtra } from '../resource/resource-types.js';
-import type { ResourceEvent } from '../resource/resource-events.js';
+import type { ResourceEvents } from '../resource/resource-events.js';
 import { CatalogRepository, type EndpointGroupRow, type EndpointRow, type RegionRow, type ServiceRow } from './catalog-repository.js';
 import type { CatalogEntry, Endpoint, EndpointGroup, EndpointInterface, Region, Service } from './catalog-types.js';
 import {
@@ -26,7 +26,6 @@ import {
   assertLength,
 } from './catalog-errors.js';
 import { fillUrlTemplate, MalformedEndpoint, type TemplateValue } from './url-template.js';
-import { PolicyBlobStore } from './policy-blob-store.js';
 
 export const CATALOG_CACHE_REGION = 'catalog';
 
@@ -68,17 +67,11 @@ export interface EndpointGroupInput { name: string; description?: string | null;
 
 export class CatalogManager {
   readonly repository: CatalogRepository;
-  /** the legacy /v3/policies blobs */
-  readonly policies: PolicyBlobStore;
 
-  constructor(private readonly db: Database, private readonly cache: Cache, private readonly conf: KeystoneConfig) {
+  /** The catalog follows the resource manager (`resourceEvents`): a deleted project loses its endpoint filter. */
+  constructor(private readonly db: Database, private readonly cache: Cache, private readonly conf: KeystoneConfig, resourceEvents: Pick<ResourceEvents, 'on'>) {
     this.repository = new CatalogRepository(db);
-    this.policies = new PolicyBlobStore(db);
-  }
-
-  /** The catalog follows the resource manager: a deleted project loses its endpoint filter. */
-  followResource(events: { on(listener: (event: ResourceEvent) => Promise<void> | void): void }): void {
-    events.on(async (event) => {
+    resourceEvents.on(async (event) => {
       if (event.type === 'project.deleted') {
         await this.repository.deleteProjectAssociations(event.projectId);
         await this.invalidate();

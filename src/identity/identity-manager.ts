@@ -17,7 +17,7 @@ import { isoMicros } from '../common/time.js';
 import { parseExtra } from '../resource/resource-types.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
-import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
+import type { RevocationPort } from '../resource/revocation-port.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 import { IdentityRepository, type UserListFilter } from './identity-repository.js';
 import type { Group, GroupRow, User, UserRow } from './identity-types.js';
@@ -87,21 +87,17 @@ export class IdentityManager {
   readonly repository: IdentityRepository;
   /** user and group deletions, disables, password and membership changes, for the subsystems that keep data about them */
   readonly events = new IdentityEvents();
-  private revocation: RevocationPort = NO_REVOCATION;
 
   constructor(
     private readonly db: Database,
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     readonly passwordHasher: PasswordHasherPort,
-    private readonly resource?: ResourceManager,
+    private readonly resource: ResourceManager,
+    private readonly revocation: RevocationPort,
   ) {
     this.repository = new IdentityRepository(db);
-    resource?.events.on((event) => this.onResourceEvent(event));
-  }
-
-  installRevocation(port: RevocationPort): void {
-    this.revocation = port;
+    resource.events.on((event) => this.onResourceEvent(event));
   }
 
   /** The list limit of identity collections: [identity] list_limit, else [DEFAULT] list_limit. */

@@ -16,7 +16,7 @@ import {
 } from './resource-types.js';
 import { isImmutable, PROJECT_OPTIONS, projectOptionName } from './project-options.js';
 import { ResourceEvents } from './resource-events.js';
-import { NO_REVOCATION, type RevocationPort } from './revocation-port.js';
+import type { RevocationPort } from './revocation-port.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 
 export const RESOURCE_CACHE_REGION = 'resource';
@@ -80,14 +80,14 @@ export class ResourceManager {
   readonly repository: ResourceRepository;
   /** project/domain deletions and disables, for the subsystems that keep data about them */
   readonly events = new ResourceEvents();
-  private revocation: RevocationPort = NO_REVOCATION;
 
-  constructor(private readonly db: Database, private readonly cache: Cache, private readonly conf: KeystoneConfig) {
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache,
+    private readonly conf: KeystoneConfig,
+    private readonly revocation: RevocationPort,
+  ) {
     this.repository = new ResourceRepository(db);
-  }
-
-  installRevocation(port: RevocationPort): void {
-    this.revocation = port;
   }
 
   private cacheTtl(): number | null {
