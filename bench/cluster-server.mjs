@@ -12,7 +12,7 @@ import { join } from 'node:path';
 
 const dist = new URL('../dist/src/', import.meta.url).pathname;
 const { loadConfig } = await import(join(dist, 'config/load-config.js'));
-const { buildServices } = await import(join(dist, 'server/services.js'));
+const { buildProviders } = await import(join(dist, 'wiring/build-providers.js'));
 
 const WORKERS = Number(process.env.WORKERS ?? 3);
 
@@ -48,11 +48,11 @@ if (cluster.isPrimary) {
   writeFileSync(file, conf);
   const { conf: config } = loadConfig({ configFiles: [file] });
   new KeyRepository({ path: config.fernet_tokens.key_repository, maxActiveKeys: 3 }).setup();
-  const services = buildServices(config, { embeddedSocketDir: socketDir });
-  await syncSchema(services.db);
+  const built = buildProviders(config, { embeddedSocketDir: socketDir });
+  await syncSchema(built.db);
   const adminPassword = process.env.ADMIN_PASSWORD ?? 'secret';
   const port = Number(process.env.PORT ?? 0) || 15000 + Math.floor(Math.random() * 1000);
-  await runBootstrap(services, { password: adminPassword, regionId: 'RegionOne', publicUrl: `http://127.0.0.1:${port}/v3`, adminUrl: `http://127.0.0.1:${port}/v3`, internalUrl: `http://127.0.0.1:${port}/v3` });
+  await runBootstrap(built, { password: adminPassword, regionId: 'RegionOne', publicUrl: `http://127.0.0.1:${port}/v3`, adminUrl: `http://127.0.0.1:${port}/v3`, internalUrl: `http://127.0.0.1:${port}/v3` });
   relayCacheInvalidations();
   // A 4 MB young generation keeps each worker's resident memory near 100 MB at full load, at no
   // measurable cost in throughput (keystone-all should start its workers the same way).
@@ -76,12 +76,12 @@ if (cluster.isPrimary) {
 } else {
   const { createApp } = await import(join(dist, 'server/create-app.js'));
   const { conf } = loadConfig({ configFiles: [process.env.BENCH_CONF] });
-  const services = buildServices(conf, { embeddedSocketDir: process.env.BENCH_SOCKET || undefined });
-  let handler = createApp('public', services).app;
+  const { providers, db } = buildProviders(conf, { embeddedSocketDir: process.env.BENCH_SOCKET || undefined });
+  let handler = createApp('public', providers, db).app;
   if (process.env.FAST_PATH !== '0') {
     try {
       const { withFastPath } = await import(join(dist, 'server/fast-path.js'));
-      handler = withFastPath(handler, 'public', services);
+      handler = withFastPath(handler, 'public', providers);
     } catch (err) {
       if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
     }

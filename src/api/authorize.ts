@@ -2,16 +2,16 @@
  * Who is calling, and may they: the handlers' one entry to authentication
  * and policy.
  *
- *   resolveCaller(req, services)  → the Caller behind X-Auth-Token (or the
+ *   resolveCaller(req, providers)  → the Caller behind X-Auth-Token (or the
  *       [DEFAULT] admin_token), resolved once per request; 401 Unauthorized
  *       when the header is missing or the token is invalid, expired or
  *       revoked.
- *   authorize(req, services, action, target?)  → the same Caller, after the
+ *   authorize(req, providers, action, target?)  → the same Caller, after the
  *       policy rule `action` allowed it (403 ForbiddenAction otherwise).
  *
  * As Keystone's RBAC enforcer: the admin_token bypasses policy entirely
  * (Keystone's is_admin context); everyone else goes through enforcePolicy(),
- * which asks services.policy (src/rbac's PolicyEnforcer).
+ * which asks providers.enforcer (src/rbac's PolicyEnforcer).
  *
  * Every route declares its rules or that it is public (src/server/route-table.ts);
  * a handler that decides a rule its route did not declare is a programming
@@ -21,7 +21,7 @@
 import type { Request } from 'express';
 import { ForbiddenAction, KeystoneError, Unauthorized } from '../common/errors.js';
 import { policyCredentials, type Caller } from '../auth/caller.js';
-import type { Services } from '../server/services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 
 const ADMIN_TOKEN_CALLER: Caller = Object.freeze({
   roles: [],
@@ -33,14 +33,14 @@ const ADMIN_TOKEN_CALLER: Caller = Object.freeze({
 
 const resolved = new WeakMap<Request, Promise<Caller>>();
 
-async function resolve(req: Request, services: Services): Promise<Caller> {
+async function resolve(req: Request, providers: ProviderApi): Promise<Caller> {
   const ctx = req.keystone;
   if (ctx.isAdminToken) return ADMIN_TOKEN_CALLER;
   if (!ctx.authToken) throw new Unauthorized();
   try {
     // As Keystone's AuthContextMiddleware.fetch_token: its own callers are validated as by a client
     // that understands access rules (1.0), whatever the request says, and no rule is enforced here.
-    return await services.token.callerFor(ctx.authToken, undefined, '1.0');
+    return await providers.token_provider_api.callerFor(ctx.authToken, undefined, '1.0');
   } catch (err) {
     // TokenNotFound, a deleted user, a disabled project…: the request is simply not authenticated.
     if (err instanceof KeystoneError && err.code < 500) throw new Unauthorized();
@@ -49,10 +49,10 @@ async function resolve(req: Request, services: Services): Promise<Caller> {
 }
 
 /** The caller of the request, validated once per request (401 when there is none). */
-export function resolveCaller(req: Request, services: Services): Promise<Caller> {
+export function resolveCaller(req: Request, providers: ProviderApi): Promise<Caller> {
   let caller = resolved.get(req);
   if (!caller) {
-    caller = resolve(req, services);
+    caller = resolve(req, providers);
     resolved.set(req, caller);
   }
   return caller;
@@ -87,26 +87,26 @@ export function assertDeclaredRule(req: Request, action: string): void {
   if (req.keystone) req.keystone.decidedRule = action;
 }
 
-function decide(services: Services, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): boolean {
+function decide(providers: ProviderApi, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): boolean {
   if (req) assertDeclaredRule(req, action);
   if (caller.isAdminToken) return true;
-  return services.policy.enforce(action, policyDict(target, req), policyCredentials(caller));
+  return providers.enforcer.enforce(action, policyDict(target, req), policyCredentials(caller));
 }
 
 /** The decision, synchronously (for the validation fast path). */
-export function policyAllowsNow(services: Services, action: string, target: Record<string, unknown>, caller: Caller): boolean {
-  return decide(services, action, target, caller);
+export function policyAllowsNow(providers: ProviderApi, action: string, target: Record<string, unknown>, caller: Caller): boolean {
+  return decide(providers, action, target, caller);
 }
 
 /** Decides `action` for the caller on `target` (Keystone's target: {user: …}, {token: …}); 403 when refused. */
-export async function enforcePolicy(services: Services, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): Promise<void> {
-  if (!decide(services, action, target, caller, req)) throw new ForbiddenAction(action);
+export async function enforcePolicy(providers: ProviderApi, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): Promise<void> {
+  if (!decide(providers, action, target, caller, req)) throw new ForbiddenAction(action);
 }
 
 /** The caller, once policy rule `action` allowed it on `target` (Keystone's enforce_call). */
-export async function authorize(req: Request, services: Services, action: string, target: Record<string, unknown> = {}): Promise<Caller> {
+export async function authorize(req: Request, providers: ProviderApi, action: string, target: Record<string, unknown> = {}): Promise<Caller> {
   assertDeclaredRule(req, action);
-  const caller = await resolveCaller(req, services);
-  await enforcePolicy(services, action, target, caller, req);
+  const caller = await resolveCaller(req, providers);
+  await enforcePolicy(providers, action, target, caller, req);
   return caller;
 }

@@ -6,7 +6,7 @@
  * (src/server/route-table.ts).
  */
 import type { RouteTable } from '../server/route-table.js';
-import type { Services } from '../server/services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 import type { ServiceKind } from '../server/request-context.js';
 import type { BodyParser } from '../server/pipeline/json-body.js';
 import { registerAuthRoutes } from './v3/auth.js';
@@ -27,7 +27,7 @@ import { registerEc2TokenRoutes } from './v3/ec2-tokens.js';
 import { registerV2Routes } from './v2/routes.js';
 import { xmlBody } from '../server/pipeline/xml-body.js';
 
-type Registrar = (routes: RouteTable, services: Services, service: ServiceKind) => void;
+type Registrar = (routes: RouteTable, providers: ProviderApi, service: ServiceKind) => void;
 
 const registrars: Registrar[] = [
   registerAuthRoutes, registerRevokeRoutes,
@@ -38,12 +38,12 @@ const registrars: Registrar[] = [
   registerCredentialRoutes, registerEc2TokenRoutes,
 ];
 
-export function registerApiRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
-  for (const register of registrars) register(routes, services, service);
-  if (services.conf.DEFAULT.enable_v2_api) registerV2Routes(routes, services, service);
+export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
+  for (const register of registrars) register(routes, providers, service);
+  if (providers.conf.DEFAULT.enable_v2_api) registerV2Routes(routes, providers, service);
 }
 
-export function extraBodyParsers(_services: Services): Record<string, BodyParser> {
+export function extraBodyParsers(_providers: ProviderApi): Record<string, BodyParser> {
   // the v2.0 API's XML request bodies
   return { 'application/xml': xmlBody, 'text/xml': xmlBody };
 }

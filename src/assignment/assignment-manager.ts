@@ -20,6 +20,7 @@ import type { IdentityEvent } from '../identity/identity-events.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
 import type { AssignmentBackend } from './assignment-backend.js';
+import type { RevocationPort } from '../resource/revocation-port.js';
 import { RoleAssignmentLister } from './role-assignment-listing.js';
 import { DomainSpecificRoleMismatch, RoleAssignmentNotFound } from './assignment-errors.js';
 import { ASSIGNMENT_CACHE_REGION, RoleManager } from './role-manager.js';
@@ -44,8 +45,9 @@ export class AssignmentManager extends RoleManager {
     conf: KeystoneConfig,
     private readonly identity: IdentityManager,
     private readonly resource: ResourceManager,
+    revocation: RevocationPort,
   ) {
-    super(backend, cache, conf);
+    super(backend, cache, conf, revocation);
     this.lister = new RoleAssignmentLister(backend, identity, resource, {
       findRole: (id) => this.findRole(id),
       impliedRoleMap: () => this.impliedRoleMap(),

@@ -2,9 +2,8 @@
  * Keystone's role_api: roles (global and domain-specific, with the
  * `immutable` resource option) and implied roles, with the role cache.
  * AssignmentManager (assignment-manager.ts) extends it with grants, the role
- * assignment listing and the effective roles of a user, so that callers keep
- * one object (`services.assignment`) for both jobs until the provider
- * registry gives each its own name (issue 13).
+ * assignment listing and the effective roles of a user; one object serves
+ * as both role_api and assignment_api (src/common/provider-api.ts).
  *
  * Every change invalidates the assignment cache region; every removal also
  * drops cached token validations (Keystone's invalidate_token_cache).
@@ -15,7 +14,7 @@ import type { KeystoneConfig } from '../config/options.js';
 import { Conflict, DuplicateEntry, EntityNotFound, ValidationError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { parseExtra } from '../resource/resource-types.js';
-import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
+import type { RevocationPort } from '../resource/revocation-port.js';
 import type { AssignmentBackend } from './assignment-backend.js';
 import { AssignmentEvents } from './assignment-events.js';
 import { ImpliedRoleNotFound, InvalidImpliedRole, ResourceDeleteForbidden, ResourceUpdateForbidden } from './assignment-errors.js';
@@ -85,18 +84,14 @@ export interface RolePatch {
 export class RoleManager {
   /** role deletions and grant removals, for the managers that depend on them */
   readonly events = new AssignmentEvents();
-  protected revocation: RevocationPort = NO_REVOCATION;
 
   constructor(
     protected readonly backend: AssignmentBackend,
     protected readonly cache: Cache,
     protected readonly conf: KeystoneConfig,
+    /** token cache drops on removals */
+    protected readonly revocation: RevocationPort,
   ) {}
-
-  /** src/server/services.ts installs src/revoke here (token cache drops on removals). */
-  installRevocation(port: RevocationPort): void {
-    this.revocation = port;
-  }
 
   protected ttl(): number | null {
     return this.conf.role.cache_time;

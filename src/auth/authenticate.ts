@@ -12,7 +12,7 @@
  */
 import type { Request } from 'express';
 import { Unauthorized } from '../common/errors.js';
-import type { Services } from '../server/services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 import { ReceiptNotFound } from '../receipt/receipt-formatter.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { parseAuthRequest } from './auth-request.js';
@@ -55,13 +55,13 @@ class AuthContext {
   }
 }
 
-export function enabledMethod(services: Services, name: string): AuthMethod | undefined {
-  return services.conf.auth.methods.includes(name) ? IMPLEMENTED[name] : undefined;
+export function enabledMethod(providers: ProviderApi, name: string): AuthMethod | undefined {
+  return providers.conf.auth.methods.includes(name) ? IMPLEMENTED[name] : undefined;
 }
 
 /** POST /v3/auth/tokens. */
-export function authenticateForToken(req: Request, services: Services): Promise<ValidatedToken> {
-  return authenticateRequest(req, services, req.body, { receipts: true });
+export function authenticateForToken(req: Request, providers: ProviderApi): Promise<ValidatedToken> {
+  return authenticateRequest(req, providers, req.body, { receipts: true });
 }
 
 /**
@@ -69,28 +69,28 @@ export function authenticateForToken(req: Request, services: Services): Promise<
  * the one grant path (token-grant.ts). POST /v2.0/tokens comes here too,
  * its body translated, with no receipts and the default domain required.
  */
-export async function authenticateRequest(req: Request, services: Services, body: unknown, options: GrantOptions): Promise<ValidatedToken> {
-  const auth = parseAuthRequest(body, services.conf);
-  const enabled = services.conf.auth.methods;
+export async function authenticateRequest(req: Request, providers: ProviderApi, body: unknown, options: GrantOptions): Promise<ValidatedToken> {
+  const auth = parseAuthRequest(body, providers.conf);
+  const enabled = providers.conf.auth.methods;
   const methodNames = [...new Set(auth.identity.methods)];
   for (const name of methodNames) if (!(name in auth.identity)) throw new ExpectingToFind(name, 'identity');
-  for (const name of methodNames) if (!enabledMethod(services, name)) throw new UnsupportedAuthMethod(enabled);
+  for (const name of methodNames) if (!enabledMethod(providers, name)) throw new UnsupportedAuthMethod(enabled);
 
-  const requested = await resolveRequestedScope(services, auth);
-  const request: AuthRequestContext = { auth, remoteUser: remoteUserOf(req, services.conf) };
+  const requested = await resolveRequestedScope(providers, auth);
+  const request: AuthRequestContext = { auth, remoteUser: remoteUserOf(req, providers.conf) };
   const context = new AuthContext();
 
-  if (request.remoteUser && enabledMethod(services, 'external')) {
+  if (request.remoteUser && enabledMethod(providers, 'external')) {
     try {
-      context.merge(await externalMethod.authenticate(undefined, request, services));
+      context.merge(await externalMethod.authenticate(undefined, request, providers));
       context.methodNames.unshift('external');
     } catch (err) {
       if (!(err instanceof Unauthorized)) throw err;
     }
   }
   for (const name of methodNames) {
-    const method = enabledMethod(services, name) as AuthMethod;
-    const result = await method.authenticate(auth.identity[name], request, services);
+    const method = enabledMethod(providers, name) as AuthMethod;
+    const result = await method.authenticate(auth.identity[name], request, providers);
     context.methodNames.unshift(name);
     context.methodNames.push(...(result.extraMethods ?? []));
     context.merge(result);
@@ -102,11 +102,11 @@ export async function authenticateRequest(req: Request, services: Services, body
   const receiptHeader = options.receipts ? req.headers[AUTH_RECEIPT_HEADER.toLowerCase()] : undefined;
   const receiptId = Array.isArray(receiptHeader) ? receiptHeader[0] : receiptHeader;
   if (receiptId) {
-    const receipt = services.receipts.validate(receiptId);
+    const receipt = providers.receipt_provider_api.validate(receiptId);
     if (receipt.userId !== userId) throw new ReceiptNotFound(receiptId);
     used = new Set([...used, ...receipt.methods]);
   }
-  return issueGrantedToken(services, {
+  return issueGrantedToken(providers, {
     userId,
     methods: [...used],
     expiresAt: context.expiresAt,

@@ -26,7 +26,7 @@
  * shares.
  */
 import { NotFound, Unauthorized } from '../common/errors.js';
-import type { Services } from '../server/services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { mfaSatisfied, requiredMethods } from './mfa-rules.js';
 import { AUTH_RECEIPT_HEADER } from '../receipt/receipt-provider.js';
@@ -63,22 +63,22 @@ export class AuthReceiptRequired extends Unauthorized {
   }
 }
 
-async function assertUserUsable(services: Services, userId: string, options: GrantOptions) {
-  const user = await services.identity.findUser(userId);
+async function assertUserUsable(providers: ProviderApi, userId: string, options: GrantOptions) {
+  const user = await providers.identity_api.findUser(userId);
   if (!user || !user.enabled) throw new Unauthorized();
   if (options.userDomainId !== undefined && user.domainId !== options.userDomainId) throw new Unauthorized();
-  const domain = await services.resource.findDomain(user.domainId);
+  const domain = await providers.resource_api.findDomain(user.domainId);
   if (!domain || !domain.enabled) throw new Unauthorized();
   return { user, domain };
 }
 
-async function assertMfa(services: Services, grant: TokenGrant, options: GrantOptions, found: Awaited<ReturnType<typeof assertUserUsable>>): Promise<void> {
-  const enabled = services.conf.auth.methods;
+async function assertMfa(providers: ProviderApi, grant: TokenGrant, options: GrantOptions, found: Awaited<ReturnType<typeof assertUserUsable>>): Promise<void> {
+  const enabled = providers.conf.auth.methods;
   const { user, domain } = found;
   if (mfaSatisfied(user.options, new Set(grant.methods), enabled)) return;
   if (!options.receipts) throw new Unauthorized();
   const methods = [...grant.methods];
-  const issued = services.receipts.issue(user.id, methods);
+  const issued = providers.receipt_provider_api.issue(user.id, methods);
   throw new AuthReceiptRequired(issued.id, {
     receipt: {
       expires_at: issued.expiresAt,
@@ -95,33 +95,33 @@ async function assertMfa(services: Services, grant: TokenGrant, options: GrantOp
  * a trust's project (a trust without one: no project, domain or system).
  * Anything else asked for is a 401.
  */
-async function delegatedScope(services: Services, grant: TokenGrant, scope: RequestedScope): Promise<RequestedScope> {
+async function delegatedScope(providers: ProviderApi, grant: TokenGrant, scope: RequestedScope): Promise<RequestedScope> {
   const trustId = grant.trustId ?? scope.trustId;
   if (grant.trustId && scope.trustId && grant.trustId !== scope.trustId) throw new Unauthorized();
   if (grant.appCredId) {
     if (trustId) throw new Unauthorized();
-    const store = services.applicationCredentials;
+    const store = providers.application_credential_store;
     const cred = await store.find(grant.appCredId);
     if (!cred || store.isExpired(cred) || cred.userId !== grant.userId) throw new Unauthorized();
     if (cred.projectId ? scope.projectId !== cred.projectId || scope.domainId || scope.system : scope.projectId || scope.domainId) throw new Unauthorized();
   }
   if (!trustId) return scope;
-  const trust = services.token.trustLookup ? await services.token.trustLookup.findTrust(trustId) : null;
+  const trust = await providers.trust_api.findTrust(trustId);
   if (!trust || trust.deleted || (trust.expiresAt !== null && trust.expiresAt <= Date.now())) throw new Unauthorized();
   if ((scope.projectId ?? null) !== trust.projectId || scope.domainId || scope.system) throw new Unauthorized();
   return { ...scope, trustId };
 }
 
 /** The token for what was proved, after every check (see the file's comment). */
-export async function issueGrantedToken(services: Services, grant: TokenGrant, requested: RequestedScope, options: GrantOptions): Promise<ValidatedToken> {
-  const found = await assertUserUsable(services, grant.userId, options);
-  await assertMfa(services, grant, options, found);
-  const scope = await delegatedScope(services, grant, await applyDefaultScope(services, grant.userId, requested));
+export async function issueGrantedToken(providers: ProviderApi, grant: TokenGrant, requested: RequestedScope, options: GrantOptions): Promise<ValidatedToken> {
+  const found = await assertUserUsable(providers, grant.userId, options);
+  await assertMfa(providers, grant, options, found);
+  const scope = await delegatedScope(providers, grant, await applyDefaultScope(providers, grant.userId, requested));
   if (scope.projectId) {
-    const project = await services.resource.findProject(scope.projectId);
-    if (!project || !(await projectUsable(services, project))) throw new Unauthorized();
+    const project = await providers.resource_api.findProject(scope.projectId);
+    if (!project || !(await projectUsable(providers, project))) throw new Unauthorized();
   }
-  const token = await services.token.issueToken({
+  const token = await providers.token_provider_api.issueToken({
     userId: grant.userId,
     methods: [...grant.methods],
     expiresAt: grant.expiresAt,
@@ -135,7 +135,7 @@ export async function issueGrantedToken(services: Services, grant: TokenGrant, r
   // Keystone consumes a use of a limited trust once its token is issued (a trust gone by then: 401).
   if (scope.trustId) {
     try {
-      await services.trusts.consumeUse(scope.trustId);
+      await providers.trust_api.consumeUse(scope.trustId);
     } catch (err) {
       if (err instanceof NotFound) throw new Unauthorized();
       throw err;

@@ -4,7 +4,7 @@
  * or name. Every way of not finding an enabled user in an enabled domain is
  * the same 401, after spending the time a password check would take.
  */
-import type { Services } from '../server/services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 import type { User } from '../identity/identity-types.js';
 import { Unauthorized } from '../common/errors.js';
 import { ExpectingToFind } from './auth-errors.js';
@@ -12,11 +12,11 @@ import { ExpectingToFind } from './auth-errors.js';
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An enabled domain by id or name, or a 401. */
-export async function lookupDomain(services: Services, ref: unknown): Promise<{ id: string; name: string }> {
+export async function lookupDomain(providers: ProviderApi, ref: unknown): Promise<{ id: string; name: string }> {
   if (!isObject(ref) || (typeof ref.id !== 'string' && typeof ref.name !== 'string')) throw new ExpectingToFind('id or name', 'domain');
   const domain = typeof ref.name === 'string' && ref.name
-    ? await services.resource.findDomainByName(ref.name)
-    : await services.resource.findDomain(String(ref.id));
+    ? await providers.resource_api.findDomainByName(ref.name)
+    : await providers.resource_api.findDomain(String(ref.id));
   if (!domain || !domain.enabled) throw new Unauthorized();
   return { id: domain.id, name: domain.name };
 }
@@ -31,7 +31,7 @@ export interface UserLookupResult {
  * domain; null for anything else. Validation errors (no domain with a name)
  * are thrown as 400s, as Keystone's.
  */
-export async function lookupUser(services: Services, userRef: unknown, method: string): Promise<User | null> {
+export async function lookupUser(providers: ProviderApi, userRef: unknown, method: string): Promise<User | null> {
   if (!isObject(userRef)) throw new ExpectingToFind('user', method);
   const id = typeof userRef.id === 'string' ? userRef.id : undefined;
   const name = typeof userRef.name === 'string' ? userRef.name : undefined;
@@ -41,16 +41,16 @@ export async function lookupUser(services: Services, userRef: unknown, method: s
     if (!('domain' in userRef)) throw new ExpectingToFind('domain', 'user');
     let domainId: string;
     try {
-      domainId = (await lookupDomain(services, userRef.domain)).id;
+      domainId = (await lookupDomain(providers, userRef.domain)).id;
     } catch (err) {
       if (err instanceof Unauthorized) return null;
       throw err;
     }
-    user = await services.identity.findUserByName(name, domainId);
+    user = await providers.identity_api.findUserByName(name, domainId);
   } else {
-    user = await services.identity.findUser(id as string);
+    user = await providers.identity_api.findUser(id as string);
     if (user) {
-      const domain = await services.resource.findDomain(user.domainId);
+      const domain = await providers.resource_api.findDomain(user.domainId);
       if (!domain || !domain.enabled) return null;
     }
   }

@@ -17,7 +17,7 @@ import type { KeystoneConfig } from '../config/options.js';
 import { DuplicateEntry, NotFound } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { parseExtra } from '../resource/resource-types.js';
-import type { ResourceEvent } from '../resource/resource-events.js';
+import type { ResourceEvents } from '../resource/resource-events.js';
 import type { CatalogBackend, EndpointGroupRow, EndpointRow, RegionRow, ServiceRow } from './catalog-backend.js';
 import type { CatalogEntry, Endpoint, EndpointGroup, EndpointInterface, Region, Service } from './catalog-types.js';
 import {
@@ -65,11 +65,14 @@ export interface EndpointPatch {
 export interface EndpointGroupInput { name: string; description?: string | null; filters: Record<string, unknown> }
 
 export class CatalogManager {
-  constructor(private readonly backend: CatalogBackend, private readonly cache: Cache, private readonly conf: KeystoneConfig) {}
-
-  /** The catalog follows the resource manager: a deleted project loses its endpoint filter. */
-  followResource(events: { on(listener: (event: ResourceEvent) => Promise<void> | void): void }): void {
-    events.on(async (event) => {
+  /** The catalog follows the resource manager (`resourceEvents`): a deleted project loses its endpoint filter. */
+  constructor(
+    private readonly backend: CatalogBackend,
+    private readonly cache: Cache,
+    private readonly conf: KeystoneConfig,
+    resourceEvents: Pick<ResourceEvents, 'on'>,
+  ) {
+    resourceEvents.on(async (event) => {
       if (event.type === 'project.deleted') {
         await this.backend.deleteProjectAssociations(event.projectId);
         await this.invalidate();

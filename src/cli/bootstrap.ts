@@ -8,7 +8,7 @@
  * database, and the shared validation caches dropped), so that bootstrap is
  * a way back after the admin password leaked.
  */
-import type { Services } from '../server/services.js';
+import type { BuiltProviders } from '../wiring/build-providers.js';
 import type { Role } from '../assignment/assignment-types.js';
 import type { EndpointInterface } from '../catalog/catalog-types.js';
 import { log } from '../log/logger.js';
@@ -37,8 +37,8 @@ export interface BootstrapResult {
   serviceId: string;
 }
 
-export async function runBootstrap(services: Services, options: BootstrapOptions): Promise<BootstrapResult> {
-  const { conf, resource, identity, assignment, catalog } = services;
+export async function runBootstrap({ providers, db }: Pick<BuiltProviders, 'providers' | 'db'>, options: BootstrapOptions): Promise<BootstrapResult> {
+  const { conf, resource_api: resource, identity_api: identity, role_api: roles, assignment_api: assignment, catalog_api: catalog } = providers;
   const domainId = conf.identity.default_domain_id;
   const username = options.username ?? 'admin';
   const projectName = options.projectName ?? 'admin';
@@ -52,10 +52,10 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
   }
 
   const ensureRole = async (name: string): Promise<Role> => {
-    const existing = await assignment.findRoleByName(name);
+    const existing = await roles.findRoleByName(name);
     if (existing) return existing;
     const immutable = options.immutableRoles !== false;
-    const role = await assignment.createRole(immutable ? { name, options: { immutable: true } } : { name });
+    const role = await roles.createRole(immutable ? { name, options: { immutable: true } } : { name });
     log.info(`Created role ${name}`);
     if (!immutable) log.warn(`Role ${name} was created as a mutable role. It is recommended to make this role immutable by adding the 'immutable' resource option to this role, or re-running this command without --no-immutable-roles.`);
     return role;
@@ -63,8 +63,8 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
   const adminRole = await ensureRole(roleName);
   const memberRole = await ensureRole('member');
   const readerRole = await ensureRole('reader');
-  await assignment.createImpliedRole(adminRole.id, memberRole.id);
-  await assignment.createImpliedRole(memberRole.id, readerRole.id);
+  await roles.createImpliedRole(adminRole.id, memberRole.id);
+  await roles.createImpliedRole(memberRole.id, readerRole.id);
 
   let project = await resource.findProjectByName(projectName, domainId);
   if (!project) {
@@ -77,7 +77,7 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
     user = await identity.createUser({ name: username, domainId, password: options.password, options: { ignore_password_expiry: true, ignore_change_password_upon_first_use: true, ignore_lockout_failure_attempts: true } });
     log.info(`Created user ${username}`);
   } else {
-    await resetPasswordIfChanged(services, user.id, options.password);
+    await resetPasswordIfChanged({ providers, db }, user.id, options.password);
   }
 
   await assignment.createGrant(adminRole.id, { userId: user.id }, { projectId: project.id });
@@ -106,8 +106,8 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
   };
 }
 
-async function resetPasswordIfChanged(services: Services, userId: string, password: string): Promise<void> {
-  const { identity, db, revoke } = services;
+async function resetPasswordIfChanged({ providers, db }: Pick<BuiltProviders, 'providers' | 'db'>, userId: string, password: string): Promise<void> {
+  const { identity_api: identity, revoke_api: revoke } = providers;
   const state = await identity.localPasswordState(userId, password);
   if (!state) return;
   const matches = state.passwordMatches;

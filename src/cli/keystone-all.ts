@@ -32,9 +32,9 @@
  *    connection is refused; new workers load the current Fernet keys;
  *  - SIGUSR1: reopens log files (and forwards to the workers).
  *
- * A worker (title `keystone-public` / `keystone-admin`) builds the services,
+ * A worker (title `keystone-public` / `keystone-admin`) builds the providers,
  * waits for the database ([database] max_retries / retry_interval) and
- * serves createApp(service, services).app through node:http. Errors that
+ * serves createApp(service, providers, db).app through node:http. Errors that
  * escape a request are logged and the worker keeps serving.
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -54,7 +54,7 @@ import { assertSchemaCurrent, currentSchemaVersion, syncSchema } from '../storag
 import { relayCacheInvalidations } from '../cache/memory-backend.js';
 import { KeyRepository, KeyRepositoryError } from '../token/fernet/key-repository.js';
 import { credentialRepository } from '../credential/credential-crypto.js';
-import { buildServices } from '../server/services.js';
+import { buildProviders } from '../wiring/build-providers.js';
 import { createApp } from '../server/create-app.js';
 import { withFastPath } from '../server/fast-path.js';
 import { answerRefusedRequest } from '../server/refused-request.js';
@@ -222,13 +222,13 @@ async function workerMain(): Promise<void> {
   initWorkerMetrics({ service });
 
   const embeddedSocketDir = process.env.KEYSTONE_EMBEDDED_SOCKET_DIR || undefined;
-  const services = buildServices(conf, { embeddedSocketDir });
-  observeCache(services.cache);
-  instrumentDatabase(services.db as unknown as Parameters<typeof instrumentDatabase>[0]);
-  observeDatabasePool(services.db);
+  const { providers, db, cache } = buildProviders(conf, { embeddedSocketDir });
+  observeCache(cache);
+  instrumentDatabase(db as unknown as Parameters<typeof instrumentDatabase>[0]);
+  observeDatabasePool(db);
 
   try {
-    await waitForDatabase(services.db, conf, (attempt, err) => {
+    await waitForDatabase(db, conf, (attempt, err) => {
       log.warn(`${name}: database not reachable (${oneLine(err.message)}); retry ${attempt}${conf.database.max_retries === -1 ? '' : ` of ${conf.database.max_retries}`} in ${conf.database.retry_interval} s`);
     });
   } catch (err) {
@@ -238,8 +238,8 @@ async function workerMain(): Promise<void> {
   }
   if (draining) return;
 
-  const app = createApp(service, services).app;
-  const handler = withFastPath(app, service, services);
+  const app = createApp(service, providers, db).app;
+  const handler = withFastPath(app, service, providers);
   server = createHttpServer((req, res) => {
     inFlight.add(res);
     res.once('close', () => inFlight.delete(res));
@@ -414,11 +414,11 @@ export async function primaryMain(argv: string[]): Promise<void> {
         await syncSchema(db);
         const fromEnv = process.env.OS_BOOTSTRAP_PASSWORD;
         firstRun = { password: fromEnv || randomBytes(18).toString('base64url'), generated: !fromEnv };
-        const services = buildServices(conf, { db, embeddedSocketDir: host!.socketDir });
+        const built = buildProviders(conf, { db, embeddedSocketDir: host!.socketDir });
         try {
           const base = (s: ServiceName) => (s === 'public' ? conf.DEFAULT.public_endpoint : conf.DEFAULT.admin_endpoint)?.replace(/\/+$/, '')
             ?? `http://${displayHost(endpoints[s].host)}:${endpoints[s].port}`;
-          await runBootstrap(services, {
+          await runBootstrap(built, {
             password: firstRun.password,
             regionId: 'RegionOne',
             publicUrl: `${base('public')}/v3`,
@@ -426,7 +426,7 @@ export async function primaryMain(argv: string[]): Promise<void> {
             adminUrl: `${base('admin')}/v3`,
           });
         } finally {
-          await services.cache.close().catch(() => undefined);
+          await built.cache.close().catch(() => undefined);
         }
         log.info('first run: bootstrapped the admin user, project and roles and the identity service');
       }

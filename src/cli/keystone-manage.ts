@@ -32,7 +32,7 @@ import { KeyRepository, KeyRepositoryError, type KeyOwner, type KeyRepositoryLog
 import { CredentialCrypto, credentialRepository, loadCredentialKeys, primaryKeyHash } from '../credential/credential-crypto.js';
 import { flushExpiredTokens } from '../token/uuid/flush.js';
 import { TrustRepository } from '../trust/trust-repository.js';
-import { buildServices } from '../server/services.js';
+import { buildProviders } from '../wiring/build-providers.js';
 import { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 import { renderEffectivePolicy } from '../rbac/policy-generator.js';
 import { runBootstrap } from './bootstrap.js';
@@ -172,9 +172,9 @@ const COMMANDS: Record<string, Command> = {
       if (!password) throw new CommandError('Either --bootstrap-password argument or OS_BOOTSTRAP_PASSWORD must be set.');
       return withDatabase(conf, async ({ db, host }) => {
         await assertSchemaCurrent(db);
-        const services = buildServices(conf, { db, embeddedSocketDir: host?.socketDir });
+        const built = buildProviders(conf, { db, embeddedSocketDir: host?.socketDir });
         try {
-          const r = await runBootstrap(services, {
+          const r = await runBootstrap(built, {
             username: str('--bootstrap-username') ?? process.env.OS_BOOTSTRAP_USERNAME,
             password,
             projectName: str('--bootstrap-project-name') ?? process.env.OS_BOOTSTRAP_PROJECT_NAME,
@@ -188,7 +188,7 @@ const COMMANDS: Record<string, Command> = {
           });
           out(`Bootstrap complete: domain ${r.domainId}, project ${r.projectId}, user ${r.userId}, role ${r.adminRoleId}, service ${r.serviceId}.`);
         } finally {
-          await services.cache.close().catch(() => undefined);
+          await built.cache.close().catch(() => undefined);
         }
         return 0;
       });

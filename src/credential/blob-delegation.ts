@@ -19,7 +19,7 @@
  */
 import { ForbiddenAction, ValidationError } from '../common/errors.js';
 import type { Caller } from '../auth/caller.js';
-import type { Services } from '../server/services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 
 export interface BlobDelegation {
   trust_id?: unknown;
@@ -44,18 +44,18 @@ function idOf(blob: BlobDelegation, key: keyof BlobDelegation): string | null {
 const notOwn = (what: string) => new ForbiddenAction(`store ${what} that is not the caller's own delegation in a credential`);
 
 /** Refuses a blob naming a delegation that is not the caller's own (see the file's comment). */
-export async function assertOwnDelegation(services: Services, caller: Caller, owner: CredentialOwner, blob: BlobDelegation): Promise<void> {
+export async function assertOwnDelegation(providers: ProviderApi, caller: Caller, owner: CredentialOwner, blob: BlobDelegation): Promise<void> {
   const trustId = idOf(blob, 'trust_id');
   const appCredId = idOf(blob, 'app_cred_id');
   const accessTokenId = idOf(blob, 'access_token_id');
   if (trustId) {
-    const trust = services.token.trustLookup ? await services.token.trustLookup.findTrust(trustId) : null;
+    const trust = await providers.trust_api.findTrust(trustId);
     if (!trust) throw notOwn('a trust');
     const callersTrust = caller.trustId === trustId || (!caller.trustId && caller.userId === trust.trusteeUserId);
     if (!callersTrust || owner.userId !== trust.trusteeUserId || owner.projectId !== trust.projectId) throw notOwn('a trust');
   }
   if (appCredId) {
-    const cred = await services.applicationCredentials.find(appCredId);
+    const cred = await providers.application_credential_store.find(appCredId);
     if (!cred || caller.applicationCredentialId !== appCredId || owner.userId !== cred.userId || owner.projectId !== cred.projectId) {
       throw notOwn('an application credential');
     }

@@ -12,7 +12,7 @@
  * Rows (still encrypted) are cached by id and by user when [credential]
  * caching is on; every change invalidates the region, in every worker. A deleted
  * user's or project's credentials go with it. The totp auth method reads
- * the user's "totp" blobs through services.totpSecrets (installed here).
+ * the user's "totp" blobs through totpSecretsForUser.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { DuplicateEntry, EntityNotFound, Forbidden, Unauthorized } from '../common/errors.js';
@@ -20,7 +20,6 @@ import type { KeystoneConfig } from '../config/options.js';
 import type { Cache } from '../cache/cache.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
-import type { TotpSecrets } from '../auth/methods/totp.js';
 import { log } from '../log/logger.js';
 import { CredentialCrypto } from './credential-crypto.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
@@ -116,9 +115,9 @@ export class CredentialManager {
     });
   }
 
-  /** The totp method's source: the blobs of the user's "totp" credentials. */
-  installTotpSource(totp: TotpSecrets): void {
-    totp.setSource(async (userId) => (await this.listForUser(userId, 'totp')).map((c) => c.blob));
+  /** The totp method's secrets: the blobs of the user's "totp" credentials. */
+  async totpSecretsForUser(userId: string): Promise<string[]> {
+    return (await this.listForUser(userId, 'totp')).map((c) => c.blob);
   }
 
   // ---- caching of the stored (encrypted) rows ----

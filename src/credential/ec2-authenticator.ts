@@ -19,7 +19,7 @@
  * "ec2credential"), so the v2.0 API can render it its own way.
  */
 import { EntityNotFound, Unauthorized } from '../common/errors.js';
-import type { Services } from '../server/services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { projectUsable } from '../auth/scope.js';
 import { issueGrantedToken } from '../auth/token-grant.js';
@@ -68,21 +68,21 @@ const S3: SignedRequestKind = {
   time: (credentials, ttl) => checkS3RequestTime(credentials as S3Credentials, ttl),
 };
 
-function checkTime(services: Services, credentials: Record<string, unknown>, kind: SignedRequestKind): void {
-  timeRefused(kind.time(credentials, services.conf.credential.auth_ttl), () => {
+function checkTime(providers: ProviderApi, credentials: Record<string, unknown>, kind: SignedRequestKind): void {
+  timeRefused(kind.time(credentials, providers.conf.credential.auth_ttl), () => {
     const params = (credentials.params ?? {}) as Record<string, unknown>;
     const headers = (credentials.headers ?? {}) as Record<string, unknown>;
     return params.Timestamp || headers['X-Amz-Date'] || params['X-Amz-Date'] || params.Expires || params['X-Amz-Expires'];
   });
 }
 
-async function assertUsable(services: Services, cred: Ec2Credential): Promise<{ userId: string; projectId: string }> {
-  const project = cred.projectId ? await services.resource.findProject(cred.projectId) : null;
+async function assertUsable(providers: ProviderApi, cred: Ec2Credential): Promise<{ userId: string; projectId: string }> {
+  const project = cred.projectId ? await providers.resource_api.findProject(cred.projectId) : null;
   if (!project) throw new EntityNotFound('project', cred.projectId ?? '');
-  const user = await services.identity.getUser(cred.userId);
-  const domain = await services.resource.findDomain(user.domainId);
+  const user = await providers.identity_api.getUser(cred.userId);
+  const domain = await providers.resource_api.findDomain(user.domainId);
   if (!user.enabled || !domain?.enabled) throw new Unauthorized();
-  if (!(await projectUsable(services, project))) throw new Unauthorized();
+  if (!(await projectUsable(providers, project))) throw new Unauthorized();
   return { userId: user.id, projectId: project.id };
 }
 
@@ -93,15 +93,15 @@ async function assertUsable(services: Services, cred: Ec2Credential): Promise<{ 
  * credential's; an application credential must be the user's, unexpired,
  * of the credential's project.
  */
-async function delegatedRoles(services: Services, cred: Ec2Credential, userId: string, projectId: string): Promise<string[]> {
+async function delegatedRoles(providers: ProviderApi, cred: Ec2Credential, userId: string, projectId: string): Promise<string[]> {
   if (cred.trustId) {
-    const trust = await services.trusts.getTrust(cred.trustId);
+    const trust = await providers.trust_api.getTrust(cred.trustId);
     if (trust.trusteeUserId !== userId) throw new Unauthorized('EC2 credential user is not the trustee of its trust.');
     if (trust.projectId !== projectId) throw new Unauthorized('EC2 credential project does not match the trust project.');
     return trust.roleIds;
   }
   if (cred.appCredId) {
-    const store = services.applicationCredentials;
+    const store = providers.application_credential_store;
     const appCred = await store.find(cred.appCredId);
     if (!appCred) throw new EntityNotFound('Application Credential', cred.appCredId);
     if (appCred.projectId !== projectId) {
@@ -114,19 +114,19 @@ async function delegatedRoles(services: Services, cred: Ec2Credential, userId: s
     // OAuth1 access tokens are not kept here: the credential cannot be honoured.
     throw new Unauthorized('EC2 credential project does not match the OAuth1 access token project.');
   }
-  return (await services.assignment.rolesForUserOnProject(userId, projectId)).map((r) => r.id);
+  return (await providers.assignment_api.rolesForUserOnProject(userId, projectId)).map((r) => r.id);
 }
 
-async function verify(services: Services, credentials: Record<string, unknown>, kind: SignedRequestKind): Promise<Ec2Identity> {
+async function verify(providers: ProviderApi, credentials: Record<string, unknown>, kind: SignedRequestKind): Promise<Ec2Identity> {
   if (!Object.prototype.hasOwnProperty.call(credentials, 'access')) throw new Unauthorized('EC2 Signature not supplied');
   const accessKey = typeof credentials.access === 'string' ? credentials.access : JSON.stringify(credentials.access);
-  const cred = await services.credentials.findEc2ByAccess(accessKey);
+  const cred = await providers.credential_api.findEc2ByAccess(accessKey);
   kind.signature(credentials, cred.secret);
-  const { userId, projectId } = await assertUsable(services, cred);
-  checkTime(services, credentials, kind);
-  const roleIds = await delegatedRoles(services, cred, userId, projectId);
+  const { userId, projectId } = await assertUsable(providers, cred);
+  checkTime(providers, credentials, kind);
+  const roleIds = await delegatedRoles(providers, cred, userId, projectId);
   if (roleIds.length === 0) throw new Unauthorized('User not valid for project.');
-  for (const id of roleIds) await services.assignment.getRole(id);
+  for (const id of roleIds) await providers.role_api.getRole(id);
   return {
     userId, projectId, accessKey,
     ...(cred.trustId ? { trustId: cred.trustId } : {}),
@@ -135,13 +135,13 @@ async function verify(services: Services, credentials: Record<string, unknown>, 
 }
 
 /** POST /v3/ec2tokens: AWS signature versions 0, 1, 2 and 4 (keystoneclient's Ec2Signer). */
-export function verifyEc2Credentials(services: Services, credentials: Record<string, unknown>): Promise<Ec2Identity> {
-  return verify(services, credentials, EC2);
+export function verifyEc2Credentials(providers: ProviderApi, credentials: Record<string, unknown>): Promise<Ec2Identity> {
+  return verify(providers, credentials, EC2);
 }
 
 /** POST /v3/s3tokens: {access, signature, token} with token the base64 string to sign (v1 or v4). */
-export function verifyS3Credentials(services: Services, credentials: Record<string, unknown>): Promise<Ec2Identity> {
-  return verify(services, credentials, S3);
+export function verifyS3Credentials(providers: ProviderApi, credentials: Record<string, unknown>): Promise<Ec2Identity> {
+  return verify(providers, credentials, S3);
 }
 
 export type SignedRequestVerifier = typeof verifyEc2Credentials;
@@ -157,8 +157,8 @@ export function exchangeRule(verifier: SignedRequestVerifier): 'identity:ec2toke
  * (src/auth/token-grant.ts): disabled owners, MFA rules (no receipts: a
  * 401), the trust or application credential limits, the mint.
  */
-export function issueEc2Token(services: Services, identity: Ec2Identity): Promise<ValidatedToken> {
-  return issueGrantedToken(services, {
+export function issueEc2Token(providers: ProviderApi, identity: Ec2Identity): Promise<ValidatedToken> {
+  return issueGrantedToken(providers, {
     userId: identity.userId, methods: ['ec2credential'],
     ...(identity.trustId ? { trustId: identity.trustId } : {}),
     ...(identity.appCredId ? { appCredId: identity.appCredId } : {}),

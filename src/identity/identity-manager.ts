@@ -16,7 +16,7 @@ import { isoMicros } from '../common/time.js';
 import { parseExtra } from '../resource/resource-types.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { ResourceEvent } from '../resource/resource-events.js';
-import { NO_REVOCATION, type RevocationPort } from '../resource/revocation-port.js';
+import type { RevocationPort } from '../resource/revocation-port.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 import type { GroupListFilter, IdentityBackend, StoredUserOption, UserListFilter } from './identity-backend.js';
 import type { Group, GroupRow, User, UserRow } from './identity-types.js';
@@ -85,7 +85,6 @@ function daysSince(day: string): number {
 export class IdentityManager {
   /** user and group deletions, disables, password and membership changes, for the subsystems that keep data about them */
   readonly events = new IdentityEvents();
-  private revocation: RevocationPort = NO_REVOCATION;
 
   /** `defaultBackend`: the backend of every domain without one of its own (the SQL backend). */
   constructor(
@@ -93,9 +92,10 @@ export class IdentityManager {
     private readonly cache: Cache,
     private readonly conf: KeystoneConfig,
     readonly passwordHasher: PasswordHasherPort,
-    private readonly resource?: ResourceManager,
+    private readonly resource: ResourceManager,
+    private readonly revocation: RevocationPort,
   ) {
-    resource?.events.on((event) => this.onResourceEvent(event));
+    resource.events.on((event) => this.onResourceEvent(event));
   }
 
   /**
@@ -115,10 +115,6 @@ export class IdentityManager {
    */
   private backendForId(_id: string): IdentityBackend {
     return this.backendForDomain(undefined);
-  }
-
-  installRevocation(port: RevocationPort): void {
-    this.revocation = port;
   }
 
   /** The list limit of identity collections: [identity] list_limit, else [DEFAULT] list_limit. */

@@ -8,10 +8,10 @@
  *     import { initWorkerMetrics, httpMetrics, observeCache, instrumentDatabase,
  *              observeDatabasePool } from '../metrics/metrics.js';
  *     initWorkerMetrics({ service });                 // 'public' | 'admin'; answers the primary's scrapes
- *     const services = buildServices(conf, …);
- *     observeCache(services.cache);                   // cache hits/misses by region
+ *     const { providers, db, cache } = buildProviders(conf, …);
+ *     observeCache(cache);                            // cache hits/misses by region
  *     instrumentDatabase(pgp);                        // pgp from src/storage/database.ts: query latency
- *     observeDatabasePool(services.db);               // pool use (total/idle/waiting/max)
+ *     observeDatabasePool(db);                        // pool use (total/idle/waiting/max)
  *
  * and in src/server/create-app.ts, first in the pipeline (before request_id,
  * so that the whole request is timed; the route template is read from

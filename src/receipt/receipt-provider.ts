@@ -10,7 +10,8 @@
 import type { KeystoneConfig } from '../config/options.js';
 import { Unauthorized, UnexpectedError } from '../common/errors.js';
 import { log } from '../log/logger.js';
-import { KeyRepository, KeyRing } from '../token/fernet/key-repository.js';
+import { KeyRepository } from '../token/fernet/key-repository.js';
+import { KeyRing } from '../token/fernet/key-ring.js';
 import { ReceiptFormatter, ReceiptNotFound, type DecodedReceipt } from './receipt-formatter.js';
 import { keystoneIsoSeconds } from '../token/token-provider.js';
 import { secondsFromIso } from '../common/time.js';

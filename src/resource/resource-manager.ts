@@ -15,7 +15,7 @@ import {
 } from './resource-types.js';
 import { isImmutable, PROJECT_OPTIONS, projectOptionName } from './project-options.js';
 import { ResourceEvents } from './resource-events.js';
-import { NO_REVOCATION, type RevocationPort } from './revocation-port.js';
+import type { RevocationPort } from './revocation-port.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 
 export const RESOURCE_CACHE_REGION = 'resource';
@@ -78,13 +78,13 @@ function unsafeChars(name: string): string {
 export class ResourceManager {
   /** project/domain deletions and disables, for the subsystems that keep data about them */
   readonly events = new ResourceEvents();
-  private revocation: RevocationPort = NO_REVOCATION;
 
-  constructor(private readonly backend: ResourceBackend, private readonly cache: Cache, private readonly conf: KeystoneConfig) {}
-
-  installRevocation(port: RevocationPort): void {
-    this.revocation = port;
-  }
+  constructor(
+    private readonly backend: ResourceBackend,
+    private readonly cache: Cache,
+    private readonly conf: KeystoneConfig,
+    private readonly revocation: RevocationPort,
+  ) {}
 
   private cacheTtl(): number | null {
     return this.conf.resource.cache_time;

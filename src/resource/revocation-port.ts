@@ -3,8 +3,8 @@
  * revoke_api callbacks and token_provider_api._drop_token_cache), so that a
  * change here makes affected tokens stop validating on every node.
  *
- * The managers start with NO_REVOCATION; src/server/services.ts installs the
- * real one from src/revoke/ (see installRevocation in the managers).
+ * src/revoke/'s RevokeManager implements it; the managers take it in their
+ * constructor (src/wiring/build-providers.ts builds revoke_api first).
  */
 export interface RevocationPort {
   /** a user was disabled, deleted, had a password set or changed, or left a group: revoke their tokens */
@@ -14,9 +14,3 @@ export interface RevocationPort {
   /** a domain, a project or a user changed in a way token validation re-checks: drop cached validations */
   dropTokenCache(): Promise<void>;
 }
-
-export const NO_REVOCATION: RevocationPort = {
-  async revokeUser() {},
-  async revokeProject() {},
-  async dropTokenCache() {},
-};

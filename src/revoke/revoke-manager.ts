@@ -3,7 +3,7 @@
  * honoured by every token provider, listed at GET /v3/OS-REVOKE/events and
  * pruned once no token they could match can still be validated.
  *
- * What the other managers call (services.revoke):
+ * What the other managers call (revoke_api):
  *
  *   revokeByUser(userId)            a user was disabled or deleted, had a password set or changed,
  *                                   or left a group holding roles: every token of the user ends
@@ -24,8 +24,8 @@
  * revoke cache region (and with it the stamp every cached validation is
  * tagged with) is invalidated through the shared cache before returning.
  *
- * This class also implements src/resource/revocation-port.ts, which
- * src/server/services.ts installs into the identity and resource managers.
+ * This class also implements src/resource/revocation-port.ts, which the
+ * identity, resource and role managers take in their constructors.
  */
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';

@@ -3,7 +3,8 @@
  * pipeline stages in Keystone's paste order, then the routes, then errors.
  */
 import express from 'express';
-import type { Services } from './services.js';
+import type { ProviderApi } from '../common/provider-api.js';
+import type { Database } from '../storage/database.js';
 import type { ServiceKind } from './request-context.js';
 import { RouteTable } from './route-table.js';
 import { requestId } from './pipeline/request-id.js';
@@ -23,17 +24,18 @@ export interface KeystoneApp {
   routes: RouteTable;
 }
 
-export function createApp(service: ServiceKind, services: Services): KeystoneApp {
-  const { conf } = services;
+/** `db` is only for /healthcheck's `SELECT 1`; the handlers reach storage through the providers. */
+export function createApp(service: ServiceKind, providers: ProviderApi, db: Pick<Database, 'one'>): KeystoneApp {
+  const { conf } = providers;
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('query parser', 'extended');
   const routes = new RouteTable();
   registerDiscovery(routes, { v2: conf.DEFAULT.enable_v2_api });
-  registerHealthcheck(routes, conf, services.db, service);
-  registerApiRoutes(routes, services, service);
-  const parsers: Record<string, BodyParser> = extraBodyParsers(services);
+  registerHealthcheck(routes, conf, db, service);
+  registerApiRoutes(routes, providers, service);
+  const parsers: Record<string, BodyParser> = extraBodyParsers(providers);
 
   // first, so that every request is timed and counted, those refused before routing included
   app.use(httpMetrics(service, (path) => routes.templateFor(path)));

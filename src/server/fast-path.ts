@@ -6,7 +6,7 @@
  * Use it where the HTTP server is created (keystone-all's workers, the test
  * server):
  *
- *     createServer(withFastPath(createApp(service, services).app, service, services))
+ *     createServer(withFastPath(createApp(service, providers, db).app, service, providers))
  *
  * It decides from the raw request first (method, exact path, query, both
  * token headers, no body, not the admin_token), then checks the memo: the
@@ -26,7 +26,7 @@
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Request, Response } from 'express';
-import type { Services } from './services.js';
+import type { ProviderApi } from '../common/provider-api.js';
 import type { ServiceKind } from './request-context.js';
 import { requestId } from './pipeline/request-id.js';
 import { accessLog } from './pipeline/access-log.js';
@@ -78,8 +78,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v.trim() : undefined;
 }
 
-export function withFastPath(app: RequestListener, service: ServiceKind, services: Services): RequestListener {
-  const { conf, token: tokens } = services;
+export function withFastPath(app: RequestListener, service: ServiceKind, providers: ProviderApi): RequestListener {
+  const { conf, token_provider_api: tokens } = providers;
   const stages: Stage[] = [
     httpMetrics(service) as unknown as Stage,
     requestId(conf, service),
@@ -104,7 +104,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, service
     const caller = TokenManager.callerOfEntry(callerEntry, conf);
     const action = method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     const target = tokenTarget(subjectEntry.token);
-    if (!policyAllowsNow(services, action, target, caller)) return null;
+    if (!policyAllowsNow(providers, action, target, caller)) return null;
     const body = tokens.bodyOf(subjectEntry, q.includeCatalog);
     const counted = () => { tokens.countMemoHit(callerEntry); tokens.countMemoHit(subjectEntry); };
     if (typeof body === 'string') { counted(); return body; }

@@ -9,7 +9,8 @@
 import type { KeystoneConfig } from '../config/options.js';
 import { UnexpectedError } from '../common/errors.js';
 import { log } from '../log/logger.js';
-import { KeyRepository, KeyRing } from './fernet/key-repository.js';
+import { KeyRepository } from './fernet/key-repository.js';
+import { KeyRing } from './fernet/key-ring.js';
 import { TokenFormatter } from './fernet/token-formatter.js';
 import type { TokenPayload } from './fernet/payloads.js';
 import type { TokenFacts, TokenRecord } from './token-model.js';

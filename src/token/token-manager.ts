@@ -38,6 +38,7 @@ import { secondsFromIso } from '../common/time.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
 import type { AssignmentManager } from '../assignment/assignment-manager.js';
+import type { RoleManager } from '../assignment/role-manager.js';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import type { CatalogEntry } from '../catalog/catalog-types.js';
 import type { Caller, CallerRole } from '../auth/caller.js';
@@ -64,7 +65,7 @@ export const TOKEN_DEPENDENCY_REGIONS = [
 
 const FAILED = 'Failed to validate token';
 
-/** A trust as token validation needs it; installed by the trust manager (installTrustLookup). */
+/** A trust as token validation needs it (the trust manager implements TrustLookup). */
 export interface TrustForToken {
   id: string;
   trustorUserId: string;
@@ -130,17 +131,20 @@ export interface MemoEntry {
   bodyWithoutCatalog?: string;
 }
 
+/** What the token manager reads: storage, and the providers it uses under their registry names (src/common/provider-api.ts). */
 export interface TokenManagerDeps {
   conf: KeystoneConfig;
   /** persisted (UUID) tokens and the token epoch */
   backend: TokenBackend;
   cache: Cache;
-  identity: IdentityManager;
-  resource: ResourceManager;
-  assignment: AssignmentManager;
-  catalog: CatalogManager;
-  revoke: RevokeManager;
-  applicationCredentials: ApplicationCredentialManager;
+  identity_api: Pick<IdentityManager, 'findUser'>;
+  resource_api: Pick<ResourceManager, 'findDomain' | 'findProject'>;
+  assignment_api: Pick<AssignmentManager, 'rolesForUserOnProject' | 'rolesForUserOnDomain' | 'rolesForUserOnSystem'>;
+  role_api: Pick<RoleManager, 'expandImpliedRoles' | 'findRole'>;
+  catalog_api: Pick<CatalogManager, 'getV3Catalog'>;
+  revoke_api: Pick<RevokeManager, 'onRevoke' | 'isRevoked' | 'revokeByAuditId'>;
+  application_credential_api: Pick<ApplicationCredentialManager, 'find'>;
+  trust_api: TrustLookup;
 }
 
 /** Keystone's random_urlsafe_str: 16 random bytes, urlsafe base64 without padding (22 characters). */
@@ -153,7 +157,6 @@ export class TokenManager {
   /** bounded by size (rendered bodies dominate), so a worker's memory stays flat under any token mix */
   private readonly memo: LRUCache<string, MemoEntry>;
   private readonly pendingValidations = new Map<string, Promise<MemoEntry>>();
-  private trusts: TrustLookup | null = null;
   private readonly conf: KeystoneConfig;
   private readonly epoch: TokenEpoch;
   private readonly stampRead: FreshRead<string | null>;
@@ -201,21 +204,12 @@ export class TokenManager {
         log.error(`token: advancing the token epoch failed: ${(err as Error).message ?? err}`);
       }
     }, () => { this.localGeneration++; });
-    deps.revoke.onRevoke(async (event) => {
+    deps.revoke_api.onRevoke(async (event) => {
       if (this.provider instanceof UuidTokenProvider) {
         if (event.userId && !event.projectId && !event.auditId) await this.provider.revokedUser(event.userId);
         if (event.trustId) await this.provider.revokedTrust(event.trustId);
       }
     });
-  }
-
-  /** The trust manager installs its look-up here (trust-scoped tokens). */
-  installTrustLookup(lookup: TrustLookup): void {
-    this.trusts = lookup;
-  }
-
-  get trustLookup(): TrustLookup | null {
-    return this.trusts;
   }
 
   private get useCacheStamps(): boolean {
@@ -287,7 +281,7 @@ export class TokenManager {
     let expiresAt = input.expiresAt ?? this.defaultExpiresAt();
     if (input.appCredId) {
       // CVE-2022-2447: a token never outlives its application credential.
-      const cred = await this.deps.applicationCredentials.find(input.appCredId);
+      const cred = await this.deps.application_credential_api.find(input.appCredId);
       if (cred?.expiresAt !== null && cred?.expiresAt !== undefined && cred.expiresAt / 1000 < secondsFromIso(expiresAt)) {
         expiresAt = keystoneIsoSeconds(cred.expiresAt / 1000);
       }
@@ -372,8 +366,8 @@ export class TokenManager {
   /** A memo entry for a token just minted: with its trust's expiry and the keys that decrypted it. */
   private async memoEntry(version: string, token: ValidatedToken, expiresAtSeconds: number, keys: readonly unknown[] | undefined): Promise<MemoEntry> {
     const entry: MemoEntry = { version, token, expiresAtSeconds, keys };
-    if (token.trust && this.trusts) {
-      const trust = await this.trusts.findTrust(token.trust.id);
+    if (token.trust) {
+      const trust = await this.deps.trust_api.findTrust(token.trust.id);
       if (trust?.expiresAt !== null && trust?.expiresAt !== undefined) entry.dependencyExpiresAtSeconds = trust.expiresAt / 1000;
     }
     return entry;
@@ -428,7 +422,7 @@ export class TokenManager {
     }
     const expiresAtSeconds = secondsFromIso(token.expiresAt);
     this.checkExpiry(expiresAtSeconds, options.windowSeconds ?? 0);
-    if (await this.deps.revoke.isRevoked(tokenValuesOf(token), version)) throw new TokenNotFound(FAILED);
+    if (await this.deps.revoke_api.isRevoked(tokenValuesOf(token), version)) throw new TokenNotFound(FAILED);
     const entry = await this.memoEntry(version ?? '', token, expiresAtSeconds, keys);
     if (version !== null) this.memo.set(id, entry);
     recordTokenOperation('validate', this.provider.name, token.methods.join(','), 'success');
@@ -481,12 +475,12 @@ export class TokenManager {
    */
   private async catalogFor(userId: string, projectId: string | null): Promise<CatalogEntry[]> {
     const version = this.currentVersionSync() ?? (this.useCacheStamps ? await this.currentVersion() : null);
-    if (version === null) return this.deps.catalog.getV3Catalog(userId, projectId);
+    if (version === null) return this.deps.catalog_api.getV3Catalog(userId, projectId);
     // keyed without the version, so that a new version replaces the entry instead of adding one
     const key = `${userId}\u0000${projectId ?? ''}`;
     const hit = this.catalogs.get(key);
     if (hit?.version === version) return hit.catalog;
-    const catalog = await this.deps.catalog.getV3Catalog(userId, projectId);
+    const catalog = await this.deps.catalog_api.getV3Catalog(userId, projectId);
     this.catalogs.set(key, { version, catalog });
     return catalog;
   }
@@ -497,7 +491,7 @@ export class TokenManager {
   async revokeToken(id: string): Promise<void> {
     const token = await this.validateToken(id);
     await this.provider.revoked?.(id);
-    await this.deps.revoke.revokeByAuditId(token.auditId);
+    await this.deps.revoke_api.revokeByAuditId(token.auditId);
     this.memo.delete(id);
     recordTokenOperation('revoke', this.provider.name, token.methods.join(','), 'success');
   }
@@ -527,14 +521,14 @@ export class TokenManager {
   }
 
   private async namedDomain(id: string, disabledMessage: boolean): Promise<NamedRef> {
-    const domain = await this.deps.resource.findDomain(id);
+    const domain = await this.deps.resource_api.findDomain(id);
     if (!domain) throw new EntityNotFound('domain', id);
     if (disabledMessage && !domain.enabled) throw new NotFound(`Unable to validate token because domain ${id} is disabled`);
     return { id: domain.id, name: domain.name };
   }
 
   private async tokenUser(userId: string): Promise<TokenUser> {
-    const user = await this.deps.identity.findUser(userId);
+    const user = await this.deps.identity_api.findUser(userId);
     if (!user) throw new EntityNotFound('user', userId);
     const domain = await this.namedDomain(user.domainId, true);
     return { id: user.id, name: user.name, domain, passwordExpiresAt: user.passwordExpiresAt };
@@ -542,7 +536,7 @@ export class TokenManager {
 
   /** Keystone's TokenModel look-ups and mint() checks. */
   async mint(record: TokenRecord): Promise<ValidatedToken> {
-    const { identity, resource, assignment, applicationCredentials } = this.deps;
+    const { identity_api: identity, resource_api: resource, assignment_api: assignment, role_api: roleApi, application_credential_api: applicationCredentials } = this.deps;
     if (record.federatedGroupIds !== undefined || record.identityProviderId !== undefined) {
       // No identity federation here: a federated token from another Keystone cannot be honoured.
       throw new TokenNotFound(`Could not find token: ${record.id}.`);
@@ -551,7 +545,7 @@ export class TokenManager {
     const token: ValidatedToken = { ...record, user, roles: [], catalogUserId: record.userId };
 
     if (record.trustId) {
-      const trust = this.trusts ? await this.trusts.findTrust(record.trustId) : null;
+      const trust = await this.deps.trust_api.findTrust(record.trustId);
       if (!trust || trust.deleted || (trust.expiresAt !== null && trust.expiresAt <= Date.now())) throw new EntityNotFound('trust', record.trustId);
       if (trust.trusteeUserId !== record.userId) throw this.trustForbidden('User is not a trustee.');
       // A trust-scoped token is scoped to the trust's project and nothing else, whichever path minted it.
@@ -567,11 +561,11 @@ export class TokenManager {
       if (trust.projectId) {
         const trustorRoles = await assignment.rolesForUserOnProject(trust.trustorUserId, trust.projectId);
         const held = new Set(trustorRoles.map((r) => r.id));
-        const delegated = await assignment.expandImpliedRoles(trust.roleIds);
+        const delegated = await roleApi.expandImpliedRoles(trust.roleIds);
         const roles: CallerRole[] = [];
         for (const roleId of delegated) {
           if (!held.has(roleId)) throw this.trustForbidden('Trustee has no delegated roles.');
-          const role = await assignment.findRole(roleId);
+          const role = await roleApi.findRole(roleId);
           // Keystone's _get_trust_roles renders the whole role (as get_role gives it), not only id and name
           if (role && role.domainId === null) {
             roles.push({ ...role.extra, id: role.id, name: role.name, domain_id: null, description: role.description, options: role.options } as CallerRole);

@@ -61,8 +61,8 @@ for (const kind of databaseKinds()) {
       p = await setupPersonas(server);
       w = await buildWorld(server, p);
       // an admin of project A (not the bootstrap admin project)
-      const user = (await server.services.identity.createUser({ name: unique('padmin'), domainId: p.domainA, password: 'persona-secret-1' })).id;
-      await server.services.assignment.createGrant(server.bootstrap.adminRoleId, { userId: user }, { projectId: p.projectA });
+      const user = (await server.providers.identity_api.createUser({ name: unique('padmin'), domainId: p.domainA, password: 'persona-secret-1' })).id;
+      await server.providers.assignment_api.createGrant(server.bootstrap.adminRoleId, { userId: user }, { projectId: p.projectA });
       projectAdmin = await passwordToken(server, user, 'persona-secret-1', { projectId: p.projectA });
     });
     after(async () => { await server?.close(); });

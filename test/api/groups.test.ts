@@ -113,10 +113,10 @@ for (const kind of databaseKinds()) {
     });
 
     test('removing a user from a group revokes their tokens; roles held through the group follow membership', async () => {
-      const { services, bootstrap } = server;
+      const { providers, bootstrap } = server;
       const g = await createGroup({ domain_id: p.domainA });
-      const user = await services.identity.createUser({ name: unique('via-group'), domainId: p.domainA, password: 'pw-group-1' });
-      await services.assignment.createGrant(bootstrap.memberRoleId, { groupId: g.id }, { projectId: p.projectA });
+      const user = await providers.identity_api.createUser({ name: unique('via-group'), domainId: p.domainA, password: 'pw-group-1' });
+      await providers.assignment_api.createGrant(bootstrap.memberRoleId, { groupId: g.id }, { projectId: p.projectA });
       const denied = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
         method: 'POST', headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { id: user.id, password: 'pw-group-1' } } }, scope: { project: { id: p.projectA } } } }),

@@ -111,7 +111,7 @@ export function unique(prefix: string): string {
 
 /** Creates the personas with the managers (their own APIs are tested elsewhere) and issues their tokens. */
 export async function setupPersonas(server: TestServer): Promise<Personas> {
-  const { identity, resource, assignment } = server.services;
+  const { identity_api: identity, resource_api: resource, assignment_api: assignment } = server.providers;
   const roles = server.bootstrap;
   const domainA = (await resource.createDomainRef({ name: unique('domain-a') })).id;
   const domainB = (await resource.createDomainRef({ name: unique('domain-b') })).id;
@@ -152,7 +152,7 @@ export async function setupPersonas(server: TestServer): Promise<Personas> {
 
 /**
  * Kept for the tests that still call it: the policy engine (src/rbac) is
- * always installed as services.policy now, so nothing is skipped.
+ * always installed as providers.enforcer now, so nothing is skipped.
  */
 export function policyEnginePending(_server: TestServer, _t: unknown): boolean {
   return false;

@@ -74,9 +74,9 @@ for (const kind of databaseKinds()) {
       assert.equal(leafSubtree.subtree, null);
 
       // The lists hold only projects the caller has a role on (Keystone filters by the caller's assignments).
-      const { services, bootstrap } = server;
-      await services.assignment.createGrant(bootstrap.readerRoleId, { userId: bootstrap.userId }, { projectId: root.id });
-      await services.assignment.createGrant(bootstrap.readerRoleId, { userId: bootstrap.userId }, { projectId: leaf2.id });
+      const { providers, bootstrap } = server;
+      await providers.assignment_api.createGrant(bootstrap.readerRoleId, { userId: bootstrap.userId }, { projectId: root.id });
+      await providers.assignment_api.createGrant(bootstrap.readerRoleId, { userId: bootstrap.userId }, { projectId: leaf2.id });
       const parents = expectStatus(await call(server, 'GET', `/v3/projects/${leaf2.id}?parents_as_list`, { token: admin() }), 200).project.parents;
       assert.deepEqual(parents.map((x: { project: Ref }) => x.project.id), [root.id]);
       const subList = expectStatus(await call(server, 'GET', `/v3/projects/${root.id}?subtree_as_list`, { token: admin() }), 200).project.subtree;
@@ -219,9 +219,9 @@ for (const kind of databaseKinds()) {
 
     test('disabling a project stops its tokens validating; re-enabling restores them; deleting revokes them', async () => {
       const prj = await create({ domain_id: p.domainA });
-      const { services, bootstrap } = server;
-      const user = await services.identity.createUser({ name: unique('scoped'), domainId: p.domainA, password: 'pw-scoped-1' });
-      await services.assignment.createGrant(bootstrap.memberRoleId, { userId: user.id }, { projectId: prj.id });
+      const { providers, bootstrap } = server;
+      const user = await providers.identity_api.createUser({ name: unique('scoped'), domainId: p.domainA, password: 'pw-scoped-1' });
+      await providers.assignment_api.createGrant(bootstrap.memberRoleId, { userId: user.id }, { projectId: prj.id });
       const token = await passwordToken(server, user.id, 'pw-scoped-1', { projectId: prj.id });
       assert.equal(await tokenStatus(server, admin(), token), 200);
       expectStatus(await call(server, 'PATCH', `/v3/projects/${prj.id}`, { token: admin(), body: { project: { enabled: false } } }), 200);
@@ -235,9 +235,9 @@ for (const kind of databaseKinds()) {
     test('disabling a domain stops the tokens of its projects and users validating', async () => {
       const d = expectStatus(await call(server, 'POST', '/v3/domains', { token: admin(), body: { domain: { name: unique('dis') } } }), 201).domain.id;
       const prj = await create({ domain_id: d });
-      const { services, bootstrap } = server;
-      const user = await services.identity.createUser({ name: unique('in-dis'), domainId: d, password: 'pw-dis-1' });
-      await services.assignment.createGrant(bootstrap.memberRoleId, { userId: user.id }, { projectId: prj.id });
+      const { providers, bootstrap } = server;
+      const user = await providers.identity_api.createUser({ name: unique('in-dis'), domainId: d, password: 'pw-dis-1' });
+      await providers.assignment_api.createGrant(bootstrap.memberRoleId, { userId: user.id }, { projectId: prj.id });
       const token = await passwordToken(server, user.id, 'pw-dis-1', { projectId: prj.id });
       assert.equal(await tokenStatus(server, admin(), token), 200);
       expectStatus(await call(server, 'PATCH', `/v3/domains/${d}`, { token: admin(), body: { domain: { enabled: false } } }), 200);

@@ -100,7 +100,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'DELETE', `/v3/roles/${r.id}`, { token: admin() }), 204);
       // stored as Keystone stores it: role_option IMMU
       const r2 = await createRole({ options: { immutable: true } });
-      const rows = await server.services.db.any('SELECT option_id, option_value FROM role_option WHERE role_id = $1', [r2.id]);
+      const rows = await server.db.any('SELECT option_id, option_value FROM role_option WHERE role_id = $1', [r2.id]);
       assert.deepEqual(rows, [{ option_id: 'IMMU', option_value: 'true' }]);
     });
 
@@ -171,7 +171,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'PUT', `/v3/roles/${a.id}/implies/${b.id}`, { token: admin() }), 201);
       expectStatus(await call(server, 'PUT', `/v3/roles/${b.id}/implies/${a.id}`, { token: admin() }), 201);
       // a grant of a cyclic role still lists in finite time, each role reached
-      const user = (await server.services.identity.createUser({ name: unique('cyc'), domainId: p.domainA })).id;
+      const user = (await server.providers.identity_api.createUser({ name: unique('cyc'), domainId: p.domainA })).id;
       expectStatus(await call(server, 'PUT', `/v3/projects/${p.projectA}/users/${user}/roles/${a.id}`, { token: admin() }), 204);
       const eff = expectStatus(await call(server, 'GET', `/v3/role_assignments?effective&user.id=${user}`, { token: admin() }), 200).role_assignments;
       const roleIds = new Set(eff.map((x: { role: { id: string } }) => x.role.id));

@@ -148,9 +148,9 @@ for (const kind of databaseKinds()) {
 
 
     test('disabling or deleting a user stops their tokens validating; an admin password reset does too', async () => {
-      const { services, bootstrap } = server;
-      const user = await services.identity.createUser({ name: unique('tok'), domainId: p.domainA, password: 'pw-tok-1' });
-      await services.assignment.createGrant(bootstrap.memberRoleId, { userId: user.id }, { projectId: p.projectA });
+      const { providers, bootstrap } = server;
+      const user = await providers.identity_api.createUser({ name: unique('tok'), domainId: p.domainA, password: 'pw-tok-1' });
+      await providers.assignment_api.createGrant(bootstrap.memberRoleId, { userId: user.id }, { projectId: p.projectA });
       let token = await passwordToken(server, user.id, 'pw-tok-1', { projectId: p.projectA });
       assert.equal(await tokenStatus(server, admin(), token), 200);
       expectStatus(await call(server, 'PATCH', `/v3/users/${user.id}`, { token: admin(), body: { user: { enabled: false } } }), 200);
@@ -171,9 +171,9 @@ for (const kind of databaseKinds()) {
 
     test('a user\'s projects and groups', async () => {
       const u = await createUser({ domain_id: p.domainA });
-      const { services, bootstrap } = server;
+      const { providers, bootstrap } = server;
       const prj = expectStatus(await call(server, 'POST', '/v3/projects', { token: admin(), body: { project: { name: unique('up'), domain_id: p.domainA } } }), 201).project;
-      await services.assignment.createGrant(bootstrap.memberRoleId, { userId: u.id }, { projectId: prj.id });
+      await providers.assignment_api.createGrant(bootstrap.memberRoleId, { userId: u.id }, { projectId: prj.id });
       const projects = expectStatus(await call(server, 'GET', `/v3/users/${u.id}/projects`, { token: admin() }), 200);
       assert.deepEqual(ids(projects.projects), [prj.id]);
       assert.equal(projects.links.self, `${server.publicUrl}/v3/users/${u.id}/projects`);

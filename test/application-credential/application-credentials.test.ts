@@ -84,12 +84,12 @@ for (const kind of databaseKinds()) {
     test("Keystone's refusals, and nothing is stored", async () => {
       const reader = await userOnProject(server, projectId, [roles.adminRoleId]);
       const readerToken = await passwordToken(server, reader.userId, PASSWORD, { projectId });
-      const count = async () => (await server.services.applicationCredentials.list(owner.userId)).length;
+      const count = async () => (await server.providers.application_credential_api.list(owner.userId)).length;
       const before = await count();
       // refused by policy (Keystone's owner rule), or after it by the handler's own check
       expectStatus(await create({ name: 'x' }, readerToken), 403,
         /^You are not authorized to perform the requested action: (identity:create_application_credential|Cannot create an application credential for another user\.)\.$/);
-      const extraRole = (await server.services.assignment.createRole({ name: unique('unheld') })).id;
+      const extraRole = (await server.providers.role_api.createRole({ name: unique('unheld') })).id;
       expectStatus(await create({ name: 'x', roles: [{ id: extraRole }] }), 400,
         'Invalid application credential: Cannot create an application credential with unassigned role');
       expectStatus(await create({ name: 'x', roles: [{ name: 'no-such-role' }] }), 404, 'Role no-such-role is not defined');
@@ -129,8 +129,8 @@ for (const kind of databaseKinds()) {
       assert.equal(scoped.body.error.message, 'Error authenticating with application credential: Application credentials cannot request a scope.');
 
       // an expired credential authenticates no more
-      await server.services.db.none("UPDATE application_credential SET expires_at = now() - interval '1 minute' WHERE id = $1", [cred.id]);
-      await server.services.applicationCredentials.invalidate();
+      await server.db.none("UPDATE application_credential SET expires_at = now() - interval '1 minute' WHERE id = $1", [cred.id]);
+      await server.providers.application_credential_store.invalidate();
       assert.equal((await authenticate(server, byId(cred.id, cred.secret))).status, 401);
     });
 
@@ -212,13 +212,13 @@ for (const kind of databaseKinds()) {
       assert.equal((await validate(server, systemAdmin, issued.token as string)).status, 404);
       assert.equal((await authenticate(server, byId(cred.id, cred.secret))).status, 401);
 
-      await server.services.assignment.createGrant(roles.adminRoleId, { userId: holder.userId }, { projectId });
+      await server.providers.assignment_api.createGrant(roles.adminRoleId, { userId: holder.userId }, { projectId });
       expectStatus(await call(server, 'PATCH', `/v3/users/${holder.userId}`, { token: systemAdmin, body: { user: { enabled: false } } }), 200);
-      assert.equal(await server.services.applicationCredentials.findStored(cred.id), null);
+      assert.equal(await server.providers.application_credential_api.findStored(cred.id), null);
     });
 
     test("a deleted role takes its holders' credentials on the project; a deleted user all of theirs", async () => {
-      const role = (await server.services.assignment.createRole({ name: unique('temp') })).id;
+      const role = (await server.providers.role_api.createRole({ name: unique('temp') })).id;
       const holder = await userOnProject(server, projectId, [roles.adminRoleId, role]);
       const post = (name: string) => create({ name }, holder.token, holder.userId);
       const cred = expectStatus(await post('role-bound'), 201).application_credential;
@@ -231,8 +231,8 @@ for (const kind of databaseKinds()) {
       const freshToken = await passwordToken(server, holder.userId, PASSWORD, { projectId });
       const kept = expectStatus(await create({ name: 'user-bound', access_rules: [{ service: 'compute', path: '/x', method: 'GET' }] }, freshToken, holder.userId), 201).application_credential;
       expectStatus(await call(server, 'DELETE', `/v3/users/${holder.userId}`, { token: systemAdmin }), 204);
-      assert.equal(await server.services.applicationCredentials.findStored(kept.id), null);
-      assert.deepEqual(await server.services.applicationCredentials.listAccessRules(holder.userId), []);
+      assert.equal(await server.providers.application_credential_api.findStored(kept.id), null);
+      assert.deepEqual(await server.providers.application_credential_api.listAccessRules(holder.userId), []);
     });
   });
 

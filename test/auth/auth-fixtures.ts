@@ -54,7 +54,7 @@ export async function makeUser(server: TestServer, options: { domainId?: string;
   const password = options.password ?? 'secret-' + Math.random().toString(16).slice(2);
   const domainId = options.domainId ?? 'default';
   const name = unique('user');
-  const user = await server.services.identity.createUser({
+  const user = await server.providers.identity_api.createUser({
     name, domainId, password, enabled: options.enabled, defaultProjectId: options.defaultProjectId, options: options.options,
   });
   return { id: user.id, name, password, domainId };
@@ -63,18 +63,18 @@ export async function makeUser(server: TestServer, options: { domainId?: string;
 export async function makeProject(server: TestServer, options: { domainId?: string; parentId?: string; enabled?: boolean } = {}): Promise<{ id: string; name: string }> {
   const domainId = options.domainId ?? 'default';
   const name = unique('project');
-  const ref = await server.services.resource.createProjectRef({ name, domainId, parentId: options.parentId ?? domainId, enabled: options.enabled });
+  const ref = await server.providers.resource_api.createProjectRef({ name, domainId, parentId: options.parentId ?? domainId, enabled: options.enabled });
   return { id: ref.id, name };
 }
 
 export async function makeDomain(server: TestServer, options: { enabled?: boolean } = {}): Promise<{ id: string; name: string }> {
   const name = unique('domain');
-  const ref = await server.services.resource.createDomainRef({ name, enabled: options.enabled });
+  const ref = await server.providers.resource_api.createDomainRef({ name, enabled: options.enabled });
   return { id: ref.id, name };
 }
 
 export async function grant(server: TestServer, roleId: string, userId: string, target: { projectId?: string; domainId?: string; system?: boolean }): Promise<void> {
-  await server.services.assignment.createGrant(roleId, { userId }, target);
+  await server.providers.assignment_api.createGrant(roleId, { userId }, target);
 }
 
 /** Waits until the wall clock enters a new second (revocation events have whole-second granularity, as Keystone's). */

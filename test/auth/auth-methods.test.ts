@@ -18,13 +18,13 @@ async function makeAppCred(server: TestServer, user: MadeUser, projectId: string
   const id = newId();
   const secret = options.secret ?? 'app-cred-secret-' + id.slice(0, 6);
   const name = options.name ?? 'cred-' + id.slice(0, 8);
-  const hash = await server.services.identity.passwordHasher.hash(secret);
-  const row = await server.services.db.one<{ internal_id: number }>(
+  const hash = await server.providers.identity_api.passwordHasher.hash(secret);
+  const row = await server.db.one<{ internal_id: number }>(
     `INSERT INTO application_credential (id, name, secret_hash, description, user_id, project_id, system, expires_at, unrestricted)
      VALUES ($1, $2, $3, NULL, $4, $5, NULL, $6, $7) RETURNING internal_id`,
     [id, name, hash, user.id, projectId, options.expiresAt ?? null, options.unrestricted ?? false]);
   for (const roleId of roleIds) {
-    await server.services.db.none('INSERT INTO application_credential_role (application_credential_id, role_id) VALUES ($1, $2)', [row.internal_id, roleId]);
+    await server.db.none('INSERT INTO application_credential_role (application_credential_id, role_id) VALUES ($1, $2)', [row.internal_id, roleId]);
   }
   return { id, name, secret };
 }
@@ -134,7 +134,7 @@ describe('application_credential method', () => {
 
   test('access rules: in the body, and the token validates only for clients that declare support', async () => {
     const cred = await makeAppCred(server, user, projectId, [server.bootstrap.memberRoleId]);
-    const { db } = server.services;
+    const { db } = server;
     const rule = await db.one<{ id: number }>(`INSERT INTO access_rule (service, path, method, external_id, user_id) VALUES ('compute', '/v2.1/servers', 'GET', $1, $2) RETURNING id`, [newId(), user.id]);
     await db.none(`INSERT INTO application_credential_access_rule (application_credential_id, access_rule_id)
       SELECT internal_id, $2 FROM application_credential WHERE id = $1`, [cred.id, rule.id]);
@@ -164,13 +164,13 @@ describe('MFA rules with receipts (password + totp)', () => {
   const secret = 'JBSWY3DPEHPK3PXP';
   before(async () => {
     server = await startTestServer({ config: { auth: { methods: ['external', 'password', 'token', 'oauth1', 'mapped', 'application_credential', 'totp'] } } });
-    server.services.totpSecrets.setSource(async () => [secret]);
   });
   after(async () => { await server.close(); });
 
   test('password alone: 401 with a receipt; the receipt plus totp completes the login', async () => {
     const user = await makeUser(server, { options: { multi_factor_auth_rules: [['password', 'totp']] } });
     await grant(server, server.bootstrap.memberRoleId, user.id, { projectId: server.bootstrap.projectId });
+    await server.providers.credential_api.create({ userId: user.id, type: 'totp', blob: secret });
     const scope = { project: { id: server.bootstrap.projectId } };
     const first = await issueToken(server, { identity: { methods: ['password'], password: { user: { id: user.id, password: user.password } } }, scope });
     assert.equal(first.status, 401);

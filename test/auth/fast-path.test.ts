@@ -25,7 +25,7 @@ for (const cache of cacheKinds()) {
     });
     before(async () => {
       server = await startTestServer({ config: cacheConfig(cache) });
-      await assertCacheReady(server.services.cache);
+      await assertCacheReady(server.cache);
       admin = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
       log.add(transport);
     });

@@ -69,8 +69,8 @@ for (const kind of databaseKinds()) {
     });
 
     test('system-scoped token (sample 06): system, roles, catalog without project endpoints', async () => {
-      await server.services.catalog.createService({ type: 'compute', name: 'nova' }).then((s) =>
-        server.services.catalog.createEndpoint({ interface: 'public', serviceId: s.id, url: 'http://127.0.0.1:8774/v2.1/$(project_id)s', regionId: 'RegionOne' }));
+      await server.providers.catalog_api.createService({ type: 'compute', name: 'nova' }).then((s) =>
+        server.providers.catalog_api.createEndpoint({ interface: 'public', serviceId: s.id, url: 'http://127.0.0.1:8774/v2.1/$(project_id)s', regionId: 'RegionOne' }));
       const t = (await getToken(server, { username: 'admin', password: server.adminPassword, system: true })).body.token;
       assert.deepEqual(Object.keys(t).sort(), ['audit_ids', 'catalog', 'expires_at', 'issued_at', 'methods', 'roles', 'system', 'user']);
       assert.deepEqual(t.system, { all: true });
@@ -138,7 +138,7 @@ for (const kind of databaseKinds()) {
       const domain = await makeDomain(server);
       const inDomain = await makeUser(server, { domainId: domain.id });
       assert.equal((await issueToken(server, pw({ id: inDomain.id, password: inDomain.password }))).status, 201);
-      await server.services.resource.updateProjectRef(domain.id, { enabled: false }, ['enabled'], true);
+      await server.providers.resource_api.updateProjectRef(domain.id, { enabled: false }, ['enabled'], true);
       assertError(await issueToken(server, pw({ id: inDomain.id, password: inDomain.password })), 401, GENERIC_401);
       assertError(await issueToken(server, pw({ name: inDomain.name, domain: { id: domain.id }, password: inDomain.password })), 401, GENERIC_401);
     });
@@ -159,7 +159,7 @@ for (const kind of databaseKinds()) {
       const inDomain = await makeProject(server, { domainId: domain.id });
       await grant(server, server.bootstrap.memberRoleId, user.id, { projectId: inDomain.id });
       assert.equal((await issueToken(server, auth({ project: { id: inDomain.id } }))).status, 201);
-      await server.services.resource.updateProjectRef(domain.id, { enabled: false }, ['enabled'], true);
+      await server.providers.resource_api.updateProjectRef(domain.id, { enabled: false }, ['enabled'], true);
       assertError(await issueToken(server, auth({ project: { id: inDomain.id } })), 401, GENERIC_401);
 
       const parent = await makeProject(server);
@@ -167,8 +167,8 @@ for (const kind of databaseKinds()) {
       await grant(server, server.bootstrap.memberRoleId, user.id, { projectId: child.id });
       assert.equal((await issueToken(server, auth({ project: { id: child.id } }))).status, 201);
       // A parent cannot be disabled over an enabled child through the API; the database can still hold one.
-      await server.services.db.none('UPDATE project SET enabled = false WHERE id = $1', [parent.id]);
-      await server.services.resource.invalidate();
+      await server.db.none('UPDATE project SET enabled = false WHERE id = $1', [parent.id]);
+      await server.providers.resource_api.invalidate();
       assertError(await issueToken(server, auth({ project: { id: child.id } })), 401, GENERIC_401);
 
       assertError(await issueToken(server, auth({ domain: { id: 'default' } })), 401, GENERIC_401);

@@ -86,7 +86,7 @@ for (const kind of databaseKinds()) {
     });
 
     test('a service-role token validates others\' tokens (keystonemiddleware)', async () => {
-      const service = await server.services.assignment.createRole({ name: 'service' });
+      const service = await server.providers.role_api.createRole({ name: 'service' });
       const svc = await makeUser(server);
       await grant(server, service.id, svc.id, { projectId: server.bootstrap.projectId });
       const svcToken = (await getToken(server, { userId: svc.id, password: svc.password, project: { id: server.bootstrap.projectId } })).id;

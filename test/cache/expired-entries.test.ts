@@ -30,7 +30,7 @@ test('the in-process cache drops expired entries of every region on its sweep', 
 test('the token validation memo drops expired validations on its sweep ([token] cache_time)', async () => {
   const server = await startTestServer({ config: { token: { cache_time: 1 } } });
   try {
-    const memo = (server.services.token as unknown as { memo: LRUCache<string, object> }).memo;
+    const memo = (server.providers.token_provider_api as unknown as { memo: LRUCache<string, object> }).memo;
     const auth = await adminToken(server);
     for (let i = 0; i < 5; i++) {
       const subject = await adminToken(server);

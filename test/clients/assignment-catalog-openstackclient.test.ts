@@ -30,7 +30,7 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
     assert.ok(available, `${OPENSTACK} is required when CI=true`);
     server = await startTestServer();
     // The catalog must point at this server: bootstrap again with its real URLs.
-    await runBootstrap(server.services, {
+    await runBootstrap(server, {
       password: server.adminPassword, regionId: 'RegionOne',
       publicUrl: `${server.publicUrl}/v3`, internalUrl: `${server.publicUrl}/v3`, adminUrl: `${server.adminUrl}/v3`,
     });

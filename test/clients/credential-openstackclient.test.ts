@@ -45,7 +45,7 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
     assert.equal(created.type, 'cert');
     assert.equal(created.blob, 'my-certificate-data');
     assert.equal(created.user_id, server.bootstrap.userId);
-    const row = await server.services.db.one('SELECT encrypted_blob FROM credential WHERE id = $1', [created.id]);
+    const row = await server.db.one('SELECT encrypted_blob FROM credential WHERE id = $1', [created.id]);
     assert.ok(!row.encrypted_blob.includes('my-certificate-data'));
 
     const listed: Row[] = await json(['credential', 'list', '--user', 'admin', '--type', 'cert']);

@@ -96,7 +96,7 @@ describe('EC2 and S3 signers from keystoneclient and botocore', { skip: skipUnle
     systemAdmin = await passwordToken(server, server.bootstrap.userId, server.adminPassword, { system: true });
     projectId = await newProject(server);
     userId = (await userOnProject(server, projectId, [server.bootstrap.memberRoleId])).userId;
-    cred = await server.services.credentials.createEc2(userId, projectId);
+    cred = await server.providers.credential_api.createEc2(userId, projectId);
   });
   after(async () => { await server?.close(); });
 
@@ -119,11 +119,11 @@ describe('EC2 and S3 signers from keystoneclient and botocore', { skip: skipUnle
 
   test('unknown access key and disabled user: 401, nothing issued', async () => {
     expectStatus(await ec2tokens(await sign('ec2signer-v2', 'no-such-key', cred.secret)), 401, 'EC2 access key not found.');
-    await server.services.identity.updateUser(userId, { enabled: false });
+    await server.providers.identity_api.updateUser(userId, { enabled: false });
     try {
       expectStatus(await ec2tokens(await sign('botocore-v4')), 401);
     } finally {
-      await server.services.identity.updateUser(userId, { enabled: true });
+      await server.providers.identity_api.updateUser(userId, { enabled: true });
     }
     expectStatus(await ec2tokens(await sign('botocore-v4')), 200);
   });

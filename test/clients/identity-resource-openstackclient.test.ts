@@ -27,7 +27,7 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     assert.ok(available, `${OPENSTACK} is required when CI=true`);
     server = await startTestServer();
     // The catalog must point at this server: bootstrap again with its real URLs.
-    await runBootstrap(server.services, {
+    await runBootstrap(server, {
       password: server.adminPassword, regionId: 'RegionOne',
       publicUrl: `${server.publicUrl}/v3`, internalUrl: `${server.publicUrl}/v3`, adminUrl: `${server.adminUrl}/v3`,
     });
@@ -121,7 +121,7 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     assert.match((await run(['group', 'contains', 'user', '--group-domain', 'osc-domain', '--user-domain', 'osc-domain', 'osc-group', 'osc-user'])).stderr, /osc-user not in group osc-group/);
 
     // The user changes their own password.
-    await server.services.assignment.createGrant(server.bootstrap.memberRoleId, { userId: user.id }, { projectId: project.id });
+    await server.providers.assignment_api.createGrant(server.bootstrap.memberRoleId, { userId: user.id }, { projectId: project.id });
     const userEnv = {
       ...baseEnv, OS_USERNAME: 'osc-user', OS_PASSWORD: 'osc-pass-1', OS_PROJECT_ID: project.id, OS_USER_DOMAIN_NAME: 'osc-domain',
     };

@@ -58,9 +58,9 @@ describe('python3-keystoneclient v2_0 client', { skip: skipUnlessCi(reason) }, (
   before(async () => {
     assert.equal(reason, false, `${reason} (required when CI=true)`);
     server = await startTestServer();
-    await server.services.resource.createProject({ name: 'other', domainId: 'default' });
+    await server.providers.resource_api.createProject({ name: 'other', domainId: 'default' });
     // the identity endpoints of the catalog at this server's v2.0 URLs (the client follows the catalog)
-    const { db, catalog } = server.services;
+    const { db, providers: { catalog_api: catalog } } = server;
     await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface IN ('public', 'internal')", [`${server.publicUrl}/v2.0`, server.bootstrap.serviceId]);
     await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface = 'admin'", [`${server.adminUrl}/v2.0`, server.bootstrap.serviceId]);
     await catalog.invalidate();

@@ -54,7 +54,7 @@ export function adminClientEnv(server: TestServer, home: string): Record<string,
 
 /** Points the bootstrap catalog's identity endpoints at the test server (they name ports 5000/35357). */
 export async function catalogAtServer(server: TestServer): Promise<void> {
-  const { db, catalog } = server.services;
+  const { db, providers: { catalog_api: catalog } } = server;
   await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface IN ('public', 'internal')", [`${server.publicUrl}/v3`, server.bootstrap.serviceId]);
   await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface = 'admin'", [`${server.adminUrl}/v3`, server.bootstrap.serviceId]);
   await catalog.invalidate();

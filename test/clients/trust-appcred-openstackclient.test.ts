@@ -39,7 +39,7 @@ describe('python-openstackclient: trusts, application credentials, access rules'
       ...base, OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
       OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
     };
-    await server.services.identity.createUser({ name: 'trustee', domainId: server.bootstrap.domainId, password: trusteePassword });
+    await server.providers.identity_api.createUser({ name: 'trustee', domainId: server.bootstrap.domainId, password: trusteePassword });
   });
   const runner = new OpenstackRunner();
   after(async () => {

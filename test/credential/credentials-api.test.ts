@@ -122,17 +122,17 @@ for (const kind of databaseKinds()) {
       assert.equal(created.color, 'blue');
       assert.equal(created.links.self, `${server.publicUrl}/v3/credentials/${created.id}`);
 
-      const row = await server.services.db.one('SELECT * FROM credential WHERE id = $1', [created.id]);
+      const row = await server.db.one('SELECT * FROM credential WHERE id = $1', [created.id]);
       assert.ok(!row.encrypted_blob.includes('plaintext-blob-value'));
       assert.ok(!Buffer.from(row.encrypted_blob, 'base64url').toString('latin1').includes('plaintext-blob-value'));
       assert.match(row.key_hash, /^[0-9a-f]{40}$/);
-      assert.equal(row.key_hash, server.services.credentials.crypto.primaryKeyHash());
-      assert.equal(server.services.credentials.crypto.decrypt(row.encrypted_blob), 'plaintext-blob-value');
+      assert.equal(row.key_hash, server.providers.credential_api.crypto.primaryKeyHash());
+      assert.equal(server.providers.credential_api.crypto.decrypt(row.encrypted_blob), 'plaintext-blob-value');
 
       const shown = expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: owner.token }), 200).credential;
       assert.deepEqual(shown, created);
       expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: owner.token }), 200);
-      assert.ok((server.services.cache.stats.credential?.hits ?? 0) > 0, 'credential rows come from the cache');
+      assert.ok((server.cache.stats.credential?.hits ?? 0) > 0, 'credential rows come from the cache');
 
       const second = expectStatus(await create({ type: 'other', user_id: owner.userId, blob: 'b2' }), 201).credential;
       const byType = expectStatus(await call(server, 'GET', `/v3/credentials?type=cert&user_id=${owner.userId}`, { token: owner.token }), 200);
@@ -166,10 +166,10 @@ for (const kind of databaseKinds()) {
       assert.equal(made.id, createHash('sha256').update(access).digest('hex'));
       assert.equal(made.blob, ec2Blob(access));
       assert.equal(made.project_id, projectId);
-      const row = await server.services.db.one('SELECT encrypted_blob FROM credential WHERE id = $1', [made.id]);
+      const row = await server.db.one('SELECT encrypted_blob FROM credential WHERE id = $1', [made.id]);
       assert.ok(!row.encrypted_blob.includes(access));
       // Keystone json.dumps the ec2 blob string before encrypting it
-      assert.equal(server.services.credentials.crypto.decrypt(row.encrypted_blob), JSON.stringify(ec2Blob(access)));
+      assert.equal(server.providers.credential_api.crypto.decrypt(row.encrypted_blob), JSON.stringify(ec2Blob(access)));
 
       expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: ec2Blob(access) }), 409,
         `Conflict occurred attempting to store credential - Duplicate entry found with ID ${made.id}.`);
@@ -190,7 +190,7 @@ for (const kind of databaseKinds()) {
         'trust_id can not be updated for credential');
       const newSecret = JSON.stringify({ access, secret: 'rotated' });
       expectStatus(await call(server, 'PATCH', `/v3/credentials/${made.id}`, { token: owner.token, body: { credential: { blob: newSecret } } }), 200);
-      const ec2 = await server.services.credentials.getEc2(owner.userId, access);
+      const ec2 = await server.providers.credential_api.getEc2(owner.userId, access);
       assert.equal(ec2.secret, 'rotated');
       expectStatus(await call(server, 'DELETE', `/v3/credentials/${made.id}`, { token: owner.token }), 204);
     });
@@ -261,7 +261,7 @@ for (const kind of databaseKinds()) {
 
     test('ec2tokens: a v2 or v4 signed request gets a project-scoped token; every refusal is a 401', async () => {
       const user = await userOnProject(server, projectId, [server.bootstrap.memberRoleId]);
-      const made = await server.services.credentials.createEc2(user.userId, projectId);
+      const made = await server.providers.credential_api.createEc2(user.userId, projectId);
       const post = (credentials: Json, token = systemAdmin) => call(server, 'POST', '/v3/ec2tokens', { token, body: { credentials } });
 
       const res = await post(signedV2(made.access, made.secret));
@@ -299,17 +299,17 @@ for (const kind of databaseKinds()) {
       assert.equal(get.status, 405);
       assert.match(get.headers.get('allow') ?? '', /^POST\b/);
 
-      await server.services.identity.updateUser(user.userId, { enabled: false });
+      await server.providers.identity_api.updateUser(user.userId, { enabled: false });
       expectStatus(await post(signedV2(made.access, made.secret)), 401);
-      await server.services.identity.updateUser(user.userId, { enabled: true });
+      await server.providers.identity_api.updateUser(user.userId, { enabled: true });
       expectStatus(await post(signedV2(made.access, made.secret)), 200);
     });
 
     test('ec2tokens: a disabled project, or no role on it, gets nothing', async () => {
       const project = await newProject(server);
       const user = await userOnProject(server, project, [server.bootstrap.memberRoleId]);
-      const made = await server.services.credentials.createEc2(user.userId, project);
-      const roleless = await server.services.credentials.createEc2(other.userId, project);
+      const made = await server.providers.credential_api.createEc2(user.userId, project);
+      const roleless = await server.providers.credential_api.createEc2(other.userId, project);
       const post = (credentials: Json) => call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials } });
       expectStatus(await post(signedV2(roleless.access, roleless.secret)), 401, 'User not valid for project.');
       expectStatus(await call(server, 'PATCH', `/v3/projects/${project}`, { token: systemAdmin, body: { project: { enabled: false } } }), 200);
@@ -317,7 +317,7 @@ for (const kind of databaseKinds()) {
     });
 
     test('s3tokens: S3 v1 and v4 signatures as swift3/s3api sends them', async () => {
-      const made = await server.services.credentials.createEc2(owner.userId, projectId);
+      const made = await server.providers.credential_api.createEc2(owner.userId, projectId);
       const post = (credentials: Json, token = systemAdmin) => call(server, 'POST', '/v3/s3tokens', { token, body: { credentials } });
       const res = await post(signedS3v1(made.access, made.secret));
       const body = expectStatus(res, 200);
@@ -337,7 +337,7 @@ for (const kind of databaseKinds()) {
     });
 
     test('delegated tokens: an ec2credential token cannot read credentials', async () => {
-      const made = await server.services.credentials.createEc2(owner.userId, projectId);
+      const made = await server.providers.credential_api.createEc2(owner.userId, projectId);
       const res = await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials: signedV2(made.access, made.secret) } });
       const ec2Token = res.headers.get('x-subject-token')!;
       expectStatus(res, 200);
@@ -382,17 +382,17 @@ for (const kind of databaseKinds()) {
     test("a deleted user's and a deleted project's credentials go with them", async () => {
       const project = await newProject(server);
       const user = await userOnProject(server, project, [server.bootstrap.memberRoleId]);
-      const ec2 = await server.services.credentials.createEc2(user.userId, project);
-      const ownerEc2 = await server.services.credentials.createEc2(owner.userId, project);
-      const cert = await server.services.credentials.create({ userId: user.userId, type: 'cert', blob: 'x' });
+      const ec2 = await server.providers.credential_api.createEc2(user.userId, project);
+      const ownerEc2 = await server.providers.credential_api.createEc2(owner.userId, project);
+      const cert = await server.providers.credential_api.create({ userId: user.userId, type: 'cert', blob: 'x' });
       expectStatus(await call(server, 'PATCH', `/v3/projects/${project}`, { token: systemAdmin, body: { project: { enabled: false } } }), 200);
       expectStatus(await call(server, 'DELETE', `/v3/projects/${project}`, { token: systemAdmin }), 204);
-      assert.equal(await server.services.credentials.find(ec2.id), null);
-      assert.equal(await server.services.credentials.find(ownerEc2.id), null);
-      assert.ok(await server.services.credentials.find(cert.id));
+      assert.equal(await server.providers.credential_api.find(ec2.id), null);
+      assert.equal(await server.providers.credential_api.find(ownerEc2.id), null);
+      assert.ok(await server.providers.credential_api.find(cert.id));
       expectStatus(await call(server, 'DELETE', `/v3/users/${user.userId}`, { token: systemAdmin }), 204);
-      assert.equal(await server.services.credentials.find(cert.id), null);
-      const count = await server.services.db.one('SELECT count(*)::int AS n FROM credential WHERE user_id = $1', [user.userId]);
+      assert.equal(await server.providers.credential_api.find(cert.id), null);
+      const count = await server.db.one('SELECT count(*)::int AS n FROM credential WHERE user_id = $1', [user.userId]);
       assert.equal(count.n, 0);
     });
   });

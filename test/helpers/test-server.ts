@@ -5,7 +5,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildServices, type Services } from '../../src/server/services.js';
+import { buildProviders } from '../../src/wiring/build-providers.js';
+import type { ProviderApi } from '../../src/common/provider-api.js';
+import type { Database } from '../../src/storage/database.js';
+import type { Cache } from '../../src/cache/cache.js';
 import { createApp } from '../../src/server/create-app.js';
 import { withFastPath } from '../../src/server/fast-path.js';
 import { syncSchema } from '../../src/storage/migrator.js';
@@ -35,7 +38,10 @@ function logToSuiteFile(conf: KeystoneConfig): void {
 export interface TestServer {
   publicUrl: string;
   adminUrl: string;
-  services: Services;
+  providers: ProviderApi;
+  /** for tests that read or plant rows directly */
+  db: Database;
+  cache: Cache;
   config: TestConfig;
   database: TestDatabase;
   adminPassword: string;
@@ -58,23 +64,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = makeTestConfig(mergeOverrides({ database: { connection: database.connection } }, options.config ?? {}));
   await prepareKeyRepositories(config.conf);
   logToSuiteFile(config.conf);
-  const services = buildServices(config.conf, { embeddedSocketDir: database.embeddedSocketDir });
-  await syncSchema(services.db);
+  const built = buildProviders(config.conf, { embeddedSocketDir: database.embeddedSocketDir });
+  const { providers, db, cache } = built;
+  await syncSchema(db);
   const adminPassword = options.adminPassword ?? 'test-admin-password';
-  const bootstrap = await runBootstrap(services, { password: adminPassword, regionId: 'RegionOne', publicUrl: 'http://127.0.0.1:5000/v3', adminUrl: 'http://127.0.0.1:35357/v3', internalUrl: 'http://127.0.0.1:5000/v3' });
-  const publicServer = createServer(withFastPath(createApp('public', services).app, 'public', services));
-  const adminServer = createServer(withFastPath(createApp('admin', services).app, 'admin', services));
+  const bootstrap = await runBootstrap(built, { password: adminPassword, regionId: 'RegionOne', publicUrl: 'http://127.0.0.1:5000/v3', adminUrl: 'http://127.0.0.1:35357/v3', internalUrl: 'http://127.0.0.1:5000/v3' });
+  const publicServer = createServer(withFastPath(createApp('public', providers, db).app, 'public', providers));
+  const adminServer = createServer(withFastPath(createApp('admin', providers, db).app, 'admin', providers));
   const [publicPort, adminPort] = await Promise.all([listen(publicServer), listen(adminServer)]);
   return {
     publicUrl: `http://127.0.0.1:${publicPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
-    services, config, database, adminPassword, bootstrap,
+    providers, db, cache, config, database, adminPassword, bootstrap,
     async close() {
       publicServer.closeAllConnections();
       adminServer.closeAllConnections();
       await Promise.all([new Promise((r) => publicServer.close(r)), new Promise((r) => adminServer.close(r))]);
-      services.token.close();
-      await services.cache.close();
+      providers.token_provider_api.close();
+      await cache.close();
       await closeDatabases();
       await database.close();
       config.cleanup();

@@ -26,7 +26,7 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
 
     before(async () => {
       server = await startTestServer({ database: kind, config: cacheConfig(cache) });
-      await assertCacheReady(server.services.cache);
+      await assertCacheReady(server.cache);
       admin = (await getToken(server, { username: 'admin', password: server.adminPassword, system: true })).id;
     });
     after(async () => { await server.close(); });
@@ -59,10 +59,10 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
       const { user, token } = await scopedUser();
       const unscoped = (await getToken(server, { userId: user.id, password: user.password })).id;
       assert.equal(await status(token), 200);
-      await server.services.identity.updateUser(user.id, { enabled: false });
+      await server.providers.identity_api.updateUser(user.id, { enabled: false });
       assert.equal(await status(token), 404);
       assert.equal(await status(unscoped), 404);
-      await server.services.identity.updateUser(user.id, { enabled: true });
+      await server.providers.identity_api.updateUser(user.id, { enabled: true });
       assert.equal(await status(token), 404);
       await nextSecond();
       const fresh = (await getToken(server, { userId: user.id, password: user.password })).id;
@@ -73,18 +73,18 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
 
     test('password set by an admin or changed by the user: tokens end', async () => {
       const { user, token } = await scopedUser();
-      await server.services.identity.updateUser(user.id, { password: 'new-password-1' });
+      await server.providers.identity_api.updateUser(user.id, { password: 'new-password-1' });
       assert.equal(await status(token), 404);
       await nextSecond();
       const t2 = (await getToken(server, { userId: user.id, password: 'new-password-1' })).id;
       assert.equal(await status(t2), 200);
-      await server.services.identity.changePassword(user.id, 'new-password-1', 'new-password-2');
+      await server.providers.identity_api.changePassword(user.id, 'new-password-1', 'new-password-2');
       assert.equal(await status(t2), 404);
     });
 
     test('user deleted: 404', async () => {
       const { user, token } = await scopedUser();
-      await server.services.identity.deleteUser(user.id);
+      await server.providers.identity_api.deleteUser(user.id);
       assert.equal(await status(token), 404);
     });
 
@@ -92,11 +92,11 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
       const project = await makeProject(server);
       const { user, token } = await scopedUser(project.id);
       const unscoped = (await getToken(server, { userId: user.id, password: user.password })).id;
-      await server.services.resource.updateProjectRef(project.id, { enabled: false }, ['enabled']);
+      await server.providers.resource_api.updateProjectRef(project.id, { enabled: false }, ['enabled']);
       assertError(await validateToken(server, admin, token), 404, `Unable to validate token because project ${project.id} is disabled`);
-      await server.services.resource.updateProjectRef(project.id, { enabled: true }, ['enabled']);
+      await server.providers.resource_api.updateProjectRef(project.id, { enabled: true }, ['enabled']);
       assert.equal(await status(token), 200);
-      await server.services.resource.deleteProjectRef(project.id);
+      await server.providers.resource_api.deleteProjectRef(project.id);
       assert.equal(await status(token), 404);
       assert.equal(await status(unscoped), 200);
     });
@@ -114,7 +114,7 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
       await grant(server, server.bootstrap.memberRoleId, outsider.id, { projectId: project.id });
       const outsiderToken = (await getToken(server, { userId: outsider.id, password: outsider.password, project: { id: project.id } })).id;
       for (const t of [projectToken, domainToken, unscoped, outsiderToken]) assert.equal(await status(t), 200);
-      await server.services.resource.updateProjectRef(domain.id, { enabled: false }, ['enabled'], true);
+      await server.providers.resource_api.updateProjectRef(domain.id, { enabled: false }, ['enabled'], true);
       for (const t of [projectToken, domainToken, unscoped, outsiderToken]) assert.equal(await status(t), 404);
     });
 
@@ -124,9 +124,9 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
       await grant(server, server.bootstrap.memberRoleId, user.id, { projectId: project.id });
       await grant(server, server.bootstrap.adminRoleId, user.id, { projectId: project.id });
       const token = (await getToken(server, { userId: user.id, password: user.password, project: { id: project.id } })).id;
-      const { assignment } = server.services;
+      const { assignment_api: assignment } = server.providers;
       // Straight to storage: the cache invalidation alone must make the token lose the role.
-      const assignments = new AssignmentRepository(server.services.db);
+      const assignments = new AssignmentRepository(server.db);
       await assignments.deleteAssignment(assignment.grantRow(server.bootstrap.adminRoleId, { userId: user.id }, { projectId: project.id }, false));
       await assignment.invalidate();
       const v = await validateToken(server, admin, token);
@@ -138,13 +138,13 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
     });
 
     test('removed from a group holding roles: tokens end', async () => {
-      const group = await server.services.identity.createGroup({ name: 'g-' + Date.now(), domainId: 'default' });
+      const group = await server.providers.identity_api.createGroup({ name: 'g-' + Date.now(), domainId: 'default' });
       const user = await makeUser(server);
-      await server.services.identity.addUserToGroup(user.id, group.id);
-      await server.services.assignment.createGrant(server.bootstrap.memberRoleId, { groupId: group.id }, { projectId: server.bootstrap.projectId });
+      await server.providers.identity_api.addUserToGroup(user.id, group.id);
+      await server.providers.assignment_api.createGrant(server.bootstrap.memberRoleId, { groupId: group.id }, { projectId: server.bootstrap.projectId });
       const token = (await getToken(server, { userId: user.id, password: user.password, project: { id: server.bootstrap.projectId } })).id;
       assert.equal(await status(token), 200);
-      await server.services.identity.removeUserFromGroup(user.id, group.id);
+      await server.providers.identity_api.removeUserFromGroup(user.id, group.id);
       assert.equal(await status(token), 404);
     });
 
@@ -166,12 +166,12 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
       const rescoped = await call(server, 'POST', '/v3/auth/tokens', { body: { auth: { identity: { methods: ['token'], token: { id: original.id } }, scope: { project: { id: server.bootstrap.projectId } } } } });
       const rescopedId = rescoped.headers.get('x-subject-token') as string;
       assert.equal(await status(rescopedId), 200);
-      await server.services.revoke.revokeByAuditChainId(original.body.token.audit_ids[0]);
+      await server.providers.revoke_api.revokeByAuditChainId(original.body.token.audit_ids[0]);
       assert.equal(await status(rescopedId), 404);
     });
 
     test('events older than the longest token lifetime plus the window are pruned', async () => {
-      const { revoke } = server.services;
+      const { revoke_api: revoke } = server.providers;
       const old = Math.floor(Date.now() / 1000) - (3600 + 172800 + 100);
       await revoke.revoke({ userId: 'ancient-user', revokedAt: old });
       assert.ok((await revoke.listEvents()).some((e) => e.userId === 'ancient-user'));

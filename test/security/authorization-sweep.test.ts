@@ -206,7 +206,7 @@ describe("authorization sweep: every persona against Keystone 22's default polic
   });
   after(async () => { await server?.close(); });
 
-  const engineInstalled = () => (server.services as unknown as { policy?: unknown }).policy !== undefined;
+  const engineInstalled = () => (server.providers as unknown as { policy?: unknown }).policy !== undefined;
 
   for (const c of CASES) {
     test(`${c.method} ${c.path({ domainA: '{domain_id}', projectA: '{project_id}', userA: '{user_id}', groupA: '{group_id}', readerRole: '{role_id}', memberRole: '{role_id}', region: '{region_id}', service: '{service_id}', endpoint: '{endpoint_id}', policy: '{policy_id}', userAPassword: '' }, '{id}')} (identity:${c.rule})`, async (t) => {

@@ -11,7 +11,8 @@
  */
 import { request, Agent } from 'node:http';
 import { connect } from 'node:net';
-import type { Services } from '../../src/server/services.js';
+import type { ProviderApi } from '../../src/common/provider-api.js';
+import type { Database } from '../../src/storage/database.js';
 import { createApp } from '../../src/server/create-app.js';
 import type { HttpMethod } from '../../src/server/route-table.js';
 import { makeTestConfig } from '../helpers/test-config.js';
@@ -39,10 +40,10 @@ export function serverRoutes(): RouteEntry[] {
     });
     const services = new Proxy({ conf: config.conf } as Record<string | symbol, unknown>, {
       get: (target, key) => (key in target ? target[key] : standIn()),
-    }) as unknown as Services;
+    }) as unknown as ProviderApi;
     const out: RouteEntry[] = [];
     for (const service of ['public', 'admin'] as const) {
-      for (const r of createApp(service, services).routes.list()) out.push({ ...r, service });
+      for (const r of createApp(service, services, standIn() as Database).routes.list()) out.push({ ...r, service });
     }
     return out;
   } finally {

@@ -24,7 +24,7 @@ import { startKeystone, type KeystoneProcess } from '../helpers/keystone-process
 import { api, bootstrapAdminToken, mustCreate, passwordToken, type ApiAnswer } from './victims.js';
 import { generateEc2Signature, v4SigningKey } from '../../src/credential/ec2-signature.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { buildServices } from '../../src/server/services.js';
+import { buildProviders } from '../../src/wiring/build-providers.js';
 import { startEmbeddedHost } from '../../src/storage/embedded-host.js';
 import { closeDatabases } from '../../src/storage/database.js';
 import { ec2CredentialId } from '../../src/credential/credential-manager.js';
@@ -267,14 +267,14 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
     await ks.stop();
     const { conf } = loadConfig({ configFiles: [ks.configFile] });
     const host = await startEmbeddedHost(join(stateDir, 'pglite'), 2);
-    const services = buildServices(conf, { embeddedSocketDir: host.socketDir });
+    const { providers, cache } = buildProviders(conf, { embeddedSocketDir: host.socketDir });
     try {
       for (const [access, userId, projectId] of [['mallory-p1', users.mallory, projects.p1], ['mallory-p2', users.mallory, projects.p2], ['ted-p2', users.ted, projects.p2]]) {
-        await services.credentials.create({ id: ec2CredentialId(access!), userId: userId!, projectId, type: 'ec2', blob: pythonJsonDumps({ access, secret: 'planted-secret', trust_id: trust.id }) });
+        await providers.credential_api.create({ id: ec2CredentialId(access!), userId: userId!, projectId, type: 'ec2', blob: pythonJsonDumps({ access, secret: 'planted-secret', trust_id: trust.id }) });
       }
     } finally {
-      services.token.close();
-      await services.cache.close();
+      providers.token_provider_api.close();
+      await cache.close();
       await closeDatabases();
       await host.stop();
     }

@@ -127,7 +127,7 @@ describe('password logins spend one hash whether the user exists or not', () => 
     assert.equal(patch.status, 200);
     ids = { user: user.id, disabledDomainUser: offUser.id, domain: domain.id };
     // every verification goes through the hasher's one private check(parsed hash, secret)
-    const hasher = server.services.identity.passwordHasher as unknown as { check(parsed: { algorithm: string; rounds?: unknown }, secret: Buffer): Promise<boolean> };
+    const hasher = server.providers.identity_api.passwordHasher as unknown as { check(parsed: { algorithm: string; rounds?: unknown }, secret: Buffer): Promise<boolean> };
     const check = hasher.check.bind(hasher);
     hashes = [];
     hasher.check = (parsed, secret) => { hashes.push({ algorithm: parsed.algorithm, rounds: parsed.rounds }); return check(parsed, secret); };

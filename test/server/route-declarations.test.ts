@@ -37,7 +37,7 @@ describe('the route table: every route declares its policy rule(s) or that it is
 
   for (const service of ['public', 'admin'] as const) {
     test(`${service} app: each route has a rule of Keystone's defaults or a public reason`, () => {
-      const routes = createApp(service, server.services).routes.list();
+      const routes = createApp(service, server.providers, server.db).routes.list();
       assert.ok(routes.length > 150, `${routes.length} routes`);
       const problems: string[] = [];
       for (const r of routes) {
@@ -67,9 +67,9 @@ describe('the route table: every route declares its policy rule(s) or that it is
   }
 
   test('with [DEFAULT] enable_v2_api = false no /v2.0 route is registered', () => {
-    const conf = { ...server.services.conf, DEFAULT: { ...server.services.conf.DEFAULT, enable_v2_api: false } };
+    const conf = { ...server.providers.conf, DEFAULT: { ...server.providers.conf.DEFAULT, enable_v2_api: false } };
     for (const service of ['public', 'admin'] as const) {
-      const routes = createApp(service, { ...server.services, conf }).routes.list();
+      const routes = createApp(service, { ...server.providers, conf }, server.db).routes.list();
       assert.deepEqual(routes.filter((r) => r.path.startsWith('/v2.0')), []);
       assert.ok(routes.some((r) => r.path === '/v3/users'));
     }

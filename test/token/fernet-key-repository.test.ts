@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyRepository, KeyRepositoryError, KeyRing, resolveGroup, resolveOwner, resolveUser, type LoadedKey } from '../../src/token/fernet/key-repository.js';
+import { KeyRepository, KeyRepositoryError, resolveGroup, resolveOwner, resolveUser, type LoadedKey } from '../../src/token/fernet/key-repository.js';
+import { KeyRing } from '../../src/token/fernet/key-ring.js';
 import { decrypt, encrypt, generateKey } from '../../src/token/fernet/fernet.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fernet-repo-test-'));

@@ -21,7 +21,7 @@ describe('Fernet key rotation while serving', () => {
   });
   after(async () => { await server.close(); });
 
-  const ring = () => (server.services.token.provider as FernetTokenProvider).keyRing();
+  const ring = () => (server.providers.token_provider_api.provider as FernetTokenProvider).keyRing();
   const reloaded = async (primaryId: number) => {
     const until = Date.now() + 10_000;
     while (Date.now() < until) {
@@ -36,7 +36,7 @@ describe('Fernet key rotation while serving', () => {
     const before = await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' });
     const first = repo.rotate();
     await reloaded(first.primary);
-    server.services.token.clearMemo();
+    server.providers.token_provider_api.clearMemo();
     assert.equal((await validateToken(server, 'ADMIN', before.id)).status, 200, 'a token of the previous primary');
     const after = await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' });
     const primary = ring().keys()[0];
@@ -45,7 +45,7 @@ describe('Fernet key rotation while serving', () => {
     const second = repo.rotate();
     assert.ok(second.purged.length > 0);
     await reloaded(second.primary);
-    server.services.token.clearMemo();
+    server.providers.token_provider_api.clearMemo();
     assert.equal((await validateToken(server, 'ADMIN', before.id)).status, 404);
     assert.equal((await validateToken(server, 'ADMIN', after.id)).status, 200);
   });

@@ -20,7 +20,7 @@ for (const kind of databaseKinds()) {
     test('issue: a 32-hex id, a row in the token table, the same body as Fernet tokens', async () => {
       const t = await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' });
       assert.match(t.id, /^[0-9a-f]{32}$/);
-      const row = await server.services.db.one('SELECT id, valid, user_id, trust_id, expires FROM token WHERE id = $1', [t.id]);
+      const row = await server.db.one('SELECT id, valid, user_id, trust_id, expires FROM token WHERE id = $1', [t.id]);
       assert.equal(row.valid, true);
       assert.equal(row.user_id, server.bootstrap.userId);
       assert.equal(row.trust_id, null);
@@ -43,17 +43,17 @@ for (const kind of databaseKinds()) {
     test('DELETE flips valid; a disabled user\'s rows are flipped too', async () => {
       const t = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
       assert.equal(await revokeToken(server, admin, t), 204);
-      assert.equal((await server.services.db.one('SELECT valid FROM token WHERE id = $1', [t])).valid, false);
+      assert.equal((await server.db.one('SELECT valid FROM token WHERE id = $1', [t])).valid, false);
       assertError(await validateToken(server, admin, t), 404);
       const user = await makeUser(server);
       const ut = (await getToken(server, { userId: user.id, password: user.password })).id;
-      await server.services.identity.updateUser(user.id, { enabled: false });
-      assert.equal((await server.services.db.one('SELECT valid FROM token WHERE id = $1', [ut])).valid, false);
+      await server.providers.identity_api.updateUser(user.id, { enabled: false });
+      assert.equal((await server.db.one('SELECT valid FROM token WHERE id = $1', [ut])).valid, false);
       assertError(await validateToken(server, admin, ut), 404);
     });
 
     test('flushExpiredTokens deletes expired rows in batches and nothing else', async () => {
-      const { db } = server.services;
+      const { db } = server;
       const live = (await getToken(server, { username: 'admin', password: server.adminPassword })).id;
       await db.none(`INSERT INTO token (id, expires, extra, valid, user_id)
         SELECT md5(random()::text || g::text), now() - interval '1 hour', '{}', true, 'u' FROM generate_series(1, 25) g`);

@@ -15,14 +15,14 @@ export interface ProjectUser { userId: string; token: string }
 
 /** A user of the default domain with these roles on the project, and a token scoped to it. */
 export async function userOnProject(server: TestServer, projectId: string, roleIds: string[]): Promise<ProjectUser> {
-  const { identity, assignment } = server.services;
+  const { identity_api: identity, assignment_api: assignment } = server.providers;
   const userId = (await identity.createUser({ name: unique('user'), domainId: server.bootstrap.domainId, password: PASSWORD })).id;
   for (const roleId of roleIds) await assignment.createGrant(roleId, { userId }, { projectId });
   return { userId, token: await passwordToken(server, userId, PASSWORD, { projectId }) };
 }
 
 export async function newProject(server: TestServer): Promise<string> {
-  return (await server.services.resource.createProjectRef({ name: unique('project'), domainId: server.bootstrap.domainId, parentId: server.bootstrap.domainId })).id;
+  return (await server.providers.resource_api.createProjectRef({ name: unique('project'), domainId: server.bootstrap.domainId, parentId: server.bootstrap.domainId })).id;
 }
 
 export interface AuthResult { status: number; token: string | null; body: any } // eslint-disable-line @typescript-eslint/no-explicit-any

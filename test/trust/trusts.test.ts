@@ -91,7 +91,7 @@ for (const kind of databaseKinds()) {
     });
 
     test("Keystone's refusals, and nothing is stored", async () => {
-      const before = (await server.services.trusts.listTrusts()).length;
+      const before = (await server.providers.trust_api.listTrusts()).length;
       // refused by policy (the trustor rule), or after it by the handler's own check
       expectStatus(await createTrust(baseTrust({ trustor_user_id: trustee.userId })), 403,
         /^You are not authorized to perform the requested action: (identity:create_trust|The authenticated user should match the trustor)\.$/);
@@ -109,7 +109,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await createTrust(baseTrust({ allow_redelegation: true, remaining_uses: 2 })), 400, 'remaining_uses must not be set if redelegation is allowed');
       expectStatus(await createTrust(baseTrust({ allow_redelegation: true, redelegation_count: 4 })), 403);
       expectStatus(await createTrust(baseTrust(), ''), 401);
-      assert.equal((await server.services.trusts.listTrusts()).length, before);
+      assert.equal((await server.providers.trust_api.listTrusts()).length, before);
       expectStatus(await call(server, 'GET', '/v3/OS-TRUST/trusts/nosuchtrust', { token: trustor.token }), 404, 'Could not find trust: nosuchtrust.');
       // Keystone's duplicate_trust_constraint: same trustor, trustee, project, impersonation and expiry
       const expires_at = new Date(Date.now() + 7200_000).toISOString();
@@ -164,8 +164,8 @@ for (const kind of databaseKinds()) {
       const trust = expectStatus(await createTrust(baseTrust({ expires_at: new Date(Date.now() + 3600_000).toISOString() })), 201).trust;
       const issued = await trustToken(server, trustee.userId, trust.id);
       assert.equal((await validate(server, systemAdmin, issued.token as string)).status, 200);
-      await server.services.db.none("UPDATE trust SET expires_at = now() - interval '1 minute' WHERE id = $1", [trust.id]);
-      await server.services.revoke.dropTokenCache();
+      await server.db.none("UPDATE trust SET expires_at = now() - interval '1 minute' WHERE id = $1", [trust.id]);
+      await server.providers.revoke_api.dropTokenCache();
       assert.equal((await authenticate(server, trustAuth(trustee.userId, trust.id))).status, 401);
       assert.equal((await validate(server, systemAdmin, issued.token as string)).status, 404);
       expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${trust.id}`, { token: trustor.token }), 404);
@@ -204,7 +204,7 @@ for (const kind of databaseKinds()) {
       assert.equal(redelegated.redelegated_trust_id, parent.id);
       assert.equal(redelegated.redelegation_count, 0);
       // the end of the chain: its token may not redelegate again
-      await server.services.assignment.createGrant(roles.adminRoleId, { userId: last.userId }, { projectId });
+      await server.providers.assignment_api.createGrant(roles.adminRoleId, { userId: last.userId }, { projectId });
       const lastToken = await trustToken(server, last.userId, redelegated.id);
       const third = await createTrust({
         trustor_user_id: last.userId, trustee_user_id: trustee.userId, project_id: projectId, impersonation: false, roles: [{ id: roles.memberRoleId }],
@@ -264,7 +264,7 @@ for (const kind of databaseKinds()) {
 
     test("a deleted project's trusts go with it", async () => {
       const doomedProject = await newProject(server);
-      await server.services.assignment.createGrant(roles.memberRoleId, { userId: trustor.userId }, { projectId: doomedProject });
+      await server.providers.assignment_api.createGrant(roles.memberRoleId, { userId: trustor.userId }, { projectId: doomedProject });
       const trust = expectStatus(await createTrust(baseTrust({ project_id: doomedProject })), 201).trust;
       expectStatus(await call(server, 'DELETE', `/v3/projects/${doomedProject}`, { token: systemAdmin }), 204);
       expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${trust.id}`, { token: trustor.token }), 404);
@@ -274,16 +274,16 @@ for (const kind of databaseKinds()) {
       const gone = expectStatus(await createTrust(baseTrust()), 201).trust;
       expectStatus(await call(server, 'DELETE', `/v3/OS-TRUST/trusts/${gone.id}`, { token: trustor.token }), 204);
       const expired = expectStatus(await createTrust(baseTrust({ expires_at: new Date(Date.now() + 3600_000).toISOString() })), 201).trust;
-      await server.services.db.none("UPDATE trust SET expires_at = now() - interval '1 hour' WHERE id = $1", [expired.id]);
+      await server.db.none("UPDATE trust SET expires_at = now() - interval '1 hour' WHERE id = $1", [expired.id]);
       const live = expectStatus(await createTrust(baseTrust()), 201).trust;
-      const { trusts } = server.services;
+      const { trust_api: trusts } = server.providers;
       assert.equal(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustee.userId }), 0);
       assert.ok(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustor.userId }) >= 2);
       const stored = new TrustRepository(server.services.db);
       assert.equal(await stored.get(gone.id), null);
       assert.equal(await stored.get(expired.id), null);
       assert.equal((await trusts.getTrust(live.id)).id, live.id);
-      assert.equal(await server.services.db.oneOrNone('SELECT 1 FROM trust_role WHERE trust_id = $1', [gone.id]), null);
+      assert.equal(await server.db.oneOrNone('SELECT 1 FROM trust_role WHERE trust_id = $1', [gone.id]), null);
     });
 
     test("a deleted user's trusts go with it", async () => {

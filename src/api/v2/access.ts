@@ -14,7 +14,7 @@
  */
 import type { Request } from 'express';
 import { EntityNotFound, KeystoneError } from '../../common/errors.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Caller } from '../../auth/caller.js';
 import type { Project } from '../../resource/resource-types.js';
 import type { User } from '../../identity/identity-types.js';
@@ -24,28 +24,28 @@ import { userTargetFor } from '../v3/users.js';
 import { projectTargetFor } from '../v3/projects.js';
 import { roleTarget } from '../v3/roles.js';
 
-export const defaultDomainId = (services: Services) => services.conf.identity.default_domain_id;
+export const defaultDomainId = (providers: ProviderApi) => providers.conf.identity.default_domain_id;
 
 /** A tenant of the default domain, or null. */
-export async function findV2Tenant(services: Services, id: string): Promise<Project | null> {
-  const project = await services.resource.findProject(id);
-  return project && !project.isDomain && project.domainId === defaultDomainId(services) ? project : null;
+export async function findV2Tenant(providers: ProviderApi, id: string): Promise<Project | null> {
+  const project = await providers.resource_api.findProject(id);
+  return project && !project.isDomain && project.domainId === defaultDomainId(providers) ? project : null;
 }
 
-export async function getV2Tenant(services: Services, id: string): Promise<Project> {
-  const project = await findV2Tenant(services, id);
+export async function getV2Tenant(providers: ProviderApi, id: string): Promise<Project> {
+  const project = await findV2Tenant(providers, id);
   if (!project) throw new EntityNotFound('project', id);
   return project;
 }
 
 /** A user of the default domain, or null. */
-export async function findV2User(services: Services, id: string): Promise<User | null> {
-  const user = await services.identity.findUser(id);
-  return user && user.domainId === defaultDomainId(services) ? user : null;
+export async function findV2User(providers: ProviderApi, id: string): Promise<User | null> {
+  const user = await providers.identity_api.findUser(id);
+  return user && user.domainId === defaultDomainId(providers) ? user : null;
 }
 
-export async function getV2User(services: Services, id: string): Promise<User> {
-  const user = await findV2User(services, id);
+export async function getV2User(providers: ProviderApi, id: string): Promise<User> {
+  const user = await findV2User(providers, id);
   if (!user) throw new EntityNotFound('user', id);
   return user;
 }
@@ -57,21 +57,21 @@ export async function getV2User(services: Services, id: string): Promise<User> {
  */
 export const v2Targets = {
   /** a listing of the default domain (users, tenants, a tenant's users): target.domain_id */
-  defaultDomain: (services: Services): Record<string, unknown> => ({ domain_id: defaultDomainId(services) }),
-  user: (services: Services, userId: string) => userTargetFor(services, userId),
-  project: (services: Services, projectId: string) => projectTargetFor(services, projectId),
+  defaultDomain: (providers: ProviderApi): Record<string, unknown> => ({ domain_id: defaultDomainId(providers) }),
+  user: (providers: ProviderApi, userId: string) => userTargetFor(providers, userId),
+  project: (providers: ProviderApi, projectId: string) => projectTargetFor(providers, projectId),
   /** a grant of `roleId` to a user on a project: target.role, target.user, target.project (v3's project grant) */
-  async grant(services: Services, projectId: string, userId: string, roleId: string): Promise<Record<string, unknown>> {
-    const role = await services.assignment.findRole(roleId);
+  async grant(providers: ProviderApi, projectId: string, userId: string, roleId: string): Promise<Record<string, unknown>> {
+    const role = await providers.role_api.findRole(roleId);
     return {
       ...(role ? { role: roleTarget(role) } : {}),
-      ...(await userTargetFor(services, userId)),
-      ...(await projectTargetFor(services, projectId)),
+      ...(await userTargetFor(providers, userId)),
+      ...(await projectTargetFor(providers, projectId)),
     };
   },
   /** a user's roles on a project (v3's GET /v3/projects/{p}/users/{u}/roles) */
-  async grantList(services: Services, projectId: string, userId: string): Promise<Record<string, unknown>> {
-    return { ...(await userTargetFor(services, userId)), ...(await projectTargetFor(services, projectId)) };
+  async grantList(providers: ProviderApi, projectId: string, userId: string): Promise<Record<string, unknown>> {
+    return { ...(await userTargetFor(providers, userId)), ...(await projectTargetFor(providers, projectId)) };
   },
 };
 
@@ -81,21 +81,21 @@ export const v2Targets = {
  * (the path's user_id), ec2_create_credential (target.credential.user_id),
  * ec2_get_credential / ec2_delete_credential (the credential, its owner).
  */
-export async function authorizeV2Ec2(req: Request, services: Services): Promise<Caller> {
+export async function authorizeV2Ec2(req: Request, providers: ProviderApi): Promise<Caller> {
   const userId = req.params.user_id as string;
   const accessKey = req.params.credential_id as string | undefined;
   if (accessKey === undefined) {
-    if (req.method === 'POST') return authorize(req, services, 'identity:ec2_create_credential', { credential: { user_id: userId } });
-    return authorize(req, services, 'identity:ec2_list_credentials');
+    if (req.method === 'POST') return authorize(req, providers, 'identity:ec2_create_credential', { credential: { user_id: userId } });
+    return authorize(req, providers, 'identity:ec2_list_credentials');
   }
   let credential: Record<string, unknown> = { user_id: userId };
   try {
-    const found = await services.credentials.find(ec2CredentialId(accessKey));
+    const found = await providers.credential_api.find(ec2CredentialId(accessKey));
     if (found) credential = { ...found.extra, id: found.id, user_id: found.userId, project_id: found.projectId, type: found.type };
   } catch (err) {
     // an access key that names no credential: the path's user is the target, the handler answers 404
     if (!(err instanceof KeystoneError && err.code < 500)) throw err;
   }
   const rule = req.method === 'DELETE' ? 'identity:ec2_delete_credential' : 'identity:ec2_get_credential';
-  return authorize(req, services, rule, { credential });
+  return authorize(req, providers, rule, { credential });
 }

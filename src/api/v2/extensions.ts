@@ -5,7 +5,7 @@
  */
 import { EntityNotFound, Forbidden, ValidationError } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import { resolveCaller } from '../authorize.js';
 import { defaultDomainId, getV2User } from './access.js';
@@ -33,7 +33,7 @@ const ADMIN = [
   extension('s3tokens', 'OpenStack S3 API', 'OpenStack S3 API.', '2013-07-07T12:00:00-00:00'),
 ];
 
-export function registerV2ExtensionRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+export function registerV2ExtensionRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   const extensions = service === 'admin' ? ADMIN : PUBLIC;
   routes.getAndHead('/v2.0/extensions', (req, res) => sendV2(req, res, 200, { extensions: { values: extensions } }), { public: 'extension discovery' });
   routes.getAndHead('/v2.0/extensions/:alias', (req, res) => {
@@ -43,20 +43,20 @@ export function registerV2ExtensionRoutes(routes: RouteTable, services: Services
   }, { public: 'extension discovery' });
   if (service === 'admin') return;
   routes.patch('/v2.0/OS-KSCRUD/users/:user_id', async (req, res) => {
-    const caller = await resolveCaller(req, services);
+    const caller = await resolveCaller(req, providers);
     const userId = req.params.user_id as string;
     if (caller.userId !== userId) throw new Forbidden('Token belongs to another user');
     const user = bodyObject(req, 'user');
     if (typeof user.password !== 'string' || typeof user.original_password !== 'string') {
       throw new ValidationError('Expecting to find password and original_password in user.');
     }
-    await getV2User(services, userId);
+    await getV2User(providers, userId);
     // a delegation (trust, application credential, EC2, OAuth1) cannot trade itself for a password token
-    if (caller.trustId || isDelegatedMethod(services.conf, caller)) throw new ForbiddenActionError('change a password with a delegated token');
-    await services.identity.changePassword(userId, user.original_password, user.password);
+    if (caller.trustId || isDelegatedMethod(providers.conf, caller)) throw new ForbiddenActionError('change a password with a delegated token');
+    await providers.identity_api.changePassword(userId, user.original_password, user.password);
     // the caller's token plus the password: issued as any other login is (src/auth/token-grant.ts)
-    const token = await issueGrantedToken(services, { userId, methods: [...new Set(['password', ...caller.methods])] },
-      caller.projectId ? { projectId: caller.projectId } : { unscoped: true }, { receipts: false, userDomainId: defaultDomainId(services) });
-    sendV2(req, res, 200, await v2AccessBody(services, token));
+    const token = await issueGrantedToken(providers, { userId, methods: [...new Set(['password', ...caller.methods])] },
+      caller.projectId ? { projectId: caller.projectId } : { unscoped: true }, { receipts: false, userDomainId: defaultDomainId(providers) });
+    sendV2(req, res, 200, await v2AccessBody(providers, token));
   }, { public: "self-service: the caller's own token and original password (as POST /v3/users/{id}/password)" });
 }

@@ -13,7 +13,7 @@ import type { Request } from 'express';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { Endpoint, Service } from '../../catalog/catalog-types.js';
 import { authorize } from '../authorize.js';
@@ -46,24 +46,24 @@ function endpointsV2(endpoints: Endpoint[]): Record<string, unknown>[] {
 
 const idParam = (req: Request, name: string) => req.params[name] as string;
 
-export function registerV2KsadmRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   if (service !== 'admin') return;
 
   // ---- roles
   routes.getAndHead('/v2.0/OS-KSADM/roles', async (req, res) => {
-    await authorize(req, services, 'identity:list_roles');
-    const roles = (await services.assignment.listRoles({ domainId: null })).filter((r) => r.domainId === null);
+    await authorize(req, providers, 'identity:list_roles');
+    const roles = (await providers.role_api.listRoles({ domainId: null })).filter((r) => r.domainId === null);
     sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
   }, { policy: 'identity:list_roles' });
   routes.getAndHead('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
-    await authorize(req, services, 'identity:get_role');
-    sendV2(req, res, 200, { role: roleV2(await services.assignment.getRole(idParam(req, 'role_id'))) });
+    await authorize(req, providers, 'identity:get_role');
+    sendV2(req, res, 200, { role: roleV2(await providers.role_api.getRole(idParam(req, 'role_id'))) });
   }, { policy: 'identity:get_role' });
   routes.post('/v2.0/OS-KSADM/roles', async (req, res) => {
-    await authorize(req, services, 'identity:create_role');
+    await authorize(req, providers, 'identity:create_role');
     const role = bodyObject(req, 'role');
     if (typeof role.name !== 'string' || role.name.trim() === '') throw new ValidationError('Expecting to find name in role.');
-    const created = await services.assignment.createRole({
+    const created = await providers.role_api.createRole({
       id: typeof role.id === 'string' && role.id ? role.id : undefined,
       name: role.name,
       description: typeof role.description === 'string' ? role.description : null,
@@ -71,26 +71,26 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
     sendV2(req, res, 200, { role: roleV2(created) });
   }, { policy: 'identity:create_role' });
   routes.delete('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
-    await authorize(req, services, 'identity:delete_role');
-    await services.assignment.getRole(idParam(req, 'role_id'));
-    await services.assignment.deleteRole(idParam(req, 'role_id'));
+    await authorize(req, providers, 'identity:delete_role');
+    await providers.role_api.getRole(idParam(req, 'role_id'));
+    await providers.role_api.deleteRole(idParam(req, 'role_id'));
     sendNoContent(res);
   }, { policy: 'identity:delete_role' });
 
   // ---- services
   routes.getAndHead('/v2.0/OS-KSADM/services', async (req, res) => {
-    await authorize(req, services, 'identity:list_services');
-    sendV2(req, res, 200, { 'OS-KSADM:services': (await services.catalog.listServices()).map(serviceV2) });
+    await authorize(req, providers, 'identity:list_services');
+    sendV2(req, res, 200, { 'OS-KSADM:services': (await providers.catalog_api.listServices()).map(serviceV2) });
   }, { policy: 'identity:list_services' });
   routes.getAndHead('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
-    await authorize(req, services, 'identity:get_service');
-    sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await services.catalog.getService(idParam(req, 'service_id'))) });
+    await authorize(req, providers, 'identity:get_service');
+    sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await providers.catalog_api.getService(idParam(req, 'service_id'))) });
   }, { policy: 'identity:get_service' });
   routes.post('/v2.0/OS-KSADM/services', async (req, res) => {
-    await authorize(req, services, 'identity:create_service');
+    await authorize(req, providers, 'identity:create_service');
     const body = bodyObject(req, SERVICE_KEY);
     if (typeof body.type !== 'string' || body.type === '') throw new ValidationError(`Expecting to find type in ${SERVICE_KEY}.`);
-    const created = await services.catalog.createService({
+    const created = await providers.catalog_api.createService({
       type: body.type,
       name: typeof body.name === 'string' ? body.name : '',
       description: typeof body.description === 'string' ? body.description : '',
@@ -99,30 +99,30 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
     sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(created) });
   }, { policy: 'identity:create_service' });
   routes.delete('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
-    await authorize(req, services, 'identity:delete_service');
-    await services.catalog.deleteService(idParam(req, 'service_id'));
+    await authorize(req, providers, 'identity:delete_service');
+    await providers.catalog_api.deleteService(idParam(req, 'service_id'));
     sendNoContent(res);
   }, { policy: 'identity:delete_service' });
 
   // ---- endpoints
   routes.getAndHead('/v2.0/endpoints', async (req, res) => {
-    await authorize(req, services, 'identity:list_endpoints');
-    sendV2(req, res, 200, { endpoints: endpointsV2(await services.catalog.listEndpoints()), endpoints_links: [] });
+    await authorize(req, providers, 'identity:list_endpoints');
+    sendV2(req, res, 200, { endpoints: endpointsV2(await providers.catalog_api.listEndpoints()), endpoints_links: [] });
   }, { policy: 'identity:list_endpoints' });
   routes.post('/v2.0/endpoints', async (req, res) => {
-    await authorize(req, services, 'identity:create_endpoint');
+    await authorize(req, providers, 'identity:create_endpoint');
     const body = bodyObject(req, 'endpoint');
     if (typeof body.service_id !== 'string' || body.service_id === '') throw new ValidationError('Expecting to find service_id in endpoint.');
-    await services.catalog.getService(body.service_id);
+    await providers.catalog_api.getService(body.service_id);
     const urls = INTERFACES.map((i) => [i, body[`${i}url`]] as const).filter(([, url]) => url !== undefined && url !== null && url !== '');
     for (const [i, url] of urls) if (typeof url !== 'string') throw new ValidationError(`${i}url must be a string.`);
     if (urls.length === 0) throw new ValidationError('Expecting to find publicurl, adminurl or internalurl in endpoint.');
     const region = typeof body.region === 'string' && body.region !== '' ? body.region : null;
-    if (region) await services.catalog.ensureRegion(region);
+    if (region) await providers.catalog_api.ensureRegion(region);
     const legacyId = newId();
     const created: Endpoint[] = [];
     for (const [i, url] of urls) {
-      created.push(await services.catalog.createEndpoint({
+      created.push(await providers.catalog_api.createEndpoint({
         interface: i, serviceId: body.service_id, url: url as string, regionId: region,
         enabled: typeof body.enabled === 'boolean' ? body.enabled : true, legacyEndpointId: legacyId,
       }));
@@ -130,11 +130,11 @@ export function registerV2KsadmRoutes(routes: RouteTable, services: Services, se
     sendV2(req, res, 200, { endpoint: endpointsV2(created)[0] });
   }, { policy: 'identity:create_endpoint' });
   routes.delete('/v2.0/endpoints/:endpoint_id', async (req, res) => {
-    await authorize(req, services, 'identity:delete_endpoint');
+    await authorize(req, providers, 'identity:delete_endpoint');
     const id = idParam(req, 'endpoint_id');
-    const matching = (await services.catalog.listEndpoints()).filter((e) => legacyIdOf(e) === id);
+    const matching = (await providers.catalog_api.listEndpoints()).filter((e) => legacyIdOf(e) === id);
     if (matching.length === 0) throw new EntityNotFound('endpoint', id);
-    for (const e of matching) await services.catalog.deleteEndpoint(e.id);
+    for (const e of matching) await providers.catalog_api.deleteEndpoint(e.id);
     sendNoContent(res);
   }, { policy: 'identity:delete_endpoint' });
 }

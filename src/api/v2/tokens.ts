@@ -2,14 +2,14 @@
  * The v2.0 tokens: POST /v2.0/tokens (both ports; passwordCredentials or
  * token.id, with tenantId or tenantName) and, on the admin port, validation
  * (GET/HEAD with ?belongsTo), revocation and the endpoints of a token. The
- * tokens are the v3 ones (services.token): a v2 token validates on v3 and
+ * tokens are the v3 ones (token_provider_api): a v2 token validates on v3 and
  * back, revoked on either is revoked on both. Only the default domain exists
  * for v2.0.
  */
 import type { Request, Response } from 'express';
 import { KeystoneError, TokenNotFound, Unauthorized, ValidationError } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { ValidatedToken } from '../../token/token-model.js';
 import { auditIdsOf } from '../../token/token-model.js';
@@ -28,35 +28,35 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
  * up in the default domain; a user id of another domain is refused by the
  * grant (userDomainId), after the same hashing time.
  */
-function passwordIdentity(services: Services, creds: unknown): Record<string, unknown> {
+function passwordIdentity(providers: ProviderApi, creds: unknown): Record<string, unknown> {
   if (!isObject(creds)) throw new ValidationError('Expecting to find passwordCredentials in auth.');
   const password = creds.password;
   if (typeof password !== 'string') throw new ValidationError('Expecting to find password in passwordCredentials.');
   const userId = str(creds.userId);
   const username = str(creds.username);
   if (!userId && !username) throw new ValidationError('Expecting to find username or userId in passwordCredentials.');
-  const user = username ? { name: username, domain: { id: defaultDomainId(services) }, password } : { id: userId, password };
+  const user = username ? { name: username, domain: { id: defaultDomainId(providers) }, password } : { id: userId, password };
   return { methods: ['password'], password: { user } };
 }
 
 /** A token valid for v2.0: unscoped or scoped to a default-domain tenant, of a default-domain user. */
-export function assertV2Token(services: Services, token: ValidatedToken): void {
-  const domainId = defaultDomainId(services);
+export function assertV2Token(providers: ProviderApi, token: ValidatedToken): void {
+  const domainId = defaultDomainId(providers);
   const userDomain = (token.trust?.impersonation ? token.trust.trustor : token.user)?.domain.id ?? token.user.domain.id;
   if (userDomain !== domainId) throw new TokenNotFound('Non-default domain is not supported');
   if (token.systemScope || token.domainId) throw new TokenNotFound('Non-default domain is not supported');
   if (token.project && token.project.domain.id !== domainId) throw new TokenNotFound('Non-default domain is not supported');
 }
 
-async function tenantScope(services: Services, auth: Record<string, unknown>): Promise<string | undefined> {
+async function tenantScope(providers: ProviderApi, auth: Record<string, unknown>): Promise<string | undefined> {
   const tenantId = str(auth.tenantId);
   const tenantName = str(auth.tenantName);
   if (!tenantId && !tenantName) return undefined;
   const project = tenantId
-    ? await findV2Tenant(services, tenantId)
-    : await services.resource.findProjectByName(tenantName as string, defaultDomainId(services));
+    ? await findV2Tenant(providers, tenantId)
+    : await providers.resource_api.findProjectByName(tenantName as string, defaultDomainId(providers));
   if (!project || project.isDomain || !project.enabled) throw new Unauthorized();
-  const domain = await services.resource.findDomain(project.domainId);
+  const domain = await providers.resource_api.findDomain(project.domainId);
   if (!domain?.enabled) throw new Unauthorized();
   return project.id;
 }
@@ -70,7 +70,7 @@ async function tenantScope(services: Services, auth: Record<string, unknown>): P
  * the token method's refusals (delegated, trust- and OAuth-scoped tokens
  * are not rescoped).
  */
-async function issueV2Token(req: Request, services: Services): Promise<ValidatedToken> {
+async function issueV2Token(req: Request, providers: ProviderApi): Promise<ValidatedToken> {
   const body: unknown = req.body;
   if (!isObject(body) || !isObject(body.auth)) throw new ValidationError('Expecting to find auth in request body.');
   const auth = body.auth;
@@ -82,21 +82,21 @@ async function issueV2Token(req: Request, services: Services): Promise<Validated
     const id = str(auth.token.id);
     if (!id) throw new ValidationError('Expecting to find id in token.');
     try {
-      assertV2Token(services, await services.token.validateToken(id));
+      assertV2Token(providers, await providers.token_provider_api.validateToken(id));
     } catch (err) {
       if (err instanceof KeystoneError && err.code < 500) throw new Unauthorized();
       throw err;
     }
     identity = { methods: ['token'], token: { id } };
   } else if ('passwordCredentials' in auth) {
-    identity = passwordIdentity(services, auth.passwordCredentials);
+    identity = passwordIdentity(providers, auth.passwordCredentials);
   } else {
     throw new ValidationError('Expecting to find passwordCredentials or token in auth.');
   }
-  const projectId = await tenantScope(services, auth);
+  const projectId = await tenantScope(providers, auth);
   const scope = projectId ? { project: { id: projectId } } : 'unscoped';
   try {
-    return await authenticateRequest(req, services, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(services) });
+    return await authenticateRequest(req, providers, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(providers) });
   } catch (err) {
     // no role on the tenant, a disabled user…: Keystone's v2 answered 401
     if (err instanceof KeystoneError && (err.code === 401 || err.code === 404)) throw new Unauthorized();
@@ -105,7 +105,7 @@ async function issueV2Token(req: Request, services: Services): Promise<Validated
 }
 
 /** The access body of a token (Keystone's v2 token format). */
-export async function v2AccessBody(services: Services, token: ValidatedToken, includeCatalog = true): Promise<Record<string, unknown>> {
+export async function v2AccessBody(providers: ProviderApi, token: ValidatedToken, includeCatalog = true): Promise<Record<string, unknown>> {
   const tokenBody: Record<string, unknown> = {
     id: token.id,
     issued_at: token.issuedAt,
@@ -114,9 +114,9 @@ export async function v2AccessBody(services: Services, token: ValidatedToken, in
   };
   const access: Record<string, unknown> = { token: tokenBody };
   if (token.project) {
-    const project = await findV2Tenant(services, token.project.id);
+    const project = await findV2Tenant(providers, token.project.id);
     tokenBody.tenant = project ? tenantV2(project) : { id: token.project.id, name: token.project.name, enabled: true, description: null };
-    if (includeCatalog) access.serviceCatalog = v2ServiceCatalog(await services.catalog.getV3Catalog(token.catalogUserId, token.project.id));
+    if (includeCatalog) access.serviceCatalog = v2ServiceCatalog(await providers.catalog_api.getV3Catalog(token.catalogUserId, token.project.id));
   }
   const user = token.trust?.impersonation && token.trust.trustor ? token.trust.trustor : token.user;
   access.user = {
@@ -143,37 +143,37 @@ export async function v2AccessBody(services: Services, token: ValidatedToken, in
  * policy allowed `rule` on it (v3's target.token: its user), with
  * ?belongsTo checked last. The order is v3's: 401, 404, 403.
  */
-async function v2TokenOf(req: Request, services: Services, rule: string): Promise<ValidatedToken> {
-  await resolveCaller(req, services);
-  const token = await services.token.validateToken((req.params.token_id as string));
-  assertV2Token(services, token);
-  await authorize(req, services, rule, tokenTarget(token));
+async function v2TokenOf(req: Request, providers: ProviderApi, rule: string): Promise<ValidatedToken> {
+  await resolveCaller(req, providers);
+  const token = await providers.token_provider_api.validateToken((req.params.token_id as string));
+  assertV2Token(providers, token);
+  await authorize(req, providers, rule, tokenTarget(token));
   const belongsTo = req.query.belongsTo;
   // Keystone's v2 answered a token of another tenant with 401 (as Tempest's v2 tests expect)
   if (belongsTo !== undefined && (typeof belongsTo !== 'string' || token.project?.id !== belongsTo)) throw new Unauthorized();
   return token;
 }
 
-export function registerV2TokenRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+export function registerV2TokenRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   routes.post('/v2.0/tokens', async (req, res) => {
-    const token = await issueV2Token(req, services);
-    sendV2(req, res, 200, await v2AccessBody(services, token));
+    const token = await issueV2Token(req, providers);
+    sendV2(req, res, 200, await v2AccessBody(providers, token));
   }, { public: 'authentication: the request carries its own proof of identity' });
   if (service !== 'admin') return;
   const validate = async (req: Request, res: Response) => {
-    const token = await v2TokenOf(req, services, req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token');
-    sendV2(req, res, 200, await v2AccessBody(services, token));
+    const token = await v2TokenOf(req, providers, req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token');
+    sendV2(req, res, 200, await v2AccessBody(providers, token));
   };
   routes.get('/v2.0/tokens/:token_id', validate, { policy: 'identity:validate_token' });
   routes.head('/v2.0/tokens/:token_id', validate, { policy: 'identity:check_token' });
   routes.delete('/v2.0/tokens/:token_id', async (req, res) => {
-    const token = await v2TokenOf(req, services, 'identity:revoke_token');
-    await services.token.revokeToken(token.id);
+    const token = await v2TokenOf(req, providers, 'identity:revoke_token');
+    await providers.token_provider_api.revokeToken(token.id);
     sendNoContent(res);
   }, { policy: 'identity:revoke_token' });
   routes.get('/v2.0/tokens/:token_id/endpoints', async (req, res) => {
-    const token = await v2TokenOf(req, services, 'identity:validate_token');
-    const catalog = token.project ? await services.catalog.getV3Catalog(token.catalogUserId, token.project.id) : [];
+    const token = await v2TokenOf(req, providers, 'identity:validate_token');
+    const catalog = token.project ? await providers.catalog_api.getV3Catalog(token.catalogUserId, token.project.id) : [];
     sendV2(req, res, 200, { endpoints: v2EndpointList(catalog), endpoints_links: [] });
   }, { policy: 'identity:validate_token' });
 }

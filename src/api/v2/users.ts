@@ -10,7 +10,7 @@
 import type { Request, Response } from 'express';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { UserPatch } from '../../identity/identity-manager.js';
 import { authorize } from '../authorize.js';
@@ -28,11 +28,11 @@ function userExtra(user: Record<string, unknown>): Record<string, unknown> {
  * A v2 client's new default tenant: Keystone's v2 also made the user a
  * member of it, a grant, authorized as v3's PUT /v3/projects/{p}/users/{u}/roles/{member}.
  */
-async function joinTenant(req: Request, services: Services, userId: string, tenantId: string): Promise<void> {
-  const member = await services.assignment.findRoleByName('member');
+async function joinTenant(req: Request, providers: ProviderApi, userId: string, tenantId: string): Promise<void> {
+  const member = await providers.role_api.findRoleByName('member');
   if (!member) return;
-  await authorize(req, services, 'identity:create_grant', await v2Targets.grant(services, tenantId, userId, member.id));
-  await services.assignment.addGrant(member.id, { userId }, { projectId: tenantId });
+  await authorize(req, providers, 'identity:create_grant', await v2Targets.grant(providers, tenantId, userId, member.id));
+  await providers.assignment_api.addGrant(member.id, { userId }, { projectId: tenantId });
 }
 
 const CREATE_USER = ['identity:create_user', 'identity:create_grant'];
@@ -46,59 +46,59 @@ function tenantIdOf(user: Record<string, unknown>): string | null | undefined {
   return value;
 }
 
-export function registerV2UserRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   if (service !== 'admin') return;
   const userParam = (req: Request) => req.params.user_id as string;
 
   routes.getAndHead('/v2.0/users', async (req, res) => {
-    await authorize(req, services, 'identity:list_users', v2Targets.defaultDomain(services));
+    await authorize(req, providers, 'identity:list_users', v2Targets.defaultDomain(providers));
     const name = req.query.name;
     if (typeof name === 'string') {
-      const user = await services.identity.findUserByName(name, defaultDomainId(services));
+      const user = await providers.identity_api.findUserByName(name, defaultDomainId(providers));
       if (!user) throw new EntityNotFound('user', name);
       sendV2(req, res, 200, { user: userV2(user) });
       return;
     }
-    const users = await services.identity.listUsers({ domainId: defaultDomainId(services) });
+    const users = await providers.identity_api.listUsers({ domainId: defaultDomainId(providers) });
     sendV2(req, res, 200, { users: users.map(userV2), users_links: [] });
   }, { policy: 'identity:list_users' });
   routes.getAndHead('/v2.0/users/:user_id', async (req, res) => {
-    await authorize(req, services, 'identity:get_user', await v2Targets.user(services, userParam(req)));
-    sendV2(req, res, 200, { user: userV2(await getV2User(services, userParam(req))) });
+    await authorize(req, providers, 'identity:get_user', await v2Targets.user(providers, userParam(req)));
+    sendV2(req, res, 200, { user: userV2(await getV2User(providers, userParam(req))) });
   }, { policy: 'identity:get_user' });
   routes.post('/v2.0/users', async (req, res) => {
     const body: unknown = req.body;
     const member = body && typeof body === 'object' ? (body as Record<string, unknown>).user : undefined;
     const userTarget = member && typeof member === 'object' && !Array.isArray(member) ? member as Record<string, unknown> : {};
-    await authorize(req, services, 'identity:create_user', { user: { ...userTarget, domain_id: defaultDomainId(services) } });
+    await authorize(req, providers, 'identity:create_user', { user: { ...userTarget, domain_id: defaultDomainId(providers) } });
     const user = bodyObject(req, 'user');
     const name = user.name ?? user.username;
     if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('Expecting to find name in user.');
     if (user.password !== undefined && user.password !== null && typeof user.password !== 'string') throw new ValidationError('password must be a string.');
     const tenantId = tenantIdOf(user);
-    if (tenantId) await getV2Tenant(services, tenantId);
-    const created = await services.identity.createUser({
+    if (tenantId) await getV2Tenant(providers, tenantId);
+    const created = await providers.identity_api.createUser({
       id: typeof user.id === 'string' && user.id ? user.id : undefined,
       name,
-      domainId: defaultDomainId(services),
+      domainId: defaultDomainId(providers),
       password: typeof user.password === 'string' ? user.password : undefined,
       enabled: optionalBool(user.enabled, 'enabled') ?? true,
       defaultProjectId: tenantId ?? null,
       extra: userExtra(user),
     });
-    if (tenantId) await joinTenant(req, services, created.id, tenantId);
+    if (tenantId) await joinTenant(req, providers, created.id, tenantId);
     sendV2(req, res, 200, { user: userV2(created) });
   }, { policy: CREATE_USER });
 
   const update = (pick: (user: Record<string, unknown>) => UserPatch) => async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:update_user', await v2Targets.user(services, userParam(req)));
-    const current = await getV2User(services, userParam(req));
+    await authorize(req, providers, 'identity:update_user', await v2Targets.user(providers, userParam(req)));
+    const current = await getV2User(providers, userParam(req));
     const user = bodyObject(req, 'user');
     if (typeof user.id === 'string' && user.id !== current.id) throw new ValidationError('Cannot change user ID.');
     const patch = pick(user);
-    if (patch.defaultProjectId) await getV2Tenant(services, patch.defaultProjectId);
-    const updated = await services.identity.updateUser(current.id, patch);
-    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId) await joinTenant(req, services, current.id, patch.defaultProjectId);
+    if (patch.defaultProjectId) await getV2Tenant(providers, patch.defaultProjectId);
+    const updated = await providers.identity_api.updateUser(current.id, patch);
+    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId) await joinTenant(req, providers, current.id, patch.defaultProjectId);
     sendV2(req, res, 200, { user: userV2(updated) });
   };
   const enabledPatch = (user: Record<string, unknown>): UserPatch => {
@@ -127,9 +127,9 @@ export function registerV2UserRoutes(routes: RouteTable, services: Services, ser
   routes.put('/v2.0/users/:user_id/enabled', update(enabledPatch), { policy: 'identity:update_user' });
   routes.put('/v2.0/users/:user_id/OS-KSADM/tenant', update(tenantPatch), { policy: UPDATE_USER_AND_TENANT });
   routes.delete('/v2.0/users/:user_id', async (req, res) => {
-    await authorize(req, services, 'identity:delete_user', await v2Targets.user(services, userParam(req)));
-    await getV2User(services, userParam(req));
-    await services.identity.deleteUser(userParam(req));
+    await authorize(req, providers, 'identity:delete_user', await v2Targets.user(providers, userParam(req)));
+    await getV2User(providers, userParam(req));
+    await providers.identity_api.deleteUser(userParam(req));
     sendNoContent(res);
   }, { policy: 'identity:delete_user' });
 }

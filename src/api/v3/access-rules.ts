@@ -5,7 +5,7 @@
  */
 import type { Request } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Caller } from '../../auth/caller.js';
 import { authorize } from '../authorize.js';
 import { entityLinks, renderCollection } from '../collection.js';
@@ -16,32 +16,32 @@ import type { AccessRule } from '../../application-credential/application-creden
 const render = (req: Request, rule: AccessRule) => ({ ...rule, links: entityLinks(req, `/v3/access_rules/${rule.id}`) });
 
 /** Keystone's _build_user_target_enforcement: {user} when the user exists, and the path's user_id. */
-async function authorizeOnUser(req: Request, services: Services, action: string): Promise<Caller> {
+async function authorizeOnUser(req: Request, providers: ProviderApi, action: string): Promise<Caller> {
   const userId = req.params.user_id as string;
-  const user = await services.identity.findUser(userId);
+  const user = await providers.identity_api.findUser(userId);
   const target: Record<string, unknown> = { user_id: userId };
   if (user) target.user = userTarget(user);
-  const caller = await authorize(req, services, action, target);
-  refuseDelegatedToken(services, caller);
+  const caller = await authorize(req, providers, action, target);
+  refuseDelegatedToken(providers, caller);
   return caller;
 }
 
-export function registerAccessRuleRoutes(routes: RouteTable, services: Services): void {
-  const manager = services.applicationCredentials;
+export function registerAccessRuleRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const manager = providers.application_credential_api;
   routes.getAndHead('/v3/users/:user_id/access_rules', async (req, res) => {
-    await authorizeOnUser(req, services, 'identity:list_access_rules');
+    await authorizeOnUser(req, providers, 'identity:list_access_rules');
     const filter: Record<string, string> = {};
     for (const k of ['service', 'path', 'method'] as const) if (typeof req.query[k] === 'string') filter[k] = req.query[k] as string;
     const rules = await manager.listAccessRules(req.params.user_id as string, filter);
-    res.json(renderCollection(req, 'access_rules', rules.map((r) => render(req, r)), services.conf.DEFAULT.list_limit));
+    res.json(renderCollection(req, 'access_rules', rules.map((r) => render(req, r)), providers.conf.DEFAULT.list_limit));
   }, { policy: 'identity:list_access_rules', rel: 'access_rules' });
   routes.getAndHead('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
-    await authorizeOnUser(req, services, 'identity:get_access_rule');
+    await authorizeOnUser(req, providers, 'identity:get_access_rule');
     const rule = await manager.getAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
     res.json({ access_rule: render(req, rule) });
   }, { policy: 'identity:get_access_rule', rel: 'access_rule' });
   routes.delete('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
-    await authorizeOnUser(req, services, 'identity:delete_access_rule');
+    await authorizeOnUser(req, providers, 'identity:delete_access_rule');
     await manager.deleteAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
     res.status(204).end();
   }, { policy: 'identity:delete_access_rule', rel: 'access_rule' });

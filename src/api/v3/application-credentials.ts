@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Caller } from '../../auth/caller.js';
 import { ForbiddenAction } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
@@ -67,17 +67,17 @@ function generateSecret(): string {
   return randomBytes(64).toString('base64url');
 }
 
-async function rolesOf(services: Services, cred: StoredApplicationCredential): Promise<Record<string, unknown>[]> {
+async function rolesOf(providers: ProviderApi, cred: StoredApplicationCredential): Promise<Record<string, unknown>[]> {
   const roles: Record<string, unknown>[] = [];
   for (const { id } of cred.roles) {
-    const role = await services.assignment.findRole(id);
+    const role = await providers.role_api.findRole(id);
     if (role) roles.push(roleTarget(role));
   }
   return roles;
 }
 
 /** As Keystone 22 renders a credential (create, list and show alike): the owner and system included, never the hash. */
-async function renderAppCred(req: Request, services: Services, cred: StoredApplicationCredential): Promise<Record<string, unknown>> {
+async function renderAppCred(req: Request, providers: ProviderApi, cred: StoredApplicationCredential): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {
     id: cred.id,
     name: cred.name,
@@ -88,7 +88,7 @@ async function renderAppCred(req: Request, services: Services, cred: StoredAppli
     // Keystone's datetime rendering: microseconds, no zone
     expires_at: cred.expiresAtText,
     unrestricted: cred.unrestricted,
-    roles: await rolesOf(services, cred),
+    roles: await rolesOf(providers, cred),
   };
   if (cred.accessRules.length) out.access_rules = cred.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method }));
   out.links = entityLinks(req, `/v3/application_credentials/${cred.id}`);
@@ -100,17 +100,17 @@ async function renderAppCred(req: Request, services: Services, cred: StoredAppli
  * delegations (not application credentials: see refuseRestricted) cannot
  * manage application credentials or access rules.
  */
-export function refuseDelegatedToken(services: Services, caller: Caller): void {
+export function refuseDelegatedToken(providers: ProviderApi, caller: Caller): void {
   if (caller.methods.includes('application_credential')) return;
-  if (caller.trustId || isDelegatedMethod(services.conf, caller)) {
-    throw securityForbidden(services.conf.DEFAULT.insecure_debug, 'Cannot manage application credentials with a token issued via delegation.');
+  if (caller.trustId || isDelegatedMethod(providers.conf, caller)) {
+    throw securityForbidden(providers.conf.DEFAULT.insecure_debug, 'Cannot manage application credentials with a token issued via delegation.');
   }
 }
 
 /** Keystone's _check_unrestricted_application_credential. */
-async function refuseRestricted(services: Services, caller: Caller): Promise<void> {
+async function refuseRestricted(providers: ProviderApi, caller: Caller): Promise<void> {
   if (!caller.methods.includes('application_credential')) return;
-  const cred = caller.applicationCredentialId ? await services.applicationCredentials.find(caller.applicationCredentialId) : null;
+  const cred = caller.applicationCredentialId ? await providers.application_credential_store.find(caller.applicationCredentialId) : null;
   if (!cred?.unrestricted) {
     throw new ForbiddenAction("Using method 'application_credential' is not allowed for managing additional application credentials.");
   }
@@ -122,27 +122,27 @@ async function refuseRestricted(services: Services, caller: Caller): Promise<voi
  * the view argument, and so does this (an unknown credential keeps the
  * path's user, and is a 404 later).
  */
-async function ownerTarget(req: Request, services: Services): Promise<Record<string, unknown>> {
-  const cred = await services.applicationCredentials.findStored(req.params.application_credential_id as string);
+async function ownerTarget(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
+  const cred = await providers.application_credential_api.findStored(req.params.application_credential_id as string);
   if (!cred) return {};
   (req.params as Record<string, string>).user_id = cred.userId;
   return { user_id: cred.userId };
 }
 
-export function registerApplicationCredentialRoutes(routes: RouteTable, services: Services): void {
-  const manager = services.applicationCredentials;
+export function registerApplicationCredentialRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const manager = providers.application_credential_api;
 
   routes.post('/v3/users/:user_id/application_credentials', async (req, res) => {
     const userId = req.params.user_id as string;
-    const caller = await authorize(req, services, 'identity:create_application_credential', { user_id: userId });
+    const caller = await authorize(req, providers, 'identity:create_application_credential', { user_id: userId });
     const raw = (req.body as { application_credential?: unknown } | undefined)?.application_credential ?? {};
     const body = validateBody<AppCredBody>(APP_CRED_CREATE, raw);
-    refuseDelegatedToken(services, caller);
-    await refuseRestricted(services, caller);
+    refuseDelegatedToken(providers, caller);
+    await refuseRestricted(providers, caller);
     if (caller.userId !== userId) throw new ForbiddenAction('Cannot create an application credential for another user.');
     let roleIds: string[];
     if (body.roles?.length) {
-      roleIds = await resolveRoleRefs(services, body.roles);
+      roleIds = await resolveRoleRefs(providers, body.roles);
       // not more than the caller's token carries (a trustee's or a credential's token included)
       const tokenRoles = new Set(caller.roles.map((r) => r.id));
       for (const id of roleIds) if (!tokenRoles.has(id)) throw new ApplicationCredentialValidationError('Cannot create an application credential with unassigned role');
@@ -162,30 +162,30 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, services
       roleIds,
       accessRules: (body.access_rules ?? []).map((r) => ({ ...r, id: r.id ?? newId() })),
     });
-    res.status(201).json({ application_credential: { ...await renderAppCred(req, services, cred), secret } });
+    res.status(201).json({ application_credential: { ...await renderAppCred(req, providers, cred), secret } });
   }, { policy: 'identity:create_application_credential', rel: 'application_credentials' });
 
   routes.getAndHead('/v3/users/:user_id/application_credentials', async (req, res) => {
     const userId = req.params.user_id as string;
-    const caller = await authorize(req, services, 'identity:list_application_credentials', { user_id: userId });
-    refuseDelegatedToken(services, caller);
+    const caller = await authorize(req, providers, 'identity:list_application_credentials', { user_id: userId });
+    refuseDelegatedToken(providers, caller);
     const name = typeof req.query.name === 'string' ? req.query.name : undefined;
     const creds = await manager.list(userId, { name });
-    const rendered = await Promise.all(creds.map((c) => renderAppCred(req, services, c)));
-    res.json(renderCollection(req, 'application_credentials', rendered, services.conf.DEFAULT.list_limit));
+    const rendered = await Promise.all(creds.map((c) => renderAppCred(req, providers, c)));
+    res.json(renderCollection(req, 'application_credentials', rendered, providers.conf.DEFAULT.list_limit));
   }, { policy: 'identity:list_application_credentials', rel: 'application_credentials' });
 
   routes.getAndHead('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
-    const caller = await authorize(req, services, 'identity:get_application_credential', await ownerTarget(req, services));
-    refuseDelegatedToken(services, caller);
+    const caller = await authorize(req, providers, 'identity:get_application_credential', await ownerTarget(req, providers));
+    refuseDelegatedToken(providers, caller);
     const cred = await manager.get(req.params.application_credential_id as string);
-    res.json({ application_credential: await renderAppCred(req, services, cred) });
+    res.json({ application_credential: await renderAppCred(req, providers, cred) });
   }, { policy: 'identity:get_application_credential', rel: 'application_credential' });
 
   routes.delete('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
-    const caller = await authorize(req, services, 'identity:delete_application_credential', await ownerTarget(req, services));
-    refuseDelegatedToken(services, caller);
-    await refuseRestricted(services, caller);
+    const caller = await authorize(req, providers, 'identity:delete_application_credential', await ownerTarget(req, providers));
+    refuseDelegatedToken(providers, caller);
+    await refuseRestricted(providers, caller);
     await manager.delete(req.params.application_credential_id as string);
     res.status(204).end();
   }, { policy: 'identity:delete_application_credential', rel: 'application_credential' });

@@ -5,7 +5,7 @@
  * /v3/policies, registered limits and limits.
  */
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { registerRoleRoutes } from './roles.js';
 import { registerImpliedRoleRoutes } from './implied-roles.js';
 import { registerGrantRoutes } from './grants.js';
@@ -19,17 +19,17 @@ import { registerPolicyRoutes } from './policies.js';
 import { registerRegisteredLimitRoutes } from './registered-limits.js';
 import { registerLimitRoutes } from './limits.js';
 
-export function registerAssignmentAndCatalogRoutes(routes: RouteTable, services: Services): void {
-  registerRoleRoutes(routes, services);
-  registerImpliedRoleRoutes(routes, services);
-  registerGrantRoutes(routes, services);
-  registerSystemGrantRoutes(routes, services);
-  registerRoleAssignmentRoutes(routes, services);
-  registerRegionRoutes(routes, services);
-  registerServiceRoutes(routes, services);
-  registerEndpointRoutes(routes, services);
-  registerEndpointFilterRoutes(routes, services);
-  registerPolicyRoutes(routes, services);
-  registerRegisteredLimitRoutes(routes, services);
-  registerLimitRoutes(routes, services);
+export function registerAssignmentAndCatalogRoutes(routes: RouteTable, providers: ProviderApi): void {
+  registerRoleRoutes(routes, providers);
+  registerImpliedRoleRoutes(routes, providers);
+  registerGrantRoutes(routes, providers);
+  registerSystemGrantRoutes(routes, providers);
+  registerRoleAssignmentRoutes(routes, providers);
+  registerRegionRoutes(routes, providers);
+  registerServiceRoutes(routes, providers);
+  registerEndpointRoutes(routes, providers);
+  registerEndpointFilterRoutes(routes, providers);
+  registerPolicyRoutes(routes, providers);
+  registerRegisteredLimitRoutes(routes, providers);
+  registerLimitRoutes(routes, providers);
 }

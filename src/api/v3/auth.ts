@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { Forbidden } from '../../common/errors.js';
 import { authenticateForToken } from '../../auth/authenticate.js';
 import { securityForbidden } from '../../auth/auth-errors.js';
@@ -40,66 +40,66 @@ function sendJson(res: Response, status: number, body: string, headers: Record<s
   else res.end(body);
 }
 
-export function registerAuthRoutes(routes: RouteTable, services: Services): void {
-  const { token: tokens, conf } = services;
+export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { token_provider_api: tokens, conf } = providers;
 
   routes.post('/v3/auth/tokens', async (req, res) => {
-    const token = await authenticateForToken(req, services);
+    const token = await authenticateForToken(req, providers);
     const body = JSON.stringify(await tokens.renderBody(token, includeCatalog(req)));
     sendJson(res, 201, body, { 'X-Subject-Token': token.id });
   }, { public: 'authentication: the request carries its own proof of identity', rel: 'auth_tokens' });
 
   const validate = async (req: Request, res: Response) => {
-    const caller = await resolveCaller(req, services);
+    const caller = await resolveCaller(req, providers);
     const windowSeconds = boolFromString(req.query.allow_expired) ? conf.token.allow_expired_window : 0;
     const subject = req.keystone.subjectToken;
     const action = req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     // No subject: the policy decides without a target first (Keystone's order), then 404.
-    if (!subject) await enforcePolicy(services, action, {}, caller, req);
+    if (!subject) await enforcePolicy(providers, action, {}, caller, req);
     const rules = req.headers[ACCESS_RULES_HEADER];
     const { token, body } = await tokens.validatedBody(subject, { windowSeconds, includeCatalog: includeCatalog(req), accessRulesSupport: typeof rules === 'string' ? rules : null });
-    await enforcePolicy(services, action, tokenTarget(token), caller, req);
+    await enforcePolicy(providers, action, tokenTarget(token), caller, req);
     sendJson(res, 200, body, { 'X-Subject-Token': subject as string });
   };
   routes.get('/v3/auth/tokens', validate, { policy: 'identity:validate_token', rel: 'auth_tokens' });
   routes.head('/v3/auth/tokens', validate, { policy: 'identity:check_token', rel: 'auth_tokens' });
 
   routes.delete('/v3/auth/tokens', async (req, res) => {
-    const caller = await resolveCaller(req, services);
+    const caller = await resolveCaller(req, providers);
     const subject = req.keystone.subjectToken;
-    if (!subject) await enforcePolicy(services, 'identity:revoke_token', {}, caller, req);
+    if (!subject) await enforcePolicy(providers, 'identity:revoke_token', {}, caller, req);
     const token = await tokens.validateToken(subject);
-    await enforcePolicy(services, 'identity:revoke_token', tokenTarget(token), caller, req);
+    await enforcePolicy(providers, 'identity:revoke_token', tokenTarget(token), caller, req);
     await tokens.revokeToken(subject as string);
     res.status(204).end();
   }, { policy: 'identity:revoke_token', rel: 'auth_tokens' });
 
   routes.getAndHead('/v3/auth/catalog', async (req, res) => {
-    const caller = await authorize(req, services, 'identity:get_auth_catalog');
+    const caller = await authorize(req, providers, 'identity:get_auth_catalog');
     if (!caller.projectId) throw securityForbidden(conf.DEFAULT.insecure_debug, 'A project-scoped token is required to produce a service catalog.');
-    const catalog = await services.catalog.getV3Catalog(caller.userId as string, caller.projectId);
+    const catalog = await providers.catalog_api.getV3Catalog(caller.userId as string, caller.projectId);
     sendJson(res, 200, JSON.stringify({ catalog, links: { self: `${req.keystone.baseUrl}/v3/auth/catalog` } }));
   }, { policy: 'identity:get_auth_catalog', rel: 'auth_catalog' });
 
   routes.getAndHead('/v3/auth/projects', async (req, res) => {
-    const caller = await authorize(req, services, 'identity:get_auth_projects');
-    const ids = caller.userId ? await services.assignment.projectIdsForUser(caller.userId) : [];
-    const refs = ids.length ? await services.resource.listProjectRefs({ ids, isDomain: false }) : [];
+    const caller = await authorize(req, providers, 'identity:get_auth_projects');
+    const ids = caller.userId ? await providers.assignment_api.projectIdsForUser(caller.userId) : [];
+    const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: false }) : [];
     const projects = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderProject(req, ref));
     sendJson(res, 200, JSON.stringify(renderCollection(req, 'projects', projects, null)));
   }, { policy: 'identity:get_auth_projects', rel: 'auth_projects' });
 
   routes.getAndHead('/v3/auth/domains', async (req, res) => {
-    const caller = await authorize(req, services, 'identity:get_auth_domains');
-    const ids = caller.userId ? await services.assignment.domainIdsForUser(caller.userId) : [];
-    const refs = ids.length ? await services.resource.listProjectRefs({ ids, isDomain: true }) : [];
+    const caller = await authorize(req, providers, 'identity:get_auth_domains');
+    const ids = caller.userId ? await providers.assignment_api.domainIdsForUser(caller.userId) : [];
+    const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: true }) : [];
     const domains = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderDomain(req, ref));
     sendJson(res, 200, JSON.stringify(renderCollection(req, 'domains', domains, null)));
   }, { policy: 'identity:get_auth_domains', rel: 'auth_domains' });
 
   routes.getAndHead('/v3/auth/system', async (req, res) => {
-    const caller = await authorize(req, services, 'identity:get_auth_system');
-    const roles = caller.userId ? await services.assignment.rolesForUserOnSystem(caller.userId) : [];
+    const caller = await authorize(req, providers, 'identity:get_auth_system');
+    const roles = caller.userId ? await providers.assignment_api.rolesForUserOnSystem(caller.userId) : [];
     const body = { system: roles.length ? [{ all: true }] : [], links: { self: `${req.keystone.baseUrl}/v3/auth/system` } };
     sendJson(res, 200, JSON.stringify(body));
   }, { policy: 'identity:get_auth_system', rel: 'auth_system' });

@@ -18,7 +18,7 @@
  */
 import type { Request } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Caller } from '../../auth/caller.js';
 import { EntityNotFound, ForbiddenAction, KeystoneError, SchemaValidationError, ValidationError } from '../../common/errors.js';
 import { ExpectingToFind } from '../../auth/auth-errors.js';
@@ -80,11 +80,11 @@ function renderEc2(req: Request, c: Ec2Credential): Record<string, unknown> {
 }
 
 /** Keystone's _require_primary_auth: delegated tokens never touch credentials (LP#2159643). */
-async function requirePrimaryAuth(services: Services, caller: Caller, type: string | undefined, req: Request): Promise<void> {
-  if (!caller.trustId && !isDelegatedMethod(services.conf, caller)) return;
-  if (services.conf.security_compliance.allow_insecure_admin_trust_cross_project_credentials_access && isEc2(type)) {
+async function requirePrimaryAuth(providers: ProviderApi, caller: Caller, type: string | undefined, req: Request): Promise<void> {
+  if (!caller.trustId && !isDelegatedMethod(providers.conf, caller)) return;
+  if (providers.conf.security_compliance.allow_insecure_admin_trust_cross_project_credentials_access && isEc2(type)) {
     try {
-      await enforcePolicy(services, 'admin_required', {}, caller, req);
+      await enforcePolicy(providers, 'admin_required', {}, caller, req);
       return;
     } catch (err) {
       if (!(err instanceof ForbiddenAction)) throw err;
@@ -94,8 +94,8 @@ async function requirePrimaryAuth(services: Services, caller: Caller, type: stri
 }
 
 /** The OS-EC2 variant: no exception for anyone. */
-function requirePrimaryAuthForEc2(services: Services, caller: Caller): void {
-  if (caller.trustId || isDelegatedMethod(services.conf, caller)) throw new ForbiddenAction('Delegated tokens cannot access credentials directly');
+function requirePrimaryAuthForEc2(providers: ProviderApi, caller: Caller): void {
+  if (caller.trustId || isDelegatedMethod(providers.conf, caller)) throw new ForbiddenAction('Delegated tokens cannot access credentials directly');
 }
 
 /** Keystone's _validate_blob_json: the ec2 blob is a JSON object with an access key. */
@@ -126,17 +126,17 @@ function withoutUnchangedColumns(raw: unknown, current: Credential | null): unkn
 }
 
 /** The credential of the path as a policy target ({} when it does not exist: the 404 comes after policy). */
-async function credentialTarget(services: Services, id: string): Promise<Record<string, unknown>> {
-  const found = await services.credentials.find(id);
+async function credentialTarget(providers: ProviderApi, id: string): Promise<Record<string, unknown>> {
+  const found = await providers.credential_api.find(id);
   return found ? { credential: credentialDict(found) } : {};
 }
 
-async function createCredential(req: Request, services: Services): Promise<Credential> {
+async function createCredential(req: Request, providers: ProviderApi): Promise<Credential> {
   const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
-  const caller = await authorize(req, services, 'identity:create_credential', { credential: raw });
+  const caller = await authorize(req, providers, 'identity:create_credential', { credential: raw });
   const body = validateBody<CredentialBody>(CREDENTIAL_CREATE, raw);
   requireCreateAttributes(body);
-  await requirePrimaryAuth(services, caller, body.type, req);
+  await requirePrimaryAuth(providers, caller, body.type, req);
   const normalized: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) normalized[k.replace(/[:-]/g, '_')] = v;
   let id: string | undefined;
@@ -149,31 +149,31 @@ async function createCredential(req: Request, services: Services): Promise<Crede
     if (caller.applicationCredentialId) scope.app_cred_id = caller.applicationCredentialId;
     const delegation = { ...parsed, ...scope };
     // what the blob names must be the caller's own delegation (the EC2/S3 exchange issues under it)
-    await assertOwnDelegation(services, caller, { userId: body.user_id, projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null }, delegation);
+    await assertOwnDelegation(providers, caller, { userId: body.user_id, projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null }, delegation);
     if (Object.keys(scope).length) blob = pythonJsonDumps(delegation);
   }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(normalized)) if (!COLUMNS.has(k)) extra[k] = v;
-  return services.credentials.create({
+  return providers.credential_api.create({
     id, userId: body.user_id, projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null, type: body.type, blob, extra,
   });
 }
 
-async function listCredentials(req: Request, services: Services): Promise<Record<string, unknown>> {
-  const caller = await resolveCaller(req, services);
+async function listCredentials(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
+  const caller = await resolveCaller(req, providers);
   // Keystone's target: the caller's own user id, unless system-scoped
-  await enforcePolicy(services, 'identity:list_credentials', caller.systemScope ? {} : { credential: { user_id: caller.userId ?? null } }, caller, req);
+  await enforcePolicy(providers, 'identity:list_credentials', caller.systemScope ? {} : { credential: { user_id: caller.userId ?? null } }, caller, req);
   const query = req.query;
   const filter = {
     ...(typeof query.user_id === 'string' ? { userId: query.user_id } : {}),
     ...(typeof query.type === 'string' ? { type: query.type } : {}),
   };
-  const { credentials, truncated } = await services.credentials.list(filter, services.conf.DEFAULT.list_limit ?? null);
+  const { credentials, truncated } = await providers.credential_api.list(filter, providers.conf.DEFAULT.list_limit ?? null);
   const visible: Record<string, unknown>[] = [];
   for (const c of credentials) {
     try {
-      await enforcePolicy(services, 'identity:get_credential', { credential: credentialDict(c) }, caller, req);
-      await requirePrimaryAuth(services, caller, c.type, req);
+      await enforcePolicy(providers, 'identity:get_credential', { credential: credentialDict(c) }, caller, req);
+      await requirePrimaryAuth(providers, caller, c.type, req);
       visible.push(renderCredential(req, c));
     } catch (err) {
       if (!(err instanceof KeystoneError && err.code === 403)) throw err;
@@ -184,32 +184,32 @@ async function listCredentials(req: Request, services: Services): Promise<Record
   return body;
 }
 
-export function registerCredentialRoutes(routes: RouteTable, services: Services): void {
-  const { credentials } = services;
+export function registerCredentialRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { credential_api: credentials } = providers;
 
   routes.post('/v3/credentials', async (req, res) => {
-    res.status(201).json({ credential: renderCredential(req, await createCredential(req, services)) });
+    res.status(201).json({ credential: renderCredential(req, await createCredential(req, providers)) });
   }, { policy: ['identity:create_credential', 'admin_required'], rel: 'credentials' });
 
   routes.getAndHead('/v3/credentials', async (req, res) => {
-    res.status(200).json(await listCredentials(req, services));
+    res.status(200).json(await listCredentials(req, providers));
   }, { policy: ['identity:list_credentials', 'identity:get_credential', 'admin_required'], rel: 'credentials' });
 
   routes.getAndHead('/v3/credentials/:credential_id', async (req, res) => {
     const id = req.params.credential_id as string;
-    const caller = await authorize(req, services, 'identity:get_credential', await credentialTarget(services, id));
+    const caller = await authorize(req, providers, 'identity:get_credential', await credentialTarget(providers, id));
     const credential = await credentials.get(id);
-    await requirePrimaryAuth(services, caller, credential.type, req);
+    await requirePrimaryAuth(providers, caller, credential.type, req);
     res.status(200).json({ credential: renderCredential(req, credential) });
   }, { policy: 'identity:get_credential', rel: 'credential' });
 
   routes.patch('/v3/credentials/:credential_id', async (req, res) => {
     const id = req.params.credential_id as string;
-    const caller = await authorize(req, services, 'identity:update_credential', await credentialTarget(services, id));
+    const caller = await authorize(req, providers, 'identity:update_credential', await credentialTarget(providers, id));
     const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
     const changes = validateBody<{ blob: string }>(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
     const current = await credentials.get(id);
-    await requirePrimaryAuth(services, caller, current.type, req);
+    await requirePrimaryAuth(providers, caller, current.type, req);
     if (isEc2(current.type)) {
       const next = ec2Blob(changes.blob);
       let old: Record<string, unknown> = {};
@@ -221,15 +221,15 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
         if (JSON.stringify(old[key] ?? null) !== JSON.stringify(next[key] ?? null)) throw new ValidationError(`${key} can not be updated for credential`, false);
       }
     }
-    await enforcePolicy(services, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
+    await enforcePolicy(providers, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
     res.status(200).json({ credential: renderCredential(req, await credentials.update(id, { blob: changes.blob })) });
   }, { policy: 'identity:update_credential', rel: 'credential' });
 
   routes.delete('/v3/credentials/:credential_id', async (req, res) => {
     const id = req.params.credential_id as string;
-    const caller = await authorize(req, services, 'identity:delete_credential', await credentialTarget(services, id));
+    const caller = await authorize(req, providers, 'identity:delete_credential', await credentialTarget(providers, id));
     const credential = await credentials.get(id);
-    await requirePrimaryAuth(services, caller, credential.type, req);
+    await requirePrimaryAuth(providers, caller, credential.type, req);
     await credentials.delete(id);
     res.status(204).end();
   }, { policy: 'identity:delete_credential', rel: 'credential' });
@@ -240,22 +240,22 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
   const ec2Rel = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/';
 
   routes.getAndHead(ec2Path, async (req, res) => {
-    const caller = await authorize(req, services, 'identity:ec2_list_credentials');
-    requirePrimaryAuthForEc2(services, caller);
+    const caller = await authorize(req, providers, 'identity:ec2_list_credentials');
+    requirePrimaryAuthForEc2(providers, caller);
     const refs = await credentials.listEc2(req.params.user_id as string);
     res.status(200).json(renderCollection(req, 'credentials', refs.map((c) => renderEc2(req, c)), null));
   }, { policy: 'identity:ec2_list_credentials', rel: `${ec2Rel}user_credentials` });
 
   routes.post(ec2Path, async (req, res) => {
     const userId = req.params.user_id as string;
-    const caller = await authorize(req, services, 'identity:ec2_create_credential', { credential: { user_id: userId } });
-    await services.identity.getUser(userId);
+    const caller = await authorize(req, providers, 'identity:ec2_create_credential', { credential: { user_id: userId } });
+    await providers.identity_api.getUser(userId);
     const tenantId = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
-    if (typeof tenantId !== 'string' || !(await services.resource.findProject(tenantId))) {
+    if (typeof tenantId !== 'string' || !(await providers.resource_api.findProject(tenantId))) {
       throw new EntityNotFound('project', tenantId === undefined || tenantId === null ? 'None' : String(tenantId));
     }
-    requirePrimaryAuthForEc2(services, caller);
-    await assertOwnDelegation(services, caller, { userId, projectId: tenantId }, { trust_id: caller.trustId });
+    requirePrimaryAuthForEc2(providers, caller);
+    await assertOwnDelegation(providers, caller, { userId, projectId: tenantId }, { trust_id: caller.trustId });
     const created = await credentials.createEc2(userId, tenantId, caller.trustId ?? null);
     res.status(201).json({ credential: renderEc2(req, created) });
   }, { policy: 'identity:ec2_create_credential', rel: `${ec2Rel}user_credentials` });
@@ -267,16 +267,16 @@ export function registerCredentialRoutes(routes: RouteTable, services: Services)
   };
 
   routes.getAndHead(`${ec2Path}/:credential_id`, async (req, res) => {
-    const caller = await authorize(req, services, 'identity:ec2_get_credential', await ec2Target(req));
+    const caller = await authorize(req, providers, 'identity:ec2_get_credential', await ec2Target(req));
     const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
-    requirePrimaryAuthForEc2(services, caller);
+    requirePrimaryAuthForEc2(providers, caller);
     res.status(200).json({ credential: renderEc2(req, cred) });
   }, { policy: 'identity:ec2_get_credential', rel: `${ec2Rel}user_credential` });
 
   routes.delete(`${ec2Path}/:credential_id`, async (req, res) => {
-    const caller = await authorize(req, services, 'identity:ec2_delete_credential', await ec2Target(req));
+    const caller = await authorize(req, providers, 'identity:ec2_delete_credential', await ec2Target(req));
     const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
-    requirePrimaryAuthForEc2(services, caller);
+    requirePrimaryAuthForEc2(providers, caller);
     await credentials.delete(cred.id);
     res.status(204).end();
   }, { policy: 'identity:ec2_delete_credential', rel: `${ec2Rel}user_credential` });

@@ -6,7 +6,7 @@
  */
 import { NotFound, ValidationError } from '../../common/errors.js';
 import { isoMicrosZ } from '../../common/time.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { parameterTypes } from '../validate-body.js';
 
 /** The schema of a roles list: each one {id} or {name} (Keystone's _role_properties). */
@@ -20,7 +20,7 @@ export const ROLE_REFS = {
 
 export type RoleRef = { id: string } | { name: string };
 
-export async function resolveRoleRefs(services: Services, refs: readonly RoleRef[]): Promise<string[]> {
+export async function resolveRoleRefs(providers: ProviderApi, refs: readonly RoleRef[]): Promise<string[]> {
   const ids: string[] = [];
   for (const ref of refs) {
     if ('id' in ref && ref.id) {
@@ -28,7 +28,7 @@ export async function resolveRoleRefs(services: Services, refs: readonly RoleRef
       continue;
     }
     const name = (ref as { name: string }).name;
-    const found = (await services.assignment.listRoles({ name })).filter((r) => r.name === name);
+    const found = (await providers.role_api.listRoles({ name })).filter((r) => r.name === name);
     if (found.length === 0) throw new NotFound(`Role ${name} is not defined`);
     if (found.length > 1) {
       throw new ValidationError(`There are multiple role entities named '${name}'. Please use ID instead of names to resolve the ambiguity.`);

@@ -1,7 +1,7 @@
 /** /v3/domains/{domain_id}/config… and /v3/domains/config/…/default (Keystone's domain-specific configuration API). */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 
@@ -11,8 +11,8 @@ const CONFIG_BODY = {
   required: ['config'],
 } as const;
 
-export function registerDomainConfigRoutes(routes: RouteTable, services: Services): void {
-  const { domainConfig, resource } = services;
+export function registerDomainConfigRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { domain_config_api: domainConfig, resource_api: resource } = providers;
   const params = (req: Request) => ({
     domainId: req.params.domain_id as string,
     group: req.params.group as string | undefined,
@@ -24,19 +24,19 @@ export function registerDomainConfigRoutes(routes: RouteTable, services: Service
     // Existence is checked after enforcement so that it does not leak.
     const domain = await resource.findDomain(domainId);
     if (group === 'security_compliance') {
-      await authorize(req, services, 'identity:get_security_compliance_domain_config', { domain_id: domainId });
+      await authorize(req, providers, 'identity:get_security_compliance_domain_config', { domain_id: domainId });
       if (!domain) await resource.getDomain(domainId);
       res.json({ config: domainConfig.getSecurityComplianceConfig(domainId, option) });
       return;
     }
-    await authorize(req, services, 'identity:get_domain_config', { domain_id: domainId });
+    await authorize(req, providers, 'identity:get_domain_config', { domain_id: domainId });
     if (!domain) await resource.getDomain(domainId);
     res.json({ config: await domainConfig.getConfig(domainId, group, option) });
   };
 
   const update = async (req: Request, res: Response) => {
     const { domainId, group, option } = params(req);
-    await authorize(req, services, 'identity:update_domain_config', { domain_id: domainId });
+    await authorize(req, providers, 'identity:update_domain_config', { domain_id: domainId });
     await resource.getDomain(domainId);
     const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
     res.json({ config: await domainConfig.updateConfig(domainId, body.config, group, option) });
@@ -44,14 +44,14 @@ export function registerDomainConfigRoutes(routes: RouteTable, services: Service
 
   const remove = async (req: Request, res: Response) => {
     const { domainId, group, option } = params(req);
-    await authorize(req, services, 'identity:delete_domain_config', { domain_id: domainId });
+    await authorize(req, providers, 'identity:delete_domain_config', { domain_id: domainId });
     await resource.getDomain(domainId);
     await domainConfig.deleteConfig(domainId, group, option);
     res.status(204).end();
   };
 
   const showDefault = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:get_domain_config_default');
+    await authorize(req, providers, 'identity:get_domain_config_default');
     const { group, option } = params(req);
     res.json({ config: domainConfig.getDefaultConfig(group, option) });
   };
@@ -62,7 +62,7 @@ export function registerDomainConfigRoutes(routes: RouteTable, services: Service
 
   routes.put('/v3/domains/:domain_id/config', async (req, res) => {
     const { domainId } = params(req);
-    await authorize(req, services, 'identity:create_domain_config', { domain_id: domainId });
+    await authorize(req, providers, 'identity:create_domain_config', { domain_id: domainId });
     await resource.getDomain(domainId);
     const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
     const existed = await domainConfig.hasConfig(domainId);

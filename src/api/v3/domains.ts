@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { ProjectRef } from '../../resource/resource-types.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
@@ -37,11 +37,11 @@ function knownOptions(options: Record<string, unknown> | undefined): Record<stri
   return 'immutable' in options ? { immutable: options.immutable } : {};
 }
 
-export function registerDomainRoutes(routes: RouteTable, services: Services): void {
-  const { resource } = services;
+export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { resource_api: resource } = providers;
 
   const list = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_domains');
+    await authorize(req, providers, 'identity:list_domains');
     const domains = (await resource.listProjectRefs({ isDomain: true })).map((d) => renderDomain(req, d));
     res.json(renderCollection(req, 'domains', filterRendered(req, domains, ['name'], ['enabled']), resource.listLimit()));
   };
@@ -49,12 +49,12 @@ export function registerDomainRoutes(routes: RouteTable, services: Services): vo
   const show = async (req: Request, res: Response) => {
     const id = req.params.domain_id as string;
     const found = await resource.findProjectRef(id);
-    await authorize(req, services, 'identity:get_domain', found?.isDomain ? { domain: domainTarget(found) } : {});
+    await authorize(req, providers, 'identity:get_domain', found?.isDomain ? { domain: domainTarget(found) } : {});
     res.json({ domain: renderDomain(req, await resource.getDomainRef(id)) });
   };
 
   const create = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_domain');
+    await authorize(req, providers, 'identity:create_domain');
     const body = validateBody<DomainBody>(DOMAIN_CREATE, bodyMember(req.body, 'domain'));
     rejectNul(body);
     let id: string | undefined;
@@ -80,7 +80,7 @@ export function registerDomainRoutes(routes: RouteTable, services: Services): vo
   const update = async (req: Request, res: Response) => {
     const id = req.params.domain_id as string;
     const existing = await resource.getDomainRef(id);
-    await authorize(req, services, 'identity:update_domain', { domain: domainTarget(existing) });
+    await authorize(req, providers, 'identity:update_domain', { domain: domainTarget(existing) });
     const body = validateBody<DomainBody>(DOMAIN_UPDATE, bodyMember(req.body, 'domain'));
     rejectNul(body);
     // Keystone updates a domain as a project acting as one: is_domain, domain_id and parent_id join the patch.
@@ -99,7 +99,7 @@ export function registerDomainRoutes(routes: RouteTable, services: Services): vo
   const remove = async (req: Request, res: Response) => {
     const id = req.params.domain_id as string;
     const existing = await resource.getDomainRef(id);
-    await authorize(req, services, 'identity:delete_domain', { domain: domainTarget(existing) });
+    await authorize(req, providers, 'identity:delete_domain', { domain: domainTarget(existing) });
     await resource.deleteDomain(id);
     res.status(204).end();
   };

@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
 import { parameterTypes, validateBody } from '../validate-body.js';
@@ -46,26 +46,26 @@ function groupMember(body: unknown): unknown {
   return body.endpoint_group === undefined ? {} : body.endpoint_group;
 }
 
-export function registerEndpointFilterRoutes(routes: RouteTable, services: Services): void {
-  const { catalog, resource } = services;
+export function registerEndpointFilterRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { catalog_api: catalog, resource_api: resource } = providers;
   const endpointsOf = (req: Request, list: Parameters<typeof endpointView>[0][]) =>
     list.map((e) => ({ ...endpointView(e), links: { self: `${req.keystone.baseUrl}/v3/endpoints/${e.id}` } }));
 
   // ---- endpoint groups ----------------------------------------------------------------
 
   const listGroups = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_endpoint_groups');
+    await authorize(req, providers, 'identity:list_endpoint_groups');
     const rendered = filterRendered(req, (await catalog.listEndpointGroups()).map((g) => renderEndpointGroup(req, g)), ['name']);
     res.json(renderCollection(req, 'endpoint_groups', rendered, catalog.listLimit()));
   };
 
   const showGroup = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:get_endpoint_group');
+    await authorize(req, providers, 'identity:get_endpoint_group');
     res.json({ endpoint_group: renderEndpointGroup(req, await catalog.getEndpointGroup(req.params.endpoint_group_id as string)) });
   };
 
   const createGroup = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_endpoint_group');
+    await authorize(req, providers, 'identity:create_endpoint_group');
     const body = validateBody<GroupBody>(GROUP_CREATE, groupMember(req.body));
     rejectNul(body);
     if (!body.filters || Object.keys(body.filters).length === 0) throw new ValidationError('filters field is required and cannot be empty', false);
@@ -76,7 +76,7 @@ export function registerEndpointFilterRoutes(routes: RouteTable, services: Servi
 
   const updateGroup = async (req: Request, res: Response) => {
     const id = req.params.endpoint_group_id as string;
-    await authorize(req, services, 'identity:update_endpoint_group');
+    await authorize(req, providers, 'identity:update_endpoint_group');
     const body = validateBody<GroupBody>(GROUP_UPDATE, groupMember(req.body));
     rejectNul(body);
     if (body.filters !== undefined) requireValidFilter(body.filters);
@@ -89,19 +89,19 @@ export function registerEndpointFilterRoutes(routes: RouteTable, services: Servi
   };
 
   const deleteGroup = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:delete_endpoint_group');
+    await authorize(req, providers, 'identity:delete_endpoint_group');
     await catalog.deleteEndpointGroup(req.params.endpoint_group_id as string);
     res.status(204).end();
   };
 
   const groupEndpoints = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_endpoints_associated_with_endpoint_group');
+    await authorize(req, providers, 'identity:list_endpoints_associated_with_endpoint_group');
     const endpoints = await catalog.endpointsInGroup(req.params.endpoint_group_id as string);
     res.json(renderCollection(req, 'endpoints', endpointsOf(req, endpoints), null));
   };
 
   const groupProjects = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_projects_associated_with_endpoint_group');
+    await authorize(req, providers, 'identity:list_projects_associated_with_endpoint_group');
     const projects = [];
     for (const id of await catalog.listProjectIdsForEndpointGroup(req.params.endpoint_group_id as string)) {
       projects.push(renderProject(req, await resource.getProjectRef(id)));
@@ -111,7 +111,7 @@ export function registerEndpointFilterRoutes(routes: RouteTable, services: Servi
 
   const groupProject = (action: 'get' | 'add' | 'remove') => async (req: Request, res: Response) => {
     const policy = { get: 'identity:get_endpoint_group_in_project', add: 'identity:add_endpoint_group_to_project', remove: 'identity:remove_endpoint_group_from_project' }[action];
-    await authorize(req, services, policy);
+    await authorize(req, providers, policy);
     const groupId = req.params.endpoint_group_id as string;
     const projectId = req.params.project_id as string;
     await resource.getProjectRef(projectId);
@@ -134,7 +134,7 @@ export function registerEndpointFilterRoutes(routes: RouteTable, services: Servi
   // ---- projects and endpoints -----------------------------------------------------------
 
   const endpointProjects = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_projects_for_endpoint');
+    await authorize(req, providers, 'identity:list_projects_for_endpoint');
     const endpointId = req.params.endpoint_id as string;
     await catalog.getEndpoint(endpointId);
     const projects = [];
@@ -144,7 +144,7 @@ export function registerEndpointFilterRoutes(routes: RouteTable, services: Servi
 
   const projectEndpoint = (action: 'check' | 'add' | 'remove') => async (req: Request, res: Response) => {
     const policy = { check: 'identity:check_endpoint_in_project', add: 'identity:add_endpoint_to_project', remove: 'identity:remove_endpoint_from_project' }[action];
-    await authorize(req, services, policy);
+    await authorize(req, providers, policy);
     const endpointId = req.params.endpoint_id as string;
     const projectId = req.params.project_id as string;
     if (action === 'remove') {
@@ -159,14 +159,14 @@ export function registerEndpointFilterRoutes(routes: RouteTable, services: Servi
   };
 
   const projectEndpoints = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_endpoints_for_project');
+    await authorize(req, providers, 'identity:list_endpoints_for_project');
     const projectId = req.params.project_id as string;
     await resource.getProjectRef(projectId);
     res.json(renderCollection(req, 'endpoints', endpointsOf(req, await catalog.listEndpointsForProject(projectId)), null));
   };
 
   const projectGroups = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_endpoint_groups_for_project');
+    await authorize(req, providers, 'identity:list_endpoint_groups_for_project');
     const projectId = req.params.project_id as string;
     await resource.getProjectRef(projectId);
     const groups = (await catalog.listEndpointGroupsForProject(projectId)).map((g) => renderEndpointGroup(req, g));

@@ -9,7 +9,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { EndpointPatch } from '../../catalog/catalog-manager.js';
 import type { EndpointInterface } from '../../catalog/catalog-types.js';
 import { ValidationError } from '../../common/errors.js';
@@ -44,8 +44,8 @@ interface EndpointBody {
   [key: string]: unknown;
 }
 
-export function registerEndpointRoutes(routes: RouteTable, services: Services): void {
-  const { catalog } = services;
+export function registerEndpointRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { catalog_api: catalog } = providers;
 
   /**
    * Keystone's _validate_endpoint_region: without region_id, the legacy
@@ -60,14 +60,14 @@ export function registerEndpointRoutes(routes: RouteTable, services: Services): 
 
   /** The endpoint as target: loaded once authenticated (404 when missing), then policy. */
   const authorizeOnEndpoint = async (req: Request, action: string) => {
-    await resolveCaller(req, services);
+    await resolveCaller(req, providers);
     const endpoint = await catalog.getEndpoint(req.params.endpoint_id as string);
-    await authorize(req, services, action, { endpoint: endpointTarget(endpoint) });
+    await authorize(req, providers, action, { endpoint: endpointTarget(endpoint) });
     return endpoint;
   };
 
   const list = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_endpoints');
+    await authorize(req, providers, 'identity:list_endpoints');
     const rendered = filterRendered(req, (await catalog.listEndpoints()).map((e) => renderEndpoint(req, e)), ['interface', 'service_id', 'region_id']);
     res.json(renderCollection(req, 'endpoints', rendered, catalog.listLimit()));
   };
@@ -78,7 +78,7 @@ export function registerEndpointRoutes(routes: RouteTable, services: Services): 
   };
 
   const create = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_endpoint');
+    await authorize(req, providers, 'identity:create_endpoint');
     const body = validateBody<EndpointBody>(ENDPOINT_CREATE, bodyMemberOrNull(req.body, 'endpoint'));
     rejectNul(body);
     if (!isValidEndpointUrl(body.url as string)) throw new URLValidationError(body.url as string);

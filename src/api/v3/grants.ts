@@ -14,7 +14,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { GrantActor, GrantTarget } from '../../assignment/assignment-types.js';
 import { EntityNotFound } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
@@ -47,13 +47,13 @@ interface TargetIds {
  * Keystone's _build_enforcement_target_attr (projects), _build_enforcement_target
  * (domains) and the OS-INHERIT variant.
  */
-async function buildTarget(services: Services, route: GrantRoute, ids: TargetIds, allowMissingActor: boolean): Promise<Record<string, unknown>> {
-  const { assignment, identity, resource } = services;
+async function buildTarget(providers: ProviderApi, route: GrantRoute, ids: TargetIds, allowMissingActor: boolean): Promise<Record<string, unknown>> {
+  const { assignment_api: assignment, identity_api: identity, resource_api: resource } = providers;
   const target: Record<string, unknown> = {};
   const lenient = route.inherited;
   const addRole = async () => {
     if (ids.roleId === undefined) return;
-    const role = await assignment.findRole(ids.roleId);
+    const role = await providers.role_api.findRole(ids.roleId);
     if (role) target.role = roleTarget(role);
     else if (lenient) target.role = {};
     else throw new EntityNotFound('role', ids.roleId);
@@ -97,8 +97,8 @@ async function buildTarget(services: Services, route: GrantRoute, ids: TargetIds
   return target;
 }
 
-export function registerGrantRoutes(routes: RouteTable, services: Services): void {
-  const { assignment } = services;
+export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { assignment_api: assignment } = providers;
 
   const idsOf = (req: Request, route: GrantRoute): TargetIds => ({
     roleId: req.params.role_id as string | undefined,
@@ -109,10 +109,10 @@ export function registerGrantRoutes(routes: RouteTable, services: Services): voi
   const targetOf = (route: GrantRoute, ids: TargetIds): GrantTarget => (route.target === 'project' ? { projectId: ids.targetId } : { domainId: ids.targetId });
 
   const grant = (route: GrantRoute, action: 'check' | 'create' | 'revoke') => async (req: Request, res: Response) => {
-    await resolveCaller(req, services);
+    await resolveCaller(req, providers);
     const ids = idsOf(req, route);
-    const target = await buildTarget(services, route, ids, action === 'revoke');
-    await authorize(req, services, `identity:${action}_grant`, target);
+    const target = await buildTarget(providers, route, ids, action === 'revoke');
+    await authorize(req, providers, `identity:${action}_grant`, target);
     const roleId = ids.roleId as string;
     if (action === 'check') await assignment.checkGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
     else if (action === 'create') await assignment.addGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
@@ -121,10 +121,10 @@ export function registerGrantRoutes(routes: RouteTable, services: Services): voi
   };
 
   const list = (route: GrantRoute) => async (req: Request, res: Response) => {
-    await resolveCaller(req, services);
+    await resolveCaller(req, providers);
     const ids = idsOf(req, route);
-    const target = await buildTarget(services, route, ids, false);
-    await authorize(req, services, 'identity:list_grants', target);
+    const target = await buildTarget(providers, route, ids, false);
+    await authorize(req, providers, 'identity:list_grants', target);
     const roles = await assignment.listGrants(actorOf(route, ids), targetOf(route, ids), route.inherited);
     res.json(renderCollection(req, 'roles', roles.map((r) => renderRole(req, r)), null));
   };

@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Group } from '../../identity/identity-types.js';
 import type { GroupPatch } from '../../identity/identity-manager.js';
 import { ValidationError } from '../../common/errors.js';
@@ -33,25 +33,25 @@ export function groupTarget(group: Group): Record<string, unknown> {
   return { ...group.extra, id: group.id, name: group.name, domain_id: group.domainId, description: group.description };
 }
 
-async function groupTargetFor(services: Services, groupId: string): Promise<Record<string, unknown>> {
-  const group = await services.identity.findGroup(groupId);
+async function groupTargetFor(providers: ProviderApi, groupId: string): Promise<Record<string, unknown>> {
+  const group = await providers.identity_api.findGroup(groupId);
   return group ? { group: groupTarget(group) } : {};
 }
 
 /** The group and the user, each when it exists (UserGroupCRUDResource's target). */
-async function membershipTargetFor(services: Services, groupId: string, userId: string): Promise<Record<string, unknown>> {
-  const target = await groupTargetFor(services, groupId);
-  const user = await services.identity.findUser(userId);
+async function membershipTargetFor(providers: ProviderApi, groupId: string, userId: string): Promise<Record<string, unknown>> {
+  const target = await groupTargetFor(providers, groupId);
+  const user = await providers.identity_api.findUser(userId);
   if (user) target.user = userTarget(user);
   return target;
 }
 
-export function registerGroupRoutes(routes: RouteTable, services: Services): void {
-  const { identity } = services;
+export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { identity_api: identity } = providers;
 
   const list = async (req: Request, res: Response) => {
-    const scoped = await resolveCaller(req, services);
-    const caller = await authorize(req, services, 'identity:list_groups', scoped.domainId ? { group: { domain_id: scoped.domainId } } : undefined);
+    const scoped = await resolveCaller(req, providers);
+    const caller = await authorize(req, providers, 'identity:list_groups', scoped.domainId ? { group: { domain_id: scoped.domainId } } : undefined);
     let groups = await identity.listGroups({ domainId: caller.domainId ?? queryValue(req, 'domain_id') });
     if (caller.domainId) groups = groups.filter((g) => g.domainId === caller.domainId);
     const rendered = filterRendered(req, groups.map((g) => renderGroup(req, g)), ['domain_id', 'name']);
@@ -60,19 +60,19 @@ export function registerGroupRoutes(routes: RouteTable, services: Services): voi
 
   const show = async (req: Request, res: Response) => {
     const id = req.params.group_id as string;
-    await authorize(req, services, 'identity:get_group', await groupTargetFor(services, id));
+    await authorize(req, providers, 'identity:get_group', await groupTargetFor(providers, id));
     res.json({ group: renderGroup(req, await identity.getGroup(id)) });
   };
 
   const create = async (req: Request, res: Response) => {
     const member = bodyMember(req.body, 'group');
-    const caller = await authorize(req, services, 'identity:create_group', { group: isPlainObject(member) ? member : {} });
+    const caller = await authorize(req, providers, 'identity:create_group', { group: isPlainObject(member) ? member : {} });
     const body = validateBody<GroupBody>(GROUP_CREATE, member);
     rejectNul(body);
     const group = normalizeKeys(body) as GroupBody;
     const created = await identity.createGroup({
       name: group.name as string,
-      domainId: group.domain_id || defaultDomainId(caller, services.conf),
+      domainId: group.domain_id || defaultDomainId(caller, providers.conf),
       description: group.description,
       extra: extraAttributes(group, GROUP_ATTRIBUTES),
     });
@@ -81,7 +81,7 @@ export function registerGroupRoutes(routes: RouteTable, services: Services): voi
 
   const update = async (req: Request, res: Response) => {
     const id = req.params.group_id as string;
-    await authorize(req, services, 'identity:update_group', await groupTargetFor(services, id));
+    await authorize(req, providers, 'identity:update_group', await groupTargetFor(providers, id));
     const body = validateBody<GroupBody>(GROUP_UPDATE, bodyMember(req.body, 'group'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -96,15 +96,15 @@ export function registerGroupRoutes(routes: RouteTable, services: Services): voi
     const id = req.params.group_id as string;
     // As Keystone: the group is loaded as the target before enforcement, so a missing group is a 404.
     const group = await identity.getGroup(id);
-    await authorize(req, services, 'identity:delete_group', { group: groupTarget(group) });
+    await authorize(req, providers, 'identity:delete_group', { group: groupTarget(group) });
     await identity.deleteGroup(id);
     res.status(204).end();
   };
 
   const members = async (req: Request, res: Response) => {
     const id = req.params.group_id as string;
-    const target = await groupTargetFor(services, id);
-    const caller = await authorize(req, services, 'identity:list_users_in_group', Object.keys(target).length ? target : undefined);
+    const target = await groupTargetFor(providers, id);
+    const caller = await authorize(req, providers, 'identity:list_users_in_group', Object.keys(target).length ? target : undefined);
     await identity.getGroup(id);
     const passwordExpires = passwordExpiresFilters(req);
     let users = await identity.listUsers({ groupId: id, passwordExpires });
@@ -117,7 +117,7 @@ export function registerGroupRoutes(routes: RouteTable, services: Services): voi
     const groupId = req.params.group_id as string;
     const userId = req.params.user_id as string;
     const policy = { check: 'identity:check_user_in_group', add: 'identity:add_user_to_group', remove: 'identity:remove_user_from_group' }[action];
-    await authorize(req, services, policy, await membershipTargetFor(services, groupId, userId));
+    await authorize(req, providers, policy, await membershipTargetFor(providers, groupId, userId));
     if (action === 'check') await identity.checkUserInGroup(userId, groupId);
     else if (action === 'add') await identity.addUserToGroup(userId, groupId);
     else await identity.removeUserFromGroup(userId, groupId);

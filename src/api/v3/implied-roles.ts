@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Role } from '../../assignment/assignment-types.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { roleTarget } from './roles.js';
@@ -16,23 +16,22 @@ function roleRef(req: Request, role: Pick<Role, 'id' | 'name'>): Record<string, 
   return { id: role.id, links: { self: `${req.keystone.baseUrl}/v3/roles/${role.id}` }, name: role.name };
 }
 
-export function registerImpliedRoleRoutes(routes: RouteTable, services: Services): void {
-  const { assignment } = services;
+export function registerImpliedRoleRoutes(routes: RouteTable, providers: ProviderApi): void {
 
   /** Keystone's _build_enforcement_target_ref: the prior role, and the implied one when named (404s). */
   const target = async (req: Request): Promise<{ prior: Role; implied?: Role; target: Record<string, unknown> }> => {
-    await resolveCaller(req, services);
-    const prior = await assignment.getRole(req.params.prior_role_id as string);
+    await resolveCaller(req, providers);
+    const prior = await providers.role_api.getRole(req.params.prior_role_id as string);
     const out: { prior: Role; implied?: Role; target: Record<string, unknown> } = { prior, target: { prior_role: roleTarget(prior) } };
     if (req.params.implied_role_id !== undefined) {
-      out.implied = await assignment.getRole(req.params.implied_role_id as string);
+      out.implied = await providers.role_api.getRole(req.params.implied_role_id as string);
       out.target.implied_role = roleTarget(out.implied);
     }
     return out;
   };
 
   const inferenceBody = async (req: Request, prior: Role, implied: Role) => {
-    await assignment.checkImpliedRole(prior.id, implied.id);
+    await providers.role_api.checkImpliedRole(prior.id, implied.id);
     return {
       role_inference: { prior_role: roleRef(req, prior), implies: roleRef(req, implied) },
       links: { self: `${req.keystone.baseUrl}/v3/roles/${prior.id}/implies/${implied.id}` },
@@ -41,8 +40,8 @@ export function registerImpliedRoleRoutes(routes: RouteTable, services: Services
 
   const list = async (req: Request, res: Response) => {
     const t = await target(req);
-    await authorize(req, services, 'identity:list_implied_roles', t.target);
-    const implied = await assignment.listImpliedRoles(t.prior.id);
+    await authorize(req, providers, 'identity:list_implied_roles', t.target);
+    const implied = await providers.role_api.listImpliedRoles(t.prior.id);
     res.json({
       role_inference: { prior_role: roleRef(req, t.prior), implies: implied.map((r) => roleRef(req, r)) },
       links: { self: `${req.keystone.baseUrl}/v3/roles/${t.prior.id}/implies` },
@@ -51,41 +50,41 @@ export function registerImpliedRoleRoutes(routes: RouteTable, services: Services
 
   const show = async (req: Request, res: Response) => {
     const t = await target(req);
-    await authorize(req, services, 'identity:get_implied_role', t.target);
+    await authorize(req, providers, 'identity:get_implied_role', t.target);
     res.json(await inferenceBody(req, t.prior, t.implied as Role));
   };
 
   const check = async (req: Request, res: Response) => {
     const t = await target(req);
     // As Keystone: HEAD needs check_implied_role and get_implied_role.
-    await authorize(req, services, 'identity:check_implied_role', t.target);
-    await authorize(req, services, 'identity:get_implied_role', t.target);
-    await assignment.checkImpliedRole(t.prior.id, (t.implied as Role).id);
+    await authorize(req, providers, 'identity:check_implied_role', t.target);
+    await authorize(req, providers, 'identity:get_implied_role', t.target);
+    await providers.role_api.checkImpliedRole(t.prior.id, (t.implied as Role).id);
     res.status(204).end();
   };
 
   const create = async (req: Request, res: Response) => {
     const t = await target(req);
-    await authorize(req, services, 'identity:create_implied_role', t.target);
-    await assignment.addImpliedRole(t.prior.id, (t.implied as Role).id);
+    await authorize(req, providers, 'identity:create_implied_role', t.target);
+    await providers.role_api.addImpliedRole(t.prior.id, (t.implied as Role).id);
     res.status(201).json(await inferenceBody(req, t.prior, t.implied as Role));
   };
 
   const remove = async (req: Request, res: Response) => {
     const t = await target(req);
-    await authorize(req, services, 'identity:delete_implied_role', t.target);
-    await assignment.deleteImpliedRole(t.prior.id, (t.implied as Role).id);
+    await authorize(req, providers, 'identity:delete_implied_role', t.target);
+    await providers.role_api.deleteImpliedRole(t.prior.id, (t.implied as Role).id);
     res.status(204).end();
   };
 
   const inferences = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_role_inference_rules');
-    const rules = await assignment.listRoleInferenceRules();
+    await authorize(req, providers, 'identity:list_role_inference_rules');
+    const rules = await providers.role_api.listRoleInferenceRules();
     const roles = new Map<string, Role>();
     const roleOf = async (id: string) => {
       let role = roles.get(id);
       if (!role) {
-        role = await assignment.getRole(id);
+        role = await providers.role_api.getRole(id);
         roles.set(id, role);
       }
       return role;

@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Limit, LimitInput } from '../../limit/limit-manager.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
@@ -46,8 +46,8 @@ function memberOr(body: unknown, key: string, fallback: unknown): unknown {
   return body[key] === undefined ? fallback : body[key];
 }
 
-export function registerLimitRoutes(routes: RouteTable, services: Services): void {
-  const { unifiedLimit, resource } = services;
+export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { unified_limit_api: unifiedLimit, resource_api: resource } = providers;
 
   /** Keystone's _build_limit_enforcement_target: the limit with its project or domain; nothing when missing. */
   const limitTarget = async (id: string): Promise<Record<string, unknown>> => {
@@ -67,12 +67,12 @@ export function registerLimitRoutes(routes: RouteTable, services: Services): voi
   };
 
   const model = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:get_limit_model');
+    await authorize(req, providers, 'identity:get_limit_model');
     res.json({ model: unifiedLimit.getModel() });
   };
 
   const list = async (req: Request, res: Response) => {
-    const caller = await authorize(req, services, 'identity:list_limits');
+    const caller = await authorize(req, providers, 'identity:list_limits');
     let limits = await unifiedLimit.listLimits();
     if (caller.systemScope || caller.isAdminToken) {
       // everything
@@ -90,13 +90,13 @@ export function registerLimitRoutes(routes: RouteTable, services: Services): voi
 
   const show = async (req: Request, res: Response) => {
     const id = req.params.limit_id as string;
-    await resolveCaller(req, services);
-    await authorize(req, services, 'identity:get_limit', await limitTarget(id));
+    await resolveCaller(req, providers);
+    await authorize(req, providers, 'identity:get_limit', await limitTarget(id));
     res.json({ limit: renderLimit(req, await unifiedLimit.getLimit(id)) });
   };
 
   const create = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_limits');
+    await authorize(req, providers, 'identity:create_limits');
     const body = validateBody<LimitInput[]>(LIMIT_CREATE, memberOr(req.body, 'limits', {}));
     rejectNul(body);
     const created = await unifiedLimit.createLimits(body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as LimitInput));
@@ -105,13 +105,13 @@ export function registerLimitRoutes(routes: RouteTable, services: Services): voi
 
   /** The limit as the default target (404 once authenticated when it does not exist). */
   const memberTarget = async (req: Request): Promise<Record<string, unknown>> => {
-    await resolveCaller(req, services);
+    await resolveCaller(req, providers);
     return { limit: { ...(await unifiedLimit.getLimit(req.params.limit_id as string)) } };
   };
 
   const update = async (req: Request, res: Response) => {
     const id = req.params.limit_id as string;
-    await authorize(req, services, 'identity:update_limit', await memberTarget(req));
+    await authorize(req, providers, 'identity:update_limit', await memberTarget(req));
     const body = validateBody<{ resource_limit?: number; description?: string | null; id?: unknown }>(LIMIT_UPDATE, memberOr(req.body, 'limit', {}));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -119,7 +119,7 @@ export function registerLimitRoutes(routes: RouteTable, services: Services): voi
   };
 
   const remove = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:delete_limit', await memberTarget(req));
+    await authorize(req, providers, 'identity:delete_limit', await memberTarget(req));
     await unifiedLimit.deleteLimit(req.params.limit_id as string);
     res.status(204).end();
   };

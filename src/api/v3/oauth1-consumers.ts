@@ -1,7 +1,7 @@
 /** /v3/OS-OAUTH1/consumers: create, list, show, update and delete OAuth1 consumers. */
 import type { Request } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
@@ -25,23 +25,23 @@ function split(body: Record<string, unknown>): { description?: string | null; ex
   return { description: d as string | null | undefined, extra };
 }
 
-export function registerOauth1ConsumerRoutes(routes: RouteTable, services: Services): void {
-  const { consumers } = services;
+export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { oauth_api: consumers } = providers;
   routes.post('/v3/OS-OAUTH1/consumers', async (req, res) => {
-    await authorize(req, services, 'identity:create_consumer');
+    await authorize(req, providers, 'identity:create_consumer');
     const body = validateBody<ConsumerBody>(CREATE, req.body);
     res.status(201).json({ consumer: render(req, await consumers.create(split(body.consumer))) });
   }, { policy: 'identity:create_consumer', rel: `${REL}consumers` });
   routes.getAndHead('/v3/OS-OAUTH1/consumers', async (req, res) => {
-    await authorize(req, services, 'identity:list_consumers');
-    res.json(renderCollection(req, 'consumers', (await consumers.list()).map((c) => render(req, c)), services.conf.DEFAULT.list_limit));
+    await authorize(req, providers, 'identity:list_consumers');
+    res.json(renderCollection(req, 'consumers', (await consumers.list()).map((c) => render(req, c)), providers.conf.DEFAULT.list_limit));
   }, { policy: 'identity:list_consumers', rel: `${REL}consumers` });
   routes.getAndHead('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
-    await authorize(req, services, 'identity:get_consumer');
+    await authorize(req, providers, 'identity:get_consumer');
     res.json({ consumer: render(req, await consumers.get(req.params.consumer_id as string)) });
   }, { policy: 'identity:get_consumer', rel: `${REL}consumer` });
   routes.patch('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
-    await authorize(req, services, 'identity:update_consumer');
+    await authorize(req, providers, 'identity:update_consumer');
     const body = validateBody<ConsumerBody>(UPDATE, req.body);
     if ('secret' in body.consumer) throw new ValidationError('Invalid input for field \'consumer\': the secret of a consumer cannot be changed', false);
     const id = req.params.consumer_id as string;
@@ -49,7 +49,7 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, services: Servi
     res.json({ consumer: render(req, await consumers.update(id, split(body.consumer))) });
   }, { policy: 'identity:update_consumer', rel: `${REL}consumer` });
   routes.delete('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
-    await authorize(req, services, 'identity:delete_consumer');
+    await authorize(req, providers, 'identity:delete_consumer');
     await consumers.delete(req.params.consumer_id as string);
     res.status(204).end();
   }, { policy: 'identity:delete_consumer', rel: `${REL}consumer` });

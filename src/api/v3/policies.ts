@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { PolicyBlob } from '../../policy/policy-manager.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
@@ -29,26 +29,26 @@ function renderPolicy(req: Request, policy: PolicyBlob): Record<string, unknown>
   return { ...policy.extra, id: policy.id, type: policy.type, blob: policy.blob, links: entityLinks(req, `/v3/policies/${policy.id}`) };
 }
 
-export function registerPolicyRoutes(routes: RouteTable, services: Services): void {
-  const store = services.policies;
+export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const store = providers.policy_api;
   const listLimit = () => {
-    const section = (services.conf as unknown as { policy?: { list_limit?: number | null } }).policy;
-    return section?.list_limit ?? services.conf.DEFAULT.list_limit ?? null;
+    const section = (providers.conf as unknown as { policy?: { list_limit?: number | null } }).policy;
+    return section?.list_limit ?? providers.conf.DEFAULT.list_limit ?? null;
   };
 
   const list = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_policies');
+    await authorize(req, providers, 'identity:list_policies');
     const rendered = filterRendered(req, (await store.list()).map((p) => renderPolicy(req, p)), ['type']);
     res.json(renderCollection(req, 'policies', rendered, listLimit()));
   };
 
   const show = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:get_policy');
+    await authorize(req, providers, 'identity:get_policy');
     res.json({ policy: renderPolicy(req, await store.get(req.params.policy_id as string)) });
   };
 
   const create = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_policy');
+    await authorize(req, providers, 'identity:create_policy');
     const body = validateBody<PolicyBody>(POLICY_CREATE, bodyMember(req.body, 'policy'));
     rejectNul(body);
     const policy = normalizeKeys(body) as PolicyBody;
@@ -57,7 +57,7 @@ export function registerPolicyRoutes(routes: RouteTable, services: Services): vo
   };
 
   const update = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:update_policy');
+    await authorize(req, providers, 'identity:update_policy');
     const body = validateBody<PolicyBody>(POLICY_UPDATE, bodyMember(req.body, 'policy'));
     rejectNul(body);
     const updated = await store.update(req.params.policy_id as string, {
@@ -67,7 +67,7 @@ export function registerPolicyRoutes(routes: RouteTable, services: Services): vo
   };
 
   const remove = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:delete_policy');
+    await authorize(req, providers, 'identity:delete_policy');
     await store.delete(req.params.policy_id as string);
     res.status(204).end();
   };

@@ -1,7 +1,7 @@
 /** /v3/projects/{project_id}/tags[/{value}] (Keystone's ProjectTagsResource and ProjectTagResource). */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { selfUrl } from '../collection.js';
@@ -9,20 +9,20 @@ import { TAG_NAME, TAGS } from './resource-schemas.js';
 import { bodyMember, rejectNul } from './request-input.js';
 import { projectTargetFor } from './projects.js';
 
-export function registerProjectTagRoutes(routes: RouteTable, services: Services): void {
-  const { resource } = services;
+export function registerProjectTagRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { resource_api: resource } = providers;
   const params = (req: Request) => ({ projectId: req.params.project_id as string, value: req.params.value as string | undefined });
   const tagsBody = (req: Request, tags: string[]) => ({ links: { self: selfUrl(req) }, tags });
 
   routes.getAndHead('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
     const { projectId } = params(req);
-    await authorize(req, services, 'identity:list_project_tags', await projectTargetFor(services, projectId));
+    await authorize(req, providers, 'identity:list_project_tags', await projectTargetFor(providers, projectId));
     res.json(tagsBody(req, await resource.listProjectTags(projectId)));
   }, { policy: 'identity:list_project_tags', rel: 'project_tags' });
 
   routes.put('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
     const { projectId } = params(req);
-    await authorize(req, services, 'identity:update_project_tags', await projectTargetFor(services, projectId));
+    await authorize(req, providers, 'identity:update_project_tags', await projectTargetFor(providers, projectId));
     const tags = validateBody<string[]>(TAGS, bodyMember(req.body, 'tags'));
     rejectNul(tags);
     res.json(tagsBody(req, await resource.replaceProjectTags(projectId, tags)));
@@ -30,21 +30,21 @@ export function registerProjectTagRoutes(routes: RouteTable, services: Services)
 
   routes.delete('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
     const { projectId } = params(req);
-    await authorize(req, services, 'identity:delete_project_tags', await projectTargetFor(services, projectId));
+    await authorize(req, providers, 'identity:delete_project_tags', await projectTargetFor(providers, projectId));
     await resource.replaceProjectTags(projectId, []);
     res.status(204).end();
   }, { policy: 'identity:delete_project_tags', rel: 'project_tags' });
 
   routes.getAndHead('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
     const { projectId, value } = params(req);
-    await authorize(req, services, 'identity:get_project_tag', await projectTargetFor(services, projectId));
+    await authorize(req, providers, 'identity:get_project_tag', await projectTargetFor(providers, projectId));
     await resource.getProjectTag(projectId, value as string);
     res.status(204).end();
   }, { policy: 'identity:get_project_tag', rel: 'project_tags' });
 
   routes.put('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
     const { projectId, value } = params(req);
-    await authorize(req, services, 'identity:create_project_tag', await projectTargetFor(services, projectId));
+    await authorize(req, providers, 'identity:create_project_tag', await projectTargetFor(providers, projectId));
     const tag = validateBody<string>(TAG_NAME, value);
     rejectNul(tag);
     // The tag joins the list, which must still be valid (at most 80, no repeats).
@@ -56,7 +56,7 @@ export function registerProjectTagRoutes(routes: RouteTable, services: Services)
 
   routes.delete('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
     const { projectId, value } = params(req);
-    await authorize(req, services, 'identity:delete_project_tag', await projectTargetFor(services, projectId));
+    await authorize(req, providers, 'identity:delete_project_tag', await projectTargetFor(providers, projectId));
     await resource.deleteProjectTag(projectId, value as string);
     res.status(204).end();
   }, { policy: 'identity:delete_project_tag', rel: 'project_tags' });

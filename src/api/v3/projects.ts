@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { ProjectRef } from '../../resource/resource-types.js';
 import type { ProjectPatch } from '../../resource/resource-manager.js';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
@@ -41,13 +41,13 @@ export function projectTarget(ref: ProjectRef): Record<string, unknown> {
 }
 
 /** Keystone's _build_project_target_enforcement: the project when it exists, nothing otherwise (existence is told after enforcement). */
-export async function projectTargetFor(services: Services, projectId: string): Promise<Record<string, unknown>> {
-  const ref = await services.resource.findProjectRef(projectId);
+export async function projectTargetFor(providers: ProviderApi, projectId: string): Promise<Record<string, unknown>> {
+  const ref = await providers.resource_api.findProjectRef(projectId);
   return ref ? { project: projectTarget(ref) } : {};
 }
 
-export function registerProjectRoutes(routes: RouteTable, services: Services): void {
-  const { resource } = services;
+export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { resource_api: resource } = providers;
 
   /** Keystone's _expand_project_ref. */
   const expand = async (req: Request, ref: ProjectRef, out: Record<string, unknown>, callerUserId: string | undefined) => {
@@ -60,7 +60,7 @@ export function registerProjectRoutes(routes: RouteTable, services: Services): v
     // Lists are narrowed to the projects the caller holds a role on, as Keystone does.
     const visible = async (refs: ProjectRef[]) => {
       if (!callerUserId) return refs;
-      const ids = new Set(await services.assignment.projectIdsForUser(callerUserId));
+      const ids = new Set(await providers.assignment_api.projectIdsForUser(callerUserId));
       return refs.filter((p) => ids.has(p.id));
     };
     if (parentsAsList) out.parents = (await visible(await resource.listParentRefs(ref.id))).map((p) => ({ project: renderProject(req, p) }));
@@ -70,8 +70,8 @@ export function registerProjectRoutes(routes: RouteTable, services: Services): v
   };
 
   const list = async (req: Request, res: Response) => {
-    const scoped = await resolveCaller(req, services);
-    const caller = await authorize(req, services, 'identity:list_projects', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
+    const scoped = await resolveCaller(req, providers);
+    const caller = await authorize(req, providers, 'identity:list_projects', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
     const isDomain = queryValue(req, 'is_domain');
     // As Keystone: without ?is_domain, only projects that are not domains.
     let refs = await resource.listProjectRefs({
@@ -88,7 +88,7 @@ export function registerProjectRoutes(routes: RouteTable, services: Services): v
 
   const show = async (req: Request, res: Response) => {
     const id = req.params.project_id as string;
-    const caller = await authorize(req, services, 'identity:get_project', await projectTargetFor(services, id));
+    const caller = await authorize(req, providers, 'identity:get_project', await projectTargetFor(providers, id));
     const ref = await resource.getProjectRef(id);
     const out = renderProject(req, ref);
     await expand(req, ref, out, caller.userId);
@@ -97,13 +97,13 @@ export function registerProjectRoutes(routes: RouteTable, services: Services): v
 
   const create = async (req: Request, res: Response) => {
     const member = bodyMember(req.body, 'project');
-    const caller = await authorize(req, services, 'identity:create_project', { project: isPlainObject(member) ? member : {} });
+    const caller = await authorize(req, providers, 'identity:create_project', { project: isPlainObject(member) ? member : {} });
     const body = validateBody<ProjectBody>(PROJECT_CREATE, member);
     rejectNul(body);
     const project = normalizeKeys(body) as ProjectBody;
     const isDomain = project.is_domain === true;
     let domainId = project.domain_id ?? null;
-    if (!isDomain && !domainId) domainId = defaultDomainId(caller, services.conf);
+    if (!isDomain && !domainId) domainId = defaultDomainId(caller, providers.conf);
     const parentId = project.parent_id || domainId;
     let ref: ProjectRef;
     try {
@@ -128,7 +128,7 @@ export function registerProjectRoutes(routes: RouteTable, services: Services): v
 
   const update = async (req: Request, res: Response) => {
     const id = req.params.project_id as string;
-    await authorize(req, services, 'identity:update_project', await projectTargetFor(services, id));
+    await authorize(req, providers, 'identity:update_project', await projectTargetFor(providers, id));
     const body = validateBody<ProjectBody>(PROJECT_UPDATE, bodyMember(req.body, 'project'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -147,7 +147,7 @@ export function registerProjectRoutes(routes: RouteTable, services: Services): v
 
   const remove = async (req: Request, res: Response) => {
     const id = req.params.project_id as string;
-    await authorize(req, services, 'identity:delete_project', await projectTargetFor(services, id));
+    await authorize(req, providers, 'identity:delete_project', await projectTargetFor(providers, id));
     await resource.deleteProjectRef(id);
     res.status(204).end();
   };

@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { RegionPatch } from '../../catalog/catalog-manager.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
@@ -31,22 +31,22 @@ interface RegionBody {
   [key: string]: unknown;
 }
 
-export function registerRegionRoutes(routes: RouteTable, services: Services): void {
-  const { catalog } = services;
+export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { catalog_api: catalog } = providers;
 
   const list = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_regions');
+    await authorize(req, providers, 'identity:list_regions');
     const rendered = filterRendered(req, (await catalog.listRegions()).map((r) => renderRegion(req, r)), ['parent_region_id']);
     res.json(renderCollection(req, 'regions', rendered, catalog.listLimit()));
   };
 
   const show = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:get_region');
+    await authorize(req, providers, 'identity:get_region');
     res.json({ region: renderRegion(req, await catalog.getRegion(req.params.region_id as string)) });
   };
 
   const create = (withId: boolean) => async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_region');
+    await authorize(req, providers, 'identity:create_region');
     const body = validateBody<RegionBody>(REGION_CREATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
     const region = normalizeKeys(body) as RegionBody;
@@ -67,7 +67,7 @@ export function registerRegionRoutes(routes: RouteTable, services: Services): vo
 
   const update = async (req: Request, res: Response) => {
     const id = req.params.region_id as string;
-    await authorize(req, services, 'identity:update_region');
+    await authorize(req, providers, 'identity:update_region');
     const body = validateBody<RegionBody>(REGION_UPDATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -78,7 +78,7 @@ export function registerRegionRoutes(routes: RouteTable, services: Services): vo
   };
 
   const remove = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:delete_region');
+    await authorize(req, providers, 'identity:delete_region');
     await catalog.deleteRegion(req.params.region_id as string);
     res.status(204).end();
   };

@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { RegisteredLimit, RegisteredLimitInput } from '../../limit/limit-manager.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
@@ -37,22 +37,22 @@ function memberOr(body: unknown, key: string, fallback: unknown): unknown {
   return body[key] === undefined ? fallback : body[key];
 }
 
-export function registerRegisteredLimitRoutes(routes: RouteTable, services: Services): void {
-  const { unifiedLimit } = services;
+export function registerRegisteredLimitRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { unified_limit_api: unifiedLimit } = providers;
 
   const list = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_registered_limits');
+    await authorize(req, providers, 'identity:list_registered_limits');
     const rendered = filterRendered(req, (await unifiedLimit.listRegisteredLimits()).map((l) => render(req, l)), ['service_id', 'region_id', 'resource_name']);
     res.json(renderCollection(req, 'registered_limits', rendered, unifiedLimit.listLimit()));
   };
 
   const show = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:get_registered_limit');
+    await authorize(req, providers, 'identity:get_registered_limit');
     res.json({ registered_limit: render(req, await unifiedLimit.getRegisteredLimit(req.params.registered_limit_id as string)) });
   };
 
   const create = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_registered_limits');
+    await authorize(req, providers, 'identity:create_registered_limits');
     const body = validateBody<RegisteredLimitInput[]>(CREATE, memberOr(req.body, 'registered_limits', {}));
     rejectNul(body);
     const created = await unifiedLimit.createRegisteredLimits(body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as RegisteredLimitInput));
@@ -60,14 +60,14 @@ export function registerRegisteredLimitRoutes(routes: RouteTable, services: Serv
   };
 
   const update = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:update_registered_limit');
+    await authorize(req, providers, 'identity:update_registered_limit');
     const body = validateBody<Partial<RegisteredLimitInput>>(UPDATE, memberOr(req.body, 'registered_limit', {}));
     rejectNul(body);
     res.json({ registered_limit: render(req, await unifiedLimit.updateRegisteredLimit(req.params.registered_limit_id as string, body)) });
   };
 
   const remove = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:delete_registered_limit');
+    await authorize(req, providers, 'identity:delete_registered_limit');
     await unifiedLimit.deleteRegisteredLimit(req.params.registered_limit_id as string);
     res.status(204).end();
   };

@@ -1,21 +1,21 @@
 /** GET /v3/OS-REVOKE/events (?since=ISO time): the revocation events, as Keystone's api/os_revoke.py. */
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { ValidationError } from '../../common/errors.js';
 import { secondsFromIso } from '../../common/time.js';
 import { revokeEventToDict } from '../../revoke/revoke-model.js';
 import { authorize } from '../authorize.js';
 
-export function registerRevokeRoutes(routes: RouteTable, services: Services): void {
+export function registerRevokeRoutes(routes: RouteTable, providers: ProviderApi): void {
   routes.getAndHead('/v3/OS-REVOKE/events', async (req, res) => {
-    await authorize(req, services, 'identity:list_revoke_events');
+    await authorize(req, providers, 'identity:list_revoke_events');
     const since = req.query.since;
     let sinceSeconds: number | undefined;
     if (since !== undefined && since !== '') {
       sinceSeconds = typeof since === 'string' ? secondsFromIso(since.trim()) : NaN;
       if (Number.isNaN(sinceSeconds)) throw new ValidationError(`invalidate date format ${String(since)}`, false);
     }
-    const events = await services.revoke.listEvents(sinceSeconds);
+    const events = await providers.revoke_api.listEvents(sinceSeconds);
     const body = JSON.stringify({
       events: events.map(revokeEventToDict),
       links: { next: null, self: `${req.keystone.baseUrl}/v3/OS-REVOKE/events`, previous: null },

@@ -10,7 +10,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { NamedAssignmentRef } from '../../assignment/assignment-types.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
@@ -91,8 +91,8 @@ export function formatAssignment(baseUrl: string, entity: NamedAssignmentRef): R
   return { ...formatted, scope, links };
 }
 
-export function registerRoleAssignmentRoutes(routes: RouteTable, services: Services): void {
-  const { assignment, resource } = services;
+export function registerRoleAssignmentRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { assignment_api: assignment, resource_api: resource } = providers;
 
   const nonEmpty = (req: Request, name: string) => {
     const v = queryValue(req, name);
@@ -134,17 +134,17 @@ export function registerRoleAssignmentRoutes(routes: RouteTable, services: Servi
   };
 
   const list = async (req: Request, res: Response) => {
-    const scoped = await resolveCaller(req, services);
+    const scoped = await resolveCaller(req, providers);
     if (queryFlag(req, 'include_subtree')) {
       const projectId = queryValue(req, 'scope.project.id');
       const target: Record<string, unknown> = {};
       if (projectId) target.project = projectTarget(await resource.getProjectRef(projectId));
-      await authorize(req, services, 'identity:list_role_assignments_for_tree', target);
+      await authorize(req, providers, 'identity:list_role_assignments_for_tree', target);
       if (!projectId) throw new ValidationError('scope.project.id must be specified if include_subtree is also specified', false);
       res.json(renderCollection(req, 'role_assignments', await build(req, true), null));
       return;
     }
-    const caller = await authorize(req, services, 'identity:list_role_assignments', scoped.domainId ? { domain_id: scoped.domainId } : {});
+    const caller = await authorize(req, providers, 'identity:list_role_assignments', scoped.domainId ? { domain_id: scoped.domainId } : {});
     let assignments = await build(req, false);
     if (caller.domainId) {
       const inDomain: Record<string, unknown>[] = [];

@@ -7,7 +7,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Role } from '../../assignment/assignment-types.js';
 import type { RolePatch } from '../../assignment/assignment-manager.js';
 import { SchemaValidationError, ValidationError } from '../../common/errors.js';
@@ -63,28 +63,27 @@ function checkLengths(body: RoleBody): void {
   if (typeof body.domain_id === 'string' && body.domain_id.length > 64) throw new SchemaValidationError(`Invalid input for field 'domain_id': '${body.domain_id}' is too long`);
 }
 
-export function registerRoleRoutes(routes: RouteTable, services: Services): void {
-  const { assignment } = services;
+export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): void {
 
   const list = async (req: Request, res: Response) => {
     const domainFilter = queryValue(req, 'domain_id');
-    await authorize(req, services, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles');
+    await authorize(req, providers, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles');
     // Without ?domain_id, only global roles (Keystone adds a domain_id=None filter).
-    const roles = await assignment.listRoles({ domainId: domainFilter ? domainFilter : null });
+    const roles = await providers.role_api.listRoles({ domainId: domainFilter ? domainFilter : null });
     const rendered = filterRendered(req, roles.map((r) => renderRole(req, r)), ['name', 'domain_id']);
-    res.json(renderCollection(req, 'roles', rendered, assignment.listLimit()));
+    res.json(renderCollection(req, 'roles', rendered, providers.role_api.listLimit()));
   };
 
   /** Keystone enforces get_role (or the *_domain_role rule for a domain role) before telling a role is missing. */
   const loadForAction = async (req: Request, id: string, action: 'get' | 'update' | 'delete'): Promise<Role> => {
-    await resolveCaller(req, services);
-    const role = await assignment.findRole(id);
+    await resolveCaller(req, providers);
+    const role = await providers.role_api.findRole(id);
     if (!role || !role.domainId) {
-      await authorize(req, services, `identity:${action}_role`);
-      if (!role) return assignment.getRole(id);
+      await authorize(req, providers, `identity:${action}_role`);
+      if (!role) return providers.role_api.getRole(id);
       return role;
     }
-    await authorize(req, services, `identity:${action}_domain_role`, { role: roleTarget(role) });
+    await authorize(req, providers, `identity:${action}_domain_role`, { role: roleTarget(role) });
     return role;
   };
 
@@ -96,12 +95,12 @@ export function registerRoleRoutes(routes: RouteTable, services: Services): void
   const create = async (req: Request, res: Response) => {
     const member = bodyMember(req.body, 'role');
     const isDomainRole = isPlainObject(member) && Boolean(member.domain_id);
-    await authorize(req, services, isDomainRole ? 'identity:create_domain_role' : 'identity:create_role');
+    await authorize(req, providers, isDomainRole ? 'identity:create_domain_role' : 'identity:create_role');
     const body = validateBody<RoleBody>(ROLE_CREATE, member);
     rejectNul(body);
     checkLengths(body);
     const role = normalizeKeys(body) as RoleBody;
-    const created = await assignment.createRole({
+    const created = await providers.role_api.createRole({
       name: role.name as string,
       domainId: role.domain_id ?? null,
       description: role.description ?? null,
@@ -123,13 +122,13 @@ export function registerRoleRoutes(routes: RouteTable, services: Services): void
     if ('description' in body) patch.description = body.description ?? null;
     if (body.options !== undefined) patch.options = body.options;
     if ('domain_id' in body) patch.domainId = body.domain_id ?? null;
-    res.json({ role: renderRole(req, await assignment.updateRole(id, patch, Object.keys(body))) });
+    res.json({ role: renderRole(req, await providers.role_api.updateRole(id, patch, Object.keys(body))) });
   };
 
   const remove = async (req: Request, res: Response) => {
     const id = req.params.role_id as string;
     await loadForAction(req, id, 'delete');
-    await assignment.deleteRole(id);
+    await providers.role_api.deleteRole(id);
     res.status(204).end();
   };
 

@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { ServicePatch } from '../../catalog/catalog-manager.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
@@ -32,22 +32,22 @@ interface ServiceBody {
   [key: string]: unknown;
 }
 
-export function registerServiceRoutes(routes: RouteTable, services: Services): void {
-  const { catalog } = services;
+export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { catalog_api: catalog } = providers;
 
   const list = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:list_services');
+    await authorize(req, providers, 'identity:list_services');
     const rendered = filterRendered(req, (await catalog.listServices()).map((s) => renderService(req, s)), ['type', 'name']);
     res.json(renderCollection(req, 'services', rendered, catalog.listLimit()));
   };
 
   const show = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:get_service');
+    await authorize(req, providers, 'identity:get_service');
     res.json({ service: renderService(req, await catalog.getService(req.params.service_id as string)) });
   };
 
   const create = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:create_service');
+    await authorize(req, providers, 'identity:create_service');
     const body = validateBody<ServiceBody>(SERVICE_CREATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
     const service = normalizeKeys(body) as ServiceBody;
@@ -60,7 +60,7 @@ export function registerServiceRoutes(routes: RouteTable, services: Services): v
 
   const update = async (req: Request, res: Response) => {
     const id = req.params.service_id as string;
-    await authorize(req, services, 'identity:update_service');
+    await authorize(req, providers, 'identity:update_service');
     const body = validateBody<ServiceBody>(SERVICE_UPDATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -73,7 +73,7 @@ export function registerServiceRoutes(routes: RouteTable, services: Services): v
   };
 
   const remove = async (req: Request, res: Response) => {
-    await authorize(req, services, 'identity:delete_service');
+    await authorize(req, providers, 'identity:delete_service');
     await catalog.deleteService(req.params.service_id as string);
     res.status(204).end();
   };

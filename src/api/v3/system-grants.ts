@@ -9,7 +9,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { GrantActor } from '../../assignment/assignment-types.js';
 import { EntityNotFound } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
@@ -20,14 +20,14 @@ import { groupTarget } from './groups.js';
 
 type ActorKind = 'user' | 'group';
 
-export function registerSystemGrantRoutes(routes: RouteTable, services: Services): void {
-  const { assignment, identity } = services;
+export function registerSystemGrantRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { assignment_api: assignment, identity_api: identity } = providers;
 
   const target = async (req: Request, actor: ActorKind, allowMissingActor: boolean): Promise<Record<string, unknown>> => {
-    await resolveCaller(req, services);
+    await resolveCaller(req, providers);
     const out: Record<string, unknown> = {};
     const roleId = req.params.role_id as string | undefined;
-    if (roleId !== undefined) out.role = roleTarget(await assignment.getRole(roleId));
+    if (roleId !== undefined) out.role = roleTarget(await providers.role_api.getRole(roleId));
     const actorId = req.params[`${actor}_id`] as string;
     if (actor === 'user') {
       const user = await identity.findUser(actorId);
@@ -44,13 +44,13 @@ export function registerSystemGrantRoutes(routes: RouteTable, services: Services
   const actorOf = (req: Request, actor: ActorKind): GrantActor => (actor === 'user' ? { userId: req.params.user_id as string } : { groupId: req.params.group_id as string });
 
   const list = (actor: ActorKind) => async (req: Request, res: Response) => {
-    await authorize(req, services, `identity:list_system_grants_for_${actor}`, await target(req, actor, false));
+    await authorize(req, providers, `identity:list_system_grants_for_${actor}`, await target(req, actor, false));
     const roles = await assignment.listSystemGrants(actorOf(req, actor));
     res.json(renderCollection(req, 'roles', roles.map((r) => renderRole(req, r)), null));
   };
 
   const grant = (actor: ActorKind, action: 'check' | 'create' | 'revoke') => async (req: Request, res: Response) => {
-    await authorize(req, services, `identity:${action}_system_grant_for_${actor}`, await target(req, actor, action === 'revoke'));
+    await authorize(req, providers, `identity:${action}_system_grant_for_${actor}`, await target(req, actor, action === 'revoke'));
     const roleId = req.params.role_id as string;
     if (action === 'check') await assignment.checkSystemGrant(roleId, actorOf(req, actor));
     else if (action === 'create') await assignment.addSystemGrant(roleId, actorOf(req, actor));

@@ -9,7 +9,7 @@
  */
 import type { Request } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { Caller } from '../../auth/caller.js';
 import { EntityNotFound, ForbiddenAction } from '../../common/errors.js';
 import { isoTime } from '../../common/time.js';
@@ -85,35 +85,35 @@ function rolesLinks(req: Request, trust: Trust) {
   return { self: `${req.keystone.baseUrl}/v3/${trust.id}/roles`, next: null, previous: null };
 }
 
-async function trustRoles(req: Request, services: Services, trust: Trust): Promise<Record<string, unknown>[]> {
+async function trustRoles(req: Request, providers: ProviderApi, trust: Trust): Promise<Record<string, unknown>[]> {
   const roles: Record<string, unknown>[] = [];
   for (const id of trust.roleIds) {
-    const role = await services.assignment.findRole(id);
+    const role = await providers.role_api.findRole(id);
     if (role) roles.push(renderRole(req, role));
   }
   return roles;
 }
 
-async function renderTrust(req: Request, services: Services, trust: Trust): Promise<Record<string, unknown>> {
+async function renderTrust(req: Request, providers: ProviderApi, trust: Trust): Promise<Record<string, unknown>> {
   return {
     ...trustAttributes(trust),
-    roles: await trustRoles(req, services, trust),
+    roles: await trustRoles(req, providers, trust),
     roles_links: rolesLinks(req, trust),
     links: entityLinks(req, `/v3/OS-TRUST/trusts/${trust.id}`),
   };
 }
 
 /** Keystone's _check_delegated_token: delegated tokens cannot manage trusts (trust-scoped ones can). */
-function refuseDelegatedToken(services: Services, caller: Caller): void {
-  if (!isDelegatedMethod(services.conf, caller)) return;
-  if (caller.methods.includes('application_credential') && services.conf.security_compliance.allow_insecure_application_credential_trust_escalation) return;
+function refuseDelegatedToken(providers: ProviderApi, caller: Caller): void {
+  if (!isDelegatedMethod(providers.conf, caller)) return;
+  if (caller.methods.includes('application_credential') && providers.conf.security_compliance.allow_insecure_application_credential_trust_escalation) return;
   throw new ForbiddenAction('Delegated tokens cannot manage trusts.');
 }
 
 /** The trust of the path, looked up before policy (a missing or used-up trust is a 404, never a 403). */
-async function authorizeOnTrust(req: Request, services: Services, action: string): Promise<{ caller: Caller; trust: Trust }> {
-  const trust = await services.trusts.getTrust(req.params.trust_id as string);
-  const caller = await authorize(req, services, action, { trust: trustTarget(trust) });
+async function authorizeOnTrust(req: Request, providers: ProviderApi, action: string): Promise<{ caller: Caller; trust: Trust }> {
+  const trust = await providers.trust_api.getTrust(req.params.trust_id as string);
+  const caller = await authorize(req, providers, action, { trust: trustTarget(trust) });
   return { caller, trust };
 }
 
@@ -123,37 +123,37 @@ function refuseAdminToken(caller: Caller): void {
 }
 
 /** The trustor's effective roles on the trust's project (the original trustor's along a redelegation chain). */
-async function trustorRoleIds(services: Services, body: TrustBody): Promise<Set<string>> {
+async function trustorRoleIds(providers: ProviderApi, body: TrustBody): Promise<Set<string>> {
   if (body.project_id === undefined || body.project_id === null || body.project_id === '') return new Set();
   let trustorId = body.trustor_user_id;
   let projectId = body.project_id;
   for (let next = body.redelegated_trust_id, depth = 0; typeof next === 'string' && next && depth < 100; depth++) {
-    const original = await services.trusts.getTrust(next);
+    const original = await providers.trust_api.getTrust(next);
     trustorId = original.trustorUserId;
     projectId = original.projectId ?? projectId;
     next = original.redelegatedTrustId ?? undefined;
   }
-  if (!(await services.resource.findProject(body.project_id))) throw new EntityNotFound('project', body.project_id);
-  return new Set((await services.assignment.rolesForUserOnProject(trustorId, projectId)).map((r) => r.id));
+  if (!(await providers.resource_api.findProject(body.project_id))) throw new EntityNotFound('project', body.project_id);
+  return new Set((await providers.assignment_api.rolesForUserOnProject(trustorId, projectId)).map((r) => r.id));
 }
 
-async function createTrust(req: Request, services: Services): Promise<Record<string, unknown>> {
+async function createTrust(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
   const raw = (req.body as { trust?: unknown } | undefined)?.trust ?? {};
-  const caller = await authorize(req, services, 'identity:create_trust', { trust: raw });
+  const caller = await authorize(req, providers, 'identity:create_trust', { trust: raw });
   const body = validateBody<TrustBody>(TRUST_CREATE, raw);
-  refuseDelegatedToken(services, caller);
+  refuseDelegatedToken(providers, caller);
   if (body.project_id && !body.roles?.length) throw new ForbiddenAction('At least one role should be specified');
   if (caller.userId !== body.trustor_user_id) throw new ForbiddenAction('The authenticated user should match the trustor');
-  await services.identity.getUser(body.trustee_user_id);
-  const roleIds = await resolveRoleRefs(services, body.roles ?? []);
-  const held = await trustorRoleIds(services, body);
+  await providers.identity_api.getUser(body.trustee_user_id);
+  const roleIds = await resolveRoleRefs(providers, body.roles ?? []);
+  const held = await trustorRoleIds(providers, body);
   for (const id of roleIds) if (!held.has(id)) throw new EntityNotFound('role', id);
   const expiresAt = parseExpiresAt(body.expires_at)?.date ?? null;
   // Keystone's _find_redelegated_trust: a trust-scoped caller redelegates its trust
-  const redelegated = caller.trustId ? await services.trusts.getTrust(caller.trustId) : null;
+  const redelegated = caller.trustId ? await providers.trust_api.getTrust(caller.trustId) : null;
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) if (!NOT_EXTRA.has(k)) extra[k] = v;
-  const trust = await services.trusts.createTrust({
+  const trust = await providers.trust_api.createTrust({
     trustorUserId: body.trustor_user_id,
     trusteeUserId: body.trustee_user_id,
     projectId: body.project_id || null,
@@ -165,58 +165,58 @@ async function createTrust(req: Request, services: Services): Promise<Record<str
     roleIds,
     extra,
   }, redelegated);
-  return renderTrust(req, services, trust);
+  return renderTrust(req, providers, trust);
 }
 
-async function listTrusts(req: Request, services: Services): Promise<Record<string, unknown>> {
+async function listTrusts(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
   const query = req.query as Record<string, unknown>;
   const trustor = typeof query.trustor_user_id === 'string' && query.trustor_user_id ? query.trustor_user_id : undefined;
   const trustee = typeof query.trustee_user_id === 'string' && query.trustee_user_id ? query.trustee_user_id : undefined;
   let caller: Caller;
-  if (trustor) caller = await authorize(req, services, 'identity:list_trusts_for_trustor', { trust: { trustor_user_id: trustor } });
-  else if (trustee) caller = await authorize(req, services, 'identity:list_trusts_for_trustee', { trust: { trustee_user_id: trustee } });
-  else caller = await authorize(req, services, 'identity:list_trusts');
-  refuseDelegatedToken(services, caller);
+  if (trustor) caller = await authorize(req, providers, 'identity:list_trusts_for_trustor', { trust: { trustor_user_id: trustor } });
+  else if (trustee) caller = await authorize(req, providers, 'identity:list_trusts_for_trustee', { trust: { trustee_user_id: trustee } });
+  else caller = await authorize(req, providers, 'identity:list_trusts');
+  refuseDelegatedToken(providers, caller);
   let trusts: Trust[] = [];
-  if (Object.keys(query).length === 0) trusts = await services.trusts.listTrusts();
-  else if (trustor) trusts = await services.trusts.listTrusts({ trustorUserId: trustor });
-  else if (trustee) trusts = await services.trusts.listTrusts({ trusteeUserId: trustee });
+  if (Object.keys(query).length === 0) trusts = await providers.trust_api.listTrusts();
+  else if (trustor) trusts = await providers.trust_api.listTrusts({ trustorUserId: trustor });
+  else if (trustee) trusts = await providers.trust_api.listTrusts({ trusteeUserId: trustee });
   const rendered = trusts.map((t) => ({ ...trustAttributes(t), links: entityLinks(req, `/v3/OS-TRUST/trusts/${t.id}`) }));
-  return renderCollection(req, 'trusts', rendered, services.conf.DEFAULT.list_limit);
+  return renderCollection(req, 'trusts', rendered, providers.conf.DEFAULT.list_limit);
 }
 
-export function registerTrustRoutes(routes: RouteTable, services: Services): void {
+export function registerTrustRoutes(routes: RouteTable, providers: ProviderApi): void {
   routes.post('/v3/OS-TRUST/trusts', async (req, res) => {
-    res.status(201).json({ trust: await createTrust(req, services) });
+    res.status(201).json({ trust: await createTrust(req, providers) });
   }, { policy: 'identity:create_trust', rel: `${REL}trusts` });
   routes.getAndHead('/v3/OS-TRUST/trusts', async (req, res) => {
-    res.json(await listTrusts(req, services));
+    res.json(await listTrusts(req, providers));
   }, { policy: ['identity:list_trusts', 'identity:list_trusts_for_trustor', 'identity:list_trusts_for_trustee'], rel: `${REL}trusts` });
   routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, services, 'identity:get_trust');
-    refuseDelegatedToken(services, caller);
+    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_trust');
+    refuseDelegatedToken(providers, caller);
     refuseAdminToken(caller);
-    res.json({ trust: await renderTrust(req, services, trust) });
+    res.json({ trust: await renderTrust(req, providers, trust) });
   }, { policy: 'identity:get_trust', rel: `${REL}trust` });
   routes.delete('/v3/OS-TRUST/trusts/:trust_id', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, services, 'identity:delete_trust');
-    refuseDelegatedToken(services, caller);
-    await services.trusts.deleteTrust(trust.id);
+    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:delete_trust');
+    refuseDelegatedToken(providers, caller);
+    await providers.trust_api.deleteTrust(trust.id);
     res.status(204).end();
   }, { policy: 'identity:delete_trust', rel: `${REL}trust` });
   routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id/roles', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, services, 'identity:list_roles_for_trust');
+    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:list_roles_for_trust');
     refuseAdminToken(caller);
-    refuseDelegatedToken(services, caller);
-    res.json({ roles: await trustRoles(req, services, trust), links: rolesLinks(req, trust) });
+    refuseDelegatedToken(providers, caller);
+    res.json({ roles: await trustRoles(req, providers, trust), links: rolesLinks(req, trust) });
   }, { policy: 'identity:list_roles_for_trust', rel: `${REL}trust_roles` });
   routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id/roles/:role_id', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, services, 'identity:get_role_for_trust');
+    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_role_for_trust');
     refuseAdminToken(caller);
-    refuseDelegatedToken(services, caller);
+    refuseDelegatedToken(providers, caller);
     const roleId = req.params.role_id as string;
     if (!trust.roleIds.includes(roleId)) throw new EntityNotFound('role', roleId);
-    const role = await services.assignment.findRole(roleId);
+    const role = await providers.role_api.findRole(roleId);
     if (!role) throw new EntityNotFound('role', roleId);
     res.json({ role: renderRole(req, role) });
   }, { policy: 'identity:get_role_for_trust', rel: `${REL}trust_role` });

@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { User } from '../../identity/identity-types.js';
 import type { UserPatch } from '../../identity/identity-manager.js';
 import { ValidationError } from '../../common/errors.js';
@@ -42,24 +42,24 @@ export function userTarget(user: User): Record<string, unknown> {
 }
 
 /** Keystone's _build_user_target_enforcement: the user (and group) when they exist, nothing otherwise. */
-export async function userTargetFor(services: Services, userId: string, groupId?: string): Promise<Record<string, unknown>> {
+export async function userTargetFor(providers: ProviderApi, userId: string, groupId?: string): Promise<Record<string, unknown>> {
   const target: Record<string, unknown> = {};
-  const user = await services.identity.findUser(userId);
+  const user = await providers.identity_api.findUser(userId);
   if (!user) return target;
   target.user = userTarget(user);
   if (groupId) {
-    const group = await services.identity.findGroup(groupId);
+    const group = await providers.identity_api.findGroup(groupId);
     if (group) target.group = { ...group.extra, id: group.id, name: group.name, domain_id: group.domainId, description: group.description };
   }
   return target;
 }
 
-export function registerUserRoutes(routes: RouteTable, services: Services): void {
-  const { identity } = services;
+export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): void {
+  const { identity_api: identity } = providers;
 
   const list = async (req: Request, res: Response) => {
-    const scoped = await resolveCaller(req, services);
-    const caller = await authorize(req, services, 'identity:list_users', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
+    const scoped = await resolveCaller(req, providers);
+    const caller = await authorize(req, providers, 'identity:list_users', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
     const passwordExpires = passwordExpiresFilters(req);
     // Exact domain_id and name filters narrow the query; every filter is applied to the rendered users below too.
     const domainId = caller.domainId ?? queryValue(req, 'domain_id');
@@ -72,17 +72,17 @@ export function registerUserRoutes(routes: RouteTable, services: Services): void
 
   const show = async (req: Request, res: Response) => {
     const id = req.params.user_id as string;
-    await authorize(req, services, 'identity:get_user', await userTargetFor(services, id));
+    await authorize(req, providers, 'identity:get_user', await userTargetFor(providers, id));
     res.json({ user: renderUser(req, await identity.getUser(id)) });
   };
 
   const create = async (req: Request, res: Response) => {
     const member = bodyMember(req.body, 'user');
-    const caller = await authorize(req, services, 'identity:create_user', { user: isPlainObject(member) ? member : {} });
+    const caller = await authorize(req, providers, 'identity:create_user', { user: isPlainObject(member) ? member : {} });
     const body = validateBody<UserBody>(USER_CREATE, member);
     rejectNul(body);
     const user = normalizeKeys(body) as UserBody;
-    const domainId = user.domain_id || defaultDomainId(caller, services.conf);
+    const domainId = user.domain_id || defaultDomainId(caller, providers.conf);
     const created = await identity.createUser({
       name: user.name as string,
       domainId,
@@ -98,7 +98,7 @@ export function registerUserRoutes(routes: RouteTable, services: Services): void
 
   const update = async (req: Request, res: Response) => {
     const id = req.params.user_id as string;
-    await authorize(req, services, 'identity:update_user', await userTargetFor(services, id));
+    await authorize(req, providers, 'identity:update_user', await userTargetFor(providers, id));
     await identity.getUser(id);
     const body = validateBody<UserBody>(USER_UPDATE, bodyMember(req.body, 'user'));
     rejectNul(body);
@@ -117,7 +117,7 @@ export function registerUserRoutes(routes: RouteTable, services: Services): void
 
   const remove = async (req: Request, res: Response) => {
     const id = req.params.user_id as string;
-    await authorize(req, services, 'identity:delete_user', await userTargetFor(services, id));
+    await authorize(req, providers, 'identity:delete_user', await userTargetFor(providers, id));
     await identity.deleteUser(id);
     res.status(204).end();
   };
@@ -132,17 +132,17 @@ export function registerUserRoutes(routes: RouteTable, services: Services): void
 
   const projects = async (req: Request, res: Response) => {
     const id = req.params.user_id as string;
-    await authorize(req, services, 'identity:list_user_projects', await userTargetFor(services, id));
+    await authorize(req, providers, 'identity:list_user_projects', await userTargetFor(providers, id));
     await identity.getUser(id);
-    const ids = await services.assignment.projectIdsForUser(id);
-    const refs = ids.length ? await services.resource.listProjectRefs({ ids }) : [];
+    const ids = await providers.assignment_api.projectIdsForUser(id);
+    const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids }) : [];
     const rendered = filterRendered(req, refs.map((p) => renderProject(req, p)), ['domain_id', 'name'], ['enabled']);
     res.json(renderCollection(req, 'projects', rendered, null));
   };
 
   const groups = async (req: Request, res: Response) => {
     const id = req.params.user_id as string;
-    const caller = await authorize(req, services, 'identity:list_groups_for_user', await userTargetFor(services, id));
+    const caller = await authorize(req, providers, 'identity:list_groups_for_user', await userTargetFor(providers, id));
     let list = await identity.listGroupsForUser(id);
     if (caller.domainId) list = list.filter((g) => g.domainId === caller.domainId);
     const rendered = filterRendered(req, list.map((g) => renderGroup(req, g, { membership: true })), ['name']);

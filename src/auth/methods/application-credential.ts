@@ -6,7 +6,7 @@
  * project (src/auth/scope.ts refuses any requested scope).
  */
 import { EntityNotFound, Unauthorized } from '../../common/errors.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { ExpectingToFind } from '../auth-errors.js';
 import { lookupUser } from '../user-lookup.js';
 import type { AuthMethod, AuthMethodResult } from './method.js';
@@ -15,19 +15,19 @@ import type { ApplicationCredential } from '../../application-credential/applica
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The credential a payload names (Keystone's AppCredInfo and _lookup_app_cred). */
-export async function lookupApplicationCredential(services: Services, payload: unknown): Promise<{ cred: ApplicationCredential; userId: string }> {
+export async function lookupApplicationCredential(providers: ProviderApi, payload: unknown): Promise<{ cred: ApplicationCredential; userId: string }> {
   if (!isObject(payload)) throw new ExpectingToFind('id or name', 'application credential');
-  const store = services.applicationCredentials;
+  const store = providers.application_credential_store;
   if (typeof payload.id === 'string' && payload.id) {
     const cred = await store.find(payload.id);
     if (!cred) throw new EntityNotFound('Application Credential', payload.id);
-    const user = await lookupUser(services, { id: cred.userId }, 'application_credential');
+    const user = await lookupUser(providers, { id: cred.userId }, 'application_credential');
     if (!user) throw new Unauthorized();
     return { cred, userId: user.id };
   }
   if (typeof payload.name !== 'string' || !payload.name) throw new ExpectingToFind('name or ID', 'application credential');
   if (!('user' in payload)) throw new ExpectingToFind('user', 'application credential');
-  const user = await lookupUser(services, payload.user, 'application_credential');
+  const user = await lookupUser(providers, payload.user, 'application_credential');
   if (!user) throw new Unauthorized();
   const creds = await store.findByName(user.id, payload.name);
   if (creds.length !== 1) throw new Unauthorized();
@@ -36,11 +36,11 @@ export async function lookupApplicationCredential(services: Services, payload: u
 
 export const applicationCredentialMethod: AuthMethod = {
   name: 'application_credential',
-  async authenticate(payload: unknown, _request, services: Services): Promise<AuthMethodResult> {
-    const { cred, userId } = await lookupApplicationCredential(services, payload);
+  async authenticate(payload: unknown, _request, providers: ProviderApi): Promise<AuthMethodResult> {
+    const { cred, userId } = await lookupApplicationCredential(providers, payload);
     const secret = isObject(payload) && typeof payload.secret === 'string' ? payload.secret : null;
-    const store = services.applicationCredentials;
-    const ok = secret !== null ? await store.verifySecret(cred, secret) : (await services.identity.passwordHasher.verifyAgainstDummy(''), false);
+    const store = providers.application_credential_store;
+    const ok = secret !== null ? await store.verifySecret(cred, secret) : (await providers.identity_api.passwordHasher.verifyAgainstDummy(''), false);
     if (!ok || store.isExpired(cred)) throw new Unauthorized();
     return { userId, appCredId: cred.id };
   },

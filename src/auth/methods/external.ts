@@ -10,7 +10,7 @@ import { BlockList, isIP } from 'node:net';
 import type { Request } from 'express';
 import { Unauthorized } from '../../common/errors.js';
 import type { KeystoneConfig } from '../../config/options.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import type { AuthMethod, AuthMethodResult } from './method.js';
 
 function normalizeAddress(address: string | undefined): string | undefined {
@@ -48,11 +48,11 @@ export function remoteUserOf(req: Request, conf: KeystoneConfig): string | undef
 
 export const externalMethod: AuthMethod = {
   name: 'external',
-  async authenticate(_payload: unknown, request, services: Services): Promise<AuthMethodResult> {
+  async authenticate(_payload: unknown, request, providers: ProviderApi): Promise<AuthMethodResult> {
     if (!request.remoteUser) throw new Unauthorized();
-    const user = await services.identity.findUserByName(request.remoteUser, services.conf.identity.default_domain_id);
+    const user = await providers.identity_api.findUserByName(request.remoteUser, providers.conf.identity.default_domain_id);
     if (!user || !user.enabled) throw new Unauthorized();
-    const domain = await services.resource.findDomain(user.domainId);
+    const domain = await providers.resource_api.findDomain(user.domainId);
     if (!domain?.enabled) throw new Unauthorized();
     return { userId: user.id };
   },

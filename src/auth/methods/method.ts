@@ -5,7 +5,7 @@
  * AuthContext does (user_id must agree between methods; the earliest
  * expires_at wins).
  */
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 
 export interface AuthMethodResult {
   userId: string;
@@ -28,5 +28,5 @@ export interface AuthRequestContext {
 
 export interface AuthMethod {
   readonly name: string;
-  authenticate(payload: unknown, request: AuthRequestContext, services: Services): Promise<AuthMethodResult>;
+  authenticate(payload: unknown, request: AuthRequestContext, providers: ProviderApi): Promise<AuthMethodResult>;
 }

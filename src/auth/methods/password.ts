@@ -6,7 +6,7 @@
  * (the identity module's async hasher).
  */
 import { Unauthorized } from '../../common/errors.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { ExpectingToFind } from '../auth-errors.js';
 import { lookupUser } from '../user-lookup.js';
 import type { AuthMethod, AuthMethodResult } from './method.js';
@@ -15,16 +15,16 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export const passwordMethod: AuthMethod = {
   name: 'password',
-  async authenticate(payload: unknown, _request, services: Services): Promise<AuthMethodResult> {
+  async authenticate(payload: unknown, _request, providers: ProviderApi): Promise<AuthMethodResult> {
     if (!isObject(payload) || !('user' in payload)) throw new ExpectingToFind('user', 'password');
     const userRef = payload.user;
     const password = isObject(userRef) ? userRef.password : undefined;
-    const user = await lookupUser(services, userRef, 'password');
+    const user = await lookupUser(providers, userRef, 'password');
     if (!user || typeof password !== 'string') {
-      await services.identity.passwordHasher.verifyAgainstDummy(typeof password === 'string' ? password : '');
+      await providers.identity_api.passwordHasher.verifyAgainstDummy(typeof password === 'string' ? password : '');
       throw new Unauthorized();
     }
-    const authenticated = await services.identity.authenticatePassword(user, password);
+    const authenticated = await providers.identity_api.authenticatePassword(user, password);
     return { userId: authenticated.id };
   },
 };

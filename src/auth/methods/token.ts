@@ -5,7 +5,7 @@
  * or domain, tokens of delegated methods (application credentials, …), and
  * any scoped token when [token] allow_rescope_scoped_token is false.
  */
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { ExpectingToFind, ForbiddenActionError } from '../auth-errors.js';
 import type { AuthMethod, AuthMethodResult } from './method.js';
 
@@ -16,9 +16,9 @@ const PRIMARY_METHODS = new Set(['external', 'kerberos', 'mapped', 'openid', 'pa
 
 export const tokenMethod: AuthMethod = {
   name: 'token',
-  async authenticate(payload: unknown, request, services: Services): Promise<AuthMethodResult> {
+  async authenticate(payload: unknown, request, providers: ProviderApi): Promise<AuthMethodResult> {
     if (!isObject(payload) || !('id' in payload)) throw new ExpectingToFind('id', 'token');
-    const token = await services.token.validateToken(String(payload.id));
+    const token = await providers.token_provider_api.validateToken(String(payload.id));
     const scope = isObject(request.auth.scope) ? request.auth.scope : {};
     const wantsProjectOrDomain = 'project' in scope || 'domain' in scope;
     if (token.accessTokenId) {
@@ -33,7 +33,7 @@ export const tokenMethod: AuthMethod = {
     if (token.methods.length === 0 || token.methods.some((m) => !PRIMARY_METHODS.has(m))) {
       throw new ForbiddenActionError('Using a delegated token to create another token is not allowed.');
     }
-    if (!services.conf.token.allow_rescope_scoped_token && (token.projectId || token.domainId)) {
+    if (!providers.conf.token.allow_rescope_scoped_token && (token.projectId || token.domainId)) {
       throw new ForbiddenActionError('rescope a scoped token');
     }
     return {

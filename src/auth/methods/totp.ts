@@ -4,28 +4,14 @@
  * (RFC 6238), checked against every "totp" credential of the user, the
  * current step and one before it (Keystone's [totp]
  * included_previous_windows default). The credential secrets (base32) come
- * from the credential subsystem through services.totpSecrets, which the
- * credential manager installs (setSource); without it no passcode matches.
+ * from credential_api (the blobs of the user's "totp" credentials).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Unauthorized } from '../../common/errors.js';
-import type { Services } from '../../server/services.js';
+import type { ProviderApi } from '../../common/provider-api.js';
 import { ExpectingToFind } from '../auth-errors.js';
 import { lookupUser } from '../user-lookup.js';
 import type { AuthMethod, AuthMethodResult } from './method.js';
-
-export type TotpSecretSource = (userId: string) => Promise<string[]>;
-
-/** Where the totp method finds a user's secrets (the decrypted blobs of their "totp" credentials). */
-export class TotpSecrets {
-  private source: TotpSecretSource = async () => [];
-  setSource(source: TotpSecretSource): void {
-    this.source = source;
-  }
-  forUser(userId: string): Promise<string[]> {
-    return this.source(userId);
-  }
-}
 
 const PERIOD = 30;
 const DIGITS = 6;
@@ -63,14 +49,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export const totpMethod: AuthMethod = {
   name: 'totp',
-  async authenticate(payload: unknown, _request, services: Services): Promise<AuthMethodResult> {
+  async authenticate(payload: unknown, _request, providers: ProviderApi): Promise<AuthMethodResult> {
     if (!isObject(payload) || !('user' in payload)) throw new ExpectingToFind('user', 'totp');
     const passcode = isObject(payload.user) ? payload.user.passcode : undefined;
-    const user = await lookupUser(services, payload.user, 'totp');
+    const user = await lookupUser(providers, payload.user, 'totp');
     if (!user || typeof passcode !== 'string') throw new Unauthorized();
     const now = Date.now() / 1000;
     const given = Buffer.from(passcode);
-    for (const secret of await services.totpSecrets.forUser(user.id)) {
+    for (const secret of await providers.credential_api.totpSecretsForUser(user.id)) {
       for (let w = 0; w <= PREVIOUS_WINDOWS; w++) {
         let expected: Buffer;
         try {

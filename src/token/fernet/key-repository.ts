@@ -24,7 +24,7 @@
  * and the keystone-manage command that fixes it.
  *
  * The in-memory key ring that follows a repository is KeyRing, in
- * key-ring.ts (re-exported here under its old address).
+ * key-ring.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,8 +35,6 @@ import {
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { FernetKey, InvalidFernetKey, generateKey } from './fernet.js';
-
-export { KeyRing, type KeyRingOptions } from './key-ring.js';
 
 export type KeyRepositoryGroup = 'fernet_tokens' | 'fernet_receipts' | 'credential';
 

@@ -37,11 +37,11 @@ for (const kind of databaseKinds()) {
     before(async () => {
       server = await startTestServer({ database: kind });
       adminToken = (await v2Token(server, 'admin', server.adminPassword, 'admin')).token.id;
-      const s = server.services;
-      const user = await s.identity.createUser({ name: 'carol', domainId: 'default', password: 'carol-pass' });
-      const project = await s.resource.createProject({ name: 'carols', domainId: 'default' });
+      const s = server.providers;
+      const user = await s.identity_api.createUser({ name: 'carol', domainId: 'default', password: 'carol-pass' });
+      const project = await s.resource_api.createProject({ name: 'carols', domainId: 'default' });
       projectId = project.id;
-      await s.assignment.addGrant(server.bootstrap.memberRoleId, { userId: user.id }, { projectId });
+      await s.assignment_api.addGrant(server.bootstrap.memberRoleId, { userId: user.id }, { projectId });
       carol = await v2Token(server, 'carol', 'carol-pass', 'carols');
     });
     after(async () => { await server?.close(); });

@@ -26,7 +26,7 @@ for (const kind of databaseKinds()) {
       assert.equal(tenant.description, 'a tenant');
       const updated = expect(await admin('POST', `/v2.0/tenants/${tenant.id}`, { tenant: { description: 'renamed' } }), 200).json.tenant;
       assert.equal(updated.description, 'renamed');
-      const v3project = await server.services.resource.getProject(tenant.id);
+      const v3project = await server.providers.resource_api.getProject(tenant.id);
       assert.equal(v3project.domainId, 'default');
 
       const user = expect(await admin('POST', '/v2.0/users', { user: { name: 'bob', password: 'bob-pass-1', email: 'bob@example.org', enabled: true, tenantId: tenant.id } }), 200).json.user;
@@ -98,7 +98,7 @@ for (const kind of databaseKinds()) {
       assert.equal(ep.publicurl, 'http://nova:8774/v2.1');
       assert.equal(ep.adminurl, 'http://nova-admin:8774/v2.1');
       assert.equal(ep.internalurl, 'http://nova-int:8774/v2.1');
-      const v3 = (await server.services.catalog.listEndpoints()).filter((e) => e.serviceId === svc.id);
+      const v3 = (await server.providers.catalog_api.listEndpoints()).filter((e) => e.serviceId === svc.id);
       assert.deepEqual(v3.map((e) => e.interface).sort(), ['admin', 'internal', 'public']);
       assert.deepEqual(v3.map((e) => e.legacyEndpointId), [ep.id, ep.id, ep.id]);
       // v3 shows them as Keystone does: no legacy_endpoint_id attribute
@@ -115,7 +115,7 @@ for (const kind of databaseKinds()) {
       expect(await admin('POST', '/v2.0/endpoints', { endpoint: { region: 'RegionTwo' } }), 400);
       expect(await admin('DELETE', `/v2.0/endpoints/${ep.id}`), 204);
       expect(await admin('DELETE', `/v2.0/endpoints/${ep.id}`), 404);
-      assert.equal((await server.services.catalog.listEndpoints()).filter((e) => e.serviceId === svc.id).length, 0);
+      assert.equal((await server.providers.catalog_api.listEndpoints()).filter((e) => e.serviceId === svc.id).length, 0);
       expect(await admin('DELETE', `/v2.0/OS-KSADM/services/${svc.id}`), 204);
       expect(await admin('GET', `/v2.0/OS-KSADM/services/${svc.id}`), 404);
     });

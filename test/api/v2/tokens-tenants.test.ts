@@ -20,17 +20,17 @@ for (const kind of databaseKinds()) {
     before(async () => {
       server = await startTestServer({ database: kind });
       adminToken = (await v2Token(server, 'admin', server.adminPassword, 'admin')).token.id;
-      const s = server.services;
-      const domain = await s.resource.createDomain({ name: 'elsewhere' });
-      const other = await s.identity.createUser({ name: 'outsider', domainId: domain.id, password: 'outsider-pass' });
+      const s = server.providers;
+      const domain = await s.resource_api.createDomain({ name: 'elsewhere' });
+      const other = await s.identity_api.createUser({ name: 'outsider', domainId: domain.id, password: 'outsider-pass' });
       otherDomainUserId = other.id;
-      const otherProject = await s.resource.createProject({ name: 'far', domainId: domain.id });
+      const otherProject = await s.resource_api.createProject({ name: 'far', domainId: domain.id });
       otherProjectId = otherProject.id;
-      await s.assignment.addGrant(server.bootstrap.memberRoleId, { userId: other.id }, { projectId: otherProject.id });
-      const alice = await s.identity.createUser({ name: 'alice', domainId: 'default', password: 'alice-pass' });
-      const project = await s.resource.createProject({ name: 'alices', domainId: 'default' });
+      await s.assignment_api.addGrant(server.bootstrap.memberRoleId, { userId: other.id }, { projectId: otherProject.id });
+      const alice = await s.identity_api.createUser({ name: 'alice', domainId: 'default', password: 'alice-pass' });
+      const project = await s.resource_api.createProject({ name: 'alices', domainId: 'default' });
       memberProjectId = project.id;
-      await s.assignment.addGrant(server.bootstrap.memberRoleId, { userId: alice.id }, { projectId: project.id });
+      await s.assignment_api.addGrant(server.bootstrap.memberRoleId, { userId: alice.id }, { projectId: project.id });
     });
     after(async () => { await server?.close(); });
 
@@ -172,9 +172,9 @@ for (const kind of databaseKinds()) {
       assert.equal(expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM', { admin: true }), 200).json.extension.alias, 'OS-KSADM');
       expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM'), 404);
 
-      const s = server.services;
-      const dave = await s.identity.createUser({ name: 'dave', domainId: 'default', password: 'dave-pass-1' });
-      await s.assignment.addGrant(server.bootstrap.memberRoleId, { userId: dave.id }, { projectId: memberProjectId });
+      const s = server.providers;
+      const dave = await s.identity_api.createUser({ name: 'dave', domainId: 'default', password: 'dave-pass-1' });
+      await s.assignment_api.addGrant(server.bootstrap.memberRoleId, { userId: dave.id }, { projectId: memberProjectId });
       const access = await v2Token(server, 'dave', 'dave-pass-1', 'alices');
       const path = `/v2.0/OS-KSCRUD/users/${dave.id}`;
       expect(await v2call(server, 'PATCH', path, { token: access.token.id, body: { user: { password: 'dave-pass-2', original_password: 'wrong' } } }), 401);

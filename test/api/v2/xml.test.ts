@@ -46,7 +46,7 @@ describe('v2.0 in XML', () => {
     assert.match(listed.text, new RegExp(`<tenants xmlns="${NS}"><tenant id="[0-9a-f]{32}" name="admin" description="[^"]*" enabled="true"/></tenants>`));
     const created = expect(await v2call(server, 'POST', '/v2.0/tenants', { admin: true, token, accept: 'application/xml', xml: `<tenant xmlns="${NS}" name="xml-tenant" enabled="true"><description>from XML</description></tenant>` }), 200);
     assert.match(created.text, /<tenant xmlns="[^"]+" id="[0-9a-f]{32}" name="xml-tenant" description="from XML" enabled="true"\/>/);
-    const project = await server.services.resource.findProjectByName('xml-tenant', 'default');
+    const project = await server.providers.resource_api.findProjectByName('xml-tenant', 'default');
     assert.equal(project?.description, 'from XML');
     assert.equal(project?.enabled, true);
   });
