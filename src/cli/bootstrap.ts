@@ -77,7 +77,7 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
     user = await identity.createUser({ name: username, domainId, password: options.password, options: { ignore_password_expiry: true, ignore_change_password_upon_first_use: true, ignore_lockout_failure_attempts: true } });
     log.info(`Created user ${username}`);
   } else {
-    await resetPasswordIfChanged(services, user.id, options.password);
+    if (await identity.resetBootstrapUser(user.id, options.password)) log.info(`Reset password and enabled user ${user.id}`);
   }
 
   await assignment.createGrant(adminRole.id, { userId: user.id }, { projectId: project.id });
@@ -105,26 +105,4 @@ export async function runBootstrap(services: Services, options: BootstrapOptions
     domainId, projectId: project.id, userId: user.id, adminRoleId: adminRole.id,
     memberRoleId: memberRole.id, readerRoleId: readerRole.id, serviceId: service.id,
   };
-}
-
-async function resetPasswordIfChanged(services: Services, userId: string, password: string): Promise<void> {
-  const { identity, db, revoke } = services;
-  const row = await identity.repository.getUserRow(userId);
-  if (!row || row.local_user_id === null) return;
-  const [current] = await identity.repository.listPasswords(row.local_user_id, 1);
-  const matches = current?.password_hash ? await identity.passwordHasher.verify(password, current.password_hash) : false;
-  if (matches && row.enabled !== false) return;
-  // Hashed before the transaction: beside a running embedded server, an open transaction holds every worker's queries.
-  const newHash = matches ? null : await identity.passwordHasher.hash(password);
-  await db.tx(async (t) => {
-    if (newHash !== null) await t.none('INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), NULL, false)', [row.local_user_id, newHash]);
-    await t.none('UPDATE "user" SET enabled = true WHERE id = $1', [userId]);
-  });
-  await identity.invalidate();
-  if (!matches) {
-    // Keystone's update_user with a password: every token issued before is revoked.
-    await revoke.revokeUser(userId);
-    await revoke.dropTokenCache();
-  }
-  log.info(`Reset password and enabled user ${userId}`);
 }

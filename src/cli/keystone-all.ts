@@ -63,7 +63,8 @@ import { initWorkerMetrics, instrumentDatabase, observeCache, observeDatabasePoo
 import { recordWorkerRestart, startMetricsServer, type MetricsServer } from '../metrics/server.js';
 import { notifyReady, notifyReloading, notifyStatus, notifyStopping, startWatchdog } from './systemd-notify.js';
 import { runBootstrap } from './bootstrap.js';
-import { configSourcesOf, describeError, loadCliConfig, oneLine, parseGlobalArgs, type CliConfig } from './cli-config.js';
+import { describeError, loadCliConfig, oneLine, type CliConfig } from './cli-config.js';
+import { configSourcesOf, parseGlobalArgs } from './global-args.js';
 import { describeTarget, hostEmbeddedDatabase, waitForDatabase } from './cli-database.js';
 
 const PROGRAM = 'keystone-all';
