@@ -427,7 +427,7 @@ export class IdentityManager {
    * bootstrap resets it as it is), and the user enabled. A new password
    * revokes the user's tokens and drops the shared validation caches, so that
    * bootstrap is a way back after the admin password leaked. False when
-   * nothing needed changing (or the user has no local password).
+   * nothing needed changing (or the user is not a local one).
    */
   async resetBootstrapUser(userId: string, password: string): Promise<boolean> {
     const row = await this.repository.getUserRow(userId);
