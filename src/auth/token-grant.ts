@@ -100,7 +100,7 @@ async function delegatedScope(providers: ProviderApi, grant: TokenGrant, scope: 
   if (grant.trustId && scope.trustId && grant.trustId !== scope.trustId) throw new Unauthorized();
   if (grant.appCredId) {
     if (trustId) throw new Unauthorized();
-    const store = providers.application_credential_store;
+    const store = providers.application_credential_api;
     const cred = await store.find(grant.appCredId);
     if (!cred || store.isExpired(cred) || cred.userId !== grant.userId) throw new Unauthorized();
     if (cred.projectId ? scope.projectId !== cred.projectId || scope.domainId || scope.system : scope.projectId || scope.domainId) throw new Unauthorized();

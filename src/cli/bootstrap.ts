@@ -37,7 +37,7 @@ export interface BootstrapResult {
   serviceId: string;
 }
 
-export async function runBootstrap({ providers, db }: Pick<BuiltProviders, 'providers' | 'db'>, options: BootstrapOptions): Promise<BootstrapResult> {
+export async function runBootstrap({ providers }: Pick<BuiltProviders, 'providers'>, options: BootstrapOptions): Promise<BootstrapResult> {
   const { conf, resource_api: resource, identity_api: identity, role_api: roles, assignment_api: assignment, catalog_api: catalog } = providers;
   const domainId = conf.identity.default_domain_id;
   const username = options.username ?? 'admin';
@@ -77,7 +77,7 @@ export async function runBootstrap({ providers, db }: Pick<BuiltProviders, 'prov
     user = await identity.createUser({ name: username, domainId, password: options.password, options: { ignore_password_expiry: true, ignore_change_password_upon_first_use: true, ignore_lockout_failure_attempts: true } });
     log.info(`Created user ${username}`);
   } else {
-    await resetPasswordIfChanged({ providers, db }, user.id, options.password);
+    if (await identity.resetBootstrapUser(user.id, options.password)) log.info(`Reset password and enabled user ${user.id}`);
   }
 
   await assignment.createGrant(adminRole.id, { userId: user.id }, { projectId: project.id });
@@ -104,25 +104,4 @@ export async function runBootstrap({ providers, db }: Pick<BuiltProviders, 'prov
     domainId, projectId: project.id, userId: user.id, adminRoleId: adminRole.id,
     memberRoleId: memberRole.id, readerRoleId: readerRole.id, serviceId: service.id,
   };
-}
-
-async function resetPasswordIfChanged({ providers, db }: Pick<BuiltProviders, 'providers' | 'db'>, userId: string, password: string): Promise<void> {
-  const { identity_api: identity, revoke_api: revoke } = providers;
-  const state = await identity.localPasswordState(userId, password);
-  if (!state) return;
-  const matches = state.passwordMatches;
-  if (matches && state.enabled) return;
-  // Hashed before the transaction: beside a running embedded server, an open transaction holds every worker's queries.
-  const newHash = matches ? null : await identity.passwordHasher.hash(password);
-  await db.tx(async (t) => {
-    if (newHash !== null) await t.none('INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), NULL, false)', [state.localUserId, newHash]);
-    await t.none('UPDATE "user" SET enabled = true WHERE id = $1', [userId]);
-  });
-  await identity.invalidate();
-  if (!matches) {
-    // Keystone's update_user with a password: every token issued before is revoked.
-    await revoke.revokeUser(userId);
-    await revoke.dropTokenCache();
-  }
-  log.info(`Reset password and enabled user ${userId}`);
 }

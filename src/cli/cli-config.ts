@@ -1,11 +1,6 @@
 /**
- * The command line shared by keystone-all and keystone-manage, as oslo.config
- * parses Keystone's: `--config-file PATH` (repeatable, later files override
- * earlier ones), `--config-dir DIR` (repeatable; every *.conf in it, in name
- * order), `--debug` / `-d`, `--help` / `-h`; both `--opt value` and
- * `--opt=value` forms. When neither --config-file nor --config-dir is given,
- * the defaults of src/config/load-config.ts (OS_KEYSTONE_CONFIG_FILES, else
- * /etc/keystone/keystone.conf and /etc/keystone/keystone.conf.d) apply.
+ * keystone.conf as keystone-all and keystone-manage load it (the sources
+ * come from src/cli/global-args.ts), and the one-line messages they fail with.
  *
  * Relative paths in keystone.conf (state_path, key repositories, log_dir)
  * are relative to the working directory, as with Keystone; the CLI makes
@@ -15,50 +10,9 @@
  * so conf/keystone-dev.conf's `state_path = ./state` is the checkout's state.
  */
 import { resolve } from 'node:path';
-import { ConfigError, defaultConfigSources, loadConfig, type ConfigSources, type LoadedConfig } from '../config/load-config.js';
+import { ConfigError, loadConfig, type ConfigSources, type LoadedConfig } from '../config/load-config.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { resolvePolicyLocations } from '../rbac/policy-location.js';
-
-export class UsageError extends Error {}
-
-export interface ParsedArgs {
-  configFiles: string[];
-  configDirs: string[];
-  debug: boolean;
-  help: boolean;
-  /** everything that is not a global option, in order */
-  rest: string[];
-}
-
-/** Pulls the global options out of argv (anywhere in it); the rest is left for the subcommand. */
-export function parseGlobalArgs(argv: readonly string[]): ParsedArgs {
-  const out: ParsedArgs = { configFiles: [], configDirs: [], debug: false, help: false, rest: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') { out.rest.push(...argv.slice(i + 1)); break; }
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${name} needs a value`);
-      return v;
-    };
-    switch (name) {
-      case '--config-file': out.configFiles.push(value()); break;
-      case '--config-dir': out.configDirs.push(value()); break;
-      case '--debug': case '-d': out.debug = true; break;
-      case '--nodebug': out.debug = false; break;
-      case '--help': case '-h': out.help = true; break;
-      default: out.rest.push(arg);
-    }
-  }
-  return out;
-}
-
-export function configSourcesOf(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env): ConfigSources {
-  if (args.configFiles.length === 0 && args.configDirs.length === 0) return defaultConfigSources(env);
-  return { configFiles: args.configFiles.map((f) => resolve(f)), configDirs: args.configDirs.map((d) => resolve(d)) };
-}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? { -readonly [P in keyof T[K]]: T[K][P] } : T[K] };
 

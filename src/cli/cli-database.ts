@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeystoneConfig } from '../config/options.js';
-import { closeDatabases, openDatabase, resolveDatabaseTarget, type Database, type DatabaseTarget } from '../storage/database.js';
+import { closeDatabases, openDatabase, ping, resolveDatabaseTarget, type Database, type DatabaseTarget } from '../storage/database.js';
 import {
   CLI_POOL_SIZE, EmbeddedDatabaseBusyError, processAlive, readEmbeddedLock, startEmbeddedHost,
   type EmbeddedHost, type EmbeddedLock,
@@ -101,7 +101,7 @@ export async function openCliDatabase(conf: KeystoneConfig, options: OpenCliData
   const level = log.level;
   if (!conf.DEFAULT.debug) log.level = 'error';
   try {
-    await db.one('SELECT 1 AS ok');
+    await ping(db);
   } catch (err) {
     await close();
     const reason = (err as Error).message || (err as { code?: string }).code || String(err);
@@ -140,7 +140,7 @@ export async function waitForDatabase(db: Database, conf: KeystoneConfig, onRetr
   const max = conf.database.max_retries;
   for (let attempt = 0; ; attempt++) {
     try {
-      await db.one('SELECT 1 AS ok');
+      await ping(db);
       return;
     } catch (err) {
       if (max !== -1 && attempt >= max) throw err;

@@ -16,15 +16,14 @@ import type { CatalogManager } from '../catalog/catalog-manager.js';
 import type { UnifiedLimitManager } from '../limit/limit-manager.js';
 import type { RevokeManager } from '../revoke/revoke-manager.js';
 import type { TokenManager } from '../token/token-manager.js';
-import type { ReceiptProvider } from '../auth/receipts.js';
-import type { ApplicationCredentialStore } from '../auth/application-credentials.js';
+import type { ReceiptProvider } from '../receipt/receipt-provider.js';
 import type { ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
 import type { TrustManager } from '../trust/trust-manager.js';
 import type { CredentialManager } from '../credential/credential-manager.js';
 import type { DomainConfigManager } from '../domain-config/domain-config-manager.js';
 import type { ConsumerManager } from '../oauth1/consumer-manager.js';
-import type { PolicyBlobStore } from '../catalog/policy-blob-store.js';
-import type { PolicyEnforcer } from '../policy/policy-enforcer.js';
+import type { PolicyManager } from '../policy/policy-manager.js';
+import type { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 
 export interface ProviderApi {
   readonly conf: KeystoneConfig;
@@ -46,10 +45,8 @@ export interface ProviderApi {
   readonly token_provider_api: TokenManager;
   /** MFA auth receipts */
   readonly receipt_provider_api: ReceiptProvider;
-  /** /v3/users/{id}/application_credentials and access_rules */
+  /** /v3/users/{id}/application_credentials and access_rules, and their look-up at authentication */
   readonly application_credential_api: ApplicationCredentialManager;
-  /** the auth side of application credentials (look-up, secret check), until it joins application_credential_api */
-  readonly application_credential_store: ApplicationCredentialStore;
   /** OS-TRUST trusts */
   readonly trust_api: TrustManager;
   /** /v3/credentials, OS-EC2, the ec2/s3 token look-ups and the totp method's secrets */
@@ -59,7 +56,7 @@ export interface ProviderApi {
   /** OS-OAUTH1 consumers */
   readonly oauth_api: ConsumerManager;
   /** the /v3/policies blob store (nothing in it is enforced) */
-  readonly policy_api: PolicyBlobStore;
+  readonly policy_api: PolicyManager;
   /** oslo.policy's enforcer: Keystone's defaults under [oslo_policy] policy_file */
   readonly enforcer: PolicyEnforcer;
 }

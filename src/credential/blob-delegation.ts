@@ -55,7 +55,7 @@ export async function assertOwnDelegation(providers: ProviderApi, caller: Caller
     if (!callersTrust || owner.userId !== trust.trusteeUserId || owner.projectId !== trust.projectId) throw notOwn('a trust');
   }
   if (appCredId) {
-    const cred = await providers.application_credential_store.find(appCredId);
+    const cred = await providers.application_credential_api.find(appCredId);
     if (!cred || caller.applicationCredentialId !== appCredId || owner.userId !== cred.userId || owner.projectId !== cred.projectId) {
       throw notOwn('an application credential');
     }

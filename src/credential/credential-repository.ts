@@ -74,6 +74,22 @@ export class CredentialRepository implements CredentialBackend {
     return (await this.db.result('DELETE FROM credential WHERE id = $1', [id])).rowCount > 0;
   }
 
+  /** Rows whose blob was not encrypted with the key of `keyHash` (credential_rotate's guard). */
+  async countEncryptedWithOtherKey(keyHash: string): Promise<number> {
+    return (await this.db.one<{ n: number }>('SELECT count(*)::int AS n FROM credential WHERE key_hash <> $1', [keyHash])).n;
+  }
+
+  /** The id and blob of every row not encrypted with the key of `keyHash` (credential_migrate). */
+  async listEncryptedWithOtherKey(keyHash: string): Promise<Pick<StoredCredential, 'id' | 'encryptedBlob'>[]> {
+    const rows = await this.db.any<Pick<CredentialRow, 'id' | 'encrypted_blob'>>('SELECT id, encrypted_blob FROM credential WHERE key_hash <> $1', [keyHash]);
+    return rows.map((r) => ({ id: r.id, encryptedBlob: r.encrypted_blob }));
+  }
+
+  /** Replaces a row's blob with the same blob encrypted under another key. */
+  async replaceEncryption(id: string, encryptedBlob: string, keyHash: string): Promise<void> {
+    await this.db.none('UPDATE credential SET encrypted_blob = $1, key_hash = $2 WHERE id = $3', [encryptedBlob, keyHash, id]);
+  }
+
   /** Deletes and returns the rows of a user or of a project. */
   async deleteWhere(filter: { userId: string } | { projectId: string }): Promise<StoredCredential[]> {
     const [column, value] = 'userId' in filter ? ['user_id', filter.userId] : ['project_id', filter.projectId];

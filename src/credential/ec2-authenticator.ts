@@ -101,7 +101,7 @@ async function delegatedRoles(providers: ProviderApi, cred: Ec2Credential, userI
     return trust.roleIds;
   }
   if (cred.appCredId) {
-    const store = providers.application_credential_store;
+    const store = providers.application_credential_api;
     const appCred = await store.find(cred.appCredId);
     if (!appCred) throw new EntityNotFound('Application Credential', cred.appCredId);
     if (appCred.projectId !== projectId) {

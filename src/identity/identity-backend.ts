@@ -83,6 +83,8 @@ export interface IdentityBackend {
   // ---- passwords and failed attempts -------------------------------------------------
   /** Newest first. */
   listPasswords(localUserId: number, limit?: number): Promise<PasswordRow[]>;
+  /** keystone-manage bootstrap: the user stored enabled again */
+  enableUser(id: string): Promise<void>;
   insertPassword(localUserId: number, hash: string | null, expiresAt: Date | null, selfService: boolean): Promise<void>;
   /**
    * Before a new password is added, as Keystone's password setter: keep the

@@ -450,6 +450,34 @@ export class IdentityManager {
     await this.revocation.revokeUser(userId);
   }
 
+  /**
+   * keystone-manage bootstrap run again on an existing user: the password set
+   * anew unless it already matches (no history, rules or expiry: Keystone's
+   * bootstrap resets it as it is), and the user enabled. A new password
+   * revokes the user's tokens and drops the shared validation caches, so that
+   * bootstrap is a way back after the admin password leaked. False when
+   * nothing needed changing (or the user is not a local one).
+   */
+  async resetBootstrapUser(userId: string, password: string): Promise<boolean> {
+    const state = await this.localPasswordState(userId, password);
+    if (!state) return false;
+    const { localUserId, passwordMatches: matches } = state;
+    if (matches && state.enabled) return false;
+    // Hashed before the transaction: beside a running embedded server, an open transaction holds every worker's queries.
+    const newHash = matches ? null : await this.passwordHasher.hash(password);
+    await this.backendForId(userId).transaction(async (repo) => {
+      if (newHash !== null) await repo.insertPassword(localUserId, newHash, null, false);
+      await repo.enableUser(userId);
+    });
+    await this.invalidate();
+    if (!matches) {
+      // Keystone's update_user with a password: every token issued before is revoked.
+      await this.revocation.revokeUser(userId);
+      await this.revocation.dropTokenCache();
+    }
+    return true;
+  }
+
   // ---- groups ----------------------------------------------------------------------
 
   private groupFrom(row: GroupRow): Group {

@@ -77,6 +77,10 @@ export class IdentityRepository implements IdentityBackend {
     await this.db.none('UPDATE nonlocal_user SET name = $(name) WHERE user_id = $(id) AND name <> $(name)', row);
   }
 
+  async enableUser(id: string): Promise<void> {
+    await this.db.none('UPDATE "user" SET enabled = true WHERE id = $1', [id]);
+  }
+
   async deleteUser(id: string): Promise<void> {
     await this.db.none('DELETE FROM "user" WHERE id = $1', [id]);
   }

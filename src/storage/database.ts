@@ -71,6 +71,11 @@ export function openDatabase(conf: KeystoneConfig, options: OpenDatabaseOptions 
   return db;
 }
 
+/** One round trip: resolves when the database answers a query, rejects with the connection's error otherwise. */
+export async function ping(db: Queryable): Promise<void> {
+  await db.one('SELECT 1 AS ok');
+}
+
 export async function closeDatabases(): Promise<void> {
   const dbs = [...openDatabases.values()];
   openDatabases.clear();

@@ -10,22 +10,34 @@ import type { ProviderApi } from '../common/provider-api.js';
 import { openDatabase, type Database } from '../storage/database.js';
 import { createCache, type Cache } from '../cache/cache.js';
 import { IdentityManager } from '../identity/identity-manager.js';
+import { IdentityRepository } from '../identity/identity-repository.js';
 import { createPasswordHasher } from '../identity/password-hasher-factory.js';
 import { ResourceManager } from '../resource/resource-manager.js';
+import { ResourceRepository } from '../resource/resource-repository.js';
 import { AssignmentManager } from '../assignment/assignment-manager.js';
+import { AssignmentRepository } from '../assignment/assignment-repository.js';
 import { CatalogManager } from '../catalog/catalog-manager.js';
+import { CatalogRepository } from '../catalog/catalog-repository.js';
+import { PolicyManager } from '../policy/policy-manager.js';
+import { PolicyRepository } from '../policy/policy-repository.js';
 import { UnifiedLimitManager } from '../limit/limit-manager.js';
+import { LimitRepository } from '../limit/limit-repository.js';
 import { RevokeManager } from '../revoke/revoke-manager.js';
+import { RevokeRepository } from '../revoke/revoke-repository.js';
 import { TokenManager } from '../token/token-manager.js';
-import { ReceiptProvider } from '../auth/receipts.js';
-import { ApplicationCredentialStore } from '../auth/application-credentials.js';
+import { TokenRepository } from '../token/token-repository.js';
+import { ReceiptProvider } from '../receipt/receipt-provider.js';
 import { DomainConfigManager } from '../domain-config/domain-config-manager.js';
+import { DomainConfigRepository } from '../domain-config/domain-config-repository.js';
 import { ConsumerManager } from '../oauth1/consumer-manager.js';
+import { ConsumerRepository } from '../oauth1/consumer-repository.js';
 import { TrustManager } from '../trust/trust-manager.js';
+import { TrustRepository } from '../trust/trust-repository.js';
 import { ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
-import { PolicyBlobStore } from '../catalog/policy-blob-store.js';
-import { PolicyEnforcer } from '../policy/policy-enforcer.js';
+import { ApplicationCredentialRepository } from '../application-credential/application-credential-repository.js';
+import { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 import { CredentialManager } from '../credential/credential-manager.js';
+import { CredentialRepository } from '../credential/credential-repository.js';
 
 export interface BuildProvidersOptions {
   embeddedSocketDir?: string;
@@ -44,20 +56,19 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
   const db = options.db ?? openDatabase(conf, { embeddedSocketDir: options.embeddedSocketDir });
   const cache = options.cache ?? createCache(conf);
   // The order of construction is the order in which managers subscribe to each other's events.
-  const revoke = new RevokeManager(db, cache, conf);
-  const resource = new ResourceManager(db, cache, conf, revoke);
-  const identity = new IdentityManager(db, cache, conf, createPasswordHasher(conf), resource, revoke);
-  const assignment = new AssignmentManager(db, cache, conf, identity, resource, revoke);
-  const catalog = new CatalogManager(db, cache, conf, resource.events);
-  const unifiedLimit = new UnifiedLimitManager(db, cache, conf, resource, catalog);
-  const applicationCredentials = new ApplicationCredentialStore(db, cache, conf, identity.passwordHasher);
-  const trusts = new TrustManager(db, cache, conf, identity, resource, revoke);
+  const revoke = new RevokeManager(new RevokeRepository(db), cache, conf);
+  const resource = new ResourceManager(new ResourceRepository(db), cache, conf, revoke);
+  const identity = new IdentityManager(new IdentityRepository(db), cache, conf, createPasswordHasher(conf), resource, revoke);
+  const assignment = new AssignmentManager(new AssignmentRepository(db), cache, conf, identity, resource, revoke);
+  const catalog = new CatalogManager(new CatalogRepository(db), cache, conf, resource.events);
+  const unifiedLimit = new UnifiedLimitManager(new LimitRepository(db), cache, conf, resource, catalog);
+  const applicationCredentials = new ApplicationCredentialManager(new ApplicationCredentialRepository(db), cache, conf, identity, assignment);
+  const trusts = new TrustManager(new TrustRepository(db), cache, conf, identity, resource, revoke);
   const token = new TokenManager({
-    conf, db, cache, identity_api: identity, resource_api: resource, assignment_api: assignment, role_api: assignment,
-    catalog_api: catalog, revoke_api: revoke, application_credential_store: applicationCredentials, trust_api: trusts,
+    conf, backend: new TokenRepository(db), cache, identity_api: identity, resource_api: resource, assignment_api: assignment, role_api: assignment,
+    catalog_api: catalog, revoke_api: revoke, application_credential_api: applicationCredentials, trust_api: trusts,
   });
-  const applicationCredentialManager = new ApplicationCredentialManager(applicationCredentials, conf, identity, assignment);
-  const credentials = new CredentialManager(db, cache, conf, identity, resource);
+  const credentials = new CredentialManager(new CredentialRepository(db), cache, conf, identity, resource);
   const providers: ProviderApi = {
     conf,
     identity_api: identity,
@@ -69,13 +80,12 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     revoke_api: revoke,
     token_provider_api: token,
     receipt_provider_api: new ReceiptProvider(conf),
-    application_credential_api: applicationCredentialManager,
-    application_credential_store: applicationCredentials,
+    application_credential_api: applicationCredentials,
     trust_api: trusts,
     credential_api: credentials,
-    domain_config_api: new DomainConfigManager(db, conf),
-    oauth_api: new ConsumerManager(db),
-    policy_api: new PolicyBlobStore(db),
+    domain_config_api: new DomainConfigManager(new DomainConfigRepository(db), conf),
+    oauth_api: new ConsumerManager(new ConsumerRepository(db)),
+    policy_api: new PolicyManager(new PolicyRepository(db)),
     enforcer: PolicyEnforcer.fromConfig(conf),
   };
   return { providers, db, cache };

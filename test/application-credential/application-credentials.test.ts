@@ -130,7 +130,7 @@ for (const kind of databaseKinds()) {
 
       // an expired credential authenticates no more
       await server.db.none("UPDATE application_credential SET expires_at = now() - interval '1 minute' WHERE id = $1", [cred.id]);
-      await server.providers.application_credential_store.invalidate();
+      await server.providers.application_credential_api.invalidate();
       assert.equal((await authenticate(server, byId(cred.id, cred.secret))).status, 401);
     });
 

@@ -13,16 +13,6 @@ import { join, relative, sep } from 'node:path';
 import ts from 'typescript';
 import { REPO_ROOT } from '../helpers/keystone-process.js';
 
-/**
- * Files still allowed SQL until the house-cli work moves theirs into
- * backends. Empty this list when it has landed: the test then holds src/cli
- * to the same rule as every other room.
- */
-const SQL_ALLOWED_UNTIL_HOUSE_CLI_LANDS: readonly string[] = [
-  'src/cli/bootstrap.ts',
-  'src/cli/keystone-manage.ts',
-];
-
 /** Case-sensitive: our SQL is written in capitals, prose that says "select … from" is not. */
 const SQL_STATEMENTS: readonly RegExp[] = [
   /\bSELECT\b[\s\S]*?\bFROM\b/,
@@ -84,14 +74,7 @@ test('the scanner sees SQL in literals, not in prose or comments', () => {
 
 test('no SQL text outside storage backends', () => {
   const offenders = files
-    .filter((f) => !isStorageBackend(f.path) && !SQL_ALLOWED_UNTIL_HOUSE_CLI_LANDS.includes(f.path))
+    .filter((f) => !isStorageBackend(f.path))
     .flatMap((f) => sqlStatementsIn(f.path, f.text).map((s) => `${f.path}:${s.line}: ${s.text.trim().split('\n')[0]}`));
   assert.deepEqual(offenders, [], 'SQL belongs in the room\'s backend (*-repository.ts implementing *-backend.ts), called through its manager');
-});
-
-test('every file allowed SQL until house-cli lands still has some (else take it off the list)', () => {
-  for (const path of SQL_ALLOWED_UNTIL_HOUSE_CLI_LANDS) {
-    const file = files.find((f) => f.path === path);
-    assert.ok(file && sqlStatementsIn(path, file.text).length > 0, `${path} holds no SQL any more: remove it from SQL_ALLOWED_UNTIL_HOUSE_CLI_LANDS`);
-  }
 });

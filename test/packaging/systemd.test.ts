@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { notifyReady, notifyReloading, notifyStatus, notifyStopping, sdNotify, startWatchdog } from '../../src/cli/systemd-notify.js';
+import { notifyReady, notifyReloading, notifyStatus, notifyStopping, sdNotify, startWatchdog } from '../../src/cli/all/systemd-notify.js';
 import { startKeystone } from '../helpers/keystone-process.js';
 import { eventually, httpRequest } from '../process/http-client.js';
 

@@ -150,14 +150,14 @@ for (const kind of databaseKinds()) for (const cache of cacheKinds()) {
 
     test('group deleted: its members\' tokens end when it held a role (any role, anywhere), not when it held none', async () => {
       const { user, token } = await scopedUser();
-      const idle = await server.services.identity.createGroup({ name: 'idle-' + Date.now(), domainId: 'default' });
-      await server.services.identity.addUserToGroup(user.id, idle.id);
-      await server.services.identity.deleteGroup(idle.id);
+      const idle = await server.providers.identity_api.createGroup({ name: 'idle-' + Date.now(), domainId: 'default' });
+      await server.providers.identity_api.addUserToGroup(user.id, idle.id);
+      await server.providers.identity_api.deleteGroup(idle.id);
       assert.equal(await status(token), 200);
-      const holding = await server.services.identity.createGroup({ name: 'holding-' + Date.now(), domainId: 'default' });
-      await server.services.identity.addUserToGroup(user.id, holding.id);
-      await server.services.assignment.createGrant(server.bootstrap.readerRoleId, { groupId: holding.id }, { system: true });
-      await server.services.identity.deleteGroup(holding.id);
+      const holding = await server.providers.identity_api.createGroup({ name: 'holding-' + Date.now(), domainId: 'default' });
+      await server.providers.identity_api.addUserToGroup(user.id, holding.id);
+      await server.providers.assignment_api.createGrant(server.bootstrap.readerRoleId, { groupId: holding.id }, { system: true });
+      await server.providers.identity_api.deleteGroup(holding.id);
       assert.equal(await status(token), 404, 'the token, scoped by a direct grant, is revoked with the group');
     });
 

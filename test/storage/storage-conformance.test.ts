@@ -45,8 +45,8 @@ for (const kind of databaseKinds()) {
     });
 
     test('bootstrap creates the default domain, roles with implications, admin user and project; running it again changes nothing', async () => {
-      const first = await runBootstrap({ providers, db }, { password: 'bootstrap-secret', regionId: 'RegionOne', publicUrl: 'http://ks:5000/v3' });
-      const second = await runBootstrap({ providers, db }, { password: 'bootstrap-secret', regionId: 'RegionOne', publicUrl: 'http://ks:5000/v3' });
+      const first = await runBootstrap({ providers }, { password: 'bootstrap-secret', regionId: 'RegionOne', publicUrl: 'http://ks:5000/v3' });
+      const second = await runBootstrap({ providers }, { password: 'bootstrap-secret', regionId: 'RegionOne', publicUrl: 'http://ks:5000/v3' });
       assert.deepEqual(second, first);
       const domain = await providers.resource_api.getDomain('default');
       assert.equal(domain.name, 'Default');

@@ -279,7 +279,7 @@ for (const kind of databaseKinds()) {
       const { trust_api: trusts } = server.providers;
       assert.equal(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustee.userId }), 0);
       assert.ok(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustor.userId }) >= 2);
-      const stored = new TrustRepository(server.services.db);
+      const stored = new TrustRepository(server.db);
       assert.equal(await stored.get(gone.id), null);
       assert.equal(await stored.get(expired.id), null);
       assert.equal((await trusts.getTrust(live.id)).id, live.id);

@@ -110,7 +110,7 @@ export function refuseDelegatedToken(providers: ProviderApi, caller: Caller): vo
 /** Keystone's _check_unrestricted_application_credential. */
 async function refuseRestricted(providers: ProviderApi, caller: Caller): Promise<void> {
   if (!caller.methods.includes('application_credential')) return;
-  const cred = caller.applicationCredentialId ? await providers.application_credential_store.find(caller.applicationCredentialId) : null;
+  const cred = caller.applicationCredentialId ? await providers.application_credential_api.find(caller.applicationCredentialId) : null;
   if (!cred?.unrestricted) {
     throw new ForbiddenAction("Using method 'application_credential' is not allowed for managing additional application credentials.");
   }

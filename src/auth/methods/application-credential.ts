@@ -17,7 +17,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** The credential a payload names (Keystone's AppCredInfo and _lookup_app_cred). */
 export async function lookupApplicationCredential(providers: ProviderApi, payload: unknown): Promise<{ cred: ApplicationCredential; userId: string }> {
   if (!isObject(payload)) throw new ExpectingToFind('id or name', 'application credential');
-  const store = providers.application_credential_store;
+  const store = providers.application_credential_api;
   if (typeof payload.id === 'string' && payload.id) {
     const cred = await store.find(payload.id);
     if (!cred) throw new EntityNotFound('Application Credential', payload.id);
@@ -39,7 +39,7 @@ export const applicationCredentialMethod: AuthMethod = {
   async authenticate(payload: unknown, _request, providers: ProviderApi): Promise<AuthMethodResult> {
     const { cred, userId } = await lookupApplicationCredential(providers, payload);
     const secret = isObject(payload) && typeof payload.secret === 'string' ? payload.secret : null;
-    const store = providers.application_credential_store;
+    const store = providers.application_credential_api;
     const ok = secret !== null ? await store.verifySecret(cred, secret) : (await providers.identity_api.passwordHasher.verifyAgainstDummy(''), false);
     if (!ok || store.isExpired(cred)) throw new Unauthorized();
     return { userId, appCredId: cred.id };

@@ -13,7 +13,7 @@
  * where a message from an already-exited sender could not be attributed to
  * the unit.
  *
- * Wiring in the primary (src/cli/keystone-all.ts):
+ * Wiring in the primary (src/cli/all/supervisor.ts):
  *   - once every worker of both services is listening (both ports accept
  *     connections):              await notifyReady();
  *   - on SIGHUP, before rolling:  await notifyReloading();  … then notifyReady() when done

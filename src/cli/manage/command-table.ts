@@ -1,0 +1,33 @@
+/** keystone-manage's commands by Keystone's names, in the order --help lists them. */
+import type { Command } from './command.js';
+import { bootstrap } from './commands/bootstrap.js';
+import { credentialMigrate } from './commands/credential-migrate.js';
+import { credentialRotate } from './commands/credential-rotate.js';
+import { credentialSetup } from './commands/credential-setup.js';
+import { dbSync } from './commands/db-sync.js';
+import { dbVersion } from './commands/db-version.js';
+import { doctor } from './commands/doctor.js';
+import { fernetRotate } from './commands/fernet-rotate.js';
+import { fernetSetup } from './commands/fernet-setup.js';
+import { policyGenerator } from './commands/policy-generator.js';
+import { tokenFlush } from './commands/token-flush.js';
+import { trustFlush } from './commands/trust-flush.js';
+
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  db_sync: dbSync,
+  db_version: dbVersion,
+  bootstrap,
+  fernet_setup: fernetSetup,
+  fernet_rotate: fernetRotate,
+  credential_setup: credentialSetup,
+  credential_rotate: credentialRotate,
+  credential_migrate: credentialMigrate,
+  token_flush: tokenFlush,
+  trust_flush: trustFlush,
+  policy_generator: policyGenerator,
+  doctor,
+};
+
+export function findCommand(name: string): Command | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
