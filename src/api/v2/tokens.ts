@@ -13,7 +13,7 @@ import type { Services } from '../../server/services.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { ValidatedToken } from '../../token/token-model.js';
 import { auditIdsOf } from '../../token/token-model.js';
-import { authenticateRequest } from '../../auth/authenticate.js';
+import { TokenAuthentication } from '../../auth/authenticate.js';
 import { defaultDomainId, findV2Tenant } from './access.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { tokenTarget } from '../v3/auth.js';
@@ -70,7 +70,7 @@ async function tenantScope(services: Services, auth: Record<string, unknown>): P
  * the token method's refusals (delegated, trust- and OAuth-scoped tokens
  * are not rescoped).
  */
-async function issueV2Token(req: Request, services: Services): Promise<ValidatedToken> {
+async function issueV2Token(req: Request, services: Services, authentication: TokenAuthentication): Promise<ValidatedToken> {
   const body: unknown = req.body;
   if (!isObject(body) || !isObject(body.auth)) throw new ValidationError('Expecting to find auth in request body.');
   const auth = body.auth;
@@ -96,7 +96,7 @@ async function issueV2Token(req: Request, services: Services): Promise<Validated
   const projectId = await tenantScope(services, auth);
   const scope = projectId ? { project: { id: projectId } } : 'unscoped';
   try {
-    return await authenticateRequest(req, services, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(services) });
+    return await authentication.authenticate(req, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(services) });
   } catch (err) {
     // no role on the tenant, a disabled user…: Keystone's v2 answered 401
     if (err instanceof KeystoneError && (err.code === 401 || err.code === 404)) throw new Unauthorized();
@@ -155,8 +155,9 @@ async function v2TokenOf(req: Request, services: Services, rule: string): Promis
 }
 
 export function registerV2TokenRoutes(routes: RouteTable, services: Services, service: ServiceKind): void {
+  const authentication = new TokenAuthentication(services);
   routes.post('/v2.0/tokens', async (req, res) => {
-    const token = await issueV2Token(req, services);
+    const token = await issueV2Token(req, services, authentication);
     sendV2(req, res, 200, await v2AccessBody(services, token));
   }, { public: 'authentication: the request carries its own proof of identity' });
   if (service !== 'admin') return;
