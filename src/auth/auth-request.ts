@@ -61,8 +61,27 @@ function requireIdOrName(value: unknown, field: string): void {
   }
 }
 
+/**
+ * [DEFAULT] max_param_size for ids and names, [DEFAULT] max_token_size for
+ * token ids (never under 8192) and [identity] max_password_length for
+ * passwords: refused with a 400 before anything is looked up or hashed.
+ */
+export interface AuthRequestLimits {
+  maxParamSize: number;
+  maxTokenSize: number;
+  maxPasswordLength: number;
+}
+
+export function authRequestLimits(conf: KeystoneConfig): AuthRequestLimits {
+  return {
+    maxParamSize: conf.DEFAULT.max_param_size,
+    maxTokenSize: Math.max(conf.DEFAULT.max_token_size, 8192),
+    maxPasswordLength: conf.identity.max_password_length,
+  };
+}
+
 /** Validates {"auth": …}; throws 400s with Keystone's messages. */
-export function parseAuthRequest(body: unknown, conf: KeystoneConfig): AuthRequest {
+export function parseAuthRequest(body: unknown, limits: AuthRequestLimits): AuthRequest {
   const auth = isObject(body) ? body.auth : undefined;
   if (auth === undefined || auth === null || (isObject(auth) && Object.keys(auth).length === 0)) throw new ExpectingToFind('auth', 'request body');
   validateBody(TOKEN_ISSUE_SCHEMA, auth);
@@ -80,17 +99,12 @@ export function parseAuthRequest(body: unknown, conf: KeystoneConfig): AuthReque
     }
     if (a.scope.domain !== undefined) requireIdOrName(a.scope.domain, 'scope/domain');
   }
-  checkParamSizes(a, conf);
+  checkParamSizes(a, limits);
   return a;
 }
 
-/**
- * [DEFAULT] max_param_size for ids and names, [DEFAULT] max_token_size for
- * token ids and [identity] max_password_length for passwords: refused with
- * a 400 before anything is looked up or hashed.
- */
-function checkParamSizes(a: AuthRequest, conf: KeystoneConfig): void {
-  const maxParam = conf.DEFAULT.max_param_size;
+function checkParamSizes(a: AuthRequest, limits: AuthRequestLimits): void {
+  const maxParam = limits.maxParamSize;
   const check = (value: unknown, attribute: string, max = maxParam) => {
     if (typeof value === 'string' && value.length > max) throw new ValidationSizeError(attribute, max);
   };
@@ -108,12 +122,12 @@ function checkParamSizes(a: AuthRequest, conf: KeystoneConfig): void {
     if (!isObject(data) || !isObject(data.user)) continue;
     checkRef(data.user, 'user ');
     const password = data.user.password;
-    if (typeof password === 'string' && Buffer.byteLength(password, 'utf8') > conf.identity.max_password_length) {
-      throw new ValidationSizeError('password', conf.identity.max_password_length);
+    if (typeof password === 'string' && Buffer.byteLength(password, 'utf8') > limits.maxPasswordLength) {
+      throw new ValidationSizeError('password', limits.maxPasswordLength);
     }
   }
   const token = a.identity.token;
-  if (isObject(token)) check(token.id, 'token id', Math.max(conf.DEFAULT.max_token_size, 8192));
+  if (isObject(token)) check(token.id, 'token id', limits.maxTokenSize);
   const appCred = a.identity.application_credential;
   if (isObject(appCred)) {
     check(appCred.id, 'application credential id');

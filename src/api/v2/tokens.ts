@@ -2,7 +2,7 @@
  * The v2.0 tokens: POST /v2.0/tokens (both ports; passwordCredentials or
  * token.id, with tenantId or tenantName) and, on the admin port, validation
  * (GET/HEAD with ?belongsTo), revocation and the endpoints of a token. The
- * tokens are the v3 ones (token_provider_api): a v2 token validates on v3 and
+ * tokens are the v3 ones (providers.token_provider_api): a v2 token validates on v3 and
  * back, revoked on either is revoked on both. Only the default domain exists
  * for v2.0.
  */
@@ -13,7 +13,7 @@ import type { ProviderApi } from '../../common/provider-api.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { ValidatedToken } from '../../token/token-model.js';
 import { auditIdsOf } from '../../token/token-model.js';
-import { authenticateRequest } from '../../auth/authenticate.js';
+import { TokenAuthentication } from '../../auth/authenticate.js';
 import { defaultDomainId, findV2Tenant } from './access.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { tokenTarget } from '../v3/auth.js';
@@ -70,7 +70,7 @@ async function tenantScope(providers: ProviderApi, auth: Record<string, unknown>
  * the token method's refusals (delegated, trust- and OAuth-scoped tokens
  * are not rescoped).
  */
-async function issueV2Token(req: Request, providers: ProviderApi): Promise<ValidatedToken> {
+async function issueV2Token(req: Request, providers: ProviderApi, authentication: TokenAuthentication): Promise<ValidatedToken> {
   const body: unknown = req.body;
   if (!isObject(body) || !isObject(body.auth)) throw new ValidationError('Expecting to find auth in request body.');
   const auth = body.auth;
@@ -96,7 +96,7 @@ async function issueV2Token(req: Request, providers: ProviderApi): Promise<Valid
   const projectId = await tenantScope(providers, auth);
   const scope = projectId ? { project: { id: projectId } } : 'unscoped';
   try {
-    return await authenticateRequest(req, providers, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(providers) });
+    return await authentication.authenticate(req, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(providers) });
   } catch (err) {
     // no role on the tenant, a disabled user…: Keystone's v2 answered 401
     if (err instanceof KeystoneError && (err.code === 401 || err.code === 404)) throw new Unauthorized();
@@ -155,8 +155,9 @@ async function v2TokenOf(req: Request, providers: ProviderApi, rule: string): Pr
 }
 
 export function registerV2TokenRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
+  const authentication = new TokenAuthentication(providers);
   routes.post('/v2.0/tokens', async (req, res) => {
-    const token = await issueV2Token(req, providers);
+    const token = await issueV2Token(req, providers, authentication);
     sendV2(req, res, 200, await v2AccessBody(providers, token));
   }, { public: 'authentication: the request carries its own proof of identity' });
   if (service !== 'admin') return;

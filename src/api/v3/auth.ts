@@ -9,7 +9,7 @@ import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import { Forbidden } from '../../common/errors.js';
-import { authenticateForToken } from '../../auth/authenticate.js';
+import { TokenAuthentication } from '../../auth/authenticate.js';
 import { securityForbidden } from '../../auth/auth-errors.js';
 import type { ValidatedToken } from '../../token/token-model.js';
 import { ACCESS_RULES_HEADER } from '../../token/token-manager.js';
@@ -42,9 +42,10 @@ function sendJson(res: Response, status: number, body: string, headers: Record<s
 
 export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { token_provider_api: tokens, conf } = providers;
+  const authentication = new TokenAuthentication(providers);
 
   routes.post('/v3/auth/tokens', async (req, res) => {
-    const token = await authenticateForToken(req, providers);
+    const token = await authentication.authenticate(req, req.body, { receipts: true });
     const body = JSON.stringify(await tokens.renderBody(token, includeCatalog(req)));
     sendJson(res, 201, body, { 'X-Subject-Token': token.id });
   }, { public: 'authentication: the request carries its own proof of identity', rel: 'auth_tokens' });

@@ -18,32 +18,36 @@ function normalizeAddress(address: string | undefined): string | undefined {
   return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
 }
 
-const proxyLists = new WeakMap<KeystoneConfig, BlockList>();
-
-function trustedProxies(conf: KeystoneConfig): BlockList {
-  let list = proxyLists.get(conf);
-  if (list) return list;
-  list = new BlockList();
-  for (const entry of conf.external_auth.trusted_proxies) {
+function trustedProxies(entries: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const entry of entries) {
     const [addr, bits] = entry.trim().split('/');
     const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
     if (!isIP(addr)) continue;
     if (bits !== undefined) list.addSubnet(addr, Number(bits), family);
     else list.addAddress(addr, family);
   }
-  proxyLists.set(conf, list);
   return list;
 }
 
-/** REMOTE_USER of the request: the configured header, from a trusted proxy only. */
-export function remoteUserOf(req: Request, conf: KeystoneConfig): string | undefined {
-  const header = req.headers[conf.external_auth.remote_user_header.toLowerCase()];
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const address = normalizeAddress(req.socket.remoteAddress);
-  if (!address || conf.external_auth.trusted_proxies.length === 0) return undefined;
-  const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-  return trustedProxies(conf).check(address, family) ? value : undefined;
+/**
+ * REMOTE_USER of a request: the configured header, from a trusted proxy
+ * only. The proxy list is parsed once, when first needed (a malformed entry
+ * fails the requests that need it, not the start-up).
+ */
+export function trustedRemoteUser(settings: KeystoneConfig['external_auth']): (req: Request) => string | undefined {
+  const headerName = settings.remote_user_header.toLowerCase();
+  let proxies: BlockList | undefined;
+  return (req) => {
+    const header = req.headers[headerName];
+    const value = Array.isArray(header) ? header[0] : header;
+    if (!value) return undefined;
+    const address = normalizeAddress(req.socket.remoteAddress);
+    if (!address || settings.trusted_proxies.length === 0) return undefined;
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    proxies ??= trustedProxies(settings.trusted_proxies);
+    return proxies.check(address, family) ? value : undefined;
+  };
 }
 
 export const externalMethod: AuthMethod = {
