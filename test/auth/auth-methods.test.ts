@@ -164,7 +164,7 @@ describe('MFA rules with receipts (password + totp)', () => {
   const secret = 'JBSWY3DPEHPK3PXP';
   before(async () => {
     server = await startTestServer({ config: { auth: { methods: ['external', 'password', 'token', 'oauth1', 'mapped', 'application_credential', 'totp'] } } });
-    server.services.totpSecrets.setSource(async () => [secret]);
+    server.services.totpSecrets.setSource(() => Promise.resolve([secret]));
   });
   after(async () => { await server.close(); });
 
