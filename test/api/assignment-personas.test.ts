@@ -116,7 +116,7 @@ for (const kind of databaseKinds()) {
       assert.equal(await status('GET', '/v3/role_assignments', p.noRole.token), 403);
     });
 
-    test('the system reader reads everything and writes nothing', async (t) => {
+    test('the system reader reads everything and writes nothing', async () => {
       const r = p.systemReader.token;
       assert.equal(await status('GET', '/v3/roles', r), 200);
       assert.equal(await status('GET', `/v3/roles/${w.role.id}/implies`, r), 200);
@@ -136,7 +136,7 @@ for (const kind of databaseKinds()) {
       assert.equal(await status('DELETE', `/v3/endpoints/${w.endpoint.id}`, r), 403);
     });
 
-    test('a domain reader checks and lists grants of its own domain only, and its domain\'s role assignments', async (t) => {
+    test('a domain reader checks and lists grants of its own domain only, and its domain\'s role assignments', async () => {
       const r = p.domainAReader.token;
       assert.equal(await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles`, r), 200);
       assert.equal(await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles/${server.bootstrap.memberRoleId}`, r), 204);
@@ -151,7 +151,7 @@ for (const kind of databaseKinds()) {
       assert.equal(await status('GET', '/v3/services', r), 403);
     });
 
-    test('regions and the limit model are open to any authenticated caller (empty rules)', async (t) => {
+    test('regions and the limit model are open to any authenticated caller (empty rules)', async () => {
       for (const token of [p.projectAMember.token, p.noRole.token, p.domainAReader.token]) {
         assert.equal(await status('GET', '/v3/regions', token), 200);
         assert.equal(await status('GET', '/v3/regions/RegionOne', token), 200);
@@ -191,7 +191,7 @@ for (const kind of databaseKinds()) {
 
     const status = async (method: string, path: string, token: string) => (await call(server, method, path, { token })).status;
 
-    test('a domain admin grants within its domain and nowhere else', async (t) => {
+    test('a domain admin grants within its domain and nowhere else', async () => {
       const a = p.domainAAdmin.token;
       assert.equal(await status('PUT', `/v3/projects/${p.projectA}/users/${w.userA}/roles/${w.role.id}`, a), 204);
       assert.equal(await status('GET', `/v3/projects/${p.projectA}/users/${w.userA}/roles/${w.role.id}`, a), 204);

@@ -186,7 +186,7 @@ for (const kind of databaseKinds()) {
         }
       });
 
-      test('readers and members cannot create, update or delete domains', async (t) => {
+      test('readers and members cannot create, update or delete domains', async () => {
         for (const who of [p.systemReader, p.domainAReader, p.projectAMember, p.projectAReader, p.noRole]) {
           expectStatus(await call(server, 'POST', '/v3/domains', { token: who.token, body: { domain: { name: unique('nope') } } }), 403);
           expectStatus(await call(server, 'PATCH', `/v3/domains/${p.domainA}`, { token: who.token, body: { domain: { description: 'x' } } }), 403);
@@ -194,13 +194,13 @@ for (const kind of databaseKinds()) {
         }
       });
 
-      test('a system reader lists and reads every domain', async (t) => {
+      test('a system reader lists and reads every domain', async () => {
         const ids = expectStatus(await call(server, 'GET', '/v3/domains', { token: p.systemReader.token }), 200).domains.map((d: { id: string }) => d.id);
         assert.ok(ids.includes(p.domainA) && ids.includes(p.domainB));
         expectStatus(await call(server, 'GET', `/v3/domains/${p.domainB}`, { token: p.systemReader.token }), 200);
       });
 
-      test('domain and project users read their own domain only; they cannot list domains', async (t) => {
+      test('domain and project users read their own domain only; they cannot list domains', async () => {
         for (const who of [p.domainAReader, p.projectAMember, p.projectAReader]) {
           expectStatus(await call(server, 'GET', `/v3/domains/${p.domainA}`, { token: who.token }), 200);
           expectStatus(await call(server, 'GET', `/v3/domains/${p.domainB}`, { token: who.token }), 403);

@@ -149,7 +149,7 @@ for (const kind of databaseKinds()) {
         }
       });
 
-      test('readers and members cannot write groups or memberships', async (t) => {
+      test('readers and members cannot write groups or memberships', async () => {
         const g = await createGroup({ domain_id: p.domainA });
         for (const who of [p.projectAMember, p.domainAReader, p.systemReader, p.noRole]) {
           expectStatus(await call(server, 'POST', '/v3/groups', { token: who.token, body: { group: { name: unique('nope') } } }), 403);
@@ -159,7 +159,7 @@ for (const kind of databaseKinds()) {
         }
       });
 
-      test('a domain reader sees its domain\'s groups only; a domain admin\'s list is its domain\'s', async (t) => {
+      test('a domain reader sees its domain\'s groups only; a domain admin\'s list is its domain\'s', async () => {
         const inA = await createGroup({ domain_id: p.domainA });
         const inB = await createGroup({ domain_id: p.domainB });
         const byReader = ids(expectStatus(await call(server, 'GET', '/v3/groups', { token: p.domainAReader.token }), 200).groups);
@@ -171,7 +171,7 @@ for (const kind of databaseKinds()) {
         expectStatus(await call(server, 'GET', '/v3/groups', { token: p.projectAMember.token }), 403);
       });
 
-      test('a user lists their own groups; not someone else\'s', async (t) => {
+      test('a user lists their own groups; not someone else\'s', async () => {
         const g = await createGroup({ domain_id: p.domainA });
         expectStatus(await call(server, 'PUT', `/v3/groups/${g.id}/users/${p.projectAMember.userId}`, { token: admin() }), 204);
         const mine = ids(expectStatus(await call(server, 'GET', `/v3/users/${p.projectAMember.userId}/groups`, { token: p.projectAMember.token }), 200).groups);

@@ -52,7 +52,7 @@ for (const kind of databaseKinds()) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    test('users: a domain admin manages its own domain\'s users and is refused another domain\'s', async (t) => {
+    test('users: a domain admin manages its own domain\'s users and is refused another domain\'s', async () => {
       const a = p.domainAAdmin.token;
       const inA = expectStatus(await call(server, 'POST', '/v3/users', { token: a, body: { user: { name: unique('a'), domain_id: p.domainA } } }), 201).user;
       expectStatus(await call(server, 'POST', '/v3/users', { token: a, body: { user: { name: unique('b'), domain_id: p.domainB } } }), 403);
@@ -67,7 +67,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'DELETE', `/v3/users/${inA.id}`, { token: a }), 204);
     });
 
-    test('projects: the same, with target.project.domain_id', async (t) => {
+    test('projects: the same, with target.project.domain_id', async () => {
       const a = p.domainAAdmin.token;
       const b = p.domainBAdmin.token;
       const prj = expectStatus(await call(server, 'POST', '/v3/projects', { token: a, body: { project: { name: unique('pa'), domain_id: p.domainA } } }), 201).project;
@@ -80,7 +80,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'GET', `/v3/projects/${p.projectA}`, { token: p.projectAMember.token }), 200);
     });
 
-    test('groups and memberships: target.group.domain_id and target.user.domain_id', async (t) => {
+    test('groups and memberships: target.group.domain_id and target.user.domain_id', async () => {
       const a = p.domainAAdmin.token;
       const b = p.domainBAdmin.token;
       const group = expectStatus(await call(server, 'POST', '/v3/groups', { token: p.systemAdmin.token, body: { group: { name: unique('ga'), domain_id: p.domainA } } }), 201).group;
@@ -92,7 +92,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'DELETE', `/v3/groups/${group.id}`, { token: a }), 204);
     });
 
-    test('domains: target.domain.id', async (t) => {
+    test('domains: target.domain.id', async () => {
       expectStatus(await call(server, 'GET', `/v3/domains/${p.domainA}`, { token: p.domainAAdmin.token }), 200);
       expectStatus(await call(server, 'GET', `/v3/domains/${p.domainA}`, { token: p.domainBAdmin.token }), 403);
       assert.ok(p.domainB);

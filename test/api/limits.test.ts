@@ -132,7 +132,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'DELETE', `/v3/registered_limits/${reg.id}`, { token: admin() }), 204);
     });
 
-    test('any authenticated caller lists limits and the model, narrowed to its project (Keystone\'s empty rules)', async (t) => {
+    test('any authenticated caller lists limits and the model, narrowed to its project (Keystone\'s empty rules)', async () => {
       const resource = unique('net');
       await registered([{ service_id: serviceId, resource_name: resource, default_limit: 1 }]);
       const [mine] = await limits([{ project_id: p.projectA, service_id: serviceId, resource_name: resource, resource_limit: 2 }]);

@@ -66,7 +66,7 @@ for (const kind of databaseKinds()) {
       assert.equal(expectStatus(await call(server, 'GET', `/v3/projects/${id}/tags`, { token: admin() }), 200).tags.length, 80);
     });
 
-    test('personas: project users read their project\'s tags; only admins change them; no token is 401', async (t) => {
+    test('personas: project users read their project\'s tags; only admins change them; no token is 401', async () => {
       const member = p.projectAMember.token;
       expectStatus(await call(server, 'PUT', `/v3/projects/${p.projectA}/tags/shared`, { token: admin() }), 201);
       assert.deepEqual(expectStatus(await call(server, 'GET', `/v3/projects/${p.projectA}/tags`, { token: member }), 200).tags, ['shared']);

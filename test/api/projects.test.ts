@@ -251,7 +251,7 @@ for (const kind of databaseKinds()) {
         }
       });
 
-      test('a project member reads its project, not others, and cannot list or write projects', async (t) => {
+      test('a project member reads its project, not others, and cannot list or write projects', async () => {
         const member = p.projectAMember.token;
         expectStatus(await call(server, 'GET', `/v3/projects/${p.projectA}`, { token: member }), 200);
         const other = await create({ domain_id: p.domainB });
@@ -263,7 +263,7 @@ for (const kind of databaseKinds()) {
         expectStatus(await call(server, 'DELETE', `/v3/projects/${p.projectA}`, { token: member }), 403);
       });
 
-      test('a domain reader lists and reads its domain\'s projects only', async (t) => {
+      test('a domain reader lists and reads its domain\'s projects only', async () => {
         const inB = await create({ domain_id: p.domainB });
         const listed = ids(expectStatus(await call(server, 'GET', '/v3/projects', { token: p.domainAReader.token }), 200).projects);
         assert.ok(listed.includes(p.projectA));
@@ -281,7 +281,7 @@ for (const kind of databaseKinds()) {
         assert.deepEqual(listedByB, []);
       });
 
-      test('system reader reads and lists everything but writes nothing', async (t) => {
+      test('system reader reads and lists everything but writes nothing', async () => {
         expectStatus(await call(server, 'GET', `/v3/projects/${p.projectA}`, { token: p.systemReader.token }), 200);
         assert.ok(ids(expectStatus(await call(server, 'GET', '/v3/projects', { token: p.systemReader.token }), 200).projects).includes(p.projectA));
         expectStatus(await call(server, 'POST', '/v3/projects', { token: p.systemReader.token, body: { project: { name: unique('nope') } } }), 403);

@@ -187,7 +187,7 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'GET', '/v3/users/nosuchuser/projects', { token: admin() }), 404);
     });
 
-    test('a user lists their own projects (with an unscoped token), not someone else\'s', async (t) => {
+    test('a user lists their own projects (with an unscoped token), not someone else\'s', async () => {
       const token = await passwordToken(server, p.projectAMember.userId, p.projectAMember.password);
       assert.deepEqual(ids(expectStatus(await call(server, 'GET', `/v3/users/${p.projectAMember.userId}/projects`, { token }), 200).projects), [p.projectA]);
       expectStatus(await call(server, 'GET', `/v3/users/${p.noRole.userId}/projects`, { token }), 403);
@@ -200,7 +200,7 @@ for (const kind of databaseKinds()) {
         }
       });
 
-      test('a user reads itself, not others; members and readers write nothing', async (t) => {
+      test('a user reads itself, not others; members and readers write nothing', async () => {
         expectStatus(await call(server, 'GET', `/v3/users/${p.projectAMember.userId}`, { token: p.projectAMember.token }), 200);
         expectStatus(await call(server, 'GET', `/v3/users/${p.noRole.userId}`, { token: p.noRole.token }), 200);
         expectStatus(await call(server, 'GET', `/v3/users/${p.domainBAdmin.userId}`, { token: p.projectAMember.token }), 403);
@@ -213,7 +213,7 @@ for (const kind of databaseKinds()) {
         expectStatus(await call(server, 'GET', '/v3/users', { token: p.projectAMember.token }), 403);
       });
 
-      test('a domain reader reads and lists its domain\'s users only', async (t) => {
+      test('a domain reader reads and lists its domain\'s users only', async () => {
         const listed = ids(expectStatus(await call(server, 'GET', '/v3/users', { token: p.domainAReader.token }), 200).users);
         assert.ok(listed.includes(p.projectAMember.userId));
         assert.ok(!listed.includes(p.domainBAdmin.userId));
@@ -229,7 +229,7 @@ for (const kind of databaseKinds()) {
         assert.ok(byA.length > 0 && byA.every((u: { domain_id: string }) => u.domain_id === p.domainA));
       });
 
-      test('a system reader lists every domain\'s users', async (t) => {
+      test('a system reader lists every domain\'s users', async () => {
         const listed = ids(expectStatus(await call(server, 'GET', '/v3/users', { token: p.systemReader.token }), 200).users);
         assert.ok(listed.includes(p.projectAMember.userId) && listed.includes(p.domainBAdmin.userId));
       });

@@ -21,7 +21,7 @@ for (const cache of cacheKinds()) {
     const lines: string[] = [];
     const transport = new winston.transports.Stream({
       stream: new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }),
-      format: winston.format.printf((info) => `${String(info.requestId ?? '-')} ${String(info.message)}`),
+      format: winston.format.printf((info) => `${typeof info.requestId === 'string' ? info.requestId : '-'} ${String(info.message)}`),
     });
     before(async () => {
       server = await startTestServer({ config: cacheConfig(cache) });

@@ -11,7 +11,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEYSTONE_ALL, REPO_ROOT, runKeystoneAll, runKeystoneManage, startKeystone, SUITE_NODE_FLAGS, writeKeystoneConfig, type RunResult } from '../helpers/keystone-process.js';
 import { seedPgliteState } from '../helpers/test-database.js';
@@ -126,7 +126,7 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
       const exited = new Promise((r) => child.once('exit', r));
       await new Promise<void>((resolve, reject) => {
         child.stdout.on('data', () => { if (out.includes('in transaction')) resolve(); });
-        child.once('exit', () => reject(new Error(`the client exited early: ${out}`)));
+        child.once('exit', () => { reject(new Error(`the client exited early: ${out}`)); });
       });
       child.kill('SIGKILL');
       await exited;
@@ -181,7 +181,7 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
           const check = () => { const m = output.match(pattern); if (m) resolve(m); };
           child!.stdout!.on('data', (d) => { output += d; check(); });
           child!.stderr!.on('data', (d) => { output += d; check(); });
-          child!.once('exit', () => reject(new Error(`keystone-all exited before ${pattern}:\n${output}`)));
+          child!.once('exit', () => { reject(new Error(`keystone-all exited before ${pattern}:\n${output}`)); });
           check();
         });
         const waiting = seen(new RegExp(`${busy.replace(/[.()/]/g, '\\$&')}; retry 1 of 60 in 1 s`));

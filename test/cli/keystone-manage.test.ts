@@ -39,8 +39,8 @@ async function environment(kind: 'pglite' | 'postgres', overrides: ConfigOverrid
 function oneErrorLine(r: { stderr: string }): string {
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, `expected one line on stderr, got:\n${r.stderr}`);
-  assert.match(lines[0]!, /^keystone-manage: /);
-  return lines[0]!;
+  assert.match(lines[0], /^keystone-manage: /);
+  return lines[0];
 }
 
 const mode = (p: string) => statSync(p).mode & 0o777;

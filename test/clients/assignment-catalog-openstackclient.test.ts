@@ -130,7 +130,7 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
     await ok(['role', 'add', '--domain', 'osc-grants-domain', '--user', 'osc-grant-user', '--user-domain', 'osc-grants-domain', '--inherited', 'osc-grant-role']);
 
     const mine = await json(['role', 'assignment', 'list', '--user', user.id]);
-    const summary = mine.map((a: Row) => `${a.Role}|${a.Project}|${a.Domain}|${a.System}|${a.Inherited}`).sort();
+    const summary = mine.map((a: Row) => [a.Role, a.Project, a.Domain, a.System, a.Inherited].join('|')).sort();
     assert.deepEqual(summary, [
       `${role.id}|${project.id}|||false`,
       `${role.id}||${project.domain_id}||true`,
@@ -203,7 +203,7 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
     // the admin's token catalog has the filled URL
     const catalog = await json(['catalog', 'show', 'volumev3']);
     const adminProject = await json(['project', 'show', 'admin']);
-    assert.ok(String(JSON.stringify(catalog)).includes(`http://volume.example.com:8776/v3/${adminProject.id}`), JSON.stringify(catalog));
+    assert.ok(JSON.stringify(catalog).includes(`http://volume.example.com:8776/v3/${adminProject.id}`), JSON.stringify(catalog));
 
     await fails(['region', 'delete', 'OscRegion'], /associated endpoints|403/);
     await ok(['endpoint', 'delete', endpoint.id, internal.id]);

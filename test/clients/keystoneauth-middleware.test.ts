@@ -105,7 +105,7 @@ describe('keystoneauth1 and keystonemiddleware auth_token', { skip: skipUnlessCi
       if (m) resolve(`http://127.0.0.1:${m[1]}/`);
     });
     child.stderr.on('data', (d) => { err += d; });
-    child.once('exit', (code) => reject(new Error(`middleware exited ${code}: ${err}`)));
+    child.once('exit', (code) => { reject(new Error(`middleware exited ${code}: ${err}`)); });
   });
 
   const through = async (url: string, token?: string) => {

@@ -32,7 +32,7 @@ export function run(file: string, args: string[], env: Record<string, string>, i
   return new Promise((resolve) => {
     const child = execFile(file, args, { env, timeout: 120_000, maxBuffer: 10 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : 1) : 0;
-      resolve({ stdout: String(stdout), stderr: String(stderr), code });
+      resolve({ stdout, stderr, code });
     });
     if (input !== undefined) child.stdin?.end(input);
   });
@@ -81,8 +81,8 @@ export class OpenstackRunner {
 
   private start(): ChildProcess {
     const child = spawn(PYTHON, [RUNNER], { stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } });
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
       this.buffer += chunk;
       let nl: number;
       while ((nl = this.buffer.indexOf('\n')) >= 0) {
@@ -93,7 +93,7 @@ export class OpenstackRunner {
       }
     });
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
     child.on('exit', (code) => {
       this.child = null;
       for (const w of this.waiting.splice(0)) w({ stdout: '', stderr: `osc-runner exited (${code}): ${stderr}`, code: 1 });

@@ -20,8 +20,8 @@ function probe(): { keystoneclient: string | null; botocore: string | null } {
   try {
     const [found] = runSigner<{ keystoneclient: boolean; botocore: boolean }>([{ kind: 'probe' }]);
     return {
-      keystoneclient: found!.keystoneclient ? null : `${PYTHON} cannot import keystoneclient`,
-      botocore: found!.botocore ? null : `${PYTHON} cannot import botocore (apt-get install python3-botocore)`,
+      keystoneclient: found.keystoneclient ? null : `${PYTHON} cannot import keystoneclient`,
+      botocore: found.botocore ? null : `${PYTHON} cannot import botocore (apt-get install python3-botocore)`,
     };
   } catch (e) {
     const reason = `${PYTHON} unusable: ${(e as Error).message.split('\n')[0]}`;
@@ -31,7 +31,7 @@ function probe(): { keystoneclient: string | null; botocore: string | null } {
 const missing = probe();
 /** CI=true: a missing library fails the run; otherwise the test is skipped with the reason. */
 const gate = (lib: 'keystoneclient' | 'botocore') => ({
-  opts: missing[lib] && process.env.CI !== 'true' ? { skip: missing[lib]! } : {},
+  opts: missing[lib] && process.env.CI !== 'true' ? { skip: missing[lib] } : {},
   require: () => { if (missing[lib]) assert.fail(`CI=true but ${missing[lib]}`); },
 });
 const ksc = gate('keystoneclient');
@@ -154,7 +154,7 @@ describe('EC2 signatures: signed by keystoneclient\'s Ec2Signer', () => {
     ];
     const signed = runSigner<{ signature: string }>(cases.map((credentials) => ({ kind: 'keystoneclient', secret, credentials })));
     for (const [i, c] of cases.entries()) {
-      const creds = { ...c, signature: signed[i]!.signature };
+      const creds = { ...c, signature: signed[i].signature };
       assert.equal(verifyEc2Signature(creds, secret), true, `case ${i}`);
       // case 1 (v1) carries no time at all: refused, whatever its signature
       assert.equal(checkTimestampDetailed(creds, 15, now), i === 1 ? 'missing' : 'ok', `case ${i} timestamp`);
@@ -166,7 +166,7 @@ describe('EC2 signatures: signed by keystoneclient\'s Ec2Signer', () => {
     }
     // v2 signed with a host without its port verifies when the request names the port
     const [noPort] = runSigner<{ signature: string }>([{ kind: 'keystoneclient', secret, credentials: { ...cases[2], host: 'ec2.example.com' } }]);
-    assert.equal(verifyEc2Signature({ ...cases[2]!, signature: noPort!.signature }, secret), true);
+    assert.equal(verifyEc2Signature({ ...cases[2], signature: noPort.signature }, secret), true);
   });
 });
 
@@ -184,13 +184,13 @@ describe('EC2 signatures: signed by botocore', () => {
     const results = runSigner<{ credentials: Ec2Credentials }>(jobs);
     const now = new Date();
     for (const [i, { credentials }] of results.entries()) {
-      assert.equal(verifyEc2Signature(credentials, secret), true, `${jobs[i]!.kind} ${JSON.stringify(credentials)}`);
+      assert.equal(verifyEc2Signature(credentials, secret), true, `${jobs[i].kind} ${JSON.stringify(credentials)}`);
       assert.equal(checkTimestamp(credentials, 15, now), true);
       assert.equal(checkTimestamp(credentials, 15, new Date(now.getTime() + 16 * 60_000)), false);
       assert.equal(verifyEc2Signature(credentials, 'not-' + secret), false);
       assert.equal(verifyEc2Signature({ ...credentials, params: { ...credentials.params, Injected: '1' } }, secret),
-        jobs[i]!.kind === 'botocore_v4' && jobs[i]!.method === 'POST', // POST v4 signs the body, not params
-        `${jobs[i]!.kind} altered params`);
+        jobs[i].kind === 'botocore_v4' && jobs[i].method === 'POST', // POST v4 signs the body, not params
+        `${jobs[i].kind} altered params`);
     }
   });
 });

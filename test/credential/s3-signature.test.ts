@@ -13,7 +13,7 @@ function runSigner<T>(jobs: unknown[]): T[] {
 }
 let botoMissing: string | null;
 try {
-  botoMissing = runSigner<{ botocore: boolean }>([{ kind: 'probe' }])[0]!.botocore ? null : `${PYTHON} cannot import botocore`;
+  botoMissing = runSigner<{ botocore: boolean }>([{ kind: 'probe' }])[0].botocore ? null : `${PYTHON} cannot import botocore`;
 } catch (e) {
   botoMissing = `${PYTHON} unusable: ${(e as Error).message.split('\n')[0]}`;
 }
@@ -75,7 +75,7 @@ describe('S3 signatures: signed by botocore', () => {
       { kind: 'botocore_s3_v4', method: 'PUT', url: 'http://s3.example.com:8080/bucket/key', region: 'RegionTwo' },
     ].map((j) => ({ ...j, access: 'AKS3', secret }));
     for (const [i, { credentials }] of runSigner<{ credentials: S3Credentials }>(jobs).entries()) {
-      assert.equal(verifyS3Signature(credentials, secret), true, `${jobs[i]!.kind} ${JSON.stringify(credentials)}`);
+      assert.equal(verifyS3Signature(credentials, secret), true, `${jobs[i].kind} ${JSON.stringify(credentials)}`);
       assert.equal(verifyS3Signature(credentials, secret.toUpperCase()), false);
     }
   });

@@ -136,7 +136,7 @@ export interface WorkerInfo {
 }
 
 export function listWorkers(primaryPid: number): WorkerInfo[] {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('ps', ['-o', 'pid=,comm=,args=', '--ppid', String(primaryPid)], { encoding: 'utf8' });
   } catch {
@@ -146,8 +146,8 @@ export function listWorkers(primaryPid: number): WorkerInfo[] {
   for (const line of out.split('\n')) {
     const m = /^\s*(\d+)\s+(\S+)\s+(.*)$/.exec(line);
     if (!m) continue;
-    const comm = m[2]!;
-    const args = m[3]!.trim();
+    const comm = m[2];
+    const args = m[3].trim();
     const service = /keystone-public/.test(comm + ' ' + args) ? 'public' : /keystone-admin/.test(comm + ' ' + args) ? 'admin' : 'unknown';
     workers.push({ pid: Number(m[1]), service, comm, args });
   }
@@ -178,7 +178,7 @@ export interface KeystoneProcess {
   workers(): WorkerInfo[];
   signal(name: NodeJS.Signals): void;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(options?: { signal?: NodeJS.Signals; timeoutMs?: number }): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop: (options?: { signal?: NodeJS.Signals; timeoutMs?: number }) => Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 function killQuietly(pid: number, signal: NodeJS.Signals): void {
@@ -232,11 +232,11 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     output += d.toString();
     for (const w of waiters) w();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   if (process.env.KEYSTONE_TEST_VERBOSE) {
-    child.stdout!.pipe(process.stderr);
-    child.stderr!.pipe(process.stderr);
+    child.stdout.pipe(process.stderr);
+    child.stderr.pipe(process.stderr);
   }
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -272,7 +272,7 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     stopped ??= (async () => {
       workers();
       if (!hasExited) child.kill(opts.signal ?? 'SIGTERM');
-      const timeout = new Promise<null>((r) => setTimeout(() => r(null), opts.timeoutMs ?? 30_000).unref());
+      const timeout = new Promise<null>((r) => setTimeout(() => { r(null); }, opts.timeoutMs ?? 30_000).unref());
       let result = await Promise.race([exited, timeout]);
       if (!result) {
         child.kill('SIGKILL');

@@ -56,13 +56,13 @@ export interface TestServerOptions {
 }
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => { resolve((server.address() as AddressInfo).port); }));
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const database = await createTestDatabase(options.database ?? 'pglite');
   const config = makeTestConfig(mergeOverrides({ database: { connection: database.connection } }, options.config ?? {}));
-  await prepareKeyRepositories(config.conf);
+  prepareKeyRepositories(config.conf);
   logToSuiteFile(config.conf);
   const built = buildProviders(config.conf, { embeddedSocketDir: database.embeddedSocketDir });
   const { providers, db, cache } = built;

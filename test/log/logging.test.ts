@@ -55,12 +55,14 @@ test('every line logged while serving a request carries its request id, and the 
       logContext()(req, res, () => {
         log.info('handling request');
         setLogUser({ userId: 'u1', projectId: 'p1' });
-        setTimeout(async () => {
-          await Promise.resolve();
-          log.warn('after an await and a timer');
-          res.setHeader('x-openstack-request-id', (req as { keystone: { requestId: string } }).keystone.requestId);
-          res.statusCode = 201;
-          res.end('{"ok": true}');
+        setTimeout(() => {
+          void (async () => {
+            await Promise.resolve();
+            log.warn('after an await and a timer');
+            res.setHeader('x-openstack-request-id', (req as { keystone: { requestId: string } }).keystone.requestId);
+            res.statusCode = 201;
+            res.end('{"ok": true}');
+          })();
         }, 5);
       });
     });

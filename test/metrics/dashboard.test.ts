@@ -39,9 +39,9 @@ function metricReferences(expr: string): Reference[] {
     .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
   for (const m of text.matchAll(/(?<![\w$.])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?(\s*\()?/g)) {
     const [, name, matchers, call] = m;
-    if (call || PROMQL_WORDS.has(name!.toLowerCase())) continue; // a function, a keyword
-    const labels = [...(matchers ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]!);
-    refs.push({ metric: name!, labels, expr });
+    if (call || PROMQL_WORDS.has(name.toLowerCase())) continue; // a function, a keyword
+    const labels = [...(matchers ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]);
+    refs.push({ metric: name, labels, expr });
   }
   return refs;
 }
@@ -52,16 +52,16 @@ function ruleExpressions(yaml: string): Array<{ alert: string; expr: string }> {
   const out: Array<{ alert: string; expr: string }> = [];
   let alert = '';
   for (let i = 0; i < lines.length; i++) {
-    const name = /^\s*- alert:\s*(\S+)/.exec(lines[i]!);
+    const name = /^\s*- alert:\s*(\S+)/.exec(lines[i]);
     if (name) alert = name[1]!;
-    const m = /^(\s*)expr:\s*(.*)$/.exec(lines[i]!);
+    const m = /^(\s*)expr:\s*(.*)$/.exec(lines[i]);
     if (!m) continue;
-    if (!/^[|>][-+]?$/.test(m[2]!.trim())) {
-      out.push({ alert, expr: m[2]!.trim() });
+    if (!/^[|>][-+]?$/.test(m[2].trim())) {
+      out.push({ alert, expr: m[2].trim() });
       continue;
     }
     const body: string[] = [];
-    while (i + 1 < lines.length && (lines[i + 1]!.trim() === '' || lines[i + 1]!.search(/\S/) > m[1]!.length)) body.push(lines[++i]!.trim());
+    while (i + 1 < lines.length && (lines[i + 1].trim() === '' || lines[i + 1].search(/\S/) > m[1].length)) body.push(lines[++i].trim());
     out.push({ alert, expr: body.join(' ').trim() });
   }
   return out;

@@ -10,7 +10,7 @@ const gc = runInNewContext('gc') as () => void;
 
 async function live(registry: Registry): Promise<number> {
   const metric = await registry.getSingleMetric('nodejs_heap_used_after_major_gc_bytes')!.get();
-  return metric.values[0]!.value;
+  return metric.values[0].value;
 }
 
 test('nodejs_heap_used_after_major_gc_bytes follows the live set of full collections', async () => {
@@ -30,6 +30,7 @@ test('nodejs_heap_used_after_major_gc_bytes follows the live set of full collect
   assert.ok(withKept > before + 10_000_000, `memory that is kept shows (${before} → ${withKept})`);
 
   assert.equal(kept.length, 200_000);
+  // eslint-disable-next-line no-useless-assignment -- dropping the last reference is the point: gc() below frees it
   kept = null;
   gc();
   await new Promise((r) => setTimeout(r, 50));

@@ -21,7 +21,7 @@ test('a worker that does not answer is left out of the scrape instead of failing
   const listeners: ((w: { id: number }, m: unknown) => void)[] = [];
   const fake: ClusterLike = {
     workers: {
-      1: { id: 1, send: (msg: unknown) => { setImmediate(() => listeners.forEach((l) => l({ id: 1 }, { type: 'keystone:metrics:response', id: (msg as { id: number }).id, service: 'public', worker: 'public-1', pid: 1, metrics: [] }))); return true; } },
+      1: { id: 1, send: (msg: unknown) => { setImmediate(() => { listeners.forEach((l) => { l({ id: 1 }, { type: 'keystone:metrics:response', id: (msg as { id: number }).id, service: 'public', worker: 'public-1', pid: 1, metrics: [] }); }); }); return true; } },
       2: { id: 2, send: () => true },
     },
     on: (_e, l) => listeners.push(l as never),
@@ -107,12 +107,12 @@ test('token operations recorded between scrapes are all in the next one', async 
 test('a response is timed once, whichever stages time it', async () => {
   const count = async () => (await httpRequestDuration.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.labels.route === '/once').reduce((a, v) => a + v.value, 0);
   const listeners: Record<string, Array<() => void>> = { finish: [], close: [] };
-  const res = { statusCode: 200, once: (e: 'finish' | 'close', fn: () => void) => listeners[e]!.push(fn) };
+  const res = { statusCode: 200, once: (e: 'finish' | 'close', fn: () => void) => listeners[e].push(fn) };
   const req = { method: 'GET', url: '/once', keystone: { routeTemplate: '/once' } };
   const timed = httpMetrics('public');
   timed(req, res, () => undefined);
   timed(req, res, () => undefined);
-  for (const fn of [...listeners.finish!, ...listeners.close!]) fn();
+  for (const fn of [...listeners.finish, ...listeners.close]) fn();
   assert.equal(await count(), 1);
 });
 

@@ -49,7 +49,7 @@ function countsOf(samples: Sample[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const s of samples) {
     if (s.name !== 'keystone_http_request_duration_seconds_count') continue;
-    const k = key({ service: s.labels.service!, method: s.labels.method!, route: s.labels.route!, status: s.labels.status! });
+    const k = key({ service: s.labels.service, method: s.labels.method, route: s.labels.route, status: s.labels.status });
     counts.set(k, (counts.get(k) ?? 0) + s.value);
   }
   return counts;
@@ -79,7 +79,7 @@ for (const database of databaseKinds()) {
     const res = await fetch(baseOf(service) + pathAndQuery, { method, headers: init.headers, body: init.body });
     await res.arrayBuffer();
     assert.equal(res.status, status, `${method} ${pathAndQuery} on ${service}`);
-    const path = pathAndQuery.split('?')[0]!;
+    const path = pathAndQuery.split('?')[0];
     sent.push({ service, method, path, route, status });
     routeOfPath.set(path, route);
     return res;
@@ -92,9 +92,9 @@ for (const database of databaseKinds()) {
       const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
       let data = '';
       socket.setEncoding('utf8');
-      socket.on('data', (d) => { data += d; });
+      socket.on('data', (d) => { data += String(d); });
       socket.on('error', reject);
-      socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(data)?.[1] ?? 0)));
+      socket.on('close', () => { resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(data)?.[1] ?? 0)); });
     });
   }
 
@@ -188,7 +188,7 @@ for (const database of databaseKinds()) {
       assert.equal(sum(samples, 'keystone_http_request_duration_seconds_count'), sent.length);
       for (const s of samples.filter((x) => x.name === 'keystone_http_request_duration_seconds_count')) {
         assert.equal(sum(samples, 'keystone_http_request_duration_seconds_bucket', { ...s.labels, le: '+Inf' }), s.value, 'the +Inf bucket equals the count');
-        assert.ok(!/no-such|[0-9a-f]{32}/.test(s.labels.route!), `a route label is a template: ${s.labels.route}`);
+        assert.ok(!/no-such|[0-9a-f]{32}/.test(s.labels.route), `a route label is a template: ${s.labels.route}`);
       }
 
       // the access log, line by line: each line is one counted request
@@ -213,7 +213,7 @@ for (const database of databaseKinds()) {
       assert.equal(sum(samples, 'keystone_user_lockouts_total'), 1);
       // the database, from the workers' real queries
       assert.ok(sum(samples, 'keystone_db_query_duration_seconds_count', { operation: 'select' }) > 0, 'SELECTs timed');
-      for (const worker of new Set(samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker!))) {
+      for (const worker of new Set(samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker))) {
         assert.equal(sum(samples, 'keystone_db_pool_connections', { worker, state: 'max' }) > 0, true, `pool of ${worker}`);
       }
       // the primary's own series
@@ -222,7 +222,7 @@ for (const database of databaseKinds()) {
       const keys = readdirSync(`${ks.stateDir}/fernet-keys`).filter((n) => /^\d+$/.test(n)).length;
       assert.equal(sum(samples, 'keystone_fernet_keys', { repository: 'fernet_tokens' }), keys);
       assert.ok(samples.some((s) => s.name === 'keystone_fernet_primary_key_age_seconds' && s.labels.repository === 'fernet_tokens'));
-      for (const worker of ['primary', ...new Set(samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker!))]) {
+      for (const worker of ['primary', ...new Set(samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker))]) {
         assert.ok(samples.some((s) => s.name === 'process_resident_memory_bytes' && s.labels.worker === worker), `process metrics of ${worker}`);
       }
     });

@@ -26,13 +26,13 @@ export function parseExposition(text: string): Scrape {
   const types = new Map<string, string>();
   for (const line of text.split('\n')) {
     const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type) types.set(type[1]!, type[2]!);
+    if (type) types.set(type[1], type[2]);
     if (!line || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m) continue;
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2]!;
+    samples.push({ name: m[1], labels, value: Number(m[3]) });
   }
   return { samples, types, text };
 }
@@ -46,7 +46,7 @@ export function sum(samples: Sample[], name: string, filter: Record<string, stri
 /** The primary's metrics URL, from its log line (the listener starts once every worker listens). */
 export async function metricsUrlOf(ks: KeystoneProcess): Promise<string> {
   const m = await ks.waitForOutput(/metrics listening on (http:\/\/\S+)/);
-  return m[1]!;
+  return m[1];
 }
 
 export async function scrape(url: string): Promise<Scrape> {

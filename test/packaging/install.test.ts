@@ -32,7 +32,8 @@ const skip = (!IS_ROOT || !has('dpkg')) && !CI ? 'installs a package on this mac
 const md5 = (path: string) => createHash('md5').update(readFileSync(path)).digest('hex');
 const installed = (pkg: string) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout.includes('install ok installed');
 /** Which keystone-manage answers: ours prints its own usage line, Keystone's lists its commands in brackets. */
-function whichManage(): 'ours' | 'python3-keystone' | string {
+/** 'ours', 'python3-keystone', or what else answered. */
+function whichManage(): string {
   const r = spawnSync(MANAGE, ['--help'], { encoding: 'utf8', timeout: 120_000 });
   const out = `${r.stdout}${r.stderr}`;
   if (/usage: keystone-manage \[--config-file PATH\]/.test(out)) return 'ours';
@@ -43,7 +44,7 @@ function whichManage(): 'ours' | 'python3-keystone' | string {
 function unitValue(unit: string, key: string): string {
   const m = new RegExp(`^${key}=(.*)$`, 'm').exec(unit);
   assert.ok(m, `the installed unit has ${key}=`);
-  return m[1]!;
+  return m[1];
 }
 
 test('the .deb installs beside python3-keystone, serves a token from the installed files as keystone, and uninstalls cleanly', { skip, timeout: 900_000 }, async (t) => {
@@ -99,10 +100,10 @@ test('the .deb installs beside python3-keystone, serves a token from the install
     asKeystone(MANAGE, [...confArgs, 'db_sync']);
     asKeystone(MANAGE, [...confArgs, 'bootstrap', '--bootstrap-password', PASSWORD]);
     let out = '';
-    child = spawn('runuser', ['-u', user, '--', exe!, ...execArgs, ...confArgs], { cwd: state, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('runuser', ['-u', user, '--', exe, ...execArgs, ...confArgs], { cwd: state, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((res) => child!.on('exit', (code) => res(code)));
+    const exited = new Promise<number | null>((res) => child!.on('exit', (code) => { res(code); }));
     type Ports = { public: { url: string }; admin: { url: string } };
     const ports = await eventually((): Ports | undefined => (existsSync(join(state, 'ports')) ? JSON.parse(readFileSync(join(state, 'ports'), 'utf8')) as Ports : undefined), 120_000, 'keystone-all ready');
     t.diagnostic(`public ${ports.public.url}, admin ${ports.admin.url}`);

@@ -16,7 +16,7 @@ export const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`])
 
 export function sh(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
-  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed (${r.status}): ${r.stdout}${r.stderr}${r.error ?? ''}`);
+  assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed (${r.status}): ${String(r.stdout)}${String(r.stderr)}${r.error ?? ''}`);
   return String(r.stdout);
 }
 

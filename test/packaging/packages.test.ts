@@ -113,7 +113,7 @@ test('the .deb: name, architecture, dependencies, file list, modes and owners, c
 });
 
 test('the .rpm: its own name beside RDO\'s openstack-keystone, architecture, requires, file list, modes, owners, scriptlets', { skip }, () => {
-  const arch = RPM_ARCH[process.arch]!;
+  const arch = RPM_ARCH[process.arch];
   assert.equal(rpm, join(work, 'out', `openstack-keystone-nodejs-${version}-1.${arch}.rpm`));
   const q = (...args: string[]) => sh('rpm', ['-qp', '--nosignature', ...args, rpm]);
   assert.equal(q('--qf', '%{NAME} %{VERSION} %{ARCH}').trim(), `openstack-keystone-nodejs ${version} ${arch}`);
@@ -124,7 +124,7 @@ test('the .rpm: its own name beside RDO\'s openstack-keystone, architecture, req
   const files = new Map<string, { mode: string; user: string; group: string; flags: number }>();
   for (const line of q('--qf', '[%{FILEMODES:perms} %{FILEUSERNAME} %{FILEGROUPNAME} %{FILEFLAGS} %{FILENAMES}\n]').split('\n').filter(Boolean)) {
     const [mode, user, group, flags, ...name] = line.split(' ');
-    files.set(name.join(' '), { mode: mode!, user: user!, group: group!, flags: Number(flags) });
+    files.set(name.join(' '), { mode: mode, user: user, group: group, flags: Number(flags) });
   }
   const CONFIG = 1 << 0;
   const NOREPLACE = 1 << 4;
@@ -279,7 +279,7 @@ test('the .deb installs into a throwaway root beside python3-keystone: divert + 
     // dpkg defers the triggers of a package whose dependencies are missing)
     dpkg(['-i', stubDependencies(r, sh('dpkg-deb', ['-f', deb, 'Depends']).trim())]);
     dpkg(['-i', deb]);
-    const settle = () => assert.doesNotMatch(readFileSync(join(r, 'var/lib/dpkg/status'), 'utf8'), /^Triggers-Pending:/m, 'no trigger left pending');
+    const settle = () => { assert.doesNotMatch(readFileSync(join(r, 'var/lib/dpkg/status'), 'utf8'), /^Triggers-Pending:/m, 'no trigger left pending'); };
     dpkg(['--purge', 'python3-keystone']);
     settle();
     assert.ok(!existsSync(join(r, 'usr/bin/keystone-manage.python3-keystone')));

@@ -53,7 +53,7 @@ test('systemd-analyze security rates the unit OK or better', { skip: !has('syste
   // systemd's scale: PERFECT, SAFE, OK, MEDIUM, EXPOSED, UNSAFE (exposure 0.0–10.0)
   const m = /Overall exposure level for openstack-keystone\.service: (\d+\.\d+) (\w+)/.exec(r.stdout);
   assert.ok(m, r.stdout);
-  assert.ok(['PERFECT', 'SAFE', 'OK'].includes(m[2]!), `rated ${m[1]} ${m[2]}`);
+  assert.ok(['PERFECT', 'SAFE', 'OK'].includes(m[2]), `rated ${m[1]} ${m[2]}`);
 });
 
 test('systemd-analyze verify passes on the unit', { skip: !has('systemd-analyze') && !ci ? 'systemd-analyze is not installed (apt-get install systemd)' : false }, () => {
@@ -128,7 +128,7 @@ print(data.decode(), flush=True)
     py.stdout.on('data', (d) => (out += d));
     await new Promise<void>((res) => { const t = setInterval(() => { if (out.includes('bound')) { clearInterval(t); res(); } }, 10); });
     const sent = notifyReady('ready for tests', { env: { NOTIFY_SOCKET: sock, PATH: process.env.PATH }, mainPid: process.pid });
-    await new Promise<void>((res) => py.on('exit', () => res()));
+    await new Promise<void>((res) => py.on('exit', () => { res(); }));
     await sent; // systemd-notify may report a failed barrier: this stand-in does not answer it
     assert.match(out, /READY=1/);
     assert.match(out, /STATUS=ready for tests/);
@@ -189,7 +189,7 @@ test('a real keystone-all tells $NOTIFY_SOCKET: READY=1 once both ports accept, 
   try {
     const has = (re: RegExp) => listener.messages().findIndex((m) => re.test(m));
     const ready = await eventually(() => { const i = has(/^READY=1$/m); return i >= 0 ? i + 1 : 0; }, 30_000, 'READY=1');
-    const readyMessage = listener.messages()[ready - 1]!;
+    const readyMessage = listener.messages()[ready - 1];
     assert.match(readyMessage, new RegExp(`^MAINPID=${ks.pid}$`, 'm'), 'MAINPID is the primary');
     assert.match(readyMessage, /^STATUS=public: 1 workers on \d+, admin: 1 workers on \d+$/m);
     // READY=1 came after both ports accept: both answer now
@@ -206,7 +206,7 @@ test('a real keystone-all tells $NOTIFY_SOCKET: READY=1 once both ports accept, 
       return reloading >= 0 && readyAgain > reloading ? { reloading, readyAgain } : undefined;
     }, 20_000, 'RELOADING=1 then READY=1');
     assert.ok(afterHup.reloading >= ready, 'RELOADING=1 after the first READY=1');
-    assert.match(listener.messages()[afterHup.reloading]!, /^MONOTONIC_USEC=\d+$/m);
+    assert.match(listener.messages()[afterHup.reloading], /^MONOTONIC_USEC=\d+$/m);
 
     const stopped = ks.stop();
     await eventually(() => has(/^STOPPING=1$/m) >= 0, 20_000, 'STOPPING=1');

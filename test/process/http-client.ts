@@ -13,7 +13,7 @@ export function httpRequest(url: string, options: { method?: string; headers?: R
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
       res.on('error', reject);
     });
     req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout: ${url}`)));
@@ -44,7 +44,7 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 20_000
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v as NonNullable<T>;
+      if (v) return v;
     } catch (err) {
       last = err;
     }

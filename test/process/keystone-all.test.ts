@@ -50,8 +50,8 @@ for (const kind of databaseKinds()) {
           assert.equal(p.comm, 'keystone-public');
           assert.match(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8'), /^keystone-public/);
         }
-        assert.equal(w.admin[0]!.comm, 'keystone-admin');
-        assert.match(readFileSync(`/proc/${w.admin[0]!.pid}/cmdline`, 'utf8'), /^keystone-admin/);
+        assert.equal(w.admin[0].comm, 'keystone-admin');
+        assert.match(readFileSync(`/proc/${w.admin[0].pid}/cmdline`, 'utf8'), /^keystone-admin/);
         assert.equal(readFileSync(`/proc/${ks.pid}/comm`, 'utf8').trim(), 'keystone-all');
         assert.notEqual(ks.publicPort, ks.adminPort);
         assert.notEqual(ks.publicPort, 5000);
@@ -71,7 +71,7 @@ for (const kind of databaseKinds()) {
           await new Promise<void>((resolve) => {
             const s = connect(ks.publicPort, '127.0.0.1', () => { s.write(raw); setTimeout(() => s.destroy(), 100); });
             s.on('error', () => undefined);
-            s.on('close', () => resolve());
+            s.on('close', () => { resolve(); });
           });
         }
         const bad = await httpRequest(`${ks.publicUrl}/v3/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"auth": ' });
@@ -97,7 +97,7 @@ for (const kind of databaseKinds()) {
       const ks = await start(kind, { config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
       try {
         const before = await eventually(() => { const t = titled(ks); return t.public.length === 2 && t.admin.length === 1 ? t : null; }, 20_000, 'workers');
-        const victim = before.public[0]!;
+        const victim = before.public[0];
         process.kill(victim.pid, 'SIGKILL');
         await ks.waitForOutput(new RegExp(`keystone-public worker \\d+ \\(pid ${victim.pid}\\) died \\(signal SIGKILL\\)`));
         // the other public worker answers meanwhile
@@ -109,9 +109,9 @@ for (const kind of databaseKinds()) {
         const afterKill = await eventually(() => { const t = titled(ks); return t.public.length === 2 && t.public.some((p) => p.pid === replacement) ? t : null; }, 20_000, 'the replacement worker');
         assert.ok(!afterKill.public.some((p) => p.pid === victim.pid));
         // the admin worker too
-        process.kill(afterKill.admin[0]!.pid, 'SIGKILL');
-        await ks.waitForOutput(new RegExp(`keystone-admin worker \\d+ \\(pid ${afterKill.admin[0]!.pid}\\) died`));
-        await ks.waitForOutput(new RegExp(`restarted keystone-admin: worker \\d+ \\(pid \\d+\\) replaces worker \\d+ \\(pid ${afterKill.admin[0]!.pid}\\)`));
+        process.kill(afterKill.admin[0].pid, 'SIGKILL');
+        await ks.waitForOutput(new RegExp(`keystone-admin worker \\d+ \\(pid ${afterKill.admin[0].pid}\\) died`));
+        await ks.waitForOutput(new RegExp(`restarted keystone-admin: worker \\d+ \\(pid \\d+\\) replaces worker \\d+ \\(pid ${afterKill.admin[0].pid}\\)`));
         await eventually(async () => (await httpRequest(`${ks.adminUrl}/v3`)).status === 200, 20_000, 'the admin port answering');
         for (let i = 0; i < 6; i++) assert.equal((await httpRequest(`${ks.publicUrl}/v3`)).status, 200);
         const token = await issueToken(ks.publicUrl, ks.adminPassword);
@@ -129,9 +129,9 @@ for (const kind of databaseKinds()) {
       const socket = connect(ks.publicPort, '127.0.0.1');
       let response = '';
       socket.setEncoding('utf8');
-      socket.on('data', (d) => { response += d; });
-      const closed = new Promise<void>((r) => socket.on('close', () => r()));
-      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.on('data', (d) => { response += String(d); });
+      const closed = new Promise<void>((r) => socket.on('close', () => { r(); }));
+      await new Promise<void>((r) => socket.once('connect', () => { r(); }));
       socket.write(`POST /v3/auth/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
       socket.write(body.slice(0, 20));
       await sleep(300);
@@ -238,7 +238,7 @@ describe('keystone-all start-up', () => {
     try {
       const m = /admin password: (\S+)\s+\(generated; shown only this once/.exec(ks.output());
       assert.ok(m, ks.output());
-      const password = m[1]!;
+      const password = m[1];
       assert.equal(ks.output().split(password).length - 1, 3, 'the password is printed once (in the banner and its two example commands)');
       assert.match(ks.output(), /keystone-public listening on http:\/\/127\.0\.0\.1:\d+/);
       assert.match(ks.output(), new RegExp(`export OS_AUTH_URL=http://127\\.0\\.0\\.1:${ks.publicPort}/v3`));

@@ -50,7 +50,7 @@ describe('Keystone 22\'s default rules', () => {
     const used = new Set<string>();
     for (const file of readdirSync(dir)) {
       if (!file.endsWith('.js')) continue;
-      for (const m of readFileSync(join(dir.pathname, file), 'utf8').matchAll(/'(identity:[a-z_]+)'/g)) used.add(m[1]!);
+      for (const m of readFileSync(join(dir.pathname, file), 'utf8').matchAll(/'(identity:[a-z_]+)'/g)) used.add(m[1]);
     }
     assert.ok(used.size > 50, `found ${used.size} rule names`);
     const unknown = [...used].filter((name) => !byName.has(name));

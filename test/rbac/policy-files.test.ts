@@ -28,7 +28,7 @@ const DEFAULTS: RuleDefault[] = [
 describe('policy files over the defaults', () => {
   let dir: string;
   before(() => { dir = mkdtempSync(join(tmpdir(), 'keystone-policy-files-')); });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => { rmSync(dir, { recursive: true, force: true }); });
   const enforcer = (file: string, extra: object = {}) => new PolicyEnforcer({ defaults: DEFAULTS, policyFile: file, policyDirs: [join(dir, 'policy.d')], searchDirs: [dir], recheckIntervalMs: 0, ...extra });
 
   test('no file: the defaults, deprecated rules OR-ed in, unknown rules denied', () => {

@@ -34,7 +34,7 @@ describe('policy files followed by a running keystone-all', () => {
       if (last === expected) break;
       await sleep(100);
     }
-    assert.equal(last, expected, `${path}`);
+    assert.equal(last, expected, path);
     for (let i = 0; i < 8; i++) assert.equal(await status(path), expected, `${path} (request ${i})`);
   };
   /** Requests (the enforcer re-checks its files when it is asked, at most once a second) until the output has `count` matches of `pattern`. */

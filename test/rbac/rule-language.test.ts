@@ -158,7 +158,7 @@ describe('evaluating rules as oslo.policy does', () => {
     writeFileSync(join(dir, 'policy.json'), JSON.stringify(rules));
     enforcer = new PolicyEnforcer({ defaults: [], policyFile: join(dir, 'policy.json'), policyDirs: [], searchDirs: [] });
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => { rmSync(dir, { recursive: true, force: true }); });
 
   test('role, generic, literal and rule checks over targets and credentials', () => {
     EVALUATED.forEach(([rule, target, creds, expected], i) => {

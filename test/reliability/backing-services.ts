@@ -26,7 +26,7 @@ export function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
+      s.close(() => { resolve(port); });
     });
   });
 }
@@ -88,7 +88,7 @@ export async function startRedis(): Promise<PrivateRedis> {
       '--logfile', join(dir, 'redis.log'), '--daemonize', 'no',
     ], { stdio: 'ignore' });
     child = proc;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    const exited = new Promise<void>((r) => proc.once('exit', () => { r(); }));
     await Promise.race([
       eventually(async () => (await command('PING')) === 'PONG', 15_000, `redis-server on ${port}`),
       exited.then(() => { throw new Error(`redis-server on ${port} exited at start`); }),
@@ -98,7 +98,7 @@ export async function startRedis(): Promise<PrivateRedis> {
     const proc = child;
     child = null;
     if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    const exited = new Promise<void>((r) => proc.once('exit', () => { r(); }));
     proc.kill('SIGTERM');
     await exited;
   };
@@ -144,16 +144,19 @@ export async function startPostgres(): Promise<PrivatePostgres> {
   }
   const run = (tool: string, args: string[]) => {
     const argv = asRoot ? ['runuser', '-u', 'postgres', '--', join(bin, tool), ...args] : [join(bin, tool), ...args];
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: dir, timeout: 120_000 });
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', cwd: dir, timeout: 120_000 });
     if (r.status !== 0) throw new Error(`${tool} ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
   };
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
-  const start = async () => {
+  // pg_ctl -w waits by itself; start() and stop() return promises only to match Redis's.
+  const start = () => {
     run('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o',
       `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+    return Promise.resolve();
   };
-  const stop = async () => {
+  const stop = () => {
     run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+    return Promise.resolve();
   };
   await start();
   const admin = adminPgp(`postgresql://postgres@127.0.0.1:${port}/postgres`);

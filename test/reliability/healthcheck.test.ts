@@ -35,7 +35,7 @@ async function health(url: string, agent?: Agent): Promise<{ status: number; bod
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d) => { body += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }); });
     });
     req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}/healthcheck`)));
     req.on('error', reject);
@@ -140,9 +140,9 @@ describe('/healthcheck of a draining worker', () => {
     socket = s;
     let received = '';
     s.setEncoding('utf8');
-    s.on('data', (d) => { received += d; });
-    const closed = new Promise<void>((resolve) => s.on('close', () => resolve()));
-    await new Promise<void>((resolve) => s.once('connect', () => resolve()));
+    s.on('data', (d) => { received += String(d); });
+    const closed = new Promise<void>((resolve) => s.on('close', () => { resolve(); }));
+    await new Promise<void>((resolve) => s.once('connect', () => { resolve(); }));
     // one whole exchange first: the worker holds this connection
     s.write('GET /healthcheck HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await eventually(() => /\r\n\r\n$/.test(received), 10_000, 'the first answer');
@@ -154,8 +154,8 @@ describe('/healthcheck of a draining worker', () => {
     s.write('{}');
     await closed;
     const [head, body] = received.split('\r\n\r\n');
-    assert.match(head!, /^HTTP\/1\.1 503 /);
-    assert.match(head!, /\r\nconnection: close\r\n/i);
+    assert.match(head, /^HTTP\/1\.1 503 /);
+    assert.match(head, /\r\nconnection: close\r\n/i);
     assert.equal(body, 'draining');
     assert.equal((await node.exited).code, 0);
   });

@@ -46,7 +46,7 @@ function manage(configFile: string, args: string[], options: { fileSizeLimit0?: 
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.on('close', (code, signal) => { resolve({ code, signal, stdout, stderr }); });
   });
 }
 

@@ -66,11 +66,11 @@ export class KeystoneClient {
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (d) => { body += d; });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', (err: NodeJS.ErrnoException) => reject(new NoAnswer(err.code ?? 'ERESPONSE', err.message)));
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
+        res.on('error', (err: NodeJS.ErrnoException) => { reject(new NoAnswer(err.code ?? 'ERESPONSE', err.message)); });
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', (err: NodeJS.ErrnoException) => reject(new NoAnswer(err.code ?? 'EREQUEST', err.message)));
+      req.on('error', (err: NodeJS.ErrnoException) => { reject(new NoAnswer(err.code ?? 'EREQUEST', err.message)); });
       req.end(payload);
     });
   }
@@ -166,7 +166,7 @@ export function reportOf(results: Outcome[]): LoadReport {
       const byOp = new Map<string, Map<string, number>>();
       for (const r of results) {
         const m = byOp.get(r.op) ?? new Map<string, number>();
-        const k = r.status === 0 ? (r.error ?? 'error').split(':')[0]! : String(r.status);
+        const k = r.status === 0 ? (r.error ?? 'error').split(':')[0] : String(r.status);
         m.set(k, (m.get(k) ?? 0) + 1);
         byOp.set(r.op, m);
       }

@@ -73,7 +73,7 @@ describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['
           // only tokens already revoked: the others stay memoized as they were before the outage
           const pool = (k < 7 ? duringOutage : afterOutage).filter((t) => revokedAt.has(t));
           if (pool.length === 0) return timed('validate-valid', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: valid[n % valid.length] }));
-          const subject = pool[n % pool.length]!;
+          const subject = pool[n % pool.length];
           const r = await timed('validate-other', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject }));
           const at = revokedAt.get(subject);
           if (r.status === 200 && at !== undefined && r.startedAt > at) stale.push({ ...r, note: subject.slice(0, 12) });
@@ -115,7 +115,7 @@ describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['
 
       // the cache is used again, by the same workers
       const hitsBefore = keyspaceHits(await redis.command('INFO', 'stats'));
-      for (let i = 0; i < 20; i++) assert.equal(await client.validate(admin, valid[i % valid.length]!), 200);
+      for (let i = 0; i < 20; i++) assert.equal(await client.validate(admin, valid[i % valid.length]), 200);
       await eventually(async () => keyspaceHits(await redis!.command('INFO', 'stats')) > hitsBefore, 10_000, 'Redis being read again');
       assert.deepEqual(ks.workers().map((w) => w.pid).sort(), workersBefore, 'no worker was restarted');
       assert.doesNotMatch(ks.output(), /died/);

@@ -25,7 +25,7 @@ import { NODE_ADMIN_PASSWORD, keyRepositories, startNode } from './keystone-node
 const CHECKS = 10_000;
 
 const machinePostgres = databaseKinds().includes('postgres');
-const cleanups: (() => Promise<unknown> | unknown)[] = [];
+const cleanups: (() => unknown)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await c();
 });
@@ -55,7 +55,7 @@ describe('two keystone-all nodes on one PostgreSQL, one Redis, one key repositor
     const redis: PrivateRedis = await startRedis();
     cleanups.push(() => redis.destroy());
     const keys = mkdtempSync(join(tmpdir(), 'keystone-keys-'));
-    cleanups.push(() => rmSync(keys, { recursive: true, force: true }));
+    cleanups.push(() => { rmSync(keys, { recursive: true, force: true }); });
     const config = {
       eventlet_server: { public_workers: 2, admin_workers: 1 },
       cache: { enabled: true, backend: 'dogpile.cache.redis', backend_argument: [`url:${redis.url}`] },
@@ -87,18 +87,18 @@ describe('two keystone-all nodes on one PostgreSQL, one Redis, one key repositor
     assert.equal(created.status, 201, created.body);
     const projectId = (JSON.parse(created.body) as { project: { id: string } }).project.id;
     const roles = await cb.send('GET', '/v3/roles?name=member', { token: adminB });
-    const memberRole = (JSON.parse(roles.body) as { roles: { id: string }[] }).roles[0]!.id;
+    const memberRole = (JSON.parse(roles.body) as { roles: { id: string }[] }).roles[0].id;
     const users: { id: string; token: string }[] = [];
     for (let i = 0; i < 12; i++) {
-      const via = nodes[i % 2]!;
+      const via = nodes[i % 2];
       const u = await via.send('POST', '/v3/users', { token: adminOf(via), body: { user: { name: `two-nodes-${i}`, domain_id: 'default', password: `pw-${i}` } } });
       assert.equal(u.status, 201, u.body);
       const id = (JSON.parse(u.body) as { user: { id: string } }).user.id;
       const grant = await via.send('PUT', `/v3/projects/${projectId}/users/${id}/roles/${memberRole}`, { token: adminOf(via) });
       assert.equal(grant.status, 204, grant.body);
-      users.push({ id, token: await nodes[(i + 1) % 2]!.token(`pw-${i}`, { id }, { id: projectId }) });
+      users.push({ id, token: await nodes[(i + 1) % 2].token(`pw-${i}`, { id }, { id: projectId }) });
     }
-    const adminTokens = await Promise.all(Array.from({ length: 12 }, (_, i) => nodes[i % 2]!.token(NODE_ADMIN_PASSWORD)));
+    const adminTokens = await Promise.all(Array.from({ length: 12 }, (_, i) => nodes[i % 2].token(NODE_ADMIN_PASSWORD)));
 
     // ---- 10,000 checks while revocations, role removals and disables happen on alternating nodes
     /** subject → when the change that ends it returned */
@@ -115,8 +115,8 @@ describe('two keystone-all nodes on one PostgreSQL, one Redis, one key repositor
     const load = runLoad({
       loops: 6,
       step: async (n, loop) => {
-        const checker = nodes[(n + loop) % 2]!;
-        const subject = (n % 2 === 0 && latest) ? latest : everything[(n * 7 + loop) % everything.length]!;
+        const checker = nodes[(n + loop) % 2];
+        const subject = (n % 2 === 0 && latest) ? latest : everything[(n * 7 + loop) % everything.length];
         const r = await timed('check', () => checker.send('GET', '/v3/auth/tokens?nocatalog', { token: adminOf(checker), subject }));
         checks++;
         const at = endedAt.get(subject);
@@ -127,7 +127,7 @@ describe('two keystone-all nodes on one PostgreSQL, one Redis, one key repositor
     await eventually(() => checks >= 300, 60_000, 'checks before the first change');
     let i = 0;
     for (const v of victims) {
-      const via = nodes[i++ % 2]!;
+      const via = nodes[i++ % 2];
       const admin = adminOf(via);
       let r;
       if (v.kind === 'revoke') r = await via.send('DELETE', '/v3/auth/tokens', { token: admin, subject: v.subject });
@@ -155,7 +155,7 @@ describe('two keystone-all nodes on one PostgreSQL, one Redis, one key repositor
       loops: 4,
       pauseMs: 2,
       step: async (n, loop) => {
-        const node = nodes[(n + loop) % 2]!;
+        const node = nodes[(n + loop) % 2];
         if (n % 10 === 0) {
           const r = await timed('issue', () => node.send('POST', '/v3/auth/tokens?nocatalog', { body: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: NODE_ADMIN_PASSWORD } } } } } }),
             (x) => (typeof x.headers['x-subject-token'] === 'string' ? x.headers['x-subject-token'] : undefined));

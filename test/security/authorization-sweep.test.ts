@@ -15,6 +15,9 @@
  * defaults are skipped with that reason; the rest run.
  */
 import { after, before, describe, test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { call, expectStatus, passwordToken, setupPersonas, unique, type Personas } from '../api/identity-resource-fixtures.js';
@@ -237,7 +240,7 @@ describe("authorization sweep: every persona against Keystone 22's default polic
       return item.domain_id === p.domainB;
     };
     for (const kind of ['users', 'projects', 'groups', 'role_assignments']) {
-      for (const query of ['', `?domain_id=${'{domainA}'}`, '?name=admin', '?scope.domain.id={domainA}', '?user.id={userA}']) {
+      for (const query of ['', `?domain_id={domainA}`, '?name=admin', '?scope.domain.id={domainA}', '?user.id={userA}']) {
         test(`GET /v3/${kind}${query}`, async () => {
           const q = query.replace('{domainA}', p.domainA).replace('{userA}', w.userA);
           const projectsOfB = new Set<string>((await call(server, 'GET', `/v3/projects?domain_id=${p.domainB}`, { token: p.systemAdmin.token })).body.projects.map((x: { id: string }) => x.id));
@@ -291,9 +294,6 @@ describe('v2.0 under a hardened policy file and enforce_scope: refused wherever 
   const ids: Record<string, string> = {};
 
   before(async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
     policyDir = mkdtempSync(join(tmpdir(), 'v2-hardened-'));
     writeFileSync(join(policyDir, 'policy.yaml'), HARDENED_POLICY);
     server = await startTestServer({ config: { oslo_policy: { policy_file: join(policyDir, 'policy.yaml'), enforce_scope: true } } });
@@ -322,7 +322,7 @@ describe('v2.0 under a hardened policy file and enforce_scope: refused wherever 
   });
   after(async () => {
     await server?.close();
-    if (policyDir) (await import('node:fs')).rmSync(policyDir, { recursive: true, force: true });
+    if (policyDir) rmSync(policyDir, { recursive: true, force: true });
   });
 
   /** a fresh default-domain user (for the writes that change or consume one) */

@@ -65,9 +65,13 @@ describe('bad input: nesting and XML names (keystone-all)', () => {
     for (const [base, path] of [[ks.adminUrl, `/v2.0/tenants/${id}`], [ks.adminUrl, '/v2.0/tenants'], [ks.publicUrl, '/v2.0/tenants']] as const) {
       const answer = await send(base, { method: 'GET', path, headers: { 'X-Auth-Token': token, Accept: 'application/xml' } });
       assert.equal(answer.status, 200, answer.text.slice(0, 200));
+      // fast-xml-parser 5.12 deprecates XMLValidator (for the fast-xml-validator package) and htmlEntities (for
+      // entityDecoder); src/server/pipeline/xml-body.ts uses both too: to be replaced together.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated
       assert.equal(XMLValidator.validate(answer.text), true, `${path}: ${answer.text.slice(0, 400)}`);
       assert.doesNotMatch(answer.text, /<evil|injected=|<x>|xmlns="4"|p:q=|1st=|bad name/);
       if (path.endsWith(id)) {
+        // eslint-disable-next-line @typescript-eslint/no-deprecated
         const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', htmlEntities: true }).parse(answer.text) as { tenant: Record<string, unknown> };
         assert.equal(doc.tenant['@name'], 'xml-names');
         assert.equal(doc.tenant['@good_key'], 'v<&>"\ufffd\n');

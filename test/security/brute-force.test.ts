@@ -32,7 +32,7 @@ function login(baseUrl: string, userId: string, password: string, marker: string
     }, (res) => {
       let text = '';
       res.on('data', (c) => { text += c; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, text }); });
     });
     r.on('error', reject);
     r.end(body);
@@ -44,7 +44,7 @@ function servingPids(ks: KeystoneProcess, marker: string, status: number): Set<s
   const pids = new Set<string>();
   for (const line of ks.output().split('\n')) {
     const m = /^\S+ \S+ (\d+) /.exec(line);
-    if (m && line.includes(`"POST /v3/auth/tokens HTTP/1.1" ${status} `) && line.includes(`"guess-${marker}"`)) pids.add(m[1]!);
+    if (m && line.includes(`"POST /v3/auth/tokens HTTP/1.1" ${status} `) && line.includes(`"guess-${marker}"`)) pids.add(m[1]);
   }
   return pids;
 }
@@ -70,7 +70,7 @@ for (const kind of databaseKinds()) {
 
     test(`locked after exactly ${N} failures, refused while locked, accepted after lockout_duration`, async () => {
       const user = await mustCreate(ks.publicUrl, admin, '/v3/users', { user: { name: 'guessed', domain_id: 'default', password: PASSWORD } });
-      const userId = user.id as string;
+      const userId = user.id;
 
       // N-1 concurrent failures do not lock: the right password still works (and resets the count)
       const first = await Promise.all(Array.from({ length: N - 1 }, (_, i) => login(ks.publicUrl, userId, `wrong-${i}`, 'round1')));
@@ -101,9 +101,9 @@ for (const kind of databaseKinds()) {
 
     test(`N concurrent wrong guesses at once lock the account (no lost update)`, async () => {
       const user = await mustCreate(ks.publicUrl, admin, '/v3/users', { user: { name: 'raced', domain_id: 'default', password: PASSWORD } });
-      const guesses = await Promise.all(Array.from({ length: N }, (_, i) => login(ks.publicUrl, user.id as string, `wrong-${i}`, 'race')));
+      const guesses = await Promise.all(Array.from({ length: N }, (_, i) => login(ks.publicUrl, user.id, `wrong-${i}`, 'race')));
       assert.deepEqual(guesses.map((a) => a.status), Array(N).fill(401));
-      const refused = await login(ks.publicUrl, user.id as string, PASSWORD, 'locked');
+      const refused = await login(ks.publicUrl, user.id, PASSWORD, 'locked');
       assert.equal(refused.status, 401, `N simultaneous failures on several workers lock the account: ${refused.text}`);
       assert.match(JSON.parse(refused.text).error.message, /locked/);
     });

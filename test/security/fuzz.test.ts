@@ -61,7 +61,7 @@ async function startTarget(kind: DatabaseKind): Promise<void> {
   workersBefore = workerPids();
 }
 
-after(() => closeAgent());
+after(() => { closeAgent(); });
 
 function baseOf(route: RouteEntry): string {
   return route.service === 'public' ? ks.publicUrl : ks.adminUrl;
@@ -78,7 +78,7 @@ async function runCases(makers: Array<() => FuzzCase>): Promise<Failure[]> {
   let next = 0;
   const worker = async () => {
     while (next < makers.length) {
-      const c = makers[next++]!();
+      const c = makers[next++]();
       const seed = c.seed;
       let problems: string[];
       let status = 0;
@@ -92,7 +92,7 @@ async function runCases(makers: Array<() => FuzzCase>): Promise<Failure[]> {
         problems = [`no answer: ${(err as Error).message}`];
       }
       if (problems.length) {
-        failures.push({ seed, request: `${c.request.method} ${c.route.service} ${c.request.path.slice(0, 160)} body=${(c.request.body ?? '').slice(0, 160)}`, status, problems, body: text.slice(0, 300) });
+        failures.push({ seed, request: `${c.request.method} ${c.route.service} ${c.request.path.slice(0, 160)} body=${String(c.request.body ?? '').slice(0, 160)}`, status, problems, body: text.slice(0, 300) });
       }
     }
   };

@@ -38,7 +38,8 @@ export function serverRoutes(): RouteEntry[] {
       apply: () => standIn(),
       construct: () => standIn() as object,
     });
-    const services = new Proxy({ conf: config.conf } as Record<string | symbol, unknown>, {
+    const known: Record<string | symbol, unknown> = { conf: config.conf };
+    const services = new Proxy(known, {
       get: (target, key) => (key in target ? target[key] : standIn()),
     }) as unknown as ProviderApi;
     const out: RouteEntry[] = [];
@@ -82,7 +83,7 @@ export function send(baseUrl: string, req: HttpRequest, timeoutMs = 30_000): Pro
     const r = request({ host: url.hostname, port: url.port, method: req.method, path: req.path, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }); });
       res.on('error', reject);
     });
     r.setTimeout(timeoutMs, () => r.destroy(new Error(`no answer within ${timeoutMs} ms: ${req.method} ${req.path.slice(0, 200)}`)));
@@ -109,7 +110,7 @@ export function sendRaw(port: number, bytes: string | Buffer, timeoutMs = 30_000
       if (length && body.length >= Number(length[1])) socket.end();
     });
     socket.on('error', (err) => { clearTimeout(timer); if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && chunks.length) finish(); else reject(err); });
-    socket.on('close', () => finish());
+    socket.on('close', () => { finish(); });
     let done = false;
     function finish() {
       if (done) return;
@@ -155,7 +156,7 @@ export function checkAnswer(method: string, answer: HttpAnswer): string[] {
   if (answer.status >= 400 && method !== 'HEAD' && answer.text.startsWith('<?xml')) {
     // the v2.0 API answers in XML when the Accept header asks for it, its errors included
     const error = /^<\?xml[^>]*\?>\s*<error xmlns="http:\/\/docs\.openstack\.org\/identity\/api\/v2\.0"([^>]*)\/>$/.exec(answer.text);
-    const attr = (name: string) => (error ? new RegExp(` ${name}="([^"]*)"`).exec(error[1]!)?.[1] : undefined);
+    const attr = (name: string) => (error ? new RegExp(` ${name}="([^"]*)"`).exec(error[1])?.[1] : undefined);
     if (!error) problems.push('an XML error body that is not <error code title message/>');
     else {
       if (attr('code') !== String(answer.status)) problems.push(`error code ${String(attr('code'))} ≠ status ${answer.status}`);
@@ -163,10 +164,10 @@ export function checkAnswer(method: string, answer: HttpAnswer): string[] {
       if (attr('message') === undefined) problems.push('no error message');
     }
   } else if (answer.status >= 400 && method !== 'HEAD') {
-    let body: unknown;
+    let body: { error?: Record<string, unknown> } | null | undefined;
     try { body = JSON.parse(answer.text); } catch { problems.push('an error body that is not JSON'); }
     if (body !== undefined) {
-      const error = (body as { error?: Record<string, unknown> } | null)?.error;
+      const error = body?.error;
       if (!error || typeof error !== 'object') problems.push('no "error" object in the error body');
       else {
         if (error.code !== answer.status) problems.push(`error.code ${String(error.code)} ≠ status ${answer.status}`);
@@ -203,7 +204,7 @@ export function random(seed: number): Random {
   return {
     next,
     int: (n) => Math.floor(next() * n),
-    pick: (items) => items[Math.floor(next() * items.length)]!,
+    pick: (items) => items[Math.floor(next() * items.length)],
     chance: (p) => next() < p,
   };
 }
@@ -211,7 +212,7 @@ export function random(seed: number): Random {
 /** The primary's metrics URL, from its log line. */
 export async function metricsUrl(ks: KeystoneProcess): Promise<string> {
   const m = await ks.waitForOutput(/metrics listening on (http:\/\/\S+\/metrics)/, 10_000);
-  return m[1]!;
+  return m[1];
 }
 
 /** Sum of keystone_worker_restarts_total over all labels (0 when no worker was ever replaced). */

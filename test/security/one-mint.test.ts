@@ -106,12 +106,12 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
     admin = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
     roles = {};
     for (const r of (await api(ks.publicUrl, 'GET', '/v3/roles', { token: admin })).body.roles as Array<{ id: string; name: string }>) roles[r.name] = r.id;
-    for (const name of ['p1', 'p2']) projects[name] = (await mustCreate(ks.publicUrl, admin, '/v3/projects', { project: { name: `mint-${name}`, domain_id: 'default' } })).id as string;
+    for (const name of ['p1', 'p2']) projects[name] = (await mustCreate(ks.publicUrl, admin, '/v3/projects', { project: { name: `mint-${name}`, domain_id: 'default' } })).id;
     for (const name of ['alice', 'tom', 'ted', 'mallory', 'mfa']) {
-      users[name] = (await mustCreate(ks.publicUrl, admin, '/v3/users', { user: { name: `mint-${name}`, domain_id: 'default', password: PASSWORD } })).id as string;
+      users[name] = (await mustCreate(ks.publicUrl, admin, '/v3/users', { user: { name: `mint-${name}`, domain_id: 'default', password: PASSWORD } })).id;
     }
     const grant = (user: string, project: string) => mustCreate(ks.publicUrl, admin, `/v3/projects/${projects[project]}/users/${users[user]}/roles/${roles.member}`, undefined, 'PUT');
-    for (const [user, project] of [['alice', 'p1'], ['alice', 'p2'], ['tom', 'p1'], ['ted', 'p2'], ['mallory', 'p2'], ['mfa', 'p1']]) await grant(user!, project!);
+    for (const [user, project] of [['alice', 'p1'], ['alice', 'p2'], ['tom', 'p1'], ['ted', 'p2'], ['mallory', 'p2'], ['mfa', 'p1']]) await grant(user, project);
   });
   after(async () => {
     await ks?.stop();
@@ -270,7 +270,7 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
     const { providers, cache } = buildProviders(conf, { embeddedSocketDir: host.socketDir });
     try {
       for (const [access, userId, projectId] of [['mallory-p1', users.mallory, projects.p1], ['mallory-p2', users.mallory, projects.p2], ['ted-p2', users.ted, projects.p2]]) {
-        await providers.credential_api.create({ id: ec2CredentialId(access!), userId: userId!, projectId, type: 'ec2', blob: pythonJsonDumps({ access, secret: 'planted-secret', trust_id: trust.id }) });
+        await providers.credential_api.create({ id: ec2CredentialId(access), userId: userId, projectId, type: 'ec2', blob: pythonJsonDumps({ access, secret: 'planted-secret', trust_id: trust.id }) });
       }
     } finally {
       providers.token_provider_api.close();

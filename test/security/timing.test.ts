@@ -30,7 +30,7 @@ function spyTimingSafeEqual(): { calls: Array<[number, number]>; restore(): void
   crypto.timingSafeEqual = ((a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
     calls.push([a.byteLength, b.byteLength]);
     return original(a, b);
-  }) as typeof crypto.timingSafeEqual;
+  });
   syncBuiltinESMExports();
   return { calls, restore: () => { crypto.timingSafeEqual = original; syncBuiltinESMExports(); } };
 }
@@ -96,7 +96,7 @@ describe('constant-time comparisons', () => {
     }
     assert.deepEqual(offenders, []);
     // and the places that do compare secrets use the constant-time primitives
-    const uses = (path: string, what: RegExp) => assert.match(readFileSync(join(REPO_ROOT, path), 'utf8'), what, path);
+    const uses = (path: string, what: RegExp) => { assert.match(readFileSync(join(REPO_ROOT, path), 'utf8'), what, path); };
     uses('src/token/fernet/fernet.ts', /timingSafeEqual\(expected, mac\)/);
     uses('src/server/pipeline/auth-context.ts', /timingSafeEqual\(digest\(presented\), known\)/);
     uses('src/server/fast-path.ts', /adminTokenMatcher\(/);
@@ -118,7 +118,7 @@ describe('password logins spend one hash whether the user exists or not', () => 
     const post = async (path: string, body: unknown) => {
       const res = await fetch(`${server.publicUrl}${path}`, { method: 'POST', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
       assert.equal(res.status, 201, `${path}: ${await res.clone().text()}`);
-      return Object.values((await res.json()) as Record<string, { id: string }>)[0]!;
+      return Object.values((await res.json()) as Record<string, { id: string }>)[0];
     };
     const user = await post('/v3/users', { user: { name: 'timed', domain_id: 'default', password: 'right-password' } });
     const domain = await post('/v3/domains', { domain: { name: 'off-domain' } });

@@ -37,11 +37,14 @@ export async function passwordToken(baseUrl: string, user: Record<string, unknow
   return { ...a, token: typeof token === 'string' ? token : undefined };
 }
 
-export async function mustCreate(baseUrl: string, token: string, path: string, body: unknown, method = 'POST'): Promise<Record<string, unknown>> {
+/** What mustCreate answers: the entity of the body (its id), or an empty object for a 204. */
+export type Created = Record<string, unknown> & { id: string };
+
+export async function mustCreate(baseUrl: string, token: string, path: string, body: unknown, method = 'POST'): Promise<Created> {
   const a = await api(baseUrl, method, path, { token, body });
   assert.ok(a.status === 201 || a.status === 200 || a.status === 204, `${method} ${path}: ${a.status} ${a.text.slice(0, 300)}`);
   const value = a.body && typeof a.body === 'object' ? Object.values(a.body as object)[0] : undefined;
-  return (value ?? {}) as Record<string, unknown>;
+  return (value ?? {}) as Created;
 }
 
 export async function bootstrapAdminToken(baseUrl: string, password: string): Promise<string> {
@@ -68,7 +71,7 @@ export async function createVictims(baseUrl: string, adminToken: string, tag = '
   const role = await mustCreate(baseUrl, adminToken, '/v3/roles', { role: { name: `${tag}-role` } });
   const implied = await mustCreate(baseUrl, adminToken, '/v3/roles', { role: { name: `${tag}-implied` } });
   const roles = (await api(baseUrl, 'GET', '/v3/roles?name=member', { token: adminToken })).body.roles as Array<{ id: string }>;
-  await mustCreate(baseUrl, adminToken, `/v3/projects/${project.id}/users/${user.id}/roles/${roles[0]!.id}`, undefined, 'PUT');
+  await mustCreate(baseUrl, adminToken, `/v3/projects/${project.id}/users/${user.id}/roles/${roles[0].id}`, undefined, 'PUT');
   await mustCreate(baseUrl, adminToken, `/v3/projects/${project.id}/users/${user.id}/roles/${role.id}`, undefined, 'PUT');
   const region = await mustCreate(baseUrl, adminToken, '/v3/regions', { region: { id: `${tag}-region` } });
   const service = await mustCreate(baseUrl, adminToken, '/v3/services', { service: { type: `${tag}-type`, name: `${tag}-service` } });
@@ -81,9 +84,9 @@ export async function createVictims(baseUrl: string, adminToken: string, tag = '
   const appCred = (await api(baseUrl, 'POST', `/v3/users/${user.id}/application_credentials`, { token: scoped.token!, body: { application_credential: { name: `${tag}-ac`, access_rules: [{ service: 'identity', method: 'GET', path: '/v3/users' }] } } })).body?.application_credential ?? {};
   const rules = (await api(baseUrl, 'GET', `/v3/users/${user.id}/access_rules`, { token: scoped.token! })).body?.access_rules as Array<{ id: string }> | undefined;
   const ids: Record<string, string> = {
-    domain_id: domain.id as string, project_id: project.id as string, user_id: user.id as string, group_id: group.id as string,
-    role_id: role.id as string, prior_role_id: role.id as string, implied_role_id: implied.id as string, region_id: region.id as string,
-    service_id: service.id as string, endpoint_id: endpoint.id as string, policy_id: policy.id as string,
+    domain_id: domain.id, project_id: project.id, user_id: user.id, group_id: group.id,
+    role_id: role.id, prior_role_id: role.id, implied_role_id: implied.id, region_id: region.id,
+    service_id: service.id, endpoint_id: endpoint.id, policy_id: policy.id,
     group: 'identity', option: 'driver', value: 't',
   };
   if (typeof trust.id === 'string') ids.trust_id = trust.id;

@@ -11,7 +11,7 @@ import { UnexpectedError } from '../../src/common/errors.js';
 import { decrypt, generateKey } from '../../src/token/fernet/fernet.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cred-crypto-test-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+after(() => { rmSync(root, { recursive: true, force: true }); });
 
 test('NULL_KEY is Keystone\'s: urlsafe base64 of 32 zero bytes', () => {
   assert.equal(NULL_KEY, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
@@ -49,7 +49,7 @@ test('the raw key text is hashed (a trailing newline changes the hash, as in Key
   const keys = loadCredentialKeys(credentialRepository(path));
   assert.equal(keys.length, 2, 'the key, then the null key');
   assert.equal(primaryKeyHash(keys), createHash('sha1').update(k + '\n').digest('hex'));
-  assert.equal(keys[1]!.raw, NULL_KEY);
+  assert.equal(keys[1].raw, NULL_KEY);
 });
 
 test('no repository (or an empty one): the null key encrypts, with a warning', () => {

@@ -9,7 +9,7 @@ import { KeyRing } from '../../src/token/fernet/key-ring.js';
 import { decrypt, encrypt, generateKey } from '../../src/token/fernet/fernet.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fernet-repo-test-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+after(() => { rmSync(root, { recursive: true, force: true }); });
 let n = 0;
 const freshDir = () => join(root, `repo${n++}`);
 const files = (dir: string) => readdirSync(dir).sort();
@@ -70,12 +70,12 @@ test('the loader returns the primary first and the staged key last; tmp and non-
   writeFileSync(join(dir, '7'), '');
   const keys = repo.loadKeysSync();
   assert.deepEqual(keys.map((k) => k.id), [2, 1, 0]);
-  assert.equal(keys[0]!.raw, readFileSync(join(dir, '2'), 'utf8'));
+  assert.equal(keys[0].raw, readFileSync(join(dir, '2'), 'utf8'));
   assert.ok(warnings.some((w) => w.includes('Ignoring empty key') && w.includes(join(dir, '7'))));
   // a token made with the primary decrypts with the list; one made with the staged key too
   const list = keys.map((k) => k.key);
-  assert.equal(decrypt(encrypt(keys[0]!.key, Buffer.from('p')), list).toString(), 'p');
-  assert.equal(decrypt(encrypt(keys[2]!.key, Buffer.from('s')), list).toString(), 's');
+  assert.equal(decrypt(encrypt(keys[0].key, Buffer.from('p')), list).toString(), 'p');
+  assert.equal(decrypt(encrypt(keys[2].key, Buffer.from('s')), list).toString(), 's');
 });
 
 test('async loader agrees with the sync one', async () => {
@@ -132,8 +132,8 @@ test('a key file with a trailing newline loads (as Keystone accepts it), raw tex
   const k = generateKey();
   writeFileSync(join(dir, '0'), k + '\n');
   const [loaded] = new KeyRepository({ path: dir, maxActiveKeys: 3 }).loadKeysSync();
-  assert.equal(loaded!.raw, k + '\n');
-  assert.equal(loaded!.key.encoded, k);
+  assert.equal(loaded.raw, k + '\n');
+  assert.equal(loaded.key.encoded, k);
 });
 
 test('world-readable repositories are warned about', () => {

@@ -7,7 +7,9 @@ import {
 } from '../../src/token/fernet/fernet.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/fernet/', import.meta.url));
-const load = (name: string) => JSON.parse(readFileSync(FIXTURES + name, 'utf8')) as Record<string, any>[];
+/** A vector of the Fernet spec's fixtures (generate.json, verify.json, invalid.json). */
+interface FernetVector { token: string; now: string; iv: number[]; src: string; secret: string; ttl_sec: number; desc: string }
+const load = (name: string) => JSON.parse(readFileSync(FIXTURES + name, 'utf8')) as FernetVector[];
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 test('generate.json: every vector encrypts to the exact token', () => {

@@ -32,7 +32,16 @@ function requireKeystone(): void {
   if (!available) assert.fail(`Keystone cross-check required with CI=true: ${whyNot}`);
 }
 
-type Answer = Record<string, any> & { ok: boolean };
+/** One answer of fernet_tool.py: ok (or a message), and the fields of its op. */
+interface Answer {
+  ok: boolean;
+  message?: string;
+  /** create_token, create_receipt, credential_encrypt */
+  token: string;
+  receipt: string;
+  encrypted: string;
+  [field: string]: unknown;
+}
 function keystone(req: Record<string, unknown>): Answer[] {
   const r = spawnSync(PYTHON, [TOOL], { input: JSON.stringify(req), encoding: 'utf8', maxBuffer: 1 << 24 });
   assert.equal(r.status, 0, r.stderr);
@@ -40,7 +49,7 @@ function keystone(req: Record<string, unknown>): Answer[] {
 }
 
 const root = mkdtempSync(join(tmpdir(), 'ks-crosscheck-'));
-after(() => rmSync(root, { recursive: true, force: true }));
+after(() => { rmSync(root, { recursive: true, force: true }); });
 
 function fromKeystone(d: Answer): Record<string, unknown> {
   return Object.fromEntries(Object.entries(d).filter(([k, v]) => v !== null && k !== 'ok'));
@@ -62,14 +71,14 @@ test('(a) tokens of every kind issued here validate in Keystone to the same fiel
   const tokens = SAMPLES.map((s) => formatter.create(s.payload));
   const answers = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: tokens.map((token) => ({ op: 'validate_token', token })) });
   for (const [i, s] of SAMPLES.entries()) {
-    assert.ok(answers[i]!.ok, `${s.name}: ${answers[i]!.message}`);
-    assert.deepEqual(fromKeystone(answers[i]!), withoutKind(formatter.validate(tokens[i]!)), s.name);
+    assert.ok(answers[i].ok, `${s.name}: ${answers[i].message}`);
+    assert.deepEqual(fromKeystone(answers[i]), withoutKind(formatter.validate(tokens[i])), s.name);
   }
   // tokens made with the previous primary still validate there after our rotation
-  const older = tokens[4]!;
+  const older = tokens[4];
   repo.rotate();
   const [again] = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: [{ op: 'validate_token', token: older }] });
-  assert.ok(again!.ok, again!.message);
+  assert.ok(again.ok, again.message);
 });
 
 test('(b) tokens of every kind issued by Keystone validate here, with the same payload bytes', { skip }, () => {
@@ -79,12 +88,12 @@ test('(b) tokens of every kind issued by Keystone validate here, with the same p
   const created = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: SAMPLES.map((s) => ({ op: 'create_token', kind: s.kind, payload: s.payload })) });
   const validated = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: created.map((c) => ({ op: 'validate_token', token: c.token })) });
   for (const [i, s] of SAMPLES.entries()) {
-    assert.ok(created[i]!.ok && validated[i]!.ok, `${s.name}: ${created[i]!.message ?? validated[i]!.message}`);
-    const ours = formatter.validate(created[i]!.token);
+    assert.ok(created[i].ok && validated[i].ok, `${s.name}: ${created[i].message ?? validated[i].message}`);
+    const ours = formatter.validate(created[i].token);
     assert.equal(ours.kind, s.kind);
-    assert.deepEqual(withoutKind(ours), fromKeystone(validated[i]!), s.name);
-    assert.equal(ours.issuedAt, created[i]!.issuedAt);
-    assert.equal(formatter.serialize(s.payload).toString('hex'), created[i]!.payload, `${s.name}: payload bytes`);
+    assert.deepEqual(withoutKind(ours), fromKeystone(validated[i]), s.name);
+    assert.equal(ours.issuedAt, created[i].issuedAt);
+    assert.equal(formatter.serialize(s.payload).toString('hex'), created[i].payload, `${s.name}: payload bytes`);
   }
 });
 
@@ -92,11 +101,11 @@ test('garbage: Keystone refuses what we refuse', { skip }, () => {
   requireKeystone();
   const repo = ourRepository('tokens-garbage', 0);
   const formatter = new TokenFormatter(() => repo.loadKeysSync().map((k) => k.key), AUTH_METHODS);
-  const good = formatter.create(SAMPLES[4]!.payload);
+  const good = formatter.create(SAMPLES[4].payload);
   const bad = ['garbage', good.slice(0, -3), good + 'A', good.slice(0, 30) + (good[30] === 'x' ? 'y' : 'x') + good.slice(31)];
   const answers = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: bad.map((token) => ({ op: 'validate_token', token })) });
   for (const [i, token] of bad.entries()) {
-    assert.equal(answers[i]!.ok, false, token);
+    assert.equal(answers[i].ok, false, token);
     assert.throws(() => formatter.validate(token), /Could not recognize Fernet token/);
   }
 });
@@ -115,13 +124,13 @@ test('receipts both ways', { skip }, () => {
     ...payloads.map((payload) => ({ op: 'create_receipt', payload })),
   ] });
   for (const [i] of payloads.entries()) {
-    const k = theirs[i]!;
+    const k = theirs[i];
     assert.ok(k.ok, k.message);
-    assert.deepEqual(fromKeystone(k), rf.validate(ours[i]!));
-    const made = theirs[payloads.length + i]!;
+    assert.deepEqual(fromKeystone(k), rf.validate(ours[i]));
+    const made = theirs[payloads.length + i];
     assert.ok(made.ok, made.message);
-    assert.equal(rf.serialize(payloads[i]!).toString('hex'), made.payload);
-    assert.deepEqual(rf.validate(made.receipt), { ...rf.validate(ours[i]!), issuedAt: ReceiptFormatter.creationTime(made.receipt) });
+    assert.equal(rf.serialize(payloads[i]).toString('hex'), made.payload);
+    assert.deepEqual(rf.validate(made.receipt), { ...rf.validate(ours[i]), issuedAt: ReceiptFormatter.creationTime(made.receipt) });
   }
 });
 
@@ -133,29 +142,29 @@ test('credentials both ways: same key_hash, each decrypts the other\'s blobs; th
   const blob = JSON.stringify({ access: 'a'.repeat(32), secret: 's€cret' });
   const mine = crypto.encrypt(blob);
   const [dec, enc] = keystone({ credential_repository: path, ops: [{ op: 'credential_decrypt', encrypted: mine.encryptedBlob }, { op: 'credential_encrypt', blob }] });
-  assert.ok(dec!.ok && enc!.ok, dec!.message ?? enc!.message);
-  assert.equal(dec!.blob, blob);
-  assert.equal(enc!.keyHash, mine.keyHash);
-  assert.equal(crypto.decrypt(enc!.encrypted), blob);
+  assert.ok(dec.ok && enc.ok, dec.message ?? enc.message);
+  assert.equal(dec.blob, blob);
+  assert.equal(enc.keyHash, mine.keyHash);
+  assert.equal(crypto.decrypt(enc.encrypted), blob);
   // no repository: both fall back to the null key
   const missing = join(root, 'no-credential-keys');
   const nullCrypto = CredentialCrypto.forRepository(missing);
   const nullMine = nullCrypto.encrypt('x');
   assert.equal(nullMine.keyHash, primaryKeyHash([NULL_KEY]));
   const [nullDec, nullEnc] = keystone({ credential_repository: missing, ops: [{ op: 'credential_decrypt', encrypted: nullMine.encryptedBlob }, { op: 'credential_encrypt', blob: 'y' }] });
-  assert.equal(nullDec!.blob, 'x');
-  assert.equal(nullEnc!.keyHash, nullMine.keyHash);
-  assert.equal(nullCrypto.decrypt(nullEnc!.encrypted), 'y');
+  assert.equal(nullDec.blob, 'x');
+  assert.equal(nullEnc.keyHash, nullMine.keyHash);
+  assert.equal(nullCrypto.decrypt(nullEnc.encrypted), 'y');
   // and a credential encrypted with the null key still decrypts once a repository exists
-  assert.equal(crypto.decrypt(nullEnc!.encrypted), 'y');
+  assert.equal(crypto.decrypt(nullEnc.encrypted), 'y');
 });
 
 test('key repositories: Keystone reads ours in the same order; we read and keep rotating Keystone\'s', { skip }, () => {
   requireKeystone();
   const repo = ourRepository('repo-order', 3);
   const [loaded] = keystone({ ops: [{ op: 'load_keys', repository: repo.path, max_active_keys: 3 }] });
-  assert.ok(loaded!.ok, loaded!.message);
-  assert.deepEqual(loaded!.keys, repo.loadKeysSync().map((k) => k.raw));
+  assert.ok(loaded.ok, loaded.message);
+  assert.deepEqual(loaded.keys, repo.loadKeysSync().map((k) => k.raw));
 
   const theirs = join(root, 'keystone-made');
   const steps = keystone({ ops: [
@@ -172,9 +181,9 @@ test('key repositories: Keystone reads ours in the same order; we read and keep 
     { op: 'rotate_keys', repository: theirs, max_active_keys: 3 },
     { op: 'load_keys', repository: theirs, max_active_keys: 3 },
   ] });
-  assert.ok(rotated!.ok, rotated!.message);
+  assert.ok(rotated.ok, rotated.message);
   assert.deepEqual(ks.keyIds(), [4, 3, 0]);
-  assert.deepEqual(after2!.keys, ks.loadKeysSync().map((k) => k.raw));
+  assert.deepEqual(after2.keys, ks.loadKeysSync().map((k) => k.raw));
 });
 
 test('uuid detection agrees with Python\'s uuid.UUID on odd spellings', { skip }, () => {
@@ -187,9 +196,9 @@ test('uuid detection agrees with Python\'s uuid.UUID on odd spellings', { skip }
   ];
   const answers = keystone({ ops: values.map((value) => ({ op: 'uuid_bytes', value })) });
   for (const [i, v] of values.entries()) {
-    assert.ok(answers[i]!.ok, answers[i]!.message);
+    assert.ok(answers[i].ok, answers[i].message);
     const ours = uuidBytes(v);
-    assert.equal(ours !== undefined, answers[i]!.isBytes, JSON.stringify(v));
-    if (ours) assert.equal(ours.toString('hex'), answers[i]!.hex, JSON.stringify(v));
+    assert.equal(ours !== undefined, answers[i].isBytes, JSON.stringify(v));
+    if (ours) assert.equal(ours.toString('hex'), answers[i].hex, JSON.stringify(v));
   }
 });
