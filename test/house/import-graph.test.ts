@@ -149,7 +149,7 @@ test('the provider registry (src/common/provider-api.ts) imports types only', ()
     if (ts.isImportDeclaration(statement)) {
       const clause = statement.importClause;
       const bindings = clause?.namedBindings;
-      const typeOnly = clause !== undefined && (clause.isTypeOnly || (
+      const typeOnly = clause !== undefined && (clause.phaseModifier === ts.SyntaxKind.TypeKeyword || (
         clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.every((e) => e.isTypeOnly)));
       if (!typeOnly) valueImports.push(statement.getText(source));
     } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && !statement.isTypeOnly) {
