@@ -3,7 +3,8 @@
  * user, whatever the request says), or by name with the user; the secret is
  * checked against its hash (off the event loop), an expired credential
  * fails as a wrong secret does. The token is scoped to the credential's
- * project (src/auth/scope.ts refuses any requested scope).
+ * project (authentication/resolve-requested-scope.ts refuses any requested
+ * scope).
  */
 import { EntityNotFound, Unauthorized } from '../../common/errors.js';
 import type { ProviderApi } from '../../common/provider-api.js';
