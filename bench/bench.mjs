@@ -37,7 +37,10 @@ const tool = (() => {
 })();
 
 function parseWrk(out) {
-  const num = (re) => { const m = re.exec(out); return m ? m[1] : null; };
+  const num = (re) => {
+    const m = re.exec(out);
+    return m ? m[1] : null;
+  };
   const ms = (v) => {
     if (!v) return null;
     const m = /^([\d.]+)(us|ms|s)$/.exec(v);
@@ -49,7 +52,10 @@ function parseWrk(out) {
     mean: ms(num(/Latency\s+(\S+)/)),
     p99: ms(num(/\s99%\s+(\S+)/)),
     non2xx: Number(num(/Non-2xx or 3xx responses:\s+(\d+)/) ?? 0),
-    errors: (() => { const m = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out); return m ? m.slice(1).reduce((a, b) => a + Number(b), 0) : 0; })(),
+    errors: (() => {
+      const m = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+      return m ? m.slice(1).reduce((a, b) => a + Number(b), 0) : 0;
+    })(),
   };
 }
 
@@ -59,8 +65,10 @@ async function load(url, { headers = {}, method = 'GET', bodyFile, duration = DU
     for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
     const env = { ...process.env };
     let script;
-    if (bodyFile) { args.push('-s', POST_LUA); env.BODY_FILE = bodyFile; }
-    else if (method !== 'GET') {
+    if (bodyFile) {
+      args.push('-s', POST_LUA);
+      env.BODY_FILE = bodyFile;
+    } else if (method !== 'GET') {
       script = join(tmpdir(), `wrk-${method}-${process.pid}.lua`);
       writeFileSync(script, `wrk.method = "${method}"\n`);
       args.push('-s', script);
@@ -91,20 +99,26 @@ async function nodeLoad(url, { headers = {}, method = 'HEAD', duration = DURATIO
   let non2xx = 0;
   let errors = 0;
   const until = Date.now() + duration * 1000;
-  const one = () => new Promise((resolve) => {
-    const t0 = process.hrtime.bigint();
-    const req = request(url, { method, headers, agent }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+  const one = () =>
+    new Promise((resolve) => {
+      const t0 = process.hrtime.bigint();
+      const req = request(url, { method, headers, agent }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+          if (res.statusCode < 200 || res.statusCode >= 300) non2xx++;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors++;
         resolve();
       });
+      req.end();
     });
-    req.on('error', () => { errors++; resolve(); });
-    req.end();
-  });
-  const loop = async () => { while (Date.now() < until) await one(); };
+  const loop = async () => {
+    while (Date.now() < until) await one();
+  };
   const started = Date.now();
   await Promise.all(Array.from({ length: Number(CONNS) }, loop));
   agent.destroy();
@@ -114,7 +128,8 @@ async function nodeLoad(url, { headers = {}, method = 'HEAD', duration = DURATIO
     rps: latencies.length / seconds,
     mean: latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length),
     p99: latencies[Math.floor(latencies.length * 0.99)] ?? null,
-    non2xx, errors,
+    non2xx,
+    errors,
   };
 }
 
@@ -134,7 +149,9 @@ function rssOf(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;
-  } catch { return null; }
+  } catch {
+    return null;
+  }
 }
 
 function childrenOf(pid) {
@@ -147,7 +164,13 @@ function childrenOf(pid) {
 async function waitForPort(port, timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    try { const r = await fetch(`http://127.0.0.1:${port}/v3`); await r.arrayBuffer(); return; } catch { await sleep(300); }
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/v3`);
+      await r.arrayBuffer();
+      return;
+    } catch {
+      await sleep(300);
+    }
   }
   throw new Error(`nothing answers on port ${port}`);
 }
@@ -157,37 +180,83 @@ async function startKeystoneAll(cache) {
   const manage = join(root, 'dist/src/cli/keystone-manage.js');
   if (!existsSync(all) || !existsSync(manage) || process.env.BENCH_SERVER === 'cluster') return null;
   const dir = mkdtempSync(join(tmpdir(), 'keystone-bench-all-'));
-  const cacheLines = cache === 'none' ? ['enabled = false'] : cache === 'redis'
-    ? ['enabled = true', 'backend = dogpile.cache.redis', `backend_argument = url:${process.env.REDIS_URL}`, `backend_argument = key_prefix:bench-${process.pid}-${Date.now()}:`]
-    : ['enabled = true', 'backend = dogpile.cache.memory'];
+  const cacheLines =
+    cache === 'none'
+      ? ['enabled = false']
+      : cache === 'redis'
+        ? [
+            'enabled = true',
+            'backend = dogpile.cache.redis',
+            `backend_argument = url:${process.env.REDIS_URL}`,
+            `backend_argument = key_prefix:bench-${process.pid}-${Date.now()}:`,
+          ]
+        : ['enabled = true', 'backend = dogpile.cache.memory'];
   const file = join(dir, 'keystone.conf');
-  writeFileSync(file, [
-    '[DEFAULT]', `state_path = ${dir}`, '',
-    '[fernet_tokens]', `key_repository = ${join(dir, 'fernet-keys')}`, '',
-    '[fernet_receipts]', `key_repository = ${join(dir, 'fernet-keys')}`, '',
-    '[credential]', `key_repository = ${join(dir, 'credential-keys')}`, '',
-    '[identity]', `password_hash_rounds = ${ROUNDS}`, '',
-    '[cache]', ...cacheLines, '',
-    '[eventlet_server]', 'public_bind_host = 127.0.0.1', 'public_port = 0', 'admin_bind_host = 127.0.0.1', 'admin_port = 0',
-    `public_workers = ${WORKERS}`, 'admin_workers = 1', '',
-    '[metrics]', 'port = 0', '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      '[DEFAULT]',
+      `state_path = ${dir}`,
+      '',
+      '[fernet_tokens]',
+      `key_repository = ${join(dir, 'fernet-keys')}`,
+      '',
+      '[fernet_receipts]',
+      `key_repository = ${join(dir, 'fernet-keys')}`,
+      '',
+      '[credential]',
+      `key_repository = ${join(dir, 'credential-keys')}`,
+      '',
+      '[identity]',
+      `password_hash_rounds = ${ROUNDS}`,
+      '',
+      '[cache]',
+      ...cacheLines,
+      '',
+      '[eventlet_server]',
+      'public_bind_host = 127.0.0.1',
+      'public_port = 0',
+      'admin_bind_host = 127.0.0.1',
+      'admin_port = 0',
+      `public_workers = ${WORKERS}`,
+      'admin_workers = 1',
+      '',
+      '[metrics]',
+      'port = 0',
+      '',
+    ].join('\n'),
+  );
   // The embedded database's first run: schema, key repositories and bootstrap (admin / secret).
   const { openSync } = await import('node:fs');
   const logFd = openSync(join(dir, 'keystone-all.log'), 'w');
   // BENCH_LOG=file keeps keystone-all's log (one access line per request, written synchronously);
   // by default it goes to /dev/null, as the Keystone and hello.js figures carry no logging cost either.
   const out = process.env.BENCH_LOG === 'file' ? logFd : 'ignore';
-  const child = spawn(process.execPath, [all, '--config-file', file, 'start'], { stdio: ['ignore', out, out], env: { ...process.env, OS_BOOTSTRAP_PASSWORD: 'secret' } });
+  const child = spawn(process.execPath, [all, '--config-file', file, 'start'], {
+    stdio: ['ignore', out, out],
+    env: { ...process.env, OS_BOOTSTRAP_PASSWORD: 'secret' },
+  });
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   let port;
   const until = Date.now() + 90_000;
   while (Date.now() < until && port === undefined && !exited) {
-    try { port = JSON.parse(readFileSync(join(dir, 'ports'), 'utf8')).public.port; } catch { await sleep(300); }
+    try {
+      port = JSON.parse(readFileSync(join(dir, 'ports'), 'utf8')).public.port;
+    } catch {
+      await sleep(300);
+    }
   }
   if (port === undefined) {
-    const tail = (() => { try { return readFileSync(join(dir, 'keystone-all.log'), 'utf8').split('\n').slice(-15).join('\n'); } catch { return ''; } })();
+    const tail = (() => {
+      try {
+        return readFileSync(join(dir, 'keystone-all.log'), 'utf8').split('\n').slice(-15).join('\n');
+      } catch {
+        return '';
+      }
+    })();
     console.error(`keystone-all ${exited ? 'exited' : 'wrote no ports file'}:\n${tail}`);
   }
   try {
@@ -201,12 +270,25 @@ async function startKeystoneAll(cache) {
   }
   await sleep(500 * WORKERS);
   // keystone-all's children: the public workers (the first WORKERS) and the admin worker.
-  const workerPids = () => childrenOf(child.pid).filter((pid) => {
-    try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'keystone-admin'; } catch { return false; }
-  });
+  const workerPids = () =>
+    childrenOf(child.pid).filter((pid) => {
+      try {
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').length > 0 && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'keystone-admin'
+        );
+      } catch {
+        return false;
+      }
+    });
   return {
-    kind: 'keystone-all', port, workerPids,
-    async stop() { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); rmSync(dir, { recursive: true, force: true }); },
+    kind: 'keystone-all',
+    port,
+    workerPids,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -217,13 +299,21 @@ async function startCluster(cache) {
   });
   const line = await new Promise((resolve, reject) => {
     let buf = '';
-    child.stdout.on('data', (d) => { buf += d; if (buf.includes('\n')) resolve(buf.split('\n')[0]); });
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(buf.split('\n')[0]);
+    });
     child.once('exit', (code) => reject(new Error(`cluster-server exited ${code}`)));
   });
   const info = JSON.parse(line);
   return {
-    kind: 'node:cluster stand-in', port: info.port, workerPids: () => info.pids,
-    async stop() { child.kill('SIGTERM'); await new Promise((r) => child.once('exit', r)); },
+    kind: 'node:cluster stand-in',
+    port: info.port,
+    workerPids: () => info.pids,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    },
   };
 }
 
@@ -234,7 +324,11 @@ async function startServer(cache) {
 // ---- cases ---------------------------------------------------------------------------------
 
 async function tokenOf(port, bodyFile) {
-  const r = await fetch(`http://127.0.0.1:${port}/v3/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: readFileSync(bodyFile) });
+  const r = await fetch(`http://127.0.0.1:${port}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: readFileSync(bodyFile),
+  });
   const id = r.headers.get('x-subject-token');
   const body = await r.json();
   if (r.status !== 201 || !id) throw new Error(`could not get a token: ${r.status} ${JSON.stringify(body)}`);
@@ -252,29 +346,58 @@ async function benchServer(cache, label, tmp) {
   const server = await startServer(cache);
   const base = `http://127.0.0.1:${server.port}/v3`;
   const pw = join(tmp, 'pw.json');
-  writeFileSync(pw, JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } } }, scope: { project: { name: 'admin', domain: { id: 'default' } } } } }));
+  writeFileSync(
+    pw,
+    JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } } },
+        scope: { project: { name: 'admin', domain: { id: 'default' } } },
+      },
+    }),
+  );
   try {
     const admin = await tokenOf(server.port, pw);
     const subject = await tokenOf(server.port, pw);
     const rescope = join(tmp, `rescope-${cache}.json`);
-    writeFileSync(rescope, JSON.stringify({ auth: { identity: { methods: ['token'], token: { id: subject.id } }, scope: { project: { id: subject.body.token.project.id } } } }));
+    writeFileSync(
+      rescope,
+      JSON.stringify({
+        auth: { identity: { methods: ['token'], token: { id: subject.id } }, scope: { project: { id: subject.body.token.project.id } } },
+      }),
+    );
     const h = { 'X-Auth-Token': admin.id, 'X-Subject-Token': subject.id };
     const tag = `${label} (${server.kind}, ${WORKERS} workers)`;
-    row(tag, 'validate GET /auth/tokens', await measure(`${base}/auth/tokens`, { headers: h }), cache === 'none' ? KEYSTONE.validate : KEYSTONE.validate);
+    row(
+      tag,
+      'validate GET /auth/tokens',
+      await measure(`${base}/auth/tokens`, { headers: h }),
+      cache === 'none' ? KEYSTONE.validate : KEYSTONE.validate,
+    );
     if (cache === 'memory') {
       row(tag, 'validate ?nocatalog', await measure(`${base}/auth/tokens?nocatalog`, { headers: h }), KEYSTONE.nocatalog);
       row(tag, 'validate HEAD (node:http client)', await measure(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), KEYSTONE.head);
     }
-    const rssValidate = server.workerPids().map(rssOf).filter((v) => v !== null);
+    const rssValidate = server
+      .workerPids()
+      .map(rssOf)
+      .filter((v) => v !== null);
     rows.push({ server: tag, name: 'worker RSS after the validation cases (MB)', rss: rssValidate });
-    if (cache !== 'redis') row(tag, 'issue: token method (rescope)', await measure(`${base}/auth/tokens`, { bodyFile: rescope }), KEYSTONE.rescope);
-    if (cache === 'memory') row(tag, `issue: password (bcrypt ${ROUNDS})`, await measure(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), KEYSTONE.password);
-    const rss = server.workerPids().map(rssOf).filter((v) => v !== null);
+    if (cache !== 'redis')
+      row(tag, 'issue: token method (rescope)', await measure(`${base}/auth/tokens`, { bodyFile: rescope }), KEYSTONE.rescope);
+    if (cache === 'memory')
+      row(tag, `issue: password (bcrypt ${ROUNDS})`, await measure(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), KEYSTONE.password);
+    const rss = server
+      .workerPids()
+      .map(rssOf)
+      .filter((v) => v !== null);
     rows.push({ server: tag, name: 'worker RSS after every case (MB)', rss });
     process.stderr.write(`${tag} | worker RSS ${rss.map((v) => v.toFixed(0)).join(', ')} MB\n`);
     // V8 returns the garbage of the issue storms once the workers are idle for a few seconds.
     await sleep(20_000);
-    const settled = server.workerPids().map(rssOf).filter((v) => v !== null);
+    const settled = server
+      .workerPids()
+      .map(rssOf)
+      .filter((v) => v !== null);
     rows.push({ server: tag, name: 'worker RSS 20 s later (MB)', rss: settled });
   } finally {
     await server.stop();
@@ -284,7 +407,10 @@ async function benchServer(cache, label, tmp) {
 async function benchCeiling() {
   if (!existsSync(HELLO)) return null;
   const port = 15100 + Math.floor(Math.random() * 800);
-  const child = spawn(process.execPath, [HELLO], { env: { ...process.env, PORT: String(port), WORKERS: String(WORKERS) }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [HELLO], {
+    env: { ...process.env, PORT: String(port), WORKERS: String(WORKERS) },
+    stdio: 'ignore',
+  });
   try {
     await sleep(1500);
     const r = await measure(`http://127.0.0.1:${port}/`);
@@ -304,14 +430,21 @@ try {
   if (process.env.REDIS_URL) await benchServer('redis', 'cache on (Redis)', tmp);
 
   const fmt = (v, d = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
-  console.log(`\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 figures from RESULTS.md.\n`);
+  console.log(
+    `\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 figures from RESULTS.md.\n`,
+  );
   console.log('| server | case | req/s | mean ms | p99 ms | non-2xx/errors | vs Keystone 22 | vs ceiling |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    if (r.rss) { console.log(`| ${r.server} | ${r.name} | ${r.rss.map((v) => v.toFixed(0)).join(', ')} | | | | | |`); continue; }
+    if (r.rss) {
+      console.log(`| ${r.server} | ${r.name} | ${r.rss.map((v) => v.toFixed(0)).join(', ')} | | | | | |`);
+      continue;
+    }
     const vsK = r.keystone ? `${(r.rps / r.keystone).toFixed(1)}× (${r.keystone}/s)` : '';
     const vsC = ceiling && r.name.startsWith('validate') ? `${((r.rps / ceiling.rps) * 100).toFixed(0)}%` : '';
-    console.log(`| ${r.server} | ${r.name} | ${fmt(r.rps)} | ${fmt(r.mean, 2)} | ${fmt(r.p99, 2)} | ${r.non2xx}/${r.errors} | ${vsK} | ${vsC} |`);
+    console.log(
+      `| ${r.server} | ${r.name} | ${fmt(r.rps)} | ${fmt(r.mean, 2)} | ${fmt(r.p99, 2)} | ${r.non2xx}/${r.errors} | ${vsK} | ${vsC} |`,
+    );
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

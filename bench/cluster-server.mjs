@@ -32,17 +32,39 @@ if (cluster.isPrimary) {
     connection = `pglite://${join(dir, 'pglite')}`;
   }
   const cache = process.env.CACHE ?? 'memory';
-  const cacheLines = cache === 'none' ? ['enabled = false']
-    : cache === 'redis' ? ['enabled = true', 'backend = dogpile.cache.redis', `backend_argument = url:${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'}`, `backend_argument = key_prefix:bench-${process.pid}:`]
-      : ['enabled = true', 'backend = dogpile.cache.memory'];
+  const cacheLines =
+    cache === 'none'
+      ? ['enabled = false']
+      : cache === 'redis'
+        ? [
+            'enabled = true',
+            'backend = dogpile.cache.redis',
+            `backend_argument = url:${process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0'}`,
+            `backend_argument = key_prefix:bench-${process.pid}:`,
+          ]
+        : ['enabled = true', 'backend = dogpile.cache.memory'];
   const conf = [
-    '[DEFAULT]', `state_path = ${dir}`, '',
-    '[database]', `connection = ${connection}`, '',
-    '[fernet_tokens]', `key_repository = ${join(dir, 'fernet-keys')}`, '',
-    '[fernet_receipts]', `key_repository = ${join(dir, 'fernet-keys')}`, '',
-    '[credential]', `key_repository = ${join(dir, 'credential-keys')}`, '',
-    '[identity]', `password_hash_rounds = ${process.env.ROUNDS ?? 12}`, '',
-    '[cache]', ...cacheLines, '',
+    '[DEFAULT]',
+    `state_path = ${dir}`,
+    '',
+    '[database]',
+    `connection = ${connection}`,
+    '',
+    '[fernet_tokens]',
+    `key_repository = ${join(dir, 'fernet-keys')}`,
+    '',
+    '[fernet_receipts]',
+    `key_repository = ${join(dir, 'fernet-keys')}`,
+    '',
+    '[credential]',
+    `key_repository = ${join(dir, 'credential-keys')}`,
+    '',
+    '[identity]',
+    `password_hash_rounds = ${process.env.ROUNDS ?? 12}`,
+    '',
+    '[cache]',
+    ...cacheLines,
+    '',
   ].join('\n');
   const file = join(dir, 'keystone.conf');
   writeFileSync(file, conf);
@@ -52,7 +74,13 @@ if (cluster.isPrimary) {
   await syncSchema(built.db);
   const adminPassword = process.env.ADMIN_PASSWORD ?? 'secret';
   const port = Number(process.env.PORT ?? 0) || 15000 + Math.floor(Math.random() * 1000);
-  await runBootstrap(built, { password: adminPassword, regionId: 'RegionOne', publicUrl: `http://127.0.0.1:${port}/v3`, adminUrl: `http://127.0.0.1:${port}/v3`, internalUrl: `http://127.0.0.1:${port}/v3` });
+  await runBootstrap(built, {
+    password: adminPassword,
+    regionId: 'RegionOne',
+    publicUrl: `http://127.0.0.1:${port}/v3`,
+    adminUrl: `http://127.0.0.1:${port}/v3`,
+    internalUrl: `http://127.0.0.1:${port}/v3`,
+  });
   relayCacheInvalidations();
   // A 4 MB young generation keeps each worker's resident memory near 100 MB at full load, at no
   // measurable cost in throughput (keystone-all should start its workers the same way).
@@ -61,7 +89,10 @@ if (cluster.isPrimary) {
   for (let i = 0; i < WORKERS; i++) {
     const w = cluster.fork({ BENCH_CONF: file, BENCH_SOCKET: socketDir ?? '', BENCH_PORT: String(port) });
     w.on('message', (m) => {
-      if (m === 'listening' && ++listening === WORKERS) process.stdout.write(JSON.stringify({ port, adminPassword, pids: Object.values(cluster.workers).map((x) => x.process.pid) }) + '\n');
+      if (m === 'listening' && ++listening === WORKERS)
+        process.stdout.write(
+          JSON.stringify({ port, adminPassword, pids: Object.values(cluster.workers).map((x) => x.process.pid) }) + '\n',
+        );
     });
   }
   const stop = async () => {
@@ -92,7 +123,9 @@ if (cluster.isPrimary) {
     setInterval(() => {
       globalThis.gc?.();
       const m = process.memoryUsage();
-      process.stderr.write(`memory ${process.pid} rss=${(m.rss / 1e6).toFixed(0)} heapUsed=${(m.heapUsed / 1e6).toFixed(0)} heapTotal=${(m.heapTotal / 1e6).toFixed(0)} external=${(m.external / 1e6).toFixed(0)}\n`);
+      process.stderr.write(
+        `memory ${process.pid} rss=${(m.rss / 1e6).toFixed(0)} heapUsed=${(m.heapUsed / 1e6).toFixed(0)} heapTotal=${(m.heapTotal / 1e6).toFixed(0)} external=${(m.external / 1e6).toFixed(0)}\n`,
+      );
     }, Number(process.env.MEMORY_REPORT_MS)).unref();
   }
   if (process.env.PROFILE_MS) {
@@ -101,13 +134,16 @@ if (cluster.isPrimary) {
     const { writeFileSync: write } = await import('node:fs');
     const session = new Session();
     session.connect();
-    setTimeout(async () => {
-      await session.post('Profiler.enable');
-      await session.post('Profiler.start');
-      setTimeout(async () => {
-        const { profile } = await session.post('Profiler.stop');
-        write(join(process.env.PROFILE_DIR ?? tmpdir(), `worker-${process.pid}.cpuprofile`), JSON.stringify(profile));
-      }, Number(process.env.PROFILE_MS));
-    }, Number(process.env.PROFILE_DELAY_MS ?? 3000));
+    setTimeout(
+      async () => {
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+        setTimeout(async () => {
+          const { profile } = await session.post('Profiler.stop');
+          write(join(process.env.PROFILE_DIR ?? tmpdir(), `worker-${process.pid}.cpuprofile`), JSON.stringify(profile));
+        }, Number(process.env.PROFILE_MS));
+      },
+      Number(process.env.PROFILE_DELAY_MS ?? 3000),
+    );
   }
 }

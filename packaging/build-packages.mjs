@@ -30,7 +30,21 @@
  *   /usr/share/doc/<package>/{keystone.conf.sample,grafana/*,prometheus/*,…}
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,10 +67,19 @@ const LOGROTATE = 'openstack-keystone-nodejs';
  * the standard macro names.
  */
 const RPM_LIBDIR = 'usr/lib64';
-const RPM_MACROS = { _libdir: `/${RPM_LIBDIR}`, _unitdir: '/usr/lib/systemd/system', _tmpfilesdir: '/usr/lib/tmpfiles.d', _docdir: '/usr/share/doc' };
+const RPM_MACROS = {
+  _libdir: `/${RPM_LIBDIR}`,
+  _unitdir: '/usr/lib/systemd/system',
+  _tmpfilesdir: '/usr/lib/tmpfiles.d',
+  _docdir: '/usr/share/doc',
+};
 /** node's process.arch → Debian and RPM architecture names. */
 const ARCHES = { x64: ['amd64', 'x86_64'], arm64: ['arm64', 'aarch64'], ppc64: ['ppc64el', 'ppc64le'], s390x: ['s390x', 's390x'] };
-const [DEB_ARCH, RPM_ARCH] = ARCHES[process.arch] ?? (() => { throw new Error(`unsupported architecture ${process.arch}`); })();
+const [DEB_ARCH, RPM_ARCH] =
+  ARCHES[process.arch] ??
+  (() => {
+    throw new Error(`unsupported architecture ${process.arch}`);
+  })();
 
 const log = (m) => process.stderr.write(`[package] ${m}\n`);
 const which = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).status === 0;
@@ -154,7 +177,10 @@ function stage(stageDir, { libDir, unitDir, docName }) {
   copy(join(root, 'package-lock.json'), join(lib, 'package-lock.json'));
   log('copying production node_modules');
   cpSync(join(root, 'node_modules'), join(lib, 'node_modules'), { recursive: true, verbatimSymlinks: true, dereference: false });
-  run('npm', ['prune', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--offline', '--loglevel=error'], { cwd: lib, stdio: ['ignore', 2, 'inherit'] });
+  run('npm', ['prune', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--offline', '--loglevel=error'], {
+    cwd: lib,
+    stdio: ['ignore', 2, 'inherit'],
+  });
   rmSync(join(lib, 'node_modules/.cache'), { recursive: true, force: true });
   rmSync(join(lib, 'node_modules/.package-lock.json'), { force: true });
   pruneForeignBinaries(join(lib, 'node_modules'));
@@ -182,14 +208,25 @@ function stage(stageDir, { libDir, unitDir, docName }) {
     if (!existsSync(join(here, dir))) continue;
     for (const f of readdirSync(join(here, dir))) if (statSync(join(here, dir, f)).isFile()) copy(join(here, dir, f), join(doc, dir, f));
   }
-  for (const f of ['README.md', 'docs/operations.md', 'docs/packaging.md']) if (existsSync(join(root, f))) copy(join(root, f), join(doc, f.split('/').pop()));
-  writeFile(join(doc, 'copyright'), `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: ${NAME}\nLicense: ${pkg.license}\n\nFiles: usr/lib/${NAME}/node/*\nComment: the bundled Node.js runtime; its licence is usr/lib/${NAME}/node/LICENSE\n`);
+  for (const f of ['README.md', 'docs/operations.md', 'docs/packaging.md'])
+    if (existsSync(join(root, f))) copy(join(root, f), join(doc, f.split('/').pop()));
+  writeFile(
+    join(doc, 'copyright'),
+    `Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\nUpstream-Name: ${NAME}\nLicense: ${pkg.license}\n\nFiles: usr/lib/${NAME}/node/*\nComment: the bundled Node.js runtime; its licence is usr/lib/${NAME}/node/LICENSE\n`,
+  );
 }
 
 /** Debian's shared-library dependencies of the bundled ELF files (dpkg-shlibdeps), or a safe floor without it. */
 function debShlibDepends(lib) {
   const elves = [join(lib, 'node/bin/node')];
-  const walk = (d) => { for (const n of readdirSync(d)) { const p = join(d, n); const st = statSync(p); if (st.isDirectory()) walk(p); else if (n.endsWith('.node')) elves.push(p); } };
+  const walk = (d) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (n.endsWith('.node')) elves.push(p);
+    }
+  };
   walk(join(lib, 'node_modules'));
   if (which('dpkg-shlibdeps')) {
     const tmp = mkdtempSync(join(tmpdir(), 'keystone-shlibs-'));
@@ -217,29 +254,32 @@ function buildDeb(work) {
   stage(stageDir, { libDir: 'usr/lib', unitDir: 'lib/systemd/system', docName: NAME });
   const control = join(stageDir, 'DEBIAN');
   mkdirSync(control, { recursive: true });
-  writeFile(join(control, 'control'), [
-    `Package: ${NAME}`,
-    `Version: ${version}`,
-    'Section: net',
-    'Priority: optional',
-    `Architecture: ${DEB_ARCH}`,
-    // node is bundled (Debian 12 ships node 18): only the C libraries it and the addons link.
-    `Depends: ${debShlibDepends(join(stageDir, 'usr/lib', NAME))}, passwd`,
-    'Recommends: logrotate',
-    // Installs beside Debian's Keystone: keystone-manage is shared through update-alternatives
-    // (python3-keystone's is diverted to /usr/bin/keystone-manage.python3-keystone).
-    'Enhances: python3-keystone',
-    `Installed-Size: ${du(stageDir)}`,
-    'Maintainer: OpenStack Keystone for Node.js maintainers <keystone@localhost>',
-    'Homepage: https://docs.openstack.org/keystone/',
-    'Description: OpenStack Identity service (Keystone) for Node.js',
-    ' A drop-in replacement for OpenStack Keystone: the identity API, Fernet',
-    ' tokens byte-compatible with Keystone\'s, keystone-manage, a systemd unit,',
-    ' Prometheus metrics and logrotate support. Bundles its Node.js runtime;',
-    ' installs beside Debian\'s keystone packages (keystone-manage is chosen',
-    ' with update-alternatives).',
-    '',
-  ].join('\n'));
+  writeFile(
+    join(control, 'control'),
+    [
+      `Package: ${NAME}`,
+      `Version: ${version}`,
+      'Section: net',
+      'Priority: optional',
+      `Architecture: ${DEB_ARCH}`,
+      // node is bundled (Debian 12 ships node 18): only the C libraries it and the addons link.
+      `Depends: ${debShlibDepends(join(stageDir, 'usr/lib', NAME))}, passwd`,
+      'Recommends: logrotate',
+      // Installs beside Debian's Keystone: keystone-manage is shared through update-alternatives
+      // (python3-keystone's is diverted to /usr/bin/keystone-manage.python3-keystone).
+      'Enhances: python3-keystone',
+      `Installed-Size: ${du(stageDir)}`,
+      'Maintainer: OpenStack Keystone for Node.js maintainers <keystone@localhost>',
+      'Homepage: https://docs.openstack.org/keystone/',
+      'Description: OpenStack Identity service (Keystone) for Node.js',
+      ' A drop-in replacement for OpenStack Keystone: the identity API, Fernet',
+      " tokens byte-compatible with Keystone's, keystone-manage, a systemd unit,",
+      ' Prometheus metrics and logrotate support. Bundles its Node.js runtime;',
+      " installs beside Debian's keystone packages (keystone-manage is chosen",
+      ' with update-alternatives).',
+      '',
+    ].join('\n'),
+  );
   writeFile(join(control, 'conffiles'), [`/etc/logrotate.d/${LOGROTATE}`, ''].join('\n'));
   for (const s of ['preinst', 'postinst', 'prerm', 'postrm']) copy(join(here, 'deb', s), join(control, s), 0o755);
   // python3-keystone installing or removing its (diverted) keystone-manage runs our postinst `triggered`
@@ -253,7 +293,10 @@ function buildDeb(work) {
 
 function rpmSpec(stageDir) {
   return readFileSync(join(here, 'rpm', `${RPM_NAME}.spec.in`), 'utf8')
-    .replaceAll('@VERSION@', version).replaceAll('@STAGE@', stageDir).replaceAll('@ARCH@', RPM_ARCH).replaceAll('@NAME@', RPM_NAME);
+    .replaceAll('@VERSION@', version)
+    .replaceAll('@STAGE@', stageDir)
+    .replaceAll('@ARCH@', RPM_ARCH)
+    .replaceAll('@NAME@', RPM_NAME);
 }
 
 function buildRpm(work) {
@@ -266,7 +309,11 @@ function buildRpm(work) {
   writeFileSync(spec, rpmSpec(stageDir));
   log('rpmbuild');
   const defines = Object.entries(RPM_MACROS).flatMap(([k, v]) => ['--define', `${k} ${v}`]);
-  run('rpmbuild', ['-bb', '--quiet', '--target', RPM_ARCH, '--define', `_topdir ${top}`, '--define', '_source_payload w6.gzdio', ...defines, spec], { stdio: ['ignore', 'ignore', 'inherit'] });
+  run(
+    'rpmbuild',
+    ['-bb', '--quiet', '--target', RPM_ARCH, '--define', `_topdir ${top}`, '--define', '_source_payload w6.gzdio', ...defines, spec],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const file = `${RPM_NAME}-${version}-1.${RPM_ARCH}.rpm`;
   const rpm = join(outDir, file);
   copyFileSync(join(top, 'RPMS', RPM_ARCH, file), rpm);

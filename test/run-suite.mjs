@@ -1,13 +1,31 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/test/**/*.test.js) with node's test runner.
 // With CI=true the suites also cover the real PostgreSQL and Redis of the machine.
+//
+// Files that change the machine itself (they install a package system-wide, which
+// writes /etc/keystone and diverts /usr/bin/keystone-manage) run alone, after the
+// others, so that no other file sees the machine half-changed. Both phases report
+// through one spec reporter with one summary of counts.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { run } from 'node:test';
+import { spec } from 'node:test/reporters';
+import { Readable } from 'node:stream';
 
 const root = new URL('..', import.meta.url).pathname;
 const testRoot = join(root, 'dist', 'test');
 const only = process.argv.slice(2);
+
+// --liftoff-only: PGlite's WebAssembly is not recompiled by the optimising tier in every test process
+// (about 1.2 s of CPU each; the test helpers pass the flag on to the keystone-all/keystone-manage they start).
+// The runner hands its own execArgv to the test processes, so it re-executes itself with the flag.
+if (!process.execArgv.includes('--liftoff-only')) {
+  const again = spawnSync(process.execPath, ['--liftoff-only', ...process.argv.slice(1)], { stdio: 'inherit', cwd: root });
+  process.exit(again.status ?? 1);
+}
+
+const MACHINE_CHANGING = [join('packaging', 'install.test.js')];
 
 function collect(dir) {
   const out = [];
@@ -25,8 +43,36 @@ if (files.length === 0) {
   console.error('no test files found under dist/test: did the build run?');
   process.exit(1);
 }
-const concurrency = process.env.KEYSTONE_TEST_CONCURRENCY ?? '2';
-// --liftoff-only: PGlite's WebAssembly is not recompiled by the optimising tier in every test process
-// (about 1.2 s of CPU each; the test helpers pass the flag on to the keystone-all/keystone-manage they start).
-const result = spawnSync(process.execPath, ['--liftoff-only', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], { stdio: 'inherit', cwd: root });
-process.exit(result.status ?? 1);
+const alone = (f) => MACHINE_CHANGING.some((m) => f.endsWith(m));
+const phases = [
+  { files: files.filter((f) => !alone(f)), concurrency: Number(process.env.KEYSTONE_TEST_CONCURRENCY ?? '2') },
+  { files: files.filter(alone), concurrency: 1 },
+].filter((p) => p.files.length > 0);
+
+const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo', 'duration_ms'];
+const totals = Object.fromEntries(COUNTS.map((k) => [k, 0]));
+const started = performance.now();
+
+async function* events() {
+  for (const phase of phases) {
+    for await (const event of run({ files: phase.files, concurrency: phase.concurrency })) {
+      // The runner closes each run with its counts as top-level diagnostics: add them up instead.
+      if (event.type === 'test:diagnostic' && event.data.nesting === 0) {
+        const [key, value] = event.data.message.split(' ');
+        if (COUNTS.includes(key) && value !== undefined && !Number.isNaN(Number(value))) {
+          totals[key] += Number(value);
+          continue;
+        }
+      }
+      yield event;
+    }
+  }
+  totals.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+  for (const key of COUNTS) yield { type: 'test:diagnostic', data: { nesting: 0, message: `${key} ${totals[key]}` } };
+}
+
+const reporter = Readable.from(events()).compose(spec);
+reporter.pipe(process.stdout);
+reporter.on('end', () => {
+  process.exitCode = totals.fail > 0 || totals.cancelled > 0 ? 1 : 0;
+});

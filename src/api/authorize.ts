@@ -29,7 +29,7 @@ const ADMIN_TOKEN_CALLER: Caller = Object.freeze({
   isAdminProject: true,
   auditIds: [],
   methods: [],
-}) as Caller;
+});
 
 const resolved = new WeakMap<Request, Promise<Caller>>();
 
@@ -99,12 +99,23 @@ export function policyAllowsNow(providers: ProviderApi, action: string, target: 
 }
 
 /** Decides `action` for the caller on `target` (Keystone's target: {user: …}, {token: …}); 403 when refused. */
-export async function enforcePolicy(providers: ProviderApi, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): Promise<void> {
+export async function enforcePolicy(
+  providers: ProviderApi,
+  action: string,
+  target: Record<string, unknown>,
+  caller: Caller,
+  req?: Request,
+): Promise<void> {
   if (!decide(providers, action, target, caller, req)) throw new ForbiddenAction(action);
 }
 
 /** The caller, once policy rule `action` allowed it on `target` (Keystone's enforce_call). */
-export async function authorize(req: Request, providers: ProviderApi, action: string, target: Record<string, unknown> = {}): Promise<Caller> {
+export async function authorize(
+  req: Request,
+  providers: ProviderApi,
+  action: string,
+  target: Record<string, unknown> = {},
+): Promise<Caller> {
   assertDeclaredRule(req, action);
   const caller = await resolveCaller(req, providers);
   await enforcePolicy(providers, action, target, caller, req);

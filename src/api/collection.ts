@@ -30,7 +30,11 @@ export function renderCollection<T>(req: Request, key: string, items: T[], listL
 const OPERATORS = ['contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith'] as const;
 
 /** Applies ?attr=value and ?attr__op=value filters for the given attributes. */
-export function applyListFilters<T extends Record<string, unknown>>(items: T[], query: Request['query'], attributes: readonly string[]): T[] {
+export function applyListFilters<T extends Record<string, unknown>>(
+  items: T[],
+  query: Request['query'],
+  attributes: readonly string[],
+): T[] {
   let out = items;
   for (const [param, raw] of Object.entries(query)) {
     if (typeof raw !== 'string') continue;

@@ -30,12 +30,21 @@ import { xmlBody } from '../server/pipeline/xml-body.js';
 type Registrar = (routes: RouteTable, providers: ProviderApi, service: ServiceKind) => void;
 
 const registrars: Registrar[] = [
-  registerAuthRoutes, registerRevokeRoutes,
-  registerDomainRoutes, registerProjectRoutes, registerProjectTagRoutes, registerUserRoutes, registerGroupRoutes,
+  registerAuthRoutes,
+  registerRevokeRoutes,
+  registerDomainRoutes,
+  registerProjectRoutes,
+  registerProjectTagRoutes,
+  registerUserRoutes,
+  registerGroupRoutes,
   registerAssignmentAndCatalogRoutes,
-  registerDomainConfigRoutes, registerOauth1ConsumerRoutes,
-  registerTrustRoutes, registerApplicationCredentialRoutes, registerAccessRuleRoutes,
-  registerCredentialRoutes, registerEc2TokenRoutes,
+  registerDomainConfigRoutes,
+  registerOauth1ConsumerRoutes,
+  registerTrustRoutes,
+  registerApplicationCredentialRoutes,
+  registerAccessRuleRoutes,
+  registerCredentialRoutes,
+  registerEc2TokenRoutes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {

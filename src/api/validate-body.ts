@@ -28,10 +28,10 @@ function describe(error: ErrorObject): string {
 export function validateBody<T>(schema: Schema | JSONSchemaType<T>, body: unknown): T {
   let validate = compiled.get(schema as object);
   if (!validate) {
-    validate = ajv.compile(schema as Schema);
+    validate = ajv.compile(schema);
     compiled.set(schema as object, validate);
   }
-  if (!validate(body)) throw new SchemaValidationError(describe((validate.errors ?? [])[0] as ErrorObject));
+  if (!validate(body)) throw new SchemaValidationError(describe((validate.errors ?? [])[0]));
   return body as T;
 }
 

@@ -5,7 +5,12 @@
  * and access rules; access rules belong to a user and are shared by the
  * user's credentials. The SQL backend is application-credential-repository.ts.
  */
-import type { AccessRule, AccessRuleFilter, NewApplicationCredential, StoredApplicationCredential } from './application-credential-types.js';
+import type {
+  AccessRule,
+  AccessRuleFilter,
+  NewApplicationCredential,
+  StoredApplicationCredential,
+} from './application-credential-types.js';
 
 export interface ApplicationCredentialBackend {
   get(id: string): Promise<StoredApplicationCredential | null>;

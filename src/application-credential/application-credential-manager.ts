@@ -69,7 +69,7 @@ export class ApplicationCredentialManager {
     assignment.events.on(async (event) => {
       if (event.type !== 'role.deleting') return;
       const deleted: string[] = [];
-      for (const { userId, projectId } of event.userProjects) deleted.push(...await this.backend.deleteForUser(userId, projectId));
+      for (const { userId, projectId } of event.userProjects) deleted.push(...(await this.backend.deleteForUser(userId, projectId)));
       if (deleted.length) await this.invalidate();
     });
   }
@@ -88,7 +88,9 @@ export class ApplicationCredentialManager {
   /** The credential as authentication and token validation see it, memoized. */
   async find(id: string): Promise<ApplicationCredential | null> {
     if (!this.conf.application_credential.caching) return this.load(id);
-    return this.cache.memoize(APPLICATION_CREDENTIAL_CACHE_REGION, `ac:${id}`, this.conf.application_credential.cache_time, () => this.load(id));
+    return this.cache.memoize(APPLICATION_CREDENTIAL_CACHE_REGION, `ac:${id}`, this.conf.application_credential.cache_time, () =>
+      this.load(id),
+    );
   }
 
   async findByName(userId: string, name: string): Promise<ApplicationCredential[]> {
@@ -117,24 +119,37 @@ export class ApplicationCredentialManager {
     if (limit >= 0 && (await this.backend.countForUser(input.userId)) >= limit) {
       throw new Forbidden(`Unable to create additional application credentials, maximum of ${limit} already exceeded for user.`);
     }
-    const held = new Set(input.projectId ? (await this.assignment.rolesForUserOnProject(input.userId, input.projectId)).map((r) => r.id) : []);
+    const held = new Set(
+      input.projectId ? (await this.assignment.rolesForUserOnProject(input.userId, input.projectId)).map((r) => r.id) : [],
+    );
     for (const roleId of input.roleIds) {
       if (!held.has(roleId)) {
         throw new ApplicationCredentialValidationError(
-          `Could not find role assignment with role: ${roleId}, user or group: ${input.userId}, project, domain, or system: ${input.projectId}.`);
+          `Could not find role assignment with role: ${roleId}, user or group: ${input.userId}, project, domain, or system: ${input.projectId}.`,
+        );
       }
     }
     const conflict = new DuplicateEntry('application_credential', `Duplicate entry found with name ${input.name}`);
     if (await this.backend.nameTaken(input.userId, input.name)) throw conflict;
     for (const rule of input.accessRules) {
-      if ((rule.service === undefined || rule.path === undefined || rule.method === undefined) && !(await this.backend.accessRuleExists(input.userId, rule.id))) {
+      if (
+        (rule.service === undefined || rule.path === undefined || rule.method === undefined) &&
+        !(await this.backend.accessRuleExists(input.userId, rule.id))
+      ) {
         throw new AccessRuleNotFound(rule.id);
       }
     }
     const inserted = await this.backend.insert({
-      id: input.id, name: input.name, userId: input.userId, projectId: input.projectId, description: input.description,
-      expiresAt: input.expiresAt, unrestricted: input.unrestricted, secretHash: await this.identity.passwordHasher.hash(input.secret),
-      roleIds: input.roleIds, accessRules: input.accessRules,
+      id: input.id,
+      name: input.name,
+      userId: input.userId,
+      projectId: input.projectId,
+      description: input.description,
+      expiresAt: input.expiresAt,
+      unrestricted: input.unrestricted,
+      secretHash: await this.identity.passwordHasher.hash(input.secret),
+      roleIds: input.roleIds,
+      accessRules: input.accessRules,
     });
     if (!inserted) throw conflict;
     return this.get(input.id);

@@ -8,7 +8,11 @@ export interface AccessRule {
   method: string;
 }
 
-export interface AccessRuleFilter { service?: string; path?: string; method?: string }
+export interface AccessRuleFilter {
+  service?: string;
+  path?: string;
+  method?: string;
+}
 
 export interface StoredApplicationCredential {
   id: string;

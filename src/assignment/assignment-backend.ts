@@ -67,9 +67,20 @@ export interface AssignmentBackend {
    * Keystone's check_grant_role_id: the actor, the target (any project or
    * any domain assignment type), the role and the inherited flag.
    */
-  assignmentExists(actorId: string, targetId: string, types: AssignmentType[] | SystemAssignmentType[], roleId: string, inherited: boolean): Promise<boolean>;
+  assignmentExists(
+    actorId: string,
+    targetId: string,
+    types: AssignmentType[] | SystemAssignmentType[],
+    roleId: string,
+    inherited: boolean,
+  ): Promise<boolean>;
   /** Role ids granted to the actor on the target (Keystone's list_grant_role_ids). */
-  listGrantRoleIds(actorId: string, targetId: string, types: AssignmentType[] | SystemAssignmentType[], inherited: boolean): Promise<string[]>;
+  listGrantRoleIds(
+    actorId: string,
+    targetId: string,
+    types: AssignmentType[] | SystemAssignmentType[],
+    inherited: boolean,
+  ): Promise<string[]>;
   /** Keystone's driver list_role_assignments: every filter optional, ANDed. */
   queryAssignments(q: AssignmentQuery): Promise<AssignmentRow[]>;
   /** Assignments of any of the actors on any of the targets. */

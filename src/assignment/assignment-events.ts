@@ -9,7 +9,16 @@ export type AssignmentEvent =
   /** before the role row goes: the (user, project) pairs that held it directly */
   | { type: 'role.deleting'; roleId: string; userProjects: { userId: string; projectId: string }[] }
   | { type: 'role.deleted'; roleId: string }
-  | { type: 'grant.deleted'; roleId: string; userId?: string; groupId?: string; projectId?: string; domainId?: string; system?: boolean; inherited: boolean };
+  | {
+      type: 'grant.deleted';
+      roleId: string;
+      userId?: string;
+      groupId?: string;
+      projectId?: string;
+      domainId?: string;
+      system?: boolean;
+      inherited: boolean;
+    };
 
 export type AssignmentListener = (event: AssignmentEvent) => Promise<void> | void;
 

@@ -26,8 +26,15 @@ import { DomainSpecificRoleMismatch, RoleAssignmentNotFound } from './assignment
 import { ASSIGNMENT_CACHE_REGION, RoleManager } from './role-manager.js';
 import {
   SYSTEM_TARGET_ID,
-  type AssignmentListFilter, type AssignmentRef, type AssignmentRow, type AssignmentType, type GrantActor, type GrantTarget,
-  type NamedAssignmentRef, type Role, type SystemAssignmentType,
+  type AssignmentListFilter,
+  type AssignmentRef,
+  type AssignmentRow,
+  type AssignmentType,
+  type GrantActor,
+  type GrantTarget,
+  type NamedAssignmentRef,
+  type Role,
+  type SystemAssignmentType,
 } from './assignment-types.js';
 
 export type { GrantTarget, GrantActor } from './assignment-types.js';
@@ -51,7 +58,8 @@ export class AssignmentManager extends RoleManager {
     this.lister = new RoleAssignmentLister(backend, identity, resource, {
       findRole: (id) => this.findRole(id),
       impliedRoleMap: () => this.impliedRoleMap(),
-      systemGrantRoleIds: async (actorId, kind) => (await this.listSystemGrants(kind === 'user' ? { userId: actorId } : { groupId: actorId })).map((r) => r.id),
+      systemGrantRoleIds: async (actorId, kind) =>
+        (await this.listSystemGrants(kind === 'user' ? { userId: actorId } : { groupId: actorId })).map((r) => r.id),
     });
     identity?.events?.on((event) => this.onIdentityEvent(event));
     resource?.events?.on((event) => this.onResourceEvent(event));
@@ -134,7 +142,8 @@ export class AssignmentManager extends RoleManager {
     const actorKind = actor.userId ? 'User' : 'Group';
     const actorId = (actor.userId ?? actor.groupId) as string;
     if (target.system) return { type: `${actorKind}System`, actor_id: actorId, target_id: SYSTEM_TARGET_ID, role_id: roleId, inherited };
-    if (target.projectId) return { type: `${actorKind}Project`, actor_id: actorId, target_id: target.projectId, role_id: roleId, inherited };
+    if (target.projectId)
+      return { type: `${actorKind}Project`, actor_id: actorId, target_id: target.projectId, role_id: roleId, inherited };
     return { type: `${actorKind}Domain`, actor_id: actorId, target_id: target.domainId as string, role_id: roleId, inherited };
   }
 
@@ -167,7 +176,11 @@ export class AssignmentManager extends RoleManager {
   }
 
   private notFound(roleId: string, actor: GrantActor, target: GrantTarget): RoleAssignmentNotFound {
-    return new RoleAssignmentNotFound(roleId, (actor.userId ?? actor.groupId) as string, target.system ? SYSTEM_TARGET_ID : (target.projectId ?? target.domainId) as string);
+    return new RoleAssignmentNotFound(
+      roleId,
+      (actor.userId ?? actor.groupId) as string,
+      target.system ? SYSTEM_TARGET_ID : ((target.projectId ?? target.domainId) as string),
+    );
   }
 
   private async grantExists(roleId: string, actor: GrantActor, target: GrantTarget, inherited: boolean): Promise<boolean> {
@@ -198,7 +211,8 @@ export class AssignmentManager extends RoleManager {
     await this.getRole(roleId);
     if (!(await this.grantExists(roleId, actor, target, inherited))) throw this.notFound(roleId, actor, target);
     await this.assertTarget(target);
-    if ((await this.backend.deleteAssignment(this.grantRow(roleId, actor, target, inherited))) === 0) throw this.notFound(roleId, actor, target);
+    if ((await this.backend.deleteAssignment(this.grantRow(roleId, actor, target, inherited))) === 0)
+      throw this.notFound(roleId, actor, target);
     await this.invalidate();
     await this.events.emit({ type: 'grant.deleted', roleId, ...actor, ...target, inherited });
     // REVOCATION: Keystone invalidates the token cache; roles are recomputed at the next validation.
@@ -215,7 +229,10 @@ export class AssignmentManager extends RoleManager {
   async addSystemGrant(roleId: string, actor: GrantActor): Promise<void> {
     const role = await this.getRole(roleId);
     if (role.domainId) {
-      throw new ValidationError(`Role ${roleId} is a domain-specific role. Unable to use a domain-specific role in a system assignment.`, false);
+      throw new ValidationError(
+        `Role ${roleId} is a domain-specific role. Unable to use a domain-specific role in a system assignment.`,
+        false,
+      );
     }
     await this.backend.insertAssignment(this.grantRow(roleId, actor, { system: true }, false));
     await this.invalidate();
@@ -230,7 +247,9 @@ export class AssignmentManager extends RoleManager {
 
   async listSystemGrants(actor: GrantActor): Promise<Role[]> {
     const actorId = (actor.userId ?? actor.groupId) as string;
-    return this.listRolesFromIds(await this.backend.listGrantRoleIds(actorId, SYSTEM_TARGET_ID, [AssignmentManager.systemType(actor)], false));
+    return this.listRolesFromIds(
+      await this.backend.listGrantRoleIds(actorId, SYSTEM_TARGET_ID, [AssignmentManager.systemType(actor)], false),
+    );
   }
 
   async deleteSystemGrant(roleId: string, actor: GrantActor): Promise<void> {

@@ -52,8 +52,12 @@ export class AssignmentRepository implements AssignmentBackend {
     if (roleIds && roleIds.length === 0) return out;
     const rows = roleIds
       ? await this.db.any<{ role_id: string; option_id: string; option_value: string | null }>(
-        'SELECT role_id, option_id, option_value FROM role_option WHERE role_id IN ($1:csv)', [roleIds])
-      : await this.db.any<{ role_id: string; option_id: string; option_value: string | null }>('SELECT role_id, option_id, option_value FROM role_option');
+          'SELECT role_id, option_id, option_value FROM role_option WHERE role_id IN ($1:csv)',
+          [roleIds],
+        )
+      : await this.db.any<{ role_id: string; option_id: string; option_value: string | null }>(
+          'SELECT role_id, option_id, option_value FROM role_option',
+        );
     for (const r of rows) {
       const opts = out.get(r.role_id) ?? {};
       opts[r.option_id] = r.option_value;
@@ -67,7 +71,10 @@ export class AssignmentRepository implements AssignmentBackend {
   }
 
   async updateRole(row: RoleRow): Promise<void> {
-    await this.db.none('UPDATE role SET name = $(name), extra = $(extra), domain_id = $(domain_id), description = $(description) WHERE id = $(id)', row);
+    await this.db.none(
+      'UPDATE role SET name = $(name), extra = $(extra), domain_id = $(domain_id), description = $(description) WHERE id = $(id)',
+      row,
+    );
   }
 
   /** Sets (JSON text) or, for null, removes each option; options not named are kept. */
@@ -78,7 +85,9 @@ export class AssignmentRepository implements AssignmentBackend {
       } else {
         await this.db.none(
           `INSERT INTO role_option (role_id, option_id, option_value) VALUES ($1, $2, $3)
-           ON CONFLICT (role_id, option_id) DO UPDATE SET option_value = EXCLUDED.option_value`, [roleId, optionId, value]);
+           ON CONFLICT (role_id, option_id) DO UPDATE SET option_value = EXCLUDED.option_value`,
+          [roleId, optionId, value],
+        );
       }
     }
   }
@@ -98,22 +107,35 @@ export class AssignmentRepository implements AssignmentBackend {
   }
 
   listImpliedRoleIds(priorRoleId: string): Promise<string[]> {
-    return this.db.map('SELECT implied_role_id FROM implied_role WHERE prior_role_id = $1 ORDER BY implied_role_id', [priorRoleId], (r: { implied_role_id: string }) => r.implied_role_id);
+    return this.db.map(
+      'SELECT implied_role_id FROM implied_role WHERE prior_role_id = $1 ORDER BY implied_role_id',
+      [priorRoleId],
+      (r: { implied_role_id: string }) => r.implied_role_id,
+    );
   }
 
   async impliedRoleExists(priorRoleId: string, impliedRoleId: string): Promise<boolean> {
-    const r = await this.db.oneOrNone('SELECT 1 FROM implied_role WHERE prior_role_id = $1 AND implied_role_id = $2', [priorRoleId, impliedRoleId]);
+    const r = await this.db.oneOrNone('SELECT 1 FROM implied_role WHERE prior_role_id = $1 AND implied_role_id = $2', [
+      priorRoleId,
+      impliedRoleId,
+    ]);
     return r !== null;
   }
 
   /** false when the pair was already there */
   async insertImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<boolean> {
-    const r = await this.db.result('INSERT INTO implied_role (prior_role_id, implied_role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [priorRoleId, impliedRoleId]);
+    const r = await this.db.result('INSERT INTO implied_role (prior_role_id, implied_role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      priorRoleId,
+      impliedRoleId,
+    ]);
     return r.rowCount > 0;
   }
 
   async deleteImpliedRole(priorRoleId: string, impliedRoleId: string): Promise<number> {
-    const r = await this.db.result('DELETE FROM implied_role WHERE prior_role_id = $1 AND implied_role_id = $2', [priorRoleId, impliedRoleId]);
+    const r = await this.db.result('DELETE FROM implied_role WHERE prior_role_id = $1 AND implied_role_id = $2', [
+      priorRoleId,
+      impliedRoleId,
+    ]);
     return r.rowCount;
   }
 
@@ -126,12 +148,16 @@ export class AssignmentRepository implements AssignmentBackend {
   /** Silent when the grant exists already, as Keystone's grant APIs are. */
   async insertAssignment(row: AssignmentRow): Promise<void> {
     await this.db.none(
-      `INSERT INTO ${AssignmentRepository.tableOf(row)} (${ASSIGNMENT_COLUMNS}) VALUES ($(type), $(actor_id), $(target_id), $(role_id), $(inherited)) ON CONFLICT DO NOTHING`, row);
+      `INSERT INTO ${AssignmentRepository.tableOf(row)} (${ASSIGNMENT_COLUMNS}) VALUES ($(type), $(actor_id), $(target_id), $(role_id), $(inherited)) ON CONFLICT DO NOTHING`,
+      row,
+    );
   }
 
   async deleteAssignment(row: AssignmentRow): Promise<number> {
     const r = await this.db.result(
-      `DELETE FROM ${AssignmentRepository.tableOf(row)} WHERE type = $(type) AND actor_id = $(actor_id) AND target_id = $(target_id) AND role_id = $(role_id) AND inherited = $(inherited)`, row);
+      `DELETE FROM ${AssignmentRepository.tableOf(row)} WHERE type = $(type) AND actor_id = $(actor_id) AND target_id = $(target_id) AND role_id = $(role_id) AND inherited = $(inherited)`,
+      row,
+    );
     return r.rowCount;
   }
 
@@ -139,20 +165,34 @@ export class AssignmentRepository implements AssignmentBackend {
    * Keystone's check_grant_role_id: the actor, the target (any project or
    * any domain assignment type), the role and the inherited flag.
    */
-  async assignmentExists(actorId: string, targetId: string, types: AssignmentType[] | SystemAssignmentType[], roleId: string, inherited: boolean): Promise<boolean> {
+  async assignmentExists(
+    actorId: string,
+    targetId: string,
+    types: AssignmentType[] | SystemAssignmentType[],
+    roleId: string,
+    inherited: boolean,
+  ): Promise<boolean> {
     const table = types[0].endsWith('System') ? 'system_assignment' : 'assignment';
     const r = await this.db.oneOrNone(
       `SELECT 1 FROM ${table} WHERE actor_id = $1 AND target_id = $2 AND type IN ($3:csv) AND role_id = $4 AND inherited = $5 LIMIT 1`,
-      [actorId, targetId, types, roleId, inherited]);
+      [actorId, targetId, types, roleId, inherited],
+    );
     return r !== null;
   }
 
   /** Role ids granted to the actor on the target (Keystone's list_grant_role_ids). */
-  listGrantRoleIds(actorId: string, targetId: string, types: AssignmentType[] | SystemAssignmentType[], inherited: boolean): Promise<string[]> {
+  listGrantRoleIds(
+    actorId: string,
+    targetId: string,
+    types: AssignmentType[] | SystemAssignmentType[],
+    inherited: boolean,
+  ): Promise<string[]> {
     const table = types[0].endsWith('System') ? 'system_assignment' : 'assignment';
     return this.db.map(
       `SELECT DISTINCT role_id FROM ${table} WHERE actor_id = $1 AND target_id = $2 AND type IN ($3:csv) AND inherited = $4 ORDER BY role_id`,
-      [actorId, targetId, types, inherited], (r: { role_id: string }) => r.role_id);
+      [actorId, targetId, types, inherited],
+      (r: { role_id: string }) => r.role_id,
+    );
   }
 
   /** Keystone's driver list_role_assignments: every filter optional, ANDed. */
@@ -169,7 +209,9 @@ export class AssignmentRepository implements AssignmentBackend {
     }
     if (q.inherited !== undefined) where.push('inherited = ${inherited}');
     return this.db.any<AssignmentRow>(
-      `SELECT ${ASSIGNMENT_COLUMNS} FROM assignment WHERE ${where.join(' AND ')} ORDER BY type, actor_id, target_id, role_id, inherited`, q);
+      `SELECT ${ASSIGNMENT_COLUMNS} FROM assignment WHERE ${where.join(' AND ')} ORDER BY type, actor_id, target_id, role_id, inherited`,
+      q,
+    );
   }
 
   /** Assignments of any of the actors on any of the targets. */
@@ -181,7 +223,8 @@ export class AssignmentRepository implements AssignmentBackend {
     if (actorIds.length === 0) return Promise.resolve([]);
     return this.db.any<AssignmentRow>(
       `SELECT ${ASSIGNMENT_COLUMNS} FROM system_assignment WHERE type IN ($1:csv) AND actor_id IN ($2:csv) ORDER BY type, actor_id, role_id`,
-      [types, actorIds]);
+      [types, actorIds],
+    );
   }
 
   /** Every system assignment (Keystone's list_all_system_grants). */

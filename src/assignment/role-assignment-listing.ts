@@ -53,8 +53,20 @@ function refFromRow(row: AssignmentRow): AssignmentRef {
 /** A stable text for deep equality of refs (Keystone compares dicts). */
 function refKey(ref: AssignmentRef): string {
   const ind = ref.indirect ?? {};
-  return JSON.stringify([ref.user_id, ref.group_id, ref.project_id, ref.domain_id, ref.system ? 1 : 0, ref.role_id,
-    ref.inherited_to_projects, ind.group_id, ind.project_id, ind.domain_id, ind.role_id, ref.indirect ? 1 : 0]);
+  return JSON.stringify([
+    ref.user_id,
+    ref.group_id,
+    ref.project_id,
+    ref.domain_id,
+    ref.system ? 1 : 0,
+    ref.role_id,
+    ref.inherited_to_projects,
+    ind.group_id,
+    ind.project_id,
+    ind.domain_id,
+    ind.role_id,
+    ref.indirect ? 1 : 0,
+  ]);
 }
 
 function copyRef(ref: AssignmentRef): AssignmentRef {
@@ -116,14 +128,29 @@ export class RoleAssignmentLister {
     const projectIds = RoleAssignmentLister.projectsOfInterest(f.projectId, subtreeIds);
     let out: AssignmentRef[] = [];
     if (!f.system) {
-      out = await this.driverList({ roleId: f.roleId, userId: f.userId, groupIds, domainId: f.domainId, projectIds, inherited: f.inherited });
+      out = await this.driverList({
+        roleId: f.roleId,
+        userId: f.userId,
+        groupIds,
+        domainId: f.domainId,
+        projectIds,
+        inherited: f.inherited,
+      });
     }
     if (f.system || (!f.projectId && !f.domainId)) {
       let system: AssignmentRef[];
       if (f.userId) {
-        system = (await this.roles.systemGrantRoleIds(f.userId, 'user')).map((roleId) => ({ system: { all: true }, user_id: f.userId, role_id: roleId }));
+        system = (await this.roles.systemGrantRoleIds(f.userId, 'user')).map((roleId) => ({
+          system: { all: true },
+          user_id: f.userId,
+          role_id: roleId,
+        }));
       } else if (f.groupId) {
-        system = (await this.roles.systemGrantRoleIds(f.groupId, 'group')).map((roleId) => ({ system: { all: true }, group_id: f.groupId, role_id: roleId }));
+        system = (await this.roles.systemGrantRoleIds(f.groupId, 'group')).map((roleId) => ({
+          system: { all: true },
+          group_id: f.groupId,
+          role_id: roleId,
+        }));
       } else {
         system = (await this.backend.listAllSystemAssignments()).map((row) => {
           const ref: AssignmentRef = { role_id: row.role_id, system: { all: true } };
@@ -139,7 +166,14 @@ export class RoleAssignmentLister {
   }
 
   /** Keystone's list_role_assignments_for_actor: direct and inherited refs that can affect the target. */
-  private async forActor(a: { inherited?: boolean; userId?: string; groupIds?: string[]; projectId?: string; subtreeIds?: string[]; domainId?: string }): Promise<AssignmentRef[]> {
+  private async forActor(a: {
+    inherited?: boolean;
+    userId?: string;
+    groupIds?: string[];
+    projectId?: string;
+    subtreeIds?: string[];
+    domainId?: string;
+  }): Promise<AssignmentRef[]> {
     const projectIds = RoleAssignmentLister.projectsOfInterest(a.projectId, a.subtreeIds);
     let nonInherited: AssignmentRef[] = [];
     if (a.inherited !== true) {
@@ -151,11 +185,15 @@ export class RoleAssignmentLister {
         // Keystone's get_project: a missing project is a 404 in effective mode.
         const project = await this.resource.getProjectRef(a.projectId);
         const projectDomainId = project.domainId ?? project.id;
-        inherited = inherited.concat(await this.driverList({ domainId: projectDomainId, userId: a.userId, groupIds: a.groupIds, inherited: true }));
+        inherited = inherited.concat(
+          await this.driverList({ domainId: projectDomainId, userId: a.userId, groupIds: a.groupIds, inherited: true }),
+        );
         let sourceIds = (await this.resource.listParents(a.projectId)).map((p) => p.id);
         if (a.subtreeIds && a.subtreeIds.length && projectIds) sourceIds = sourceIds.concat(projectIds);
         if (sourceIds.length) {
-          inherited = inherited.concat(await this.driverList({ projectIds: sourceIds, userId: a.userId, groupIds: a.groupIds, inherited: true }));
+          inherited = inherited.concat(
+            await this.driverList({ projectIds: sourceIds, userId: a.userId, groupIds: a.groupIds, inherited: true }),
+          );
         }
       } else {
         inherited = await this.driverList({ userId: a.userId, groupIds: a.groupIds, inherited: true });
@@ -169,7 +207,14 @@ export class RoleAssignmentLister {
     if (f.groupId || (f.domainId && f.inherited)) return [];
     const inherited = f.domainId ? false : f.inherited;
     const source = f.sourceFromGroupIds;
-    const direct = await this.forActor({ userId: f.userId, groupIds: source, projectId: f.projectId, subtreeIds, domainId: f.domainId, inherited });
+    const direct = await this.forActor({
+      userId: f.userId,
+      groupIds: source,
+      projectId: f.projectId,
+      subtreeIds,
+      domainId: f.domainId,
+      inherited,
+    });
     let fromGroups: AssignmentRef[] = [];
     if (!source && f.userId) {
       const groupIds = await this.identity.groupIdsOfUser(f.userId);
@@ -204,15 +249,25 @@ export class RoleAssignmentLister {
     return (await this.groupMembers(ref.group_id as string)).map(toUser);
   }
 
-  private async expandIndirect(ref: AssignmentRef, userId: string | undefined, projectId: string | undefined,
-    subtreeIds: string[] | undefined, expandGroups: boolean): Promise<AssignmentRef[]> {
+  private async expandIndirect(
+    ref: AssignmentRef,
+    userId: string | undefined,
+    projectId: string | undefined,
+    subtreeIds: string[] | undefined,
+    expandGroups: boolean,
+  ): Promise<AssignmentRef[]> {
     if (ref.inherited_to_projects === 'projects') return this.expandInherited(ref, userId, projectId, subtreeIds, expandGroups);
     if (ref.group_id !== undefined && expandGroups) return this.expandGroup(ref, userId);
     return [ref];
   }
 
-  private async expandInherited(ref: AssignmentRef, userId: string | undefined, projectId: string | undefined,
-    subtreeIds: string[] | undefined, expandGroups: boolean): Promise<AssignmentRef[]> {
+  private async expandInherited(
+    ref: AssignmentRef,
+    userId: string | undefined,
+    projectId: string | undefined,
+    subtreeIds: string[] | undefined,
+    expandGroups: boolean,
+  ): Promise<AssignmentRef[]> {
     let projectIds: string[];
     if (projectId) {
       projectIds = [projectId];

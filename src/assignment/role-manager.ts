@@ -55,8 +55,12 @@ export function roleFromRow(row: RoleRow, storedOptions: Record<string, string |
   // Roles written before options moved to role_option kept them in extra.
   const { options: legacyOptions, ...rest } = extra as { options?: Record<string, unknown> };
   return {
-    id: row.id, name: row.name, domainId: row.domain_id === NULL_DOMAIN_ID ? null : row.domain_id,
-    description: row.description, options: { ...(legacyOptions ?? {}), ...optionsFromStored(storedOptions) }, extra: rest,
+    id: row.id,
+    name: row.name,
+    domainId: row.domain_id === NULL_DOMAIN_ID ? null : row.domain_id,
+    description: row.description,
+    options: { ...(legacyOptions ?? {}), ...optionsFromStored(storedOptions) },
+    extra: rest,
   };
 }
 
@@ -141,7 +145,10 @@ export class RoleManager {
   }
 
   private static duplicateRole(name: string, domainId: string | null | undefined): DuplicateEntry {
-    return new DuplicateEntry('role', domainId ? `Duplicate entry found with name ${name} at domain ID ${domainId}` : `Duplicate entry found with name ${name}`);
+    return new DuplicateEntry(
+      'role',
+      domainId ? `Duplicate entry found with name ${name} at domain ID ${domainId}` : `Duplicate entry found with name ${name}`,
+    );
   }
 
   async createRole(input: RoleInput): Promise<Role> {
@@ -151,7 +158,13 @@ export class RoleManager {
     if (await this.backend.getRoleRow(id)) throw new DuplicateEntry('role', `Duplicate entry found with ID ${id}`);
     try {
       await this.backend.transaction(async (repo) => {
-        await repo.insertRole({ id, name: input.name, extra: JSON.stringify(input.extra ?? {}), domain_id: domainId, description: input.description ?? null });
+        await repo.insertRole({
+          id,
+          name: input.name,
+          extra: JSON.stringify(input.extra ?? {}),
+          domain_id: domainId,
+          description: input.description ?? null,
+        });
         const options = optionsToStored(input.options ?? {});
         for (const k of Object.keys(options)) if (options[k] === null) delete options[k];
         await repo.setRoleOptions(id, options);
@@ -190,8 +203,11 @@ export class RoleManager {
     try {
       await this.backend.transaction(async (repo) => {
         await repo.updateRole({
-          id, name, domain_id: domainId, extra: JSON.stringify(extra),
-          description: 'description' in patch ? patch.description ?? null : original.description,
+          id,
+          name,
+          domain_id: domainId,
+          extra: JSON.stringify(extra),
+          description: 'description' in patch ? (patch.description ?? null) : original.description,
         });
         if (patch.options) await repo.setRoleOptions(id, optionsToStored(patch.options));
       });
@@ -208,7 +224,11 @@ export class RoleManager {
     const role = await this.getRole(id);
     if (isImmutable(role)) throw new ResourceDeleteForbidden('role', id);
     const holders = await this.backend.queryAssignments({ types: ['UserProject'], roleId: id });
-    await this.events.emit({ type: 'role.deleting', roleId: id, userProjects: holders.map((h) => ({ userId: h.actor_id, projectId: h.target_id })) });
+    await this.events.emit({
+      type: 'role.deleting',
+      roleId: id,
+      userProjects: holders.map((h) => ({ userId: h.actor_id, projectId: h.target_id })),
+    });
     await this.backend.transaction((repo) => repo.deleteRole(id));
     await this.invalidate();
     await this.events.emit({ type: 'role.deleted', roleId: id });
@@ -237,7 +257,10 @@ export class RoleManager {
       throw new InvalidImpliedRole(impliedRoleId);
     }
     if (prior.domainId === null && implied.domainId !== null) {
-      throw new InvalidImpliedRole(impliedRoleId, this.conf.DEFAULT.insecure_debug ? 'Global role cannot imply a domain-specific role' : undefined);
+      throw new InvalidImpliedRole(
+        impliedRoleId,
+        this.conf.DEFAULT.insecure_debug ? 'Global role cannot imply a domain-specific role' : undefined,
+      );
     }
     if (!(await this.backend.insertImpliedRole(priorRoleId, impliedRoleId))) {
       throw new Conflict('Conflict occurred attempting to store implied_role - Duplicate entry.');

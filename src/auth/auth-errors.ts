@@ -18,7 +18,10 @@ export class ExpectingToFind extends ValidationError {
 /** keystone.exception.ValidationSizeError (max_param_size, max_password_length). */
 export class ValidationSizeError extends ValidationError {
   constructor(attribute: string, size: number) {
-    super(`Request attribute ${attribute} must be less than or equal to ${size}. The server could not comply with the request because the attribute size is invalid (too large). The client is assumed to be in error.`, false);
+    super(
+      `Request attribute ${attribute} must be less than or equal to ${size}. The server could not comply with the request because the attribute size is invalid (too large). The client is assumed to be in error.`,
+      false,
+    );
   }
 }
 

@@ -83,10 +83,11 @@ export function authRequestLimits(conf: KeystoneConfig): AuthRequestLimits {
 /** Validates {"auth": …}; throws 400s with Keystone's messages. */
 export function parseAuthRequest(body: unknown, limits: AuthRequestLimits): AuthRequest {
   const auth = isObject(body) ? body.auth : undefined;
-  if (auth === undefined || auth === null || (isObject(auth) && Object.keys(auth).length === 0)) throw new ExpectingToFind('auth', 'request body');
+  if (auth === undefined || auth === null || (isObject(auth) && Object.keys(auth).length === 0))
+    throw new ExpectingToFind('auth', 'request body');
   validateBody(TOKEN_ISSUE_SCHEMA, auth);
   const a = auth as unknown as AuthRequest;
-  const user = isObject(a.identity.password) ? (a.identity.password as Record<string, unknown>).user : undefined;
+  const user = isObject(a.identity.password) ? a.identity.password.user : undefined;
   if (user !== undefined) {
     requireIdOrName(user, 'identity/password/user');
     if (isObject(user)) requireIdOrName(user.domain, 'identity/password/user/domain');

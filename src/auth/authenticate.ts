@@ -55,12 +55,16 @@ export class TokenAuthentication {
     const requested = await resolveRequestedScope(this.providers, this.scopeNames, auth);
     const proof = await runMethods(this.providers, methods, this.external, { auth, remoteUser: this.remoteUserOf(req) });
     const receipted = options.receipts ? receiptMethods(this.providers.receipt_provider_api, req, proof.userId) : [];
-    return this.grants.issue({
-      userId: proof.userId,
-      methods: [...new Set([...proof.methods, ...receipted])],
-      expiresAt: proof.expiresAt,
-      parentAuditId: proof.auditId ?? null,
-      appCredId: proof.appCredId,
-    }, requested, options);
+    return this.grants.issue(
+      {
+        userId: proof.userId,
+        methods: [...new Set([...proof.methods, ...receipted])],
+        expiresAt: proof.expiresAt,
+        parentAuditId: proof.auditId ?? null,
+        appCredId: proof.appCredId,
+      },
+      requested,
+      options,
+    );
   }
 }

@@ -72,7 +72,11 @@ function buildPolicyCredentials(caller: Caller): Record<string, unknown> {
   if (caller.domainId) token.domain = { id: caller.domainId };
   if (caller.systemScope) token.system = { all: true };
   if (caller.trustId) {
-    token['OS-TRUST:trust'] = { id: caller.trustId, trustor_user: { id: caller.trustorUserId ?? null }, trustee_user: { id: caller.trusteeUserId ?? null } };
+    token['OS-TRUST:trust'] = {
+      id: caller.trustId,
+      trustor_user: { id: caller.trustorUserId ?? null },
+      trustee_user: { id: caller.trusteeUserId ?? null },
+    };
   }
   if (caller.applicationCredentialId) token.application_credential = { id: caller.applicationCredentialId };
   const creds: Record<string, unknown> = {

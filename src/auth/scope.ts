@@ -42,7 +42,10 @@ export interface ProjectChainDeps {
   resource_api: Pick<ResourceManager, 'findDomain' | 'findProjectRef'>;
 }
 
-export async function projectUsable(deps: ProjectChainDeps, project: { id: string; enabled: boolean; domainId: string; parentId: string | null }): Promise<boolean> {
+export async function projectUsable(
+  deps: ProjectChainDeps,
+  project: { id: string; enabled: boolean; domainId: string; parentId: string | null },
+): Promise<boolean> {
   if (!project.enabled) return false;
   const domain = await deps.resource_api.findDomain(project.domainId);
   if (!domain || !domain.enabled) return false;

@@ -35,10 +35,13 @@ import { mintToken, type MintDeps } from './grant/mint-token.js';
 import type { ReceiptProvider } from '../receipt/receipt-provider.js';
 
 /** What the steps need, together: the managers (narrowed by each step) and [auth] methods. */
-export type GrantDeps = OwnerDeps & ScopeDeps & DelegationDeps & MintDeps & {
-  conf: Pick<KeystoneConfig, 'auth'>;
-  receipt_provider_api: Pick<ReceiptProvider, 'issue'>;
-};
+export type GrantDeps = OwnerDeps &
+  ScopeDeps &
+  DelegationDeps &
+  MintDeps & {
+    conf: Pick<KeystoneConfig, 'auth'>;
+    receipt_provider_api: Pick<ReceiptProvider, 'issue'>;
+  };
 
 export class TokenGrantPath {
   /** [auth] methods: the MFA rules count only the enabled ones */
@@ -59,6 +62,11 @@ export class TokenGrantPath {
 }
 
 /** The grant path for the callers that issue now and then (EC2/S3, OS-KSCRUD). */
-export function issueGrantedToken(deps: GrantDeps, grant: TokenGrant, requested: ResolvedScope, options: GrantOptions): Promise<ValidatedToken> {
+export function issueGrantedToken(
+  deps: GrantDeps,
+  grant: TokenGrant,
+  requested: ResolvedScope,
+  options: GrantOptions,
+): Promise<ValidatedToken> {
   return new TokenGrantPath(deps).issue(grant, requested, options);
 }

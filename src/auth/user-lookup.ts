@@ -14,9 +14,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** An enabled domain by id or name, or a 401. */
 export async function lookupDomain(providers: ProviderApi, ref: unknown): Promise<{ id: string; name: string }> {
   if (!isObject(ref) || (typeof ref.id !== 'string' && typeof ref.name !== 'string')) throw new ExpectingToFind('id or name', 'domain');
-  const domain = typeof ref.name === 'string' && ref.name
-    ? await providers.resource_api.findDomainByName(ref.name)
-    : await providers.resource_api.findDomain(String(ref.id));
+  const domain =
+    typeof ref.name === 'string' && ref.name
+      ? await providers.resource_api.findDomainByName(ref.name)
+      : await providers.resource_api.findDomain(String(ref.id));
   if (!domain || !domain.enabled) throw new Unauthorized();
   return { id: domain.id, name: domain.name };
 }

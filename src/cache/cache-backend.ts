@@ -11,7 +11,9 @@ export interface CacheBackend {
 
 export class NullCacheBackend implements CacheBackend {
   readonly name = 'null' as const;
-  async get(): Promise<undefined> { return undefined; }
+  async get(): Promise<undefined> {
+    return undefined;
+  }
   async set(): Promise<void> {}
   async delete(): Promise<void> {}
   async invalidateRegion(): Promise<void> {}

@@ -23,7 +23,10 @@ export class Cache {
   readonly stats: CacheStats = {};
   private observers: CacheObserver[] = [];
 
-  constructor(readonly backend: CacheBackend, readonly defaultTtl: number) {}
+  constructor(
+    readonly backend: CacheBackend,
+    readonly defaultTtl: number,
+  ) {}
 
   get enabled(): boolean {
     return this.backend.name !== 'null';
@@ -35,7 +38,8 @@ export class Cache {
 
   private count(region: string, hit: boolean): void {
     const s = (this.stats[region] ??= { hits: 0, misses: 0 });
-    if (hit) s.hits++; else s.misses++;
+    if (hit) s.hits++;
+    else s.misses++;
     for (const o of this.observers) o(region, hit);
   }
 

@@ -17,7 +17,11 @@ export const INVALIDATE_MESSAGE = 'keystone:cache-invalidate';
 export const INVALIDATED_MESSAGE = 'keystone:cache-invalidated';
 const APPLIED_MESSAGE = 'keystone:cache-invalidation-applied';
 
-interface InvalidateMessage { type: typeof INVALIDATE_MESSAGE; region: string; requestId: number }
+interface InvalidateMessage {
+  type: typeof INVALIDATE_MESSAGE;
+  region: string;
+  requestId: number;
+}
 
 const backends = new Set<MemoryCacheBackend>();
 const pendingAcks = new Map<number, () => void>();
@@ -46,7 +50,11 @@ export class MemoryCacheBackend implements CacheBackend {
   private readonly sweeper: NodeJS.Timeout;
 
   /** per region: at most `maxEntries` entries and about `maxChars` characters of keys and values; expired entries dropped every `sweepMs` */
-  constructor(private readonly maxEntries = 20_000, private readonly maxChars = 8 * 1024 * 1024, sweepMs = 60_000) {
+  constructor(
+    private readonly maxEntries = 20_000,
+    private readonly maxChars = 8 * 1024 * 1024,
+    sweepMs = 60_000,
+  ) {
     backends.add(this);
     installWorkerListener();
     this.sweeper = sweepStale(() => this.regions.values(), sweepMs);
@@ -55,7 +63,12 @@ export class MemoryCacheBackend implements CacheBackend {
   private region(name: string): LRUCache<string, string> {
     let lru = this.regions.get(name);
     if (!lru) {
-      lru = new LRUCache<string, string>({ max: this.maxEntries, maxSize: this.maxChars, sizeCalculation: (v, k) => v.length + k.length + 64, ttlAutopurge: false });
+      lru = new LRUCache<string, string>({
+        max: this.maxEntries,
+        maxSize: this.maxChars,
+        sizeCalculation: (v, k) => v.length + k.length + 64,
+        ttlAutopurge: false,
+      });
       this.regions.set(name, lru);
     }
     return lru;
@@ -88,8 +101,14 @@ export class MemoryCacheBackend implements CacheBackend {
     if (!cluster.isWorker || !process.send) return Promise.resolve();
     const requestId = nextRequestId++;
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { pendingAcks.delete(requestId); resolve(); }, 5000);
-      pendingAcks.set(requestId, () => { clearTimeout(timer); resolve(); });
+      const timer = setTimeout(() => {
+        pendingAcks.delete(requestId);
+        resolve();
+      }, 5000);
+      pendingAcks.set(requestId, () => {
+        clearTimeout(timer);
+        resolve();
+      });
       const msg: InvalidateMessage = { type: INVALIDATE_MESSAGE, region, requestId };
       process.send!(msg);
     });
@@ -118,11 +137,26 @@ export function relayCacheInvalidations(): void {
     }
     if (m?.type !== INVALIDATE_MESSAGE || typeof m.region !== 'string') return;
     const others = Object.values(cluster.workers ?? {}).filter((w) => w && w !== sender && w.isConnected());
-    const ack = () => { if (sender.isConnected()) sender.send({ type: INVALIDATED_MESSAGE, requestId: m.requestId }); };
-    if (others.length === 0) { ack(); return; }
+    const ack = () => {
+      if (sender.isConnected()) sender.send({ type: INVALIDATED_MESSAGE, requestId: m.requestId });
+    };
+    if (others.length === 0) {
+      ack();
+      return;
+    }
     const relayId = nextRelayId++;
-    const timer = setTimeout(() => { relays.delete(relayId); ack(); }, 4000);
-    relays.set(relayId, { waiting: others.length, done: () => { clearTimeout(timer); relays.delete(relayId); ack(); } });
+    const timer = setTimeout(() => {
+      relays.delete(relayId);
+      ack();
+    }, 4000);
+    relays.set(relayId, {
+      waiting: others.length,
+      done: () => {
+        clearTimeout(timer);
+        relays.delete(relayId);
+        ack();
+      },
+    });
     for (const w of others) w!.send({ type: INVALIDATE_MESSAGE, region: m.region, requestId: relayId });
   });
 }

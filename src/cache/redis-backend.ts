@@ -45,7 +45,11 @@ export function parseRedisArguments(args: readonly string[]): RedisBackendOption
     const name = arg.slice(0, i).trim();
     const value = arg.slice(i + 1).trim();
     if (name === 'url') out.url = value;
-    else if (name === 'sentinels') out.sentinels = value.split(',').map((hp) => { const [host, port] = hp.trim().split(':'); return { host, port: Number(port ?? 26379) }; });
+    else if (name === 'sentinels')
+      out.sentinels = value.split(',').map((hp) => {
+        const [host, port] = hp.trim().split(':');
+        return { host, port: Number(port ?? 26379) };
+      });
     else if (name === 'service_name' || name === 'sentinel_service_name') out.sentinelName = value;
     else if (name === 'password') out.password = value;
     else if (name === 'db') out.db = Number(value);
@@ -83,10 +87,16 @@ export class RedisCacheBackend implements CacheBackend {
     client.defineCommand('ksGet', { numberOfKeys: 1, lua: GET_SCRIPT });
     client.defineCommand('ksSet', { numberOfKeys: 1, lua: SET_SCRIPT });
     client.defineCommand('ksDel', { numberOfKeys: 1, lua: DEL_SCRIPT });
-    client.on('error', (err: Error) => this.fail(err));
+    client.on('error', (err: Error) => {
+      this.fail(err);
+    });
     // A dropped connection may hide invalidations other processes could not deliver meanwhile.
-    client.on('close', () => this.suspect());
-    client.on('ready', () => { if (this.failing) this.recover(); });
+    client.on('close', () => {
+      this.suspect();
+    });
+    client.on('ready', () => {
+      if (this.failing) this.recover();
+    });
     this.client = client as ScriptedRedis;
   }
 
@@ -94,7 +104,8 @@ export class RedisCacheBackend implements CacheBackend {
   private loggedOutage = false;
 
   private fail(err: unknown): void {
-    if (!this.loggedOutage) log.error(`cache: Redis unavailable, answering from the database until it returns: ${(err as Error).message ?? err}`);
+    if (!this.loggedOutage)
+      log.error(`cache: Redis unavailable, answering from the database until it returns: ${(err as Error).message ?? err}`);
     this.loggedOutage = true;
     this.suspect();
   }
@@ -115,12 +126,16 @@ export class RedisCacheBackend implements CacheBackend {
     if (this.recovery) return;
     const hadErrors = this.loggedOutage;
     const failures = this.failures;
-    this.recovery = this.bumpAll().then((ok) => {
-      if (!ok || this.failures !== failures) return;
-      this.failing = false;
-      this.loggedOutage = false;
-      if (hadErrors) log.warn('cache: Redis is reachable again; invalidated the regions cached before the outage');
-    }).finally(() => { this.recovery = null; });
+    this.recovery = this.bumpAll()
+      .then((ok) => {
+        if (!ok || this.failures !== failures) return;
+        this.failing = false;
+        this.loggedOutage = false;
+        if (hadErrors) log.warn('cache: Redis is reachable again; invalidated the regions cached before the outage');
+      })
+      .finally(() => {
+        this.recovery = null;
+      });
   }
 
   private async bumpAll(): Promise<boolean> {
@@ -140,8 +155,14 @@ export class RedisCacheBackend implements CacheBackend {
   waitReady(timeoutMs = 2000): Promise<boolean> {
     if (this.client.status === 'ready') return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.client.off('ready', onReady); resolve(false); }, timeoutMs);
-      const onReady = () => { clearTimeout(timer); resolve(true); };
+      const timer = setTimeout(() => {
+        this.client.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
       this.client.once('ready', onReady);
     });
   }
@@ -181,7 +202,10 @@ export class RedisCacheBackend implements CacheBackend {
   }
 
   async delete(region: string, key: string): Promise<void> {
-    if (!this.ready) { this.suspect(); return; }
+    if (!this.ready) {
+      this.suspect();
+      return;
+    }
     try {
       await this.client.ksDel(this.genKey(region), `${this.prefix}${region}:`, key);
     } catch (err) {

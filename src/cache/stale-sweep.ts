@@ -4,7 +4,9 @@
  * for as long as the cap takes to fill. This drops them on a timer instead.
  */
 export function sweepStale(lrus: () => Iterable<{ purgeStale(): boolean }>, intervalMs: number): NodeJS.Timeout {
-  const timer = setInterval(() => { for (const lru of lrus()) lru.purgeStale(); }, intervalMs);
+  const timer = setInterval(() => {
+    for (const lru of lrus()) lru.purgeStale();
+  }, intervalMs);
   timer.unref();
   return timer;
 }

@@ -5,13 +5,34 @@
  * The SQL backend is catalog-repository.ts.
  */
 
-export interface RegionRow { id: string; description: string; parent_region_id: string | null; extra: string }
-export interface ServiceRow { id: string; type: string | null; enabled: boolean; extra: string }
-export interface EndpointRow {
-  id: string; legacy_endpoint_id: string | null; interface: string; service_id: string; url: string;
-  extra: string; enabled: boolean; region_id: string | null;
+export interface RegionRow {
+  id: string;
+  description: string;
+  parent_region_id: string | null;
+  extra: string;
 }
-export interface EndpointGroupRow { id: string; name: string; description: string | null; filters: string }
+export interface ServiceRow {
+  id: string;
+  type: string | null;
+  enabled: boolean;
+  extra: string;
+}
+export interface EndpointRow {
+  id: string;
+  legacy_endpoint_id: string | null;
+  interface: string;
+  service_id: string;
+  url: string;
+  extra: string;
+  enabled: boolean;
+  region_id: string | null;
+}
+export interface EndpointGroupRow {
+  id: string;
+  name: string;
+  description: string | null;
+  filters: string;
+}
 
 export interface CatalogBackend {
   /** Runs `work` as one unit against a backend bound to it (a SQL transaction). */

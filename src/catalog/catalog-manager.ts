@@ -21,7 +21,13 @@ import type { ResourceEvents } from '../resource/resource-events.js';
 import type { CatalogBackend, EndpointGroupRow, EndpointRow, RegionRow, ServiceRow } from './catalog-backend.js';
 import type { CatalogEntry, Endpoint, EndpointGroup, EndpointInterface, Region, Service } from './catalog-types.js';
 import {
-  CircularRegionHierarchyError, EndpointGroupNotFound, EndpointNotFound, ExpectingToFind, RegionDeletionError, RegionNotFound, ServiceNotFound,
+  CircularRegionHierarchyError,
+  EndpointGroupNotFound,
+  EndpointNotFound,
+  ExpectingToFind,
+  RegionDeletionError,
+  RegionNotFound,
+  ServiceNotFound,
   assertLength,
 } from './catalog-errors.js';
 import { fillUrlTemplate, MalformedEndpoint, type TemplateValue } from './url-template.js';
@@ -38,8 +44,14 @@ export function serviceFromRow(row: ServiceRow): Service {
 }
 export function endpointFromRow(row: EndpointRow): Endpoint {
   return {
-    id: row.id, interface: row.interface as EndpointInterface, serviceId: row.service_id, url: row.url,
-    enabled: row.enabled, regionId: row.region_id, legacyEndpointId: row.legacy_endpoint_id, extra: parseExtra(row.extra),
+    id: row.id,
+    interface: row.interface as EndpointInterface,
+    serviceId: row.service_id,
+    url: row.url,
+    enabled: row.enabled,
+    regionId: row.region_id,
+    legacyEndpointId: row.legacy_endpoint_id,
+    extra: parseExtra(row.extra),
   };
 }
 export function endpointGroupFromRow(row: EndpointGroupRow): EndpointGroup {
@@ -56,13 +68,37 @@ export function formatEndpointUrl(template: string, values: Record<string, strin
   }
 }
 
-export interface RegionInput { id?: string; description?: string | null; parentRegionId?: string | null; extra?: Record<string, unknown> }
-export interface RegionPatch { description?: string | null; parentRegionId?: string | null; extra?: Record<string, unknown> }
-export interface ServicePatch { type?: string; name?: string; description?: string; enabled?: boolean; extra?: Record<string, unknown> }
-export interface EndpointPatch {
-  interface?: EndpointInterface; serviceId?: string; url?: string; regionId?: string | null; enabled?: boolean; extra?: Record<string, unknown>;
+export interface RegionInput {
+  id?: string;
+  description?: string | null;
+  parentRegionId?: string | null;
+  extra?: Record<string, unknown>;
 }
-export interface EndpointGroupInput { name: string; description?: string | null; filters: Record<string, unknown> }
+export interface RegionPatch {
+  description?: string | null;
+  parentRegionId?: string | null;
+  extra?: Record<string, unknown>;
+}
+export interface ServicePatch {
+  type?: string;
+  name?: string;
+  description?: string;
+  enabled?: boolean;
+  extra?: Record<string, unknown>;
+}
+export interface EndpointPatch {
+  interface?: EndpointInterface;
+  serviceId?: string;
+  url?: string;
+  regionId?: string | null;
+  enabled?: boolean;
+  extra?: Record<string, unknown>;
+}
+export interface EndpointGroupInput {
+  name: string;
+  description?: string | null;
+  filters: Record<string, unknown>;
+}
 
 export class CatalogManager {
   /** The catalog follows the resource manager (`resourceEvents`): a deleted project loses its endpoint filter. */
@@ -120,7 +156,12 @@ export class CatalogManager {
     const parent = input.parentRegionId ?? null;
     if (parent !== null && !(await this.backend.getRegionRow(parent))) throw new RegionNotFound(parent);
     try {
-      await this.backend.insertRegion({ id, description: input.description ?? '', parent_region_id: parent, extra: JSON.stringify(input.extra ?? {}) });
+      await this.backend.insertRegion({
+        id,
+        description: input.description ?? '',
+        parent_region_id: parent,
+        extra: JSON.stringify(input.extra ?? {}),
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateEntry('region', `Duplicate ID, ${id}`);
       throw err;
@@ -144,8 +185,13 @@ export class CatalogManager {
       seen.add(walk);
       walk = (await this.backend.getRegionRow(walk))?.parent_region_id ?? null;
     }
-    const description = patch.description === undefined ? current.description : patch.description ?? '';
-    await this.backend.updateRegion({ id, description, parent_region_id: parent, extra: JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }) });
+    const description = patch.description === undefined ? current.description : (patch.description ?? '');
+    await this.backend.updateRegion({
+      id,
+      description,
+      parent_region_id: parent,
+      extra: JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }),
+    });
     await this.invalidate();
     return this.getRegion(id);
   }
@@ -183,10 +229,21 @@ export class CatalogManager {
   }
 
   /** Keystone's create_service: enabled and name default to true and "". */
-  async createService(input: { id?: string; type: string; name?: string; description?: string; enabled?: boolean; extra?: Record<string, unknown> }): Promise<Service> {
+  async createService(input: {
+    id?: string;
+    type: string;
+    name?: string;
+    description?: string;
+    enabled?: boolean;
+    extra?: Record<string, unknown>;
+  }): Promise<Service> {
     const id = input.id ?? newId();
     assertLength(input.type, 'type', 255);
-    const extra = { ...(input.extra ?? {}), name: input.name ?? '', ...(input.description !== undefined ? { description: input.description } : {}) };
+    const extra = {
+      ...(input.extra ?? {}),
+      name: input.name ?? '',
+      ...(input.description !== undefined ? { description: input.description } : {}),
+    };
     await this.backend.insertService({ id, type: input.type, enabled: input.enabled ?? true, extra: JSON.stringify(extra) });
     await this.invalidate();
     return serviceFromRow((await this.backend.getServiceRow(id)) as ServiceRow);
@@ -199,7 +256,12 @@ export class CatalogManager {
     const extra: Record<string, unknown> = { ...parseExtra(row.extra), ...(patch.extra ?? {}) };
     if (patch.name !== undefined) extra.name = patch.name;
     if (patch.description !== undefined) extra.description = patch.description;
-    await this.backend.updateService({ id, type: patch.type ?? row.type, enabled: patch.enabled ?? row.enabled, extra: JSON.stringify(extra) });
+    await this.backend.updateService({
+      id,
+      type: patch.type ?? row.type,
+      enabled: patch.enabled ?? row.enabled,
+      extra: JSON.stringify(extra),
+    });
     await this.invalidate();
     return this.getService(id);
   }
@@ -230,16 +292,33 @@ export class CatalogManager {
 
   /** Keystone's _assert_region_exists / _assert_service_exists. */
   private async assertReferences(regionId: string | null | undefined, serviceId: string | undefined): Promise<void> {
-    if (regionId !== undefined && regionId !== null && !(await this.backend.getRegionRow(regionId))) throw new ExpectingToFind('endpoint region_id', 'region table');
-    if (serviceId !== undefined && !(await this.backend.getServiceRow(serviceId))) throw new ExpectingToFind('endpoint service_id', 'service table');
+    if (regionId !== undefined && regionId !== null && !(await this.backend.getRegionRow(regionId)))
+      throw new ExpectingToFind('endpoint region_id', 'region table');
+    if (serviceId !== undefined && !(await this.backend.getServiceRow(serviceId)))
+      throw new ExpectingToFind('endpoint service_id', 'service table');
   }
 
-  async createEndpoint(input: { id?: string; interface: EndpointInterface; serviceId: string; url: string; regionId?: string | null; enabled?: boolean; extra?: Record<string, unknown>; legacyEndpointId?: string | null }): Promise<Endpoint> {
+  async createEndpoint(input: {
+    id?: string;
+    interface: EndpointInterface;
+    serviceId: string;
+    url: string;
+    regionId?: string | null;
+    enabled?: boolean;
+    extra?: Record<string, unknown>;
+    legacyEndpointId?: string | null;
+  }): Promise<Endpoint> {
     await this.assertReferences(input.regionId, input.serviceId);
     const id = input.id ?? newId();
     await this.backend.insertEndpoint({
-      id, legacy_endpoint_id: input.legacyEndpointId ?? null, interface: input.interface, service_id: input.serviceId, url: input.url,
-      extra: JSON.stringify(input.extra ?? {}), enabled: input.enabled ?? true, region_id: input.regionId ?? null,
+      id,
+      legacy_endpoint_id: input.legacyEndpointId ?? null,
+      interface: input.interface,
+      service_id: input.serviceId,
+      url: input.url,
+      extra: JSON.stringify(input.extra ?? {}),
+      enabled: input.enabled ?? true,
+      region_id: input.regionId ?? null,
     });
     await this.invalidate();
     return endpointFromRow((await this.backend.getEndpointRow(id)) as EndpointRow);
@@ -283,11 +362,13 @@ export class CatalogManager {
   }
 
   async checkEndpointInProject(endpointId: string, projectId: string): Promise<void> {
-    if (!(await this.backend.projectEndpointExists(endpointId, projectId))) throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
+    if (!(await this.backend.projectEndpointExists(endpointId, projectId)))
+      throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
   }
 
   async removeEndpointFromProject(endpointId: string, projectId: string): Promise<void> {
-    if ((await this.backend.removeProjectEndpoint(endpointId, projectId)) === 0) throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
+    if ((await this.backend.removeProjectEndpoint(endpointId, projectId)) === 0)
+      throw new NotFound(`Endpoint ${endpointId} not found in project ${projectId}`);
     await this.invalidate();
   }
 
@@ -308,7 +389,12 @@ export class CatalogManager {
   async createEndpointGroup(input: EndpointGroupInput): Promise<EndpointGroup> {
     const id = newId();
     assertLength(input.name, 'name', 255);
-    await this.backend.insertEndpointGroup({ id, name: input.name, description: input.description ?? null, filters: JSON.stringify(input.filters) });
+    await this.backend.insertEndpointGroup({
+      id,
+      name: input.name,
+      description: input.description ?? null,
+      filters: JSON.stringify(input.filters),
+    });
     await this.invalidate();
     return this.getEndpointGroup(id);
   }
@@ -346,11 +432,13 @@ export class CatalogManager {
   }
 
   async checkEndpointGroupInProject(groupId: string, projectId: string): Promise<void> {
-    if (!(await this.backend.projectEndpointGroupExists(groupId, projectId))) throw new NotFound('Endpoint Group Project Association not found');
+    if (!(await this.backend.projectEndpointGroupExists(groupId, projectId)))
+      throw new NotFound('Endpoint Group Project Association not found');
   }
 
   async removeEndpointGroupFromProject(groupId: string, projectId: string): Promise<void> {
-    if ((await this.backend.removeProjectEndpointGroup(groupId, projectId)) === 0) throw new NotFound('Endpoint Group Project Association not found');
+    if ((await this.backend.removeProjectEndpointGroup(groupId, projectId)) === 0)
+      throw new NotFound('Endpoint Group Project Association not found');
     await this.invalidate();
   }
 
@@ -466,7 +554,14 @@ export class CatalogManager {
 
 /** An endpoint group filter: every key equal (service_id, region_id, interface). */
 export function endpointMatches(e: Endpoint, filters: Record<string, unknown>): boolean {
-  const view: Record<string, unknown> = { ...e.extra, id: e.id, interface: e.interface, service_id: e.serviceId, region_id: e.regionId, url: e.url, enabled: e.enabled };
+  const view: Record<string, unknown> = {
+    ...e.extra,
+    id: e.id,
+    interface: e.interface,
+    service_id: e.serviceId,
+    region_id: e.regionId,
+    url: e.url,
+    enabled: e.enabled,
+  };
   return Object.entries(filters).every(([k, v]) => view[k] === v);
 }
-

@@ -23,10 +23,16 @@ export class CatalogRepository implements CatalogBackend {
     return this.db.any<RegionRow>('SELECT id, description, parent_region_id, extra FROM region ORDER BY id');
   }
   async insertRegion(row: RegionRow): Promise<void> {
-    await this.db.none('INSERT INTO region (id, description, parent_region_id, extra) VALUES ($(id), $(description), $(parent_region_id), $(extra))', row);
+    await this.db.none(
+      'INSERT INTO region (id, description, parent_region_id, extra) VALUES ($(id), $(description), $(parent_region_id), $(extra))',
+      row,
+    );
   }
   async updateRegion(row: RegionRow): Promise<void> {
-    await this.db.none('UPDATE region SET description = $(description), parent_region_id = $(parent_region_id), extra = $(extra) WHERE id = $(id)', row);
+    await this.db.none(
+      'UPDATE region SET description = $(description), parent_region_id = $(parent_region_id), extra = $(extra) WHERE id = $(id)',
+      row,
+    );
   }
   async deleteRegions(ids: string[]): Promise<void> {
     if (ids.length) await this.db.none('DELETE FROM region WHERE id IN ($1:csv)', [ids]);
@@ -72,12 +78,16 @@ export class CatalogRepository implements CatalogBackend {
   async insertEndpoint(row: EndpointRow): Promise<void> {
     await this.db.none(
       `INSERT INTO endpoint (${ENDPOINT_COLUMNS})
-       VALUES ($(id), $(legacy_endpoint_id), $(interface), $(service_id), $(url), $(extra), $(enabled), $(region_id))`, row);
+       VALUES ($(id), $(legacy_endpoint_id), $(interface), $(service_id), $(url), $(extra), $(enabled), $(region_id))`,
+      row,
+    );
   }
   async updateEndpoint(row: EndpointRow): Promise<void> {
     await this.db.none(
       `UPDATE endpoint SET legacy_endpoint_id = $(legacy_endpoint_id), interface = $(interface), service_id = $(service_id), url = $(url),
-       extra = $(extra), enabled = $(enabled), region_id = $(region_id) WHERE id = $(id)`, row);
+       extra = $(extra), enabled = $(enabled), region_id = $(region_id) WHERE id = $(id)`,
+      row,
+    );
   }
   async updateEndpointUrl(id: string, url: string): Promise<void> {
     await this.db.none('UPDATE endpoint SET url = $2 WHERE id = $1', [id, url]);
@@ -92,20 +102,35 @@ export class CatalogRepository implements CatalogBackend {
 
   /** false when the association existed already */
   async addProjectEndpoint(endpointId: string, projectId: string): Promise<boolean> {
-    const r = await this.db.result('INSERT INTO project_endpoint (endpoint_id, project_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [endpointId, projectId]);
+    const r = await this.db.result('INSERT INTO project_endpoint (endpoint_id, project_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [
+      endpointId,
+      projectId,
+    ]);
     return r.rowCount > 0;
   }
   async projectEndpointExists(endpointId: string, projectId: string): Promise<boolean> {
-    return (await this.db.oneOrNone('SELECT 1 FROM project_endpoint WHERE endpoint_id = $1 AND project_id = $2', [endpointId, projectId])) !== null;
+    return (
+      (await this.db.oneOrNone('SELECT 1 FROM project_endpoint WHERE endpoint_id = $1 AND project_id = $2', [endpointId, projectId])) !==
+      null
+    );
   }
   async removeProjectEndpoint(endpointId: string, projectId: string): Promise<number> {
-    return (await this.db.result('DELETE FROM project_endpoint WHERE endpoint_id = $1 AND project_id = $2', [endpointId, projectId])).rowCount;
+    return (await this.db.result('DELETE FROM project_endpoint WHERE endpoint_id = $1 AND project_id = $2', [endpointId, projectId]))
+      .rowCount;
   }
   endpointIdsOfProject(projectId: string): Promise<string[]> {
-    return this.db.map('SELECT endpoint_id FROM project_endpoint WHERE project_id = $1 ORDER BY endpoint_id', [projectId], (r: { endpoint_id: string }) => r.endpoint_id);
+    return this.db.map(
+      'SELECT endpoint_id FROM project_endpoint WHERE project_id = $1 ORDER BY endpoint_id',
+      [projectId],
+      (r: { endpoint_id: string }) => r.endpoint_id,
+    );
   }
   projectIdsOfEndpoint(endpointId: string): Promise<string[]> {
-    return this.db.map('SELECT project_id FROM project_endpoint WHERE endpoint_id = $1 ORDER BY project_id', [endpointId], (r: { project_id: string }) => r.project_id);
+    return this.db.map(
+      'SELECT project_id FROM project_endpoint WHERE endpoint_id = $1 ORDER BY project_id',
+      [endpointId],
+      (r: { project_id: string }) => r.project_id,
+    );
   }
   /** A deleted project: its endpoint and endpoint group associations. */
   async deleteProjectAssociations(projectId: string): Promise<void> {
@@ -120,29 +145,53 @@ export class CatalogRepository implements CatalogBackend {
     return this.db.any<EndpointGroupRow>('SELECT id, name, description, filters FROM endpoint_group ORDER BY name, id');
   }
   async insertEndpointGroup(row: EndpointGroupRow): Promise<void> {
-    await this.db.none('INSERT INTO endpoint_group (id, name, description, filters) VALUES ($(id), $(name), $(description), $(filters))', row);
+    await this.db.none(
+      'INSERT INTO endpoint_group (id, name, description, filters) VALUES ($(id), $(name), $(description), $(filters))',
+      row,
+    );
   }
   async updateEndpointGroup(row: EndpointGroupRow): Promise<void> {
-    await this.db.none('UPDATE endpoint_group SET name = $(name), description = $(description), filters = $(filters) WHERE id = $(id)', row);
+    await this.db.none(
+      'UPDATE endpoint_group SET name = $(name), description = $(description), filters = $(filters) WHERE id = $(id)',
+      row,
+    );
   }
   async deleteEndpointGroup(id: string): Promise<number> {
     await this.db.none('DELETE FROM project_endpoint_group WHERE endpoint_group_id = $1', [id]);
     return (await this.db.result('DELETE FROM endpoint_group WHERE id = $1', [id])).rowCount;
   }
   async addProjectEndpointGroup(groupId: string, projectId: string): Promise<boolean> {
-    const r = await this.db.result('INSERT INTO project_endpoint_group (endpoint_group_id, project_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [groupId, projectId]);
+    const r = await this.db.result(
+      'INSERT INTO project_endpoint_group (endpoint_group_id, project_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [groupId, projectId],
+    );
     return r.rowCount > 0;
   }
   async projectEndpointGroupExists(groupId: string, projectId: string): Promise<boolean> {
-    return (await this.db.oneOrNone('SELECT 1 FROM project_endpoint_group WHERE endpoint_group_id = $1 AND project_id = $2', [groupId, projectId])) !== null;
+    return (
+      (await this.db.oneOrNone('SELECT 1 FROM project_endpoint_group WHERE endpoint_group_id = $1 AND project_id = $2', [
+        groupId,
+        projectId,
+      ])) !== null
+    );
   }
   async removeProjectEndpointGroup(groupId: string, projectId: string): Promise<number> {
-    return (await this.db.result('DELETE FROM project_endpoint_group WHERE endpoint_group_id = $1 AND project_id = $2', [groupId, projectId])).rowCount;
+    return (
+      await this.db.result('DELETE FROM project_endpoint_group WHERE endpoint_group_id = $1 AND project_id = $2', [groupId, projectId])
+    ).rowCount;
   }
   endpointGroupIdsOfProject(projectId: string): Promise<string[]> {
-    return this.db.map('SELECT endpoint_group_id FROM project_endpoint_group WHERE project_id = $1 ORDER BY endpoint_group_id', [projectId], (r: { endpoint_group_id: string }) => r.endpoint_group_id);
+    return this.db.map(
+      'SELECT endpoint_group_id FROM project_endpoint_group WHERE project_id = $1 ORDER BY endpoint_group_id',
+      [projectId],
+      (r: { endpoint_group_id: string }) => r.endpoint_group_id,
+    );
   }
   projectIdsOfEndpointGroup(groupId: string): Promise<string[]> {
-    return this.db.map('SELECT project_id FROM project_endpoint_group WHERE endpoint_group_id = $1 ORDER BY project_id', [groupId], (r: { project_id: string }) => r.project_id);
+    return this.db.map(
+      'SELECT project_id FROM project_endpoint_group WHERE endpoint_group_id = $1 ORDER BY project_id',
+      [groupId],
+      (r: { project_id: string }) => r.project_id,
+    );
   }
 }

@@ -1,7 +1,19 @@
 export type EndpointInterface = 'public' | 'internal' | 'admin';
 
-export interface Region { id: string; description: string; parentRegionId: string | null; extra: Record<string, unknown> }
-export interface Service { id: string; type: string; enabled: boolean; name: string; description?: string; extra: Record<string, unknown> }
+export interface Region {
+  id: string;
+  description: string;
+  parentRegionId: string | null;
+  extra: Record<string, unknown>;
+}
+export interface Service {
+  id: string;
+  type: string;
+  enabled: boolean;
+  name: string;
+  description?: string;
+  extra: Record<string, unknown>;
+}
 export interface Endpoint {
   id: string;
   interface: EndpointInterface;

@@ -8,7 +8,15 @@
  */
 
 export const WHITELISTED_PROPERTIES = [
-  'tenant_id', 'project_id', 'user_id', 'public_bind_host', 'admin_bind_host', 'compute_host', 'admin_port', 'public_port', 'public_endpoint',
+  'tenant_id',
+  'project_id',
+  'user_id',
+  'public_bind_host',
+  'admin_bind_host',
+  'compute_host',
+  'admin_port',
+  'public_port',
+  'public_endpoint',
 ] as const;
 
 export type TemplateValue = string | number;
@@ -23,15 +31,27 @@ const CONVERSIONS = 'diouxXeEfFgGcrsa';
  * result null (the endpoint is skipped quietly, as for project_id in a
  * domain-scoped catalog); any other failure throws MalformedEndpoint.
  */
-export function fillUrlTemplate(template: string, values: Record<string, TemplateValue | undefined>, silentMissing: readonly string[] = []): string | null {
+export function fillUrlTemplate(
+  template: string,
+  values: Record<string, TemplateValue | undefined>,
+  silentMissing: readonly string[] = [],
+): string | null {
   const text = template.split('$(').join('%(');
   let out = '';
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (c !== '%') { out += c; i++; continue; }
+    if (c !== '%') {
+      out += c;
+      i++;
+      continue;
+    }
     i++;
-    if (text[i] === '%') { out += '%'; i++; continue; }
+    if (text[i] === '%') {
+      out += '%';
+      i++;
+      continue;
+    }
     if (text[i] !== '(') throw new MalformedEndpoint(`incomplete format in ${template}`);
     // %(key): Python allows nested parentheses in the key.
     let depth = 1;
@@ -47,7 +67,8 @@ export function fillUrlTemplate(template: string, values: Record<string, Templat
     const spec = /^[#0\- +]*(\d+)?(\.\d+)?[hlL]?/.exec(text.slice(i)) as RegExpExecArray;
     i += spec[0].length;
     const conversion = text[i];
-    if (conversion === undefined || !CONVERSIONS.includes(conversion)) throw new MalformedEndpoint(`unsupported format character in ${template}`);
+    if (conversion === undefined || !CONVERSIONS.includes(conversion))
+      throw new MalformedEndpoint(`unsupported format character in ${template}`);
     i++;
     if (!(WHITELISTED_PROPERTIES as readonly string[]).includes(key)) throw new MalformedEndpoint(`unknown key ${key} in ${template}`);
     const value = values[key];

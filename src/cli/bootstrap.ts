@@ -38,7 +38,14 @@ export interface BootstrapResult {
 }
 
 export async function runBootstrap({ providers }: Pick<BuiltProviders, 'providers'>, options: BootstrapOptions): Promise<BootstrapResult> {
-  const { conf, resource_api: resource, identity_api: identity, role_api: roles, assignment_api: assignment, catalog_api: catalog } = providers;
+  const {
+    conf,
+    resource_api: resource,
+    identity_api: identity,
+    role_api: roles,
+    assignment_api: assignment,
+    catalog_api: catalog,
+  } = providers;
   const domainId = conf.identity.default_domain_id;
   const username = options.username ?? 'admin';
   const projectName = options.projectName ?? 'admin';
@@ -57,7 +64,10 @@ export async function runBootstrap({ providers }: Pick<BuiltProviders, 'provider
     const immutable = options.immutableRoles !== false;
     const role = await roles.createRole(immutable ? { name, options: { immutable: true } } : { name });
     log.info(`Created role ${name}`);
-    if (!immutable) log.warn(`Role ${name} was created as a mutable role. It is recommended to make this role immutable by adding the 'immutable' resource option to this role, or re-running this command without --no-immutable-roles.`);
+    if (!immutable)
+      log.warn(
+        `Role ${name} was created as a mutable role. It is recommended to make this role immutable by adding the 'immutable' resource option to this role, or re-running this command without --no-immutable-roles.`,
+      );
     return role;
   };
   const adminRole = await ensureRole(roleName);
@@ -74,7 +84,12 @@ export async function runBootstrap({ providers }: Pick<BuiltProviders, 'provider
 
   let user = await identity.findUserByName(username, domainId);
   if (!user) {
-    user = await identity.createUser({ name: username, domainId, password: options.password, options: { ignore_password_expiry: true, ignore_change_password_upon_first_use: true, ignore_lockout_failure_attempts: true } });
+    user = await identity.createUser({
+      name: username,
+      domainId,
+      password: options.password,
+      options: { ignore_password_expiry: true, ignore_change_password_upon_first_use: true, ignore_lockout_failure_attempts: true },
+    });
     log.info(`Created user ${username}`);
   } else {
     if (await identity.resetBootstrapUser(user.id, options.password)) log.info(`Reset password and enabled user ${user.id}`);
@@ -87,10 +102,16 @@ export async function runBootstrap({ providers }: Pick<BuiltProviders, 'provider
   const service = existingService ?? (await catalog.createService({ type: 'identity', name: serviceName }));
   if (options.regionId) await catalog.ensureRegion(options.regionId);
   const endpoints = await catalog.listEndpoints();
-  const wanted: [EndpointInterface, string | null | undefined][] = [['admin', options.adminUrl], ['public', options.publicUrl], ['internal', options.internalUrl]];
+  const wanted: [EndpointInterface, string | null | undefined][] = [
+    ['admin', options.adminUrl],
+    ['public', options.publicUrl],
+    ['internal', options.internalUrl],
+  ];
   for (const [iface, url] of wanted) {
     if (!url) continue;
-    const existing = endpoints.find((e) => e.serviceId === service.id && e.interface === iface && e.regionId === (options.regionId ?? null));
+    const existing = endpoints.find(
+      (e) => e.serviceId === service.id && e.interface === iface && e.regionId === (options.regionId ?? null),
+    );
     if (!existing) {
       await catalog.createEndpoint({ interface: iface, serviceId: service.id, url, regionId: options.regionId ?? null });
       log.info(`Created ${iface} endpoint ${url}`);
@@ -101,7 +122,12 @@ export async function runBootstrap({ providers }: Pick<BuiltProviders, 'provider
   }
 
   return {
-    domainId, projectId: project.id, userId: user.id, adminRoleId: adminRole.id,
-    memberRoleId: memberRole.id, readerRoleId: readerRole.id, serviceId: service.id,
+    domainId,
+    projectId: project.id,
+    userId: user.id,
+    adminRoleId: adminRole.id,
+    memberRoleId: memberRole.id,
+    readerRoleId: readerRole.id,
+    serviceId: service.id,
   };
 }

@@ -28,7 +28,7 @@ export function resolveRelativePaths(conf: KeystoneConfig, overrides: { debug?: 
   if (overrides.debug) c.DEFAULT.debug = true;
   const conn = c.database.connection;
   if (conn && conn.startsWith('pglite://')) c.database.connection = `pglite://${resolve(conn.slice('pglite://'.length))}`;
-  return deepFreeze(c) as unknown as KeystoneConfig;
+  return deepFreeze(c);
 }
 
 function deepFreeze<T>(o: T): T {

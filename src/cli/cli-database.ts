@@ -12,8 +12,13 @@ import { dirname, join } from 'node:path';
 import type { KeystoneConfig } from '../config/options.js';
 import { closeDatabases, openDatabase, ping, resolveDatabaseTarget, type Database, type DatabaseTarget } from '../storage/database.js';
 import {
-  CLI_POOL_SIZE, EmbeddedDatabaseBusyError, processAlive, readEmbeddedLock, startEmbeddedHost,
-  type EmbeddedHost, type EmbeddedLock,
+  CLI_POOL_SIZE,
+  EmbeddedDatabaseBusyError,
+  processAlive,
+  readEmbeddedLock,
+  startEmbeddedHost,
+  type EmbeddedHost,
+  type EmbeddedLock,
 } from '../storage/embedded-host.js';
 import { log } from '../log/logger.js';
 
@@ -65,8 +70,11 @@ export async function findEmbeddedServer(dataDir: string, waitMs = SERVER_STARTI
     if (holder.pid === process.pid) return undefined;
     if (holder.program === 'keystone-manage') throw new EmbeddedDatabaseBusyError(dataDir, holder);
     if (Date.now() >= deadline) {
-      throw new EmbeddedDatabaseBusyError(dataDir, holder,
-        `The embedded database at ${dataDir} is held by keystone-all (pid ${holder.pid}), which has not served it on a socket within ${Math.round(waitMs / 1000)} s; try again once it is running.`);
+      throw new EmbeddedDatabaseBusyError(
+        dataDir,
+        holder,
+        `The embedded database at ${dataDir} is held by keystone-all (pid ${holder.pid}), which has not served it on a socket within ${Math.round(waitMs / 1000)} s; try again once it is running.`,
+      );
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -82,7 +90,9 @@ export async function openCliDatabase(conf: KeystoneConfig, options: OpenCliData
       server = await findEmbeddedServer(target.dataDir);
       if (server) break;
       if (!options.create && !existsSync(join(target.dataDir, 'PG_VERSION'))) {
-        throw new DatabaseUnreachableError(`The embedded database at ${target.dataDir} does not exist: run "keystone-manage db_sync" (or start keystone-all once).`);
+        throw new DatabaseUnreachableError(
+          `The embedded database at ${target.dataDir} does not exist: run "keystone-manage db_sync" (or start keystone-all once).`,
+        );
       }
       try {
         host = await startEmbeddedHost(target.dataDir, 2 * CLI_POOL_SIZE, { program: 'keystone-manage', publish: false });
@@ -107,8 +117,12 @@ export async function openCliDatabase(conf: KeystoneConfig, options: OpenCliData
     const reason = (err as Error).message || (err as { code?: string }).code || String(err);
     if (!server) throw new DatabaseUnreachableError(`Cannot connect to ${describeTarget(target)}: ${reason}`);
     // the socket server closes a connection beyond its maxConnections at once
-    const full = /EPIPE|ECONNRESET|Connection terminated/i.test(reason) ? ' (every connection it serves is in use; try again in a moment)' : '';
-    throw new DatabaseUnreachableError(`Cannot connect to ${describeTarget(target)} through keystone-all (pid ${server.pid}, socket ${server.socket})${full}: ${reason}`);
+    const full = /EPIPE|ECONNRESET|Connection terminated/i.test(reason)
+      ? ' (every connection it serves is in use; try again in a moment)'
+      : '';
+    throw new DatabaseUnreachableError(
+      `Cannot connect to ${describeTarget(target)} through keystone-all (pid ${server.pid}, socket ${server.socket})${full}: ${reason}`,
+    );
   } finally {
     log.level = level;
   }
@@ -122,13 +136,19 @@ export async function openCliDatabase(conf: KeystoneConfig, options: OpenCliData
  * [database] max_retries / retry_interval say, then gives up with its
  * EmbeddedDatabaseBusyError. Another keystone-all is refused at once.
  */
-export async function hostEmbeddedDatabase(conf: KeystoneConfig, dataDir: string, maxConnections: number, onRetry?: (attempt: number, err: Error) => void): Promise<EmbeddedHost> {
+export async function hostEmbeddedDatabase(
+  conf: KeystoneConfig,
+  dataDir: string,
+  maxConnections: number,
+  onRetry?: (attempt: number, err: Error) => void,
+): Promise<EmbeddedHost> {
   const max = conf.database.max_retries;
   for (let attempt = 0; ; attempt++) {
     try {
       return await startEmbeddedHost(dataDir, maxConnections);
     } catch (err) {
-      if (!(err instanceof EmbeddedDatabaseBusyError) || err.holder.program !== 'keystone-manage' || (max !== -1 && attempt >= max)) throw err;
+      if (!(err instanceof EmbeddedDatabaseBusyError) || err.holder.program !== 'keystone-manage' || (max !== -1 && attempt >= max))
+        throw err;
       onRetry?.(attempt + 1, err);
       await new Promise((r) => setTimeout(r, Math.max(conf.database.retry_interval, 0) * 1000 || 100));
     }

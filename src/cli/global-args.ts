@@ -60,9 +60,15 @@ export function parseGlobalArgs(argv: readonly string[]): ParsedArgs {
         (t.name === 'config-file' ? out.configFiles : out.configDirs).push(t.value ?? '');
         break;
       }
-      case 'debug': out.debug = true; break;
-      case 'nodebug': out.debug = false; break;
-      case 'help': out.help = true; break;
+      case 'debug':
+        out.debug = true;
+        break;
+      case 'nodebug':
+        out.debug = false;
+        break;
+      case 'help':
+        out.help = true;
+        break;
     }
   }
   out.rest = [...argv.slice(0, end).filter((_, i) => !claimed.has(i)), ...argv.slice(end + 1)];

@@ -6,13 +6,16 @@ function wrap(text: string, width = 76): string[] {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) { lines.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
   if (line) lines.push(line);
   return lines;
 }
 
-function renderDefault(spec: OptionSpec<unknown>): string {
+function renderDefault(spec: OptionSpec): string {
   if (spec.default === null) return '<None>';
   if (Array.isArray(spec.default)) return spec.default.join(',');
   return String(spec.default);
@@ -20,7 +23,7 @@ function renderDefault(spec: OptionSpec<unknown>): string {
 
 export function generateSample(): string {
   const out: string[] = [];
-  for (const [section, options] of Object.entries(OPTIONS as unknown as Record<string, Record<string, OptionSpec<unknown>>>)) {
+  for (const [section, options] of Object.entries(OPTIONS as unknown as Record<string, Record<string, OptionSpec>>)) {
     out.push(`[${section}]`, '');
     for (const [name, spec] of Object.entries(options)) {
       for (const l of wrap(spec.help)) out.push(`# ${l}`);

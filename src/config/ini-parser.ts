@@ -11,7 +11,11 @@ export interface IniEntry {
 export type IniDocument = Map<string, Map<string, IniEntry>>;
 
 export class IniSyntaxError extends Error {
-  constructor(public readonly file: string, public readonly line: number, message: string) {
+  constructor(
+    public readonly file: string,
+    public readonly line: number,
+    message: string,
+  ) {
     super(`${file}:${line}: ${message}`);
   }
 }
@@ -23,7 +27,10 @@ export function parseIni(text: string, file = '<string>'): IniDocument {
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, index) => {
     const lineNo = index + 1;
-    if (raw.trim() === '' ) { last = null; return; }
+    if (raw.trim() === '') {
+      last = null;
+      return;
+    }
     if (/^\s*[#;]/.test(raw)) return;
     if (/^\s/.test(raw) && last) {
       const current: IniEntry = last;

@@ -31,7 +31,13 @@ const DEFAULT_CONFIG_DIRS = ['/etc/keystone/keystone.conf.d'];
 /** When neither --config-file nor --config-dir is given: OS_KEYSTONE_CONFIG_FILES, else /etc/keystone. */
 export function defaultConfigSources(env: NodeJS.ProcessEnv = process.env): ConfigSources {
   const fromEnv = env.OS_KEYSTONE_CONFIG_FILES;
-  if (fromEnv) return { configFiles: fromEnv.split(';').map((s) => s.trim()).filter(Boolean) };
+  if (fromEnv)
+    return {
+      configFiles: fromEnv
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    };
   return {
     configFiles: DEFAULT_CONFIG_FILES.filter((f) => existsSync(f)),
     configDirs: DEFAULT_CONFIG_DIRS.filter((d) => existsSync(d)),
@@ -42,7 +48,12 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   const files: string[] = [...(sources.configFiles ?? [])];
   for (const dir of sources.configDirs ?? []) {
     if (!existsSync(dir)) throw new ConfigError(`Config directory not found: ${dir}`);
-    files.push(...readdirSync(dir).filter((f) => f.endsWith('.conf')).sort().map((f) => join(dir, f)));
+    files.push(
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith('.conf'))
+        .sort()
+        .map((f) => join(dir, f)),
+    );
   }
   const raw = new Map<string, Map<string, IniEntry>>();
   for (const file of files) {
@@ -66,7 +77,7 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
   }
 
   const warnings: string[] = [];
-  const sections = OPTIONS as unknown as Record<string, Record<string, OptionSpec<unknown>>>;
+  const sections = OPTIONS as unknown as Record<string, Record<string, OptionSpec>>;
   for (const [section, entries] of raw) {
     const known = sections[section];
     if (!known) {
@@ -85,7 +96,9 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
     text.replace(/\$(\$|\{([A-Za-z0-9_.]+)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, whole: string, braced?: string, bare?: string) => {
       if (whole === '$') return '$';
       const ref = (braced ?? bare) as string;
-      const [refSection, refName] = ref.includes('.') ? (ref.split('.', 2) as [string, string]) : [sections[section]?.[ref] ? section : 'DEFAULT', ref];
+      const [refSection, refName] = ref.includes('.')
+        ? (ref.split('.', 2) as [string, string])
+        : [sections[section]?.[ref] ? section : 'DEFAULT', ref];
       const value = resolveString(refSection, refName);
       if (value === null) throw new ConfigError(`[${section}] refers to $${ref}, which is not set`);
       return value;
@@ -112,8 +125,15 @@ export function loadConfig(sources: ConfigSources = {}): LoadedConfig {
       const values = rawValues(section, name);
       try {
         conf[section][name] = values
-          ? convertOptionValue(section, name, spec, values.map((v) => interpolate(v, section)))
-          : typeof spec.default === 'string' ? interpolate(spec.default, section) : spec.default;
+          ? convertOptionValue(
+              section,
+              name,
+              spec,
+              values.map((v) => interpolate(v, section)),
+            )
+          : typeof spec.default === 'string'
+            ? interpolate(spec.default, section)
+            : spec.default;
       } catch (err) {
         if (err instanceof ConfigValueError || err instanceof ConfigError) throw new ConfigError(err.message);
         throw err;

@@ -16,19 +16,51 @@ export interface OptionSpec<T = unknown> {
   check?: (value: T) => string | undefined;
 }
 
-export const str = (def: string, help: string, extra: Partial<OptionSpec<string>> = {}): OptionSpec<string> =>
-  ({ type: 'string', default: def, help, ...extra });
-export const int = (def: number, help: string, extra: Partial<OptionSpec<number>> = {}): OptionSpec<number> =>
-  ({ type: 'int', default: def, help, ...extra });
-export const optInt = (help: string, extra: Partial<OptionSpec<number | null>> = {}): OptionSpec<number | null> =>
-  ({ type: 'int', default: null, help, ...extra });
-export const float = (def: number, help: string, extra: Partial<OptionSpec<number>> = {}): OptionSpec<number> =>
-  ({ type: 'float', default: def, help, ...extra });
-export const bool = (def: boolean, help: string, extra: Partial<OptionSpec<boolean>> = {}): OptionSpec<boolean> =>
-  ({ type: 'bool', default: def, help, ...extra });
-export const list = (def: string[], help: string, extra: Partial<OptionSpec<string[]>> = {}): OptionSpec<string[]> =>
-  ({ type: 'list', default: def, help, ...extra });
-export const multi = (def: string[], help: string, extra: Partial<OptionSpec<string[]>> = {}): OptionSpec<string[]> =>
-  ({ type: 'multistring', default: def, help, ...extra });
-export const optStr = (help: string, extra: Partial<OptionSpec<string | null>> = {}): OptionSpec<string | null> =>
-  ({ type: 'string', default: null, help, ...extra });
+export const str = (def: string, help: string, extra: Partial<OptionSpec<string>> = {}): OptionSpec<string> => ({
+  type: 'string',
+  default: def,
+  help,
+  ...extra,
+});
+export const int = (def: number, help: string, extra: Partial<OptionSpec<number>> = {}): OptionSpec<number> => ({
+  type: 'int',
+  default: def,
+  help,
+  ...extra,
+});
+export const optInt = (help: string, extra: Partial<OptionSpec<number | null>> = {}): OptionSpec<number | null> => ({
+  type: 'int',
+  default: null,
+  help,
+  ...extra,
+});
+export const float = (def: number, help: string, extra: Partial<OptionSpec<number>> = {}): OptionSpec<number> => ({
+  type: 'float',
+  default: def,
+  help,
+  ...extra,
+});
+export const bool = (def: boolean, help: string, extra: Partial<OptionSpec<boolean>> = {}): OptionSpec<boolean> => ({
+  type: 'bool',
+  default: def,
+  help,
+  ...extra,
+});
+export const list = (def: string[], help: string, extra: Partial<OptionSpec<string[]>> = {}): OptionSpec<string[]> => ({
+  type: 'list',
+  default: def,
+  help,
+  ...extra,
+});
+export const multi = (def: string[], help: string, extra: Partial<OptionSpec<string[]>> = {}): OptionSpec<string[]> => ({
+  type: 'multistring',
+  default: def,
+  help,
+  ...extra,
+});
+export const optStr = (help: string, extra: Partial<OptionSpec<string | null>> = {}): OptionSpec<string | null> => ({
+  type: 'string',
+  default: null,
+  help,
+  ...extra,
+});

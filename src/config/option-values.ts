@@ -10,21 +10,28 @@ const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 'y', 't']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'n', 'f']);
 
 /** Converts the text of one option line (or, for a multistring, every line) to its typed value. */
-export function convertOptionValue(section: string, option: string, spec: OptionSpec<unknown>, values: string[]): unknown {
+export function convertOptionValue(section: string, option: string, spec: OptionSpec, values: string[]): unknown {
   const converted = convertText(section, option, spec, values);
   const problem = spec.check?.(converted);
   if (problem) throw new ConfigValueError(section, option, values[values.length - 1] ?? '', problem);
   return converted;
 }
 
-function convertText(section: string, option: string, spec: OptionSpec<unknown>, values: string[]): unknown {
+function convertText(section: string, option: string, spec: OptionSpec, values: string[]): unknown {
   const value = values[values.length - 1] ?? '';
-  const fail = (reason: string): never => { throw new ConfigValueError(section, option, value, reason); };
+  const fail = (reason: string): never => {
+    throw new ConfigValueError(section, option, value, reason);
+  };
   switch (spec.type) {
     case 'multistring':
       return values.filter((v) => v !== '');
     case 'list':
-      return value === '' ? [] : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      return value === ''
+        ? []
+        : value
+            .split(',')
+            .map((s) => s.trim())
+            .filter((s) => s !== '');
     case 'bool': {
       const word = value.toLowerCase();
       if (TRUE_WORDS.has(word)) return true;

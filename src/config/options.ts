@@ -10,16 +10,31 @@ import { addressRangesProblem } from './address-ranges.js';
 
 export const OPTIONS = {
   DEFAULT: {
-    admin_token: optStr('A "shared secret" that can be used to bootstrap Keystone. It grants everything Keystone\'s admin_token_auth granted. Leave unset in production.', { secret: true }),
-    public_endpoint: optStr('The base public endpoint URL for Keystone that clients see (e.g. https://keystone.example.com:5000). Defaults to the base host URL of the request.'),
-    admin_endpoint: optStr('The base admin endpoint URL for Keystone (e.g. http://keystone.example.com:35357). Defaults to the base host URL of the request.'),
-    max_project_tree_depth: int(5, 'Maximum depth of the project hierarchy, excluding the project acting as a domain at the top.', { min: 1 }),
+    admin_token: optStr(
+      'A "shared secret" that can be used to bootstrap Keystone. It grants everything Keystone\'s admin_token_auth granted. Leave unset in production.',
+      { secret: true },
+    ),
+    public_endpoint: optStr(
+      'The base public endpoint URL for Keystone that clients see (e.g. https://keystone.example.com:5000). Defaults to the base host URL of the request.',
+    ),
+    admin_endpoint: optStr(
+      'The base admin endpoint URL for Keystone (e.g. http://keystone.example.com:35357). Defaults to the base host URL of the request.',
+    ),
+    max_project_tree_depth: int(5, 'Maximum depth of the project hierarchy, excluding the project acting as a domain at the top.', {
+      min: 1,
+    }),
     max_param_size: int(64, 'Limit the sizes of user & project ID/names.', { min: 1 }),
     max_token_size: int(255, 'Similar to max_param_size, but provides an exception for token values.', { min: 1 }),
     list_limit: optInt('The maximum number of entities returned in a collection. Unset means no limit.', { min: 1 }),
-    strict_password_check: bool(false, 'If set to true, passwords longer than [identity] max_password_length are rejected instead of truncated.'),
+    strict_password_check: bool(
+      false,
+      'If set to true, passwords longer than [identity] max_password_length are rejected instead of truncated.',
+    ),
     insecure_debug: bool(false, 'If set to true, error messages include more detail for the client. Never in production.'),
-    enable_v2_api: bool(true, 'Serve the deprecated Identity API v2.0 (/v2.0 on both ports: tokens, tenants, users, OS-KSADM, OS-EC2, ec2tokens/s3tokens) and list it in version discovery. Its admin operations are authorized by the same policy rules as their v3 equivalents. Set to false when no client needs v2.0: its paths then answer 404 like any unknown path.'),
+    enable_v2_api: bool(
+      true,
+      'Serve the deprecated Identity API v2.0 (/v2.0 on both ports: tokens, tenants, users, OS-KSADM, OS-EC2, ec2tokens/s3tokens) and list it in version discovery. Its admin operations are authorized by the same policy rules as their v3 equivalents. Set to false when no client needs v2.0: its paths then answer 404 like any unknown path.',
+    ),
     notification_format: str('cadf', 'The notification format (accepted for compatibility).', { ignored: true }),
     debug: bool(false, 'If set to true, the logging level is set to DEBUG instead of INFO.'),
     log_file: optStr('Name of log file to send logging output to. If unset, logs go to stderr.'),
@@ -27,11 +42,14 @@ export const OPTIONS = {
     use_stderr: bool(false, 'Log output to standard error. Forced on when no log_file is set.'),
     use_json: bool(false, 'Use JSON formatting for logging.'),
     use_journal: bool(false, 'Log to the systemd journal (lines on stderr carry journald priority prefixes).'),
-    state_path: str('/var/lib/keystone', 'Top-level directory for maintaining Keystone\'s state (the embedded database lives under it).'),
+    state_path: str('/var/lib/keystone', "Top-level directory for maintaining Keystone's state (the embedded database lives under it)."),
     transport_url: optStr('oslo.messaging transport URL (accepted for compatibility).', { ignored: true, secret: true }),
   },
   database: {
-    connection: optStr('The SQLAlchemy-style connection string: postgresql://user:pass@host/db (or postgresql+psycopg2://…). Empty, or pglite://PATH, uses the embedded database under state_path.', { secret: true }),
+    connection: optStr(
+      'The SQLAlchemy-style connection string: postgresql://user:pass@host/db (or postgresql+psycopg2://…). Empty, or pglite://PATH, uses the embedded database under state_path.',
+      { secret: true },
+    ),
     max_pool_size: int(5, 'Maximum number of SQL connections to keep open in a pool, per worker.', { min: 1 }),
     max_retries: int(10, 'Maximum number of database connection retries during startup. -1 means infinite.', { min: -1 }),
     retry_interval: int(10, 'Interval between retries of opening a SQL connection, in seconds.', { min: 0 }),
@@ -67,16 +85,28 @@ export const OPTIONS = {
   credential: {
     driver: str('sql', 'Entry point for the credential backend driver.', { choices: ['sql'] }),
     provider: str('fernet', 'Entry point for credential encryption and decryption.', { choices: ['fernet'] }),
-    key_repository: str('/etc/keystone/credential-keys/', 'Directory containing Fernet keys used to encrypt and decrypt credentials stored in the credential backend.'),
+    key_repository: str(
+      '/etc/keystone/credential-keys/',
+      'Directory containing Fernet keys used to encrypt and decrypt credentials stored in the credential backend.',
+    ),
     caching: bool(true, 'Toggle for caching only on retrieval of user credentials.'),
     cache_time: optInt('Time to cache credential data in seconds.'),
-    auth_ttl: int(15, 'The length of time in minutes for which a signed EC2 or S3 token request is valid from the timestamp contained in the token request.'),
+    auth_ttl: int(
+      15,
+      'The length of time in minutes for which a signed EC2 or S3 token request is valid from the timestamp contained in the token request.',
+    ),
     user_limit: int(-1, 'Maximum number of credentials a user is permitted to create. -1 means unlimited.'),
   },
   cache: {
     enabled: bool(false, 'Global toggle for caching.'),
-    backend: str('dogpile.cache.null', 'Cache backend: dogpile.cache.redis or dogpile.cache.redis_sentinel (Redis through ioredis), dogpile.cache.memory or oslo_cache.dict (in-process), dogpile.cache.null.'),
-    backend_argument: multi([], 'Arguments supplied to the backend module, one "argname:value" per option line (url:redis://127.0.0.1:6379/0, sentinels, service_name, …).'),
+    backend: str(
+      'dogpile.cache.null',
+      'Cache backend: dogpile.cache.redis or dogpile.cache.redis_sentinel (Redis through ioredis), dogpile.cache.memory or oslo_cache.dict (in-process), dogpile.cache.null.',
+    ),
+    backend_argument: multi(
+      [],
+      'Arguments supplied to the backend module, one "argname:value" per option line (url:redis://127.0.0.1:6379/0, sentinels, service_name, …).',
+    ),
     expiration_time: int(600, 'Default TTL, in seconds, for any cached item.'),
     config_prefix: str('cache.oslo', 'Prefix for building the configuration dictionary for the cache region.', { ignored: true }),
     memcache_servers: list(['localhost:11211'], 'Memcache servers (accepted for compatibility; use Redis).', { ignored: true }),
@@ -85,15 +115,21 @@ export const OPTIONS = {
   identity: {
     default_domain_id: str('default', 'The default domain id, used by the v2.0 API and by the external auth method.'),
     domain_specific_drivers_enabled: bool(false, 'Domain-specific identity drivers (accepted for compatibility).', { ignored: true }),
-    domain_configurations_from_database: bool(false, 'Domain-specific configuration in the database (accepted for compatibility).', { ignored: true }),
+    domain_configurations_from_database: bool(false, 'Domain-specific configuration in the database (accepted for compatibility).', {
+      ignored: true,
+    }),
     domain_config_dir: str('/etc/keystone/domains', 'Domain configuration directory (accepted for compatibility).', { ignored: true }),
     driver: str('sql', 'Entry point for the identity backend driver.', { choices: ['sql'] }),
     caching: bool(true, 'Toggle for identity caching.'),
     cache_time: int(600, 'Time to cache identity data (in seconds).'),
     max_password_length: int(4096, 'Maximum allowed length for user passwords.', { min: 1, max: 4096 }),
     list_limit: optInt('Maximum number of entities returned in an identity collection.'),
-    password_hash_algorithm: str('bcrypt', 'The password hashing algorithm to use for passwords stored within keystone.', { choices: ['bcrypt', 'bcrypt_sha256', 'scrypt', 'pbkdf2_sha512'] }),
-    password_hash_rounds: optInt('The number of rounds (or work factor) for the password hashing algorithm. Unset means the algorithm\'s default (bcrypt 12, scrypt 16, pbkdf2_sha512 25000, as passlib).'),
+    password_hash_algorithm: str('bcrypt', 'The password hashing algorithm to use for passwords stored within keystone.', {
+      choices: ['bcrypt', 'bcrypt_sha256', 'scrypt', 'pbkdf2_sha512'],
+    }),
+    password_hash_rounds: optInt(
+      "The number of rounds (or work factor) for the password hashing algorithm. Unset means the algorithm's default (bcrypt 12, scrypt 16, pbkdf2_sha512 25000, as passlib).",
+    ),
     scrypt_block_size: optInt('Optional block size to pass to scrypt hash function (the r parameter).'),
     scrypt_parallelism: optInt('Optional parallelism to pass to scrypt hash function (the p parameter).'),
     salt_bytesize: optInt('Number of bytes to use in scrypt and pbkdf2_sha512 hashing salt.', { min: 0, max: 96 }),
@@ -127,7 +163,10 @@ export const OPTIONS = {
   },
   endpoint_filter: {
     driver: str('sql', 'Entry point for the endpoint filter driver.', { choices: ['sql'] }),
-    return_all_endpoints_if_no_filter: bool(true, 'When the endpoint filters of a project leave its catalog empty: true returns the entire catalog, false an empty one.'),
+    return_all_endpoints_if_no_filter: bool(
+      true,
+      'When the endpoint filters of a project leave its catalog empty: true returns the entire catalog, false an empty one.',
+    ),
   },
   trust: {
     allow_redelegation: bool(false, 'Allows authorization to be redelegated from one user to another.'),
@@ -154,43 +193,95 @@ export const OPTIONS = {
     enforcement_model: str('flat', 'The enforcement model to use when validating limits.', { choices: ['flat', 'strict_two_level'] }),
   },
   auth: {
-    methods: list(['external', 'password', 'token', 'oauth1', 'mapped', 'application_credential'], 'Allowed authentication methods. Their order fixes the method bitmask inside Fernet tokens: keep it equal on every node.'),
+    methods: list(
+      ['external', 'password', 'token', 'oauth1', 'mapped', 'application_credential'],
+      'Allowed authentication methods. Their order fixes the method bitmask inside Fernet tokens: keep it equal on every node.',
+    ),
     password: optStr('Entry point for the password auth plugin module (accepted for compatibility).', { ignored: true }),
     token: optStr('Entry point for the token auth plugin module (accepted for compatibility).', { ignored: true }),
     external: optStr('Entry point for the external (REMOTE_USER) auth plugin module (accepted for compatibility).', { ignored: true }),
-    application_credential: optStr('Entry point for the application_credential auth plugin module (accepted for compatibility).', { ignored: true }),
-    additional_primary_auth_methods: list([], 'Auth method names, beyond the built-in primary methods (password, totp, mapped, saml2, openid, external, kerberos, x509, token), that authenticate a user directly rather than via a delegated credential.'),
+    application_credential: optStr('Entry point for the application_credential auth plugin module (accepted for compatibility).', {
+      ignored: true,
+    }),
+    additional_primary_auth_methods: list(
+      [],
+      'Auth method names, beyond the built-in primary methods (password, totp, mapped, saml2, openid, external, kerberos, x509, token), that authenticate a user directly rather than via a delegated credential.',
+    ),
   },
   external_auth: {
-    trusted_proxies: list([], 'Addresses of the front proxies (Apache with Kerberos or X.509) allowed to assert REMOTE_USER. The external method is refused from any other address.'),
+    trusted_proxies: list(
+      [],
+      'Addresses of the front proxies (Apache with Kerberos or X.509) allowed to assert REMOTE_USER. The external method is refused from any other address.',
+    ),
     remote_user_header: str('X-Remote-User', 'The request header in which a trusted proxy passes REMOTE_USER.'),
   },
   security_compliance: {
-    disable_user_account_days_inactive: optInt('The maximum number of days a user can go without authenticating before being considered "inactive" and automatically disabled.', { min: 1 }),
-    lockout_failure_attempts: optInt('The maximum number of times that a user can fail to authenticate before the user account is locked.', { min: 1 }),
-    lockout_duration: int(1800, 'The number of seconds a user account will be locked when the maximum number of failed authentication attempts is exceeded.', { min: 1 }),
-    password_expires_days: optInt('The number of days for which a password will be considered valid before requiring it to be changed.', { min: 0 }),
+    disable_user_account_days_inactive: optInt(
+      'The maximum number of days a user can go without authenticating before being considered "inactive" and automatically disabled.',
+      { min: 1 },
+    ),
+    lockout_failure_attempts: optInt(
+      'The maximum number of times that a user can fail to authenticate before the user account is locked.',
+      { min: 1 },
+    ),
+    lockout_duration: int(
+      1800,
+      'The number of seconds a user account will be locked when the maximum number of failed authentication attempts is exceeded.',
+      { min: 1 },
+    ),
+    password_expires_days: optInt('The number of days for which a password will be considered valid before requiring it to be changed.', {
+      min: 0,
+    }),
     unique_last_password_count: int(0, 'The number of previous passwords a new password may not repeat.', { min: 0 }),
     minimum_password_age: int(0, 'The number of days that a password must be used before the user can change it.', { min: 0 }),
     password_regex: optStr('The regular expression used to validate password strength requirements.'),
     password_regex_description: optStr('Describes the password_regex in plain language, for error messages.'),
     change_password_upon_first_use: bool(false, 'Require a user to change their password upon first use.'),
-    report_invalid_password_hash: list([], 'Extra information about invalid password attempts (accepted for compatibility).', { ignored: true }),
-    allow_insecure_admin_trust_cross_project_credentials_access: bool(false, 'INSECURE: exempt admin-role delegated tokens (trusts, application credentials, OAuth1, EC2) from the refusal of /v3/credentials, for ec2-type credentials only (deprecated, as in Keystone).'),
-    allow_insecure_application_credential_trust_escalation: bool(false, 'INSECURE: allow application credential tokens (restricted ones included) to create, delete and list trusts.'),
+    report_invalid_password_hash: list([], 'Extra information about invalid password attempts (accepted for compatibility).', {
+      ignored: true,
+    }),
+    allow_insecure_admin_trust_cross_project_credentials_access: bool(
+      false,
+      'INSECURE: exempt admin-role delegated tokens (trusts, application credentials, OAuth1, EC2) from the refusal of /v3/credentials, for ec2-type credentials only (deprecated, as in Keystone).',
+    ),
+    allow_insecure_application_credential_trust_escalation: bool(
+      false,
+      'INSECURE: allow application credential tokens (restricted ones included) to create, delete and list trusts.',
+    ),
   },
   oslo_middleware: {
     max_request_body_size: int(114688, 'The maximum body size for each request, in bytes.', { min: 1 }),
-    enable_proxy_headers_parsing: bool(false, 'Whether the application is behind a proxy whose X-Forwarded-* / Forwarded headers are honoured.'),
+    enable_proxy_headers_parsing: bool(
+      false,
+      'Whether the application is behind a proxy whose X-Forwarded-* / Forwarded headers are honoured.',
+    ),
   },
   oslo_policy: {
-    policy_file: str('policy.yaml', 'The relative or absolute path of a file that maps roles to permissions (YAML or JSON). A relative path is looked for beside the configuration files, then in ~/.keystone, ~, /etc/keystone and /etc; with the default name, a policy.json is used when there is no policy.yaml.'),
+    policy_file: str(
+      'policy.yaml',
+      'The relative or absolute path of a file that maps roles to permissions (YAML or JSON). A relative path is looked for beside the configuration files, then in ~/.keystone, ~, /etc/keystone and /etc; with the default name, a policy.json is used when there is no policy.yaml.',
+    ),
     policy_default_rule: str('default', 'Default rule, enforced when a requested rule is not found.'),
-    policy_dirs: multi(['policy.d'], 'Directories where policy configuration files are stored (relative ones found as policy_file is); their files are applied in name order over policy_file. Missing or empty directories are ignored.'),
-    enforce_scope: bool(false, 'Refuse (403) a token whose scope (system, domain, project) is not among the scope types of the rule being enforced.'),
-    enforce_new_defaults: bool(false, 'Use the new defaults only; when false, each deprecated default rule is OR-ed with its replacement, as Keystone 22 ships.'),
-    remote_content_type: str('application/x-www-form-urlencoded', 'Content type for REST based policy checks (accepted for compatibility; http: checks are not supported).', { ignored: true }),
-    remote_ssl_verify_server_crt: bool(false, 'Server identity verification for REST based policy checks (accepted for compatibility).', { ignored: true }),
+    policy_dirs: multi(
+      ['policy.d'],
+      'Directories where policy configuration files are stored (relative ones found as policy_file is); their files are applied in name order over policy_file. Missing or empty directories are ignored.',
+    ),
+    enforce_scope: bool(
+      false,
+      'Refuse (403) a token whose scope (system, domain, project) is not among the scope types of the rule being enforced.',
+    ),
+    enforce_new_defaults: bool(
+      false,
+      'Use the new defaults only; when false, each deprecated default rule is OR-ed with its replacement, as Keystone 22 ships.',
+    ),
+    remote_content_type: str(
+      'application/x-www-form-urlencoded',
+      'Content type for REST based policy checks (accepted for compatibility; http: checks are not supported).',
+      { ignored: true },
+    ),
+    remote_ssl_verify_server_crt: bool(false, 'Server identity verification for REST based policy checks (accepted for compatibility).', {
+      ignored: true,
+    }),
     remote_ssl_ca_crt_file: optStr('CA certificate file for REST based policy checks (accepted for compatibility).', { ignored: true }),
     remote_ssl_client_crt_file: optStr('Client certificate for REST based policy checks (accepted for compatibility).', { ignored: true }),
     remote_ssl_client_key_file: optStr('Client key file for REST based policy checks (accepted for compatibility).', { ignored: true }),
@@ -211,11 +302,29 @@ export const OPTIONS = {
     port: int(9180, 'The port of the metrics listener (GET /metrics).', { min: 0, max: 65535 }),
   },
   healthcheck: {
-    path: str('/healthcheck', 'The path to respond to healthcheck requests on (accepted for compatibility: as in Keystone, the health check is always /healthcheck on both services).', { ignored: true }),
-    detailed: bool(false, 'Show more detailed information (pid, uptime, versions, each check\'s details and the database\'s answer time) to GET /healthcheck?detail or a request that accepts application/json. Security note: this information helps an attacker; enable it only together with allowed_source_ranges.'),
-    backends: list([], 'Additional oslo.middleware backends (accepted for compatibility; the checks here are fixed: the database answers within 2 s, and the worker is not draining).', { ignored: true }),
-    allowed_source_ranges: list([], 'A list of network addresses (CIDR) or addresses to limit the source IPs allowed to access healthcheck information. Requests from outside these ranges are not answered by the health check (404). Empty: every caller.', { check: addressRangesProblem }),
-    ignore_proxied_requests: bool(false, 'Ignore (404) health check requests that carry proxy headers (X-Forwarded, X-Forwarded-Proto, -Host, -For, -Prefix, Forwarded): only direct callers, such as a load balancer\'s probe, are answered.'),
+    path: str(
+      '/healthcheck',
+      'The path to respond to healthcheck requests on (accepted for compatibility: as in Keystone, the health check is always /healthcheck on both services).',
+      { ignored: true },
+    ),
+    detailed: bool(
+      false,
+      "Show more detailed information (pid, uptime, versions, each check's details and the database's answer time) to GET /healthcheck?detail or a request that accepts application/json. Security note: this information helps an attacker; enable it only together with allowed_source_ranges.",
+    ),
+    backends: list(
+      [],
+      'Additional oslo.middleware backends (accepted for compatibility; the checks here are fixed: the database answers within 2 s, and the worker is not draining).',
+      { ignored: true },
+    ),
+    allowed_source_ranges: list(
+      [],
+      'A list of network addresses (CIDR) or addresses to limit the source IPs allowed to access healthcheck information. Requests from outside these ranges are not answered by the health check (404). Empty: every caller.',
+      { check: addressRangesProblem },
+    ),
+    ignore_proxied_requests: bool(
+      false,
+      "Ignore (404) health check requests that carry proxy headers (X-Forwarded, X-Forwarded-Proto, -Host, -For, -Prefix, Forwarded): only direct callers, such as a load balancer's probe, are answered.",
+    ),
   },
 } as const satisfies Record<string, Record<string, OptionSpec<any>>>;
 

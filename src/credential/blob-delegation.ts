@@ -44,7 +44,12 @@ function idOf(blob: BlobDelegation, key: keyof BlobDelegation): string | null {
 const notOwn = (what: string) => new ForbiddenAction(`store ${what} that is not the caller's own delegation in a credential`);
 
 /** Refuses a blob naming a delegation that is not the caller's own (see the file's comment). */
-export async function assertOwnDelegation(providers: ProviderApi, caller: Caller, owner: CredentialOwner, blob: BlobDelegation): Promise<void> {
+export async function assertOwnDelegation(
+  providers: ProviderApi,
+  caller: Caller,
+  owner: CredentialOwner,
+  blob: BlobDelegation,
+): Promise<void> {
   const trustId = idOf(blob, 'trust_id');
   const appCredId = idOf(blob, 'app_cred_id');
   const accessTokenId = idOf(blob, 'access_token_id');

@@ -56,7 +56,10 @@ export function loadCredentialKeys(repository: KeyRepository, logger?: KeyReposi
   try {
     return [...repository.loadKeysSync().map((k) => ({ raw: k.raw, key: k.key })), NULL_CREDENTIAL_KEY];
   } catch (err) {
-    if (err instanceof KeyRepositoryError && (err.code === 'missing' || err.code === 'unreadable' || err.code === 'not_directory' || err.code === 'empty')) {
+    if (
+      err instanceof KeyRepositoryError &&
+      (err.code === 'missing' || err.code === 'unreadable' || err.code === 'not_directory' || err.code === 'empty')
+    ) {
       if (err.code !== 'empty') logger?.warn(err.message);
       return [NULL_CREDENTIAL_KEY];
     }
@@ -68,7 +71,9 @@ export function loadCredentialKeys(repository: KeyRepository, logger?: KeyReposi
 export function primaryKeyHash(keys: readonly (CredentialKey | string)[]): string {
   const first = keys[0];
   if (first === undefined) throw new RangeError('no credential keys');
-  return createHash('sha1').update(typeof first === 'string' ? first : first.raw, 'utf8').digest('hex');
+  return createHash('sha1')
+    .update(typeof first === 'string' ? first : first.raw, 'utf8')
+    .digest('hex');
 }
 
 export interface EncryptedCredential {
@@ -95,18 +100,23 @@ export class CredentialCrypto {
   encrypt(blob: string, options?: EncryptOptions): EncryptedCredential {
     const keys = this.getKeys();
     if (keys.length === 0) throw new CredentialEncryptionError('Credential could not be encrypted: no keys');
-    if (keys[0]!.raw === NULL_KEY) {
-      this.logger?.warn('Encrypting credentials with the null key. Please properly encrypt credentials using `keystone-manage credential_setup`, `keystone-manage credential_migrate`, and `keystone-manage credential_rotate`');
+    if (keys[0].raw === NULL_KEY) {
+      this.logger?.warn(
+        'Encrypting credentials with the null key. Please properly encrypt credentials using `keystone-manage credential_setup`, `keystone-manage credential_migrate`, and `keystone-manage credential_rotate`',
+      );
     }
     if (typeof blob !== 'string') throw new CredentialEncryptionError(`Credential could not be encrypted: ${typeof blob} is not a string`);
-    return { encryptedBlob: encrypt(keys[0]!.key, Buffer.from(blob, 'utf8'), options), keyHash: primaryKeyHash(keys) };
+    return { encryptedBlob: encrypt(keys[0].key, Buffer.from(blob, 'utf8'), options), keyHash: primaryKeyHash(keys) };
   }
 
   decrypt(encrypted: string | Buffer): string {
     try {
       if (typeof encrypted !== 'string' && !Buffer.isBuffer(encrypted)) throw new TypeError('not a string');
       const token = typeof encrypted === 'string' ? encrypted : encrypted.toString('utf8');
-      const plain = decrypt(token, this.getKeys().map((k) => k.key));
+      const plain = decrypt(
+        token,
+        this.getKeys().map((k) => k.key),
+      );
       return new TextDecoder('utf-8', { fatal: true }).decode(plain);
     } catch (err) {
       if (err instanceof InvalidToken || err instanceof TypeError || err instanceof RangeError) {

@@ -13,7 +13,10 @@ import { CredentialRepository } from './credential-repository.js';
 export class CredentialKeyMigration {
   private readonly repository: CredentialRepository;
 
-  constructor(db: Database, private readonly crypto: CredentialCrypto) {
+  constructor(
+    db: Database,
+    private readonly crypto: CredentialCrypto,
+  ) {
     this.repository = new CredentialRepository(db);
   }
 

@@ -198,7 +198,11 @@ export class CredentialManager {
     const limit = this.conf.credential.user_limit;
     if (limit >= 0 && (await this.backend.countForUser(input.userId)) >= limit) throw new CredentialLimitExceeded(limit);
     const stored: StoredCredential = {
-      id, userId: input.userId, projectId: input.projectId ?? null, type: input.type, extra: input.extra ?? {},
+      id,
+      userId: input.userId,
+      projectId: input.projectId ?? null,
+      type: input.type,
+      extra: input.extra ?? {},
       ...this.encrypt(input.type, input.blob),
     };
     try {
@@ -217,7 +221,11 @@ export class CredentialManager {
     if (!row) throw new CredentialNotFound(id);
     const current = this.decrypt(row);
     const blob = changes.blob ?? current.blob;
-    const updated: StoredCredential = { ...row, extra: { ...row.extra, ...changes.extra }, ...(changes.blob !== undefined ? this.encrypt(row.type, blob) : {}) };
+    const updated: StoredCredential = {
+      ...row,
+      extra: { ...row.extra, ...changes.extra },
+      ...(changes.blob !== undefined ? this.encrypt(row.type, blob) : {}),
+    };
     if (!(await this.backend.update(updated))) throw new CredentialNotFound(id);
     await this.forget([row]);
     return { ...current, blob, extra: updated.extra };
@@ -243,9 +251,14 @@ export class CredentialManager {
   static toEc2(c: Credential): Ec2Credential {
     const blob = parseEc2Blob(c.blob);
     return {
-      id: c.id, userId: c.userId, projectId: c.projectId,
-      access: stringOrNull(blob.access) ?? '', secret: stringOrNull(blob.secret) ?? '',
-      trustId: stringOrNull(blob.trust_id), appCredId: stringOrNull(blob.app_cred_id), accessTokenId: stringOrNull(blob.access_token_id),
+      id: c.id,
+      userId: c.userId,
+      projectId: c.projectId,
+      access: stringOrNull(blob.access) ?? '',
+      secret: stringOrNull(blob.secret) ?? '',
+      trustId: stringOrNull(blob.trust_id),
+      appCredId: stringOrNull(blob.app_cred_id),
+      accessTokenId: stringOrNull(blob.access_token_id),
     };
   }
 

@@ -28,8 +28,13 @@ function parseExtra(text: string | null): Record<string, unknown> {
 }
 
 const fromRow = (r: CredentialRow): StoredCredential => ({
-  id: r.id, userId: r.user_id, projectId: r.project_id, type: r.type,
-  encryptedBlob: r.encrypted_blob, keyHash: r.key_hash, extra: parseExtra(r.extra),
+  id: r.id,
+  userId: r.user_id,
+  projectId: r.project_id,
+  type: r.type,
+  encryptedBlob: r.encrypted_blob,
+  keyHash: r.key_hash,
+  extra: parseExtra(r.extra),
 });
 
 export class CredentialRepository implements CredentialBackend {
@@ -44,11 +49,23 @@ export class CredentialRepository implements CredentialBackend {
   async list(filter: CredentialListFilter = {}, limit?: number): Promise<StoredCredential[]> {
     const where: string[] = [];
     const values: unknown[] = [];
-    if (filter.userId !== undefined) { values.push(filter.userId); where.push(`user_id = $${values.length}`); }
-    if (filter.type !== undefined) { values.push(filter.type); where.push(`type = $${values.length}`); }
-    if (filter.projectId !== undefined) { values.push(filter.projectId); where.push(`project_id = $${values.length}`); }
+    if (filter.userId !== undefined) {
+      values.push(filter.userId);
+      where.push(`user_id = $${values.length}`);
+    }
+    if (filter.type !== undefined) {
+      values.push(filter.type);
+      where.push(`type = $${values.length}`);
+    }
+    if (filter.projectId !== undefined) {
+      values.push(filter.projectId);
+      where.push(`project_id = $${values.length}`);
+    }
     let sql = 'SELECT * FROM credential' + (where.length ? ` WHERE ${where.join(' AND ')}` : '') + ' ORDER BY id';
-    if (limit !== undefined) { values.push(limit); sql += ` LIMIT $${values.length}`; }
+    if (limit !== undefined) {
+      values.push(limit);
+      sql += ` LIMIT $${values.length}`;
+    }
     return (await this.db.any<CredentialRow>(sql, values)).map(fromRow);
   }
 
@@ -60,13 +77,18 @@ export class CredentialRepository implements CredentialBackend {
   async insert(c: StoredCredential): Promise<void> {
     await this.db.none(
       'INSERT INTO credential (id, user_id, project_id, type, extra, key_hash, encrypted_blob) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [c.id, c.userId, c.projectId, c.type, JSON.stringify(c.extra), c.keyHash, c.encryptedBlob]);
+      [c.id, c.userId, c.projectId, c.type, JSON.stringify(c.extra), c.keyHash, c.encryptedBlob],
+    );
   }
 
   /** Replaces the blob (and its key hash) and the extra attributes; false when the row is gone. */
   async update(c: StoredCredential): Promise<boolean> {
-    const r = await this.db.result('UPDATE credential SET encrypted_blob = $2, key_hash = $3, extra = $4 WHERE id = $1',
-      [c.id, c.encryptedBlob, c.keyHash, JSON.stringify(c.extra)]);
+    const r = await this.db.result('UPDATE credential SET encrypted_blob = $2, key_hash = $3, extra = $4 WHERE id = $1', [
+      c.id,
+      c.encryptedBlob,
+      c.keyHash,
+      JSON.stringify(c.extra),
+    ]);
     return r.rowCount > 0;
   }
 
@@ -81,7 +103,10 @@ export class CredentialRepository implements CredentialBackend {
 
   /** The id and blob of every row not encrypted with the key of `keyHash` (credential_migrate). */
   async listEncryptedWithOtherKey(keyHash: string): Promise<Pick<StoredCredential, 'id' | 'encryptedBlob'>[]> {
-    const rows = await this.db.any<Pick<CredentialRow, 'id' | 'encrypted_blob'>>('SELECT id, encrypted_blob FROM credential WHERE key_hash <> $1', [keyHash]);
+    const rows = await this.db.any<Pick<CredentialRow, 'id' | 'encrypted_blob'>>(
+      'SELECT id, encrypted_blob FROM credential WHERE key_hash <> $1',
+      [keyHash],
+    );
     return rows.map((r) => ({ id: r.id, encryptedBlob: r.encrypted_blob }));
   }
 

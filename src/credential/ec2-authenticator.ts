@@ -23,7 +23,14 @@ import type { ProviderApi } from '../common/provider-api.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { projectUsable } from '../auth/scope.js';
 import { issueGrantedToken } from '../auth/token-grant.js';
-import { checkEc2Signature, checkTimestampDetailed, extractCredentials, pyStr, type Ec2Credentials, type TimestampResult } from './ec2-signature.js';
+import {
+  checkEc2Signature,
+  checkTimestampDetailed,
+  extractCredentials,
+  pyStr,
+  type Ec2Credentials,
+  type TimestampResult,
+} from './ec2-signature.js';
 import { checkS3RequestTime, checkS3Signature, type S3Credentials } from './s3-signature.js';
 import type { Ec2Credential } from './credential-manager.js';
 
@@ -51,21 +58,21 @@ function timeRefused(result: TimestampResult, given: () => unknown): void {
 
 const EC2: SignedRequestKind = {
   signature(credentials, secret) {
-    const result = checkEc2Signature(credentials as Ec2Credentials, secret);
+    const result = checkEc2Signature(credentials, secret);
     if (result === 'missing') throw new Unauthorized('EC2 signature not supplied.');
     // 'malformed' (an unknown version, missing signing fields) fails Keystone's signer: no token either
     if (result !== 'ok') throw new Unauthorized('Invalid EC2 signature.');
   },
-  time: (credentials, ttl) => checkTimestampDetailed(credentials as Ec2Credentials, ttl),
+  time: (credentials, ttl) => checkTimestampDetailed(credentials, ttl),
 };
 
 const S3: SignedRequestKind = {
   signature(credentials, secret) {
-    const result = checkS3Signature(credentials as S3Credentials, secret);
+    const result = checkS3Signature(credentials, secret);
     if (result === 'mismatch') throw new Unauthorized('Credential signature mismatch');
     if (result !== 'ok') throw new Unauthorized('Invalid EC2 signature.');
   },
-  time: (credentials, ttl) => checkS3RequestTime(credentials as S3Credentials, ttl),
+  time: (credentials, ttl) => checkS3RequestTime(credentials, ttl),
 };
 
 function checkTime(providers: ProviderApi, credentials: Record<string, unknown>, kind: SignedRequestKind): void {
@@ -128,7 +135,9 @@ async function verify(providers: ProviderApi, credentials: Record<string, unknow
   if (roleIds.length === 0) throw new Unauthorized('User not valid for project.');
   for (const id of roleIds) await providers.role_api.getRole(id);
   return {
-    userId, projectId, accessKey,
+    userId,
+    projectId,
+    accessKey,
     ...(cred.trustId ? { trustId: cred.trustId } : {}),
     ...(cred.appCredId ? { appCredId: cred.appCredId } : {}),
   };
@@ -158,11 +167,17 @@ export function exchangeRule(verifier: SignedRequestVerifier): 'identity:ec2toke
  * 401), the trust or application credential limits, the mint.
  */
 export function issueEc2Token(providers: ProviderApi, identity: Ec2Identity): Promise<ValidatedToken> {
-  return issueGrantedToken(providers, {
-    userId: identity.userId, methods: ['ec2credential'],
-    ...(identity.trustId ? { trustId: identity.trustId } : {}),
-    ...(identity.appCredId ? { appCredId: identity.appCredId } : {}),
-  }, { projectId: identity.projectId }, { receipts: false });
+  return issueGrantedToken(
+    providers,
+    {
+      userId: identity.userId,
+      methods: ['ec2credential'],
+      ...(identity.trustId ? { trustId: identity.trustId } : {}),
+      ...(identity.appCredId ? { appCredId: identity.appCredId } : {}),
+    },
+    { projectId: identity.projectId },
+    { receipts: false },
+  );
 }
 
 /**

@@ -34,7 +34,7 @@ export function extractCredentials(requestBody: unknown): Ec2Credentials {
 function truthy(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
   if (Array.isArray(v)) return v.length > 0;
-  if (typeof v === 'object') return Object.keys(v as object).length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
   return true;
 }
 
@@ -48,8 +48,7 @@ export function pyStr(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const hasOwn = (o: unknown, k: string): boolean =>
-  !!o && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
+const hasOwn = (o: unknown, k: string): boolean => !!o && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
 
 /** Compares strings by code point, as Python's sort does. */
 function codePointCompare(a: string, b: string): number {
@@ -76,7 +75,8 @@ export function awsQuote(value: string): string {
 
 /** Ec2Signer._canonical_qs: keys sorted, key=value pairs percent-encoded, joined by '&'. */
 export function canonicalQueryString(params: Record<string, unknown>): string {
-  return Object.keys(params).sort(codePointCompare)
+  return Object.keys(params)
+    .sort(codePointCompare)
     .map((k) => `${awsQuote(k)}=${awsQuote(pyStr(params[k]))}`)
     .join('&');
 }
@@ -131,7 +131,7 @@ export function v4SigningKey(secret: string, date: string, region: string, servi
 
 function signatureV4(creds: Ec2Credentials, secret: string): string {
   const params = creds.params ?? {};
-  const headers = (creds.headers ?? {}) as Record<string, unknown>;
+  const headers = creds.headers ?? {};
   const verb = requireString(creds.verb, 'verb');
   const path = requireString(creds.path, 'path');
   const bodyHash = requireString(creds.body_hash, 'body_hash');
@@ -141,7 +141,7 @@ function signatureV4(creds: Ec2Credentials, secret: string): string {
     if (hasOwn(headers, 'Authorization')) {
       const auth = requireString(headers.Authorization, 'Authorization');
       const at = auth.indexOf(`${name}=`);
-      return at < 0 ? '' : auth.slice(at + name.length + 1).split(',')[0]!;
+      return at < 0 ? '' : auth.slice(at + name.length + 1).split(',')[0];
     }
     return requireString(params[`X-Amz-${name}`], `X-Amz-${name}`);
   };
@@ -166,10 +166,10 @@ function signatureV4(creds: Ec2Credentials, secret: string): string {
   const credential = authParam('Credential').split('/');
   if (credential.length < 4) throw new SignatureError('malformed Credential');
   const scope = credential.slice(1).join('/');
-  const credentialDate = credential[1]!;
+  const credentialDate = credential[1];
   if (!date.startsWith(credentialDate)) throw new SignatureError('Request date mismatch error');
   const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonicalRequest)].join('\n');
-  const key = v4SigningKey(secret, credentialDate, credential[2]!, credential[3]!);
+  const key = v4SigningKey(secret, credentialDate, credential[2], credential[3]);
   return createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
 }
 
@@ -178,7 +178,7 @@ function signatureV4(creds: Ec2Credentials, secret: string): string {
  * unknown SignatureVersion, an unrecognised format or missing fields.
  */
 export function generateEc2Signature(creds: Ec2Credentials, secret: string): string {
-  const params = (creds.params ?? {}) as Record<string, unknown>;
+  const params = creds.params ?? {};
   if (typeof params !== 'object') throw new SignatureError('params must be an object');
   const version = params.SignatureVersion;
   if (version === '0') return signatureV0(params, secret);
@@ -190,7 +190,7 @@ export function generateEc2Signature(creds: Ec2Credentials, secret: string): str
 
 /** urllib.parse.urlsplit('//' + host).hostname: no userinfo, no port, no IPv6 brackets, lower case. */
 export function hostnameOf(host: string): string | null {
-  const netloc = host.split(/[/?#]/)[0]!;
+  const netloc = host.split(/[/?#]/)[0];
   const hostPort = netloc.slice(netloc.lastIndexOf('@') + 1);
   let name: string;
   if (hostPort.includes('[')) {
@@ -249,7 +249,10 @@ export function verifyEc2Signature(creds: Ec2Credentials, secret: string): boole
  * Returns epoch milliseconds, or null when it does not parse.
  */
 export function parseIsoTime(text: string): number | null {
-  const m = /^([0-9]{4})(?:(?:-([0-9]{1,2})|([0-9]{2})(?!\n?$))(?:(?:-([0-9]{1,2})|([0-9]{2}))(?:([ T])([0-9]{2})(?::?([0-9]{2}))?(?::?([0-9]{1,2})(?:[.,]([0-9]+))?)?(Z|([-+])([0-9]{2}):?([0-9]{2})?)?)?)?)?\n?$/.exec(text);
+  const m =
+    /^([0-9]{4})(?:(?:-([0-9]{1,2})|([0-9]{2})(?!\n?$))(?:(?:-([0-9]{1,2})|([0-9]{2}))(?:([ T])([0-9]{2})(?::?([0-9]{2}))?(?::?([0-9]{1,2})(?:[.,]([0-9]+))?)?(Z|([-+])([0-9]{2}):?([0-9]{2})?)?)?)?)?\n?$/.exec(
+      text,
+    );
   if (!m) return null;
   const year = Number(m[1]);
   const month = Number(m[2] ?? m[3] ?? 1);
@@ -292,7 +295,10 @@ function expiryOf(params: Record<string, unknown>, signedAt: number | null): num
     return typeof params.Expires === 'string' ? (parseIsoTime(params.Expires) ?? Number.NaN) : Number.NaN;
   }
   if (truthy(params['X-Amz-Expires'])) {
-    const seconds = typeof params['X-Amz-Expires'] === 'string' && /^[0-9]{1,9}$/.test(params['X-Amz-Expires']) ? Number(params['X-Amz-Expires']) : Number.NaN;
+    const seconds =
+      typeof params['X-Amz-Expires'] === 'string' && /^[0-9]{1,9}$/.test(params['X-Amz-Expires'])
+        ? Number(params['X-Amz-Expires'])
+        : Number.NaN;
     return signedAt === null ? Number.NaN : signedAt + seconds * 1000;
   }
   return null;
@@ -305,7 +311,12 @@ function expiryOf(params: Record<string, unknown>, signedAt: number | null): num
  * ahead would make the request good until then), or an expiry passed, is
  * 'expired'; a request with neither is 'missing'.
  */
-export function judgeRequestTime(at: number | null, expires: number | null, authTtlMinutes: number, now: Date = new Date()): TimestampResult {
+export function judgeRequestTime(
+  at: number | null,
+  expires: number | null,
+  authTtlMinutes: number,
+  now: Date = new Date(),
+): TimestampResult {
   if (at === null && expires === null) return 'missing';
   if (Number.isNaN(at) || Number.isNaN(expires)) return 'invalid';
   const ttl = authTtlMinutes * 60_000;
@@ -324,8 +335,8 @@ export function judgeRequestTime(at: number | null, expires: number | null, auth
  * (Keystone honours those forever).
  */
 export function checkTimestampDetailed(creds: Ec2Credentials, authTtlMinutes: number, now: Date = new Date()): TimestampResult {
-  const params = (creds.params ?? {}) as Record<string, unknown>;
-  const headers = (creds.headers ?? {}) as Record<string, unknown>;
+  const params = creds.params ?? {};
+  const headers = creds.headers ?? {};
   const timestamp = [params.Timestamp, headers['X-Amz-Date'], params['X-Amz-Date']].find((v) => truthy(v));
   let at: number | null = null;
   if (timestamp !== undefined) {

@@ -6,8 +6,7 @@
  * database shared with Keystone readable by both.
  */
 
-const asciiOnly = (json: string): string =>
-  json.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+const asciiOnly = (json: string): string => json.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 
 export function pythonJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
@@ -20,8 +19,13 @@ export function pythonJsonDumps(value: unknown): string {
   }
   if (Array.isArray(value)) return '[' + value.map(pythonJsonDumps).join(', ') + ']';
   if (typeof value === 'object') {
-    return '{' + Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(v)}`).join(', ') + '}';
+    return (
+      '{' +
+      Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${pythonJsonDumps(k)}: ${pythonJsonDumps(v)}`)
+        .join(', ') +
+      '}'
+    );
   }
   return 'null';
 }
@@ -38,7 +42,13 @@ export function pythonRepr(value: unknown): string {
   }
   if (Array.isArray(value)) return '[' + value.map(pythonRepr).join(', ') + ']';
   if (typeof value === 'object') {
-    return '{' + Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`).join(', ') + '}';
+    return (
+      '{' +
+      Object.entries(value as Record<string, unknown>)
+        .map(([k, v]) => `${pythonRepr(k)}: ${pythonRepr(v)}`)
+        .join(', ') +
+      '}'
+    );
   }
   return 'None';
 }

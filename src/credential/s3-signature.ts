@@ -22,7 +22,10 @@ export interface S3Credentials {
  * outside the alphabet are ignored, and missing padding is an error.
  */
 export function urlsafeB64Decode(text: string): Buffer | null {
-  const cleaned = text.replace(/-/g, '+').replace(/_/g, '/').replace(/[^A-Za-z0-9+/=]/g, '');
+  const cleaned = text
+    .replace(/-/g, '+')
+    .replace(/_/g, '/')
+    .replace(/[^A-Za-z0-9+/=]/g, '');
   const firstPad = cleaned.indexOf('=');
   const data = firstPad < 0 ? cleaned : cleaned.slice(0, firstPad);
   const pads = firstPad < 0 ? 0 : cleaned.length - firstPad;
@@ -46,15 +49,15 @@ export function s3SignatureV1(stringToSign: Buffer, secret: string): string {
 export function s3SignatureV4(stringToSign: Buffer, secret: string): string | null {
   const parts = stringToSign.toString('latin1').split('\n');
   if (parts.length !== 4 || parts[0] !== 'AWS4-HMAC-SHA256') return null;
-  const scope = parts[2]!.split('/');
+  const scope = parts[2].split('/');
   if (scope.length !== 4 || scope[3] !== 'aws4_request') return null;
-  if (!['s3', 'iam', 'sts'].includes(scope[2]!)) return null;
+  if (!['s3', 'iam', 'sts'].includes(scope[2])) return null;
   // the scope parts are raw bytes in Keystone: keep them as such
   const raw = (s: string) => Buffer.from(s, 'latin1');
   const hmac = (key: Buffer, msg: Buffer) => createHmac('sha256', key).update(msg).digest();
-  let key = hmac(Buffer.from('AWS4' + secret, 'utf8'), raw(scope[0]!));
-  key = hmac(key, raw(scope[1]!));
-  key = hmac(key, raw(scope[2]!));
+  let key = hmac(Buffer.from('AWS4' + secret, 'utf8'), raw(scope[0]));
+  key = hmac(key, raw(scope[1]));
+  key = hmac(key, raw(scope[2]));
   key = hmac(key, raw('aws4_request'));
   return createHmac('sha256', key).update(stringToSign).digest('hex');
 }
@@ -70,9 +73,10 @@ export function checkS3Signature(creds: S3Credentials, secret: string): S3Signat
   if (creds.token === undefined || creds.signature === undefined) return 'malformed';
   const stringToSign = urlsafeB64Decode(pyStr(creds.token));
   if (!stringToSign) return 'malformed';
-  const expected = stringToSign.subarray(0, 4).toString('latin1') !== 'AWS4'
-    ? s3SignatureV1(stringToSign, pyStr(secret))
-    : s3SignatureV4(stringToSign, pyStr(secret));
+  const expected =
+    stringToSign.subarray(0, 4).toString('latin1') !== 'AWS4'
+      ? s3SignatureV1(stringToSign, pyStr(secret))
+      : s3SignatureV4(stringToSign, pyStr(secret));
   if (expected === null) return 'malformed';
   if (typeof creds.signature !== 'string') return 'mismatch';
   return constantTimeEqual(creds.signature, expected) ? 'ok' : 'mismatch';
@@ -106,12 +110,12 @@ export function checkS3RequestTime(creds: S3Credentials, authTtlMinutes: number,
   if (!decoded) return 'missing';
   const lines = decoded.toString('latin1').split('\n');
   if (lines[0] === 'AWS4-HMAC-SHA256') {
-    const at = lines.length > 1 ? parseIsoTime(lines[1]!) : null;
+    const at = lines.length > 1 ? parseIsoTime(lines[1]) : null;
     return at === null ? 'invalid' : judgeRequestTime(at, null, authTtlMinutes, now);
   }
   if (lines.length < 5) return 'missing';
   const amzDate = lines.slice(4, -1).find((l) => /^x-amz-date:/i.test(l));
-  const dateText = amzDate !== undefined ? amzDate.slice(amzDate.indexOf(':') + 1) : lines[3]!;
+  const dateText = amzDate !== undefined ? amzDate.slice(amzDate.indexOf(':') + 1) : lines[3];
   if (dateText.trim() === '') return 'missing';
   if (amzDate === undefined && /^[0-9]{1,12}$/.test(dateText)) return judgeRequestTime(null, Number(dateText) * 1000, authTtlMinutes, now);
   const at = parseHttpOrIsoDate(dateText);

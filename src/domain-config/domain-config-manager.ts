@@ -31,7 +31,10 @@ function describe(group?: string, option?: string): string {
 }
 
 export class DomainConfigManager {
-  constructor(private readonly backend: DomainConfigBackend, private readonly conf: KeystoneConfig) {}
+  constructor(
+    private readonly backend: DomainConfigBackend,
+    private readonly conf: KeystoneConfig,
+  ) {}
 
   private assertValidGroupAndOption(group?: string, option?: string): void {
     if (!group) return;
@@ -51,7 +54,10 @@ export class DomainConfigManager {
       }
       for (const [option, value] of Object.entries(options as Record<string, unknown>)) {
         this.assertValidGroupAndOption(group, option);
-        const ok = value === null || ['string', 'number', 'boolean'].includes(typeof value) || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+        const ok =
+          value === null ||
+          ['string', 'number', 'boolean'].includes(typeof value) ||
+          (Array.isArray(value) && value.every((v) => typeof v === 'string'));
         if (!ok) throw new ValidationError(`Invalid input for field 'config/${group}/${option}': unsupported value type`, false);
       }
     }
@@ -59,7 +65,8 @@ export class DomainConfigManager {
 
   private toRows(config: DomainConfig): ConfigOptionRow[] {
     return Object.entries(config).flatMap(([group, options]) =>
-      Object.entries(options).map(([option, value]) => ({ group, option, value, sensitive: isSensitive(group, option) })));
+      Object.entries(options).map(([option, value]) => ({ group, option, value, sensitive: isSensitive(group, option) })),
+    );
   }
 
   private toConfig(rows: ConfigOptionRow[], option?: string): DomainConfig | Record<string, ConfigValue> {
@@ -91,11 +98,19 @@ export class DomainConfigManager {
   /** The password_regex options of [security_compliance], readable for the default domain only. */
   getSecurityComplianceConfig(domainId: string, option?: string): Record<string, unknown> {
     if (domainId !== this.conf.identity.default_domain_id) {
-      throw new InvalidDomainConfig('Reading security compliance information for any domain other than the default domain is not allowed or supported');
+      throw new InvalidDomainConfig(
+        'Reading security compliance information for any domain other than the default domain is not allowed or supported',
+      );
     }
-    const readable = { password_regex: this.conf.security_compliance.password_regex, password_regex_description: this.conf.security_compliance.password_regex_description };
+    const readable = {
+      password_regex: this.conf.security_compliance.password_regex,
+      password_regex_description: this.conf.security_compliance.password_regex_description,
+    };
     if (option) {
-      if (!Object.hasOwn(readable, option)) throw new InvalidDomainConfig('Reading security compliance values other than password_regex and password_regex_description is not allowed');
+      if (!Object.hasOwn(readable, option))
+        throw new InvalidDomainConfig(
+          'Reading security compliance values other than password_regex and password_regex_description is not allowed',
+        );
       return { [option]: readable[option as keyof typeof readable] };
     }
     return { security_compliance: readable };
@@ -110,15 +125,21 @@ export class DomainConfigManager {
       const groups = Object.keys(update);
       const groupOptions = update[groups[0]] ?? {};
       if (groups.length !== 1 || (option && Object.keys(groupOptions).length !== 1)) {
-        throw new InvalidDomainConfig(option
-          ? `Trying to update option ${option} in group ${group}, so that, and only that, option must be specified  in the config`
-          : `Trying to update group ${group}, so that, and only that, group must be specified in the config`);
+        throw new InvalidDomainConfig(
+          option
+            ? `Trying to update option ${option} in group ${group}, so that, and only that, option must be specified  in the config`
+            : `Trying to update group ${group}, so that, and only that, group must be specified in the config`,
+        );
       }
-      if (!Object.hasOwn(update, group)) throw new InvalidDomainConfig(`request to update group ${group}, but config provided contains group ${groups[0]} instead`);
+      if (!Object.hasOwn(update, group))
+        throw new InvalidDomainConfig(`request to update group ${group}, but config provided contains group ${groups[0]} instead`);
       if (option && !Object.hasOwn(update[group], option)) {
-        throw new InvalidDomainConfig(`Trying to update option ${option} in group ${group}, but config provided contains option ${Object.keys(update[group])[0]} instead`);
+        throw new InvalidDomainConfig(
+          `Trying to update option ${option} in group ${group}, but config provided contains option ${Object.keys(update[group])[0]} instead`,
+        );
       }
-      if ((await this.backend.list(domainId, { group, option })).length === 0) throw new DomainConfigNotFound(domainId, describe(group, option));
+      if ((await this.backend.list(domainId, { group, option })).length === 0)
+        throw new DomainConfigNotFound(domainId, describe(group, option));
     }
     await this.backend.upsert(domainId, this.toRows(update));
     return this.getConfig(domainId) as Promise<DomainConfig>;
@@ -136,7 +157,8 @@ export class DomainConfigManager {
   getDefaultConfig(group?: string, option?: string): DomainConfig | Record<string, ConfigValue> {
     this.assertValidGroupAndOption(group, option);
     if (option && group) {
-      if (isSensitive(group, option)) throw new InvalidDomainConfig(`Reading the default for option ${option} in group ${group} is not supported`);
+      if (isSensitive(group, option))
+        throw new InvalidDomainConfig(`Reading the default for option ${option} in group ${group} is not supported`);
       return { [option]: WHITELISTED_OPTIONS[group][option] };
     }
     if (group) return { [group]: { ...WHITELISTED_OPTIONS[group] } };

@@ -7,13 +7,18 @@ export class DomainConfigRepository implements DomainConfigBackend {
   constructor(private readonly db: Queryable) {}
 
   async list(domainId: string, options: ConfigOptionFilter = {}): Promise<ConfigOptionRow[]> {
-    const tables = options.sensitive === undefined ? ['whitelisted_config', 'sensitive_config'] : [options.sensitive ? 'sensitive_config' : 'whitelisted_config'];
+    const tables =
+      options.sensitive === undefined
+        ? ['whitelisted_config', 'sensitive_config']
+        : [options.sensitive ? 'sensitive_config' : 'whitelisted_config'];
     const out: ConfigOptionRow[] = [];
     for (const table of tables) {
       const rows = await this.db.any<{ group: string; option: string; value: string }>(
         `SELECT "group", option, value FROM ${table} WHERE domain_id = $1${options.group ? ' AND "group" = $2' : ''}${options.option ? ' AND option = $3' : ''} ORDER BY "group", option`,
-        [domainId, options.group, options.option]);
-      for (const r of rows) out.push({ group: r.group, option: r.option, value: JSON.parse(r.value) as ConfigValue, sensitive: table === 'sensitive_config' });
+        [domainId, options.group, options.option],
+      );
+      for (const r of rows)
+        out.push({ group: r.group, option: r.option, value: JSON.parse(r.value) as ConfigValue, sensitive: table === 'sensitive_config' });
     }
     return out;
   }
@@ -24,7 +29,8 @@ export class DomainConfigRepository implements DomainConfigBackend {
       await this.db.none(
         `INSERT INTO ${table} (domain_id, "group", option, value) VALUES ($1, $2, $3, $4)
          ON CONFLICT (domain_id, "group", option) DO UPDATE SET value = EXCLUDED.value`,
-        [domainId, r.group, r.option, JSON.stringify(r.value)]);
+        [domainId, r.group, r.option, JSON.stringify(r.value)],
+      );
     }
   }
 
@@ -32,7 +38,8 @@ export class DomainConfigRepository implements DomainConfigBackend {
     for (const table of ['whitelisted_config', 'sensitive_config']) {
       await this.db.none(
         `DELETE FROM ${table} WHERE domain_id = $1${group ? ' AND "group" = $2' : ''}${option ? ' AND option = $3' : ''}`,
-        [domainId, group, option]);
+        [domainId, group, option],
+      );
     }
   }
 }

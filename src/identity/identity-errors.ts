@@ -13,26 +13,37 @@ export class PasswordRequirementsValidationError extends ValidationError {
 
 export class PasswordHistoryValidationError extends ValidationError {
   constructor(uniqueCount: number) {
-    super(`The new password cannot be identical to a previous password. The total number which includes the new password must be unique is ${uniqueCount}.`, false);
+    super(
+      `The new password cannot be identical to a previous password. The total number which includes the new password must be unique is ${uniqueCount}.`,
+      false,
+    );
   }
 }
 
 export class PasswordAgeValidationError extends ValidationError {
   constructor(minAgeDays: number, daysLeft: number) {
-    super(`You cannot change your password at this time due to the minimum password age. Once you change your password, it must be used for ${minAgeDays} day(s) before it can be changed. Please try again in ${daysLeft} day(s) or contact your administrator to reset your password.`, false);
+    super(
+      `You cannot change your password at this time due to the minimum password age. Once you change your password, it must be used for ${minAgeDays} day(s) before it can be changed. Please try again in ${daysLeft} day(s) or contact your administrator to reset your password.`,
+      false,
+    );
   }
 }
 
 export class PasswordSelfServiceDisabled extends ValidationError {
   constructor() {
-    super('You cannot change your password at this time due to password policy disallowing password changes. Please contact your administrator to reset your password.', false);
+    super(
+      'You cannot change your password at this time due to password policy disallowing password changes. Please contact your administrator to reset your password.',
+      false,
+    );
   }
 }
 
 /** [DEFAULT] strict_password_check: a password longer than the hasher takes is refused, not truncated. */
 export class PasswordVerificationError extends Forbidden {
   constructor(size: number) {
-    super(`The password length must be less than or equal to ${size}. The server could not comply with the request because the password is invalid.`);
+    super(
+      `The password length must be less than or equal to ${size}. The server could not comply with the request because the password is invalid.`,
+    );
   }
 }
 

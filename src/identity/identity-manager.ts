@@ -9,7 +9,13 @@ import { recordLockout } from '../metrics/metrics.js';
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import {
-  AccountLocked, DuplicateEntry, EntityNotFound, NotFound, PasswordExpired, Unauthorized, ValidationError,
+  AccountLocked,
+  DuplicateEntry,
+  EntityNotFound,
+  NotFound,
+  PasswordExpired,
+  Unauthorized,
+  ValidationError,
 } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { isoMicros } from '../common/time.js';
@@ -24,8 +30,11 @@ import type { PasswordHasherPort } from './password-hasher-port.js';
 import { USER_OPTIONS, userOptionName, type UserOptions } from './user-options.js';
 import { IdentityEvents } from './identity-events.js';
 import {
-  PasswordAgeValidationError, PasswordHistoryValidationError, PasswordSelfServiceDisabled,
-  PasswordVerificationError, StringLengthExceeded,
+  PasswordAgeValidationError,
+  PasswordHistoryValidationError,
+  PasswordSelfServiceDisabled,
+  PasswordVerificationError,
+  StringLengthExceeded,
 } from './identity-errors.js';
 import { validatePasswordRules } from './password-policy.js';
 
@@ -67,7 +76,6 @@ export interface GroupPatch {
   description?: string | null;
   extra?: Record<string, unknown>;
 }
-
 
 /** A `date` column as YYYY-MM-DD (node-postgres parses it as local midnight). */
 function dateOnly(value: Date | string | null | undefined): string | null {
@@ -129,9 +137,13 @@ export class IdentityManager {
     for (const o of rows) {
       const name = userOptionName(o.option_id);
       if (!name || o.option_value === null) continue;
-      try { options[name] = JSON.parse(o.option_value); } catch { options[name] = o.option_value; }
+      try {
+        options[name] = JSON.parse(o.option_value);
+      } catch {
+        options[name] = o.option_value;
+      }
     }
-    return options as UserOptions;
+    return options;
   }
 
   /** Keystone's `enabled` getter: an enabled user inactive past disable_user_account_days_inactive reads as disabled. */
@@ -203,8 +215,10 @@ export class IdentityManager {
   checkPasswordLength(password: string): void {
     if (typeof password !== 'string') throw new ValidationError('Expecting to find string in password.');
     if (!this.conf.DEFAULT.strict_password_check) return;
-    const max = this.conf.identity.password_hash_algorithm === 'bcrypt' && this.conf.identity.max_password_length > 72
-      ? 72 : this.conf.identity.max_password_length;
+    const max =
+      this.conf.identity.password_hash_algorithm === 'bcrypt' && this.conf.identity.max_password_length > 72
+        ? 72
+        : this.conf.identity.max_password_length;
     if (Buffer.byteLength(password, 'utf8') > max) throw new PasswordVerificationError(max);
   }
 
@@ -228,7 +242,13 @@ export class IdentityManager {
   }
 
   /** Adds a password as Keystone's setter does: history truncated, older passwords expired. */
-  private async storePassword(repo: IdentityBackend, localUserId: number, hash: string | null, expiresAt: Date | null, selfService: boolean): Promise<void> {
+  private async storePassword(
+    repo: IdentityBackend,
+    localUserId: number,
+    hash: string | null,
+    expiresAt: Date | null,
+    selfService: boolean,
+  ): Promise<void> {
     const unique = this.conf.security_compliance.unique_last_password_count;
     await repo.retirePasswords(localUserId, unique === 0 ? 1 : unique);
     await repo.insertPassword(localUserId, hash, expiresAt, selfService);
@@ -245,7 +265,8 @@ export class IdentityManager {
   private async validateFederated(federated: unknown[] | undefined): Promise<void> {
     for (const entry of federated ?? []) {
       const { idp_id: idpId, protocols } = entry as { idp_id: string; protocols: { protocol_id: string }[] };
-      if (!(await this.backendForDomain(undefined).identityProviderExists(idpId))) throw new ValidationError(`Could not find Identity Provider: ${idpId}`, false);
+      if (!(await this.backendForDomain(undefined).identityProviderExists(idpId)))
+        throw new ValidationError(`Could not find Identity Provider: ${idpId}`, false);
       // No federated protocols are stored here: every protocol is unknown.
       const [first] = protocols;
       throw new ValidationError(`Could not find federated protocol ${first.protocol_id} for Identity Provider: ${idpId}.`, false);
@@ -275,7 +296,11 @@ export class IdentityManager {
     try {
       await backend.transaction(async (repo) => {
         const localId = await repo.insertUser({
-          id, name, domain_id: input.domainId, enabled, default_project_id: input.defaultProjectId ?? null,
+          id,
+          name,
+          domain_id: input.domainId,
+          enabled,
+          default_project_id: input.defaultProjectId ?? null,
           extra: JSON.stringify(input.extra ?? {}),
           last_active_today: enabled && this.conf.security_compliance.disable_user_account_days_inactive !== null,
         });
@@ -309,14 +334,24 @@ export class IdentityManager {
     for (const [k, v] of Object.entries(options)) if (v === null) delete options[k];
     const enabled = patch.enabled ?? old.enabled;
     const hash = 'password' in patch ? await this.hashOrNull(patch.password ?? null) : undefined;
-    const defaultProjectId = 'defaultProjectId' in patch ? patch.defaultProjectId ?? null : old.defaultProjectId;
-    const conflict = () => new DuplicateEntry('user', patch.domainId !== undefined
-      ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
-      : `Duplicate entry found with name ${name}`);
+    const defaultProjectId = 'defaultProjectId' in patch ? (patch.defaultProjectId ?? null) : old.defaultProjectId;
+    const conflict = () =>
+      new DuplicateEntry(
+        'user',
+        patch.domainId !== undefined
+          ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
+          : `Duplicate entry found with name ${name}`,
+      );
     if (name !== old.name && (await backend.getUserRowByName(name, old.domainId))) throw conflict();
     try {
       await backend.transaction(async (repo) => {
-        await repo.updateUser({ id, name, enabled, default_project_id: defaultProjectId, extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }) });
+        await repo.updateUser({
+          id,
+          name,
+          enabled,
+          default_project_id: defaultProjectId,
+          extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }),
+        });
         if (patch.options) await this.writeOptions(repo, id, patch.options);
         if (row.local_user_id !== null) {
           // Keystone's `enabled` setter: enabling (or keeping enabled) clears failed attempts and counts as activity.
@@ -325,7 +360,7 @@ export class IdentityManager {
             if (this.conf.security_compliance.disable_user_account_days_inactive !== null) await repo.setLastActive(id);
           }
           if (hash !== undefined) {
-            const expires = this.changeRequired(options as UserOptions) ? new Date() : this.passwordExpiryFor(options as UserOptions);
+            const expires = this.changeRequired(options) ? new Date() : this.passwordExpiryFor(options);
             await this.storePassword(repo, row.local_user_id, hash, expires, false);
           }
         }
@@ -335,7 +370,7 @@ export class IdentityManager {
       throw err;
     }
     await this.invalidate();
-    const disabled = patch.enabled === false && old.enabled !== false;
+    const disabled = patch.enabled === false && old.enabled;
     const passwordSet = 'password' in patch && patch.password !== null;
     if (disabled) await this.events.emit({ type: 'user.disabled', userId: id });
     if (passwordSet) await this.events.emit({ type: 'user.password_changed', userId: id, selfService: false });
@@ -361,7 +396,10 @@ export class IdentityManager {
    * Keystone's SQL authenticate: locked → wrong password (counted) → disabled
    * → expired. Every failure a client must not tell apart is the same 401.
    */
-  private async verifyPassword(user: User | null, password: string): Promise<{ user: User; backend: IdentityBackend; row: UserRow; expired: boolean }> {
+  private async verifyPassword(
+    user: User | null,
+    password: string,
+  ): Promise<{ user: User; backend: IdentityBackend; row: UserRow; expired: boolean }> {
     this.checkPasswordLength(password);
     const backend = user ? this.backendForDomain(user.domainId) : null;
     const row = user && backend ? await backend.getUserRow(user.id) : null;
@@ -371,13 +409,15 @@ export class IdentityManager {
     }
     const sc = this.conf.security_compliance;
     const lockoutEnabled = sc.lockout_failure_attempts !== null && !user.options.ignore_lockout_failure_attempts;
-    if (lockoutEnabled && (row.failed_auth_count ?? 0) >= (sc.lockout_failure_attempts as number)) {
+    if (lockoutEnabled && (row.failed_auth_count ?? 0) >= sc.lockout_failure_attempts) {
       const lockedUntil = (row.failed_auth_at?.getTime() ?? 0) + sc.lockout_duration * 1000;
       if (Date.now() < lockedUntil) throw new AccountLocked(user.id);
       await backend.setFailedAuth(row.local_user_id, 0, null);
     }
     const [current] = await backend.listPasswords(row.local_user_id, 1);
-    const ok = current?.password_hash ? await this.passwordHasher.verify(password, current.password_hash) : await this.passwordHasher.verifyAgainstDummy(password);
+    const ok = current?.password_hash
+      ? await this.passwordHasher.verify(password, current.password_hash)
+      : await this.passwordHasher.verifyAgainstDummy(password);
     if (!ok) {
       await backend.incrementFailedAuth(row.local_user_id);
       if (lockoutEnabled && (row.failed_auth_count ?? 0) + 1 === sc.lockout_failure_attempts) recordLockout();
@@ -396,7 +436,10 @@ export class IdentityManager {
   async authenticatePassword(user: User | null, password: string): Promise<User> {
     const verified = await this.verifyPassword(user, password);
     if (verified.expired) throw new PasswordExpired(verified.user.id);
-    if (this.conf.security_compliance.disable_user_account_days_inactive !== null && (await verified.backend.setLastActive(verified.user.id))) {
+    if (
+      this.conf.security_compliance.disable_user_account_days_inactive !== null &&
+      (await verified.backend.setLastActive(verified.user.id))
+    ) {
       await this.invalidate();
     }
     return verified.user;
@@ -407,7 +450,10 @@ export class IdentityManager {
    * current one and whether the user is stored enabled (inactivity not
    * counted); null for a user without a local entry.
    */
-  async localPasswordState(userId: string, password: string): Promise<{ localUserId: number; enabled: boolean; passwordMatches: boolean } | null> {
+  async localPasswordState(
+    userId: string,
+    password: string,
+  ): Promise<{ localUserId: number; enabled: boolean; passwordMatches: boolean } | null> {
     const backend = this.backendForId(userId);
     const row = await backend.getUserRow(userId);
     if (!row || row.local_user_id === null) return null;
@@ -524,7 +570,13 @@ export class IdentityManager {
     return (await this.backendForDomain(user.domainId).listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
   }
 
-  async createGroup(input: { id?: string; name: string; domainId: string; description?: string | null; extra?: Record<string, unknown> }): Promise<Group> {
+  async createGroup(input: {
+    id?: string;
+    name: string;
+    domainId: string;
+    description?: string | null;
+    extra?: Record<string, unknown>;
+  }): Promise<Group> {
     const name = input.name.trim();
     if (this.resource) await this.resource.getDomainRef(input.domainId);
     if (name.length > 64) throw new StringLengthExceeded(name, 'name', 64);
@@ -534,7 +586,10 @@ export class IdentityManager {
     if (await backend.getGroupRowByName(name, input.domainId)) throw conflict();
     try {
       await backend.insertGroup({
-        id, name, domain_id: input.domainId, description: input.description === undefined ? '' : input.description,
+        id,
+        name,
+        domain_id: input.domainId,
+        description: input.description === undefined ? '' : input.description,
         extra: JSON.stringify(input.extra ?? {}),
       });
     } catch (err) {
@@ -550,15 +605,21 @@ export class IdentityManager {
     if ('domainId' in patch && patch.domainId !== old.domainId) throw new ValidationError('Cannot change Domain ID', false);
     const name = patch.name !== undefined ? patch.name.trim() : old.name;
     if (name.length > 64) throw new StringLengthExceeded(name, 'name', 64);
-    const conflict = () => new DuplicateEntry('group', patch.domainId !== undefined
-      ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
-      : `Duplicate entry found with name ${name}`);
+    const conflict = () =>
+      new DuplicateEntry(
+        'group',
+        patch.domainId !== undefined
+          ? `Duplicate entry found with name ${name} at domain ID ${patch.domainId}`
+          : `Duplicate entry found with name ${name}`,
+      );
     const backend = this.backendForDomain(old.domainId);
     if (name !== old.name && (await backend.getGroupRowByName(name, old.domainId))) throw conflict();
     try {
       await backend.updateGroup({
-        id, name, domain_id: old.domainId,
-        description: 'description' in patch ? patch.description ?? null : old.description,
+        id,
+        name,
+        domain_id: old.domainId,
+        description: 'description' in patch ? (patch.description ?? null) : old.description,
         extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }),
       });
     } catch (err) {

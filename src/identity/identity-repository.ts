@@ -6,7 +6,13 @@ import type { Queryable } from '../storage/database.js';
 import { canMatch } from '../storage/sql-text.js';
 import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
 import type {
-  GroupListFilter, IdentityBackend, NewUserRow, PasswordExpiresFilter, StoredUserOption, UserListFilter, UserUpdateRow,
+  GroupListFilter,
+  IdentityBackend,
+  NewUserRow,
+  PasswordExpiresFilter,
+  StoredUserOption,
+  UserListFilter,
+  UserUpdateRow,
 } from './identity-backend.js';
 
 const USER_SELECT = `
@@ -38,7 +44,9 @@ export class IdentityRepository implements IdentityBackend {
   async getUserRowByName(name: string, domainId: string): Promise<UserRow | null> {
     if (!canMatch(name, 255) || !canMatch(domainId, 64)) return null;
     return this.db.oneOrNone<UserRow>(
-      `${USER_SELECT} WHERE u.domain_id = $2 AND (l.name = $1 OR (l.name IS NULL AND n.name = $1)) LIMIT 1`, [name, domainId]);
+      `${USER_SELECT} WHERE u.domain_id = $2 AND (l.name = $1 OR (l.name IS NULL AND n.name = $1)) LIMIT 1`,
+      [name, domainId],
+    );
   }
 
   async listUserRows(filter: UserListFilter): Promise<UserRow[]> {
@@ -65,14 +73,20 @@ export class IdentityRepository implements IdentityBackend {
     await this.db.none(
       `INSERT INTO "user" (id, extra, enabled, default_project_id, created_at, last_active_at, domain_id)
        VALUES ($(id), $(extra), $(enabled), $(default_project_id), now(), CASE WHEN $(last_active_today) THEN CURRENT_DATE ELSE NULL END, $(domain_id))`,
-      { last_active_today: false, ...row });
+      { last_active_today: false, ...row },
+    );
     const local = await this.db.one<{ id: number }>(
-      'INSERT INTO local_user (user_id, domain_id, name, failed_auth_count) VALUES ($(id), $(domain_id), $(name), 0) RETURNING id', row);
+      'INSERT INTO local_user (user_id, domain_id, name, failed_auth_count) VALUES ($(id), $(domain_id), $(name), 0) RETURNING id',
+      row,
+    );
     return local.id;
   }
 
   async updateUser(row: UserUpdateRow): Promise<void> {
-    await this.db.none('UPDATE "user" SET extra = $(extra), enabled = $(enabled), default_project_id = $(default_project_id) WHERE id = $(id)', row);
+    await this.db.none(
+      'UPDATE "user" SET extra = $(extra), enabled = $(enabled), default_project_id = $(default_project_id) WHERE id = $(id)',
+      row,
+    );
     await this.db.none('UPDATE local_user SET name = $(name) WHERE user_id = $(id) AND name <> $(name)', row);
     await this.db.none('UPDATE nonlocal_user SET name = $(name) WHERE user_id = $(id) AND name <> $(name)', row);
   }
@@ -93,13 +107,15 @@ export class IdentityRepository implements IdentityBackend {
   listPasswords(localUserId: number, limit = 100): Promise<PasswordRow[]> {
     return this.db.any<PasswordRow>(
       'SELECT id, local_user_id, self_service, password_hash, created_at, expires_at FROM password WHERE local_user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2',
-      [localUserId, limit]);
+      [localUserId, limit],
+    );
   }
 
   async insertPassword(localUserId: number, hash: string | null, expiresAt: Date | null, selfService: boolean): Promise<void> {
     await this.db.none(
       'INSERT INTO password (local_user_id, password_hash, created_at, expires_at, self_service) VALUES ($1, $2, now(), $3, $4)',
-      [localUserId, hash, expiresAt, selfService]);
+      [localUserId, hash, expiresAt, selfService],
+    );
   }
 
   /**
@@ -109,9 +125,12 @@ export class IdentityRepository implements IdentityBackend {
   async retirePasswords(localUserId: number, keep: number): Promise<void> {
     await this.db.none(
       `DELETE FROM password WHERE local_user_id = $1 AND id NOT IN (
-         SELECT id FROM password WHERE local_user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)`, [localUserId, keep]);
-    await this.db.none(
-      'UPDATE password SET expires_at = now() WHERE local_user_id = $1 AND (expires_at IS NULL OR expires_at > now())', [localUserId]);
+         SELECT id FROM password WHERE local_user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)`,
+      [localUserId, keep],
+    );
+    await this.db.none('UPDATE password SET expires_at = now() WHERE local_user_id = $1 AND (expires_at IS NULL OR expires_at > now())', [
+      localUserId,
+    ]);
   }
 
   async setFailedAuth(localUserId: number, count: number, at: Date | null): Promise<void> {
@@ -122,12 +141,16 @@ export class IdentityRepository implements IdentityBackend {
   incrementFailedAuth(localUserId: number): Promise<{ failed_auth_count: number }> {
     return this.db.one(
       'UPDATE local_user SET failed_auth_count = COALESCE(failed_auth_count, 0) + 1, failed_auth_at = now() WHERE id = $1 RETURNING failed_auth_count',
-      [localUserId]);
+      [localUserId],
+    );
   }
 
   /** Returns true when the date moved (once a day at most). */
   async setLastActive(userId: string): Promise<boolean> {
-    const result = await this.db.result('UPDATE "user" SET last_active_at = CURRENT_DATE WHERE id = $1 AND (last_active_at IS NULL OR last_active_at < CURRENT_DATE)', [userId]);
+    const result = await this.db.result(
+      'UPDATE "user" SET last_active_at = CURRENT_DATE WHERE id = $1 AND (last_active_at IS NULL OR last_active_at < CURRENT_DATE)',
+      [userId],
+    );
     return result.rowCount > 0;
   }
 
@@ -135,7 +158,9 @@ export class IdentityRepository implements IdentityBackend {
     const map = new Map<string, StoredUserOption[]>();
     if (userIds.length === 0) return map;
     const rows = await this.db.any<{ user_id: string; option_id: string; option_value: string | null }>(
-      'SELECT user_id, option_id, option_value FROM user_option WHERE user_id IN ($1:csv)', [userIds]);
+      'SELECT user_id, option_id, option_value FROM user_option WHERE user_id IN ($1:csv)',
+      [userIds],
+    );
     for (const r of rows) map.set(r.user_id, [...(map.get(r.user_id) ?? []), { option_id: r.option_id, option_value: r.option_value }]);
     return map;
   }
@@ -147,7 +172,9 @@ export class IdentityRepository implements IdentityBackend {
     }
     await this.db.none(
       `INSERT INTO user_option (user_id, option_id, option_value) VALUES ($1, $2, $3)
-       ON CONFLICT (user_id, option_id) DO UPDATE SET option_value = EXCLUDED.option_value`, [userId, optionId, value]);
+       ON CONFLICT (user_id, option_id) DO UPDATE SET option_value = EXCLUDED.option_value`,
+      [userId, optionId, value],
+    );
   }
 
   async identityProviderExists(idpId: string): Promise<boolean> {
@@ -168,7 +195,10 @@ export class IdentityRepository implements IdentityBackend {
 
   async getGroupRowByName(name: string, domainId: string): Promise<GroupRow | null> {
     if (!canMatch(name, 64) || !canMatch(domainId, 64)) return null;
-    return this.db.oneOrNone<GroupRow>('SELECT id, domain_id, name, description, extra FROM "group" WHERE name = $1 AND domain_id = $2', [name, domainId]);
+    return this.db.oneOrNone<GroupRow>('SELECT id, domain_id, name, description, extra FROM "group" WHERE name = $1 AND domain_id = $2', [
+      name,
+      domainId,
+    ]);
   }
 
   async listGroupRows(filter: GroupListFilter = {}): Promise<GroupRow[]> {
@@ -176,11 +206,17 @@ export class IdentityRepository implements IdentityBackend {
     for (const v of [filter.domainId, filter.memberId]) if (v !== undefined && !canMatch(v)) return [];
     if (filter.domainId !== undefined) where.push('g.domain_id = ${domainId}');
     if (filter.memberId !== undefined) where.push('g.id IN (SELECT m.group_id FROM user_group_membership m WHERE m.user_id = ${memberId})');
-    return this.db.any<GroupRow>(`SELECT g.id, g.domain_id, g.name, g.description, g.extra FROM "group" g WHERE ${where.join(' AND ')} ORDER BY g.name, g.id`, filter);
+    return this.db.any<GroupRow>(
+      `SELECT g.id, g.domain_id, g.name, g.description, g.extra FROM "group" g WHERE ${where.join(' AND ')} ORDER BY g.name, g.id`,
+      filter,
+    );
   }
 
   async insertGroup(row: GroupRow): Promise<void> {
-    await this.db.none('INSERT INTO "group" (id, domain_id, name, description, extra) VALUES ($(id), $(domain_id), $(name), $(description), $(extra))', row);
+    await this.db.none(
+      'INSERT INTO "group" (id, domain_id, name, description, extra) VALUES ($(id), $(domain_id), $(name), $(description), $(extra))',
+      row,
+    );
   }
 
   async updateGroup(row: GroupRow): Promise<void> {
@@ -196,7 +232,9 @@ export class IdentityRepository implements IdentityBackend {
   }
 
   async isMember(userId: string, groupId: string): Promise<boolean> {
-    return (await this.db.oneOrNone('SELECT 1 FROM user_group_membership WHERE user_id = $1 AND group_id = $2', [userId, groupId])) !== null;
+    return (
+      (await this.db.oneOrNone('SELECT 1 FROM user_group_membership WHERE user_id = $1 AND group_id = $2', [userId, groupId])) !== null
+    );
   }
 
   async addMember(userId: string, groupId: string): Promise<void> {

@@ -12,9 +12,7 @@ export const USER_OPTIONS = {
 export type UserOptionName = keyof typeof USER_OPTIONS;
 export type UserOptions = Partial<{ [K in UserOptionName]: K extends 'multi_factor_auth_rules' ? string[][] : boolean }>;
 
-const NAME_BY_ID = new Map<string, UserOptionName>(
-  Object.entries(USER_OPTIONS).map(([name, o]) => [o.id, name as UserOptionName]),
-);
+const NAME_BY_ID = new Map<string, UserOptionName>(Object.entries(USER_OPTIONS).map(([name, o]) => [o.id, name as UserOptionName]));
 
 export function userOptionName(optionId: string): UserOptionName | undefined {
   return NAME_BY_ID.get(optionId);

@@ -55,15 +55,25 @@ const MODELS = {
 
 function registeredFromRow(row: RegisteredLimitRow): RegisteredLimit {
   return {
-    id: row.id, service_id: row.service_id, region_id: row.region_id, resource_name: row.resource_name,
-    default_limit: row.default_limit, description: row.description,
+    id: row.id,
+    service_id: row.service_id,
+    region_id: row.region_id,
+    resource_name: row.resource_name,
+    default_limit: row.default_limit,
+    description: row.description,
   };
 }
 
 function limitFromRow(row: LimitRow): Limit {
   return {
-    id: row.id, project_id: row.project_id, domain_id: row.domain_id, service_id: row.service_id, region_id: row.region_id,
-    resource_name: row.resource_name, resource_limit: row.resource_limit, description: row.description,
+    id: row.id,
+    project_id: row.project_id,
+    domain_id: row.domain_id,
+    service_id: row.service_id,
+    region_id: row.region_id,
+    resource_name: row.resource_name,
+    resource_limit: row.resource_limit,
+    description: row.description,
   };
 }
 
@@ -100,9 +110,14 @@ export class UnifiedLimitManager {
    * project acting as a domain turns into domain_id) and domain named by the
    * input must exist (400 otherwise). Mutates `input` like Keystone does.
    */
-  private async assertReferences(input: { service_id?: string | null; region_id?: string | null; project_id?: string; domain_id?: string }, target: string): Promise<void> {
-    if (input.service_id !== undefined && input.service_id !== null && !(await this.catalog.findService(input.service_id))) throw new ExpectingToFind('service_id', target);
-    if (input.region_id !== undefined && input.region_id !== null && !(await this.catalog.findRegion(input.region_id))) throw new ExpectingToFind('region_id', target);
+  private async assertReferences(
+    input: { service_id?: string | null; region_id?: string | null; project_id?: string; domain_id?: string },
+    target: string,
+  ): Promise<void> {
+    if (input.service_id !== undefined && input.service_id !== null && !(await this.catalog.findService(input.service_id)))
+      throw new ExpectingToFind('service_id', target);
+    if (input.region_id !== undefined && input.region_id !== null && !(await this.catalog.findRegion(input.region_id)))
+      throw new ExpectingToFind('region_id', target);
     if (input.project_id !== undefined) {
       const project = await this.resource.findProjectRef(input.project_id);
       if (!project) throw new ExpectingToFind('project_id', target);
@@ -140,11 +155,16 @@ export class UnifiedLimitManager {
     await this.backend.transaction(async (repo) => {
       for (const input of inputs) {
         const regionId = input.region_id ?? null;
-        if (await repo.findRegisteredLimitRow(input.service_id, input.resource_name, regionId)) throw UnifiedLimitManager.duplicate('registered_limit');
+        if (await repo.findRegisteredLimitRow(input.service_id, input.resource_name, regionId))
+          throw UnifiedLimitManager.duplicate('registered_limit');
         const id = newId();
         await repo.insertRegisteredLimit({
-          id, service_id: input.service_id, region_id: regionId, resource_name: input.resource_name,
-          default_limit: input.default_limit, description: input.description ?? null,
+          id,
+          service_id: input.service_id,
+          region_id: regionId,
+          resource_name: input.resource_name,
+          default_limit: input.default_limit,
+          description: input.description ?? null,
         });
         ids.push(id);
       }
@@ -165,10 +185,10 @@ export class UnifiedLimitManager {
     const next: RegisteredLimitRow = {
       ...row,
       service_id: patch.service_id ?? row.service_id,
-      region_id: 'region_id' in patch ? patch.region_id ?? null : row.region_id,
+      region_id: 'region_id' in patch ? (patch.region_id ?? null) : row.region_id,
       resource_name: patch.resource_name ?? row.resource_name,
       default_limit: patch.default_limit ?? row.default_limit,
-      description: 'description' in patch ? patch.description ?? null : row.description,
+      description: 'description' in patch ? (patch.description ?? null) : row.description,
     };
     if (patch.service_id || 'region_id' in patch || patch.resource_name) {
       const other = await this.backend.findRegisteredLimitRow(next.service_id as string, next.resource_name as string, next.region_id);
@@ -216,8 +236,12 @@ export class UnifiedLimitManager {
         if (await repo.limitExists(registered.internal_id, owner)) throw UnifiedLimitManager.duplicate('limit');
         const id = newId();
         await repo.insertLimit({
-          id, project_id: input.project_id ?? null, domain_id: input.domain_id ?? null, resource_limit: input.resource_limit,
-          description: input.description ?? null, registered_limit_id: registered.internal_id,
+          id,
+          project_id: input.project_id ?? null,
+          domain_id: input.domain_id ?? null,
+          resource_limit: input.resource_limit,
+          description: input.description ?? null,
+          registered_limit_id: registered.internal_id,
         });
         ids.push(id);
       }
@@ -231,7 +255,7 @@ export class UnifiedLimitManager {
   /** Keystone's update_limit: only a truthy resource_limit or description is applied (as its SQL driver does). */
   async updateLimit(id: string, patch: { resource_limit?: number; description?: string | null }): Promise<Limit> {
     const current = await this.getLimit(id);
-    await this.checkModel([{ ...current, ...patch } as ModelLimit]);
+    await this.checkModel([{ ...current, ...patch }]);
     const resourceLimit = patch.resource_limit ? patch.resource_limit : current.resource_limit;
     const description = patch.description ? patch.description : current.description;
     await this.backend.updateLimit(id, resourceLimit, description);
@@ -254,17 +278,24 @@ export class UnifiedLimitManager {
       } catch (err) {
         if (!(err instanceof InvalidLimit)) throw err;
         const level = limit.project_id ? 'project_id' : 'domain_id';
-        throw new InvalidLimit(`The resource limit (${level}: ${limit.project_id ?? limit.domain_id}, resource_name: ${limit.resource_name}, `
-          + `resource_limit: ${limit.resource_limit}, service_id: ${limit.service_id}, region_id: ${limit.region_id === null || limit.region_id === undefined ? 'None' : limit.region_id}) `
-          + 'doesn\'t satisfy current hierarchy model.');
+        throw new InvalidLimit(
+          `The resource limit (${level}: ${limit.project_id ?? limit.domain_id}, resource_name: ${limit.resource_name}, ` +
+            `resource_limit: ${limit.resource_limit}, service_id: ${limit.service_id}, region_id: ${limit.region_id === null || limit.region_id === undefined ? 'None' : limit.region_id}) ` +
+            "doesn't satisfy current hierarchy model.",
+        );
       }
     }
   }
 
   /** The limit value of a project or domain for the resource: its limit, else (for a domain) the registered default. */
   private async specifiedValue(l: ModelLimit, owner: { projectId?: string; domainId?: string }): Promise<number | null> {
-    const match = (await this.listLimits()).find((x) => (owner.projectId ? x.project_id === owner.projectId : x.domain_id === owner.domainId)
-      && x.service_id === l.service_id && x.resource_name === l.resource_name && x.region_id === (l.region_id ?? null));
+    const match = (await this.listLimits()).find(
+      (x) =>
+        (owner.projectId ? x.project_id === owner.projectId : x.domain_id === owner.domainId) &&
+        x.service_id === l.service_id &&
+        x.resource_name === l.resource_name &&
+        x.region_id === (l.region_id ?? null),
+    );
     if (match) return match.resource_limit;
     if (owner.domainId) {
       const registered = await this.backend.findRegisteredLimitRow(l.service_id as string, l.resource_name as string, l.region_id ?? null);
@@ -278,11 +309,18 @@ export class UnifiedLimitManager {
     if (limit.project_id) {
       const project = await this.resource.getProjectRef(limit.project_id);
       parentId = project.parentId;
-      const parentInBatch = batch.find((x) => x.domain_id === parentId && x.service_id === limit.service_id
-        && (x.region_id ?? null) === (limit.region_id ?? null) && x.resource_name === limit.resource_name);
+      const parentInBatch = batch.find(
+        (x) =>
+          x.domain_id === parentId &&
+          x.service_id === limit.service_id &&
+          (x.region_id ?? null) === (limit.region_id ?? null) &&
+          x.resource_name === limit.resource_name,
+      );
       if (parentInBatch) {
         if (limit.resource_limit > parentInBatch.resource_limit) {
-          throw new InvalidLimit(`The value of the limit which project is ${limit.project_id} should not bigger than its parent domain ${parentInBatch.domain_id}.`);
+          throw new InvalidLimit(
+            `The value of the limit which project is ${limit.project_id} should not bigger than its parent domain ${parentInBatch.domain_id}.`,
+          );
         }
         return;
       }

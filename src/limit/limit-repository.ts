@@ -28,17 +28,22 @@ export class LimitRepository implements LimitBackend {
   findRegisteredLimitRow(serviceId: string, resourceName: string, regionId: string | null): Promise<RegisteredLimitRow | null> {
     return this.db.oneOrNone<RegisteredLimitRow>(
       'SELECT * FROM registered_limit WHERE service_id = $1 AND resource_name = $2 AND region_id IS NOT DISTINCT FROM $3 ORDER BY internal_id LIMIT 1',
-      [serviceId, resourceName, regionId]);
+      [serviceId, resourceName, regionId],
+    );
   }
   async insertRegisteredLimit(row: Omit<RegisteredLimitRow, 'internal_id'>): Promise<void> {
     await this.db.none(
       `INSERT INTO registered_limit (id, service_id, region_id, resource_name, default_limit, description)
-       VALUES ($(id), $(service_id), $(region_id), $(resource_name), $(default_limit), $(description))`, row);
+       VALUES ($(id), $(service_id), $(region_id), $(resource_name), $(default_limit), $(description))`,
+      row,
+    );
   }
   async updateRegisteredLimit(row: RegisteredLimitRow): Promise<void> {
     await this.db.none(
       `UPDATE registered_limit SET service_id = $(service_id), region_id = $(region_id), resource_name = $(resource_name),
-       default_limit = $(default_limit), description = $(description) WHERE id = $(id)`, row);
+       default_limit = $(default_limit), description = $(description) WHERE id = $(id)`,
+      row,
+    );
   }
   async deleteRegisteredLimit(id: string): Promise<number> {
     return (await this.db.result('DELETE FROM registered_limit WHERE id = $1', [id])).rowCount;
@@ -56,14 +61,22 @@ export class LimitRepository implements LimitBackend {
   /** The limit of a project or a domain for a registered limit. */
   async limitExists(registeredInternalId: number, owner: LimitOwner): Promise<boolean> {
     const r = owner.projectId
-      ? await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND project_id = $2 LIMIT 1', [registeredInternalId, owner.projectId])
-      : await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND domain_id = $2 LIMIT 1', [registeredInternalId, owner.domainId]);
+      ? await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND project_id = $2 LIMIT 1', [
+          registeredInternalId,
+          owner.projectId,
+        ])
+      : await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND domain_id = $2 LIMIT 1', [
+          registeredInternalId,
+          owner.domainId,
+        ]);
     return r !== null;
   }
   async insertLimit(row: NewLimitRow): Promise<void> {
     await this.db.none(
       `INSERT INTO "limit" (id, project_id, domain_id, resource_limit, description, registered_limit_id)
-       VALUES ($(id), $(project_id), $(domain_id), $(resource_limit), $(description), $(registered_limit_id))`, row);
+       VALUES ($(id), $(project_id), $(domain_id), $(resource_limit), $(description), $(registered_limit_id))`,
+      row,
+    );
   }
   async updateLimit(id: string, resourceLimit: number, description: string | null): Promise<void> {
     await this.db.none('UPDATE "limit" SET resource_limit = $2, description = $3 WHERE id = $1', [id, resourceLimit, description]);

@@ -65,7 +65,9 @@ export function logContext() {
       requestId = `req-${crypto.randomUUID()}`;
       (req as { keystone?: object }).keystone = { ...(req.keystone ?? {}), requestId };
     }
-    storage.run({ requestId, globalRequestId: req.keystone?.globalRequestId }, () => next());
+    storage.run({ requestId, globalRequestId: req.keystone?.globalRequestId }, () => {
+      next();
+    });
   };
 }
 

@@ -36,7 +36,13 @@ const MESSAGE = Symbol.for('message');
 const LEVEL = Symbol.for('level');
 
 const LEVEL_NAMES: Record<string, string> = {
-  error: 'ERROR', warn: 'WARNING', info: 'INFO', http: 'INFO', verbose: 'DEBUG', debug: 'DEBUG', silly: 'DEBUG',
+  error: 'ERROR',
+  warn: 'WARNING',
+  info: 'INFO',
+  http: 'INFO',
+  verbose: 'DEBUG',
+  debug: 'DEBUG',
+  silly: 'DEBUG',
 };
 const LEVEL_NUMBERS: Record<string, number> = { error: 40, warn: 30, info: 20, http: 20, verbose: 10, debug: 10, silly: 5 };
 /** sd-daemon(3) priorities */
@@ -102,8 +108,12 @@ const jsonLine = winston.format((info) => {
     hostname: hostname(),
     context: ctx
       ? {
-          request_id: ctx.requestId, global_request_id: ctx.globalRequestId ?? null, user: ctx.userId ?? null,
-          project: ctx.projectId ?? null, domain: ctx.domainId ?? null, user_domain: ctx.userDomainId ?? null,
+          request_id: ctx.requestId,
+          global_request_id: ctx.globalRequestId ?? null,
+          user: ctx.userId ?? null,
+          project: ctx.projectId ?? null,
+          domain: ctx.domainId ?? null,
+          user_domain: ctx.userDomainId ?? null,
           project_domain: ctx.projectDomainId ?? null,
         }
       : {},
@@ -124,7 +134,10 @@ const scrubLine = winston.format((info) => {
 const journalPrefix = winston.format((info) => {
   const i = info as Info;
   const prio = JOURNAL_PRIORITY[String(i[LEVEL] ?? i.level)] ?? 6;
-  i[MESSAGE] = String(i[MESSAGE]).split('\n').map((l) => `<${prio}>${l}`).join('\n');
+  i[MESSAGE] = String(i[MESSAGE])
+    .split('\n')
+    .map((l) => `<${prio}>${l}`)
+    .join('\n');
   return i;
 });
 
@@ -205,7 +218,9 @@ export function configureLogging(conf: KeystoneConfig, name: string, options: Co
   log.configure({ level, format: lineFormat(json), transports, exitOnError: false });
   if (options.handleSignals !== false && !signalInstalled) {
     signalInstalled = true;
-    process.on('SIGUSR1', () => reopenLogFiles());
+    process.on('SIGUSR1', () => {
+      reopenLogFiles();
+    });
   }
   return { level, file, stderr, json, journal };
 }

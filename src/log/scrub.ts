@@ -23,13 +23,30 @@
 export const MASK = '***';
 
 /** A key whose value is secret: the whole key, case-insensitive, after normalising '-' to '_'. */
-const SECRET_KEY = /(pass(word|wd|phrase)?|^pwd$|token|secret|blob|credential|private_?key|api_?key|access_?key|auth_?key|signature|^key$|connection|transport_url|authorization|cookie|totp|passcode)/i;
+const SECRET_KEY =
+  /(pass(word|wd|phrase)?|^pwd$|token|secret|blob|credential|private_?key|api_?key|access_?key|auth_?key|signature|^key$|connection|transport_url|authorization|cookie|totp|passcode)/i;
 /** Keys that match SECRET_KEY but carry no secret and are useful in logs. */
 const SAFE_KEYS = new Set([
-  'token_id_hash', 'password_expires_at', 'password_expires_days', 'password_regex', 'password_regex_description',
-  'token_type', 'tokens_revoked', 'credential_id', 'credential_type', 'credentials_count', 'key_repository',
-  'max_token_size', 'password_hash_algorithm', 'password_hash_rounds', 'change_password_upon_first_use',
-  'unique_last_password_count', 'minimum_password_age', 'max_password_length', 'token_provider', 'token_method',
+  'token_id_hash',
+  'password_expires_at',
+  'password_expires_days',
+  'password_regex',
+  'password_regex_description',
+  'token_type',
+  'tokens_revoked',
+  'credential_id',
+  'credential_type',
+  'credentials_count',
+  'key_repository',
+  'max_token_size',
+  'password_hash_algorithm',
+  'password_hash_rounds',
+  'change_password_upon_first_use',
+  'unique_last_password_count',
+  'minimum_password_age',
+  'max_password_length',
+  'token_provider',
+  'token_method',
 ]);
 
 export function isSecretKey(key: string): boolean {
@@ -57,7 +74,10 @@ export function scrubValue(value: unknown, depth = 0): unknown {
   if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== '' && typeof v !== 'boolean' && typeof v !== 'number' ? MASK : scrubValue(v, depth + 1);
+    out[k] =
+      isSecretKey(k) && v !== null && v !== undefined && v !== '' && typeof v !== 'boolean' && typeof v !== 'number'
+        ? MASK
+        : scrubValue(v, depth + 1);
   }
   return out;
 }
@@ -109,7 +129,7 @@ export function scrubText(text: string, options: ScrubTextOptions = {}): string 
 
 function maskable(key: string, value: string): boolean {
   if (!isSecretKey(key)) return false;
-  if (value === '' || value === MASK || value === '\\"' ) return false;
+  if (value === '' || value === MASK || value === '\\"') return false;
   // A JSON object or array opening ("password": {"user": …}) is handled by the inner keys.
   if (value === '{' || value === '[') return false;
   // booleans, null and numbers carry no secret (e.g. "token": null, caching: true)

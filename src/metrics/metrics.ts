@@ -101,7 +101,7 @@ const pendingCacheMisses = new PendingCounts<'cache'>();
 
 export const tokenOperations: Counter<'operation' | 'provider' | 'method' | 'outcome'> = new Counter({
   name: 'keystone_token_operations_total',
-  help: 'Token operations by operation (issue/validate/revoke), provider (fernet/uuid), auth method and outcome. Every validation counts, the caller\'s token\'s included, whether answered from memory or from the source.',
+  help: "Token operations by operation (issue/validate/revoke), provider (fernet/uuid), auth method and outcome. Every validation counts, the caller's token's included, whether answered from memory or from the source.",
   labelNames: ['operation', 'provider', 'method', 'outcome'] as const,
   registers: [workerRegistry],
   collect() {
@@ -218,7 +218,12 @@ export function recordHttpRequest(service: string, method: string, route: string
 
 export function recordTokenOperation(operation: TokenOperation, provider: string, method: string, outcome: string): void {
   const m = method || '-';
-  pendingTokenOperations.add(`${operation}\u0000${provider}\u0000${m}\u0000${outcome}`, () => ({ operation, provider, method: m, outcome }));
+  pendingTokenOperations.add(`${operation}\u0000${provider}\u0000${m}\u0000${outcome}`, () => ({
+    operation,
+    provider,
+    method: m,
+    outcome,
+  }));
 }
 
 export function recordCacheLookup(cache: string, hit: boolean): void {
@@ -239,10 +244,25 @@ export function recordLockout(): void {
 
 /** Counts every look-up of a Cache (src/cache/cache.ts) by region. */
 export function observeCache(cache: { onLookup(observer: (region: string, hit: boolean) => void): void }): void {
-  cache.onLookup((region, hit) => recordCacheLookup(region, hit));
+  cache.onLookup((region, hit) => {
+    recordCacheLookup(region, hit);
+  });
 }
 
-const SQL_OPERATIONS = new Set(['select', 'insert', 'update', 'delete', 'with', 'begin', 'commit', 'rollback', 'savepoint', 'create', 'alter', 'drop']);
+const SQL_OPERATIONS = new Set([
+  'select',
+  'insert',
+  'update',
+  'delete',
+  'with',
+  'begin',
+  'commit',
+  'rollback',
+  'savepoint',
+  'create',
+  'alter',
+  'drop',
+]);
 export function sqlOperation(query: unknown): string {
   const text = typeof query === 'string' ? query : (query as { text?: string } | null)?.text;
   const word = /^\s*(?:--[^\n]*\n\s*)*([A-Za-z]+)/.exec(text ?? '')?.[1]?.toLowerCase() ?? 'other';
@@ -258,7 +278,7 @@ function isDataError(err: unknown): boolean {
 interface PgpLike {
   $config: { options: Record<string, unknown> };
 }
-const instrumented = new WeakSet<object>();
+const instrumented = new WeakSet();
 
 /**
  * Times every statement of a pg-promise instance (its `receive` event carries
@@ -338,10 +358,20 @@ export function httpMetrics(service: Service | string, routeOf?: (path: string) 
       inFlight[service] = (inFlight[service] ?? 1) - 1;
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const template = req.keystone?.routeTemplate ?? routeOf?.(routedPath(req));
-      recordHttpRequest(service, req.method ?? 'OTHER', template === undefined ? UNMATCHED_ROUTE : routeLabel(template), aborted ? 499 : res.statusCode, seconds);
+      recordHttpRequest(
+        service,
+        req.method ?? 'OTHER',
+        template === undefined ? UNMATCHED_ROUTE : routeLabel(template),
+        aborted ? 499 : res.statusCode,
+        seconds,
+      );
     };
-    res.once('finish', () => finish(false));
-    res.once('close', () => finish(true));
+    res.once('finish', () => {
+      finish(false);
+    });
+    res.once('close', () => {
+      finish(true);
+    });
     next();
   };
 }
@@ -408,7 +438,13 @@ async function answerMetricsRequest(id: number): Promise<void> {
   const identity = workerIdentity ?? { service: 'unknown', worker: String(process.pid) };
   let response: MetricsResponse;
   try {
-    response = { type: METRICS_RESPONSE, id, ...identity, pid: process.pid, metrics: await workerRegistry.getMetricsAsJSON() as MetricObjectWithValues<MetricValue<string>>[] };
+    response = {
+      type: METRICS_RESPONSE,
+      id,
+      ...identity,
+      pid: process.pid,
+      metrics: await workerRegistry.getMetricsAsJSON(),
+    };
   } catch (err) {
     response = { type: METRICS_RESPONSE, id, ...identity, pid: process.pid, error: (err as Error).message };
   }

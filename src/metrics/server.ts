@@ -27,7 +27,15 @@ import { readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Gauge,
+  Registry,
+  collectDefaultMetrics,
+  type MetricObjectWithValues,
+  type MetricValue,
+} from 'prom-client';
 import type { KeystoneConfig } from '../config/options.js';
 import { METRICS_REQUEST, METRICS_RESPONSE, workerRegistry, type MetricsResponse } from './metrics.js';
 
@@ -120,7 +128,8 @@ new Gauge({
 /** Which repositories the primary reports: fernet_tokens, fernet_receipts (when another directory), credential. */
 export function watchKeyRepositories(conf: KeystoneConfig): void {
   keyRepositories = { fernet_tokens: conf.fernet_tokens.key_repository, credential: conf.credential.key_repository };
-  if (conf.fernet_receipts.key_repository !== conf.fernet_tokens.key_repository) keyRepositories.fernet_receipts = conf.fernet_receipts.key_repository;
+  if (conf.fernet_receipts.key_repository !== conf.fernet_tokens.key_repository)
+    keyRepositories.fernet_receipts = conf.fernet_receipts.key_repository;
 }
 
 // ---- collecting from the workers ---------------------------------------------
@@ -146,7 +155,7 @@ export interface CollectOptions {
 
 let nextId = 1;
 const pending = new Map<number, { expect: Set<number>; responses: MetricsResponse[]; done: () => void }>();
-const listening = new WeakSet<object>();
+const listening = new WeakSet();
 
 function listen(cluster: ClusterLike): void {
   if (listening.has(cluster)) return;
@@ -205,7 +214,7 @@ export function mergeMetrics(parts: MetricJson[][]): Registry {
   // value of that worker": use sum everywhere, so that no metric is dropped
   // ('omit') or averaged away.
   const normalised = parts.map((metrics) => metrics.map((m) => ({ ...m, aggregator: 'sum' as const })));
-  return AggregatorRegistry.aggregate(normalised as never);
+  return AggregatorRegistry.aggregate(normalised);
 }
 
 /** The text exposition of the whole cluster: every worker plus the primary. */
@@ -216,7 +225,7 @@ export async function clusterMetrics(cluster: ClusterLike, options: CollectOptio
   for (const r of responses) if (!r.error) counts[r.service] = (counts[r.service] ?? 0) + 1;
   for (const [service, n] of Object.entries(counts)) workersScraped.set({ service }, n);
   const parts: MetricJson[][] = responses.filter((r) => r.metrics).map((r) => r.metrics as MetricJson[]);
-  parts.push((await primaryRegistry.getMetricsAsJSON()) as MetricJson[]);
+  parts.push(await primaryRegistry.getMetricsAsJSON());
   const registry = mergeMetrics(parts);
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
@@ -240,7 +249,11 @@ let primaryProcessMetrics = false;
  * pointer). Resolves with null when [metrics] enabled is false. The port is
  * [metrics] port (0 picks a free one: see .port).
  */
-export async function startMetricsServer(conf: KeystoneConfig, cluster: ClusterLike, options: MetricsServerOptions = {}): Promise<MetricsServer | null> {
+export async function startMetricsServer(
+  conf: KeystoneConfig,
+  cluster: ClusterLike,
+  options: MetricsServerOptions = {},
+): Promise<MetricsServer | null> {
   if (!conf.metrics.enabled) return null;
   watchKeyRepositories(conf);
   listen(cluster);
@@ -288,7 +301,9 @@ export async function startMetricsServer(conf: KeystoneConfig, cluster: ClusterL
     port: address.port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections?.();
       }),
   };
@@ -296,5 +311,5 @@ export async function startMetricsServer(conf: KeystoneConfig, cluster: ClusterL
 
 /** For a single-process run (tests, a debugging `keystone-all --workers 0`): this process's own metrics. */
 export async function localMetrics(): Promise<string> {
-  return mergeMetrics([(await workerRegistry.getMetricsAsJSON()) as MetricJson[], (await primaryRegistry.getMetricsAsJSON()) as MetricJson[]]).metrics();
+  return mergeMetrics([await workerRegistry.getMetricsAsJSON(), await primaryRegistry.getMetricsAsJSON()]).metrics();
 }

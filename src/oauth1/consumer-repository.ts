@@ -6,7 +6,12 @@ export class ConsumerRepository implements OAuth1Backend {
   constructor(private readonly db: Queryable) {}
 
   async insertConsumer(row: ConsumerRow): Promise<void> {
-    await this.db.none('INSERT INTO consumer (id, description, secret, extra) VALUES ($1, $2, $3, $4)', [row.id, row.description, row.secret, row.extra]);
+    await this.db.none('INSERT INTO consumer (id, description, secret, extra) VALUES ($1, $2, $3, $4)', [
+      row.id,
+      row.description,
+      row.secret,
+      row.extra,
+    ]);
   }
 
   getConsumer(id: string): Promise<ConsumerRow | null> {

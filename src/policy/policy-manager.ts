@@ -28,7 +28,9 @@ function fromRow(row: PolicyRow): PolicyBlob {
   const blob = parseJson(row.blob);
   const extra = parseJson(row.extra);
   return {
-    id: row.id, type: row.type, blob: typeof blob === 'string' ? blob : JSON.stringify(blob),
+    id: row.id,
+    type: row.type,
+    blob: typeof blob === 'string' ? blob : JSON.stringify(blob),
     extra: extra && typeof extra === 'object' && !Array.isArray(extra) ? (extra as Record<string, unknown>) : {},
   };
 }
@@ -62,7 +64,10 @@ export class PolicyManager {
     if (patch.id !== undefined && patch.id !== id) throw new ValidationError('Cannot change policy ID', false);
     const current = await this.get(id);
     await this.backend.update({
-      id, type: patch.type ?? current.type, blob: JSON.stringify(patch.blob ?? current.blob), extra: JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }),
+      id,
+      type: patch.type ?? current.type,
+      blob: JSON.stringify(patch.blob ?? current.blob),
+      extra: JSON.stringify({ ...current.extra, ...(patch.extra ?? {}) }),
     });
     return this.get(id);
   }

@@ -32,39 +32,59 @@ export abstract class Check {
 }
 
 export class TrueCheck extends Check {
-  evaluate(): boolean { return true; }
-  toString(): string { return '@'; }
+  evaluate(): boolean {
+    return true;
+  }
+  toString(): string {
+    return '@';
+  }
 }
 
 export class FalseCheck extends Check {
-  evaluate(): boolean { return false; }
-  toString(): string { return '!'; }
+  evaluate(): boolean {
+    return false;
+  }
+  toString(): string {
+    return '!';
+  }
 }
 
 export class NotCheck extends Check {
-  constructor(readonly rule: Check) { super(); }
+  constructor(readonly rule: Check) {
+    super();
+  }
   evaluate(target: PolicyDict, creds: PolicyDict, rules: RuleLookup): boolean {
     return !this.rule.evaluate(target, creds, rules);
   }
-  toString(): string { return `not ${this.rule.toString()}`; }
+  toString(): string {
+    return `not ${this.rule.toString()}`;
+  }
 }
 
 export class AndCheck extends Check {
-  constructor(readonly rules: Check[]) { super(); }
+  constructor(readonly rules: Check[]) {
+    super();
+  }
   evaluate(target: PolicyDict, creds: PolicyDict, lookup: RuleLookup): boolean {
     for (const rule of this.rules) if (!rule.evaluate(target, creds, lookup)) return false;
     return true;
   }
-  toString(): string { return `(${this.rules.map(String).join(' and ')})`; }
+  toString(): string {
+    return `(${this.rules.map(String).join(' and ')})`;
+  }
 }
 
 export class OrCheck extends Check {
-  constructor(readonly rules: Check[]) { super(); }
+  constructor(readonly rules: Check[]) {
+    super();
+  }
   evaluate(target: PolicyDict, creds: PolicyDict, lookup: RuleLookup): boolean {
     for (const rule of this.rules) if (rule.evaluate(target, creds, lookup)) return true;
     return false;
   }
-  toString(): string { return `(${this.rules.map(String).join(' or ')})`; }
+  toString(): string {
+    return `(${this.rules.map(String).join(' or ')})`;
+  }
 }
 
 // ------------------------------------------------------------ values as Python prints them
@@ -82,7 +102,10 @@ export function pyStr(value: unknown): string {
   if (value === false) return 'False';
   if (typeof value === 'number') return String(value);
   if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value as object).map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+  if (typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
+      .join(', ')}}`;
   return String(value);
 }
 
@@ -96,7 +119,10 @@ export class MatchTemplate {
   readonly constant: string | undefined;
   private readonly parts: (string | { key: string; path: string[] })[];
 
-  private constructor(readonly source: string, parts: (string | { key: string; path: string[] })[] | null) {
+  private constructor(
+    readonly source: string,
+    parts: (string | { key: string; path: string[] })[] | null,
+  ) {
     this.parts = parts ?? [];
     this.constant = parts !== null && parts.every((p) => typeof p === 'string') ? parts.join('') : undefined;
   }
@@ -107,13 +133,20 @@ export class MatchTemplate {
     let text = '';
     for (let i = 0; i < source.length; i++) {
       const c = source[i];
-      if (c !== '%') { text += c; continue; }
-      if (source[i + 1] === '%') { text += '%'; i++; continue; }
+      if (c !== '%') {
+        text += c;
+        continue;
+      }
+      if (source[i + 1] === '%') {
+        text += '%';
+        i++;
+        continue;
+      }
       const m = /^%\(([^)]*)\)s/.exec(source.slice(i));
       if (!m) return new MatchTemplate(source, null);
       if (text) parts.push(text);
       text = '';
-      parts.push({ key: m[1]!, path: m[1]!.split('.') });
+      parts.push({ key: m[1], path: m[1].split('.') });
       i += m[0].length - 1;
     }
     if (text) parts.push(text);
@@ -127,7 +160,10 @@ export class MatchTemplate {
     if (this.parts.length === 0) return undefined;
     let out = '';
     for (const part of this.parts) {
-      if (typeof part === 'string') { out += part; continue; }
+      if (typeof part === 'string') {
+        out += part;
+        continue;
+      }
       const value = lookupTarget(target, part.key, part.path);
       if (value === undefined) return undefined;
       out += pyStr(value);
@@ -147,7 +183,7 @@ function lookupTarget(target: PolicyDict, key: string, path: readonly string[]):
     value = target;
     for (let i = 0; i < path.length; i++) {
       if (!isPlainObject(value)) return undefined;
-      value = value[path[i]!];
+      value = value[path[i]];
       if (value === undefined) return undefined;
     }
   } else if (!Object.prototype.hasOwnProperty.call(target, key)) {
@@ -163,7 +199,9 @@ export class RuleCheck extends Check {
   /** the rule this names, resolved once per rule set (a reload brings a new set) */
   private resolvedIn: RuleLookup | undefined;
   private resolved: Check | undefined;
-  constructor(readonly match: string) { super(); }
+  constructor(readonly match: string) {
+    super();
+  }
   evaluate(target: PolicyDict, creds: PolicyDict, rules: RuleLookup): boolean {
     if (this.resolvedIn !== rules) {
       this.resolved = rules.ruleFor(this.match);
@@ -172,7 +210,9 @@ export class RuleCheck extends Check {
     const rule = this.resolved;
     return rule ? rule.evaluate(target, creds, rules) : false;
   }
-  toString(): string { return `rule:${this.match}`; }
+  toString(): string {
+    return `rule:${this.match}`;
+  }
 }
 
 const lowerRoles = new WeakMap<readonly unknown[], ReadonlySet<string>>();
@@ -214,16 +254,21 @@ export class RoleCheck extends Check {
     if (wanted === undefined) return false;
     return roleSet(creds)?.has(wanted) ?? false;
   }
-  toString(): string { return `role:${this.match}`; }
+  toString(): string {
+    return `role:${this.match}`;
+  }
 }
 
 /** ast.literal_eval for the literals a policy KIND can be; undefined when KIND is not a literal. */
 export function pythonLiteral(kind: string): string | undefined {
   const s = kind.trim();
-  if (s.length >= 2 && (s[0] === '\'' || s[0] === '"') && s[s.length - 1] === s[0]) {
+  if (s.length >= 2 && (s[0] === "'" || s[0] === '"') && s[s.length - 1] === s[0]) {
     const body = s.slice(1, -1);
-    if (body.includes(s[0]!)) return undefined;
-    return body.replace(/\\(.)/g, (_m, c: string) => ({ n: '\n', t: '\t', r: '\r', '\\': '\\', '\'': '\'', '"': '"' } as Record<string, string>)[c] ?? `\\${c}`);
+    if (body.includes(s[0])) return undefined;
+    return body.replace(
+      /\\(.)/g,
+      (_m, c: string) => (({ n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"' }) as Record<string, string>)[c] ?? `\\${c}`,
+    );
   }
   if (s === 'True' || s === 'False' || s === 'None') return s;
   if (/^[+-]?\d+$/.test(s) && !/^[+-]?0\d/.test(s)) return BigInt(s).toString();
@@ -238,7 +283,10 @@ export class GenericCheck extends Check {
   private readonly template: MatchTemplate;
   private readonly literal: string | undefined;
   private readonly path: readonly string[];
-  constructor(readonly kind: string, readonly match: string) {
+  constructor(
+    readonly kind: string,
+    readonly match: string,
+  ) {
     super();
     this.template = MatchTemplate.parse(match);
     this.literal = pythonLiteral(kind);
@@ -250,14 +298,16 @@ export class GenericCheck extends Check {
     if (this.literal !== undefined) return match === this.literal;
     return findIn(creds, this.path, 0, match);
   }
-  toString(): string { return `${this.kind}:${this.match}`; }
+  toString(): string {
+    return `${this.kind}:${this.match}`;
+  }
 }
 
 /** oslo.policy's _find_in_dict: the path into the credentials, searching lists element by element. */
 function findIn(value: unknown, path: readonly string[], at: number, match: string): boolean {
   for (; at < path.length; at++) {
     if (!isPlainObject(value)) return false;
-    const next = value[path[at]!];
+    const next = value[path[at]];
     if (next === undefined || typeof next === 'function') return false;
     if (Array.isArray(next)) {
       for (const element of next) if (findIn(element, path, at + 1, match)) return true;

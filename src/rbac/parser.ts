@@ -50,7 +50,7 @@ function* tokenize(rule: string): Generator<Token> {
     if (lowered === 'and' || lowered === 'or' || lowered === 'not') {
       yield { kind: lowered, value: inner };
     } else if (inner) {
-      const quoted = tok.length >= 2 && (tok[0] === '"' || tok[0] === '\'') && tok[tok.length - 1] === tok[0];
+      const quoted = tok.length >= 2 && (tok[0] === '"' || tok[0] === "'") && tok[tok.length - 1] === tok[0];
       if (quoted) yield { kind: 'string', value: tok.slice(1, -1) };
       else yield { kind: 'check', value: parseCheck(inner) };
     }
@@ -60,9 +60,9 @@ function* tokenize(rule: string): Generator<Token> {
 
 /** The reductions, tried against the end of the stack after every shift. */
 const REDUCTIONS: { pattern: TokenKind[]; reduce: (values: (Check | string)[]) => Token }[] = [
-  { pattern: ['(', 'check', ')'], reduce: (v) => ({ kind: 'check', value: v[1]! }) },
-  { pattern: ['(', 'and_expr', ')'], reduce: (v) => ({ kind: 'check', value: v[1]! }) },
-  { pattern: ['(', 'or_expr', ')'], reduce: (v) => ({ kind: 'check', value: v[1]! }) },
+  { pattern: ['(', 'check', ')'], reduce: (v) => ({ kind: 'check', value: v[1] }) },
+  { pattern: ['(', 'and_expr', ')'], reduce: (v) => ({ kind: 'check', value: v[1] }) },
+  { pattern: ['(', 'or_expr', ')'], reduce: (v) => ({ kind: 'check', value: v[1] }) },
   { pattern: ['check', 'and', 'check'], reduce: (v) => ({ kind: 'and_expr', value: new AndCheck([v[0] as Check, v[2] as Check]) }) },
   {
     // `a or b and c`: the and takes b from the or
@@ -75,17 +75,30 @@ const REDUCTIONS: { pattern: TokenKind[]; reduce: (values: (Check | string)[]) =
       return { kind: 'or_expr', value: or };
     },
   },
-  { pattern: ['and_expr', 'and', 'check'], reduce: (v) => { (v[0] as AndCheck).rules.push(v[2] as Check); return { kind: 'and_expr', value: v[0]! }; } },
+  {
+    pattern: ['and_expr', 'and', 'check'],
+    reduce: (v) => {
+      (v[0] as AndCheck).rules.push(v[2] as Check);
+      return { kind: 'and_expr', value: v[0] };
+    },
+  },
   { pattern: ['check', 'or', 'check'], reduce: (v) => ({ kind: 'or_expr', value: new OrCheck([v[0] as Check, v[2] as Check]) }) },
   { pattern: ['and_expr', 'or', 'check'], reduce: (v) => ({ kind: 'or_expr', value: new OrCheck([v[0] as Check, v[2] as Check]) }) },
-  { pattern: ['or_expr', 'or', 'check'], reduce: (v) => { (v[0] as OrCheck).rules.push(v[2] as Check); return { kind: 'or_expr', value: v[0]! }; } },
+  {
+    pattern: ['or_expr', 'or', 'check'],
+    reduce: (v) => {
+      (v[0] as OrCheck).rules.push(v[2] as Check);
+      return { kind: 'or_expr', value: v[0] };
+    },
+  },
   { pattern: ['not', 'check'], reduce: (v) => ({ kind: 'check', value: new NotCheck(v[1] as Check) }) },
 ];
 
 function reduce(stack: Token[]): void {
   for (;;) {
-    const match = REDUCTIONS.find(({ pattern }) => stack.length >= pattern.length
-      && pattern.every((kind, i) => stack[stack.length - pattern.length + i]!.kind === kind));
+    const match = REDUCTIONS.find(
+      ({ pattern }) => stack.length >= pattern.length && pattern.every((kind, i) => stack[stack.length - pattern.length + i].kind === kind),
+    );
     if (!match) return;
     const taken = stack.splice(stack.length - match.pattern.length);
     stack.push(match.reduce(taken.map((t) => t.value)));
@@ -100,8 +113,8 @@ export function parseTextRule(rule: string): Check {
     stack.push(token);
     reduce(stack);
   }
-  if (stack.length !== 1 || typeof stack[0]!.value === 'string') return new FalseCheck();
-  return stack[0]!.value;
+  if (stack.length !== 1 || typeof stack[0].value === 'string') return new FalseCheck();
+  return stack[0].value;
 }
 
 /** The legacy list-of-lists form. */
@@ -111,10 +124,10 @@ export function parseListRule(rule: readonly unknown[]): Check {
   for (const inner of rule) {
     if (inner === null || inner === undefined || inner === '' || (Array.isArray(inner) && inner.length === 0)) continue;
     const ands = (Array.isArray(inner) ? inner : [inner]).map((r) => parseCheck(String(r)));
-    ors.push(ands.length === 1 ? ands[0]! : new AndCheck(ands));
+    ors.push(ands.length === 1 ? ands[0] : new AndCheck(ands));
   }
   if (ors.length === 0) return new FalseCheck();
-  return ors.length === 1 ? ors[0]! : new OrCheck(ors);
+  return ors.length === 1 ? ors[0] : new OrCheck(ors);
 }
 
 /** A rule as a policy file holds it: text, a list of lists, or nothing (allow). */

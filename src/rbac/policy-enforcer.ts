@@ -141,7 +141,15 @@ export class PolicyEnforcer implements RuleLookup {
   effectivePolicy(): { name: string; rule: string }[] {
     const out: { name: string; rule: string }[] = [];
     for (const fileRule of this.compiled.fileRules.values()) {
-      out.push({ name: fileRule.name, rule: typeof fileRule.rule === 'string' ? fileRule.rule : fileRule.rule === null || fileRule.rule === undefined ? '' : parseRule(fileRule.rule).toString() });
+      out.push({
+        name: fileRule.name,
+        rule:
+          typeof fileRule.rule === 'string'
+            ? fileRule.rule
+            : fileRule.rule === null || fileRule.rule === undefined
+              ? ''
+              : parseRule(fileRule.rule).toString(),
+      });
     }
     for (const d of this.defaults) if (!this.compiled.fileRules.has(d.name)) out.push({ name: d.name, rule: d.check });
     return out;
@@ -268,12 +276,19 @@ function mtime(path: string): number {
 }
 
 function isDirectory(path: string): boolean {
-  try { return statSync(path).isDirectory(); } catch { return false; }
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function policyDirFiles(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isFile() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }

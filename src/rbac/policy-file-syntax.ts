@@ -31,7 +31,8 @@ export function parsePolicyFileContents(text: string, file = '<policy>'): Map<st
   }
   if (isJson) {
     if (parsed === null) return new Map();
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new PolicyFileSyntaxError(`${file}: a policy file holds a mapping of rule names to rules`);
+    if (typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new PolicyFileSyntaxError(`${file}: a policy file holds a mapping of rule names to rules`);
     return new Map(Object.entries(parsed));
   }
   return readYaml(text, file);
@@ -48,13 +49,15 @@ function readYaml(text: string, file: string): Map<string, unknown> {
   }
   const fail = (node: Node | null | undefined, message: string): never => {
     const offset = node?.range?.[0];
-    throw new PolicyFileSyntaxError(offset === undefined ? `${file}: ${message}` : `${file}, line ${lines.linePos(offset).line}: ${message}`);
+    throw new PolicyFileSyntaxError(
+      offset === undefined ? `${file}: ${message}` : `${file}, line ${lines.linePos(offset).line}: ${message}`,
+    );
   };
 
   const rule = (node: unknown): unknown => {
     if (node === null || node === undefined) return null;
     if (isAlias(node) || ((isScalar(node) || isMap(node) || isSeq(node)) && (node.anchor !== undefined || node.tag !== undefined))) {
-      return fail(node as Node, 'anchors, aliases and tags are not supported in policy files');
+      return fail(node, 'anchors, aliases and tags are not supported in policy files');
     }
     if (isScalar(node)) {
       const value = String(node.value);
@@ -70,7 +73,8 @@ function readYaml(text: string, file: string): Map<string, unknown> {
   if (!isMap(root)) return fail(root, 'a policy file holds a mapping of rule names to rules');
   for (const pair of root.items) {
     if (!isScalar(pair.key)) return fail(pair.key as Node, 'a rule name is a string');
-    if (pair.key.anchor !== undefined || pair.key.tag !== undefined) fail(pair.key, 'anchors, aliases and tags are not supported in policy files');
+    if (pair.key.anchor !== undefined || pair.key.tag !== undefined)
+      fail(pair.key, 'anchors, aliases and tags are not supported in policy files');
     out.set(String(pair.key.value), rule(pair.value));
   }
   return out;

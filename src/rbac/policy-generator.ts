@@ -10,5 +10,8 @@ import type { PolicyEnforcer } from './policy-enforcer.js';
 const quote = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 
 export function renderEffectivePolicy(enforcer: PolicyEnforcer): string {
-  return enforcer.effectivePolicy().map(({ name, rule }) => `${quote(name)}: ${quote(rule)}\n`).join('');
+  return enforcer
+    .effectivePolicy()
+    .map(({ name, rule }) => `${quote(name)}: ${quote(rule)}\n`)
+    .join('');
 }

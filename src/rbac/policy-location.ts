@@ -52,16 +52,17 @@ export function findPolicyFile(policyFile: string, dirs: readonly string[]): str
   const found = findConfigFile(policyFile, dirs);
   if (found) return found;
   if (policyFile === DEFAULT_POLICY_FILE) return findConfigFile(LEGACY_POLICY_FILE, dirs);
-  if (isAbsolute(policyFile) && basename(policyFile) === DEFAULT_POLICY_FILE) return findConfigFile(join(dirname(policyFile), LEGACY_POLICY_FILE), dirs);
+  if (isAbsolute(policyFile) && basename(policyFile) === DEFAULT_POLICY_FILE)
+    return findConfigFile(join(dirname(policyFile), LEGACY_POLICY_FILE), dirs);
   return undefined;
 }
 
 /** Where a relative name not found at start-up is expected: beside keystone.conf (see above). */
 function expectedDir(locations: ConfigLocations): string {
   const files = locations.configFiles ?? [];
-  if (files.length > 0) return dirname(resolve(files[files.length - 1]!));
+  if (files.length > 0) return dirname(resolve(files[files.length - 1]));
   const dirs = locations.configDirs ?? [];
-  return dirs.length > 0 ? resolve(dirs[0]!) : '/etc/keystone';
+  return dirs.length > 0 ? resolve(dirs[0]) : '/etc/keystone';
 }
 
 /** The configuration with policy_file and policy_dirs made absolute where they were found. */
@@ -72,5 +73,8 @@ export function resolvePolicyLocations(conf: KeystoneConfig, locations: ConfigLo
   const policyFile = findPolicyFile(policy.policy_file, dirs) ?? expected(policy.policy_file);
   const policyDirs = policy.policy_dirs.map((d) => findConfigFile(d, dirs) ?? expected(d));
   if (policyFile === policy.policy_file && policyDirs.every((d, i) => d === policy.policy_dirs[i])) return conf;
-  return Object.freeze({ ...conf, oslo_policy: Object.freeze({ ...policy, policy_file: policyFile, policy_dirs: Object.freeze(policyDirs) }) }) as KeystoneConfig;
+  return Object.freeze({
+    ...conf,
+    oslo_policy: Object.freeze({ ...policy, policy_file: policyFile, policy_dirs: Object.freeze(policyDirs) }),
+  }) as KeystoneConfig;
 }

@@ -34,7 +34,11 @@ export class ReceiptNotFound extends Unauthorized {
 export class ReceiptFormatter {
   private readonly methods: MethodMap;
 
-  constructor(private readonly getKeys: () => readonly KeyLike[], authMethods: readonly string[], private readonly logger?: { info(message: string): void }) {
+  constructor(
+    private readonly getKeys: () => readonly KeyLike[],
+    authMethods: readonly string[],
+    private readonly logger?: { info(message: string): void },
+  ) {
     this.methods = new MethodMap(authMethods);
   }
 
@@ -49,8 +53,9 @@ export class ReceiptFormatter {
   }
 
   create(payload: ReceiptPayload, options?: EncryptOptions): string {
-    const receipt = stripPadding(encrypt(this.keys()[0]!, this.serialize(payload), options));
-    if (receipt.length > 255) this.logger?.info(`Fernet receipt created with length of ${receipt.length} characters, which exceeds 255 characters`);
+    const receipt = stripPadding(encrypt(this.keys()[0], this.serialize(payload), options));
+    if (receipt.length > 255)
+      this.logger?.info(`Fernet receipt created with length of ${receipt.length} characters, which exceeds 255 characters`);
     return receipt;
   }
 

@@ -10,8 +10,14 @@ import { DuplicateEntry, EntityNotFound, Forbidden, ValidationError } from '../c
 import { newId } from '../common/ids.js';
 import type { ProjectListFilter, ResourceBackend } from './resource-backend.js';
 import {
-  domainFromRow, projectFromRow, projectRefFromRow, ROOT_DOMAIN_ID,
-  type Domain, type Project, type ProjectRef, type ProjectRow,
+  domainFromRow,
+  projectFromRow,
+  projectRefFromRow,
+  ROOT_DOMAIN_ID,
+  type Domain,
+  type Project,
+  type ProjectRef,
+  type ProjectRow,
 } from './resource-types.js';
 import { isImmutable, PROJECT_OPTIONS, projectOptionName } from './project-options.js';
 import { ResourceEvents } from './resource-events.js';
@@ -109,7 +115,11 @@ export class ResourceManager {
       for (const o of options.get(row.id) ?? []) {
         const name = projectOptionName(o.option_id);
         if (!name || o.option_value === null) continue;
-        try { opts[name] = JSON.parse(o.option_value); } catch { opts[name] = o.option_value; }
+        try {
+          opts[name] = JSON.parse(o.option_value);
+        } catch {
+          opts[name] = o.option_value;
+        }
       }
       return projectRefFromRow(row, tags.get(row.id) ?? [], opts);
     });
@@ -144,8 +154,15 @@ export class ResourceManager {
     const ref = await this.findProjectRef(id);
     if (!ref || ref.isDomain) return null;
     return {
-      id: ref.id, name: ref.name, description: ref.description ?? '', enabled: ref.enabled,
-      domainId: ref.domainId as string, parentId: ref.parentId, isDomain: false, tags: ref.tags, extra: ref.extra,
+      id: ref.id,
+      name: ref.name,
+      description: ref.description ?? '',
+      enabled: ref.enabled,
+      domainId: ref.domainId as string,
+      parentId: ref.parentId,
+      isDomain: false,
+      tags: ref.tags,
+      extra: ref.extra,
     };
   }
 
@@ -284,7 +301,10 @@ export class ResourceManager {
   private conflictMessage(isDomain: boolean, name: string, id: string): DuplicateEntry {
     return isDomain
       ? new DuplicateEntry('project', `it is not permitted to have two projects acting as domains with the same name: ${name}`)
-      : new DuplicateEntry('project', `it is not permitted to have two projects with either the same name or same id in the same domain: name is ${name}, project id ${id}`);
+      : new DuplicateEntry(
+          'project',
+          `it is not permitted to have two projects with either the same name or same id in the same domain: name is ${name}, project id ${id}`,
+        );
   }
 
   /** Keystone's create_domain: the domain_name_url_safe rule, then create_project with is_domain. */
@@ -311,10 +331,16 @@ export class ResourceManager {
       const parent = await this.getProjectRef(parentId as string);
       if (parent.isDomain) {
         if (parent.id !== domain.id) {
-          throw new ValidationError(`Cannot create project, the parent (${parent.id}) is acting as a domain, but this project's domain id (${domain.id}) does not match the parent's id.`, false);
+          throw new ValidationError(
+            `Cannot create project, the parent (${parent.id}) is acting as a domain, but this project's domain id (${domain.id}) does not match the parent's id.`,
+            false,
+          );
         }
       } else if (parent.domainId !== domain.id) {
-        throw new ValidationError(`Cannot create project, since it specifies its domain_id ${domain.id}, but specifies a parent in a different domain (${parent.domainId}).`, false);
+        throw new ValidationError(
+          `Cannot create project, since it specifies its domain_id ${domain.id}, but specifies a parent in a different domain (${parent.domainId}).`,
+          false,
+        );
       }
       const parentsList = [...(await this.backend.listAncestorRows(parent.id)).map((r) => projectRefFromRow(r)), parent];
       for (const ref of parentsList) {
@@ -329,11 +355,20 @@ export class ResourceManager {
       await this.backend.transaction(async (repo) => {
         if (await repo.getProjectRow(id)) throw this.conflictMessage(isDomain, name, id);
         await repo.insertProject({
-          id, name, extra: JSON.stringify(input.extra ?? {}),
+          id,
+          name,
+          extra: JSON.stringify(input.extra ?? {}),
           description: input.description === undefined ? '' : input.description,
-          enabled: input.enabled ?? true, domain_id: domainId, parent_id: isDomain ? null : parentId, is_domain: isDomain,
+          enabled: input.enabled ?? true,
+          domain_id: domainId,
+          parent_id: isDomain ? null : parentId,
+          is_domain: isDomain,
         });
-        if (input.tags?.length) await repo.replaceTags(id, input.tags.map((t2) => t2.trim()));
+        if (input.tags?.length)
+          await repo.replaceTags(
+            id,
+            input.tags.map((t2) => t2.trim()),
+          );
         await this.writeOptions(repo, id, input.options ?? {});
       });
     } catch (err) {
@@ -352,15 +387,31 @@ export class ResourceManager {
   }
 
   async createDomain(input: Omit<CreateProjectInput, 'domainId' | 'parentId' | 'isDomain'>): Promise<Domain> {
-    const ref = await this.createDomainRef({ id: input.id, name: input.name, description: input.description, enabled: input.enabled, tags: input.tags, extra: input.extra });
+    const ref = await this.createDomainRef({
+      id: input.id,
+      name: input.name,
+      description: input.description,
+      enabled: input.enabled,
+      tags: input.tags,
+      extra: input.extra,
+    });
     return this.getDomain(ref.id);
   }
 
   async createProject(input: CreateProjectInput): Promise<Project> {
-    const domainId = input.domainId ?? (input.parentId ? (await this.getProjectRef(input.parentId)).domainId ?? input.parentId : this.conf.identity.default_domain_id);
+    const domainId =
+      input.domainId ??
+      (input.parentId ? ((await this.getProjectRef(input.parentId)).domainId ?? input.parentId) : this.conf.identity.default_domain_id);
     const ref = await this.createProjectRef({
-      id: input.id, name: input.name, domainId, parentId: input.parentId ?? domainId, description: input.description,
-      enabled: input.enabled, isDomain: input.isDomain, tags: input.tags, extra: input.extra,
+      id: input.id,
+      name: input.name,
+      domainId,
+      parentId: input.parentId ?? domainId,
+      description: input.description,
+      enabled: input.enabled,
+      isDomain: input.isDomain,
+      tags: input.tags,
+      extra: input.extra,
     });
     return this.getProject(ref.id);
   }
@@ -389,11 +440,16 @@ export class ResourceManager {
     if (original.isDomain) this.assertNotFederated(id, patch.name);
     let name = original.name;
     if (patch.name !== undefined && patch.name !== original.name) {
-      this.assertUrlSafe(original.isDomain ? this.conf.resource.domain_name_url_safe : this.conf.resource.project_name_url_safe, original.isDomain ? 'Domain' : 'Project', patch.name);
+      this.assertUrlSafe(
+        original.isDomain ? this.conf.resource.domain_name_url_safe : this.conf.resource.project_name_url_safe,
+        original.isDomain ? 'Domain' : 'Project',
+        patch.name,
+      );
       name = patch.name.trim();
     }
     if ('parentId' in patch && patch.parentId !== original.parentId) throw new Forbidden('Update of `parent_id` is not allowed.');
-    if ('isDomain' in patch && patch.isDomain !== original.isDomain) throw new ValidationError('Update of `is_domain` is not allowed.', false);
+    if ('isDomain' in patch && patch.isDomain !== original.isDomain)
+      throw new ValidationError('Update of `is_domain` is not allowed.', false);
     // As Keystone: a patch without `enabled` counts as enabling (so the parents check runs for disabled projects).
     const enabled = patch.enabled ?? true;
     if (!original.enabled && enabled) {
@@ -404,17 +460,26 @@ export class ResourceManager {
     const disabling = original.enabled && patch.enabled === false;
     if (disabling && !original.isDomain) {
       const subtree = await this.backend.listDescendantRows(id);
-      if (subtree.some((p) => p.enabled !== false)) throw new Forbidden(`Cannot disable project ${id} since its subtree contains enabled projects.`);
+      if (subtree.some((p) => p.enabled !== false))
+        throw new Forbidden(`Cannot disable project ${id} since its subtree contains enabled projects.`);
     }
     try {
       await this.backend.transaction(async (repo) => {
         await repo.updateProject({
-          id, name, extra: JSON.stringify({ ...original.extra, ...(patch.extra ?? {}) }),
+          id,
+          name,
+          extra: JSON.stringify({ ...original.extra, ...(patch.extra ?? {}) }),
           description: patch.description !== undefined ? patch.description : original.description,
           enabled: patch.enabled !== undefined ? patch.enabled : original.enabled,
-          domain_id: row.domain_id, parent_id: row.parent_id, is_domain: row.is_domain,
+          domain_id: row.domain_id,
+          parent_id: row.parent_id,
+          is_domain: row.is_domain,
         });
-        if (patch.tags !== undefined) await repo.replaceTags(id, patch.tags.map((tag) => tag.trim()));
+        if (patch.tags !== undefined)
+          await repo.replaceTags(
+            id,
+            patch.tags.map((tag) => tag.trim()),
+          );
         if (patch.options !== undefined) await this.writeOptions(repo, id, patch.options);
       });
     } catch (err) {
@@ -443,7 +508,9 @@ export class ResourceManager {
 
   private assertTagsMutable(ref: ProjectRef, verb: 'create' | 'update' | 'delete'): void {
     if (isImmutable(ref.options)) {
-      throw new Forbidden(`Cannot ${verb} project tags for ${ref.id}, project is immutable. Set "immutable" option to false before creating project tags.`);
+      throw new Forbidden(
+        `Cannot ${verb} project tags for ${ref.id}, project is immutable. Set "immutable" option to false before creating project tags.`,
+      );
     }
   }
 
@@ -483,7 +550,9 @@ export class ResourceManager {
     }
     this.assertDeletable(ref);
     if (await this.backend.hasChildren(id)) {
-      throw new Forbidden(`Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.`);
+      throw new Forbidden(
+        `Cannot delete the project ${id} since it is not a leaf in the hierarchy. Use the cascade option if you want to delete a whole subtree.`,
+      );
     }
     await this.removeProject(ref);
     await this.revocation.dropTokenCache();
@@ -491,7 +560,9 @@ export class ResourceManager {
 
   private assertDeletable(ref: ProjectRef): void {
     if (isImmutable(ref.options)) {
-      throw new Forbidden(`Unable to delete immutable ${ref.isDomain ? 'domain' : 'project'} resource: \`${ref.id}. Set resource option "immutable" to false first.`);
+      throw new Forbidden(
+        `Unable to delete immutable ${ref.isDomain ? 'domain' : 'project'} resource: \`${ref.id}. Set resource option "immutable" to false first.`,
+      );
     }
   }
 

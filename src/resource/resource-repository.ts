@@ -20,7 +20,11 @@ export class ResourceRepository implements ResourceBackend {
 
   async getProjectRowByName(name: string, domainId: string): Promise<ProjectRow | null> {
     if (!canMatch(name, 64) || !canMatch(domainId, 64)) return null;
-    return this.db.oneOrNone<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE name = $1 AND domain_id = $2 AND id <> $3`, [name, domainId, ROOT_DOMAIN_ID]);
+    return this.db.oneOrNone<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE name = $1 AND domain_id = $2 AND id <> $3`, [
+      name,
+      domainId,
+      ROOT_DOMAIN_ID,
+    ]);
   }
 
   async listProjectRows(filter: ProjectListFilter): Promise<ProjectRow[]> {
@@ -35,9 +39,16 @@ export class ResourceRepository implements ResourceBackend {
       const ids = filter.ids.filter((id) => canMatch(id));
       if (ids.length === 0) return [];
       where.push('id IN (${ids:csv})');
-      return this.db.any<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE ${where.join(' AND ')} ORDER BY name, id`, { ...filter, ids, root: ROOT_DOMAIN_ID });
+      return this.db.any<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE ${where.join(' AND ')} ORDER BY name, id`, {
+        ...filter,
+        ids,
+        root: ROOT_DOMAIN_ID,
+      });
     }
-    return this.db.any<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE ${where.join(' AND ')} ORDER BY name, id`, { ...filter, root: ROOT_DOMAIN_ID });
+    return this.db.any<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE ${where.join(' AND ')} ORDER BY name, id`, {
+      ...filter,
+      root: ROOT_DOMAIN_ID,
+    });
   }
 
   async insertProject(row: ProjectRow): Promise<void> {
@@ -95,7 +106,9 @@ export class ResourceRepository implements ResourceBackend {
     const map = new Map<string, string[]>();
     if (projectIds.length === 0) return map;
     const rows = await this.db.any<{ project_id: string; name: string }>(
-      'SELECT project_id, name FROM project_tag WHERE project_id IN ($1:csv) ORDER BY name', [projectIds]);
+      'SELECT project_id, name FROM project_tag WHERE project_id IN ($1:csv) ORDER BY name',
+      [projectIds],
+    );
     for (const r of rows) map.set(r.project_id, [...(map.get(r.project_id) ?? []), r.name]);
     return map;
   }
@@ -121,8 +134,11 @@ export class ResourceRepository implements ResourceBackend {
     const map = new Map<string, StoredProjectOption[]>();
     if (projectIds.length === 0) return map;
     const rows = await this.db.any<{ project_id: string; option_id: string; option_value: string | null }>(
-      'SELECT project_id, option_id, option_value FROM project_option WHERE project_id IN ($1:csv)', [projectIds]);
-    for (const r of rows) map.set(r.project_id, [...(map.get(r.project_id) ?? []), { option_id: r.option_id, option_value: r.option_value }]);
+      'SELECT project_id, option_id, option_value FROM project_option WHERE project_id IN ($1:csv)',
+      [projectIds],
+    );
+    for (const r of rows)
+      map.set(r.project_id, [...(map.get(r.project_id) ?? []), { option_id: r.option_id, option_value: r.option_value }]);
     return map;
   }
 
@@ -133,6 +149,8 @@ export class ResourceRepository implements ResourceBackend {
     }
     await this.db.none(
       `INSERT INTO project_option (project_id, option_id, option_value) VALUES ($1, $2, $3)
-       ON CONFLICT (project_id, option_id) DO UPDATE SET option_value = EXCLUDED.option_value`, [projectId, optionId, value]);
+       ON CONFLICT (project_id, option_id) DO UPDATE SET option_value = EXCLUDED.option_value`,
+      [projectId, optionId, value],
+    );
   }
 }

@@ -58,7 +58,14 @@ export function projectFromRow(row: ProjectRow, tags: string[] = []): Project {
 }
 
 export function domainFromRow(row: ProjectRow, tags: string[] = []): Domain {
-  return { id: row.id, name: row.name, description: row.description ?? '', enabled: row.enabled !== false, tags, extra: parseExtra(row.extra) };
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description ?? '',
+    enabled: row.enabled !== false,
+    tags,
+    extra: parseExtra(row.extra),
+  };
 }
 
 /**

@@ -50,7 +50,8 @@ class EventIndex {
   constructor(events: readonly RevokeEvent[]) {
     const push = (m: Map<string, RevokeEvent[]>, k: string, e: RevokeEvent) => {
       const list = m.get(k);
-      if (list) list.push(e); else m.set(k, [e]);
+      if (list) list.push(e);
+      else m.set(k, [e]);
     };
     for (const e of events) {
       if (e.auditId !== null) push(this.byAudit, e.auditId, e);
@@ -78,7 +79,11 @@ export class RevokeManager implements RevocationPort {
   private readonly listeners: RevocationListener[] = [];
   private lastPrune = 0;
 
-  constructor(private readonly backend: RevokeBackend, private readonly cache: Cache, private readonly conf: KeystoneConfig) {}
+  constructor(
+    private readonly backend: RevokeBackend,
+    private readonly cache: Cache,
+    private readonly conf: KeystoneConfig,
+  ) {}
 
   /** Called after each event is stored (the UUID provider flips `valid` of the matching rows). */
   onRevoke(listener: RevocationListener): void {
@@ -207,7 +212,12 @@ export class RevokeManager implements RevocationPort {
   async isRevoked(token: TokenValues, version?: string | null): Promise<boolean> {
     if (version) return (await this.currentIndex(version)).matches(token);
     const userIds = [token.userId, token.trustorId, token.trusteeId].filter((u): u is string => u !== null);
-    const events = await this.backend.listForToken({ issuedAt: token.issuedAt, userIds, projectId: token.projectId, auditId: token.auditId });
+    const events = await this.backend.listForToken({
+      issuedAt: token.issuedAt,
+      userIds,
+      projectId: token.projectId,
+      auditId: token.auditId,
+    });
     return events.some((e) => eventMatches(e, token));
   }
 }

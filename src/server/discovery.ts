@@ -35,28 +35,40 @@ export function v2VersionDocument(baseUrl: string) {
 const wantsJsonHome = (req: Request) => (req.headers.accept ?? '').includes('application/json-home');
 
 export function registerDiscovery(routes: RouteTable, options: { v2: boolean }): void {
-  routes.getAndHead('/', (req, res) => {
-    const base = req.keystone.baseUrl;
-    if (wantsJsonHome(req)) {
-      res.type('application/json-home').send(JSON.stringify({ resources: jsonHomeWithPrefix(routes, '/v3') }));
-      return;
-    }
-    const values: unknown[] = [v3VersionDocument(base)];
-    if (options.v2) values.push(v2VersionDocument(base));
-    res.status(300).setHeader('Location', `${base}/v3/`);
-    res.json({ versions: { values } });
-  }, { public: 'version discovery and JSON-Home' });
-  routes.getAndHead('/v3', (req: Request, res: Response) => {
-    if (wantsJsonHome(req)) {
-      res.type('application/json-home').send(JSON.stringify({ resources: routes.jsonHomeResources('/v3') }));
-      return;
-    }
-    res.json({ version: v3VersionDocument(req.keystone.baseUrl) });
-  }, { public: 'version discovery and JSON-Home' });
+  routes.getAndHead(
+    '/',
+    (req, res) => {
+      const base = req.keystone.baseUrl;
+      if (wantsJsonHome(req)) {
+        res.type('application/json-home').send(JSON.stringify({ resources: jsonHomeWithPrefix(routes, '/v3') }));
+        return;
+      }
+      const values: unknown[] = [v3VersionDocument(base)];
+      if (options.v2) values.push(v2VersionDocument(base));
+      res.status(300).setHeader('Location', `${base}/v3/`);
+      res.json({ versions: { values } });
+    },
+    { public: 'version discovery and JSON-Home' },
+  );
+  routes.getAndHead(
+    '/v3',
+    (req: Request, res: Response) => {
+      if (wantsJsonHome(req)) {
+        res.type('application/json-home').send(JSON.stringify({ resources: routes.jsonHomeResources('/v3') }));
+        return;
+      }
+      res.json({ version: v3VersionDocument(req.keystone.baseUrl) });
+    },
+    { public: 'version discovery and JSON-Home' },
+  );
   if (options.v2) {
-    routes.getAndHead('/v2.0', (req, res) => {
-      res.json({ version: v2VersionDocument(req.keystone.baseUrl) });
-    }, { public: 'version discovery' });
+    routes.getAndHead(
+      '/v2.0',
+      (req, res) => {
+        res.json({ version: v2VersionDocument(req.keystone.baseUrl) });
+      },
+      { public: 'version discovery' },
+    );
   }
 }
 

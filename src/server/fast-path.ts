@@ -64,7 +64,11 @@ function parseQuery(query: string): FastQuery | null {
     else if (name === 'allow_expired' && !seenExpired) {
       seenExpired = true;
       let value = eq < 0 ? '' : part.slice(eq + 1);
-      try { value = decodeURIComponent(value.replace(/\+/g, ' ')); } catch { return null; }
+      try {
+        value = decodeURIComponent(value.replace(/\+/g, ' '));
+      } catch {
+        return null;
+      }
       out.allowExpired = boolFromString(value);
     } else {
       return null;
@@ -81,7 +85,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export function withFastPath(app: RequestListener, service: ServiceKind, providers: ProviderApi): RequestListener {
   const { conf, token_provider_api: tokens } = providers;
   const stages: Stage[] = [
-    httpMetrics(service) as unknown as Stage,
+    httpMetrics(service),
     requestId(conf, service),
     accessLog(),
     sizeLimit(conf.oslo_middleware.max_request_body_size),
@@ -94,7 +98,13 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
    * The response body when the fast path can answer (synchronously when everything is at hand,
    * which is the common case with the in-process cache); null to hand the request to express.
    */
-  const decide = (version: string | null, authToken: string, subject: string, q: FastQuery, method: string): string | null | Promise<string | null> => {
+  const decide = (
+    version: string | null,
+    authToken: string,
+    subject: string,
+    q: FastQuery,
+    method: string,
+  ): string | null | Promise<string | null> => {
     if (version === null) return null;
     const callerEntry = tokens.memoized(authToken, version);
     if (!callerEntry) return null;
@@ -106,9 +116,18 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     const target = tokenTarget(subjectEntry.token);
     if (!policyAllowsNow(providers, action, target, caller)) return null;
     const body = tokens.bodyOf(subjectEntry, q.includeCatalog);
-    const counted = () => { tokens.countMemoHit(callerEntry); tokens.countMemoHit(subjectEntry); };
-    if (typeof body === 'string') { counted(); return body; }
-    return body.then((text) => { counted(); return text; });
+    const counted = () => {
+      tokens.countMemoHit(callerEntry);
+      tokens.countMemoHit(subjectEntry);
+    };
+    if (typeof body === 'string') {
+      counted();
+      return body;
+    }
+    return body.then((text) => {
+      counted();
+      return text;
+    });
   };
 
   const attempt = (authToken: string, subject: string, q: FastQuery, method: string): string | null | Promise<string | null> => {
@@ -123,7 +142,9 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     r.originalUrl = req.url as string;
     let failed: unknown;
     for (const stage of stages) {
-      stage(r, s, (err?: unknown) => { if (err) failed = err; });
+      stage(r, s, (err?: unknown) => {
+        if (err) failed = err;
+      });
       if (failed) break;
     }
     if (failed) {
@@ -141,8 +162,13 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
   return (req, res) => {
     const method = req.method;
     const url = req.url ?? '';
-    if ((method === 'GET' || method === 'HEAD') && url.startsWith(PATH) && (url.length === PATH.length || url.charCodeAt(PATH.length) === 63 /* ? */)
-      && !req.headers['content-length'] && !req.headers['transfer-encoding']) {
+    if (
+      (method === 'GET' || method === 'HEAD') &&
+      url.startsWith(PATH) &&
+      (url.length === PATH.length || url.charCodeAt(PATH.length) === 63) /* ? */ &&
+      !req.headers['content-length'] &&
+      !req.headers['transfer-encoding']
+    ) {
       const authToken = header(req, 'x-auth-token');
       const subject = header(req, 'x-subject-token');
       const q = parseQuery(url.length > PATH.length ? url.slice(PATH.length + 1) : '');
@@ -155,7 +181,15 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
         }
         if (typeof outcome === 'string') answer(req, res, subject, outcome);
         else if (outcome === null) app(req, res);
-        else outcome.then((body) => (body === null ? app(req, res) : answer(req, res, subject, body)), () => app(req, res));
+        else
+          outcome.then(
+            (body) => {
+              body === null ? app(req, res) : answer(req, res, subject, body);
+            },
+            () => {
+              app(req, res);
+            },
+          );
         return;
       }
     }

@@ -51,7 +51,12 @@ export function markDraining(): void {
 
 function drainingCheck(): CheckResult {
   return draining
-    ? { available: false, reason: 'draining', details: 'The worker received SIGTERM (or is being replaced) and finishes its in-flight requests.', class: 'DrainingCheck' }
+    ? {
+        available: false,
+        reason: 'draining',
+        details: 'The worker received SIGTERM (or is being replaced) and finishes its in-flight requests.',
+        class: 'DrainingCheck',
+      }
     : { available: true, reason: 'OK', details: 'Accepting requests.', class: 'DrainingCheck' };
 }
 
@@ -63,7 +68,11 @@ export class DatabaseCheck {
   private unanswered = false;
 
   /** `ping`: one round trip to the database (`SELECT 1`) */
-  constructor(private readonly ping: () => Promise<unknown>, private readonly timeoutMs = DATABASE_TIMEOUT_MS, private readonly ttlMs = CHECK_TTL_MS) {}
+  constructor(
+    private readonly ping: () => Promise<unknown>,
+    private readonly timeoutMs = DATABASE_TIMEOUT_MS,
+    private readonly ttlMs = CHECK_TTL_MS,
+  ) {}
 
   result(): Promise<CheckResult> {
     if (this.last && Date.now() - this.last.at < this.ttlMs) return Promise.resolve(this.last.result);
@@ -77,18 +86,31 @@ export class DatabaseCheck {
 
   private probe(): Promise<CheckResult> {
     const fail = (details: string): CheckResult => ({ available: false, reason: 'database unreachable', details, class: 'DatabaseCheck' });
-    if (this.unanswered) return Promise.resolve(fail('The previous check\'s query has not been answered yet.'));
+    if (this.unanswered) return Promise.resolve(fail("The previous check's query has not been answered yet."));
     const started = process.hrtime.bigint();
     this.unanswered = true;
-    const query = this.ping().finally(() => { this.unanswered = false; });
+    const query = this.ping().finally(() => {
+      this.unanswered = false;
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(() => {
+        reject(new Error(`no answer within ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
     });
-    return Promise.race([query, timeout]).then(
-      (): CheckResult => ({ available: true, reason: 'OK', details: `SELECT 1 answered in ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms.`, class: 'DatabaseCheck' }),
-      (err: Error) => fail(String(err?.message ?? err).split('\n')[0]!),
-    ).finally(() => clearTimeout(timer));
+    return Promise.race([query, timeout])
+      .then(
+        (): CheckResult => ({
+          available: true,
+          reason: 'OK',
+          details: `SELECT 1 answered in ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms.`,
+          class: 'DatabaseCheck',
+        }),
+        (err: Error) => fail(String(err?.message ?? err).split('\n')[0]),
+      )
+      .finally(() => {
+        clearTimeout(timer);
+      });
   }
 }
 
@@ -103,41 +125,52 @@ export function registerHealthcheck(routes: RouteTable, conf: KeystoneConfig, db
   const ranges = options.allowed_source_ranges.length ? addressRanges(options.allowed_source_ranges) : null;
   const database = new DatabaseCheck(() => pingDatabase(db));
 
-  routes.getAndHead('/healthcheck', async (req: Request, res: Response) => {
-    if (ranges && !addressInRanges(ranges, req.socket.remoteAddress)) throw new NotFound('The resource could not be found.');
-    if (options.ignore_proxied_requests && PROXY_HEADERS.some((h) => req.headers[h] !== undefined)) throw new NotFound('The resource could not be found.');
-    const results = [drainingCheck(), await database.result()];
-    const healthy = results.every((r) => r.available);
-    const failing = results.filter((r) => !r.available).map((r) => r.reason);
-    if (req.method === 'HEAD') {
-      res.status(healthy ? 204 : 503).setHeader('Content-Type', TEXT_PLAIN);
-      res.end();
-      return;
-    }
-    res.status(healthy ? 200 : 503);
-    const json = req.accepts(['text/plain', 'application/json']) === 'application/json';
-    if (options.detailed && (json || req.query.detail !== undefined)) {
-      res.type('application/json').send(JSON.stringify({
-        detailed: true,
-        reasons: results,
-        service,
-        pid: process.pid,
-        uptime_seconds: Math.round(process.uptime()),
-        now: new Date().toISOString(),
-        node_version: process.version,
-        platform: `${osType()} ${release()} ${arch()}`,
-        identity_api_version: V3_VERSION_ID,
-      }, null, 4));
-      return;
-    }
-    if (json) {
-      res.type('application/json').send(JSON.stringify({ detailed: false, reasons: failing }, null, 4));
-      return;
-    }
-    // end(), not send(): send() would rewrite the charset to express's lower case
-    const text = failing.join('\n');
-    res.setHeader('Content-Type', TEXT_PLAIN);
-    res.setHeader('Content-Length', Buffer.byteLength(text));
-    res.end(text);
-  }, { public: 'health check for load balancers (oslo.middleware healthcheck)' });
+  routes.getAndHead(
+    '/healthcheck',
+    async (req: Request, res: Response) => {
+      if (ranges && !addressInRanges(ranges, req.socket.remoteAddress)) throw new NotFound('The resource could not be found.');
+      if (options.ignore_proxied_requests && PROXY_HEADERS.some((h) => req.headers[h] !== undefined))
+        throw new NotFound('The resource could not be found.');
+      const results = [drainingCheck(), await database.result()];
+      const healthy = results.every((r) => r.available);
+      const failing = results.filter((r) => !r.available).map((r) => r.reason);
+      if (req.method === 'HEAD') {
+        res.status(healthy ? 204 : 503).setHeader('Content-Type', TEXT_PLAIN);
+        res.end();
+        return;
+      }
+      res.status(healthy ? 200 : 503);
+      const json = req.accepts(['text/plain', 'application/json']) === 'application/json';
+      if (options.detailed && (json || req.query.detail !== undefined)) {
+        res.type('application/json').send(
+          JSON.stringify(
+            {
+              detailed: true,
+              reasons: results,
+              service,
+              pid: process.pid,
+              uptime_seconds: Math.round(process.uptime()),
+              now: new Date().toISOString(),
+              node_version: process.version,
+              platform: `${osType()} ${release()} ${arch()}`,
+              identity_api_version: V3_VERSION_ID,
+            },
+            null,
+            4,
+          ),
+        );
+        return;
+      }
+      if (json) {
+        res.type('application/json').send(JSON.stringify({ detailed: false, reasons: failing }, null, 4));
+        return;
+      }
+      // end(), not send(): send() would rewrite the charset to express's lower case
+      const text = failing.join('\n');
+      res.setHeader('Content-Type', TEXT_PLAIN);
+      res.setHeader('Content-Length', Buffer.byteLength(text));
+      res.end(text);
+    },
+    { public: 'health check for load balancers (oslo.middleware healthcheck)' },
+  );
 }

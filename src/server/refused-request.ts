@@ -24,14 +24,17 @@ export function answerRefusedRequest(service: string, err: NodeJS.ErrnoException
     socket.destroy();
     return;
   }
-  const [code, title, message] = err.code === 'HPE_HEADER_OVERFLOW'
-    ? [431, 'Request Header Fields Too Large', 'The request line and headers are too large.']
-    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'Request Timeout', 'The request was not received in time.']
-      : [400, 'Bad Request', 'The request could not be parsed as HTTP.'];
+  const [code, title, message] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request line and headers are too large.']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request was not received in time.']
+        : [400, 'Bad Request', 'The request could not be parsed as HTTP.'];
   const body = JSON.stringify({ error: { code, message, title } });
   const length = Buffer.byteLength(body);
-  socket.end(`HTTP/1.1 ${code} ${title}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${code} ${title}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${length}\r\n\r\n${body}`,
+  );
   log.info(refusedRequestLogLine(socket.remoteAddress, code, length), { access: true });
   recordRefusedRequest(service, code);
 }

@@ -21,9 +21,7 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Handler = (req: Request, res: Response) => Promise<void> | void;
 
 /** Who may call a route: the policy rule(s) its handler authorizes with, or public (with the reason). */
-export type RouteAccess =
-  | { policy: string | readonly string[]; public?: never }
-  | { public: string; policy?: never };
+export type RouteAccess = { policy: string | readonly string[]; public?: never } | { public: string; policy?: never };
 
 export type RouteOptions = RouteAccess & {
   /** JSON-Home relation: a short name ("users" → …/3/rel/users) or a full URL */
@@ -69,7 +67,10 @@ interface Route {
 const REL_BASE = 'https://docs.openstack.org/api/openstack-identity/3/rel/';
 
 function compile(path: string): RegExp {
-  const source = path.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/');
+  const source = path
+    .split('/')
+    .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('/');
   return new RegExp(`^${source}$`);
 }
 
@@ -110,7 +111,9 @@ export class RouteTable {
    */
   list(): Array<{ method: HttpMethod; path: string; rel?: string; policy?: readonly string[]; public?: string }> {
     return this.routes.map((r) => ({
-      method: r.method, path: r.path, ...(r.options.rel ? { rel: r.options.rel } : {}),
+      method: r.method,
+      path: r.path,
+      ...(r.options.rel ? { rel: r.options.rel } : {}),
       ...(r.access.rules ? { policy: r.access.rules } : { public: r.options.public as string }),
     }));
   }
@@ -143,7 +146,9 @@ export class RouteTable {
         await r.handler(req, res);
         // the other half of the declaration: a route with a rule whose handler answered without deciding one
         if (r.access.rules && req.keystone.decidedRule === undefined && res.statusCode < 400) {
-          log.error(`${r.access.route} declares ${r.access.rules.join(', ')} but its handler answered ${res.statusCode} without deciding a rule`);
+          log.error(
+            `${r.access.route} declares ${r.access.rules.join(', ')} but its handler answered ${res.statusCode} without deciding a rule`,
+          );
         }
       };
       router[r.method.toLowerCase() as 'get'](r.path, handler);

@@ -21,9 +21,7 @@ pgp.pg.types.setTypeParser(20, (v: string) => Number(v));
 export type Database = pgPromise.IDatabase<object>;
 export type Queryable = pgPromise.ITask<object> | Database;
 
-export type DatabaseTarget =
-  | { kind: 'postgres'; connectionString: string }
-  | { kind: 'embedded'; dataDir: string };
+export type DatabaseTarget = { kind: 'postgres'; connectionString: string } | { kind: 'embedded'; dataDir: string };
 
 /** Where [database] connection points: PostgreSQL, or the embedded PGlite under state_path. */
 export function resolveDatabaseTarget(conf: KeystoneConfig): DatabaseTarget {
@@ -31,7 +29,10 @@ export function resolveDatabaseTarget(conf: KeystoneConfig): DatabaseTarget {
   if (connection === '') return { kind: 'embedded', dataDir: resolve(conf.DEFAULT.state_path, 'pglite') };
   if (connection.startsWith('pglite://')) return { kind: 'embedded', dataDir: resolve(connection.slice('pglite://'.length)) };
   const m = /^(postgres(?:ql)?)(\+[a-z0-9_]+)?:\/\//i.exec(connection);
-  if (!m) throw new Error(`Unsupported [database] connection ${JSON.stringify(connection.replace(/\/\/[^@]*@/, '//***@'))}: use postgresql://… or pglite://PATH`);
+  if (!m)
+    throw new Error(
+      `Unsupported [database] connection ${JSON.stringify(connection.replace(/\/\/[^@]*@/, '//***@'))}: use postgresql://… or pglite://PATH`,
+    );
   return { kind: 'postgres', connectionString: 'postgresql://' + connection.slice(m[0].length) };
 }
 
@@ -60,7 +61,15 @@ export function openDatabase(conf: KeystoneConfig, options: OpenDatabaseOptions 
   } else {
     if (!options.embeddedSocketDir) throw new Error('the embedded database is served by keystone-all; no socket directory was given');
     // PGlite's multiplexer serialises queries: a couple of connections per worker is plenty.
-    cn = { host: options.embeddedSocketDir, port: 5432, database: 'postgres', user: 'postgres', ...common, max: Math.min(poolSize, 4), query_timeout: undefined };
+    cn = {
+      host: options.embeddedSocketDir,
+      port: 5432,
+      database: 'postgres',
+      user: 'postgres',
+      ...common,
+      max: Math.min(poolSize, 4),
+      query_timeout: undefined,
+    };
   }
   const key = JSON.stringify(cn);
   let db = openDatabases.get(key);
@@ -82,11 +91,13 @@ export async function closeDatabases(): Promise<void> {
   // Wait until every client has really closed (pgp.end() does not), so that a
   // database dropped or restarted right after cannot kill a client that no
   // longer has an error listener.
-  await Promise.all(dbs.map(async (db) => {
-    const pool = db.$pool;
-    pool.on('error', () => undefined);
-    if (!pool.ending) await pool.end().catch(() => undefined);
-  }));
+  await Promise.all(
+    dbs.map(async (db) => {
+      const pool = db.$pool;
+      pool.on('error', () => undefined);
+      if (!pool.ending) await pool.end().catch(() => undefined);
+    }),
+  );
   pgp.end();
 }
 
@@ -103,5 +114,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true;
   const msg = e.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(msg);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout/i.test(
+    msg,
+  );
 }

@@ -57,10 +57,17 @@ export interface EmbeddedHostOptions {
 }
 
 export class EmbeddedDatabaseBusyError extends Error {
-  constructor(readonly dataDir: string, readonly holder: EmbeddedLock, reason?: string) {
-    super(reason ?? (holder.program === 'keystone-manage'
-      ? `The embedded database at ${dataDir} is in use by keystone-manage (pid ${holder.pid}); try again when it has finished.`
-      : `The embedded database at ${dataDir} is in use by a running keystone-all (pid ${holder.pid}); stop it first, or point [database] connection at PostgreSQL.`));
+  constructor(
+    readonly dataDir: string,
+    readonly holder: EmbeddedLock,
+    reason?: string,
+  ) {
+    super(
+      reason ??
+        (holder.program === 'keystone-manage'
+          ? `The embedded database at ${dataDir} is in use by keystone-manage (pid ${holder.pid}); try again when it has finished.`
+          : `The embedded database at ${dataDir} is in use by a running keystone-all (pid ${holder.pid}); stop it first, or point [database] connection at PostgreSQL.`),
+    );
   }
 }
 
@@ -89,7 +96,11 @@ export function readEmbeddedLock(dataDir: string): EmbeddedLock | null {
   try {
     const r = JSON.parse(text) as Partial<EmbeddedLock>;
     if (!Number.isInteger(r.pid) || (r.pid as number) <= 0) return null;
-    return { pid: r.pid!, program: r.program === 'keystone-manage' ? 'keystone-manage' : 'keystone-all', ...(typeof r.socket === 'string' ? { socket: r.socket } : {}) };
+    return {
+      pid: r.pid!,
+      program: r.program === 'keystone-manage' ? 'keystone-manage' : 'keystone-all',
+      ...(typeof r.socket === 'string' ? { socket: r.socket } : {}),
+    };
   } catch {
     return null;
   }

@@ -16,7 +16,9 @@ export async function currentSchemaVersion(db: Database): Promise<number> {
 export async function syncSchema(db: Database): Promise<number[]> {
   return db.tx('db_sync', async (t) => {
     await t.any('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
-    await t.none(`CREATE TABLE IF NOT EXISTS ${VERSION_TABLE} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    await t.none(
+      `CREATE TABLE IF NOT EXISTS ${VERSION_TABLE} (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
     const row = await t.one<{ v: number | null }>(`SELECT max(version) AS v FROM ${VERSION_TABLE}`);
     const current = row.v ?? 0;
     const applied: number[] = [];
@@ -32,16 +34,19 @@ export async function syncSchema(db: Database): Promise<number[]> {
 
 export class SchemaOutOfDateError extends Error {
   constructor(found: number) {
-    super(found === 0
-      ? `The database has no Keystone schema: run "keystone-manage db_sync" first.`
-      : `The database schema is at version ${found}, this code needs ${LATEST_SCHEMA_VERSION}: run "keystone-manage db_sync".`);
+    super(
+      found === 0
+        ? `The database has no Keystone schema: run "keystone-manage db_sync" first.`
+        : `The database schema is at version ${found}, this code needs ${LATEST_SCHEMA_VERSION}: run "keystone-manage db_sync".`,
+    );
   }
 }
 
 export async function assertSchemaCurrent(db: Database): Promise<void> {
   const found = await currentSchemaVersion(db);
   if (found < LATEST_SCHEMA_VERSION) throw new SchemaOutOfDateError(found);
-  if (found > LATEST_SCHEMA_VERSION) throw new Error(`The database schema (version ${found}) is newer than this code (${LATEST_SCHEMA_VERSION}): upgrade the code.`);
+  if (found > LATEST_SCHEMA_VERSION)
+    throw new Error(`The database schema (version ${found}) is newer than this code (${LATEST_SCHEMA_VERSION}): upgrade the code.`);
 }
 
 export { LATEST_SCHEMA_VERSION };

@@ -15,7 +15,10 @@ export class FreshRead<T> {
   read(): Promise<T> {
     if (!this.inflight) return this.start();
     if (!this.next) {
-      const after = this.inflight.then(() => undefined, () => undefined);
+      const after = this.inflight.then(
+        () => undefined,
+        () => undefined,
+      );
       this.next = after.then(() => {
         this.next = null;
         return this.start();

@@ -42,7 +42,10 @@ import type { RoleManager } from '../assignment/role-manager.js';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import type { CatalogEntry } from '../catalog/catalog-types.js';
 import type { Caller, CallerRole } from '../auth/caller.js';
-import { APPLICATION_CREDENTIAL_CACHE_REGION, type ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
+import {
+  APPLICATION_CREDENTIAL_CACHE_REGION,
+  type ApplicationCredentialManager,
+} from '../application-credential/application-credential-manager.js';
 import { REVOKE_CACHE_REGION, TOKEN_CACHE_REGION, type RevokeManager } from '../revoke/revoke-manager.js';
 import { RegionStamps } from '../revoke/region-stamp.js';
 import { FreshRead } from './fresh-read.js';
@@ -59,8 +62,14 @@ import { securityForbidden, securityUnauthorized } from '../auth/auth-errors.js'
 
 /** The regions a validated token depends on (the owners' region names). */
 export const TOKEN_DEPENDENCY_REGIONS = [
-  REVOKE_CACHE_REGION, TOKEN_CACHE_REGION, 'identity', 'resource', 'assignment', 'catalog',
-  APPLICATION_CREDENTIAL_CACHE_REGION, 'trust',
+  REVOKE_CACHE_REGION,
+  TOKEN_CACHE_REGION,
+  'identity',
+  'resource',
+  'assignment',
+  'catalog',
+  APPLICATION_CREDENTIAL_CACHE_REGION,
+  'trust',
 ] as const;
 
 const FAILED = 'Failed to validate token';
@@ -186,7 +195,12 @@ export class TokenManager {
     this.epoch = new TokenEpoch(deps.backend);
     const stamps = new RegionStamps(deps.cache);
     this.stampRead = new FreshRead(() => stamps.stamp(TOKEN_DEPS_REGION));
-    this.epochRead = new FreshRead(() => this.epoch.current().catch((err) => { logEpochFailure(err); return null; }));
+    this.epochRead = new FreshRead(() =>
+      this.epoch.current().catch((err) => {
+        logEpochFailure(err);
+        return null;
+      }),
+    );
     if (deps.cache.backend.name === 'memory' && cluster.isWorker) {
       // Invalidations relayed by the keystone-all primary: applied by the memory backend's own
       // listener in this same 'message' emit, before the primary hears the acknowledgement.
@@ -196,14 +210,21 @@ export class TokenManager {
         if (m?.type === INVALIDATE_MESSAGE && typeof m.region === 'string' && deps_.has(m.region)) this.localGeneration++;
       });
     }
-    watchTokenDependencies(deps.cache, TOKEN_DEPENDENCY_REGIONS, async () => {
-      this.localGeneration++;
-      try {
-        await this.epoch.advance();
-      } catch (err) {
-        log.error(`token: advancing the token epoch failed: ${(err as Error).message ?? err}`);
-      }
-    }, () => { this.localGeneration++; });
+    watchTokenDependencies(
+      deps.cache,
+      TOKEN_DEPENDENCY_REGIONS,
+      async () => {
+        this.localGeneration++;
+        try {
+          await this.epoch.advance();
+        } catch (err) {
+          log.error(`token: advancing the token epoch failed: ${(err as Error).message ?? err}`);
+        }
+      },
+      () => {
+        this.localGeneration++;
+      },
+    );
     deps.revoke_api.onRevoke(async (event) => {
       if (this.provider instanceof UuidTokenProvider) {
         if (event.userId && !event.projectId && !event.auditId) await this.provider.revokedUser(event.userId);
@@ -255,7 +276,12 @@ export class TokenManager {
   private polledEpoch(): string {
     if (!this.epochPoller) {
       const poll = () => {
-        this.epoch.current().then((e) => { this.lastPolledEpoch = e; }, () => undefined);
+        this.epoch.current().then(
+          (e) => {
+            this.lastPolledEpoch = e;
+          },
+          () => undefined,
+        );
       };
       poll();
       this.epochPoller = setInterval(poll, 1000);
@@ -265,9 +291,11 @@ export class TokenManager {
   }
 
   private count(hit: boolean): void {
-    if (hit) this.validationStats.hits++; else this.validationStats.misses++;
+    if (hit) this.validationStats.hits++;
+    else this.validationStats.misses++;
     const s = (this.deps.cache.stats['token-validation'] ??= { hits: 0, misses: 0 });
-    if (hit) s.hits++; else s.misses++;
+    if (hit) s.hits++;
+    else s.misses++;
     recordCacheLookup('token-validation', hit);
   }
 
@@ -331,7 +359,10 @@ export class TokenManager {
     if (version === null) return undefined;
     const hit = this.memo.get(id);
     if (!hit || hit.version !== version) return undefined;
-    if ((hit.dependencyExpiresAtSeconds !== undefined && !(Date.now() / 1000 < hit.dependencyExpiresAtSeconds)) || !this.keysStillDecrypt(id, hit)) {
+    if (
+      (hit.dependencyExpiresAtSeconds !== undefined && !(Date.now() / 1000 < hit.dependencyExpiresAtSeconds)) ||
+      !this.keysStillDecrypt(id, hit)
+    ) {
       // validated again from the source, which answers as Keystone does
       this.memo.delete(id);
       return undefined;
@@ -364,7 +395,12 @@ export class TokenManager {
   }
 
   /** A memo entry for a token just minted: with its trust's expiry and the keys that decrypted it. */
-  private async memoEntry(version: string, token: ValidatedToken, expiresAtSeconds: number, keys: readonly unknown[] | undefined): Promise<MemoEntry> {
+  private async memoEntry(
+    version: string,
+    token: ValidatedToken,
+    expiresAtSeconds: number,
+    keys: readonly unknown[] | undefined,
+  ): Promise<MemoEntry> {
     const entry: MemoEntry = { version, token, expiresAtSeconds, keys };
     if (token.trust) {
       const trust = await this.deps.trust_api.findTrust(token.trust.id);
@@ -444,7 +480,11 @@ export class TokenManager {
   }
 
   /** GET /v3/auth/tokens: the validated token and its JSON body (memoized with the token). */
-  async validatedBody(id: string | undefined, options: ValidateOptions & { includeCatalog: boolean }, version?: string | null): Promise<{ token: ValidatedToken; body: string }> {
+  async validatedBody(
+    id: string | undefined,
+    options: ValidateOptions & { includeCatalog: boolean },
+    version?: string | null,
+  ): Promise<{ token: ValidatedToken; body: string }> {
     const entry = await this.validateEntry(id, options, version);
     return { token: entry.token, body: await this.bodyOf(entry, options.includeCatalog) };
   }
@@ -464,7 +504,8 @@ export class TokenManager {
   }
 
   async renderBody(token: ValidatedToken, includeCatalog: boolean): Promise<Record<string, unknown>> {
-    const catalog = includeCatalog && isScopedToken(token) ? await this.catalogFor(token.catalogUserId, token.project?.id ?? null) : undefined;
+    const catalog =
+      includeCatalog && isScopedToken(token) ? await this.catalogFor(token.catalogUserId, token.project?.id ?? null) : undefined;
     return renderTokenBody(token, catalog);
   }
 
@@ -536,7 +577,13 @@ export class TokenManager {
 
   /** Keystone's TokenModel look-ups and mint() checks. */
   async mint(record: TokenRecord): Promise<ValidatedToken> {
-    const { identity_api: identity, resource_api: resource, assignment_api: assignment, role_api: roleApi, application_credential_api: applicationCredentials } = this.deps;
+    const {
+      identity_api: identity,
+      resource_api: resource,
+      assignment_api: assignment,
+      role_api: roleApi,
+      application_credential_api: applicationCredentials,
+    } = this.deps;
     if (record.federatedGroupIds !== undefined || record.identityProviderId !== undefined) {
       // No identity federation here: a federated token from another Keystone cannot be honoured.
       throw new TokenNotFound(`Could not find token: ${record.id}.`);
@@ -546,17 +593,24 @@ export class TokenManager {
 
     if (record.trustId) {
       const trust = await this.deps.trust_api.findTrust(record.trustId);
-      if (!trust || trust.deleted || (trust.expiresAt !== null && trust.expiresAt <= Date.now())) throw new EntityNotFound('trust', record.trustId);
+      if (!trust || trust.deleted || (trust.expiresAt !== null && trust.expiresAt <= Date.now()))
+        throw new EntityNotFound('trust', record.trustId);
       if (trust.trusteeUserId !== record.userId) throw this.trustForbidden('User is not a trustee.');
       // A trust-scoped token is scoped to the trust's project and nothing else, whichever path minted it.
       if ((record.projectId ?? null) !== trust.projectId || record.domainId || record.systemScope) {
-        throw this.trustForbidden('A trust-scoped token is scoped to the trust\'s project only.');
+        throw this.trustForbidden("A trust-scoped token is scoped to the trust's project only.");
       }
       if (record.appCredId) throw this.trustForbidden('A trust-scoped token cannot carry an application credential.');
       const trustor = await this.tokenUser(trust.trustorUserId);
       const trustorUser = await identity.findUser(trust.trustorUserId);
       if (!trustorUser?.enabled) throw this.trustForbidden('Trustor is disabled.');
-      token.trust = { id: trust.id, trustorUserId: trust.trustorUserId, trusteeUserId: trust.trusteeUserId, impersonation: trust.impersonation, trustor };
+      token.trust = {
+        id: trust.id,
+        trustorUserId: trust.trustorUserId,
+        trusteeUserId: trust.trusteeUserId,
+        impersonation: trust.impersonation,
+        trustor,
+      };
       token.catalogUserId = trust.trustorUserId;
       if (trust.projectId) {
         const trustorRoles = await assignment.rolesForUserOnProject(trust.trustorUserId, trust.projectId);
@@ -568,7 +622,14 @@ export class TokenManager {
           const role = await roleApi.findRole(roleId);
           // Keystone's _get_trust_roles renders the whole role (as get_role gives it), not only id and name
           if (role && role.domainId === null) {
-            roles.push({ ...role.extra, id: role.id, name: role.name, domain_id: null, description: role.description, options: role.options } as CallerRole);
+            roles.push({
+              ...role.extra,
+              id: role.id,
+              name: role.name,
+              domain_id: null,
+              description: role.description,
+              options: role.options,
+            } as CallerRole);
           }
         }
         token.roles = roles;
@@ -673,4 +734,3 @@ export function callerOf(t: ValidatedToken, conf: KeystoneConfig): Caller {
   if (t.accessTokenId) caller.accessTokenId = t.accessTokenId;
   return caller;
 }
-

@@ -17,7 +17,9 @@ export class TokenRepository implements TokenBackend {
 
   async insert(row: TokenRow): Promise<void> {
     await this.db.none(
-      'INSERT INTO token (id, expires, extra, valid, user_id, trust_id) VALUES ($(id), $(expires), $(extra), $(valid), $(user_id), $(trust_id))', row);
+      'INSERT INTO token (id, expires, extra, valid, user_id, trust_id) VALUES ($(id), $(expires), $(extra), $(valid), $(user_id), $(trust_id))',
+      row,
+    );
   }
 
   get(id: string): Promise<TokenRow | null> {
@@ -55,7 +57,8 @@ export class TokenRepository implements TokenBackend {
 
   async readEpoch(): Promise<EpochReading> {
     const row = await this.db.one<{ epoch: number | string; rev: number | string | null }>(
-      `SELECT (SELECT last_value FROM ${EPOCH_SEQUENCE}) AS epoch, (SELECT max(id) FROM revocation_event) AS rev`);
+      `SELECT (SELECT last_value FROM ${EPOCH_SEQUENCE}) AS epoch, (SELECT max(id) FROM revocation_event) AS rev`,
+    );
     return { epoch: row.epoch, newestRevocationId: row.rev };
   }
 }

@@ -74,7 +74,7 @@ export class TrustManager implements TrustLookup {
   /** The trust and the trusts it was redelegated from, nearest first. */
   async getTrustPedigree(id: string): Promise<Trust[]> {
     const chain = [await this.usableTrust(id)];
-    for (let t = chain[0]; t.redelegatedTrustId && chain.length <= 100; ) {
+    for (let t = chain[0]; t.redelegatedTrustId && chain.length <= 100;) {
       t = await this.usableTrust(t.redelegatedTrustId);
       chain.push(t);
     }
@@ -111,8 +111,14 @@ export class TrustManager implements TrustLookup {
       throw err;
     }
     return {
-      id: trust.id, trustorUserId: trust.trustorUserId, trusteeUserId: trust.trusteeUserId, projectId: trust.projectId,
-      impersonation: trust.impersonation, roleIds: trust.roleIds, expiresAt: trust.expiresAt ? trust.expiresAt.getTime() : null, deleted: false,
+      id: trust.id,
+      trustorUserId: trust.trustorUserId,
+      trusteeUserId: trust.trusteeUserId,
+      projectId: trust.projectId,
+      impersonation: trust.impersonation,
+      roleIds: trust.roleIds,
+      expiresAt: trust.expiresAt ? trust.expiresAt.getTime() : null,
+      deleted: false,
     };
   }
 
@@ -124,7 +130,9 @@ export class TrustManager implements TrustLookup {
       throw this.forbidden(`Remaining redelegation depth of ${depth} out of allowed range of [0..${max}]`);
     }
     if (child.remainingUses !== null) {
-      throw this.forbidden(`Field "remaining_uses" is set to ${child.remainingUses} while it must not be set in order to redelegate a trust`);
+      throw this.forbidden(
+        `Field "remaining_uses" is set to ${child.remainingUses} while it must not be set in order to redelegate a trust`,
+      );
     }
     if (child.expiresAt) {
       if (parent.expiresAt && parent.expiresAt.getTime() < child.expiresAt.getTime()) {
@@ -136,7 +144,9 @@ export class TrustManager implements TrustLookup {
     const parentRoles = new Set(parent.roleIds);
     if (!child.roleIds.every((r) => parentRoles.has(r))) throw this.forbidden('Some of requested roles are not in redelegated trust');
     if (!parent.impersonation && child.impersonation) {
-      throw this.forbidden(`Impersonation is not allowed because redelegated trust does not specify impersonation. Redelegated trust id: ${parent.id}`);
+      throw this.forbidden(
+        `Impersonation is not allowed because redelegated trust does not specify impersonation. Redelegated trust id: ${parent.id}`,
+      );
     }
   }
 
@@ -146,13 +156,23 @@ export class TrustManager implements TrustLookup {
     let requested = input.redelegationCount;
     const redelegatable = input.allowRedelegation && requested !== 0;
     const trust: Trust = {
-      id: newId(), trustorUserId: input.trustorUserId, trusteeUserId: input.trusteeUserId, projectId: input.projectId,
-      impersonation: input.impersonation, expiresAt: input.expiresAt, remainingUses: input.remainingUses,
-      redelegatedTrustId: null, redelegationCount: requested, deletedAt: null, extra: input.extra, roleIds: [...new Set(input.roleIds)],
+      id: newId(),
+      trustorUserId: input.trustorUserId,
+      trusteeUserId: input.trusteeUserId,
+      projectId: input.projectId,
+      impersonation: input.impersonation,
+      expiresAt: input.expiresAt,
+      remainingUses: input.remainingUses,
+      redelegatedTrustId: null,
+      redelegationCount: requested,
+      deletedAt: null,
+      extra: input.extra,
+      roleIds: [...new Set(input.roleIds)],
     };
     if (!redelegatable) {
       trust.redelegationCount = requested = 0;
-      if (trust.remainingUses !== null && trust.remainingUses <= 0) throw new ValidationError('remaining_uses must be a positive integer or null.', false);
+      if (trust.remainingUses !== null && trust.remainingUses <= 0)
+        throw new ValidationError('remaining_uses must be a positive integer or null.', false);
     } else {
       if (requested && requested > max) {
         throw this.forbidden(`Requested redelegation depth of ${requested} is greater than allowed ${max}`);
@@ -215,13 +235,15 @@ export class TrustManager implements TrustLookup {
   }
 
   /** keystone-manage trust_flush: deleted trusts and those expired before `date` (default now) removed for good; the count. */
-  flushExpiredAndSoftDeletedTrusts(filter: { projectId?: string; trustorUserId?: string; trusteeUserId?: string; date?: Date } = {}): Promise<number> {
+  flushExpiredAndSoftDeletedTrusts(
+    filter: { projectId?: string; trustorUserId?: string; trusteeUserId?: string; date?: Date } = {},
+  ): Promise<number> {
     return this.backend.purge({ ...filter, date: filter.date ?? new Date() });
   }
 
   /** A deleted user's trusts, as trustor or trustee (Keystone's _on_user_delete: no revocation events). */
   private async deleteTrustsOfUser(userId: string): Promise<void> {
-    const trusts = [...await this.backend.list({ trusteeUserId: userId }), ...await this.backend.list({ trustorUserId: userId })];
+    const trusts = [...(await this.backend.list({ trusteeUserId: userId })), ...(await this.backend.list({ trustorUserId: userId }))];
     for (const t of trusts) await this.backend.softDelete(t.id);
     // validations memoized with these trusts are dropped everywhere
     if (trusts.length) await this.cache.invalidate(TRUST_CACHE_REGION);

@@ -18,14 +18,23 @@ interface TrustRow {
   redelegation_count: number | null;
 }
 
-const COLUMNS = 'id, trustor_user_id, trustee_user_id, project_id, impersonation, deleted_at, expires_at, remaining_uses, extra, redelegated_trust_id, redelegation_count';
+const COLUMNS =
+  'id, trustor_user_id, trustee_user_id, project_id, impersonation, deleted_at, expires_at, remaining_uses, extra, redelegated_trust_id, redelegation_count';
 
 function fromRow(row: TrustRow, roleIds: string[]): Trust {
   return {
-    id: row.id, trustorUserId: row.trustor_user_id, trusteeUserId: row.trustee_user_id, projectId: row.project_id,
-    impersonation: row.impersonation, expiresAt: row.expires_at, remainingUses: row.remaining_uses,
-    redelegatedTrustId: row.redelegated_trust_id, redelegationCount: row.redelegation_count,
-    deletedAt: row.deleted_at, extra: parseExtra(row.extra), roleIds,
+    id: row.id,
+    trustorUserId: row.trustor_user_id,
+    trusteeUserId: row.trustee_user_id,
+    projectId: row.project_id,
+    impersonation: row.impersonation,
+    expiresAt: row.expires_at,
+    remainingUses: row.remaining_uses,
+    redelegatedTrustId: row.redelegated_trust_id,
+    redelegationCount: row.redelegation_count,
+    deletedAt: row.deleted_at,
+    extra: parseExtra(row.extra),
+    roleIds,
   };
 }
 
@@ -37,7 +46,8 @@ export class TrustRepository implements TrustBackend {
       await t.none(
         `INSERT INTO trust (${COLUMNS}) VALUES ($(id), $(trustorUserId), $(trusteeUserId), $(projectId), $(impersonation), NULL, $(expiresAt),
            $(remainingUses), $(extra), $(redelegatedTrustId), $(redelegationCount))`,
-        { ...trust, extra: JSON.stringify(trust.extra) });
+        { ...trust, extra: JSON.stringify(trust.extra) },
+      );
       for (const roleId of trust.roleIds) {
         await t.none('INSERT INTO trust_role (trust_id, role_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [trust.id, roleId]);
       }
@@ -49,14 +59,18 @@ export class TrustRepository implements TrustBackend {
     if (trust.projectId === null || trust.expiresAt === null) return false;
     const row = await this.db.oneOrNone(
       `SELECT 1 FROM trust WHERE trustor_user_id = $1 AND trustee_user_id = $2 AND project_id = $3 AND impersonation = $4 AND expires_at = $5 LIMIT 1`,
-      [trust.trustorUserId, trust.trusteeUserId, trust.projectId, trust.impersonation, trust.expiresAt]);
+      [trust.trustorUserId, trust.trusteeUserId, trust.projectId, trust.impersonation, trust.expiresAt],
+    );
     return row !== null;
   }
 
   private async roleIdsOf(ids: string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>(ids.map((id) => [id, []]));
     if (!ids.length) return out;
-    const rows = await this.db.any<{ trust_id: string; role_id: string }>('SELECT trust_id, role_id FROM trust_role WHERE trust_id IN ($1:csv) ORDER BY role_id', [ids]);
+    const rows = await this.db.any<{ trust_id: string; role_id: string }>(
+      'SELECT trust_id, role_id FROM trust_role WHERE trust_id IN ($1:csv) ORDER BY role_id',
+      [ids],
+    );
     for (const r of rows) out.get(r.trust_id)?.push(r.role_id);
     return out;
   }
@@ -72,9 +86,18 @@ export class TrustRepository implements TrustBackend {
   async list(filter: TrustListFilter = {}): Promise<Trust[]> {
     const where = ['deleted_at IS NULL'];
     const params: Record<string, string> = {};
-    if (filter.trustorUserId !== undefined) { where.push('trustor_user_id = $(trustorUserId)'); params.trustorUserId = filter.trustorUserId; }
-    if (filter.trusteeUserId !== undefined) { where.push('trustee_user_id = $(trusteeUserId)'); params.trusteeUserId = filter.trusteeUserId; }
-    if (filter.redelegatedTrustId !== undefined) { where.push('redelegated_trust_id = $(redelegatedTrustId)'); params.redelegatedTrustId = filter.redelegatedTrustId; }
+    if (filter.trustorUserId !== undefined) {
+      where.push('trustor_user_id = $(trustorUserId)');
+      params.trustorUserId = filter.trustorUserId;
+    }
+    if (filter.trusteeUserId !== undefined) {
+      where.push('trustee_user_id = $(trusteeUserId)');
+      params.trusteeUserId = filter.trusteeUserId;
+    }
+    if (filter.redelegatedTrustId !== undefined) {
+      where.push('redelegated_trust_id = $(redelegatedTrustId)');
+      params.redelegatedTrustId = filter.redelegatedTrustId;
+    }
     const rows = await this.db.any<TrustRow>(`SELECT ${COLUMNS} FROM trust WHERE ${where.join(' AND ')} ORDER BY id`, params);
     const roles = await this.roleIdsOf(rows.map((r) => r.id));
     return rows.map((r) => fromRow(r, roles.get(r.id) ?? []));
@@ -110,11 +133,16 @@ export class TrustRepository implements TrustBackend {
 
   /** One use, taken with optimistic locking: false when another request took it first. */
   async takeUse(id: string, expected: number): Promise<boolean> {
-    const r = await this.db.result('UPDATE trust SET remaining_uses = remaining_uses - 1 WHERE id = $1 AND deleted_at IS NULL AND remaining_uses = $2', [id, expected]);
+    const r = await this.db.result(
+      'UPDATE trust SET remaining_uses = remaining_uses - 1 WHERE id = $1 AND deleted_at IS NULL AND remaining_uses = $2',
+      [id, expected],
+    );
     return r.rowCount === 1;
   }
 
   async remainingUses(id: string): Promise<{ remaining_uses: number | null } | null> {
-    return this.db.oneOrNone<{ remaining_uses: number | null }>('SELECT remaining_uses FROM trust WHERE id = $1 AND deleted_at IS NULL', [id]);
+    return this.db.oneOrNone<{ remaining_uses: number | null }>('SELECT remaining_uses FROM trust WHERE id = $1 AND deleted_at IS NULL', [
+      id,
+    ]);
   }
 }

@@ -62,11 +62,26 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
   const assignment = new AssignmentManager(new AssignmentRepository(db), cache, conf, identity, resource, revoke);
   const catalog = new CatalogManager(new CatalogRepository(db), cache, conf, resource.events);
   const unifiedLimit = new UnifiedLimitManager(new LimitRepository(db), cache, conf, resource, catalog);
-  const applicationCredentials = new ApplicationCredentialManager(new ApplicationCredentialRepository(db), cache, conf, identity, assignment);
+  const applicationCredentials = new ApplicationCredentialManager(
+    new ApplicationCredentialRepository(db),
+    cache,
+    conf,
+    identity,
+    assignment,
+  );
   const trusts = new TrustManager(new TrustRepository(db), cache, conf, identity, resource, revoke);
   const token = new TokenManager({
-    conf, backend: new TokenRepository(db), cache, identity_api: identity, resource_api: resource, assignment_api: assignment, role_api: assignment,
-    catalog_api: catalog, revoke_api: revoke, application_credential_api: applicationCredentials, trust_api: trusts,
+    conf,
+    backend: new TokenRepository(db),
+    cache,
+    identity_api: identity,
+    resource_api: resource,
+    assignment_api: assignment,
+    role_api: assignment,
+    catalog_api: catalog,
+    revoke_api: revoke,
+    application_credential_api: applicationCredentials,
+    trust_api: trusts,
   });
   const credentials = new CredentialManager(new CredentialRepository(db), cache, conf, identity, resource);
   const providers: ProviderApi = {

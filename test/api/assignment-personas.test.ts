@@ -61,20 +61,35 @@ for (const kind of databaseKinds()) {
       p = await setupPersonas(server);
       w = await buildWorld(server, p);
       // an admin of project A (not the bootstrap admin project)
-      const user = (await server.providers.identity_api.createUser({ name: unique('padmin'), domainId: p.domainA, password: 'persona-secret-1' })).id;
+      const user = (
+        await server.providers.identity_api.createUser({ name: unique('padmin'), domainId: p.domainA, password: 'persona-secret-1' })
+      ).id;
       await server.providers.assignment_api.createGrant(server.bootstrap.adminRoleId, { userId: user }, { projectId: p.projectA });
       projectAdmin = await passwordToken(server, user, 'persona-secret-1', { projectId: p.projectA });
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
-    const status = async (method: string, path: string, token?: string, body?: unknown) => (await call(server, method, path, { token, body })).status;
+    const status = async (method: string, path: string, token?: string, body?: unknown) =>
+      (await call(server, method, path, { token, body })).status;
 
     test('no token: 401 on every route', async () => {
       const paths: [string, string][] = [
-        ['GET', '/v3/roles'], ['POST', '/v3/roles'], ['GET', `/v3/roles/${w.role.id}`], ['GET', '/v3/role_inferences'],
-        ['PUT', `/v3/projects/${p.projectA}/users/${w.userA}/roles/${w.role.id}`], ['GET', `/v3/domains/${p.domainA}/users/${w.userA}/roles`],
-        ['GET', `/v3/system/users/${w.userA}/roles`], ['GET', '/v3/role_assignments'],
-        ['GET', '/v3/regions'], ['GET', '/v3/services'], ['GET', '/v3/endpoints'], ['GET', '/v3/policies'], ['GET', '/v3/limits'], ['GET', '/v3/registered_limits'],
+        ['GET', '/v3/roles'],
+        ['POST', '/v3/roles'],
+        ['GET', `/v3/roles/${w.role.id}`],
+        ['GET', '/v3/role_inferences'],
+        ['PUT', `/v3/projects/${p.projectA}/users/${w.userA}/roles/${w.role.id}`],
+        ['GET', `/v3/domains/${p.domainA}/users/${w.userA}/roles`],
+        ['GET', `/v3/system/users/${w.userA}/roles`],
+        ['GET', '/v3/role_assignments'],
+        ['GET', '/v3/regions'],
+        ['GET', '/v3/services'],
+        ['GET', '/v3/endpoints'],
+        ['GET', '/v3/policies'],
+        ['GET', '/v3/limits'],
+        ['GET', '/v3/registered_limits'],
         ['GET', '/v3/OS-EP-FILTER/endpoint_groups'],
       ];
       for (const [method, path] of paths) assert.equal(await status(method, path), 401, `${method} ${path}`);
@@ -123,7 +138,10 @@ for (const kind of databaseKinds()) {
       assert.equal(await status('GET', '/v3/role_inferences', r), 200);
       assert.equal(await status('GET', '/v3/role_assignments', r), 200);
       assert.equal(await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles`, r), 200);
-      assert.equal(await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles/${server.bootstrap.memberRoleId}`, r), 204);
+      assert.equal(
+        await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles/${server.bootstrap.memberRoleId}`, r),
+        204,
+      );
       assert.equal(await status('GET', `/v3/system/users/${p.systemReader.userId}/roles`, r), 200);
       assert.equal(await status('GET', '/v3/services', r), 200);
       assert.equal(await status('GET', '/v3/endpoints', r), 200);
@@ -136,15 +154,20 @@ for (const kind of databaseKinds()) {
       assert.equal(await status('DELETE', `/v3/endpoints/${w.endpoint.id}`, r), 403);
     });
 
-    test('a domain reader checks and lists grants of its own domain only, and its domain\'s role assignments', async () => {
+    test("a domain reader checks and lists grants of its own domain only, and its domain's role assignments", async () => {
       const r = p.domainAReader.token;
       assert.equal(await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles`, r), 200);
-      assert.equal(await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles/${server.bootstrap.memberRoleId}`, r), 204);
+      assert.equal(
+        await status('GET', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles/${server.bootstrap.memberRoleId}`, r),
+        204,
+      );
       assert.equal(await status('GET', `/v3/domains/${p.domainA}/users/${p.domainAAdmin.userId}/roles`, r), 200);
       assert.equal(await status('GET', `/v3/projects/${w.projectB}/users/${w.userB}/roles`, r), 403);
       assert.equal(await status('GET', `/v3/domains/${p.domainB}/users/${w.userB}/roles`, r), 403);
       assert.equal(await status('PUT', `/v3/projects/${p.projectA}/users/${w.userA}/roles/${w.role.id}`, r), 403);
-      const seen = expectStatus(await call(server, 'GET', '/v3/role_assignments', { token: r }), 200).role_assignments as { scope: { domain?: Ref; project?: Ref } }[];
+      const seen = expectStatus(await call(server, 'GET', '/v3/role_assignments', { token: r }), 200).role_assignments as {
+        scope: { domain?: Ref; project?: Ref };
+      }[];
       assert.ok(seen.length > 0);
       for (const a of seen) assert.ok(a.scope.domain?.id === p.domainA || a.scope.project?.id === p.projectA, JSON.stringify(a));
       assert.equal(await status('GET', '/v3/roles', r), 403);
@@ -159,7 +182,11 @@ for (const kind of databaseKinds()) {
         assert.equal(await status('GET', '/v3/registered_limits', token), 200);
       }
       // and a missing region is then a plain 404
-      expectStatus(await call(server, 'GET', '/v3/regions/nosuchregion', { token: p.projectAMember.token }), 404, 'Could not find region: nosuchregion.');
+      expectStatus(
+        await call(server, 'GET', '/v3/regions/nosuchregion', { token: p.projectAMember.token }),
+        404,
+        'Could not find region: nosuchregion.',
+      );
     });
   });
 
@@ -170,16 +197,28 @@ for (const kind of databaseKinds()) {
     let dir: string;
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'keystone-grant-policy-'));
-      const domainAdmin = (actor: string, target: string) => `(role:admin and domain_id:%(target.${actor}.domain_id)s and domain_id:%(target.${target})s)`;
-      const pairs = [domainAdmin('user', 'project.domain_id'), domainAdmin('user', 'domain.id'), domainAdmin('group', 'project.domain_id'), domainAdmin('group', 'domain.id')];
+      const domainAdmin = (actor: string, target: string) =>
+        `(role:admin and domain_id:%(target.${actor}.domain_id)s and domain_id:%(target.${target})s)`;
+      const pairs = [
+        domainAdmin('user', 'project.domain_id'),
+        domainAdmin('user', 'domain.id'),
+        domainAdmin('group', 'project.domain_id'),
+        domainAdmin('group', 'domain.id'),
+      ];
       const rule = `(role:admin and system_scope:all) or ((${pairs.join(' or ')}) and (domain_id:%(target.role.domain_id)s or None:%(target.role.domain_id)s))`;
       // listing has no role in its target
       const listRule = `(role:admin and system_scope:all) or ${pairs.join(' or ')}`;
       const file = join(dir, 'policy.json');
-      writeFileSync(file, JSON.stringify({
-        'identity:create_grant': rule, 'identity:revoke_grant': rule, 'identity:check_grant': rule, 'identity:list_grants': listRule,
-        'identity:list_role_assignments': '(role:admin and system_scope:all) or (role:admin and domain_id:%(target.domain_id)s)',
-      }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          'identity:create_grant': rule,
+          'identity:revoke_grant': rule,
+          'identity:check_grant': rule,
+          'identity:list_grants': listRule,
+          'identity:list_role_assignments': '(role:admin and system_scope:all) or (role:admin and domain_id:%(target.domain_id)s)',
+        }),
+      );
       server = await startTestServer({ database: kind, config: { oslo_policy: { policy_file: file } } });
       p = await setupPersonas(server);
       w = await buildWorld(server, p);
@@ -207,12 +246,20 @@ for (const kind of databaseKinds()) {
       assert.equal(await status('DELETE', `/v3/projects/${p.projectA}/users/${w.userA}/roles/${w.role.id}`, p.domainBAdmin.token), 403);
       assert.equal(await status('DELETE', `/v3/projects/${p.projectA}/users/${w.userA}/roles/${w.role.id}`, a), 204);
       // OS-INHERIT builds the same targets
-      assert.equal(await status('PUT', `/v3/OS-INHERIT/domains/${p.domainA}/users/${w.userA}/roles/${w.role.id}/inherited_to_projects`, a), 204);
-      assert.equal(await status('PUT', `/v3/OS-INHERIT/domains/${p.domainB}/users/${w.userB}/roles/${w.role.id}/inherited_to_projects`, a), 403);
+      assert.equal(
+        await status('PUT', `/v3/OS-INHERIT/domains/${p.domainA}/users/${w.userA}/roles/${w.role.id}/inherited_to_projects`, a),
+        204,
+      );
+      assert.equal(
+        await status('PUT', `/v3/OS-INHERIT/domains/${p.domainB}/users/${w.userB}/roles/${w.role.id}/inherited_to_projects`, a),
+        403,
+      );
       // the system admin is not confined
       assert.equal(await status('PUT', `/v3/projects/${w.projectB}/users/${w.userB}/roles/${w.roleOfB.id}`, p.systemAdmin.token), 204);
       // role assignments: the domain admin's own domain only; a project admin is refused
-      const seen = expectStatus(await call(server, 'GET', '/v3/role_assignments', { token: a }), 200).role_assignments as { scope: { domain?: Ref; project?: Ref } }[];
+      const seen = expectStatus(await call(server, 'GET', '/v3/role_assignments', { token: a }), 200).role_assignments as {
+        scope: { domain?: Ref; project?: Ref };
+      }[];
       for (const x of seen) assert.ok(x.scope.domain?.id === p.domainA || x.scope.project?.id === p.projectA, JSON.stringify(x));
       assert.equal(await status('GET', '/v3/role_assignments', p.projectAdmin.token), 403);
     });

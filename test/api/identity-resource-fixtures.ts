@@ -33,7 +33,11 @@ export async function call(server: TestServer, method: string, path: string, opt
   const text = await res.text();
   let parsed: unknown = text;
   if (text) {
-    try { parsed = JSON.parse(text); } catch { /* keep the text */ }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep the text */
+    }
   }
   return { status: res.status, headers: res.headers, body: parsed };
 }
@@ -52,11 +56,7 @@ export function expectStatus(res: ApiResponse, status: number, message?: string 
   return res.body;
 }
 
-export type Scope =
-  | { system: true }
-  | { projectId: string }
-  | { domainId: string }
-  | undefined;
+export type Scope = { system: true } | { projectId: string } | { domainId: string } | undefined;
 
 export async function passwordToken(server: TestServer, userId: string, password: string, scope?: Scope): Promise<string> {
   const auth: Record<string, unknown> = { identity: { methods: ['password'], password: { user: { id: userId, password } } } };
@@ -64,7 +64,9 @@ export async function passwordToken(server: TestServer, userId: string, password
   else if (scope && 'projectId' in scope) auth.scope = { project: { id: scope.projectId } };
   else if (scope && 'domainId' in scope) auth.scope = { domain: { id: scope.domainId } };
   const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ auth }),
   });
   const token = res.headers.get('x-subject-token');
   assert.equal(res.status, 201, `token for ${userId}: ${res.status} ${await res.text()}`);
@@ -74,7 +76,9 @@ export async function passwordToken(server: TestServer, userId: string, password
 
 /** A token's validation as another caller sees it: GET /v3/auth/tokens. */
 export async function tokenStatus(server: TestServer, adminToken: string, subjectToken: string): Promise<number> {
-  const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': subjectToken } });
+  const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+    headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': subjectToken },
+  });
   await res.arrayBuffer();
   return res.status;
 }
@@ -133,7 +137,11 @@ export async function setupPersonas(server: TestServer): Promise<Personas> {
   await assignment.createGrant(roles.readerRoleId, { userId: readerId }, { projectId: projectA });
   const noRoleId = await user(domainA);
 
-  const persona = async (userId: string, pw: string, scope: Scope): Promise<Persona> => ({ userId, password: pw, token: await passwordToken(server, userId, pw, scope) });
+  const persona = async (userId: string, pw: string, scope: Scope): Promise<Persona> => ({
+    userId,
+    password: pw,
+    token: await passwordToken(server, userId, pw, scope),
+  });
   return {
     systemAdmin: await persona(roles.userId, server.adminPassword, { system: true }),
     systemReader: await persona(systemReaderId, password, { system: true }),

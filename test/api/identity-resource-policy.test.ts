@@ -52,9 +52,12 @@ for (const kind of databaseKinds()) {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    test('users: a domain admin manages its own domain\'s users and is refused another domain\'s', async () => {
+    test("users: a domain admin manages its own domain's users and is refused another domain's", async () => {
       const a = p.domainAAdmin.token;
-      const inA = expectStatus(await call(server, 'POST', '/v3/users', { token: a, body: { user: { name: unique('a'), domain_id: p.domainA } } }), 201).user;
+      const inA = expectStatus(
+        await call(server, 'POST', '/v3/users', { token: a, body: { user: { name: unique('a'), domain_id: p.domainA } } }),
+        201,
+      ).user;
       expectStatus(await call(server, 'POST', '/v3/users', { token: a, body: { user: { name: unique('b'), domain_id: p.domainB } } }), 403);
       expectStatus(await call(server, 'GET', `/v3/users/${inA.id}`, { token: a }), 200);
       expectStatus(await call(server, 'PATCH', `/v3/users/${inA.id}`, { token: a, body: { user: { description: 'mine' } } }), 200);
@@ -70,8 +73,14 @@ for (const kind of databaseKinds()) {
     test('projects: the same, with target.project.domain_id', async () => {
       const a = p.domainAAdmin.token;
       const b = p.domainBAdmin.token;
-      const prj = expectStatus(await call(server, 'POST', '/v3/projects', { token: a, body: { project: { name: unique('pa'), domain_id: p.domainA } } }), 201).project;
-      expectStatus(await call(server, 'POST', '/v3/projects', { token: a, body: { project: { name: unique('pb'), domain_id: p.domainB } } }), 403);
+      const prj = expectStatus(
+        await call(server, 'POST', '/v3/projects', { token: a, body: { project: { name: unique('pa'), domain_id: p.domainA } } }),
+        201,
+      ).project;
+      expectStatus(
+        await call(server, 'POST', '/v3/projects', { token: a, body: { project: { name: unique('pb'), domain_id: p.domainB } } }),
+        403,
+      );
       expectStatus(await call(server, 'GET', `/v3/projects/${prj.id}`, { token: b }), 403);
       expectStatus(await call(server, 'PATCH', `/v3/projects/${prj.id}`, { token: b, body: { project: { description: 'x' } } }), 403);
       expectStatus(await call(server, 'DELETE', `/v3/projects/${prj.id}`, { token: b }), 403);
@@ -83,7 +92,13 @@ for (const kind of databaseKinds()) {
     test('groups and memberships: target.group.domain_id and target.user.domain_id', async () => {
       const a = p.domainAAdmin.token;
       const b = p.domainBAdmin.token;
-      const group = expectStatus(await call(server, 'POST', '/v3/groups', { token: p.systemAdmin.token, body: { group: { name: unique('ga'), domain_id: p.domainA } } }), 201).group;
+      const group = expectStatus(
+        await call(server, 'POST', '/v3/groups', {
+          token: p.systemAdmin.token,
+          body: { group: { name: unique('ga'), domain_id: p.domainA } },
+        }),
+        201,
+      ).group;
       expectStatus(await call(server, 'GET', `/v3/groups/${group.id}`, { token: a }), 200);
       expectStatus(await call(server, 'GET', `/v3/groups/${group.id}`, { token: b }), 403);
       expectStatus(await call(server, 'PUT', `/v3/groups/${group.id}/users/${p.projectAMember.userId}`, { token: a }), 204);

@@ -24,10 +24,29 @@ import { runTable, SHIPPED, STRICT, type World } from './persona-matrix-table.js
 async function makeWorld(server: TestServer): Promise<World> {
   const p = await setupPersonas(server);
   const admin = p.systemAdmin.token;
-  const groupA = expectStatus(await call(server, 'POST', '/v3/groups', { token: admin, body: { group: { name: unique('pm-ga'), domain_id: p.domainA } } }), 201).group.id;
-  const spareUserA = expectStatus(await call(server, 'POST', '/v3/users', { token: admin, body: { user: { name: unique('pm-spare'), domain_id: p.domainA } } }), 201).user.id;
-  const memberCredential = expectStatus(await call(server, 'POST', '/v3/credentials', { token: admin, body: { credential: { type: 'cert', user_id: p.projectAMember.userId, blob: unique('blob') } } }), 201).credential.id;
-  return { p, groupA, spareUserA, memberCredential, memberRoleId: server.bootstrap.memberRoleId, readerRoleId: server.bootstrap.readerRoleId };
+  const groupA = expectStatus(
+    await call(server, 'POST', '/v3/groups', { token: admin, body: { group: { name: unique('pm-ga'), domain_id: p.domainA } } }),
+    201,
+  ).group.id;
+  const spareUserA = expectStatus(
+    await call(server, 'POST', '/v3/users', { token: admin, body: { user: { name: unique('pm-spare'), domain_id: p.domainA } } }),
+    201,
+  ).user.id;
+  const memberCredential = expectStatus(
+    await call(server, 'POST', '/v3/credentials', {
+      token: admin,
+      body: { credential: { type: 'cert', user_id: p.projectAMember.userId, blob: unique('blob') } },
+    }),
+    201,
+  ).credential.id;
+  return {
+    p,
+    groupA,
+    spareUserA,
+    memberCredential,
+    memberRoleId: server.bootstrap.memberRoleId,
+    readerRoleId: server.bootstrap.readerRoleId,
+  };
 }
 
 for (const kind of databaseKinds()) {
@@ -38,7 +57,9 @@ for (const kind of databaseKinds()) {
       server = await startTestServer({ database: kind });
       w = await makeWorld(server);
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
     test('as shipped: enforce_scope and enforce_new_defaults off', async () => {
       assert.deepEqual(await runTable(server, w, SHIPPED), []);
@@ -59,9 +80,11 @@ for (const kind of databaseKinds()) {
       server = await startTestServer({ database: kind, config: { oslo_policy: { enforce_scope: true, enforce_new_defaults: true } } });
       w = await makeWorld(server);
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
-    test('a token outside a rule\'s scope_types is refused', async () => {
+    test("a token outside a rule's scope_types is refused", async () => {
       assert.deepEqual(await runTable(server, w, STRICT), []);
     });
   });

@@ -12,11 +12,19 @@ for (const kind of databaseKinds()) {
       server = await startTestServer({ database: kind });
       p = await setupPersonas(server);
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
     const admin = () => p.systemAdmin.token;
     const newProject = async (tags: string[] = []) =>
-      expectStatus(await call(server, 'POST', '/v3/projects', { token: admin(), body: { project: { name: unique('tagged'), domain_id: p.domainA, tags } } }), 201).project.id as string;
+      expectStatus(
+        await call(server, 'POST', '/v3/projects', {
+          token: admin(),
+          body: { project: { name: unique('tagged'), domain_id: p.domainA, tags } },
+        }),
+        201,
+      ).project.id as string;
 
     test('add, check, list, replace, delete one and delete all tags', async () => {
       const id = await newProject();
@@ -32,9 +40,16 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(listed.tags, ['blue']);
       assert.equal(listed.links.self, `${server.publicUrl}/v3/projects/${id}/tags`);
 
-      const replaced = expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags`, { token: admin(), body: { tags: ['x', 'y', 'z'] } }), 200);
+      const replaced = expectStatus(
+        await call(server, 'PUT', `/v3/projects/${id}/tags`, { token: admin(), body: { tags: ['x', 'y', 'z'] } }),
+        200,
+      );
       assert.deepEqual([...replaced.tags].sort(), ['x', 'y', 'z']);
-      assert.deepEqual([...expectStatus(await call(server, 'GET', `/v3/projects/${id}`, { token: admin() }), 200).project.tags].sort(), ['x', 'y', 'z']);
+      assert.deepEqual([...expectStatus(await call(server, 'GET', `/v3/projects/${id}`, { token: admin() }), 200).project.tags].sort(), [
+        'x',
+        'y',
+        'z',
+      ]);
 
       expectStatus(await call(server, 'DELETE', `/v3/projects/${id}/tags/x`, { token: admin() }), 204);
       expectStatus(await call(server, 'DELETE', `/v3/projects/${id}/tags/x`, { token: admin() }), 404, 'Could not find project tag: x.');
@@ -57,7 +72,15 @@ for (const kind of databaseKinds()) {
       expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags/${'t'.repeat(256)}`, { token: admin() }), 400);
       // NUL in a path is refused at the edge like any unknown route.
       expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags/nul%00`, { token: admin() }), 404);
-      for (const body of [{ tags: ['a', 'a'] }, { tags: 'a' }, {}, { tags: [1] }, { tags: ['a/b'] }, { tags: Array.from({ length: 81 }, (_, i) => `t${i}`) }, { tags: ['n\u0000'] }]) {
+      for (const body of [
+        { tags: ['a', 'a'] },
+        { tags: 'a' },
+        {},
+        { tags: [1] },
+        { tags: ['a/b'] },
+        { tags: Array.from({ length: 81 }, (_, i) => `t${i}`) },
+        { tags: ['n\u0000'] },
+      ]) {
         expectStatus(await call(server, 'PUT', `/v3/projects/${id}/tags`, { token: admin(), body }), 400);
       }
       const eighty = Array.from({ length: 80 }, (_, i) => `t${i}`);
@@ -66,7 +89,7 @@ for (const kind of databaseKinds()) {
       assert.equal(expectStatus(await call(server, 'GET', `/v3/projects/${id}/tags`, { token: admin() }), 200).tags.length, 80);
     });
 
-    test('personas: project users read their project\'s tags; only admins change them; no token is 401', async () => {
+    test("personas: project users read their project's tags; only admins change them; no token is 401", async () => {
       const member = p.projectAMember.token;
       expectStatus(await call(server, 'PUT', `/v3/projects/${p.projectA}/tags/shared`, { token: admin() }), 201);
       assert.deepEqual(expectStatus(await call(server, 'GET', `/v3/projects/${p.projectA}/tags`, { token: member }), 200).tags, ['shared']);

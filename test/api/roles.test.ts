@@ -20,11 +20,14 @@ for (const kind of databaseKinds()) {
       server = await startTestServer({ database: kind });
       p = await setupPersonas(server);
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
     const admin = () => p.systemAdmin.token;
     const createRole = async (role: Record<string, unknown> = {}) =>
-      expectStatus(await call(server, 'POST', '/v3/roles', { token: admin(), body: { role: { name: unique('role'), ...role } } }), 201).role as Ref;
+      expectStatus(await call(server, 'POST', '/v3/roles', { token: admin(), body: { role: { name: unique('role'), ...role } } }), 201)
+        .role as Ref;
 
     test('create, show, list, update and delete a global role', async () => {
       const r = await createRole({ description: 'reads things', color: 'blue' });
@@ -40,13 +43,23 @@ for (const kind of databaseKinds()) {
       assert.ok(ids(listed.roles).includes(r.id));
       assert.ok(listed.roles.some((x: Ref) => x.name === 'admin'));
       assert.equal(listed.links.self, `${server.publicUrl}/v3/roles`);
-      const updated = expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { name: `${r.name}-new`, description: 'changed' } } }), 200).role;
+      const updated = expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, {
+          token: admin(),
+          body: { role: { name: `${r.name}-new`, description: 'changed' } },
+        }),
+        200,
+      ).role;
       assert.equal(updated.name, `${r.name}-new`);
       assert.equal(updated.description, 'changed');
       assert.equal(updated.color, 'blue');
       expectStatus(await call(server, 'DELETE', `/v3/roles/${r.id}`, { token: admin() }), 204);
       expectStatus(await call(server, 'GET', `/v3/roles/${r.id}`, { token: admin() }), 404, `Could not find role: ${r.id}.`);
-      expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { name: 'x' } } }), 404, `Could not find role: ${r.id}.`);
+      expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { name: 'x' } } }),
+        404,
+        `Could not find role: ${r.id}.`,
+      );
       expectStatus(await call(server, 'DELETE', `/v3/roles/${r.id}`, { token: admin() }), 404, `Could not find role: ${r.id}.`);
     });
 
@@ -62,13 +75,28 @@ for (const kind of databaseKinds()) {
       const domainA = expectStatus(await call(server, 'GET', `/v3/roles?domain_id=${p.domainA}`, { token: admin() }), 200).roles as Ref[];
       assert.deepEqual(ids(domainA), [inA.id]);
       assert.ok(!ids(domainA).includes(inB.id));
-      expectStatus(await call(server, 'POST', '/v3/roles', { token: admin(), body: { role: { name, domain_id: p.domainA } } }), 409,
-        `Conflict occurred attempting to store role - Duplicate entry found with name ${name} at domain ID ${p.domainA}.`);
-      expectStatus(await call(server, 'POST', '/v3/roles', { token: admin(), body: { role: { name } } }), 409,
-        `Conflict occurred attempting to store role - Duplicate entry found with name ${name}.`);
-      expectStatus(await call(server, 'PATCH', `/v3/roles/${inA.id}`, { token: admin(), body: { role: { domain_id: p.domainB } } }), 400,
-        'Update of `domain_id` is not allowed.');
-      expectStatus(await call(server, 'PATCH', `/v3/roles/${inA.id}`, { token: admin(), body: { role: { domain_id: p.domainA, description: 'same domain' } } }), 200);
+      expectStatus(
+        await call(server, 'POST', '/v3/roles', { token: admin(), body: { role: { name, domain_id: p.domainA } } }),
+        409,
+        `Conflict occurred attempting to store role - Duplicate entry found with name ${name} at domain ID ${p.domainA}.`,
+      );
+      expectStatus(
+        await call(server, 'POST', '/v3/roles', { token: admin(), body: { role: { name } } }),
+        409,
+        `Conflict occurred attempting to store role - Duplicate entry found with name ${name}.`,
+      );
+      expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${inA.id}`, { token: admin(), body: { role: { domain_id: p.domainB } } }),
+        400,
+        'Update of `domain_id` is not allowed.',
+      );
+      expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${inA.id}`, {
+          token: admin(),
+          body: { role: { domain_id: p.domainA, description: 'same domain' } },
+        }),
+        200,
+      );
     });
 
     test('name filters: exact, __contains, __startswith and case-insensitive forms', async () => {
@@ -88,14 +116,34 @@ for (const kind of databaseKinds()) {
       const r = await createRole({ options: { immutable: true } });
       assert.deepEqual(r.options, { immutable: true });
       const msg = (verb: string) => `Unable to ${verb} immutable role resource: \`${r.id}. Set resource option "immutable" to false first.`;
-      expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { description: 'x' } } }), 403, msg('update'));
-      expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { description: 'x', options: { immutable: false } } } }), 403, msg('update'));
+      expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { description: 'x' } } }),
+        403,
+        msg('update'),
+      );
+      expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, {
+          token: admin(),
+          body: { role: { description: 'x', options: { immutable: false } } },
+        }),
+        403,
+        msg('update'),
+      );
       expectStatus(await call(server, 'DELETE', `/v3/roles/${r.id}`, { token: admin() }), 403, msg('delete'));
-      const off = expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { options: { immutable: false } } } }), 200).role;
+      const off = expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { options: { immutable: false } } } }),
+        200,
+      ).role;
       assert.deepEqual(off.options, { immutable: false });
-      const on = expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { options: { immutable: true } } } }), 200).role;
+      const on = expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { options: { immutable: true } } } }),
+        200,
+      ).role;
       assert.deepEqual(on.options, { immutable: true });
-      const cleared = expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { options: { immutable: null } } } }), 200).role;
+      const cleared = expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { options: { immutable: null } } } }),
+        200,
+      ).role;
       assert.deepEqual(cleared.options, {});
       expectStatus(await call(server, 'DELETE', `/v3/roles/${r.id}`, { token: admin() }), 204);
       // stored as Keystone stores it: role_option IMMU
@@ -106,7 +154,8 @@ for (const kind of databaseKinds()) {
 
     test('bad bodies are a 400 naming the field, and change nothing', async () => {
       const before = expectStatus(await call(server, 'GET', '/v3/roles', { token: admin() }), 200).roles.length;
-      const bad = async (body: unknown, message?: RegExp | string) => expectStatus(await call(server, 'POST', '/v3/roles', { token: admin(), body }), 400, message);
+      const bad = async (body: unknown, message?: RegExp | string) =>
+        expectStatus(await call(server, 'POST', '/v3/roles', { token: admin(), body }), 400, message);
       await bad({ role: {} }, "'name' is a required property");
       await bad({ role: { name: '' } }, /name/);
       await bad({ role: { name: 'x'.repeat(256) } }, /name/);
@@ -118,11 +167,19 @@ for (const kind of databaseKinds()) {
       await bad({ role: { name: 'nul\u0000byte' } }, /NUL/);
       await bad({ role: 'nope' });
       await bad([1, 2]);
-      const bodyless = await call(server, 'POST', '/v3/roles', { token: admin(), rawBody: '{"role": ', headers: { 'Content-Type': 'application/json' } });
+      const bodyless = await call(server, 'POST', '/v3/roles', {
+        token: admin(),
+        rawBody: '{"role": ',
+        headers: { 'Content-Type': 'application/json' },
+      });
       assert.equal(bodyless.status, 400);
       const r = await createRole();
       expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: {} } }), 400);
-      expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { id: 'other' } } }), 400, 'Cannot change ID');
+      expectStatus(
+        await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: admin(), body: { role: { id: 'other' } } }),
+        400,
+        'Cannot change ID',
+      );
       assert.equal(expectStatus(await call(server, 'GET', '/v3/roles', { token: admin() }), 200).roles.length, before + 1);
     });
 
@@ -137,33 +194,65 @@ for (const kind of databaseKinds()) {
         },
         links: { self: `${server.publicUrl}/v3/roles/${prior.id}/implies/${implied.id}` },
       });
-      expectStatus(await call(server, 'PUT', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }), 409,
-        'Conflict occurred attempting to store implied_role - Duplicate entry.');
-      assert.deepEqual(expectStatus(await call(server, 'GET', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }), 200), created);
+      expectStatus(
+        await call(server, 'PUT', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }),
+        409,
+        'Conflict occurred attempting to store implied_role - Duplicate entry.',
+      );
+      assert.deepEqual(
+        expectStatus(await call(server, 'GET', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }), 200),
+        created,
+      );
       assert.equal((await call(server, 'HEAD', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() })).status, 204);
       const list = expectStatus(await call(server, 'GET', `/v3/roles/${prior.id}/implies`, { token: admin() }), 200);
-      assert.deepEqual(list.role_inference.implies.map((r: Ref) => r.id), [implied.id]);
+      assert.deepEqual(
+        list.role_inference.implies.map((r: Ref) => r.id),
+        [implied.id],
+      );
       assert.equal(list.role_inference.prior_role.id, prior.id);
       assert.equal(list.links.self, `${server.publicUrl}/v3/roles/${prior.id}/implies`);
       const inferences = expectStatus(await call(server, 'GET', '/v3/role_inferences', { token: admin() }), 200).role_inferences;
       const mine = inferences.find((i: { prior_role: Ref }) => i.prior_role.id === prior.id);
-      assert.deepEqual(mine.implies.map((r: Ref) => r.id), [implied.id]);
+      assert.deepEqual(
+        mine.implies.map((r: Ref) => r.id),
+        [implied.id],
+      );
       // bootstrap's admin → member → reader chain is there too
       assert.ok(inferences.some((i: { prior_role: Ref }) => i.prior_role.name === 'admin'));
       expectStatus(await call(server, 'DELETE', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }), 204);
-      expectStatus(await call(server, 'GET', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }), 404, `${prior.id} does not imply ${implied.id}.`);
+      expectStatus(
+        await call(server, 'GET', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }),
+        404,
+        `${prior.id} does not imply ${implied.id}.`,
+      );
       assert.equal((await call(server, 'HEAD', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() })).status, 404);
-      expectStatus(await call(server, 'DELETE', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }), 404, `${prior.id} does not imply ${implied.id}.`);
-      expectStatus(await call(server, 'PUT', `/v3/roles/${prior.id}/implies/nosuchrole`, { token: admin() }), 404, 'Could not find role: nosuchrole.');
+      expectStatus(
+        await call(server, 'DELETE', `/v3/roles/${prior.id}/implies/${implied.id}`, { token: admin() }),
+        404,
+        `${prior.id} does not imply ${implied.id}.`,
+      );
+      expectStatus(
+        await call(server, 'PUT', `/v3/roles/${prior.id}/implies/nosuchrole`, { token: admin() }),
+        404,
+        'Could not find role: nosuchrole.',
+      );
       expectStatus(await call(server, 'GET', '/v3/roles/nosuchrole/implies', { token: admin() }), 404, 'Could not find role: nosuchrole.');
     });
 
     test('implied roles: prohibited names, global→domain refused, cycles allowed and expanded once', async () => {
       const adminRole = server.bootstrap.adminRoleId;
       const r = await createRole();
-      expectStatus(await call(server, 'PUT', `/v3/roles/${r.id}/implies/${adminRole}`, { token: admin() }), 403, `${adminRole} cannot be an implied roles.`);
+      expectStatus(
+        await call(server, 'PUT', `/v3/roles/${r.id}/implies/${adminRole}`, { token: admin() }),
+        403,
+        `${adminRole} cannot be an implied roles.`,
+      );
       const domainRole = await createRole({ domain_id: p.domainA });
-      expectStatus(await call(server, 'PUT', `/v3/roles/${r.id}/implies/${domainRole.id}`, { token: admin() }), 403, `${domainRole.id} cannot be an implied roles.`);
+      expectStatus(
+        await call(server, 'PUT', `/v3/roles/${r.id}/implies/${domainRole.id}`, { token: admin() }),
+        403,
+        `${domainRole.id} cannot be an implied roles.`,
+      );
       // a domain role may imply a global one
       expectStatus(await call(server, 'PUT', `/v3/roles/${domainRole.id}/implies/${r.id}`, { token: admin() }), 201);
       const a = await createRole();
@@ -173,7 +262,10 @@ for (const kind of databaseKinds()) {
       // a grant of a cyclic role still lists in finite time, each role reached
       const user = (await server.providers.identity_api.createUser({ name: unique('cyc'), domainId: p.domainA })).id;
       expectStatus(await call(server, 'PUT', `/v3/projects/${p.projectA}/users/${user}/roles/${a.id}`, { token: admin() }), 204);
-      const eff = expectStatus(await call(server, 'GET', `/v3/role_assignments?effective&user.id=${user}`, { token: admin() }), 200).role_assignments;
+      const eff = expectStatus(
+        await call(server, 'GET', `/v3/role_assignments?effective&user.id=${user}`, { token: admin() }),
+        200,
+      ).role_assignments;
       const roleIds = new Set(eff.map((x: { role: { id: string } }) => x.role.id));
       assert.deepEqual([...roleIds].sort(), [a.id, b.id].sort());
     });
@@ -182,10 +274,16 @@ for (const kind of databaseKinds()) {
       const r = await createRole();
       const other = await createRole();
       expectStatus(await call(server, 'PUT', `/v3/roles/${r.id}/implies/${other.id}`, { token: admin() }), 201);
-      expectStatus(await call(server, 'PUT', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles/${r.id}`, { token: admin() }), 204);
+      expectStatus(
+        await call(server, 'PUT', `/v3/projects/${p.projectA}/users/${p.projectAMember.userId}/roles/${r.id}`, { token: admin() }),
+        204,
+      );
       expectStatus(await call(server, 'PUT', `/v3/system/users/${p.projectAMember.userId}/roles/${r.id}`, { token: admin() }), 204);
       expectStatus(await call(server, 'DELETE', `/v3/roles/${r.id}`, { token: admin() }), 204);
-      const left = expectStatus(await call(server, 'GET', `/v3/role_assignments?role.id=${r.id}`, { token: admin() }), 200).role_assignments;
+      const left = expectStatus(
+        await call(server, 'GET', `/v3/role_assignments?role.id=${r.id}`, { token: admin() }),
+        200,
+      ).role_assignments;
       assert.deepEqual(left, []);
       const inferences = expectStatus(await call(server, 'GET', '/v3/role_inferences', { token: admin() }), 200).role_inferences;
       assert.ok(!inferences.some((i: { prior_role: Ref }) => i.prior_role.id === r.id));
@@ -206,15 +304,34 @@ for (const kind of databaseKinds()) {
     test('a project member may not read or write roles, and cannot tell whether one exists', async () => {
       const t = p.projectAMember.token;
       const r = await createRole();
-      expectStatus(await call(server, 'GET', '/v3/roles', { token: t }), 403, 'You are not authorized to perform the requested action: identity:list_roles.');
-      expectStatus(await call(server, 'GET', `/v3/roles/${r.id}`, { token: t }), 403, 'You are not authorized to perform the requested action: identity:get_role.');
+      expectStatus(
+        await call(server, 'GET', '/v3/roles', { token: t }),
+        403,
+        'You are not authorized to perform the requested action: identity:list_roles.',
+      );
+      expectStatus(
+        await call(server, 'GET', `/v3/roles/${r.id}`, { token: t }),
+        403,
+        'You are not authorized to perform the requested action: identity:get_role.',
+      );
       expectStatus(await call(server, 'GET', '/v3/roles/nosuchrole', { token: t }), 403);
-      expectStatus(await call(server, 'POST', '/v3/roles', { token: t, body: { role: { name: unique('x') } } }), 403, 'You are not authorized to perform the requested action: identity:create_role.');
-      expectStatus(await call(server, 'POST', '/v3/roles', { token: t, body: { role: { name: unique('x'), domain_id: p.domainA } } }), 403,
-        'You are not authorized to perform the requested action: identity:create_domain_role.');
+      expectStatus(
+        await call(server, 'POST', '/v3/roles', { token: t, body: { role: { name: unique('x') } } }),
+        403,
+        'You are not authorized to perform the requested action: identity:create_role.',
+      );
+      expectStatus(
+        await call(server, 'POST', '/v3/roles', { token: t, body: { role: { name: unique('x'), domain_id: p.domainA } } }),
+        403,
+        'You are not authorized to perform the requested action: identity:create_domain_role.',
+      );
       expectStatus(await call(server, 'PATCH', `/v3/roles/${r.id}`, { token: t, body: { role: { name: 'x' } } }), 403);
       expectStatus(await call(server, 'DELETE', `/v3/roles/${r.id}`, { token: t }), 403);
-      expectStatus(await call(server, 'GET', `/v3/roles?domain_id=${p.domainA}`, { token: t }), 403, 'You are not authorized to perform the requested action: identity:list_domain_roles.');
+      expectStatus(
+        await call(server, 'GET', `/v3/roles?domain_id=${p.domainA}`, { token: t }),
+        403,
+        'You are not authorized to perform the requested action: identity:list_domain_roles.',
+      );
       expectStatus(await call(server, 'GET', '/v3/role_inferences', { token: t }), 403);
     });
   });
@@ -223,12 +340,27 @@ for (const kind of databaseKinds()) {
     let s: TestServer;
     let sys: string;
     before(async () => {
-      s = await startTestServer({ database: kind, config: { role: { list_limit: 2 }, assignment: { prohibited_implied_role: ['member', 'forbidden'] } } });
-      sys = (await call(s, 'POST', '/v3/auth/tokens', {
-        body: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: s.adminPassword } } }, scope: { system: { all: true } } } },
-      })).headers.get('x-subject-token') as string;
+      s = await startTestServer({
+        database: kind,
+        config: { role: { list_limit: 2 }, assignment: { prohibited_implied_role: ['member', 'forbidden'] } },
+      });
+      sys = (
+        await call(s, 'POST', '/v3/auth/tokens', {
+          body: {
+            auth: {
+              identity: {
+                methods: ['password'],
+                password: { user: { name: 'admin', domain: { id: 'default' }, password: s.adminPassword } },
+              },
+              scope: { system: { all: true } },
+            },
+          },
+        })
+      ).headers.get('x-subject-token') as string;
     });
-    after(async () => { await s?.close(); });
+    after(async () => {
+      await s?.close();
+    });
 
     test('list_limit truncates with "truncated": true', async () => {
       const body = expectStatus(await call(s, 'GET', '/v3/roles', { token: sys }), 200);
@@ -237,10 +369,15 @@ for (const kind of databaseKinds()) {
     });
 
     test('prohibited_implied_role is honoured', async () => {
-      const mk = async (name: string) => expectStatus(await call(s, 'POST', '/v3/roles', { token: sys, body: { role: { name } } }), 201).role;
+      const mk = async (name: string) =>
+        expectStatus(await call(s, 'POST', '/v3/roles', { token: sys, body: { role: { name } } }), 201).role;
       const prior = await mk('prior');
       const forbidden = await mk('forbidden');
-      expectStatus(await call(s, 'PUT', `/v3/roles/${prior.id}/implies/${forbidden.id}`, { token: sys }), 403, `${forbidden.id} cannot be an implied roles.`);
+      expectStatus(
+        await call(s, 'PUT', `/v3/roles/${prior.id}/implies/${forbidden.id}`, { token: sys }),
+        403,
+        `${forbidden.id} cannot be an implied roles.`,
+      );
       // admin is not prohibited under this configuration
       expectStatus(await call(s, 'PUT', `/v3/roles/${prior.id}/implies/${s.bootstrap.adminRoleId}`, { token: sys }), 201);
     });

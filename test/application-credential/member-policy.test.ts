@@ -21,12 +21,24 @@ for (const kind of databaseKinds()) {
       alice = await userOnProject(server, projectId, [server.bootstrap.memberRoleId]);
       bob = await userOnProject(server, await newProject(server), [server.bootstrap.memberRoleId]);
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
-    test('a member manages their own application credentials and access rules, not another user\'s', async () => {
+    test("a member manages their own application credentials and access rules, not another user's", async () => {
       const path = `/v3/users/${alice.userId}/application_credentials`;
-      const cred = expectStatus(await call(server, 'POST', path, { token: alice.token, body: { application_credential: {
-        name: 'mine', access_rules: [{ service: 'compute', path: '/v2.1/servers', method: 'GET' }] } } }), 201).application_credential;
+      const cred = expectStatus(
+        await call(server, 'POST', path, {
+          token: alice.token,
+          body: {
+            application_credential: {
+              name: 'mine',
+              access_rules: [{ service: 'compute', path: '/v2.1/servers', method: 'GET' }],
+            },
+          },
+        }),
+        201,
+      ).application_credential;
       assert.deepEqual(cred.roles.map((r: { name: string }) => r.name).sort(), ['member', 'reader']);
       expectStatus(await call(server, 'GET', path, { token: alice.token }), 200);
       expectStatus(await call(server, 'GET', `${path}/${cred.id}`, { token: alice.token }), 200);
@@ -42,9 +54,21 @@ for (const kind of databaseKinds()) {
     });
 
     test('the trustor and the trustee see their trust; others do not; only the trustor deletes it', async () => {
-      const trust = expectStatus(await call(server, 'POST', '/v3/OS-TRUST/trusts', { token: alice.token, body: { trust: {
-        trustor_user_id: alice.userId, trustee_user_id: bob.userId, project_id: projectId, impersonation: false,
-        roles: [{ name: 'member' }] } } }), 201).trust;
+      const trust = expectStatus(
+        await call(server, 'POST', '/v3/OS-TRUST/trusts', {
+          token: alice.token,
+          body: {
+            trust: {
+              trustor_user_id: alice.userId,
+              trustee_user_id: bob.userId,
+              project_id: projectId,
+              impersonation: false,
+              roles: [{ name: 'member' }],
+            },
+          },
+        }),
+        201,
+      ).trust;
       const carol = await userOnProject(server, projectId, [server.bootstrap.memberRoleId]);
       expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${trust.id}`, { token: alice.token }), 200);
       expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${trust.id}`, { token: bob.token }), 200);

@@ -14,7 +14,9 @@ for (const kind of databaseKinds()) {
       server = await startTestServer({ database: kind });
       admin = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
     });
-    after(async () => { await server.close(); });
+    after(async () => {
+      await server.close();
+    });
 
     test('catalog of a project-scoped token (sample 22); 403 for other scopes; 401 without a token', async () => {
       const res = await call(server, 'GET', '/v3/auth/catalog', { token: admin });
@@ -24,7 +26,11 @@ for (const kind of databaseKinds()) {
       const validated = await call(server, 'GET', '/v3/auth/tokens', { token: admin, subject: admin });
       assert.deepEqual(res.body.catalog, validated.body.token.catalog);
       const unscoped = (await getToken(server, { username: 'admin', password: server.adminPassword })).id;
-      assertError(await call(server, 'GET', '/v3/auth/catalog', { token: unscoped }), 403, 'You are not authorized to perform the requested action.');
+      assertError(
+        await call(server, 'GET', '/v3/auth/catalog', { token: unscoped }),
+        403,
+        'You are not authorized to perform the requested action.',
+      );
       assertError(await call(server, 'GET', '/v3/auth/catalog'), 401, GENERIC_401);
       assert.equal((await call(server, 'HEAD', '/v3/auth/catalog', { token: admin })).status, 200);
     });
@@ -46,15 +52,31 @@ for (const kind of databaseKinds()) {
       assert.match(projects.body.links.self, /\/v3\/auth\/projects$/);
       assert.deepEqual(projects.body.projects.map((p: { id: string }) => p.id).sort(), [p1.id, p2.id].sort());
       const one = projects.body.projects.find((p: { id: string }) => p.id === p1.id);
-      assert.deepEqual(Object.keys(one).sort(), ['description', 'domain_id', 'enabled', 'id', 'is_domain', 'links', 'name', 'options', 'parent_id', 'tags']);
+      assert.deepEqual(Object.keys(one).sort(), [
+        'description',
+        'domain_id',
+        'enabled',
+        'id',
+        'is_domain',
+        'links',
+        'name',
+        'options',
+        'parent_id',
+        'tags',
+      ]);
       assert.equal(one.domain_id, 'default');
       assert.match(one.links.self, new RegExp(`/v3/projects/${p1.id}$`));
       const domains = await call(server, 'GET', '/v3/auth/domains', { token });
       assert.equal(domains.status, 200);
-      assert.deepEqual(domains.body.domains.map((x: { id: string }) => x.id), [d.id]);
+      assert.deepEqual(
+        domains.body.domains.map((x: { id: string }) => x.id),
+        [d.id],
+      );
       assert.match(domains.body.domains[0].links.self, new RegExp(`/v3/domains/${d.id}$`));
       const adminProjects = await call(server, 'GET', '/v3/auth/projects', { token: admin });
-      assert.ok(adminProjects.body.projects.some((p: { id: string; name: string }) => p.id === server.bootstrap.projectId && p.name === 'admin'));
+      assert.ok(
+        adminProjects.body.projects.some((p: { id: string; name: string }) => p.id === server.bootstrap.projectId && p.name === 'admin'),
+      );
       assertError(await call(server, 'GET', '/v3/auth/projects'), 401);
       assertError(await call(server, 'GET', '/v3/auth/domains', { token: 'garbage' }), 401);
     });

@@ -7,7 +7,12 @@ import assert from 'node:assert/strict';
 import type { TestServer } from '../helpers/test-server.js';
 import type { RawResponse } from '../helpers/tokens.js';
 
-export async function call(server: TestServer, method: string, path: string, options: { token?: string; subject?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; url?: string } = {}): Promise<RawResponse> {
+export async function call(
+  server: TestServer,
+  method: string,
+  path: string,
+  options: { token?: string; subject?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; url?: string } = {},
+): Promise<RawResponse> {
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token) headers['X-Auth-Token'] = options.token;
   if (options.subject) headers['X-Subject-Token'] = options.subject;
@@ -19,7 +24,11 @@ export async function call(server: TestServer, method: string, path: string, opt
   const text = await res.text();
   let parsed: unknown;
   if (text) {
-    try { parsed = JSON.parse(text); } catch { parsed = text; }
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = text;
+    }
   }
   return { status: res.status, headers: res.headers, body: parsed };
 }
@@ -50,20 +59,36 @@ export interface MadeUser {
   domainId: string;
 }
 
-export async function makeUser(server: TestServer, options: { domainId?: string; password?: string; enabled?: boolean; defaultProjectId?: string; options?: Record<string, unknown> } = {}): Promise<MadeUser> {
+export async function makeUser(
+  server: TestServer,
+  options: { domainId?: string; password?: string; enabled?: boolean; defaultProjectId?: string; options?: Record<string, unknown> } = {},
+): Promise<MadeUser> {
   const password = options.password ?? 'secret-' + Math.random().toString(16).slice(2);
   const domainId = options.domainId ?? 'default';
   const name = unique('user');
   const user = await server.providers.identity_api.createUser({
-    name, domainId, password, enabled: options.enabled, defaultProjectId: options.defaultProjectId, options: options.options,
+    name,
+    domainId,
+    password,
+    enabled: options.enabled,
+    defaultProjectId: options.defaultProjectId,
+    options: options.options,
   });
   return { id: user.id, name, password, domainId };
 }
 
-export async function makeProject(server: TestServer, options: { domainId?: string; parentId?: string; enabled?: boolean } = {}): Promise<{ id: string; name: string }> {
+export async function makeProject(
+  server: TestServer,
+  options: { domainId?: string; parentId?: string; enabled?: boolean } = {},
+): Promise<{ id: string; name: string }> {
   const domainId = options.domainId ?? 'default';
   const name = unique('project');
-  const ref = await server.providers.resource_api.createProjectRef({ name, domainId, parentId: options.parentId ?? domainId, enabled: options.enabled });
+  const ref = await server.providers.resource_api.createProjectRef({
+    name,
+    domainId,
+    parentId: options.parentId ?? domainId,
+    enabled: options.enabled,
+  });
   return { id: ref.id, name };
 }
 
@@ -73,7 +98,12 @@ export async function makeDomain(server: TestServer, options: { enabled?: boolea
   return { id: ref.id, name };
 }
 
-export async function grant(server: TestServer, roleId: string, userId: string, target: { projectId?: string; domainId?: string; system?: boolean }): Promise<void> {
+export async function grant(
+  server: TestServer,
+  roleId: string,
+  userId: string,
+  target: { projectId?: string; domainId?: string; system?: boolean },
+): Promise<void> {
   await server.providers.assignment_api.createGrant(roleId, { userId }, target);
 }
 

@@ -20,7 +20,12 @@ for (const cache of cacheKinds()) {
     let admin: string;
     const lines: string[] = [];
     const transport = new winston.transports.Stream({
-      stream: new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } }),
+      stream: new Writable({
+        write(chunk, _enc, cb) {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
       format: winston.format.printf((info) => `${typeof info.requestId === 'string' ? info.requestId : '-'} ${String(info.message)}`),
     });
     before(async () => {

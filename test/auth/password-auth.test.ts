@@ -10,14 +10,19 @@ import { databaseKinds } from '../helpers/test-database.js';
 import { getToken, issueToken, passwordAuth } from '../helpers/tokens.js';
 import { GENERIC_401, ISO_SECONDS, assertError, call, grant, makeDomain, makeProject, makeUser } from './auth-fixtures.js';
 
-const pw = (user: { name?: string; id?: string; domain?: unknown; password?: unknown }) =>
-  ({ identity: { methods: ['password'], password: { user } } });
+const pw = (user: { name?: string; id?: string; domain?: unknown; password?: unknown }) => ({
+  identity: { methods: ['password'], password: { user } },
+});
 
 for (const kind of databaseKinds()) {
   describe(`password authentication (${kind})`, () => {
     let server: TestServer;
-    before(async () => { server = await startTestServer({ database: kind }); });
-    after(async () => { await server.close(); });
+    before(async () => {
+      server = await startTestServer({ database: kind });
+    });
+    after(async () => {
+      await server.close();
+    });
 
     test('project-scoped token: status, headers and body as Keystone 22 (sample 04)', async () => {
       const res = await issueToken(server, passwordAuth({ username: 'admin', password: server.adminPassword, project: 'admin' }));
@@ -29,7 +34,17 @@ for (const kind of databaseKinds()) {
       assert.equal(res.headers.get('vary'), 'X-Auth-Token');
       assert.match(res.headers.get('x-openstack-request-id') ?? '', /^req-[0-9a-f-]{36}$/);
       const t = res.body.token;
-      assert.deepEqual(Object.keys(t).sort(), ['audit_ids', 'catalog', 'expires_at', 'is_domain', 'issued_at', 'methods', 'project', 'roles', 'user']);
+      assert.deepEqual(Object.keys(t).sort(), [
+        'audit_ids',
+        'catalog',
+        'expires_at',
+        'is_domain',
+        'issued_at',
+        'methods',
+        'project',
+        'roles',
+        'user',
+      ]);
       assert.equal(t.audit_ids.length, 1);
       assert.match(t.audit_ids[0], /^[A-Za-z0-9_-]{22}$/);
       assert.match(t.expires_at, ISO_SECONDS);
@@ -38,7 +53,12 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(t.methods, ['password']);
       assert.equal(t.is_domain, false);
       assert.deepEqual(t.project, { domain: { id: 'default', name: 'Default' }, id: server.bootstrap.projectId, name: 'admin' });
-      assert.deepEqual(t.user, { domain: { id: 'default', name: 'Default' }, id: server.bootstrap.userId, name: 'admin', password_expires_at: null });
+      assert.deepEqual(t.user, {
+        domain: { id: 'default', name: 'Default' },
+        id: server.bootstrap.userId,
+        name: 'admin',
+        password_expires_at: null,
+      });
       assert.deepEqual(t.roles.map((r: { name: string }) => r.name).sort(), ['admin', 'member', 'reader']);
       for (const r of t.roles) assert.deepEqual(Object.keys(r).sort(), ['id', 'name']);
       const identity = t.catalog.find((s: { type: string }) => s.type === 'identity');
@@ -48,29 +68,45 @@ for (const kind of databaseKinds()) {
     });
 
     test('project by id, user by id', async () => {
-      const t = await getToken(server, { userId: server.bootstrap.userId, password: server.adminPassword, project: { id: server.bootstrap.projectId } });
+      const t = await getToken(server, {
+        userId: server.bootstrap.userId,
+        password: server.adminPassword,
+        project: { id: server.bootstrap.projectId },
+      });
       assert.equal(t.body.token.project.id, server.bootstrap.projectId);
       assert.equal(t.body.token.user.id, server.bootstrap.userId);
     });
 
     test('user domain by id, project domain by id', async () => {
       const t = await getToken(server, {
-        username: 'admin', userDomain: { id: 'default' }, password: server.adminPassword,
+        username: 'admin',
+        userDomain: { id: 'default' },
+        password: server.adminPassword,
         project: { name: 'admin', domain: { id: 'default' } },
       });
       assert.equal(t.body.token.project.name, 'admin');
     });
 
     test('?nocatalog leaves the catalog out (sample 08)', async () => {
-      const res = await issueToken(server, passwordAuth({ username: 'admin', password: server.adminPassword, project: 'admin' }), { query: '?nocatalog' });
+      const res = await issueToken(server, passwordAuth({ username: 'admin', password: server.adminPassword, project: 'admin' }), {
+        query: '?nocatalog',
+      });
       assert.equal(res.status, 201);
       assert.equal(res.body.token.catalog, undefined);
       assert.ok(res.body.token.roles.length >= 3);
     });
 
     test('system-scoped token (sample 06): system, roles, catalog without project endpoints', async () => {
-      await server.providers.catalog_api.createService({ type: 'compute', name: 'nova' }).then((s) =>
-        server.providers.catalog_api.createEndpoint({ interface: 'public', serviceId: s.id, url: 'http://127.0.0.1:8774/v2.1/$(project_id)s', regionId: 'RegionOne' }));
+      await server.providers.catalog_api
+        .createService({ type: 'compute', name: 'nova' })
+        .then((s) =>
+          server.providers.catalog_api.createEndpoint({
+            interface: 'public',
+            serviceId: s.id,
+            url: 'http://127.0.0.1:8774/v2.1/$(project_id)s',
+            regionId: 'RegionOne',
+          }),
+        );
       const t = (await getToken(server, { username: 'admin', password: server.adminPassword, system: true })).body.token;
       assert.deepEqual(Object.keys(t).sort(), ['audit_ids', 'catalog', 'expires_at', 'issued_at', 'methods', 'roles', 'system', 'user']);
       assert.deepEqual(t.system, { all: true });
@@ -140,7 +176,11 @@ for (const kind of databaseKinds()) {
       assert.equal((await issueToken(server, pw({ id: inDomain.id, password: inDomain.password }))).status, 201);
       await server.providers.resource_api.updateProjectRef(domain.id, { enabled: false }, ['enabled'], true);
       assertError(await issueToken(server, pw({ id: inDomain.id, password: inDomain.password })), 401, GENERIC_401);
-      assertError(await issueToken(server, pw({ name: inDomain.name, domain: { id: domain.id }, password: inDomain.password })), 401, GENERIC_401);
+      assertError(
+        await issueToken(server, pw({ name: inDomain.name, domain: { id: domain.id }, password: inDomain.password })),
+        401,
+        GENERIC_401,
+      );
     });
 
     test('scope on a project without a role, unknown, disabled, in a disabled domain, under a disabled parent: 401', async () => {
@@ -180,27 +220,88 @@ for (const kind of databaseKinds()) {
       const base = pw({ name: 'admin', domain: { name: 'Default' }, password: server.adminPassword });
       const both = await issueToken(server, { ...base, scope: { project: { id: server.bootstrap.projectId }, domain: { id: 'default' } } });
       assertError(both, 400, 'Scoping to both domain and project is not allowed');
-      assertError(await issueToken(server, { ...base, scope: { project: { id: server.bootstrap.projectId }, system: { all: true } } }), 400, 'Scoping to both project and system is not allowed');
-      assertError(await issueToken(server, { ...base, scope: { domain: { id: 'default' }, system: { all: true } } }), 400, 'Scoping to both domain and system is not allowed');
-      assertError(await issueToken(server, { ...base, scope: { domain: { id: 'default' }, 'OS-TRUST:trust': { id: 'x' } } }), 400, 'Scoping to both domain and trust is not allowed');
-      assertError(await issueToken(server, { ...base, scope: { project: { id: 'x' }, domain: { id: 'default' }, system: { all: true } } }), 400,
-        /^Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope\. The server could not comply/);
-      assertError(await issueToken(server, { ...base, scope: {} }), 400, /^Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope/);
+      assertError(
+        await issueToken(server, { ...base, scope: { project: { id: server.bootstrap.projectId }, system: { all: true } } }),
+        400,
+        'Scoping to both project and system is not allowed',
+      );
+      assertError(
+        await issueToken(server, { ...base, scope: { domain: { id: 'default' }, system: { all: true } } }),
+        400,
+        'Scoping to both domain and system is not allowed',
+      );
+      assertError(
+        await issueToken(server, { ...base, scope: { domain: { id: 'default' }, 'OS-TRUST:trust': { id: 'x' } } }),
+        400,
+        'Scoping to both domain and trust is not allowed',
+      );
+      assertError(
+        await issueToken(server, { ...base, scope: { project: { id: 'x' }, domain: { id: 'default' }, system: { all: true } } }),
+        400,
+        /^Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope\. The server could not comply/,
+      );
+      assertError(
+        await issueToken(server, { ...base, scope: {} }),
+        400,
+        /^Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope/,
+      );
     });
 
     test('malformed requests: 400 with Keystone messages', async () => {
       assertError(await call(server, 'POST', '/v3/auth/tokens', { body: {} }), 400, /^Expecting to find auth in request body\./);
-      assertError(await call(server, 'POST', '/v3/auth/tokens', { body: { auth: { scope: 'unscoped' } } }), 400, "'identity' is a required property");
-      assertError(await call(server, 'POST', '/v3/auth/tokens', { body: { auth: { identity: {} } } }), 400, "Invalid input for field 'identity': 'methods' is a required property");
+      assertError(
+        await call(server, 'POST', '/v3/auth/tokens', { body: { auth: { scope: 'unscoped' } } }),
+        400,
+        "'identity' is a required property",
+      );
+      assertError(
+        await call(server, 'POST', '/v3/auth/tokens', { body: { auth: { identity: {} } } }),
+        400,
+        "Invalid input for field 'identity': 'methods' is a required property",
+      );
       assertError(await issueToken(server, { identity: { methods: ['password'] } }), 400, /^Expecting to find password in identity\./);
-      assertError(await issueToken(server, { identity: { methods: ['password'], password: {} } }), 400, /^Expecting to find user in password\./);
-      assertError(await issueToken(server, pw({ password: 'x' })), 400, 'Invalid input for field identity/password/user: id or name must be present.');
+      assertError(
+        await issueToken(server, { identity: { methods: ['password'], password: {} } }),
+        400,
+        /^Expecting to find user in password\./,
+      );
+      assertError(
+        await issueToken(server, pw({ password: 'x' })),
+        400,
+        'Invalid input for field identity/password/user: id or name must be present.',
+      );
       assertError(await issueToken(server, pw({ name: 'admin', password: 'x' })), 400, /^Expecting to find domain in user\./);
-      assertError(await issueToken(server, pw({ name: 'admin', domain: {}, password: 'x' })), 400, 'Invalid input for field identity/password/user/domain: id or name must be present.');
-      assertError(await issueToken(server, { ...pw({ name: 'admin', domain: { name: 'Default' }, password: server.adminPassword }), scope: { project: { name: 'admin' } } }), 400, /^Expecting to find domain in project\./);
-      assertError(await issueToken(server, { ...pw({ name: 'admin', domain: { name: 'Default' }, password: server.adminPassword }), scope: { project: {} } }), 400, 'Invalid input for field scope/project: id or name must be present.');
-      assertError(await call(server, 'POST', '/v3/auth/tokens', { rawBody: '{"auth": ' }), 400, /^Expecting to find valid JSON in request body\./);
-      assertError(await call(server, 'POST', '/v3/auth/tokens', { rawBody: '{}', headers: { 'Content-Type': 'text/plain' } }), 400, /^Expecting to find application\/json in Content-Type header\./);
+      assertError(
+        await issueToken(server, pw({ name: 'admin', domain: {}, password: 'x' })),
+        400,
+        'Invalid input for field identity/password/user/domain: id or name must be present.',
+      );
+      assertError(
+        await issueToken(server, {
+          ...pw({ name: 'admin', domain: { name: 'Default' }, password: server.adminPassword }),
+          scope: { project: { name: 'admin' } },
+        }),
+        400,
+        /^Expecting to find domain in project\./,
+      );
+      assertError(
+        await issueToken(server, {
+          ...pw({ name: 'admin', domain: { name: 'Default' }, password: server.adminPassword }),
+          scope: { project: {} },
+        }),
+        400,
+        'Invalid input for field scope/project: id or name must be present.',
+      );
+      assertError(
+        await call(server, 'POST', '/v3/auth/tokens', { rawBody: '{"auth": ' }),
+        400,
+        /^Expecting to find valid JSON in request body\./,
+      );
+      assertError(
+        await call(server, 'POST', '/v3/auth/tokens', { rawBody: '{}', headers: { 'Content-Type': 'text/plain' } }),
+        400,
+        /^Expecting to find application\/json in Content-Type header\./,
+      );
     });
 
     test('a method not in [auth] methods: 401 naming the enabled methods', async () => {
@@ -211,10 +312,26 @@ for (const kind of databaseKinds()) {
 
     test('oversized ids, names and passwords: 400 before any look-up or hashing', async () => {
       const long = 'x'.repeat(65);
-      assertError(await issueToken(server, pw({ id: long, password: 'x' })), 400, /^Request attribute user id must be less than or equal to 64\./);
-      assertError(await issueToken(server, pw({ name: long, domain: { name: 'Default' }, password: 'x' })), 400, /^Request attribute user name must be less than or equal to 64/);
-      assertError(await issueToken(server, pw({ name: 'admin', domain: { name: long }, password: 'x' })), 400, /^Request attribute user domain name/);
-      assertError(await issueToken(server, { ...pw({ id: server.bootstrap.userId, password: 'x' }), scope: { project: { id: long } } }), 400, /^Request attribute project id/);
+      assertError(
+        await issueToken(server, pw({ id: long, password: 'x' })),
+        400,
+        /^Request attribute user id must be less than or equal to 64\./,
+      );
+      assertError(
+        await issueToken(server, pw({ name: long, domain: { name: 'Default' }, password: 'x' })),
+        400,
+        /^Request attribute user name must be less than or equal to 64/,
+      );
+      assertError(
+        await issueToken(server, pw({ name: 'admin', domain: { name: long }, password: 'x' })),
+        400,
+        /^Request attribute user domain name/,
+      );
+      assertError(
+        await issueToken(server, { ...pw({ id: server.bootstrap.userId, password: 'x' }), scope: { project: { id: long } } }),
+        400,
+        /^Request attribute project id/,
+      );
       const started = Date.now();
       const res = await issueToken(server, pw({ id: server.bootstrap.userId, password: 'p'.repeat(4097) }));
       assertError(res, 400, /^Request attribute password must be less than or equal to 4096\./);
@@ -232,7 +349,9 @@ describe('password authentication: lockout and expiry', () => {
       },
     });
   });
-  after(async () => { await server.close(); });
+  after(async () => {
+    await server.close();
+  });
 
   test('lockout after lockout_failure_attempts failures, for lockout_duration', async () => {
     const user = await makeUser(server, { options: { ignore_change_password_upon_first_use: true } });
@@ -244,11 +363,14 @@ describe('password authentication: lockout and expiry', () => {
     assert.equal((await issueToken(server, auth(user.password))).status, 201);
   });
 
-  test('a password past its expiry: 401 with Keystone\'s message', async () => {
+  test("a password past its expiry: 401 with Keystone's message", async () => {
     const user = await makeUser(server);
-    assertError(await issueToken(server, pw({ id: user.id, password: user.password })), 401, `The password is expired and needs to be changed for user: ${user.id}.`);
+    assertError(
+      await issueToken(server, pw({ id: user.id, password: user.password })),
+      401,
+      `The password is expired and needs to be changed for user: ${user.id}.`,
+    );
     // A wrong password for such a user says nothing about the expiry.
     assertError(await issueToken(server, pw({ id: user.id, password: 'not-it' })), 401, GENERIC_401);
   });
-
 });

@@ -19,7 +19,9 @@ for (const kind of databaseKinds()) {
       server = await startTestServer({ database: kind });
       admin = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
     });
-    after(async () => { await server.close(); });
+    after(async () => {
+      await server.close();
+    });
 
     test('GET: 200, X-Subject-Token, the same body as the issue (sample 14)', async () => {
       const issued = await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' });
@@ -63,7 +65,7 @@ for (const kind of databaseKinds()) {
       assertError(await call(server, 'DELETE', '/v3/auth/tokens', { token: admin, subject: victim }), 404, 'Failed to validate token');
     });
 
-    test('a user may validate and revoke its own token; not another user\'s (403)', async () => {
+    test("a user may validate and revoke its own token; not another user's (403)", async () => {
       const project = await makeProject(server);
       const alice = await makeUser(server);
       const bob = await makeUser(server);
@@ -75,17 +77,33 @@ for (const kind of databaseKinds()) {
       assert.equal((await validateToken(server, a, a)).status, 200);
       assert.equal((await validateToken(server, a, a2)).status, 200);
       assert.equal((await validateToken(server, a2, a, { method: 'HEAD' })).status, 200);
-      assertError(await validateToken(server, b, a), 403, 'You are not authorized to perform the requested action: identity:validate_token.');
-      assertError(await validateToken(server, b, a, { method: 'HEAD' }), 403, 'You are not authorized to perform the requested action: identity:check_token.');
-      assertError(await call(server, 'GET', '/v3/auth/tokens', { token: b }), 403, 'You are not authorized to perform the requested action: identity:validate_token.');
-      assertError(await call(server, 'DELETE', '/v3/auth/tokens', { token: b, subject: a }), 403, 'You are not authorized to perform the requested action: identity:revoke_token.');
+      assertError(
+        await validateToken(server, b, a),
+        403,
+        'You are not authorized to perform the requested action: identity:validate_token.',
+      );
+      assertError(
+        await validateToken(server, b, a, { method: 'HEAD' }),
+        403,
+        'You are not authorized to perform the requested action: identity:check_token.',
+      );
+      assertError(
+        await call(server, 'GET', '/v3/auth/tokens', { token: b }),
+        403,
+        'You are not authorized to perform the requested action: identity:validate_token.',
+      );
+      assertError(
+        await call(server, 'DELETE', '/v3/auth/tokens', { token: b, subject: a }),
+        403,
+        'You are not authorized to perform the requested action: identity:revoke_token.',
+      );
       assert.equal((await validateToken(server, admin, a)).status, 200);
       assert.equal(await revokeToken(server, a, a2), 204);
       assertError(await validateToken(server, admin, a2), 404);
       assert.equal((await validateToken(server, admin, a)).status, 200, 'revoking one token leaves the others');
     });
 
-    test('a service-role token validates others\' tokens (keystonemiddleware)', async () => {
+    test("a service-role token validates others' tokens (keystonemiddleware)", async () => {
       const service = await server.providers.role_api.createRole({ name: 'service' });
       const svc = await makeUser(server);
       await grant(server, service.id, svc.id, { projectId: server.bootstrap.projectId });
@@ -111,8 +129,12 @@ for (const kind of databaseKinds()) {
 describe('token expiry and ?allow_expired', () => {
   let server: TestServer;
   // Every token here lives two seconds (expiry truncated to the second): the caller is the admin_token.
-  before(async () => { server = await startTestServer({ config: { token: { expiration: 2, allow_expired_window: 30 }, DEFAULT: { admin_token: 'ADMIN' } } }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ config: { token: { expiration: 2, allow_expired_window: 30 }, DEFAULT: { admin_token: 'ADMIN' } } });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   test('expired: 401 as X-Auth-Token, 404 as subject; ?allow_expired=1 within the window', async () => {
     const user = await makeUser(server);
@@ -137,8 +159,12 @@ describe('token expiry and ?allow_expired', () => {
 
 describe('token expiry beyond the window', () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer({ config: { token: { expiration: 1, allow_expired_window: 1 }, DEFAULT: { admin_token: 'ADMIN' } } }); });
-  after(async () => { await server.close(); });
+  before(async () => {
+    server = await startTestServer({ config: { token: { expiration: 1, allow_expired_window: 1 }, DEFAULT: { admin_token: 'ADMIN' } } });
+  });
+  after(async () => {
+    await server.close();
+  });
 
   test('past expiry + allow_expired_window: 404 even with ?allow_expired=1', async () => {
     const t = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;

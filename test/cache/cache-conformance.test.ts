@@ -24,7 +24,9 @@ for (const kind of kinds) {
       if (b instanceof RedisCacheBackend) assert.ok(await b.waitReady(3000), `Redis at ${REDIS_URL} is not reachable`);
       return b;
     };
-    after(async () => { for (const b of opened) await b.close(); });
+    after(async () => {
+      for (const b of opened) await b.close();
+    });
 
     test('set, get, delete', async () => {
       const cache = new Cache(await open(), 60);
@@ -39,7 +41,10 @@ for (const kind of kinds) {
     test('memoize computes once, then answers from the cache', async () => {
       const cache = new Cache(await open(), 60);
       let calls = 0;
-      const compute = () => { calls++; return Promise.resolve({ n: 42 }); };
+      const compute = () => {
+        calls++;
+        return Promise.resolve({ n: 42 });
+      };
       assert.deepEqual(await cache.memoize('m', 'x', null, compute), { n: 42 });
       assert.deepEqual(await cache.memoize('m', 'x', null, compute), { n: 42 });
       assert.equal(calls, 1);
@@ -62,7 +67,7 @@ for (const kind of kinds) {
     });
 
     if (kind === 'redis') {
-      test('two processes sharing Redis see each other\'s invalidations at once', async () => {
+      test("two processes sharing Redis see each other's invalidations at once", async () => {
         const one = new Cache(await open(), 60);
         const two = new Cache(await open(), 60);
         await one.set('tokens', 'abc', 'valid');
@@ -83,7 +88,12 @@ for (const kind of kinds) {
 
     test('backend_argument lines are parsed as oslo.cache passes them', () => {
       assert.deepEqual(parseRedisArguments(['url:redis://10.0.0.1:6379/2', 'sentinels:a:26379,b:26380', 'service_name:ks']), {
-        url: 'redis://10.0.0.1:6379/2', sentinels: [{ host: 'a', port: 26379 }, { host: 'b', port: 26380 }], sentinelName: 'ks',
+        url: 'redis://10.0.0.1:6379/2',
+        sentinels: [
+          { host: 'a', port: 26379 },
+          { host: 'b', port: 26380 },
+        ],
+        sentinelName: 'ks',
       });
     });
   });

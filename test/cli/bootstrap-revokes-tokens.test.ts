@@ -27,55 +27,61 @@ async function eventually(check: () => Promise<boolean>, attempts = 40): Promise
   return false;
 }
 
-for (const kind of databaseKinds()) describe(`keystone-manage bootstrap against a running keystone-all (${kind})`, () => {
-  let ks: KeystoneProcess;
-  let stateDir: string;
-  const start = () => startKeystone({ database: kind, stateDir, config: { eventlet_server: { public_workers: 2 } } });
-  before(async () => {
-    stateDir = mkdtempSync(join(tmpdir(), 'keystone-bootstrap-revokes-'));
-    ks = await start();
-  });
-  after(async () => {
-    await ks?.stop();
-    rmSync(stateDir, { recursive: true, force: true });
-  });
-
-  /** keystone-manage bootstrap with `password`; around a restart when the embedded database is held by the server. */
-  const bootstrap = async (password: string) => {
-    let r = await runKeystoneManage(['bootstrap', '--bootstrap-password', password], { configFile: ks.configFile });
-    if (r.code !== 0 && /in use by a running keystone-all/.test(r.stderr)) {
-      const { configFile } = ks;
-      await ks.stop();
-      r = await runKeystoneManage(['bootstrap', '--bootstrap-password', password], { configFile });
+for (const kind of databaseKinds())
+  describe(`keystone-manage bootstrap against a running keystone-all (${kind})`, () => {
+    let ks: KeystoneProcess;
+    let stateDir: string;
+    const start = () => startKeystone({ database: kind, stateDir, config: { eventlet_server: { public_workers: 2 } } });
+    before(async () => {
+      stateDir = mkdtempSync(join(tmpdir(), 'keystone-bootstrap-revokes-'));
       ks = await start();
-    }
-    assert.equal(r.code, 0, r.stderr + r.stdout);
-  };
+    });
+    after(async () => {
+      await ks?.stop();
+      rmSync(stateDir, { recursive: true, force: true });
+    });
 
-  const validate = async (caller: string, subject: string) =>
-    (await api(ks.publicUrl, 'GET', '/v3/auth/tokens', { token: caller, headers: { 'X-Subject-Token': subject } })).status;
+    /** keystone-manage bootstrap with `password`; around a restart when the embedded database is held by the server. */
+    const bootstrap = async (password: string) => {
+      let r = await runKeystoneManage(['bootstrap', '--bootstrap-password', password], { configFile: ks.configFile });
+      if (r.code !== 0 && /in use by a running keystone-all/.test(r.stderr)) {
+        const { configFile } = ks;
+        await ks.stop();
+        r = await runKeystoneManage(['bootstrap', '--bootstrap-password', password], { configFile });
+        ks = await start();
+      }
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+    };
 
-  test('the same password: the tokens stay valid', async () => {
-    const token = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
-    await bootstrap(ks.adminPassword);
-    // give an (unwanted) out-of-band revocation the time it would need to show
-    await new Promise((r) => setTimeout(r, 1500));
-    for (let i = 0; i < 4; i++) assert.equal(await validate(token, token), 200);
+    const validate = async (caller: string, subject: string) =>
+      (await api(ks.publicUrl, 'GET', '/v3/auth/tokens', { token: caller, headers: { 'X-Subject-Token': subject } })).status;
+
+    test('the same password: the tokens stay valid', async () => {
+      const token = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
+      await bootstrap(ks.adminPassword);
+      // give an (unwanted) out-of-band revocation the time it would need to show
+      await new Promise((r) => setTimeout(r, 1500));
+      for (let i = 0; i < 4; i++) assert.equal(await validate(token, token), 200);
+    });
+
+    test('a new password: every token issued before is refused, on every worker; the new password works', async () => {
+      const old = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
+      const witness = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
+      // memoized in the workers before the change
+      for (let i = 0; i < 4; i++) assert.equal(await validate(old, witness), 200);
+      await bootstrap('a-new-admin-password');
+      assert.ok(
+        await eventually(async () => (await api(ks.publicUrl, 'GET', '/v3/projects', { token: old })).status === 401),
+        'the old token is refused',
+      );
+      // several requests: whichever worker answers refuses it
+      for (let i = 0; i < 6; i++) assert.equal((await api(ks.publicUrl, 'GET', '/v3/projects', { token: old })).status, 401);
+      const fresh = await passwordToken(ks.publicUrl, { name: 'admin', domain: { id: 'default' } }, 'a-new-admin-password', {
+        project: { name: 'admin', domain: { id: 'default' } },
+      });
+      assert.equal(fresh.status, 201, fresh.text);
+      for (let i = 0; i < 4; i++) assert.equal(await validate(fresh.token!, witness), 404);
+      const stale = await passwordToken(ks.publicUrl, { name: 'admin', domain: { id: 'default' } }, ks.adminPassword);
+      assert.equal(stale.status, 401);
+    });
   });
-
-  test('a new password: every token issued before is refused, on every worker; the new password works', async () => {
-    const old = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
-    const witness = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
-    // memoized in the workers before the change
-    for (let i = 0; i < 4; i++) assert.equal(await validate(old, witness), 200);
-    await bootstrap('a-new-admin-password');
-    assert.ok(await eventually(async () => (await api(ks.publicUrl, 'GET', '/v3/projects', { token: old })).status === 401), 'the old token is refused');
-    // several requests: whichever worker answers refuses it
-    for (let i = 0; i < 6; i++) assert.equal((await api(ks.publicUrl, 'GET', '/v3/projects', { token: old })).status, 401);
-    const fresh = await passwordToken(ks.publicUrl, { name: 'admin', domain: { id: 'default' } }, 'a-new-admin-password', { project: { name: 'admin', domain: { id: 'default' } } });
-    assert.equal(fresh.status, 201, fresh.text);
-    for (let i = 0; i < 4; i++) assert.equal(await validate(fresh.token!, witness), 404);
-    const stale = await passwordToken(ks.publicUrl, { name: 'admin', domain: { id: 'default' } }, ks.adminPassword);
-    assert.equal(stale.status, 401);
-  });
-});

@@ -13,7 +13,16 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEYSTONE_ALL, REPO_ROOT, runKeystoneAll, runKeystoneManage, startKeystone, SUITE_NODE_FLAGS, writeKeystoneConfig, type RunResult } from '../helpers/keystone-process.js';
+import {
+  KEYSTONE_ALL,
+  REPO_ROOT,
+  runKeystoneAll,
+  runKeystoneManage,
+  startKeystone,
+  SUITE_NODE_FLAGS,
+  writeKeystoneConfig,
+  type RunResult,
+} from '../helpers/keystone-process.js';
 import { seedPgliteState } from '../helpers/test-database.js';
 import { issueToken } from '../process/http-client.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -32,7 +41,10 @@ async function insertExpiredTokens(configFile: string, prefix: string, n: number
   const { conf } = loadConfig({ configFiles: [configFile] });
   const h = await openCliDatabase(conf);
   try {
-    await h.db.none(`INSERT INTO token (id, expires, valid, user_id) SELECT $1 || g, now() - interval '1 hour', true, 'u' FROM generate_series(1, $2) g`, [prefix, n]);
+    await h.db.none(
+      `INSERT INTO token (id, expires, valid, user_id) SELECT $1 || g, now() - interval '1 hour', true, 'u' FROM generate_series(1, $2) g`,
+      [prefix, n],
+    );
   } finally {
     await h.close();
   }
@@ -78,7 +90,10 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
         // a new password, usable at once through the running server
         const boot = await manage('bootstrap', '--bootstrap-password', 'second-password');
         assert.equal(boot.code, 0, boot.stderr);
-        assert.match(boot.stdout, /^Bootstrap complete: domain default, project [0-9a-f]{32}, user [0-9a-f]{32}, role [0-9a-f]{32}, service [0-9a-f]{32}\.\n$/);
+        assert.match(
+          boot.stdout,
+          /^Bootstrap complete: domain default, project [0-9a-f]{32}, user [0-9a-f]{32}, role [0-9a-f]{32}, service [0-9a-f]{32}\.\n$/,
+        );
         beside.set('bootstrap', boot);
         assert.equal((await issueToken(ks.publicUrl, 'second-password')).status, 201);
         assert.equal((await issueToken(ks.publicUrl, 'first-password')).status, 401);
@@ -121,12 +136,20 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
         setInterval(() => {}, 1000);`;
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      child.stderr.on('data', (d) => {
+        out += d;
+      });
       const exited = new Promise((r) => child.once('exit', r));
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', () => { if (out.includes('in transaction')) resolve(); });
-        child.once('exit', () => { reject(new Error(`the client exited early: ${out}`)); });
+        child.stdout.on('data', () => {
+          if (out.includes('in transaction')) resolve();
+        });
+        child.once('exit', () => {
+          reject(new Error(`the client exited early: ${out}`));
+        });
       });
       child.kill('SIGKILL');
       await exited;
@@ -134,7 +157,7 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
       assert.equal((await issueToken(ks.publicUrl, ks.adminPassword)).status, 201);
       const flush = await manager(ks.configFile)('token_flush');
       assert.equal(flush.code, 0, flush.stderr);
-      assert.equal(flush.stdout, 'Deleted 0 expired token(s).\n', 'the killed client\'s insert was rolled back');
+      assert.equal(flush.stdout, 'Deleted 0 expired token(s).\n', "the killed client's insert was rolled back");
     } finally {
       await ks.stop();
     }
@@ -145,7 +168,10 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
       await seedPgliteState(dir);
       const dataDir = join(dir, 'pglite');
       assert.equal((await manager(file)('db_sync')).code, 0);
-      writeFileSync(lockFileOf(dataDir), JSON.stringify({ pid: await deadPid(), program: 'keystone-all', socket: join(dir, 'keystone-pg-gone', '.s.PGSQL.5432') }));
+      writeFileSync(
+        lockFileOf(dataDir),
+        JSON.stringify({ pid: await deadPid(), program: 'keystone-all', socket: join(dir, 'keystone-pg-gone', '.s.PGSQL.5432') }),
+      );
       const r = await manager(file)('db_version');
       assert.deepEqual([r.code, r.stdout, r.stderr], [0, `${LATEST_SCHEMA_VERSION}\n`, '']);
     } finally {
@@ -175,15 +201,29 @@ describe('keystone-manage beside a running embedded keystone-all', () => {
 
         // with retries, keystone-all waits until the command has finished, then starts on the same data
         writeKeystoneConfig({ database: { max_retries: 60 } }, dir);
-        child = spawn(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_ALL, '--config-file', file, 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let output = '';
-        const seen = (pattern: RegExp) => new Promise<RegExpMatchArray>((resolve, reject) => {
-          const check = () => { const m = output.match(pattern); if (m) resolve(m); };
-          child!.stdout!.on('data', (d) => { output += d; check(); });
-          child!.stderr!.on('data', (d) => { output += d; check(); });
-          child!.once('exit', () => { reject(new Error(`keystone-all exited before ${pattern}:\n${output}`)); });
-          check();
+        child = spawn(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_ALL, '--config-file', file, 'start'], {
+          stdio: ['ignore', 'pipe', 'pipe'],
         });
+        let output = '';
+        const seen = (pattern: RegExp) =>
+          new Promise<RegExpMatchArray>((resolve, reject) => {
+            const check = () => {
+              const m = output.match(pattern);
+              if (m) resolve(m);
+            };
+            child!.stdout!.on('data', (d) => {
+              output += d;
+              check();
+            });
+            child!.stderr!.on('data', (d) => {
+              output += d;
+              check();
+            });
+            child!.once('exit', () => {
+              reject(new Error(`keystone-all exited before ${pattern}:\n${output}`));
+            });
+            check();
+          });
         const waiting = seen(new RegExp(`${busy.replace(/[.()/]/g, '\\$&')}; retry 1 of 60 in 1 s`));
         const ready = seen(/keystone-public listening on http:\/\/127\.0\.0\.1:(\d+)[\s\S]*keystone-all ready/);
         await waiting;

@@ -27,7 +27,8 @@ async function environment(kind: 'pglite' | 'postgres', overrides: ConfigOverrid
   const { dir, file } = writeKeystoneConfig({ ...(db ? { database: { connection: db.connection } } : {}), ...overrides });
   if (kind === 'pglite' && !fresh && !overrides.database) await seedPgliteState(dir);
   return {
-    dir, file,
+    dir,
+    file,
     manage: (...args: string[]) => runKeystoneManage(args, { configFile: file, env: { OS_BOOTSTRAP_PASSWORD: '' } }),
     async close() {
       await db?.close();
@@ -57,7 +58,10 @@ for (const kind of databaseKinds()) {
         }
         const first = await env.manage('db_sync');
         assert.equal(first.code, 0, first.stderr);
-        assert.match(first.stdout, new RegExp(`^Database migrated from version 0 to ${LATEST_SCHEMA_VERSION} \\(applied 1(, \\d+)*\\)\\.$`, 'm'));
+        assert.match(
+          first.stdout,
+          new RegExp(`^Database migrated from version 0 to ${LATEST_SCHEMA_VERSION} \\(applied 1(, \\d+)*\\)\\.$`, 'm'),
+        );
         const second = await env.manage('db_sync');
         assert.equal(second.code, 0, second.stderr);
         assert.equal(second.stdout.trim(), `Database is already at version ${LATEST_SCHEMA_VERSION}; nothing to do.`);
@@ -71,7 +75,9 @@ for (const kind of databaseKinds()) {
         const { conf } = loadConfig({ configFiles: [env.file] });
         const h = await openCliDatabase(conf);
         try {
-          const n = await h.db.one<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('project', 'user', 'local_user', 'password', 'role', 'assignment', 'token', 'credential')");
+          const n = await h.db.one<{ n: number }>(
+            "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('project', 'user', 'local_user', 'password', 'role', 'assignment', 'token', 'credential')",
+          );
           assert.equal(n.n, 8);
         } finally {
           await h.close();
@@ -88,8 +94,20 @@ for (const kind of databaseKinds()) {
         const none = await env.manage('bootstrap');
         assert.equal(none.code, 1);
         assert.equal(oneErrorLine(none), 'keystone-manage: Either --bootstrap-password argument or OS_BOOTSTRAP_PASSWORD must be set.');
-        const args = ['bootstrap', '--bootstrap-password', 's3cret', '--bootstrap-region-id', 'RegionOne', '--bootstrap-public-url', 'http://ks.example:5000/v3',
-          '--bootstrap-admin-url', 'http://ks.example:35357/v3', '--bootstrap-internal-url', 'http://ks.internal:5000/v3', '--immutable-roles'];
+        const args = [
+          'bootstrap',
+          '--bootstrap-password',
+          's3cret',
+          '--bootstrap-region-id',
+          'RegionOne',
+          '--bootstrap-public-url',
+          'http://ks.example:5000/v3',
+          '--bootstrap-admin-url',
+          'http://ks.example:35357/v3',
+          '--bootstrap-internal-url',
+          'http://ks.internal:5000/v3',
+          '--immutable-roles',
+        ];
         const first = await env.manage(...args);
         assert.equal(first.code, 0, first.stderr);
         assert.match(first.stdout, /^Bootstrap complete: domain default, project [0-9a-f]{32}, user [0-9a-f]{32}/m);
@@ -102,10 +120,17 @@ for (const kind of databaseKinds()) {
           const roles = (await h.db.any<{ name: string }>('SELECT name FROM role ORDER BY name')).map((r) => r.name);
           assert.deepEqual(roles, ['admin', 'member', 'reader']);
           const immutable = await h.db.any<{ name: string }>(
-            `SELECT r.name FROM role r JOIN role_option o ON o.role_id = r.id WHERE o.option_id = 'IMMU' AND o.option_value = 'true' ORDER BY r.name`);
-          assert.deepEqual(immutable.map((r) => r.name), ['admin', 'member', 'reader']);
+            `SELECT r.name FROM role r JOIN role_option o ON o.role_id = r.id WHERE o.option_id = 'IMMU' AND o.option_value = 'true' ORDER BY r.name`,
+          );
+          assert.deepEqual(
+            immutable.map((r) => r.name),
+            ['admin', 'member', 'reader'],
+          );
           const eps = await h.db.any<{ interface: string; url: string }>('SELECT interface, url FROM endpoint ORDER BY interface');
-          assert.deepEqual(eps.map((e) => `${e.interface} ${e.url}`), ['admin http://ks.example:35357/v3', 'internal http://ks.internal:5000/v3', 'public http://ks.example:5000/v3']);
+          assert.deepEqual(
+            eps.map((e) => `${e.interface} ${e.url}`),
+            ['admin http://ks.example:35357/v3', 'internal http://ks.internal:5000/v3', 'public http://ks.example:5000/v3'],
+          );
         } finally {
           await h.close();
         }
@@ -124,7 +149,9 @@ for (const kind of databaseKinds()) {
         const { conf } = loadConfig({ configFiles: [env.file] });
         let h = await openCliDatabase(conf);
         try {
-          await h.db.none(`INSERT INTO token (id, expires, valid, user_id) SELECT 'old' || g, now() - interval '1 hour', true, 'u' FROM generate_series(1, 2500) g`);
+          await h.db.none(
+            `INSERT INTO token (id, expires, valid, user_id) SELECT 'old' || g, now() - interval '1 hour', true, 'u' FROM generate_series(1, 2500) g`,
+          );
           await h.db.none(`INSERT INTO token (id, expires, valid, user_id) VALUES ('fresh', now() + interval '1 hour', true, 'u')`);
         } finally {
           await h.close();
@@ -134,7 +161,10 @@ for (const kind of databaseKinds()) {
         assert.equal(r.stdout.trim(), 'Deleted 2500 expired token(s).');
         h = await openCliDatabase(conf);
         try {
-          assert.deepEqual((await h.db.any('SELECT id FROM token')).map((x: { id: string }) => x.id), ['fresh']);
+          assert.deepEqual(
+            (await h.db.any('SELECT id FROM token')).map((x: { id: string }) => x.id),
+            ['fresh'],
+          );
         } finally {
           await h.close();
         }
@@ -160,8 +190,11 @@ for (const kind of databaseKinds()) {
         ];
         try {
           for (const [id, project, expires, deleted] of rows) {
-            await h.db.none(`INSERT INTO trust (id, trustor_user_id, trustee_user_id, project_id, impersonation, expires_at, deleted_at)
-              VALUES ($1, 'u1', 'u2', $2, false, ${expires ?? 'NULL'}, ${deleted ?? 'NULL'})`, [id, project]);
+            await h.db.none(
+              `INSERT INTO trust (id, trustor_user_id, trustee_user_id, project_id, impersonation, expires_at, deleted_at)
+              VALUES ($1, 'u1', 'u2', $2, false, ${expires ?? 'NULL'}, ${deleted ?? 'NULL'})`,
+              [id, project],
+            );
             await h.db.none(`INSERT INTO trust_role (trust_id, role_id) VALUES ($1, 'r1')`, [id]);
           }
         } finally {
@@ -177,8 +210,14 @@ for (const kind of databaseKinds()) {
         assert.equal(rest.stdout.trim(), 'Purged 2 expired or soft-deleted trust(s).');
         h = await openCliDatabase(conf);
         try {
-          assert.deepEqual((await h.db.any<{ id: string }>('SELECT id FROM trust ORDER BY id')).map((x) => x.id), ['forever', 'live']);
-          assert.deepEqual((await h.db.any<{ trust_id: string }>('SELECT trust_id FROM trust_role ORDER BY trust_id')).map((x) => x.trust_id), ['forever', 'live']);
+          assert.deepEqual(
+            (await h.db.any<{ id: string }>('SELECT id FROM trust ORDER BY id')).map((x) => x.id),
+            ['forever', 'live'],
+          );
+          assert.deepEqual(
+            (await h.db.any<{ trust_id: string }>('SELECT trust_id FROM trust_role ORDER BY trust_id')).map((x) => x.trust_id),
+            ['forever', 'live'],
+          );
         } finally {
           await h.close();
         }
@@ -206,7 +245,13 @@ describe('keystone-manage key repositories', () => {
     const env = await environment('pglite');
     try {
       const repo = join(env.dir, 'fernet-keys');
-      const r = await env.manage('fernet_setup', '--keystone-user', String(process.getuid!()), '--keystone-group', String(process.getgid!()));
+      const r = await env.manage(
+        'fernet_setup',
+        '--keystone-user',
+        String(process.getuid!()),
+        '--keystone-group',
+        String(process.getgid!()),
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout.trim(), `Created Fernet keys in ${repo}: 0, 1`);
       assert.deepEqual(readdirSync(repo).sort(), ['0', '1']);
@@ -220,7 +265,10 @@ describe('keystone-manage key repositories', () => {
       const again = await env.manage('fernet_setup');
       assert.equal(again.code, 0);
       assert.match(again.stdout, /already initialized \(keys 0, 1\); nothing changed/);
-      assert.deepEqual(readdirSync(repo).map((k) => readFileSync(join(repo, k), 'utf8')), keys);
+      assert.deepEqual(
+        readdirSync(repo).map((k) => readFileSync(join(repo, k), 'utf8')),
+        keys,
+      );
     } finally {
       await env.close();
     }
@@ -253,10 +301,16 @@ describe('keystone-manage key repositories', () => {
     try {
       const rotate = await env.manage('fernet_rotate');
       assert.equal(rotate.code, 1);
-      assert.equal(oneErrorLine(rotate), `keystone-manage: The [fernet_tokens] key repository ${join(env.dir, 'fernet-keys')} does not exist; create it with \`keystone-manage fernet_setup\`.`);
+      assert.equal(
+        oneErrorLine(rotate),
+        `keystone-manage: The [fernet_tokens] key repository ${join(env.dir, 'fernet-keys')} does not exist; create it with \`keystone-manage fernet_setup\`.`,
+      );
       const cred = await env.manage('credential_rotate');
       assert.equal(cred.code, 1);
-      assert.match(oneErrorLine(cred), /\[credential\] key repository .* does not exist; create it with `keystone-manage credential_setup`/);
+      assert.match(
+        oneErrorLine(cred),
+        /\[credential\] key repository .* does not exist; create it with `keystone-manage credential_setup`/,
+      );
       const owner = await env.manage('fernet_setup', '--keystone-user', 'no-such-user-k5');
       assert.equal(owner.code, 1);
       assert.match(oneErrorLine(owner), /no-such-user-k5/);
@@ -282,18 +336,25 @@ describe('keystone-manage key repositories', () => {
       const { conf } = loadConfig({ configFiles: [env.file] });
       const h = await openCliDatabase(conf);
       try {
-        const cols = (await h.db.any<{ column_name: string; is_nullable: string; column_default: string | null }>(
-          "SELECT column_name, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'credential'"));
+        const cols = await h.db.any<{ column_name: string; is_nullable: string; column_default: string | null }>(
+          "SELECT column_name, is_nullable, column_default FROM information_schema.columns WHERE table_name = 'credential'",
+        );
         const row: Record<string, string> = { id: 'c1', user_id: 'u1', type: 'ec2', encrypted_blob: 'x', key_hash: 'not-the-primary' };
         for (const c of cols) if (c.is_nullable === 'NO' && c.column_default === null && !(c.column_name in row)) row[c.column_name] = '{}';
         const names = Object.keys(row);
-        await h.db.none(`INSERT INTO credential (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`, names.map((n) => row[n]));
+        await h.db.none(
+          `INSERT INTO credential (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
+          names.map((n) => row[n]),
+        );
       } finally {
         await h.close();
       }
       const refused = await env.manage('credential_rotate');
       assert.equal(refused.code, 1);
-      assert.match(oneErrorLine(refused), /Unable to rotate credential keys because not all credentials are encrypted with the primary key/);
+      assert.match(
+        oneErrorLine(refused),
+        /Unable to rotate credential keys because not all credentials are encrypted with the primary key/,
+      );
       assert.deepEqual(readdirSync(repo).sort(), ['0', '1', '2']);
     } finally {
       await env.close();
@@ -349,7 +410,11 @@ describe('keystone-manage failures and help', () => {
         /^database: Cannot connect to PostgreSQL at 127\.0\.0\.1:1\/x/,
         /^\[cache\] backend dogpile\.cache\.redis is not reachable \(url:redis:\/\/127\.0\.0\.1:1\/0\)\.$/,
       ];
-      for (const re of expect) assert.ok(lines.some((l) => re.test(l)), `no line matches ${re} in:\n${r.stdout}`);
+      for (const re of expect)
+        assert.ok(
+          lines.some((l) => re.test(l)),
+          `no line matches ${re} in:\n${r.stdout}`,
+        );
       assert.equal(lines.length, expect.length, r.stdout);
       assert.doesNotMatch(r.stdout, /ADMIN\b(?! token)/, 'the admin_token value is not printed');
     } finally {
@@ -374,7 +439,13 @@ describe('keystone-manage failures and help', () => {
       const r = await env.manage('doctor');
       assert.equal(r.code, 1);
       assert.match(r.stdout, /^\[credential\] key_repository .*: has 1 key\(s\); a staged and a primary key \(at least 2\) are needed\.$/m);
-      assert.match(r.stdout, new RegExp(`^database: the embedded database at .* is at schema version ${LATEST_SCHEMA_VERSION - 1}, this code needs ${LATEST_SCHEMA_VERSION}; run \`keystone-manage db_sync\`\\.$`, 'm'));
+      assert.match(
+        r.stdout,
+        new RegExp(
+          `^database: the embedded database at .* is at schema version ${LATEST_SCHEMA_VERSION - 1}, this code needs ${LATEST_SCHEMA_VERSION}; run \`keystone-manage db_sync\`\\.$`,
+          'm',
+        ),
+      );
       assert.equal(r.stdout.trim().split('\n').length, 2, r.stdout);
     } finally {
       await env.close();
@@ -386,7 +457,10 @@ describe('keystone-manage failures and help', () => {
     try {
       const r = await env.manage('db_version');
       assert.equal(r.code, 1);
-      assert.equal(oneErrorLine(r), 'keystone-manage: configuration error: Invalid value for option [token] expiration: "soon" (expected an integer)');
+      assert.equal(
+        oneErrorLine(r),
+        'keystone-manage: configuration error: Invalid value for option [token] expiration: "soon" (expected an integer)',
+      );
     } finally {
       await env.close();
     }
@@ -395,15 +469,37 @@ describe('keystone-manage failures and help', () => {
   test('--help for the program and each command; unknown commands', async () => {
     const top = await runKeystoneManage(['--help']);
     assert.equal(top.code, 0);
-    for (const c of ['db_sync', 'db_version', 'bootstrap', 'fernet_setup', 'fernet_rotate', 'credential_setup', 'credential_rotate', 'token_flush', 'trust_flush', 'doctor']) {
+    for (const c of [
+      'db_sync',
+      'db_version',
+      'bootstrap',
+      'fernet_setup',
+      'fernet_rotate',
+      'credential_setup',
+      'credential_rotate',
+      'token_flush',
+      'trust_flush',
+      'doctor',
+    ]) {
       assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'));
       const r = await runKeystoneManage([c, '--help']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`^usage: keystone-manage \\[global options\\] ${c}`));
     }
     const b = await runKeystoneManage(['bootstrap', '--help']);
-    for (const f of ['--bootstrap-username', '--bootstrap-password', '--bootstrap-project-name', '--bootstrap-role-name', '--bootstrap-service-name',
-      '--bootstrap-region-id', '--bootstrap-admin-url', '--bootstrap-public-url', '--bootstrap-internal-url', '--immutable-roles']) assert.ok(b.stdout.includes(f), f);
+    for (const f of [
+      '--bootstrap-username',
+      '--bootstrap-password',
+      '--bootstrap-project-name',
+      '--bootstrap-role-name',
+      '--bootstrap-service-name',
+      '--bootstrap-region-id',
+      '--bootstrap-admin-url',
+      '--bootstrap-public-url',
+      '--bootstrap-internal-url',
+      '--immutable-roles',
+    ])
+      assert.ok(b.stdout.includes(f), f);
     assert.match((await runKeystoneManage(['fernet_rotate', '--help'])).stdout, /--keystone-user VALUE[\s\S]*--keystone-group VALUE/);
     const unknown = await runKeystoneManage(['db_frobnicate']);
     assert.equal(unknown.code, 2);

@@ -31,8 +31,11 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
     server = await startTestServer();
     // The catalog must point at this server: bootstrap again with its real URLs.
     await runBootstrap(server, {
-      password: server.adminPassword, regionId: 'RegionOne',
-      publicUrl: `${server.publicUrl}/v3`, internalUrl: `${server.publicUrl}/v3`, adminUrl: `${server.adminUrl}/v3`,
+      password: server.adminPassword,
+      regionId: 'RegionOne',
+      publicUrl: `${server.publicUrl}/v3`,
+      internalUrl: `${server.publicUrl}/v3`,
+      adminUrl: `${server.adminUrl}/v3`,
     });
     home = mkdtempSync(join(tmpdir(), 'keystone-osc-'));
     baseEnv = {
@@ -52,8 +55,12 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
   });
 
   const adminEnv = () => ({
-    ...baseEnv, OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
-    OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
+    ...baseEnv,
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: server.adminPassword,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
   });
 
   const osc = new OpenstackRunner();
@@ -89,7 +96,10 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
     const domainRole = await json(['role', 'create', '--domain', 'osc-roles-domain', 'osc-domain-role']);
     assert.ok(domainRole.domain_id);
     const domainRoles = await json(['role', 'list', '--domain', 'osc-roles-domain']);
-    assert.deepEqual(domainRoles.map((r: Row) => r.Name), ['osc-domain-role']);
+    assert.deepEqual(
+      domainRoles.map((r: Row) => r.Name),
+      ['osc-domain-role'],
+    );
     assert.equal((await json(['role', 'show', '--domain', 'osc-roles-domain', 'osc-domain-role'])).id, domainRole.id);
 
     // immutable
@@ -125,44 +135,107 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
 
     await ok(['role', 'add', '--project', 'osc-grants-project', '--user', 'osc-grant-user', ...scope, 'osc-grant-role']);
     await ok(['role', 'add', '--project', 'osc-grants-project', '--user', 'osc-grant-user', ...scope, 'member']);
-    await ok(['role', 'add', '--domain', 'osc-grants-domain', '--group', 'osc-grant-group', '--group-domain', 'osc-grants-domain', 'reader']);
+    await ok([
+      'role',
+      'add',
+      '--domain',
+      'osc-grants-domain',
+      '--group',
+      'osc-grant-group',
+      '--group-domain',
+      'osc-grants-domain',
+      'reader',
+    ]);
     await ok(['role', 'add', '--system', 'all', '--user', 'osc-grant-user', '--user-domain', 'osc-grants-domain', 'reader']);
-    await ok(['role', 'add', '--domain', 'osc-grants-domain', '--user', 'osc-grant-user', '--user-domain', 'osc-grants-domain', '--inherited', 'osc-grant-role']);
+    await ok([
+      'role',
+      'add',
+      '--domain',
+      'osc-grants-domain',
+      '--user',
+      'osc-grant-user',
+      '--user-domain',
+      'osc-grants-domain',
+      '--inherited',
+      'osc-grant-role',
+    ]);
 
     const mine = await json(['role', 'assignment', 'list', '--user', user.id]);
     const summary = mine.map((a: Row) => [a.Role, a.Project, a.Domain, a.System, a.Inherited].join('|')).sort();
-    assert.deepEqual(summary, [
-      `${role.id}|${project.id}|||false`,
-      `${role.id}||${project.domain_id}||true`,
-      `${server.bootstrap.memberRoleId}|${project.id}|||false`,
-      `${server.bootstrap.readerRoleId}|||all|false`,
-    ].sort());
+    assert.deepEqual(
+      summary,
+      [
+        `${role.id}|${project.id}|||false`,
+        `${role.id}||${project.domain_id}||true`,
+        `${server.bootstrap.memberRoleId}|${project.id}|||false`,
+        `${server.bootstrap.readerRoleId}|||all|false`,
+      ].sort(),
+    );
     const named = await json(['role', 'assignment', 'list', '--user', user.id, '--project', project.id, '--names']);
     assert.deepEqual(named.map((a: Row) => a.Role).sort(), ['member', 'osc-grant-role']);
-    assert.ok(named.every((a: Row) => a.User === 'osc-grant-user@osc-grants-domain' && a.Project === 'osc-grants-project@osc-grants-domain'));
+    assert.ok(
+      named.every((a: Row) => a.User === 'osc-grant-user@osc-grants-domain' && a.Project === 'osc-grants-project@osc-grants-domain'),
+    );
     const effective = await json(['role', 'assignment', 'list', '--user', user.id, '--project', project.id, '--effective', '--names']);
     assert.deepEqual([...new Set(effective.map((a: Row) => a.Role))].sort(), ['member', 'osc-grant-role', 'reader']);
     const byGroup = await json(['role', 'assignment', 'list', '--group', group.id, '--names']);
-    assert.deepEqual(byGroup.map((a: Row) => a.Role), ['reader']);
+    assert.deepEqual(
+      byGroup.map((a: Row) => a.Role),
+      ['reader'],
+    );
     const byRole = await json(['role', 'assignment', 'list', '--role', 'osc-grant-role']);
     assert.equal(byRole.length, 2);
 
     // the user's token carries what was granted
     const userEnv = {
-      ...baseEnv, OS_USERNAME: 'osc-grant-user', OS_PASSWORD: 'osc-grant-pass-1', OS_PROJECT_NAME: 'osc-grants-project',
-      OS_USER_DOMAIN_NAME: 'osc-grants-domain', OS_PROJECT_DOMAIN_NAME: 'osc-grants-domain',
+      ...baseEnv,
+      OS_USERNAME: 'osc-grant-user',
+      OS_PASSWORD: 'osc-grant-pass-1',
+      OS_PROJECT_NAME: 'osc-grants-project',
+      OS_USER_DOMAIN_NAME: 'osc-grants-domain',
+      OS_PROJECT_DOMAIN_NAME: 'osc-grants-domain',
     };
     const token = await json(['token', 'issue'], userEnv);
     assert.equal(token.project_id, project.id);
 
     await ok(['role', 'remove', '--project', 'osc-grants-project', '--user', 'osc-grant-user', ...scope, 'osc-grant-role']);
-    await ok(['role', 'remove', '--domain', 'osc-grants-domain', '--user', 'osc-grant-user', '--user-domain', 'osc-grants-domain', '--inherited', 'osc-grant-role']);
+    await ok([
+      'role',
+      'remove',
+      '--domain',
+      'osc-grants-domain',
+      '--user',
+      'osc-grant-user',
+      '--user-domain',
+      'osc-grants-domain',
+      '--inherited',
+      'osc-grant-role',
+    ]);
     await ok(['role', 'remove', '--system', 'all', '--user', 'osc-grant-user', '--user-domain', 'osc-grants-domain', 'reader']);
-    await ok(['role', 'remove', '--domain', 'osc-grants-domain', '--group', 'osc-grant-group', '--group-domain', 'osc-grants-domain', 'reader']);
+    await ok([
+      'role',
+      'remove',
+      '--domain',
+      'osc-grants-domain',
+      '--group',
+      'osc-grant-group',
+      '--group-domain',
+      'osc-grants-domain',
+      'reader',
+    ]);
     const left = await json(['role', 'assignment', 'list', '--user', user.id, '--names']);
-    assert.deepEqual(left.map((a: Row) => a.Role), ['member']);
-    await fails(['role', 'remove', '--project', 'osc-grants-project', '--user', 'osc-grant-user', ...scope, 'osc-grant-role'], /Could not find role assignment|404/);
-    await fails(['role', 'add', '--project', 'osc-grants-project', '--user', 'osc-grant-user', ...scope, 'no-such-role'], /No role|not found|404/i);
+    assert.deepEqual(
+      left.map((a: Row) => a.Role),
+      ['member'],
+    );
+    await fails(
+      ['role', 'remove', '--project', 'osc-grants-project', '--user', 'osc-grant-user', ...scope, 'osc-grant-role'],
+      /Could not find role assignment|404/,
+    );
+    await fails(
+      ['role', 'add', '--project', 'osc-grants-project', '--user', 'osc-grant-user', ...scope, 'no-such-role'],
+      /No role|not found|404/i,
+    );
   });
 
   test('regions, services and endpoints: create/list/show/set/delete, and the catalog a token carries', async () => {
@@ -190,12 +263,24 @@ describe('python-openstackclient against the assignment and catalog APIs', { ski
     assert.equal(endpoint.region, 'OscRegion');
     assert.equal(endpoint.interface, 'public');
     assert.equal(endpoint.service_name, 'osc-volume');
-    const internal = await json(['endpoint', 'create', '--region', 'OscRegion', '--disable', 'osc-volume', 'internal', 'http://volume.internal:8776/v3/%(tenant_id)s']);
+    const internal = await json([
+      'endpoint',
+      'create',
+      '--region',
+      'OscRegion',
+      '--disable',
+      'osc-volume',
+      'internal',
+      'http://volume.internal:8776/v3/%(tenant_id)s',
+    ]);
     assert.equal(internal.enabled, false);
     const endpoints = await json(['endpoint', 'list', '--service', 'osc-volume']);
     assert.deepEqual(endpoints.map((e: Row) => e.Interface).sort(), ['internal', 'public']);
     const publicOnly = await json(['endpoint', 'list', '--service', 'osc-volume', '--interface', 'public', '--region', 'OscRegion']);
-    assert.deepEqual(publicOnly.map((e: Row) => e.ID), [endpoint.id]);
+    assert.deepEqual(
+      publicOnly.map((e: Row) => e.ID),
+      [endpoint.id],
+    );
     await ok(['endpoint', 'set', '--enable', internal.id]);
     assert.equal((await json(['endpoint', 'show', internal.id])).enabled, true);
     await fails(['endpoint', 'create', 'osc-volume', 'public', 'http://x/$(nope)s'], /invalid URL|400/);

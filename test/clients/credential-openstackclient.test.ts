@@ -49,14 +49,26 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
     assert.ok(!row.encrypted_blob.includes('my-certificate-data'));
 
     const listed: Row[] = await json(['credential', 'list', '--user', 'admin', '--type', 'cert']);
-    assert.deepEqual(listed.map((c) => c.ID), [created.id]);
+    assert.deepEqual(
+      listed.map((c) => c.ID),
+      [created.id],
+    );
     const shown = await json(['credential', 'show', created.id]);
     assert.equal(shown.blob, 'my-certificate-data');
 
     await osc(['credential', 'set', '--user', 'admin', '--type', 'cert', '--data', 'renewed-data', created.id]);
     assert.equal((await json(['credential', 'show', created.id])).blob, 'renewed-data');
 
-    const ec2 = await json(['credential', 'create', '--type', 'ec2', '--project', 'admin', 'admin', JSON.stringify({ access: 'cli-access', secret: 'cli-secret' })]);
+    const ec2 = await json([
+      'credential',
+      'create',
+      '--type',
+      'ec2',
+      '--project',
+      'admin',
+      'admin',
+      JSON.stringify({ access: 'cli-access', secret: 'cli-secret' }),
+    ]);
     assert.match(ec2.id, /^[0-9a-f]{64}$/);
     assert.equal(ec2.project_id, server.bootstrap.projectId);
 
@@ -75,14 +87,23 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
     assert.equal(made.user_id, server.bootstrap.userId);
 
     const listed: Row[] = await json(['ec2', 'credentials', 'list']);
-    assert.deepEqual(listed.map((c) => c.Access), [made.access]);
+    assert.deepEqual(
+      listed.map((c) => c.Access),
+      [made.access],
+    );
     const shown = await json(['ec2', 'credentials', 'show', made.access]);
     assert.equal(shown.secret, made.secret);
 
     const credentials: Row = {
-      access: made.access, host: 'localhost', verb: 'GET', path: '/',
+      access: made.access,
+      host: 'localhost',
+      verb: 'GET',
+      path: '/',
       params: {
-        SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeRegions', AWSAccessKeyId: made.access,
+        SignatureVersion: '2',
+        SignatureMethod: 'HmacSHA256',
+        Action: 'DescribeRegions',
+        AWSAccessKeyId: made.access,
         // signers always sign the time (a request without one is refused)
         Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
       },
@@ -94,6 +115,10 @@ describe('python-openstackclient: credentials and ec2 credentials', { skip: skip
 
     await osc(['ec2', 'credentials', 'delete', made.access]);
     assert.deepEqual(await json(['ec2', 'credentials', 'list']), []);
-    expectStatus(await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials } }), 401, 'EC2 access key not found.');
+    expectStatus(
+      await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials } }),
+      401,
+      'EC2 access key not found.',
+    );
   });
 });

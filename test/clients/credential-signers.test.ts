@@ -98,10 +98,17 @@ describe('EC2 and S3 signers from keystoneclient and botocore', { skip: skipUnle
     userId = (await userOnProject(server, projectId, [server.bootstrap.memberRoleId])).userId;
     cred = await server.providers.credential_api.createEc2(userId, projectId);
   });
-  after(async () => { await server?.close(); });
+  after(async () => {
+    await server?.close();
+  });
 
   const sign = async (kind: string, access = cred.access, secret = cred.secret, ageMinutes = 0): Promise<Json> =>
-    JSON.parse(assertOk(await run(PYTHON, ['-c', SIGNER, kind, access, secret, String(ageMinutes)], { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }), `signer ${kind}`));
+    JSON.parse(
+      assertOk(
+        await run(PYTHON, ['-c', SIGNER, kind, access, secret, String(ageMinutes)], { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' }),
+        `signer ${kind}`,
+      ),
+    );
   const ec2tokens = (credentials: Json) => call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials } });
 
   for (const kind of ['ec2signer-v2', 'ec2signer-v4', 'botocore-v2', 'botocore-v4']) {

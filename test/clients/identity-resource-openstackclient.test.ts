@@ -17,7 +17,6 @@ import { runBootstrap } from '../../src/cli/bootstrap.js';
 const available = existsSync(OPENSTACK);
 const skipReason = available ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 
-
 describe('python-openstackclient against the identity and resource APIs', { skip: process.env.CI === 'true' ? false : skipReason }, () => {
   let server: TestServer;
   let home: string;
@@ -28,8 +27,11 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     server = await startTestServer();
     // The catalog must point at this server: bootstrap again with its real URLs.
     await runBootstrap(server, {
-      password: server.adminPassword, regionId: 'RegionOne',
-      publicUrl: `${server.publicUrl}/v3`, internalUrl: `${server.publicUrl}/v3`, adminUrl: `${server.adminUrl}/v3`,
+      password: server.adminPassword,
+      regionId: 'RegionOne',
+      publicUrl: `${server.publicUrl}/v3`,
+      internalUrl: `${server.publicUrl}/v3`,
+      adminUrl: `${server.adminUrl}/v3`,
     });
     home = mkdtempSync(join(tmpdir(), 'keystone-osc-'));
     baseEnv = {
@@ -49,8 +51,12 @@ describe('python-openstackclient against the identity and resource APIs', { skip
   });
 
   const adminEnv = () => ({
-    ...baseEnv, OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
-    OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
+    ...baseEnv,
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: server.adminPassword,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
   });
 
   const osc = new OpenstackRunner();
@@ -78,7 +84,17 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     assert.match(dup.stderr, /Conflict|409/);
 
     // Projects
-    const project = await json(['project', 'create', '--domain', 'osc-domain', '--description', 'first project', '--tag', 'blue', 'osc-project']);
+    const project = await json([
+      'project',
+      'create',
+      '--domain',
+      'osc-domain',
+      '--description',
+      'first project',
+      '--tag',
+      'blue',
+      'osc-project',
+    ]);
     assert.equal(project.domain_id, domain.id);
     assert.equal(project.parent_id, domain.id);
     const child = await json(['project', 'create', '--domain', 'osc-domain', '--parent', project.id, 'osc-child']);
@@ -90,16 +106,35 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     assert.equal(shown.description, 'renamed project');
     assert.ok(String(shown.tags).includes('green'));
     const tagged = await json(['project', 'list', '--tags', 'green']);
-    assert.deepEqual(tagged.map((x: { ID: string }) => x.ID), [project.id]);
+    assert.deepEqual(
+      tagged.map((x: { ID: string }) => x.ID),
+      [project.id],
+    );
 
     // Users
-    const user = await json(['user', 'create', '--domain', 'osc-domain', '--password', 'osc-pass-1', '--email', 'osc@example.com',
-      '--description', 'osc user', '--project', project.id, 'osc-user']);
+    const user = await json([
+      'user',
+      'create',
+      '--domain',
+      'osc-domain',
+      '--password',
+      'osc-pass-1',
+      '--email',
+      'osc@example.com',
+      '--description',
+      'osc user',
+      '--project',
+      project.id,
+      'osc-user',
+    ]);
     assert.equal(user.domain_id, domain.id);
     assert.equal(user.email, 'osc@example.com');
     assert.equal(user.default_project_id, project.id);
     const users = await json(['user', 'list', '--domain', 'osc-domain']);
-    assert.deepEqual(users.map((u: { Name: string }) => u.Name), ['osc-user']);
+    assert.deepEqual(
+      users.map((u: { Name: string }) => u.Name),
+      ['osc-user'],
+    );
     await ok(['user', 'set', '--email', 'new@example.com', '--disable', user.id]);
     const userShown = await json(['user', 'show', user.id]);
     assert.equal(userShown.email, 'new@example.com');
@@ -110,20 +145,37 @@ describe('python-openstackclient against the identity and resource APIs', { skip
     const group = await json(['group', 'create', '--domain', 'osc-domain', '--description', 'osc team', 'osc-group']);
     assert.equal(group.domain_id, domain.id);
     await ok(['group', 'add', 'user', '--group-domain', 'osc-domain', '--user-domain', 'osc-domain', 'osc-group', 'osc-user']);
-    assert.match(await ok(['group', 'contains', 'user', '--group-domain', 'osc-domain', '--user-domain', 'osc-domain', 'osc-group', 'osc-user']), /osc-user in group osc-group/);
+    assert.match(
+      await ok(['group', 'contains', 'user', '--group-domain', 'osc-domain', '--user-domain', 'osc-domain', 'osc-group', 'osc-user']),
+      /osc-user in group osc-group/,
+    );
     const members = await json(['user', 'list', '--group', group.id]);
-    assert.deepEqual(members.map((u: { ID: string }) => u.ID), [user.id]);
+    assert.deepEqual(
+      members.map((u: { ID: string }) => u.ID),
+      [user.id],
+    );
     const groups = await json(['group', 'list', '--domain', 'osc-domain']);
-    assert.deepEqual(groups.map((g: { Name: string }) => g.Name), ['osc-group']);
+    assert.deepEqual(
+      groups.map((g: { Name: string }) => g.Name),
+      ['osc-group'],
+    );
     await ok(['group', 'set', '--description', 'renamed team', group.id]);
     assert.equal((await json(['group', 'show', group.id])).description, 'renamed team');
     await ok(['group', 'remove', 'user', '--group-domain', 'osc-domain', '--user-domain', 'osc-domain', 'osc-group', 'osc-user']);
-    assert.match((await run(['group', 'contains', 'user', '--group-domain', 'osc-domain', '--user-domain', 'osc-domain', 'osc-group', 'osc-user'])).stderr, /osc-user not in group osc-group/);
+    assert.match(
+      (await run(['group', 'contains', 'user', '--group-domain', 'osc-domain', '--user-domain', 'osc-domain', 'osc-group', 'osc-user']))
+        .stderr,
+      /osc-user not in group osc-group/,
+    );
 
     // The user changes their own password.
     await server.providers.assignment_api.createGrant(server.bootstrap.memberRoleId, { userId: user.id }, { projectId: project.id });
     const userEnv = {
-      ...baseEnv, OS_USERNAME: 'osc-user', OS_PASSWORD: 'osc-pass-1', OS_PROJECT_ID: project.id, OS_USER_DOMAIN_NAME: 'osc-domain',
+      ...baseEnv,
+      OS_USERNAME: 'osc-user',
+      OS_PASSWORD: 'osc-pass-1',
+      OS_PROJECT_ID: project.id,
+      OS_USER_DOMAIN_NAME: 'osc-domain',
     };
     await ok(['user', 'password', 'set', '--original-password', 'osc-pass-1', '--password', 'osc-pass-2'], userEnv);
     await new Promise((r) => setTimeout(r, 1100));

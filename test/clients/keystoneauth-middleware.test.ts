@@ -93,25 +93,42 @@ describe('keystoneauth1 and keystonemiddleware auth_token', { skip: skipUnlessCi
   });
 
   /** Starts the WSGI app behind auth_token; resolves with its URL. */
-  const startMiddleware = (cacheTime: number): Promise<string> => new Promise((resolve, reject) => {
-    const args = JSON.stringify({ auth_url: `${server.publicUrl}/v3`, password: server.adminPassword, cache_time: cacheTime });
-    const child = spawn(PYTHON, [join(home, 'middleware.py'), args], { env: clientEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /^(\d+)\n/.exec(out);
-      if (m) resolve(`http://127.0.0.1:${m[1]}/`);
+  const startMiddleware = (cacheTime: number): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const args = JSON.stringify({ auth_url: `${server.publicUrl}/v3`, password: server.adminPassword, cache_time: cacheTime });
+      const child = spawn(PYTHON, [join(home, 'middleware.py'), args], { env: clientEnv(home), stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(child);
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /^(\d+)\n/.exec(out);
+        if (m) resolve(`http://127.0.0.1:${m[1]}/`);
+      });
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`middleware exited ${code}: ${err}`));
+      });
     });
-    child.stderr.on('data', (d) => { err += d; });
-    child.once('exit', (code) => { reject(new Error(`middleware exited ${code}: ${err}`)); });
-  });
 
   const through = async (url: string, token?: string) => {
     const res = await fetch(url, { headers: token ? { 'X-Auth-Token': token } : {} });
     const text = await res.text();
-    return { status: res.status, body: text ? (() => { try { return JSON.parse(text); } catch { return text; } })() : undefined, headers: res.headers };
+    return {
+      status: res.status,
+      body: text
+        ? (() => {
+            try {
+              return JSON.parse(text);
+            } catch {
+              return text;
+            }
+          })()
+        : undefined,
+      headers: res.headers,
+    };
   };
 
   test('keystoneauth1 v3.Password: token, identity endpoint, user, project, roles', async () => {

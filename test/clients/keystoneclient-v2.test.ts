@@ -60,9 +60,18 @@ describe('python3-keystoneclient v2_0 client', { skip: skipUnlessCi(reason) }, (
     server = await startTestServer();
     await server.providers.resource_api.createProject({ name: 'other', domainId: 'default' });
     // the identity endpoints of the catalog at this server's v2.0 URLs (the client follows the catalog)
-    const { db, providers: { catalog_api: catalog } } = server;
-    await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface IN ('public', 'internal')", [`${server.publicUrl}/v2.0`, server.bootstrap.serviceId]);
-    await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface = 'admin'", [`${server.adminUrl}/v2.0`, server.bootstrap.serviceId]);
+    const {
+      db,
+      providers: { catalog_api: catalog },
+    } = server;
+    await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface IN ('public', 'internal')", [
+      `${server.publicUrl}/v2.0`,
+      server.bootstrap.serviceId,
+    ]);
+    await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface = 'admin'", [
+      `${server.adminUrl}/v2.0`,
+      server.bootstrap.serviceId,
+    ]);
     await catalog.invalidate();
     home = mkdtempSync(join(tmpdir(), 'keystone-v2client-'));
   });
@@ -72,7 +81,9 @@ describe('python3-keystoneclient v2_0 client', { skip: skipUnlessCi(reason) }, (
   });
 
   test('authenticates, lists tenants on both URLs, manages a tenant and a user', async () => {
-    const out = JSON.parse(assertOk(await run(PYTHON, ['-c', SCRIPT, `${server.publicUrl}/v2.0`, server.adminPassword], clientEnv(home)), 'keystoneclient v2_0'));
+    const out = JSON.parse(
+      assertOk(await run(PYTHON, ['-c', SCRIPT, `${server.publicUrl}/v2.0`, server.adminPassword], clientEnv(home)), 'keystoneclient v2_0'),
+    );
     assert.equal(out.tenant_id, server.bootstrap.projectId);
     assert.equal(out.user_id, server.bootstrap.userId);
     assert.deepEqual(out.mine, ['admin']);

@@ -26,7 +26,11 @@ export function skipUnlessCi(reason: string | false): string | false {
   return process.env.CI === 'true' ? false : reason;
 }
 
-export interface Run { stdout: string; stderr: string; code: number }
+export interface Run {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
 
 export function run(file: string, args: string[], env: Record<string, string>, input?: string): Promise<Run> {
   return new Promise((resolve) => {
@@ -46,17 +50,32 @@ export function clientEnv(home: string): Record<string, string> {
 export function adminClientEnv(server: TestServer, home: string): Record<string, string> {
   return {
     ...clientEnv(home),
-    OS_AUTH_URL: `${server.publicUrl}/v3`, OS_IDENTITY_API_VERSION: '3', OS_INTERFACE: 'public', OS_REGION_NAME: 'RegionOne',
-    OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
-    OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
+    OS_AUTH_URL: `${server.publicUrl}/v3`,
+    OS_IDENTITY_API_VERSION: '3',
+    OS_INTERFACE: 'public',
+    OS_REGION_NAME: 'RegionOne',
+    OS_USERNAME: 'admin',
+    OS_PASSWORD: server.adminPassword,
+    OS_PROJECT_NAME: 'admin',
+    OS_USER_DOMAIN_NAME: 'Default',
+    OS_PROJECT_DOMAIN_NAME: 'Default',
   };
 }
 
 /** Points the bootstrap catalog's identity endpoints at the test server (they name ports 5000/35357). */
 export async function catalogAtServer(server: TestServer): Promise<void> {
-  const { db, providers: { catalog_api: catalog } } = server;
-  await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface IN ('public', 'internal')", [`${server.publicUrl}/v3`, server.bootstrap.serviceId]);
-  await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface = 'admin'", [`${server.adminUrl}/v3`, server.bootstrap.serviceId]);
+  const {
+    db,
+    providers: { catalog_api: catalog },
+  } = server;
+  await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface IN ('public', 'internal')", [
+    `${server.publicUrl}/v3`,
+    server.bootstrap.serviceId,
+  ]);
+  await db.none("UPDATE endpoint SET url = $1 WHERE service_id = $2 AND interface = 'admin'", [
+    `${server.adminUrl}/v3`,
+    server.bootstrap.serviceId,
+  ]);
   await catalog.invalidate();
 }
 
@@ -93,7 +112,9 @@ export class OpenstackRunner {
       }
     });
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-4000);
+    });
     child.on('exit', (code) => {
       this.child = null;
       for (const w of this.waiting.splice(0)) w({ stdout: '', stderr: `osc-runner exited (${code}): ${stderr}`, code: 1 });
@@ -103,12 +124,18 @@ export class OpenstackRunner {
 
   /** `openstack <args>` with `env` as its whole environment. */
   run(args: string[], env: Record<string, string>): Promise<Run> {
-    const result = this.tail.then(() => new Promise<Run>((resolve) => {
-      const child = (this.child ??= this.start());
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      this.waiting.push((r) => { clearTimeout(timer); resolve(r); });
-      child.stdin!.write(`${JSON.stringify({ argv: args, env })}\n`);
-    }));
+    const result = this.tail.then(
+      () =>
+        new Promise<Run>((resolve) => {
+          const child = (this.child ??= this.start());
+          const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+          this.waiting.push((r) => {
+            clearTimeout(timer);
+            resolve(r);
+          });
+          child.stdin!.write(`${JSON.stringify({ argv: args, env })}\n`);
+        }),
+    );
     this.tail = result;
     return result;
   }

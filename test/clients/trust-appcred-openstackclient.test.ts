@@ -33,11 +33,18 @@ describe('python-openstackclient: trusts, application credentials, access rules'
     home = mkdtempSync(join(tmpdir(), 'keystone-osc-trust-'));
     base = {
       ...clientEnv(home),
-      OS_AUTH_URL: `${server.publicUrl}/v3`, OS_IDENTITY_API_VERSION: '3', OS_INTERFACE: 'public', OS_REGION_NAME: 'RegionOne',
+      OS_AUTH_URL: `${server.publicUrl}/v3`,
+      OS_IDENTITY_API_VERSION: '3',
+      OS_INTERFACE: 'public',
+      OS_REGION_NAME: 'RegionOne',
     };
     admin = {
-      ...base, OS_USERNAME: 'admin', OS_PASSWORD: server.adminPassword, OS_PROJECT_NAME: 'admin',
-      OS_USER_DOMAIN_NAME: 'Default', OS_PROJECT_DOMAIN_NAME: 'Default',
+      ...base,
+      OS_USERNAME: 'admin',
+      OS_PASSWORD: server.adminPassword,
+      OS_PROJECT_NAME: 'admin',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
     };
     await server.providers.identity_api.createUser({ name: 'trustee', domainId: server.bootstrap.domainId, password: trusteePassword });
   });
@@ -53,7 +60,19 @@ describe('python-openstackclient: trusts, application credentials, access rules'
 
   test('openstack trust create/list/show/delete, and a token through the trust', async () => {
     const expiration = new Date(Date.now() + 3600_000).toISOString().slice(0, 19);
-    const trust = await json(['trust', 'create', '--project', 'admin', '--role', 'member', '--impersonate', '--expiration', expiration, 'admin', 'trustee']);
+    const trust = await json([
+      'trust',
+      'create',
+      '--project',
+      'admin',
+      '--role',
+      'member',
+      '--impersonate',
+      '--expiration',
+      expiration,
+      'admin',
+      'trustee',
+    ]);
     assert.equal(trust.trustor_user_id, server.bootstrap.userId);
     assert.equal(trust.project_id, server.bootstrap.projectId);
     assert.equal(trust.impersonation, true);
@@ -65,7 +84,13 @@ describe('python-openstackclient: trusts, application credentials, access rules'
     assert.equal(shown.id, trust.id);
     assert.equal(shown.trustee_user_id, trust.trustee_user_id);
 
-    const trustee = { ...base, OS_USERNAME: 'trustee', OS_PASSWORD: trusteePassword, OS_USER_DOMAIN_NAME: 'Default', OS_TRUST_ID: trust.id };
+    const trustee = {
+      ...base,
+      OS_USERNAME: 'trustee',
+      OS_PASSWORD: trusteePassword,
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_TRUST_ID: trust.id,
+    };
     const issued = await json(['token', 'issue'], trustee);
     assert.equal(issued.project_id, server.bootstrap.projectId);
     const checked = await validateToken(server, await adminToken(server), issued.id);
@@ -75,19 +100,33 @@ describe('python-openstackclient: trusts, application credentials, access rules'
     assert.equal(checked.body.token.user.id, server.bootstrap.userId);
 
     await osc(['trust', 'delete', trust.id]);
-    assert.ok(!(await json(['trust', 'list']) as Row[]).some((t) => t.ID === trust.id));
+    assert.ok(!((await json(['trust', 'list'])) as Row[]).some((t) => t.ID === trust.id));
     assert.equal((await validateToken(server, await adminToken(server), issued.id)).status, 404);
   });
 
   test('openstack application credential and access rule commands, and a token from the credential', async () => {
     const rules = JSON.stringify([{ service: 'identity', method: 'GET', path: '/v3/projects' }]);
-    const cred = await json(['application', 'credential', 'create', 'ci', '--role', 'member', '--description', 'for CI', '--access-rules', rules]);
+    const cred = await json([
+      'application',
+      'credential',
+      'create',
+      'ci',
+      '--role',
+      'member',
+      '--description',
+      'for CI',
+      '--access-rules',
+      rules,
+    ]);
     assert.equal(cred.name, 'ci');
     assert.equal(cred.project_id, server.bootstrap.projectId);
     assert.ok(typeof cred.secret === 'string' && cred.secret.length > 20);
 
     const listed: Row[] = await json(['application', 'credential', 'list']);
-    assert.deepEqual(listed.map((c) => c.Name), ['ci']);
+    assert.deepEqual(
+      listed.map((c) => c.Name),
+      ['ci'],
+    );
     const shown = await json(['application', 'credential', 'show', 'ci']);
     assert.equal(shown.id, cred.id);
     assert.equal(shown.description, 'for CI');
@@ -100,7 +139,10 @@ describe('python-openstackclient: trusts, application credentials, access rules'
     assert.equal(rule.path, '/v3/projects');
 
     const withCred = {
-      ...base, OS_AUTH_TYPE: 'v3applicationcredential', OS_APPLICATION_CREDENTIAL_ID: cred.id, OS_APPLICATION_CREDENTIAL_SECRET: cred.secret,
+      ...base,
+      OS_AUTH_TYPE: 'v3applicationcredential',
+      OS_APPLICATION_CREDENTIAL_ID: cred.id,
+      OS_APPLICATION_CREDENTIAL_SECRET: cred.secret,
     };
     const issued = await json(['token', 'issue'], withCred);
     assert.equal(issued.project_id, server.bootstrap.projectId);

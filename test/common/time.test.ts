@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { isoMicros, isoMicrosZ, isoSecondsZ, isoZeroMicrosZ } from '../../src/common/time.js';
 
 // Instants around the edges that matter: the epoch, leap days, the last millisecond of a second and of a year.
-const SECONDS = [0, 0.000001, 0.999999, 1, 59.5, 951782400, 951868799.999, 1700000000.123456, 1893456000.999999, 4102444799.999, 253402300799];
+const SECONDS = [
+  0, 0.000001, 0.999999, 1, 59.5, 951782400, 951868799.999, 1700000000.123456, 1893456000.999999, 4102444799.999, 253402300799,
+];
 
 test('each form writes what its name says', () => {
   const d = new Date(Date.UTC(2026, 10, 22, 19, 8, 0, 123));

@@ -21,7 +21,7 @@ function withFiles(files: Record<string, string>, fn: (dir: string) => void): vo
 }
 
 describe('keystone.conf loading', () => {
-  test('defaults are Keystone\'s', () => {
+  test("defaults are Keystone's", () => {
     const { conf } = loadConfig({});
     assert.equal(conf.DEFAULT.max_param_size, 64);
     assert.equal(conf.DEFAULT.max_token_size, 255);
@@ -38,38 +38,53 @@ describe('keystone.conf loading', () => {
   });
 
   test('later files override earlier ones, and --config-dir files come after, in name order', () => {
-    withFiles({
-      'a.conf': '[token]\nexpiration = 100\n[DEFAULT]\ndebug = true\n',
-      'b.conf': '[token]\nexpiration = 200\n',
-      'd/10-x.conf': '[token]\nexpiration = 300\n',
-      'd/20-y.conf': '[token]\nprovider = uuid\n',
-      'd/ignored.txt': '[token]\nexpiration = 999\n',
-    }, (dir) => {
-      const { conf, files } = loadConfig({ configFiles: [join(dir, 'a.conf'), join(dir, 'b.conf')], configDirs: [join(dir, 'd')] });
-      assert.equal(conf.token.expiration, 300);
-      assert.equal(conf.token.provider, 'uuid');
-      assert.equal(conf.DEFAULT.debug, true);
-      assert.equal(files.length, 4);
-    });
+    withFiles(
+      {
+        'a.conf': '[token]\nexpiration = 100\n[DEFAULT]\ndebug = true\n',
+        'b.conf': '[token]\nexpiration = 200\n',
+        'd/10-x.conf': '[token]\nexpiration = 300\n',
+        'd/20-y.conf': '[token]\nprovider = uuid\n',
+        'd/ignored.txt': '[token]\nexpiration = 999\n',
+      },
+      (dir) => {
+        const { conf, files } = loadConfig({ configFiles: [join(dir, 'a.conf'), join(dir, 'b.conf')], configDirs: [join(dir, 'd')] });
+        assert.equal(conf.token.expiration, 300);
+        assert.equal(conf.token.provider, 'uuid');
+        assert.equal(conf.DEFAULT.debug, true);
+        assert.equal(files.length, 4);
+      },
+    );
   });
 
   test('$option and ${section.option} interpolation', () => {
-    withFiles({ 'k.conf': '[DEFAULT]\nstate_path = /srv/ks\n[fernet_tokens]\nkey_repository = $state_path/fernet\n[credential]\nkey_repository = ${fernet_tokens.key_repository}-cred\n[database]\nconnection = pglite://$state_path/db\n' }, (dir) => {
-      const { conf } = loadConfig({ configFiles: [join(dir, 'k.conf')] });
-      assert.equal(conf.fernet_tokens.key_repository, '/srv/ks/fernet');
-      assert.equal(conf.credential.key_repository, '/srv/ks/fernet-cred');
-      assert.equal(conf.database.connection, 'pglite:///srv/ks/db');
-    });
+    withFiles(
+      {
+        'k.conf':
+          '[DEFAULT]\nstate_path = /srv/ks\n[fernet_tokens]\nkey_repository = $state_path/fernet\n[credential]\nkey_repository = ${fernet_tokens.key_repository}-cred\n[database]\nconnection = pglite://$state_path/db\n',
+      },
+      (dir) => {
+        const { conf } = loadConfig({ configFiles: [join(dir, 'k.conf')] });
+        assert.equal(conf.fernet_tokens.key_repository, '/srv/ks/fernet');
+        assert.equal(conf.credential.key_repository, '/srv/ks/fernet-cred');
+        assert.equal(conf.database.connection, 'pglite:///srv/ks/db');
+      },
+    );
   });
 
   test('lists, multi-valued options, booleans and continuation lines', () => {
-    withFiles({ 'k.conf': '[auth]\nmethods = password, token ,application_credential\n[cache]\nenabled = Yes\nbackend_argument = url:redis://h:1/0\nbackend_argument = db:2\n[DEFAULT]\nadmin_endpoint = http://x\n  /y\n' }, (dir) => {
-      const { conf } = loadConfig({ configFiles: [join(dir, 'k.conf')] });
-      assert.deepEqual(conf.auth.methods, ['password', 'token', 'application_credential']);
-      assert.equal(conf.cache.enabled, true);
-      assert.deepEqual(conf.cache.backend_argument, ['url:redis://h:1/0', 'db:2']);
-      assert.equal(conf.DEFAULT.admin_endpoint, 'http://x\n/y');
-    });
+    withFiles(
+      {
+        'k.conf':
+          '[auth]\nmethods = password, token ,application_credential\n[cache]\nenabled = Yes\nbackend_argument = url:redis://h:1/0\nbackend_argument = db:2\n[DEFAULT]\nadmin_endpoint = http://x\n  /y\n',
+      },
+      (dir) => {
+        const { conf } = loadConfig({ configFiles: [join(dir, 'k.conf')] });
+        assert.deepEqual(conf.auth.methods, ['password', 'token', 'application_credential']);
+        assert.equal(conf.cache.enabled, true);
+        assert.deepEqual(conf.cache.backend_argument, ['url:redis://h:1/0', 'db:2']);
+        assert.equal(conf.DEFAULT.admin_endpoint, 'http://x\n/y');
+      },
+    );
   });
 
   test('unknown options and sections warn; ignored options warn; nothing fails', () => {
@@ -91,7 +106,10 @@ describe('keystone.conf loading', () => {
     ];
     for (const [text, message] of cases) {
       withFiles({ 'k.conf': text }, (dir) => {
-        assert.throws(() => loadConfig({ configFiles: [join(dir, 'k.conf')] }), (err: Error) => err instanceof ConfigError && message.test(err.message));
+        assert.throws(
+          () => loadConfig({ configFiles: [join(dir, 'k.conf')] }),
+          (err: Error) => err instanceof ConfigError && message.test(err.message),
+        );
       });
     }
   });

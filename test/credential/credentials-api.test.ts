@@ -26,8 +26,17 @@ const isoNow = (offsetMs = 0) => new Date(Date.now() + offsetMs).toISOString().r
 /** An EC2 v2 request as keystoneclient's Ec2Signer signs it. */
 function signedV2(access: string, secret: string, timestamp = isoNow()): Json {
   const credentials: Json = {
-    access, host: 'localhost:8773', verb: 'GET', path: '/services/Cloud',
-    params: { SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeInstances', AWSAccessKeyId: access, Timestamp: timestamp },
+    access,
+    host: 'localhost:8773',
+    verb: 'GET',
+    path: '/services/Cloud',
+    params: {
+      SignatureVersion: '2',
+      SignatureMethod: 'HmacSHA256',
+      Action: 'DescribeInstances',
+      AWSAccessKeyId: access,
+      Timestamp: timestamp,
+    },
   };
   credentials.signature = generateEc2Signature(credentials, secret);
   return credentials;
@@ -37,9 +46,14 @@ function signedV2(access: string, secret: string, timestamp = isoNow()): Json {
 function signedV4(access: string, secret: string, amzDate: string): Json {
   const day = amzDate.slice(0, 8);
   const credentials: Json = {
-    access, host: 'localhost', verb: 'POST', path: '/', params: {},
+    access,
+    host: 'localhost',
+    verb: 'POST',
+    path: '/',
+    params: {},
     headers: {
-      Host: 'localhost', 'X-Amz-Date': amzDate,
+      Host: 'localhost',
+      'X-Amz-Date': amzDate,
       Authorization: `AWS4-HMAC-SHA256 Credential=${access}/${day}/RegionOne/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=x`,
     },
     body_hash: createHash('sha256').update('Action=DescribeRegions&Version=2013-10-15').digest('hex'),
@@ -60,11 +74,18 @@ function signedS3v1(access: string, secret: string, stringToSign = `GET\n\n\n${n
 function signedS3v4(access: string, secret: string): Json {
   const amzDate = isoNow().replace(/[-:]/g, '');
   const day = amzDate.slice(0, 8);
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${day}/RegionOne/s3/aws4_request`, createHash('sha256').update('canonical').digest('hex')].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    `${day}/RegionOne/s3/aws4_request`,
+    createHash('sha256').update('canonical').digest('hex'),
+  ].join('\n');
   return {
     access,
     token: Buffer.from(stringToSign).toString('base64'),
-    signature: createHmac('sha256', v4SigningKey(secret, day, 'RegionOne', 's3')).update(stringToSign).digest('hex'),
+    signature: createHmac('sha256', v4SigningKey(secret, day, 'RegionOne', 's3'))
+      .update(stringToSign)
+      .digest('hex'),
   };
 }
 
@@ -73,16 +94,37 @@ async function adminTrust(srv: TestServer) {
   const project = await newProject(srv);
   const trustor = await userOnProject(srv, project, [srv.bootstrap.adminRoleId]);
   const trustee = await userOnProject(srv, project, [srv.bootstrap.memberRoleId]);
-  const trust = expectStatus(await call(srv, 'POST', '/v3/OS-TRUST/trusts', { token: trustor.token, body: { trust: {
-    trustor_user_id: trustor.userId, trustee_user_id: trustee.userId, project_id: project, impersonation: false, roles: [{ id: srv.bootstrap.adminRoleId }],
-  } } }), 201).trust;
-  const auth = { identity: { methods: ['password'], password: { user: { id: trustee.userId, password: PASSWORD } } }, scope: { 'OS-TRUST:trust': { id: trust.id } } };
+  const trust = expectStatus(
+    await call(srv, 'POST', '/v3/OS-TRUST/trusts', {
+      token: trustor.token,
+      body: {
+        trust: {
+          trustor_user_id: trustor.userId,
+          trustee_user_id: trustee.userId,
+          project_id: project,
+          impersonation: false,
+          roles: [{ id: srv.bootstrap.adminRoleId }],
+        },
+      },
+    }),
+    201,
+  ).trust;
+  const auth = {
+    identity: { methods: ['password'], password: { user: { id: trustee.userId, password: PASSWORD } } },
+    scope: { 'OS-TRUST:trust': { id: trust.id } },
+  };
   const token = (await authenticate(srv, auth)).token!;
   const access = unique('trust-access');
-  return { project, trustee, trust, token, access, ec2: { type: 'ec2', user_id: trustee.userId, project_id: project, blob: JSON.stringify({ access, secret: 'the-secret' }) } };
+  return {
+    project,
+    trustee,
+    trust,
+    token,
+    access,
+    ec2: { type: 'ec2', user_id: trustee.userId, project_id: project, blob: JSON.stringify({ access, secret: 'the-secret' }) },
+  };
 }
 const DENIED = 'You are not authorized to perform the requested action: Delegated tokens cannot access credentials directly.';
-
 
 for (const kind of databaseKinds()) {
   describe(`credentials, OS-EC2, ec2tokens and s3tokens (${kind})`, () => {
@@ -97,7 +139,8 @@ for (const kind of databaseKinds()) {
         database: kind,
         // the cache on (Redis with PostgreSQL when asked for): every change must drop what it touches
         config: {
-          DEFAULT: { list_limit: LIST_LIMIT }, auth: { methods: 'external,password,token,oauth1,mapped,application_credential,totp' },
+          DEFAULT: { list_limit: LIST_LIMIT },
+          auth: { methods: 'external,password,token,oauth1,mapped,application_credential,totp' },
           ...cacheConfig(kind === 'postgres' && redisWanted() ? 'redis' : 'memory'),
         },
       });
@@ -107,13 +150,18 @@ for (const kind of databaseKinds()) {
       owner = await userOnProject(server, projectId, [roles.memberRoleId]);
       other = await userOnProject(server, projectId, [roles.memberRoleId]);
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
     const create = (credential: Json, token = owner.token) => call(server, 'POST', '/v3/credentials', { token, body: { credential } });
     const ec2Blob = (access: string, secret = 'the-secret') => JSON.stringify({ access, secret });
 
     test('create, show, list with filters, update the blob, delete; the blob encrypted in the row', async () => {
-      const created = expectStatus(await create({ type: 'cert', user_id: owner.userId, blob: 'plaintext-blob-value', color: 'blue' }), 201).credential;
+      const created = expectStatus(
+        await create({ type: 'cert', user_id: owner.userId, blob: 'plaintext-blob-value', color: 'blue' }),
+        201,
+      ).credential;
       assert.match(created.id, /^[0-9a-f]{32}$/);
       assert.equal(created.blob, 'plaintext-blob-value');
       assert.equal(created.type, 'cert');
@@ -135,34 +183,77 @@ for (const kind of databaseKinds()) {
       assert.ok((server.cache.stats.credential?.hits ?? 0) > 0, 'credential rows come from the cache');
 
       const second = expectStatus(await create({ type: 'other', user_id: owner.userId, blob: 'b2' }), 201).credential;
-      const byType = expectStatus(await call(server, 'GET', `/v3/credentials?type=cert&user_id=${owner.userId}`, { token: owner.token }), 200);
-      assert.deepEqual(byType.credentials.map((c: Json) => c.id), [created.id]);
+      const byType = expectStatus(
+        await call(server, 'GET', `/v3/credentials?type=cert&user_id=${owner.userId}`, { token: owner.token }),
+        200,
+      );
+      assert.deepEqual(
+        byType.credentials.map((c: Json) => c.id),
+        [created.id],
+      );
       assert.equal(byType.links.self, `${server.publicUrl}/v3/credentials?type=cert&user_id=${owner.userId}`);
       const mine = expectStatus(await call(server, 'GET', `/v3/credentials?user_id=${owner.userId}`, { token: owner.token }), 200);
       assert.deepEqual(mine.credentials.map((c: Json) => c.id).sort(), [created.id, second.id].sort());
 
-      const updated = expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'new-blob' } } }), 200).credential;
+      const updated = expectStatus(
+        await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'new-blob' } } }),
+        200,
+      ).credential;
       assert.equal(updated.blob, 'new-blob');
       assert.equal(updated.color, 'blue');
-      assert.equal(expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: owner.token }), 200).credential.blob, 'new-blob');
+      assert.equal(
+        expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: owner.token }), 200).credential.blob,
+        'new-blob',
+      );
       // Keystone 22 lets a PATCH change the blob only
-      expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'x', type: 'ec2' } } }), 400,
-        "Additional properties are not allowed ('type' was unexpected)");
-      expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { project_id: projectId } } }), 400);
+      expectStatus(
+        await call(server, 'PATCH', `/v3/credentials/${created.id}`, {
+          token: owner.token,
+          body: { credential: { blob: 'x', type: 'ec2' } },
+        }),
+        400,
+        "Additional properties are not allowed ('type' was unexpected)",
+      );
+      expectStatus(
+        await call(server, 'PATCH', `/v3/credentials/${created.id}`, {
+          token: owner.token,
+          body: { credential: { project_id: projectId } },
+        }),
+        400,
+      );
       // keystoneclient sends user_id and type along: unchanged values pass, a change does not
-      expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'new-blob', user_id: owner.userId, type: 'cert' } } }), 200);
-      expectStatus(await call(server, 'PATCH', `/v3/credentials/${created.id}`, { token: owner.token, body: { credential: { blob: 'x', user_id: other.userId } } }), 400,
-        "Additional properties are not allowed ('user_id' was unexpected)");
+      expectStatus(
+        await call(server, 'PATCH', `/v3/credentials/${created.id}`, {
+          token: owner.token,
+          body: { credential: { blob: 'new-blob', user_id: owner.userId, type: 'cert' } },
+        }),
+        200,
+      );
+      expectStatus(
+        await call(server, 'PATCH', `/v3/credentials/${created.id}`, {
+          token: owner.token,
+          body: { credential: { blob: 'x', user_id: other.userId } },
+        }),
+        400,
+        "Additional properties are not allowed ('user_id' was unexpected)",
+      );
 
       expectStatus(await call(server, 'DELETE', `/v3/credentials/${created.id}`, { token: owner.token }), 204);
-      expectStatus(await call(server, 'GET', `/v3/credentials/${created.id}`, { token: systemAdmin }), 404, `Could not find credential: ${created.id}.`);
+      expectStatus(
+        await call(server, 'GET', `/v3/credentials/${created.id}`, { token: systemAdmin }),
+        404,
+        `Could not find credential: ${created.id}.`,
+      );
       expectStatus(await call(server, 'DELETE', `/v3/credentials/${created.id}`, { token: systemAdmin }), 404);
       expectStatus(await call(server, 'DELETE', `/v3/credentials/${second.id}`, { token: owner.token }), 204);
     });
 
     test('ec2: the id is the sha256 of the access key, the project is required; the blob stored as Keystone stores it', async () => {
       const access = unique('access');
-      const made = expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: ec2Blob(access) }), 201).credential;
+      const made = expectStatus(
+        await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: ec2Blob(access) }),
+        201,
+      ).credential;
       assert.equal(made.id, createHash('sha256').update(access).digest('hex'));
       assert.equal(made.blob, ec2Blob(access));
       assert.equal(made.project_id, projectId);
@@ -171,13 +262,31 @@ for (const kind of databaseKinds()) {
       // Keystone json.dumps the ec2 blob string before encrypting it
       assert.equal(server.providers.credential_api.crypto.decrypt(row.encrypted_blob), JSON.stringify(ec2Blob(access)));
 
-      expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: ec2Blob(access) }), 409,
-        `Conflict occurred attempting to store credential - Duplicate entry found with ID ${made.id}.`);
-      expectStatus(await create({ type: 'ec2', user_id: owner.userId, blob: '{"access":"a"}' }), 400,
-        `{'type': 'ec2', 'user_id': '${owner.userId}', 'blob': '{"access":"a"}'} is not valid under any of the given schemas`);
-      expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: 'not json' }), 400, 'Invalid blob in credential');
-      expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: '{"secret": "s"}' }), 400, /^Expecting to find access in credential\./);
-      expectStatus(await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: '[]' }), 400, /^Expecting to find blob in credential\./);
+      expectStatus(
+        await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: ec2Blob(access) }),
+        409,
+        `Conflict occurred attempting to store credential - Duplicate entry found with ID ${made.id}.`,
+      );
+      expectStatus(
+        await create({ type: 'ec2', user_id: owner.userId, blob: '{"access":"a"}' }),
+        400,
+        `{'type': 'ec2', 'user_id': '${owner.userId}', 'blob': '{"access":"a"}'} is not valid under any of the given schemas`,
+      );
+      expectStatus(
+        await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: 'not json' }),
+        400,
+        'Invalid blob in credential',
+      );
+      expectStatus(
+        await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: '{"secret": "s"}' }),
+        400,
+        /^Expecting to find access in credential\./,
+      );
+      expectStatus(
+        await create({ type: 'ec2', user_id: owner.userId, project_id: projectId, blob: '[]' }),
+        400,
+        /^Expecting to find blob in credential\./,
+      );
       expectStatus(await create({ type: 'cert', user_id: owner.userId }), 400);
       expectStatus(await create({ type: 'cert', user_id: owner.userId, blob: 42 }), 400);
       // policy comes first: an empty credential is not the caller's
@@ -186,16 +295,22 @@ for (const kind of databaseKinds()) {
 
       // the scope keys of an ec2 blob cannot change
       const withTrust = JSON.stringify({ access, secret: 's2', trust_id: 'abc' });
-      expectStatus(await call(server, 'PATCH', `/v3/credentials/${made.id}`, { token: owner.token, body: { credential: { blob: withTrust } } }), 400,
-        'trust_id can not be updated for credential');
+      expectStatus(
+        await call(server, 'PATCH', `/v3/credentials/${made.id}`, { token: owner.token, body: { credential: { blob: withTrust } } }),
+        400,
+        'trust_id can not be updated for credential',
+      );
       const newSecret = JSON.stringify({ access, secret: 'rotated' });
-      expectStatus(await call(server, 'PATCH', `/v3/credentials/${made.id}`, { token: owner.token, body: { credential: { blob: newSecret } } }), 200);
+      expectStatus(
+        await call(server, 'PATCH', `/v3/credentials/${made.id}`, { token: owner.token, body: { credential: { blob: newSecret } } }),
+        200,
+      );
       const ec2 = await server.providers.credential_api.getEc2(owner.userId, access);
       assert.equal(ec2.secret, 'rotated');
       expectStatus(await call(server, 'DELETE', `/v3/credentials/${made.id}`, { token: owner.token }), 204);
     });
 
-    test("policy: the owner and a system admin, never another user", async () => {
+    test('policy: the owner and a system admin, never another user', async () => {
       const mine = expectStatus(await create({ type: 'cert', user_id: owner.userId, blob: 'mine' }), 201).credential;
       const path = `/v3/credentials/${mine.id}`;
       expectStatus(await call(server, 'GET', path, { token: other.token }), 403);
@@ -218,7 +333,8 @@ for (const kind of databaseKinds()) {
 
     test('list_limit truncates the list', async () => {
       const user = await userOnProject(server, projectId, [server.bootstrap.memberRoleId]);
-      for (let i = 0; i < LIST_LIMIT + 1; i++) expectStatus(await create({ type: 'cert', user_id: user.userId, blob: `b${i}` }, user.token), 201);
+      for (let i = 0; i < LIST_LIMIT + 1; i++)
+        expectStatus(await create({ type: 'cert', user_id: user.userId, blob: `b${i}` }, user.token), 201);
       const listed = expectStatus(await call(server, 'GET', `/v3/credentials?user_id=${user.userId}`, { token: systemAdmin }), 200);
       assert.equal(listed.credentials.length, LIST_LIMIT);
       assert.equal(listed.truncated, true);
@@ -239,21 +355,35 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(Object.keys(made).sort(), ['access', 'links', 'secret', 'tenant_id', 'trust_id', 'user_id']);
 
       const listed = expectStatus(await call(server, 'GET', base, { token: owner.token }), 200);
-      assert.deepEqual(listed.credentials.filter((c: Json) => c.access === made.access), [made]);
+      assert.deepEqual(
+        listed.credentials.filter((c: Json) => c.access === made.access),
+        [made],
+      );
       assert.equal(listed.credentials.length, before.length + 1);
       assert.equal(listed.links.self, `${server.publicUrl}${base}`);
       assert.deepEqual(expectStatus(await call(server, 'GET', `${base}/${made.access}`, { token: owner.token }), 200).credential, made);
       // the same credential through /v3/credentials, with Keystone's blob string
-      const v3 = expectStatus(await call(server, 'GET', `/v3/credentials/${createHash('sha256').update(made.access).digest('hex')}`, { token: owner.token }), 200).credential;
+      const v3 = expectStatus(
+        await call(server, 'GET', `/v3/credentials/${createHash('sha256').update(made.access).digest('hex')}`, { token: owner.token }),
+        200,
+      ).credential;
       assert.equal(v3.type, 'ec2');
       assert.equal(v3.blob, `{"access": "${made.access}", "secret": "${made.secret}", "trust_id": null}`);
 
-      expectStatus(await call(server, 'POST', base, { token: owner.token, body: { tenant_id: 'nope' } }), 404, 'Could not find project: nope.');
+      expectStatus(
+        await call(server, 'POST', base, { token: owner.token, body: { tenant_id: 'nope' } }),
+        404,
+        'Could not find project: nope.',
+      );
       expectStatus(await call(server, 'POST', base, { token: owner.token, body: {} }), 404, 'Could not find project: None.');
       expectStatus(await call(server, 'POST', base, { token: other.token, body: { tenant_id: projectId } }), 403);
       expectStatus(await call(server, 'GET', `${base}/${made.access}`, { token: other.token }), 403);
       expectStatus(await call(server, 'GET', `${base}/unknown`, { token: owner.token }), 404);
-      expectStatus(await call(server, 'POST', `/v3/users/nobody/credentials/OS-EC2`, { token: systemAdmin, body: { tenant_id: projectId } }), 404, 'Could not find user: nobody.');
+      expectStatus(
+        await call(server, 'POST', `/v3/users/nobody/credentials/OS-EC2`, { token: systemAdmin, body: { tenant_id: projectId } }),
+        404,
+        'Could not find user: nobody.',
+      );
 
       expectStatus(await call(server, 'DELETE', `${base}/${made.access}`, { token: owner.token }), 204);
       assert.equal(expectStatus(await call(server, 'GET', base, { token: owner.token }), 200).credentials.length, before.length);
@@ -273,11 +403,17 @@ for (const kind of databaseKinds()) {
       assert.ok(Array.isArray(body.token.catalog));
       assert.ok(body.token.roles.some((r: Json) => r.name === 'member'));
       // the token is a real one
-      const check = await call(server, 'GET', '/v3/auth/tokens', { token: systemAdmin, headers: { 'X-Subject-Token': res.headers.get('x-subject-token')! } });
+      const check = await call(server, 'GET', '/v3/auth/tokens', {
+        token: systemAdmin,
+        headers: { 'X-Subject-Token': res.headers.get('x-subject-token')! },
+      });
       assert.deepEqual(expectStatus(check, 200).token.methods, ['ec2credential']);
 
       // the other body keys Keystone accepts, and v4
-      expectStatus(await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { ec2Credentials: signedV2(made.access, made.secret) } }), 200);
+      expectStatus(
+        await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { ec2Credentials: signedV2(made.access, made.secret) } }),
+        200,
+      );
       const amzDate = isoNow().replace(/[-:]/g, '');
       expectStatus(await post(signedV4(made.access, made.secret, amzDate)), 200);
 
@@ -289,12 +425,19 @@ for (const kind of databaseKinds()) {
       expectStatus(await post(signedV4(made.access, made.secret, isoNow(-20 * 60_000).replace(/[-:]/g, ''))), 401, 'Credential is expired');
       expectStatus(await post(signedV2(made.access, made.secret, 'yesterday')), 401, /^Credential timestamp is invalid/);
       // a request that carries no time would be good forever: refused
-      const timeless: Json = { ...signedV2(made.access, made.secret), params: { SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeInstances', AWSAccessKeyId: made.access } };
+      const timeless: Json = {
+        ...signedV2(made.access, made.secret),
+        params: { SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeInstances', AWSAccessKeyId: made.access },
+      };
       timeless.signature = generateEc2Signature(timeless, made.secret);
       expectStatus(await post(timeless), 401, /^Credential timestamp is missing/);
       expectStatus(await post(signedV2(made.access, made.secret), ''), 401);
       expectStatus(await post(signedV2(made.access, made.secret), user.token), 403);
-      expectStatus(await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: {} }), 400, 'request must include a request body');
+      expectStatus(
+        await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: {} }),
+        400,
+        'request must include a request body',
+      );
       const get = await call(server, 'GET', '/v3/ec2tokens', { token: systemAdmin });
       assert.equal(get.status, 405);
       assert.match(get.headers.get('allow') ?? '', /^POST\b/);
@@ -312,7 +455,10 @@ for (const kind of databaseKinds()) {
       const roleless = await server.providers.credential_api.createEc2(other.userId, project);
       const post = (credentials: Json) => call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials } });
       expectStatus(await post(signedV2(roleless.access, roleless.secret)), 401, 'User not valid for project.');
-      expectStatus(await call(server, 'PATCH', `/v3/projects/${project}`, { token: systemAdmin, body: { project: { enabled: false } } }), 200);
+      expectStatus(
+        await call(server, 'PATCH', `/v3/projects/${project}`, { token: systemAdmin, body: { project: { enabled: false } } }),
+        200,
+      );
       expectStatus(await post(signedV2(made.access, made.secret)), 401);
     });
 
@@ -328,7 +474,11 @@ for (const kind of databaseKinds()) {
       expectStatus(await post({ ...signedS3v1(made.access, made.secret), signature: 'bm9wZQ==' }), 401, 'Credential signature mismatch');
       expectStatus(await post(signedS3v1(made.access, 'wrong')), 401, 'Credential signature mismatch');
       expectStatus(await post(signedS3v1('unknown', made.secret)), 401, 'EC2 access key not found.');
-      expectStatus(await post(signedS3v1(made.access, made.secret, 'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/bucket/key')), 401, 'Credential is expired');
+      expectStatus(
+        await post(signedS3v1(made.access, made.secret, 'GET\n\n\nTue, 27 Mar 2007 19:36:42 +0000\n/bucket/key')),
+        401,
+        'Credential is expired',
+      );
       expectStatus(await post(signedS3v1(made.access, made.secret, 'GET\n\n\n\n/bucket/key')), 401, /^Credential timestamp is missing/);
       const badScope = signedS3v4(made.access, made.secret);
       badScope.token = Buffer.from('AWS4-HMAC-SHA256\n20250101T000000Z\n20250101/RegionOne/ec2/aws4_request\nabc').toString('base64');
@@ -338,11 +488,18 @@ for (const kind of databaseKinds()) {
 
     test('delegated tokens: an ec2credential token cannot read credentials', async () => {
       const made = await server.providers.credential_api.createEc2(owner.userId, projectId);
-      const res = await call(server, 'POST', '/v3/ec2tokens', { token: systemAdmin, body: { credentials: signedV2(made.access, made.secret) } });
+      const res = await call(server, 'POST', '/v3/ec2tokens', {
+        token: systemAdmin,
+        body: { credentials: signedV2(made.access, made.secret) },
+      });
       const ec2Token = res.headers.get('x-subject-token')!;
       expectStatus(res, 200);
-            expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2`, { token: ec2Token }), 403, DENIED);
-      expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2/${made.access}`, { token: ec2Token }), 403, DENIED);
+      expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2`, { token: ec2Token }), 403, DENIED);
+      expectStatus(
+        await call(server, 'GET', `/v3/users/${owner.userId}/credentials/OS-EC2/${made.access}`, { token: ec2Token }),
+        403,
+        DENIED,
+      );
       expectStatus(await call(server, 'GET', `/v3/credentials/${made.id}`, { token: ec2Token }), 403, DENIED);
       expectStatus(await create({ type: 'cert', user_id: owner.userId, blob: 'x' }, ec2Token), 403, DENIED);
       const listed = expectStatus(await call(server, 'GET', '/v3/credentials', { token: ec2Token }), 200);
@@ -352,18 +509,28 @@ for (const kind of databaseKinds()) {
     test('trust-scoped tokens cannot touch credentials', async () => {
       const { trustee, token, ec2, project } = await adminTrust(server);
       expectStatus(await create(ec2, token), 403, DENIED);
-      expectStatus(await call(server, 'POST', `/v3/users/${trustee.userId}/credentials/OS-EC2`, { token, body: { tenant_id: project } }), 403, DENIED);
+      expectStatus(
+        await call(server, 'POST', `/v3/users/${trustee.userId}/credentials/OS-EC2`, { token, body: { tenant_id: project } }),
+        403,
+        DENIED,
+      );
       expectStatus(await create({ type: 'cert', user_id: trustee.userId, blob: 'x' }, token), 403, DENIED);
     });
 
     test('JSON-Home lists the credential, OS-EC2, ec2tokens and s3tokens relations', async () => {
       const res = await fetch(`${server.publicUrl}/v3`, { headers: { Accept: 'application/json-home' } });
-      const resources = (await res.json() as Json).resources;
+      const resources = ((await res.json()) as Json).resources;
       assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/rel/credentials'], { href: '/credentials' });
-      assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/ec2tokens'], { href: '/ec2tokens' });
-      assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/ext/s3tokens/1.0/rel/s3tokens'], { href: '/s3tokens' });
-      assert.equal(resources['https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/user_credential']['href-template'],
-        '/users/{user_id}/credentials/OS-EC2/{credential_id}');
+      assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/ec2tokens'], {
+        href: '/ec2tokens',
+      });
+      assert.deepEqual(resources['https://docs.openstack.org/api/openstack-identity/3/ext/s3tokens/1.0/rel/s3tokens'], {
+        href: '/s3tokens',
+      });
+      assert.equal(
+        resources['https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/user_credential']['href-template'],
+        '/users/{user_id}/credentials/OS-EC2/{credential_id}',
+      );
     });
 
     test('totp credentials are what the totp method checks', async () => {
@@ -385,7 +552,10 @@ for (const kind of databaseKinds()) {
       const ec2 = await server.providers.credential_api.createEc2(user.userId, project);
       const ownerEc2 = await server.providers.credential_api.createEc2(owner.userId, project);
       const cert = await server.providers.credential_api.create({ userId: user.userId, type: 'cert', blob: 'x' });
-      expectStatus(await call(server, 'PATCH', `/v3/projects/${project}`, { token: systemAdmin, body: { project: { enabled: false } } }), 200);
+      expectStatus(
+        await call(server, 'PATCH', `/v3/projects/${project}`, { token: systemAdmin, body: { project: { enabled: false } } }),
+        200,
+      );
       expectStatus(await call(server, 'DELETE', `/v3/projects/${project}`, { token: systemAdmin }), 204);
       assert.equal(await server.providers.credential_api.find(ec2.id), null);
       assert.equal(await server.providers.credential_api.find(ownerEc2.id), null);
@@ -399,12 +569,22 @@ for (const kind of databaseKinds()) {
 
   describe(`credentials under allow_insecure_admin_trust_cross_project_credentials_access (${kind})`, () => {
     test('allow_insecure_admin_trust_cross_project_credentials_access: an admin trust makes ec2 credentials, and their EC2 token is trust-scoped', async () => {
-      const insecure = await startTestServer({ database: kind, config: { security_compliance: { allow_insecure_admin_trust_cross_project_credentials_access: true } } });
+      const insecure = await startTestServer({
+        database: kind,
+        config: { security_compliance: { allow_insecure_admin_trust_cross_project_credentials_access: true } },
+      });
       try {
         const { trustee, trust, token, ec2, access } = await adminTrust(insecure);
         const made = expectStatus(await call(insecure, 'POST', '/v3/credentials', { token, body: { credential: ec2 } }), 201).credential;
         assert.equal(JSON.parse(made.blob).trust_id, trust.id);
-        expectStatus(await call(insecure, 'POST', '/v3/credentials', { token, body: { credential: { type: 'cert', user_id: trustee.userId, blob: 'x' } } }), 403, DENIED);
+        expectStatus(
+          await call(insecure, 'POST', '/v3/credentials', {
+            token,
+            body: { credential: { type: 'cert', user_id: trustee.userId, blob: 'x' } },
+          }),
+          403,
+          DENIED,
+        );
         const admin = await passwordToken(insecure, insecure.bootstrap.userId, insecure.adminPassword, { system: true });
         const res = await call(insecure, 'POST', '/v3/ec2tokens', { token: admin, body: { credentials: signedV2(access, 'the-secret') } });
         const issued = expectStatus(res, 200).token;

@@ -3,8 +3,15 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import {
-  checkEc2Signature, checkTimestamp, checkTimestampDetailed, extractCredentials, generateEc2Signature, hostnameOf,
-  parseIsoTime, verifyEc2Signature, type Ec2Credentials,
+  checkEc2Signature,
+  checkTimestamp,
+  checkTimestampDetailed,
+  extractCredentials,
+  generateEc2Signature,
+  hostnameOf,
+  parseIsoTime,
+  verifyEc2Signature,
+  type Ec2Credentials,
 } from '../../src/credential/ec2-signature.js';
 
 // ---- python signers (keystoneclient's Ec2Signer, botocore) ----
@@ -32,22 +39,34 @@ const missing = probe();
 /** CI=true: a missing library fails the run; otherwise the test is skipped with the reason. */
 const gate = (lib: 'keystoneclient' | 'botocore') => ({
   opts: missing[lib] && process.env.CI !== 'true' ? { skip: missing[lib] } : {},
-  require: () => { if (missing[lib]) assert.fail(`CI=true but ${missing[lib]}`); },
+  require: () => {
+    if (missing[lib]) assert.fail(`CI=true but ${missing[lib]}`);
+  },
 });
 const ksc = gate('keystoneclient');
 const boto = gate('botocore');
 
 const SECRET = 'sekrit';
 const v2Params = {
-  Action: 'DescribeInstances', AWSAccessKeyId: 'AK', SignatureVersion: '2', SignatureMethod: 'HmacSHA256',
-  Timestamp: '2024-01-02T03:04:05Z', Version: '2013-10-15', 'Filter.1.Value': 'a b/c*é',
+  Action: 'DescribeInstances',
+  AWSAccessKeyId: 'AK',
+  SignatureVersion: '2',
+  SignatureMethod: 'HmacSHA256',
+  Timestamp: '2024-01-02T03:04:05Z',
+  Version: '2013-10-15',
+  'Filter.1.Value': 'a b/c*é',
 };
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const v4Creds = (signature: string): Ec2Credentials => ({
-  access: 'AK', signature, host: 'ec2.example.com:8773', verb: 'GET', path: '/',
+  access: 'AK',
+  signature,
+  host: 'ec2.example.com:8773',
+  verb: 'GET',
+  path: '/',
   params: { Action: 'DescribeRegions', Version: '2013-10-15' },
   headers: {
-    Host: 'ec2.example.com:8773', 'X-Amz-Date': '20240102T030405Z',
+    Host: 'ec2.example.com:8773',
+    'X-Amz-Date': '20240102T030405Z',
     Authorization: `AWS4-HMAC-SHA256 Credential=AK/20240102/RegionOne/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=${signature}`,
   },
   body_hash: EMPTY_SHA256,
@@ -56,7 +75,14 @@ const v4Creds = (signature: string): Ec2Credentials => ({
 /** Signatures computed by keystoneclient 5.0.1's Ec2Signer, so these run without python. */
 describe('EC2 signatures: known keystoneclient vectors', () => {
   it('v2 with the port in host, and the same request signed without the port', () => {
-    const withPort: Ec2Credentials = { access: 'AK', signature: 'InuIX21gjckqUSgzfAfnXKEvyoMqdRfTQ9ckely5PXA=', host: 'ec2.example.com:8773', verb: 'GET', path: '/services/Cloud', params: v2Params };
+    const withPort: Ec2Credentials = {
+      access: 'AK',
+      signature: 'InuIX21gjckqUSgzfAfnXKEvyoMqdRfTQ9ckely5PXA=',
+      host: 'ec2.example.com:8773',
+      verb: 'GET',
+      path: '/services/Cloud',
+      params: v2Params,
+    };
     assert.equal(generateEc2Signature(withPort, SECRET), withPort.signature);
     assert.equal(verifyEc2Signature(withPort, SECRET), true);
     // a client that signed without the port: Keystone retries without it
@@ -67,16 +93,28 @@ describe('EC2 signatures: known keystoneclient vectors', () => {
   });
 
   it('v1, v0 and v4', () => {
-    const v1: Ec2Credentials = { signature: 'FqSc3KjNRrPkP7QO8J8dQWglvSE=', params: { Action: 'DescribeImages', SignatureVersion: '1', zeta: '1', Alpha: '2', beta: 'x y' } };
+    const v1: Ec2Credentials = {
+      signature: 'FqSc3KjNRrPkP7QO8J8dQWglvSE=',
+      params: { Action: 'DescribeImages', SignatureVersion: '1', zeta: '1', Alpha: '2', beta: 'x y' },
+    };
     assert.equal(verifyEc2Signature(v1, SECRET), true);
-    const v0: Ec2Credentials = { signature: 'C5KAgJ4zb17fDo+G5I6/SXgjW4k=', params: { Action: 'DescribeImages', SignatureVersion: '0', Timestamp: '2024-01-02T03:04:05Z' } };
+    const v0: Ec2Credentials = {
+      signature: 'C5KAgJ4zb17fDo+G5I6/SXgjW4k=',
+      params: { Action: 'DescribeImages', SignatureVersion: '0', Timestamp: '2024-01-02T03:04:05Z' },
+    };
     assert.equal(verifyEc2Signature(v0, SECRET), true);
     const v4 = v4Creds('db2a8501a323a531489a8f7febdcf386acf1a318718c0063e09e35d1a0080849');
     assert.equal(verifyEc2Signature(v4, SECRET), true);
   });
 
   it('wrong secret, altered params, verb, path, headers or body hash fail', () => {
-    const v2: Ec2Credentials = { signature: 'InuIX21gjckqUSgzfAfnXKEvyoMqdRfTQ9ckely5PXA=', host: 'ec2.example.com:8773', verb: 'GET', path: '/services/Cloud', params: v2Params };
+    const v2: Ec2Credentials = {
+      signature: 'InuIX21gjckqUSgzfAfnXKEvyoMqdRfTQ9ckely5PXA=',
+      host: 'ec2.example.com:8773',
+      verb: 'GET',
+      path: '/services/Cloud',
+      params: v2Params,
+    };
     assert.equal(verifyEc2Signature(v2, 'other'), false);
     assert.equal(verifyEc2Signature({ ...v2, params: { ...v2Params, Action: 'TerminateInstances' } }, SECRET), false);
     assert.equal(verifyEc2Signature({ ...v2, params: { ...v2Params, Extra: '1' } }, SECRET), false);
@@ -114,39 +152,61 @@ describe('EC2 signatures: known keystoneclient vectors', () => {
   });
 });
 
-describe('EC2 signatures: signed by keystoneclient\'s Ec2Signer', () => {
+describe("EC2 signatures: signed by keystoneclient's Ec2Signer", () => {
   it('v0, v1, v2 (host with and without port) and v4 (header and query auth, GET and POST) verify; tampering fails', ksc.opts, () => {
     ksc.require();
     const secret = `secret-${Math.random().toString(36).slice(2)}`;
     const now = new Date();
-    const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const amzDate = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     const day = amzDate.slice(0, 8);
     const cases: Ec2Credentials[] = [
       { params: { Action: 'DescribeImages', SignatureVersion: '0', Timestamp: now.toISOString() } },
       { params: { Action: 'DescribeImages', SignatureVersion: '1', b: 'B', A: 'a', 'c~d': 'é è', n: '5' } },
-      { host: 'ec2.example.com:8773', verb: 'GET', path: '/services/Cloud', params: { ...v2Params, Timestamp: now.toISOString(), 'Weird!*()': "it's (a) *test*" } },
+      {
+        host: 'ec2.example.com:8773',
+        verb: 'GET',
+        path: '/services/Cloud',
+        params: { ...v2Params, Timestamp: now.toISOString(), 'Weird!*()': "it's (a) *test*" },
+      },
       { host: 'ec2.example.com', verb: 'POST', path: '/', params: { ...v2Params, Timestamp: now.toISOString() } },
       {
-        host: 'ec2.example.com:8773', verb: 'GET', path: '/services/Cloud', params: { Action: 'DescribeRegions', 'Filter.1.Name': 'a b' },
+        host: 'ec2.example.com:8773',
+        verb: 'GET',
+        path: '/services/Cloud',
+        params: { Action: 'DescribeRegions', 'Filter.1.Name': 'a b' },
         headers: {
-          Host: 'ec2.example.com:8773', 'X-Amz-Date': amzDate, 'Content-Type': ' text/plain ',
+          Host: 'ec2.example.com:8773',
+          'X-Amz-Date': amzDate,
+          'Content-Type': ' text/plain ',
           Authorization: `AWS4-HMAC-SHA256 Credential=AK/${day}/RegionOne/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=x`,
         },
         body_hash: EMPTY_SHA256,
       },
       {
-        host: 'ec2.example.com', verb: 'POST', path: '/', params: { Action: 'RunInstances' },
+        host: 'ec2.example.com',
+        verb: 'POST',
+        path: '/',
+        params: { Action: 'RunInstances' },
         headers: {
-          Host: 'ec2.example.com', 'X-Amz-Date': amzDate,
+          Host: 'ec2.example.com',
+          'X-Amz-Date': amzDate,
           Authorization: `AWS4-HMAC-SHA256 Credential=AK/${day}/RegionOne/ec2/aws4_request, SignedHeaders=host;x-amz-date, Signature=x`,
         },
         body_hash: 'a'.repeat(64),
       },
       {
-        host: 'ec2.example.com:443', verb: 'GET', path: '/',
+        host: 'ec2.example.com:443',
+        verb: 'GET',
+        path: '/',
         params: {
-          Action: 'DescribeRegions', 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Credential': `AK/${day}/RegionOne/ec2/aws4_request`,
-          'X-Amz-Date': amzDate, 'X-Amz-SignedHeaders': 'host',
+          Action: 'DescribeRegions',
+          'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+          'X-Amz-Credential': `AK/${day}/RegionOne/ec2/aws4_request`,
+          'X-Amz-Date': amzDate,
+          'X-Amz-SignedHeaders': 'host',
         },
         headers: { Host: 'ec2.example.com:443' },
         body_hash: EMPTY_SHA256,
@@ -161,11 +221,18 @@ describe('EC2 signatures: signed by keystoneclient\'s Ec2Signer', () => {
       assert.equal(verifyEc2Signature(creds, secret + 'x'), false, `case ${i} wrong secret`);
       // v4 POST requests sign the body (body_hash), not params
       const paramsSigned = !(creds.verb === 'POST' && creds.body_hash !== undefined);
-      assert.equal(verifyEc2Signature({ ...creds, params: { ...creds.params, Action: 'Tampered' } }, secret), !paramsSigned, `case ${i} tampered`);
-      if (!paramsSigned) assert.equal(verifyEc2Signature({ ...creds, body_hash: 'b'.repeat(64) }, secret), false, `case ${i} tampered body`);
+      assert.equal(
+        verifyEc2Signature({ ...creds, params: { ...creds.params, Action: 'Tampered' } }, secret),
+        !paramsSigned,
+        `case ${i} tampered`,
+      );
+      if (!paramsSigned)
+        assert.equal(verifyEc2Signature({ ...creds, body_hash: 'b'.repeat(64) }, secret), false, `case ${i} tampered body`);
     }
     // v2 signed with a host without its port verifies when the request names the port
-    const [noPort] = runSigner<{ signature: string }>([{ kind: 'keystoneclient', secret, credentials: { ...cases[2], host: 'ec2.example.com' } }]);
+    const [noPort] = runSigner<{ signature: string }>([
+      { kind: 'keystoneclient', secret, credentials: { ...cases[2], host: 'ec2.example.com' } },
+    ]);
     assert.equal(verifyEc2Signature({ ...cases[2], signature: noPort.signature }, secret), true);
   });
 });
@@ -175,11 +242,32 @@ describe('EC2 signatures: signed by botocore', () => {
     boto.require();
     const secret = `boto-${Math.random().toString(36).slice(2)}`;
     const jobs = [
-      { kind: 'botocore_v2', method: 'GET', url: 'http://ec2.example.com:8773/services/Cloud', params: { Action: 'DescribeInstances', Version: '2013-10-15', 'Filter.1.Value': 'x y*' } },
+      {
+        kind: 'botocore_v2',
+        method: 'GET',
+        url: 'http://ec2.example.com:8773/services/Cloud',
+        params: { Action: 'DescribeInstances', Version: '2013-10-15', 'Filter.1.Value': 'x y*' },
+      },
       { kind: 'botocore_v2', method: 'POST', url: 'http://ec2.example.com/', params: { Action: 'RunInstances', ImageId: 'ami-1' } },
-      { kind: 'botocore_v4', method: 'GET', url: 'http://ec2.example.com:8773/services/Cloud', params: { Action: 'DescribeRegions', Version: '2013-10-15' } },
-      { kind: 'botocore_v4', method: 'GET', url: 'https://ec2.example.com/', params: { Action: 'DescribeRegions', 'Filter.1.Name': 'a b' } },
-      { kind: 'botocore_v4', method: 'POST', url: 'http://ec2.example.com:8773/', body: 'Action=RunInstances&ImageId=ami-1', region: 'RegionTwo' },
+      {
+        kind: 'botocore_v4',
+        method: 'GET',
+        url: 'http://ec2.example.com:8773/services/Cloud',
+        params: { Action: 'DescribeRegions', Version: '2013-10-15' },
+      },
+      {
+        kind: 'botocore_v4',
+        method: 'GET',
+        url: 'https://ec2.example.com/',
+        params: { Action: 'DescribeRegions', 'Filter.1.Name': 'a b' },
+      },
+      {
+        kind: 'botocore_v4',
+        method: 'POST',
+        url: 'http://ec2.example.com:8773/',
+        body: 'Action=RunInstances&ImageId=ami-1',
+        region: 'RegionTwo',
+      },
     ].map((j) => ({ ...j, access: 'AKBOTO', secret }));
     const results = runSigner<{ credentials: Ec2Credentials }>(jobs);
     const now = new Date();
@@ -188,9 +276,11 @@ describe('EC2 signatures: signed by botocore', () => {
       assert.equal(checkTimestamp(credentials, 15, now), true);
       assert.equal(checkTimestamp(credentials, 15, new Date(now.getTime() + 16 * 60_000)), false);
       assert.equal(verifyEc2Signature(credentials, 'not-' + secret), false);
-      assert.equal(verifyEc2Signature({ ...credentials, params: { ...credentials.params, Injected: '1' } }, secret),
+      assert.equal(
+        verifyEc2Signature({ ...credentials, params: { ...credentials.params, Injected: '1' } }, secret),
         jobs[i].kind === 'botocore_v4' && jobs[i].method === 'POST', // POST v4 signs the body, not params
-        `${jobs[i].kind} altered params`);
+        `${jobs[i].kind} altered params`,
+      );
     }
   });
 });
@@ -208,7 +298,14 @@ describe('EC2 timestamps ([credential] auth_ttl)', () => {
     assert.equal(checkTimestamp({ headers: { 'X-Amz-Date': '20240102T030405Z' } }, 1, at('2024-01-02T03:05:06Z')), false);
     assert.equal(checkTimestamp({ params: { 'X-Amz-Date': '20240102T030405Z' } }, 1, at('2024-01-02T03:05:06Z')), false);
     // Timestamp wins over X-Amz-Date
-    assert.equal(checkTimestamp({ params: { Timestamp: '2024-01-02T03:04:05Z' }, headers: { 'X-Amz-Date': '20200101T000000Z' } }, 15, at('2024-01-02T03:05:00Z')), true);
+    assert.equal(
+      checkTimestamp(
+        { params: { Timestamp: '2024-01-02T03:04:05Z' }, headers: { 'X-Amz-Date': '20200101T000000Z' } },
+        15,
+        at('2024-01-02T03:05:00Z'),
+      ),
+      true,
+    );
     // offsets count
     assert.equal(checkTimestamp({ params: { Timestamp: '2024-01-02T05:04:05+02:00' } }, 15, at('2024-01-02T03:19:06Z')), false);
   });
@@ -221,7 +318,10 @@ describe('EC2 timestamps ([credential] auth_ttl)', () => {
     assert.equal(checkTimestampDetailed(presigned, 15, at('2024-01-02T03:05:05Z')), 'ok');
     assert.equal(checkTimestampDetailed(presigned, 15, at('2024-01-02T03:05:06Z')), 'expired');
     // auth_ttl still bounds a longer expiry
-    assert.equal(checkTimestampDetailed({ params: { 'X-Amz-Date': '20240102T030405Z', 'X-Amz-Expires': '86400' } }, 15, at('2024-01-02T03:20:06Z')), 'expired');
+    assert.equal(
+      checkTimestampDetailed({ params: { 'X-Amz-Date': '20240102T030405Z', 'X-Amz-Expires': '86400' } }, 15, at('2024-01-02T03:20:06Z')),
+      'expired',
+    );
     assert.equal(checkTimestampDetailed({ params: { 'X-Amz-Expires': '60' } }, 15, at('2024-01-02T03:05:06Z')), 'invalid');
   });
 
@@ -235,13 +335,21 @@ describe('EC2 timestamps ([credential] auth_ttl)', () => {
 
   it('parseIsoTime accepts what python-iso8601 accepts', () => {
     const ok: Array<[string, string]> = [
-      ['20240102T030405Z', '2024-01-02T03:04:05.000Z'], ['2024-01-02T03:04:05Z', '2024-01-02T03:04:05.000Z'],
-      ['2024-01-02T03:04:05', '2024-01-02T03:04:05.000Z'], ['2024-01-02T03:04:05.123456+02:00', '2024-01-02T01:04:05.123Z'],
-      ['2024-01-02', '2024-01-02T00:00:00.000Z'], ['2024-01-02 03:04:05', '2024-01-02T03:04:05.000Z'],
-      ['2024-01-02T03:04', '2024-01-02T03:04:00.000Z'], ['20240102', '2024-01-02T00:00:00.000Z'],
-      ['2024-01-02T03:04:05,5Z', '2024-01-02T03:04:05.500Z'], ['2024-01-02T03Z', '2024-01-02T03:00:00.000Z'],
-      ['2024-01-02T03:04:05+0200', '2024-01-02T01:04:05.000Z'], ['2024-01-02T03:04:05-02', '2024-01-02T05:04:05.000Z'],
-      ['2024', '2024-01-01T00:00:00.000Z'], ['2024-01', '2024-01-01T00:00:00.000Z'], ['2024-1-2', '2024-01-02T00:00:00.000Z'],
+      ['20240102T030405Z', '2024-01-02T03:04:05.000Z'],
+      ['2024-01-02T03:04:05Z', '2024-01-02T03:04:05.000Z'],
+      ['2024-01-02T03:04:05', '2024-01-02T03:04:05.000Z'],
+      ['2024-01-02T03:04:05.123456+02:00', '2024-01-02T01:04:05.123Z'],
+      ['2024-01-02', '2024-01-02T00:00:00.000Z'],
+      ['2024-01-02 03:04:05', '2024-01-02T03:04:05.000Z'],
+      ['2024-01-02T03:04', '2024-01-02T03:04:00.000Z'],
+      ['20240102', '2024-01-02T00:00:00.000Z'],
+      ['2024-01-02T03:04:05,5Z', '2024-01-02T03:04:05.500Z'],
+      ['2024-01-02T03Z', '2024-01-02T03:00:00.000Z'],
+      ['2024-01-02T03:04:05+0200', '2024-01-02T01:04:05.000Z'],
+      ['2024-01-02T03:04:05-02', '2024-01-02T05:04:05.000Z'],
+      ['2024', '2024-01-01T00:00:00.000Z'],
+      ['2024-01', '2024-01-01T00:00:00.000Z'],
+      ['2024-1-2', '2024-01-02T00:00:00.000Z'],
       ['2024-02-29', '2024-02-29T00:00:00.000Z'],
     ];
     for (const [text, iso] of ok) assert.equal(parseIsoTime(text), Date.parse(iso), text);

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { checkS3RequestTime, checkS3Signature, urlsafeB64Decode, verifyS3Signature, type S3Credentials } from '../../src/credential/s3-signature.js';
+import {
+  checkS3RequestTime,
+  checkS3Signature,
+  urlsafeB64Decode,
+  verifyS3Signature,
+  type S3Credentials,
+} from '../../src/credential/s3-signature.js';
 
 const PYTHON = process.env.KEYSTONE_TEST_PYTHON ?? '/usr/bin/python3';
 const TOOL = fileURLToPath(new URL('../../../test/fixtures/ec2/sign_tool.py', import.meta.url));
@@ -20,10 +26,16 @@ try {
 const botoOpts = botoMissing && process.env.CI !== 'true' ? { skip: botoMissing } : {};
 
 /** Signed by botocore 1.29 with secret "s" (HmacV1Auth and S3SigV4Auth). */
-const V1: S3Credentials = { access: 'a', signature: 'xWkODQ6j8Sl+McikOxtWI+0MVec=', token: 'R0VUCgoKU3VuLCAyMiBOb3YgMjAyNiAxODo0OTozNCBHTVQKL2J1Y2tldC9rZXk=' };
+const V1: S3Credentials = {
+  access: 'a',
+  signature: 'xWkODQ6j8Sl+McikOxtWI+0MVec=',
+  token: 'R0VUCgoKU3VuLCAyMiBOb3YgMjAyNiAxODo0OTozNCBHTVQKL2J1Y2tldC9rZXk=',
+};
 const V4: S3Credentials = {
-  access: 'a', signature: 'c45a28931d300da50dfde93565e6164021d8fc705d3128bd8a1c255ef871b848',
-  token: 'QVdTNC1ITUFDLVNIQTI1NgoyMDI2MTEyMlQxODQ5MzRaCjIwMjYxMTIyL1JlZ2lvbk9uZS9zMy9hd3M0X3JlcXVlc3QKMTY4OGU0ZDYyNDZkODM5MmJhNDBmYWI1YWMxNjRjMDA4OWY5ZDk5NjYyZjRlNzA1OGEyOTgwNjRhZGY3ODBlZg==',
+  access: 'a',
+  signature: 'c45a28931d300da50dfde93565e6164021d8fc705d3128bd8a1c255ef871b848',
+  token:
+    'QVdTNC1ITUFDLVNIQTI1NgoyMDI2MTEyMlQxODQ5MzRaCjIwMjYxMTIyL1JlZ2lvbk9uZS9zMy9hd3M0X3JlcXVlc3QKMTY4OGU0ZDYyNDZkODM5MmJhNDBmYWI1YWMxNjRjMDA4OWY5ZDk5NjYyZjRlNzA1OGEyOTgwNjRhZGY3ODBlZg==',
 };
 const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 
@@ -45,8 +57,12 @@ describe('S3 signatures: known botocore vectors', () => {
 
   it('v4 strings to sign Keystone refuses: wrong line count, algorithm, scope or service', () => {
     const sts4 = urlsafeB64Decode(V4.token!)!.toString('utf8');
-    for (const bad of [sts4 + '\nextra', sts4.replace('AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA512'),
-      sts4.replace('/s3/', '/ec2/'), sts4.replace('aws4_request', 'aws5_request')]) {
+    for (const bad of [
+      sts4 + '\nextra',
+      sts4.replace('AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA512'),
+      sts4.replace('/s3/', '/ec2/'),
+      sts4.replace('aws4_request', 'aws5_request'),
+    ]) {
       assert.equal(checkS3Signature({ ...V4, token: b64url(bad) }, 's'), 'malformed', bad);
     }
     for (const service of ['iam', 'sts']) {
@@ -70,7 +86,12 @@ describe('S3 signatures: signed by botocore', () => {
     const secret = `s3-${Math.random().toString(36).slice(2)}`;
     const jobs = [
       { kind: 'botocore_s3_v1', method: 'GET', url: 'http://s3.example.com:8080/bucket/key?acl' },
-      { kind: 'botocore_s3_v1', method: 'PUT', url: 'http://s3.example.com/bucket/ünï', headers: { 'Content-Type': 'text/plain', 'x-amz-meta-a': 'b' } },
+      {
+        kind: 'botocore_s3_v1',
+        method: 'PUT',
+        url: 'http://s3.example.com/bucket/ünï',
+        headers: { 'Content-Type': 'text/plain', 'x-amz-meta-a': 'b' },
+      },
       { kind: 'botocore_s3_v4', method: 'GET', url: 'http://s3.example.com/bucket/key?list-type=2' },
       { kind: 'botocore_s3_v4', method: 'PUT', url: 'http://s3.example.com:8080/bucket/key', region: 'RegionTwo' },
     ].map((j) => ({ ...j, access: 'AKS3', secret }));

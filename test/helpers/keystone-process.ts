@@ -74,8 +74,13 @@ export function defaultOverrides(dir: string): ConfigOverrides {
     identity: { password_hash_rounds: 4 },
     database: { retry_interval: 1 },
     eventlet_server: {
-      public_bind_host: '127.0.0.1', admin_bind_host: '127.0.0.1', public_port: 0, admin_port: 0,
-      public_workers: 1, admin_workers: 1, shutdown_timeout: 10,
+      public_bind_host: '127.0.0.1',
+      admin_bind_host: '127.0.0.1',
+      public_port: 0,
+      admin_port: 0,
+      public_workers: 1,
+      admin_workers: 1,
+      shutdown_timeout: 10,
     },
     metrics: { port: 0 },
   };
@@ -104,17 +109,30 @@ export interface RunOptions {
 function runScript(script: string, args: string[], options: RunOptions): Promise<RunResult> {
   const argv = [script, ...(options.configFile ? ['--config-file', options.configFile] : []), ...args];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...SUITE_NODE_FLAGS, ...argv], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...SUITE_NODE_FLAGS, ...argv], {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${script} ${args.join(' ')} did not finish within ${options.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
     }, options.timeoutMs ?? 60_000);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, stdout, stderr }); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 
@@ -245,17 +263,33 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     });
   });
   let hasExited = false;
-  void exited.then(() => { hasExited = true; for (const w of waiters) w(); });
+  void exited.then(() => {
+    hasExited = true;
+    for (const w of waiters) w();
+  });
 
   const waitForOutput = (pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> =>
     new Promise((resolve, reject) => {
       const check = () => {
         const m = output.match(pattern);
-        if (m) { done(); resolve(m); return; }
-        if (hasExited) { done(); reject(new Error(`keystone-all exited before its output matched ${pattern}:\n${output}`)); }
+        if (m) {
+          done();
+          resolve(m);
+          return;
+        }
+        if (hasExited) {
+          done();
+          reject(new Error(`keystone-all exited before its output matched ${pattern}:\n${output}`));
+        }
       };
-      const timer = setTimeout(() => { done(); reject(new Error(`timed out waiting for ${pattern} in keystone-all's output:\n${output}`)); }, timeoutMs);
-      const done = () => { clearTimeout(timer); waiters.delete(check); };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${pattern} in keystone-all's output:\n${output}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
       waiters.add(check);
       check();
     });
@@ -272,7 +306,11 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     stopped ??= (async () => {
       workers();
       if (!hasExited) child.kill(opts.signal ?? 'SIGTERM');
-      const timeout = new Promise<null>((r) => setTimeout(() => { r(null); }, opts.timeoutMs ?? 30_000).unref());
+      const timeout = new Promise<null>((r) =>
+        setTimeout(() => {
+          r(null);
+        }, opts.timeoutMs ?? 30_000).unref(),
+      );
       let result = await Promise.race([exited, timeout]);
       if (!result) {
         child.kill('SIGKILL');
@@ -310,7 +348,9 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     output: () => output,
     waitForOutput,
     workers,
-    signal: (name) => { child.kill(name); },
+    signal: (name) => {
+      child.kill(name);
+    },
     exited,
     stop,
   };

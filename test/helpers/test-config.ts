@@ -52,5 +52,12 @@ export function makeTestConfig(overrides: ConfigOverrides = {}): TestConfig {
   const file = join(dir, 'keystone.conf');
   writeFileSync(file, renderIni(mergeOverrides(base, overrides)));
   const { conf } = loadConfig({ configFiles: [file] });
-  return { conf, dir, file, cleanup: () => { rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    conf,
+    dir,
+    file,
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -32,7 +32,11 @@ function logToSuiteFile(conf: KeystoneConfig): void {
   loggingConfigured = true;
   mkdirSync(TEST_LOG_DIR, { recursive: true });
   const file = join(TEST_LOG_DIR, `in-process-${process.pid}.log`);
-  configureLogging({ ...conf, DEFAULT: { ...conf.DEFAULT, log_file: file, log_dir: '', use_stderr: false, use_journal: false } }, 'keystone-test', { handleSignals: false, checkIntervalMs: 0 });
+  configureLogging(
+    { ...conf, DEFAULT: { ...conf.DEFAULT, log_file: file, log_dir: '', use_stderr: false, use_journal: false } },
+    'keystone-test',
+    { handleSignals: false, checkIntervalMs: 0 },
+  );
 }
 
 export interface TestServer {
@@ -56,7 +60,11 @@ export interface TestServerOptions {
 }
 
 function listen(server: Server): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => { resolve((server.address() as AddressInfo).port); }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve((server.address() as AddressInfo).port);
+    }),
+  );
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -68,14 +76,26 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const { providers, db, cache } = built;
   await syncSchema(db);
   const adminPassword = options.adminPassword ?? 'test-admin-password';
-  const bootstrap = await runBootstrap(built, { password: adminPassword, regionId: 'RegionOne', publicUrl: 'http://127.0.0.1:5000/v3', adminUrl: 'http://127.0.0.1:35357/v3', internalUrl: 'http://127.0.0.1:5000/v3' });
+  const bootstrap = await runBootstrap(built, {
+    password: adminPassword,
+    regionId: 'RegionOne',
+    publicUrl: 'http://127.0.0.1:5000/v3',
+    adminUrl: 'http://127.0.0.1:35357/v3',
+    internalUrl: 'http://127.0.0.1:5000/v3',
+  });
   const publicServer = createServer(withFastPath(createApp('public', providers, db).app, 'public', providers));
   const adminServer = createServer(withFastPath(createApp('admin', providers, db).app, 'admin', providers));
   const [publicPort, adminPort] = await Promise.all([listen(publicServer), listen(adminServer)]);
   return {
     publicUrl: `http://127.0.0.1:${publicPort}`,
     adminUrl: `http://127.0.0.1:${adminPort}`,
-    providers, db, cache, config, database, adminPassword, bootstrap,
+    providers,
+    db,
+    cache,
+    config,
+    database,
+    adminPassword,
+    bootstrap,
     async close() {
       publicServer.closeAllConnections();
       adminServer.closeAllConnections();

@@ -47,7 +47,11 @@ export interface RawResponse {
 async function readBody(res: Response): Promise<unknown> {
   const text = await res.text();
   if (!text) return undefined;
-  try { return JSON.parse(text); } catch { return text; }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 export function passwordAuth(req: TokenRequest): Record<string, unknown> {
@@ -70,7 +74,11 @@ export function passwordAuth(req: TokenRequest): Record<string, unknown> {
 }
 
 /** POST /v3/auth/tokens with any auth object; the raw answer. */
-export async function issueToken(server: TestServer, auth: unknown, options: { query?: string; headers?: Record<string, string>; url?: string } = {}): Promise<RawResponse> {
+export async function issueToken(
+  server: TestServer,
+  auth: unknown,
+  options: { query?: string; headers?: Record<string, string>; url?: string } = {},
+): Promise<RawResponse> {
   const res = await fetch(`${options.url ?? server.publicUrl}/v3/auth/tokens${options.query ?? ''}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...(options.headers ?? {}) },
@@ -99,7 +107,12 @@ export async function systemAdminToken(server: TestServer): Promise<string> {
 }
 
 /** GET (or HEAD) /v3/auth/tokens. */
-export async function validateToken(server: TestServer, authToken: string, subjectToken: string, options: { query?: string; method?: 'GET' | 'HEAD'; url?: string } = {}): Promise<RawResponse> {
+export async function validateToken(
+  server: TestServer,
+  authToken: string,
+  subjectToken: string,
+  options: { query?: string; method?: 'GET' | 'HEAD'; url?: string } = {},
+): Promise<RawResponse> {
   const res = await fetch(`${options.url ?? server.publicUrl}/v3/auth/tokens${options.query ?? ''}`, {
     method: options.method ?? 'GET',
     headers: { 'X-Auth-Token': authToken, 'X-Subject-Token': subjectToken },
@@ -109,7 +122,10 @@ export async function validateToken(server: TestServer, authToken: string, subje
 
 /** DELETE /v3/auth/tokens; the status. */
 export async function revokeToken(server: TestServer, authToken: string, subjectToken: string): Promise<number> {
-  const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': authToken, 'X-Subject-Token': subjectToken } });
+  const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+    method: 'DELETE',
+    headers: { 'X-Auth-Token': authToken, 'X-Subject-Token': subjectToken },
+  });
   await res.arrayBuffer();
   return res.status;
 }

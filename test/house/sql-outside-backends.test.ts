@@ -39,7 +39,8 @@ function sourceFiles(dir: string): string[] {
 function literalsOf(fileName: string, text: string): { line: number; text: string }[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
   const out: { line: number; text: string }[] = [];
-  const add = (node: ts.Node, literal: string) => out.push({ line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, text: literal });
+  const add = (node: ts.Node, literal: string) =>
+    out.push({ line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, text: literal });
   const visit = (node: ts.Node): void => {
     if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) add(node, node.text);
     else if (ts.isTemplateExpression(node)) add(node, node.head.text + node.templateSpans.map((s) => '${}' + s.literal.text).join(''));
@@ -67,14 +68,23 @@ test('the scanner sees SQL in literals, not in prose or comments', () => {
     '// SELECT id FROM project, in a comment',
     "const e = 'Please select a project from the list';",
   ].join('\n');
-  assert.deepEqual(sqlStatementsIn('sample.ts', sample).map((s) => s.line), [1, 2, 3, 4]);
-  assert.ok(sqlStatementsIn('x.ts', readFileSync(join(REPO_ROOT, 'src/identity/identity-repository.ts'), 'utf8')).length > 10,
-    'the identity SQL backend is found to hold SQL');
+  assert.deepEqual(
+    sqlStatementsIn('sample.ts', sample).map((s) => s.line),
+    [1, 2, 3, 4],
+  );
+  assert.ok(
+    sqlStatementsIn('x.ts', readFileSync(join(REPO_ROOT, 'src/identity/identity-repository.ts'), 'utf8')).length > 10,
+    'the identity SQL backend is found to hold SQL',
+  );
 });
 
 test('no SQL text outside storage backends', () => {
   const offenders = files
     .filter((f) => !isStorageBackend(f.path))
     .flatMap((f) => sqlStatementsIn(f.path, f.text).map((s) => `${f.path}:${s.line}: ${s.text.trim().split('\n')[0]}`));
-  assert.deepEqual(offenders, [], 'SQL belongs in the room\'s backend (*-repository.ts implementing *-backend.ts), called through its manager');
+  assert.deepEqual(
+    offenders,
+    [],
+    "SQL belongs in the room's backend (*-repository.ts implementing *-backend.ts), called through its manager",
+  );
 });

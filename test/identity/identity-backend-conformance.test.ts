@@ -40,7 +40,16 @@ async function openSqlBackend(kind: DatabaseKind): Promise<OpenBackend> {
   const domainIds: [string, string] = [newId(), newId()];
   const resource = new ResourceRepository(db);
   for (const id of domainIds) {
-    await resource.insertProject({ id, name: `domain-${id}`, extra: '{}', description: '', enabled: true, domain_id: ROOT_DOMAIN_ID, parent_id: null, is_domain: true });
+    await resource.insertProject({
+      id,
+      name: `domain-${id}`,
+      extra: '{}',
+      description: '',
+      enabled: true,
+      domain_id: ROOT_DOMAIN_ID,
+      parent_id: null,
+      is_domain: true,
+    });
   }
   return {
     backend: new IdentityRepository(db),
@@ -53,7 +62,10 @@ async function openSqlBackend(kind: DatabaseKind): Promise<OpenBackend> {
   };
 }
 
-const IDENTITY_BACKENDS: IdentityBackendCase[] = databaseKinds().map((kind) => ({ name: `SQL on ${kind}`, open: () => openSqlBackend(kind) }));
+const IDENTITY_BACKENDS: IdentityBackendCase[] = databaseKinds().map((kind) => ({
+  name: `SQL on ${kind}`,
+  open: () => openSqlBackend(kind),
+}));
 
 for (const backendCase of IDENTITY_BACKENDS) {
   describe(`identity backend conformance: ${backendCase.name}`, () => {
@@ -70,7 +82,13 @@ for (const backendCase of IDENTITY_BACKENDS) {
     after(() => opened.close());
 
     const userRow = (overrides: Partial<NewUserRow> = {}): NewUserRow => ({
-      id: newId(), name: `user-${newId().slice(0, 8)}`, domain_id: domainA, enabled: true, default_project_id: null, extra: '{}', ...overrides,
+      id: newId(),
+      name: `user-${newId().slice(0, 8)}`,
+      domain_id: domainA,
+      enabled: true,
+      default_project_id: null,
+      extra: '{}',
+      ...overrides,
     });
     const addUser = async (overrides: Partial<NewUserRow> = {}) => {
       const row = userRow(overrides);
@@ -142,7 +160,7 @@ for (const backendCase of IDENTITY_BACKENDS) {
       assert.equal((await backend.optionsOfUsers([user.id])).get(user.id), undefined);
     });
 
-    test('a deleted project is nobody\'s default project any more', async () => {
+    test("a deleted project is nobody's default project any more", async () => {
       const project = newId();
       const a = await addUser({ default_project_id: project });
       const b = await addUser({ default_project_id: 'kept' });
@@ -168,7 +186,10 @@ for (const backendCase of IDENTITY_BACKENDS) {
       await backend.setOption(b.id, '1001', null);
       const options = await backend.optionsOfUsers([a.id, b.id]);
       const sorted = [...(options.get(a.id) ?? [])].sort((x, y) => x.option_id.localeCompare(y.option_id));
-      assert.deepEqual(sorted, [{ option_id: '1000', option_value: 'false' }, { option_id: '1001', option_value: '"x"' }]);
+      assert.deepEqual(sorted, [
+        { option_id: '1000', option_value: 'false' },
+        { option_id: '1001', option_value: '"x"' },
+      ]);
       assert.equal(options.get(b.id), undefined);
       assert.equal((await backend.optionsOfUsers([])).size, 0);
     });
@@ -179,18 +200,24 @@ for (const backendCase of IDENTITY_BACKENDS) {
 
     // ---- passwords and failed attempts ---------------------------------------------------
 
-    test('passwords are listed newest first, and the newest one is the user\'s current one', async () => {
+    test("passwords are listed newest first, and the newest one is the user's current one", async () => {
       const user = await addUser();
       const expires = new Date(Date.now() + 86_400_000);
       expires.setUTCMilliseconds(0);
       await backend.insertPassword(user.localId, 'first', null, false);
       await backend.insertPassword(user.localId, 'second', expires, true);
       const passwords = await backend.listPasswords(user.localId);
-      assert.deepEqual(passwords.map((p) => p.password_hash), ['second', 'first']);
+      assert.deepEqual(
+        passwords.map((p) => p.password_hash),
+        ['second', 'first'],
+      );
       assert.equal(passwords[0]?.self_service, true);
       assert.equal(passwords[0]?.expires_at?.getTime(), expires.getTime());
       assert.ok(passwords[0]?.created_at instanceof Date);
-      assert.deepEqual((await backend.listPasswords(user.localId, 1)).map((p) => p.password_hash), ['second']);
+      assert.deepEqual(
+        (await backend.listPasswords(user.localId, 1)).map((p) => p.password_hash),
+        ['second'],
+      );
       const row = await backend.getUserRow(user.id);
       assert.equal(row?.password_expires_at?.getTime(), expires.getTime());
       assert.equal(row?.password_self_service, true);
@@ -207,7 +234,10 @@ for (const backendCase of IDENTITY_BACKENDS) {
       for (const hash of ['p1', 'p2', 'p3']) await backend.insertPassword(user.localId, hash, null, false);
       await backend.retirePasswords(user.localId, 2);
       const kept = await backend.listPasswords(user.localId);
-      assert.deepEqual(kept.map((p) => p.password_hash), ['p3', 'p2']);
+      assert.deepEqual(
+        kept.map((p) => p.password_hash),
+        ['p3', 'p2'],
+      );
       for (const p of kept) assert.ok(p.expires_at && p.expires_at.getTime() <= Date.now() + 1000, 'a kept password is expired');
     });
 
@@ -237,11 +267,18 @@ for (const backendCase of IDENTITY_BACKENDS) {
       const group = await addGroup(domainB);
       await backend.addMember(zed.id, group.id);
       await backend.addMember(off.id, group.id);
-      const names = async (filter: Parameters<IdentityBackend['listUserRows']>[0]) => (await backend.listUserRows(filter)).map((r) => r.name);
-      assert.deepEqual((await names({ domainId: domainB })).filter((n) => n?.startsWith(tag)), [amy.name, off.name, zed.name]);
+      const names = async (filter: Parameters<IdentityBackend['listUserRows']>[0]) =>
+        (await backend.listUserRows(filter)).map((r) => r.name);
+      assert.deepEqual(
+        (await names({ domainId: domainB })).filter((n) => n?.startsWith(tag)),
+        [amy.name, off.name, zed.name],
+      );
       assert.deepEqual(await names({ domainId: domainB, name: amy.name }), [amy.name]);
       assert.deepEqual(await names({ name: amy.name, domainId: domainA }), []);
-      assert.deepEqual((await names({ domainId: domainB, enabled: false })).filter((n) => n?.startsWith(tag)), [off.name]);
+      assert.deepEqual(
+        (await names({ domainId: domainB, enabled: false })).filter((n) => n?.startsWith(tag)),
+        [off.name],
+      );
       assert.ok(!(await names({ domainId: domainB, enabled: true })).includes(off.name));
       assert.deepEqual(await names({ ids: [zed.id, amy.id, newId()] }), [amy.name, zed.name]);
       assert.deepEqual(await names({ ids: [] }), []);
@@ -267,7 +304,13 @@ for (const backendCase of IDENTITY_BACKENDS) {
       assert.deepEqual(await ids('lte', soon), [a.id, b.id].sort());
       assert.deepEqual(await ids('gte', late), [b.id]);
       assert.deepEqual(await ids('neq', soon), [b.id]);
-      const both = await backend.listUserRows({ ids: [a.id, b.id], passwordExpires: [{ op: 'gt', at: new Date() }, { op: 'lt', at: middle }] });
+      const both = await backend.listUserRows({
+        ids: [a.id, b.id],
+        passwordExpires: [
+          { op: 'gt', at: new Date() },
+          { op: 'lt', at: middle },
+        ],
+      });
       assert.deepEqual(both.map((r) => r.id).sort(), [a.id, b.id].sort());
     });
 
@@ -299,8 +342,14 @@ for (const backendCase of IDENTITY_BACKENDS) {
       const user = await addUser({ domain_id: domainB });
       await backend.addMember(user.id, second.id);
       const inB = (await backend.listGroupRows({ domainId: domainB })).filter((g) => g.name.startsWith(tag));
-      assert.deepEqual(inB.map((g) => g.id), [first.id, second.id]);
-      assert.deepEqual((await backend.listGroupRows({ memberId: user.id })).map((g) => g.id), [second.id]);
+      assert.deepEqual(
+        inB.map((g) => g.id),
+        [first.id, second.id],
+      );
+      assert.deepEqual(
+        (await backend.listGroupRows({ memberId: user.id })).map((g) => g.id),
+        [second.id],
+      );
       assert.deepEqual(await backend.listGroupRows({ domainId: domainA, memberId: user.id }), []);
       assert.ok((await backend.listGroupRows()).some((g) => g.id === first.id));
     });
@@ -336,10 +385,13 @@ for (const backendCase of IDENTITY_BACKENDS) {
       });
       assert.equal((await backend.getUserRow(kept.id))?.password_self_service, false);
       const dropped = userRow();
-      await assert.rejects(backend.transaction(async (tx) => {
-        await tx.insertUser(dropped);
-        throw new Error('changed my mind');
-      }), /changed my mind/);
+      await assert.rejects(
+        backend.transaction(async (tx) => {
+          await tx.insertUser(dropped);
+          throw new Error('changed my mind');
+        }),
+        /changed my mind/,
+      );
       assert.equal(await backend.getUserRow(dropped.id), null);
       assert.equal(await backend.getUserRowByName(dropped.name, domainA), null);
     });

@@ -3,7 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import {
-  PasswordHasher, PasswordVerificationError, NullBytePasswordError, constantTimeEqual, identifyAlgorithm, parseHash,
+  PasswordHasher,
+  PasswordVerificationError,
+  NullBytePasswordError,
+  constantTimeEqual,
+  identifyAlgorithm,
+  parseHash,
   type PasswordHasherOptions,
 } from '../../src/identity/password-hashing/index.js';
 
@@ -37,8 +42,16 @@ const KNOWN: Array<[algorithm: string, password: string, hash: string]> = [
   ['bcrypt_sha256', 'x'.repeat(100), '$bcrypt-sha256$v=2,t=2b,r=4$KBnbb5DX0QrU2pVmp2Yyt.$ERRBbsdGVooKb/CCL5jXzUqzQ/sNZdK'],
   ['scrypt', 'secretpassword', '$scrypt$ln=4,r=8,p=1$K8W4l/IeQ4gRQqgVQqhVCg$OsmU/XsTa+VBOC70UbPYghkEDQA6I8++flrUFsSpQw8'],
   ['scrypt', 'pässwörd', '$scrypt$ln=5,r=4,p=2$d67VGiMk5Lz3XqsVYgzhHKM0JmRs7d07$c94OVhDnegkBCB1NUDNUt5qVX0MQD3wpdfJDO9N3cqA'],
-  ['pbkdf2_sha512', 'secretpassword', '$pbkdf2-sha512$1000$wBij9N77v1eKsbYWYmyN0Q$winj2btlWym99QKEncxde/E46EzouvDV0diLjK0lvTCRAt9SeInjCxTaZYO1NX.VYbDrBO58Pdvcg8s7AD86AA'],
-  ['pbkdf2_sha512', 'pässwörd', '$pbkdf2-sha512$2000$BKAUgtC613oPoVRKCUHofU.pldLa2xtDyLlXSolRqnU$swar59PvJ3nUGg9.K4FvrqG1ofS19Xm3QfunXoXB23xvvLfKTWf6EnfzUioaaCMz6Avgsu9nsu/8xjjRB.criw'],
+  [
+    'pbkdf2_sha512',
+    'secretpassword',
+    '$pbkdf2-sha512$1000$wBij9N77v1eKsbYWYmyN0Q$winj2btlWym99QKEncxde/E46EzouvDV0diLjK0lvTCRAt9SeInjCxTaZYO1NX.VYbDrBO58Pdvcg8s7AD86AA',
+  ],
+  [
+    'pbkdf2_sha512',
+    'pässwörd',
+    '$pbkdf2-sha512$2000$BKAUgtC613oPoVRKCUHofU.pldLa2xtDyLlXSolRqnU$swar59PvJ3nUGg9.K4FvrqG1ofS19Xm3QfunXoXB23xvvLfKTWf6EnfzUioaaCMz6Avgsu9nsu/8xjjRB.criw',
+  ],
 ];
 
 // ---- passlib through Debian's python, when it is there ----
@@ -89,11 +102,18 @@ describe('password hashing: known passlib hashes', () => {
   it('answers false for malformed, altered and unsupported hashes', async () => {
     const good = KNOWN[0][2];
     for (const bad of [
-      '', 'plaintext', '$6$rounds=5000$salt$abc', '$2x$04$I5rfLrrDDIbK/luIskDFj.lTHKBIDJrCd.NYuSEgQeMaLbztT95Wa',
-      good.slice(0, -1), good.replace('$04$', '$4$'), good.replace('$04$', '$03$'),
+      '',
+      'plaintext',
+      '$6$rounds=5000$salt$abc',
+      '$2x$04$I5rfLrrDDIbK/luIskDFj.lTHKBIDJrCd.NYuSEgQeMaLbztT95Wa',
+      good.slice(0, -1),
+      good.replace('$04$', '$4$'),
+      good.replace('$04$', '$03$'),
       good.slice(0, -1) + (good.endsWith('a') ? 'b' : 'a'),
-      KNOWN[5][2].replace('r=4', 'r=04'), KNOWN[5][2].replace('v=2', 'v=3'),
-      KNOWN[8][2].slice(0, -4), KNOWN[10][2].replace('$1000$', '$01000$'),
+      KNOWN[5][2].replace('r=4', 'r=04'),
+      KNOWN[5][2].replace('v=2', 'v=3'),
+      KNOWN[8][2].slice(0, -4),
+      KNOWN[10][2].replace('$1000$', '$01000$'),
     ]) {
       assert.equal(await h.verify('secretpassword', bad), false, bad);
     }
@@ -124,7 +144,10 @@ describe('password hashing: round trips', () => {
 
   it('formats: bcrypt $2b$, bcrypt_sha256 v=2, scrypt and pbkdf2_sha512 carry their parameters', async () => {
     assert.match(await hasher(cheap.bcrypt).hash('p'), /^\$2b\$04\$[./A-Za-z0-9]{21}[.Oeu][./A-Za-z0-9]{31}$/);
-    assert.match(await hasher(cheap.bcrypt_sha256).hash('p'), /^\$bcrypt-sha256\$v=2,t=2b,r=4\$[./A-Za-z0-9]{21}[.Oeu]\$[./A-Za-z0-9]{31}$/);
+    assert.match(
+      await hasher(cheap.bcrypt_sha256).hash('p'),
+      /^\$bcrypt-sha256\$v=2,t=2b,r=4\$[./A-Za-z0-9]{21}[.Oeu]\$[./A-Za-z0-9]{31}$/,
+    );
     const s = await hasher({ ...cheap.scrypt, scrypt_block_size: 4, scrypt_parallelism: 3, salt_bytesize: 24 }).hash('p');
     const ps = parseHash(s);
     assert.ok(ps && ps.algorithm === 'scrypt');
@@ -134,7 +157,7 @@ describe('password hashing: round trips', () => {
     assert.deepEqual([p.rounds, p.salt.length, p.checksum.length], [1000, 32, 64]);
   });
 
-  it('unset rounds mean passlib\'s defaults: bcrypt 12, scrypt 16, pbkdf2_sha512 25000 (0 counts as unset)', async () => {
+  it("unset rounds mean passlib's defaults: bcrypt 12, scrypt 16, pbkdf2_sha512 25000 (0 counts as unset)", async () => {
     assert.match(await hasher({ password_hash_algorithm: 'bcrypt' }).hash('p'), /^\$2b\$12\$/);
     assert.match(await hasher({ password_hash_algorithm: 'scrypt', password_hash_rounds: 0 }).hash('p'), /^\$scrypt\$ln=16,r=8,p=1\$/);
     assert.match(await hasher({ password_hash_algorithm: 'pbkdf2_sha512' }).hash('p'), /^\$pbkdf2-sha512\$25000\$/);
@@ -246,7 +269,9 @@ describe('password hashing: dummy verification and the event loop', () => {
     const h = hasher({ password_hash_algorithm: 'bcrypt', password_hash_rounds: 12 });
     const stored = await h.hash('event loop');
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 5);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 5);
     try {
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => h.verify(i === 0 ? 'event loop' : `wrong ${i}`, stored)));
       assert.deepEqual(results, [true, ...Array(19).fill(false)]);
@@ -285,7 +310,7 @@ describe('password hashing: interoperability with passlib', () => {
     const h = hasher({ password_hash_algorithm: 'scrypt', max_password_length: 4096 });
     for (const [i, item] of items.entries()) {
       assert.equal(await h.verify(item.password, hashes[i]), true, `${item.algorithm} ${hashes[i]}`);
-      assert.equal(await h.verify(item.password + 'x', hashes[i]) , item.algorithm === 'bcrypt' && item.password.length >= 72, hashes[i]);
+      assert.equal(await h.verify(item.password + 'x', hashes[i]), item.algorithm === 'bcrypt' && item.password.length >= 72, hashes[i]);
       assert.equal(await h.verify('x' + item.password, hashes[i]), false, hashes[i]);
     }
   });
@@ -293,10 +318,13 @@ describe('password hashing: interoperability with passlib', () => {
   it('our hashes (every algorithm, every parameter) verify in passlib; wrong ones do not', interopOpts, async () => {
     requirePasslib();
     const configs: Array<Partial<PasswordHasherOptions>> = [
-      cheap.bcrypt, { ...cheap.bcrypt, password_hash_rounds: 5 },
+      cheap.bcrypt,
+      { ...cheap.bcrypt, password_hash_rounds: 5 },
       cheap.bcrypt_sha256,
-      cheap.scrypt, { ...cheap.scrypt, scrypt_block_size: 2, scrypt_parallelism: 2, salt_bytesize: 9 },
-      cheap.pbkdf2_sha512, { ...cheap.pbkdf2_sha512, password_hash_rounds: 777, salt_bytesize: 1 },
+      cheap.scrypt,
+      { ...cheap.scrypt, scrypt_block_size: 2, scrypt_parallelism: 2, salt_bytesize: 9 },
+      cheap.pbkdf2_sha512,
+      { ...cheap.pbkdf2_sha512, password_hash_rounds: 777, salt_bytesize: 1 },
     ];
     const verify: Array<{ password: string; hash: string }> = [];
     const expected: boolean[] = [];

@@ -37,19 +37,25 @@ after(() => {
   rmSync(logDir, { recursive: true, force: true });
 });
 
-test('a line has oslo.log\'s shape: time, pid, level, name, context block, message', async () => {
+test("a line has oslo.log's shape: time, pid, level, name, context block, message", async () => {
   log.info('plain line');
   getLogger('keystone.token.provider').debug('named debug line');
   await flush();
   const all = lines();
   const plain = all.find((l) => l.endsWith('plain line'));
   assert.ok(plain, 'the line was written');
-  assert.match(plain, new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} ${process.pid} INFO keystone-public \\[-\\] plain line$`));
+  assert.match(
+    plain,
+    new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3} ${process.pid} INFO keystone-public \\[-\\] plain line$`),
+  );
   assert.ok(all.some((l) => / DEBUG keystone\.token\.provider \[-\] named debug line$/.test(l)));
 });
 
 test('every line logged while serving a request carries its request id, and the access line is in combined format', async () => {
-  const app = (req: Parameters<ReturnType<typeof logContext>>[0] & import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+  const app = (
+    req: Parameters<ReturnType<typeof logContext>>[0] & import('node:http').IncomingMessage,
+    res: import('node:http').ServerResponse,
+  ) => {
     (req as { keystone?: object }).keystone = { requestId: `req-${crypto.randomUUID()}` };
     accessLog()(req, res, () => {
       logContext()(req, res, () => {
@@ -71,22 +77,33 @@ test('every line logged while serving a request carries its request id, and the 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const port = (server.address() as AddressInfo).port;
-    const [a, b] = await Promise.all(['/v3/projects/abc?name=x', '/v3/users'].map(async (p) => {
-      const res = await fetch(`http://127.0.0.1:${port}${p}`, { method: p === '/v3/users' ? 'POST' : 'GET', headers: { 'user-agent': 'test "agent"', referer: 'http://ref/' } });
-      await res.text();
-      return res.headers.get('x-openstack-request-id') as string;
-    }));
+    const [a, b] = await Promise.all(
+      ['/v3/projects/abc?name=x', '/v3/users'].map(async (p) => {
+        const res = await fetch(`http://127.0.0.1:${port}${p}`, {
+          method: p === '/v3/users' ? 'POST' : 'GET',
+          headers: { 'user-agent': 'test "agent"', referer: 'http://ref/' },
+        });
+        await res.text();
+        return res.headers.get('x-openstack-request-id') as string;
+      }),
+    );
     await new Promise((r) => setTimeout(r, 20));
     const all = lines();
     for (const id of [a, b]) {
       assert.match(id, /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       const mine = all.filter((l) => l.includes(`[${id}`));
       assert.equal(mine.filter((l) => l.endsWith('handling request')).length, 1, 'first line');
-      assert.ok(mine.some((l) => l.includes(`[${id} u1 p1 - - -] after an await and a timer`)), 'line after await carries id and user');
+      assert.ok(
+        mine.some((l) => l.includes(`[${id} u1 p1 - - -] after an await and a timer`)),
+        'line after await carries id and user',
+      );
       const access = mine.find((l) => l.includes(' keystone.access '));
       assert.ok(access, 'access line carries the request id');
       const combined = access.slice(access.indexOf('] ', access.indexOf('[req-')) + 2);
-      assert.match(combined, /^127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "(GET|POST) \/v3\/(projects\/abc|users) HTTP\/1\.1" 201 12 "http:\/\/ref\/" "test \\x22agent\\x22"$/);
+      assert.match(
+        combined,
+        /^127\.0\.0\.1 - - \[\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "(GET|POST) \/v3\/(projects\/abc|users) HTTP\/1\.1" 201 12 "http:\/\/ref\/" "test \\x22agent\\x22"$/,
+      );
       assert.ok(!combined.includes('name=x'), 'the query string is dropped');
     }
     // no line of one request carries the other's id
@@ -97,13 +114,31 @@ test('every line logged while serving a request carries its request id, and the 
 });
 
 test('combinedLogLine: Apache combined format fields', () => {
-  const line = combinedLogLine({ remoteAddr: '10.0.0.1', time: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)), method: 'DELETE', url: '/v3/auth/tokens?x=1', httpVersion: '1.1', status: 204, bytes: 0 });
+  const line = combinedLogLine({
+    remoteAddr: '10.0.0.1',
+    time: new Date(Date.UTC(2024, 0, 2, 3, 4, 5)),
+    method: 'DELETE',
+    url: '/v3/auth/tokens?x=1',
+    httpVersion: '1.1',
+    status: 204,
+    bytes: 0,
+  });
   assert.match(line, /^10\.0\.0\.1 - - \[\d\d\/Jan\/2024:\d\d:\d\d:05 [+-]\d{4}\] "DELETE \/v3\/auth\/tokens HTTP\/1\.1" 204 - "-" "-"$/);
 });
 
 const FERNET = 'gAAAAABmZ3fake_fernet-token' + 'A'.repeat(150) + 'xyz';
 const UUID_TOKEN = '3b1f2c4d5e6f708192a3b4c5d6e7f809';
-const SECRETS = ['S3cretPassw0rd!', 'hunter2hunter2', FERNET, UUID_TOKEN, 'adminTOKENvalue', 'blobSecretValue', 'dbpass123', 'ec2SECRETkey', 'subjTOKEN999'];
+const SECRETS = [
+  'S3cretPassw0rd!',
+  'hunter2hunter2',
+  FERNET,
+  UUID_TOKEN,
+  'adminTOKENvalue',
+  'blobSecretValue',
+  'dbpass123',
+  'ec2SECRETkey',
+  'subjTOKEN999',
+];
 
 test('no password, token, secret or credential blob reaches a line, whatever the form', async () => {
   const messages = [
@@ -119,7 +154,13 @@ test('no password, token, secret or credential blob reaches a line, whatever the
     `admin_token = ${SECRETS[4]}`,
   ];
   for (const m of messages) log.info(m);
-  log.debug('meta', { password: SECRETS[0], headers: { 'X-Auth-Token': SECRETS[4], 'x-subject-token': SECRETS[8] }, blob: SECRETS[5], admin_token: SECRETS[4], nested: { credential: { secret: SECRETS[7] } } });
+  log.debug('meta', {
+    password: SECRETS[0],
+    headers: { 'X-Auth-Token': SECRETS[4], 'x-subject-token': SECRETS[8] },
+    blob: SECRETS[5],
+    admin_token: SECRETS[4],
+    nested: { credential: { secret: SECRETS[7] } },
+  });
   log.error(new Error(`failed for token ${FERNET}`));
   runWithLogContext({ requestId: 'req-00000000-0000-0000-0000-000000000000' }, () => log.warn(`in request: password: ${SECRETS[1]}`));
   await flush();
@@ -140,8 +181,12 @@ test('scrubText and scrubValue, directly', () => {
   assert.equal(scrubText(`GET /v2.0/tokens/${UUID_TOKEN} HTTP/1.1`, { access: true }), 'GET /v2.0/tokens/*** HTTP/1.1');
   assert.equal(scrubText(`id ${UUID_TOKEN}`), 'id ***');
   assert.equal(scrubText(scrubText('secret: x')), 'secret: ***');
-  assert.deepEqual(scrubValue({ Password: 'x', user: { name: 'n', password_expires_at: null }, token_type: 'fernet', enabled: true }),
-    { Password: '***', user: { name: 'n', password_expires_at: null }, token_type: 'fernet', enabled: true });
+  assert.deepEqual(scrubValue({ Password: 'x', user: { name: 'n', password_expires_at: null }, token_type: 'fernet', enabled: true }), {
+    Password: '***',
+    user: { name: 'n', password_expires_at: null },
+    token_type: 'fernet',
+    enabled: true,
+  });
 });
 
 test('JSON lines (use_json) carry the request id in their context', async () => {
@@ -150,7 +195,9 @@ test('JSON lines (use_json) carry the request id in their context', async () => 
     const file = join(j.dir, 'json.log');
     const jc = makeTestConfig({ DEFAULT: { log_file: file, use_json: true } });
     configureLogging(jc.conf, 'keystone-admin', { checkIntervalMs: 0 });
-    runWithLogContext({ requestId: 'req-11111111-2222-3333-4444-555555555555' }, () => log.info('json line', { password: 'pw-in-json', user_id: 'u' }));
+    runWithLogContext({ requestId: 'req-11111111-2222-3333-4444-555555555555' }, () =>
+      log.info('json line', { password: 'pw-in-json', user_id: 'u' }),
+    );
     await flush();
     const rec = JSON.parse(readFileSync(file, 'utf8').trim().split('\n').pop() as string);
     assert.equal(rec.message, 'json line');

@@ -20,7 +20,21 @@ const DASHBOARD = fileURLToPath(new URL('../../../packaging/grafana/openstack-ke
 const RULES = fileURLToPath(new URL('../../../packaging/prometheus/keystone-alerts.yaml', import.meta.url));
 
 /** PromQL words that are not metric names. */
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan']);
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'on',
+  'ignoring',
+  'group_left',
+  'group_right',
+  'and',
+  'or',
+  'unless',
+  'offset',
+  'bool',
+  'inf',
+  'nan',
+]);
 /** Labels Prometheus adds to every scraped series. */
 const TARGET_LABELS = new Set(['job', 'instance', 'le']);
 
@@ -82,7 +96,10 @@ function checkReferences(source: string, refs: Reference[], s: Scrape): void {
     if (series.length === 0) continue; // a counter nothing has incremented yet: its # TYPE is there, no series to read labels from
     for (const label of ref.labels) {
       if (TARGET_LABELS.has(label)) continue;
-      assert.ok(series.some((x) => label in x.labels), `${source}: ${ref.metric} has a label ${label} (${ref.expr})`);
+      assert.ok(
+        series.some((x) => label in x.labels),
+        `${source}: ${ref.metric} has a label ${label} (${ref.expr})`,
+      );
     }
   }
 }
@@ -95,7 +112,8 @@ before(async () => {
   // a little traffic, so that the labelled series exist: an issue, validations, a failed authentication
   const issued = await issueToken(ks.publicUrl, ks.adminPassword);
   const token = String(issued.headers['x-subject-token']);
-  for (let i = 0; i < 3; i++) await (await fetch(`${ks.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } })).arrayBuffer();
+  for (let i = 0; i < 3; i++)
+    await (await fetch(`${ks.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } })).arrayBuffer();
   assert.equal((await issueToken(ks.publicUrl, 'wrong-password')).status, 401);
   real = await scrape(await metricsUrlOf(ks));
 });
@@ -105,10 +123,16 @@ after(async () => {
 });
 
 test('the Grafana dashboard names only metrics and labels of a real scrape, and shows every keystone metric', () => {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { uid: string; panels: Array<{ title: string; targets?: Array<{ expr: string }> }>; templating: { list: Array<{ query?: unknown }> } };
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    uid: string;
+    panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    templating: { list: Array<{ query?: unknown }> };
+  };
   assert.equal(dashboard.uid, 'openstack-keystone');
   const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-  const variables = dashboard.templating.list.map((v) => v.query).filter((q): q is string => typeof q === 'string' && q.startsWith('label_values('));
+  const variables = dashboard.templating.list
+    .map((v) => v.query)
+    .filter((q): q is string => typeof q === 'string' && q.startsWith('label_values('));
   const refs = [...exprs, ...variables.map((q) => q.replace(/^label_values\((.*),\s*\w+\)$/, '$1'))].flatMap(metricReferences);
   checkReferences('the dashboard', refs, real);
   const shown = new Set(refs.map((r) => familyOf(r.metric, real)));
@@ -127,9 +151,18 @@ test('the Prometheus alerting rules name only metrics and labels of a real scrap
   checkReferences('the alerting rules', refs, real);
   const used = new Set(refs.map((r) => familyOf(r.metric, real)));
   // README, "What to monitor"
-  for (const family of ['keystone_worker_restarts_total', 'keystone_http_request_duration_seconds', 'keystone_db_query_errors_total', 'keystone_db_pool_connections',
-    'keystone_cache_hits_total', 'keystone_cache_misses_total', 'keystone_fernet_keys', 'keystone_fernet_primary_key_age_seconds',
-    'process_resident_memory_bytes', 'nodejs_heap_used_after_major_gc_bytes']) {
+  for (const family of [
+    'keystone_worker_restarts_total',
+    'keystone_http_request_duration_seconds',
+    'keystone_db_query_errors_total',
+    'keystone_db_pool_connections',
+    'keystone_cache_hits_total',
+    'keystone_cache_misses_total',
+    'keystone_fernet_keys',
+    'keystone_fernet_primary_key_age_seconds',
+    'process_resident_memory_bytes',
+    'nodejs_heap_used_after_major_gc_bytes',
+  ]) {
     assert.ok(used.has(family), `an alert on ${family}`);
   }
 });
@@ -143,8 +176,16 @@ test('promtool accepts the alerting rules', { skip: promtool ? false : 'promtool
 
 test('metricReferences reads metric and label names out of PromQL', () => {
   assert.deepEqual(
-    metricReferences('sum by (le, service) (rate(keystone_x_bucket{job=~"$job", status=~"5.."}[$__rate_interval])) / ignoring(a) up > 2 * 1024').map((r) => [r.metric, r.labels]),
-    [['keystone_x_bucket', ['job', 'status']], ['up', []]],
+    metricReferences(
+      'sum by (le, service) (rate(keystone_x_bucket{job=~"$job", status=~"5.."}[$__rate_interval])) / ignoring(a) up > 2 * 1024',
+    ).map((r) => [r.metric, r.labels]),
+    [
+      ['keystone_x_bucket', ['job', 'status']],
+      ['up', []],
+    ],
   );
-  assert.deepEqual(ruleExpressions('- alert: A\n  expr: |\n    a\n      + b\n  labels: {}\n- alert: B\n  expr: c > 1\n'), [{ alert: 'A', expr: 'a + b' }, { alert: 'B', expr: 'c > 1' }]);
+  assert.deepEqual(ruleExpressions('- alert: A\n  expr: |\n    a\n      + b\n  labels: {}\n- alert: B\n  expr: c > 1\n'), [
+    { alert: 'A', expr: 'a + b' },
+    { alert: 'B', expr: 'c > 1' },
+  ]);
 });

@@ -12,7 +12,17 @@ import { join } from 'node:path';
 import { makeTestConfig } from '../helpers/test-config.js';
 import { startMetricsServer, collectWorkerMetrics, mergeMetrics, keyRepositoryStats, type ClusterLike } from '../../src/metrics/server.js';
 import { Counter, Histogram, Registry } from 'prom-client';
-import { sqlOperation, instrumentDatabase, dbQueryDuration, dbQueryErrors, routeLabel, tokenOperations, recordTokenOperation, httpMetrics, httpRequestDuration } from '../../src/metrics/metrics.js';
+import {
+  sqlOperation,
+  instrumentDatabase,
+  dbQueryDuration,
+  dbQueryErrors,
+  routeLabel,
+  tokenOperations,
+  recordTokenOperation,
+  httpMetrics,
+  httpRequestDuration,
+} from '../../src/metrics/metrics.js';
 import { parseExposition, sum } from './scrape.js';
 
 const parse = (text: string) => parseExposition(text).samples;
@@ -21,7 +31,27 @@ test('a worker that does not answer is left out of the scrape instead of failing
   const listeners: ((w: { id: number }, m: unknown) => void)[] = [];
   const fake: ClusterLike = {
     workers: {
-      1: { id: 1, send: (msg: unknown) => { setImmediate(() => { listeners.forEach((l) => { l({ id: 1 }, { type: 'keystone:metrics:response', id: (msg as { id: number }).id, service: 'public', worker: 'public-1', pid: 1, metrics: [] }); }); }); return true; } },
+      1: {
+        id: 1,
+        send: (msg: unknown) => {
+          setImmediate(() => {
+            listeners.forEach((l) => {
+              l(
+                { id: 1 },
+                {
+                  type: 'keystone:metrics:response',
+                  id: (msg as { id: number }).id,
+                  service: 'public',
+                  worker: 'public-1',
+                  pid: 1,
+                  metrics: [],
+                },
+              );
+            });
+          });
+          return true;
+        },
+      },
       2: { id: 2, send: () => true },
     },
     on: (_e, l) => listeners.push(l as never),
@@ -74,29 +104,46 @@ test('database instrumentation times statements by operation and counts errors',
   const calls: string[] = [];
   const pgp = { $config: { options: { error: () => calls.push('orig-error') } as Record<string, unknown> } };
   instrumentDatabase(pgp);
-  const before = (await dbQueryDuration.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.labels.operation === 'update').reduce((a, v) => a + v.value, 0);
+  const before = (await dbQueryDuration.get()).values
+    .filter((v) => v.metricName?.endsWith('_count') && v.labels.operation === 'update')
+    .reduce((a, v) => a + v.value, 0);
   (pgp.$config.options.receive as (e: unknown) => void)({ result: { duration: 12 }, ctx: { query: 'UPDATE project SET x = 1' } });
   (pgp.$config.options.error as (err: unknown, e: unknown) => void)(new Error('x'), { query: 'DELETE FROM t' });
-  const after = (await dbQueryDuration.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.labels.operation === 'update').reduce((a, v) => a + v.value, 0);
+  const after = (await dbQueryDuration.get()).values
+    .filter((v) => v.metricName?.endsWith('_count') && v.labels.operation === 'update')
+    .reduce((a, v) => a + v.value, 0);
   assert.equal(after - before, 1);
   assert.deepEqual(calls, ['orig-error']);
   assert.equal((await dbQueryErrors.get()).values.find((v) => v.labels.operation === 'delete')?.value, 1);
   // refused for its data (a duplicate name, an invalid value): the client's 4xx, not a database error
-  (pgp.$config.options.error as (err: unknown, e: unknown) => void)(Object.assign(new Error('dup'), { code: '23505' }), { query: 'INSERT INTO project VALUES (1)' });
-  (pgp.$config.options.error as (err: unknown, e: unknown) => void)(Object.assign(new Error('bad'), { code: '22P02' }), { query: 'SELECT 1' });
-  assert.equal((await dbQueryErrors.get()).values.find((v) => v.labels.operation === 'insert'), undefined);
+  (pgp.$config.options.error as (err: unknown, e: unknown) => void)(Object.assign(new Error('dup'), { code: '23505' }), {
+    query: 'INSERT INTO project VALUES (1)',
+  });
+  (pgp.$config.options.error as (err: unknown, e: unknown) => void)(Object.assign(new Error('bad'), { code: '22P02' }), {
+    query: 'SELECT 1',
+  });
+  assert.equal(
+    (await dbQueryErrors.get()).values.find((v) => v.labels.operation === 'insert'),
+    undefined,
+  );
   (pgp.$config.options.error as (err: unknown, e: unknown) => void)(Object.assign(new Error('gone'), { code: '57P01' }), { cn: {} });
   assert.equal((await dbQueryErrors.get()).values.find((v) => v.labels.operation === 'connect')?.value, 1);
 });
 
 test('route labels are templates in JSON-Home form', () => {
   assert.equal(routeLabel('/v3/users/:user_id'), '/v3/users/{user_id}');
-  assert.equal(routeLabel('/v3/projects/:project_id/users/:user_id/roles/:role_id'), '/v3/projects/{project_id}/users/{user_id}/roles/{role_id}');
+  assert.equal(
+    routeLabel('/v3/projects/:project_id/users/:user_id/roles/:role_id'),
+    '/v3/projects/{project_id}/users/{user_id}/roles/{role_id}',
+  );
   assert.equal(routeLabel('/v3'), '/v3');
 });
 
 test('token operations recorded between scrapes are all in the next one', async () => {
-  const count = async () => (await tokenOperations.get()).values.filter((v) => v.labels.operation === 'revoke' && v.labels.method === 'token').reduce((a, v) => a + v.value, 0);
+  const count = async () =>
+    (await tokenOperations.get()).values
+      .filter((v) => v.labels.operation === 'revoke' && v.labels.method === 'token')
+      .reduce((a, v) => a + v.value, 0);
   const start = await count();
   for (let i = 0; i < 7; i++) recordTokenOperation('revoke', 'fernet', 'token', 'success');
   assert.equal(await count(), start + 7);
@@ -105,7 +152,10 @@ test('token operations recorded between scrapes are all in the next one', async 
 });
 
 test('a response is timed once, whichever stages time it', async () => {
-  const count = async () => (await httpRequestDuration.get()).values.filter((v) => v.metricName?.endsWith('_count') && v.labels.route === '/once').reduce((a, v) => a + v.value, 0);
+  const count = async () =>
+    (await httpRequestDuration.get()).values
+      .filter((v) => v.metricName?.endsWith('_count') && v.labels.route === '/once')
+      .reduce((a, v) => a + v.value, 0);
   const listeners: Record<string, Array<() => void>> = { finish: [], close: [] };
   const res = { statusCode: 200, once: (e: 'finish' | 'close', fn: () => void) => listeners[e].push(fn) };
   const req = { method: 'GET', url: '/once', keystone: { routeTemplate: '/once' } };

@@ -28,14 +28,16 @@ interface Sent {
   status: number;
 }
 
-const key = (s: { service: string; method: string; route: string; status: number | string }) => `${s.service} ${s.method} ${s.route} ${s.status}`;
+const key = (s: { service: string; method: string; route: string; status: number | string }) =>
+  `${s.service} ${s.method} ${s.route} ${s.status}`;
 
-const passwordBody = (name: string, password: string, scoped = true) => JSON.stringify({
-  auth: {
-    identity: { methods: ['password'], password: { user: { name, domain: { name: 'Default' }, password } } },
-    ...(scoped ? { scope: { project: { name: 'admin', domain: { name: 'Default' } } } } : {}),
-  },
-});
+const passwordBody = (name: string, password: string, scoped = true) =>
+  JSON.stringify({
+    auth: {
+      identity: { methods: ['password'], password: { user: { name, domain: { name: 'Default' }, password } } },
+      ...(scoped ? { scope: { project: { name: 'admin', domain: { name: 'Default' } } } } : {}),
+    },
+  });
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 interface AccessLine {
@@ -75,7 +77,14 @@ for (const database of databaseKinds()) {
   }
 
   /** One request through fetch; its status must be `status`; it is remembered with its route label. */
-  async function send(service: Service, method: string, pathAndQuery: string, route: string, status: number, init: { headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
+  async function send(
+    service: Service,
+    method: string,
+    pathAndQuery: string,
+    route: string,
+    status: number,
+    init: { headers?: Record<string, string>; body?: string } = {},
+  ): Promise<Response> {
     const res = await fetch(baseOf(service) + pathAndQuery, { method, headers: init.headers, body: init.body });
     await res.arrayBuffer();
     assert.equal(res.status, status, `${method} ${pathAndQuery} on ${service}`);
@@ -92,9 +101,13 @@ for (const database of databaseKinds()) {
       const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
       let data = '';
       socket.setEncoding('utf8');
-      socket.on('data', (d) => { data += String(d); });
+      socket.on('data', (d) => {
+        data += String(d);
+      });
       socket.on('error', reject);
-      socket.on('close', () => { resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(data)?.[1] ?? 0)); });
+      socket.on('close', () => {
+        resolve(Number(/^HTTP\/1\.1 (\d{3}) /.exec(data)?.[1] ?? 0));
+      });
     });
   }
 
@@ -138,31 +151,59 @@ for (const database of databaseKinds()) {
       for (let i = 0; i < 5; i++) await send('admin', 'GET', '/v3', '/v3', 200);
 
       // token issue
-      const issued = await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 201, { headers: JSON_HEADERS, body: passwordBody('admin', ks.adminPassword) });
+      const issued = await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 201, {
+        headers: JSON_HEADERS,
+        body: passwordBody('admin', ks.adminPassword),
+      });
       adminToken = issued.headers.get('x-subject-token')!;
-      subjectToken = (await send('public', 'POST', '/v3/auth/tokens?nocatalog', '/v3/auth/tokens', 201, { headers: JSON_HEADERS, body: passwordBody('admin', ks.adminPassword) })).headers.get('x-subject-token')!;
+      subjectToken = (
+        await send('public', 'POST', '/v3/auth/tokens?nocatalog', '/v3/auth/tokens', 201, {
+          headers: JSON_HEADERS,
+          body: passwordBody('admin', ks.adminPassword),
+        })
+      ).headers.get('x-subject-token')!;
       const auth = { 'X-Auth-Token': adminToken };
 
       // lists, entities by id (the id never becomes a label), a create
       for (let i = 0; i < 3; i++) await send('public', 'GET', '/v3/users', '/v3/users', 200, { headers: auth });
       for (let i = 0; i < 2; i++) await send('public', 'GET', '/v3/projects', '/v3/projects', 200, { headers: auth });
-      const adminUserId = ((await (await fetch(`${ks.publicUrl}/v3/auth/tokens`, { headers: { ...auth, 'X-Subject-Token': adminToken } })).json()) as { token: { user: { id: string } } }).token.user.id;
+      const adminUserId = (
+        (await (await fetch(`${ks.publicUrl}/v3/auth/tokens`, { headers: { ...auth, 'X-Subject-Token': adminToken } })).json()) as {
+          token: { user: { id: string } };
+        }
+      ).token.user.id;
       sent.push({ service: 'public', method: 'GET', path: '/v3/auth/tokens', route: '/v3/auth/tokens', status: 200 });
       await send('public', 'GET', `/v3/users/${adminUserId}`, '/v3/users/{user_id}', 200, { headers: auth });
       for (let i = 0; i < 3; i++) await send('public', 'GET', `/v3/users/no-such-user-${i}`, '/v3/users/{user_id}', 404, { headers: auth });
       await send('public', 'GET', `/v3/users/${adminUserId}/projects`, '/v3/users/{user_id}/projects', 200, { headers: auth });
-      await send('admin', 'POST', '/v3/users', '/v3/users', 201, { headers: { ...auth, ...JSON_HEADERS }, body: JSON.stringify({ user: { name: 'metrics-user', password: 'right-password', domain_id: 'default' } }) });
+      await send('admin', 'POST', '/v3/users', '/v3/users', 201, {
+        headers: { ...auth, ...JSON_HEADERS },
+        body: JSON.stringify({ user: { name: 'metrics-user', password: 'right-password', domain_id: 'default' } }),
+      });
 
       // validations: the first ones fill each worker's memo, the rest answer on the fast path
-      for (let i = 0; i < 12; i++) await send('public', 'GET', '/v3/auth/tokens', '/v3/auth/tokens', 200, { headers: { ...auth, 'X-Subject-Token': subjectToken } });
-      for (let i = 0; i < 3; i++) await send('public', 'GET', '/v3/auth/tokens?nocatalog', '/v3/auth/tokens', 200, { headers: { ...auth, 'X-Subject-Token': subjectToken } });
-      for (let i = 0; i < 3; i++) await send('public', 'HEAD', '/v3/auth/tokens', '/v3/auth/tokens', 200, { headers: { ...auth, 'X-Subject-Token': subjectToken } });
-      for (let i = 0; i < 4; i++) await send('admin', 'GET', '/v3/auth/tokens', '/v3/auth/tokens', 200, { headers: { ...auth, 'X-Subject-Token': subjectToken } });
+      for (let i = 0; i < 12; i++)
+        await send('public', 'GET', '/v3/auth/tokens', '/v3/auth/tokens', 200, { headers: { ...auth, 'X-Subject-Token': subjectToken } });
+      for (let i = 0; i < 3; i++)
+        await send('public', 'GET', '/v3/auth/tokens?nocatalog', '/v3/auth/tokens', 200, {
+          headers: { ...auth, 'X-Subject-Token': subjectToken },
+        });
+      for (let i = 0; i < 3; i++)
+        await send('public', 'HEAD', '/v3/auth/tokens', '/v3/auth/tokens', 200, { headers: { ...auth, 'X-Subject-Token': subjectToken } });
+      for (let i = 0; i < 4; i++)
+        await send('admin', 'GET', '/v3/auth/tokens', '/v3/auth/tokens', 200, { headers: { ...auth, 'X-Subject-Token': subjectToken } });
       await send('public', 'GET', '/v3/auth/tokens', '/v3/auth/tokens', 404, { headers: { ...auth, 'X-Subject-Token': 'not-a-token' } });
 
       // failed authentications: two wrong passwords lock the account, the third attempt is refused as locked
-      for (let i = 0; i < 2; i++) await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 401, { headers: JSON_HEADERS, body: passwordBody('metrics-user', 'wrong-password', false) });
-      await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 401, { headers: JSON_HEADERS, body: passwordBody('metrics-user', 'right-password', false) });
+      for (let i = 0; i < 2; i++)
+        await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 401, {
+          headers: JSON_HEADERS,
+          body: passwordBody('metrics-user', 'wrong-password', false),
+        });
+      await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 401, {
+        headers: JSON_HEADERS,
+        body: passwordBody('metrics-user', 'right-password', false),
+      });
 
       // errors before and at routing
       await send('public', 'GET', '/v3/users', '/v3/users', 401);
@@ -170,7 +211,10 @@ for (const database of databaseKinds()) {
       await send('public', 'GET', '/v3/no-such-collection/abc/def', 'unmatched', 404);
       await send('public', 'DELETE', '/v3', '/v3', 405);
       await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 400, { headers: JSON_HEADERS, body: '{"auth": ' });
-      await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 413, { headers: JSON_HEADERS, body: JSON.stringify({ pad: 'x'.repeat(200_000) }) });
+      await send('public', 'POST', '/v3/auth/tokens', '/v3/auth/tokens', 413, {
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ pad: 'x'.repeat(200_000) }),
+      });
       await send('admin', 'PATCH', '/v3/users/abc', '/v3/users/{user_id}', 400, { headers: { ...auth, ...JSON_HEADERS }, body: '[' });
 
       // refused by node's HTTP parser before any stage runs
@@ -184,10 +228,18 @@ for (const database of databaseKinds()) {
       const { samples } = await scrape(metricsUrl);
       const expected = tally(sent.map(key));
       const counted = countsOf(samples);
-      assert.deepEqual(sorted(counted), sorted(expected), 'the scrape counts every request once, by service, method, route template and status');
+      assert.deepEqual(
+        sorted(counted),
+        sorted(expected),
+        'the scrape counts every request once, by service, method, route template and status',
+      );
       assert.equal(sum(samples, 'keystone_http_request_duration_seconds_count'), sent.length);
       for (const s of samples.filter((x) => x.name === 'keystone_http_request_duration_seconds_count')) {
-        assert.equal(sum(samples, 'keystone_http_request_duration_seconds_bucket', { ...s.labels, le: '+Inf' }), s.value, 'the +Inf bucket equals the count');
+        assert.equal(
+          sum(samples, 'keystone_http_request_duration_seconds_bucket', { ...s.labels, le: '+Inf' }),
+          s.value,
+          'the +Inf bucket equals the count',
+        );
         assert.ok(!/no-such|[0-9a-f]{32}/.test(s.labels.route), `a route label is a template: ${s.labels.route}`);
       }
 
@@ -195,25 +247,33 @@ for (const database of databaseKinds()) {
       const serviceOfPid = new Map(ks.workers().map((w) => [w.pid, w.service]));
       const lines = accessLines();
       assert.equal(lines.length, sent.length, 'one access log line per request');
-      const logged = tally(lines.map((l) => {
-        const service = serviceOfPid.get(l.pid);
-        assert.ok(service === 'public' || service === 'admin', `the access line's pid ${l.pid} is a worker`);
-        const route = l.method === 'OTHER' ? 'unmatched' : routeOfPath.get(l.path);
-        assert.ok(route, `a path the test sent: ${l.path}`);
-        return key({ service, method: l.method, route, status: l.status });
-      }));
+      const logged = tally(
+        lines.map((l) => {
+          const service = serviceOfPid.get(l.pid);
+          assert.ok(service === 'public' || service === 'admin', `the access line's pid ${l.pid} is a worker`);
+          const route = l.method === 'OTHER' ? 'unmatched' : routeOfPath.get(l.path);
+          assert.ok(route, `a path the test sent: ${l.path}`);
+          return key({ service, method: l.method, route, status: l.status });
+        }),
+      );
       assert.deepEqual(sorted(logged), sorted(counted), 'the access log and the scrape agree');
 
       // token operations, failures and lockouts from the same requests
       assert.equal(sum(samples, 'keystone_token_operations_total', { operation: 'issue', outcome: 'success' }), 2);
-      assert.equal(sum(samples, 'keystone_token_operations_total', { operation: 'validate', outcome: 'invalid' }), 1, 'the garbage subject token');
+      assert.equal(
+        sum(samples, 'keystone_token_operations_total', { operation: 'validate', outcome: 'invalid' }),
+        1,
+        'the garbage subject token',
+      );
       assert.equal(sum(samples, 'keystone_auth_failures_total', { method: 'password', reason: 'unauthorized' }), 2);
       assert.equal(sum(samples, 'keystone_auth_failures_total', { method: 'password', reason: 'account_locked' }), 1);
       assert.equal(sum(samples, 'keystone_auth_failures_total'), 3);
       assert.equal(sum(samples, 'keystone_user_lockouts_total'), 1);
       // the database, from the workers' real queries
       assert.ok(sum(samples, 'keystone_db_query_duration_seconds_count', { operation: 'select' }) > 0, 'SELECTs timed');
-      for (const worker of new Set(samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker))) {
+      for (const worker of new Set(
+        samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker),
+      )) {
         assert.equal(sum(samples, 'keystone_db_pool_connections', { worker, state: 'max' }) > 0, true, `pool of ${worker}`);
       }
       // the primary's own series
@@ -222,8 +282,14 @@ for (const database of databaseKinds()) {
       const keys = readdirSync(`${ks.stateDir}/fernet-keys`).filter((n) => /^\d+$/.test(n)).length;
       assert.equal(sum(samples, 'keystone_fernet_keys', { repository: 'fernet_tokens' }), keys);
       assert.ok(samples.some((s) => s.name === 'keystone_fernet_primary_key_age_seconds' && s.labels.repository === 'fernet_tokens'));
-      for (const worker of ['primary', ...new Set(samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker))]) {
-        assert.ok(samples.some((s) => s.name === 'process_resident_memory_bytes' && s.labels.worker === worker), `process metrics of ${worker}`);
+      for (const worker of [
+        'primary',
+        ...new Set(samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker)),
+      ]) {
+        assert.ok(
+          samples.some((s) => s.name === 'process_resident_memory_bytes' && s.labels.worker === worker),
+          `process metrics of ${worker}`,
+        );
       }
     });
 
@@ -240,14 +306,24 @@ for (const database of databaseKinds()) {
       const delta = (name: string, filter: Record<string, string> = {}) => sum(afterward, name, filter) - sum(before, name, filter);
       assert.equal(delta('keystone_http_request_duration_seconds_count', { route: '/v3/auth/tokens', method: 'GET', status: '200' }), 5);
       assert.equal(delta('keystone_token_operations_total', { operation: 'validate', outcome: 'success' }), 10);
-      assert.equal(delta('keystone_cache_hits_total', { cache: 'token-validation' }) + delta('keystone_cache_misses_total', { cache: 'token-validation' }), 10);
+      assert.equal(
+        delta('keystone_cache_hits_total', { cache: 'token-validation' }) +
+          delta('keystone_cache_misses_total', { cache: 'token-validation' }),
+        10,
+      );
     });
 
     test('a worker killed and replaced is counted by the primary', async () => {
       const victim = ks.workers().find((w) => w.service === 'public')!;
       process.kill(victim.pid, 'SIGKILL');
-      await ks.waitForOutput(new RegExp(`restarted keystone-public: worker \\d+ \\(pid \\d+\\) replaces worker \\d+ \\(pid ${victim.pid}\\)`));
-      await eventually(async () => sum((await scrape(metricsUrl)).samples, 'keystone_workers', { service: 'public' }) === 2, 30_000, 'the replacement answers the scrape');
+      await ks.waitForOutput(
+        new RegExp(`restarted keystone-public: worker \\d+ \\(pid \\d+\\) replaces worker \\d+ \\(pid ${victim.pid}\\)`),
+      );
+      await eventually(
+        async () => sum((await scrape(metricsUrl)).samples, 'keystone_workers', { service: 'public' }) === 2,
+        30_000,
+        'the replacement answers the scrape',
+      );
       const { samples } = await scrape(metricsUrl);
       assert.equal(sum(samples, 'keystone_worker_restarts_total', { service: 'public', reason: 'SIGKILL' }), 1);
     });

@@ -7,13 +7,20 @@ export interface SimpleResponse {
   body: string;
 }
 
-export function httpRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {}): Promise<SimpleResponse> {
+export function httpRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<SimpleResponse> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+      });
       res.on('error', reject);
     });
     req.setTimeout(options.timeoutMs ?? 10_000, () => req.destroy(new Error(`timeout: ${url}`)));
@@ -32,7 +39,11 @@ export function passwordAuthBody(password: string, username = 'admin'): string {
 }
 
 export async function issueToken(publicUrl: string, password: string): Promise<SimpleResponse> {
-  return httpRequest(`${publicUrl}/v3/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: passwordAuthBody(password) });
+  return httpRequest(`${publicUrl}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: passwordAuthBody(password),
+  });
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -9,7 +9,14 @@ import { connect } from 'node:net';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { databaseKinds, createTestDatabase, seedPgliteState } from '../helpers/test-database.js';
-import { listWorkers, runKeystoneAll, runKeystoneManage, startKeystone, writeKeystoneConfig, type KeystoneProcess } from '../helpers/keystone-process.js';
+import {
+  listWorkers,
+  runKeystoneAll,
+  runKeystoneManage,
+  startKeystone,
+  writeKeystoneConfig,
+  type KeystoneProcess,
+} from '../helpers/keystone-process.js';
 import { eventually, httpRequest, issueToken, passwordAuthBody, sleep } from './http-client.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { openCliDatabase } from '../../src/cli/cli-database.js';
@@ -45,7 +52,14 @@ for (const kind of databaseKinds()) {
     test('forks the configured number of named workers on both ports, which answer', async () => {
       const ks = await start(kind, { config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
       try {
-        const w = await eventually(() => { const t = titled(ks); return t.public.length === 2 && t.admin.length === 1 && t.all.length === 3 ? t : null; }, 20_000, 'titled workers');
+        const w = await eventually(
+          () => {
+            const t = titled(ks);
+            return t.public.length === 2 && t.admin.length === 1 && t.all.length === 3 ? t : null;
+          },
+          20_000,
+          'titled workers',
+        );
         for (const p of w.public) {
           assert.equal(p.comm, 'keystone-public');
           assert.match(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8'), /^keystone-public/);
@@ -67,17 +81,36 @@ for (const kind of databaseKinds()) {
         assert.ok(token.headers['x-subject-token']);
 
         // nothing a client sends takes a worker down: garbage, a broken body, a reset mid-request
-        for (const raw of ['GARBAGE\r\n\r\n', 'POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":', 'GET /v3 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ' + 'a'.repeat(20_000) + '\r\n\r\n']) {
+        for (const raw of [
+          'GARBAGE\r\n\r\n',
+          'POST /v3/auth/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{"a":',
+          'GET /v3 HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ' + 'a'.repeat(20_000) + '\r\n\r\n',
+        ]) {
           await new Promise<void>((resolve) => {
-            const s = connect(ks.publicPort, '127.0.0.1', () => { s.write(raw); setTimeout(() => s.destroy(), 100); });
+            const s = connect(ks.publicPort, '127.0.0.1', () => {
+              s.write(raw);
+              setTimeout(() => s.destroy(), 100);
+            });
             s.on('error', () => undefined);
-            s.on('close', () => { resolve(); });
+            s.on('close', () => {
+              resolve();
+            });
           });
         }
-        const bad = await httpRequest(`${ks.publicUrl}/v3/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"auth": ' });
+        const bad = await httpRequest(`${ks.publicUrl}/v3/auth/tokens`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: '{"auth": ',
+        });
         assert.equal(bad.status, 400);
         await sleep(200);
-        assert.deepEqual(titled(ks).all.map((x) => x.pid).sort(), w.all.map((x) => x.pid).sort(), 'no worker died');
+        assert.deepEqual(
+          titled(ks)
+            .all.map((x) => x.pid)
+            .sort(),
+          w.all.map((x) => x.pid).sort(),
+          'no worker died',
+        );
         assert.doesNotMatch(ks.output(), /died/);
 
         // the ports file under state_path
@@ -96,22 +129,40 @@ for (const kind of databaseKinds()) {
     processTest('replaces a killed worker; requests keep being answered', async () => {
       const ks = await start(kind, { config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
       try {
-        const before = await eventually(() => { const t = titled(ks); return t.public.length === 2 && t.admin.length === 1 ? t : null; }, 20_000, 'workers');
+        const before = await eventually(
+          () => {
+            const t = titled(ks);
+            return t.public.length === 2 && t.admin.length === 1 ? t : null;
+          },
+          20_000,
+          'workers',
+        );
         const victim = before.public[0];
         process.kill(victim.pid, 'SIGKILL');
         await ks.waitForOutput(new RegExp(`keystone-public worker \\d+ \\(pid ${victim.pid}\\) died \\(signal SIGKILL\\)`));
         // the other public worker answers meanwhile
         for (let i = 0; i < 5; i++) assert.equal((await httpRequest(`${ks.publicUrl}/v3`)).status, 200);
-        const m = await ks.waitForOutput(new RegExp(`restarted keystone-public: worker \\d+ \\(pid (\\d+)\\) replaces worker \\d+ \\(pid ${victim.pid}\\)`));
+        const m = await ks.waitForOutput(
+          new RegExp(`restarted keystone-public: worker \\d+ \\(pid (\\d+)\\) replaces worker \\d+ \\(pid ${victim.pid}\\)`),
+        );
         const replacement = Number(m[1]);
         assert.notEqual(replacement, victim.pid);
         assert.match(ks.output(), new RegExp(`keystone-public worker \\d+ \\(pid ${victim.pid}\\) died \\(signal SIGKILL\\)`));
-        const afterKill = await eventually(() => { const t = titled(ks); return t.public.length === 2 && t.public.some((p) => p.pid === replacement) ? t : null; }, 20_000, 'the replacement worker');
+        const afterKill = await eventually(
+          () => {
+            const t = titled(ks);
+            return t.public.length === 2 && t.public.some((p) => p.pid === replacement) ? t : null;
+          },
+          20_000,
+          'the replacement worker',
+        );
         assert.ok(!afterKill.public.some((p) => p.pid === victim.pid));
         // the admin worker too
         process.kill(afterKill.admin[0].pid, 'SIGKILL');
         await ks.waitForOutput(new RegExp(`keystone-admin worker \\d+ \\(pid ${afterKill.admin[0].pid}\\) died`));
-        await ks.waitForOutput(new RegExp(`restarted keystone-admin: worker \\d+ \\(pid \\d+\\) replaces worker \\d+ \\(pid ${afterKill.admin[0].pid}\\)`));
+        await ks.waitForOutput(
+          new RegExp(`restarted keystone-admin: worker \\d+ \\(pid \\d+\\) replaces worker \\d+ \\(pid ${afterKill.admin[0].pid}\\)`),
+        );
         await eventually(async () => (await httpRequest(`${ks.adminUrl}/v3`)).status === 200, 20_000, 'the admin port answering');
         for (let i = 0; i < 6; i++) assert.equal((await httpRequest(`${ks.publicUrl}/v3`)).status, 200);
         const token = await issueToken(ks.publicUrl, ks.adminPassword);
@@ -129,23 +180,39 @@ for (const kind of databaseKinds()) {
       const socket = connect(ks.publicPort, '127.0.0.1');
       let response = '';
       socket.setEncoding('utf8');
-      socket.on('data', (d) => { response += String(d); });
-      const closed = new Promise<void>((r) => socket.on('close', () => { r(); }));
-      await new Promise<void>((r) => socket.once('connect', () => { r(); }));
-      socket.write(`POST /v3/auth/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+      socket.on('data', (d) => {
+        response += String(d);
+      });
+      const closed = new Promise<void>((r) =>
+        socket.on('close', () => {
+          r();
+        }),
+      );
+      await new Promise<void>((r) =>
+        socket.once('connect', () => {
+          r();
+        }),
+      );
+      socket.write(
+        `POST /v3/auth/tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+      );
       socket.write(body.slice(0, 20));
       await sleep(300);
       ks.signal('SIGTERM');
       await ks.waitForOutput(new RegExp(`${worker.pid} INFO keystone-public .*draining 1 in-flight request`));
       // no new connection is accepted while draining
-      await eventually(async () => {
-        try {
-          await httpRequest(`${ks.publicUrl}/v3`, { timeoutMs: 2000 });
-          return false;
-        } catch (err) {
-          return (err as NodeJS.ErrnoException).code === 'ECONNREFUSED';
-        }
-      }, 10_000, 'new connections refused');
+      await eventually(
+        async () => {
+          try {
+            await httpRequest(`${ks.publicUrl}/v3`, { timeoutMs: 2000 });
+            return false;
+          } catch (err) {
+            return (err as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+          }
+        },
+        10_000,
+        'new connections refused',
+      );
       assert.equal(await Promise.race([ks.exited.then(() => 'exited'), sleep(500).then(() => 'running')]), 'running');
       socket.write(body.slice(20));
       await closed;
@@ -163,7 +230,14 @@ for (const kind of databaseKinds()) {
     processTest('SIGHUP: reloads and replaces every worker one at a time with no refused connection', async () => {
       const ks = await start(kind, { config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
       try {
-        const before = await eventually(() => { const t = titled(ks); return t.public.length === 2 && t.admin.length === 1 ? t : null; }, 20_000, 'workers');
+        const before = await eventually(
+          () => {
+            const t = titled(ks);
+            return t.public.length === 2 && t.admin.length === 1 ? t : null;
+          },
+          20_000,
+          'workers',
+        );
         let stopLoop = false;
         const failures: string[] = [];
         let answered = 0;
@@ -216,10 +290,14 @@ for (const kind of databaseKinds()) {
         } finally {
           await handle.close();
         }
-        for (const args of [['fernet_setup'], ['credential_setup']]) assert.equal((await runKeystoneManage(args, { configFile: file })).code, 0);
+        for (const args of [['fernet_setup'], ['credential_setup']])
+          assert.equal((await runKeystoneManage(args, { configFile: file })).code, 0);
         const r = await runKeystoneAll(['start'], { configFile: file, env: { OS_BOOTSTRAP_PASSWORD: 'x' } });
         assert.equal(r.code, 1, r.stdout + r.stderr);
-        assert.match(r.stderr, /^keystone-all: refusing to start: The database schema is at version \d+, this code needs \d+: run "keystone-manage db_sync"\.$/m);
+        assert.match(
+          r.stderr,
+          /^keystone-all: refusing to start: The database schema is at version \d+, this code needs \d+: run "keystone-manage db_sync"\.$/m,
+        );
         assert.doesNotMatch(r.stdout + r.stderr, /started keystone-(public|admin) worker/);
         const check = await runKeystoneManage(['db_sync', '--check'], { configFile: file });
         assert.equal(check.code, 2);
@@ -283,7 +361,9 @@ describe('keystone-all start-up', () => {
   });
 
   test('an unreachable database: retried ([database] max_retries), then one clear line and exit 1', async () => {
-    const { dir, file } = writeKeystoneConfig({ database: { connection: 'postgresql://127.0.0.1:1/x', max_retries: 2, retry_interval: 0 } });
+    const { dir, file } = writeKeystoneConfig({
+      database: { connection: 'postgresql://127.0.0.1:1/x', max_retries: 2, retry_interval: 0 },
+    });
     try {
       const r = await runKeystoneAll(['start'], { configFile: file });
       assert.equal(r.code, 1);
@@ -299,7 +379,10 @@ describe('keystone-all start-up', () => {
     try {
       const r = await runKeystoneAll(['start'], { configFile: file });
       assert.equal(r.code, 1);
-      assert.equal(r.stderr.trim(), 'keystone-all: configuration error: Invalid value for option [eventlet_server] public_port: "fivethousand" (expected an integer)');
+      assert.equal(
+        r.stderr.trim(),
+        'keystone-all: configuration error: Invalid value for option [eventlet_server] public_port: "fivethousand" (expected an integer)',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -19,20 +19,26 @@ import { PYTHON, pythonModulesMissing, skipUnlessCi } from '../clients/python-cl
 
 const byName = new Map(KEYSTONE_DEFAULT_RULES.map((r) => [r.name, r]));
 
-describe('Keystone 22\'s default rules', () => {
+describe("Keystone 22's default rules", () => {
   test('the table: 202 rules (8 base, 194 identity:*), 157 with a deprecated rule, one deprecated for removal', () => {
     assert.equal(KEYSTONE_DEFAULT_RULES.length, 202);
     assert.equal(byName.size, 202, 'no duplicate names');
     assert.equal(KEYSTONE_DEFAULT_RULES.filter((r) => r.name.startsWith('identity:')).length, 194);
     assert.equal(KEYSTONE_DEFAULT_RULES.filter((r) => r.deprecated).length, 157);
-    assert.deepEqual(KEYSTONE_DEFAULT_RULES.filter((r) => r.deprecatedForRemoval).map((r) => r.name), ['identity:revocation_list']);
+    assert.deepEqual(
+      KEYSTONE_DEFAULT_RULES.filter((r) => r.deprecatedForRemoval).map((r) => r.name),
+      ['identity:revocation_list'],
+    );
   });
 
   test('spot checks against keystone/common/policies', () => {
     assert.equal(byName.get('admin_required')?.check, 'role:admin or is_admin:1');
     assert.equal(byName.get('token_subject')?.check, 'user_id:%(target.token.user_id)s');
     const getUser = byName.get('identity:get_user')!;
-    assert.equal(getUser.check, '(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and token.domain.id:%(target.user.domain_id)s) or user_id:%(target.user.id)s');
+    assert.equal(
+      getUser.check,
+      '(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and token.domain.id:%(target.user.domain_id)s) or user_id:%(target.user.id)s',
+    );
     assert.deepEqual(getUser.scopeTypes, ['system', 'domain', 'project']);
     assert.deepEqual(getUser.deprecated, { check: 'rule:admin_or_owner', since: 'S' });
     const createRegion = byName.get('identity:create_region')!;
@@ -41,8 +47,14 @@ describe('Keystone 22\'s default rules', () => {
     assert.equal(createRegion.deprecated?.check, 'rule:admin_required');
     assert.equal(byName.get('identity:get_region')?.check, '');
     assert.equal(byName.get('identity:get_auth_catalog')?.check, '');
-    assert.equal(byName.get('identity:validate_token')?.check, 'rule:admin_required or (role:reader and system_scope:all) or rule:service_role or rule:token_subject');
-    assert.equal(byName.get('identity:list_projects')?.check, '(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)');
+    assert.equal(
+      byName.get('identity:validate_token')?.check,
+      'rule:admin_required or (role:reader and system_scope:all) or rule:service_role or rule:token_subject',
+    );
+    assert.equal(
+      byName.get('identity:list_projects')?.check,
+      '(rule:admin_required) or (role:reader and system_scope:all) or (role:reader and domain_id:%(target.domain_id)s)',
+    );
   });
 
   test('every rule the API handlers enforce is registered (Keystone refuses unknown actions)', () => {
@@ -63,8 +75,14 @@ describe('Keystone 22\'s default rules', () => {
 const D1 = 'domain-one';
 const D2 = 'domain-two';
 const caller = (over: Partial<Caller>, roles: string[]): Caller => ({
-  userId: 'u-self', userDomainId: D1, roles: roles.map((name) => ({ id: `id-${name}`, name })), isAdminToken: false, isAdminProject: false,
-  auditIds: ['audit'], methods: ['password'], ...over,
+  userId: 'u-self',
+  userDomainId: D1,
+  roles: roles.map((name) => ({ id: `id-${name}`, name })),
+  isAdminToken: false,
+  isAdminProject: false,
+  auditIds: ['audit'],
+  methods: ['password'],
+  ...over,
 });
 const PERSONAS: Record<string, Caller> = {
   systemAdmin: caller({ systemScope: 'all', isAdminProject: true }, ['admin', 'member', 'reader']),
@@ -144,7 +162,12 @@ describe('the same answers as Keystone 22 for every default rule', () => {
     const creds = personas.map(([, c]) => policyCredentials(c));
     const targetList = Object.values(TARGETS);
     const request = { configs: CONFIGS, rules, targets: targetList, creds };
-    const r = spawnSync(PYTHON, ['-c', ORACLE], { input: JSON.stringify(request), encoding: 'utf8', timeout: 300_000, maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(PYTHON, ['-c', ORACLE], {
+      input: JSON.stringify(request),
+      encoding: 'utf8',
+      timeout: 300_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     assert.equal(r.status, 0, r.stderr);
     const theirs = JSON.parse(r.stdout) as boolean[];
     const differences: string[] = [];
@@ -157,7 +180,8 @@ describe('the same answers as Keystone 22 for every default rule', () => {
           for (const [name, c] of personas) {
             const ours = enforcer.enforce(rule, target, policyCredentials(c));
             if (ours) allowed++;
-            if (ours !== theirs[i]) differences.push(`${rule} (${JSON.stringify(config)}) ${name} on ${targetName}: Keystone ${theirs[i]}, here ${ours}`);
+            if (ours !== theirs[i])
+              differences.push(`${rule} (${JSON.stringify(config)}) ${name} on ${targetName}: Keystone ${theirs[i]}, here ${ours}`);
             i++;
           }
         }

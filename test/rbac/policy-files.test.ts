@@ -27,9 +27,21 @@ const DEFAULTS: RuleDefault[] = [
 
 describe('policy files over the defaults', () => {
   let dir: string;
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'keystone-policy-files-')); });
-  after(() => { rmSync(dir, { recursive: true, force: true }); });
-  const enforcer = (file: string, extra: object = {}) => new PolicyEnforcer({ defaults: DEFAULTS, policyFile: file, policyDirs: [join(dir, 'policy.d')], searchDirs: [dir], recheckIntervalMs: 0, ...extra });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'keystone-policy-files-'));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const enforcer = (file: string, extra: object = {}) =>
+    new PolicyEnforcer({
+      defaults: DEFAULTS,
+      policyFile: file,
+      policyDirs: [join(dir, 'policy.d')],
+      searchDirs: [dir],
+      recheckIntervalMs: 0,
+      ...extra,
+    });
 
   test('no file: the defaults, deprecated rules OR-ed in, unknown rules denied', () => {
     const e = enforcer('absent.yaml');
@@ -41,13 +53,12 @@ describe('policy files over the defaults', () => {
   });
 
   test('a YAML file (relative to the search path) overrides by name; its default rule covers unknown names', () => {
-    writeFileSync(join(dir, 'policy.yaml'), [
-      '# an operator\'s policy',
-      '"identity:get_thing": "role:member"',
-      'identity:renamed: role:admin',
-      "default: 'role:member'",
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'policy.yaml'),
+      ["# an operator's policy", '"identity:get_thing": "role:member"', 'identity:renamed: role:admin', "default: 'role:member'", ''].join(
+        '\n',
+      ),
+    );
     const e = enforcer('policy.yaml');
     assert.equal(e.enforce('identity:get_thing', {}, MEMBER), true);
     assert.equal(e.enforce('identity:get_thing', {}, ADMIN), false);
@@ -57,7 +68,7 @@ describe('policy files over the defaults', () => {
     assert.equal(enforcer('policy.yaml', { defaultRule: 'nonexistent' }).enforce('identity:unknown', {}, MEMBER), false);
   });
 
-  test('enforce_scope: a token outside the rule\'s scope_types is refused, even when the file allows everyone', () => {
+  test("enforce_scope: a token outside the rule's scope_types is refused, even when the file allows everyone", () => {
     writeFileSync(join(dir, 'scoped.json'), JSON.stringify({ 'identity:get_thing': '@' }));
     assert.equal(enforcer('scoped.json').enforce('identity:get_thing', {}, MEMBER), true);
     const scoped = enforcer('scoped.json', { enforceScope: true });
@@ -65,7 +76,7 @@ describe('policy files over the defaults', () => {
     assert.equal(scoped.enforce('identity:get_thing', {}, ADMIN), true);
   });
 
-  test('policy.d rules lay over the file\'s, in file name order, dot-files skipped', () => {
+  test("policy.d rules lay over the file's, in file name order, dot-files skipped", () => {
     mkdirSync(join(dir, 'policy.d'), { recursive: true });
     writeFileSync(join(dir, 'base.json'), JSON.stringify({ 'identity:get_thing': 'role:nobody', extra: 'role:x' }));
     writeFileSync(join(dir, 'policy.d', '20-late.yaml'), '"extra": "role:member"\n');
@@ -75,7 +86,10 @@ describe('policy files over the defaults', () => {
     assert.equal(e.enforce('identity:get_thing', {}, MEMBER), true);
     assert.equal(e.enforce('extra', {}, MEMBER), true);
     assert.equal(e.enforce('extra', {}, ADMIN), false);
-    assert.deepEqual(e.effectivePolicy().slice(0, 2), [{ name: 'identity:get_thing', rule: '@' }, { name: 'extra', rule: 'role:member' }]);
+    assert.deepEqual(e.effectivePolicy().slice(0, 2), [
+      { name: 'identity:get_thing', rule: '@' },
+      { name: 'extra', rule: 'role:member' },
+    ]);
     rmSync(join(dir, 'policy.d'), { recursive: true });
   });
 
@@ -93,12 +107,19 @@ describe('policy files over the defaults', () => {
   });
 
   test('references to undefined rules are reported (keystone-manage doctor lists them)', () => {
-    writeFileSync(join(dir, 'dangling.yaml'), '"identity:get_thing": "rule:admin_required or rule:nowhere"\n"x": "not rule:also_missing"\n');
+    writeFileSync(
+      join(dir, 'dangling.yaml'),
+      '"identity:get_thing": "rule:admin_required or rule:nowhere"\n"x": "not rule:also_missing"\n',
+    );
     assert.deepEqual(enforcer('dangling.yaml').undefinedReferences(), [
       { rule: 'identity:get_thing', references: 'nowhere' },
       { rule: 'x', references: 'also_missing' },
     ]);
-    assert.deepEqual(new PolicyEnforcer({ policyFile: '', policyDirs: [], searchDirs: [] }).undefinedReferences(), [], 'Keystone\'s defaults are whole');
+    assert.deepEqual(
+      new PolicyEnforcer({ policyFile: '', policyDirs: [], searchDirs: [] }).undefinedReferences(),
+      [],
+      "Keystone's defaults are whole",
+    );
   });
 
   test('a policy file that does not parse stops the start with its line', () => {
@@ -129,7 +150,13 @@ describe('where policy files are looked for', () => {
       const resolved = resolvePolicyLocations(loadConfig({ configFiles: [conf] }).conf, { configFiles: [conf] });
       assert.equal(resolved.oslo_policy.policy_file, join(dir, 'policy.yaml'));
       assert.deepEqual(resolved.oslo_policy.policy_dirs, [join(dir, 'policy.d')]);
-      const e = new PolicyEnforcer({ defaults: DEFAULTS, policyFile: resolved.oslo_policy.policy_file, policyDirs: resolved.oslo_policy.policy_dirs, searchDirs: [], recheckIntervalMs: 0 });
+      const e = new PolicyEnforcer({
+        defaults: DEFAULTS,
+        policyFile: resolved.oslo_policy.policy_file,
+        policyDirs: resolved.oslo_policy.policy_dirs,
+        searchDirs: [],
+        recheckIntervalMs: 0,
+      });
       assert.equal(e.enforce('identity:get_thing', {}, MEMBER), false);
       writeFileSync(join(dir, 'policy.json'), '{"identity:get_thing": "@"}');
       assert.equal(e.enforce('identity:get_thing', {}, MEMBER), true);
@@ -143,7 +170,7 @@ describe('where policy files are looked for', () => {
     }
   });
 
-  test('keystone.conf\'s relative policy_file and policy_dirs become absolute where found', () => {
+  test("keystone.conf's relative policy_file and policy_dirs become absolute where found", () => {
     const dir = mkdtempSync(join(tmpdir(), 'keystone-policy-loc-'));
     try {
       const conf = join(dir, 'keystone.conf');
@@ -163,40 +190,45 @@ describe('the YAML of policy files', () => {
   const parse = (text: string) => Object.fromEntries(parsePolicyFileContents(text, 'test.yaml'));
 
   test('quoted and plain keys and values, comments, folded lines, block scalars, nulls, flow sequences', () => {
-    assert.deepEqual(parse([
-      '---',
-      '# comment',
-      '"identity:a": "role:admin or role:x"  # trailing comment',
-      "'identity:b': 'it''s'",
-      'identity:c: role:reader and',
-      '  system_scope:all',
-      '"identity:d": "first',
-      '  second"',
-      'identity:e: >-',
-      '  role:admin or',
-      '  role:member',
-      'identity:f: |',
-      '  @',
-      'identity:g:',
-      'identity:h: ~',
-      'identity:i: [["role:admin"], ["role:member", "project_id:%(project_id)s"]]',
-      'identity:j: ""',
-      'identity:k: "tab\\there"',
-      'identity:l: role:a#not-a-comment',
-    ].join('\n')), {
-      'identity:a': 'role:admin or role:x',
-      'identity:b': 'it\'s',
-      'identity:c': 'role:reader and system_scope:all',
-      'identity:d': 'first second',
-      'identity:e': 'role:admin or role:member',
-      'identity:f': '@\n',
-      'identity:g': null,
-      'identity:h': null,
-      'identity:i': [['role:admin'], ['role:member', 'project_id:%(project_id)s']],
-      'identity:j': '',
-      'identity:k': 'tab\there',
-      'identity:l': 'role:a#not-a-comment',
-    });
+    assert.deepEqual(
+      parse(
+        [
+          '---',
+          '# comment',
+          '"identity:a": "role:admin or role:x"  # trailing comment',
+          "'identity:b': 'it''s'",
+          'identity:c: role:reader and',
+          '  system_scope:all',
+          '"identity:d": "first',
+          '  second"',
+          'identity:e: >-',
+          '  role:admin or',
+          '  role:member',
+          'identity:f: |',
+          '  @',
+          'identity:g:',
+          'identity:h: ~',
+          'identity:i: [["role:admin"], ["role:member", "project_id:%(project_id)s"]]',
+          'identity:j: ""',
+          'identity:k: "tab\\there"',
+          'identity:l: role:a#not-a-comment',
+        ].join('\n'),
+      ),
+      {
+        'identity:a': 'role:admin or role:x',
+        'identity:b': "it's",
+        'identity:c': 'role:reader and system_scope:all',
+        'identity:d': 'first second',
+        'identity:e': 'role:admin or role:member',
+        'identity:f': '@\n',
+        'identity:g': null,
+        'identity:h': null,
+        'identity:i': [['role:admin'], ['role:member', 'project_id:%(project_id)s']],
+        'identity:j': '',
+        'identity:k': 'tab\there',
+        'identity:l': 'role:a#not-a-comment',
+      },
+    );
   });
 
   test('JSON is read as JSON; an empty file holds no rules', () => {
@@ -217,24 +249,38 @@ describe('the YAML of policy files', () => {
 
 describe('keystone-manage policy_generator', () => {
   const manage = fileURLToPath(new URL('../../src/cli/keystone-manage.js', import.meta.url));
-  test('prints the files\' rules, then every default they leave alone, as YAML', () => {
+  test("prints the files' rules, then every default they leave alone, as YAML", () => {
     const dir = mkdtempSync(join(tmpdir(), 'keystone-policy-gen-'));
     try {
       writeFileSync(join(dir, 'keystone.conf'), `[DEFAULT]\nstate_path = ${dir}\n[oslo_policy]\npolicy_file = policy.yaml\n`);
       writeFileSync(join(dir, 'policy.yaml'), 'identity:get_user: role:admin\ncustom: "@"\n');
-      const r = spawnSync(process.execPath, [manage, '--config-file', join(dir, 'keystone.conf'), 'policy_generator'], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [manage, '--config-file', join(dir, 'keystone.conf'), 'policy_generator'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(r.status, 0, r.stderr);
       const lines = r.stdout.trimEnd().split('\n');
-      assert.deepEqual(lines.slice(0, 3), ['"identity:get_user": "role:admin"', '"custom": "@"', '"admin_required": "role:admin or is_admin:1"']);
+      assert.deepEqual(lines.slice(0, 3), [
+        '"identity:get_user": "role:admin"',
+        '"custom": "@"',
+        '"admin_required": "role:admin or is_admin:1"',
+      ]);
       assert.equal(lines.length, 202 + 1, 'the 202 defaults, one of them overridden, and the custom rule');
       assert.equal(lines.filter((l) => l.startsWith('"identity:get_user"')).length, 1);
       assert.ok(lines.includes('"identity:get_auth_catalog": ""'));
       // What it prints is a policy file that reads back to the same rules.
       const reread = parsePolicyFileContents(r.stdout, 'generated.yaml');
       assert.equal(reread.size, 203);
-      assert.equal(reread.get('identity:validate_token'), 'rule:admin_required or (role:reader and system_scope:all) or rule:service_role or rule:token_subject');
+      assert.equal(
+        reread.get('identity:validate_token'),
+        'rule:admin_required or (role:reader and system_scope:all) or rule:service_role or rule:token_subject',
+      );
       const out = join(dir, 'out.yaml');
-      const w = spawnSync(process.execPath, [manage, '--config-file', join(dir, 'keystone.conf'), 'policy_generator', '--output-file', out], { encoding: 'utf8', timeout: 60_000 });
+      const w = spawnSync(
+        process.execPath,
+        [manage, '--config-file', join(dir, 'keystone.conf'), 'policy_generator', '--output-file', out],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
       assert.equal(w.status, 0, w.stderr);
       assert.equal(w.stdout, '');
       assert.equal(parsePolicyFileContents(readFileSync(out, 'utf8')).size, 203);

@@ -21,7 +21,9 @@ describe('policy files followed by a running keystone-all', () => {
     ks = await startKeystone({ config: { eventlet_server: { public_workers: 2 } } });
     token = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
   });
-  after(async () => { await ks?.stop(); });
+  after(async () => {
+    await ks?.stop();
+  });
 
   const policyFile = () => join(ks.stateDir, 'policy.yaml');
   const policyDir = () => join(ks.stateDir, 'policy.d');
@@ -39,7 +41,11 @@ describe('policy files followed by a running keystone-all', () => {
   };
   /** Requests (the enforcer re-checks its files when it is asked, at most once a second) until the output has `count` matches of `pattern`. */
   const loggedWhileServing = async (pattern: RegExp, count: number) => {
-    const matches = () => ks.output().split('\n').filter((l) => pattern.test(l)).length;
+    const matches = () =>
+      ks
+        .output()
+        .split('\n')
+        .filter((l) => pattern.test(l)).length;
     for (let i = 0; i < 100 && matches() < count; i++) {
       await status('/v3/regions');
       await sleep(100);
@@ -74,7 +80,10 @@ describe('policy files followed by a running keystone-all', () => {
     // a directory where the file was: it cannot be read
     rmSync(policyFile());
     mkdirSync(policyFile());
-    const before = ks.output().split('\n').filter((l) => keeping.test(l)).length;
+    const before = ks
+      .output()
+      .split('\n')
+      .filter((l) => keeping.test(l)).length;
     await loggedWhileServing(keeping, before + 1);
     await holds('/v3/services', 403);
     rmSync(policyFile(), { recursive: true });
@@ -98,7 +107,10 @@ describe('policy files followed by a running keystone-all', () => {
   });
 
   test('afterwards: the failures were logged as errors of the policy files, no worker died', () => {
-    const errors = ks.output().split('\n').filter((l) => / ERROR /.test(l));
+    const errors = ks
+      .output()
+      .split('\n')
+      .filter((l) => / ERROR /.test(l));
     assert.ok(errors.length > 0);
     for (const line of errors) assert.match(line, /policy: keeping the rules in force/);
     assert.doesNotMatch(ks.output(), /\bdied\b/);

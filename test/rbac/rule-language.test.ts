@@ -36,7 +36,10 @@ const PARSED: [string, string][] = [
   ['a:1 AND b:2 Or c:3', '((a:1 and b:2) or c:3)'],
   ['NOT a:1', 'not a:1'],
   ['user_id:%(target.token.user_id)s', 'user_id:%(target.token.user_id)s'],
-  ['(role:reader and system_scope:all) or user_id:%(target.user.id)s', '((role:reader and system_scope:all) or user_id:%(target.user.id)s)'],
+  [
+    '(role:reader and system_scope:all) or user_id:%(target.user.id)s',
+    '((role:reader and system_scope:all) or user_id:%(target.user.id)s)',
+  ],
   ["'admin':%(role.name)s", "'admin':%(role.name)s"],
   ['True:%(target.enabled)s', 'True:%(target.enabled)s'],
   ['role:admin or', '!'],
@@ -59,12 +62,15 @@ describe('parsing oslo.policy rules', () => {
     assert.equal(parseRule([]).toString(), '@');
     assert.equal(parseRule([[]]).toString(), '!');
     assert.equal(parseRule([['role:admin']]).toString(), 'role:admin');
-    assert.equal(parseRule([['role:admin'], ['role:a', 'project_id:%(project_id)s']]).toString(), '(role:admin or (role:a and project_id:%(project_id)s))');
+    assert.equal(
+      parseRule([['role:admin'], ['role:a', 'project_id:%(project_id)s']]).toString(),
+      '(role:admin or (role:a and project_id:%(project_id)s))',
+    );
     assert.equal(parseRule(['role:a', [], 'role:b']).toString(), '(role:a or role:b)');
     assert.equal(parseRule(null).toString(), '@');
   });
 
-  test('Python literals as a check\'s kind', () => {
+  test("Python literals as a check's kind", () => {
     assert.equal(pythonLiteral("'admin'"), 'admin');
     assert.equal(pythonLiteral('"admin"'), 'admin');
     assert.equal(pythonLiteral('True'), 'True');
@@ -79,9 +85,45 @@ describe('parsing oslo.policy rules', () => {
 });
 
 const CREDS = {
-  projectMember: { user_id: 'u1', user_domain_id: 'd1', project_id: 'p1', project_domain_id: 'd1', domain_id: null, system_scope: null, roles: ['Member', 'reader'], is_admin_project: true, token: { project: { id: 'p1', domain: { id: 'd1' } }, roles: [{ id: 'r1', name: 'member' }, { id: 'r2', name: 'reader' }], methods: ['password'] } },
-  systemAdmin: { user_id: 'admin', user_domain_id: 'default', project_id: null, domain_id: null, system_scope: 'all', system: 'all', roles: ['admin', 'member', 'reader'], is_admin_project: true, token: { system: { all: true } } },
-  domainAdmin: { user_id: 'u2', user_domain_id: 'd1', project_id: null, domain_id: 'd1', system_scope: null, roles: ['ADMIN'], is_admin_project: false, token: { domain: { id: 'd1' } } },
+  projectMember: {
+    user_id: 'u1',
+    user_domain_id: 'd1',
+    project_id: 'p1',
+    project_domain_id: 'd1',
+    domain_id: null,
+    system_scope: null,
+    roles: ['Member', 'reader'],
+    is_admin_project: true,
+    token: {
+      project: { id: 'p1', domain: { id: 'd1' } },
+      roles: [
+        { id: 'r1', name: 'member' },
+        { id: 'r2', name: 'reader' },
+      ],
+      methods: ['password'],
+    },
+  },
+  systemAdmin: {
+    user_id: 'admin',
+    user_domain_id: 'default',
+    project_id: null,
+    domain_id: null,
+    system_scope: 'all',
+    system: 'all',
+    roles: ['admin', 'member', 'reader'],
+    is_admin_project: true,
+    token: { system: { all: true } },
+  },
+  domainAdmin: {
+    user_id: 'u2',
+    user_domain_id: 'd1',
+    project_id: null,
+    domain_id: 'd1',
+    system_scope: null,
+    roles: ['ADMIN'],
+    is_admin_project: false,
+    token: { domain: { id: 'd1' } },
+  },
   bare: { user_id: 'u3', roles: [] },
   weird: { user_id: 'u4', roles: ['x'], enabled: true, count: 3, nothing: null, tags: ['a', 'b'], nested: [{ k: 'v1' }, { k: 'v2' }] },
 } as const;
@@ -151,18 +193,26 @@ describe('evaluating rules as oslo.policy does', () => {
   let dir: string;
   let enforcer: PolicyEnforcer;
   const rules: Record<string, string> = { known: 'role:admin' };
-  EVALUATED.forEach(([rule], i) => { rules[`case${i}`] = rule; });
+  EVALUATED.forEach(([rule], i) => {
+    rules[`case${i}`] = rule;
+  });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'keystone-policy-lang-'));
     writeFileSync(join(dir, 'policy.json'), JSON.stringify(rules));
     enforcer = new PolicyEnforcer({ defaults: [], policyFile: join(dir, 'policy.json'), policyDirs: [], searchDirs: [] });
   });
-  after(() => { rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('role, generic, literal and rule checks over targets and credentials', () => {
     EVALUATED.forEach(([rule, target, creds, expected], i) => {
-      assert.equal(enforcer.enforce(`case${i}`, TARGETS[target], CREDS[creds]), expected, `${JSON.stringify(rule)} on ${target} as ${creds}`);
+      assert.equal(
+        enforcer.enforce(`case${i}`, TARGETS[target], CREDS[creds]),
+        expected,
+        `${JSON.stringify(rule)} on ${target} as ${creds}`,
+      );
     });
   });
 
@@ -174,7 +224,9 @@ describe('evaluating rules as oslo.policy does', () => {
   test('the installed oslo.policy gives the same parses and the same answers', { skip: skipUnlessCi(missing) }, () => {
     assert.equal(missing, false, String(missing));
     const parseRules: Record<string, string> = {};
-    PARSED.forEach(([rule], i) => { parseRules[`parse${i}`] = rule; });
+    PARSED.forEach(([rule], i) => {
+      parseRules[`parse${i}`] = rule;
+    });
     const request = {
       rules: { ...rules, ...parseRules },
       default_rule: null,

@@ -26,7 +26,9 @@ export function freePort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const port = (s.address() as { port: number }).port;
-      s.close(() => { resolve(port); });
+      s.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -35,7 +37,9 @@ export function freePort(): Promise<number> {
 export function postgresBinDir(): string | null {
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
-    const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((v) => existsSync(join(base, v, 'bin', 'initdb')))
+      .sort((a, b) => Number(b) - Number(a));
     if (versions[0]) return join(base, versions[0], 'bin');
   }
   const which = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
@@ -72,7 +76,14 @@ export async function startRedis(): Promise<PrivateRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   const command = async (name: string, ...args: string[]) => {
-    const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const c = new Redis({
+      port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     c.on('error', () => undefined);
     try {
       await c.connect();
@@ -83,22 +94,50 @@ export async function startRedis(): Promise<PrivateRedis> {
   };
   const start = async () => {
     if (!hasCommand('redis-server')) throw new Error('redis-server is not installed');
-    const proc = spawn('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always',
-      '--logfile', join(dir, 'redis.log'), '--daemonize', 'no',
-    ], { stdio: 'ignore' });
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--logfile',
+        join(dir, 'redis.log'),
+        '--daemonize',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     child = proc;
-    const exited = new Promise<void>((r) => proc.once('exit', () => { r(); }));
+    const exited = new Promise<void>((r) =>
+      proc.once('exit', () => {
+        r();
+      }),
+    );
     await Promise.race([
       eventually(async () => (await command('PING')) === 'PONG', 15_000, `redis-server on ${port}`),
-      exited.then(() => { throw new Error(`redis-server on ${port} exited at start`); }),
+      exited.then(() => {
+        throw new Error(`redis-server on ${port} exited at start`);
+      }),
     ]);
   };
   const stop = async () => {
     const proc = child;
     child = null;
     if (!proc || proc.exitCode !== null) return;
-    const exited = new Promise<void>((r) => proc.once('exit', () => { r(); }));
+    const exited = new Promise<void>((r) =>
+      proc.once('exit', () => {
+        r();
+      }),
+    );
     proc.kill('SIGTERM');
     await exited;
   };
@@ -150,8 +189,18 @@ export async function startPostgres(): Promise<PrivatePostgres> {
   run('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale', 'C']);
   // pg_ctl -w waits by itself; start() and stop() return promises only to match Redis's.
   const start = () => {
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'postgres.log'), '-w', '-t', '60', '-o',
-      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, 'start']);
+    run('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      join(dir, 'postgres.log'),
+      '-w',
+      '-t',
+      '60',
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      'start',
+    ]);
     return Promise.resolve();
   };
   const stop = () => {
@@ -171,7 +220,11 @@ export async function startPostgres(): Promise<PrivatePostgres> {
     start,
     stop,
     async destroy() {
-      try { await stop(); } catch { /* already stopped */ }
+      try {
+        await stop();
+      } catch {
+        /* already stopped */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -34,8 +34,12 @@ async function health(url: string, agent?: Agent): Promise<{ status: number; bod
     const req = request(`${url}/healthcheck`, { agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (d) => { body += d; });
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body }); });
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+      });
     });
     req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${url}/healthcheck`)));
     req.on('error', reject);
@@ -56,14 +60,26 @@ describe('/healthcheck and PostgreSQL', { skip: skipUnless(['postgres']) }, () =
   test('503 "database unreachable" within seconds of stopping PostgreSQL, 200 again after it returns', async () => {
     pg = await startPostgres();
     keys = mkdtempSync(join(tmpdir(), 'keystone-keys-'));
-    ks = await startNode({ connection: pg.connection, keys, initialize: true, config: { eventlet_server: { public_workers: 1, admin_workers: 1 } } });
+    ks = await startNode({
+      connection: pg.connection,
+      keys,
+      initialize: true,
+      config: { eventlet_server: { public_workers: 1, admin_workers: 1 } },
+    });
     const node = ks;
     assert.deepEqual(await health(node.publicUrl), { status: 200, body: '' });
     assert.deepEqual(await health(node.adminUrl), { status: 200, body: '' });
 
     await pg.stop();
     for (const url of [node.publicUrl, node.adminUrl]) {
-      const down = await eventually(async () => { const h = await health(url); return h.status === 503 ? h : null; }, NOTICE_MS, `503 from ${url}/healthcheck`);
+      const down = await eventually(
+        async () => {
+          const h = await health(url);
+          return h.status === 503 ? h : null;
+        },
+        NOTICE_MS,
+        `503 from ${url}/healthcheck`,
+      );
       assert.equal(down.body, 'database unreachable');
     }
     const json = await httpRequest(`${node.publicUrl}/healthcheck`, { headers: { Accept: 'application/json' } });
@@ -84,7 +100,11 @@ describe('/healthcheck and the embedded database', () => {
   let ks: KeystoneProcess | undefined;
   after(async () => {
     if (ks) {
-      try { process.kill(ks.pid, 'SIGCONT'); } catch { /* gone */ }
+      try {
+        process.kill(ks.pid, 'SIGCONT');
+      } catch {
+        /* gone */
+      }
       await ks.stop();
     }
   });
@@ -111,12 +131,23 @@ describe('/healthcheck and the embedded database', () => {
       assert.equal((await health(node.publicUrl, agent)).status, 200);
       process.kill(node.pid, 'SIGSTOP');
       try {
-        const down = await eventually(async () => { const h = await health(node.publicUrl, agent); return h.status === 503 ? h : null; }, NOTICE_MS, '503 while the embedded database hangs');
+        const down = await eventually(
+          async () => {
+            const h = await health(node.publicUrl, agent);
+            return h.status === 503 ? h : null;
+          },
+          NOTICE_MS,
+          '503 while the embedded database hangs',
+        );
         assert.equal(down.body, 'database unreachable');
       } finally {
         process.kill(node.pid, 'SIGCONT');
       }
-      await eventually(async () => (await health(node.publicUrl, agent)).status === 200, NOTICE_MS, '200 once the embedded database answers again');
+      await eventually(
+        async () => (await health(node.publicUrl, agent)).status === 200,
+        NOTICE_MS,
+        '200 once the embedded database answers again',
+      );
     } finally {
       agent.destroy();
     }
@@ -140,9 +171,19 @@ describe('/healthcheck of a draining worker', () => {
     socket = s;
     let received = '';
     s.setEncoding('utf8');
-    s.on('data', (d) => { received += String(d); });
-    const closed = new Promise<void>((resolve) => s.on('close', () => { resolve(); }));
-    await new Promise<void>((resolve) => s.once('connect', () => { resolve(); }));
+    s.on('data', (d) => {
+      received += String(d);
+    });
+    const closed = new Promise<void>((resolve) =>
+      s.on('close', () => {
+        resolve();
+      }),
+    );
+    await new Promise<void>((resolve) =>
+      s.once('connect', () => {
+        resolve();
+      }),
+    );
     // one whole exchange first: the worker holds this connection
     s.write('GET /healthcheck HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
     await eventually(() => /\r\n\r\n$/.test(received), 10_000, 'the first answer');

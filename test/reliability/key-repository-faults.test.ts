@@ -43,10 +43,16 @@ function manage(configFile: string, args: string[], options: { fileSizeLimit0?: 
     const child = spawn('sh', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('error', reject);
-    child.on('close', (code, signal) => { resolve({ code, signal, stdout, stderr }); });
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 
@@ -62,8 +68,12 @@ function snapshot(): Record<string, string> {
 
 describe('fernet_rotate on a full disk and an unwritable key repository', () => {
   test('clear error, nothing half-written, old keys keep working; rotation works once there is room', async (t) => {
-    t.diagnostic(mounted ? 'key repository on a 64 KB tmpfs (ENOSPC, then read-only)' : 'not root: file-size limit 0 (EFBIG) and chmod 0500');
-    ks = await startKeystone({ config: { fernet_tokens: { key_repository: keysDir, max_active_keys: 3 }, fernet_receipts: { key_repository: keysDir } } });
+    t.diagnostic(
+      mounted ? 'key repository on a 64 KB tmpfs (ENOSPC, then read-only)' : 'not root: file-size limit 0 (EFBIG) and chmod 0500',
+    );
+    ks = await startKeystone({
+      config: { fernet_tokens: { key_repository: keysDir, max_active_keys: 3 }, fernet_receipts: { key_repository: keysDir } },
+    });
     const node = ks;
     const client = new KeystoneClient(node.publicUrl, { sockets: 2 });
     try {
@@ -75,9 +85,21 @@ describe('fernet_rotate on a full disk and an unwritable key repository', () => 
       const load = runLoad({
         loops: 2,
         pauseMs: 5,
-        step: (n) => (n % 10 === 0
-          ? timed('issue', () => client.send('POST', '/v3/auth/tokens?nocatalog', { body: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: node.adminPassword } } } } } }))
-          : timed('validate', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: before }))),
+        step: (n) =>
+          n % 10 === 0
+            ? timed('issue', () =>
+                client.send('POST', '/v3/auth/tokens?nocatalog', {
+                  body: {
+                    auth: {
+                      identity: {
+                        methods: ['password'],
+                        password: { user: { name: 'admin', domain: { id: 'default' }, password: node.adminPassword } },
+                      },
+                    },
+                  },
+                }),
+              )
+            : timed('validate', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: before })),
       });
 
       // ---- the disk is full
@@ -128,11 +150,15 @@ describe('fernet_rotate on a full disk and an unwritable key repository', () => 
       assert.equal(ok.code, 0, ok.stderr);
       assert.deepEqual(Object.keys(snapshot()), ['0', '1', '2']);
       assert.equal(snapshot()['2'], original['0'], 'the staged key was promoted');
-      await eventually(async () => {
-        const t2 = await client.token(node.adminPassword);
-        // a token encrypted with the new primary validates only once every worker has loaded it
-        return (await client.validate(admin, t2)) === 200 && (await client.validate(admin, t2)) === 200;
-      }, 30_000, 'the new keys in use');
+      await eventually(
+        async () => {
+          const t2 = await client.token(node.adminPassword);
+          // a token encrypted with the new primary validates only once every worker has loaded it
+          return (await client.validate(admin, t2)) === 200 && (await client.validate(admin, t2)) === 200;
+        },
+        30_000,
+        'the new keys in use',
+      );
       for (const tok of [before, fresh, admin]) assert.equal(await client.validate(admin, tok), 200);
     } finally {
       client.close();

@@ -38,12 +38,18 @@ export async function startNode(options: NodeOptions): Promise<KeystoneProcess> 
   const repos = keyRepositories(options.keys);
   if (options.fernetKeys) repos.fernet = options.fernetKeys;
   try {
-    const { file } = writeKeystoneConfig(mergeOverrides({
-      database: { connection: options.connection },
-      fernet_tokens: { key_repository: repos.fernet },
-      fernet_receipts: { key_repository: repos.fernet },
-      credential: { key_repository: repos.credential },
-    }, options.config ?? {}), dir);
+    const { file } = writeKeystoneConfig(
+      mergeOverrides(
+        {
+          database: { connection: options.connection },
+          fernet_tokens: { key_repository: repos.fernet },
+          fernet_receipts: { key_repository: repos.fernet },
+          credential: { key_repository: repos.credential },
+        },
+        options.config ?? {},
+      ),
+      dir,
+    );
     const steps: string[][] = [];
     if (!existsSync(join(repos.fernet, '0'))) steps.push(['fernet_setup']);
     if (!existsSync(join(repos.credential, '0'))) steps.push(['credential_setup']);

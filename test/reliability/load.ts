@@ -36,7 +36,10 @@ export interface Outcome {
 }
 
 export class NoAnswer extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -45,14 +48,21 @@ export class NoAnswer extends Error {
 export class KeystoneClient {
   readonly agent: Agent;
 
-  constructor(readonly baseUrl: string, options: { sockets?: number; timeoutMs?: number } = {}) {
+  constructor(
+    readonly baseUrl: string,
+    options: { sockets?: number; timeoutMs?: number } = {},
+  ) {
     this.agent = new Agent({ keepAlive: true, maxSockets: options.sockets ?? 4, maxFreeSockets: options.sockets ?? 4 });
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
   private readonly timeoutMs: number;
 
-  send(method: string, path: string, options: { token?: string; subject?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+  send(
+    method: string,
+    path: string,
+    options: { token?: string; subject?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers['X-Auth-Token'] = options.token;
     if (options.subject) headers['X-Subject-Token'] = options.subject;
@@ -65,18 +75,32 @@ export class KeystoneClient {
       const req = request(`${this.baseUrl}${path}`, { method, headers, agent: this.agent }, (res) => {
         let body = '';
         res.setEncoding('utf8');
-        res.on('data', (d) => { body += d; });
-        res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }); });
-        res.on('error', (err: NodeJS.ErrnoException) => { reject(new NoAnswer(err.code ?? 'ERESPONSE', err.message)); });
+        res.on('data', (d) => {
+          body += d;
+        });
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+        });
+        res.on('error', (err: NodeJS.ErrnoException) => {
+          reject(new NoAnswer(err.code ?? 'ERESPONSE', err.message));
+        });
       });
-      req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', (err: NodeJS.ErrnoException) => { reject(new NoAnswer(err.code ?? 'EREQUEST', err.message)); });
+      req.setTimeout(this.timeoutMs, () =>
+        req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        reject(new NoAnswer(err.code ?? 'EREQUEST', err.message));
+      });
       req.end(payload);
     });
   }
 
   /** A project-scoped password token (the bootstrap admin's by default); throws unless 201. */
-  async token(password: string, user: { name?: string; id?: string } = { name: 'admin' }, project: { name: string } | { id: string } | null = { name: 'admin' }): Promise<string> {
+  async token(
+    password: string,
+    user: { name?: string; id?: string } = { name: 'admin' },
+    project: { name: string } | { id: string } | null = { name: 'admin' },
+  ): Promise<string> {
     const u = user.id ? { id: user.id, password } : { name: user.name, domain: { id: 'default' }, password };
     const auth: Record<string, unknown> = { identity: { methods: ['password'], password: { user: u } } };
     if (project) auth.scope = { project: 'id' in project ? project : { ...project, domain: { id: 'default' } } };
@@ -103,7 +127,7 @@ export async function timed(op: string, fn: () => Promise<Answer>, note?: (a: An
     const a = await fn();
     return { op, startedAt, endedAt: Date.now(), status: a.status, body: a.status >= 400 ? a.body : undefined, note: note?.(a) };
   } catch (err) {
-    const code = err instanceof NoAnswer ? err.code : (err as NodeJS.ErrnoException).code ?? 'ERROR';
+    const code = err instanceof NoAnswer ? err.code : ((err as NodeJS.ErrnoException).code ?? 'ERROR');
     return { op, startedAt, endedAt: Date.now(), status: 0, error: `${code}: ${(err as Error).message}` };
   }
 }
@@ -129,7 +153,11 @@ export interface RunningLoad {
  * `loops` concurrent loops, each calling `step(n)` (n counts the loop's
  * iterations) until stopped; `pauseMs` between steps (0: closed loop).
  */
-export function runLoad(options: { loops: number; step: (n: number, loop: number) => Promise<Outcome | Outcome[]>; pauseMs?: number }): RunningLoad {
+export function runLoad(options: {
+  loops: number;
+  step: (n: number, loop: number) => Promise<Outcome | Outcome[]>;
+  pauseMs?: number;
+}): RunningLoad {
   const results: Outcome[] = [];
   let stopped = false;
   let pending = 0;
@@ -138,7 +166,8 @@ export function runLoad(options: { loops: number; step: (n: number, loop: number
       pending++;
       try {
         const r = await options.step(n, index);
-        if (Array.isArray(r)) results.push(...r); else results.push(r);
+        if (Array.isArray(r)) results.push(...r);
+        else results.push(r);
       } finally {
         pending--;
       }

@@ -30,17 +30,32 @@ after(async () => {
 });
 
 describe('PostgreSQL restarted under load', { skip: skipUnless(['postgres']) }, () => {
-  test('503 with Keystone\'s error body while it is down, recovery by itself, no worker restart', async (t) => {
+  test("503 with Keystone's error body while it is down, recovery by itself, no worker restart", async (t) => {
     pg = await startPostgres();
     keys = mkdtempSync(join(tmpdir(), 'keystone-keys-'));
-    ks = await startNode({ connection: pg.connection, keys, initialize: true, config: { eventlet_server: { public_workers: 2, admin_workers: 1 } } });
+    ks = await startNode({
+      connection: pg.connection,
+      keys,
+      initialize: true,
+      config: { eventlet_server: { public_workers: 2, admin_workers: 1 } },
+    });
     const node = ks;
     const client = new KeystoneClient(node.publicUrl, { sockets: 4 });
     try {
-      const workersBefore = node.workers().map((w) => w.pid).sort();
+      const workersBefore = node
+        .workers()
+        .map((w) => w.pid)
+        .sort();
       const admin = await client.token(NODE_ADMIN_PASSWORD);
       const subject = await client.token(NODE_ADMIN_PASSWORD);
-      const issueBody = { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: NODE_ADMIN_PASSWORD } } } } };
+      const issueBody = {
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: 'admin', domain: { id: 'default' }, password: NODE_ADMIN_PASSWORD } },
+          },
+        },
+      };
       const load = runLoad({
         loops: 4,
         pauseMs: 2,
@@ -56,20 +71,32 @@ describe('PostgreSQL restarted under load', { skip: skipUnless(['postgres']) }, 
       const warm = load.results.length;
       await pg.stop();
       const downFrom = load.results.length;
-      await eventually(() => load.results.slice(downFrom).filter((r) => r.status === 503).length >= 50, 60_000, '503 answers while PostgreSQL is down');
+      await eventually(
+        () => load.results.slice(downFrom).filter((r) => r.status === 503).length >= 50,
+        60_000,
+        '503 answers while PostgreSQL is down',
+      );
       await pg.start();
       const upFrom = load.results.length;
       // recovered: 100 answers in a row, all normal
-      await eventually(() => {
-        const tail = load.results.slice(-100);
-        return load.results.length >= upFrom + 100 && tail.every((r) => normal[r.op as keyof typeof normal].includes(r.status));
-      }, 60_000, 'recovery after PostgreSQL returned');
+      await eventually(
+        () => {
+          const tail = load.results.slice(-100);
+          return load.results.length >= upFrom + 100 && tail.every((r) => normal[r.op as keyof typeof normal].includes(r.status));
+        },
+        60_000,
+        'recovery after PostgreSQL returned',
+      );
       const recovered = load.results.length;
       await eventually(() => load.results.length >= recovered + 300, 60_000, 'requests after the recovery');
       const report = await load.stop();
       t.diagnostic(report.summary());
 
-      assert.deepEqual(report.results.slice(0, warm).filter((r) => r.status !== 201 && r.status !== 200), [], 'warm-up');
+      assert.deepEqual(
+        report.results.slice(0, warm).filter((r) => r.status !== 201 && r.status !== 200),
+        [],
+        'warm-up',
+      );
       assert.deepEqual(report.unanswered().slice(0, 5), [], `every request got an answer: ${report.summary()}`);
       const outage = report.results.slice(downFrom, upFrom);
       const unavailable = outage.filter((r) => r.status === 503);
@@ -79,9 +106,27 @@ describe('PostgreSQL restarted under load', { skip: skipUnless(['postgres']) }, 
         assert.ok(r.endedAt - r.startedAt < FAST_MS, `503 after ${r.endedAt - r.startedAt} ms`);
       }
       // nothing but the normal answer or 503, ever
-      assert.deepEqual(report.results.filter((r) => r.status !== 503 && !normal[r.op as keyof typeof normal].includes(r.status)).slice(0, 5), [], report.summary());
-      assert.deepEqual(report.results.slice(recovered).filter((r) => r.status !== 200 && r.status !== 201).slice(0, 5), [], 'after the recovery');
-      assert.deepEqual(node.workers().map((w) => w.pid).sort(), workersBefore, 'no worker was restarted');
+      assert.deepEqual(
+        report.results.filter((r) => r.status !== 503 && !normal[r.op as keyof typeof normal].includes(r.status)).slice(0, 5),
+        [],
+        report.summary(),
+      );
+      assert.deepEqual(
+        report.results
+          .slice(recovered)
+          .filter((r) => r.status !== 200 && r.status !== 201)
+          .slice(0, 5),
+        [],
+        'after the recovery',
+      );
+      assert.deepEqual(
+        node
+          .workers()
+          .map((w) => w.pid)
+          .sort(),
+        workersBefore,
+        'no worker was restarted',
+      );
       assert.doesNotMatch(node.output(), /died|unexpected (uncaughtException|unhandledRejection)/);
     } finally {
       client.close();

@@ -44,7 +44,10 @@ describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['
     const client = new KeystoneClient(ks.publicUrl, { sockets: 4 });
     const revoker = new KeystoneClient(ks.publicUrl, { sockets: 1 });
     try {
-      const workersBefore = ks.workers().map((w) => w.pid).sort();
+      const workersBefore = ks
+        .workers()
+        .map((w) => w.pid)
+        .sort();
       const admin = await client.token(ks.adminPassword);
       const newTokens = (n: number) => Promise.all(Array.from({ length: n }, () => client.token(ks.adminPassword)));
       // valid throughout; revoked during the outage; revoked after Redis returns
@@ -63,16 +66,26 @@ describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['
       /** token → when its DELETE returned */
       const revokedAt = new Map<string, number>();
       const stale: Outcome[] = [];
-      const issueBody = { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } } } } };
+      const issueBody = {
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } } },
+        },
+      };
       const load = runLoad({
         loops: 4,
         step: async (n, loop) => {
           const k = (n * 4 + loop) % 10;
           if (k === 0) return timed('issue', () => client.send('POST', '/v3/auth/tokens?nocatalog', { body: issueBody }));
-          if (k < 4) return timed('validate-valid', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: valid[n % valid.length] }));
+          if (k < 4)
+            return timed('validate-valid', () =>
+              client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: valid[n % valid.length] }),
+            );
           // only tokens already revoked: the others stay memoized as they were before the outage
           const pool = (k < 7 ? duringOutage : afterOutage).filter((t) => revokedAt.has(t));
-          if (pool.length === 0) return timed('validate-valid', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: valid[n % valid.length] }));
+          if (pool.length === 0)
+            return timed('validate-valid', () =>
+              client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: valid[n % valid.length] }),
+            );
           const subject = pool[n % pool.length];
           const r = await timed('validate-other', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject }));
           const at = revokedAt.get(subject);
@@ -107,9 +120,19 @@ describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['
       assert.deepEqual(stale, [], 'a revoked token was accepted');
       assert.deepEqual(report.unanswered().slice(0, 5), [], report.summary());
       const during = report.results.slice(outageStart, outageEnd);
-      assert.ok(during.some((r) => r.op === 'issue' && r.status === 201), 'tokens issued during the outage');
-      assert.ok(during.some((r) => r.op === 'validate-valid' && r.status === 200), 'tokens validated during the outage');
-      assert.deepEqual(report.unexpected({ issue: [201], 'validate-valid': [200], 'validate-other': [200, 404] }).slice(0, 5), [], report.summary());
+      assert.ok(
+        during.some((r) => r.op === 'issue' && r.status === 201),
+        'tokens issued during the outage',
+      );
+      assert.ok(
+        during.some((r) => r.op === 'validate-valid' && r.status === 200),
+        'tokens validated during the outage',
+      );
+      assert.deepEqual(
+        report.unexpected({ issue: [201], 'validate-valid': [200], 'validate-other': [200, 404] }).slice(0, 5),
+        [],
+        report.summary(),
+      );
       for (const t of [...duringOutage, ...afterOutage]) assert.equal(await client.validate(admin, t), 404);
       for (const t of valid) assert.equal(await client.validate(admin, t), 200);
 
@@ -117,7 +140,14 @@ describe(`Redis stopped and started under load (${kind})`, { skip: skipUnless(['
       const hitsBefore = keyspaceHits(await redis.command('INFO', 'stats'));
       for (let i = 0; i < 20; i++) assert.equal(await client.validate(admin, valid[i % valid.length]), 200);
       await eventually(async () => keyspaceHits(await redis!.command('INFO', 'stats')) > hitsBefore, 10_000, 'Redis being read again');
-      assert.deepEqual(ks.workers().map((w) => w.pid).sort(), workersBefore, 'no worker was restarted');
+      assert.deepEqual(
+        ks
+          .workers()
+          .map((w) => w.pid)
+          .sort(),
+        workersBefore,
+        'no worker was restarted',
+      );
       assert.doesNotMatch(ks.output(), /died/);
     } finally {
       client.close();

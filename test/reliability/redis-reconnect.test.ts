@@ -36,7 +36,10 @@ describe('Redis cache backend across a restart', { skip: skipUnless(['redis-serv
 
     // The first reads the moment each client is ready again, before anything else ran.
     const firstReads: Promise<string | undefined>[] = [];
-    for (const b of [reader, writer]) b.client.once('ready', () => { firstReads.push(b.get('token', 'stamp')); });
+    for (const b of [reader, writer])
+      b.client.once('ready', () => {
+        firstReads.push(b.get('token', 'stamp'));
+      });
     await redis.start();
     await eventually(() => firstReads.length === 2, 15_000, 'both clients to reconnect');
     assert.deepEqual(await Promise.all(firstReads), [undefined, undefined], 'no stale entry read right after the reconnection');
@@ -44,9 +47,13 @@ describe('Redis cache backend across a restart', { skip: skipUnless(['redis-serv
     assert.equal(await writer.get('token', 'stamp'), undefined);
 
     // and the cache works again
-    await eventually(async () => {
-      await writer.set('token', 'stamp', 'after', 3600);
-      return (await reader.get('token', 'stamp')) === 'after';
-    }, 10_000, 'the cache to serve again');
+    await eventually(
+      async () => {
+        await writer.set('token', 'stamp', 'after', 3600);
+        return (await reader.get('token', 'stamp')) === 'after';
+      },
+      10_000,
+      'the cache to serve again',
+    );
   });
 });

@@ -26,9 +26,20 @@ describe('signals under load', () => {
     const pub = new KeystoneClient(ks.publicUrl, { sockets: 3 });
     const adm = new KeystoneClient(ks.adminUrl, { sockets: 1 });
     try {
-      const before = await eventually(() => { const w = ks.workers(); return w.filter((x) => x.service !== 'unknown').length === 3 ? w : null; }, 20_000, 'three workers');
+      const before = await eventually(
+        () => {
+          const w = ks.workers();
+          return w.filter((x) => x.service !== 'unknown').length === 3 ? w : null;
+        },
+        20_000,
+        'three workers',
+      );
       const admin = await pub.token(ks.adminPassword);
-      const issueBody = { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } } } } };
+      const issueBody = {
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } } },
+        },
+      };
       const step = (n: number, loop: number): Promise<Outcome> => {
         if (loop === 3) return timed('discovery', () => adm.send('GET', '/v3'));
         if ((n + loop) % 8 === 0) return timed('issue', () => pub.send('POST', '/v3/auth/tokens?nocatalog', { body: issueBody }));
@@ -66,7 +77,10 @@ describe('signals under load', () => {
       const sentBefore = term.results.filter((r) => r.startedAt < signalledAt);
       const lost = sentBefore.filter((r) => r.status === 0);
       assert.deepEqual(lost, [], 'every request sent before SIGTERM is answered');
-      assert.deepEqual(sentBefore.filter((r) => !EXPECTED[r.op as keyof typeof EXPECTED].includes(r.status)), []);
+      assert.deepEqual(
+        sentBefore.filter((r) => !EXPECTED[r.op as keyof typeof EXPECTED].includes(r.status)),
+        [],
+      );
       // after the drain nothing listens any more
       await sleep(100);
       await assert.rejects(new KeystoneClient(ks.publicUrl).send('GET', '/v3'), /ECONNREFUSED/);

@@ -34,7 +34,14 @@ describe(`kill -9 of a worker under load (${kind})`, () => {
     const client = new KeystoneClient(ks.publicUrl, { sockets: LOOPS });
     try {
       const publicWorkers = () => ks.workers().filter((w) => w.service === 'public');
-      const before = await eventually(() => { const p = publicWorkers(); return p.length === 2 ? p : null; }, 20_000, 'two public workers');
+      const before = await eventually(
+        () => {
+          const p = publicWorkers();
+          return p.length === 2 ? p : null;
+        },
+        20_000,
+        'two public workers',
+      );
       const admin = await client.token(ks.adminPassword);
       const subjects = await Promise.all([0, 1, 2].map(() => client.token(ks.adminPassword)));
 
@@ -43,20 +50,51 @@ describe(`kill -9 of a worker under load (${kind})`, () => {
         step: (n, loop) => {
           const k = (n * LOOPS + loop) % 20;
           if (k === 0) {
-            return timed('create', () => client.send('POST', '/v3/projects', { token: admin, body: { project: { name: `p-${loop}-${n}-${Date.now()}`, domain_id: 'default' } } }),
-              (a) => (a.status === 201 ? (JSON.parse(a.body) as { project: { id: string } }).project.id : undefined));
+            return timed(
+              'create',
+              () =>
+                client.send('POST', '/v3/projects', {
+                  token: admin,
+                  body: { project: { name: `p-${loop}-${n}-${Date.now()}`, domain_id: 'default' } },
+                }),
+              (a) => (a.status === 201 ? (JSON.parse(a.body) as { project: { id: string } }).project.id : undefined),
+            );
           }
-          if (k === 1) return timed('issue', () => client.send('POST', '/v3/auth/tokens?nocatalog', { body: { auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } } } } } }));
-          return timed('validate', () => client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: subjects[n % subjects.length] }));
+          if (k === 1)
+            return timed('issue', () =>
+              client.send('POST', '/v3/auth/tokens?nocatalog', {
+                body: {
+                  auth: {
+                    identity: {
+                      methods: ['password'],
+                      password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } },
+                    },
+                  },
+                },
+              }),
+            );
+          return timed('validate', () =>
+            client.send('GET', '/v3/auth/tokens?nocatalog', { token: admin, subject: subjects[n % subjects.length] }),
+          );
         },
       });
       await eventually(() => load.results.length >= 500, 60_000, 'warm-up');
       const victim = before[0];
       const atKill = load.results.length;
       process.kill(victim.pid, 'SIGKILL');
-      const m = await ks.waitForOutput(new RegExp(`restarted keystone-public: worker \\d+ \\(pid (\\d+)\\) replaces worker \\d+ \\(pid ${victim.pid}\\)`), 30_000);
+      const m = await ks.waitForOutput(
+        new RegExp(`restarted keystone-public: worker \\d+ \\(pid (\\d+)\\) replaces worker \\d+ \\(pid ${victim.pid}\\)`),
+        30_000,
+      );
       const replacement = Number(m[1]);
-      await eventually(() => { const p = publicWorkers(); return p.length === 2 && p.some((w) => w.pid === replacement) && !p.some((w) => w.pid === victim.pid); }, 30_000, 'the replacement worker');
+      await eventually(
+        () => {
+          const p = publicWorkers();
+          return p.length === 2 && p.some((w) => w.pid === replacement) && !p.some((w) => w.pid === victim.pid);
+        },
+        30_000,
+        'the replacement worker',
+      );
       await eventually(() => load.results.length >= atKill + AFTER_KILL, 120_000, `${AFTER_KILL} requests after the kill`);
       const report = await load.stop();
       t.diagnostic(report.summary());
@@ -64,7 +102,10 @@ describe(`kill -9 of a worker under load (${kind})`, () => {
       const total = report.results.length;
       const unanswered = report.unanswered();
       assert.ok(unanswered.length / total < 0.001, `${unanswered.length} of ${total} requests unanswered: ${report.summary()}`);
-      assert.ok(unanswered.length <= LOOPS, `only requests in flight on the killed worker may go unanswered: ${JSON.stringify(unanswered.slice(0, 5))}`);
+      assert.ok(
+        unanswered.length <= LOOPS,
+        `only requests in flight on the killed worker may go unanswered: ${JSON.stringify(unanswered.slice(0, 5))}`,
+      );
       assert.deepEqual(report.unexpected({ create: [201], issue: [201], validate: [200] }).slice(0, 5), [], report.summary());
       assert.match(ks.output(), new RegExp(`keystone-public worker \\d+ \\(pid ${victim.pid}\\) died \\(signal SIGKILL\\)`));
 

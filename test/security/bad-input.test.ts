@@ -21,15 +21,22 @@ describe('bad input: nesting and XML names (keystone-all)', () => {
     ks = await startKeystone();
     token = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
   });
-  after(async () => { await ks?.stop(); });
+  after(async () => {
+    await ks?.stop();
+  });
 
   const post = (base: string, path: string, body: string, headers: Record<string, string> = {}) =>
     send(base, { method: 'POST', path, headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json', ...headers }, body });
 
-  test('3,000 levels of arrays or objects in an admin-writable body: 400 in Keystone\'s form, nothing created', async () => {
+  test("3,000 levels of arrays or objects in an admin-writable body: 400 in Keystone's form, nothing created", async () => {
     const writes: Array<[string, string, string]> = [
-      ['public', '/v3/projects', 'project'], ['public', '/v3/users', 'user'], ['public', '/v3/groups', 'group'],
-      ['public', '/v3/policies', 'policy'], ['public', '/v3/regions', 'region'], ['admin', '/v2.0/tenants', 'tenant'], ['admin', '/v2.0/users', 'user'],
+      ['public', '/v3/projects', 'project'],
+      ['public', '/v3/users', 'user'],
+      ['public', '/v3/groups', 'group'],
+      ['public', '/v3/policies', 'policy'],
+      ['public', '/v3/regions', 'region'],
+      ['admin', '/v2.0/tenants', 'tenant'],
+      ['admin', '/v2.0/users', 'user'],
     ];
     for (const [service, path, key] of writes) {
       for (const kind of ['array', 'object'] as const) {
@@ -42,27 +49,57 @@ describe('bad input: nesting and XML names (keystone-all)', () => {
         assert.match(JSON.parse(answer.text).error.message, /^Expecting to find valid JSON in request body/);
       }
     }
-    const projects = await send(ks.publicUrl, { method: 'GET', path: '/v3/projects?name=deep-project-array', headers: { 'X-Auth-Token': token } });
+    const projects = await send(ks.publicUrl, {
+      method: 'GET',
+      path: '/v3/projects?name=deep-project-array',
+      headers: { 'X-Auth-Token': token },
+    });
     assert.deepEqual(JSON.parse(projects.text).projects, []);
     // as deep as Keystone's own JSON decoder goes still works
-    const ok = await post(ks.publicUrl, '/v3/projects', JSON.stringify({ project: { name: 'deep-ok', extra1: '__DEEP__' } }).replace('"__DEEP__"', nested(900, 'array')));
+    const ok = await post(
+      ks.publicUrl,
+      '/v3/projects',
+      JSON.stringify({ project: { name: 'deep-ok', extra1: '__DEEP__' } }).replace('"__DEEP__"', nested(900, 'array')),
+    );
     assert.equal(ok.status, 201, ok.text.slice(0, 200));
   });
 
   test('the same nesting as a v2.0 XML body: a 4xx, never 500', async () => {
     const xml = `<?xml version="1.0"?><tenant xmlns="http://docs.openstack.org/identity/api/v2.0" name="deep-xml">${'<a>'.repeat(3000)}x${'</a>'.repeat(3000)}</tenant>`;
-    const answer = await send(ks.adminUrl, { method: 'POST', path: '/v2.0/tenants', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/xml' }, body: xml });
+    const answer = await send(ks.adminUrl, {
+      method: 'POST',
+      path: '/v2.0/tenants',
+      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/xml' },
+      body: xml,
+    });
     assert.ok(answer.status >= 400 && answer.status < 500, `${answer.status} ${answer.text.slice(0, 200)}`);
   });
 
   test('v2.0 XML: keys of extra that are not XML names are left out; the document stays well-formed', async () => {
     const hostile: Record<string, string> = {
-      'bad name': '1', 'a"b': '2', '<x>': '3', xmlns: '4', 'p:q': '5', '1st': '6', 'x="1" injected="y': '7', 'e><evil/><f': '8', '': '9', '-dash': '10',
+      'bad name': '1',
+      'a"b': '2',
+      '<x>': '3',
+      xmlns: '4',
+      'p:q': '5',
+      '1st': '6',
+      'x="1" injected="y': '7',
+      'e><evil/><f': '8',
+      '': '9',
+      '-dash': '10',
     };
-    const created = await post(ks.adminUrl, '/v2.0/tenants', JSON.stringify({ tenant: { name: 'xml-names', ...hostile, good_key: 'v<&>"\u0001\n', nested: { 'a b': { ok: 1 }, fine: 'x' } } }));
+    const created = await post(
+      ks.adminUrl,
+      '/v2.0/tenants',
+      JSON.stringify({ tenant: { name: 'xml-names', ...hostile, good_key: 'v<&>"\u0001\n', nested: { 'a b': { ok: 1 }, fine: 'x' } } }),
+    );
     assert.equal(created.status, 200, created.text.slice(0, 300));
     const id = JSON.parse(created.text).tenant.id as string;
-    for (const [base, path] of [[ks.adminUrl, `/v2.0/tenants/${id}`], [ks.adminUrl, '/v2.0/tenants'], [ks.publicUrl, '/v2.0/tenants']] as const) {
+    for (const [base, path] of [
+      [ks.adminUrl, `/v2.0/tenants/${id}`],
+      [ks.adminUrl, '/v2.0/tenants'],
+      [ks.publicUrl, '/v2.0/tenants'],
+    ] as const) {
       const answer = await send(base, { method: 'GET', path, headers: { 'X-Auth-Token': token, Accept: 'application/xml' } });
       assert.equal(answer.status, 200, answer.text.slice(0, 200));
       // fast-xml-parser 5.12 deprecates XMLValidator (for the fast-xml-validator package) and htmlEntities (for
@@ -72,7 +109,9 @@ describe('bad input: nesting and XML names (keystone-all)', () => {
       assert.doesNotMatch(answer.text, /<evil|injected=|<x>|xmlns="4"|p:q=|1st=|bad name/);
       if (path.endsWith(id)) {
         // eslint-disable-next-line @typescript-eslint/no-deprecated
-        const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', htmlEntities: true }).parse(answer.text) as { tenant: Record<string, unknown> };
+        const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', htmlEntities: true }).parse(answer.text) as {
+          tenant: Record<string, unknown>;
+        };
         assert.equal(doc.tenant['@name'], 'xml-names');
         assert.equal(doc.tenant['@good_key'], 'v<&>"\ufffd\n');
         assert.equal((doc.tenant.nested as Record<string, unknown>)['@fine'], 'x');

@@ -21,25 +21,127 @@ export interface FuzzTargets {
   victimDomainName: string;
 }
 
-const NUMBER_LITERALS = ['1e999', '-1e999', '123456789012345678901234567890123456789', '9007199254740993', '-0', '1e-400', '0.0000000000000000000000001'];
+const NUMBER_LITERALS = [
+  '1e999',
+  '-1e999',
+  '123456789012345678901234567890123456789',
+  '9007199254740993',
+  '-0',
+  '1e-400',
+  '0.0000000000000000000000001',
+];
 
 export const HOSTILE_STRINGS: readonly string[] = [
-  '', ' ', 'x'.repeat(65), 'x'.repeat(256), 'y'.repeat(40_000), '名前', 'Ünïcödé', '😀'.repeat(20), '\u0000', 'a\u0000b', '\ud800', 'a\udfffb',
-  '\u202e\u0301', '\ufeff', "' OR '1'='1", "'; DROP TABLE project; --", '" OR ""="', '%', '_%', '%%', '\\', '\\x00', '$(id)', '`id`',
-  '{{7*7}}', '${jndi:ldap://x}', '../../../etc/passwd', '..', '.', '/', '<script>alert(1)</script>', '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>',
-  'null', 'true', 'NaN', 'Infinity', '1e309', '-1', '0x41', 'default', '__proto__', 'constructor', 'toString', 'hasOwnProperty',
-  '\r\nX-Injected: 1', 'http://169.254.169.254/', '*', '?', '#', '&', '=', '[]', '{}', ',', ';',
+  '',
+  ' ',
+  'x'.repeat(65),
+  'x'.repeat(256),
+  'y'.repeat(40_000),
+  '名前',
+  'Ünïcödé',
+  '😀'.repeat(20),
+  '\u0000',
+  'a\u0000b',
+  '\ud800',
+  'a\udfffb',
+  '\u202e\u0301',
+  '\ufeff',
+  "' OR '1'='1",
+  "'; DROP TABLE project; --",
+  '" OR ""="',
+  '%',
+  '_%',
+  '%%',
+  '\\',
+  '\\x00',
+  '$(id)',
+  '`id`',
+  '{{7*7}}',
+  '${jndi:ldap://x}',
+  '../../../etc/passwd',
+  '..',
+  '.',
+  '/',
+  '<script>alert(1)</script>',
+  '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>',
+  'null',
+  'true',
+  'NaN',
+  'Infinity',
+  '1e309',
+  '-1',
+  '0x41',
+  'default',
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  '\r\nX-Injected: 1',
+  'http://169.254.169.254/',
+  '*',
+  '?',
+  '#',
+  '&',
+  '=',
+  '[]',
+  '{}',
+  ',',
+  ';',
 ];
 
 const HOSTILE_OTHERS: readonly unknown[] = [
-  null, true, false, 0, -1, 1.5, 2 ** 53 + 1, 1e308, -1e308, [], {}, [[[]]], { $ne: null }, { $gt: '' }, ['a', 'b'], { name: 'x' }, [null], [{}],
-  { __proto__: { admin: true } }, { constructor: { prototype: { admin: true } } },
+  null,
+  true,
+  false,
+  0,
+  -1,
+  1.5,
+  2 ** 53 + 1,
+  1e308,
+  -1e308,
+  [],
+  {},
+  [[[]]],
+  { $ne: null },
+  { $gt: '' },
+  ['a', 'b'],
+  { name: 'x' },
+  [null],
+  [{}],
+  { __proto__: { admin: true } },
+  { constructor: { prototype: { admin: true } } },
 ];
 
 const MALFORMED_BODIES: readonly string[] = [
-  '{', '}', '{"a":}', '{"a" 1}', '[', '{"a":1,}', '{a:1}', "{'a':1}", 'nul', 'undefined', '"unterminated', '{"a":"\\u12"}',
-  '{"a":1}garbage', '{"a":1}{"b":2}', '\ufeff{"a":1}', '\u0000', '', ' ', 'null', '0', '"x"', '[]', '[{}]', 'true', '1e999',
-  '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"x":1}}}', '\xff\xfe\xfd', '{"a":"\ud800"}',
+  '{',
+  '}',
+  '{"a":}',
+  '{"a" 1}',
+  '[',
+  '{"a":1,}',
+  '{a:1}',
+  "{'a':1}",
+  'nul',
+  'undefined',
+  '"unterminated',
+  '{"a":"\\u12"}',
+  '{"a":1}garbage',
+  '{"a":1}{"b":2}',
+  '\ufeff{"a":1}',
+  '\u0000',
+  '',
+  ' ',
+  'null',
+  '0',
+  '"x"',
+  '[]',
+  '[{}]',
+  'true',
+  '1e999',
+  '{"__proto__":{"admin":true}}',
+  '{"constructor":{"prototype":{"x":1}}}',
+  '\xff\xfe\xfd',
+  '{"a":"\ud800"}',
 ];
 
 function singular(segment: string): string {
@@ -62,8 +164,13 @@ export function templateBody(route: RouteEntry, t: FuzzTargets, rng: Random): un
       { methods: ['password', 'totp'], password: { user } },
     ]);
     const scope = rng.pick<unknown>([
-      undefined, 'unscoped', { project: { id: t.ids.project_id } }, { project: { name: 'p', domain: { id: t.ids.domain_id } } },
-      { domain: { id: t.ids.domain_id } }, { system: { all: true } }, { 'OS-TRUST:trust': { id: t.ids.trust_id } },
+      undefined,
+      'unscoped',
+      { project: { id: t.ids.project_id } },
+      { project: { name: 'p', domain: { id: t.ids.domain_id } } },
+      { domain: { id: t.ids.domain_id } },
+      { system: { all: true } },
+      { 'OS-TRUST:trust': { id: t.ids.trust_id } },
     ]);
     return { auth: scope === undefined ? { identity } : { identity, scope } };
   }
@@ -71,29 +178,77 @@ export function templateBody(route: RouteEntry, t: FuzzTargets, rng: Random): un
   if (p.endsWith('/tags')) return { tags: ['a', 'b'] };
   if (p.includes('/config')) return { config: { identity: { driver: 'sql' }, ldap: { url: 'ldap://127.0.0.1', user_tree_dn: 'ou=x' } } };
   if (p.startsWith('/v3/OS-TRUST/trusts')) {
-    return { trust: { trustor_user_id: t.ids.user_id, trustee_user_id: t.ids.user_id, project_id: t.ids.project_id, impersonation: false, roles: [{ name: 'member' }], expires_at: '2099-01-01T00:00:00.000000Z', remaining_uses: null } };
+    return {
+      trust: {
+        trustor_user_id: t.ids.user_id,
+        trustee_user_id: t.ids.user_id,
+        project_id: t.ids.project_id,
+        impersonation: false,
+        roles: [{ name: 'member' }],
+        expires_at: '2099-01-01T00:00:00.000000Z',
+        remaining_uses: null,
+      },
+    };
   }
   if (p.endsWith('/application_credentials')) {
-    return { application_credential: { name: 'ac', description: 'd', roles: [{ name: 'member' }], expires_at: null, unrestricted: false, access_rules: [{ service: 'identity', method: 'GET', path: '/v3/users' }] } };
+    return {
+      application_credential: {
+        name: 'ac',
+        description: 'd',
+        roles: [{ name: 'member' }],
+        expires_at: null,
+        unrestricted: false,
+        access_rules: [{ service: 'identity', method: 'GET', path: '/v3/users' }],
+      },
+    };
   }
-  if (p === '/v3/registered_limits') return { registered_limits: [{ service_id: t.ids.service_id, resource_name: 'cores', default_limit: 10, region_id: 'RegionOne' }] };
-  if (p === '/v3/limits') return { limits: [{ service_id: t.ids.service_id, project_id: t.ids.project_id, resource_name: 'cores', resource_limit: 5 }] };
+  if (p === '/v3/registered_limits')
+    return { registered_limits: [{ service_id: t.ids.service_id, resource_name: 'cores', default_limit: 10, region_id: 'RegionOne' }] };
+  if (p === '/v3/limits')
+    return { limits: [{ service_id: t.ids.service_id, project_id: t.ids.project_id, resource_name: 'cores', resource_limit: 5 }] };
   const statics = p.split('/').filter((s) => s && !s.startsWith(':'));
   const last = p.split('/').pop()!;
   const key = last.startsWith(':') ? singular(statics[statics.length - 1] ?? 'x') : singular(last);
   return {
     [key]: {
-      name: 'fuzz', description: 'd', domain_id: t.ids.domain_id, enabled: true, email: 'a@b.c', password: 'pw',
-      url: 'http://x/v3', interface: 'public', service_id: t.ids.service_id, type: 'identity', blob: '{}', tags: ['t'],
-      options: {}, parent_id: t.ids.project_id, is_domain: false, extra: 'e', filters: { interface: 'public' },
+      name: 'fuzz',
+      description: 'd',
+      domain_id: t.ids.domain_id,
+      enabled: true,
+      email: 'a@b.c',
+      password: 'pw',
+      url: 'http://x/v3',
+      interface: 'public',
+      service_id: t.ids.service_id,
+      type: 'identity',
+      blob: '{}',
+      tags: ['t'],
+      options: {},
+      parent_id: t.ids.project_id,
+      is_domain: false,
+      extra: 'e',
+      filters: { interface: 'public' },
     },
   };
 }
 
-function paths(value: unknown, prefix: Array<string | number> = [], out: Array<Array<string | number>> = [], depth = 0): Array<Array<string | number>> {
+function paths(
+  value: unknown,
+  prefix: Array<string | number> = [],
+  out: Array<Array<string | number>> = [],
+  depth = 0,
+): Array<Array<string | number>> {
   if (depth > 6) return out;
-  if (Array.isArray(value)) value.forEach((v, i) => { out.push([...prefix, i]); paths(v, [...prefix, i], out, depth + 1); });
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) { out.push([...prefix, k]); paths(v, [...prefix, k], out, depth + 1); }
+  if (Array.isArray(value))
+    value.forEach((v, i) => {
+      out.push([...prefix, i]);
+      paths(v, [...prefix, i], out, depth + 1);
+    });
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      out.push([...prefix, k]);
+      paths(v, [...prefix, k], out, depth + 1);
+    }
   return out;
 }
 
@@ -138,7 +293,13 @@ export function fuzzBody(route: RouteEntry, t: FuzzTargets, rng: Random): string
     const path = rng.pick(all);
     const op = rng.next();
     if (op < 0.15) setAt(body, path, undefined, true);
-    else if (op < 0.25) setAt(body, [...path.slice(0, -1), rng.pick(HOSTILE_STRINGS.filter((s) => s.length < 100)) || 'k'], hostileValue(rng, numbers), false);
+    else if (op < 0.25)
+      setAt(
+        body,
+        [...path.slice(0, -1), rng.pick(HOSTILE_STRINGS.filter((s) => s.length < 100)) || 'k'],
+        hostileValue(rng, numbers),
+        false,
+      );
     else setAt(body, path, hostileValue(rng, numbers), false);
   }
   let text = JSON.stringify(body.root) ?? 'null';
@@ -147,19 +308,63 @@ export function fuzzBody(route: RouteEntry, t: FuzzTargets, rng: Random): string
     const key = /^\{"((?:[^"\\]|\\.)*)"/.exec(text)![1];
     text = `{"${key}":${JSON.stringify(hostileValue(rng, numbers))},` + text.slice(1);
   }
-  numbers.forEach((literal, i) => { text = text.replace(`"__NUMBER_${i}__"`, literal); });
+  numbers.forEach((literal, i) => {
+    text = text.replace(`"__NUMBER_${i}__"`, literal);
+  });
   return text;
 }
 
 /** Encodes any string into a path segment, lone surrogates and NULs included (as raw UTF-8 / %00). */
 export function pathSegment(s: string): string {
-  return [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+  return [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 }
 
-const QUERY_KEYS = ['name', 'domain_id', 'enabled', 'limit', 'marker', 'user.id', 'group.id', 'role.id', 'scope.project.id', 'scope.domain.id', 'scope.system',
-  'effective', 'include_names', 'include_subtree', 'nocatalog', 'allow_expired', 'parent_id', 'is_domain', 'tags', 'tags-any', 'not-tags', 'name__icontains',
-  'name__startswith', 'password_expires_at', 'idp_id', 'protocol_id', 'unique_id', 'service_id', 'interface', 'region_id', 'type', 'since', 'parents_as_list',
-  'subtree_as_ids', 'trustor_user_id', 'trustee_user_id', 'resource_name', 'sort_key', 'sort_dir', 'fields'];
+const QUERY_KEYS = [
+  'name',
+  'domain_id',
+  'enabled',
+  'limit',
+  'marker',
+  'user.id',
+  'group.id',
+  'role.id',
+  'scope.project.id',
+  'scope.domain.id',
+  'scope.system',
+  'effective',
+  'include_names',
+  'include_subtree',
+  'nocatalog',
+  'allow_expired',
+  'parent_id',
+  'is_domain',
+  'tags',
+  'tags-any',
+  'not-tags',
+  'name__icontains',
+  'name__startswith',
+  'password_expires_at',
+  'idp_id',
+  'protocol_id',
+  'unique_id',
+  'service_id',
+  'interface',
+  'region_id',
+  'type',
+  'since',
+  'parents_as_list',
+  'subtree_as_ids',
+  'trustor_user_id',
+  'trustee_user_id',
+  'resource_name',
+  'sort_key',
+  'sort_dir',
+  'fields',
+];
 
 function fuzzQuery(rng: Random, t: FuzzTargets): string {
   const pairs: string[] = [];
@@ -167,9 +372,12 @@ function fuzzQuery(rng: Random, t: FuzzTargets): string {
   for (let i = 0; i < n; i++) {
     const key = rng.pick(QUERY_KEYS);
     const r = rng.next();
-    if (r < 0.15) pairs.push(key); // a bare flag
-    else if (r < 0.3) pairs.push(`${key}[${rng.pick(['$gt', '0', '', 'a][b', '__proto__'])}]=${pathSegment(rng.pick(HOSTILE_STRINGS).slice(0, 50))}`); // qs objects / arrays
-    else if (r < 0.4) pairs.push(`${key}=a&${key}=b`); // repeated: an array
+    if (r < 0.15)
+      pairs.push(key); // a bare flag
+    else if (r < 0.3)
+      pairs.push(`${key}[${rng.pick(['$gt', '0', '', 'a][b', '__proto__'])}]=${pathSegment(rng.pick(HOSTILE_STRINGS).slice(0, 50))}`); // qs objects / arrays
+    else if (r < 0.4)
+      pairs.push(`${key}=a&${key}=b`); // repeated: an array
     else if (r < 0.5) pairs.push(`${key}=${pathSegment(rng.pick(Object.values(t.ids)))}`);
     else pairs.push(`${pathSegment(key)}=${pathSegment(rng.pick(HOSTILE_STRINGS).slice(0, 2000))}`);
   }
@@ -195,7 +403,9 @@ export function mutateToken(token: string, rng: Random): string {
 /** A header value node's client will send (no control characters; latin-1 above 0x7f is fine). */
 function headerSafe(s: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are what this strips
-  return Buffer.from(s, 'utf8').toString('latin1').replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
+  return Buffer.from(s, 'utf8')
+    .toString('latin1')
+    .replace(/[\x00-\x08\x0a-\x1f\x7f]/g, '');
 }
 
 function tokenHeader(rng: Random, t: FuzzTargets): string {
@@ -209,9 +419,30 @@ function tokenHeader(rng: Random, t: FuzzTargets): string {
   return headerSafe(rng.pick(HOSTILE_STRINGS).slice(0, 300));
 }
 
-const CONTENT_TYPES = ['application/json', 'application/json', 'application/json', 'application/json; charset=utf-8', 'application/json; charset=latin1', 'text/plain',
-  'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', '', 'application/vnd.api+json', 'application/json\u00ff', '*/*'];
-const ACCEPTS = ['application/json', 'application/json-home', 'application/xml', '*/*', 'text/html', 'application/json;q=0, */*;q=0', 'garbage/\u00ff'];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json; charset=latin1',
+  'text/plain',
+  'application/xml',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data; boundary=x',
+  '',
+  'application/vnd.api+json',
+  'application/json\u00ff',
+  '*/*',
+];
+const ACCEPTS = [
+  'application/json',
+  'application/json-home',
+  'application/xml',
+  '*/*',
+  'text/html',
+  'application/json;q=0, */*;q=0',
+  'garbage/\u00ff',
+];
 
 export interface FuzzCase {
   seed: number;
@@ -241,7 +472,10 @@ export function fuzzCase(seed: number, routes: readonly RouteEntry[], t: FuzzTar
   if (SUBJECT_ROUTES.test(route.path) ? rng.chance(0.85) : rng.chance(0.08)) {
     headers['X-Subject-Token'] = rng.chance(0.3) ? t.victimToken : tokenHeader(rng, { ...t, adminToken: t.victimToken, otherTokens: [] });
   }
-  if (rng.chance(0.1)) headers['Openstack-Auth-Receipt'] = rng.chance(0.5) ? mutateToken(t.victimToken, rng) : headerSafe(rng.pick(HOSTILE_STRINGS).slice(0, 200));
+  if (rng.chance(0.1))
+    headers['Openstack-Auth-Receipt'] = rng.chance(0.5)
+      ? mutateToken(t.victimToken, rng)
+      : headerSafe(rng.pick(HOSTILE_STRINGS).slice(0, 200));
   if (rng.chance(0.1)) headers['Openstack-Identity-Access-Rules'] = rng.pick(['1.0', '0', '99999', 'garbage', '-1', '1.0.0.0']);
   if (rng.chance(0.2)) headers.Accept = headerSafe(rng.pick(ACCEPTS));
   if (rng.chance(0.03)) headers['X-Fuzz-Long'] = 'h'.repeat(rng.pick([4000, 12_000]));
@@ -280,7 +514,10 @@ export function encodingCases(routes: readonly RouteEntry[], t: FuzzTargets): Fu
         }),
       ];
       for (const path of new Set(variants)) {
-        const body = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH' ? JSON.stringify(templateBody(route, t, random(cases.length))) : undefined;
+        const body =
+          route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH'
+            ? JSON.stringify(templateBody(route, t, random(cases.length)))
+            : undefined;
         const headers: Record<string, string> = { 'X-Auth-Token': t.adminToken };
         if (SUBJECT_ROUTES.test(route.path)) headers['X-Subject-Token'] = t.victimToken;
         if (body !== undefined) headers['Content-Type'] = 'application/json';

@@ -33,11 +33,12 @@ export interface RouteEntry {
 export function serverRoutes(): RouteEntry[] {
   const config = makeTestConfig();
   try {
-    const standIn = (): unknown => new Proxy(function standIn() {}, {
-      get: (_t, key) => (key === 'then' ? undefined : standIn()),
-      apply: () => standIn(),
-      construct: () => standIn() as object,
-    });
+    const standIn = (): unknown =>
+      new Proxy(function standIn() {}, {
+        get: (_t, key) => (key === 'then' ? undefined : standIn()),
+        apply: () => standIn(),
+        construct: () => standIn() as object,
+      });
     const known: Record<string | symbol, unknown> = { conf: config.conf };
     const services = new Proxy(known, {
       get: (target, key) => (key in target ? target[key] : standIn()),
@@ -83,7 +84,9 @@ export function send(baseUrl: string, req: HttpRequest, timeoutMs = 30_000): Pro
     const r = request({ host: url.hostname, port: url.port, method: req.method, path: req.path, agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }); });
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
+      });
       res.on('error', reject);
     });
     r.setTimeout(timeoutMs, () => r.destroy(new Error(`no answer within ${timeoutMs} ms: ${req.method} ${req.path.slice(0, 200)}`)));
@@ -94,11 +97,18 @@ export function send(baseUrl: string, req: HttpRequest, timeoutMs = 30_000): Pro
 }
 
 /** Raw bytes on a fresh connection; the whole answer as text (the connection is closed after it). */
-export function sendRaw(port: number, bytes: string | Buffer, timeoutMs = 30_000): Promise<{ status: number; text: string; head: string; body: string }> {
+export function sendRaw(
+  port: number,
+  bytes: string | Buffer,
+  timeoutMs = 30_000,
+): Promise<{ status: number; text: string; head: string; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error('no answer to raw request')); }, timeoutMs);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('no answer to raw request'));
+    }, timeoutMs);
     socket.on('data', (c: Buffer) => {
       chunks.push(c);
       const text = Buffer.concat(chunks).toString('latin1');
@@ -109,8 +119,14 @@ export function sendRaw(port: number, bytes: string | Buffer, timeoutMs = 30_000
       const body = text.slice(end + 4);
       if (length && body.length >= Number(length[1])) socket.end();
     });
-    socket.on('error', (err) => { clearTimeout(timer); if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && chunks.length) finish(); else reject(err); });
-    socket.on('close', () => { finish(); });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && chunks.length) finish();
+      else reject(err);
+    });
+    socket.on('close', () => {
+      finish();
+    });
     let done = false;
     function finish() {
       if (done) return;
@@ -165,7 +181,11 @@ export function checkAnswer(method: string, answer: HttpAnswer): string[] {
     }
   } else if (answer.status >= 400 && method !== 'HEAD') {
     let body: { error?: Record<string, unknown> } | null | undefined;
-    try { body = JSON.parse(answer.text); } catch { problems.push('an error body that is not JSON'); }
+    try {
+      body = JSON.parse(answer.text);
+    } catch {
+      problems.push('an error body that is not JSON');
+    }
     if (body !== undefined) {
       const error = body?.error;
       if (!error || typeof error !== 'object') problems.push('no "error" object in the error body');

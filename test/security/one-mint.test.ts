@@ -41,7 +41,10 @@ const httpDate = (minutes = 0) => new Date(Date.now() + minutes * 60_000).toUTCS
 /** An EC2 request as keystoneclient's Ec2Signer signs it; `params` replace the time parameters. */
 function signedEc2(access: string, secret: string, params: Record<string, string> = { Timestamp: isoAt() }, version = '2'): Json {
   const credentials: Json = {
-    access, host: 'ec2.example.com:8773', verb: 'GET', path: '/services/Cloud',
+    access,
+    host: 'ec2.example.com:8773',
+    verb: 'GET',
+    path: '/services/Cloud',
     params: { SignatureVersion: version, SignatureMethod: 'HmacSHA256', Action: 'DescribeInstances', AWSAccessKeyId: access, ...params },
   };
   credentials.signature = generateEc2Signature(credentials, secret);
@@ -51,10 +54,17 @@ function signedEc2(access: string, secret: string, params: Record<string, string
 /** A presigned SigV4 query (X-Amz-Date, X-Amz-Expires). */
 function presignedV4(access: string, secret: string, amzDate: string, expires: string): Json {
   const credentials: Json = {
-    access, host: 'ec2.example.com', verb: 'GET', path: '/',
+    access,
+    host: 'ec2.example.com',
+    verb: 'GET',
+    path: '/',
     params: {
-      Action: 'DescribeRegions', 'X-Amz-Algorithm': 'AWS4-HMAC-SHA256', 'X-Amz-Credential': `${access}/${amzDate.slice(0, 8)}/RegionOne/ec2/aws4_request`,
-      'X-Amz-Date': amzDate, 'X-Amz-Expires': expires, 'X-Amz-SignedHeaders': 'host',
+      Action: 'DescribeRegions',
+      'X-Amz-Algorithm': 'AWS4-HMAC-SHA256',
+      'X-Amz-Credential': `${access}/${amzDate.slice(0, 8)}/RegionOne/ec2/aws4_request`,
+      'X-Amz-Date': amzDate,
+      'X-Amz-Expires': expires,
+      'X-Amz-SignedHeaders': 'host',
     },
     headers: { Host: 'ec2.example.com' },
     body_hash: createHash('sha256').update('').digest('hex'),
@@ -65,15 +75,27 @@ function presignedV4(access: string, secret: string, amzDate: string, expires: s
 
 /** What s3api forwards for an S3 v1 request whose signed string is `stringToSign`. */
 function signedS3(access: string, secret: string, stringToSign: string): Json {
-  return { access, token: Buffer.from(stringToSign).toString('base64'), signature: createHmac('sha1', secret).update(stringToSign).digest('base64') };
+  return {
+    access,
+    token: Buffer.from(stringToSign).toString('base64'),
+    signature: createHmac('sha1', secret).update(stringToSign).digest('base64'),
+  };
 }
 
 function signedS3v4(access: string, secret: string, amzDate: string): Json {
   const day = amzDate.slice(0, 8);
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, `${day}/RegionOne/s3/aws4_request`, createHash('sha256').update('canonical').digest('hex')].join('\n');
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    `${day}/RegionOne/s3/aws4_request`,
+    createHash('sha256').update('canonical').digest('hex'),
+  ].join('\n');
   return {
-    access, token: Buffer.from(stringToSign).toString('base64'),
-    signature: createHmac('sha256', v4SigningKey(secret, day, 'RegionOne', 's3')).update(stringToSign).digest('hex'),
+    access,
+    token: Buffer.from(stringToSign).toString('base64'),
+    signature: createHmac('sha256', v4SigningKey(secret, day, 'RegionOne', 's3'))
+      .update(stringToSign)
+      .digest('hex'),
   };
 }
 
@@ -90,28 +112,53 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
   const projects: Record<string, string> = {};
   const users: Record<string, string> = {};
   const tokenOf = async (user: string, project?: string): Promise<string> => {
-    const a = await passwordToken(ks.publicUrl, { id: users[user] }, PASSWORD, project ? { project: { id: projects[project] } } : undefined);
+    const a = await passwordToken(
+      ks.publicUrl,
+      { id: users[user] },
+      PASSWORD,
+      project ? { project: { id: projects[project] } } : undefined,
+    );
     status(a, 201, `${user}'s token`);
     return a.token!;
   };
   const ec2Credential = async (user: string, project: string): Promise<{ access: string; secret: string }> => {
     const token = await tokenOf(user, project);
-    const made = status(await api(ks.publicUrl, 'POST', `/v3/users/${users[user]}/credentials/OS-EC2`, { token, body: { tenant_id: projects[project] } }), 201, 'OS-EC2 create');
+    const made = status(
+      await api(ks.publicUrl, 'POST', `/v3/users/${users[user]}/credentials/OS-EC2`, { token, body: { tenant_id: projects[project] } }),
+      201,
+      'OS-EC2 create',
+    );
     return made.body.credential;
   };
-  const exchange = (base: string, path: string, credentials: Json, token?: string) => api(base, 'POST', path, { token, body: { credentials } });
+  const exchange = (base: string, path: string, credentials: Json, token?: string) =>
+    api(base, 'POST', path, { token, body: { credentials } });
 
   before(async () => {
     ks = await startKeystone({ stateDir, config: CONFIG });
     admin = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
     roles = {};
-    for (const r of (await api(ks.publicUrl, 'GET', '/v3/roles', { token: admin })).body.roles as Array<{ id: string; name: string }>) roles[r.name] = r.id;
-    for (const name of ['p1', 'p2']) projects[name] = (await mustCreate(ks.publicUrl, admin, '/v3/projects', { project: { name: `mint-${name}`, domain_id: 'default' } })).id;
+    for (const r of (await api(ks.publicUrl, 'GET', '/v3/roles', { token: admin })).body.roles as Array<{ id: string; name: string }>)
+      roles[r.name] = r.id;
+    for (const name of ['p1', 'p2'])
+      projects[name] = (
+        await mustCreate(ks.publicUrl, admin, '/v3/projects', { project: { name: `mint-${name}`, domain_id: 'default' } })
+      ).id;
     for (const name of ['alice', 'tom', 'ted', 'mallory', 'mfa']) {
-      users[name] = (await mustCreate(ks.publicUrl, admin, '/v3/users', { user: { name: `mint-${name}`, domain_id: 'default', password: PASSWORD } })).id;
+      users[name] = (
+        await mustCreate(ks.publicUrl, admin, '/v3/users', { user: { name: `mint-${name}`, domain_id: 'default', password: PASSWORD } })
+      ).id;
     }
-    const grant = (user: string, project: string) => mustCreate(ks.publicUrl, admin, `/v3/projects/${projects[project]}/users/${users[user]}/roles/${roles.member}`, undefined, 'PUT');
-    for (const [user, project] of [['alice', 'p1'], ['alice', 'p2'], ['tom', 'p1'], ['ted', 'p2'], ['mallory', 'p2'], ['mfa', 'p1']]) await grant(user, project);
+    const grant = (user: string, project: string) =>
+      mustCreate(ks.publicUrl, admin, `/v3/projects/${projects[project]}/users/${users[user]}/roles/${roles.member}`, undefined, 'PUT');
+    for (const [user, project] of [
+      ['alice', 'p1'],
+      ['alice', 'p2'],
+      ['tom', 'p1'],
+      ['ted', 'p2'],
+      ['mallory', 'p2'],
+      ['mfa', 'p1'],
+    ])
+      await grant(user, project);
   });
   after(async () => {
     await ks?.stop();
@@ -149,7 +196,11 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
       ['SigV4 presigned, X-Amz-Date 20 minutes old', presignedV4(access, secret, amzAt(-20), '86400')],
     ];
     for (const [what, credentials] of refused) {
-      for (const [base, path] of [[ks.publicUrl, '/v3/ec2tokens'], [ks.publicUrl, '/v2.0/ec2tokens'], [ks.adminUrl, '/v2.0/ec2tokens']] as const) {
+      for (const [base, path] of [
+        [ks.publicUrl, '/v3/ec2tokens'],
+        [ks.publicUrl, '/v2.0/ec2tokens'],
+        [ks.adminUrl, '/v2.0/ec2tokens'],
+      ] as const) {
         status(await exchange(base, path, credentials, admin), 401, `${what} on ${path}`);
       }
     }
@@ -181,44 +232,113 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
 
   test('item 3: v2.0 rescoping does not widen an application credential token or an EC2 token', async () => {
     const aliceP1 = await tokenOf('alice', 'p1');
-    const appCred = status(await api(ks.publicUrl, 'POST', `/v3/users/${users.alice}/application_credentials`, {
-      token: aliceP1, body: { application_credential: { name: 'mint-reader', roles: [{ name: 'reader' }] } },
-    }), 201, 'application credential').body.application_credential;
-    const acAuth = await api(ks.publicUrl, 'POST', '/v3/auth/tokens', { body: { auth: { identity: { methods: ['application_credential'], application_credential: { id: appCred.id, secret: appCred.secret } } } } });
+    const appCred = status(
+      await api(ks.publicUrl, 'POST', `/v3/users/${users.alice}/application_credentials`, {
+        token: aliceP1,
+        body: { application_credential: { name: 'mint-reader', roles: [{ name: 'reader' }] } },
+      }),
+      201,
+      'application credential',
+    ).body.application_credential;
+    const acAuth = await api(ks.publicUrl, 'POST', '/v3/auth/tokens', {
+      body: {
+        auth: { identity: { methods: ['application_credential'], application_credential: { id: appCred.id, secret: appCred.secret } } },
+      },
+    });
     status(acAuth, 201, 'application credential token');
     const acToken = acAuth.headers['x-subject-token'] as string;
-    assert.deepEqual(acAuth.body.token.roles.map((r: { name: string }) => r.name), ['reader']);
+    assert.deepEqual(
+      acAuth.body.token.roles.map((r: { name: string }) => r.name),
+      ['reader'],
+    );
 
     const { access, secret } = await ec2Credential('alice', 'p1');
-    const ec2Token = status(await exchange(ks.publicUrl, '/v2.0/ec2tokens', signedEc2(access, secret), admin), 200, 'EC2 token').body.access.token.id as string;
+    const ec2Token = status(await exchange(ks.publicUrl, '/v2.0/ec2tokens', signedEc2(access, secret), admin), 200, 'EC2 token').body.access
+      .token.id as string;
 
-    for (const [what, id] of [['application credential', acToken], ['EC2', ec2Token]] as const) {
+    for (const [what, id] of [
+      ['application credential', acToken],
+      ['EC2', ec2Token],
+    ] as const) {
       for (const tenant of [{ tenantId: projects.p2 }, { tenantId: projects.p1 }, {}]) {
-        status(await api(ks.publicUrl, 'POST', '/v2.0/tokens', { body: { auth: { token: { id }, ...tenant } } }), 403, `v2.0 rescoping of the ${what} token (${JSON.stringify(tenant)})`);
+        status(
+          await api(ks.publicUrl, 'POST', '/v2.0/tokens', { body: { auth: { token: { id }, ...tenant } } }),
+          403,
+          `v2.0 rescoping of the ${what} token (${JSON.stringify(tenant)})`,
+        );
       }
-      const v3 = await api(ks.publicUrl, 'POST', '/v3/auth/tokens', { body: { auth: { identity: { methods: ['token'], token: { id } }, scope: { project: { id: projects.p2 } } } } });
+      const v3 = await api(ks.publicUrl, 'POST', '/v3/auth/tokens', {
+        body: { auth: { identity: { methods: ['token'], token: { id } }, scope: { project: { id: projects.p2 } } } },
+      });
       status(v3, 403, `v3 rescoping of the ${what} token`);
     }
     // nor through the side doors around rescoping: an EC2 credential made with the application
     // credential token is limited as the token is, and OS-KSCRUD does not trade it for a password token
     const v2ec2 = `/v2.0/users/${users.alice}/credentials/OS-EC2`;
-    status(await api(ks.publicUrl, 'POST', v2ec2, { token: acToken, body: { tenant_id: projects.p2 } }), 403, 'v2.0 OS-EC2 create on another project with the application credential token');
-    const limited = status(await api(ks.publicUrl, 'POST', v2ec2, { token: acToken, body: { tenant_id: projects.p1 } }), 200, 'v2.0 OS-EC2 create with the application credential token').body.credential;
-    const limitedToken = status(await exchange(ks.publicUrl, '/v3/ec2tokens', signedEc2(limited.access, limited.secret), admin), 200, 'its EC2 token').body.token;
-    assert.deepEqual(limitedToken.roles.map((r: { name: string }) => r.name), ['reader']);
+    status(
+      await api(ks.publicUrl, 'POST', v2ec2, { token: acToken, body: { tenant_id: projects.p2 } }),
+      403,
+      'v2.0 OS-EC2 create on another project with the application credential token',
+    );
+    const limited = status(
+      await api(ks.publicUrl, 'POST', v2ec2, { token: acToken, body: { tenant_id: projects.p1 } }),
+      200,
+      'v2.0 OS-EC2 create with the application credential token',
+    ).body.credential;
+    const limitedToken = status(
+      await exchange(ks.publicUrl, '/v3/ec2tokens', signedEc2(limited.access, limited.secret), admin),
+      200,
+      'its EC2 token',
+    ).body.token;
+    assert.deepEqual(
+      limitedToken.roles.map((r: { name: string }) => r.name),
+      ['reader'],
+    );
     assert.equal(limitedToken.application_credential.id, appCred.id);
-    status(await api(ks.publicUrl, 'PATCH', `/v2.0/OS-KSCRUD/users/${users.alice}`, { token: acToken, body: { user: { password: PASSWORD, original_password: PASSWORD } } }), 403, 'OS-KSCRUD with the application credential token');
+    status(
+      await api(ks.publicUrl, 'PATCH', `/v2.0/OS-KSCRUD/users/${users.alice}`, {
+        token: acToken,
+        body: { user: { password: PASSWORD, original_password: PASSWORD } },
+      }),
+      403,
+      'OS-KSCRUD with the application credential token',
+    );
     // the application credential token dies with its credential; nothing wider was made from it
-    status(await api(ks.publicUrl, 'DELETE', `/v3/users/${users.alice}/application_credentials/${appCred.id}`, { token: aliceP1 }), 204, 'delete the application credential');
-    status(await api(ks.publicUrl, 'GET', '/v3/auth/tokens', { token: admin, headers: { 'X-Subject-Token': acToken } }), 404, 'the application credential token after deletion');
+    status(
+      await api(ks.publicUrl, 'DELETE', `/v3/users/${users.alice}/application_credentials/${appCred.id}`, { token: aliceP1 }),
+      204,
+      'delete the application credential',
+    );
+    status(
+      await api(ks.publicUrl, 'GET', '/v3/auth/tokens', { token: admin, headers: { 'X-Subject-Token': acToken } }),
+      404,
+      'the application credential token after deletion',
+    );
     // a primary token still rescopes on v2.0
-    const unscoped = status(await api(ks.publicUrl, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { userId: users.alice, password: PASSWORD } } } }), 200, 'v2.0 unscoped').body.access.token.id;
-    const rescoped = status(await api(ks.publicUrl, 'POST', '/v2.0/tokens', { body: { auth: { token: { id: unscoped }, tenantId: projects.p2 } } }), 200, 'v2.0 rescoping of a password token');
+    const unscoped = status(
+      await api(ks.publicUrl, 'POST', '/v2.0/tokens', {
+        body: { auth: { passwordCredentials: { userId: users.alice, password: PASSWORD } } },
+      }),
+      200,
+      'v2.0 unscoped',
+    ).body.access.token.id;
+    const rescoped = status(
+      await api(ks.publicUrl, 'POST', '/v2.0/tokens', { body: { auth: { token: { id: unscoped }, tenantId: projects.p2 } } }),
+      200,
+      'v2.0 rescoping of a password token',
+    );
     assert.equal(rescoped.body.access.token.tenant.id, projects.p2);
   });
 
   test('item 4: v2.0 password login of a user whose MFA rules need password + totp is a 401', async () => {
-    status(await api(ks.publicUrl, 'PATCH', `/v3/users/${users.mfa}`, { token: admin, body: { user: { options: { multi_factor_auth_rules: [['password', 'totp']], multi_factor_auth_enabled: true } } } }), 200, 'MFA rules');
+    status(
+      await api(ks.publicUrl, 'PATCH', `/v3/users/${users.mfa}`, {
+        token: admin,
+        body: { user: { options: { multi_factor_auth_rules: [['password', 'totp']], multi_factor_auth_enabled: true } } },
+      }),
+      200,
+      'MFA rules',
+    );
     const v3 = await passwordToken(ks.publicUrl, { id: users.mfa }, PASSWORD, { project: { id: projects.p1 } });
     status(v3, 401, 'v3 password alone');
     assert.ok(v3.headers['openstack-auth-receipt'], 'v3 answers with a receipt');
@@ -230,36 +350,114 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
       assert.equal(v2.headers['openstack-auth-receipt'], undefined, 'v2.0 has no receipts');
     }
     // the same user's password still works once the rules are off
-    status(await api(ks.publicUrl, 'PATCH', `/v3/users/${users.mfa}`, { token: admin, body: { user: { options: { multi_factor_auth_enabled: false } } } }), 200, 'MFA off');
-    status(await api(ks.publicUrl, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { userId: users.mfa, password: PASSWORD }, tenantId: projects.p1 } } }), 200, 'v2.0 password without MFA rules');
+    status(
+      await api(ks.publicUrl, 'PATCH', `/v3/users/${users.mfa}`, {
+        token: admin,
+        body: { user: { options: { multi_factor_auth_enabled: false } } },
+      }),
+      200,
+      'MFA off',
+    );
+    status(
+      await api(ks.publicUrl, 'POST', '/v2.0/tokens', {
+        body: { auth: { passwordCredentials: { userId: users.mfa, password: PASSWORD }, tenantId: projects.p1 } },
+      }),
+      200,
+      'v2.0 password without MFA rules',
+    );
   });
 
-  test('item 5: an EC2 blob names only its creator\'s own delegation; a planted one is refused at the exchange', async () => {
+  test("item 5: an EC2 blob names only its creator's own delegation; a planted one is refused at the exchange", async () => {
     const tomP1 = await tokenOf('tom', 'p1');
-    const trust = status(await api(ks.publicUrl, 'POST', '/v3/OS-TRUST/trusts', { token: tomP1, body: { trust: {
-      trustor_user_id: users.tom, trustee_user_id: users.ted, project_id: projects.p1, impersonation: true, roles: [{ name: 'member' }],
-    } } }), 201, 'impersonating trust').body.trust;
+    const trust = status(
+      await api(ks.publicUrl, 'POST', '/v3/OS-TRUST/trusts', {
+        token: tomP1,
+        body: {
+          trust: {
+            trustor_user_id: users.tom,
+            trustee_user_id: users.ted,
+            project_id: projects.p1,
+            impersonation: true,
+            roles: [{ name: 'member' }],
+          },
+        },
+      }),
+      201,
+      'impersonating trust',
+    ).body.trust;
     const blob = (access: string, extra: Json) => JSON.stringify({ access, secret: 'planted-secret', ...extra });
 
     // creation: mallory (no relation to the trust) and ted (the trustee, on a project not the trust's) are refused
     const mallory = await tokenOf('mallory', 'p2');
     for (const project of ['p1', 'p2']) {
-      status(await api(ks.publicUrl, 'POST', '/v3/credentials', { token: mallory, body: { credential: {
-        type: 'ec2', user_id: users.mallory, project_id: projects[project], blob: blob(`mallory-${project}`, { trust_id: trust.id }),
-      } } }), 403, `mallory's blob naming tom's trust (${project})`);
+      status(
+        await api(ks.publicUrl, 'POST', '/v3/credentials', {
+          token: mallory,
+          body: {
+            credential: {
+              type: 'ec2',
+              user_id: users.mallory,
+              project_id: projects[project],
+              blob: blob(`mallory-${project}`, { trust_id: trust.id }),
+            },
+          },
+        }),
+        403,
+        `mallory's blob naming tom's trust (${project})`,
+      );
     }
     const ted = await tokenOf('ted', 'p2');
-    status(await api(ks.publicUrl, 'POST', '/v3/credentials', { token: ted, body: { credential: {
-      type: 'ec2', user_id: users.ted, project_id: projects.p2, blob: blob('ted-p2', { trust_id: trust.id }),
-    } } }), 403, 'the trustee\'s blob on a project not the trust\'s');
-    status(await api(ks.publicUrl, 'POST', '/v3/credentials', { token: mallory, body: { credential: {
-      type: 'ec2', user_id: users.mallory, project_id: projects.p2, blob: blob('mallory-ac', { app_cred_id: 'not-hers' }),
-    } } }), 403, 'a blob naming an application credential not the caller\'s');
+    status(
+      await api(ks.publicUrl, 'POST', '/v3/credentials', {
+        token: ted,
+        body: {
+          credential: {
+            type: 'ec2',
+            user_id: users.ted,
+            project_id: projects.p2,
+            blob: blob('ted-p2', { trust_id: trust.id }),
+          },
+        },
+      }),
+      403,
+      "the trustee's blob on a project not the trust's",
+    );
+    status(
+      await api(ks.publicUrl, 'POST', '/v3/credentials', {
+        token: mallory,
+        body: {
+          credential: {
+            type: 'ec2',
+            user_id: users.mallory,
+            project_id: projects.p2,
+            blob: blob('mallory-ac', { app_cred_id: 'not-hers' }),
+          },
+        },
+      }),
+      403,
+      "a blob naming an application credential not the caller's",
+    );
     // the trustee's own blob on the trust's project is fine, and its token is the trust's
-    status(await api(ks.publicUrl, 'POST', '/v3/credentials', { token: ted, body: { credential: {
-      type: 'ec2', user_id: users.ted, project_id: projects.p1, blob: blob('ted-p1', { trust_id: trust.id }),
-    } } }), 201, 'the trustee\'s blob on the trust\'s project');
-    const legit = status(await exchange(ks.publicUrl, '/v3/ec2tokens', signedEc2('ted-p1', 'planted-secret'), admin), 200, 'the trustee\'s EC2 token').body.token;
+    status(
+      await api(ks.publicUrl, 'POST', '/v3/credentials', {
+        token: ted,
+        body: {
+          credential: {
+            type: 'ec2',
+            user_id: users.ted,
+            project_id: projects.p1,
+            blob: blob('ted-p1', { trust_id: trust.id }),
+          },
+        },
+      }),
+      201,
+      "the trustee's blob on the trust's project",
+    );
+    const legit = status(
+      await exchange(ks.publicUrl, '/v3/ec2tokens', signedEc2('ted-p1', 'planted-secret'), admin),
+      200,
+      "the trustee's EC2 token",
+    ).body.token;
     assert.equal(legit['OS-TRUST:trust'].id, trust.id);
     assert.equal(legit.project.id, projects.p1);
 
@@ -269,8 +467,18 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
     const host = await startEmbeddedHost(join(stateDir, 'pglite'), 2);
     const { providers, cache } = buildProviders(conf, { embeddedSocketDir: host.socketDir });
     try {
-      for (const [access, userId, projectId] of [['mallory-p1', users.mallory, projects.p1], ['mallory-p2', users.mallory, projects.p2], ['ted-p2', users.ted, projects.p2]]) {
-        await providers.credential_api.create({ id: ec2CredentialId(access), userId: userId, projectId, type: 'ec2', blob: pythonJsonDumps({ access, secret: 'planted-secret', trust_id: trust.id }) });
+      for (const [access, userId, projectId] of [
+        ['mallory-p1', users.mallory, projects.p1],
+        ['mallory-p2', users.mallory, projects.p2],
+        ['ted-p2', users.ted, projects.p2],
+      ]) {
+        await providers.credential_api.create({
+          id: ec2CredentialId(access),
+          userId: userId,
+          projectId,
+          type: 'ec2',
+          blob: pythonJsonDumps({ access, secret: 'planted-secret', trust_id: trust.id }),
+        });
       }
     } finally {
       providers.token_provider_api.close();
@@ -281,10 +489,17 @@ describe('one authentication path: no side door to a token (keystone-all)', () =
     ks = await startKeystone({ stateDir, config: CONFIG });
     admin = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
     for (const access of ['mallory-p1', 'mallory-p2', 'ted-p2']) {
-      for (const [base, path] of [[ks.publicUrl, '/v3/ec2tokens'], [ks.publicUrl, '/v2.0/ec2tokens']] as const) {
+      for (const [base, path] of [
+        [ks.publicUrl, '/v3/ec2tokens'],
+        [ks.publicUrl, '/v2.0/ec2tokens'],
+      ] as const) {
         status(await exchange(base, path, signedEc2(access, 'planted-secret'), admin), 401, `planted blob ${access} on ${path}`);
       }
     }
-    status(await exchange(ks.publicUrl, '/v3/ec2tokens', signedEc2('ted-p1', 'planted-secret'), admin), 200, 'the trustee\'s own blob still works');
+    status(
+      await exchange(ks.publicUrl, '/v3/ec2tokens', signedEc2('ted-p1', 'planted-secret'), admin),
+      200,
+      "the trustee's own blob still works",
+    );
   });
 });

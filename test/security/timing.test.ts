@@ -27,12 +27,18 @@ const crypto = require('node:crypto') as typeof import('node:crypto');
 function spyTimingSafeEqual(): { calls: Array<[number, number]>; restore(): void } {
   const original = crypto.timingSafeEqual;
   const calls: Array<[number, number]> = [];
-  crypto.timingSafeEqual = ((a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+  crypto.timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
     calls.push([a.byteLength, b.byteLength]);
     return original(a, b);
-  });
+  };
   syncBuiltinESMExports();
-  return { calls, restore: () => { crypto.timingSafeEqual = original; syncBuiltinESMExports(); } };
+  return {
+    calls,
+    restore: () => {
+      crypto.timingSafeEqual = original;
+      syncBuiltinESMExports();
+    },
+  };
 }
 
 describe('constant-time comparisons', () => {
@@ -83,20 +89,29 @@ describe('constant-time comparisons', () => {
     walk(join(REPO_ROOT, 'src'));
     // a secret-ish name on either side of === / !== / == / != (not typeof, null, undefined, length checks)
     const SECRET = String.raw`[\w.]*(?:[sS]ecret|[sS]ignature|[aA]dmin_?[tT]oken|[cC]hecksum|[pP]asscode|[hH]mac|\bmac|[dD]igest|[pP]assword(?!Expires|_expires|Hash|_hash))\w*`;
-    const compare = new RegExp(String.raw`(?:${SECRET}\s*[!=]==?\s*(?!null|undefined|['"\`]|\d|true|false)[\w.]+|[\w.]+\s*[!=]==?\s*${SECRET}\b(?!\s*\())`);
+    const compare = new RegExp(
+      String.raw`(?:${SECRET}\s*[!=]==?\s*(?!null|undefined|['"\`]|\d|true|false)[\w.]+|[\w.]+\s*[!=]==?\s*${SECRET}\b(?!\s*\())`,
+    );
     /** comparisons of things named like secrets that are none */
-    const NOT_SECRETS = [/key-ring\.ts: if \(sig === this\.signature\)/ /* has the key set on disk changed? (both sides are our own keys, no client input) */];
+    const NOT_SECRETS = [
+      /key-ring\.ts: if \(sig === this\.signature\)/ /* has the key set on disk changed? (both sides are our own keys, no client input) */,
+    ];
     const offenders: string[] = [];
     for (const file of files) {
-      readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-        if (/^\s*(\*|\/\/)/.test(line) || /typeof |\.length\b|\.algorithm\b|\.type\b/.test(line)) return;
-        const where = `${file.slice(REPO_ROOT.length)}: ${line.trim()}`;
-        if (compare.test(line) && !NOT_SECRETS.some((re) => re.test(where))) offenders.push(`${file.slice(REPO_ROOT.length)}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (/^\s*(\*|\/\/)/.test(line) || /typeof |\.length\b|\.algorithm\b|\.type\b/.test(line)) return;
+          const where = `${file.slice(REPO_ROOT.length)}: ${line.trim()}`;
+          if (compare.test(line) && !NOT_SECRETS.some((re) => re.test(where)))
+            offenders.push(`${file.slice(REPO_ROOT.length)}:${i + 1}: ${line.trim()}`);
+        });
     }
     assert.deepEqual(offenders, []);
     // and the places that do compare secrets use the constant-time primitives
-    const uses = (path: string, what: RegExp) => { assert.match(readFileSync(join(REPO_ROOT, path), 'utf8'), what, path); };
+    const uses = (path: string, what: RegExp) => {
+      assert.match(readFileSync(join(REPO_ROOT, path), 'utf8'), what, path);
+    };
     uses('src/token/fernet/fernet.ts', /timingSafeEqual\(expected, mac\)/);
     uses('src/server/pipeline/auth-context.ts', /timingSafeEqual\(digest\(presented\), known\)/);
     uses('src/server/fast-path.ts', /adminTokenMatcher\(/);
@@ -116,25 +131,42 @@ describe('password logins spend one hash whether the user exists or not', () => 
     server = await startTestServer();
     const token = await adminToken(server);
     const post = async (path: string, body: unknown) => {
-      const res = await fetch(`${server.publicUrl}${path}`, { method: 'POST', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${server.publicUrl}${path}`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.equal(res.status, 201, `${path}: ${await res.clone().text()}`);
       return Object.values((await res.json()) as Record<string, { id: string }>)[0];
     };
     const user = await post('/v3/users', { user: { name: 'timed', domain_id: 'default', password: 'right-password' } });
     const domain = await post('/v3/domains', { domain: { name: 'off-domain' } });
     const offUser = await post('/v3/users', { user: { name: 'off-user', domain_id: domain.id, password: 'right-password' } });
-    const patch = await fetch(`${server.publicUrl}/v3/domains/${domain.id}`, { method: 'PATCH', headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' }, body: JSON.stringify({ domain: { enabled: false } }) });
+    const patch = await fetch(`${server.publicUrl}/v3/domains/${domain.id}`, {
+      method: 'PATCH',
+      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ domain: { enabled: false } }),
+    });
     assert.equal(patch.status, 200);
     ids = { user: user.id, disabledDomainUser: offUser.id, domain: domain.id };
     // every verification goes through the hasher's one private check(parsed hash, secret)
-    const hasher = server.providers.identity_api.passwordHasher as unknown as { check(parsed: { algorithm: string; rounds?: unknown }, secret: Buffer): Promise<boolean> };
+    const hasher = server.providers.identity_api.passwordHasher as unknown as {
+      check(parsed: { algorithm: string; rounds?: unknown }, secret: Buffer): Promise<boolean>;
+    };
     const check = hasher.check.bind(hasher);
     hashes = [];
-    hasher.check = (parsed, secret) => { hashes.push({ algorithm: parsed.algorithm, rounds: parsed.rounds }); return check(parsed, secret); };
+    hasher.check = (parsed, secret) => {
+      hashes.push({ algorithm: parsed.algorithm, rounds: parsed.rounds });
+      return check(parsed, secret);
+    };
   });
-  after(async () => { await server?.close(); });
+  after(async () => {
+    await server?.close();
+  });
 
-  const password = (user: Record<string, unknown>, pw: unknown = 'wrong-password') => ({ identity: { methods: ['password'], password: { user: { ...user, password: pw } } } });
+  const password = (user: Record<string, unknown>, pw: unknown = 'wrong-password') => ({
+    identity: { methods: ['password'], password: { user: { ...user, password: pw } } },
+  });
 
   test('wrong password, unknown user / id / domain, disabled domain, an empty password: one hash each, the same 401', async () => {
     const cases: Array<[string, unknown]> = [

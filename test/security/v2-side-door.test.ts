@@ -25,8 +25,14 @@ const at = (url: string) => ({ publicUrl: url }) as TestServer;
 /** The bootstrap admin's token by name (v3), scoped as asked. */
 async function adminToken(ks: KeystoneProcess, scope: Record<string, unknown>): Promise<string> {
   const res = await fetch(`${ks.publicUrl}/v3/auth/tokens`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } } }, scope } }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ks.adminPassword } } },
+        scope,
+      },
+    }),
   });
   assert.equal(res.status, 201, await res.text());
   return res.headers.get('x-subject-token') as string;
@@ -42,18 +48,34 @@ describe('item 1: the v2.0 admin API obeys the policy file, as v3 (keystone-all)
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'v2-side-door-'));
     const policyFile = join(dir, 'policy.yaml');
-    writeFileSync(policyFile, '"identity:update_user": "role:admin and system_scope:all"\n"identity:create_grant": "role:admin and system_scope:all"\n');
+    writeFileSync(
+      policyFile,
+      '"identity:update_user": "role:admin and system_scope:all"\n"identity:create_grant": "role:admin and system_scope:all"\n',
+    );
     ks = await startKeystone({ config: { oslo_policy: { policy_file: policyFile } } });
     system = await adminToken(ks, { system: { all: true } });
     const pub = at(ks.publicUrl);
-    const get = async (path: string, key: string) => expectStatus(await call(pub, 'GET', path, { token: system }), 200)[key][0].id as string;
+    const get = async (path: string, key: string) =>
+      expectStatus(await call(pub, 'GET', path, { token: system }), 200)[key][0].id as string;
     ids.cloudAdmin = await get('/v3/users?name=admin', 'users');
     ids.adminProject = await get('/v3/projects?name=admin', 'projects');
     ids.adminRole = await get('/v3/roles?name=admin', 'roles');
     // an ordinary project, and Mallory, admin on it (and on nothing else)
-    ids.ordinary = expectStatus(await call(pub, 'POST', '/v3/projects', { token: system, body: { project: { name: unique('ordinary'), domain_id: 'default' } } }), 201).project.id;
-    ids.mallory = expectStatus(await call(pub, 'POST', '/v3/users', { token: system, body: { user: { name: unique('mallory'), domain_id: 'default', password: malloryPassword } } }), 201).user.id;
-    expectStatus(await call(pub, 'PUT', `/v3/projects/${ids.ordinary}/users/${ids.mallory}/roles/${ids.adminRole}`, { token: system }), 204);
+    ids.ordinary = expectStatus(
+      await call(pub, 'POST', '/v3/projects', { token: system, body: { project: { name: unique('ordinary'), domain_id: 'default' } } }),
+      201,
+    ).project.id;
+    ids.mallory = expectStatus(
+      await call(pub, 'POST', '/v3/users', {
+        token: system,
+        body: { user: { name: unique('mallory'), domain_id: 'default', password: malloryPassword } },
+      }),
+      201,
+    ).user.id;
+    expectStatus(
+      await call(pub, 'PUT', `/v3/projects/${ids.ordinary}/users/${ids.mallory}/roles/${ids.adminRole}`, { token: system }),
+      204,
+    );
   });
   after(async () => {
     await ks?.stop();
@@ -64,27 +86,46 @@ describe('item 1: the v2.0 admin API obeys the policy file, as v3 (keystone-all)
     const pub = at(ks.publicUrl);
     const adm = at(ks.adminUrl);
     // Mallory's tokens: v2.0 (POST /v2.0/tokens, scoped to her project) and v3
-    const v2 = await call(pub, 'POST', '/v2.0/tokens', { body: { auth: { tenantId: ids.ordinary, passwordCredentials: { userId: ids.mallory, password: malloryPassword } } } });
+    const v2 = await call(pub, 'POST', '/v2.0/tokens', {
+      body: { auth: { tenantId: ids.ordinary, passwordCredentials: { userId: ids.mallory, password: malloryPassword } } },
+    });
     const v2Token = expectStatus(v2, 200).access.token.id as string;
     const v3Token = await passwordToken(pub, ids.mallory, malloryPassword, { projectId: ids.ordinary });
 
     // v3 refuses both…
-    expectStatus(await call(pub, 'PATCH', `/v3/users/${ids.cloudAdmin}`, { token: v3Token, body: { user: { password: 'pwned-v3' } } }), 403);
-    expectStatus(await call(pub, 'PUT', `/v3/projects/${ids.adminProject}/users/${ids.mallory}/roles/${ids.adminRole}`, { token: v3Token }), 403);
+    expectStatus(
+      await call(pub, 'PATCH', `/v3/users/${ids.cloudAdmin}`, { token: v3Token, body: { user: { password: 'pwned-v3' } } }),
+      403,
+    );
+    expectStatus(
+      await call(pub, 'PUT', `/v3/projects/${ids.adminProject}/users/${ids.mallory}/roles/${ids.adminRole}`, { token: v3Token }),
+      403,
+    );
     // …and so does v2.0, with either token, on the admin port
     for (const token of [v2Token, v3Token]) {
-      expectStatus(await call(adm, 'PUT', `/v2.0/users/${ids.cloudAdmin}/OS-KSADM/password`, { token, body: { user: { password: 'pwned-v2' } } }), 403,
-        'You are not authorized to perform the requested action: identity:update_user.');
+      expectStatus(
+        await call(adm, 'PUT', `/v2.0/users/${ids.cloudAdmin}/OS-KSADM/password`, { token, body: { user: { password: 'pwned-v2' } } }),
+        403,
+        'You are not authorized to perform the requested action: identity:update_user.',
+      );
       expectStatus(await call(adm, 'PUT', `/v2.0/users/${ids.cloudAdmin}`, { token, body: { user: { password: 'pwned-v2' } } }), 403);
-      expectStatus(await call(adm, 'PUT', `/v2.0/tenants/${ids.adminProject}/users/${ids.mallory}/roles/OS-KSADM/${ids.adminRole}`, { token }), 403,
-        'You are not authorized to perform the requested action: identity:create_grant.');
+      expectStatus(
+        await call(adm, 'PUT', `/v2.0/tenants/${ids.adminProject}/users/${ids.mallory}/roles/OS-KSADM/${ids.adminRole}`, { token }),
+        403,
+        'You are not authorized to perform the requested action: identity:create_grant.',
+      );
     }
 
     // nothing changed: the cloud admin's password still works, Mallory holds no role on the admin project
     await adminToken(ks, { project: { id: ids.adminProject } });
-    assert.deepEqual(expectStatus(await call(pub, 'GET', `/v3/projects/${ids.adminProject}/users/${ids.mallory}/roles`, { token: system }), 200).roles, []);
+    assert.deepEqual(
+      expectStatus(await call(pub, 'GET', `/v3/projects/${ids.adminProject}/users/${ids.mallory}/roles`, { token: system }), 200).roles,
+      [],
+    );
     for (const pw of ['pwned-v2', 'pwned-v3']) {
-      const res = await call(pub, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { userId: ids.cloudAdmin, password: pw } } } });
+      const res = await call(pub, 'POST', '/v2.0/tokens', {
+        body: { auth: { passwordCredentials: { userId: ids.cloudAdmin, password: pw } } },
+      });
       assert.equal(res.status, 401, `the cloud admin's password was not reset to ${pw}`);
     }
   });
@@ -92,9 +133,21 @@ describe('item 1: the v2.0 admin API obeys the policy file, as v3 (keystone-all)
   test('the system admin the policy allows does the same operations on v2.0 and v3', async () => {
     const pub = at(ks.publicUrl);
     const adm = at(ks.adminUrl);
-    const victim = expectStatus(await call(pub, 'POST', '/v3/users', { token: system, body: { user: { name: unique('victim'), domain_id: 'default', password: 'first-secret' } } }), 201).user.id as string;
-    expectStatus(await call(adm, 'PUT', `/v2.0/users/${victim}/OS-KSADM/password`, { token: system, body: { user: { password: 'second-secret' } } }), 200);
-    expectStatus(await call(adm, 'PUT', `/v2.0/tenants/${ids.ordinary}/users/${victim}/roles/OS-KSADM/${ids.adminRole}`, { token: system }), 200);
+    const victim = expectStatus(
+      await call(pub, 'POST', '/v3/users', {
+        token: system,
+        body: { user: { name: unique('victim'), domain_id: 'default', password: 'first-secret' } },
+      }),
+      201,
+    ).user.id as string;
+    expectStatus(
+      await call(adm, 'PUT', `/v2.0/users/${victim}/OS-KSADM/password`, { token: system, body: { user: { password: 'second-secret' } } }),
+      200,
+    );
+    expectStatus(
+      await call(adm, 'PUT', `/v2.0/tenants/${ids.ordinary}/users/${victim}/roles/OS-KSADM/${ids.adminRole}`, { token: system }),
+      200,
+    );
     await passwordToken(pub, victim, 'second-secret', { projectId: ids.ordinary });
     expectStatus(await call(pub, 'PATCH', `/v3/users/${victim}`, { token: system, body: { user: { password: 'third-secret' } } }), 200);
   });
@@ -144,6 +197,9 @@ describe('[DEFAULT] enable_v2_api = false switches v2.0 off (keystone-all)', () 
   test('version discovery lists v3 only', async () => {
     const root = await call(at(ks.publicUrl), 'GET', '/');
     assert.equal(root.status, 300);
-    assert.deepEqual(root.body.versions.values.map((v: { id: string }) => v.id), ['v3.14']);
+    assert.deepEqual(
+      root.body.versions.values.map((v: { id: string }) => v.id),
+      ['v3.14'],
+    );
   });
 });

@@ -18,7 +18,9 @@ import { addressInRanges, addressRanges, addressRangesProblem } from '../../src/
 describe('/healthcheck with [healthcheck] detailed = true for the loopback network', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ config: { healthcheck: { detailed: true, allowed_source_ranges: ['10.0.0.0/8', '127.0.0.0/8', '::1'] } } });
+    server = await startTestServer({
+      config: { healthcheck: { detailed: true, allowed_source_ranges: ['10.0.0.0/8', '127.0.0.0/8', '::1'] } },
+    });
   });
   after(async () => {
     await server?.close();
@@ -35,12 +37,27 @@ describe('/healthcheck with [healthcheck] detailed = true for the loopback netwo
   });
 
   test('?detail (or a JSON request) from an allowed caller gets every check with its details, the pid and versions', async () => {
-    for (const init of [{ url: '/healthcheck?detail', headers: {} as Record<string, string> }, { url: '/healthcheck', headers: { Accept: 'application/json' } }]) {
+    for (const init of [
+      { url: '/healthcheck?detail', headers: {} as Record<string, string> },
+      { url: '/healthcheck', headers: { Accept: 'application/json' } },
+    ]) {
       const res = await fetch(`${server.publicUrl}${init.url}`, { headers: init.headers });
       assert.equal(res.status, 200);
-      const body = await res.json() as { detailed: boolean; reasons: Array<{ reason: string; details: string; class: string; available: boolean }>; pid: number; node_version: string; service: string };
+      const body = (await res.json()) as {
+        detailed: boolean;
+        reasons: Array<{ reason: string; details: string; class: string; available: boolean }>;
+        pid: number;
+        node_version: string;
+        service: string;
+      };
       assert.equal(body.detailed, true);
-      assert.deepEqual(body.reasons.map((r) => [r.class, r.reason, r.available]), [['DrainingCheck', 'OK', true], ['DatabaseCheck', 'OK', true]]);
+      assert.deepEqual(
+        body.reasons.map((r) => [r.class, r.reason, r.available]),
+        [
+          ['DrainingCheck', 'OK', true],
+          ['DatabaseCheck', 'OK', true],
+        ],
+      );
       assert.match(body.reasons[1].details, /SELECT 1 answered in [\d.]+ ms/);
       assert.equal(body.pid, process.pid);
       assert.equal(body.node_version, process.version);
@@ -53,7 +70,9 @@ describe('/healthcheck for callers outside allowed_source_ranges, and proxied re
   let outside: TestServer;
   let proxied: TestServer;
   before(async () => {
-    outside = await startTestServer({ config: { healthcheck: { detailed: true, allowed_source_ranges: ['192.0.2.0/24', '2001:db8::/32'] } } });
+    outside = await startTestServer({
+      config: { healthcheck: { detailed: true, allowed_source_ranges: ['192.0.2.0/24', '2001:db8::/32'] } },
+    });
     proxied = await startTestServer({ config: { healthcheck: { detailed: true, ignore_proxied_requests: true } } });
   });
   after(async () => {
@@ -65,7 +84,7 @@ describe('/healthcheck for callers outside allowed_source_ranges, and proxied re
     for (const path of ['/healthcheck', '/healthcheck?detail']) {
       const res = await fetch(`${outside.publicUrl}${path}`);
       assert.equal(res.status, 404);
-      const body = await res.json() as { error: { code: number; title: string } };
+      const body = (await res.json()) as { error: { code: number; title: string } };
       assert.equal(body.error.code, 404);
       assert.doesNotMatch(JSON.stringify(body), /pid|node_version|uptime/);
     }
@@ -95,11 +114,18 @@ describe('[healthcheck] allowed_source_ranges values', () => {
   });
 
   test('a value that is not an address or network stops the configuration from loading, naming the option', () => {
-    for (const [value, why] of [['10.0.0.0/33', /prefix length/], ['not-an-address', /not an IP address/], ['10.0.0.0/8/1', /not an IP address/]] as const) {
+    for (const [value, why] of [
+      ['10.0.0.0/33', /prefix length/],
+      ['not-an-address', /not an IP address/],
+      ['10.0.0.0/8/1', /not an IP address/],
+    ] as const) {
       const dir = mkdtempSync(join(tmpdir(), 'keystone-hc-conf-'));
       try {
         writeFileSync(join(dir, 'keystone.conf'), `[healthcheck]\nallowed_source_ranges = 127.0.0.1, ${value}\n`);
-        assert.throws(() => loadConfig({ configFiles: [join(dir, 'keystone.conf')] }), (err: Error) => /\[healthcheck\] allowed_source_ranges/.test(err.message) && why.test(err.message));
+        assert.throws(
+          () => loadConfig({ configFiles: [join(dir, 'keystone.conf')] }),
+          (err: Error) => /\[healthcheck\] allowed_source_ranges/.test(err.message) && why.test(err.message),
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

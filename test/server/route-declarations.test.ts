@@ -19,11 +19,24 @@ const KNOWN_RULES = new Set(KEYSTONE_DEFAULT_RULES.map((r) => r.name));
 
 /** The routes every app must declare public, and nothing else that a client reaches without a rule. */
 const EXPECTED_PUBLIC = new Set([
-  'GET /', 'HEAD /', 'GET /v3', 'HEAD /v3', 'GET /v2.0', 'HEAD /v2.0', 'GET /healthcheck', 'HEAD /healthcheck',
-  'POST /v3/auth/tokens', 'POST /v2.0/tokens',
-  'POST /v3/users/:user_id/password', 'PATCH /v2.0/OS-KSCRUD/users/:user_id',
-  'GET /v3/auth/tokens/OS-PKI/revoked', 'HEAD /v3/auth/tokens/OS-PKI/revoked',
-  'GET /v2.0/extensions', 'HEAD /v2.0/extensions', 'GET /v2.0/extensions/:alias', 'HEAD /v2.0/extensions/:alias',
+  'GET /',
+  'HEAD /',
+  'GET /v3',
+  'HEAD /v3',
+  'GET /v2.0',
+  'HEAD /v2.0',
+  'GET /healthcheck',
+  'HEAD /healthcheck',
+  'POST /v3/auth/tokens',
+  'POST /v2.0/tokens',
+  'POST /v3/users/:user_id/password',
+  'PATCH /v2.0/OS-KSCRUD/users/:user_id',
+  'GET /v3/auth/tokens/OS-PKI/revoked',
+  'HEAD /v3/auth/tokens/OS-PKI/revoked',
+  'GET /v2.0/extensions',
+  'HEAD /v2.0/extensions',
+  'GET /v2.0/extensions/:alias',
+  'HEAD /v2.0/extensions/:alias',
 ]);
 
 describe('the route table: every route declares its policy rule(s) or that it is public', () => {
@@ -57,7 +70,9 @@ describe('the route table: every route declares its policy rule(s) or that it is
       const byKey = new Map(routes.map((r) => [`${r.method} ${r.path}`, r]));
       if (service === 'admin') {
         assert.deepEqual(byKey.get('PUT /v2.0/users/:user_id/OS-KSADM/password')?.policy, ['identity:update_user']);
-        assert.deepEqual(byKey.get('PUT /v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id')?.policy, ['identity:create_grant']);
+        assert.deepEqual(byKey.get('PUT /v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id')?.policy, [
+          'identity:create_grant',
+        ]);
         assert.deepEqual(byKey.get('POST /v2.0/s3tokens')?.policy, ['identity:s3tokens_validate']);
       } else {
         assert.deepEqual(byKey.get('GET /v2.0/tenants')?.policy, ['identity:get_auth_projects']);
@@ -70,7 +85,10 @@ describe('the route table: every route declares its policy rule(s) or that it is
     const conf = { ...server.providers.conf, DEFAULT: { ...server.providers.conf.DEFAULT, enable_v2_api: false } };
     for (const service of ['public', 'admin'] as const) {
       const routes = createApp(service, { ...server.providers, conf }, server.db).routes.list();
-      assert.deepEqual(routes.filter((r) => r.path.startsWith('/v2.0')), []);
+      assert.deepEqual(
+        routes.filter((r) => r.path.startsWith('/v2.0')),
+        [],
+      );
       assert.ok(routes.some((r) => r.path === '/v3/users'));
     }
   });
@@ -93,10 +111,17 @@ describe('forgetting is impossible', () => {
   });
 
   test('a handler that authorizes with another rule than its route declared is caught', () => {
-    const req = (rules: string[] | null) => ({ keystone: { routeAccess: { route: 'PUT /v2.0/users/:user_id/OS-KSADM/password', rules } } }) as unknown as Request;
-    assert.doesNotThrow(() => { assertDeclaredRule(req(['identity:update_user']), 'identity:update_user'); });
-    assert.throws(() => { assertDeclaredRule(req(['identity:get_user']), 'identity:update_user'); }, UndeclaredRule);
+    const req = (rules: string[] | null) =>
+      ({ keystone: { routeAccess: { route: 'PUT /v2.0/users/:user_id/OS-KSADM/password', rules } } }) as unknown as Request;
+    assert.doesNotThrow(() => {
+      assertDeclaredRule(req(['identity:update_user']), 'identity:update_user');
+    });
+    assert.throws(() => {
+      assertDeclaredRule(req(['identity:get_user']), 'identity:update_user');
+    }, UndeclaredRule);
     // a public route has no rule to decide
-    assert.throws(() => { assertDeclaredRule(req(null), 'identity:update_user'); }, /declares that it is public/);
+    assert.throws(() => {
+      assertDeclaredRule(req(null), 'identity:update_user');
+    }, /declares that it is public/);
   });
 });

@@ -22,9 +22,18 @@ test('a new catalog version replaces the catalog of a user and project; the toke
     }
     assert.equal(catalogs.size, 1, `one catalog for the one user and project: ${[...catalogs.keys()].join(', ')}`);
     const service = await server.providers.catalog_api.createService({ type: 'image', name: 'glance', enabled: true });
-    await server.providers.catalog_api.createEndpoint({ serviceId: service.id, interface: 'public', url: 'http://glance.example:9292', regionId: 'RegionOne', enabled: true });
+    await server.providers.catalog_api.createEndpoint({
+      serviceId: service.id,
+      interface: 'public',
+      url: 'http://glance.example:9292',
+      regionId: 'RegionOne',
+      enabled: true,
+    });
     const r = await validateToken(server, auth, await adminToken(server));
-    assert.ok(r.body.token.catalog.some((s: { type: string }) => s.type === 'image'), 'the new endpoint is in the catalog');
+    assert.ok(
+      r.body.token.catalog.some((s: { type: string }) => s.type === 'image'),
+      'the new endpoint is in the catalog',
+    );
     assert.equal(catalogs.size, 1);
   } finally {
     await server.close();

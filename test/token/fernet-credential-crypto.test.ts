@@ -5,15 +5,22 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CredentialCrypto, CredentialEncryptionError, NULL_KEY, credentialRepository, loadCredentialKeys, primaryKeyHash,
+  CredentialCrypto,
+  CredentialEncryptionError,
+  NULL_KEY,
+  credentialRepository,
+  loadCredentialKeys,
+  primaryKeyHash,
 } from '../../src/credential/credential-crypto.js';
 import { UnexpectedError } from '../../src/common/errors.js';
 import { decrypt, generateKey } from '../../src/token/fernet/fernet.js';
 
 const root = mkdtempSync(join(tmpdir(), 'cred-crypto-test-'));
-after(() => { rmSync(root, { recursive: true, force: true }); });
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
-test('NULL_KEY is Keystone\'s: urlsafe base64 of 32 zero bytes', () => {
+test("NULL_KEY is Keystone's: urlsafe base64 of 32 zero bytes", () => {
   assert.equal(NULL_KEY, 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
 });
 
@@ -48,7 +55,12 @@ test('the raw key text is hashed (a trailing newline changes the hash, as in Key
   writeFileSync(join(path, '0'), k + '\n');
   const keys = loadCredentialKeys(credentialRepository(path));
   assert.equal(keys.length, 2, 'the key, then the null key');
-  assert.equal(primaryKeyHash(keys), createHash('sha1').update(k + '\n').digest('hex'));
+  assert.equal(
+    primaryKeyHash(keys),
+    createHash('sha1')
+      .update(k + '\n')
+      .digest('hex'),
+  );
   assert.equal(keys[1].raw, NULL_KEY);
 });
 
@@ -62,25 +74,31 @@ test('no repository (or an empty one): the null key encrypts, with a warning', (
   assert.equal(decrypt(enc.encryptedBlob, [NULL_KEY]).toString(), 'x');
   const empty = join(root, 'empty');
   mkdirSync(empty, { mode: 0o700 });
-  assert.deepEqual(loadCredentialKeys(credentialRepository(empty)).map((k) => k.raw), [NULL_KEY]);
+  assert.deepEqual(
+    loadCredentialKeys(credentialRepository(empty)).map((k) => k.raw),
+    [NULL_KEY],
+  );
   // once keys exist, null-key blobs still decrypt
   const path = join(root, 'later');
   credentialRepository(path).setup();
   assert.equal(CredentialCrypto.forRepository(path).decrypt(enc.encryptedBlob), 'x');
 });
 
-test('undecryptable blobs: CredentialEncryptionError (500) with Keystone\'s message', () => {
+test("undecryptable blobs: CredentialEncryptionError (500) with Keystone's message", () => {
   const path = join(root, 'keys2');
   credentialRepository(path).setup();
   const crypto = CredentialCrypto.forRepository(path);
   const other = CredentialCrypto.forRepository(join(root, 'keys'));
   for (const bad of ['garbage', other.encrypt('secret').encryptedBlob, undefined as unknown as string]) {
-    assert.throws(() => crypto.decrypt(bad), (err: unknown) => {
-      assert.ok(err instanceof CredentialEncryptionError);
-      assert.ok(err instanceof UnexpectedError);
-      assert.equal(err.code, 500);
-      assert.equal(err.message, 'Credential could not be decrypted. Please contact the administrator');
-      return true;
-    });
+    assert.throws(
+      () => crypto.decrypt(bad),
+      (err: unknown) => {
+        assert.ok(err instanceof CredentialEncryptionError);
+        assert.ok(err instanceof UnexpectedError);
+        assert.equal(err.code, 500);
+        assert.equal(err.message, 'Credential could not be decrypted. Please contact the administrator');
+        return true;
+      },
+    );
   }
 });

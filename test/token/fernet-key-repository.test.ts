@@ -4,12 +4,21 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeyRepository, KeyRepositoryError, resolveGroup, resolveOwner, resolveUser, type LoadedKey } from '../../src/token/fernet/key-repository.js';
+import {
+  KeyRepository,
+  KeyRepositoryError,
+  resolveGroup,
+  resolveOwner,
+  resolveUser,
+  type LoadedKey,
+} from '../../src/token/fernet/key-repository.js';
 import { KeyRing } from '../../src/token/fernet/key-ring.js';
 import { decrypt, encrypt, generateKey } from '../../src/token/fernet/fernet.js';
 
 const root = mkdtempSync(join(tmpdir(), 'fernet-repo-test-'));
-after(() => { rmSync(root, { recursive: true, force: true }); });
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 let n = 0;
 const freshDir = () => join(root, `repo${n++}`);
 const files = (dir: string) => readdirSync(dir).sort();
@@ -69,7 +78,10 @@ test('the loader returns the primary first and the staged key last; tmp and non-
   warnings.length = 0;
   writeFileSync(join(dir, '7'), '');
   const keys = repo.loadKeysSync();
-  assert.deepEqual(keys.map((k) => k.id), [2, 1, 0]);
+  assert.deepEqual(
+    keys.map((k) => k.id),
+    [2, 1, 0],
+  );
   assert.equal(keys[0].raw, readFileSync(join(dir, '2'), 'utf8'));
   assert.ok(warnings.some((w) => w.includes('Ignoring empty key') && w.includes(join(dir, '7'))));
   // a token made with the primary decrypts with the list; one made with the staged key too
@@ -85,22 +97,31 @@ test('async loader agrees with the sync one', async () => {
   repo.rotate();
   const a = await repo.loadKeys();
   const b = repo.loadKeysSync();
-  assert.deepEqual(a.map((k) => [k.id, k.raw]), b.map((k) => [k.id, k.raw]));
+  assert.deepEqual(
+    a.map((k) => [k.id, k.raw]),
+    b.map((k) => [k.id, k.raw]),
+  );
 });
 
 test('clear errors: missing, not a directory, empty, invalid key', async () => {
   const missing = join(root, 'does-not-exist');
   const repo = new KeyRepository({ path: missing, maxActiveKeys: 3 });
-  assert.throws(() => repo.loadKeysSync(), (err: unknown) => {
-    assert.ok(err instanceof KeyRepositoryError);
-    assert.equal(err.code, 'missing');
-    assert.match(err.message, /key repository .*does-not-exist does not exist/);
-    assert.match(err.message, /keystone-manage fernet_setup/);
-    return true;
-  });
+  assert.throws(
+    () => repo.loadKeysSync(),
+    (err: unknown) => {
+      assert.ok(err instanceof KeyRepositoryError);
+      assert.equal(err.code, 'missing');
+      assert.match(err.message, /key repository .*does-not-exist does not exist/);
+      assert.match(err.message, /keystone-manage fernet_setup/);
+      return true;
+    },
+  );
   await assert.rejects(repo.loadKeys(), /does not exist/);
   const cred = new KeyRepository({ path: missing, maxActiveKeys: 3, configGroup: 'credential' });
-  assert.throws(() => cred.loadKeysSync(), /\[credential\] key repository .* does not exist; create it with `keystone-manage credential_setup`/);
+  assert.throws(
+    () => cred.loadKeysSync(),
+    /\[credential\] key repository .* does not exist; create it with `keystone-manage credential_setup`/,
+  );
   assert.throws(() => repo.rotate(), /does not exist/);
 
   const file = join(root, 'a-file');
@@ -110,14 +131,23 @@ test('clear errors: missing, not a directory, empty, invalid key', async () => {
   const empty = freshDir();
   mkdirSync(empty, { mode: 0o700 });
   const emptyRepo = new KeyRepository({ path: empty, maxActiveKeys: 3 });
-  assert.throws(() => emptyRepo.loadKeysSync(), (err: unknown) => err instanceof KeyRepositoryError && err.code === 'empty' && /does not contain keys; use `keystone-manage fernet_setup`/.test(err.message));
+  assert.throws(
+    () => emptyRepo.loadKeysSync(),
+    (err: unknown) =>
+      err instanceof KeyRepositoryError &&
+      err.code === 'empty' &&
+      /does not contain keys; use `keystone-manage fernet_setup`/.test(err.message),
+  );
   assert.throws(() => emptyRepo.rotate(), /does not contain keys/);
 
   const bad = freshDir();
   mkdirSync(bad, { mode: 0o700 });
   writeFileSync(join(bad, '1'), generateKey());
   writeFileSync(join(bad, '0'), 'not-a-key');
-  assert.throws(() => new KeyRepository({ path: bad, maxActiveKeys: 3 }).loadKeysSync(), (err: unknown) => err instanceof KeyRepositoryError && err.code === 'invalid_key' && err.message.includes(join(bad, '0')));
+  assert.throws(
+    () => new KeyRepository({ path: bad, maxActiveKeys: 3 }).loadKeysSync(),
+    (err: unknown) => err instanceof KeyRepositoryError && err.code === 'invalid_key' && err.message.includes(join(bad, '0')),
+  );
 
   const noStaged = freshDir();
   mkdirSync(noStaged, { mode: 0o700 });
@@ -158,9 +188,15 @@ function rotateInChild(dir: string, how: 'unprivileged' | 'no-space'): { ok: boo
     try { new KeyRepository({ path: ${JSON.stringify(dir)}, maxActiveKeys: 3 }).rotate(); console.log(JSON.stringify({ ok: true })); }
     catch (e) { console.log(JSON.stringify({ ok: false, code: e.code, message: e.message })); }
   });`;
-  const r = how === 'unprivileged'
-    ? spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', ...(isRoot ? { uid: 65534, gid: 65534 } : {}) })
-    : spawnSync('/bin/sh', ['-c', 'ulimit -f 0; trap "" XFSZ; exec "$0" --input-type=module -e "$1"', process.execPath, script], { encoding: 'utf8' });
+  const r =
+    how === 'unprivileged'
+      ? spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+          encoding: 'utf8',
+          ...(isRoot ? { uid: 65534, gid: 65534 } : {}),
+        })
+      : spawnSync('/bin/sh', ['-c', 'ulimit -f 0; trap "" XFSZ; exec "$0" --input-type=module -e "$1"', process.execPath, script], {
+          encoding: 'utf8',
+        });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -216,18 +252,22 @@ test('owners: numbers pass through, names resolve with id/getent, unknown names 
   assert.deepEqual(resolveOwner({ keystoneUser: 'root', keystoneGroup: '0' }), { uid: 0, gid: 0 });
 });
 
-test('setup/rotate with --keystone-user/--keystone-group chown the directory and the keys', { skip: isRoot ? false : `chown needs root (running as uid ${process.getuid?.()})` }, () => {
-  const dir = freshDir();
-  const repo = new KeyRepository({ path: dir, maxActiveKeys: 3 });
-  repo.setup({ keystoneUser: 'nobody', keystoneGroup: '65534' });
-  repo.rotate({ keystoneUser: '65534', keystoneGroup: '65534' });
-  for (const p of [dir, ...files(dir).map((f) => join(dir, f))]) {
-    const st = statSync(p);
-    assert.equal(st.uid, 65534, p);
-    assert.equal(st.gid, 65534, p);
-  }
-  chownSync(dir, 0, 0);
-});
+test(
+  'setup/rotate with --keystone-user/--keystone-group chown the directory and the keys',
+  { skip: isRoot ? false : `chown needs root (running as uid ${process.getuid?.()})` },
+  () => {
+    const dir = freshDir();
+    const repo = new KeyRepository({ path: dir, maxActiveKeys: 3 });
+    repo.setup({ keystoneUser: 'nobody', keystoneGroup: '65534' });
+    repo.rotate({ keystoneUser: '65534', keystoneGroup: '65534' });
+    for (const p of [dir, ...files(dir).map((f) => join(dir, f))]) {
+      const st = statSync(p);
+      assert.equal(st.uid, 65534, p);
+      assert.equal(st.gid, 65534, p);
+    }
+    chownSync(dir, 0, 0);
+  },
+);
 
 test('KeyRing follows the repository: a rotation is picked up, a broken state keeps the old keys', async () => {
   const dir = freshDir();
@@ -235,15 +275,27 @@ test('KeyRing follows the repository: a rotation is picked up, a broken state ke
   repo.setup();
   const reloads: (readonly LoadedKey[])[] = [];
   const errors: Error[] = [];
-  const ring = KeyRing.open(repo, { watch: true, debounceMs: 20, pollMs: 200, onReload: (k) => reloads.push(k), onError: (e) => errors.push(e) });
+  const ring = KeyRing.open(repo, {
+    watch: true,
+    debounceMs: 20,
+    pollMs: 200,
+    onReload: (k) => reloads.push(k),
+    onError: (e) => errors.push(e),
+  });
   try {
-    assert.deepEqual(ring.loaded().map((k) => k.id), [1, 0]);
+    assert.deepEqual(
+      ring.loaded().map((k) => k.id),
+      [1, 0],
+    );
     const oldPrimary = ring.keys()[0];
     repo.rotate();
     const deadline = Date.now() + 5000;
     while (reloads.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await ring.settled();
-    assert.deepEqual(ring.loaded().map((k) => k.id), [2, 1, 0]);
+    assert.deepEqual(
+      ring.loaded().map((k) => k.id),
+      [2, 1, 0],
+    );
     assert.notEqual(ring.keys()[0], oldPrimary);
     // a corrupt key: the reload fails, the ring keeps serving the last good keys
     const good = ring.keys();

@@ -6,26 +6,39 @@ import { Packr } from 'msgpackr';
 import { Float64, packb, unpackb, type PackValue } from '../../src/token/fernet/msgpack.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/fernet/', import.meta.url));
-interface Typed { t: 'int' | 'float' | 'str' | 'bin' | 'bool' | 'nil' | 'list'; v: unknown }
+interface Typed {
+  t: 'int' | 'float' | 'str' | 'bin' | 'bool' | 'nil' | 'list';
+  v: unknown;
+}
 const { vectors } = JSON.parse(readFileSync(FIXTURES + 'msgpack-vectors.json', 'utf8')) as { vectors: { value: Typed; hex: string }[] };
 
 function toPack(x: Typed): PackValue {
   switch (x.t) {
-    case 'int': return x.v as number;
-    case 'float': return new Float64(x.v as number);
-    case 'str': return x.v as string;
-    case 'bin': return Buffer.from(x.v as string, 'hex');
-    case 'bool': return x.v as boolean;
-    case 'nil': return null;
-    case 'list': return (x.v as Typed[]).map(toPack);
+    case 'int':
+      return x.v as number;
+    case 'float':
+      return new Float64(x.v as number);
+    case 'str':
+      return x.v as string;
+    case 'bin':
+      return Buffer.from(x.v as string, 'hex');
+    case 'bool':
+      return x.v as boolean;
+    case 'nil':
+      return null;
+    case 'list':
+      return (x.v as Typed[]).map(toPack);
   }
 }
 
 function expectedDecoded(x: Typed): unknown {
   switch (x.t) {
-    case 'bin': return Buffer.from(x.v as string, 'hex');
-    case 'list': return (x.v as Typed[]).map(expectedDecoded);
-    default: return x.v;
+    case 'bin':
+      return Buffer.from(x.v as string, 'hex');
+    case 'list':
+      return (x.v as Typed[]).map(expectedDecoded);
+    default:
+      return x.v;
   }
 }
 

@@ -12,7 +12,9 @@ import { AUTH_METHODS, SAMPLES } from '../fixtures/fernet/samples.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/fernet/', import.meta.url));
 const recorded = JSON.parse(readFileSync(FIXTURES + 'keystone-tokens.json', 'utf8')) as {
-  methods: string[]; keys: string[]; tokens: { name: string; kind: string; token: string; payload: string; decoded: Record<string, unknown> }[];
+  methods: string[];
+  keys: string[];
+  tokens: { name: string; kind: string; token: string; payload: string; decoded: Record<string, unknown> }[];
 };
 
 /** Keystone's validate output (nulls for absent fields) → our shape. */
@@ -50,14 +52,17 @@ test('every kind round-trips through create/validate, as Keystone decodes it', (
     const token = formatter.create(s.payload, { time });
     assert.match(token, /^[A-Za-z0-9_-]+$/, 'no padding, urlsafe');
     const ours = formatter.validate(token);
-    const expected = { ...fromKeystone(recorded.tokens[i].decoded), issuedAt: new Date(time * 1000).toISOString().slice(0, 19) + '.000000Z' };
+    const expected = {
+      ...fromKeystone(recorded.tokens[i].decoded),
+      issuedAt: new Date(time * 1000).toISOString().slice(0, 19) + '.000000Z',
+    };
     assert.deepEqual(withoutKind(ours), expected, s.name);
     assert.equal(ours.version, PAYLOAD_VERSIONS[s.kind]);
     assert.equal(TokenFormatter.creationTime(token), expected.issuedAt);
   }
 });
 
-test('a project-scoped token is about as long as Keystone\'s (under 255)', () => {
+test("a project-scoped token is about as long as Keystone's (under 255)", () => {
   const formatter = new TokenFormatter(() => [generateKey()], AUTH_METHODS);
   const token = formatter.create(SAMPLES.find((s) => s.kind === 'project')!.payload);
   assert.ok(token.length >= 180 && token.length <= 190, `length ${token.length}`);
@@ -77,14 +82,26 @@ test('garbage, tampered and foreign tokens: TokenNotFound "Could not recognize F
   const formatter = new TokenFormatter(() => [key], AUTH_METHODS);
   const good = formatter.create(SAMPLES[0].payload);
   const other = new TokenFormatter(() => [generateKey()], AUTH_METHODS).create(SAMPLES[0].payload);
-  for (const bad of ['garbage', '', 'gAAAAA', good.slice(0, -2), good.slice(0, 20) + (good[20] === 'A' ? 'B' : 'A') + good.slice(21), other, good + '====']) {
-    assert.throws(() => formatter.validate(bad), (err: unknown) => {
-      assert.ok(err instanceof TokenNotFound);
-      assert.equal(err.code, 404);
-      assert.equal(err.title, 'Not Found');
-      assert.equal(err.message, 'Could not recognize Fernet token');
-      return true;
-    }, JSON.stringify(bad));
+  for (const bad of [
+    'garbage',
+    '',
+    'gAAAAA',
+    good.slice(0, -2),
+    good.slice(0, 20) + (good[20] === 'A' ? 'B' : 'A') + good.slice(21),
+    other,
+    good + '====',
+  ]) {
+    assert.throws(
+      () => formatter.validate(bad),
+      (err: unknown) => {
+        assert.ok(err instanceof TokenNotFound);
+        assert.equal(err.code, 404);
+        assert.equal(err.title, 'Not Found');
+        assert.equal(err.message, 'Could not recognize Fernet token');
+        return true;
+      },
+      JSON.stringify(bad),
+    );
   }
   // padding restored or not, the same token validates
   assert.equal(formatter.validate(TokenFormatter.restorePadding(good)).userId, SAMPLES[0].payload.userId);
@@ -94,14 +111,20 @@ test('an unknown payload version is Keystone\'s "not a recognized Fernet payload
   const key = generateKey();
   const formatter = new TokenFormatter(() => [key], AUTH_METHODS);
   const token = encrypt(key, packb([42, [false, 'u'], 2, new Float64(1.9e9), []])).replace(/=+$/, '');
-  assert.throws(() => formatter.validate(token), (err: unknown) => err instanceof TokenNotFound && err.message === 'This is not a recognized Fernet payload version: 42');
+  assert.throws(
+    () => formatter.validate(token),
+    (err: unknown) => err instanceof TokenNotFound && err.message === 'This is not a recognized Fernet payload version: 42',
+  );
   const malformed = encrypt(key, packb([2, [true, Buffer.alloc(3)], 2])).replace(/=+$/, '');
-  assert.throws(() => formatter.validate(malformed), (err: unknown) => err instanceof TokenNotFound && err.message === 'Could not recognize Fernet token');
+  assert.throws(
+    () => formatter.validate(malformed),
+    (err: unknown) => err instanceof TokenNotFound && err.message === 'Could not recognize Fernet token',
+  );
   const notMsgpack = encrypt(key, Buffer.from([0xc1])).replace(/=+$/, '');
   assert.throws(() => formatter.validate(notMsgpack), TokenNotFound);
 });
 
-test('no keys: Keystone\'s KeysNotFound, a 500', () => {
+test("no keys: Keystone's KeysNotFound, a 500", () => {
   const formatter = new TokenFormatter(() => [], AUTH_METHODS);
   assert.throws(() => formatter.validate('x'), UnexpectedError);
   assert.throws(() => formatter.create(SAMPLES[0].payload), UnexpectedError);
@@ -128,7 +151,7 @@ test('domain-scoped tokens refuse a non-uuid domain other than the default domai
   assert.throws(() => formatter.create({ ...p, trustId: 'not-a-uuid', projectId: 'x' }), RangeError);
 });
 
-test('methods bitmask: configuration order, pseudo methods, Keystone\'s decode order', () => {
+test("methods bitmask: configuration order, pseudo methods, Keystone's decode order", () => {
   const map = new MethodMap(AUTH_METHODS);
   assert.equal(map.toInteger(['external']), 1);
   assert.equal(map.toInteger(['password', 'token']), 6);
@@ -166,17 +189,30 @@ test('times: expires_at to float and back as Keystone renders it', () => {
   assert.equal(floatToIsotime(1893456000.9999995), '2030-01-01T00:00:01.000000Z', 'utcfromtimestamp rounds to the microsecond first');
 });
 
-test('receipts: round trip, Keystone\'s shape, ReceiptNotFound (401) for anything else', () => {
+test("receipts: round trip, Keystone's shape, ReceiptNotFound (401) for anything else", () => {
   const keys = [generateKey()];
   const rf = new ReceiptFormatter(() => keys, AUTH_METHODS);
-  const receipt = rf.create({ userId: '3b6c2ec7f4a8420f9a1f1c3f0d7e5a11', methods: ['password'], expiresAt: '2030-01-01T00:05:00.000000Z' }, { time: 1_800_000_000 });
+  const receipt = rf.create(
+    { userId: '3b6c2ec7f4a8420f9a1f1c3f0d7e5a11', methods: ['password'], expiresAt: '2030-01-01T00:05:00.000000Z' },
+    { time: 1_800_000_000 },
+  );
   assert.match(receipt, /^[A-Za-z0-9_-]+$/);
   assert.deepEqual(rf.validate(receipt), {
-    userId: '3b6c2ec7f4a8420f9a1f1c3f0d7e5a11', methods: ['password'], expiresAt: '2030-01-01T00:05:00.000000Z', issuedAt: '2027-01-15T08:00:00.000000Z',
+    userId: '3b6c2ec7f4a8420f9a1f1c3f0d7e5a11',
+    methods: ['password'],
+    expiresAt: '2030-01-01T00:05:00.000000Z',
+    issuedAt: '2027-01-15T08:00:00.000000Z',
   });
   assert.equal(ReceiptFormatter.creationTime(receipt), '2027-01-15T08:00:00.000000Z');
   assert.equal(rf.serialize({ userId: 'u', methods: ['token'], expiresAt: 0 }).toString('hex'), '9392c2a17504cb0000000000000000');
-  assert.throws(() => rf.validate('nonsense'), (err: unknown) => err instanceof ReceiptNotFound && err instanceof Unauthorized && err.code === 401 && err.message === 'Could not find auth receipt: nonsense.');
+  assert.throws(
+    () => rf.validate('nonsense'),
+    (err: unknown) =>
+      err instanceof ReceiptNotFound &&
+      err instanceof Unauthorized &&
+      err.code === 401 &&
+      err.message === 'Could not find auth receipt: nonsense.',
+  );
   const token = new TokenFormatter(() => keys, AUTH_METHODS).create(SAMPLES[0].payload);
   assert.throws(() => rf.validate(token), ReceiptNotFound, 'a token is not a receipt');
 });

@@ -3,12 +3,29 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  FernetKey, InvalidFernetKey, InvalidToken, MultiFernet, decodeTokenBytes, decrypt, decryptDetailed, encrypt, generateKey, tokenTimestamp,
+  FernetKey,
+  InvalidFernetKey,
+  InvalidToken,
+  MultiFernet,
+  decodeTokenBytes,
+  decrypt,
+  decryptDetailed,
+  encrypt,
+  generateKey,
+  tokenTimestamp,
 } from '../../src/token/fernet/fernet.js';
 
 const FIXTURES = fileURLToPath(new URL('../../../test/fixtures/fernet/', import.meta.url));
 /** A vector of the Fernet spec's fixtures (generate.json, verify.json, invalid.json). */
-interface FernetVector { token: string; now: string; iv: number[]; src: string; secret: string; ttl_sec: number; desc: string }
+interface FernetVector {
+  token: string;
+  now: string;
+  iv: number[];
+  src: string;
+  secret: string;
+  ttl_sec: number;
+  desc: string;
+}
 const load = (name: string) => JSON.parse(readFileSync(FIXTURES + name, 'utf8')) as FernetVector[];
 const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 

@@ -11,9 +11,14 @@ import { instanceToken, startKeystoneAll, type KeystoneInstance } from './keysto
 describe('a storm of password logins (bcrypt, 10 rounds) on one worker', () => {
   let ks: KeystoneInstance;
   before(async () => {
-    ks = await startKeystoneAll({ workers: 1, config: { identity: { password_hash_rounds: 10 }, cache: { enabled: true, backend: 'dogpile.cache.memory' } } });
+    ks = await startKeystoneAll({
+      workers: 1,
+      config: { identity: { password_hash_rounds: 10 }, cache: { enabled: true, backend: 'dogpile.cache.memory' } },
+    });
   });
-  after(async () => { await ks?.stop(); });
+  after(async () => {
+    await ks?.stop();
+  });
 
   test('validations stay fast while 24 logins hash', async () => {
     const url = ks.publicUrl;
@@ -33,7 +38,10 @@ describe('a storm of password logins (bcrypt, 10 rounds) on one worker', () => {
     const storm = Array.from({ length: 24 }, () => instanceToken(url));
     const during: number[] = [];
     let stormDone = false;
-    const all = Promise.all(storm).then((ids) => { stormDone = true; return ids; });
+    const all = Promise.all(storm).then((ids) => {
+      stormDone = true;
+      return ids;
+    });
     while (!stormDone && during.length < 400) during.push(await validate());
     const ids = await all;
     const stormMs = performance.now() - started;
@@ -42,6 +50,9 @@ describe('a storm of password logins (bcrypt, 10 rounds) on one worker', () => {
     during.sort((a, b) => a - b);
     const p90 = during[Math.floor(during.length * 0.9)];
     // 24 bcrypt(10) verifications are seconds of CPU on the thread pool; validations go on meanwhile.
-    assert.ok(p90 < 100, `validation p90 ${p90.toFixed(1)} ms during the storm (quiet median ${quiet.sort((a, b) => a - b)[10].toFixed(1)} ms, storm ${stormMs.toFixed(0)} ms, ${during.length} validations)`);
+    assert.ok(
+      p90 < 100,
+      `validation p90 ${p90.toFixed(1)} ms during the storm (quiet median ${quiet.sort((a, b) => a - b)[10].toFixed(1)} ms, storm ${stormMs.toFixed(0)} ms, ${during.length} validations)`,
+    );
   });
 });

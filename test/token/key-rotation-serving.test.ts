@@ -19,7 +19,9 @@ describe('Fernet key rotation while serving', () => {
     server = await startTestServer({ config: { fernet_tokens: { max_active_keys: 3 }, DEFAULT: { admin_token: 'ADMIN' } } });
     repo = new KeyRepository({ path: server.config.conf.fernet_tokens.key_repository, maxActiveKeys: 3 });
   });
-  after(async () => { await server.close(); });
+  after(async () => {
+    await server.close();
+  });
 
   const ring = () => (server.providers.token_provider_api.provider as FernetTokenProvider).keyRing();
   const reloaded = async (primaryId: number) => {

@@ -37,7 +37,11 @@ export interface InstanceOptions {
 }
 
 function manage(confFile: string, args: string[]): void {
-  const r = spawnSync(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_MANAGE, '--config-file', confFile, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, OS_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD } });
+  const r = spawnSync(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_MANAGE, '--config-file', confFile, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, OS_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD },
+  });
   if (r.status !== 0) throw new Error(`keystone-manage ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
 }
 
@@ -52,8 +56,12 @@ export async function startKeystoneAll(options: InstanceOptions = {}): Promise<K
     credential: { key_repository: join(dir, 'credential-keys') },
     identity: { password_hash_rounds: 4 },
     eventlet_server: {
-      public_bind_host: '127.0.0.1', admin_bind_host: '127.0.0.1', public_port: 0, admin_port: 0,
-      public_workers: options.workers ?? 3, admin_workers: 1,
+      public_bind_host: '127.0.0.1',
+      admin_bind_host: '127.0.0.1',
+      public_port: 0,
+      admin_port: 0,
+      public_workers: options.workers ?? 3,
+      admin_workers: 1,
     },
     metrics: { port: 0 },
   };
@@ -67,12 +75,19 @@ export async function startKeystoneAll(options: InstanceOptions = {}): Promise<K
   }
   let out = '';
   const child: ChildProcess = spawn(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_ALL, '--config-file', file, 'start'], {
-    env: { ...process.env, OS_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, OS_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (d) => { out += d; });
-  child.stderr?.on('data', (d) => { out += d; });
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
   const stop = async () => {
     if (!exited) {
       child.kill('SIGTERM');
@@ -101,7 +116,9 @@ export async function startKeystoneAll(options: InstanceOptions = {}): Promise<K
           await sleep(300 * workers);
           return { publicUrl: url, dir, output: () => out, stop };
         }
-      } catch { /* not yet */ }
+      } catch {
+        /* not yet */
+      }
     }
     await sleep(250);
   }
@@ -115,7 +132,11 @@ export async function instanceToken(url: string, auth?: Record<string, unknown>)
     identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: ADMIN_PASSWORD } } },
     scope: { project: { name: 'admin', domain: { id: 'default' } } },
   };
-  const r = await fetch(`${url}/v3/auth/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ auth: body }) });
+  const r = await fetch(`${url}/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ auth: body }),
+  });
   const text = await r.text();
   const id = r.headers.get('x-subject-token');
   if (r.status !== 201 || !id) throw new Error(`no token from ${url}: ${r.status} ${text}`);
@@ -126,16 +147,26 @@ export async function validations(url: string, authToken: string, subject: strin
   const statuses: number[] = [];
   for (let i = 0; i < n; i++) {
     // new connections, so that the kernel spreads them over the workers
-    const r = await fetch(`${url}/v3/auth/tokens`, { headers: { 'X-Auth-Token': authToken, 'X-Subject-Token': subject, Connection: 'close' } });
+    const r = await fetch(`${url}/v3/auth/tokens`, {
+      headers: { 'X-Auth-Token': authToken, 'X-Subject-Token': subject, Connection: 'close' },
+    });
     await r.arrayBuffer();
     statuses.push(r.status);
   }
   return statuses;
 }
 
-export async function api(url: string, method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+export async function api(
+  url: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const r = await fetch(`${url}${path}`, {
-    method, headers: { 'X-Auth-Token': token, ...(body ? { 'Content-Type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+    method,
+    headers: { 'X-Auth-Token': token, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
   });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : undefined };

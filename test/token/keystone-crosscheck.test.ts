@@ -23,9 +23,15 @@ import { AUTH_METHODS, SAMPLES } from '../fixtures/fernet/samples.js';
 const PYTHON = process.env.KEYSTONE_TEST_PYTHON ?? '/usr/bin/python3';
 const TOOL = fileURLToPath(new URL('../../../test/fixtures/keystone/fernet_tool.py', import.meta.url));
 
-const probe = spawnSync(PYTHON, ['-c', 'import keystone.token.token_formatters, keystone.receipt.receipt_formatters, keystone.credential.providers.fernet.core'], { encoding: 'utf8' });
+const probe = spawnSync(
+  PYTHON,
+  ['-c', 'import keystone.token.token_formatters, keystone.receipt.receipt_formatters, keystone.credential.providers.fernet.core'],
+  { encoding: 'utf8' },
+);
 const available = probe.status === 0;
-const whyNot = available ? '' : `${PYTHON} cannot import keystone (${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()}); install python3-keystone`;
+const whyNot = available
+  ? ''
+  : `${PYTHON} cannot import keystone (${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()}); install python3-keystone`;
 const skip: string | false = available || process.env.CI === 'true' ? false : `${whyNot} (set CI=true to make this a failure)`;
 
 function requireKeystone(): void {
@@ -49,7 +55,9 @@ function keystone(req: Record<string, unknown>): Answer[] {
 }
 
 const root = mkdtempSync(join(tmpdir(), 'ks-crosscheck-'));
-after(() => { rmSync(root, { recursive: true, force: true }); });
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+});
 
 function fromKeystone(d: Answer): Record<string, unknown> {
   return Object.fromEntries(Object.entries(d).filter(([k, v]) => v !== null && k !== 'ok'));
@@ -69,7 +77,11 @@ test('(a) tokens of every kind issued here validate in Keystone to the same fiel
   const ring = KeyRing.open(repo);
   const formatter = new TokenFormatter(() => ring.keys(), AUTH_METHODS);
   const tokens = SAMPLES.map((s) => formatter.create(s.payload));
-  const answers = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: tokens.map((token) => ({ op: 'validate_token', token })) });
+  const answers = keystone({
+    key_repository: repo.path,
+    methods: AUTH_METHODS,
+    ops: tokens.map((token) => ({ op: 'validate_token', token })),
+  });
   for (const [i, s] of SAMPLES.entries()) {
     assert.ok(answers[i].ok, `${s.name}: ${answers[i].message}`);
     assert.deepEqual(fromKeystone(answers[i]), withoutKind(formatter.validate(tokens[i])), s.name);
@@ -85,8 +97,16 @@ test('(b) tokens of every kind issued by Keystone validate here, with the same p
   requireKeystone();
   const repo = ourRepository('tokens-b');
   const formatter = new TokenFormatter(() => repo.loadKeysSync().map((k) => k.key), AUTH_METHODS);
-  const created = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: SAMPLES.map((s) => ({ op: 'create_token', kind: s.kind, payload: s.payload })) });
-  const validated = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: created.map((c) => ({ op: 'validate_token', token: c.token })) });
+  const created = keystone({
+    key_repository: repo.path,
+    methods: AUTH_METHODS,
+    ops: SAMPLES.map((s) => ({ op: 'create_token', kind: s.kind, payload: s.payload })),
+  });
+  const validated = keystone({
+    key_repository: repo.path,
+    methods: AUTH_METHODS,
+    ops: created.map((c) => ({ op: 'validate_token', token: c.token })),
+  });
   for (const [i, s] of SAMPLES.entries()) {
     assert.ok(created[i].ok && validated[i].ok, `${s.name}: ${created[i].message ?? validated[i].message}`);
     const ours = formatter.validate(created[i].token);
@@ -103,7 +123,11 @@ test('garbage: Keystone refuses what we refuse', { skip }, () => {
   const formatter = new TokenFormatter(() => repo.loadKeysSync().map((k) => k.key), AUTH_METHODS);
   const good = formatter.create(SAMPLES[4].payload);
   const bad = ['garbage', good.slice(0, -3), good + 'A', good.slice(0, 30) + (good[30] === 'x' ? 'y' : 'x') + good.slice(31)];
-  const answers = keystone({ key_repository: repo.path, methods: AUTH_METHODS, ops: bad.map((token) => ({ op: 'validate_token', token })) });
+  const answers = keystone({
+    key_repository: repo.path,
+    methods: AUTH_METHODS,
+    ops: bad.map((token) => ({ op: 'validate_token', token })),
+  });
   for (const [i, token] of bad.entries()) {
     assert.equal(answers[i].ok, false, token);
     assert.throws(() => formatter.validate(token), /Could not recognize Fernet token/);
@@ -119,10 +143,14 @@ test('receipts both ways', { skip }, () => {
     { userId: 'ldap-user', methods: ['password', 'token'], expiresAt: '2030-01-01T00:05:00.123456Z' },
   ];
   const ours = payloads.map((p) => rf.create(p));
-  const theirs = keystone({ receipt_repository: repo.path, methods: AUTH_METHODS, ops: [
-    ...ours.map((receipt) => ({ op: 'validate_receipt', receipt })),
-    ...payloads.map((payload) => ({ op: 'create_receipt', payload })),
-  ] });
+  const theirs = keystone({
+    receipt_repository: repo.path,
+    methods: AUTH_METHODS,
+    ops: [
+      ...ours.map((receipt) => ({ op: 'validate_receipt', receipt })),
+      ...payloads.map((payload) => ({ op: 'create_receipt', payload })),
+    ],
+  });
   for (const [i] of payloads.entries()) {
     const k = theirs[i];
     assert.ok(k.ok, k.message);
@@ -134,14 +162,20 @@ test('receipts both ways', { skip }, () => {
   }
 });
 
-test('credentials both ways: same key_hash, each decrypts the other\'s blobs; the null key without a repository', { skip }, () => {
+test("credentials both ways: same key_hash, each decrypts the other's blobs; the null key without a repository", { skip }, () => {
   requireKeystone();
   const path = join(root, 'credential-keys');
   credentialRepository(path).setup();
   const crypto = CredentialCrypto.forRepository(path);
   const blob = JSON.stringify({ access: 'a'.repeat(32), secret: 's€cret' });
   const mine = crypto.encrypt(blob);
-  const [dec, enc] = keystone({ credential_repository: path, ops: [{ op: 'credential_decrypt', encrypted: mine.encryptedBlob }, { op: 'credential_encrypt', blob }] });
+  const [dec, enc] = keystone({
+    credential_repository: path,
+    ops: [
+      { op: 'credential_decrypt', encrypted: mine.encryptedBlob },
+      { op: 'credential_encrypt', blob },
+    ],
+  });
   assert.ok(dec.ok && enc.ok, dec.message ?? enc.message);
   assert.equal(dec.blob, blob);
   assert.equal(enc.keyHash, mine.keyHash);
@@ -151,7 +185,13 @@ test('credentials both ways: same key_hash, each decrypts the other\'s blobs; th
   const nullCrypto = CredentialCrypto.forRepository(missing);
   const nullMine = nullCrypto.encrypt('x');
   assert.equal(nullMine.keyHash, primaryKeyHash([NULL_KEY]));
-  const [nullDec, nullEnc] = keystone({ credential_repository: missing, ops: [{ op: 'credential_decrypt', encrypted: nullMine.encryptedBlob }, { op: 'credential_encrypt', blob: 'y' }] });
+  const [nullDec, nullEnc] = keystone({
+    credential_repository: missing,
+    ops: [
+      { op: 'credential_decrypt', encrypted: nullMine.encryptedBlob },
+      { op: 'credential_encrypt', blob: 'y' },
+    ],
+  });
   assert.equal(nullDec.blob, 'x');
   assert.equal(nullEnc.keyHash, nullMine.keyHash);
   assert.equal(nullCrypto.decrypt(nullEnc.encrypted), 'y');
@@ -159,40 +199,74 @@ test('credentials both ways: same key_hash, each decrypts the other\'s blobs; th
   assert.equal(crypto.decrypt(nullEnc.encrypted), 'y');
 });
 
-test('key repositories: Keystone reads ours in the same order; we read and keep rotating Keystone\'s', { skip }, () => {
+test("key repositories: Keystone reads ours in the same order; we read and keep rotating Keystone's", { skip }, () => {
   requireKeystone();
   const repo = ourRepository('repo-order', 3);
   const [loaded] = keystone({ ops: [{ op: 'load_keys', repository: repo.path, max_active_keys: 3 }] });
   assert.ok(loaded.ok, loaded.message);
-  assert.deepEqual(loaded.keys, repo.loadKeysSync().map((k) => k.raw));
+  assert.deepEqual(
+    loaded.keys,
+    repo.loadKeysSync().map((k) => k.raw),
+  );
 
   const theirs = join(root, 'keystone-made');
-  const steps = keystone({ ops: [
-    { op: 'rotate_keys', repository: theirs, max_active_keys: 3, initialize: true },
-    { op: 'rotate_keys', repository: theirs, max_active_keys: 3 },
-  ] });
-  assert.ok(steps.every((s) => s.ok), JSON.stringify(steps));
+  const steps = keystone({
+    ops: [
+      { op: 'rotate_keys', repository: theirs, max_active_keys: 3, initialize: true },
+      { op: 'rotate_keys', repository: theirs, max_active_keys: 3 },
+    ],
+  });
+  assert.ok(
+    steps.every((s) => s.ok),
+    JSON.stringify(steps),
+  );
   const ks = new KeyRepository({ path: theirs, maxActiveKeys: 3 });
   assert.deepEqual(ks.keyIds(), [2, 1, 0]);
   ks.rotate();
   assert.deepEqual(readdirSync(theirs).sort(), ['0', '2', '3']);
   // Keystone keeps rotating after us, with the same result we would get
-  const [rotated, after2] = keystone({ ops: [
-    { op: 'rotate_keys', repository: theirs, max_active_keys: 3 },
-    { op: 'load_keys', repository: theirs, max_active_keys: 3 },
-  ] });
+  const [rotated, after2] = keystone({
+    ops: [
+      { op: 'rotate_keys', repository: theirs, max_active_keys: 3 },
+      { op: 'load_keys', repository: theirs, max_active_keys: 3 },
+    ],
+  });
   assert.ok(rotated.ok, rotated.message);
   assert.deepEqual(ks.keyIds(), [4, 3, 0]);
-  assert.deepEqual(after2.keys, ks.loadKeysSync().map((k) => k.raw));
+  assert.deepEqual(
+    after2.keys,
+    ks.loadKeysSync().map((k) => k.raw),
+  );
 });
 
-test('uuid detection agrees with Python\'s uuid.UUID on odd spellings', { skip }, () => {
+test("uuid detection agrees with Python's uuid.UUID on odd spellings", { skip }, () => {
   requireKeystone();
   const h = '3b6c2ec7f4a8420f9a1f1c3f0d7e5a11';
   const values = [
-    h, h.toUpperCase(), `{${h}}`, `{{${h}}}`, `urn:uuid:${h}`, `uuid:${h}`, `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`,
-    ` ${h.slice(1)}`, `+${h.slice(1)}`, `0x${h.slice(2)}`, `0X_${h.slice(3)}`, `${h.slice(0, 10)}_${h.slice(11)}`, `_${h.slice(1)}`, `${h.slice(0, 10)}__${h.slice(12)}`,
-    `${h.slice(1)} `, `${h.slice(0, 31)}g`, 'default', '', 'a'.repeat(64), `-${h}`, `{${h}`, `${h}}`, 'urn:urn:' + h, `\t${h.slice(1)}`,
+    h,
+    h.toUpperCase(),
+    `{${h}}`,
+    `{{${h}}}`,
+    `urn:uuid:${h}`,
+    `uuid:${h}`,
+    `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`,
+    ` ${h.slice(1)}`,
+    `+${h.slice(1)}`,
+    `0x${h.slice(2)}`,
+    `0X_${h.slice(3)}`,
+    `${h.slice(0, 10)}_${h.slice(11)}`,
+    `_${h.slice(1)}`,
+    `${h.slice(0, 10)}__${h.slice(12)}`,
+    `${h.slice(1)} `,
+    `${h.slice(0, 31)}g`,
+    'default',
+    '',
+    'a'.repeat(64),
+    `-${h}`,
+    `{${h}`,
+    `${h}}`,
+    'urn:urn:' + h,
+    `\t${h.slice(1)}`,
   ];
   const answers = keystone({ ops: values.map((value) => ({ op: 'uuid_bytes', value })) });
   for (const [i, v] of values.entries()) {

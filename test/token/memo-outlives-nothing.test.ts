@@ -39,7 +39,12 @@ describe('the validation memo never outlives what made the token valid (keystone
   /** the caller of the checks: a token no change of the test touches */
   let admin: string;
   const keyDir = () => join(ks.stateDir, 'fernet-keys');
-  const primaryKey = () => Math.max(...readdirSync(keyDir()).filter((n) => /^\d+$/.test(n)).map(Number));
+  const primaryKey = () =>
+    Math.max(
+      ...readdirSync(keyDir())
+        .filter((n) => /^\d+$/.test(n))
+        .map(Number),
+    );
   /** Whether `token` was encrypted with key file `n`. */
   const encryptedWith = (token: string, n: number) => {
     try {
@@ -55,11 +60,14 @@ describe('the validation memo never outlives what made the token valid (keystone
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const primary = primaryKey();
     let caller = '';
-    assert.ok(await eventually(async () => {
-      const tokens = [await adminToken(), await adminToken(), await adminToken()];
-      caller = tokens[0]!;
-      return tokens.every((t) => encryptedWith(t, primary));
-    }), 'tokens are issued with the new primary key');
+    assert.ok(
+      await eventually(async () => {
+        const tokens = [await adminToken(), await adminToken(), await adminToken()];
+        caller = tokens[0]!;
+        return tokens.every((t) => encryptedWith(t, primary));
+      }),
+      'tokens are issued with the new primary key',
+    );
     admin = caller;
   };
 
@@ -67,11 +75,14 @@ describe('the validation memo never outlives what made the token valid (keystone
     ks = await startKeystone({ config: { eventlet_server: { public_workers: 2 }, token: { cache_time: 600 } } });
     admin = await bootstrapAdminToken(ks.publicUrl, ks.adminPassword);
   });
-  after(async () => { await ks?.stop(); });
+  after(async () => {
+    await ks?.stop();
+  });
 
   const subjectStatus = async (subject: string, caller = admin) =>
     (await api(ks.publicUrl, 'GET', '/v3/auth/tokens?nocatalog', { token: caller, headers: { 'X-Subject-Token': subject } })).status;
-  const callerStatus = async (token: string) => (await api(ks.publicUrl, 'GET', '/v3/auth/tokens?nocatalog', { token, headers: { 'X-Subject-Token': token } })).status;
+  const callerStatus = async (token: string) =>
+    (await api(ks.publicUrl, 'GET', '/v3/auth/tokens?nocatalog', { token, headers: { 'X-Subject-Token': token } })).status;
 
   /** Validated (and so memoized) by each worker: a few rounds as subject and as caller. */
   const memoize = async (token: string) => {
@@ -89,12 +100,14 @@ describe('the validation memo never outlives what made the token valid (keystone
     }
   };
   const adminToken = async () => {
-    const a = await passwordToken(ks.publicUrl, { name: 'admin', domain: { id: 'default' } }, ks.adminPassword, { project: { name: 'admin', domain: { id: 'default' } } });
+    const a = await passwordToken(ks.publicUrl, { name: 'admin', domain: { id: 'default' } }, ks.adminPassword, {
+      project: { name: 'admin', domain: { id: 'default' } },
+    });
     assert.equal(a.status, 201, a.text);
     return a.token!;
   };
 
-  test('fernet_rotate pushes the token\'s key out of the repository: refused; valid while the key is still there', async () => {
+  test("fernet_rotate pushes the token's key out of the repository: refused; valid while the key is still there", async () => {
     const token = await adminToken();
     await memoize(token);
     await rotate();
@@ -106,7 +119,7 @@ describe('the validation memo never outlives what made the token valid (keystone
     assert.equal(await subjectStatus(admin), 200);
   });
 
-  test('the token\'s key removed by hand: refused', async () => {
+  test("the token's key removed by hand: refused", async () => {
     const token = await adminToken();
     const key = primaryKey();
     await memoize(token);
@@ -116,12 +129,21 @@ describe('the validation memo never outlives what made the token valid (keystone
     assert.equal(await subjectStatus(admin), 200);
   });
 
-  test('the token\'s trust expires by time: refused', async () => {
+  test("the token's trust expires by time: refused", async () => {
     admin = await adminToken();
-    const trustee = await mustCreate(ks.publicUrl, admin, '/v3/users', { user: { name: 'memo-trustee', password: 'trustee-password', domain_id: 'default' } });
+    const trustee = await mustCreate(ks.publicUrl, admin, '/v3/users', {
+      user: { name: 'memo-trustee', password: 'trustee-password', domain_id: 'default' },
+    });
     const me = await api(ks.publicUrl, 'GET', '/v3/auth/tokens?nocatalog', { token: admin, headers: { 'X-Subject-Token': admin } });
     const trust = await mustCreate(ks.publicUrl, admin, '/v3/OS-TRUST/trusts', {
-      trust: { trustor_user_id: me.body.token.user.id, trustee_user_id: trustee.id, project_id: me.body.token.project.id, impersonation: false, roles: [{ name: 'member' }], expires_at: inSeconds(4) },
+      trust: {
+        trustor_user_id: me.body.token.user.id,
+        trustee_user_id: trustee.id,
+        project_id: me.body.token.project.id,
+        impersonation: false,
+        roles: [{ name: 'member' }],
+        expires_at: inSeconds(4),
+      },
     });
     const t = await passwordToken(ks.publicUrl, { id: trustee.id }, 'trustee-password', { 'OS-TRUST:trust': { id: trust.id } });
     assert.equal(t.status, 201, t.text);
@@ -130,11 +152,13 @@ describe('the validation memo never outlives what made the token valid (keystone
     await refusedEverywhere(t.token!);
   });
 
-  test('the token\'s own expiry (its application credential\'s) passes: refused', async () => {
+  test("the token's own expiry (its application credential's) passes: refused", async () => {
     admin = await adminToken();
     const me = await api(ks.publicUrl, 'GET', '/v3/auth/tokens?nocatalog', { token: admin, headers: { 'X-Subject-Token': admin } });
     const userId = me.body.token.user.id as string;
-    const cred = await mustCreate(ks.publicUrl, admin, `/v3/users/${userId}/application_credentials`, { application_credential: { name: 'memo-short', expires_at: inSeconds(4) } });
+    const cred = await mustCreate(ks.publicUrl, admin, `/v3/users/${userId}/application_credentials`, {
+      application_credential: { name: 'memo-short', expires_at: inSeconds(4) },
+    });
     const auth = { identity: { methods: ['application_credential'], application_credential: { id: cred.id, secret: cred.secret } } };
     const issued = await api(ks.publicUrl, 'POST', '/v3/auth/tokens?nocatalog', { body: { auth } });
     assert.equal(issued.status, 201, issued.text);
@@ -145,6 +169,13 @@ describe('the validation memo never outlives what made the token valid (keystone
   });
 
   test('afterwards: nothing logged at ERROR', () => {
-    assert.deepEqual(ks.output().split('\n').filter((l) => / ERROR /.test(l)).slice(0, 5), []);
+    assert.deepEqual(
+      ks
+        .output()
+        .split('\n')
+        .filter((l) => / ERROR /.test(l))
+        .slice(0, 5),
+      [],
+    );
   });
 });

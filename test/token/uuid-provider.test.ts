@@ -15,7 +15,9 @@ for (const kind of databaseKinds()) {
       server = await startTestServer({ database: kind, config: { token: { provider: 'uuid' } } });
       admin = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
     });
-    after(async () => { await server.close(); });
+    after(async () => {
+      await server.close();
+    });
 
     test('issue: a 32-hex id, a row in the token table, the same body as Fernet tokens', async () => {
       const t = await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' });
@@ -25,7 +27,17 @@ for (const kind of databaseKinds()) {
       assert.equal(row.user_id, server.bootstrap.userId);
       assert.equal(row.trust_id, null);
       assert.equal(row.expires.getTime(), Date.parse(t.body.token.expires_at));
-      assert.deepEqual(Object.keys(t.body.token).sort(), ['audit_ids', 'catalog', 'expires_at', 'is_domain', 'issued_at', 'methods', 'project', 'roles', 'user']);
+      assert.deepEqual(Object.keys(t.body.token).sort(), [
+        'audit_ids',
+        'catalog',
+        'expires_at',
+        'is_domain',
+        'issued_at',
+        'methods',
+        'project',
+        'roles',
+        'user',
+      ]);
       const v = await validateToken(server, admin, t.id);
       assert.equal(v.status, 200);
       assert.deepEqual(v.body, t.body);
@@ -35,12 +47,15 @@ for (const kind of databaseKinds()) {
       assertError(await validateToken(server, admin, 'f'.repeat(32)), 404, `Could not find token: ${'f'.repeat(32)}.`);
       assertError(await validateToken(server, admin, 'gAAAAABsomething'), 404);
       const unscoped = await getToken(server, { username: 'admin', password: server.adminPassword });
-      const res = await issueToken(server, { identity: { methods: ['token'], token: { id: unscoped.id } }, scope: { project: { id: server.bootstrap.projectId } } });
+      const res = await issueToken(server, {
+        identity: { methods: ['token'], token: { id: unscoped.id } },
+        scope: { project: { id: server.bootstrap.projectId } },
+      });
       assert.equal(res.status, 201);
       assert.match(res.headers.get('x-subject-token') as string, /^[0-9a-f]{32}$/);
     });
 
-    test('DELETE flips valid; a disabled user\'s rows are flipped too', async () => {
+    test("DELETE flips valid; a disabled user's rows are flipped too", async () => {
       const t = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
       assert.equal(await revokeToken(server, admin, t), 204);
       assert.equal((await server.db.one('SELECT valid FROM token WHERE id = $1', [t])).valid, false);
@@ -57,7 +72,9 @@ for (const kind of databaseKinds()) {
       const live = (await getToken(server, { username: 'admin', password: server.adminPassword })).id;
       await db.none(`INSERT INTO token (id, expires, extra, valid, user_id)
         SELECT md5(random()::text || g::text), now() - interval '1 hour', '{}', true, 'u' FROM generate_series(1, 25) g`);
-      await db.none(`INSERT INTO token (id, expires, extra, valid, user_id) VALUES ('recently-expired', now() - interval '10 seconds', '{}', true, 'u')`);
+      await db.none(
+        `INSERT INTO token (id, expires, extra, valid, user_id) VALUES ('recently-expired', now() - interval '10 seconds', '{}', true, 'u')`,
+      );
       const batches: number[] = [];
       const graced = await flushExpiredTokens(db, 10, { graceSeconds: 60, onBatch: (n) => batches.push(n) });
       assert.equal(graced, 25);

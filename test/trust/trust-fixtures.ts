@@ -11,7 +11,10 @@ import { passwordToken, unique } from '../api/identity-resource-fixtures.js';
 
 export const PASSWORD = 'trust-fixture-secret-1';
 
-export interface ProjectUser { userId: string; token: string }
+export interface ProjectUser {
+  userId: string;
+  token: string;
+}
 
 /** A user of the default domain with these roles on the project, and a token scoped to it. */
 export async function userOnProject(server: TestServer, projectId: string, roleIds: string[]): Promise<ProjectUser> {
@@ -22,21 +25,40 @@ export async function userOnProject(server: TestServer, projectId: string, roleI
 }
 
 export async function newProject(server: TestServer): Promise<string> {
-  return (await server.providers.resource_api.createProjectRef({ name: unique('project'), domainId: server.bootstrap.domainId, parentId: server.bootstrap.domainId })).id;
+  return (
+    await server.providers.resource_api.createProjectRef({
+      name: unique('project'),
+      domainId: server.bootstrap.domainId,
+      parentId: server.bootstrap.domainId,
+    })
+  ).id;
 }
 
-export interface AuthResult { status: number; token: string | null; body: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface AuthResult {
+  status: number;
+  token: string | null;
+  body: any;
+} // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export async function authenticate(server: TestServer, auth: Record<string, unknown>, headers: Record<string, string> = {}): Promise<AuthResult> {
+export async function authenticate(
+  server: TestServer,
+  auth: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<AuthResult> {
   const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ auth }),
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify({ auth }),
   });
   const text = await res.text();
   return { status: res.status, token: res.headers.get('x-subject-token'), body: text ? JSON.parse(text) : null };
 }
 
 export function trustAuth(userId: string, trustId: string): Record<string, unknown> {
-  return { identity: { methods: ['password'], password: { user: { id: userId, password: PASSWORD } } }, scope: { 'OS-TRUST:trust': { id: trustId } } };
+  return {
+    identity: { methods: ['password'], password: { user: { id: userId, password: PASSWORD } } },
+    scope: { 'OS-TRUST:trust': { id: trustId } },
+  };
 }
 
 export async function trustToken(server: TestServer, userId: string, trustId: string): Promise<AuthResult> {
@@ -46,8 +68,15 @@ export async function trustToken(server: TestServer, userId: string, trustId: st
 }
 
 /** GET /v3/auth/tokens as the system admin: the status and body. */
-export async function validate(server: TestServer, adminToken: string, subject: string, headers: Record<string, string> = {}): Promise<AuthResult> {
-  const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': subject, ...headers } });
+export async function validate(
+  server: TestServer,
+  adminToken: string,
+  subject: string,
+  headers: Record<string, string> = {},
+): Promise<AuthResult> {
+  const res = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+    headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': subject, ...headers },
+  });
   const text = await res.text();
   return { status: res.status, token: null, body: text ? JSON.parse(text) : null };
 }

@@ -11,7 +11,16 @@ import type { TestServer } from '../helpers/test-server.js';
 import { databaseKinds } from '../helpers/test-database.js';
 import { TrustRepository } from '../../src/trust/trust-repository.js';
 import { call, expectStatus } from '../api/identity-resource-fixtures.js';
-import { authenticate, newProject, startWorld, trustAuth, trustToken, userOnProject, validate, type ProjectUser } from './trust-fixtures.js';
+import {
+  authenticate,
+  newProject,
+  startWorld,
+  trustAuth,
+  trustToken,
+  userOnProject,
+  validate,
+  type ProjectUser,
+} from './trust-fixtures.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -29,18 +38,27 @@ for (const kind of databaseKinds()) {
       // the trustee holds the admin role elsewhere, so its own calls pass the interim policy
       trustee = await userOnProject(server, await newProject(server), [roles.adminRoleId]);
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
     const createTrust = async (trust: Json, token = trustor.token) =>
       call(server, 'POST', '/v3/OS-TRUST/trusts', { token, body: { trust } });
     const baseTrust = (extra: Json = {}): Json => ({
-      trustor_user_id: trustor.userId, trustee_user_id: trustee.userId, project_id: projectId, impersonation: false,
-      roles: [{ id: roles.memberRoleId }], ...extra,
+      trustor_user_id: trustor.userId,
+      trustee_user_id: trustee.userId,
+      project_id: projectId,
+      impersonation: false,
+      roles: [{ id: roles.memberRoleId }],
+      ...extra,
     });
 
     test('create, show, list, roles and delete', async () => {
       const future = new Date(Date.now() + 3600_000).toISOString();
-      const created = expectStatus(await createTrust(baseTrust({ roles: [{ name: 'member' }], expires_at: future, remaining_uses: 5, note: 'kept' })), 201).trust;
+      const created = expectStatus(
+        await createTrust(baseTrust({ roles: [{ name: 'member' }], expires_at: future, remaining_uses: 5, note: 'kept' })),
+        201,
+      ).trust;
       assert.equal(created.trustor_user_id, trustor.userId);
       assert.equal(created.trustee_user_id, trustee.userId);
       assert.equal(created.project_id, projectId);
@@ -52,7 +70,10 @@ for (const kind of databaseKinds()) {
       assert.equal(created.note, 'kept');
       assert.match(created.expires_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/);
       assert.equal(created.expires_at.slice(0, 19), future.slice(0, 19));
-      assert.deepEqual(created.roles.map((r: Json) => r.id), [roles.memberRoleId]);
+      assert.deepEqual(
+        created.roles.map((r: Json) => r.id),
+        [roles.memberRoleId],
+      );
       assert.equal(created.roles[0].name, 'member');
       assert.equal(created.roles[0].links.self, `${server.publicUrl}/v3/roles/${roles.memberRoleId}`);
       assert.deepEqual(created.roles_links, { self: `${server.publicUrl}/v3/${created.id}/roles`, next: null, previous: null });
@@ -67,24 +88,52 @@ for (const kind of databaseKinds()) {
       assert.ok(listed);
       assert.equal(listed.roles, undefined);
       assert.equal(listed.links.self, created.links.self);
-      const byTrustor = expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts?trustor_user_id=${trustor.userId}`, { token: trustor.token }), 200);
-      assert.deepEqual(byTrustor.trusts.map((t: Json) => t.id), [created.id]);
-      const byTrustee = expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts?trustee_user_id=${trustee.userId}`, { token: trustee.token }), 200);
+      const byTrustor = expectStatus(
+        await call(server, 'GET', `/v3/OS-TRUST/trusts?trustor_user_id=${trustor.userId}`, { token: trustor.token }),
+        200,
+      );
+      assert.deepEqual(
+        byTrustor.trusts.map((t: Json) => t.id),
+        [created.id],
+      );
+      const byTrustee = expectStatus(
+        await call(server, 'GET', `/v3/OS-TRUST/trusts?trustee_user_id=${trustee.userId}`, { token: trustee.token }),
+        200,
+      );
       assert.ok(byTrustee.trusts.some((t: Json) => t.id === created.id));
-      const none = expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts?trustor_user_id=${trustee.userId}`, { token: systemAdmin }), 200);
+      const none = expectStatus(
+        await call(server, 'GET', `/v3/OS-TRUST/trusts?trustor_user_id=${trustee.userId}`, { token: systemAdmin }),
+        200,
+      );
       assert.deepEqual(none.trusts, []);
 
       const trustRoles = expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${created.id}/roles`, { token: trustor.token }), 200);
-      assert.deepEqual(trustRoles.roles.map((r: Json) => r.id), [roles.memberRoleId]);
+      assert.deepEqual(
+        trustRoles.roles.map((r: Json) => r.id),
+        [roles.memberRoleId],
+      );
       assert.equal(trustRoles.links.self, `${server.publicUrl}/v3/${created.id}/roles`);
-      const role = expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${created.id}/roles/${roles.memberRoleId}`, { token: trustor.token }), 200).role;
+      const role = expectStatus(
+        await call(server, 'GET', `/v3/OS-TRUST/trusts/${created.id}/roles/${roles.memberRoleId}`, { token: trustor.token }),
+        200,
+      ).role;
       assert.equal(role.name, 'member');
-      assert.equal((await call(server, 'HEAD', `/v3/OS-TRUST/trusts/${created.id}/roles/${roles.memberRoleId}`, { token: trustor.token })).status, 200);
-      expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${created.id}/roles/${roles.adminRoleId}`, { token: trustor.token }), 404,
-        `Could not find role: ${roles.adminRoleId}.`);
+      assert.equal(
+        (await call(server, 'HEAD', `/v3/OS-TRUST/trusts/${created.id}/roles/${roles.memberRoleId}`, { token: trustor.token })).status,
+        200,
+      );
+      expectStatus(
+        await call(server, 'GET', `/v3/OS-TRUST/trusts/${created.id}/roles/${roles.adminRoleId}`, { token: trustor.token }),
+        404,
+        `Could not find role: ${roles.adminRoleId}.`,
+      );
 
       expectStatus(await call(server, 'DELETE', `/v3/OS-TRUST/trusts/${created.id}`, { token: trustor.token }), 204);
-      expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${created.id}`, { token: trustor.token }), 404, `Could not find trust: ${created.id}.`);
+      expectStatus(
+        await call(server, 'GET', `/v3/OS-TRUST/trusts/${created.id}`, { token: trustor.token }),
+        404,
+        `Could not find trust: ${created.id}.`,
+      );
       expectStatus(await call(server, 'DELETE', `/v3/OS-TRUST/trusts/${created.id}`, { token: trustor.token }), 404);
       const after = expectStatus(await call(server, 'GET', '/v3/OS-TRUST/trusts', { token: systemAdmin }), 200);
       assert.ok(!after.trusts.some((t: Json) => t.id === created.id));
@@ -93,28 +142,54 @@ for (const kind of databaseKinds()) {
     test("Keystone's refusals, and nothing is stored", async () => {
       const before = (await server.providers.trust_api.listTrusts()).length;
       // refused by policy (the trustor rule), or after it by the handler's own check
-      expectStatus(await createTrust(baseTrust({ trustor_user_id: trustee.userId })), 403,
-        /^You are not authorized to perform the requested action: (identity:create_trust|The authenticated user should match the trustor)\.$/);
-      expectStatus(await createTrust(baseTrust({ roles: [] })), 403,
-        'You are not authorized to perform the requested action: At least one role should be specified.');
-      expectStatus(await createTrust(baseTrust({ roles: [{ id: roles.readerRoleId }, { id: 'f'.repeat(32) }] })), 404, `Could not find role: ${'f'.repeat(32)}.`);
+      expectStatus(
+        await createTrust(baseTrust({ trustor_user_id: trustee.userId })),
+        403,
+        /^You are not authorized to perform the requested action: (identity:create_trust|The authenticated user should match the trustor)\.$/,
+      );
+      expectStatus(
+        await createTrust(baseTrust({ roles: [] })),
+        403,
+        'You are not authorized to perform the requested action: At least one role should be specified.',
+      );
+      expectStatus(
+        await createTrust(baseTrust({ roles: [{ id: roles.readerRoleId }, { id: 'f'.repeat(32) }] })),
+        404,
+        `Could not find role: ${'f'.repeat(32)}.`,
+      );
       expectStatus(await createTrust(baseTrust({ roles: [{ name: 'no-such-role' }] })), 404, 'Role no-such-role is not defined');
       expectStatus(await createTrust(baseTrust({ trustee_user_id: 'a'.repeat(32) })), 404, `Could not find user: ${'a'.repeat(32)}.`);
       expectStatus(await createTrust(baseTrust({ project_id: 'b'.repeat(32) })), 404, `Could not find project: ${'b'.repeat(32)}.`);
       expectStatus(await createTrust(baseTrust({ remaining_uses: 0 })), 400);
       expectStatus(await createTrust(baseTrust({ impersonation: 'yes' })), 400);
-      expectStatus(await createTrust({ trustor_user_id: trustor.userId, trustee_user_id: trustee.userId }), 400, "'impersonation' is a required property");
+      expectStatus(
+        await createTrust({ trustor_user_id: trustor.userId, trustee_user_id: trustee.userId }),
+        400,
+        "'impersonation' is a required property",
+      );
       expectStatus(await createTrust(baseTrust({ expires_at: 'tomorrow' })), 400, /^Timestamp not in expected format\./);
       expectStatus(await createTrust(baseTrust({ expires_at: '2001-01-01T00:00:00Z' })), 400, /^The 'expires_at' must not be before now\./);
-      expectStatus(await createTrust(baseTrust({ allow_redelegation: true, remaining_uses: 2 })), 400, 'remaining_uses must not be set if redelegation is allowed');
+      expectStatus(
+        await createTrust(baseTrust({ allow_redelegation: true, remaining_uses: 2 })),
+        400,
+        'remaining_uses must not be set if redelegation is allowed',
+      );
       expectStatus(await createTrust(baseTrust({ allow_redelegation: true, redelegation_count: 4 })), 403);
       expectStatus(await createTrust(baseTrust(), ''), 401);
       assert.equal((await server.providers.trust_api.listTrusts()).length, before);
-      expectStatus(await call(server, 'GET', '/v3/OS-TRUST/trusts/nosuchtrust', { token: trustor.token }), 404, 'Could not find trust: nosuchtrust.');
+      expectStatus(
+        await call(server, 'GET', '/v3/OS-TRUST/trusts/nosuchtrust', { token: trustor.token }),
+        404,
+        'Could not find trust: nosuchtrust.',
+      );
       // Keystone's duplicate_trust_constraint: same trustor, trustee, project, impersonation and expiry
       const expires_at = new Date(Date.now() + 7200_000).toISOString();
       expectStatus(await createTrust(baseTrust({ expires_at })), 201);
-      expectStatus(await createTrust(baseTrust({ expires_at })), 409, /^Conflict occurred attempting to store trust - Duplicate entry found with ID [0-9a-f]{32}\.$/);
+      expectStatus(
+        await createTrust(baseTrust({ expires_at })),
+        409,
+        /^Conflict occurred attempting to store trust - Duplicate entry found with ID [0-9a-f]{32}\.$/,
+      );
     });
 
     test('a trust-scoped token without impersonation: the trustee, with the delegated roles and those they imply', async () => {
@@ -123,7 +198,10 @@ for (const kind of databaseKinds()) {
       const body = issued.body.token;
       assert.equal(body.user.id, trustee.userId);
       assert.deepEqual(body['OS-TRUST:trust'], {
-        id: trust.id, impersonation: false, trustee_user: { id: trustee.userId }, trustor_user: { id: trustor.userId },
+        id: trust.id,
+        impersonation: false,
+        trustee_user: { id: trustee.userId },
+        trustor_user: { id: trustor.userId },
       });
       assert.equal(body.project.id, projectId);
       assert.deepEqual(body.roles.map((r: Json) => r.name).sort(), ['member', 'reader']);
@@ -131,7 +209,10 @@ for (const kind of databaseKinds()) {
       assert.equal(checked.status, 200);
       assert.equal(checked.body.token['OS-TRUST:trust'].id, trust.id);
       // a trust-scoped token cannot be rescoped
-      const rescope = await authenticate(server, { identity: { methods: ['token'], token: { id: issued.token } }, scope: { project: { id: projectId } } });
+      const rescope = await authenticate(server, {
+        identity: { methods: ['token'], token: { id: issued.token } },
+        scope: { project: { id: projectId } },
+      });
       assert.equal(rescope.status, 403);
       // only the trustee may use the trust
       const stranger = await authenticate(server, trustAuth(trustor.userId, trust.id));
@@ -186,15 +267,28 @@ for (const kind of databaseKinds()) {
       // the trustee of a redelegatable trust holds the roles itself (Keystone checks the new trustor's roles)
       const middle = await userOnProject(server, projectId, [roles.adminRoleId]);
       const last = await userOnProject(server, await newProject(server), [roles.adminRoleId]);
-      const parent = expectStatus(await createTrust(baseTrust({
-        trustee_user_id: middle.userId, impersonation: false, allow_redelegation: true, redelegation_count: 1,
-        roles: [{ id: roles.adminRoleId }, { id: roles.memberRoleId }],
-      })), 201).trust;
+      const parent = expectStatus(
+        await createTrust(
+          baseTrust({
+            trustee_user_id: middle.userId,
+            impersonation: false,
+            allow_redelegation: true,
+            redelegation_count: 1,
+            roles: [{ id: roles.adminRoleId }, { id: roles.memberRoleId }],
+          }),
+        ),
+        201,
+      ).trust;
       assert.equal(parent.redelegation_count, 1);
       const middleToken = (await trustToken(server, middle.userId, parent.id)).token as string;
       const child = (extra: Json = {}) => ({
-        trustor_user_id: middle.userId, trustee_user_id: last.userId, project_id: projectId, impersonation: false,
-        allow_redelegation: true, roles: [{ id: roles.memberRoleId }], ...extra,
+        trustor_user_id: middle.userId,
+        trustee_user_id: last.userId,
+        project_id: projectId,
+        impersonation: false,
+        allow_redelegation: true,
+        roles: [{ id: roles.memberRoleId }],
+        ...extra,
       });
       // a role the parent does not delegate, impersonation the parent lacks, a changed depth: refused
       expectStatus(await createTrust(child({ roles: [{ id: roles.readerRoleId }] }), middleToken), 403);
@@ -206,24 +300,46 @@ for (const kind of databaseKinds()) {
       // the end of the chain: its token may not redelegate again
       await server.providers.assignment_api.createGrant(roles.adminRoleId, { userId: last.userId }, { projectId });
       const lastToken = await trustToken(server, last.userId, redelegated.id);
-      const third = await createTrust({
-        trustor_user_id: last.userId, trustee_user_id: trustee.userId, project_id: projectId, impersonation: false, roles: [{ id: roles.memberRoleId }],
-      }, lastToken.token as string);
+      const third = await createTrust(
+        {
+          trustor_user_id: last.userId,
+          trustee_user_id: trustee.userId,
+          project_id: projectId,
+          impersonation: false,
+          roles: [{ id: roles.memberRoleId }],
+        },
+        lastToken.token as string,
+      );
       expectStatus(third, 403);
       // deleting the first link takes the chain with it
       expectStatus(await call(server, 'DELETE', `/v3/OS-TRUST/trusts/${parent.id}`, { token: trustor.token }), 204);
       expectStatus(await call(server, 'GET', `/v3/OS-TRUST/trusts/${redelegated.id}`, { token: systemAdmin }), 404);
     });
 
-    test('an impersonating trust token speaks for the trustor: it redelegates in the trustor\'s name', async () => {
-      const parent = expectStatus(await createTrust(baseTrust({
-        impersonation: true, allow_redelegation: true, roles: [{ id: roles.adminRoleId }],
-      })), 201).trust;
+    test("an impersonating trust token speaks for the trustor: it redelegates in the trustor's name", async () => {
+      const parent = expectStatus(
+        await createTrust(
+          baseTrust({
+            impersonation: true,
+            allow_redelegation: true,
+            roles: [{ id: roles.adminRoleId }],
+          }),
+        ),
+        201,
+      ).trust;
       const token = (await trustToken(server, trustee.userId, parent.id)).token as string;
-      const child = (trustorId: string) => createTrust({
-        trustor_user_id: trustorId, trustee_user_id: trustee.userId, project_id: projectId, impersonation: true,
-        allow_redelegation: true, roles: [{ id: roles.adminRoleId }],
-      }, token);
+      const child = (trustorId: string) =>
+        createTrust(
+          {
+            trustor_user_id: trustorId,
+            trustee_user_id: trustee.userId,
+            project_id: projectId,
+            impersonation: true,
+            allow_redelegation: true,
+            roles: [{ id: roles.adminRoleId }],
+          },
+          token,
+        );
       expectStatus(await child(trustee.userId), 403);
       const redelegated = expectStatus(await child(trustor.userId), 201).trust;
       assert.equal(redelegated.redelegated_trust_id, parent.id);
@@ -231,34 +347,56 @@ for (const kind of databaseKinds()) {
     });
 
     test('a token of a delegated method (an application credential) cannot manage trusts', async () => {
-      const cred = expectStatus(await call(server, 'POST', `/v3/users/${trustor.userId}/application_credentials`, {
-        token: trustor.token, body: { application_credential: { name: 'trust-maker', unrestricted: true } },
-      }), 201).application_credential;
-      const acToken = await authenticate(server, { identity: { methods: ['application_credential'], application_credential: { id: cred.id, secret: cred.secret } } });
+      const cred = expectStatus(
+        await call(server, 'POST', `/v3/users/${trustor.userId}/application_credentials`, {
+          token: trustor.token,
+          body: { application_credential: { name: 'trust-maker', unrestricted: true } },
+        }),
+        201,
+      ).application_credential;
+      const acToken = await authenticate(server, {
+        identity: { methods: ['application_credential'], application_credential: { id: cred.id, secret: cred.secret } },
+      });
       assert.equal(acToken.status, 201);
       // (Keystone's own double full stop: the action ends with one)
-      expectStatus(await createTrust(baseTrust(), acToken.token as string), 403,
-        'You are not authorized to perform the requested action: Delegated tokens cannot manage trusts..');
+      expectStatus(
+        await createTrust(baseTrust(), acToken.token as string),
+        403,
+        'You are not authorized to perform the requested action: Delegated tokens cannot manage trusts..',
+      );
     });
 
     test("the trustor losing the delegated role, or being disabled, ends the trust's tokens", async () => {
       const project = await newProject(server);
       const giver = await userOnProject(server, project, [roles.adminRoleId, roles.memberRoleId]);
-      const trust = (extra: Json = {}) => createTrust(baseTrust({ trustor_user_id: giver.userId, project_id: project, ...extra }), giver.token);
+      const trust = (extra: Json = {}) =>
+        createTrust(baseTrust({ trustor_user_id: giver.userId, project_id: project, ...extra }), giver.token);
       const viaMember = expectStatus(await trust({ roles: [{ id: roles.memberRoleId }] }), 201).trust;
       const memberToken = (await trustToken(server, trustee.userId, viaMember.id)).token as string;
       assert.equal((await validate(server, systemAdmin, memberToken)).status, 200);
-      expectStatus(await call(server, 'DELETE', `/v3/projects/${project}/users/${giver.userId}/roles/${roles.memberRoleId}`, { token: systemAdmin }), 204);
+      expectStatus(
+        await call(server, 'DELETE', `/v3/projects/${project}/users/${giver.userId}/roles/${roles.memberRoleId}`, { token: systemAdmin }),
+        204,
+      );
       // admin implies member: the delegated role is still held, so the token still validates
       assert.equal((await validate(server, systemAdmin, memberToken)).status, 200);
-      expectStatus(await call(server, 'DELETE', `/v3/projects/${project}/users/${giver.userId}/roles/${roles.adminRoleId}`, { token: systemAdmin }), 204);
+      expectStatus(
+        await call(server, 'DELETE', `/v3/projects/${project}/users/${giver.userId}/roles/${roles.adminRoleId}`, { token: systemAdmin }),
+        204,
+      );
       assert.equal((await validate(server, systemAdmin, memberToken)).status, 404);
       assert.notEqual((await authenticate(server, trustAuth(trustee.userId, viaMember.id))).status, 201);
 
       const other = await userOnProject(server, project, [roles.adminRoleId]);
-      const viaOther = expectStatus(await createTrust(baseTrust({ trustor_user_id: other.userId, project_id: project }), other.token), 201).trust;
+      const viaOther = expectStatus(
+        await createTrust(baseTrust({ trustor_user_id: other.userId, project_id: project }), other.token),
+        201,
+      ).trust;
       const otherToken = (await trustToken(server, trustee.userId, viaOther.id)).token as string;
-      expectStatus(await call(server, 'PATCH', `/v3/users/${other.userId}`, { token: systemAdmin, body: { user: { enabled: false } } }), 200);
+      expectStatus(
+        await call(server, 'PATCH', `/v3/users/${other.userId}`, { token: systemAdmin, body: { user: { enabled: false } } }),
+        200,
+      );
       assert.equal((await validate(server, systemAdmin, otherToken)).status, 404);
     });
 
@@ -278,7 +416,7 @@ for (const kind of databaseKinds()) {
       const live = expectStatus(await createTrust(baseTrust()), 201).trust;
       const { trust_api: trusts } = server.providers;
       assert.equal(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustee.userId }), 0);
-      assert.ok(await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustor.userId }) >= 2);
+      assert.ok((await trusts.flushExpiredAndSoftDeletedTrusts({ trustorUserId: trustor.userId })) >= 2);
       const stored = new TrustRepository(server.db);
       assert.equal(await stored.get(gone.id), null);
       assert.equal(await stored.get(expired.id), null);

@@ -12,7 +12,14 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import type { ServiceKind } from '../../server/request-context.js';
 import type { Ec2Credential } from '../../credential/credential-manager.js';
-import { credentialsOfBody, exchangeRule, issueEc2Token, verifyEc2Credentials, verifyS3Credentials, type SignedRequestVerifier } from '../../credential/ec2-authenticator.js';
+import {
+  credentialsOfBody,
+  exchangeRule,
+  issueEc2Token,
+  verifyEc2Credentials,
+  verifyS3Credentials,
+  type SignedRequestVerifier,
+} from '../../credential/ec2-authenticator.js';
 import { assertOwnDelegation } from '../../credential/blob-delegation.js';
 import type { Caller } from '../../auth/caller.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
@@ -40,10 +47,16 @@ async function ownUser(req: Request, providers: ProviderApi): Promise<{ userId: 
  * blob-delegation.ts). Other delegated tokens (EC2, OAuth1) have nothing to
  * record and would widen themselves: refused, as v3 refuses them all.
  */
-async function recordedDelegation(providers: ProviderApi, caller: Caller, userId: string, projectId: string): Promise<{ trustId: string | null; appCredId: string | null }> {
+async function recordedDelegation(
+  providers: ProviderApi,
+  caller: Caller,
+  userId: string,
+  projectId: string,
+): Promise<{ trustId: string | null; appCredId: string | null }> {
   const trustId = caller.trustId ?? null;
   const appCredId = caller.applicationCredentialId ?? null;
-  if (!trustId && !appCredId && isDelegatedMethod(providers.conf, caller)) throw new ForbiddenAction('Delegated tokens cannot access credentials directly');
+  if (!trustId && !appCredId && isDelegatedMethod(providers.conf, caller))
+    throw new ForbiddenAction('Delegated tokens cannot access credentials directly');
   await assertOwnDelegation(providers, caller, { userId, projectId }, { trust_id: trustId, app_cred_id: appCredId });
   return { trustId, appCredId };
 }
@@ -81,28 +94,45 @@ function tokenRoute(providers: ProviderApi, verify: SignedRequestVerifier) {
 
 export function registerV2Ec2Routes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   const base = '/v2.0/users/:user_id/credentials/OS-EC2';
-  routes.getAndHead(base, async (req, res) => {
-    const { userId } = await ownUser(req, providers);
-    sendV2(req, res, 200, { credentials: (await providers.credential_api.listEc2(userId)).map(credentialV2) });
-  }, { policy: 'identity:ec2_list_credentials' });
-  routes.post(base, async (req, res) => {
-    const { userId, caller } = await ownUser(req, providers);
-    const body: unknown = req.body;
-    const tenantId = body && typeof body === 'object' ? (body as Record<string, unknown>).tenant_id : undefined;
-    if (typeof tenantId !== 'string' || tenantId === '') throw new ValidationError('Expecting to find tenant_id in request body.');
-    const { trustId, appCredId } = await recordedDelegation(providers, caller, userId, tenantId);
-    sendV2(req, res, 200, { credential: credentialV2(await providers.credential_api.createEc2(userId, tenantId, trustId, appCredId)) });
-  }, { policy: 'identity:ec2_create_credential' });
-  routes.getAndHead(`${base}/:credential_id`, async (req, res) => {
-    const { userId } = await ownUser(req, providers);
-    sendV2(req, res, 200, { credential: credentialV2(await ownCredential(req, providers, userId)) });
-  }, { policy: 'identity:ec2_get_credential' });
-  routes.delete(`${base}/:credential_id`, async (req, res) => {
-    const { userId } = await ownUser(req, providers);
-    const cred = await ownCredential(req, providers, userId);
-    await providers.credential_api.deleteEc2(userId, cred.access);
-    sendNoContent(res);
-  }, { policy: 'identity:ec2_delete_credential' });
+  routes.getAndHead(
+    base,
+    async (req, res) => {
+      const { userId } = await ownUser(req, providers);
+      sendV2(req, res, 200, { credentials: (await providers.credential_api.listEc2(userId)).map(credentialV2) });
+    },
+    { policy: 'identity:ec2_list_credentials' },
+  );
+  routes.post(
+    base,
+    async (req, res) => {
+      const { userId, caller } = await ownUser(req, providers);
+      const body: unknown = req.body;
+      const tenantId = body && typeof body === 'object' ? (body as Record<string, unknown>).tenant_id : undefined;
+      if (typeof tenantId !== 'string' || tenantId === '') throw new ValidationError('Expecting to find tenant_id in request body.');
+      const { trustId, appCredId } = await recordedDelegation(providers, caller, userId, tenantId);
+      sendV2(req, res, 200, { credential: credentialV2(await providers.credential_api.createEc2(userId, tenantId, trustId, appCredId)) });
+    },
+    { policy: 'identity:ec2_create_credential' },
+  );
+  routes.getAndHead(
+    `${base}/:credential_id`,
+    async (req, res) => {
+      const { userId } = await ownUser(req, providers);
+      sendV2(req, res, 200, { credential: credentialV2(await ownCredential(req, providers, userId)) });
+    },
+    { policy: 'identity:ec2_get_credential' },
+  );
+  routes.delete(
+    `${base}/:credential_id`,
+    async (req, res) => {
+      const { userId } = await ownUser(req, providers);
+      const cred = await ownCredential(req, providers, userId);
+      await providers.credential_api.deleteEc2(userId, cred.access);
+      sendNoContent(res);
+    },
+    { policy: 'identity:ec2_delete_credential' },
+  );
   routes.post('/v2.0/ec2tokens', tokenRoute(providers, verifyEc2Credentials), { policy: 'identity:ec2tokens_validate' });
-  if (service === 'admin') routes.post('/v2.0/s3tokens', tokenRoute(providers, verifyS3Credentials), { policy: 'identity:s3tokens_validate' });
+  if (service === 'admin')
+    routes.post('/v2.0/s3tokens', tokenRoute(providers, verifyS3Credentials), { policy: 'identity:s3tokens_validate' });
 }

@@ -19,44 +19,80 @@ import { v2AccessBody } from './tokens.js';
 const DOCS = [{ rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/api-ref/identity/v2-ext/' }];
 
 const extension = (alias: string, name: string, description: string, updated: string) => ({
-  name, namespace: `https://docs.openstack.org/identity/api/ext/${alias}/v1.0`, alias, updated, description, links: DOCS,
+  name,
+  namespace: `https://docs.openstack.org/identity/api/ext/${alias}/v1.0`,
+  alias,
+  updated,
+  description,
+  links: DOCS,
 });
 
 const EC2 = extension('OS-EC2', 'OpenStack EC2 API', 'OpenStack EC2 Credentials backend.', '2013-07-07T12:00:00-00:00');
 const PUBLIC = [
   EC2,
-  extension('OS-KSCRUD', 'OpenStack Keystone User CRUD', 'OpenStack extensions to Keystone v2.0 API enabling User Operations.', '2013-07-07T12:00:00-00:00'),
+  extension(
+    'OS-KSCRUD',
+    'OpenStack Keystone User CRUD',
+    'OpenStack extensions to Keystone v2.0 API enabling User Operations.',
+    '2013-07-07T12:00:00-00:00',
+  ),
 ];
 const ADMIN = [
   EC2,
-  extension('OS-KSADM', 'OpenStack Keystone Admin', 'OpenStack extensions to Keystone v2.0 API enabling Administrative Operations.', '2013-07-11T17:14:00-00:00'),
+  extension(
+    'OS-KSADM',
+    'OpenStack Keystone Admin',
+    'OpenStack extensions to Keystone v2.0 API enabling Administrative Operations.',
+    '2013-07-11T17:14:00-00:00',
+  ),
   extension('s3tokens', 'OpenStack S3 API', 'OpenStack S3 API.', '2013-07-07T12:00:00-00:00'),
 ];
 
 export function registerV2ExtensionRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   const extensions = service === 'admin' ? ADMIN : PUBLIC;
-  routes.getAndHead('/v2.0/extensions', (req, res) => sendV2(req, res, 200, { extensions: { values: extensions } }), { public: 'extension discovery' });
-  routes.getAndHead('/v2.0/extensions/:alias', (req, res) => {
-    const found = extensions.find((e) => e.alias === req.params.alias);
-    if (!found) throw new EntityNotFound('extension', req.params.alias as string);
-    sendV2(req, res, 200, { extension: found });
-  }, { public: 'extension discovery' });
+  routes.getAndHead(
+    '/v2.0/extensions',
+    (req, res) => {
+      sendV2(req, res, 200, { extensions: { values: extensions } });
+    },
+    {
+      public: 'extension discovery',
+    },
+  );
+  routes.getAndHead(
+    '/v2.0/extensions/:alias',
+    (req, res) => {
+      const found = extensions.find((e) => e.alias === req.params.alias);
+      if (!found) throw new EntityNotFound('extension', req.params.alias as string);
+      sendV2(req, res, 200, { extension: found });
+    },
+    { public: 'extension discovery' },
+  );
   if (service === 'admin') return;
-  routes.patch('/v2.0/OS-KSCRUD/users/:user_id', async (req, res) => {
-    const caller = await resolveCaller(req, providers);
-    const userId = req.params.user_id as string;
-    if (caller.userId !== userId) throw new Forbidden('Token belongs to another user');
-    const user = bodyObject(req, 'user');
-    if (typeof user.password !== 'string' || typeof user.original_password !== 'string') {
-      throw new ValidationError('Expecting to find password and original_password in user.');
-    }
-    await getV2User(providers, userId);
-    // a delegation (trust, application credential, EC2, OAuth1) cannot trade itself for a password token
-    if (caller.trustId || isDelegatedMethod(providers.conf, caller)) throw new ForbiddenActionError('change a password with a delegated token');
-    await providers.identity_api.changePassword(userId, user.original_password, user.password);
-    // the caller's token plus the password: issued as any other login is (src/auth/token-grant.ts)
-    const token = await issueGrantedToken(providers, { userId, methods: [...new Set(['password', ...caller.methods])] },
-      caller.projectId ? { projectId: caller.projectId } : { unscoped: true }, { receipts: false, userDomainId: defaultDomainId(providers) });
-    sendV2(req, res, 200, await v2AccessBody(providers, token));
-  }, { public: "self-service: the caller's own token and original password (as POST /v3/users/{id}/password)" });
+  routes.patch(
+    '/v2.0/OS-KSCRUD/users/:user_id',
+    async (req, res) => {
+      const caller = await resolveCaller(req, providers);
+      const userId = req.params.user_id as string;
+      if (caller.userId !== userId) throw new Forbidden('Token belongs to another user');
+      const user = bodyObject(req, 'user');
+      if (typeof user.password !== 'string' || typeof user.original_password !== 'string') {
+        throw new ValidationError('Expecting to find password and original_password in user.');
+      }
+      await getV2User(providers, userId);
+      // a delegation (trust, application credential, EC2, OAuth1) cannot trade itself for a password token
+      if (caller.trustId || isDelegatedMethod(providers.conf, caller))
+        throw new ForbiddenActionError('change a password with a delegated token');
+      await providers.identity_api.changePassword(userId, user.original_password, user.password);
+      // the caller's token plus the password: issued as any other login is (src/auth/token-grant.ts)
+      const token = await issueGrantedToken(
+        providers,
+        { userId, methods: [...new Set(['password', ...caller.methods])] },
+        caller.projectId ? { projectId: caller.projectId } : { unscoped: true },
+        { receipts: false, userDomainId: defaultDomainId(providers) },
+      );
+      sendV2(req, res, 200, await v2AccessBody(providers, token));
+    },
+    { public: "self-service: the caller's own token and original password (as POST /v3/users/{id}/password)" },
+  );
 }

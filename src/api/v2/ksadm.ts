@@ -50,91 +50,144 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
   if (service !== 'admin') return;
 
   // ---- roles
-  routes.getAndHead('/v2.0/OS-KSADM/roles', async (req, res) => {
-    await authorize(req, providers, 'identity:list_roles');
-    const roles = (await providers.role_api.listRoles({ domainId: null })).filter((r) => r.domainId === null);
-    sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
-  }, { policy: 'identity:list_roles' });
-  routes.getAndHead('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
-    await authorize(req, providers, 'identity:get_role');
-    sendV2(req, res, 200, { role: roleV2(await providers.role_api.getRole(idParam(req, 'role_id'))) });
-  }, { policy: 'identity:get_role' });
-  routes.post('/v2.0/OS-KSADM/roles', async (req, res) => {
-    await authorize(req, providers, 'identity:create_role');
-    const role = bodyObject(req, 'role');
-    if (typeof role.name !== 'string' || role.name.trim() === '') throw new ValidationError('Expecting to find name in role.');
-    const created = await providers.role_api.createRole({
-      id: typeof role.id === 'string' && role.id ? role.id : undefined,
-      name: role.name,
-      description: typeof role.description === 'string' ? role.description : null,
-    });
-    sendV2(req, res, 200, { role: roleV2(created) });
-  }, { policy: 'identity:create_role' });
-  routes.delete('/v2.0/OS-KSADM/roles/:role_id', async (req, res) => {
-    await authorize(req, providers, 'identity:delete_role');
-    await providers.role_api.getRole(idParam(req, 'role_id'));
-    await providers.role_api.deleteRole(idParam(req, 'role_id'));
-    sendNoContent(res);
-  }, { policy: 'identity:delete_role' });
+  routes.getAndHead(
+    '/v2.0/OS-KSADM/roles',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_roles');
+      const roles = (await providers.role_api.listRoles({ domainId: null })).filter((r) => r.domainId === null);
+      sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
+    },
+    { policy: 'identity:list_roles' },
+  );
+  routes.getAndHead(
+    '/v2.0/OS-KSADM/roles/:role_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:get_role');
+      sendV2(req, res, 200, { role: roleV2(await providers.role_api.getRole(idParam(req, 'role_id'))) });
+    },
+    { policy: 'identity:get_role' },
+  );
+  routes.post(
+    '/v2.0/OS-KSADM/roles',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:create_role');
+      const role = bodyObject(req, 'role');
+      if (typeof role.name !== 'string' || role.name.trim() === '') throw new ValidationError('Expecting to find name in role.');
+      const created = await providers.role_api.createRole({
+        id: typeof role.id === 'string' && role.id ? role.id : undefined,
+        name: role.name,
+        description: typeof role.description === 'string' ? role.description : null,
+      });
+      sendV2(req, res, 200, { role: roleV2(created) });
+    },
+    { policy: 'identity:create_role' },
+  );
+  routes.delete(
+    '/v2.0/OS-KSADM/roles/:role_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:delete_role');
+      await providers.role_api.getRole(idParam(req, 'role_id'));
+      await providers.role_api.deleteRole(idParam(req, 'role_id'));
+      sendNoContent(res);
+    },
+    { policy: 'identity:delete_role' },
+  );
 
   // ---- services
-  routes.getAndHead('/v2.0/OS-KSADM/services', async (req, res) => {
-    await authorize(req, providers, 'identity:list_services');
-    sendV2(req, res, 200, { 'OS-KSADM:services': (await providers.catalog_api.listServices()).map(serviceV2) });
-  }, { policy: 'identity:list_services' });
-  routes.getAndHead('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
-    await authorize(req, providers, 'identity:get_service');
-    sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await providers.catalog_api.getService(idParam(req, 'service_id'))) });
-  }, { policy: 'identity:get_service' });
-  routes.post('/v2.0/OS-KSADM/services', async (req, res) => {
-    await authorize(req, providers, 'identity:create_service');
-    const body = bodyObject(req, SERVICE_KEY);
-    if (typeof body.type !== 'string' || body.type === '') throw new ValidationError(`Expecting to find type in ${SERVICE_KEY}.`);
-    const created = await providers.catalog_api.createService({
-      type: body.type,
-      name: typeof body.name === 'string' ? body.name : '',
-      description: typeof body.description === 'string' ? body.description : '',
-      enabled: typeof body.enabled === 'boolean' ? body.enabled : true,
-    });
-    sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(created) });
-  }, { policy: 'identity:create_service' });
-  routes.delete('/v2.0/OS-KSADM/services/:service_id', async (req, res) => {
-    await authorize(req, providers, 'identity:delete_service');
-    await providers.catalog_api.deleteService(idParam(req, 'service_id'));
-    sendNoContent(res);
-  }, { policy: 'identity:delete_service' });
+  routes.getAndHead(
+    '/v2.0/OS-KSADM/services',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_services');
+      sendV2(req, res, 200, { 'OS-KSADM:services': (await providers.catalog_api.listServices()).map(serviceV2) });
+    },
+    { policy: 'identity:list_services' },
+  );
+  routes.getAndHead(
+    '/v2.0/OS-KSADM/services/:service_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:get_service');
+      sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await providers.catalog_api.getService(idParam(req, 'service_id'))) });
+    },
+    { policy: 'identity:get_service' },
+  );
+  routes.post(
+    '/v2.0/OS-KSADM/services',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:create_service');
+      const body = bodyObject(req, SERVICE_KEY);
+      if (typeof body.type !== 'string' || body.type === '') throw new ValidationError(`Expecting to find type in ${SERVICE_KEY}.`);
+      const created = await providers.catalog_api.createService({
+        type: body.type,
+        name: typeof body.name === 'string' ? body.name : '',
+        description: typeof body.description === 'string' ? body.description : '',
+        enabled: typeof body.enabled === 'boolean' ? body.enabled : true,
+      });
+      sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(created) });
+    },
+    { policy: 'identity:create_service' },
+  );
+  routes.delete(
+    '/v2.0/OS-KSADM/services/:service_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:delete_service');
+      await providers.catalog_api.deleteService(idParam(req, 'service_id'));
+      sendNoContent(res);
+    },
+    { policy: 'identity:delete_service' },
+  );
 
   // ---- endpoints
-  routes.getAndHead('/v2.0/endpoints', async (req, res) => {
-    await authorize(req, providers, 'identity:list_endpoints');
-    sendV2(req, res, 200, { endpoints: endpointsV2(await providers.catalog_api.listEndpoints()), endpoints_links: [] });
-  }, { policy: 'identity:list_endpoints' });
-  routes.post('/v2.0/endpoints', async (req, res) => {
-    await authorize(req, providers, 'identity:create_endpoint');
-    const body = bodyObject(req, 'endpoint');
-    if (typeof body.service_id !== 'string' || body.service_id === '') throw new ValidationError('Expecting to find service_id in endpoint.');
-    await providers.catalog_api.getService(body.service_id);
-    const urls = INTERFACES.map((i) => [i, body[`${i}url`]] as const).filter(([, url]) => url !== undefined && url !== null && url !== '');
-    for (const [i, url] of urls) if (typeof url !== 'string') throw new ValidationError(`${i}url must be a string.`);
-    if (urls.length === 0) throw new ValidationError('Expecting to find publicurl, adminurl or internalurl in endpoint.');
-    const region = typeof body.region === 'string' && body.region !== '' ? body.region : null;
-    if (region) await providers.catalog_api.ensureRegion(region);
-    const legacyId = newId();
-    const created: Endpoint[] = [];
-    for (const [i, url] of urls) {
-      created.push(await providers.catalog_api.createEndpoint({
-        interface: i, serviceId: body.service_id, url: url as string, regionId: region,
-        enabled: typeof body.enabled === 'boolean' ? body.enabled : true, legacyEndpointId: legacyId,
-      }));
-    }
-    sendV2(req, res, 200, { endpoint: endpointsV2(created)[0] });
-  }, { policy: 'identity:create_endpoint' });
-  routes.delete('/v2.0/endpoints/:endpoint_id', async (req, res) => {
-    await authorize(req, providers, 'identity:delete_endpoint');
-    const id = idParam(req, 'endpoint_id');
-    const matching = (await providers.catalog_api.listEndpoints()).filter((e) => legacyIdOf(e) === id);
-    if (matching.length === 0) throw new EntityNotFound('endpoint', id);
-    for (const e of matching) await providers.catalog_api.deleteEndpoint(e.id);
-    sendNoContent(res);
-  }, { policy: 'identity:delete_endpoint' });
+  routes.getAndHead(
+    '/v2.0/endpoints',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_endpoints');
+      sendV2(req, res, 200, { endpoints: endpointsV2(await providers.catalog_api.listEndpoints()), endpoints_links: [] });
+    },
+    { policy: 'identity:list_endpoints' },
+  );
+  routes.post(
+    '/v2.0/endpoints',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:create_endpoint');
+      const body = bodyObject(req, 'endpoint');
+      if (typeof body.service_id !== 'string' || body.service_id === '')
+        throw new ValidationError('Expecting to find service_id in endpoint.');
+      await providers.catalog_api.getService(body.service_id);
+      const urls = INTERFACES.map((i) => [i, body[`${i}url`]] as const).filter(
+        ([, url]) => url !== undefined && url !== null && url !== '',
+      );
+      for (const [i, url] of urls) if (typeof url !== 'string') throw new ValidationError(`${i}url must be a string.`);
+      if (urls.length === 0) throw new ValidationError('Expecting to find publicurl, adminurl or internalurl in endpoint.');
+      const region = typeof body.region === 'string' && body.region !== '' ? body.region : null;
+      if (region) await providers.catalog_api.ensureRegion(region);
+      const legacyId = newId();
+      const created: Endpoint[] = [];
+      for (const [i, url] of urls) {
+        created.push(
+          await providers.catalog_api.createEndpoint({
+            interface: i,
+            serviceId: body.service_id,
+            url: url as string,
+            regionId: region,
+            enabled: typeof body.enabled === 'boolean' ? body.enabled : true,
+            legacyEndpointId: legacyId,
+          }),
+        );
+      }
+      sendV2(req, res, 200, { endpoint: endpointsV2(created)[0] });
+    },
+    { policy: 'identity:create_endpoint' },
+  );
+  routes.delete(
+    '/v2.0/endpoints/:endpoint_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:delete_endpoint');
+      const id = idParam(req, 'endpoint_id');
+      const matching = (await providers.catalog_api.listEndpoints()).filter((e) => legacyIdOf(e) === id);
+      if (matching.length === 0) throw new EntityNotFound('endpoint', id);
+      for (const e of matching) await providers.catalog_api.deleteEndpoint(e.id);
+      sendNoContent(res);
+    },
+    { policy: 'identity:delete_endpoint' },
+  );
 }

@@ -20,13 +20,15 @@ import type { Role } from '../../assignment/assignment-types.js';
 
 export const V2_XMLNS = 'http://docs.openstack.org/identity/api/v2.0';
 
-// eslint-disable-next-line no-control-regex
-const NOT_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-const escapeXml = (s: string) => s.replace(NOT_XML_CHAR, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const NOT_XML_CHAR =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const escapeXml = (s: string) =>
+  s.replace(NOT_XML_CHAR, '\ufffd').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** An attribute value: also its tabs and line ends, which a parser would otherwise normalize to spaces. */
 const escapeAttr = (s: string) => escapeXml(s).replace(/\t/g, '&#9;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;');
 
-const NAME_START = 'A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\u{10000}-\u{effff}';
+const NAME_START =
+  'A-Z_a-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c\u200d\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\u{10000}-\u{effff}';
 const XML_NAME = new RegExp(`^[${NAME_START}][${NAME_START}\\-.0-9\u00b7\u0300-\u036f\u203f\u2040]*$`, 'u');
 
 /** Whether `name` can be written as an element or attribute name (an NCName other than xmlns). */
@@ -83,7 +85,8 @@ export function sendV2(req: Request, res: Response, status: number, body: Record
   const text = xml ? toXml(body) : JSON.stringify(body);
   res.status(status).setHeader('Content-Type', xml ? 'application/xml' : 'application/json');
   res.setHeader('Content-Length', Buffer.byteLength(text));
-  if (req.method === 'HEAD') res.end(); else res.end(text);
+  if (req.method === 'HEAD') res.end();
+  else res.end(text);
 }
 
 export function sendNoContent(res: Response, status = 204): void {

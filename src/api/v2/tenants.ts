@@ -60,47 +60,67 @@ async function myTenants(req: Request, providers: ProviderApi): Promise<Project[
 
 export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   if (service !== 'admin') {
-    routes.getAndHead('/v2.0/tenants', async (req, res) => sendV2(req, res, 200, listBody(await myTenants(req, providers))), { policy: 'identity:get_auth_projects' });
+    routes.getAndHead(
+      '/v2.0/tenants',
+      async (req, res) => {
+        sendV2(req, res, 200, listBody(await myTenants(req, providers)));
+      },
+      {
+        policy: 'identity:get_auth_projects',
+      },
+    );
     return;
   }
   const tenantParam = (req: Request) => req.params.tenant_id as string;
   const userParam = (req: Request) => req.params.user_id as string;
   const roleParam = (req: Request) => req.params.role_id as string;
-  routes.getAndHead('/v2.0/tenants', async (req, res) => {
-    await authorize(req, providers, 'identity:list_projects', v2Targets.defaultDomain(providers));
-    const name = req.query.name;
-    if (typeof name === 'string') {
-      const tenant = await providers.resource_api.findProjectByName(name, defaultDomainId(providers));
-      if (!tenant) throw new EntityNotFound('project', name);
-      sendV2(req, res, 200, { tenant: tenantV2(tenant) });
-      return;
-    }
-    const tenants = await providers.resource_api.listProjects({ domainId: defaultDomainId(providers) });
-    sendV2(req, res, 200, listBody(tenants));
-  }, { policy: 'identity:list_projects' });
-  routes.getAndHead('/v2.0/tenants/:tenant_id', async (req, res) => {
-    await authorize(req, providers, 'identity:get_project', await v2Targets.project(providers, tenantParam(req)));
-    sendV2(req, res, 200, { tenant: tenantV2(await getV2Tenant(providers, tenantParam(req))) });
-  }, { policy: 'identity:get_project' });
-  routes.post('/v2.0/tenants', async (req, res) => {
-    const body: unknown = req.body;
-    const member = isObject(body) && isObject(body.tenant) ? body.tenant : {};
-    await authorize(req, providers, 'identity:create_project', { project: { ...member, domain_id: defaultDomainId(providers) } });
-    const tenant = bodyObject(req, 'tenant');
-    if (typeof tenant.name !== 'string' || tenant.name.trim() === '') throw new ValidationError('Expecting to find name in tenant.');
-    const created = await providers.resource_api.createProject({
-      id: typeof tenant.id === 'string' && tenant.id ? tenant.id : undefined,
-      name: tenant.name,
-      domainId: defaultDomainId(providers),
-      description: typeof tenant.description === 'string' ? tenant.description : '',
-      enabled: optionalBool(tenant.enabled, 'enabled') ?? true,
-      extra: tenantExtra(tenant),
-    });
-    sendV2(req, res, 200, { tenant: tenantV2(created) });
-  }, { policy: 'identity:create_project' });
+  routes.getAndHead(
+    '/v2.0/tenants',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_projects', v2Targets.defaultDomain(providers));
+      const name = req.query.name;
+      if (typeof name === 'string') {
+        const tenant = await providers.resource_api.findProjectByName(name, defaultDomainId(providers));
+        if (!tenant) throw new EntityNotFound('project', name);
+        sendV2(req, res, 200, { tenant: tenantV2(tenant) });
+        return;
+      }
+      const tenants = await providers.resource_api.listProjects({ domainId: defaultDomainId(providers) });
+      sendV2(req, res, 200, listBody(tenants));
+    },
+    { policy: 'identity:list_projects' },
+  );
+  routes.getAndHead(
+    '/v2.0/tenants/:tenant_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:get_project', await v2Targets.project(providers, tenantParam(req)));
+      sendV2(req, res, 200, { tenant: tenantV2(await getV2Tenant(providers, tenantParam(req))) });
+    },
+    { policy: 'identity:get_project' },
+  );
+  routes.post(
+    '/v2.0/tenants',
+    async (req, res) => {
+      const body: unknown = req.body;
+      const member = isObject(body) && isObject(body.tenant) ? body.tenant : {};
+      await authorize(req, providers, 'identity:create_project', { project: { ...member, domain_id: defaultDomainId(providers) } });
+      const tenant = bodyObject(req, 'tenant');
+      if (typeof tenant.name !== 'string' || tenant.name.trim() === '') throw new ValidationError('Expecting to find name in tenant.');
+      const created = await providers.resource_api.createProject({
+        id: typeof tenant.id === 'string' && tenant.id ? tenant.id : undefined,
+        name: tenant.name,
+        domainId: defaultDomainId(providers),
+        description: typeof tenant.description === 'string' ? tenant.description : '',
+        enabled: optionalBool(tenant.enabled, 'enabled') ?? true,
+        extra: tenantExtra(tenant),
+      });
+      sendV2(req, res, 200, { tenant: tenantV2(created) });
+    },
+    { policy: 'identity:create_project' },
+  );
   const update = async (req: Request, res: import('express').Response) => {
     await authorize(req, providers, 'identity:update_project', await v2Targets.project(providers, tenantParam(req)));
-    const current = await getV2Tenant(providers, (req.params.tenant_id as string));
+    const current = await getV2Tenant(providers, req.params.tenant_id as string);
     const tenant = bodyObject(req, 'tenant');
     if (tenant.id !== undefined && tenant.id !== current.id) throw new ValidationError('Cannot change tenant ID.');
     const patch: Record<string, unknown> = {};
@@ -115,47 +135,84 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
   };
   routes.post('/v2.0/tenants/:tenant_id', update, { policy: 'identity:update_project' });
   routes.put('/v2.0/tenants/:tenant_id', update, { policy: 'identity:update_project' });
-  routes.delete('/v2.0/tenants/:tenant_id', async (req, res) => {
-    await authorize(req, providers, 'identity:delete_project', await v2Targets.project(providers, tenantParam(req)));
-    await getV2Tenant(providers, (req.params.tenant_id as string));
-    await providers.resource_api.deleteProjectRef((req.params.tenant_id as string));
-    sendNoContent(res);
-  }, { policy: 'identity:delete_project' });
-  routes.getAndHead('/v2.0/tenants/:tenant_id/users/:user_id/roles', async (req, res) => {
-    await authorize(req, providers, 'identity:list_grants', await v2Targets.grantList(providers, tenantParam(req), userParam(req)));
-    const tenant = await getV2Tenant(providers, (req.params.tenant_id as string));
-    const user = await getV2User(providers, (req.params.user_id as string));
-    const roles = await providers.assignment_api.rolesForUserOnProject(user.id, tenant.id);
-    sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
-  }, { policy: 'identity:list_grants' });
-  routes.put('/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id', async (req, res) => {
-    await authorize(req, providers, 'identity:create_grant', await v2Targets.grant(providers, tenantParam(req), userParam(req), roleParam(req)));
-    const tenant = await getV2Tenant(providers, (req.params.tenant_id as string));
-    const user = await getV2User(providers, (req.params.user_id as string));
-    const role = await providers.role_api.getRole((req.params.role_id as string));
-    if ((await providers.assignment_api.listGrants({ userId: user.id }, { projectId: tenant.id })).some((r) => r.id === role.id)) {
-      throw new Conflict(`User ${user.id} already has role ${role.id} in tenant ${tenant.id}`);
-    }
-    await providers.assignment_api.addGrant(role.id, { userId: user.id }, { projectId: tenant.id });
-    sendV2(req, res, 200, { role: roleV2(role) });
-  }, { policy: 'identity:create_grant' });
-  routes.delete('/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id', async (req, res) => {
-    await authorize(req, providers, 'identity:revoke_grant', await v2Targets.grant(providers, tenantParam(req), userParam(req), roleParam(req)));
-    const tenant = await getV2Tenant(providers, (req.params.tenant_id as string));
-    const user = await getV2User(providers, (req.params.user_id as string));
-    await providers.assignment_api.deleteGrant((req.params.role_id as string), { userId: user.id }, { projectId: tenant.id });
-    sendNoContent(res);
-  }, { policy: 'identity:revoke_grant' });
-  routes.getAndHead('/v2.0/tenants/:tenant_id/users', async (req, res) => {
-    await authorize(req, providers, 'identity:list_role_assignments', v2Targets.defaultDomain(providers));
-    const tenant = await getV2Tenant(providers, (req.params.tenant_id as string));
-    const refs = await providers.assignment_api.listRoleAssignments({ projectId: tenant.id, effective: true });
-    const ids = [...new Set(refs.map((r) => r.user_id).filter((id): id is string => !!id))];
-    const users = [];
-    for (const id of ids) {
-      const user = await providers.identity_api.findUser(id);
-      if (user && user.domainId === defaultDomainId(providers)) users.push({ id: user.id, name: user.name, username: user.name, enabled: user.enabled, ...(user.extra.email ? { email: user.extra.email } : {}) });
-    }
-    sendV2(req, res, 200, { users, users_links: [] });
-  }, { policy: 'identity:list_role_assignments' });
+  routes.delete(
+    '/v2.0/tenants/:tenant_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:delete_project', await v2Targets.project(providers, tenantParam(req)));
+      await getV2Tenant(providers, req.params.tenant_id as string);
+      await providers.resource_api.deleteProjectRef(req.params.tenant_id as string);
+      sendNoContent(res);
+    },
+    { policy: 'identity:delete_project' },
+  );
+  routes.getAndHead(
+    '/v2.0/tenants/:tenant_id/users/:user_id/roles',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_grants', await v2Targets.grantList(providers, tenantParam(req), userParam(req)));
+      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
+      const user = await getV2User(providers, req.params.user_id as string);
+      const roles = await providers.assignment_api.rolesForUserOnProject(user.id, tenant.id);
+      sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
+    },
+    { policy: 'identity:list_grants' },
+  );
+  routes.put(
+    '/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id',
+    async (req, res) => {
+      await authorize(
+        req,
+        providers,
+        'identity:create_grant',
+        await v2Targets.grant(providers, tenantParam(req), userParam(req), roleParam(req)),
+      );
+      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
+      const user = await getV2User(providers, req.params.user_id as string);
+      const role = await providers.role_api.getRole(req.params.role_id as string);
+      if ((await providers.assignment_api.listGrants({ userId: user.id }, { projectId: tenant.id })).some((r) => r.id === role.id)) {
+        throw new Conflict(`User ${user.id} already has role ${role.id} in tenant ${tenant.id}`);
+      }
+      await providers.assignment_api.addGrant(role.id, { userId: user.id }, { projectId: tenant.id });
+      sendV2(req, res, 200, { role: roleV2(role) });
+    },
+    { policy: 'identity:create_grant' },
+  );
+  routes.delete(
+    '/v2.0/tenants/:tenant_id/users/:user_id/roles/OS-KSADM/:role_id',
+    async (req, res) => {
+      await authorize(
+        req,
+        providers,
+        'identity:revoke_grant',
+        await v2Targets.grant(providers, tenantParam(req), userParam(req), roleParam(req)),
+      );
+      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
+      const user = await getV2User(providers, req.params.user_id as string);
+      await providers.assignment_api.deleteGrant(req.params.role_id as string, { userId: user.id }, { projectId: tenant.id });
+      sendNoContent(res);
+    },
+    { policy: 'identity:revoke_grant' },
+  );
+  routes.getAndHead(
+    '/v2.0/tenants/:tenant_id/users',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_role_assignments', v2Targets.defaultDomain(providers));
+      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
+      const refs = await providers.assignment_api.listRoleAssignments({ projectId: tenant.id, effective: true });
+      const ids = [...new Set(refs.map((r) => r.user_id).filter((id): id is string => !!id))];
+      const users = [];
+      for (const id of ids) {
+        const user = await providers.identity_api.findUser(id);
+        if (user && user.domainId === defaultDomainId(providers))
+          users.push({
+            id: user.id,
+            name: user.name,
+            username: user.name,
+            enabled: user.enabled,
+            ...(user.extra.email ? { email: user.extra.email } : {}),
+          });
+      }
+      sendV2(req, res, 200, { users, users_links: [] });
+    },
+    { policy: 'identity:list_role_assignments' },
+  );
 }

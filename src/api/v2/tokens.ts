@@ -96,7 +96,11 @@ async function issueV2Token(req: Request, providers: ProviderApi, authentication
   const projectId = await tenantScope(providers, auth);
   const scope = projectId ? { project: { id: projectId } } : 'unscoped';
   try {
-    return await authentication.authenticate(req, { auth: { identity, scope } }, { receipts: false, userDomainId: defaultDomainId(providers) });
+    return await authentication.authenticate(
+      req,
+      { auth: { identity, scope } },
+      { receipts: false, userDomainId: defaultDomainId(providers) },
+    );
   } catch (err) {
     // no role on the tenant, a disabled user…: Keystone's v2 answered 401
     if (err instanceof KeystoneError && (err.code === 401 || err.code === 404)) throw new Unauthorized();
@@ -116,7 +120,8 @@ export async function v2AccessBody(providers: ProviderApi, token: ValidatedToken
   if (token.project) {
     const project = await findV2Tenant(providers, token.project.id);
     tokenBody.tenant = project ? tenantV2(project) : { id: token.project.id, name: token.project.name, enabled: true, description: null };
-    if (includeCatalog) access.serviceCatalog = v2ServiceCatalog(await providers.catalog_api.getV3Catalog(token.catalogUserId, token.project.id));
+    if (includeCatalog)
+      access.serviceCatalog = v2ServiceCatalog(await providers.catalog_api.getV3Catalog(token.catalogUserId, token.project.id));
   }
   const user = token.trust?.impersonation && token.trust.trustor ? token.trust.trustor : token.user;
   access.user = {
@@ -145,7 +150,7 @@ export async function v2AccessBody(providers: ProviderApi, token: ValidatedToken
  */
 async function v2TokenOf(req: Request, providers: ProviderApi, rule: string): Promise<ValidatedToken> {
   await resolveCaller(req, providers);
-  const token = await providers.token_provider_api.validateToken((req.params.token_id as string));
+  const token = await providers.token_provider_api.validateToken(req.params.token_id as string);
   assertV2Token(providers, token);
   await authorize(req, providers, rule, tokenTarget(token));
   const belongsTo = req.query.belongsTo;
@@ -156,10 +161,14 @@ async function v2TokenOf(req: Request, providers: ProviderApi, rule: string): Pr
 
 export function registerV2TokenRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   const authentication = new TokenAuthentication(providers);
-  routes.post('/v2.0/tokens', async (req, res) => {
-    const token = await issueV2Token(req, providers, authentication);
-    sendV2(req, res, 200, await v2AccessBody(providers, token));
-  }, { public: 'authentication: the request carries its own proof of identity' });
+  routes.post(
+    '/v2.0/tokens',
+    async (req, res) => {
+      const token = await issueV2Token(req, providers, authentication);
+      sendV2(req, res, 200, await v2AccessBody(providers, token));
+    },
+    { public: 'authentication: the request carries its own proof of identity' },
+  );
   if (service !== 'admin') return;
   const validate = async (req: Request, res: Response) => {
     const token = await v2TokenOf(req, providers, req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token');
@@ -167,14 +176,22 @@ export function registerV2TokenRoutes(routes: RouteTable, providers: ProviderApi
   };
   routes.get('/v2.0/tokens/:token_id', validate, { policy: 'identity:validate_token' });
   routes.head('/v2.0/tokens/:token_id', validate, { policy: 'identity:check_token' });
-  routes.delete('/v2.0/tokens/:token_id', async (req, res) => {
-    const token = await v2TokenOf(req, providers, 'identity:revoke_token');
-    await providers.token_provider_api.revokeToken(token.id);
-    sendNoContent(res);
-  }, { policy: 'identity:revoke_token' });
-  routes.get('/v2.0/tokens/:token_id/endpoints', async (req, res) => {
-    const token = await v2TokenOf(req, providers, 'identity:validate_token');
-    const catalog = token.project ? await providers.catalog_api.getV3Catalog(token.catalogUserId, token.project.id) : [];
-    sendV2(req, res, 200, { endpoints: v2EndpointList(catalog), endpoints_links: [] });
-  }, { policy: 'identity:validate_token' });
+  routes.delete(
+    '/v2.0/tokens/:token_id',
+    async (req, res) => {
+      const token = await v2TokenOf(req, providers, 'identity:revoke_token');
+      await providers.token_provider_api.revokeToken(token.id);
+      sendNoContent(res);
+    },
+    { policy: 'identity:revoke_token' },
+  );
+  routes.get(
+    '/v2.0/tokens/:token_id/endpoints',
+    async (req, res) => {
+      const token = await v2TokenOf(req, providers, 'identity:validate_token');
+      const catalog = token.project ? await providers.catalog_api.getV3Catalog(token.catalogUserId, token.project.id) : [];
+      sendV2(req, res, 200, { endpoints: v2EndpointList(catalog), endpoints_links: [] });
+    },
+    { policy: 'identity:validate_token' },
+  );
 }

@@ -50,45 +50,58 @@ export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi,
   if (service !== 'admin') return;
   const userParam = (req: Request) => req.params.user_id as string;
 
-  routes.getAndHead('/v2.0/users', async (req, res) => {
-    await authorize(req, providers, 'identity:list_users', v2Targets.defaultDomain(providers));
-    const name = req.query.name;
-    if (typeof name === 'string') {
-      const user = await providers.identity_api.findUserByName(name, defaultDomainId(providers));
-      if (!user) throw new EntityNotFound('user', name);
-      sendV2(req, res, 200, { user: userV2(user) });
-      return;
-    }
-    const users = await providers.identity_api.listUsers({ domainId: defaultDomainId(providers) });
-    sendV2(req, res, 200, { users: users.map(userV2), users_links: [] });
-  }, { policy: 'identity:list_users' });
-  routes.getAndHead('/v2.0/users/:user_id', async (req, res) => {
-    await authorize(req, providers, 'identity:get_user', await v2Targets.user(providers, userParam(req)));
-    sendV2(req, res, 200, { user: userV2(await getV2User(providers, userParam(req))) });
-  }, { policy: 'identity:get_user' });
-  routes.post('/v2.0/users', async (req, res) => {
-    const body: unknown = req.body;
-    const member = body && typeof body === 'object' ? (body as Record<string, unknown>).user : undefined;
-    const userTarget = member && typeof member === 'object' && !Array.isArray(member) ? member as Record<string, unknown> : {};
-    await authorize(req, providers, 'identity:create_user', { user: { ...userTarget, domain_id: defaultDomainId(providers) } });
-    const user = bodyObject(req, 'user');
-    const name = user.name ?? user.username;
-    if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('Expecting to find name in user.');
-    if (user.password !== undefined && user.password !== null && typeof user.password !== 'string') throw new ValidationError('password must be a string.');
-    const tenantId = tenantIdOf(user);
-    if (tenantId) await getV2Tenant(providers, tenantId);
-    const created = await providers.identity_api.createUser({
-      id: typeof user.id === 'string' && user.id ? user.id : undefined,
-      name,
-      domainId: defaultDomainId(providers),
-      password: typeof user.password === 'string' ? user.password : undefined,
-      enabled: optionalBool(user.enabled, 'enabled') ?? true,
-      defaultProjectId: tenantId ?? null,
-      extra: userExtra(user),
-    });
-    if (tenantId) await joinTenant(req, providers, created.id, tenantId);
-    sendV2(req, res, 200, { user: userV2(created) });
-  }, { policy: CREATE_USER });
+  routes.getAndHead(
+    '/v2.0/users',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_users', v2Targets.defaultDomain(providers));
+      const name = req.query.name;
+      if (typeof name === 'string') {
+        const user = await providers.identity_api.findUserByName(name, defaultDomainId(providers));
+        if (!user) throw new EntityNotFound('user', name);
+        sendV2(req, res, 200, { user: userV2(user) });
+        return;
+      }
+      const users = await providers.identity_api.listUsers({ domainId: defaultDomainId(providers) });
+      sendV2(req, res, 200, { users: users.map(userV2), users_links: [] });
+    },
+    { policy: 'identity:list_users' },
+  );
+  routes.getAndHead(
+    '/v2.0/users/:user_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:get_user', await v2Targets.user(providers, userParam(req)));
+      sendV2(req, res, 200, { user: userV2(await getV2User(providers, userParam(req))) });
+    },
+    { policy: 'identity:get_user' },
+  );
+  routes.post(
+    '/v2.0/users',
+    async (req, res) => {
+      const body: unknown = req.body;
+      const member = body && typeof body === 'object' ? (body as Record<string, unknown>).user : undefined;
+      const userTarget = member && typeof member === 'object' && !Array.isArray(member) ? (member as Record<string, unknown>) : {};
+      await authorize(req, providers, 'identity:create_user', { user: { ...userTarget, domain_id: defaultDomainId(providers) } });
+      const user = bodyObject(req, 'user');
+      const name = user.name ?? user.username;
+      if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('Expecting to find name in user.');
+      if (user.password !== undefined && user.password !== null && typeof user.password !== 'string')
+        throw new ValidationError('password must be a string.');
+      const tenantId = tenantIdOf(user);
+      if (tenantId) await getV2Tenant(providers, tenantId);
+      const created = await providers.identity_api.createUser({
+        id: typeof user.id === 'string' && user.id ? user.id : undefined,
+        name,
+        domainId: defaultDomainId(providers),
+        password: typeof user.password === 'string' ? user.password : undefined,
+        enabled: optionalBool(user.enabled, 'enabled') ?? true,
+        defaultProjectId: tenantId ?? null,
+        extra: userExtra(user),
+      });
+      if (tenantId) await joinTenant(req, providers, created.id, tenantId);
+      sendV2(req, res, 200, { user: userV2(created) });
+    },
+    { policy: CREATE_USER },
+  );
 
   const update = (pick: (user: Record<string, unknown>) => UserPatch) => async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:update_user', await v2Targets.user(providers, userParam(req)));
@@ -98,7 +111,8 @@ export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi,
     const patch = pick(user);
     if (patch.defaultProjectId) await getV2Tenant(providers, patch.defaultProjectId);
     const updated = await providers.identity_api.updateUser(current.id, patch);
-    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId) await joinTenant(req, providers, current.id, patch.defaultProjectId);
+    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId)
+      await joinTenant(req, providers, current.id, patch.defaultProjectId);
     sendV2(req, res, 200, { user: userV2(updated) });
   };
   const enabledPatch = (user: Record<string, unknown>): UserPatch => {
@@ -113,23 +127,31 @@ export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi,
     if (typeof user.password !== 'string') throw new ValidationError('Expecting to find password in user.');
     return { password: user.password };
   };
-  routes.put('/v2.0/users/:user_id', update((user) => {
-    const patch: UserPatch = { ...enabledPatch(user), ...tenantPatch(user) };
-    const name = user.name ?? user.username;
-    if (typeof name === 'string') patch.name = name;
-    if (typeof user.password === 'string') patch.password = user.password;
-    const extra = userExtra(user);
-    if (Object.keys(extra).length) patch.extra = extra;
-    return patch;
-  }), { policy: UPDATE_USER_AND_TENANT });
+  routes.put(
+    '/v2.0/users/:user_id',
+    update((user) => {
+      const patch: UserPatch = { ...enabledPatch(user), ...tenantPatch(user) };
+      const name = user.name ?? user.username;
+      if (typeof name === 'string') patch.name = name;
+      if (typeof user.password === 'string') patch.password = user.password;
+      const extra = userExtra(user);
+      if (Object.keys(extra).length) patch.extra = extra;
+      return patch;
+    }),
+    { policy: UPDATE_USER_AND_TENANT },
+  );
   routes.put('/v2.0/users/:user_id/OS-KSADM/password', update(passwordPatch), { policy: 'identity:update_user' });
   routes.put('/v2.0/users/:user_id/OS-KSADM/enabled', update(enabledPatch), { policy: 'identity:update_user' });
   routes.put('/v2.0/users/:user_id/enabled', update(enabledPatch), { policy: 'identity:update_user' });
   routes.put('/v2.0/users/:user_id/OS-KSADM/tenant', update(tenantPatch), { policy: UPDATE_USER_AND_TENANT });
-  routes.delete('/v2.0/users/:user_id', async (req, res) => {
-    await authorize(req, providers, 'identity:delete_user', await v2Targets.user(providers, userParam(req)));
-    await getV2User(providers, userParam(req));
-    await providers.identity_api.deleteUser(userParam(req));
-    sendNoContent(res);
-  }, { policy: 'identity:delete_user' });
+  routes.delete(
+    '/v2.0/users/:user_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:delete_user', await v2Targets.user(providers, userParam(req)));
+      await getV2User(providers, userParam(req));
+      await providers.identity_api.deleteUser(userParam(req));
+      sendNoContent(res);
+    },
+    { policy: 'identity:delete_user' },
+  );
 }

@@ -28,21 +28,40 @@ async function authorizeOnUser(req: Request, providers: ProviderApi, action: str
 
 export function registerAccessRuleRoutes(routes: RouteTable, providers: ProviderApi): void {
   const manager = providers.application_credential_api;
-  routes.getAndHead('/v3/users/:user_id/access_rules', async (req, res) => {
-    await authorizeOnUser(req, providers, 'identity:list_access_rules');
-    const filter: Record<string, string> = {};
-    for (const k of ['service', 'path', 'method'] as const) if (typeof req.query[k] === 'string') filter[k] = req.query[k] as string;
-    const rules = await manager.listAccessRules(req.params.user_id as string, filter);
-    res.json(renderCollection(req, 'access_rules', rules.map((r) => render(req, r)), providers.conf.DEFAULT.list_limit));
-  }, { policy: 'identity:list_access_rules', rel: 'access_rules' });
-  routes.getAndHead('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
-    await authorizeOnUser(req, providers, 'identity:get_access_rule');
-    const rule = await manager.getAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
-    res.json({ access_rule: render(req, rule) });
-  }, { policy: 'identity:get_access_rule', rel: 'access_rule' });
-  routes.delete('/v3/users/:user_id/access_rules/:access_rule_id', async (req, res) => {
-    await authorizeOnUser(req, providers, 'identity:delete_access_rule');
-    await manager.deleteAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
-    res.status(204).end();
-  }, { policy: 'identity:delete_access_rule', rel: 'access_rule' });
+  routes.getAndHead(
+    '/v3/users/:user_id/access_rules',
+    async (req, res) => {
+      await authorizeOnUser(req, providers, 'identity:list_access_rules');
+      const filter: Record<string, string> = {};
+      for (const k of ['service', 'path', 'method'] as const) if (typeof req.query[k] === 'string') filter[k] = req.query[k];
+      const rules = await manager.listAccessRules(req.params.user_id as string, filter);
+      res.json(
+        renderCollection(
+          req,
+          'access_rules',
+          rules.map((r) => render(req, r)),
+          providers.conf.DEFAULT.list_limit,
+        ),
+      );
+    },
+    { policy: 'identity:list_access_rules', rel: 'access_rules' },
+  );
+  routes.getAndHead(
+    '/v3/users/:user_id/access_rules/:access_rule_id',
+    async (req, res) => {
+      await authorizeOnUser(req, providers, 'identity:get_access_rule');
+      const rule = await manager.getAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
+      res.json({ access_rule: render(req, rule) });
+    },
+    { policy: 'identity:get_access_rule', rel: 'access_rule' },
+  );
+  routes.delete(
+    '/v3/users/:user_id/access_rules/:access_rule_id',
+    async (req, res) => {
+      await authorizeOnUser(req, providers, 'identity:delete_access_rule');
+      await manager.deleteAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
+      res.status(204).end();
+    },
+    { policy: 'identity:delete_access_rule', rel: 'access_rule' },
+  );
 }

@@ -90,7 +90,8 @@ async function renderAppCred(req: Request, providers: ProviderApi, cred: StoredA
     unrestricted: cred.unrestricted,
     roles: await rolesOf(providers, cred),
   };
-  if (cred.accessRules.length) out.access_rules = cred.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method }));
+  if (cred.accessRules.length)
+    out.access_rules = cred.accessRules.map((r) => ({ id: r.id, service: r.service, path: r.path, method: r.method }));
   out.links = entityLinks(req, `/v3/application_credentials/${cred.id}`);
   return out;
 }
@@ -103,7 +104,10 @@ async function renderAppCred(req: Request, providers: ProviderApi, cred: StoredA
 export function refuseDelegatedToken(providers: ProviderApi, caller: Caller): void {
   if (caller.methods.includes('application_credential')) return;
   if (caller.trustId || isDelegatedMethod(providers.conf, caller)) {
-    throw securityForbidden(providers.conf.DEFAULT.insecure_debug, 'Cannot manage application credentials with a token issued via delegation.');
+    throw securityForbidden(
+      providers.conf.DEFAULT.insecure_debug,
+      'Cannot manage application credentials with a token issued via delegation.',
+    );
   }
 }
 
@@ -132,61 +136,79 @@ async function ownerTarget(req: Request, providers: ProviderApi): Promise<Record
 export function registerApplicationCredentialRoutes(routes: RouteTable, providers: ProviderApi): void {
   const manager = providers.application_credential_api;
 
-  routes.post('/v3/users/:user_id/application_credentials', async (req, res) => {
-    const userId = req.params.user_id as string;
-    const caller = await authorize(req, providers, 'identity:create_application_credential', { user_id: userId });
-    const raw = (req.body as { application_credential?: unknown } | undefined)?.application_credential ?? {};
-    const body = validateBody<AppCredBody>(APP_CRED_CREATE, raw);
-    refuseDelegatedToken(providers, caller);
-    await refuseRestricted(providers, caller);
-    if (caller.userId !== userId) throw new ForbiddenAction('Cannot create an application credential for another user.');
-    let roleIds: string[];
-    if (body.roles?.length) {
-      roleIds = await resolveRoleRefs(providers, body.roles);
-      // not more than the caller's token carries (a trustee's or a credential's token included)
-      const tokenRoles = new Set(caller.roles.map((r) => r.id));
-      for (const id of roleIds) if (!tokenRoles.has(id)) throw new ApplicationCredentialValidationError('Cannot create an application credential with unassigned role');
-    } else {
-      roleIds = caller.roles.map((r) => r.id);
-    }
-    const secret = body.secret || generateSecret();
-    const cred = await manager.create({
-      id: newId(),
-      name: body.name,
-      userId,
-      projectId: caller.projectId ?? null,
-      description: body.description ?? null,
-      secret,
-      expiresAt: body.expires_at ? parseExpiresAt(body.expires_at)?.iso ?? null : null,
-      unrestricted: body.unrestricted ?? null,
-      roleIds,
-      accessRules: (body.access_rules ?? []).map((r) => ({ ...r, id: r.id ?? newId() })),
-    });
-    res.status(201).json({ application_credential: { ...await renderAppCred(req, providers, cred), secret } });
-  }, { policy: 'identity:create_application_credential', rel: 'application_credentials' });
+  routes.post(
+    '/v3/users/:user_id/application_credentials',
+    async (req, res) => {
+      const userId = req.params.user_id as string;
+      const caller = await authorize(req, providers, 'identity:create_application_credential', { user_id: userId });
+      const raw = (req.body as { application_credential?: unknown } | undefined)?.application_credential ?? {};
+      const body = validateBody<AppCredBody>(APP_CRED_CREATE, raw);
+      refuseDelegatedToken(providers, caller);
+      await refuseRestricted(providers, caller);
+      if (caller.userId !== userId) throw new ForbiddenAction('Cannot create an application credential for another user.');
+      let roleIds: string[];
+      if (body.roles?.length) {
+        roleIds = await resolveRoleRefs(providers, body.roles);
+        // not more than the caller's token carries (a trustee's or a credential's token included)
+        const tokenRoles = new Set(caller.roles.map((r) => r.id));
+        for (const id of roleIds)
+          if (!tokenRoles.has(id))
+            throw new ApplicationCredentialValidationError('Cannot create an application credential with unassigned role');
+      } else {
+        roleIds = caller.roles.map((r) => r.id);
+      }
+      const secret = body.secret || generateSecret();
+      const cred = await manager.create({
+        id: newId(),
+        name: body.name,
+        userId,
+        projectId: caller.projectId ?? null,
+        description: body.description ?? null,
+        secret,
+        expiresAt: body.expires_at ? (parseExpiresAt(body.expires_at)?.iso ?? null) : null,
+        unrestricted: body.unrestricted ?? null,
+        roleIds,
+        accessRules: (body.access_rules ?? []).map((r) => ({ ...r, id: r.id ?? newId() })),
+      });
+      res.status(201).json({ application_credential: { ...(await renderAppCred(req, providers, cred)), secret } });
+    },
+    { policy: 'identity:create_application_credential', rel: 'application_credentials' },
+  );
 
-  routes.getAndHead('/v3/users/:user_id/application_credentials', async (req, res) => {
-    const userId = req.params.user_id as string;
-    const caller = await authorize(req, providers, 'identity:list_application_credentials', { user_id: userId });
-    refuseDelegatedToken(providers, caller);
-    const name = typeof req.query.name === 'string' ? req.query.name : undefined;
-    const creds = await manager.list(userId, { name });
-    const rendered = await Promise.all(creds.map((c) => renderAppCred(req, providers, c)));
-    res.json(renderCollection(req, 'application_credentials', rendered, providers.conf.DEFAULT.list_limit));
-  }, { policy: 'identity:list_application_credentials', rel: 'application_credentials' });
+  routes.getAndHead(
+    '/v3/users/:user_id/application_credentials',
+    async (req, res) => {
+      const userId = req.params.user_id as string;
+      const caller = await authorize(req, providers, 'identity:list_application_credentials', { user_id: userId });
+      refuseDelegatedToken(providers, caller);
+      const name = typeof req.query.name === 'string' ? req.query.name : undefined;
+      const creds = await manager.list(userId, { name });
+      const rendered = await Promise.all(creds.map((c) => renderAppCred(req, providers, c)));
+      res.json(renderCollection(req, 'application_credentials', rendered, providers.conf.DEFAULT.list_limit));
+    },
+    { policy: 'identity:list_application_credentials', rel: 'application_credentials' },
+  );
 
-  routes.getAndHead('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:get_application_credential', await ownerTarget(req, providers));
-    refuseDelegatedToken(providers, caller);
-    const cred = await manager.get(req.params.application_credential_id as string);
-    res.json({ application_credential: await renderAppCred(req, providers, cred) });
-  }, { policy: 'identity:get_application_credential', rel: 'application_credential' });
+  routes.getAndHead(
+    '/v3/users/:user_id/application_credentials/:application_credential_id',
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:get_application_credential', await ownerTarget(req, providers));
+      refuseDelegatedToken(providers, caller);
+      const cred = await manager.get(req.params.application_credential_id as string);
+      res.json({ application_credential: await renderAppCred(req, providers, cred) });
+    },
+    { policy: 'identity:get_application_credential', rel: 'application_credential' },
+  );
 
-  routes.delete('/v3/users/:user_id/application_credentials/:application_credential_id', async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:delete_application_credential', await ownerTarget(req, providers));
-    refuseDelegatedToken(providers, caller);
-    await refuseRestricted(providers, caller);
-    await manager.delete(req.params.application_credential_id as string);
-    res.status(204).end();
-  }, { policy: 'identity:delete_application_credential', rel: 'application_credential' });
+  routes.delete(
+    '/v3/users/:user_id/application_credentials/:application_credential_id',
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:delete_application_credential', await ownerTarget(req, providers));
+      refuseDelegatedToken(providers, caller);
+      await refuseRestricted(providers, caller);
+      await manager.delete(req.params.application_credential_id as string);
+      res.status(204).end();
+    },
+    { policy: 'identity:delete_application_credential', rel: 'application_credential' },
+  );
 }

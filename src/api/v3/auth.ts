@@ -44,11 +44,15 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
   const { token_provider_api: tokens, conf } = providers;
   const authentication = new TokenAuthentication(providers);
 
-  routes.post('/v3/auth/tokens', async (req, res) => {
-    const token = await authentication.authenticate(req, req.body, { receipts: true });
-    const body = JSON.stringify(await tokens.renderBody(token, includeCatalog(req)));
-    sendJson(res, 201, body, { 'X-Subject-Token': token.id });
-  }, { public: 'authentication: the request carries its own proof of identity', rel: 'auth_tokens' });
+  routes.post(
+    '/v3/auth/tokens',
+    async (req, res) => {
+      const token = await authentication.authenticate(req, req.body, { receipts: true });
+      const body = JSON.stringify(await tokens.renderBody(token, includeCatalog(req)));
+      sendJson(res, 201, body, { 'X-Subject-Token': token.id });
+    },
+    { public: 'authentication: the request carries its own proof of identity', rel: 'auth_tokens' },
+  );
 
   const validate = async (req: Request, res: Response) => {
     const caller = await resolveCaller(req, providers);
@@ -58,55 +62,87 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
     // No subject: the policy decides without a target first (Keystone's order), then 404.
     if (!subject) await enforcePolicy(providers, action, {}, caller, req);
     const rules = req.headers[ACCESS_RULES_HEADER];
-    const { token, body } = await tokens.validatedBody(subject, { windowSeconds, includeCatalog: includeCatalog(req), accessRulesSupport: typeof rules === 'string' ? rules : null });
+    const { token, body } = await tokens.validatedBody(subject, {
+      windowSeconds,
+      includeCatalog: includeCatalog(req),
+      accessRulesSupport: typeof rules === 'string' ? rules : null,
+    });
     await enforcePolicy(providers, action, tokenTarget(token), caller, req);
     sendJson(res, 200, body, { 'X-Subject-Token': subject as string });
   };
   routes.get('/v3/auth/tokens', validate, { policy: 'identity:validate_token', rel: 'auth_tokens' });
   routes.head('/v3/auth/tokens', validate, { policy: 'identity:check_token', rel: 'auth_tokens' });
 
-  routes.delete('/v3/auth/tokens', async (req, res) => {
-    const caller = await resolveCaller(req, providers);
-    const subject = req.keystone.subjectToken;
-    if (!subject) await enforcePolicy(providers, 'identity:revoke_token', {}, caller, req);
-    const token = await tokens.validateToken(subject);
-    await enforcePolicy(providers, 'identity:revoke_token', tokenTarget(token), caller, req);
-    await tokens.revokeToken(subject as string);
-    res.status(204).end();
-  }, { policy: 'identity:revoke_token', rel: 'auth_tokens' });
+  routes.delete(
+    '/v3/auth/tokens',
+    async (req, res) => {
+      const caller = await resolveCaller(req, providers);
+      const subject = req.keystone.subjectToken;
+      if (!subject) await enforcePolicy(providers, 'identity:revoke_token', {}, caller, req);
+      const token = await tokens.validateToken(subject);
+      await enforcePolicy(providers, 'identity:revoke_token', tokenTarget(token), caller, req);
+      await tokens.revokeToken(subject as string);
+      res.status(204).end();
+    },
+    { policy: 'identity:revoke_token', rel: 'auth_tokens' },
+  );
 
-  routes.getAndHead('/v3/auth/catalog', async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:get_auth_catalog');
-    if (!caller.projectId) throw securityForbidden(conf.DEFAULT.insecure_debug, 'A project-scoped token is required to produce a service catalog.');
-    const catalog = await providers.catalog_api.getV3Catalog(caller.userId as string, caller.projectId);
-    sendJson(res, 200, JSON.stringify({ catalog, links: { self: `${req.keystone.baseUrl}/v3/auth/catalog` } }));
-  }, { policy: 'identity:get_auth_catalog', rel: 'auth_catalog' });
+  routes.getAndHead(
+    '/v3/auth/catalog',
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:get_auth_catalog');
+      if (!caller.projectId)
+        throw securityForbidden(conf.DEFAULT.insecure_debug, 'A project-scoped token is required to produce a service catalog.');
+      const catalog = await providers.catalog_api.getV3Catalog(caller.userId as string, caller.projectId);
+      sendJson(res, 200, JSON.stringify({ catalog, links: { self: `${req.keystone.baseUrl}/v3/auth/catalog` } }));
+    },
+    { policy: 'identity:get_auth_catalog', rel: 'auth_catalog' },
+  );
 
-  routes.getAndHead('/v3/auth/projects', async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:get_auth_projects');
-    const ids = caller.userId ? await providers.assignment_api.projectIdsForUser(caller.userId) : [];
-    const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: false }) : [];
-    const projects = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderProject(req, ref));
-    sendJson(res, 200, JSON.stringify(renderCollection(req, 'projects', projects, null)));
-  }, { policy: 'identity:get_auth_projects', rel: 'auth_projects' });
+  routes.getAndHead(
+    '/v3/auth/projects',
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:get_auth_projects');
+      const ids = caller.userId ? await providers.assignment_api.projectIdsForUser(caller.userId) : [];
+      const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: false }) : [];
+      const projects = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderProject(req, ref));
+      sendJson(res, 200, JSON.stringify(renderCollection(req, 'projects', projects, null)));
+    },
+    { policy: 'identity:get_auth_projects', rel: 'auth_projects' },
+  );
 
-  routes.getAndHead('/v3/auth/domains', async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:get_auth_domains');
-    const ids = caller.userId ? await providers.assignment_api.domainIdsForUser(caller.userId) : [];
-    const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: true }) : [];
-    const domains = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderDomain(req, ref));
-    sendJson(res, 200, JSON.stringify(renderCollection(req, 'domains', domains, null)));
-  }, { policy: 'identity:get_auth_domains', rel: 'auth_domains' });
+  routes.getAndHead(
+    '/v3/auth/domains',
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:get_auth_domains');
+      const ids = caller.userId ? await providers.assignment_api.domainIdsForUser(caller.userId) : [];
+      const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: true }) : [];
+      const domains = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderDomain(req, ref));
+      sendJson(res, 200, JSON.stringify(renderCollection(req, 'domains', domains, null)));
+    },
+    { policy: 'identity:get_auth_domains', rel: 'auth_domains' },
+  );
 
-  routes.getAndHead('/v3/auth/system', async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:get_auth_system');
-    const roles = caller.userId ? await providers.assignment_api.rolesForUserOnSystem(caller.userId) : [];
-    const body = { system: roles.length ? [{ all: true }] : [], links: { self: `${req.keystone.baseUrl}/v3/auth/system` } };
-    sendJson(res, 200, JSON.stringify(body));
-  }, { policy: 'identity:get_auth_system', rel: 'auth_system' });
+  routes.getAndHead(
+    '/v3/auth/system',
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:get_auth_system');
+      const roles = caller.userId ? await providers.assignment_api.rolesForUserOnSystem(caller.userId) : [];
+      const body = { system: roles.length ? [{ all: true }] : [], links: { self: `${req.keystone.baseUrl}/v3/auth/system` } };
+      sendJson(res, 200, JSON.stringify(body));
+    },
+    { policy: 'identity:get_auth_system', rel: 'auth_system' },
+  );
 
-  routes.getAndHead('/v3/auth/tokens/OS-PKI/revoked', async () => {
-    // Deprecated and unsupported in Keystone 22: 403 (410 when revoke_by_id is off).
-    throw new Forbidden();
-  }, { public: 'deprecated and unsupported (OS-PKI): always 403, as Keystone 22', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-PKI/1.0/rel/revocations' });
+  routes.getAndHead(
+    '/v3/auth/tokens/OS-PKI/revoked',
+    async () => {
+      // Deprecated and unsupported in Keystone 22: 403 (410 when revoke_by_id is off).
+      throw new Forbidden();
+    },
+    {
+      public: 'deprecated and unsupported (OS-PKI): always 403, as Keystone 22',
+      rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-PKI/1.0/rel/revocations',
+    },
+  );
 }

@@ -21,13 +21,22 @@ export function bodyMemberOrNull(body: unknown, key: string): unknown {
 
 export function renderRegion(req: Request, region: Region): Record<string, unknown> {
   return {
-    ...region.extra, id: region.id, description: region.description, parent_region_id: region.parentRegionId,
+    ...region.extra,
+    id: region.id,
+    description: region.description,
+    parent_region_id: region.parentRegionId,
     links: entityLinks(req, `/v3/regions/${region.id}`),
   };
 }
 
 export function renderService(req: Request, service: Service): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...service.extra, id: service.id, type: service.type, enabled: service.enabled, name: service.name };
+  const out: Record<string, unknown> = {
+    ...service.extra,
+    id: service.id,
+    type: service.type,
+    enabled: service.enabled,
+    name: service.name,
+  };
   if (service.description !== undefined) out.description = service.description;
   out.links = entityLinks(req, `/v3/services/${service.id}`);
   return out;
@@ -36,8 +45,14 @@ export function renderService(req: Request, service: Service): Record<string, un
 /** Keystone's _filter_endpoint: no legacy_endpoint_id, `region` repeating region_id. */
 export function endpointView(endpoint: Endpoint): Record<string, unknown> {
   return {
-    ...endpoint.extra, id: endpoint.id, interface: endpoint.interface, region_id: endpoint.regionId, service_id: endpoint.serviceId,
-    url: endpoint.url, enabled: endpoint.enabled, region: endpoint.regionId,
+    ...endpoint.extra,
+    id: endpoint.id,
+    interface: endpoint.interface,
+    region_id: endpoint.regionId,
+    service_id: endpoint.serviceId,
+    url: endpoint.url,
+    enabled: endpoint.enabled,
+    region: endpoint.regionId,
   };
 }
 
@@ -47,7 +62,10 @@ export function renderEndpoint(req: Request, endpoint: Endpoint): Record<string,
 
 export function renderEndpointGroup(req: Request, group: EndpointGroup): Record<string, unknown> {
   return {
-    id: group.id, name: group.name, description: group.description, filters: group.filters,
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    filters: group.filters,
     links: entityLinks(req, `/v3/OS-EP-FILTER/endpoint_groups/${group.id}`),
   };
 }

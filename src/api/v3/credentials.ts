@@ -30,7 +30,12 @@ import { ec2CredentialId, type Credential, type Ec2Credential } from '../../cred
 import { pythonJsonDumps, pythonRepr } from '../../credential/python-json.js';
 import { assertOwnDelegation } from '../../credential/blob-delegation.js';
 
-const PROPERTIES = { blob: { type: 'string' }, project_id: { type: 'string' }, type: { type: 'string' }, user_id: { type: 'string' } } as const;
+const PROPERTIES = {
+  blob: { type: 'string' },
+  project_id: { type: 'string' },
+  type: { type: 'string' },
+  user_id: { type: 'string' },
+} as const;
 
 /** Keystone's credential_create without its oneOf (checked by requireCreateAttributes, with Keystone's message). */
 const CREDENTIAL_CREATE = {
@@ -42,7 +47,8 @@ const CREDENTIAL_CREATE = {
 /** The oneOf of Keystone's credential_create: blob, type and user_id, and project_id for type "ec2". */
 function requireCreateAttributes(body: Record<string, unknown>): void {
   const required = body.type === 'ec2' ? ['blob', 'type', 'user_id', 'project_id'] : ['blob', 'type', 'user_id'];
-  if (required.some((k) => !(k in body))) throw new SchemaValidationError(`${pythonRepr(body)} is not valid under any of the given schemas`);
+  if (required.some((k) => !(k in body)))
+    throw new SchemaValidationError(`${pythonRepr(body)} is not valid under any of the given schemas`);
 }
 
 const CREDENTIAL_UPDATE = {
@@ -74,7 +80,11 @@ function renderCredential(req: Request, c: Credential): Record<string, unknown> 
 
 function renderEc2(req: Request, c: Ec2Credential): Record<string, unknown> {
   return {
-    user_id: c.userId, tenant_id: c.projectId, access: c.access, secret: c.secret, trust_id: c.trustId,
+    user_id: c.userId,
+    tenant_id: c.projectId,
+    access: c.access,
+    secret: c.secret,
+    trust_id: c.trustId,
     links: entityLinks(req, `/v3/users/${c.userId}/credentials/OS-EC2/${c.access}`),
   };
 }
@@ -95,7 +105,8 @@ async function requirePrimaryAuth(providers: ProviderApi, caller: Caller, type: 
 
 /** The OS-EC2 variant: no exception for anyone. */
 function requirePrimaryAuthForEc2(providers: ProviderApi, caller: Caller): void {
-  if (caller.trustId || isDelegatedMethod(providers.conf, caller)) throw new ForbiddenAction('Delegated tokens cannot access credentials directly');
+  if (caller.trustId || isDelegatedMethod(providers.conf, caller))
+    throw new ForbiddenAction('Delegated tokens cannot access credentials directly');
 }
 
 /** Keystone's _validate_blob_json: the ec2 blob is a JSON object with an access key. */
@@ -106,7 +117,8 @@ function ec2Blob(blob: unknown): Record<string, unknown> {
   } catch {
     throw new ValidationError('Invalid blob in credential', false);
   }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) throw new ExpectingToFind('blob', 'credential');
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0)
+    throw new ExpectingToFind('blob', 'credential');
   const object = parsed as Record<string, unknown>;
   if (object.access === null || object.access === undefined) throw new ExpectingToFind('access', 'credential');
   return object;
@@ -149,20 +161,36 @@ async function createCredential(req: Request, providers: ProviderApi): Promise<C
     if (caller.applicationCredentialId) scope.app_cred_id = caller.applicationCredentialId;
     const delegation = { ...parsed, ...scope };
     // what the blob names must be the caller's own delegation (the EC2/S3 exchange issues under it)
-    await assertOwnDelegation(providers, caller, { userId: body.user_id, projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null }, delegation);
+    await assertOwnDelegation(
+      providers,
+      caller,
+      { userId: body.user_id, projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null },
+      delegation,
+    );
     if (Object.keys(scope).length) blob = pythonJsonDumps(delegation);
   }
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(normalized)) if (!COLUMNS.has(k)) extra[k] = v;
   return providers.credential_api.create({
-    id, userId: body.user_id, projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null, type: body.type, blob, extra,
+    id,
+    userId: body.user_id,
+    projectId: typeof normalized.project_id === 'string' ? normalized.project_id : null,
+    type: body.type,
+    blob,
+    extra,
   });
 }
 
 async function listCredentials(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
   const caller = await resolveCaller(req, providers);
   // Keystone's target: the caller's own user id, unless system-scoped
-  await enforcePolicy(providers, 'identity:list_credentials', caller.systemScope ? {} : { credential: { user_id: caller.userId ?? null } }, caller, req);
+  await enforcePolicy(
+    providers,
+    'identity:list_credentials',
+    caller.systemScope ? {} : { credential: { user_id: caller.userId ?? null } },
+    caller,
+    req,
+  );
   const query = req.query;
   const filter = {
     ...(typeof query.user_id === 'string' ? { userId: query.user_id } : {}),
@@ -187,78 +215,116 @@ async function listCredentials(req: Request, providers: ProviderApi): Promise<Re
 export function registerCredentialRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { credential_api: credentials } = providers;
 
-  routes.post('/v3/credentials', async (req, res) => {
-    res.status(201).json({ credential: renderCredential(req, await createCredential(req, providers)) });
-  }, { policy: ['identity:create_credential', 'admin_required'], rel: 'credentials' });
+  routes.post(
+    '/v3/credentials',
+    async (req, res) => {
+      res.status(201).json({ credential: renderCredential(req, await createCredential(req, providers)) });
+    },
+    { policy: ['identity:create_credential', 'admin_required'], rel: 'credentials' },
+  );
 
-  routes.getAndHead('/v3/credentials', async (req, res) => {
-    res.status(200).json(await listCredentials(req, providers));
-  }, { policy: ['identity:list_credentials', 'identity:get_credential', 'admin_required'], rel: 'credentials' });
+  routes.getAndHead(
+    '/v3/credentials',
+    async (req, res) => {
+      res.status(200).json(await listCredentials(req, providers));
+    },
+    { policy: ['identity:list_credentials', 'identity:get_credential', 'admin_required'], rel: 'credentials' },
+  );
 
-  routes.getAndHead('/v3/credentials/:credential_id', async (req, res) => {
-    const id = req.params.credential_id as string;
-    const caller = await authorize(req, providers, 'identity:get_credential', await credentialTarget(providers, id));
-    const credential = await credentials.get(id);
-    await requirePrimaryAuth(providers, caller, credential.type, req);
-    res.status(200).json({ credential: renderCredential(req, credential) });
-  }, { policy: 'identity:get_credential', rel: 'credential' });
+  routes.getAndHead(
+    '/v3/credentials/:credential_id',
+    async (req, res) => {
+      const id = req.params.credential_id as string;
+      const caller = await authorize(req, providers, 'identity:get_credential', await credentialTarget(providers, id));
+      const credential = await credentials.get(id);
+      await requirePrimaryAuth(providers, caller, credential.type, req);
+      res.status(200).json({ credential: renderCredential(req, credential) });
+    },
+    { policy: 'identity:get_credential', rel: 'credential' },
+  );
 
-  routes.patch('/v3/credentials/:credential_id', async (req, res) => {
-    const id = req.params.credential_id as string;
-    const caller = await authorize(req, providers, 'identity:update_credential', await credentialTarget(providers, id));
-    const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
-    const changes = validateBody<{ blob: string }>(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
-    const current = await credentials.get(id);
-    await requirePrimaryAuth(providers, caller, current.type, req);
-    if (isEc2(current.type)) {
-      const next = ec2Blob(changes.blob);
-      let old: Record<string, unknown> = {};
-      try {
-        const parsed: unknown = JSON.parse(current.blob);
-        if (parsed && typeof parsed === 'object') old = parsed as Record<string, unknown>;
-      } catch { /* an unreadable old blob has nothing to keep */ }
-      for (const key of ['trust_id', 'app_cred_id', 'access_token_id', 'access_id']) {
-        if (JSON.stringify(old[key] ?? null) !== JSON.stringify(next[key] ?? null)) throw new ValidationError(`${key} can not be updated for credential`, false);
+  routes.patch(
+    '/v3/credentials/:credential_id',
+    async (req, res) => {
+      const id = req.params.credential_id as string;
+      const caller = await authorize(req, providers, 'identity:update_credential', await credentialTarget(providers, id));
+      const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
+      const changes = validateBody<{ blob: string }>(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
+      const current = await credentials.get(id);
+      await requirePrimaryAuth(providers, caller, current.type, req);
+      if (isEc2(current.type)) {
+        const next = ec2Blob(changes.blob);
+        let old: Record<string, unknown> = {};
+        try {
+          const parsed: unknown = JSON.parse(current.blob);
+          if (parsed && typeof parsed === 'object') old = parsed as Record<string, unknown>;
+        } catch {
+          /* an unreadable old blob has nothing to keep */
+        }
+        for (const key of ['trust_id', 'app_cred_id', 'access_token_id', 'access_id']) {
+          if (JSON.stringify(old[key] ?? null) !== JSON.stringify(next[key] ?? null))
+            throw new ValidationError(`${key} can not be updated for credential`, false);
+        }
       }
-    }
-    await enforcePolicy(providers, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
-    res.status(200).json({ credential: renderCredential(req, await credentials.update(id, { blob: changes.blob })) });
-  }, { policy: 'identity:update_credential', rel: 'credential' });
+      await enforcePolicy(providers, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
+      res.status(200).json({ credential: renderCredential(req, await credentials.update(id, { blob: changes.blob })) });
+    },
+    { policy: 'identity:update_credential', rel: 'credential' },
+  );
 
-  routes.delete('/v3/credentials/:credential_id', async (req, res) => {
-    const id = req.params.credential_id as string;
-    const caller = await authorize(req, providers, 'identity:delete_credential', await credentialTarget(providers, id));
-    const credential = await credentials.get(id);
-    await requirePrimaryAuth(providers, caller, credential.type, req);
-    await credentials.delete(id);
-    res.status(204).end();
-  }, { policy: 'identity:delete_credential', rel: 'credential' });
+  routes.delete(
+    '/v3/credentials/:credential_id',
+    async (req, res) => {
+      const id = req.params.credential_id as string;
+      const caller = await authorize(req, providers, 'identity:delete_credential', await credentialTarget(providers, id));
+      const credential = await credentials.get(id);
+      await requirePrimaryAuth(providers, caller, credential.type, req);
+      await credentials.delete(id);
+      res.status(204).end();
+    },
+    { policy: 'identity:delete_credential', rel: 'credential' },
+  );
 
   // ---- OS-EC2 ----
 
   const ec2Path = '/v3/users/:user_id/credentials/OS-EC2';
   const ec2Rel = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/';
 
-  routes.getAndHead(ec2Path, async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:ec2_list_credentials');
-    requirePrimaryAuthForEc2(providers, caller);
-    const refs = await credentials.listEc2(req.params.user_id as string);
-    res.status(200).json(renderCollection(req, 'credentials', refs.map((c) => renderEc2(req, c)), null));
-  }, { policy: 'identity:ec2_list_credentials', rel: `${ec2Rel}user_credentials` });
+  routes.getAndHead(
+    ec2Path,
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:ec2_list_credentials');
+      requirePrimaryAuthForEc2(providers, caller);
+      const refs = await credentials.listEc2(req.params.user_id as string);
+      res.status(200).json(
+        renderCollection(
+          req,
+          'credentials',
+          refs.map((c) => renderEc2(req, c)),
+          null,
+        ),
+      );
+    },
+    { policy: 'identity:ec2_list_credentials', rel: `${ec2Rel}user_credentials` },
+  );
 
-  routes.post(ec2Path, async (req, res) => {
-    const userId = req.params.user_id as string;
-    const caller = await authorize(req, providers, 'identity:ec2_create_credential', { credential: { user_id: userId } });
-    await providers.identity_api.getUser(userId);
-    const tenantId = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
-    if (typeof tenantId !== 'string' || !(await providers.resource_api.findProject(tenantId))) {
-      throw new EntityNotFound('project', tenantId === undefined || tenantId === null ? 'None' : String(tenantId));
-    }
-    requirePrimaryAuthForEc2(providers, caller);
-    await assertOwnDelegation(providers, caller, { userId, projectId: tenantId }, { trust_id: caller.trustId });
-    const created = await credentials.createEc2(userId, tenantId, caller.trustId ?? null);
-    res.status(201).json({ credential: renderEc2(req, created) });
-  }, { policy: 'identity:ec2_create_credential', rel: `${ec2Rel}user_credentials` });
+  routes.post(
+    ec2Path,
+    async (req, res) => {
+      const userId = req.params.user_id as string;
+      const caller = await authorize(req, providers, 'identity:ec2_create_credential', { credential: { user_id: userId } });
+      await providers.identity_api.getUser(userId);
+      const tenantId = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
+      if (typeof tenantId !== 'string' || !(await providers.resource_api.findProject(tenantId))) {
+        throw new EntityNotFound('project', tenantId === undefined || tenantId === null ? 'None' : String(tenantId));
+      }
+      requirePrimaryAuthForEc2(providers, caller);
+      await assertOwnDelegation(providers, caller, { userId, projectId: tenantId }, { trust_id: caller.trustId });
+      const created = await credentials.createEc2(userId, tenantId, caller.trustId ?? null);
+      res.status(201).json({ credential: renderEc2(req, created) });
+    },
+    { policy: 'identity:ec2_create_credential', rel: `${ec2Rel}user_credentials` },
+  );
 
   /** The ec2 credential of the path as a policy target: a missing one is a 404 before policy, as Keystone. */
   const ec2Target = async (req: Request) => {
@@ -266,19 +332,26 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
     return { credential: credentialDict(await credentials.get(ec2CredentialId(accessKey))) };
   };
 
-  routes.getAndHead(`${ec2Path}/:credential_id`, async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:ec2_get_credential', await ec2Target(req));
-    const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
-    requirePrimaryAuthForEc2(providers, caller);
-    res.status(200).json({ credential: renderEc2(req, cred) });
-  }, { policy: 'identity:ec2_get_credential', rel: `${ec2Rel}user_credential` });
+  routes.getAndHead(
+    `${ec2Path}/:credential_id`,
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:ec2_get_credential', await ec2Target(req));
+      const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
+      requirePrimaryAuthForEc2(providers, caller);
+      res.status(200).json({ credential: renderEc2(req, cred) });
+    },
+    { policy: 'identity:ec2_get_credential', rel: `${ec2Rel}user_credential` },
+  );
 
-  routes.delete(`${ec2Path}/:credential_id`, async (req, res) => {
-    const caller = await authorize(req, providers, 'identity:ec2_delete_credential', await ec2Target(req));
-    const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
-    requirePrimaryAuthForEc2(providers, caller);
-    await credentials.delete(cred.id);
-    res.status(204).end();
-  }, { policy: 'identity:ec2_delete_credential', rel: `${ec2Rel}user_credential` });
+  routes.delete(
+    `${ec2Path}/:credential_id`,
+    async (req, res) => {
+      const caller = await authorize(req, providers, 'identity:ec2_delete_credential', await ec2Target(req));
+      const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
+      requirePrimaryAuthForEc2(providers, caller);
+      await credentials.delete(cred.id);
+      res.status(204).end();
+    },
+    { policy: 'identity:ec2_delete_credential', rel: `${ec2Rel}user_credential` },
+  );
 }
-

@@ -13,8 +13,11 @@ import { parameterTypes } from '../validate-body.js';
 export const ROLE_REFS = {
   type: 'array',
   items: {
-    type: 'object', properties: { id: parameterTypes.id, name: parameterTypes.name },
-    minProperties: 1, maxProperties: 1, additionalProperties: false,
+    type: 'object',
+    properties: { id: parameterTypes.id, name: parameterTypes.name },
+    minProperties: 1,
+    maxProperties: 1,
+    additionalProperties: false,
   },
 } as const;
 
@@ -31,7 +34,9 @@ export async function resolveRoleRefs(providers: ProviderApi, refs: readonly Rol
     const found = (await providers.role_api.listRoles({ name })).filter((r) => r.name === name);
     if (found.length === 0) throw new NotFound(`Role ${name} is not defined`);
     if (found.length > 1) {
-      throw new ValidationError(`There are multiple role entities named '${name}'. Please use ID instead of names to resolve the ambiguity.`);
+      throw new ValidationError(
+        `There are multiple role entities named '${name}'. Please use ID instead of names to resolve the ambiguity.`,
+      );
     }
     ids.push(found[0].id);
   }

@@ -56,19 +56,32 @@ export function registerDomainConfigRoutes(routes: RouteTable, providers: Provid
     res.json({ config: domainConfig.getDefaultConfig(group, option) });
   };
 
-  routes.getAndHead('/v3/domains/config/default', showDefault, { policy: 'identity:get_domain_config_default', rel: 'domain_config_default' });
-  routes.getAndHead('/v3/domains/config/:group/default', showDefault, { policy: 'identity:get_domain_config_default', rel: 'domain_config_default_group' });
-  routes.getAndHead('/v3/domains/config/:group/:option/default', showDefault, { policy: 'identity:get_domain_config_default', rel: 'domain_config_default_option' });
+  routes.getAndHead('/v3/domains/config/default', showDefault, {
+    policy: 'identity:get_domain_config_default',
+    rel: 'domain_config_default',
+  });
+  routes.getAndHead('/v3/domains/config/:group/default', showDefault, {
+    policy: 'identity:get_domain_config_default',
+    rel: 'domain_config_default_group',
+  });
+  routes.getAndHead('/v3/domains/config/:group/:option/default', showDefault, {
+    policy: 'identity:get_domain_config_default',
+    rel: 'domain_config_default_option',
+  });
 
-  routes.put('/v3/domains/:domain_id/config', async (req, res) => {
-    const { domainId } = params(req);
-    await authorize(req, providers, 'identity:create_domain_config', { domain_id: domainId });
-    await resource.getDomain(domainId);
-    const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
-    const existed = await domainConfig.hasConfig(domainId);
-    const config = await domainConfig.createConfig(domainId, body.config);
-    res.status(existed ? 200 : 201).json({ config });
-  }, { policy: 'identity:create_domain_config', rel: 'domain_config' });
+  routes.put(
+    '/v3/domains/:domain_id/config',
+    async (req, res) => {
+      const { domainId } = params(req);
+      await authorize(req, providers, 'identity:create_domain_config', { domain_id: domainId });
+      await resource.getDomain(domainId);
+      const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
+      const existed = await domainConfig.hasConfig(domainId);
+      const config = await domainConfig.createConfig(domainId, body.config);
+      res.status(existed ? 200 : 201).json({ config });
+    },
+    { policy: 'identity:create_domain_config', rel: 'domain_config' },
+  );
   for (const [path, rel] of [
     ['/v3/domains/:domain_id/config', 'domain_config'],
     ['/v3/domains/:domain_id/config/:group', 'domain_config_group'],

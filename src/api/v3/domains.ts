@@ -27,7 +27,15 @@ interface DomainBody {
 
 /** The domain as a policy target (target.domain.*). */
 export function domainTarget(ref: ProjectRef): Record<string, unknown> {
-  return { ...ref.extra, id: ref.id, name: ref.name, description: ref.description, enabled: ref.enabled, tags: ref.tags, options: ref.options };
+  return {
+    ...ref.extra,
+    id: ref.id,
+    name: ref.name,
+    description: ref.description,
+    enabled: ref.enabled,
+    tags: ref.tags,
+    options: ref.options,
+  };
 }
 
 const DOMAIN_OWN = [...PROJECT_ATTRIBUTES, 'explicit_domain_id'];
@@ -85,14 +93,19 @@ export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi)
     rejectNul(body);
     // Keystone updates a domain as a project acting as one: is_domain, domain_id and parent_id join the patch.
     const patchKeys = [...Object.keys(body), 'is_domain', 'domain_id', 'parent_id'];
-    const ref = await resource.updateProjectRef(id, {
-      ...(body.name !== undefined ? { name: body.name } : {}),
-      ...('description' in body ? { description: body.description ?? null } : {}),
-      ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
-      ...(body.tags !== undefined ? { tags: body.tags } : {}),
-      ...(body.options !== undefined ? { options: knownOptions(body.options) } : {}),
-      extra: extraAttributes(body, DOMAIN_OWN),
-    }, patchKeys, true);
+    const ref = await resource.updateProjectRef(
+      id,
+      {
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...('description' in body ? { description: body.description ?? null } : {}),
+        ...(body.enabled !== undefined ? { enabled: body.enabled } : {}),
+        ...(body.tags !== undefined ? { tags: body.tags } : {}),
+        ...(body.options !== undefined ? { options: knownOptions(body.options) } : {}),
+        extra: extraAttributes(body, DOMAIN_OWN),
+      },
+      patchKeys,
+      true,
+    );
     res.json({ domain: renderDomain(req, ref) });
   };
 

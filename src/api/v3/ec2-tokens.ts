@@ -12,7 +12,13 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
-import { credentialsOfBody, issueEc2Token, verifyEc2Credentials, verifyS3Credentials, type Ec2Identity } from '../../credential/ec2-authenticator.js';
+import {
+  credentialsOfBody,
+  issueEc2Token,
+  verifyEc2Credentials,
+  verifyS3Credentials,
+  type Ec2Identity,
+} from '../../credential/ec2-authenticator.js';
 
 type Verifier = (providers: ProviderApi, credentials: Record<string, unknown>) => Promise<Ec2Identity>;
 
@@ -32,8 +38,12 @@ function tokenRoute(providers: ProviderApi, action: string, verify: Verifier, su
 
 export function registerEc2TokenRoutes(routes: RouteTable, providers: ProviderApi): void {
   // GET answers 405 (Allow: POST) from the route table, as Keystone's
-  routes.post('/v3/ec2tokens', tokenRoute(providers, 'identity:ec2tokens_validate', verifyEc2Credentials, true),
-    { policy: 'identity:ec2tokens_validate', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/ec2tokens' });
-  routes.post('/v3/s3tokens', tokenRoute(providers, 'identity:s3tokens_validate', verifyS3Credentials, false),
-    { policy: 'identity:s3tokens_validate', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/s3tokens/1.0/rel/s3tokens' });
+  routes.post('/v3/ec2tokens', tokenRoute(providers, 'identity:ec2tokens_validate', verifyEc2Credentials, true), {
+    policy: 'identity:ec2tokens_validate',
+    rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EC2/1.0/rel/ec2tokens',
+  });
+  routes.post('/v3/s3tokens', tokenRoute(providers, 'identity:s3tokens_validate', verifyS3Credentials, false), {
+    policy: 'identity:s3tokens_validate',
+    rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/s3tokens/1.0/rel/s3tokens',
+  });
 }

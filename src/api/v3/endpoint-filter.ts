@@ -55,7 +55,11 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
 
   const listGroups = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_endpoint_groups');
-    const rendered = filterRendered(req, (await catalog.listEndpointGroups()).map((g) => renderEndpointGroup(req, g)), ['name']);
+    const rendered = filterRendered(
+      req,
+      (await catalog.listEndpointGroups()).map((g) => renderEndpointGroup(req, g)),
+      ['name'],
+    );
     res.json(renderCollection(req, 'endpoint_groups', rendered, catalog.listLimit()));
   };
 
@@ -68,7 +72,8 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
     await authorize(req, providers, 'identity:create_endpoint_group');
     const body = validateBody<GroupBody>(GROUP_CREATE, groupMember(req.body));
     rejectNul(body);
-    if (!body.filters || Object.keys(body.filters).length === 0) throw new ValidationError('filters field is required and cannot be empty', false);
+    if (!body.filters || Object.keys(body.filters).length === 0)
+      throw new ValidationError('filters field is required and cannot be empty', false);
     requireValidFilter(body.filters);
     const created = await catalog.createEndpointGroup({ name: body.name as string, description: body.description, filters: body.filters });
     res.status(201).json({ endpoint_group: renderEndpointGroup(req, created) });
@@ -110,7 +115,11 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
   };
 
   const groupProject = (action: 'get' | 'add' | 'remove') => async (req: Request, res: Response) => {
-    const policy = { get: 'identity:get_endpoint_group_in_project', add: 'identity:add_endpoint_group_to_project', remove: 'identity:remove_endpoint_group_from_project' }[action];
+    const policy = {
+      get: 'identity:get_endpoint_group_in_project',
+      add: 'identity:add_endpoint_group_to_project',
+      remove: 'identity:remove_endpoint_group_from_project',
+    }[action];
     await authorize(req, providers, policy);
     const groupId = req.params.endpoint_group_id as string;
     const projectId = req.params.project_id as string;
@@ -120,7 +129,8 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
       await catalog.checkEndpointGroupInProject(groupId, projectId);
       res.json({
         project_endpoint_group: {
-          endpoint_group_id: groupId, project_id: projectId,
+          endpoint_group_id: groupId,
+          project_id: projectId,
           links: { self: `/OS-EP-FILTER/endpoint_groups/${groupId}/projects/${projectId}` },
         },
       });
@@ -138,12 +148,17 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
     const endpointId = req.params.endpoint_id as string;
     await catalog.getEndpoint(endpointId);
     const projects = [];
-    for (const id of await catalog.listProjectIdsForEndpoint(endpointId)) projects.push(renderProject(req, await resource.getProjectRef(id)));
+    for (const id of await catalog.listProjectIdsForEndpoint(endpointId))
+      projects.push(renderProject(req, await resource.getProjectRef(id)));
     res.json(renderCollection(req, 'projects', projects, null));
   };
 
   const projectEndpoint = (action: 'check' | 'add' | 'remove') => async (req: Request, res: Response) => {
-    const policy = { check: 'identity:check_endpoint_in_project', add: 'identity:add_endpoint_to_project', remove: 'identity:remove_endpoint_from_project' }[action];
+    const policy = {
+      check: 'identity:check_endpoint_in_project',
+      add: 'identity:add_endpoint_to_project',
+      remove: 'identity:remove_endpoint_from_project',
+    }[action];
     await authorize(req, providers, policy);
     const endpointId = req.params.endpoint_id as string;
     const projectId = req.params.project_id as string;
@@ -175,20 +190,59 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
 
   routes.getAndHead(`${PREFIX}/endpoint_groups`, listGroups, { policy: 'identity:list_endpoint_groups', rel: `${REL}endpoint_groups` });
   routes.post(`${PREFIX}/endpoint_groups`, createGroup, { policy: 'identity:create_endpoint_group', rel: `${REL}endpoint_groups` });
-  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id`, showGroup, { policy: 'identity:get_endpoint_group', rel: `${REL}endpoint_group` });
-  routes.patch(`${PREFIX}/endpoint_groups/:endpoint_group_id`, updateGroup, { policy: 'identity:update_endpoint_group', rel: `${REL}endpoint_group` });
-  routes.delete(`${PREFIX}/endpoint_groups/:endpoint_group_id`, deleteGroup, { policy: 'identity:delete_endpoint_group', rel: `${REL}endpoint_group` });
-  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/endpoints`, groupEndpoints, { policy: 'identity:list_endpoints_associated_with_endpoint_group', rel: `${REL}endpoints_in_endpoint_group` });
-  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/projects`, groupProjects, { policy: 'identity:list_projects_associated_with_endpoint_group', rel: `${REL}projects_associated_with_endpoint_group` });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id`, showGroup, {
+    policy: 'identity:get_endpoint_group',
+    rel: `${REL}endpoint_group`,
+  });
+  routes.patch(`${PREFIX}/endpoint_groups/:endpoint_group_id`, updateGroup, {
+    policy: 'identity:update_endpoint_group',
+    rel: `${REL}endpoint_group`,
+  });
+  routes.delete(`${PREFIX}/endpoint_groups/:endpoint_group_id`, deleteGroup, {
+    policy: 'identity:delete_endpoint_group',
+    rel: `${REL}endpoint_group`,
+  });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/endpoints`, groupEndpoints, {
+    policy: 'identity:list_endpoints_associated_with_endpoint_group',
+    rel: `${REL}endpoints_in_endpoint_group`,
+  });
+  routes.getAndHead(`${PREFIX}/endpoint_groups/:endpoint_group_id/projects`, groupProjects, {
+    policy: 'identity:list_projects_associated_with_endpoint_group',
+    rel: `${REL}projects_associated_with_endpoint_group`,
+  });
   const association = `${PREFIX}/endpoint_groups/:endpoint_group_id/projects/:project_id`;
-  routes.getAndHead(association, groupProject('get'), { policy: 'identity:get_endpoint_group_in_project', rel: `${REL}endpoint_group_to_project_association` });
-  routes.put(association, groupProject('add'), { policy: 'identity:add_endpoint_group_to_project', rel: `${REL}endpoint_group_to_project_association` });
-  routes.delete(association, groupProject('remove'), { policy: 'identity:remove_endpoint_group_from_project', rel: `${REL}endpoint_group_to_project_association` });
-  routes.getAndHead(`${PREFIX}/endpoints/:endpoint_id/projects`, endpointProjects, { policy: 'identity:list_projects_for_endpoint', rel: `${REL}endpoint_projects` });
+  routes.getAndHead(association, groupProject('get'), {
+    policy: 'identity:get_endpoint_group_in_project',
+    rel: `${REL}endpoint_group_to_project_association`,
+  });
+  routes.put(association, groupProject('add'), {
+    policy: 'identity:add_endpoint_group_to_project',
+    rel: `${REL}endpoint_group_to_project_association`,
+  });
+  routes.delete(association, groupProject('remove'), {
+    policy: 'identity:remove_endpoint_group_from_project',
+    rel: `${REL}endpoint_group_to_project_association`,
+  });
+  routes.getAndHead(`${PREFIX}/endpoints/:endpoint_id/projects`, endpointProjects, {
+    policy: 'identity:list_projects_for_endpoint',
+    rel: `${REL}endpoint_projects`,
+  });
   const projectEndpointPath = `${PREFIX}/projects/:project_id/endpoints/:endpoint_id`;
-  routes.getAndHead(projectEndpointPath, projectEndpoint('check'), { policy: 'identity:check_endpoint_in_project', rel: `${REL}project_endpoint` });
+  routes.getAndHead(projectEndpointPath, projectEndpoint('check'), {
+    policy: 'identity:check_endpoint_in_project',
+    rel: `${REL}project_endpoint`,
+  });
   routes.put(projectEndpointPath, projectEndpoint('add'), { policy: 'identity:add_endpoint_to_project', rel: `${REL}project_endpoint` });
-  routes.delete(projectEndpointPath, projectEndpoint('remove'), { policy: 'identity:remove_endpoint_from_project', rel: `${REL}project_endpoint` });
-  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoints`, projectEndpoints, { policy: 'identity:list_endpoints_for_project', rel: `${REL}project_endpoints` });
-  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoint_groups`, projectGroups, { policy: 'identity:list_endpoint_groups_for_project', rel: `${REL}project_endpoint_groups` });
+  routes.delete(projectEndpointPath, projectEndpoint('remove'), {
+    policy: 'identity:remove_endpoint_from_project',
+    rel: `${REL}project_endpoint`,
+  });
+  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoints`, projectEndpoints, {
+    policy: 'identity:list_endpoints_for_project',
+    rel: `${REL}project_endpoints`,
+  });
+  routes.getAndHead(`${PREFIX}/projects/:project_id/endpoint_groups`, projectGroups, {
+    policy: 'identity:list_endpoint_groups_for_project',
+    rel: `${REL}project_endpoint_groups`,
+  });
 }

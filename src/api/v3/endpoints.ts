@@ -29,9 +29,24 @@ const ENDPOINT_PROPERTIES = {
   service_id: { type: 'string' },
   url: parameterTypes.url,
 } as const;
-const ENDPOINT_CREATE = { type: 'object', properties: ENDPOINT_PROPERTIES, required: ['interface', 'service_id', 'url'], additionalProperties: true } as const;
+const ENDPOINT_CREATE = {
+  type: 'object',
+  properties: ENDPOINT_PROPERTIES,
+  required: ['interface', 'service_id', 'url'],
+  additionalProperties: true,
+} as const;
 const ENDPOINT_UPDATE = { type: 'object', properties: ENDPOINT_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
-const ENDPOINT_ATTRIBUTES = ['id', 'interface', 'region_id', 'region', 'service_id', 'url', 'legacy_endpoint_id', 'enabled', 'links'] as const;
+const ENDPOINT_ATTRIBUTES = [
+  'id',
+  'interface',
+  'region_id',
+  'region',
+  'service_id',
+  'url',
+  'legacy_endpoint_id',
+  'enabled',
+  'links',
+] as const;
 
 interface EndpointBody {
   id?: unknown;
@@ -68,7 +83,11 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
 
   const list = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_endpoints');
-    const rendered = filterRendered(req, (await catalog.listEndpoints()).map((e) => renderEndpoint(req, e)), ['interface', 'service_id', 'region_id']);
+    const rendered = filterRendered(
+      req,
+      (await catalog.listEndpoints()).map((e) => renderEndpoint(req, e)),
+      ['interface', 'service_id', 'region_id'],
+    );
     res.json(renderCollection(req, 'endpoints', rendered, catalog.listLimit()));
   };
 

@@ -47,7 +47,12 @@ interface TargetIds {
  * Keystone's _build_enforcement_target_attr (projects), _build_enforcement_target
  * (domains) and the OS-INHERIT variant.
  */
-async function buildTarget(providers: ProviderApi, route: GrantRoute, ids: TargetIds, allowMissingActor: boolean): Promise<Record<string, unknown>> {
+async function buildTarget(
+  providers: ProviderApi,
+  route: GrantRoute,
+  ids: TargetIds,
+  allowMissingActor: boolean,
+): Promise<Record<string, unknown>> {
   const { assignment_api: assignment, identity_api: identity, resource_api: resource } = providers;
   const target: Record<string, unknown> = {};
   const lenient = route.inherited;
@@ -105,8 +110,10 @@ export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi):
     actorId: req.params[`${route.actor}_id`] as string,
     targetId: req.params[`${route.target}_id`] as string,
   });
-  const actorOf = (route: GrantRoute, ids: TargetIds): GrantActor => (route.actor === 'user' ? { userId: ids.actorId } : { groupId: ids.actorId });
-  const targetOf = (route: GrantRoute, ids: TargetIds): GrantTarget => (route.target === 'project' ? { projectId: ids.targetId } : { domainId: ids.targetId });
+  const actorOf = (route: GrantRoute, ids: TargetIds): GrantActor =>
+    route.actor === 'user' ? { userId: ids.actorId } : { groupId: ids.actorId };
+  const targetOf = (route: GrantRoute, ids: TargetIds): GrantTarget =>
+    route.target === 'project' ? { projectId: ids.targetId } : { domainId: ids.targetId };
 
   const grant = (route: GrantRoute, action: 'check' | 'create' | 'revoke') => async (req: Request, res: Response) => {
     await resolveCaller(req, providers);
@@ -126,7 +133,14 @@ export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi):
     const target = await buildTarget(providers, route, ids, false);
     await authorize(req, providers, 'identity:list_grants', target);
     const roles = await assignment.listGrants(actorOf(route, ids), targetOf(route, ids), route.inherited);
-    res.json(renderCollection(req, 'roles', roles.map((r) => renderRole(req, r)), null));
+    res.json(
+      renderCollection(
+        req,
+        'roles',
+        roles.map((r) => renderRole(req, r)),
+        null,
+      ),
+    );
   };
 
   for (const targetKind of ['project', 'domain'] as const) {
@@ -142,11 +156,23 @@ export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi):
       const inherited: GrantRoute = { target: targetKind, actor, inherited: true };
       const inheritBase = `/v3/OS-INHERIT/${targetKind}s/:${targetKind}_id/${actor}s/:${actor}_id/roles`;
       const inheritRel = `${OS_INHERIT_REL}${targetKind}_${actor}_role_inherited_to_projects`;
-      routes.getAndHead(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'check'), { policy: 'identity:check_grant', rel: inheritRel });
-      routes.put(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'create'), { policy: 'identity:create_grant', rel: inheritRel });
-      routes.delete(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'revoke'), { policy: 'identity:revoke_grant', rel: inheritRel });
+      routes.getAndHead(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'check'), {
+        policy: 'identity:check_grant',
+        rel: inheritRel,
+      });
+      routes.put(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'create'), {
+        policy: 'identity:create_grant',
+        rel: inheritRel,
+      });
+      routes.delete(`${inheritBase}/:role_id/inherited_to_projects`, grant(inherited, 'revoke'), {
+        policy: 'identity:revoke_grant',
+        rel: inheritRel,
+      });
       if (targetKind === 'domain') {
-        routes.getAndHead(`${inheritBase}/inherited_to_projects`, list(inherited), { policy: 'identity:list_grants', rel: `${OS_INHERIT_REL}domain_${actor}_roles_inherited_to_projects` });
+        routes.getAndHead(`${inheritBase}/inherited_to_projects`, list(inherited), {
+          policy: 'identity:list_grants',
+          rel: `${OS_INHERIT_REL}domain_${actor}_roles_inherited_to_projects`,
+        });
       }
     }
   }

@@ -15,7 +15,14 @@ import { renderCollection } from '../collection.js';
 import { GROUP_CREATE, GROUP_UPDATE } from './identity-schemas.js';
 import { GROUP_ATTRIBUTES, renderGroup, renderUser } from './identity-render.js';
 import {
-  bodyMember, defaultDomainId, extraAttributes, filterRendered, isPlainObject, normalizeKeys, queryValue, rejectNul,
+  bodyMember,
+  defaultDomainId,
+  extraAttributes,
+  filterRendered,
+  isPlainObject,
+  normalizeKeys,
+  queryValue,
+  rejectNul,
 } from './request-input.js';
 import { passwordExpiresFilters } from './user-list-filters.js';
 import { userTarget } from './users.js';
@@ -51,10 +58,19 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
 
   const list = async (req: Request, res: Response) => {
     const scoped = await resolveCaller(req, providers);
-    const caller = await authorize(req, providers, 'identity:list_groups', scoped.domainId ? { group: { domain_id: scoped.domainId } } : undefined);
+    const caller = await authorize(
+      req,
+      providers,
+      'identity:list_groups',
+      scoped.domainId ? { group: { domain_id: scoped.domainId } } : undefined,
+    );
     let groups = await identity.listGroups({ domainId: caller.domainId ?? queryValue(req, 'domain_id') });
     if (caller.domainId) groups = groups.filter((g) => g.domainId === caller.domainId);
-    const rendered = filterRendered(req, groups.map((g) => renderGroup(req, g)), ['domain_id', 'name']);
+    const rendered = filterRendered(
+      req,
+      groups.map((g) => renderGroup(req, g)),
+      ['domain_id', 'name'],
+    );
     res.json(renderCollection(req, 'groups', rendered, identity.listLimit()));
   };
 
@@ -109,14 +125,21 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
     const passwordExpires = passwordExpiresFilters(req);
     let users = await identity.listUsers({ groupId: id, passwordExpires });
     if (caller.domainId) users = users.filter((u) => u.domainId === caller.domainId);
-    const rendered = filterRendered(req, users.map((u) => renderUser(req, u)), ['domain_id', 'name'], ['enabled']);
+    const rendered = filterRendered(
+      req,
+      users.map((u) => renderUser(req, u)),
+      ['domain_id', 'name'],
+      ['enabled'],
+    );
     res.json(renderCollection(req, 'users', rendered, identity.listLimit()));
   };
 
   const membership = (action: 'check' | 'add' | 'remove') => async (req: Request, res: Response) => {
     const groupId = req.params.group_id as string;
     const userId = req.params.user_id as string;
-    const policy = { check: 'identity:check_user_in_group', add: 'identity:add_user_to_group', remove: 'identity:remove_user_from_group' }[action];
+    const policy = { check: 'identity:check_user_in_group', add: 'identity:add_user_to_group', remove: 'identity:remove_user_from_group' }[
+      action
+    ];
     await authorize(req, providers, policy, await membershipTargetFor(providers, groupId, userId));
     if (action === 'check') await identity.checkUserInGroup(userId, groupId);
     else if (action === 'add') await identity.addUserToGroup(userId, groupId);
@@ -130,7 +153,13 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
   routes.patch('/v3/groups/:group_id', update, { policy: 'identity:update_group', rel: 'group' });
   routes.delete('/v3/groups/:group_id', remove, { policy: 'identity:delete_group', rel: 'group' });
   routes.getAndHead('/v3/groups/:group_id/users', members, { policy: 'identity:list_users_in_group', rel: 'group_users' });
-  routes.getAndHead('/v3/groups/:group_id/users/:user_id', membership('check'), { policy: 'identity:check_user_in_group', rel: 'group_user' });
+  routes.getAndHead('/v3/groups/:group_id/users/:user_id', membership('check'), {
+    policy: 'identity:check_user_in_group',
+    rel: 'group_user',
+  });
   routes.put('/v3/groups/:group_id/users/:user_id', membership('add'), { policy: 'identity:add_user_to_group', rel: 'group_user' });
-  routes.delete('/v3/groups/:group_id/users/:user_id', membership('remove'), { policy: 'identity:remove_user_from_group', rel: 'group_user' });
+  routes.delete('/v3/groups/:group_id/users/:user_id', membership('remove'), {
+    policy: 'identity:remove_user_from_group',
+    rel: 'group_user',
+  });
 }

@@ -4,7 +4,18 @@ import type { Group, User } from '../../identity/identity-types.js';
 import { entityLinks } from '../collection.js';
 
 /** Keys a user carries of its own; anything else in a body is kept in `extra`. */
-export const USER_ATTRIBUTES = ['id', 'name', 'domain_id', 'password', 'enabled', 'default_project_id', 'password_expires_at', 'options', 'federated', 'links'] as const;
+export const USER_ATTRIBUTES = [
+  'id',
+  'name',
+  'domain_id',
+  'password',
+  'enabled',
+  'default_project_id',
+  'password_expires_at',
+  'options',
+  'federated',
+  'links',
+] as const;
 export const GROUP_ATTRIBUTES = ['id', 'name', 'domain_id', 'description', 'links'] as const;
 
 /** Keystone's filter_user: never a password, tenants, groups or domains. */

@@ -17,7 +17,6 @@ function roleRef(req: Request, role: Pick<Role, 'id' | 'name'>): Record<string, 
 }
 
 export function registerImpliedRoleRoutes(routes: RouteTable, providers: ProviderApi): void {
-
   /** Keystone's _build_enforcement_target_ref: the prior role, and the implied one when named (404s). */
   const target = async (req: Request): Promise<{ prior: Role; implied?: Role; target: Record<string, unknown> }> => {
     await resolveCaller(req, providers);
@@ -102,9 +101,15 @@ export function registerImpliedRoleRoutes(routes: RouteTable, providers: Provide
 
   routes.getAndHead('/v3/roles/:prior_role_id/implies', list, { policy: 'identity:list_implied_roles', rel: 'implied_roles' });
   // HEAD first: express would otherwise answer it with the GET route.
-  routes.head('/v3/roles/:prior_role_id/implies/:implied_role_id', check, { policy: ['identity:check_implied_role', 'identity:get_implied_role'], rel: 'implied_role' });
+  routes.head('/v3/roles/:prior_role_id/implies/:implied_role_id', check, {
+    policy: ['identity:check_implied_role', 'identity:get_implied_role'],
+    rel: 'implied_role',
+  });
   routes.get('/v3/roles/:prior_role_id/implies/:implied_role_id', show, { policy: 'identity:get_implied_role', rel: 'implied_role' });
   routes.put('/v3/roles/:prior_role_id/implies/:implied_role_id', create, { policy: 'identity:create_implied_role', rel: 'implied_role' });
-  routes.delete('/v3/roles/:prior_role_id/implies/:implied_role_id', remove, { policy: 'identity:delete_implied_role', rel: 'implied_role' });
+  routes.delete('/v3/roles/:prior_role_id/implies/:implied_role_id', remove, {
+    policy: 'identity:delete_implied_role',
+    rel: 'implied_role',
+  });
   routes.getAndHead('/v3/role_inferences', inferences, { policy: 'identity:list_role_inference_rules', rel: 'role_inferences' });
 }

@@ -23,17 +23,35 @@ const LIMIT_VALUE = { type: 'integer', minimum: -1, maximum: 0x7fffffff } as con
 const DESCRIPTION = { type: ['string', 'null'] } as const;
 
 const PROJECT_LIMIT = {
-  properties: { project_id: ID_STRING, service_id: ID_STRING, region_id: { type: 'string' }, resource_name: RESOURCE_NAME, resource_limit: LIMIT_VALUE, description: DESCRIPTION },
+  properties: {
+    project_id: ID_STRING,
+    service_id: ID_STRING,
+    region_id: { type: 'string' },
+    resource_name: RESOURCE_NAME,
+    resource_limit: LIMIT_VALUE,
+    description: DESCRIPTION,
+  },
   required: ['project_id', 'service_id', 'resource_name', 'resource_limit'],
   additionalProperties: false,
 } as const;
 const DOMAIN_LIMIT = {
-  properties: { domain_id: ID_STRING, service_id: ID_STRING, region_id: { type: 'string' }, resource_name: RESOURCE_NAME, resource_limit: LIMIT_VALUE, description: DESCRIPTION },
+  properties: {
+    domain_id: ID_STRING,
+    service_id: ID_STRING,
+    region_id: { type: 'string' },
+    resource_name: RESOURCE_NAME,
+    resource_limit: LIMIT_VALUE,
+    description: DESCRIPTION,
+  },
   required: ['domain_id', 'service_id', 'resource_name', 'resource_limit'],
   additionalProperties: false,
 } as const;
 const LIMIT_CREATE = { type: 'array', items: { type: 'object', oneOf: [PROJECT_LIMIT, DOMAIN_LIMIT] }, minItems: 1 } as const;
-const LIMIT_UPDATE = { type: 'object', properties: { resource_limit: LIMIT_VALUE, description: DESCRIPTION }, additionalProperties: false } as const;
+const LIMIT_UPDATE = {
+  type: 'object',
+  properties: { resource_limit: LIMIT_VALUE, description: DESCRIPTION },
+  additionalProperties: false,
+} as const;
 
 export const LIMITS_REL_STATUS = { status: 'experimental' } as const;
 
@@ -84,7 +102,11 @@ export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi):
     } else {
       limits = [];
     }
-    const rendered = filterRendered(req, limits.map((l) => renderLimit(req, l)), ['service_id', 'region_id', 'resource_name', 'project_id', 'domain_id']);
+    const rendered = filterRendered(
+      req,
+      limits.map((l) => renderLimit(req, l)),
+      ['service_id', 'region_id', 'resource_name', 'project_id', 'domain_id'],
+    );
     res.json(renderCollection(req, 'limits', rendered, unifiedLimit.listLimit()));
   };
 
@@ -99,7 +121,9 @@ export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi):
     await authorize(req, providers, 'identity:create_limits');
     const body = validateBody<LimitInput[]>(LIMIT_CREATE, memberOr(req.body, 'limits', {}));
     rejectNul(body);
-    const created = await unifiedLimit.createLimits(body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as LimitInput));
+    const created = await unifiedLimit.createLimits(
+      body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as LimitInput),
+    );
     res.status(201).json({ limits: created.map((l) => renderLimit(req, l)) });
   };
 
@@ -112,7 +136,10 @@ export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi):
   const update = async (req: Request, res: Response) => {
     const id = req.params.limit_id as string;
     await authorize(req, providers, 'identity:update_limit', await memberTarget(req));
-    const body = validateBody<{ resource_limit?: number; description?: string | null; id?: unknown }>(LIMIT_UPDATE, memberOr(req.body, 'limit', {}));
+    const body = validateBody<{ resource_limit?: number; description?: string | null; id?: unknown }>(
+      LIMIT_UPDATE,
+      memberOr(req.body, 'limit', {}),
+    );
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     res.json({ limit: renderLimit(req, await unifiedLimit.updateLimit(id, body)) });

@@ -10,8 +10,16 @@ import type { Consumer } from '../../oauth1/consumer-manager.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/rel/';
 const description = { type: ['string', 'null'] };
-const CREATE = { type: 'object', properties: { consumer: { type: 'object', properties: { description }, additionalProperties: true } }, required: ['consumer'] } as const;
-const UPDATE = { type: 'object', properties: { consumer: { type: 'object', properties: { description }, minProperties: 1, additionalProperties: true } }, required: ['consumer'] } as const;
+const CREATE = {
+  type: 'object',
+  properties: { consumer: { type: 'object', properties: { description }, additionalProperties: true } },
+  required: ['consumer'],
+} as const;
+const UPDATE = {
+  type: 'object',
+  properties: { consumer: { type: 'object', properties: { description }, minProperties: 1, additionalProperties: true } },
+  required: ['consumer'],
+} as const;
 
 type ConsumerBody = { consumer: Record<string, unknown> & { description?: string | null } };
 
@@ -27,30 +35,58 @@ function split(body: Record<string, unknown>): { description?: string | null; ex
 
 export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { oauth_api: consumers } = providers;
-  routes.post('/v3/OS-OAUTH1/consumers', async (req, res) => {
-    await authorize(req, providers, 'identity:create_consumer');
-    const body = validateBody<ConsumerBody>(CREATE, req.body);
-    res.status(201).json({ consumer: render(req, await consumers.create(split(body.consumer))) });
-  }, { policy: 'identity:create_consumer', rel: `${REL}consumers` });
-  routes.getAndHead('/v3/OS-OAUTH1/consumers', async (req, res) => {
-    await authorize(req, providers, 'identity:list_consumers');
-    res.json(renderCollection(req, 'consumers', (await consumers.list()).map((c) => render(req, c)), providers.conf.DEFAULT.list_limit));
-  }, { policy: 'identity:list_consumers', rel: `${REL}consumers` });
-  routes.getAndHead('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
-    await authorize(req, providers, 'identity:get_consumer');
-    res.json({ consumer: render(req, await consumers.get(req.params.consumer_id as string)) });
-  }, { policy: 'identity:get_consumer', rel: `${REL}consumer` });
-  routes.patch('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
-    await authorize(req, providers, 'identity:update_consumer');
-    const body = validateBody<ConsumerBody>(UPDATE, req.body);
-    if ('secret' in body.consumer) throw new ValidationError('Invalid input for field \'consumer\': the secret of a consumer cannot be changed', false);
-    const id = req.params.consumer_id as string;
-    if (body.consumer.id !== undefined && body.consumer.id !== id) throw new ValidationError('Cannot change consumer ID', false);
-    res.json({ consumer: render(req, await consumers.update(id, split(body.consumer))) });
-  }, { policy: 'identity:update_consumer', rel: `${REL}consumer` });
-  routes.delete('/v3/OS-OAUTH1/consumers/:consumer_id', async (req, res) => {
-    await authorize(req, providers, 'identity:delete_consumer');
-    await consumers.delete(req.params.consumer_id as string);
-    res.status(204).end();
-  }, { policy: 'identity:delete_consumer', rel: `${REL}consumer` });
+  routes.post(
+    '/v3/OS-OAUTH1/consumers',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:create_consumer');
+      const body = validateBody<ConsumerBody>(CREATE, req.body);
+      res.status(201).json({ consumer: render(req, await consumers.create(split(body.consumer))) });
+    },
+    { policy: 'identity:create_consumer', rel: `${REL}consumers` },
+  );
+  routes.getAndHead(
+    '/v3/OS-OAUTH1/consumers',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_consumers');
+      res.json(
+        renderCollection(
+          req,
+          'consumers',
+          (await consumers.list()).map((c) => render(req, c)),
+          providers.conf.DEFAULT.list_limit,
+        ),
+      );
+    },
+    { policy: 'identity:list_consumers', rel: `${REL}consumers` },
+  );
+  routes.getAndHead(
+    '/v3/OS-OAUTH1/consumers/:consumer_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:get_consumer');
+      res.json({ consumer: render(req, await consumers.get(req.params.consumer_id as string)) });
+    },
+    { policy: 'identity:get_consumer', rel: `${REL}consumer` },
+  );
+  routes.patch(
+    '/v3/OS-OAUTH1/consumers/:consumer_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:update_consumer');
+      const body = validateBody<ConsumerBody>(UPDATE, req.body);
+      if ('secret' in body.consumer)
+        throw new ValidationError("Invalid input for field 'consumer': the secret of a consumer cannot be changed", false);
+      const id = req.params.consumer_id as string;
+      if (body.consumer.id !== undefined && body.consumer.id !== id) throw new ValidationError('Cannot change consumer ID', false);
+      res.json({ consumer: render(req, await consumers.update(id, split(body.consumer))) });
+    },
+    { policy: 'identity:update_consumer', rel: `${REL}consumer` },
+  );
+  routes.delete(
+    '/v3/OS-OAUTH1/consumers/:consumer_id',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:delete_consumer');
+      await consumers.delete(req.params.consumer_id as string);
+      res.status(204).end();
+    },
+    { policy: 'identity:delete_consumer', rel: `${REL}consumer` },
+  );
 }

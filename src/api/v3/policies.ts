@@ -38,7 +38,11 @@ export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi)
 
   const list = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_policies');
-    const rendered = filterRendered(req, (await store.list()).map((p) => renderPolicy(req, p)), ['type']);
+    const rendered = filterRendered(
+      req,
+      (await store.list()).map((p) => renderPolicy(req, p)),
+      ['type'],
+    );
     res.json(renderCollection(req, 'policies', rendered, listLimit()));
   };
 
@@ -52,7 +56,11 @@ export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi)
     const body = validateBody<PolicyBody>(POLICY_CREATE, bodyMember(req.body, 'policy'));
     rejectNul(body);
     const policy = normalizeKeys(body) as PolicyBody;
-    const created = await store.create({ type: policy.type as string, blob: policy.blob as string, extra: extraAttributes(policy, POLICY_ATTRIBUTES) });
+    const created = await store.create({
+      type: policy.type as string,
+      blob: policy.blob as string,
+      extra: extraAttributes(policy, POLICY_ATTRIBUTES),
+    });
     res.status(201).json({ policy: renderPolicy(req, created) });
   };
 
@@ -61,7 +69,10 @@ export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi)
     const body = validateBody<PolicyBody>(POLICY_UPDATE, bodyMember(req.body, 'policy'));
     rejectNul(body);
     const updated = await store.update(req.params.policy_id as string, {
-      id: 'id' in body ? body.id : undefined, type: body.type, blob: body.blob, extra: extraAttributes(body, POLICY_ATTRIBUTES),
+      id: 'id' in body ? body.id : undefined,
+      type: body.type,
+      blob: body.blob,
+      extra: extraAttributes(body, POLICY_ATTRIBUTES),
     });
     res.json({ policy: renderPolicy(req, updated) });
   };

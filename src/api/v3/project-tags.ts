@@ -14,50 +14,74 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   const params = (req: Request) => ({ projectId: req.params.project_id as string, value: req.params.value as string | undefined });
   const tagsBody = (req: Request, tags: string[]) => ({ links: { self: selfUrl(req) }, tags });
 
-  routes.getAndHead('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
-    const { projectId } = params(req);
-    await authorize(req, providers, 'identity:list_project_tags', await projectTargetFor(providers, projectId));
-    res.json(tagsBody(req, await resource.listProjectTags(projectId)));
-  }, { policy: 'identity:list_project_tags', rel: 'project_tags' });
+  routes.getAndHead(
+    '/v3/projects/:project_id/tags',
+    async (req: Request, res: Response) => {
+      const { projectId } = params(req);
+      await authorize(req, providers, 'identity:list_project_tags', await projectTargetFor(providers, projectId));
+      res.json(tagsBody(req, await resource.listProjectTags(projectId)));
+    },
+    { policy: 'identity:list_project_tags', rel: 'project_tags' },
+  );
 
-  routes.put('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
-    const { projectId } = params(req);
-    await authorize(req, providers, 'identity:update_project_tags', await projectTargetFor(providers, projectId));
-    const tags = validateBody<string[]>(TAGS, bodyMember(req.body, 'tags'));
-    rejectNul(tags);
-    res.json(tagsBody(req, await resource.replaceProjectTags(projectId, tags)));
-  }, { policy: 'identity:update_project_tags', rel: 'project_tags' });
+  routes.put(
+    '/v3/projects/:project_id/tags',
+    async (req: Request, res: Response) => {
+      const { projectId } = params(req);
+      await authorize(req, providers, 'identity:update_project_tags', await projectTargetFor(providers, projectId));
+      const tags = validateBody<string[]>(TAGS, bodyMember(req.body, 'tags'));
+      rejectNul(tags);
+      res.json(tagsBody(req, await resource.replaceProjectTags(projectId, tags)));
+    },
+    { policy: 'identity:update_project_tags', rel: 'project_tags' },
+  );
 
-  routes.delete('/v3/projects/:project_id/tags', async (req: Request, res: Response) => {
-    const { projectId } = params(req);
-    await authorize(req, providers, 'identity:delete_project_tags', await projectTargetFor(providers, projectId));
-    await resource.replaceProjectTags(projectId, []);
-    res.status(204).end();
-  }, { policy: 'identity:delete_project_tags', rel: 'project_tags' });
+  routes.delete(
+    '/v3/projects/:project_id/tags',
+    async (req: Request, res: Response) => {
+      const { projectId } = params(req);
+      await authorize(req, providers, 'identity:delete_project_tags', await projectTargetFor(providers, projectId));
+      await resource.replaceProjectTags(projectId, []);
+      res.status(204).end();
+    },
+    { policy: 'identity:delete_project_tags', rel: 'project_tags' },
+  );
 
-  routes.getAndHead('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
-    const { projectId, value } = params(req);
-    await authorize(req, providers, 'identity:get_project_tag', await projectTargetFor(providers, projectId));
-    await resource.getProjectTag(projectId, value as string);
-    res.status(204).end();
-  }, { policy: 'identity:get_project_tag', rel: 'project_tags' });
+  routes.getAndHead(
+    '/v3/projects/:project_id/tags/:value',
+    async (req: Request, res: Response) => {
+      const { projectId, value } = params(req);
+      await authorize(req, providers, 'identity:get_project_tag', await projectTargetFor(providers, projectId));
+      await resource.getProjectTag(projectId, value as string);
+      res.status(204).end();
+    },
+    { policy: 'identity:get_project_tag', rel: 'project_tags' },
+  );
 
-  routes.put('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
-    const { projectId, value } = params(req);
-    await authorize(req, providers, 'identity:create_project_tag', await projectTargetFor(providers, projectId));
-    const tag = validateBody<string>(TAG_NAME, value);
-    rejectNul(tag);
-    // The tag joins the list, which must still be valid (at most 80, no repeats).
-    validateBody(TAGS, [...(await resource.listProjectTags(projectId)), tag]);
-    const created = await resource.addProjectTag(projectId, tag);
-    res.status(201).setHeader('Location', `${req.keystone.baseUrl}/v3/projects/${projectId}/tags/${encodeURIComponent(created)}`);
-    res.end();
-  }, { policy: 'identity:create_project_tag', rel: 'project_tags' });
+  routes.put(
+    '/v3/projects/:project_id/tags/:value',
+    async (req: Request, res: Response) => {
+      const { projectId, value } = params(req);
+      await authorize(req, providers, 'identity:create_project_tag', await projectTargetFor(providers, projectId));
+      const tag = validateBody<string>(TAG_NAME, value);
+      rejectNul(tag);
+      // The tag joins the list, which must still be valid (at most 80, no repeats).
+      validateBody(TAGS, [...(await resource.listProjectTags(projectId)), tag]);
+      const created = await resource.addProjectTag(projectId, tag);
+      res.status(201).setHeader('Location', `${req.keystone.baseUrl}/v3/projects/${projectId}/tags/${encodeURIComponent(created)}`);
+      res.end();
+    },
+    { policy: 'identity:create_project_tag', rel: 'project_tags' },
+  );
 
-  routes.delete('/v3/projects/:project_id/tags/:value', async (req: Request, res: Response) => {
-    const { projectId, value } = params(req);
-    await authorize(req, providers, 'identity:delete_project_tag', await projectTargetFor(providers, projectId));
-    await resource.deleteProjectTag(projectId, value as string);
-    res.status(204).end();
-  }, { policy: 'identity:delete_project_tag', rel: 'project_tags' });
+  routes.delete(
+    '/v3/projects/:project_id/tags/:value',
+    async (req: Request, res: Response) => {
+      const { projectId, value } = params(req);
+      await authorize(req, providers, 'identity:delete_project_tag', await projectTargetFor(providers, projectId));
+      await resource.deleteProjectTag(projectId, value as string);
+      res.status(204).end();
+    },
+    { policy: 'identity:delete_project_tag', rel: 'project_tags' },
+  );
 }

@@ -16,7 +16,16 @@ import { renderCollection } from '../collection.js';
 import { PROJECT_CREATE, PROJECT_UPDATE } from './resource-schemas.js';
 import { PROJECT_ATTRIBUTES, renderProject } from './resource-render.js';
 import {
-  bodyMember, defaultDomainId, extraAttributes, filterRendered, isPlainObject, keystoneBool, normalizeKeys, queryFlag, queryValue, rejectNul,
+  bodyMember,
+  defaultDomainId,
+  extraAttributes,
+  filterRendered,
+  isPlainObject,
+  keystoneBool,
+  normalizeKeys,
+  queryFlag,
+  queryValue,
+  rejectNul,
 } from './request-input.js';
 
 interface ProjectBody {
@@ -35,8 +44,16 @@ interface ProjectBody {
 /** The project as a policy target (target.project.*). */
 export function projectTarget(ref: ProjectRef): Record<string, unknown> {
   return {
-    ...ref.extra, id: ref.id, name: ref.name, domain_id: ref.domainId, description: ref.description, enabled: ref.enabled,
-    parent_id: ref.parentId, is_domain: ref.isDomain, tags: ref.tags, options: ref.options,
+    ...ref.extra,
+    id: ref.id,
+    name: ref.name,
+    domain_id: ref.domainId,
+    description: ref.description,
+    enabled: ref.enabled,
+    parent_id: ref.parentId,
+    is_domain: ref.isDomain,
+    tags: ref.tags,
+    options: ref.options,
   };
 }
 
@@ -55,17 +72,21 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
     const parentsAsIds = queryFlag(req, 'parents_as_ids');
     const subtreeAsList = queryFlag(req, 'subtree_as_list');
     const subtreeAsIds = queryFlag(req, 'subtree_as_ids');
-    if (parentsAsList && parentsAsIds) throw new ValidationError('Cannot use parents_as_list and parents_as_ids query params at the same time.', false);
-    if (subtreeAsList && subtreeAsIds) throw new ValidationError('Cannot use subtree_as_list and subtree_as_ids query params at the same time.', false);
+    if (parentsAsList && parentsAsIds)
+      throw new ValidationError('Cannot use parents_as_list and parents_as_ids query params at the same time.', false);
+    if (subtreeAsList && subtreeAsIds)
+      throw new ValidationError('Cannot use subtree_as_list and subtree_as_ids query params at the same time.', false);
     // Lists are narrowed to the projects the caller holds a role on, as Keystone does.
     const visible = async (refs: ProjectRef[]) => {
       if (!callerUserId) return refs;
       const ids = new Set(await providers.assignment_api.projectIdsForUser(callerUserId));
       return refs.filter((p) => ids.has(p.id));
     };
-    if (parentsAsList) out.parents = (await visible(await resource.listParentRefs(ref.id))).map((p) => ({ project: renderProject(req, p) }));
+    if (parentsAsList)
+      out.parents = (await visible(await resource.listParentRefs(ref.id))).map((p) => ({ project: renderProject(req, p) }));
     else if (parentsAsIds) out.parents = await resource.parentsAsIds(ref);
-    if (subtreeAsList) out.subtree = (await visible(await resource.listSubtreeRefs(ref.id))).map((p) => ({ project: renderProject(req, p) }));
+    if (subtreeAsList)
+      out.subtree = (await visible(await resource.listSubtreeRefs(ref.id))).map((p) => ({ project: renderProject(req, p) }));
     else if (subtreeAsIds) out.subtree = await resource.subtreeAsIds(ref.id);
   };
 
@@ -82,7 +103,12 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
       notTagsAny: queryValue(req, 'not-tags-any'),
     });
     if (caller.domainId) refs = refs.filter((r) => r.domainId === caller.domainId);
-    const rendered = filterRendered(req, refs.map((r) => renderProject(req, r)), ['domain_id', 'name', 'parent_id'], ['enabled']);
+    const rendered = filterRendered(
+      req,
+      refs.map((r) => renderProject(req, r)),
+      ['domain_id', 'name', 'parent_id'],
+      ['enabled'],
+    );
     res.json(renderCollection(req, 'projects', rendered, resource.listLimit()));
   };
 

@@ -36,7 +36,11 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
 
   const list = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_regions');
-    const rendered = filterRendered(req, (await catalog.listRegions()).map((r) => renderRegion(req, r)), ['parent_region_id']);
+    const rendered = filterRendered(
+      req,
+      (await catalog.listRegions()).map((r) => renderRegion(req, r)),
+      ['parent_region_id'],
+    );
     res.json(renderCollection(req, 'regions', rendered, catalog.listLimit()));
   };
 

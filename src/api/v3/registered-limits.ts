@@ -23,7 +23,12 @@ const PROPERTIES = {
 } as const;
 const CREATE = {
   type: 'array',
-  items: { type: 'object', properties: PROPERTIES, additionalProperties: false, required: ['service_id', 'resource_name', 'default_limit'] },
+  items: {
+    type: 'object',
+    properties: PROPERTIES,
+    additionalProperties: false,
+    required: ['service_id', 'resource_name', 'default_limit'],
+  },
   minItems: 1,
 } as const;
 const UPDATE = { type: 'object', properties: PROPERTIES, additionalProperties: false } as const;
@@ -42,7 +47,11 @@ export function registerRegisteredLimitRoutes(routes: RouteTable, providers: Pro
 
   const list = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_registered_limits');
-    const rendered = filterRendered(req, (await unifiedLimit.listRegisteredLimits()).map((l) => render(req, l)), ['service_id', 'region_id', 'resource_name']);
+    const rendered = filterRendered(
+      req,
+      (await unifiedLimit.listRegisteredLimits()).map((l) => render(req, l)),
+      ['service_id', 'region_id', 'resource_name'],
+    );
     res.json(renderCollection(req, 'registered_limits', rendered, unifiedLimit.listLimit()));
   };
 
@@ -55,7 +64,9 @@ export function registerRegisteredLimitRoutes(routes: RouteTable, providers: Pro
     await authorize(req, providers, 'identity:create_registered_limits');
     const body = validateBody<RegisteredLimitInput[]>(CREATE, memberOr(req.body, 'registered_limits', {}));
     rejectNul(body);
-    const created = await unifiedLimit.createRegisteredLimits(body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as RegisteredLimitInput));
+    const created = await unifiedLimit.createRegisteredLimits(
+      body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as RegisteredLimitInput),
+    );
     res.status(201).json({ registered_limits: created.map((l) => render(req, l)) });
   };
 
@@ -72,9 +83,29 @@ export function registerRegisteredLimitRoutes(routes: RouteTable, providers: Pro
     res.status(204).end();
   };
 
-  routes.getAndHead('/v3/registered_limits', list, { policy: 'identity:list_registered_limits', rel: 'registered_limits', ...LIMITS_REL_STATUS });
-  routes.post('/v3/registered_limits', create, { policy: 'identity:create_registered_limits', rel: 'registered_limits', ...LIMITS_REL_STATUS });
-  routes.getAndHead('/v3/registered_limits/:registered_limit_id', show, { policy: 'identity:get_registered_limit', rel: 'registered_limit', ...LIMITS_REL_STATUS });
-  routes.patch('/v3/registered_limits/:registered_limit_id', update, { policy: 'identity:update_registered_limit', rel: 'registered_limit', ...LIMITS_REL_STATUS });
-  routes.delete('/v3/registered_limits/:registered_limit_id', remove, { policy: 'identity:delete_registered_limit', rel: 'registered_limit', ...LIMITS_REL_STATUS });
+  routes.getAndHead('/v3/registered_limits', list, {
+    policy: 'identity:list_registered_limits',
+    rel: 'registered_limits',
+    ...LIMITS_REL_STATUS,
+  });
+  routes.post('/v3/registered_limits', create, {
+    policy: 'identity:create_registered_limits',
+    rel: 'registered_limits',
+    ...LIMITS_REL_STATUS,
+  });
+  routes.getAndHead('/v3/registered_limits/:registered_limit_id', show, {
+    policy: 'identity:get_registered_limit',
+    rel: 'registered_limit',
+    ...LIMITS_REL_STATUS,
+  });
+  routes.patch('/v3/registered_limits/:registered_limit_id', update, {
+    policy: 'identity:update_registered_limit',
+    rel: 'registered_limit',
+    ...LIMITS_REL_STATUS,
+  });
+  routes.delete('/v3/registered_limits/:registered_limit_id', remove, {
+    policy: 'identity:delete_registered_limit',
+    rel: 'registered_limit',
+    ...LIMITS_REL_STATUS,
+  });
 }

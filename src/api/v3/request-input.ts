@@ -25,7 +25,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 /** Throws a 400 naming the first field (path inside the validated object) whose key or string value holds a NUL character. */
 export function rejectNul(value: unknown, path = ''): void {
   const refuse = () => {
-    throw new SchemaValidationError(path ? `Invalid input for field '${path}': NUL characters are not allowed` : 'Invalid input: NUL characters are not allowed');
+    throw new SchemaValidationError(
+      path ? `Invalid input for field '${path}': NUL characters are not allowed` : 'Invalid input: NUL characters are not allowed',
+    );
   };
   const join = (key: string | number) => (path ? `${path}/${key}` : String(key));
   if (typeof value === 'string') {
@@ -33,7 +35,9 @@ export function rejectNul(value: unknown, path = ''): void {
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => rejectNul(v, join(i)));
+    value.forEach((v, i) => {
+      rejectNul(v, join(i));
+    });
     return;
   }
   if (isPlainObject(value)) {
@@ -81,7 +85,10 @@ export function keystoneBool(value: string): boolean {
  * parameters are ignored.
  */
 export function filterRendered<T extends Record<string, unknown>>(
-  req: Request, items: T[], stringAttrs: readonly string[], booleanAttrs: readonly string[] = [],
+  req: Request,
+  items: T[],
+  stringAttrs: readonly string[],
+  booleanAttrs: readonly string[] = [],
 ): T[] {
   let out = applyListFilters(items, req.query, stringAttrs);
   for (const attr of booleanAttrs) {
@@ -101,7 +108,10 @@ export function filterRendered<T extends Record<string, unknown>>(
 export function defaultDomainId(caller: Caller, conf: KeystoneConfig): string {
   if (caller.domainId) return caller.domainId;
   if (caller.isAdminToken) {
-    throw new ValidationError('You have tried to create a resource using the admin token. As this token is not within a domain you must explicitly include a domain for this resource to belong to.', false);
+    throw new ValidationError(
+      'You have tried to create a resource using the admin token. As this token is not within a domain you must explicitly include a domain for this resource to belong to.',
+      false,
+    );
   }
   return conf.identity.default_domain_id;
 }

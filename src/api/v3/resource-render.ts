@@ -4,7 +4,18 @@ import type { ProjectRef } from '../../resource/resource-types.js';
 import { entityLinks } from '../collection.js';
 
 /** Keys a project carries of its own; anything else in a body is kept in `extra`. */
-export const PROJECT_ATTRIBUTES = ['id', 'name', 'domain_id', 'description', 'enabled', 'parent_id', 'is_domain', 'tags', 'options', 'links'] as const;
+export const PROJECT_ATTRIBUTES = [
+  'id',
+  'name',
+  'domain_id',
+  'description',
+  'enabled',
+  'parent_id',
+  'is_domain',
+  'tags',
+  'options',
+  'links',
+] as const;
 
 /** Keystone's Project.to_dict (extra attributes first, then the project's own), with links. */
 export function renderProject(req: Request, ref: ProjectRef, options: { includeExtraDict?: boolean } = {}): Record<string, unknown> {

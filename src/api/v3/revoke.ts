@@ -7,21 +7,26 @@ import { revokeEventToDict } from '../../revoke/revoke-model.js';
 import { authorize } from '../authorize.js';
 
 export function registerRevokeRoutes(routes: RouteTable, providers: ProviderApi): void {
-  routes.getAndHead('/v3/OS-REVOKE/events', async (req, res) => {
-    await authorize(req, providers, 'identity:list_revoke_events');
-    const since = req.query.since;
-    let sinceSeconds: number | undefined;
-    if (since !== undefined && since !== '') {
-      sinceSeconds = typeof since === 'string' ? secondsFromIso(since.trim()) : NaN;
-      if (Number.isNaN(sinceSeconds)) throw new ValidationError(`invalidate date format ${String(since)}`, false);
-    }
-    const events = await providers.revoke_api.listEvents(sinceSeconds);
-    const body = JSON.stringify({
-      events: events.map(revokeEventToDict),
-      links: { next: null, self: `${req.keystone.baseUrl}/v3/OS-REVOKE/events`, previous: null },
-    });
-    res.status(200).setHeader('Content-Type', 'application/json');
-    res.setHeader('Content-Length', Buffer.byteLength(body));
-    if (req.method === 'HEAD') res.end(); else res.end(body);
-  }, { policy: 'identity:list_revoke_events', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-REVOKE/1.0/rel/events' });
+  routes.getAndHead(
+    '/v3/OS-REVOKE/events',
+    async (req, res) => {
+      await authorize(req, providers, 'identity:list_revoke_events');
+      const since = req.query.since;
+      let sinceSeconds: number | undefined;
+      if (since !== undefined && since !== '') {
+        sinceSeconds = typeof since === 'string' ? secondsFromIso(since.trim()) : NaN;
+        if (Number.isNaN(sinceSeconds)) throw new ValidationError(`invalidate date format ${String(since)}`, false);
+      }
+      const events = await providers.revoke_api.listEvents(sinceSeconds);
+      const body = JSON.stringify({
+        events: events.map(revokeEventToDict),
+        links: { next: null, self: `${req.keystone.baseUrl}/v3/OS-REVOKE/events`, previous: null },
+      });
+      res.status(200).setHeader('Content-Type', 'application/json');
+      res.setHeader('Content-Length', Buffer.byteLength(body));
+      if (req.method === 'HEAD') res.end();
+      else res.end(body);
+    },
+    { policy: 'identity:list_revoke_events', rel: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-REVOKE/1.0/rel/events' },
+  );
 }

@@ -29,9 +29,16 @@ export function formatAssignment(baseUrl: string, entity: NamedAssignmentRef): R
   const indirect = entity.indirect ?? {};
 
   if (entity.project_id !== undefined) {
-    scope = entity.project_name !== undefined
-      ? { project: { id: entity.project_id, name: entity.project_name, domain: { id: entity.project_domain_id, name: entity.project_domain_name } } }
-      : { project: { id: entity.project_id } };
+    scope =
+      entity.project_name !== undefined
+        ? {
+            project: {
+              id: entity.project_id,
+              name: entity.project_name,
+              domain: { id: entity.project_domain_id, name: entity.project_domain_name },
+            },
+          }
+        : { project: { id: entity.project_id } };
     if (indirect.domain_id !== undefined) {
       inherited = true;
       link = `/domains/${indirect.domain_id}`;
@@ -42,9 +49,10 @@ export function formatAssignment(baseUrl: string, entity: NamedAssignmentRef): R
       link = `/projects/${entity.project_id}`;
     }
   } else if (entity.domain_id !== undefined) {
-    scope = entity.domain_name !== undefined
-      ? { domain: { id: entity.domain_id, name: entity.domain_name } }
-      : { domain: { id: entity.domain_id } };
+    scope =
+      entity.domain_name !== undefined
+        ? { domain: { id: entity.domain_id, name: entity.domain_name } }
+        : { domain: { id: entity.domain_id } };
     link = `/domains/${entity.domain_id}`;
   } else if (entity.system !== undefined) {
     link = '/system';
@@ -52,9 +60,10 @@ export function formatAssignment(baseUrl: string, entity: NamedAssignmentRef): R
   }
 
   if (entity.user_id !== undefined) {
-    formatted.user = entity.user_name !== undefined
-      ? { id: entity.user_id, name: entity.user_name, domain: { id: entity.user_domain_id, name: entity.user_domain_name } }
-      : { id: entity.user_id };
+    formatted.user =
+      entity.user_name !== undefined
+        ? { id: entity.user_id, name: entity.user_name, domain: { id: entity.user_domain_id, name: entity.user_domain_name } }
+        : { id: entity.user_id };
     if (indirect.group_id !== undefined) {
       links.membership = url(`/groups/${indirect.group_id}/users/${entity.user_id}`);
       link += `/groups/${indirect.group_id}`;
@@ -62,15 +71,17 @@ export function formatAssignment(baseUrl: string, entity: NamedAssignmentRef): R
       link += `/users/${entity.user_id}`;
     }
   } else if (entity.group_id !== undefined) {
-    formatted.group = entity.group_name !== undefined
-      ? { id: entity.group_id, name: entity.group_name, domain: { id: entity.group_domain_id, name: entity.group_domain_name } }
-      : { id: entity.group_id };
+    formatted.group =
+      entity.group_name !== undefined
+        ? { id: entity.group_id, name: entity.group_name, domain: { id: entity.group_domain_id, name: entity.group_domain_name } }
+        : { id: entity.group_id };
     link += `/groups/${entity.group_id}`;
   }
 
   if (entity.role_name !== undefined) {
     const role: Record<string, unknown> = { id: entity.role_id, name: entity.role_name };
-    if (entity.role_domain_id !== undefined && entity.role_domain_name !== undefined) role.domain = { id: entity.role_domain_id, name: entity.role_domain_name };
+    if (entity.role_domain_id !== undefined && entity.role_domain_name !== undefined)
+      role.domain = { id: entity.role_domain_id, name: entity.role_domain_name };
     formatted.role = role;
   } else {
     formatted.role = { id: entity.role_id };
@@ -101,12 +112,16 @@ export function registerRoleAssignmentRoutes(routes: RouteTable, providers: Prov
 
   /** Keystone's _assert_* checks of the filter combinations. */
   const assertFilters = (req: Request, effective: boolean, inherited: boolean | undefined) => {
-    if (nonEmpty(req, 'scope.domain.id') && nonEmpty(req, 'scope.project.id')) throw new ValidationError('Specify a domain or project, not both', false);
-    if (nonEmpty(req, 'scope.domain.id') && nonEmpty(req, 'scope.system')) throw new ValidationError('Specify system or domain, not both', false);
-    if (nonEmpty(req, 'scope.project.id') && nonEmpty(req, 'scope.system')) throw new ValidationError('Specify system or project, not both', false);
+    if (nonEmpty(req, 'scope.domain.id') && nonEmpty(req, 'scope.project.id'))
+      throw new ValidationError('Specify a domain or project, not both', false);
+    if (nonEmpty(req, 'scope.domain.id') && nonEmpty(req, 'scope.system'))
+      throw new ValidationError('Specify system or domain, not both', false);
+    if (nonEmpty(req, 'scope.project.id') && nonEmpty(req, 'scope.system'))
+      throw new ValidationError('Specify system or project, not both', false);
     if (nonEmpty(req, 'user.id') && nonEmpty(req, 'group.id')) throw new ValidationError('Specify a user or group, not both', false);
     if (effective) {
-      if (nonEmpty(req, 'group.id')) throw new ValidationError('Combining effective and group filter will always result in an empty list.', false);
+      if (nonEmpty(req, 'group.id'))
+        throw new ValidationError('Combining effective and group filter will always result in an empty list.', false);
       if (inherited && nonEmpty(req, 'scope.domain.id')) {
         throw new ValidationError('Combining effective, domain and inherited filters will always result in an empty list.', false);
       }
@@ -162,5 +177,8 @@ export function registerRoleAssignmentRoutes(routes: RouteTable, providers: Prov
     res.json(renderCollection(req, 'role_assignments', assignments, null));
   };
 
-  routes.getAndHead('/v3/role_assignments', list, { policy: ['identity:list_role_assignments', 'identity:list_role_assignments_for_tree'], rel: 'role_assignments' });
+  routes.getAndHead('/v3/role_assignments', list, {
+    policy: ['identity:list_role_assignments', 'identity:list_role_assignments_for_tree'],
+    rel: 'role_assignments',
+  });
 }

@@ -47,8 +47,13 @@ interface RoleBody {
 /** The role as Keystone renders it: its free-form attributes, then id, name, domain_id, description, options, links. */
 export function renderRole(req: Request, role: Role): Record<string, unknown> {
   return {
-    ...role.extra, id: role.id, name: role.name, domain_id: role.domainId, description: role.description,
-    options: role.options, links: entityLinks(req, `/v3/roles/${role.id}`),
+    ...role.extra,
+    id: role.id,
+    name: role.name,
+    domain_id: role.domainId,
+    description: role.description,
+    options: role.options,
+    links: entityLinks(req, `/v3/roles/${role.id}`),
   };
 }
 
@@ -59,18 +64,23 @@ export function roleTarget(role: Role): Record<string, unknown> {
 
 /** Role rows are varchar(255) names and descriptions. */
 function checkLengths(body: RoleBody): void {
-  if (typeof body.description === 'string' && body.description.length > 255) throw new StringLengthExceeded(body.description, 'description', 255);
-  if (typeof body.domain_id === 'string' && body.domain_id.length > 64) throw new SchemaValidationError(`Invalid input for field 'domain_id': '${body.domain_id}' is too long`);
+  if (typeof body.description === 'string' && body.description.length > 255)
+    throw new StringLengthExceeded(body.description, 'description', 255);
+  if (typeof body.domain_id === 'string' && body.domain_id.length > 64)
+    throw new SchemaValidationError(`Invalid input for field 'domain_id': '${body.domain_id}' is too long`);
 }
 
 export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): void {
-
   const list = async (req: Request, res: Response) => {
     const domainFilter = queryValue(req, 'domain_id');
     await authorize(req, providers, domainFilter ? 'identity:list_domain_roles' : 'identity:list_roles');
     // Without ?domain_id, only global roles (Keystone adds a domain_id=None filter).
     const roles = await providers.role_api.listRoles({ domainId: domainFilter ? domainFilter : null });
-    const rendered = filterRendered(req, roles.map((r) => renderRole(req, r)), ['name', 'domain_id']);
+    const rendered = filterRendered(
+      req,
+      roles.map((r) => renderRole(req, r)),
+      ['name', 'domain_id'],
+    );
     res.json(renderCollection(req, 'roles', rendered, providers.role_api.listLimit()));
   };
 

@@ -37,7 +37,11 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
 
   const list = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_services');
-    const rendered = filterRendered(req, (await catalog.listServices()).map((s) => renderService(req, s)), ['type', 'name']);
+    const rendered = filterRendered(
+      req,
+      (await catalog.listServices()).map((s) => renderService(req, s)),
+      ['type', 'name'],
+    );
     res.json(renderCollection(req, 'services', rendered, catalog.listLimit()));
   };
 

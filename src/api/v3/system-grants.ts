@@ -41,12 +41,20 @@ export function registerSystemGrantRoutes(routes: RouteTable, providers: Provide
     return out;
   };
 
-  const actorOf = (req: Request, actor: ActorKind): GrantActor => (actor === 'user' ? { userId: req.params.user_id as string } : { groupId: req.params.group_id as string });
+  const actorOf = (req: Request, actor: ActorKind): GrantActor =>
+    actor === 'user' ? { userId: req.params.user_id as string } : { groupId: req.params.group_id as string };
 
   const list = (actor: ActorKind) => async (req: Request, res: Response) => {
     await authorize(req, providers, `identity:list_system_grants_for_${actor}`, await target(req, actor, false));
     const roles = await assignment.listSystemGrants(actorOf(req, actor));
-    res.json(renderCollection(req, 'roles', roles.map((r) => renderRole(req, r)), null));
+    res.json(
+      renderCollection(
+        req,
+        'roles',
+        roles.map((r) => renderRole(req, r)),
+        null,
+      ),
+    );
   };
 
   const grant = (actor: ActorKind, action: 'check' | 'create' | 'revoke') => async (req: Request, res: Response) => {
@@ -61,8 +69,17 @@ export function registerSystemGrantRoutes(routes: RouteTable, providers: Provide
   for (const actor of ['user', 'group'] as const) {
     const base = `/v3/system/${actor}s/:${actor}_id/roles`;
     routes.getAndHead(base, list(actor), { policy: `identity:list_system_grants_for_${actor}`, rel: `system_${actor}_roles` });
-    routes.getAndHead(`${base}/:role_id`, grant(actor, 'check'), { policy: `identity:check_system_grant_for_${actor}`, rel: `system_${actor}_role` });
-    routes.put(`${base}/:role_id`, grant(actor, 'create'), { policy: `identity:create_system_grant_for_${actor}`, rel: `system_${actor}_role` });
-    routes.delete(`${base}/:role_id`, grant(actor, 'revoke'), { policy: `identity:revoke_system_grant_for_${actor}`, rel: `system_${actor}_role` });
+    routes.getAndHead(`${base}/:role_id`, grant(actor, 'check'), {
+      policy: `identity:check_system_grant_for_${actor}`,
+      rel: `system_${actor}_role`,
+    });
+    routes.put(`${base}/:role_id`, grant(actor, 'create'), {
+      policy: `identity:create_system_grant_for_${actor}`,
+      rel: `system_${actor}_role`,
+    });
+    routes.delete(`${base}/:role_id`, grant(actor, 'revoke'), {
+      policy: `identity:revoke_system_grant_for_${actor}`,
+      rel: `system_${actor}_role`,
+    });
   }
 }

@@ -55,8 +55,23 @@ interface TrustBody {
 }
 
 /** The keys Keystone keeps as columns (or computes); everything else is kept in `extra`. */
-const NOT_EXTRA = new Set(['id', 'trustor_user_id', 'trustee_user_id', 'project_id', 'impersonation', 'expires_at', 'remaining_uses',
-  'deleted_at', 'redelegated_trust_id', 'redelegation_count', 'allow_redelegation', 'roles', 'roles_links', 'links', 'extra']);
+const NOT_EXTRA = new Set([
+  'id',
+  'trustor_user_id',
+  'trustee_user_id',
+  'project_id',
+  'impersonation',
+  'expires_at',
+  'remaining_uses',
+  'deleted_at',
+  'redelegated_trust_id',
+  'redelegation_count',
+  'allow_redelegation',
+  'roles',
+  'roles_links',
+  'links',
+  'extra',
+]);
 
 /** The trust's columns as Keystone's to_dict gives them (expires_at to the second, .000000Z). */
 function trustAttributes(trust: Trust): Record<string, unknown> {
@@ -106,7 +121,11 @@ async function renderTrust(req: Request, providers: ProviderApi, trust: Trust): 
 /** Keystone's _check_delegated_token: delegated tokens cannot manage trusts (trust-scoped ones can). */
 function refuseDelegatedToken(providers: ProviderApi, caller: Caller): void {
   if (!isDelegatedMethod(providers.conf, caller)) return;
-  if (caller.methods.includes('application_credential') && providers.conf.security_compliance.allow_insecure_application_credential_trust_escalation) return;
+  if (
+    caller.methods.includes('application_credential') &&
+    providers.conf.security_compliance.allow_insecure_application_credential_trust_escalation
+  )
+    return;
   throw new ForbiddenAction('Delegated tokens cannot manage trusts.');
 }
 
@@ -153,18 +172,21 @@ async function createTrust(req: Request, providers: ProviderApi): Promise<Record
   const redelegated = caller.trustId ? await providers.trust_api.getTrust(caller.trustId) : null;
   const extra: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) if (!NOT_EXTRA.has(k)) extra[k] = v;
-  const trust = await providers.trust_api.createTrust({
-    trustorUserId: body.trustor_user_id,
-    trusteeUserId: body.trustee_user_id,
-    projectId: body.project_id || null,
-    impersonation: body.impersonation,
-    expiresAt,
-    remainingUses: body.remaining_uses ?? null,
-    allowRedelegation: body.allow_redelegation === true,
-    redelegationCount: body.redelegation_count ?? null,
-    roleIds,
-    extra,
-  }, redelegated);
+  const trust = await providers.trust_api.createTrust(
+    {
+      trustorUserId: body.trustor_user_id,
+      trusteeUserId: body.trustee_user_id,
+      projectId: body.project_id || null,
+      impersonation: body.impersonation,
+      expiresAt,
+      remainingUses: body.remaining_uses ?? null,
+      allowRedelegation: body.allow_redelegation === true,
+      redelegationCount: body.redelegation_count ?? null,
+      roleIds,
+      extra,
+    },
+    redelegated,
+  );
   return renderTrust(req, providers, trust);
 }
 
@@ -186,38 +208,62 @@ async function listTrusts(req: Request, providers: ProviderApi): Promise<Record<
 }
 
 export function registerTrustRoutes(routes: RouteTable, providers: ProviderApi): void {
-  routes.post('/v3/OS-TRUST/trusts', async (req, res) => {
-    res.status(201).json({ trust: await createTrust(req, providers) });
-  }, { policy: 'identity:create_trust', rel: `${REL}trusts` });
-  routes.getAndHead('/v3/OS-TRUST/trusts', async (req, res) => {
-    res.json(await listTrusts(req, providers));
-  }, { policy: ['identity:list_trusts', 'identity:list_trusts_for_trustor', 'identity:list_trusts_for_trustee'], rel: `${REL}trusts` });
-  routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_trust');
-    refuseDelegatedToken(providers, caller);
-    refuseAdminToken(caller);
-    res.json({ trust: await renderTrust(req, providers, trust) });
-  }, { policy: 'identity:get_trust', rel: `${REL}trust` });
-  routes.delete('/v3/OS-TRUST/trusts/:trust_id', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:delete_trust');
-    refuseDelegatedToken(providers, caller);
-    await providers.trust_api.deleteTrust(trust.id);
-    res.status(204).end();
-  }, { policy: 'identity:delete_trust', rel: `${REL}trust` });
-  routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id/roles', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:list_roles_for_trust');
-    refuseAdminToken(caller);
-    refuseDelegatedToken(providers, caller);
-    res.json({ roles: await trustRoles(req, providers, trust), links: rolesLinks(req, trust) });
-  }, { policy: 'identity:list_roles_for_trust', rel: `${REL}trust_roles` });
-  routes.getAndHead('/v3/OS-TRUST/trusts/:trust_id/roles/:role_id', async (req, res) => {
-    const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_role_for_trust');
-    refuseAdminToken(caller);
-    refuseDelegatedToken(providers, caller);
-    const roleId = req.params.role_id as string;
-    if (!trust.roleIds.includes(roleId)) throw new EntityNotFound('role', roleId);
-    const role = await providers.role_api.findRole(roleId);
-    if (!role) throw new EntityNotFound('role', roleId);
-    res.json({ role: renderRole(req, role) });
-  }, { policy: 'identity:get_role_for_trust', rel: `${REL}trust_role` });
+  routes.post(
+    '/v3/OS-TRUST/trusts',
+    async (req, res) => {
+      res.status(201).json({ trust: await createTrust(req, providers) });
+    },
+    { policy: 'identity:create_trust', rel: `${REL}trusts` },
+  );
+  routes.getAndHead(
+    '/v3/OS-TRUST/trusts',
+    async (req, res) => {
+      res.json(await listTrusts(req, providers));
+    },
+    { policy: ['identity:list_trusts', 'identity:list_trusts_for_trustor', 'identity:list_trusts_for_trustee'], rel: `${REL}trusts` },
+  );
+  routes.getAndHead(
+    '/v3/OS-TRUST/trusts/:trust_id',
+    async (req, res) => {
+      const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_trust');
+      refuseDelegatedToken(providers, caller);
+      refuseAdminToken(caller);
+      res.json({ trust: await renderTrust(req, providers, trust) });
+    },
+    { policy: 'identity:get_trust', rel: `${REL}trust` },
+  );
+  routes.delete(
+    '/v3/OS-TRUST/trusts/:trust_id',
+    async (req, res) => {
+      const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:delete_trust');
+      refuseDelegatedToken(providers, caller);
+      await providers.trust_api.deleteTrust(trust.id);
+      res.status(204).end();
+    },
+    { policy: 'identity:delete_trust', rel: `${REL}trust` },
+  );
+  routes.getAndHead(
+    '/v3/OS-TRUST/trusts/:trust_id/roles',
+    async (req, res) => {
+      const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:list_roles_for_trust');
+      refuseAdminToken(caller);
+      refuseDelegatedToken(providers, caller);
+      res.json({ roles: await trustRoles(req, providers, trust), links: rolesLinks(req, trust) });
+    },
+    { policy: 'identity:list_roles_for_trust', rel: `${REL}trust_roles` },
+  );
+  routes.getAndHead(
+    '/v3/OS-TRUST/trusts/:trust_id/roles/:role_id',
+    async (req, res) => {
+      const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_role_for_trust');
+      refuseAdminToken(caller);
+      refuseDelegatedToken(providers, caller);
+      const roleId = req.params.role_id as string;
+      if (!trust.roleIds.includes(roleId)) throw new EntityNotFound('role', roleId);
+      const role = await providers.role_api.findRole(roleId);
+      if (!role) throw new EntityNotFound('role', roleId);
+      res.json({ role: renderRole(req, role) });
+    },
+    { policy: 'identity:get_role_for_trust', rel: `${REL}trust_role` },
+  );
 }

@@ -24,7 +24,17 @@ function parseIsoTime(text: string): Date | null {
   }
   const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms) - offsetMinutes * 60_000;
   const date = new Date(t);
-  if (Number.isNaN(t) || Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
+  if (
+    Number.isNaN(t) ||
+    Number(mo) < 1 ||
+    Number(mo) > 12 ||
+    Number(d) < 1 ||
+    Number(d) > 31 ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(s) > 60
+  )
+    return null;
   return date;
 }
 
@@ -42,7 +52,10 @@ export function passwordExpiresFilters(req: Request): PasswordExpiresFilter[] {
     const at = parseIsoTime(timestamp);
     if (!at) throw new ValidationError('Timestamp not in expected format.');
     if (!(OPERATORS as readonly string[]).includes(op)) {
-      throw new ValidationError(`The given operator ${op} is not valid. It must be one of the following: 'eq', 'neq', 'lt', 'lte', 'gt', or 'gte'.`, false);
+      throw new ValidationError(
+        `The given operator ${op} is not valid. It must be one of the following: 'eq', 'neq', 'lt', 'lte', 'gt', or 'gte'.`,
+        false,
+      );
     }
     return { op: op as PasswordExpiresFilter['op'], at };
   });

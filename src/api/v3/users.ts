@@ -17,7 +17,14 @@ import { PASSWORD_CHANGE, USER_CREATE, USER_UPDATE } from './identity-schemas.js
 import { renderGroup, renderUser, USER_ATTRIBUTES } from './identity-render.js';
 import { renderProject } from './resource-render.js';
 import {
-  bodyMember, defaultDomainId, extraAttributes, filterRendered, isPlainObject, normalizeKeys, queryValue, rejectNul,
+  bodyMember,
+  defaultDomainId,
+  extraAttributes,
+  filterRendered,
+  isPlainObject,
+  normalizeKeys,
+  queryValue,
+  rejectNul,
 } from './request-input.js';
 import { hasFederatedFilters, passwordExpiresFilters } from './user-list-filters.js';
 
@@ -36,8 +43,13 @@ interface UserBody {
 /** The user as a policy target (target.user.*). */
 export function userTarget(user: User): Record<string, unknown> {
   return {
-    ...user.extra, id: user.id, name: user.name, domain_id: user.domainId, enabled: user.enabled,
-    default_project_id: user.defaultProjectId, options: user.options,
+    ...user.extra,
+    id: user.id,
+    name: user.name,
+    domain_id: user.domainId,
+    enabled: user.enabled,
+    default_project_id: user.defaultProjectId,
+    options: user.options,
   };
 }
 
@@ -66,7 +78,12 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
     const name = queryValue(req, 'name');
     let users = hasFederatedFilters(req) ? [] : await identity.listUsers({ domainId, name, passwordExpires });
     if (caller.domainId) users = users.filter((u) => u.domainId === caller.domainId);
-    const rendered = filterRendered(req, users.map((u) => renderUser(req, u)), ['domain_id', 'name'], ['enabled']);
+    const rendered = filterRendered(
+      req,
+      users.map((u) => renderUser(req, u)),
+      ['domain_id', 'name'],
+      ['enabled'],
+    );
     res.json(renderCollection(req, 'users', rendered, identity.listLimit()));
   };
 
@@ -136,7 +153,12 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
     await identity.getUser(id);
     const ids = await providers.assignment_api.projectIdsForUser(id);
     const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids }) : [];
-    const rendered = filterRendered(req, refs.map((p) => renderProject(req, p)), ['domain_id', 'name'], ['enabled']);
+    const rendered = filterRendered(
+      req,
+      refs.map((p) => renderProject(req, p)),
+      ['domain_id', 'name'],
+      ['enabled'],
+    );
     res.json(renderCollection(req, 'projects', rendered, null));
   };
 
@@ -145,7 +167,11 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
     const caller = await authorize(req, providers, 'identity:list_groups_for_user', await userTargetFor(providers, id));
     let list = await identity.listGroupsForUser(id);
     if (caller.domainId) list = list.filter((g) => g.domainId === caller.domainId);
-    const rendered = filterRendered(req, list.map((g) => renderGroup(req, g, { membership: true })), ['name']);
+    const rendered = filterRendered(
+      req,
+      list.map((g) => renderGroup(req, g, { membership: true })),
+      ['name'],
+    );
     res.json(renderCollection(req, 'groups', rendered, identity.listLimit()));
   };
 
@@ -154,7 +180,10 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
   routes.getAndHead('/v3/users/:user_id', show, { policy: 'identity:get_user', rel: 'user' });
   routes.patch('/v3/users/:user_id', update, { policy: 'identity:update_user', rel: 'user' });
   routes.delete('/v3/users/:user_id', remove, { policy: 'identity:delete_user', rel: 'user' });
-  routes.post('/v3/users/:user_id/password', changePassword, { public: 'self-service: the original password proves the caller (Keystone unenforced)', rel: 'user_change_password' });
+  routes.post('/v3/users/:user_id/password', changePassword, {
+    public: 'self-service: the original password proves the caller (Keystone unenforced)',
+    rel: 'user_change_password',
+  });
   routes.getAndHead('/v3/users/:user_id/projects', projects, { policy: 'identity:list_user_projects', rel: 'user_projects' });
   routes.getAndHead('/v3/users/:user_id/groups', groups, { policy: 'identity:list_groups_for_user', rel: 'user_groups' });
 }

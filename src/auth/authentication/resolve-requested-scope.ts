@@ -24,7 +24,10 @@ export interface ScopeNameRules {
 }
 
 export function scopeNameRules(conf: KeystoneConfig): ScopeNameRules {
-  return { strictDomainNames: conf.resource.domain_name_url_safe === 'strict', strictProjectNames: conf.resource.project_name_url_safe === 'strict' };
+  return {
+    strictDomainNames: conf.resource.domain_name_url_safe === 'strict',
+    strictProjectNames: conf.resource.project_name_url_safe === 'strict',
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,7 +78,8 @@ export async function resolveRequestedScope(providers: ProviderApi, rules: Scope
   const has = (n: string) => (typeof scope === 'string' ? scope.includes(n) : isObject(scope) && n in scope);
   const present = names.filter(has);
   if (present.length !== 1) {
-    for (const [a, b, message] of PAIR_MESSAGES) if (present.length === 2 && present.includes(a) && present.includes(b)) throw new ConflictingScopes(message);
+    for (const [a, b, message] of PAIR_MESSAGES)
+      if (present.length === 2 && present.includes(a) && present.includes(b)) throw new ConflictingScopes(message);
     throw new ExpectingToFind('system, project, domain, OS-TRUST:trust or unscoped', 'scope');
   }
   const kind = present[0];

@@ -31,7 +31,8 @@ class AuthContext {
     if (this.userId !== undefined && this.userId !== result.userId) throw new Unauthorized();
     this.userId = result.userId;
     if (result.expiresAt !== undefined) {
-      this.expiresAt = this.expiresAt === undefined || Date.parse(result.expiresAt) < Date.parse(this.expiresAt) ? result.expiresAt : this.expiresAt;
+      this.expiresAt =
+        this.expiresAt === undefined || Date.parse(result.expiresAt) < Date.parse(this.expiresAt) ? result.expiresAt : this.expiresAt;
     }
     if (result.auditId !== undefined) this.auditId = result.auditId;
     if (result.appCredId !== undefined) this.appCredId = result.appCredId;
@@ -39,7 +40,12 @@ class AuthContext {
 }
 
 /** `external`: the external method when enabled, tried first when the request carries a trusted REMOTE_USER. */
-export async function runMethods(providers: ProviderApi, listed: readonly AuthMethod[], external: AuthMethod | undefined, request: AuthRequestContext): Promise<MethodsProof> {
+export async function runMethods(
+  providers: ProviderApi,
+  listed: readonly AuthMethod[],
+  external: AuthMethod | undefined,
+  request: AuthRequestContext,
+): Promise<MethodsProof> {
   const context = new AuthContext();
   if (request.remoteUser && external) {
     try {
@@ -56,5 +62,11 @@ export async function runMethods(providers: ProviderApi, listed: readonly AuthMe
     context.merge(result);
   }
   if (context.userId === undefined) throw new Unauthorized();
-  return { userId: context.userId, methods: context.methodNames, expiresAt: context.expiresAt, auditId: context.auditId, appCredId: context.appCredId };
+  return {
+    userId: context.userId,
+    methods: context.methodNames,
+    expiresAt: context.expiresAt,
+    auditId: context.auditId,
+    appCredId: context.appCredId,
+  };
 }

@@ -26,7 +26,8 @@ export async function checkDelegation(deps: DelegationDeps, grant: TokenGrant, s
     const store = deps.application_credential_api;
     const cred = await store.find(grant.appCredId);
     if (!cred || store.isExpired(cred) || cred.userId !== grant.userId) throw new Unauthorized();
-    if (cred.projectId ? scope.projectId !== cred.projectId || scope.domainId || scope.system : scope.projectId || scope.domainId) throw new Unauthorized();
+    if (cred.projectId ? scope.projectId !== cred.projectId || scope.domainId || scope.system : scope.projectId || scope.domainId)
+      throw new Unauthorized();
   }
   if (!trustId) return scope;
   const trust = scope.trust?.id === trustId ? scope.trust : await deps.trust_api.findTrust(trustId);

@@ -20,7 +20,7 @@ export function parseRules(rules: unknown): string[][] {
   const out: string[][] = [];
   for (const r of rules) {
     if (!Array.isArray(r) || r.length === 0 || !r.every((m) => typeof m === 'string')) continue;
-    out.push([...new Set(r as string[])]);
+    out.push([...new Set(r)]);
   }
   return out;
 }
@@ -54,7 +54,11 @@ export class AuthReceiptRequired extends Unauthorized {
 }
 
 export function checkMfa(
-  receipts: Pick<ReceiptProvider, 'issue'>, enabledMethods: readonly string[], owner: GrantOwner, usedMethods: readonly string[], options: GrantOptions,
+  receipts: Pick<ReceiptProvider, 'issue'>,
+  enabledMethods: readonly string[],
+  owner: GrantOwner,
+  usedMethods: readonly string[],
+  options: GrantOptions,
 ): void {
   const { user, domain } = owner;
   if (mfaSatisfied(user.options, new Set(usedMethods), enabledMethods)) return;

@@ -16,7 +16,10 @@ import type { ApplicationCredential } from '../../application-credential/applica
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The credential a payload names (Keystone's AppCredInfo and _lookup_app_cred). */
-export async function lookupApplicationCredential(providers: ProviderApi, payload: unknown): Promise<{ cred: ApplicationCredential; userId: string }> {
+export async function lookupApplicationCredential(
+  providers: ProviderApi,
+  payload: unknown,
+): Promise<{ cred: ApplicationCredential; userId: string }> {
   if (!isObject(payload)) throw new ExpectingToFind('id or name', 'application credential');
   const store = providers.application_credential_api;
   if (typeof payload.id === 'string' && payload.id) {
@@ -41,7 +44,10 @@ export const applicationCredentialMethod: AuthMethod = {
     const { cred, userId } = await lookupApplicationCredential(providers, payload);
     const secret = isObject(payload) && typeof payload.secret === 'string' ? payload.secret : null;
     const store = providers.application_credential_api;
-    const ok = secret !== null ? await store.verifySecret(cred, secret) : (await providers.identity_api.passwordHasher.verifyAgainstDummy(''), false);
+    const ok =
+      secret !== null
+        ? await store.verifySecret(cred, secret)
+        : (await providers.identity_api.passwordHasher.verifyAgainstDummy(''), false);
     if (!ok || store.isExpired(cred)) throw new Unauthorized();
     return { userId, appCredId: cred.id };
   },

@@ -46,8 +46,12 @@ export async function startDatabase(
   if (target.kind === 'embedded') {
     try {
       // 4 per worker (+2 for SIGHUP's replacements), 4 for this process, and room for keystone-manage beside them
-      host = await hostEmbeddedDatabase(conf, target.dataDir, (workers.public + workers.admin + 2) * 4 + 4 + CLI_CONNECTION_SLOTS, (attempt, err) =>
-        log.warn(`${err.message.replace(/; try again.*$/, '')}; ${retryNote(conf, attempt)}`));
+      host = await hostEmbeddedDatabase(
+        conf,
+        target.dataDir,
+        (workers.public + workers.admin + 2) * 4 + 4 + CLI_CONNECTION_SLOTS,
+        (attempt, err) => log.warn(`${err.message.replace(/; try again.*$/, '')}; ${retryNote(conf, attempt)}`),
+      );
     } catch (err) {
       if (err instanceof EmbeddedDatabaseBusyError) throw new StartupError(err.message);
       throw new StartupError(`cannot open the embedded database at ${target.dataDir}: ${(err as Error).message}`);
@@ -56,7 +60,9 @@ export async function startDatabase(
   }
   const db = openDatabase(conf, { embeddedSocketDir: host?.socketDir, poolSize: 2 });
   try {
-    await waitForDatabase(db, conf, (attempt, err) => log.warn(`database not reachable (${oneLine(err.message)}); ${retryNote(conf, attempt)}`));
+    await waitForDatabase(db, conf, (attempt, err) =>
+      log.warn(`database not reachable (${oneLine(err.message)}); ${retryNote(conf, attempt)}`),
+    );
   } catch (err) {
     throw new StartupError(`Cannot connect to ${describeTarget(target)}: ${oneLine((err as Error).message)}`);
   }
@@ -66,7 +72,11 @@ export async function startDatabase(
     if (fresh) firstRun = await runFirstRun(conf, db, target.dataDir, host!.socketDir, endpoints);
   } else if (conf.token.provider === 'fernet') {
     try {
-      new KeyRepository({ path: conf.fernet_tokens.key_repository, maxActiveKeys: conf.fernet_tokens.max_active_keys, configGroup: 'fernet_tokens' }).loadKeysSync();
+      new KeyRepository({
+        path: conf.fernet_tokens.key_repository,
+        maxActiveKeys: conf.fernet_tokens.max_active_keys,
+        configGroup: 'fernet_tokens',
+      }).loadKeysSync();
     } catch (err) {
       if (err instanceof KeyRepositoryError) throw new StartupError(err.message);
       throw err;

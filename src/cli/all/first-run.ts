@@ -28,28 +28,53 @@ export interface FirstRun {
 
 /** The [fernet_tokens], [fernet_receipts] and [credential] key repositories set up where they have no key yet. */
 export function ensureKeyRepositories(conf: KeystoneConfig): void {
-  const repos = [new KeyRepository({ path: conf.fernet_tokens.key_repository, maxActiveKeys: conf.fernet_tokens.max_active_keys, configGroup: 'fernet_tokens' })];
+  const repos = [
+    new KeyRepository({
+      path: conf.fernet_tokens.key_repository,
+      maxActiveKeys: conf.fernet_tokens.max_active_keys,
+      configGroup: 'fernet_tokens',
+    }),
+  ];
   if (conf.fernet_receipts.key_repository !== conf.fernet_tokens.key_repository) {
-    repos.push(new KeyRepository({ path: conf.fernet_receipts.key_repository, maxActiveKeys: conf.fernet_receipts.max_active_keys, configGroup: 'fernet_receipts' }));
+    repos.push(
+      new KeyRepository({
+        path: conf.fernet_receipts.key_repository,
+        maxActiveKeys: conf.fernet_receipts.max_active_keys,
+        configGroup: 'fernet_receipts',
+      }),
+    );
   }
   repos.push(credentialRepository(conf.credential.key_repository));
   for (const repo of repos) {
     if (existsSync(join(repo.path, '0'))) continue;
     const r = repo.setup();
-    if (r.created) log.info(`created the [${repo.configGroup}] key repository ${repo.path} (keys ${r.keyIds.slice().sort((a, b) => a - b).join(', ')})`);
+    if (r.created)
+      log.info(
+        `created the [${repo.configGroup}] key repository ${repo.path} (keys ${r.keyIds
+          .slice()
+          .sort((a, b) => a - b)
+          .join(', ')})`,
+      );
   }
 }
 
 /** Creates the schema and bootstraps the admin user on an empty embedded database. */
-export async function runFirstRun(conf: KeystoneConfig, db: Database, dataDir: string, embeddedSocketDir: string, endpoints: Endpoints): Promise<FirstRun> {
+export async function runFirstRun(
+  conf: KeystoneConfig,
+  db: Database,
+  dataDir: string,
+  embeddedSocketDir: string,
+  endpoints: Endpoints,
+): Promise<FirstRun> {
   log.info(`first run: creating the schema in ${dataDir}`);
   await syncSchema(db);
   const fromEnv = process.env.OS_BOOTSTRAP_PASSWORD;
   const firstRun: FirstRun = { password: fromEnv || randomBytes(18).toString('base64url'), generated: !fromEnv };
   const built = buildProviders(conf, { db, embeddedSocketDir });
   try {
-    const base = (s: ServiceName) => (s === 'public' ? conf.DEFAULT.public_endpoint : conf.DEFAULT.admin_endpoint)?.replace(/\/+$/, '')
-      ?? `http://${displayHost(endpoints[s].host)}:${endpoints[s].port}`;
+    const base = (s: ServiceName) =>
+      (s === 'public' ? conf.DEFAULT.public_endpoint : conf.DEFAULT.admin_endpoint)?.replace(/\/+$/, '') ??
+      `http://${displayHost(endpoints[s].host)}:${endpoints[s].port}`;
     await runBootstrap(built, {
       password: firstRun.password,
       regionId: 'RegionOne',

@@ -42,7 +42,9 @@ export async function resolvePorts(conf: KeystoneConfig): Promise<Endpoints> {
       probes.push(probe);
       wanted[s].port = await new Promise<number>((resolve, reject) => {
         probe.once('error', reject);
-        probe.listen(0, wanted[s].host, () => resolve((probe.address() as AddressInfo).port));
+        probe.listen(0, wanted[s].host, () => {
+          resolve((probe.address() as AddressInfo).port);
+        });
       });
     }
   } finally {

@@ -13,12 +13,22 @@ let syncId = 0;
  */
 export function syncWithPrimary(): Promise<void> {
   return new Promise((resolve) => {
-    if (!process.connected || !process.send) { resolve(); return; }
+    if (!process.connected || !process.send) {
+      resolve();
+      return;
+    }
     const id = ++syncId;
-    const timer = setTimeout(() => { process.off('message', onMessage); resolve(); }, 2000);
+    const timer = setTimeout(() => {
+      process.off('message', onMessage);
+      resolve();
+    }, 2000);
     const onMessage = (msg: unknown) => {
       const m = msg as WorkerMessage | undefined;
-      if (m?.type === MSG_SYNC_ACK && m.id === id) { clearTimeout(timer); process.off('message', onMessage); resolve(); }
+      if (m?.type === MSG_SYNC_ACK && m.id === id) {
+        clearTimeout(timer);
+        process.off('message', onMessage);
+        resolve();
+      }
     };
     process.on('message', onMessage);
     process.send({ type: MSG_SYNC, id }, undefined, undefined, () => undefined);

@@ -40,7 +40,8 @@ export async function primaryMain(argv: string[], entry: string): Promise<void> 
   const conf: KeystoneConfig = config.conf;
   configureLogging(conf, PROGRAM);
   for (const w of config.warnings) log.warn(w);
-  if (conf.DEFAULT.admin_token) log.warn('[DEFAULT] admin_token is set: anyone who knows it has full access. Remove it once bootstrapped (keystone-manage bootstrap).');
+  if (conf.DEFAULT.admin_token)
+    log.warn('[DEFAULT] admin_token is set: anyone who knows it has full access. Remove it once bootstrapped (keystone-manage bootstrap).');
 
   let host: EmbeddedHost | undefined;
   const fail = async (message: string): Promise<never> => {
@@ -64,7 +65,9 @@ export async function primaryMain(argv: string[], entry: string): Promise<void> 
   }
   let database: DatabaseStartup;
   try {
-    database = await startDatabase(conf, target, desiredWorkers(conf), endpoints, (h) => { host = h; });
+    database = await startDatabase(conf, target, desiredWorkers(conf), endpoints, (h) => {
+      host = h;
+    });
   } catch (err) {
     if (err instanceof StartupError) return fail(err.message);
     return fail(describeError(err));

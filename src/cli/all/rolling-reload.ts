@@ -25,14 +25,21 @@ export async function rollWorkers(
     for (let i = 0; i < slots && !stopped(); i++) {
       if (i < desired[service]) {
         const fresh = pool.fork(service);
-        const ok = await Promise.race([fresh.listened, new Promise<boolean>((r) => setTimeout(() => r(false), NEW_WORKER_LISTEN_TIMEOUT_MS).unref())]);
+        const ok = await Promise.race([
+          fresh.listened,
+          new Promise<boolean>((r) =>
+            setTimeout(() => {
+              r(false);
+            }, NEW_WORKER_LISTEN_TIMEOUT_MS).unref(),
+          ),
+        ]);
         if (!ok) {
           log.error(`SIGHUP: a new keystone-${service} worker did not start listening; keeping the remaining old workers`);
           for (const s of old.slice(i)) s.retiring = false;
           break;
         }
       }
-      if (i < old.length) await pool.stopWorker(old[i]!, drainTimeoutMs);
+      if (i < old.length) await pool.stopWorker(old[i], drainTimeoutMs);
     }
   }
 }

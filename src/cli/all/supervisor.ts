@@ -70,7 +70,9 @@ export class Supervisor {
     relayCacheInvalidations();
     this.handleSignals();
     const { endpoints } = this.pool;
-    log.info(`starting ${this.desired.public} keystone-public worker(s) on ${urlHost(endpoints.public.host)}:${endpoints.public.port} and ${this.desired.admin} keystone-admin worker(s) on ${urlHost(endpoints.admin.host)}:${endpoints.admin.port}`);
+    log.info(
+      `starting ${this.desired.public} keystone-public worker(s) on ${urlHost(endpoints.public.host)}:${endpoints.public.port} and ${this.desired.admin} keystone-admin worker(s) on ${urlHost(endpoints.admin.host)}:${endpoints.admin.port}`,
+    );
     void notifyStatus('Starting workers');
     for (const service of SERVICES) for (let i = 0; i < this.desired[service]; i++) this.pool.fork(service);
   }
@@ -131,7 +133,10 @@ export class Supervisor {
         return;
       }
       const conf = this.conf;
-      if ((next.conf.database.connection ?? '') !== (conf.database.connection ?? '') || next.conf.DEFAULT.state_path !== conf.DEFAULT.state_path) {
+      if (
+        (next.conf.database.connection ?? '') !== (conf.database.connection ?? '') ||
+        next.conf.DEFAULT.state_path !== conf.DEFAULT.state_path
+      ) {
         log.warn('SIGHUP: [database] connection and state_path changes take effect at the next restart only');
       }
       this.conf = next.conf;
@@ -162,6 +167,8 @@ export class Supervisor {
       this.pool.signalAll('SIGUSR1');
     });
     process.on('uncaughtException', (err, origin) => log.error(`keystone-all: unexpected ${origin}: ${err?.stack ?? err}`));
-    process.on('unhandledRejection', (reason) => log.error(`keystone-all: unhandled promise rejection: ${(reason as Error)?.stack ?? String(reason)}`));
+    process.on('unhandledRejection', (reason) =>
+      log.error(`keystone-all: unhandled promise rejection: ${(reason as Error)?.stack ?? String(reason)}`),
+    );
   }
 }

@@ -42,7 +42,14 @@ export function sdNotify(assignments: string[], options: NotifyOptions = {}): Pr
   const args = [`--pid=${pid}`, ...assignments.map((a) => a.replace(/\n/g, ' '))];
   return new Promise((resolve) => {
     try {
-      execFile(command, args, { env: { ...env, NOTIFY_SOCKET: env.NOTIFY_SOCKET }, timeout: options.timeoutMs ?? 5000, windowsHide: true }, (err) => resolve(!err));
+      execFile(
+        command,
+        args,
+        { env: { ...env, NOTIFY_SOCKET: env.NOTIFY_SOCKET }, timeout: options.timeoutMs ?? 5000, windowsHide: true },
+        (err) => {
+          resolve(!err);
+        },
+      );
     } catch {
       resolve(false);
     }
@@ -88,5 +95,7 @@ export function startWatchdog(options: NotifyOptions = {}): (() => void) | undef
   ping();
   const timer = setInterval(ping, everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    clearInterval(timer);
+  };
 }

@@ -47,6 +47,8 @@ export function createWorkerHttpServer(
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   // Refused by node's HTTP parser before any middleware ran: still Keystone's error body, an access log line and a count.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => answerRefusedRequest(service, err, socket as Socket));
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    answerRefusedRequest(service, err, socket as Socket);
+  });
   return { server, inFlight };
 }

@@ -68,9 +68,15 @@ export class WorkerPool {
   readonly urls: Partial<Record<ServiceName, string>> = {};
 
   /** @param endpoints where each service's workers are forked to listen (updated as they listen, and by a reload) */
-  constructor(private readonly launch: WorkerLaunch, readonly endpoints: Endpoints, private readonly onListening: ListeningListener) {
+  constructor(
+    private readonly launch: WorkerLaunch,
+    readonly endpoints: Endpoints,
+    private readonly onListening: ListeningListener,
+  ) {
     cluster.setupPrimary({ exec: launch.entry, args: [], silent: false, execArgv: workerExecArgv() });
-    cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
+    cluster.on('exit', (worker, code, signal) => {
+      this.onExit(worker, code, signal);
+    });
   }
 
   /** The workers of a service that are neither stopping nor being replaced. */
@@ -100,9 +106,18 @@ export class WorkerPool {
     let onListening!: (ok: boolean) => void;
     let onExit!: () => void;
     const state: WorkerState = {
-      worker, service, startedAt: Date.now(), listening: false, stopping: false, retiring: false,
-      listened: new Promise((r) => { onListening = r; }),
-      exited: new Promise((r) => { onExit = r; }),
+      worker,
+      service,
+      startedAt: Date.now(),
+      listening: false,
+      stopping: false,
+      retiring: false,
+      listened: new Promise((r) => {
+        onListening = r;
+      }),
+      exited: new Promise((r) => {
+        onExit = r;
+      }),
     };
     this.states.set(worker.id, state);
     log.info(`started keystone-${service} worker ${worker.id} (pid ${worker.process.pid})`);
@@ -125,7 +140,10 @@ export class WorkerPool {
       onListening(true);
       this.onListening(state, moved);
     });
-    worker.once('exit', () => { onListening(false); onExit(); });
+    worker.once('exit', () => {
+      onListening(false);
+      onExit();
+    });
     return state;
   }
 
@@ -143,7 +161,9 @@ export class WorkerPool {
       state.worker.process.kill('SIGKILL');
     }, timeoutMs + 5000);
     hard.unref();
-    return state.exited.finally(() => clearTimeout(hard));
+    return state.exited.finally(() => {
+      clearTimeout(hard);
+    });
   }
 
   /** Stops every worker; none is replaced from now on. */
@@ -179,7 +199,9 @@ export class WorkerPool {
     setTimeout(() => {
       if (this.closing) return;
       const replacement = this.fork(state.service);
-      log.info(`restarted keystone-${state.service}: worker ${replacement.worker.id} (pid ${replacement.worker.process.pid}) replaces worker ${worker.id} (pid ${worker.process.pid})`);
+      log.info(
+        `restarted keystone-${state.service}: worker ${replacement.worker.id} (pid ${replacement.worker.process.pid}) replaces worker ${worker.id} (pid ${worker.process.pid})`,
+      );
     }, delay).unref();
   }
 }

@@ -97,10 +97,18 @@ export async function workerMain(): Promise<void> {
     // Stop accepting, but leave the keep-alive connections open for a moment: a client that
     // sends on one gets its answer with "Connection: close" and closes it itself. Closing an
     // idle connection at once (http.Server.close does) resets a request already on its way.
-    netClose.call(server, () => finish(0));
-    setTimeout(() => server.closeIdleConnections(), Math.min(KEEP_ALIVE_GRACE_MS, timeoutMs)).unref();
+    netClose.call(server, () => {
+      finish(0);
+    });
+    setTimeout(
+      () => {
+        server.closeIdleConnections();
+      },
+      Math.min(KEEP_ALIVE_GRACE_MS, timeoutMs),
+    ).unref();
     setTimeout(() => {
-      if (inFlight.size) log.warn(`${name}: ${inFlight.size} request(s) still in flight after [eventlet_server] shutdown_timeout; closing them`);
+      if (inFlight.size)
+        log.warn(`${name}: ${inFlight.size} request(s) still in flight after [eventlet_server] shutdown_timeout; closing them`);
       server.closeAllConnections();
       finish(0);
     }, timeoutMs).unref();
@@ -110,9 +118,13 @@ export async function workerMain(): Promise<void> {
     const m = msg as WorkerMessage | undefined;
     if (m?.type === MSG_SHUTDOWN) drain(typeof m.timeoutMs === 'number' ? m.timeoutMs : 30_000);
   });
-  process.on('SIGTERM', () => drain(30_000));
+  process.on('SIGTERM', () => {
+    drain(30_000);
+  });
   // The primary went away (killed): stop too, gracefully.
-  process.on('disconnect', () => drain(5_000));
+  process.on('disconnect', () => {
+    drain(5_000);
+  });
 
   let config: CliConfig;
   try {
@@ -134,10 +146,14 @@ export async function workerMain(): Promise<void> {
 
   try {
     await waitForDatabase(db, conf, (attempt, err) => {
-      log.warn(`${name}: database not reachable (${oneLine(err.message)}); retry ${attempt}${conf.database.max_retries === -1 ? '' : ` of ${conf.database.max_retries}`} in ${conf.database.retry_interval} s`);
+      log.warn(
+        `${name}: database not reachable (${oneLine(err.message)}); retry ${attempt}${conf.database.max_retries === -1 ? '' : ` of ${conf.database.max_retries}`} in ${conf.database.retry_interval} s`,
+      );
     });
   } catch (err) {
-    log.error(`${name}: cannot reach ${describeTarget(resolveDatabaseTarget(conf))} after ${conf.database.max_retries} retries: ${oneLine((err as Error).message)}`);
+    log.error(
+      `${name}: cannot reach ${describeTarget(resolveDatabaseTarget(conf))} after ${conf.database.max_retries} retries: ${oneLine((err as Error).message)}`,
+    );
     finish(3);
     return;
   }
@@ -151,7 +167,9 @@ export async function workerMain(): Promise<void> {
     finish(4);
   });
   const host = process.env[WORKER_ENV.host] ?? '0.0.0.0';
-  const port = Number(process.env[WORKER_ENV.port] ?? (service === 'public' ? conf.eventlet_server.public_port : conf.eventlet_server.admin_port));
+  const port = Number(
+    process.env[WORKER_ENV.port] ?? (service === 'public' ? conf.eventlet_server.public_port : conf.eventlet_server.admin_port),
+  );
   server.listen(port, host, () => {
     announceListening(service, host, (server.address() as AddressInfo).port);
   });

@@ -40,7 +40,10 @@ export function defineCommand<const F extends FlagSpecs>(command: Command<F>): C
 }
 
 export class CommandError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }

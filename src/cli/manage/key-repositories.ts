@@ -17,11 +17,21 @@ export const keyLogger: KeyRepositoryLogger = {
 };
 
 export function tokenKeyRepository(conf: KeystoneConfig): KeyRepository {
-  return new KeyRepository({ path: conf.fernet_tokens.key_repository, maxActiveKeys: conf.fernet_tokens.max_active_keys, configGroup: 'fernet_tokens', logger: keyLogger });
+  return new KeyRepository({
+    path: conf.fernet_tokens.key_repository,
+    maxActiveKeys: conf.fernet_tokens.max_active_keys,
+    configGroup: 'fernet_tokens',
+    logger: keyLogger,
+  });
 }
 
 export function receiptKeyRepository(conf: KeystoneConfig): KeyRepository {
-  return new KeyRepository({ path: conf.fernet_receipts.key_repository, maxActiveKeys: conf.fernet_receipts.max_active_keys, configGroup: 'fernet_receipts', logger: keyLogger });
+  return new KeyRepository({
+    path: conf.fernet_receipts.key_repository,
+    maxActiveKeys: conf.fernet_receipts.max_active_keys,
+    configGroup: 'fernet_receipts',
+    logger: keyLogger,
+  });
 }
 
 /** [fernet_tokens], and [fernet_receipts] when it is another directory: what fernet_setup and fernet_rotate work on. */
@@ -50,5 +60,8 @@ export function ownerOf(flags: FlagValues<typeof OWNER_FLAGS>): KeyOwner {
 }
 
 export function keyList(ids: readonly number[]): string {
-  return ids.slice().sort((a, b) => a - b).join(', ');
+  return ids
+    .slice()
+    .sort((a, b) => a - b)
+    .join(', ');
 }

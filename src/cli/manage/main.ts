@@ -29,13 +29,19 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   }
   const [name, ...rest] = args.rest;
   if (!name) {
-    if (args.help) { out(programUsage()); return 0; }
+    if (args.help) {
+      out(programUsage());
+      return 0;
+    }
     process.stderr.write(programUsage() + '\n');
     return fail('a command is required', 2);
   }
   const command = findCommand(name);
   if (!command) return fail(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}`, 2);
-  if (args.help) { out(commandUsage(name, command)); return 0; }
+  if (args.help) {
+    out(commandUsage(name, command));
+    return 0;
+  }
   let flags: FlagValues<typeof command.flags>;
   try {
     flags = parseCommandFlags(name, command.flags, rest);

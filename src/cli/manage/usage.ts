@@ -14,7 +14,7 @@ export function programUsage(): string {
     '  --config-file PATH   A keystone.conf to read (repeatable; later files override earlier ones).',
     '  --config-dir DIR     Read every *.conf in DIR, in name order (repeatable).',
     '  --debug, -d          Log at debug level.',
-    '  --help, -h           Show this help (or a command\'s: keystone-manage <command> --help).',
+    "  --help, -h           Show this help (or a command's: keystone-manage <command> --help).",
   ];
   return lines.join('\n');
 }
@@ -24,7 +24,7 @@ export function commandUsage(name: string, command: Command): string {
   const lines = [`usage: ${PROGRAM} [global options] ${name}${flags.map((f) => ` [${f}]`).join('')}`, '', command.help];
   if (flags.length) {
     lines.push('', 'Options:');
-    Object.values(command.flags).forEach((spec, i) => lines.push(`  ${flags[i]!.padEnd(32)} ${spec.help}`));
+    Object.values(command.flags).forEach((spec, i) => lines.push(`  ${flags[i].padEnd(32)} ${spec.help}`));
   }
   return lines.join('\n');
 }

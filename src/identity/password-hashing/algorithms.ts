@@ -79,38 +79,38 @@ export function parseHash(stored: string): ParsedHash | null {
       if (!(m = BCRYPT_RE.exec(stored))) return null;
       const rounds = Number(m[2]);
       if (!inRange('bcrypt', rounds)) return null;
-      return { algorithm: 'bcrypt', ident: m[1] as '2' | '2a' | '2b' | '2y', rounds, salt: m[3]!, checksum: m[4]! };
+      return { algorithm: 'bcrypt', ident: m[1] as '2' | '2a' | '2b' | '2y', rounds, salt: m[3], checksum: m[4] };
     }
     case 'bcrypt_sha256': {
       if ((m = BCRYPT_SHA256_V2_RE.exec(stored))) {
-        if (Number(m[1]) !== 2 || zeroPadded(m[3]!)) return null;
+        if (Number(m[1]) !== 2 || zeroPadded(m[3])) return null;
         const rounds = Number(m[3]);
         // v2 keys the HMAC with the salt text: passlib refuses salts whose unused padding bits are set
-        if (!inRange('bcrypt_sha256', rounds) || !'.Oeu'.includes(m[4]!.at(-1)!)) return null;
-        return { algorithm: 'bcrypt_sha256', version: 2, ident: '2b', rounds, salt: m[4]!, checksum: m[5]! };
+        if (!inRange('bcrypt_sha256', rounds) || !'.Oeu'.includes(m[4].at(-1)!)) return null;
+        return { algorithm: 'bcrypt_sha256', version: 2, ident: '2b', rounds, salt: m[4], checksum: m[5] };
       }
       if ((m = BCRYPT_SHA256_V1_RE.exec(stored))) {
-        if (zeroPadded(m[2]!)) return null;
+        if (zeroPadded(m[2])) return null;
         const rounds = Number(m[2]);
         if (!inRange('bcrypt_sha256', rounds)) return null;
-        return { algorithm: 'bcrypt_sha256', version: 1, ident: m[1] as '2a' | '2b', rounds, salt: m[3]!, checksum: m[4]! };
+        return { algorithm: 'bcrypt_sha256', version: 1, ident: m[1] as '2a' | '2b', rounds, salt: m[3], checksum: m[4] };
       }
       return null;
     }
     case 'scrypt': {
       if (!(m = SCRYPT_RE.exec(stored))) return null;
       const [rounds, blockSize, parallelism] = [Number(m[1]), Number(m[2]), Number(m[3])];
-      const salt = b64sDecode(m[4]!);
-      const checksum = b64sDecode(m[5]!);
+      const salt = b64sDecode(m[4]);
+      const checksum = b64sDecode(m[5]);
       if (!salt || !checksum || checksum.length !== SCRYPT_CHECKSUM_SIZE) return null;
       if (!inRange('scrypt', rounds) || blockSize < 1 || parallelism < 1) return null;
       return { algorithm: 'scrypt', rounds, blockSize, parallelism, salt, checksum };
     }
     case 'pbkdf2_sha512': {
-      if (!(m = PBKDF2_SHA512_RE.exec(stored)) || zeroPadded(m[1]!)) return null;
+      if (!(m = PBKDF2_SHA512_RE.exec(stored)) || zeroPadded(m[1])) return null;
       const rounds = Number(m[1]);
-      const salt = ab64Decode(m[2]!);
-      const checksum = ab64Decode(m[3]!);
+      const salt = ab64Decode(m[2]);
+      const checksum = ab64Decode(m[3]);
       if (!salt || !checksum || checksum.length !== PBKDF2_SHA512_CHECKSUM_SIZE || !inRange('pbkdf2_sha512', rounds)) return null;
       return { algorithm: 'pbkdf2_sha512', rounds, salt, checksum };
     }
@@ -131,9 +131,8 @@ async function bcryptChecksum(secret: Buffer, ident: string, rounds: number, sal
 
 /** bcrypt_sha256's pre-hash: 44 base64 characters, never a NUL, so bcrypt sees all of it. */
 function bcryptSha256Key(secret: Buffer, version: 1 | 2, salt: string): Buffer {
-  const digest = version === 1
-    ? createHash('sha256').update(secret).digest()
-    : createHmac('sha256', Buffer.from(salt, 'ascii')).update(secret).digest();
+  const digest =
+    version === 1 ? createHash('sha256').update(secret).digest() : createHmac('sha256', Buffer.from(salt, 'ascii')).update(secret).digest();
   return Buffer.from(digest.toString('base64'), 'ascii');
 }
 
@@ -156,7 +155,9 @@ export async function computeChecksum(parsed: ParsedHash, secret: Buffer): Promi
     case 'scrypt': {
       const n = 2 ** parsed.rounds;
       return scryptAsync(secret, parsed.salt, SCRYPT_CHECKSUM_SIZE, {
-        N: n, r: parsed.blockSize, p: parsed.parallelism,
+        N: n,
+        r: parsed.blockSize,
+        p: parsed.parallelism,
         maxmem: scryptMaxmem(n, parsed.blockSize, parsed.parallelism),
       });
     }
@@ -188,15 +189,15 @@ export function bcryptSalt(): string {
   const bytes = randomBytes(16);
   let out = '';
   for (let i = 0; i < 16; i += 3) {
-    const c1 = bytes[i]!;
+    const c1 = bytes[i];
     out += BCRYPT64_CHARS[c1 >> 2];
     if (i + 1 >= 16) {
       out += BCRYPT64_CHARS[(c1 & 0x03) << 4];
       break;
     }
-    const c2 = bytes[i + 1]!;
+    const c2 = bytes[i + 1];
     out += BCRYPT64_CHARS[((c1 & 0x03) << 4) | (c2 >> 4)];
-    const c3 = bytes[i + 2]!;
+    const c3 = bytes[i + 2];
     out += BCRYPT64_CHARS[((c2 & 0x0f) << 2) | (c3 >> 6)];
     out += BCRYPT64_CHARS[c3 & 0x3f];
   }

@@ -7,9 +7,20 @@ import { randomBytes } from 'node:crypto';
 import { Forbidden, ValidationError } from '../../common/errors.js';
 import type { PasswordHasherPort } from '../password-hasher-port.js';
 import {
-  ALGORITHMS, BCRYPT_MAX_SECRET, DEFAULT_ROUNDS, DEFAULT_SALT_SIZE, DEFAULT_SCRYPT_BLOCK_SIZE,
-  DEFAULT_SCRYPT_PARALLELISM, ROUNDS_RANGE, bcryptSalt, computeChecksum, formatHash, parseHash,
-  randomBcrypt64, type Algorithm, type ParsedHash,
+  ALGORITHMS,
+  BCRYPT_MAX_SECRET,
+  DEFAULT_ROUNDS,
+  DEFAULT_SALT_SIZE,
+  DEFAULT_SCRYPT_BLOCK_SIZE,
+  DEFAULT_SCRYPT_PARALLELISM,
+  ROUNDS_RANGE,
+  bcryptSalt,
+  computeChecksum,
+  formatHash,
+  parseHash,
+  randomBcrypt64,
+  type Algorithm,
+  type ParsedHash,
 } from './algorithms.js';
 import { constantTimeEqual } from './constant-time.js';
 
@@ -27,7 +38,9 @@ export interface PasswordHasherOptions {
 /** Keystone's PasswordVerificationError: 403 when strict_password_check rejects a long password. */
 export class PasswordVerificationError extends Forbidden {
   constructor(readonly size: number) {
-    super(`The password length must be less than or equal to ${size}. The server could not comply with the request because the password is invalid.`);
+    super(
+      `The password length must be less than or equal to ${size}. The server could not comply with the request because the password is invalid.`,
+    );
   }
 }
 
@@ -78,14 +91,18 @@ export class PasswordHasher implements PasswordHasherPort {
       throw new Error('[identity] password_hash_rounds too large for scrypt_block_size');
     }
     this.target = { algorithm, rounds, saltSize, blockSize, parallelism };
-    this.maxPasswordLength = algorithm === 'bcrypt' && opts.max_password_length > BCRYPT_KEYSTONE_MAX_LENGTH
-      ? BCRYPT_KEYSTONE_MAX_LENGTH
-      : opts.max_password_length;
+    this.maxPasswordLength =
+      algorithm === 'bcrypt' && opts.max_password_length > BCRYPT_KEYSTONE_MAX_LENGTH
+        ? BCRYPT_KEYSTONE_MAX_LENGTH
+        : opts.max_password_length;
     this.strict = opts.strict_password_check ?? false;
   }
 
   /** From a loaded keystone.conf ({identity, DEFAULT}). */
-  static fromConfig(conf: { identity: Omit<PasswordHasherOptions, 'strict_password_check'>; DEFAULT: { strict_password_check: boolean } }): PasswordHasher {
+  static fromConfig(conf: {
+    identity: Omit<PasswordHasherOptions, 'strict_password_check'>;
+    DEFAULT: { strict_password_check: boolean };
+  }): PasswordHasher {
     return new PasswordHasher({ ...conf.identity, strict_password_check: conf.DEFAULT.strict_password_check });
   }
 
@@ -124,8 +141,12 @@ export class PasswordHasher implements PasswordHasherPort {
         break;
       case 'scrypt':
         parsed = {
-          algorithm: 'scrypt', rounds: t.rounds, blockSize: t.blockSize, parallelism: t.parallelism,
-          salt: randomBytes(t.saltSize), checksum: Buffer.alloc(0),
+          algorithm: 'scrypt',
+          rounds: t.rounds,
+          blockSize: t.blockSize,
+          parallelism: t.parallelism,
+          salt: randomBytes(t.saltSize),
+          checksum: Buffer.alloc(0),
         };
         break;
       case 'pbkdf2_sha512':
@@ -186,8 +207,12 @@ export class PasswordHasher implements PasswordHasherPort {
         return { algorithm: 'bcrypt_sha256', version: 2, ident: '2b', rounds: t.rounds, salt: bcryptSalt(), checksum: randomBcrypt64(31) };
       case 'scrypt':
         return {
-          algorithm: 'scrypt', rounds: t.rounds, blockSize: t.blockSize, parallelism: t.parallelism,
-          salt: randomBytes(t.saltSize), checksum: randomBytes(32),
+          algorithm: 'scrypt',
+          rounds: t.rounds,
+          blockSize: t.blockSize,
+          parallelism: t.parallelism,
+          salt: randomBytes(t.saltSize),
+          checksum: randomBytes(32),
         };
       case 'pbkdf2_sha512':
         return { algorithm: 'pbkdf2_sha512', rounds: t.rounds, salt: randomBytes(t.saltSize), checksum: randomBytes(64) };

@@ -16,7 +16,14 @@ function clfDate(d: Date): string {
 
 const quote = (s: string | undefined) => (s ? s.replace(/["\\\r\n]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`) : '-');
 
-function line(remote: string | undefined, requestLine: string, status: number, size: unknown, referer?: string, userAgent?: string): string {
+function line(
+  remote: string | undefined,
+  requestLine: string,
+  status: number,
+  size: unknown,
+  referer?: string,
+  userAgent?: string,
+): string {
   return `${remote ?? '-'} - - [${clfDate(new Date())}] "${requestLine}" ${status} ${size ?? '-'} "${quote(referer)}" "${quote(userAgent)}"`;
 }
 
@@ -35,11 +42,24 @@ export function accessLog() {
       const path = req.originalUrl.split('?')[0];
       const status = aborted ? 499 : res.statusCode;
       const size = aborted ? '-' : res.getHeader('content-length');
-      log.info(line(req.socket.remoteAddress, `${req.method} ${quote(path)} HTTP/${req.httpVersion}`, status, size, req.headers.referer, req.headers['user-agent']),
-        { requestId: req.keystone?.requestId, access: true });
+      log.info(
+        line(
+          req.socket.remoteAddress,
+          `${req.method} ${quote(path)} HTTP/${req.httpVersion}`,
+          status,
+          size,
+          req.headers.referer,
+          req.headers['user-agent'],
+        ),
+        { requestId: req.keystone?.requestId, access: true },
+      );
     };
-    res.once('finish', () => write(false));
-    res.once('close', () => write(true));
+    res.once('finish', () => {
+      write(false);
+    });
+    res.once('close', () => {
+      write(true);
+    });
     next();
   };
 }

@@ -48,8 +48,15 @@ function readBody(req: Request, maxBytes: number): Promise<Buffer> {
       }
       chunks.push(chunk);
     });
-    req.on('end', () => { if (!failed) resolve(Buffer.concat(chunks)); });
-    req.on('error', (err) => { if (!failed) { failed = true; reject(err); } });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', (err) => {
+      if (!failed) {
+        failed = true;
+        reject(err);
+      }
+    });
   });
 }
 
@@ -57,11 +64,17 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     req.body = undefined;
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
-      if (!req.headers['content-length'] && !req.headers['transfer-encoding']) { next(); return; }
+      if (!req.headers['content-length'] && !req.headers['transfer-encoding']) {
+        next();
+        return;
+      }
     }
     try {
       const raw = await readBody(req, maxBytes);
-      if (raw.length === 0) { next(); return; }
+      if (raw.length === 0) {
+        next();
+        return;
+      }
       const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const text = raw.toString('utf8');
       // no stored string can hold one (PostgreSQL's protocol cannot carry it): refused here, not as a database error

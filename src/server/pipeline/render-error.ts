@@ -16,34 +16,60 @@ export function toKeystoneError(err: unknown): KeystoneError {
   // body-parser style errors from express internals
   if (e?.type === 'entity.parse.failed') return new ValidationError('Expecting to find valid JSON in request body.');
   if (e?.code === '22001') return new ValidationError('String length exceeded. The length of a string field exceeded the column size.');
-  if (e?.code === '22P02' || e?.code === '22021' || e?.code === '22003') return new ValidationError('Invalid input: a value has the wrong form or is out of range.');
+  if (e?.code === '22P02' || e?.code === '22021' || e?.code === '22003')
+    return new ValidationError('Invalid input: a value has the wrong form or is out of range.');
   return new UnexpectedError();
 }
 
 export function sendError(req: Request, res: Response, error: KeystoneError): void {
-  if (res.headersSent) { res.end(); return; }
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   res.status(error.code);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   if (error.code === 401) res.setHeader('WWW-Authenticate', `Keystone uri="${req.keystone?.baseUrl ?? ''}/v3"`);
   const body = error.body ?? { error: { code: error.code, message: error.message, title: error.title } };
   // The v2.0 API answers in XML when asked, its errors included.
   const xml = req.path.startsWith('/v2.0') && wantsXml(req);
-  if (req.method === 'HEAD') { res.setHeader('Content-Type', xml ? 'application/xml' : 'application/json'); res.end(); return; }
-  if (xml) { res.setHeader('Content-Type', 'application/xml'); res.end(toXml(body as Record<string, unknown>)); return; }
+  if (req.method === 'HEAD') {
+    res.setHeader('Content-Type', xml ? 'application/xml' : 'application/json');
+    res.end();
+    return;
+  }
+  if (xml) {
+    res.setHeader('Content-Type', 'application/xml');
+    res.end(toXml(body as Record<string, unknown>));
+    return;
+  }
   res.json(body);
 }
 
 /** Where clients authenticate: a 401 there is a failed authentication. */
 const AUTH_ROUTES = new Set(['/v3/auth/tokens', '/v2.0/tokens']);
 
-const KNOWN_METHODS = new Set(['password', 'token', 'application_credential', 'totp', 'external', 'mapped', 'oauth1', 'oauth2_credential', 'openid', 'saml2', 'kerberos', 'x509']);
+const KNOWN_METHODS = new Set([
+  'password',
+  'token',
+  'application_credential',
+  'totp',
+  'external',
+  'mapped',
+  'oauth1',
+  'oauth2_credential',
+  'openid',
+  'saml2',
+  'kerberos',
+  'x509',
+]);
 
 /**
  * The auth methods a refused authentication request named (only the ones this server knows, so
  * that a client cannot add label values), e.g. "password" or "password,totp"; "-" when none.
  */
 function authMethodsOf(req: Request): string {
-  const auth = (req.body as { auth?: { identity?: { methods?: unknown }; passwordCredentials?: unknown; token?: unknown } } | undefined)?.auth;
+  const auth = (req.body as { auth?: { identity?: { methods?: unknown }; passwordCredentials?: unknown; token?: unknown } } | undefined)
+    ?.auth;
   if (req.keystone?.routeTemplate === '/v2.0/tokens') return auth?.passwordCredentials ? 'password' : auth?.token ? 'token' : '-';
   const named = Array.isArray(auth?.identity?.methods) ? auth.identity.methods : [];
   const known = [...new Set(named.filter((m): m is string => typeof m === 'string' && KNOWN_METHODS.has(m)))].sort();
@@ -56,9 +82,10 @@ const reasonOf = (error: KeystoneError) => error.constructor.name.replace(/([a-z
 export function renderError() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const error = toKeystoneError(err);
-    if (error.code === 401 && req.method === 'POST' && AUTH_ROUTES.has(req.keystone?.routeTemplate ?? '')) recordAuthFailure(authMethodsOf(req), reasonOf(error));
+    if (error.code === 401 && req.method === 'POST' && AUTH_ROUTES.has(req.keystone?.routeTemplate ?? ''))
+      recordAuthFailure(authMethodsOf(req), reasonOf(error));
     if (error.code >= 500) {
-      const detail = err instanceof Error ? err.stack ?? err.message : String(err);
+      const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
       log.error(`${req.method} ${req.path} failed: ${detail}`, { requestId: req.keystone?.requestId });
     }
     sendError(req, res, error);

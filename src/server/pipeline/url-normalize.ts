@@ -26,7 +26,7 @@ function segmentBytes(segment: string): Buffer {
       out.push(Number.parseInt(hex, 16));
       i += 2;
     } else {
-      out.push(...Buffer.from(segment[i]!, 'utf8'));
+      out.push(...Buffer.from(segment[i], 'utf8'));
     }
   }
   return Buffer.from(out);
@@ -37,22 +37,31 @@ const LENIENT_UTF8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true })
 /** The path with every segment that does not decode re-encoded as its lenient decoding (see above). */
 export function decodablePath(path: string): string {
   if (!path.includes('%')) return path;
-  return path.split('/').map((segment) => {
-    try {
-      decodeURIComponent(segment);
-      return segment;
-    } catch {
-      return encodeURIComponent(LENIENT_UTF8.decode(segmentBytes(segment)));
-    }
-  }).join('/');
+  return path
+    .split('/')
+    .map((segment) => {
+      try {
+        decodeURIComponent(segment);
+        return segment;
+      } catch {
+        return encodeURIComponent(LENIENT_UTF8.decode(segmentBytes(segment)));
+      }
+    })
+    .join('/');
 }
 
 export function urlNormalize() {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const q = req.url.indexOf('?');
     const path = q < 0 ? req.url : req.url.slice(0, q);
-    if (NUL.test(path)) { next(new NotFound('The resource could not be found.')); return; }
-    if (q >= 0 && NUL.test(req.url.slice(q))) { next(new ValidationError('Invalid input: a query parameter contains a NUL character.')); return; }
+    if (NUL.test(path)) {
+      next(new NotFound('The resource could not be found.'));
+      return;
+    }
+    if (q >= 0 && NUL.test(req.url.slice(q))) {
+      next(new ValidationError('Invalid input: a query parameter contains a NUL character.'));
+      return;
+    }
     let normal = decodablePath(path).replace(/\/{2,}/g, '/');
     if (normal.length > 1 && normal.endsWith('/')) normal = normal.replace(/\/+$/, '');
     if (normal !== path) req.url = normal + (q < 0 ? '' : req.url.slice(q));

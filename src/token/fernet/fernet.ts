@@ -131,7 +131,9 @@ export function encrypt(key: KeyLike, plaintext: Uint8Array, options: EncryptOpt
   out.set(iv, 9);
   out.set(ct1, HEADER);
   out.set(ct2, HEADER + ct1.length);
-  const mac = createHmac('sha256', k.signingKey).update(out.subarray(0, HEADER + ctLen)).digest();
+  const mac = createHmac('sha256', k.signingKey)
+    .update(out.subarray(0, HEADER + ctLen))
+    .digest();
   out.set(mac, HEADER + ctLen);
   return padBase64(out.toString('base64url'));
 }
@@ -164,7 +166,7 @@ export function decodeTokenBytes(token: string): Buffer {
   if (pad !== 0 && (pad > 2 || ((end + pad) & 3) !== 0)) throw new InvalidToken();
   const buf = Buffer.from(end === token.length ? token : token.slice(0, end), 'base64url');
   // Node skips characters outside the alphabet; a shorter result means there were some.
-  if (buf.length !== ((end * 3) >> 2)) throw new InvalidToken();
+  if (buf.length !== (end * 3) >> 2) throw new InvalidToken();
   return buf;
 }
 
@@ -190,7 +192,7 @@ export function decryptDetailed(token: string, keys: readonly KeyLike[], options
   const signed = buf.subarray(0, len - MAC);
   const mac = buf.subarray(len - MAC);
   for (let i = 0; i < keys.length; i++) {
-    const k = toFernetKey(keys[i]!);
+    const k = toFernetKey(keys[i]);
     const expected = createHmac('sha256', k.signingKey).update(signed).digest();
     if (!timingSafeEqual(expected, mac)) continue;
     const plaintext = decryptBody(k, buf.subarray(9, HEADER), buf.subarray(HEADER, len - MAC));
@@ -212,7 +214,7 @@ function decryptBody(k: FernetKey, iv: Buffer, ct: Buffer): Buffer | undefined {
   }
   // PKCS7 unpadding (after the HMAC matched, so timing no longer matters)
   const n = out.length;
-  const p = n ? out[n - 1]! : 0;
+  const p = n ? out[n - 1] : 0;
   if (p < 1 || p > BLOCK || p > n) return undefined;
   for (let i = n - p; i < n - 1; i++) if (out[i] !== p) return undefined;
   return out.subarray(0, n - p);
@@ -235,7 +237,7 @@ export class MultiFernet {
   encrypt(plaintext: Uint8Array, options?: EncryptOptions): string {
     const keys = this.getKeys();
     if (keys.length === 0) throw new RangeError('MultiFernet requires at least one key');
-    return encrypt(keys[0]!, plaintext, options);
+    return encrypt(keys[0], plaintext, options);
   }
 
   decrypt(token: string, options?: DecryptOptions): Buffer {

@@ -29,8 +29,20 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  accessSync, chownSync, closeSync, constants as fsc, fchmodSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync,
-  renameSync, statSync, unlinkSync, writeSync,
+  accessSync,
+  chownSync,
+  closeSync,
+  constants as fsc,
+  fchmodSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
 } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -69,10 +81,23 @@ export interface LoadedKey {
   key: FernetKey;
 }
 
-export type KeyRepositoryErrorCode = 'missing' | 'not_directory' | 'unreadable' | 'not_writable' | 'empty' | 'invalid_key' | 'write_failed' | 'no_staged_key' | 'unknown_owner';
+export type KeyRepositoryErrorCode =
+  | 'missing'
+  | 'not_directory'
+  | 'unreadable'
+  | 'not_writable'
+  | 'empty'
+  | 'invalid_key'
+  | 'write_failed'
+  | 'no_staged_key'
+  | 'unknown_owner';
 
 export class KeyRepositoryError extends Error {
-  constructor(readonly code: KeyRepositoryErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: KeyRepositoryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'KeyRepositoryError';
   }
@@ -98,7 +123,8 @@ export class KeyRepository {
 
   constructor(options: KeyRepositoryOptions) {
     if (!options.path) throw new TypeError('key repository path is required');
-    if (!Number.isInteger(options.maxActiveKeys) || options.maxActiveKeys < 1) throw new RangeError('max_active_keys must be an integer >= 1');
+    if (!Number.isInteger(options.maxActiveKeys) || options.maxActiveKeys < 1)
+      throw new RangeError('max_active_keys must be an integer >= 1');
     this.path = options.path;
     this.maxActiveKeys = options.maxActiveKeys;
     this.configGroup = options.configGroup ?? 'fernet_tokens';
@@ -122,7 +148,9 @@ export class KeyRepository {
       st = statSync(this.path);
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') {
-        throw new KeyRepositoryError('missing', `The ${this.label} does not exist; create it with \`${this.setupCommand}\`.`, { cause: err });
+        throw new KeyRepositoryError('missing', `The ${this.label} does not exist; create it with \`${this.setupCommand}\`.`, {
+          cause: err,
+        });
       }
       throw new KeyRepositoryError('unreadable', `The ${this.label} cannot be read: ${(err as Error).message}`, { cause: err });
     }
@@ -130,13 +158,21 @@ export class KeyRepository {
     try {
       accessSync(this.path, fsc.R_OK | fsc.X_OK);
     } catch (err) {
-      throw new KeyRepositoryError('unreadable', `The ${this.label} is not readable by this process (uid ${process.getuid?.() ?? '?'}); check its owner and mode (keystone-manage --keystone-user/--keystone-group).`, { cause: err });
+      throw new KeyRepositoryError(
+        'unreadable',
+        `The ${this.label} is not readable by this process (uid ${process.getuid?.() ?? '?'}); check its owner and mode (keystone-manage --keystone-user/--keystone-group).`,
+        { cause: err },
+      );
     }
     if (requiresWrite) {
       try {
         accessSync(this.path, fsc.W_OK);
       } catch (err) {
-        throw new KeyRepositoryError('not_writable', `The ${this.label} is not writable by this process (uid ${process.getuid?.() ?? '?'}); the existing keys are unchanged.`, { cause: err });
+        throw new KeyRepositoryError(
+          'not_writable',
+          `The ${this.label} is not writable by this process (uid ${process.getuid?.() ?? '?'}); the existing keys are unchanged.`,
+          { cause: err },
+        );
       }
     }
     if (st.mode & 0o005) this.logger?.warn(`key_repository is world readable: ${this.path}`);
@@ -171,7 +207,10 @@ export class KeyRepository {
       return { id, file, raw, key: FernetKey.parse(raw) };
     } catch (err) {
       if (err instanceof InvalidFernetKey) {
-        throw new KeyRepositoryError('invalid_key', `Key file ${file} in the ${this.label} is not a valid Fernet key (32 url-safe base64-encoded bytes).`);
+        throw new KeyRepositoryError(
+          'invalid_key',
+          `Key file ${file} in the ${this.label} is not a valid Fernet key (32 url-safe base64-encoded bytes).`,
+        );
       }
       throw err;
     }
@@ -183,13 +222,17 @@ export class KeyRepository {
     }
     keys.sort((a, b) => b.id - a.id);
     if (keys.length !== this.maxActiveKeys) {
-      this.logger?.debug?.(`Loaded ${keys.length} Fernet keys from ${this.path}, but \`[${this.configGroup}] max_active_keys = ${this.maxActiveKeys}\`; perhaps there have not been enough key rotations to reach \`max_active_keys\` yet?`);
+      this.logger?.debug?.(
+        `Loaded ${keys.length} Fernet keys from ${this.path}, but \`[${this.configGroup}] max_active_keys = ${this.maxActiveKeys}\`; perhaps there have not been enough key rotations to reach \`max_active_keys\` yet?`,
+      );
     }
     return keys;
   }
 
   private readError(file: string, err: unknown): KeyRepositoryError {
-    return new KeyRepositoryError('unreadable', `Key file ${file} in the ${this.label} cannot be read: ${(err as Error).message}`, { cause: err });
+    return new KeyRepositoryError('unreadable', `Key file ${file} in the ${this.label} cannot be read: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
 
   /** The keys, primary first (highest number), staged key 0 last. */
@@ -215,22 +258,24 @@ export class KeyRepository {
     this.checkAccess();
     const names = (await readdir(this.path)).filter((n) => KEY_NAME.test(n));
     const keys: LoadedKey[] = [];
-    await Promise.all(names.map(async (name) => {
-      const file = join(this.path, name);
-      let raw: string;
-      try {
-        if (!(await stat(file)).isFile()) return;
-        raw = await readFile(file, 'utf8');
-      } catch (err) {
-        if (errnoOf(err) === 'ENOENT') return;
-        throw this.readError(file, err);
-      }
-      if (raw.length === 0) {
-        this.logger?.warn(`Ignoring empty key found in key repository: ${file}`);
-        return;
-      }
-      keys.push(this.parseKey(Number(name), file, raw));
-    }));
+    await Promise.all(
+      names.map(async (name) => {
+        const file = join(this.path, name);
+        let raw: string;
+        try {
+          if (!(await stat(file)).isFile()) return;
+          raw = await readFile(file, 'utf8');
+        } catch (err) {
+          if (errnoOf(err) === 'ENOENT') return;
+          throw this.readError(file, err);
+        }
+        if (raw.length === 0) {
+          this.logger?.warn(`Ignoring empty key found in key repository: ${file}`);
+          return;
+        }
+        keys.push(this.parseKey(Number(name), file, raw));
+      }),
+    );
     return this.finish(keys);
   }
 
@@ -288,7 +333,11 @@ export class KeyRepository {
       renameSync(join(this.path, '0'), primaryFile);
     } catch (err) {
       safeUnlink(tmp);
-      throw new KeyRepositoryError('write_failed', `Could not promote key 0 to ${primary} in the ${this.label}: ${(err as Error).message}; the existing keys are unchanged.`, { cause: err });
+      throw new KeyRepositoryError(
+        'write_failed',
+        `Could not promote key 0 to ${primary} in the ${this.label}: ${(err as Error).message}; the existing keys are unchanged.`,
+        { cause: err },
+      );
     }
     files.delete(0);
     files.set(primary, primaryFile);
@@ -298,7 +347,9 @@ export class KeyRepository {
       renameSync(tmp, join(this.path, '0'));
     } catch (err) {
       safeUnlink(tmp);
-      throw new KeyRepositoryError('write_failed', `Could not install the new staged key in the ${this.label}: ${(err as Error).message}`, { cause: err });
+      throw new KeyRepositoryError('write_failed', `Could not install the new staged key in the ${this.label}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     // 4. purge the excess (lowest numbers first), as Keystone does
     const active = [...files.keys()].sort((a, b) => b - a);
@@ -342,10 +393,18 @@ export class KeyRepository {
       return tmp;
     } catch (err) {
       if (fd !== undefined) {
-        try { closeSync(fd); } catch { /* already failing */ }
+        try {
+          closeSync(fd);
+        } catch {
+          /* already failing */
+        }
       }
       safeUnlink(tmp);
-      throw new KeyRepositoryError('write_failed', `Failed to write a new key in the ${this.label}: ${(err as Error).message}; the existing keys are unchanged.`, { cause: err });
+      throw new KeyRepositoryError(
+        'write_failed',
+        `Failed to write a new key in the ${this.label}: ${(err as Error).message}; the existing keys are unchanged.`,
+        { cause: err },
+      );
     }
   }
 
@@ -355,7 +414,9 @@ export class KeyRepository {
       renameSync(tmp, join(this.path, name));
     } catch (err) {
       safeUnlink(tmp);
-      throw new KeyRepositoryError('write_failed', `Could not install key ${name} in the ${this.label}: ${(err as Error).message}`, { cause: err });
+      throw new KeyRepositoryError('write_failed', `Could not install key ${name} in the ${this.label}: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     syncDirectory(this.path);
   }
@@ -381,7 +442,9 @@ function existsFile(p: string): boolean {
 function safeUnlink(p: string): void {
   try {
     unlinkSync(p);
-  } catch { /* gone or never there */ }
+  } catch {
+    /* gone or never there */
+  }
 }
 
 function syncDirectory(dir: string): void {
@@ -389,8 +452,15 @@ function syncDirectory(dir: string): void {
   try {
     fd = openSync(dir, 'r');
     fsyncSync(fd);
-  } catch { /* not supported everywhere; the renames are already atomic */ } finally {
-    if (fd !== undefined) try { closeSync(fd); } catch { /* ignore */ }
+  } catch {
+    /* not supported everywhere; the renames are already atomic */
+  } finally {
+    if (fd !== undefined)
+      try {
+        closeSync(fd);
+      } catch {
+        /* ignore */
+      }
   }
 }
 
@@ -408,7 +478,9 @@ export function resolveUser(user: string | number): number {
   try {
     const out = execFileSync('id', ['-u', '--', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     if (/^[0-9]+$/.test(out)) return Number(out);
-  } catch { /* unknown */ }
+  } catch {
+    /* unknown */
+  }
   throw new KeyRepositoryError('unknown_owner', `Unknown user '${user}' in --keystone-user`);
 }
 
@@ -420,7 +492,9 @@ export function resolveGroup(group: string | number): number {
     const out = execFileSync('getent', ['group', '--', group], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const gid = out.split('\n')[0]?.split(':')[2];
     if (gid && /^[0-9]+$/.test(gid)) return Number(gid);
-  } catch { /* unknown */ }
+  } catch {
+    /* unknown */
+  }
   throw new KeyRepositoryError('unknown_owner', `Unknown group '${group}' in --keystone-group`);
 }
 

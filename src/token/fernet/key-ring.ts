@@ -37,7 +37,11 @@ export class KeyRing {
   private closed = false;
   private signature = '';
 
-  private constructor(readonly repository: KeyRepository, initial: LoadedKey[], private readonly options: KeyRingOptions) {
+  private constructor(
+    readonly repository: KeyRepository,
+    initial: LoadedKey[],
+    private readonly options: KeyRingOptions,
+  ) {
     this.loadedKeys = Object.freeze(initial);
     this.fernetKeys = Object.freeze(initial.map((k) => k.key));
     this.signature = signatureOf(initial);
@@ -75,7 +79,9 @@ export class KeyRing {
   watch(): void {
     if (this.watcher || this.closed) return;
     try {
-      this.watcher = watch(resolve(this.repository.path), { persistent: false }, () => this.schedule());
+      this.watcher = watch(resolve(this.repository.path), { persistent: false }, () => {
+        this.schedule();
+      });
       this.watcher.on('error', (err) => {
         this.options.onError?.(err);
         this.watcher?.close();

@@ -54,10 +54,18 @@ function packInt(w: Writer, v: number): void {
   const b = w.buf;
   if (v >= 0) {
     if (v < 0x80) b[w.pos++] = v;
-    else if (v < 0x100) { b[w.pos++] = 0xcc; b[w.pos++] = v; }
-    else if (v < 0x10000) { b[w.pos++] = 0xcd; b.writeUInt16BE(v, w.pos); w.pos += 2; }
-    else if (v < 0x100000000) { b[w.pos++] = 0xce; b.writeUInt32BE(v, w.pos); w.pos += 4; }
-    else {
+    else if (v < 0x100) {
+      b[w.pos++] = 0xcc;
+      b[w.pos++] = v;
+    } else if (v < 0x10000) {
+      b[w.pos++] = 0xcd;
+      b.writeUInt16BE(v, w.pos);
+      w.pos += 2;
+    } else if (v < 0x100000000) {
+      b[w.pos++] = 0xce;
+      b.writeUInt32BE(v, w.pos);
+      w.pos += 4;
+    } else {
       b[w.pos++] = 0xcf;
       b.writeUInt32BE(Math.floor(v / 0x100000000), w.pos);
       b.writeUInt32BE(v >>> 0, w.pos + 4);
@@ -65,29 +73,66 @@ function packInt(w: Writer, v: number): void {
     }
   } else {
     if (v >= -32) b[w.pos++] = v & 0xff;
-    else if (v >= -0x80) { b[w.pos++] = 0xd0; b.writeInt8(v, w.pos); w.pos += 1; }
-    else if (v >= -0x8000) { b[w.pos++] = 0xd1; b.writeInt16BE(v, w.pos); w.pos += 2; }
-    else if (v >= -0x80000000) { b[w.pos++] = 0xd2; b.writeInt32BE(v, w.pos); w.pos += 4; }
-    else { b[w.pos++] = 0xd3; b.writeBigInt64BE(BigInt(v), w.pos); w.pos += 8; }
+    else if (v >= -0x80) {
+      b[w.pos++] = 0xd0;
+      b.writeInt8(v, w.pos);
+      w.pos += 1;
+    } else if (v >= -0x8000) {
+      b[w.pos++] = 0xd1;
+      b.writeInt16BE(v, w.pos);
+      w.pos += 2;
+    } else if (v >= -0x80000000) {
+      b[w.pos++] = 0xd2;
+      b.writeInt32BE(v, w.pos);
+      w.pos += 4;
+    } else {
+      b[w.pos++] = 0xd3;
+      b.writeBigInt64BE(BigInt(v), w.pos);
+      w.pos += 8;
+    }
   }
 }
 
-function packHeader(w: Writer, len: number, fix: number | undefined, fixMax: number, c8: number | undefined, c16: number, c32: number): void {
+function packHeader(
+  w: Writer,
+  len: number,
+  fix: number | undefined,
+  fixMax: number,
+  c8: number | undefined,
+  c16: number,
+  c32: number,
+): void {
   w.ensure(5);
   const b = w.buf;
   if (fix !== undefined && len <= fixMax) b[w.pos++] = fix | len;
-  else if (c8 !== undefined && len < 0x100) { b[w.pos++] = c8; b[w.pos++] = len; }
-  else if (len < 0x10000) { b[w.pos++] = c16; b.writeUInt16BE(len, w.pos); w.pos += 2; }
-  else { b[w.pos++] = c32; b.writeUInt32BE(len, w.pos); w.pos += 4; }
+  else if (c8 !== undefined && len < 0x100) {
+    b[w.pos++] = c8;
+    b[w.pos++] = len;
+  } else if (len < 0x10000) {
+    b[w.pos++] = c16;
+    b.writeUInt16BE(len, w.pos);
+    w.pos += 2;
+  } else {
+    b[w.pos++] = c32;
+    b.writeUInt32BE(len, w.pos);
+    w.pos += 4;
+  }
 }
 
 function packValue(w: Writer, v: PackValue): void {
-  if (v === null || v === undefined) return w.byte(0xc0);
+  if (v === null || v === undefined) {
+    w.byte(0xc0);
+    return;
+  }
   switch (typeof v) {
-    case 'boolean':
-      return w.byte(v ? 0xc3 : 0xc2);
-    case 'number':
-      return packInt(w, v);
+    case 'boolean': {
+      w.byte(v ? 0xc3 : 0xc2);
+      return;
+    }
+    case 'number': {
+      packInt(w, v);
+      return;
+    }
     case 'string': {
       const len = Buffer.byteLength(v, 'utf8');
       packHeader(w, len, 0xa0, 31, 0xd9, 0xda, 0xdb);
@@ -127,7 +172,7 @@ export function packb(value: PackValue): Buffer {
   return w.buf.subarray(0, w.pos);
 }
 
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' } as ConstructorParameters<typeof Unpackr>[0]);
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** msgpack.unpackb: bin → Buffer, str → string, array → array, float → number. */
 export function unpackb(data: Buffer): unknown {

@@ -31,11 +31,14 @@ export function uuidBytes(value: unknown): Buffer | undefined {
   // fast path: Keystone's own ids (uuid4().hex)
   if (value.length === 32 && FAST_HEX.test(value)) return Buffer.from(value, 'hex');
   let hex = value.split('urn:').join('').split('uuid:').join('');
-  hex = hex.replace(/^[{}]+|[{}]+$/g, '').split('-').join('');
+  hex = hex
+    .replace(/^[{}]+|[{}]+$/g, '')
+    .split('-')
+    .join('');
   if (hex.length !== 32) return undefined;
   const m = PY_INT_HEX.exec(hex);
   if (!m) return undefined;
-  const digits = m[3]!.split('_').join('');
+  const digits = m[3].split('_').join('');
   const n = BigInt('0x' + digits);
   if (m[1] === '-' && n !== 0n) return undefined;
   const out = Buffer.alloc(16);
@@ -81,7 +84,10 @@ export class PayloadError extends Error {
 // ------------------------------------------------------------------ methods
 
 /** ec2credential and oauth2_credential, beyond any configured method (keystone.auth.plugins.core). */
-export const PSEUDO_METHOD_BITS: ReadonlyArray<readonly [number, string]> = [[2 ** 32, 'ec2credential'], [2 ** 33, 'oauth2_credential']];
+export const PSEUDO_METHOD_BITS: ReadonlyArray<readonly [number, string]> = [
+  [2 ** 32, 'ec2credential'],
+  [2 ** 33, 'oauth2_credential'],
+];
 
 /** construct_method_map_from_config + the two conversions, for one [auth] methods list. */
 export class MethodMap {

@@ -22,12 +22,29 @@
  */
 import type { PackValue } from './msgpack.js';
 import {
-  MethodMap, PayloadError, auditIdFromBytes, auditIdToBytes, floatToIsotime, packExpires, packId, unpackId, uuidBytes, uuidHex,
+  MethodMap,
+  PayloadError,
+  auditIdFromBytes,
+  auditIdToBytes,
+  floatToIsotime,
+  packExpires,
+  packId,
+  unpackId,
+  uuidBytes,
+  uuidHex,
 } from './payload-codec.js';
 
 export type PayloadKind =
-  | 'unscoped' | 'domain' | 'project' | 'trust' | 'federatedUnscoped' | 'federatedProject' | 'federatedDomain'
-  | 'oauth' | 'system' | 'applicationCredential';
+  | 'unscoped'
+  | 'domain'
+  | 'project'
+  | 'trust'
+  | 'federatedUnscoped'
+  | 'federatedProject'
+  | 'federatedDomain'
+  | 'oauth'
+  | 'system'
+  | 'applicationCredential';
 
 export const PAYLOAD_VERSIONS: Readonly<Record<PayloadKind, number>> = Object.freeze({
   unscoped: 0,
@@ -176,7 +193,13 @@ const DomainScoped: PayloadClass = {
       if (s !== ctx.defaultDomainId) throw new PayloadError('domain id');
       domainId = s;
     }
-    return { userId: userOut(a[0]), methods: methodsOut(a[1], ctx), domainId, expiresAt: floatToIsotime(a[3] as number), auditIds: auditOut(a[4]) };
+    return {
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      domainId,
+      expiresAt: floatToIsotime(a[3] as number),
+      auditIds: auditOut(a[4]),
+    };
   },
 };
 
@@ -186,8 +209,11 @@ const ProjectScoped: PayloadClass = {
   disassemble(a, ctx) {
     expect(a, 5);
     return {
-      userId: userOut(a[0]), methods: methodsOut(a[1], ctx), projectId: present(unpackId(a[2])),
-      expiresAt: floatToIsotime(a[3] as number), auditIds: auditOut(a[4]),
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      projectId: present(unpackId(a[2])),
+      expiresAt: floatToIsotime(a[3] as number),
+      auditIds: auditOut(a[4]),
     };
   },
 };
@@ -195,13 +221,22 @@ const ProjectScoped: PayloadClass = {
 const TrustScoped: PayloadClass = {
   version: 3,
   assemble: (p, ctx) => [
-    packId(p.userId), ctx.methods.toInteger(p.methods), packId(p.projectId), packExpires(p.expiresAt), audits(p), requireUuid(p.trustId, 'trust id'),
+    packId(p.userId),
+    ctx.methods.toInteger(p.methods),
+    packId(p.projectId),
+    packExpires(p.expiresAt),
+    audits(p),
+    requireUuid(p.trustId, 'trust id'),
   ],
   disassemble(a, ctx) {
     expect(a, 6);
     return {
-      userId: userOut(a[0]), methods: methodsOut(a[1], ctx), projectId: present(unpackId(a[2])),
-      expiresAt: floatToIsotime(a[3] as number), auditIds: auditOut(a[4]), trustId: uuidHex(a[5]),
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      projectId: present(unpackId(a[2])),
+      expiresAt: floatToIsotime(a[3] as number),
+      auditIds: auditOut(a[4]),
+      trustId: uuidHex(a[5]),
     };
   },
 };
@@ -211,15 +246,24 @@ const packGroups = (p: TokenPayload): PackValue[] => (p.federatedGroupIds ?? [])
 const FederatedUnscoped: PayloadClass = {
   version: 4,
   assemble: (p, ctx) => [
-    packId(p.userId), ctx.methods.toInteger(p.methods), packGroups(p), packId(p.identityProviderId), p.protocolId ?? null,
-    packExpires(p.expiresAt), audits(p),
+    packId(p.userId),
+    ctx.methods.toInteger(p.methods),
+    packGroups(p),
+    packId(p.identityProviderId),
+    p.protocolId ?? null,
+    packExpires(p.expiresAt),
+    audits(p),
   ],
   disassemble(a, ctx) {
     expect(a, 7);
     return {
-      userId: userOut(a[0]), methods: methodsOut(a[1], ctx), federatedGroupIds: groupsOut(a[2]),
-      identityProviderId: present(unpackId(a[3])), protocolId: protocolOut(a[4]),
-      expiresAt: floatToIsotime(a[5] as number), auditIds: auditOut(a[6]),
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      federatedGroupIds: groupsOut(a[2]),
+      identityProviderId: present(unpackId(a[3])),
+      protocolId: protocolOut(a[4]),
+      expiresAt: floatToIsotime(a[5] as number),
+      auditIds: auditOut(a[6]),
     };
   },
 };
@@ -228,15 +272,26 @@ function federatedScoped(version: number, scope: 'projectId' | 'domainId'): Payl
   return {
     version,
     assemble: (p, ctx) => [
-      packId(p.userId), ctx.methods.toInteger(p.methods), packId(p.projectId || p.domainId), packGroups(p), packId(p.identityProviderId),
-      p.protocolId ?? null, packExpires(p.expiresAt), audits(p),
+      packId(p.userId),
+      ctx.methods.toInteger(p.methods),
+      packId(p.projectId || p.domainId),
+      packGroups(p),
+      packId(p.identityProviderId),
+      p.protocolId ?? null,
+      packExpires(p.expiresAt),
+      audits(p),
     ],
     disassemble(a, ctx) {
       expect(a, 8);
       return {
-        userId: userOut(a[0]), methods: methodsOut(a[1], ctx), [scope]: present(unpackId(a[2])), federatedGroupIds: groupsOut(a[3]),
-        identityProviderId: present(unpackId(a[4])), protocolId: protocolOut(a[5]),
-        expiresAt: floatToIsotime(a[6] as number), auditIds: auditOut(a[7]),
+        userId: userOut(a[0]),
+        methods: methodsOut(a[1], ctx),
+        [scope]: present(unpackId(a[2])),
+        federatedGroupIds: groupsOut(a[3]),
+        identityProviderId: present(unpackId(a[4])),
+        protocolId: protocolOut(a[5]),
+        expiresAt: floatToIsotime(a[6] as number),
+        auditIds: auditOut(a[7]),
       };
     },
   };
@@ -245,13 +300,22 @@ function federatedScoped(version: number, scope: 'projectId' | 'domainId'): Payl
 const OauthScoped: PayloadClass = {
   version: 7,
   assemble: (p, ctx) => [
-    packId(p.userId), ctx.methods.toInteger(p.methods), packId(p.projectId), packId(p.accessTokenId), packExpires(p.expiresAt), audits(p),
+    packId(p.userId),
+    ctx.methods.toInteger(p.methods),
+    packId(p.projectId),
+    packId(p.accessTokenId),
+    packExpires(p.expiresAt),
+    audits(p),
   ],
   disassemble(a, ctx) {
     expect(a, 6);
     return {
-      userId: userOut(a[0]), methods: methodsOut(a[1], ctx), projectId: present(unpackId(a[2])), accessTokenId: present(unpackId(a[3])),
-      expiresAt: floatToIsotime(a[4] as number), auditIds: auditOut(a[5]),
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      projectId: present(unpackId(a[2])),
+      accessTokenId: present(unpackId(a[3])),
+      expiresAt: floatToIsotime(a[4] as number),
+      auditIds: auditOut(a[5]),
     };
   },
 };
@@ -263,20 +327,35 @@ const SystemScoped: PayloadClass = {
     expect(a, 5);
     const system = Buffer.isBuffer(a[2]) ? a[2].toString('utf8') : a[2];
     if (typeof system !== 'string') throw new PayloadError('system');
-    return { userId: userOut(a[0]), methods: methodsOut(a[1], ctx), systemScope: system, expiresAt: floatToIsotime(a[3] as number), auditIds: auditOut(a[4]) };
+    return {
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      systemScope: system,
+      expiresAt: floatToIsotime(a[3] as number),
+      auditIds: auditOut(a[4]),
+    };
   },
 };
 
 const ApplicationCredentialScoped: PayloadClass = {
   version: 9,
   assemble: (p, ctx) => [
-    packId(p.userId), ctx.methods.toInteger(p.methods), packId(p.projectId), packExpires(p.expiresAt), audits(p), packId(p.appCredId),
+    packId(p.userId),
+    ctx.methods.toInteger(p.methods),
+    packId(p.projectId),
+    packExpires(p.expiresAt),
+    audits(p),
+    packId(p.appCredId),
   ],
   disassemble(a, ctx) {
     expect(a, 6);
     return {
-      userId: userOut(a[0]), methods: methodsOut(a[1], ctx), projectId: present(unpackId(a[2])),
-      expiresAt: floatToIsotime(a[3] as number), auditIds: auditOut(a[4]), appCredId: present(unpackId(a[5])),
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      projectId: present(unpackId(a[2])),
+      expiresAt: floatToIsotime(a[3] as number),
+      auditIds: auditOut(a[4]),
+      appCredId: present(unpackId(a[5])),
     };
   },
 };

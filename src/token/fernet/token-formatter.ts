@@ -18,7 +18,13 @@ import { decryptDetailed, encrypt, tokenTimestamp, type EncryptOptions, type Key
 import { packb, unpackb } from './msgpack.js';
 import { MethodMap, isotimeFromWholeSeconds } from './payload-codec.js';
 import {
-  PAYLOAD_CLASSES, PAYLOADS_BY_VERSION, payloadKindOf, type DecodedToken, type PayloadContext, type PayloadKind, type TokenPayload,
+  PAYLOAD_CLASSES,
+  PAYLOADS_BY_VERSION,
+  payloadKindOf,
+  type DecodedToken,
+  type PayloadContext,
+  type PayloadKind,
+  type TokenPayload,
 } from './payloads.js';
 
 export type { DecodedToken, PayloadKind, TokenPayload } from './payloads.js';
@@ -43,7 +49,11 @@ export class TokenFormatter {
    * @param getKeys the current keys, primary first (KeyRing.keys bound, or a fixed list)
    * @param authMethods [auth] methods, in configuration order (fixes the method bitmask)
    */
-  constructor(private readonly getKeys: () => readonly KeyLike[], authMethods: readonly string[], options: TokenFormatterOptions = {}) {
+  constructor(
+    private readonly getKeys: () => readonly KeyLike[],
+    authMethods: readonly string[],
+    options: TokenFormatterOptions = {},
+  ) {
     this.ctx = { methods: new MethodMap(authMethods), defaultDomainId: options.defaultDomainId ?? 'default' };
     this.maxTokenSize = options.maxTokenSize ?? 255;
     this.logger = options.logger;
@@ -67,7 +77,7 @@ export class TokenFormatter {
   /** A token id for the payload (no '=' padding). `options` pins the Fernet time/iv (tests). */
   create(payload: TokenPayload, options?: EncryptOptions & { kind?: PayloadKind }): string {
     const plaintext = this.serialize(payload, options?.kind);
-    const padded = encrypt(this.keys()[0]!, plaintext, options);
+    const padded = encrypt(this.keys()[0], plaintext, options);
     const token = stripPadding(padded);
     if (token.length > this.maxTokenSize) {
       this.logger?.info(`Fernet token created with length of ${token.length} characters, which exceeds ${this.maxTokenSize} characters`);
@@ -102,7 +112,7 @@ export class TokenFormatter {
     } catch {
       throw new TokenNotFound(NOT_RECOGNIZED);
     }
-    return { version: cls.version, kind, ...dropUndefined(fields), issuedAt: isotimeFromWholeSeconds(timestamp) } as DecodedToken;
+    return { version: cls.version, kind, ...dropUndefined(fields), issuedAt: isotimeFromWholeSeconds(timestamp) };
   }
 
   /** TokenFormatter.creation_time, rendered as Keystone renders issued_at. */

@@ -16,8 +16,17 @@ const isoNow = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 
 function signedV2(access: string, secret: string): Json {
   const credentials: Json = {
-    access, host: 'localhost:8773', verb: 'GET', path: '/services/Cloud',
-    params: { SignatureVersion: '2', SignatureMethod: 'HmacSHA256', Action: 'DescribeInstances', AWSAccessKeyId: access, Timestamp: isoNow() },
+    access,
+    host: 'localhost:8773',
+    verb: 'GET',
+    path: '/services/Cloud',
+    params: {
+      SignatureVersion: '2',
+      SignatureMethod: 'HmacSHA256',
+      Action: 'DescribeInstances',
+      AWSAccessKeyId: access,
+      Timestamp: isoNow(),
+    },
   };
   credentials.signature = generateEc2Signature(credentials, secret);
   return credentials;
@@ -25,7 +34,11 @@ function signedV2(access: string, secret: string): Json {
 
 function signedS3(access: string, secret: string): Json {
   const stringToSign = `GET\n\n\n${new Date().toUTCString()}\n/bucket/key`;
-  return { access, token: Buffer.from(stringToSign).toString('base64'), signature: createHmac('sha1', secret).update(stringToSign).digest('base64') };
+  return {
+    access,
+    token: Buffer.from(stringToSign).toString('base64'),
+    signature: createHmac('sha1', secret).update(stringToSign).digest('base64'),
+  };
 }
 
 for (const kind of databaseKinds()) {
@@ -44,9 +57,11 @@ for (const kind of databaseKinds()) {
       await s.assignment_api.addGrant(server.bootstrap.memberRoleId, { userId: user.id }, { projectId });
       carol = await v2Token(server, 'carol', 'carol-pass', 'carols');
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
-    test('a user\'s EC2 credentials: create, list, show, a token for a signed request, delete', async () => {
+    test("a user's EC2 credentials: create, list, show, a token for a signed request, delete", async () => {
       const path = `/v2.0/users/${carol.user.id}/credentials/OS-EC2`;
       const token = carol.token.id;
       const made = expect(await v2call(server, 'POST', path, { token, body: { tenant_id: projectId } }), 200).json.credential;
@@ -60,36 +75,70 @@ for (const kind of databaseKinds()) {
       // an admin may see them too (admin port), another user may not
       expect(await v2call(server, 'GET', path, { token: adminToken, admin: true }), 200);
       expect(await v2call(server, 'GET', `/v2.0/users/${server.bootstrap.userId}/credentials/OS-EC2`, { token }), 403);
-      expect(await v2call(server, 'GET', `/v2.0/users/${server.bootstrap.userId}/credentials/OS-EC2/${made.access}`, { token: adminToken }), 403);
+      expect(
+        await v2call(server, 'GET', `/v2.0/users/${server.bootstrap.userId}/credentials/OS-EC2/${made.access}`, { token: adminToken }),
+        403,
+      );
       expect(await v2call(server, 'POST', path, { token, body: {} }), 400);
       expect(await v2call(server, 'GET', path), 401);
 
       // the exchange needs a service or admin caller (identity:ec2tokens_validate), as on v3
       expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { body: { credentials: signedV2(made.access, made.secret) } }), 401);
       expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token, body: { credentials: signedV2(made.access, made.secret) } }), 403);
-      const ec2 = expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2(made.access, made.secret) } }), 200).json.access;
+      const ec2 = expect(
+        await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2(made.access, made.secret) } }),
+        200,
+      ).json.access;
       assert.equal(ec2.user.id, carol.user.id);
       assert.equal(ec2.token.tenant.id, projectId);
       assert.ok(ec2.serviceCatalog.length > 0);
-      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': ec2.token.id } });
+      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+        headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': ec2.token.id },
+      });
       assert.equal(v3.status, 200);
       assert.deepEqual(((await v3.json()) as Json).token.methods, ['ec2credential']);
       const bad = signedV2(made.access, made.secret);
       bad.signature = 'x' + bad.signature;
       expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: bad } }), 401);
-      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2('0'.repeat(32), made.secret) } }), 401);
+      expect(
+        await v2call(server, 'POST', '/v2.0/ec2tokens', {
+          token: adminToken,
+          body: { credentials: signedV2('0'.repeat(32), made.secret) },
+        }),
+        401,
+      );
       expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: {} }), 400);
 
-      expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, body: { credentials: signedS3(made.access, made.secret) } }), 401);
-      const s3 = expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, token: adminToken, body: { credentials: signedS3(made.access, made.secret) } }), 200).json.access;
+      expect(
+        await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, body: { credentials: signedS3(made.access, made.secret) } }),
+        401,
+      );
+      const s3 = expect(
+        await v2call(server, 'POST', '/v2.0/s3tokens', {
+          admin: true,
+          token: adminToken,
+          body: { credentials: signedS3(made.access, made.secret) },
+        }),
+        200,
+      ).json.access;
       assert.equal(s3.token.tenant.id, projectId);
-      expect(await v2call(server, 'POST', '/v2.0/s3tokens', { admin: true, token: adminToken, body: { credentials: signedS3(made.access, 'wrong') } }), 401);
+      expect(
+        await v2call(server, 'POST', '/v2.0/s3tokens', {
+          admin: true,
+          token: adminToken,
+          body: { credentials: signedS3(made.access, 'wrong') },
+        }),
+        401,
+      );
       expect(await v2call(server, 'POST', '/v2.0/s3tokens', { body: { credentials: signedS3(made.access, made.secret) } }), 404);
 
       expect(await v2call(server, 'DELETE', `${path}/${made.access}`, { token }), 204);
       assert.deepEqual(expect(await v2call(server, 'GET', path, { token }), 200).json.credentials, []);
       expect(await v2call(server, 'GET', `${path}/${made.access}`, { token }), 404);
-      expect(await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2(made.access, made.secret) } }), 401);
+      expect(
+        await v2call(server, 'POST', '/v2.0/ec2tokens', { token: adminToken, body: { credentials: signedV2(made.access, made.secret) } }),
+        401,
+      );
     });
   });
 }

@@ -32,7 +32,9 @@ for (const kind of databaseKinds()) {
       memberProjectId = project.id;
       await s.assignment_api.addGrant(server.bootstrap.memberRoleId, { userId: alice.id }, { projectId: project.id });
     });
-    after(async () => { await server?.close(); });
+    after(async () => {
+      await server?.close();
+    });
 
     test('the quick-start flow: a token for tenantName + passwordCredentials, the tenants, the token on v3', async () => {
       const access = await v2Token(server, 'admin', server.adminPassword, 'admin');
@@ -59,19 +61,35 @@ for (const kind of databaseKinds()) {
       assert.equal(ep.internalURL, 'http://127.0.0.1:5000/v3');
       assert.ok(ep.id);
       const tenants = expect(await v2call(server, 'GET', '/v2.0/tenants', { token: access.token.id }), 200).json;
-      assert.deepEqual(tenants.tenants.map((t: { name: string }) => t.name), ['admin']);
+      assert.deepEqual(
+        tenants.tenants.map((t: { name: string }) => t.name),
+        ['admin'],
+      );
       assert.deepEqual(tenants.tenants_links, []);
       const projects = expect(await v2call(server, 'GET', '/v3/auth/projects', { token: access.token.id }), 200).json;
       assert.ok(projects.projects.some((p: { id: string }) => p.id === server.bootstrap.projectId));
-      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, { headers: { 'X-Auth-Token': access.token.id, 'X-Subject-Token': access.token.id } });
+      const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+        headers: { 'X-Auth-Token': access.token.id, 'X-Subject-Token': access.token.id },
+      });
       assert.equal(v3.status, 200);
-      const body = await v3.json() as { token: { project: { id: string }; audit_ids: string[] } };
+      const body = (await v3.json()) as { token: { project: { id: string }; audit_ids: string[] } };
       assert.equal(body.token.project.id, server.bootstrap.projectId);
       assert.deepEqual(body.token.audit_ids, access.token.audit_ids);
     });
 
     test('by userId and tenantId; both ports issue', async () => {
-      const res = expect(await v2call(server, 'POST', '/v2.0/tokens', { admin: true, body: { auth: { tenantId: server.bootstrap.projectId, passwordCredentials: { userId: server.bootstrap.userId, password: server.adminPassword } } } }), 200);
+      const res = expect(
+        await v2call(server, 'POST', '/v2.0/tokens', {
+          admin: true,
+          body: {
+            auth: {
+              tenantId: server.bootstrap.projectId,
+              passwordCredentials: { userId: server.bootstrap.userId, password: server.adminPassword },
+            },
+          },
+        }),
+        200,
+      );
       assert.equal(res.json.access.token.tenant.id, server.bootstrap.projectId);
     });
 
@@ -82,8 +100,14 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(unscoped.user.roles, []);
       assert.deepEqual(unscoped.metadata.roles, []);
       const mine = expect(await v2call(server, 'GET', '/v2.0/tenants', { token: unscoped.token.id }), 200).json.tenants;
-      assert.deepEqual(mine.map((t: { id: string }) => t.id), [memberProjectId]);
-      const scoped = expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { token: { id: unscoped.token.id }, tenantId: memberProjectId } } }), 200).json.access;
+      assert.deepEqual(
+        mine.map((t: { id: string }) => t.id),
+        [memberProjectId],
+      );
+      const scoped = expect(
+        await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { token: { id: unscoped.token.id }, tenantId: memberProjectId } } }),
+        200,
+      ).json.access;
       assert.equal(scoped.token.tenant.id, memberProjectId);
       assert.equal(scoped.token.expires, unscoped.token.expires);
       assert.deepEqual(scoped.token.audit_ids.slice(1), [unscoped.token.audit_ids[0]]);
@@ -102,16 +126,36 @@ for (const kind of databaseKinds()) {
       expect(await post({}), 400);
       expect(await post({ auth: { passwordCredentials: { username: 'alice' } } }), 400);
       expect(await post({ auth: { passwordCredentials: { password: 'x' } } }), 400);
-      const malformed = await fetch(`${server.publicUrl}/v2.0/tokens`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"auth": ' });
+      const malformed = await fetch(`${server.publicUrl}/v2.0/tokens`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: '{"auth": ',
+      });
       assert.equal(malformed.status, 400);
     });
 
     test('the default domain only: other domains are invisible, their tokens fail v2 validation', async () => {
-      expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { userId: otherDomainUserId, password: 'outsider-pass' } } } }), 401);
-      expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { tenantId: otherProjectId, passwordCredentials: { username: 'admin', password: server.adminPassword } } } }), 401);
+      expect(
+        await v2call(server, 'POST', '/v2.0/tokens', {
+          body: { auth: { passwordCredentials: { userId: otherDomainUserId, password: 'outsider-pass' } } },
+        }),
+        401,
+      );
+      expect(
+        await v2call(server, 'POST', '/v2.0/tokens', {
+          body: { auth: { tenantId: otherProjectId, passwordCredentials: { username: 'admin', password: server.adminPassword } } },
+        }),
+        401,
+      );
       const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { id: otherDomainUserId, password: 'outsider-pass' } } }, scope: { project: { id: otherProjectId } } } }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: { methods: ['password'], password: { user: { id: otherDomainUserId, password: 'outsider-pass' } } },
+            scope: { project: { id: otherProjectId } },
+          },
+        }),
       });
       assert.equal(v3.status, 201);
       const outsiderToken = v3.headers.get('x-subject-token') as string;
@@ -132,8 +176,14 @@ for (const kind of databaseKinds()) {
       expect(await v2call(server, 'HEAD', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 200);
       expect(await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${memberProjectId}`, { admin: true, token: adminToken }), 200);
       // another tenant's: 401, as Keystone's v2 (and Tempest's v2 tests)
-      expect(await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }), 401);
-      expect(await v2call(server, 'HEAD', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }), 401);
+      expect(
+        await v2call(server, 'GET', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }),
+        401,
+      );
+      expect(
+        await v2call(server, 'HEAD', `/v2.0/tokens/${id}?belongsTo=${server.bootstrap.projectId}`, { admin: true, token: adminToken }),
+        401,
+      );
       const endpoints = expect(await v2call(server, 'GET', `/v2.0/tokens/${id}/endpoints`, { admin: true, token: adminToken }), 200).json;
       assert.ok(endpoints.endpoints.some((e: { type: string; publicURL: string }) => e.type === 'identity' && e.publicURL));
       // as on v3 (identity:validate_token): a user may validate their own token, not another's (403);
@@ -150,25 +200,40 @@ for (const kind of databaseKinds()) {
 
     test('a v3 token validates on v2; revoked on v3, it is gone on v2', async () => {
       const v3 = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'alice', domain: { id: 'default' }, password: 'alice-pass' } } }, scope: { project: { id: memberProjectId } } } }),
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: { methods: ['password'], password: { user: { name: 'alice', domain: { id: 'default' }, password: 'alice-pass' } } },
+            scope: { project: { id: memberProjectId } },
+          },
+        }),
       });
       assert.equal(v3.status, 201);
       const id = v3.headers.get('x-subject-token') as string;
       const shown = expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 200).json.access;
       assert.equal(shown.token.tenant.id, memberProjectId);
       assert.equal(shown.user.name, 'alice');
-      const revoked = await fetch(`${server.publicUrl}/v3/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': id } });
+      const revoked = await fetch(`${server.publicUrl}/v3/auth/tokens`, {
+        method: 'DELETE',
+        headers: { 'X-Auth-Token': adminToken, 'X-Subject-Token': id },
+      });
       assert.equal(revoked.status, 204);
       expect(await v2call(server, 'GET', `/v2.0/tokens/${id}`, { admin: true, token: adminToken }), 404);
     });
 
     test('extensions on each port; OS-KSCRUD: a user changes their own password', async () => {
       const pub = expect(await v2call(server, 'GET', '/v2.0/extensions'), 200).json.extensions.values;
-      assert.deepEqual(pub.map((e: { alias: string }) => e.alias), ['OS-EC2', 'OS-KSCRUD']);
+      assert.deepEqual(
+        pub.map((e: { alias: string }) => e.alias),
+        ['OS-EC2', 'OS-KSCRUD'],
+      );
       for (const e of pub) for (const key of ['name', 'updated', 'alias', 'links', 'namespace', 'description']) assert.ok(key in e);
       const adm = expect(await v2call(server, 'GET', '/v2.0/extensions', { admin: true }), 200).json.extensions.values;
-      assert.deepEqual(adm.map((e: { alias: string }) => e.alias), ['OS-EC2', 'OS-KSADM', 's3tokens']);
+      assert.deepEqual(
+        adm.map((e: { alias: string }) => e.alias),
+        ['OS-EC2', 'OS-KSADM', 's3tokens'],
+      );
       assert.equal(expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM', { admin: true }), 200).json.extension.alias, 'OS-KSADM');
       expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM'), 404);
 
@@ -177,28 +242,61 @@ for (const kind of databaseKinds()) {
       await s.assignment_api.addGrant(server.bootstrap.memberRoleId, { userId: dave.id }, { projectId: memberProjectId });
       const access = await v2Token(server, 'dave', 'dave-pass-1', 'alices');
       const path = `/v2.0/OS-KSCRUD/users/${dave.id}`;
-      expect(await v2call(server, 'PATCH', path, { token: access.token.id, body: { user: { password: 'dave-pass-2', original_password: 'wrong' } } }), 401);
-      expect(await v2call(server, 'PATCH', `/v2.0/OS-KSCRUD/users/${server.bootstrap.userId}`, { token: access.token.id, body: { user: { password: 'x-pass-2', original_password: 'dave-pass-1' } } }), 403);
-      const changed = expect(await v2call(server, 'PATCH', path, { token: access.token.id, body: { user: { password: 'dave-pass-2', original_password: 'dave-pass-1' } } }), 200).json.access;
+      expect(
+        await v2call(server, 'PATCH', path, {
+          token: access.token.id,
+          body: { user: { password: 'dave-pass-2', original_password: 'wrong' } },
+        }),
+        401,
+      );
+      expect(
+        await v2call(server, 'PATCH', `/v2.0/OS-KSCRUD/users/${server.bootstrap.userId}`, {
+          token: access.token.id,
+          body: { user: { password: 'x-pass-2', original_password: 'dave-pass-1' } },
+        }),
+        403,
+      );
+      const changed = expect(
+        await v2call(server, 'PATCH', path, {
+          token: access.token.id,
+          body: { user: { password: 'dave-pass-2', original_password: 'dave-pass-1' } },
+        }),
+        200,
+      ).json.access;
       assert.equal(changed.user.id, dave.id);
       assert.equal(changed.token.tenant.id, memberProjectId);
-      expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { passwordCredentials: { username: 'dave', password: 'dave-pass-1' } } } }), 401);
+      expect(
+        await v2call(server, 'POST', '/v2.0/tokens', {
+          body: { auth: { passwordCredentials: { username: 'dave', password: 'dave-pass-1' } } },
+        }),
+        401,
+      );
       await v2Token(server, 'dave', 'dave-pass-2');
       // the old token went with the old password
       expect(await v2call(server, 'GET', `/v2.0/tokens/${access.token.id}`, { admin: true, token: adminToken }), 404);
     });
 
-    test('tenants: the admin listing, one tenant, by name, a user\'s roles on a tenant', async () => {
+    test("tenants: the admin listing, one tenant, by name, a user's roles on a tenant", async () => {
       const all = expect(await v2call(server, 'GET', '/v2.0/tenants', { admin: true, token: adminToken }), 200).json.tenants;
       assert.deepEqual(all.map((t: { name: string }) => t.name).sort(), ['admin', 'alices']);
       const alice = await v2Token(server, 'alice', 'alice-pass', 'alices');
       expect(await v2call(server, 'GET', '/v2.0/tenants', { admin: true, token: alice.token.id }), 403);
       expect(await v2call(server, 'GET', '/v2.0/tenants', {}), 401);
-      const one = expect(await v2call(server, 'GET', `/v2.0/tenants/${memberProjectId}`, { admin: true, token: adminToken }), 200).json.tenant;
+      const one = expect(await v2call(server, 'GET', `/v2.0/tenants/${memberProjectId}`, { admin: true, token: adminToken }), 200).json
+        .tenant;
       assert.deepEqual(one, { id: memberProjectId, name: 'alices', description: '', enabled: true });
-      assert.equal(expect(await v2call(server, 'GET', '/v2.0/tenants?name=alices', { admin: true, token: adminToken }), 200).json.tenant.id, memberProjectId);
-      const roles = expect(await v2call(server, 'GET', `/v2.0/tenants/${memberProjectId}/users/${alice.user.id}/roles`, { admin: true, token: adminToken }), 200).json.roles;
-      assert.deepEqual(roles.map((r: { name: string }) => r.name), ['member', 'reader']);
+      assert.equal(
+        expect(await v2call(server, 'GET', '/v2.0/tenants?name=alices', { admin: true, token: adminToken }), 200).json.tenant.id,
+        memberProjectId,
+      );
+      const roles = expect(
+        await v2call(server, 'GET', `/v2.0/tenants/${memberProjectId}/users/${alice.user.id}/roles`, { admin: true, token: adminToken }),
+        200,
+      ).json.roles;
+      assert.deepEqual(
+        roles.map((r: { name: string }) => r.name),
+        ['member', 'reader'],
+      );
     });
   });
 }

@@ -34,7 +34,11 @@ export async function v2call(server: TestServer, method: string, path: string, o
   const res = await fetch(base + path, { method, headers, body });
   const text = await res.text();
   let json: unknown;
-  try { json = text ? JSON.parse(text) : undefined; } catch { json = undefined; }
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
   return { status: res.status, headers: res.headers, text, json };
 }
 

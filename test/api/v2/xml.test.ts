@@ -15,16 +15,24 @@ const asV2 = { path: '/v2.0/tokens' } as Request;
 
 describe('v2.0 in XML', () => {
   let server: TestServer;
-  before(async () => { server = await startTestServer(); });
-  after(async () => { await server?.close(); });
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server?.close();
+  });
 
   test('the parser: attributes and child elements as fields, booleans, namespaces dropped', () => {
     assert.deepEqual(
-      xmlBody(`<?xml version="1.0" encoding="UTF-8"?><auth xmlns="${NS}" tenantName="admin"><passwordCredentials username="u" password="p"/></auth>`, asV2),
+      xmlBody(
+        `<?xml version="1.0" encoding="UTF-8"?><auth xmlns="${NS}" tenantName="admin"><passwordCredentials username="u" password="p"/></auth>`,
+        asV2,
+      ),
       { auth: { tenantName: 'admin', passwordCredentials: { username: 'u', password: 'p' } } },
     );
-    assert.deepEqual(xmlBody(`<tenant xmlns="${NS}" name="t" enabled="false"><description>d &amp; e</description></tenant>`, asV2),
-      { tenant: { name: 't', enabled: false, description: 'd &amp; e' } });
+    assert.deepEqual(xmlBody(`<tenant xmlns="${NS}" name="t" enabled="false"><description>d &amp; e</description></tenant>`, asV2), {
+      tenant: { name: 't', enabled: false, description: 'd &amp; e' },
+    });
   });
 
   test('a token from an XML body, answered in XML and in JSON', async () => {
@@ -36,15 +44,34 @@ describe('v2.0 in XML', () => {
     assert.match(asXml.text, new RegExp(`^<\\?xml version="1.0" encoding="UTF-8"\\?>\\n<access xmlns="${NS}">`));
     assert.match(asXml.text, /<token id="[^"]+" issued_at="[^"]+" expires="[^"]+">/);
     assert.match(asXml.text, /<tenant id="[0-9a-f]{32}" name="admin" description="[^"]*" enabled="true"\/>/);
-    assert.match(asXml.text, /<serviceCatalog><service type="identity" name="keystone"><endpoints><endpoint id="[0-9a-f]+" region="RegionOne" /);
+    assert.match(
+      asXml.text,
+      /<serviceCatalog><service type="identity" name="keystone"><endpoints><endpoint id="[0-9a-f]+" region="RegionOne" /,
+    );
     assert.match(asXml.text, /<user id="[0-9a-f]+" name="admin" username="admin"><roles_links\/><roles><role name="admin"\/>/);
   });
 
   test('tenants: listed in XML, created from XML', async () => {
-    const token = expect(await v2call(server, 'POST', '/v2.0/tokens', { body: { auth: { tenantName: 'admin', passwordCredentials: { username: 'admin', password: server.adminPassword } } } }), 200).json.access.token.id;
+    const token = expect(
+      await v2call(server, 'POST', '/v2.0/tokens', {
+        body: { auth: { tenantName: 'admin', passwordCredentials: { username: 'admin', password: server.adminPassword } } },
+      }),
+      200,
+    ).json.access.token.id;
     const listed = expect(await v2call(server, 'GET', '/v2.0/tenants', { token, accept: 'application/xml' }), 200);
-    assert.match(listed.text, new RegExp(`<tenants xmlns="${NS}"><tenant id="[0-9a-f]{32}" name="admin" description="[^"]*" enabled="true"/></tenants>`));
-    const created = expect(await v2call(server, 'POST', '/v2.0/tenants', { admin: true, token, accept: 'application/xml', xml: `<tenant xmlns="${NS}" name="xml-tenant" enabled="true"><description>from XML</description></tenant>` }), 200);
+    assert.match(
+      listed.text,
+      new RegExp(`<tenants xmlns="${NS}"><tenant id="[0-9a-f]{32}" name="admin" description="[^"]*" enabled="true"/></tenants>`),
+    );
+    const created = expect(
+      await v2call(server, 'POST', '/v2.0/tenants', {
+        admin: true,
+        token,
+        accept: 'application/xml',
+        xml: `<tenant xmlns="${NS}" name="xml-tenant" enabled="true"><description>from XML</description></tenant>`,
+      }),
+      200,
+    );
     assert.match(created.text, /<tenant xmlns="[^"]+" id="[0-9a-f]{32}" name="xml-tenant" description="from XML" enabled="true"\/>/);
     const project = await server.providers.resource_api.findProjectByName('xml-tenant', 'default');
     assert.equal(project?.description, 'from XML');
@@ -67,7 +94,10 @@ describe('v2.0 in XML', () => {
 
   test('errors are in XML when the Accept header asks for it, JSON otherwise', async () => {
     const xmlError = expect(await v2call(server, 'GET', '/v2.0/tenants', { accept: 'application/xml' }), 401);
-    assert.match(xmlError.text, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<error xmlns="http:\/\/docs\.openstack\.org\/identity\/api\/v2\.0" code="401" message="[^"]+" title="Unauthorized"\/>$/);
+    assert.match(
+      xmlError.text,
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<error xmlns="http:\/\/docs\.openstack\.org\/identity\/api\/v2\.0" code="401" message="[^"]+" title="Unauthorized"\/>$/,
+    );
     const jsonError = expect(await v2call(server, 'GET', '/v2.0/tenants'), 401);
     assert.equal(jsonError.json.error.title, 'Unauthorized');
   });

@@ -16,7 +16,11 @@ export const bootstrap = defineCommand({
     'bootstrap-public-url': { type: 'string', help: 'The initial identity public URL.' },
     'bootstrap-internal-url': { type: 'string', help: 'The initial identity internal URL.' },
     'bootstrap-region-id': { type: 'string', help: 'The region of the initial endpoints.' },
-    'immutable-roles': { type: 'boolean', negatable: true, help: 'Create the default roles (admin, member, reader) immutable: the default; --no-immutable-roles creates them mutable.' },
+    'immutable-roles': {
+      type: 'boolean',
+      negatable: true,
+      help: 'Create the default roles (admin, member, reader) immutable: the default; --no-immutable-roles creates them mutable.',
+    },
   },
   async run({ conf, flags, out }) {
     const env = process.env;
@@ -38,7 +42,9 @@ export const bootstrap = defineCommand({
           internalUrl: flags['bootstrap-internal-url'] ?? env.OS_BOOTSTRAP_INTERNAL_URL ?? null,
           immutableRoles: flags['immutable-roles'] !== false,
         });
-        out(`Bootstrap complete: domain ${r.domainId}, project ${r.projectId}, user ${r.userId}, role ${r.adminRoleId}, service ${r.serviceId}.`);
+        out(
+          `Bootstrap complete: domain ${r.domainId}, project ${r.projectId}, user ${r.userId}, role ${r.adminRoleId}, service ${r.serviceId}.`,
+        );
       } finally {
         await built.cache.close().catch(() => undefined);
       }

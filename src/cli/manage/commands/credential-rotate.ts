@@ -13,11 +13,15 @@ export const credentialRotate = defineCommand({
     await withDatabase(conf, async ({ db }) => {
       const stale = await new CredentialKeyMigration(db, new CredentialCrypto(repo, keyLogger)).countNotUnderPrimaryKey();
       if (stale > 0) {
-        throw new CommandError('Unable to rotate credential keys because not all credentials are encrypted with the primary key. Please make sure all credentials have been encrypted with the primary key using `keystone-manage credential_migrate`.');
+        throw new CommandError(
+          'Unable to rotate credential keys because not all credentials are encrypted with the primary key. Please make sure all credentials have been encrypted with the primary key using `keystone-manage credential_migrate`.',
+        );
       }
     });
     const r = repo.rotate(ownerOf(flags));
-    out(`Rotated credential keys in ${repo.path}: primary ${r.primary}${r.purged.length ? `, purged ${keyList(r.purged)}` : ''}; keys ${keyList(r.keyIds)}`);
+    out(
+      `Rotated credential keys in ${repo.path}: primary ${r.primary}${r.purged.length ? `, purged ${keyList(r.purged)}` : ''}; keys ${keyList(r.keyIds)}`,
+    );
     return 0;
   },
 });

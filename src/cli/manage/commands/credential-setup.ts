@@ -7,7 +7,11 @@ export const credentialSetup = defineCommand({
   async run({ conf, flags, out }) {
     const repo = credentialKeyRepository(conf);
     const r = repo.setup(ownerOf(flags));
-    out(r.created ? `Created credential keys in ${repo.path}: ${keyList(r.keyIds)}` : `Key repository ${repo.path} is already initialized (keys ${keyList(r.keyIds)}); nothing changed.`);
+    out(
+      r.created
+        ? `Created credential keys in ${repo.path}: ${keyList(r.keyIds)}`
+        : `Key repository ${repo.path} is already initialized (keys ${keyList(r.keyIds)}); nothing changed.`,
+    );
     return 0;
   },
 });

@@ -20,18 +20,26 @@ export const dbSync = defineCommand({
           out(`Database is up to date (version ${version}); db_sync is not needed.`);
           return 0;
         }
-        if (version > LATEST_SCHEMA_VERSION) throw new CommandError(`The database schema (version ${version}) is newer than this code (${LATEST_SCHEMA_VERSION}).`);
+        if (version > LATEST_SCHEMA_VERSION)
+          throw new CommandError(`The database schema (version ${version}) is newer than this code (${LATEST_SCHEMA_VERSION}).`);
         out(`Database is at version ${version}, this code needs ${LATEST_SCHEMA_VERSION}: run "keystone-manage db_sync".`);
         return 2;
       });
     }
-    return withDatabase(conf, async ({ db }) => {
-      const found = await currentSchemaVersion(db);
-      if (found > LATEST_SCHEMA_VERSION) throw new CommandError(`The database schema (version ${found}) is newer than this code (${LATEST_SCHEMA_VERSION}): upgrade the code.`);
-      const applied = await syncSchema(db);
-      if (applied.length === 0) out(`Database is already at version ${found}; nothing to do.`);
-      else out(`Database migrated from version ${found} to ${applied[applied.length - 1]} (applied ${applied.join(', ')}).`);
-      return 0;
-    }, { create: true });
+    return withDatabase(
+      conf,
+      async ({ db }) => {
+        const found = await currentSchemaVersion(db);
+        if (found > LATEST_SCHEMA_VERSION)
+          throw new CommandError(
+            `The database schema (version ${found}) is newer than this code (${LATEST_SCHEMA_VERSION}): upgrade the code.`,
+          );
+        const applied = await syncSchema(db);
+        if (applied.length === 0) out(`Database is already at version ${found}; nothing to do.`);
+        else out(`Database migrated from version ${found} to ${applied[applied.length - 1]} (applied ${applied.join(', ')}).`);
+        return 0;
+      },
+      { create: true },
+    );
   },
 });

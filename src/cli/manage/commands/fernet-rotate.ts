@@ -8,7 +8,9 @@ export const fernetRotate = defineCommand({
     const owner = ownerOf(flags);
     for (const repo of fernetKeyRepositories(conf)) {
       const r = repo.rotate(owner);
-      out(`Rotated Fernet keys in ${repo.path}: primary ${r.primary}${r.purged.length ? `, purged ${keyList(r.purged)}` : ''}; keys ${keyList(r.keyIds)}`);
+      out(
+        `Rotated Fernet keys in ${repo.path}: primary ${r.primary}${r.purged.length ? `, purged ${keyList(r.purged)}` : ''}; keys ${keyList(r.keyIds)}`,
+      );
     }
     return 0;
   },

@@ -8,7 +8,11 @@ export const fernetSetup = defineCommand({
     const owner = ownerOf(flags);
     for (const repo of fernetKeyRepositories(conf)) {
       const r = repo.setup(owner);
-      out(r.created ? `Created Fernet keys in ${repo.path}: ${keyList(r.keyIds)}` : `Key repository ${repo.path} is already initialized (keys ${keyList(r.keyIds)}); nothing changed.`);
+      out(
+        r.created
+          ? `Created Fernet keys in ${repo.path}: ${keyList(r.keyIds)}`
+          : `Key repository ${repo.path} is already initialized (keys ${keyList(r.keyIds)}); nothing changed.`,
+      );
     }
     return 0;
   },

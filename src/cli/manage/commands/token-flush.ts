@@ -9,7 +9,8 @@ export const tokenFlush = defineCommand({
   async run({ conf, flags, out }) {
     const raw = flags['batch-size'];
     const batch = raw !== undefined ? Number(raw) : 1000;
-    if (!Number.isInteger(batch) || batch < 1) throw new CommandError(`--batch-size must be a positive integer, not ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new CommandError(`--batch-size must be a positive integer, not ${JSON.stringify(raw)}`);
     return withDatabase(conf, async ({ db }) => {
       await assertSchemaCurrent(db);
       const n = await flushExpiredTokens(db, batch);

@@ -7,7 +7,8 @@ import { withDatabase } from '../with-database.js';
 function parseDate(raw: string): Date {
   const m = /^(\d{2})-(\d{2})-(\d{4})$/.exec(raw);
   const date = m ? new Date(Date.UTC(Number(m[3]), Number(m[2]) - 1, Number(m[1]))) : new Date(NaN);
-  if (!m || Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(m[1])) throw new CommandError(`--date must be a date as DD-MM-YYYY, not ${JSON.stringify(raw)}`);
+  if (!m || Number.isNaN(date.getTime()) || date.getUTCDate() !== Number(m[1]))
+    throw new CommandError(`--date must be a date as DD-MM-YYYY, not ${JSON.stringify(raw)}`);
   return date;
 }
 
@@ -24,7 +25,10 @@ export const trustFlush = defineCommand({
     return withDatabase(conf, async ({ db }) => {
       await assertSchemaCurrent(db);
       const n = await new TrustRepository(db).purge({
-        projectId: flags['project-id'], trustorUserId: flags['trustor-user-id'], trusteeUserId: flags['trustee-user-id'], date,
+        projectId: flags['project-id'],
+        trustorUserId: flags['trustor-user-id'],
+        trusteeUserId: flags['trustee-user-id'],
+        date,
       });
       out(`Purged ${n} expired or soft-deleted trust(s).`);
       return 0;

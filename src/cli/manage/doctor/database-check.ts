@@ -17,8 +17,14 @@ export async function databaseProblems(conf: KeystoneConfig): Promise<string[]> 
   try {
     await withDatabase(conf, async ({ db }) => {
       const version = await currentSchemaVersion(db);
-      if (version < LATEST_SCHEMA_VERSION) problems.push(`database: ${describeTarget(target)} is at schema version ${version}, this code needs ${LATEST_SCHEMA_VERSION}; run \`keystone-manage db_sync\`.`);
-      else if (version > LATEST_SCHEMA_VERSION) problems.push(`database: ${describeTarget(target)} is at schema version ${version}, newer than this code (${LATEST_SCHEMA_VERSION}).`);
+      if (version < LATEST_SCHEMA_VERSION)
+        problems.push(
+          `database: ${describeTarget(target)} is at schema version ${version}, this code needs ${LATEST_SCHEMA_VERSION}; run \`keystone-manage db_sync\`.`,
+        );
+      else if (version > LATEST_SCHEMA_VERSION)
+        problems.push(
+          `database: ${describeTarget(target)} is at schema version ${version}, newer than this code (${LATEST_SCHEMA_VERSION}).`,
+        );
     });
   } catch (err) {
     problems.push(`database: ${oneLine((err as Error).message)}`);

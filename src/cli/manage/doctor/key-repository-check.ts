@@ -9,7 +9,8 @@ import { receiptKeyRepository, tokenKeyRepository } from '../key-repositories.js
 export function keyRepositoryProblems(conf: KeystoneConfig): string[] {
   const problems: string[] = [];
   if (conf.token.provider === 'fernet') checkKeyRepository(tokenKeyRepository(conf), 'keystone-manage fernet_setup', problems);
-  if (conf.fernet_receipts.key_repository !== conf.fernet_tokens.key_repository) checkKeyRepository(receiptKeyRepository(conf), 'keystone-manage fernet_setup', problems);
+  if (conf.fernet_receipts.key_repository !== conf.fernet_tokens.key_repository)
+    checkKeyRepository(receiptKeyRepository(conf), 'keystone-manage fernet_setup', problems);
   checkKeyRepository(credentialRepository(conf.credential.key_repository), 'keystone-manage credential_setup', problems);
   return problems;
 }
@@ -24,7 +25,10 @@ function checkKeyRepository(repo: KeyRepository, setupCommand: string, problems:
     return;
   }
   const st = statSync(repo.path);
-  if (st.mode & 0o077) problems.push(`${label}: directory mode is ${(st.mode & 0o777).toString(8).padStart(4, '0')}; it should be 0700 (only keystone may read keys).`);
+  if (st.mode & 0o077)
+    problems.push(
+      `${label}: directory mode is ${(st.mode & 0o777).toString(8).padStart(4, '0')}; it should be 0700 (only keystone may read keys).`,
+    );
   const ids = repo.keyIds();
   if (ids.length === 0) {
     problems.push(`${label}: contains no keys; run \`${setupCommand}\`.`);
@@ -32,7 +36,8 @@ function checkKeyRepository(repo: KeyRepository, setupCommand: string, problems:
   }
   if (!ids.includes(0)) problems.push(`${label}: has no staged key 0; the next rotation cannot promote it.`);
   if (ids.length < 2) problems.push(`${label}: has ${ids.length} key(s); a staged and a primary key (at least 2) are needed.`);
-  if (ids.length > repo.maxActiveKeys) problems.push(`${label}: has ${ids.length} keys, more than max_active_keys (${repo.maxActiveKeys}).`);
+  if (ids.length > repo.maxActiveKeys)
+    problems.push(`${label}: has ${ids.length} keys, more than max_active_keys (${repo.maxActiveKeys}).`);
   for (const name of readdirSync(repo.path)) {
     if (!/^\d+$/.test(name)) continue;
     const m = statSync(join(repo.path, name)).mode & 0o777;
