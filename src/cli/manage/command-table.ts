@@ -4,6 +4,7 @@ import { bootstrap } from './commands/bootstrap.js';
 import { credentialMigrate } from './commands/credential-migrate.js';
 import { credentialRotate } from './commands/credential-rotate.js';
 import { credentialSetup } from './commands/credential-setup.js';
+import { dbImport } from './commands/db-import.js';
 import { dbSync } from './commands/db-sync.js';
 import { dbVersion } from './commands/db-version.js';
 import { doctor } from './commands/doctor.js';
@@ -16,6 +17,7 @@ import { trustFlush } from './commands/trust-flush.js';
 export const COMMANDS: Readonly<Record<string, Command>> = {
   db_sync: dbSync,
   db_version: dbVersion,
+  db_import: dbImport,
   bootstrap,
   fernet_setup: fernetSetup,
   fernet_rotate: fernetRotate,

@@ -1,0 +1,212 @@
+/**
+ * The import's side of our database. Rows read from Keystone land first in a
+ * staging copy of each table (schema keystone_import, no constraints, each
+ * row with its key and digest), committed batch by batch: a killed import
+ * leaves only staged rows, which the server never reads, and the next run
+ * resumes by digest. applyStaged() then makes the served tables equal to the
+ * staged ones in one transaction, writing only the rows that differ.
+ */
+import { pgp, type Database, type Queryable } from '../storage/database.js';
+import type { TargetColumn } from './target-values.js';
+
+export const STAGING_SCHEMA = 'keystone_import';
+const KEY = '_import_key';
+const DIGEST = '_import_digest';
+
+export interface StagedRow {
+  key: string;
+  digest: string;
+  values: readonly unknown[];
+}
+
+export interface AppliedCounts {
+  inserted: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface ImportRunRecord {
+  id: number;
+  source: string;
+  revision: string;
+  started_at: string;
+  staged_at: string | null;
+  applied_at: string | null;
+  summary: unknown;
+}
+
+const staged = (table: string): string => `${pgp.as.name(STAGING_SCHEMA)}.${pgp.as.name(table)}`;
+const served = (table: string): string => pgp.as.name(table);
+const names = (columns: readonly string[], prefix = ''): string => columns.map((c) => prefix + pgp.as.name(c)).join(', ');
+
+export class StagingRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Our tables' columns (the served schema), in column order. */
+  async targetColumns(tables: readonly string[]): Promise<Map<string, TargetColumn[]>> {
+    const rows = await this.db.any<{ table_name: string; column_name: string; data_type: string; character_maximum_length: number | null }>(
+      `SELECT table_name, column_name, data_type, character_maximum_length FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name IN ($1:csv) ORDER BY table_name, ordinal_position`,
+      [tables],
+    );
+    const out = new Map<string, TargetColumn[]>();
+    for (const row of rows) {
+      const columns = out.get(row.table_name) ?? [];
+      columns.push({ name: row.column_name, dataType: row.data_type, maxLength: row.character_maximum_length });
+      out.set(row.table_name, columns);
+    }
+    return out;
+  }
+
+  private async stagedColumns(q: Queryable, table: string): Promise<string[] | null> {
+    const rows = await q.any<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      [STAGING_SCHEMA, table],
+    );
+    return rows.length === 0 ? null : rows.map((r) => r.column_name);
+  }
+
+  /** The staging table for `table`, created (or re-created, when our schema changed since) with the served table's columns. */
+  async prepareStaging(table: string, columns: readonly TargetColumn[]): Promise<void> {
+    await this.db.tx('db_import prepare staging', async (t) => {
+      await t.none(`CREATE SCHEMA IF NOT EXISTS ${pgp.as.name(STAGING_SCHEMA)}`);
+      const existing = await this.stagedColumns(t, table);
+      const wanted = [...columns.map((c) => c.name), KEY, DIGEST];
+      if (existing && existing.join('\u0001') === wanted.join('\u0001')) return;
+      if (existing) await t.none(`DROP TABLE ${staged(table)}`);
+      await t.none(`CREATE TABLE ${staged(table)} AS SELECT * FROM ${served(table)} WITH NO DATA`);
+      await t.none(`ALTER TABLE ${staged(table)} ADD COLUMN ${KEY} text PRIMARY KEY, ADD COLUMN ${DIGEST} text NOT NULL`);
+    });
+  }
+
+  /** key → digest of every staged row of a table (empty when nothing was staged yet). */
+  async stagedDigests(table: string): Promise<Map<string, string>> {
+    const digests = new Map<string, string>();
+    if (!(await this.stagedColumns(this.db, table))) return digests;
+    const rows = await this.db.any<{ k: string; d: string }>(`SELECT ${KEY} AS k, ${DIGEST} AS d FROM ${staged(table)}`);
+    for (const row of rows) digests.set(row.k, row.d);
+    return digests;
+  }
+
+  /** Writes (inserts or replaces) a batch of staged rows in one transaction. */
+  async upsertStaged(table: string, columns: readonly string[], rows: readonly StagedRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const columnSet = new pgp.helpers.ColumnSet([...columns, KEY, DIGEST], {
+      table: new pgp.helpers.TableName({ table, schema: STAGING_SCHEMA }),
+    });
+    const records = rows.map((row) => {
+      const record: Record<string, unknown> = { [KEY]: row.key, [DIGEST]: row.digest };
+      columns.forEach((c, i) => (record[c] = row.values[i]));
+      return record;
+    });
+    const update = [...columns, DIGEST].map((c) => `${pgp.as.name(c)} = EXCLUDED.${pgp.as.name(c)}`).join(', ');
+    await this.db.tx('db_import stage', async (t) => {
+      await t.none(`${pgp.helpers.insert(records, columnSet)} ON CONFLICT (${KEY}) DO UPDATE SET ${update}`);
+    });
+  }
+
+  async deleteStaged(table: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.tx('db_import unstage', async (t) => {
+      await t.none(`DELETE FROM ${staged(table)} WHERE ${KEY} IN ($1:csv)`, [keys]);
+    });
+  }
+
+  /**
+   * Makes each served table equal to its staged copy, all in one transaction:
+   * deletes first (children before parents), then inserts and updates
+   * (parents first), each touching only rows that differ; serial sequences
+   * follow the imported ids. A row that breaks a constraint rolls it all back.
+   */
+  async applyStaged(
+    tables: readonly { table: string; key: readonly string[]; columns: readonly string[] }[],
+    onTable: (table: string, counts: AppliedCounts) => void,
+  ): Promise<void> {
+    await this.db.tx('db_import apply', async (t) => {
+      const deleted = new Map<string, number>();
+      for (const { table, key } of [...tables].reverse()) {
+        const match = key.map((k) => `s.${pgp.as.name(k)} = p.${pgp.as.name(k)}`).join(' AND ');
+        const result = await t.result(`DELETE FROM ${served(table)} p WHERE NOT EXISTS (SELECT 1 FROM ${staged(table)} s WHERE ${match})`);
+        deleted.set(table, result.rowCount);
+      }
+      for (const { table, key, columns } of tables) {
+        const match = key.map((k) => `q.${pgp.as.name(k)} = s.${pgp.as.name(k)}`).join(' AND ');
+        const others = columns.filter((c) => !key.includes(c));
+        const onConflict =
+          others.length === 0
+            ? 'DO NOTHING'
+            : `DO UPDATE SET ${others.map((c) => `${pgp.as.name(c)} = EXCLUDED.${pgp.as.name(c)}`).join(', ')}`;
+        const counts = await t.one<{ inserted: number; updated: number }>(
+          `WITH changed AS (
+             INSERT INTO ${served(table)} AS p (${names(columns)})
+             SELECT ${names(columns, 's.')} FROM ${staged(table)} s
+              WHERE NOT EXISTS (SELECT 1 FROM ${served(table)} q WHERE ${match} AND (${names(columns, 'q.')}) IS NOT DISTINCT FROM (${names(columns, 's.')}))
+             ON CONFLICT (${names(key)}) ${onConflict}
+             RETURNING (xmax = 0) AS inserted)
+           SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM changed`,
+        );
+        onTable(table, { inserted: counts.inserted, updated: counts.updated, deleted: deleted.get(table) ?? 0 });
+      }
+      const serials = await t.any<{ table_name: string; column_name: string }>(
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name IN ($1:csv) AND column_default LIKE 'nextval(%'`,
+        [tables.map((x) => x.table)],
+      );
+      for (const { table_name, column_name } of serials) {
+        await t.one(
+          `SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(max(${pgp.as.name(column_name)}), 1), max(${pgp.as.name(column_name)}) IS NOT NULL)
+             FROM ${served(table_name)}`,
+          [pgp.as.name(table_name), column_name],
+        );
+      }
+    });
+  }
+
+  async startRun(source: string, revision: string): Promise<number> {
+    await this.db.none(`CREATE SCHEMA IF NOT EXISTS ${pgp.as.name(STAGING_SCHEMA)}`);
+    await this.db.none(
+      `CREATE TABLE IF NOT EXISTS ${staged('import_run')} (
+         id serial PRIMARY KEY, source text NOT NULL, revision text NOT NULL,
+         started_at timestamptz NOT NULL DEFAULT now(), staged_at timestamptz, applied_at timestamptz, summary jsonb)`,
+    );
+    const row = await this.db.one<{ id: number }>(`INSERT INTO ${staged('import_run')} (source, revision) VALUES ($1, $2) RETURNING id`, [
+      source,
+      revision,
+    ]);
+    return row.id;
+  }
+
+  async markStaged(runId: number): Promise<void> {
+    await this.db.none(`UPDATE ${staged('import_run')} SET staged_at = now() WHERE id = $1`, [runId]);
+  }
+
+  async markApplied(runId: number, summary: unknown): Promise<void> {
+    await this.db.none(`UPDATE ${staged('import_run')} SET applied_at = now(), summary = $2 WHERE id = $1`, [
+      runId,
+      JSON.stringify(summary),
+    ]);
+  }
+
+  /** The latest import run recorded in this database, if any import ever ran. */
+  async lastRun(): Promise<ImportRunRecord | null> {
+    const exists = await this.db.one<{ t: string | null }>(`SELECT to_regclass($1) AS t`, [`${STAGING_SCHEMA}.import_run`]);
+    if (!exists.t) return null;
+    return this.db.oneOrNone<ImportRunRecord>(
+      `SELECT id, source, revision, started_at::text, staged_at::text, applied_at::text, summary FROM ${staged('import_run')} ORDER BY id DESC LIMIT 1`,
+    );
+  }
+
+  /** Rows of a served table missing from its staged copy, or differing from it (0 and 0 right after an apply). */
+  async driftFromStaged(
+    table: string,
+    key: readonly string[],
+    columns: readonly string[],
+  ): Promise<{ missing: number; differing: number }> {
+    const match = key.map((k) => `p.${pgp.as.name(k)} = s.${pgp.as.name(k)}`).join(' AND ');
+    return this.db.one<{ missing: number; differing: number }>(
+      `SELECT count(*) FILTER (WHERE p.${pgp.as.name(key[0])} IS NULL) AS missing,
+              count(*) FILTER (WHERE p.${pgp.as.name(key[0])} IS NOT NULL AND (${names(columns, 'p.')}) IS DISTINCT FROM (${names(columns, 's.')})) AS differing
+         FROM ${staged(table)} s LEFT JOIN ${served(table)} p ON ${match}`,
+    );
+  }
+}
