@@ -14,6 +14,7 @@ const CURSOR_BATCH = 5000;
 
 const pgp = pgPromise({ capSQL: true });
 const quote = (name: string): string => pgp.as.name(name);
+const builtinParser = pgp.pg.types.getTypeParser as (oid: number) => (value: string) => unknown;
 
 export class PostgresSourceRepository implements KeystoneSource {
   readonly description: string;
@@ -30,10 +31,7 @@ export class PostgresSourceRepository implements KeystoneSource {
       max: 2,
       application_name: 'keystone-manage db_import',
       types: {
-        getTypeParser: (oid: number): ((value: string) => unknown) =>
-          TEXT_TYPES.has(oid)
-            ? (value: string) => value
-            : (pgp.pg.types.getTypeParser(oid as Parameters<typeof pgp.pg.types.getTypeParser>[0]) as (value: string) => unknown),
+        getTypeParser: (oid: number): ((value: string) => unknown) => (TEXT_TYPES.has(oid) ? (value: string) => value : builtinParser(oid)),
       },
     } as Parameters<typeof pgp>[0]);
   }
