@@ -14,7 +14,8 @@ const CURSOR_BATCH = 5000;
 
 const pgp = pgPromise({ capSQL: true });
 const quote = (name: string): string => pgp.as.name(name);
-const builtinParser = pgp.pg.types.getTypeParser as (oid: number) => (value: string) => unknown;
+const builtinTypes = pgp.pg.types as unknown as { getTypeParser(oid: number): (value: string) => unknown };
+const builtinParser = (oid: number) => builtinTypes.getTypeParser(oid);
 
 export class PostgresSourceRepository implements KeystoneSource {
   readonly description: string;
