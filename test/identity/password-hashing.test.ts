@@ -52,6 +52,27 @@ const KNOWN: Array<[algorithm: string, password: string, hash: string]> = [
     'pässwörd',
     '$pbkdf2-sha512$2000$BKAUgtC613oPoVRKCUHofU.pldLa2xtDyLlXSolRqnU$swar59PvJ3nUGg9.K4FvrqG1ofS19Xm3QfunXoXB23xvvLfKTWf6EnfzUioaaCMz6Avgsu9nsu/8xjjRB.criw',
   ],
+  // sha512_crypt: verified only (Keystone's SUPPORTED_HASHERS), never written
+  [
+    'sha512_crypt',
+    'secret',
+    '$6$rounds=1000$hvDSrnfWDW7RyUky$/sKPoHgbY3vhOXfrdqhzPzZdLbzV8d3oVUEV/1mzK1zC9wYI8nb2HuY14YBhkN0P22ELzyv84E85qO6J9Ub7l1',
+  ],
+  [
+    'sha512_crypt',
+    'pässwörd-ünïcødé-✓',
+    '$6$rounds=1001$uA4Cn1euSs29xG9l$Q3b.XHZ7IssFo//GyLh.PWjh/JJyWgTJysaD..vF.9rkPAWOm.q3lS9.ZB3px./8pN3.DO1RG7ZCkdRQ4iW4I.',
+  ],
+  [
+    'sha512_crypt',
+    'y'.repeat(130),
+    '$6$rounds=2000$abc$z4nDQ7ZS8K8pFCZprXHohtXUMB/V3GglnNakfQsx1Wtfwz2kLSqL2JRt8ypZKTM8WkM32M/6Q8j78ey2Uv4kd1',
+  ],
+  [
+    'sha512_crypt',
+    'implicit',
+    '$6$saltsaltsaltsalt$4tsApHgM.fMUi.6plaVrBx58La4rn5es0wJuygvC8h0aakg6BCi4BGyfnGmkr1Szm9XwxJsm.2jxppcAIb2tD1',
+  ],
 ];
 
 // ---- passlib through Debian's python, when it is there ----
@@ -114,6 +135,9 @@ describe('password hashing: known passlib hashes', () => {
       KNOWN[5][2].replace('v=2', 'v=3'),
       KNOWN[8][2].slice(0, -4),
       KNOWN[10][2].replace('$1000$', '$01000$'),
+      KNOWN[12][2].replace('rounds=1000', 'rounds=999'),
+      KNOWN[12][2].replace('rounds=1000', 'rounds=01000'),
+      KNOWN[12][2].slice(0, -1),
     ]) {
       assert.equal(await h.verify('secretpassword', bad), false, bad);
     }
@@ -290,6 +314,22 @@ describe('password hashing: constant-time comparison', () => {
     assert.equal(constantTimeEqual('abc', 'abcd'), false);
     assert.equal(constantTimeEqual(Buffer.from([1, 2]), Buffer.from([1, 2])), true);
     assert.equal(constantTimeEqual('', ''), true);
+  });
+});
+
+describe('password hashing: sha512_crypt against passlib', () => {
+  it('verifies what passlib hashes with random salts, sizes and rounds, and refuses wrong passwords', interopOpts, async () => {
+    requirePasslib();
+    const passwords = ['', 'a', 'secret', 'pässwörd ✓', 'z'.repeat(64), 'q'.repeat(65), 'w'.repeat(200)];
+    const { hashes } = runPasslib({
+      hash: passwords.map((password, i) => ({ algorithm: 'sha512_crypt', password, params: { rounds: 1000 + 37 * i } })),
+    });
+    const h = hasher(cheap.pbkdf2_sha512);
+    for (const [i, stored] of hashes.entries()) {
+      assert.equal(identifyAlgorithm(stored), 'sha512_crypt');
+      assert.equal(await h.verify(passwords[i], stored), true, stored);
+      assert.equal(await h.verify(passwords[i] + '.', stored), false, stored);
+    }
   });
 });
 

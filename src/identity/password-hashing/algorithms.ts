@@ -9,10 +9,19 @@
  *                 $bcrypt-sha256$2a,12$<22 salt>$<31 checksum> (v1)      key = b64(SHA256(secret))
  *  scrypt         $scrypt$ln=16,r=8,p=1$<b64s salt>$<b64s 32-byte checksum>
  *  pbkdf2_sha512  $pbkdf2-sha512$25000$<ab64 salt>$<ab64 64-byte checksum>
+ *  sha512_crypt   $6$rounds=656000$<≤16 salt>$<86 checksum>, or $6$<salt>$<checksum> for 5000 rounds
+ *                 (verified only: Keystone accepts it, as [identity] password_hash_algorithm does not)
  */
 import bcrypt from 'bcrypt';
 import { createHash, createHmac, pbkdf2, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { promisify } from 'node:util';
+import {
+  sha512CryptChecksum,
+  SHA512_CRYPT_DEFAULT_ROUNDS,
+  SHA512_CRYPT_MAX_ROUNDS,
+  SHA512_CRYPT_MAX_SALT,
+  SHA512_CRYPT_MIN_ROUNDS,
+} from './sha512-crypt.js';
 import { ab64Decode, ab64Encode, b64sDecode, b64sEncode, BCRYPT64_CHARS } from './encoding.js';
 
 const pbkdf2Async = promisify(pbkdf2);
@@ -20,6 +29,8 @@ const scryptAsync = promisify(scrypt) as (password: Buffer, salt: Buffer, keylen
 
 export type Algorithm = 'bcrypt' | 'bcrypt_sha256' | 'scrypt' | 'pbkdf2_sha512';
 export const ALGORITHMS: readonly Algorithm[] = ['bcrypt', 'bcrypt_sha256', 'scrypt', 'pbkdf2_sha512'];
+/** The formats a stored hash may have: those we hash with, and sha512_crypt, which is only verified. */
+export type HashFormat = Algorithm | 'sha512_crypt';
 
 /** passlib's defaults (what Keystone gets when [identity] leaves the option unset). */
 export const DEFAULT_ROUNDS: Record<Algorithm, number> = {
@@ -48,13 +59,15 @@ export type ParsedHash =
   | { algorithm: 'bcrypt'; ident: '2' | '2a' | '2b' | '2y'; rounds: number; salt: string; checksum: string }
   | { algorithm: 'bcrypt_sha256'; version: 1 | 2; ident: '2a' | '2b'; rounds: number; salt: string; checksum: string }
   | { algorithm: 'scrypt'; rounds: number; blockSize: number; parallelism: number; salt: Buffer; checksum: Buffer }
-  | { algorithm: 'pbkdf2_sha512'; rounds: number; salt: Buffer; checksum: Buffer };
+  | { algorithm: 'pbkdf2_sha512'; rounds: number; salt: Buffer; checksum: Buffer }
+  | { algorithm: 'sha512_crypt'; rounds: number; implicitRounds: boolean; salt: string; checksum: string };
 
 const B64C = '[./A-Za-z0-9]';
 const BCRYPT_RE = new RegExp(`^\\$(2|2a|2b|2y)\\$(\\d\\d)\\$(${B64C}{22})(${B64C}{31})$`);
 const BCRYPT_SHA256_V2_RE = new RegExp(`^\\$bcrypt-sha256\\$v=(\\d+),t=(2b),r=(\\d{1,2})\\$(${B64C}{22})\\$(${B64C}{31})$`);
 const BCRYPT_SHA256_V1_RE = new RegExp(`^\\$bcrypt-sha256\\$(2[ab]),(\\d{1,2})\\$(${B64C}{22})\\$(${B64C}{31})$`);
 const SCRYPT_RE = /^\$scrypt\$ln=(\d{1,10}),r=(\d{1,10}),p=(\d{1,10})\$([A-Za-z0-9+/]*)\$([A-Za-z0-9+/]+)$/;
+const SHA512_CRYPT_RE = /^\$6\$(?:rounds=(\d{1,10})\$)?([./0-9A-Za-z]{0,16})\$([./0-9A-Za-z]{86})$/;
 const PBKDF2_SHA512_RE = /^\$pbkdf2-sha512\$(\d{1,10})\$([A-Za-z0-9./+]*)\$([A-Za-z0-9./+]+)$/;
 
 /** passlib refuses zero-padded rounds fields ("06"), except "0" itself. */
@@ -63,7 +76,8 @@ const inRange = (algorithm: Algorithm, rounds: number): boolean =>
   rounds >= ROUNDS_RANGE[algorithm][0] && rounds <= ROUNDS_RANGE[algorithm][1];
 
 /** The algorithm a stored hash was made with, by its prefix; null if none we support. */
-export function identifyAlgorithm(stored: string): Algorithm | null {
+export function identifyAlgorithm(stored: string): HashFormat | null {
+  if (stored.startsWith('$6$')) return 'sha512_crypt';
   if (/^\$(2|2a|2b|2y)\$/.test(stored)) return 'bcrypt';
   if (stored.startsWith('$bcrypt-sha256$')) return 'bcrypt_sha256';
   if (stored.startsWith('$scrypt$')) return 'scrypt';
@@ -114,6 +128,14 @@ export function parseHash(stored: string): ParsedHash | null {
       if (!salt || !checksum || checksum.length !== PBKDF2_SHA512_CHECKSUM_SIZE || !inRange('pbkdf2_sha512', rounds)) return null;
       return { algorithm: 'pbkdf2_sha512', rounds, salt, checksum };
     }
+    case 'sha512_crypt': {
+      if (!(m = SHA512_CRYPT_RE.exec(stored))) return null;
+      const explicit = m[1] as string | undefined;
+      if (explicit !== undefined && zeroPadded(explicit)) return null;
+      const rounds = explicit === undefined ? SHA512_CRYPT_DEFAULT_ROUNDS : Number(explicit);
+      if (rounds < SHA512_CRYPT_MIN_ROUNDS || rounds > SHA512_CRYPT_MAX_ROUNDS || m[2].length > SHA512_CRYPT_MAX_SALT) return null;
+      return { algorithm: 'sha512_crypt', rounds, implicitRounds: explicit === undefined, salt: m[2], checksum: m[3] };
+    }
     default:
       return null;
   }
@@ -163,6 +185,8 @@ export async function computeChecksum(parsed: ParsedHash, secret: Buffer): Promi
     }
     case 'pbkdf2_sha512':
       return pbkdf2Async(secret, parsed.salt, parsed.rounds, PBKDF2_SHA512_CHECKSUM_SIZE, 'sha512');
+    case 'sha512_crypt':
+      return sha512CryptChecksum(secret, parsed.salt, parsed.rounds);
   }
 }
 
@@ -178,6 +202,8 @@ export function formatHash(parsed: ParsedHash): string {
       return `$scrypt$ln=${parsed.rounds},r=${parsed.blockSize},p=${parsed.parallelism}$${b64sEncode(parsed.salt)}$${b64sEncode(parsed.checksum)}`;
     case 'pbkdf2_sha512':
       return `$pbkdf2-sha512$${parsed.rounds}$${ab64Encode(parsed.salt)}$${ab64Encode(parsed.checksum)}`;
+    case 'sha512_crypt':
+      return `$6$${parsed.implicitRounds ? '' : `rounds=${String(parsed.rounds)}$`}${parsed.salt}$${parsed.checksum}`;
   }
 }
 
