@@ -10,6 +10,7 @@ describeTakeover('db_import: take over a Keystone 22 on MariaDB', why ?? false, 
   const maria = await startPrivateMariaDb();
   const url = await maria.createDatabase('keystone');
   return {
+    dialect: 'mysql',
     url,
     exec: async (sql, values) => {
       await maria.query(sql, values);

@@ -7,8 +7,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { runKeystoneManage, startKeystone, type KeystoneProcess, type RunResult } from '../helpers/keystone-process.js';
+import {
+  KEYSTONE_MANAGE,
+  runKeystoneManage,
+  SUITE_NODE_FLAGS,
+  startKeystone,
+  type KeystoneProcess,
+  type RunResult,
+} from '../helpers/keystone-process.js';
 import { prepareKeystone22, type Keystone22 } from '../helpers/keystone-python.js';
 import { call, ok, tokenFor, type Json } from './keystone-api.js';
 import { fillKeystone, type FilledKeystone } from './keystone-fill.js';
@@ -17,6 +25,7 @@ const SIGN_TOOL = fileURLToPath(new URL('../../../test/fixtures/ec2/sign_tool.py
 const ADMIN_PASSWORD = 'keystone-admin-secret';
 
 export interface SourceDatabase {
+  dialect: 'mysql' | 'postgresql';
   /** the SQLAlchemy URL Keystone and db_import use */
   url: string;
   /** runs SQL on the source (its own placeholder style) */
@@ -297,15 +306,94 @@ export function describeTakeover(name: string, skip: string | false, openSource:
       } finally {
         await source.exec("UPDATE alembic_version SET version_num = 'e25ffa003242' WHERE version_num = 'ffffffffffff'");
       }
-      const notKeystone = await runKeystoneManage(['db_import', '--from', source.url.replace(/\/[^/]+$/, '/information_schema')], {
-        configFile: ours.configFile,
-      });
+      const notKeystone = await runKeystoneManage(
+        ['db_import', '--from', source.url.replace(/\/[^/]+$/, source.dialect === 'mysql' ? '/information_schema' : '/postgres')],
+        {
+          configFile: ours.configFile,
+        },
+      );
       assert.notEqual(notKeystone.code, 0);
       assert.match(notKeystone.stderr, /is not a Keystone database/);
       const bad = await runKeystoneManage(['db_import', '--from', 'sqlite:////tmp/keystone.db'], { configFile: ours.configFile });
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /--from must be the SQLAlchemy URL of a Keystone database/);
       await tokenFor(ours.publicUrl, filled.adminId, ADMIN_PASSWORD, { project: filled.adminProjectId });
+    });
+
+    it('a row that breaks our constraints stops the apply with a clear message; nothing half-imported is served', async () => {
+      if (source.dialect !== 'mysql') return; // only MySQL lets a Keystone database hold such a row (foreign key checks off)
+      const t = { token: keystoneAdmin };
+      const late = (
+        await ok(keystoneApi.url, 'POST', '/v3/projects', { ...t, body: { project: { name: 'before-orphan', domain_id: 'default' } } })
+      ).project.id as string;
+      await source.exec(
+        `SET FOREIGN_KEY_CHECKS = 0; INSERT INTO user_group_membership (user_id, group_id) VALUES ('${filled.users[0].id}', 'no-such-group'); SET FOREIGN_KEY_CHECKS = 1`,
+      );
+      try {
+        const broken = await dbImport();
+        assert.equal(broken.code, 1, broken.stdout);
+        assert.match(
+          broken.stderr,
+          /A row of table user_group_membership breaks our constraint .*Nothing was applied: the server serves what it served before/,
+        );
+        assert.equal((await call(ours.publicUrl, 'GET', `/v3/projects/${late}`, { token: ourAdmin })).status, 404);
+      } finally {
+        await source.exec("DELETE FROM user_group_membership WHERE group_id = 'no-such-group'");
+      }
+      const fixed = await dbImport();
+      assert.equal(fixed.code, 0, fixed.stderr);
+      assert.equal((await ok(ours.publicUrl, 'GET', `/v3/projects/${late}`, { token: ourAdmin })).project.name, 'before-orphan');
+    });
+
+    it('an import killed midway leaves the served tables as they were, and the next run resumes', async () => {
+      const rows = 30_000;
+      const values: string[] = [];
+      for (let i = 0; i < rows; i++)
+        values.push(`('UserProject', 'bulk-${String(i).padStart(6, '0')}', '${filled.projectB}', '${filled.memberRoleId}', false)`);
+      for (let i = 0; i < rows; i += 5000)
+        await source.exec(
+          `INSERT INTO assignment (type, actor_id, target_id, role_id, inherited) VALUES ${values.slice(i, i + 5000).join(', ')}`,
+        );
+      const grantsOnB = async () =>
+        (
+          (await ok(ours.publicUrl, 'GET', `/v3/role_assignments?scope.project.id=${filled.projectB}`, { token: ourAdmin }))
+            .role_assignments as Json[]
+        ).length;
+      const before = await grantsOnB();
+      // started by hand to be killed once it has committed a few batches of assignment rows
+      const child = spawn(
+        process.execPath,
+        [...SUITE_NODE_FLAGS, KEYSTONE_MANAGE, '--config-file', ours.configFile, 'db_import', '--from', source.url],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
+      const exited = new Promise<void>((resolve) =>
+        child.once('exit', () => {
+          resolve();
+        }),
+      );
+      let stderr = '';
+      await new Promise<void>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (/assignment: (1[05]|20)\d{3} rows read/.test(stderr)) resolve();
+        });
+        void exited.then(() => {
+          resolve();
+        });
+      });
+      child.kill('SIGKILL');
+      await exited;
+      assert.match(stderr, /assignment: \d+ rows read, \d+ to stage/, 'killed while staging assignments');
+      assert.doesNotMatch(stderr, /applying to the served tables/);
+      assert.equal(await grantsOnB(), before, 'nothing of the killed run is served');
+      const resumed = await dbImport();
+      assert.equal(resumed.code, 0, resumed.stderr);
+      const m = /^assignment +(\d+) +(\d+) /m.exec(resumed.stdout);
+      assert.ok(m, resumed.stdout);
+      assert.ok(Number(m[2]) < rows, `the resumed run staged only what the killed one had not: ${m[2]} new of ${String(rows)}`);
+      assert.equal(await grantsOnB(), before + rows);
     });
   });
 }
