@@ -70,6 +70,7 @@ export async function importKeystoneDatabase(source: KeystoneSource, db: Databas
   }
 
   const runId = options.dryRun ? 0 : await staging.startRun(source.description, revision.description);
+  const stagedTables = await staging.stagedTables();
   const context: ImportContext = { registeredLimitInternalIds: new Map() };
   for (const mapping of KEYSTONE_TABLES) {
     const columns = targetColumns.get(mapping.table);
@@ -80,6 +81,7 @@ export async function importKeystoneDatabase(source: KeystoneSource, db: Databas
       sourceColumns: new Set(sourceTables.get(mapping.table) ?? []),
       source,
       staging,
+      stagedColumns: stagedTables.get(mapping.table),
       context,
       dryRun: options.dryRun,
       progress: (c) => {

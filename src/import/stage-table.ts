@@ -6,7 +6,7 @@
  * With dryRun nothing is written: the counts say what would be.
  */
 import type { KeystoneSource } from './source/keystone-source.js';
-import type { StagingRepository, StagedRow } from './staging-repository.js';
+import { stagingColumnsFor, type StagingRepository, type StagedRow } from './staging-repository.js';
 import type { ImportContext, SourceRow, TableMapping } from './table-mapping.js';
 import { toTargetValue, UnimportableValueError, type TargetColumn } from './target-values.js';
 import { rowDigest, rowKey } from './row-digest.js';
@@ -35,6 +35,8 @@ export interface StageTableInput {
   sourceColumns: ReadonlySet<string>;
   source: KeystoneSource;
   staging: StagingRepository;
+  /** the columns of this table's staging table, when it has one */
+  stagedColumns: readonly string[] | undefined;
   context: ImportContext;
   dryRun: boolean;
   progress: (counts: TableCounts) => void;
@@ -66,8 +68,10 @@ export async function stageTable(input: StageTableInput): Promise<TableCounts> {
   const keyIndexes = mapping.key.map((k) => targetColumns.findIndex((c) => c.name === k));
   const columnNames = targetColumns.map((c) => c.name);
 
-  if (!dryRun) await staging.prepareStaging(mapping.table, targetColumns);
-  const previous = await staging.stagedDigests(mapping.table);
+  const stagingMatches = input.stagedColumns?.join('\u0001') === stagingColumnsFor(columnNames).join('\u0001');
+  if (!dryRun) await staging.prepareStaging(mapping.table, targetColumns, input.stagedColumns);
+  // a staging table of another shape (our schema changed since) is re-created empty: everything is new again
+  const previous = await staging.stagedDigests(mapping.table, stagingMatches);
   let batch: StagedRow[] = [];
   const flush = async () => {
     if (!dryRun) await staging.upsertStaged(mapping.table, columnNames, batch);

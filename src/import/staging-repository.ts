@@ -6,12 +6,17 @@
  * resumes by digest. applyStaged() then makes the served tables equal to the
  * staged ones in one transaction, writing only the rows that differ.
  */
-import { pgp, type Database, type Queryable } from '../storage/database.js';
+import { pgp, type Database } from '../storage/database.js';
 import type { TargetColumn } from './target-values.js';
 
 export const STAGING_SCHEMA = 'keystone_import';
 const KEY = '_import_key';
 const DIGEST = '_import_digest';
+
+/** The columns a staging table has for a served table with these columns. */
+export function stagingColumnsFor(columns: readonly string[]): string[] {
+  return [...columns, KEY, DIGEST];
+}
 
 export interface StagedRow {
   key: string;
@@ -58,31 +63,37 @@ export class StagingRepository {
     return out;
   }
 
-  private async stagedColumns(q: Queryable, table: string): Promise<string[] | null> {
-    const rows = await q.any<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
-      [STAGING_SCHEMA, table],
+  /** The columns of every staging table there is (one look for the whole run). */
+  async stagedTables(): Promise<Map<string, string[]>> {
+    const rows = await this.db.any<{ table_name: string; column_name: string }>(
+      `SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position`,
+      [STAGING_SCHEMA],
     );
-    return rows.length === 0 ? null : rows.map((r) => r.column_name);
+    const out = new Map<string, string[]>();
+    for (const row of rows) out.set(row.table_name, [...(out.get(row.table_name) ?? []), row.column_name]);
+    return out;
   }
 
-  /** The staging table for `table`, created (or re-created, when our schema changed since) with the served table's columns. */
-  async prepareStaging(table: string, columns: readonly TargetColumn[]): Promise<void> {
+  /**
+   * The staging table for `table`, created (or re-created, when our schema
+   * changed since) with the served table's columns; `existing` is what
+   * stagedTables() found for it.
+   */
+  async prepareStaging(table: string, columns: readonly TargetColumn[], existing: readonly string[] | undefined): Promise<void> {
+    const wanted = stagingColumnsFor(columns.map((c) => c.name));
+    if (existing && existing.join('\u0001') === wanted.join('\u0001')) return;
     await this.db.tx('db_import prepare staging', async (t) => {
       await t.none(`CREATE SCHEMA IF NOT EXISTS ${pgp.as.name(STAGING_SCHEMA)}`);
-      const existing = await this.stagedColumns(t, table);
-      const wanted = [...columns.map((c) => c.name), KEY, DIGEST];
-      if (existing && existing.join('\u0001') === wanted.join('\u0001')) return;
-      if (existing) await t.none(`DROP TABLE ${staged(table)}`);
+      await t.none(`DROP TABLE IF EXISTS ${staged(table)}`);
       await t.none(`CREATE TABLE ${staged(table)} AS SELECT * FROM ${served(table)} WITH NO DATA`);
       await t.none(`ALTER TABLE ${staged(table)} ADD COLUMN ${KEY} text PRIMARY KEY, ADD COLUMN ${DIGEST} text NOT NULL`);
     });
   }
 
-  /** key → digest of every staged row of a table (empty when nothing was staged yet). */
-  async stagedDigests(table: string): Promise<Map<string, string>> {
+  /** key → digest of every staged row of a table (empty when it has no staging table). */
+  async stagedDigests(table: string, exists: boolean): Promise<Map<string, string>> {
     const digests = new Map<string, string>();
-    if (!(await this.stagedColumns(this.db, table))) return digests;
+    if (!exists) return digests;
     const rows = await this.db.any<{ k: string; d: string }>(`SELECT ${KEY} AS k, ${DIGEST} AS d FROM ${staged(table)}`);
     for (const row of rows) digests.set(row.k, row.d);
     return digests;
