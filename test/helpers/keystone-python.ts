@@ -16,12 +16,16 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PYTHON = '/usr/bin/python3';
-const KEYSTONE_MANAGE = '/usr/bin/keystone-manage';
+/**
+ * Keystone's own keystone-manage, run as its module: /usr/bin/keystone-manage may be ours while
+ * test/packaging/install.test.ts has our .deb installed (it diverts Keystone's).
+ */
+const KEYSTONE_MANAGE_ARGS = ['-c', 'import sys; from keystone.cmd.manage import main; sys.argv[0] = "keystone-manage"; main()'];
 const SERVE = fileURLToPath(new URL('../../../test/fixtures/keystone/serve_keystone.py', import.meta.url));
 
 export function keystone22Unavailable(): string | null {
-  if (!existsSync(KEYSTONE_MANAGE)) return 'python3-keystone is not installed (/usr/bin/keystone-manage)';
-  const r = spawnSync(PYTHON, ['-c', 'import keystone, pymysql, psycopg2'], { encoding: 'utf8' });
+  if (!existsSync(PYTHON)) return `${PYTHON} is not installed`;
+  const r = spawnSync(PYTHON, ['-c', 'import keystone.cmd.manage, pymysql, psycopg2'], { encoding: 'utf8' });
   if (r.status !== 0) return `${PYTHON} cannot import keystone, pymysql and psycopg2: ${r.stderr.trim().split('\n').at(-1) ?? ''}`;
   return null;
 }
@@ -69,7 +73,7 @@ export async function prepareKeystone22(connection: string, options: { adminPass
   const user = process.getuid?.() === 0 ? 'root' : String(process.getuid?.());
   const manage = (args: string[]) =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn(KEYSTONE_MANAGE, ['--config-file', configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(PYTHON, [...KEYSTONE_MANAGE_ARGS, '--config-file', configFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -95,7 +99,11 @@ export async function prepareKeystone22(connection: string, options: { adminPass
       const child = spawn(PYTHON, [SERVE, configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let err = '';
-      const exited = new Promise<void>((r) => child.once('exit', () => { r(); }));
+      const exited = new Promise<void>((r) =>
+        child.once('exit', () => {
+          r();
+        }),
+      );
       child.stderr.on('data', (d: Buffer) => (err += d.toString()));
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
@@ -109,7 +117,9 @@ export async function prepareKeystone22(connection: string, options: { adminPass
             },
           });
       });
-      child.once('exit', (code) => { reject(new Error(`serve_keystone.py exited (${String(code)}) before listening:\n${err.slice(-3000)}`)); });
+      child.once('exit', (code) => {
+        reject(new Error(`serve_keystone.py exited (${String(code)}) before listening:\n${err.slice(-3000)}`));
+      });
     });
   return {
     dir,
@@ -118,6 +128,8 @@ export async function prepareKeystone22(connection: string, options: { adminPass
     credentialKeyRepository,
     manage,
     serve,
-    remove: () => { rmSync(dir, { recursive: true, force: true }); },
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
