@@ -388,12 +388,16 @@ export function describeTakeover(name: string, skip: string | false, openSource:
       assert.match(stderr, /assignment: \d+ rows read, \d+ to stage/, 'killed while staging assignments');
       assert.doesNotMatch(stderr, /applying to the served tables/);
       assert.equal(await grantsOnB(), before, 'nothing of the killed run is served');
+      const doctor = await runKeystoneManage(['doctor'], { configFile: ours.configFile });
+      assert.match(doctor.stdout + doctor.stderr, /import: the db_import started at .* did not finish/);
       const resumed = await dbImport();
       assert.equal(resumed.code, 0, resumed.stderr);
       const m = /^assignment +(\d+) +(\d+) /m.exec(resumed.stdout);
       assert.ok(m, resumed.stdout);
       assert.ok(Number(m[2]) < rows, `the resumed run staged only what the killed one had not: ${m[2]} new of ${String(rows)}`);
       assert.equal(await grantsOnB(), before + rows);
+      const healthy = await runKeystoneManage(['doctor'], { configFile: ours.configFile });
+      assert.doesNotMatch(healthy.stdout + healthy.stderr, /import: /);
     });
   });
 }
