@@ -22,7 +22,9 @@ export const dbImport = defineCommand({
       throw new CommandError(`db_import: ${(err as Error).message}`, 2);
     }
     try {
-      return await withDatabase(conf, async ({ db }) => {
+      // the apply is one transaction over every table: no [database] query_timeout on it
+      const importConf = { ...conf, database: { ...conf.database, query_timeout: 0 } };
+      return await withDatabase(importConf, async ({ db }) => {
         const summary = await importKeystoneDatabase(source, db, {
           dryRun: flags['dry-run'] === true,
           progress: (line) => process.stderr.write(line + '\n'),
