@@ -93,6 +93,7 @@ export function describeTakeover(name: string, skip: string | false, openSource:
           fernet_receipts: { key_repository: keystone.fernetKeyRepository },
           credential: { key_repository: keystone.credentialKeyRepository },
         },
+        readyTimeoutMs: 180_000, // beside a running Keystone 22 and its database on a 2-core machine
       });
       firstImport = await dbImport();
       ourAdmin = await tokenFor(ours.publicUrl, filled.adminId, ADMIN_PASSWORD, { project: filled.adminProjectId });
