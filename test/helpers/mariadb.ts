@@ -85,7 +85,11 @@ export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
     ],
     { stdio: 'ignore' },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve(); }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      resolve();
+    }),
+  );
   let root: mysql.Connection | undefined;
   for (let i = 0; i < 600 && !root; i++) {
     if (child.exitCode !== null) break;
