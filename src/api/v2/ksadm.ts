@@ -19,6 +19,7 @@ import type { Endpoint, Service } from '../../catalog/catalog-types.js';
 import { authorize } from '../authorize.js';
 import { roleV2, sendNoContent, sendV2 } from './render.js';
 import { bodyObject } from './tenants.js';
+import { pathParam } from '../request-params.js';
 
 const SERVICE_KEY = 'OS-KSADM:service';
 const INTERFACES = ['public', 'admin', 'internal'] as const;
@@ -44,7 +45,7 @@ function endpointsV2(endpoints: Endpoint[]): Record<string, unknown>[] {
   return [...merged.values()];
 }
 
-const idParam = (req: Request, name: string) => req.params[name] as string;
+const idParam = (req: Request, name: string) => pathParam(req, name);
 
 export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   if (service !== 'admin') return;

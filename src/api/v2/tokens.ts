@@ -19,6 +19,7 @@ import { authorize, resolveCaller } from '../authorize.js';
 import { tokenTarget } from '../v3/auth.js';
 import { sendNoContent, sendV2, tenantV2 } from './render.js';
 import { v2EndpointList, v2ServiceCatalog } from './catalog-render.js';
+import { pathParam } from '../request-params.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -150,7 +151,7 @@ export async function v2AccessBody(providers: ProviderApi, token: ValidatedToken
  */
 async function v2TokenOf(req: Request, providers: ProviderApi, rule: string): Promise<ValidatedToken> {
   await resolveCaller(req, providers);
-  const token = await providers.token_provider_api.validateToken(req.params.token_id as string);
+  const token = await providers.token_provider_api.validateToken(pathParam(req, 'token_id'));
   assertV2Token(providers, token);
   await authorize(req, providers, rule, tokenTarget(token));
   const belongsTo = req.query.belongsTo;

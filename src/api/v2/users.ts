@@ -17,6 +17,7 @@ import { authorize } from '../authorize.js';
 import { defaultDomainId, getV2Tenant, getV2User, v2Targets } from './access.js';
 import { sendNoContent, sendV2, userV2 } from './render.js';
 import { bodyObject, optionalBool } from './tenants.js';
+import { pathParam } from '../request-params.js';
 
 const USER_FIELDS = new Set(['id', 'name', 'username', 'password', 'enabled', 'tenantId', 'domain_id', 'default_project_id', 'options']);
 
@@ -48,7 +49,7 @@ function tenantIdOf(user: Record<string, unknown>): string | null | undefined {
 
 export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   if (service !== 'admin') return;
-  const userParam = (req: Request) => req.params.user_id as string;
+  const userParam = (req: Request) => pathParam(req, 'user_id');
 
   routes.getAndHead(
     '/v2.0/users',

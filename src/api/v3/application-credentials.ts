@@ -22,6 +22,7 @@ import { isDelegatedMethod } from '../../trust/delegation.js';
 import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
 import { ApplicationCredentialValidationError } from '../../application-credential/application-credential-manager.js';
 import type { StoredApplicationCredential } from '../../application-credential/application-credential-types.js';
+import { pathParam } from '../request-params.js';
 
 const ACCESS_RULES = {
   type: 'array',
@@ -127,7 +128,7 @@ async function refuseRestricted(providers: ProviderApi, caller: Caller): Promise
  * path's user, and is a 404 later).
  */
 async function ownerTarget(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
-  const cred = await providers.application_credential_api.findStored(req.params.application_credential_id as string);
+  const cred = await providers.application_credential_api.findStored(pathParam(req, 'application_credential_id'));
   if (!cred) return {};
   (req.params as Record<string, string>).user_id = cred.userId;
   return { user_id: cred.userId };
@@ -139,10 +140,10 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
   routes.post(
     '/v3/users/:user_id/application_credentials',
     async (req, res) => {
-      const userId = req.params.user_id as string;
+      const userId = pathParam(req, 'user_id');
       const caller = await authorize(req, providers, 'identity:create_application_credential', { user_id: userId });
       const raw = (req.body as { application_credential?: unknown } | undefined)?.application_credential ?? {};
-      const body = validateBody<AppCredBody>(APP_CRED_CREATE, raw);
+      const body = validateBody(APP_CRED_CREATE, raw);
       refuseDelegatedToken(providers, caller);
       await refuseRestricted(providers, caller);
       if (caller.userId !== userId) throw new ForbiddenAction('Cannot create an application credential for another user.');
@@ -178,7 +179,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
   routes.getAndHead(
     '/v3/users/:user_id/application_credentials',
     async (req, res) => {
-      const userId = req.params.user_id as string;
+      const userId = pathParam(req, 'user_id');
       const caller = await authorize(req, providers, 'identity:list_application_credentials', { user_id: userId });
       refuseDelegatedToken(providers, caller);
       const name = typeof req.query.name === 'string' ? req.query.name : undefined;
@@ -194,7 +195,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:get_application_credential', await ownerTarget(req, providers));
       refuseDelegatedToken(providers, caller);
-      const cred = await manager.get(req.params.application_credential_id as string);
+      const cred = await manager.get(pathParam(req, 'application_credential_id'));
       res.json({ application_credential: await renderAppCred(req, providers, cred) });
     },
     { policy: 'identity:get_application_credential', rel: 'application_credential' },
@@ -206,7 +207,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
       const caller = await authorize(req, providers, 'identity:delete_application_credential', await ownerTarget(req, providers));
       refuseDelegatedToken(providers, caller);
       await refuseRestricted(providers, caller);
-      await manager.delete(req.params.application_credential_id as string);
+      await manager.delete(pathParam(req, 'application_credential_id'));
       res.status(204).end();
     },
     { policy: 'identity:delete_application_credential', rel: 'application_credential' },

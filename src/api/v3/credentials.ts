@@ -23,12 +23,13 @@ import type { Caller } from '../../auth/caller.js';
 import { EntityNotFound, ForbiddenAction, KeystoneError, SchemaValidationError, ValidationError } from '../../common/errors.js';
 import { ExpectingToFind } from '../../auth/auth-errors.js';
 import { authorize, enforcePolicy, resolveCaller } from '../authorize.js';
-import { validateBody } from '../validate-body.js';
+import { validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import { ec2CredentialId, type Credential, type Ec2Credential } from '../../credential/credential-manager.js';
 import { pythonJsonDumps, pythonRepr } from '../../credential/python-json.js';
 import { assertOwnDelegation } from '../../credential/blob-delegation.js';
+import { pathParam } from '../request-params.js';
 
 const PROPERTIES = {
   blob: { type: 'string' },
@@ -44,8 +45,12 @@ const CREDENTIAL_CREATE = {
   additionalProperties: true,
 } as const;
 
+type CredentialCreateBody = BodyOf<typeof CREDENTIAL_CREATE>;
+
 /** The oneOf of Keystone's credential_create: blob, type and user_id, and project_id for type "ec2". */
-function requireCreateAttributes(body: Record<string, unknown>): void {
+function requireCreateAttributes(
+  body: CredentialCreateBody,
+): asserts body is CredentialCreateBody & { blob: string; type: string; user_id: string } {
   const required = body.type === 'ec2' ? ['blob', 'type', 'user_id', 'project_id'] : ['blob', 'type', 'user_id'];
   if (required.some((k) => !(k in body)))
     throw new SchemaValidationError(`${pythonRepr(body)} is not valid under any of the given schemas`);
@@ -146,7 +151,7 @@ async function credentialTarget(providers: ProviderApi, id: string): Promise<Rec
 async function createCredential(req: Request, providers: ProviderApi): Promise<Credential> {
   const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
   const caller = await authorize(req, providers, 'identity:create_credential', { credential: raw });
-  const body = validateBody<CredentialBody>(CREDENTIAL_CREATE, raw);
+  const body = validateBody(CREDENTIAL_CREATE, raw);
   requireCreateAttributes(body);
   await requirePrimaryAuth(providers, caller, body.type, req);
   const normalized: Record<string, unknown> = {};
@@ -234,7 +239,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.getAndHead(
     '/v3/credentials/:credential_id',
     async (req, res) => {
-      const id = req.params.credential_id as string;
+      const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:get_credential', await credentialTarget(providers, id));
       const credential = await credentials.get(id);
       await requirePrimaryAuth(providers, caller, credential.type, req);
@@ -246,10 +251,10 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.patch(
     '/v3/credentials/:credential_id',
     async (req, res) => {
-      const id = req.params.credential_id as string;
+      const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:update_credential', await credentialTarget(providers, id));
       const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
-      const changes = validateBody<{ blob: string }>(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
+      const changes = validateBody(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
       const current = await credentials.get(id);
       await requirePrimaryAuth(providers, caller, current.type, req);
       if (isEc2(current.type)) {
@@ -275,7 +280,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.delete(
     '/v3/credentials/:credential_id',
     async (req, res) => {
-      const id = req.params.credential_id as string;
+      const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:delete_credential', await credentialTarget(providers, id));
       const credential = await credentials.get(id);
       await requirePrimaryAuth(providers, caller, credential.type, req);
@@ -295,7 +300,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:ec2_list_credentials');
       requirePrimaryAuthForEc2(providers, caller);
-      const refs = await credentials.listEc2(req.params.user_id as string);
+      const refs = await credentials.listEc2(pathParam(req, 'user_id'));
       res.status(200).json(
         renderCollection(
           req,
@@ -311,7 +316,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.post(
     ec2Path,
     async (req, res) => {
-      const userId = req.params.user_id as string;
+      const userId = pathParam(req, 'user_id');
       const caller = await authorize(req, providers, 'identity:ec2_create_credential', { credential: { user_id: userId } });
       await providers.identity_api.getUser(userId);
       const tenantId = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
@@ -328,7 +333,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
 
   /** The ec2 credential of the path as a policy target: a missing one is a 404 before policy, as Keystone. */
   const ec2Target = async (req: Request) => {
-    const accessKey = req.params.credential_id as string;
+    const accessKey = pathParam(req, 'credential_id');
     return { credential: credentialDict(await credentials.get(ec2CredentialId(accessKey))) };
   };
 
@@ -336,7 +341,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
     `${ec2Path}/:credential_id`,
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:ec2_get_credential', await ec2Target(req));
-      const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
+      const cred = await credentials.getEc2(pathParam(req, 'user_id'), pathParam(req, 'credential_id'));
       requirePrimaryAuthForEc2(providers, caller);
       res.status(200).json({ credential: renderEc2(req, cred) });
     },
@@ -347,7 +352,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
     `${ec2Path}/:credential_id`,
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:ec2_delete_credential', await ec2Target(req));
-      const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
+      const cred = await credentials.getEc2(pathParam(req, 'user_id'), pathParam(req, 'credential_id'));
       requirePrimaryAuthForEc2(providers, caller);
       await credentials.delete(cred.id);
       res.status(204).end();

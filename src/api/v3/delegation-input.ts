@@ -7,7 +7,7 @@
 import { NotFound, ValidationError } from '../../common/errors.js';
 import { isoMicrosZ } from '../../common/time.js';
 import type { ProviderApi } from '../../common/provider-api.js';
-import { parameterTypes } from '../validate-body.js';
+import { parameterTypes, type BodyOf } from '../validate-body.js';
 
 /** The schema of a roles list: each one {id} or {name} (Keystone's _role_properties). */
 export const ROLE_REFS = {
@@ -21,16 +21,17 @@ export const ROLE_REFS = {
   },
 } as const;
 
-export type RoleRef = { id: string } | { name: string };
+/** One validated role reference: the schema lets exactly one of id and name through. */
+export type RoleRef = BodyOf<typeof ROLE_REFS>[number];
 
 export async function resolveRoleRefs(providers: ProviderApi, refs: readonly RoleRef[]): Promise<string[]> {
   const ids: string[] = [];
   for (const ref of refs) {
-    if ('id' in ref && ref.id) {
+    if (ref.id) {
       ids.push(ref.id);
       continue;
     }
-    const name = (ref as { name: string }).name;
+    const name = ref.name ?? '';
     const found = (await providers.role_api.listRoles({ name })).filter((r) => r.name === name);
     if (found.length === 0) throw new NotFound(`Role ${name} is not defined`);
     if (found.length > 1) {

@@ -20,6 +20,7 @@ import { extraAttributes, filterRendered, normalizeKeys, rejectNul } from './req
 import { bodyMemberOrNull, endpointTarget, renderEndpoint } from './catalog-render.js';
 import { isValidEndpointUrl } from '../../catalog/url-template.js';
 import { URLValidationError } from '../../catalog/catalog-errors.js';
+import { pathParam } from '../request-params.js';
 
 const ENDPOINT_PROPERTIES = {
   enabled: { type: 'boolean' },
@@ -76,7 +77,7 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
   /** The endpoint as target: loaded once authenticated (404 when missing), then policy. */
   const authorizeOnEndpoint = async (req: Request, action: string) => {
     await resolveCaller(req, providers);
-    const endpoint = await catalog.getEndpoint(req.params.endpoint_id as string);
+    const endpoint = await catalog.getEndpoint(pathParam(req, 'endpoint_id'));
     await authorize(req, providers, action, { endpoint: endpointTarget(endpoint) });
     return endpoint;
   };
@@ -98,7 +99,7 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_endpoint');
-    const body = validateBody<EndpointBody>(ENDPOINT_CREATE, bodyMemberOrNull(req.body, 'endpoint'));
+    const body = validateBody(ENDPOINT_CREATE, bodyMemberOrNull(req.body, 'endpoint'));
     rejectNul(body);
     if (!isValidEndpointUrl(body.url as string)) throw new URLValidationError(body.url as string);
     const endpoint = normalizeKeys(body) as EndpointBody;
@@ -115,9 +116,9 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.endpoint_id as string;
+    const id = pathParam(req, 'endpoint_id');
     await authorizeOnEndpoint(req, 'identity:update_endpoint');
-    const body = validateBody<EndpointBody>(ENDPOINT_UPDATE, bodyMemberOrNull(req.body, 'endpoint'));
+    const body = validateBody(ENDPOINT_UPDATE, bodyMemberOrNull(req.body, 'endpoint'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: EndpointPatch = { extra: extraAttributes(body, ENDPOINT_ATTRIBUTES) };
@@ -132,7 +133,7 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
 
   const remove = async (req: Request, res: Response) => {
     await authorizeOnEndpoint(req, 'identity:delete_endpoint');
-    await catalog.deleteEndpoint(req.params.endpoint_id as string);
+    await catalog.deleteEndpoint(pathParam(req, 'endpoint_id'));
     res.status(204).end();
   };
 

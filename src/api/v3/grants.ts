@@ -24,6 +24,7 @@ import { userTarget } from './users.js';
 import { groupTarget } from './groups.js';
 import { projectTarget } from './projects.js';
 import { domainTarget } from './domains.js';
+import { optionalPathParam, pathParam } from '../request-params.js';
 
 const OS_INHERIT_REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-INHERIT/1.0/rel/';
 
@@ -106,9 +107,9 @@ export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi):
   const { assignment_api: assignment } = providers;
 
   const idsOf = (req: Request, route: GrantRoute): TargetIds => ({
-    roleId: req.params.role_id as string | undefined,
-    actorId: req.params[`${route.actor}_id`] as string,
-    targetId: req.params[`${route.target}_id`] as string,
+    roleId: optionalPathParam(req, 'role_id'),
+    actorId: pathParam(req, `${route.actor}_id`),
+    targetId: pathParam(req, `${route.target}_id`),
   });
   const actorOf = (route: GrantRoute, ids: TargetIds): GrantActor =>
     route.actor === 'user' ? { userId: ids.actorId } : { groupId: ids.actorId };

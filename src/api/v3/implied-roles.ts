@@ -11,6 +11,7 @@ import type { ProviderApi } from '../../common/provider-api.js';
 import type { Role } from '../../assignment/assignment-types.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { roleTarget } from './roles.js';
+import { pathParam } from '../request-params.js';
 
 function roleRef(req: Request, role: Pick<Role, 'id' | 'name'>): Record<string, unknown> {
   return { id: role.id, links: { self: `${req.keystone.baseUrl}/v3/roles/${role.id}` }, name: role.name };
@@ -20,10 +21,10 @@ export function registerImpliedRoleRoutes(routes: RouteTable, providers: Provide
   /** Keystone's _build_enforcement_target_ref: the prior role, and the implied one when named (404s). */
   const target = async (req: Request): Promise<{ prior: Role; implied?: Role; target: Record<string, unknown> }> => {
     await resolveCaller(req, providers);
-    const prior = await providers.role_api.getRole(req.params.prior_role_id as string);
+    const prior = await providers.role_api.getRole(pathParam(req, 'prior_role_id'));
     const out: { prior: Role; implied?: Role; target: Record<string, unknown> } = { prior, target: { prior_role: roleTarget(prior) } };
     if (req.params.implied_role_id !== undefined) {
-      out.implied = await providers.role_api.getRole(req.params.implied_role_id as string);
+      out.implied = await providers.role_api.getRole(pathParam(req, 'implied_role_id'));
       out.target.implied_role = roleTarget(out.implied);
     }
     return out;

@@ -8,10 +8,11 @@ import { selfUrl } from '../collection.js';
 import { TAG_NAME, TAGS } from './resource-schemas.js';
 import { bodyMember, rejectNul } from './request-input.js';
 import { projectTargetFor } from './projects.js';
+import { optionalPathParam, pathParam } from '../request-params.js';
 
 export function registerProjectTagRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { resource_api: resource } = providers;
-  const params = (req: Request) => ({ projectId: req.params.project_id as string, value: req.params.value as string | undefined });
+  const params = (req: Request) => ({ projectId: pathParam(req, 'project_id'), value: optionalPathParam(req, 'value') });
   const tagsBody = (req: Request, tags: string[]) => ({ links: { self: selfUrl(req) }, tags });
 
   routes.getAndHead(
@@ -29,7 +30,7 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
     async (req: Request, res: Response) => {
       const { projectId } = params(req);
       await authorize(req, providers, 'identity:update_project_tags', await projectTargetFor(providers, projectId));
-      const tags = validateBody<string[]>(TAGS, bodyMember(req.body, 'tags'));
+      const tags = validateBody(TAGS, bodyMember(req.body, 'tags'));
       rejectNul(tags);
       res.json(tagsBody(req, await resource.replaceProjectTags(projectId, tags)));
     },
@@ -63,7 +64,7 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
     async (req: Request, res: Response) => {
       const { projectId, value } = params(req);
       await authorize(req, providers, 'identity:create_project_tag', await projectTargetFor(providers, projectId));
-      const tag = validateBody<string>(TAG_NAME, value);
+      const tag = validateBody(TAG_NAME, value);
       rejectNul(tag);
       // The tag joins the list, which must still be valid (at most 80, no repeats).
       validateBody(TAGS, [...(await resource.listProjectTags(projectId)), tag]);

@@ -14,6 +14,7 @@ import { validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
 import { extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
 import { bodyMemberOrNull, renderRegion } from './catalog-render.js';
+import { pathParam } from '../request-params.js';
 
 const REGION_PROPERTIES = {
   description: { type: ['string', 'null'] },
@@ -46,17 +47,17 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
 
   const show = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_region');
-    res.json({ region: renderRegion(req, await catalog.getRegion(req.params.region_id as string)) });
+    res.json({ region: renderRegion(req, await catalog.getRegion(pathParam(req, 'region_id'))) });
   };
 
   const create = (withId: boolean) => async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_region');
-    const body = validateBody<RegionBody>(REGION_CREATE, bodyMemberOrNull(req.body, 'region'));
+    const body = validateBody(REGION_CREATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
     const region = normalizeKeys(body) as RegionBody;
     let id = region.id || undefined;
     if (withId) {
-      const urlId = req.params.region_id as string;
+      const urlId = pathParam(req, 'region_id');
       if (region.id === undefined) id = urlId;
       else if (region.id !== urlId) throw new ValidationError(`Conflicting region IDs specified: "${urlId}" != "${region.id}"`, false);
     }
@@ -70,9 +71,9 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.region_id as string;
+    const id = pathParam(req, 'region_id');
     await authorize(req, providers, 'identity:update_region');
-    const body = validateBody<RegionBody>(REGION_UPDATE, bodyMemberOrNull(req.body, 'region'));
+    const body = validateBody(REGION_UPDATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: RegionPatch = { extra: extraAttributes(body, REGION_ATTRIBUTES) };
@@ -83,7 +84,7 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
 
   const remove = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_region');
-    await catalog.deleteRegion(req.params.region_id as string);
+    await catalog.deleteRegion(pathParam(req, 'region_id'));
     res.status(204).end();
   };
 

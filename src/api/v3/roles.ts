@@ -16,6 +16,7 @@ import { parameterTypes, validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { bodyMember, extraAttributes, filterRendered, isPlainObject, normalizeKeys, queryValue, rejectNul } from './request-input.js';
 import { StringLengthExceeded } from '../../catalog/catalog-errors.js';
+import { pathParam } from '../request-params.js';
 
 export const ROLE_ATTRIBUTES = ['id', 'name', 'domain_id', 'description', 'options', 'links'] as const;
 
@@ -98,7 +99,7 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const show = async (req: Request, res: Response) => {
-    const role = await loadForAction(req, req.params.role_id as string, 'get');
+    const role = await loadForAction(req, pathParam(req, 'role_id'), 'get');
     res.json({ role: renderRole(req, role) });
   };
 
@@ -106,7 +107,7 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
     const member = bodyMember(req.body, 'role');
     const isDomainRole = isPlainObject(member) && Boolean(member.domain_id);
     await authorize(req, providers, isDomainRole ? 'identity:create_domain_role' : 'identity:create_role');
-    const body = validateBody<RoleBody>(ROLE_CREATE, member);
+    const body = validateBody(ROLE_CREATE, member);
     rejectNul(body);
     checkLengths(body);
     const role = normalizeKeys(body) as RoleBody;
@@ -121,9 +122,9 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.role_id as string;
+    const id = pathParam(req, 'role_id');
     await loadForAction(req, id, 'update');
-    const body = validateBody<RoleBody>(ROLE_UPDATE, bodyMember(req.body, 'role'));
+    const body = validateBody(ROLE_UPDATE, bodyMember(req.body, 'role'));
     rejectNul(body);
     checkLengths(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -136,7 +137,7 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const remove = async (req: Request, res: Response) => {
-    const id = req.params.role_id as string;
+    const id = pathParam(req, 'role_id');
     await loadForAction(req, id, 'delete');
     await providers.role_api.deleteRole(id);
     res.status(204).end();

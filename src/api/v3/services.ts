@@ -13,6 +13,7 @@ import { parameterTypes, validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
 import { extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
 import { bodyMemberOrNull, renderService } from './catalog-render.js';
+import { pathParam } from '../request-params.js';
 
 const SERVICE_PROPERTIES = {
   enabled: { type: 'boolean' },
@@ -47,12 +48,12 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
 
   const show = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_service');
-    res.json({ service: renderService(req, await catalog.getService(req.params.service_id as string)) });
+    res.json({ service: renderService(req, await catalog.getService(pathParam(req, 'service_id'))) });
   };
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_service');
-    const body = validateBody<ServiceBody>(SERVICE_CREATE, bodyMemberOrNull(req.body, 'service'));
+    const body = validateBody(SERVICE_CREATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
     const service = normalizeKeys(body) as ServiceBody;
     const extra = extraAttributes(service, SERVICE_ATTRIBUTES);
@@ -63,9 +64,9 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.service_id as string;
+    const id = pathParam(req, 'service_id');
     await authorize(req, providers, 'identity:update_service');
-    const body = validateBody<ServiceBody>(SERVICE_UPDATE, bodyMemberOrNull(req.body, 'service'));
+    const body = validateBody(SERVICE_UPDATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: ServicePatch = { extra: extraAttributes(body, SERVICE_ATTRIBUTES) };
@@ -78,7 +79,7 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
 
   const remove = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_service');
-    await catalog.deleteService(req.params.service_id as string);
+    await catalog.deleteService(pathParam(req, 'service_id'));
     res.status(204).end();
   };
 

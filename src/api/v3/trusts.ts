@@ -20,6 +20,7 @@ import { renderRole } from './roles.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import type { Trust } from '../../trust/trust-types.js';
 import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
+import { pathParam } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-TRUST/1.0/rel/';
 
@@ -131,7 +132,7 @@ function refuseDelegatedToken(providers: ProviderApi, caller: Caller): void {
 
 /** The trust of the path, looked up before policy (a missing or used-up trust is a 404, never a 403). */
 async function authorizeOnTrust(req: Request, providers: ProviderApi, action: string): Promise<{ caller: Caller; trust: Trust }> {
-  const trust = await providers.trust_api.getTrust(req.params.trust_id as string);
+  const trust = await providers.trust_api.getTrust(pathParam(req, 'trust_id'));
   const caller = await authorize(req, providers, action, { trust: trustTarget(trust) });
   return { caller, trust };
 }
@@ -159,7 +160,7 @@ async function trustorRoleIds(providers: ProviderApi, body: TrustBody): Promise<
 async function createTrust(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
   const raw = (req.body as { trust?: unknown } | undefined)?.trust ?? {};
   const caller = await authorize(req, providers, 'identity:create_trust', { trust: raw });
-  const body = validateBody<TrustBody>(TRUST_CREATE, raw);
+  const body = validateBody(TRUST_CREATE, raw);
   refuseDelegatedToken(providers, caller);
   if (body.project_id && !body.roles?.length) throw new ForbiddenAction('At least one role should be specified');
   if (caller.userId !== body.trustor_user_id) throw new ForbiddenAction('The authenticated user should match the trustor');
@@ -258,7 +259,7 @@ export function registerTrustRoutes(routes: RouteTable, providers: ProviderApi):
       const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_role_for_trust');
       refuseAdminToken(caller);
       refuseDelegatedToken(providers, caller);
-      const roleId = req.params.role_id as string;
+      const roleId = pathParam(req, 'role_id');
       if (!trust.roleIds.includes(roleId)) throw new EntityNotFound('role', roleId);
       const role = await providers.role_api.findRole(roleId);
       if (!role) throw new EntityNotFound('role', roleId);
