@@ -19,7 +19,7 @@ import { parameterTypes, validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { roleTarget } from './roles.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
-import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
+import { parseExpiresAt, resolveRoleRefs, ROLE_REFS } from './delegation-input.js';
 import { ApplicationCredentialValidationError } from '../../application-credential/application-credential-manager.js';
 import type { StoredApplicationCredential } from '../../application-credential/application-credential-types.js';
 import { pathParam } from '../request-params.js';
@@ -52,16 +52,6 @@ const APP_CRED_CREATE = {
   required: ['name'],
   additionalProperties: true,
 } as const;
-
-interface AppCredBody {
-  name: string;
-  description?: string | null;
-  secret?: string | null;
-  expires_at?: string | null;
-  roles?: RoleRef[];
-  unrestricted?: boolean;
-  access_rules?: { id?: string; service?: string; path?: string; method?: string }[];
-}
 
 /** Keystone's _generate_secret: 64 random bytes, urlsafe base64 without padding. */
 function generateSecret(): string {

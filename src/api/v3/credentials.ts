@@ -63,14 +63,6 @@ const CREDENTIAL_UPDATE = {
   required: ['blob'],
 } as const;
 
-interface CredentialBody {
-  blob: string;
-  type: string;
-  user_id: string;
-  project_id?: string;
-  [key: string]: unknown;
-}
-
 const COLUMNS = new Set(['id', 'user_id', 'project_id', 'type', 'blob']);
 const isEc2 = (type: unknown): boolean => typeof type === 'string' && type.toLowerCase() === 'ec2';
 

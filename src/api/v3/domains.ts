@@ -16,16 +16,6 @@ import { renderDomain, PROJECT_ATTRIBUTES } from './resource-render.js';
 import { bodyMember, extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
 import { pathParam } from '../request-params.js';
 
-interface DomainBody {
-  name?: string;
-  description?: string | null;
-  enabled?: boolean;
-  tags?: string[];
-  options?: Record<string, unknown>;
-  explicit_domain_id?: unknown;
-  [key: string]: unknown;
-}
-
 /** The domain as a policy target (target.domain.*). */
 export function domainTarget(ref: ProjectRef): Record<string, unknown> {
   return {
@@ -73,10 +63,10 @@ export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi)
       }
       id = body.explicit_domain_id;
     }
-    const domain = normalizeKeys(body) as DomainBody;
+    const domain = normalizeKeys(body);
     const ref = await resource.createDomainRef({
       id,
-      name: domain.name as string,
+      name: domain.name,
       description: domain.description,
       enabled: domain.enabled,
       tags: domain.tags,

@@ -11,7 +11,7 @@ import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
 import { parameterTypes, validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
-import { filterRendered, isPlainObject, rejectNul } from './request-input.js';
+import { filterRendered, memberOr, rejectNul } from './request-input.js';
 import { endpointView, renderEndpointGroup } from './catalog-render.js';
 import { renderProject } from './resource-render.js';
 import { ExpectingToFind } from '../../catalog/catalog-errors.js';
@@ -29,22 +29,10 @@ const GROUP_CREATE = { type: 'object', properties: GROUP_PROPERTIES, required: [
 const GROUP_UPDATE = { type: 'object', properties: GROUP_PROPERTIES, minProperties: 1 } as const;
 const VALID_FILTER_KEYS = ['service_id', 'region_id', 'interface'];
 
-interface GroupBody {
-  id?: unknown;
-  name?: string;
-  description?: string | null;
-  filters?: Record<string, unknown>;
-}
-
 function requireValidFilter(filters: Record<string, unknown>): void {
   for (const key of Object.keys(filters)) {
     if (!VALID_FILTER_KEYS.includes(key)) throw new ExpectingToFind(VALID_FILTER_KEYS.join(' or '), 'endpoint_group');
   }
-}
-
-function groupMember(body: unknown): unknown {
-  if (!isPlainObject(body)) return {};
-  return body.endpoint_group === undefined ? {} : body.endpoint_group;
 }
 
 export function registerEndpointFilterRoutes(routes: RouteTable, providers: ProviderApi): void {
@@ -71,19 +59,18 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
 
   const createGroup = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_endpoint_group');
-    const body = validateBody(GROUP_CREATE, groupMember(req.body));
+    const body = validateBody(GROUP_CREATE, memberOr(req.body, 'endpoint_group', {}));
     rejectNul(body);
-    if (!body.filters || Object.keys(body.filters).length === 0)
-      throw new ValidationError('filters field is required and cannot be empty', false);
+    if (Object.keys(body.filters).length === 0) throw new ValidationError('filters field is required and cannot be empty', false);
     requireValidFilter(body.filters);
-    const created = await catalog.createEndpointGroup({ name: body.name as string, description: body.description, filters: body.filters });
+    const created = await catalog.createEndpointGroup({ name: body.name, description: body.description, filters: body.filters });
     res.status(201).json({ endpoint_group: renderEndpointGroup(req, created) });
   };
 
   const updateGroup = async (req: Request, res: Response) => {
     const id = pathParam(req, 'endpoint_group_id');
     await authorize(req, providers, 'identity:update_endpoint_group');
-    const body = validateBody(GROUP_UPDATE, groupMember(req.body));
+    const body = validateBody(GROUP_UPDATE, memberOr(req.body, 'endpoint_group', {}));
     rejectNul(body);
     if (body.filters !== undefined) requireValidFilter(body.filters);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);

@@ -28,14 +28,6 @@ import { passwordExpiresFilters } from './user-list-filters.js';
 import { userTarget } from './users.js';
 import { pathParam } from '../request-params.js';
 
-interface GroupBody {
-  id?: string;
-  name?: string;
-  domain_id?: string;
-  description?: string | null;
-  [key: string]: unknown;
-}
-
 /** The group as a policy target (target.group.*). */
 export function groupTarget(group: Group): Record<string, unknown> {
   return { ...group.extra, id: group.id, name: group.name, domain_id: group.domainId, description: group.description };
@@ -86,9 +78,9 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
     const caller = await authorize(req, providers, 'identity:create_group', { group: isPlainObject(member) ? member : {} });
     const body = validateBody(GROUP_CREATE, member);
     rejectNul(body);
-    const group = normalizeKeys(body) as GroupBody;
+    const group = normalizeKeys(body);
     const created = await identity.createGroup({
-      name: group.name as string,
+      name: group.name,
       domainId: group.domain_id || defaultDomainId(caller, providers.conf),
       description: group.description,
       extra: extraAttributes(group, GROUP_ATTRIBUTES),

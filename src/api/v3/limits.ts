@@ -8,11 +8,11 @@
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
-import type { Limit, LimitInput } from '../../limit/limit-manager.js';
+import type { Limit } from '../../limit/limit-manager.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
-import { filterRendered, isPlainObject, normalizeKeys, rejectNul } from './request-input.js';
+import { filterRendered, memberOr, normalizeKeys, rejectNul } from './request-input.js';
 import { domainTarget } from './domains.js';
 import { projectTarget } from './projects.js';
 import { pathParam } from '../request-params.js';
@@ -57,11 +57,6 @@ export const LIMITS_REL_STATUS = { status: 'experimental' } as const;
 
 function renderLimit(req: Request, limit: Limit): Record<string, unknown> {
   return { ...limit, links: entityLinks(req, `/v3/limits/${limit.id}`) };
-}
-
-function memberOr(body: unknown, key: string, fallback: unknown): unknown {
-  if (!isPlainObject(body)) return fallback;
-  return body[key] === undefined ? fallback : body[key];
 }
 
 export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi): void {
@@ -121,9 +116,7 @@ export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi):
     await authorize(req, providers, 'identity:create_limits');
     const body = validateBody(LIMIT_CREATE, memberOr(req.body, 'limits', {}));
     rejectNul(body);
-    const created = await unifiedLimit.createLimits(
-      body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as LimitInput),
-    );
+    const created = await unifiedLimit.createLimits(body.map((l) => normalizeKeys(l)));
     res.status(201).json({ limits: created.map((l) => renderLimit(req, l)) });
   };
 

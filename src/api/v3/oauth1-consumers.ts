@@ -4,7 +4,7 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
-import { validateBody } from '../validate-body.js';
+import { validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import type { Consumer } from '../../oauth1/consumer-manager.js';
 import { pathParam } from '../request-params.js';
@@ -22,16 +22,14 @@ const UPDATE = {
   required: ['consumer'],
 } as const;
 
-type ConsumerBody = { consumer: Record<string, unknown> & { description?: string | null } };
-
 function render(req: Request, consumer: Consumer & { secret?: string }) {
   const { extra, ...rest } = consumer;
   return { ...extra, ...rest, links: entityLinks(req, `/v3/OS-OAUTH1/consumers/${consumer.id}`) };
 }
 
-function split(body: Record<string, unknown>): { description?: string | null; extra: Record<string, unknown> } {
-  const { description: d, id: _id, links: _links, secret: _secret, ...extra } = body;
-  return { description: d as string | null | undefined, extra };
+function split(body: BodyOf<typeof UPDATE>['consumer']): { description?: string | null; extra: Record<string, unknown> } {
+  const { description, id: _id, links: _links, secret: _secret, ...extra } = body;
+  return { description, extra };
 }
 
 export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: ProviderApi): void {

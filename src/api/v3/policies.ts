@@ -19,13 +19,6 @@ const POLICY_CREATE = { type: 'object', properties: POLICY_PROPERTIES, required:
 const POLICY_UPDATE = { type: 'object', properties: POLICY_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 const POLICY_ATTRIBUTES = ['id', 'type', 'blob', 'links'] as const;
 
-interface PolicyBody {
-  id?: unknown;
-  type?: string;
-  blob?: string;
-  [key: string]: unknown;
-}
-
 function renderPolicy(req: Request, policy: PolicyBlob): Record<string, unknown> {
   return { ...policy.extra, id: policy.id, type: policy.type, blob: policy.blob, links: entityLinks(req, `/v3/policies/${policy.id}`) };
 }
@@ -56,10 +49,10 @@ export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi)
     await authorize(req, providers, 'identity:create_policy');
     const body = validateBody(POLICY_CREATE, bodyMember(req.body, 'policy'));
     rejectNul(body);
-    const policy = normalizeKeys(body) as PolicyBody;
+    const policy = normalizeKeys(body);
     const created = await store.create({
-      type: policy.type as string,
-      blob: policy.blob as string,
+      type: policy.type,
+      blob: policy.blob,
       extra: extraAttributes(policy, POLICY_ATTRIBUTES),
     });
     res.status(201).json({ policy: renderPolicy(req, created) });

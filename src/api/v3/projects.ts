@@ -29,19 +29,6 @@ import {
 } from './request-input.js';
 import { pathParam } from '../request-params.js';
 
-interface ProjectBody {
-  id?: string;
-  name?: string;
-  description?: string | null;
-  domain_id?: string | null;
-  parent_id?: string | null;
-  enabled?: boolean;
-  is_domain?: boolean;
-  tags?: string[];
-  options?: Record<string, unknown>;
-  [key: string]: unknown;
-}
-
 /** The project as a policy target (target.project.*). */
 export function projectTarget(ref: ProjectRef): Record<string, unknown> {
   return {
@@ -127,7 +114,7 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
     const caller = await authorize(req, providers, 'identity:create_project', { project: isPlainObject(member) ? member : {} });
     const body = validateBody(PROJECT_CREATE, member);
     rejectNul(body);
-    const project = normalizeKeys(body) as ProjectBody;
+    const project = normalizeKeys(body);
     const isDomain = project.is_domain === true;
     let domainId = project.domain_id ?? null;
     if (!isDomain && !domainId) domainId = defaultDomainId(caller, providers.conf);
@@ -135,7 +122,7 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
     let ref: ProjectRef;
     try {
       ref = await resource.createProjectRef({
-        name: project.name as string,
+        name: project.name,
         domainId,
         parentId,
         description: project.description,

@@ -25,13 +25,6 @@ const REGION_CREATE = { type: 'object', properties: REGION_PROPERTIES, additiona
 const REGION_UPDATE = { type: 'object', properties: REGION_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 const REGION_ATTRIBUTES = ['id', 'description', 'parent_region_id', 'links'] as const;
 
-interface RegionBody {
-  id?: string;
-  description?: string | null;
-  parent_region_id?: string | null;
-  [key: string]: unknown;
-}
-
 export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { catalog_api: catalog } = providers;
 
@@ -54,7 +47,7 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
     await authorize(req, providers, 'identity:create_region');
     const body = validateBody(REGION_CREATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
-    const region = normalizeKeys(body) as RegionBody;
+    const region = normalizeKeys(body);
     let id = region.id || undefined;
     if (withId) {
       const urlId = pathParam(req, 'region_id');
@@ -75,7 +68,7 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
     await authorize(req, providers, 'identity:update_region');
     const body = validateBody(REGION_UPDATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
-    if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
+    if (body.id !== undefined && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: RegionPatch = { extra: extraAttributes(body, REGION_ATTRIBUTES) };
     if ('description' in body) patch.description = body.description ?? null;
     if ('parent_region_id' in body) patch.parentRegionId = body.parent_region_id ?? null;

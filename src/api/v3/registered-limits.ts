@@ -7,11 +7,11 @@
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
-import type { RegisteredLimit, RegisteredLimitInput } from '../../limit/limit-manager.js';
+import type { RegisteredLimit } from '../../limit/limit-manager.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
-import { filterRendered, isPlainObject, normalizeKeys, rejectNul } from './request-input.js';
+import { filterRendered, memberOr, normalizeKeys, rejectNul } from './request-input.js';
 import { LIMITS_REL_STATUS } from './limits.js';
 import { pathParam } from '../request-params.js';
 
@@ -38,11 +38,6 @@ function render(req: Request, limit: RegisteredLimit): Record<string, unknown> {
   return { ...limit, links: entityLinks(req, `/v3/registered_limits/${limit.id}`) };
 }
 
-function memberOr(body: unknown, key: string, fallback: unknown): unknown {
-  if (!isPlainObject(body)) return fallback;
-  return body[key] === undefined ? fallback : body[key];
-}
-
 export function registerRegisteredLimitRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { unified_limit_api: unifiedLimit } = providers;
 
@@ -65,9 +60,7 @@ export function registerRegisteredLimitRoutes(routes: RouteTable, providers: Pro
     await authorize(req, providers, 'identity:create_registered_limits');
     const body = validateBody(CREATE, memberOr(req.body, 'registered_limits', {}));
     rejectNul(body);
-    const created = await unifiedLimit.createRegisteredLimits(
-      body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as RegisteredLimitInput),
-    );
+    const created = await unifiedLimit.createRegisteredLimits(body.map((l) => normalizeKeys(l)));
     res.status(201).json({ registered_limits: created.map((l) => render(req, l)) });
   };
 

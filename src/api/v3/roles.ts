@@ -12,7 +12,7 @@ import type { Role } from '../../assignment/assignment-types.js';
 import type { RolePatch } from '../../assignment/assignment-manager.js';
 import { SchemaValidationError, ValidationError } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
-import { parameterTypes, validateBody } from '../validate-body.js';
+import { parameterTypes, validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { bodyMember, extraAttributes, filterRendered, isPlainObject, normalizeKeys, queryValue, rejectNul } from './request-input.js';
 import { StringLengthExceeded } from '../../catalog/catalog-errors.js';
@@ -36,15 +36,6 @@ const ROLE_PROPERTIES = {
 const ROLE_CREATE = { type: 'object', properties: ROLE_PROPERTIES, required: ['name'], additionalProperties: true } as const;
 const ROLE_UPDATE = { type: 'object', properties: ROLE_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 
-interface RoleBody {
-  id?: unknown;
-  name?: string;
-  description?: string;
-  options?: Record<string, unknown>;
-  domain_id?: string | null;
-  [key: string]: unknown;
-}
-
 /** The role as Keystone renders it: its free-form attributes, then id, name, domain_id, description, options, links. */
 export function renderRole(req: Request, role: Role): Record<string, unknown> {
   return {
@@ -64,7 +55,7 @@ export function roleTarget(role: Role): Record<string, unknown> {
 }
 
 /** Role rows are varchar(255) names and descriptions. */
-function checkLengths(body: RoleBody): void {
+function checkLengths(body: BodyOf<typeof ROLE_UPDATE>): void {
   if (typeof body.description === 'string' && body.description.length > 255)
     throw new StringLengthExceeded(body.description, 'description', 255);
   if (typeof body.domain_id === 'string' && body.domain_id.length > 64)
@@ -110,9 +101,9 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
     const body = validateBody(ROLE_CREATE, member);
     rejectNul(body);
     checkLengths(body);
-    const role = normalizeKeys(body) as RoleBody;
+    const role = normalizeKeys(body);
     const created = await providers.role_api.createRole({
-      name: role.name as string,
+      name: role.name,
       domainId: role.domain_id ?? null,
       description: role.description ?? null,
       options: role.options,

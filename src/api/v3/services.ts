@@ -24,15 +24,6 @@ const SERVICE_CREATE = { type: 'object', properties: SERVICE_PROPERTIES, require
 const SERVICE_UPDATE = { type: 'object', properties: SERVICE_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 const SERVICE_ATTRIBUTES = ['id', 'type', 'enabled', 'name', 'description', 'links'] as const;
 
-interface ServiceBody {
-  id?: unknown;
-  type?: string;
-  name?: string;
-  enabled?: boolean;
-  description?: unknown;
-  [key: string]: unknown;
-}
-
 export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { catalog_api: catalog } = providers;
 
@@ -55,11 +46,11 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
     await authorize(req, providers, 'identity:create_service');
     const body = validateBody(SERVICE_CREATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
-    const service = normalizeKeys(body) as ServiceBody;
+    const service = normalizeKeys(body);
     const extra = extraAttributes(service, SERVICE_ATTRIBUTES);
     // description is free-form in Keystone (kept with the extras); anything JSON goes.
     if ('description' in service) extra.description = service.description;
-    const created = await catalog.createService({ type: service.type as string, name: service.name, enabled: service.enabled, extra });
+    const created = await catalog.createService({ type: service.type, name: service.name, enabled: service.enabled, extra });
     res.status(201).json({ service: renderService(req, created) });
   };
 
@@ -69,8 +60,9 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
     const body = validateBody(SERVICE_UPDATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
-    const patch: ServicePatch = { extra: extraAttributes(body, SERVICE_ATTRIBUTES) };
-    if ('description' in body) (patch.extra as Record<string, unknown>).description = body.description;
+    const extra = extraAttributes(body, SERVICE_ATTRIBUTES);
+    if ('description' in body) extra.description = body.description;
+    const patch: ServicePatch = { extra };
     if (body.type !== undefined) patch.type = body.type;
     if (body.name !== undefined) patch.name = body.name;
     if (body.enabled !== undefined) patch.enabled = body.enabled;

@@ -14,12 +14,12 @@ import type { Caller } from '../../auth/caller.js';
 import { EntityNotFound, ForbiddenAction } from '../../common/errors.js';
 import { isoTime } from '../../common/time.js';
 import { authorize } from '../authorize.js';
-import { parameterTypes, validateBody } from '../validate-body.js';
+import { parameterTypes, validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { renderRole } from './roles.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import type { Trust } from '../../trust/trust-types.js';
-import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
+import { parseExpiresAt, resolveRoleRefs, ROLE_REFS } from './delegation-input.js';
 import { pathParam } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-TRUST/1.0/rel/';
@@ -40,20 +40,6 @@ const TRUST_CREATE = {
   required: ['trustor_user_id', 'trustee_user_id', 'impersonation'],
   additionalProperties: true,
 } as const;
-
-interface TrustBody {
-  trustor_user_id: string;
-  trustee_user_id: string;
-  impersonation: boolean;
-  project_id?: string | null;
-  remaining_uses?: number | null;
-  expires_at?: string | null;
-  allow_redelegation?: boolean | null;
-  redelegation_count?: number | null;
-  roles?: RoleRef[];
-  redelegated_trust_id?: string;
-  [key: string]: unknown;
-}
 
 /** The keys Keystone keeps as columns (or computes); everything else is kept in `extra`. */
 const NOT_EXTRA = new Set([
@@ -143,7 +129,7 @@ function refuseAdminToken(caller: Caller): void {
 }
 
 /** The trustor's effective roles on the trust's project (the original trustor's along a redelegation chain). */
-async function trustorRoleIds(providers: ProviderApi, body: TrustBody): Promise<Set<string>> {
+async function trustorRoleIds(providers: ProviderApi, body: BodyOf<typeof TRUST_CREATE>): Promise<Set<string>> {
   if (body.project_id === undefined || body.project_id === null || body.project_id === '') return new Set();
   let trustorId = body.trustor_user_id;
   let projectId = body.project_id;

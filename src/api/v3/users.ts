@@ -29,18 +29,6 @@ import {
 import { hasFederatedFilters, passwordExpiresFilters } from './user-list-filters.js';
 import { pathParam } from '../request-params.js';
 
-interface UserBody {
-  id?: string;
-  name?: string;
-  domain_id?: string;
-  password?: string | null;
-  enabled?: boolean;
-  default_project_id?: string | null;
-  options?: Record<string, unknown>;
-  federated?: unknown[];
-  [key: string]: unknown;
-}
-
 /** The user as a policy target (target.user.*). */
 export function userTarget(user: User): Record<string, unknown> {
   return {
@@ -99,10 +87,10 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
     const caller = await authorize(req, providers, 'identity:create_user', { user: isPlainObject(member) ? member : {} });
     const body = validateBody(USER_CREATE, member);
     rejectNul(body);
-    const user = normalizeKeys(body) as UserBody;
+    const user = normalizeKeys(body);
     const domainId = user.domain_id || defaultDomainId(caller, providers.conf);
     const created = await identity.createUser({
-      name: user.name as string,
+      name: user.name,
       domainId,
       ...('password' in user ? { password: user.password ?? null } : {}),
       enabled: user.enabled,
