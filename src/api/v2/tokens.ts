@@ -15,6 +15,7 @@ import type { ValidatedToken } from '../../token/token-model.js';
 import { auditIdsOf } from '../../token/token-model.js';
 import { TokenAuthentication } from '../../auth/authenticate.js';
 import { defaultDomainId, findV2Tenant } from './access.js';
+import type { Project } from '../../resource/resource-types.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { tokenTarget } from '../v3/auth.js';
 import { sendNoContent, sendV2, tenantV2 } from './render.js';
@@ -52,10 +53,10 @@ export function assertV2Token(providers: ProviderApi, token: ValidatedToken): vo
 async function tenantScope(providers: ProviderApi, auth: Record<string, unknown>): Promise<string | undefined> {
   const tenantId = str(auth.tenantId);
   const tenantName = str(auth.tenantName);
-  if (!tenantId && !tenantName) return undefined;
-  const project = tenantId
-    ? await findV2Tenant(providers, tenantId)
-    : await providers.resource_api.findProjectByName(tenantName as string, defaultDomainId(providers));
+  let project: Project | null;
+  if (tenantId) project = await findV2Tenant(providers, tenantId);
+  else if (tenantName) project = await providers.resource_api.findProjectByName(tenantName, defaultDomainId(providers));
+  else return undefined;
   if (!project || project.isDomain || !project.enabled) throw new Unauthorized();
   const domain = await providers.resource_api.findDomain(project.domainId);
   if (!domain?.enabled) throw new Unauthorized();

@@ -54,7 +54,7 @@ async function buildTarget(
   ids: TargetIds,
   allowMissingActor: boolean,
 ): Promise<Record<string, unknown>> {
-  const { assignment_api: assignment, identity_api: identity, resource_api: resource } = providers;
+  const { identity_api: identity, resource_api: resource } = providers;
   const target: Record<string, unknown> = {};
   const lenient = route.inherited;
   const addRole = async () => {
@@ -121,7 +121,7 @@ export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi):
     const ids = idsOf(req, route);
     const target = await buildTarget(providers, route, ids, action === 'revoke');
     await authorize(req, providers, `identity:${action}_grant`, target);
-    const roleId = ids.roleId as string;
+    const roleId = pathParam(req, 'role_id');
     if (action === 'check') await assignment.checkGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
     else if (action === 'create') await assignment.addGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
     else await assignment.deleteGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);

@@ -8,17 +8,16 @@ import { selfUrl } from '../collection.js';
 import { TAG_NAME, TAGS } from './resource-schemas.js';
 import { bodyMember, rejectNul } from './request-input.js';
 import { projectTargetFor } from './projects.js';
-import { optionalPathParam, pathParam } from '../request-params.js';
+import { pathParam } from '../request-params.js';
 
 export function registerProjectTagRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { resource_api: resource } = providers;
-  const params = (req: Request) => ({ projectId: pathParam(req, 'project_id'), value: optionalPathParam(req, 'value') });
   const tagsBody = (req: Request, tags: string[]) => ({ links: { self: selfUrl(req) }, tags });
 
   routes.getAndHead(
     '/v3/projects/:project_id/tags',
     async (req: Request, res: Response) => {
-      const { projectId } = params(req);
+      const projectId = pathParam(req, 'project_id');
       await authorize(req, providers, 'identity:list_project_tags', await projectTargetFor(providers, projectId));
       res.json(tagsBody(req, await resource.listProjectTags(projectId)));
     },
@@ -28,7 +27,7 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.put(
     '/v3/projects/:project_id/tags',
     async (req: Request, res: Response) => {
-      const { projectId } = params(req);
+      const projectId = pathParam(req, 'project_id');
       await authorize(req, providers, 'identity:update_project_tags', await projectTargetFor(providers, projectId));
       const tags = validateBody(TAGS, bodyMember(req.body, 'tags'));
       rejectNul(tags);
@@ -40,7 +39,7 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.delete(
     '/v3/projects/:project_id/tags',
     async (req: Request, res: Response) => {
-      const { projectId } = params(req);
+      const projectId = pathParam(req, 'project_id');
       await authorize(req, providers, 'identity:delete_project_tags', await projectTargetFor(providers, projectId));
       await resource.replaceProjectTags(projectId, []);
       res.status(204).end();
@@ -51,9 +50,10 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.getAndHead(
     '/v3/projects/:project_id/tags/:value',
     async (req: Request, res: Response) => {
-      const { projectId, value } = params(req);
+      const projectId = pathParam(req, 'project_id');
+      const value = pathParam(req, 'value');
       await authorize(req, providers, 'identity:get_project_tag', await projectTargetFor(providers, projectId));
-      await resource.getProjectTag(projectId, value as string);
+      await resource.getProjectTag(projectId, value);
       res.status(204).end();
     },
     { policy: 'identity:get_project_tag', rel: 'project_tags' },
@@ -62,7 +62,8 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.put(
     '/v3/projects/:project_id/tags/:value',
     async (req: Request, res: Response) => {
-      const { projectId, value } = params(req);
+      const projectId = pathParam(req, 'project_id');
+      const value = pathParam(req, 'value');
       await authorize(req, providers, 'identity:create_project_tag', await projectTargetFor(providers, projectId));
       const tag = validateBody(TAG_NAME, value);
       rejectNul(tag);
@@ -78,9 +79,10 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.delete(
     '/v3/projects/:project_id/tags/:value',
     async (req: Request, res: Response) => {
-      const { projectId, value } = params(req);
+      const projectId = pathParam(req, 'project_id');
+      const value = pathParam(req, 'value');
       await authorize(req, providers, 'identity:delete_project_tag', await projectTargetFor(providers, projectId));
-      await resource.deleteProjectTag(projectId, value as string);
+      await resource.deleteProjectTag(projectId, value);
       res.status(204).end();
     },
     { policy: 'identity:delete_project_tag', rel: 'project_tags' },
