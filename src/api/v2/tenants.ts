@@ -126,7 +126,9 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
     if (tenant.id !== undefined && tenant.id !== current.id) throw new ValidationError('Cannot change tenant ID.');
     const patch: Record<string, unknown> = {};
     if (typeof tenant.name === 'string') patch.name = tenant.name;
-    if (tenant.description !== undefined) patch.description = tenant.description === null ? null : String(tenant.description);
+    if (tenant.description !== undefined)
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- v2 has always stored any description as its text; kept
+      patch.description = tenant.description === null ? null : String(tenant.description);
     const enabled = optionalBool(tenant.enabled, 'enabled');
     if (enabled !== undefined) patch.enabled = enabled;
     const extra = tenantExtra(tenant);

@@ -87,11 +87,11 @@ function renderEc2(req: Request, c: Ec2Credential): Record<string, unknown> {
 }
 
 /** Keystone's _require_primary_auth: delegated tokens never touch credentials (LP#2159643). */
-async function requirePrimaryAuth(providers: ProviderApi, caller: Caller, type: string | undefined, req: Request): Promise<void> {
+function requirePrimaryAuth(providers: ProviderApi, caller: Caller, type: string | undefined, req: Request): void {
   if (!caller.trustId && !isDelegatedMethod(providers.conf, caller)) return;
   if (providers.conf.security_compliance.allow_insecure_admin_trust_cross_project_credentials_access && isEc2(type)) {
     try {
-      await enforcePolicy(providers, 'admin_required', {}, caller, req);
+      enforcePolicy(providers, 'admin_required', {}, caller, req);
       return;
     } catch (err) {
       if (!(err instanceof ForbiddenAction)) throw err;
@@ -145,7 +145,7 @@ async function createCredential(req: Request, providers: ProviderApi): Promise<C
   const caller = await authorize(req, providers, 'identity:create_credential', { credential: raw });
   const body = validateBody(CREDENTIAL_CREATE, raw);
   requireCreateAttributes(body);
-  await requirePrimaryAuth(providers, caller, body.type, req);
+  requirePrimaryAuth(providers, caller, body.type, req);
   const normalized: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) normalized[k.replace(/[:-]/g, '_')] = v;
   let id: string | undefined;
@@ -181,7 +181,7 @@ async function createCredential(req: Request, providers: ProviderApi): Promise<C
 async function listCredentials(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
   const caller = await resolveCaller(req, providers);
   // Keystone's target: the caller's own user id, unless system-scoped
-  await enforcePolicy(
+  enforcePolicy(
     providers,
     'identity:list_credentials',
     caller.systemScope ? {} : { credential: { user_id: caller.userId ?? null } },
@@ -197,8 +197,8 @@ async function listCredentials(req: Request, providers: ProviderApi): Promise<Re
   const visible: Record<string, unknown>[] = [];
   for (const c of credentials) {
     try {
-      await enforcePolicy(providers, 'identity:get_credential', { credential: credentialDict(c) }, caller, req);
-      await requirePrimaryAuth(providers, caller, c.type, req);
+      enforcePolicy(providers, 'identity:get_credential', { credential: credentialDict(c) }, caller, req);
+      requirePrimaryAuth(providers, caller, c.type, req);
       visible.push(renderCredential(req, c));
     } catch (err) {
       if (!(err instanceof KeystoneError && err.code === 403)) throw err;
@@ -234,7 +234,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
       const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:get_credential', await credentialTarget(providers, id));
       const credential = await credentials.get(id);
-      await requirePrimaryAuth(providers, caller, credential.type, req);
+      requirePrimaryAuth(providers, caller, credential.type, req);
       res.status(200).json({ credential: renderCredential(req, credential) });
     },
     { policy: 'identity:get_credential', rel: 'credential' },
@@ -248,7 +248,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
       const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
       const changes = validateBody(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
       const current = await credentials.get(id);
-      await requirePrimaryAuth(providers, caller, current.type, req);
+      requirePrimaryAuth(providers, caller, current.type, req);
       if (isEc2(current.type)) {
         const next = ec2Blob(changes.blob);
         let old: Record<string, unknown> = {};
@@ -263,7 +263,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
             throw new ValidationError(`${key} can not be updated for credential`, false);
         }
       }
-      await enforcePolicy(providers, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
+      enforcePolicy(providers, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
       res.status(200).json({ credential: renderCredential(req, await credentials.update(id, { blob: changes.blob })) });
     },
     { policy: 'identity:update_credential', rel: 'credential' },
@@ -275,7 +275,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
       const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:delete_credential', await credentialTarget(providers, id));
       const credential = await credentials.get(id);
-      await requirePrimaryAuth(providers, caller, credential.type, req);
+      requirePrimaryAuth(providers, caller, credential.type, req);
       await credentials.delete(id);
       res.status(204).end();
     },
@@ -313,6 +313,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
       await providers.identity_api.getUser(userId);
       const tenantId = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
       if (typeof tenantId !== 'string' || !(await providers.resource_api.findProject(tenantId))) {
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a tenant_id that is not a string is named as JavaScript prints it; kept
         throw new EntityNotFound('project', tenantId === undefined || tenantId === null ? 'None' : String(tenantId));
       }
       requirePrimaryAuthForEc2(providers, caller);

@@ -58,9 +58,11 @@ export function parseExpiresAt(value: string | null | undefined): ExpiresAt | nu
   const text = value.endsWith('Z') ? value : `${value}Z`;
   const m = ISO.exec(text);
   if (!m) throw new ValidationError('Timestamp not in expected format.');
+  const seconds = m.at(6); // optional groups: undefined when absent
+  const fractionDigits = m.at(7);
   const zone = m[8] === 'Z' ? 'Z' : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
-  const fraction = (m[7] ?? '').padEnd(6, '0');
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}.${fraction.slice(0, 3)}${zone}`);
+  const fraction = (fractionDigits ?? '').padEnd(6, '0');
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${seconds ?? '00'}.${fraction.slice(0, 3)}${zone}`);
   if (!Number.isFinite(ms)) throw new ValidationError('Timestamp not in expected format.');
   if (ms < Date.now()) throw new ValidationError("The 'expires_at' must not be before now.");
   const date = new Date(ms);
