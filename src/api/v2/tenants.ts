@@ -18,7 +18,7 @@ import type { Project } from '../../resource/resource-types.js';
 import { authorize } from '../authorize.js';
 import { defaultDomainId, findV2Tenant, getV2Tenant, getV2User, v2Targets } from './access.js';
 import { roleV2, sendNoContent, sendV2, tenantV2 } from './render.js';
-import { pathParam } from '../request-params.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -79,8 +79,8 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
     '/v2.0/tenants',
     async (req, res) => {
       await authorize(req, providers, 'identity:list_projects', v2Targets.defaultDomain(providers));
-      const name = req.query.name;
-      if (typeof name === 'string') {
+      const name = queryString(req, 'name');
+      if (name !== undefined) {
         const tenant = await providers.resource_api.findProjectByName(name, defaultDomainId(providers));
         if (!tenant) throw new EntityNotFound('project', name);
         sendV2(req, res, 200, { tenant: tenantV2(tenant) });

@@ -12,7 +12,7 @@ import { entityLinks, renderCollection } from '../collection.js';
 import { userTarget } from './users.js';
 import { refuseDelegatedToken } from './application-credentials.js';
 import type { AccessRule } from '../../application-credential/application-credential-types.js';
-import { pathParam } from '../request-params.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const render = (req: Request, rule: AccessRule) => ({ ...rule, links: entityLinks(req, `/v3/access_rules/${rule.id}`) });
 
@@ -34,7 +34,10 @@ export function registerAccessRuleRoutes(routes: RouteTable, providers: Provider
     async (req, res) => {
       await authorizeOnUser(req, providers, 'identity:list_access_rules');
       const filter: Record<string, string> = {};
-      for (const k of ['service', 'path', 'method'] as const) if (typeof req.query[k] === 'string') filter[k] = req.query[k];
+      for (const k of ['service', 'path', 'method']) {
+        const value = queryString(req, k);
+        if (value !== undefined) filter[k] = value;
+      }
       const rules = await manager.listAccessRules(pathParam(req, 'user_id'), filter);
       res.json(
         renderCollection(

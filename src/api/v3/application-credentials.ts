@@ -22,7 +22,7 @@ import { isDelegatedMethod } from '../../trust/delegation.js';
 import { parseExpiresAt, resolveRoleRefs, ROLE_REFS } from './delegation-input.js';
 import { ApplicationCredentialValidationError } from '../../application-credential/application-credential-manager.js';
 import type { StoredApplicationCredential } from '../../application-credential/application-credential-types.js';
-import { pathParam } from '../request-params.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const ACCESS_RULES = {
   type: 'array',
@@ -172,7 +172,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
       const userId = pathParam(req, 'user_id');
       const caller = await authorize(req, providers, 'identity:list_application_credentials', { user_id: userId });
       refuseDelegatedToken(providers, caller);
-      const name = typeof req.query.name === 'string' ? req.query.name : undefined;
+      const name = queryString(req, 'name');
       const creds = await manager.list(userId, { name });
       const rendered = await Promise.all(creds.map((c) => renderAppCred(req, providers, c)));
       res.json(renderCollection(req, 'application_credentials', rendered, providers.conf.DEFAULT.list_limit));

@@ -29,7 +29,7 @@ import { isDelegatedMethod } from '../../trust/delegation.js';
 import { ec2CredentialId, type Credential, type Ec2Credential } from '../../credential/credential-manager.js';
 import { pythonJsonDumps, pythonRepr } from '../../credential/python-json.js';
 import { assertOwnDelegation } from '../../credential/blob-delegation.js';
-import { pathParam } from '../request-params.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const PROPERTIES = {
   blob: { type: 'string' },
@@ -188,11 +188,9 @@ async function listCredentials(req: Request, providers: ProviderApi): Promise<Re
     caller,
     req,
   );
-  const query = req.query;
-  const filter = {
-    ...(typeof query.user_id === 'string' ? { userId: query.user_id } : {}),
-    ...(typeof query.type === 'string' ? { type: query.type } : {}),
-  };
+  const userId = queryString(req, 'user_id');
+  const type = queryString(req, 'type');
+  const filter = { ...(userId !== undefined ? { userId } : {}), ...(type !== undefined ? { type } : {}) };
   const { credentials, truncated } = await providers.credential_api.list(filter, providers.conf.DEFAULT.list_limit ?? null);
   const visible: Record<string, unknown>[] = [];
   for (const c of credentials) {

@@ -20,7 +20,7 @@ import { renderRole } from './roles.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import type { Trust } from '../../trust/trust-types.js';
 import { parseExpiresAt, resolveRoleRefs, ROLE_REFS } from './delegation-input.js';
-import { pathParam } from '../request-params.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-TRUST/1.0/rel/';
 
@@ -178,16 +178,15 @@ async function createTrust(req: Request, providers: ProviderApi): Promise<Record
 }
 
 async function listTrusts(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
-  const query = req.query as Record<string, unknown>;
-  const trustor = typeof query.trustor_user_id === 'string' && query.trustor_user_id ? query.trustor_user_id : undefined;
-  const trustee = typeof query.trustee_user_id === 'string' && query.trustee_user_id ? query.trustee_user_id : undefined;
+  const trustor = queryString(req, 'trustor_user_id') || undefined;
+  const trustee = queryString(req, 'trustee_user_id') || undefined;
   let caller: Caller;
   if (trustor) caller = await authorize(req, providers, 'identity:list_trusts_for_trustor', { trust: { trustor_user_id: trustor } });
   else if (trustee) caller = await authorize(req, providers, 'identity:list_trusts_for_trustee', { trust: { trustee_user_id: trustee } });
   else caller = await authorize(req, providers, 'identity:list_trusts');
   refuseDelegatedToken(providers, caller);
   let trusts: Trust[] = [];
-  if (Object.keys(query).length === 0) trusts = await providers.trust_api.listTrusts();
+  if (Object.keys(req.query).length === 0) trusts = await providers.trust_api.listTrusts();
   else if (trustor) trusts = await providers.trust_api.listTrusts({ trustorUserId: trustor });
   else if (trustee) trusts = await providers.trust_api.listTrusts({ trusteeUserId: trustee });
   const rendered = trusts.map((t) => ({ ...trustAttributes(t), links: entityLinks(req, `/v3/OS-TRUST/trusts/${t.id}`) }));
