@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import type { KeystoneConfig } from '../../config/options.js';
 import { OPTIONS } from '../../config/options.js';
+import type { OptionSpec } from '../../config/option-types.js';
+import { convertOptionValue } from '../../config/option-values.js';
 import type { LdapConnectionSettings } from './ldap-connection-pool.js';
 import type { LdapDirectorySettings, LdapScope } from './ldap-directory.js';
 
@@ -17,6 +19,23 @@ export type LdapOptions = KeystoneConfig['ldap'];
 /** The [ldap] defaults, as Keystone's keystone/conf/ldap.py. */
 export function defaultLdapOptions(): LdapOptions {
   return Object.fromEntries(Object.entries(OPTIONS.ldap).map(([name, spec]) => [name, spec.default])) as unknown as LdapOptions;
+}
+
+/**
+ * [ldap] options from a domain's configuration in the database (JSON values
+ * as the API stored them), each converted as keystone.conf's would be, the
+ * rest defaults. An invalid value throws a ConfigValueError naming it.
+ */
+export function ldapOptionsFromStored(stored: Record<string, unknown> | undefined): LdapOptions {
+  const options = defaultLdapOptions() as unknown as Record<string, unknown>;
+  const specs = OPTIONS.ldap as unknown as Record<string, OptionSpec>;
+  for (const [name, value] of Object.entries(stored ?? {})) {
+    const spec = specs[name] as OptionSpec | undefined;
+    if (!spec || value === null || value === undefined) continue;
+    const text = Array.isArray(value) ? value.map(String).join(',') : typeof value === 'string' ? value : JSON.stringify(value);
+    options[name] = convertOptionValue('ldap', name, spec, [text]);
+  }
+  return options as unknown as LdapOptions;
 }
 
 export interface EntityMapping {
