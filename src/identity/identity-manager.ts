@@ -808,6 +808,11 @@ export class IdentityManager {
     }
   }
 
+  /** Closes the directory drivers' connections (keystone-manage, shutdown). */
+  async close(): Promise<void> {
+    await this.directories?.close();
+  }
+
   async invalidate(): Promise<void> {
     await this.cache.invalidate(IDENTITY_CACHE_REGION, ASSIGNMENT_CACHE_REGION);
   }
