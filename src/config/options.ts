@@ -215,9 +215,13 @@ export const OPTIONS = {
     pool_size: int(10, 'The size of the LDAP connection pool.', { min: 1 }),
     pool_retry_max: int(3, 'The maximum number of times to attempt connecting to the LDAP server before aborting.', { min: 1 }),
     pool_retry_delay: float(0.1, 'The number of seconds to wait before attempting to reconnect to the LDAP server.'),
-    pool_connection_timeout: int(-1, 'The connection timeout in seconds of pooled connections; -1 waits forever (here: 30 s at most).', {
-      min: -1,
-    }),
+    pool_connection_timeout: int(
+      -1,
+      'The connection timeout in seconds of pooled connections (here it also bounds each operation when connection_timeout is -1); -1 waits forever (here: 30 s at most).',
+      {
+        min: -1,
+      },
+    ),
     pool_connection_lifetime: int(600, 'The maximum connection lifetime to the LDAP server in seconds.', { min: 1 }),
     use_auth_pool: bool(true, 'Enable LDAP connection pooling for end user authentication.'),
     auth_pool_size: int(100, 'The size of the connection pool to use for end user authentication.', { min: 1 }),

@@ -88,6 +88,12 @@ function dateOnly(value: Date | string | null | undefined): string | null {
   return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
 }
 
+/** A directory's users and groups in the order SQL lists its own: by name, then id, code point by code point. */
+function byNameThenId(a: { name: string; id: string }, b: { name: string; id: string }): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 function daysSince(day: string): number {
   const today = new Date().toISOString().slice(0, 10);
   return Math.floor((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / DAY_MS);
@@ -236,7 +242,7 @@ export class IdentityManager {
     if (filter.passwordExpires?.length) return [];
     const users = await directories.users(domainId, found);
     const ids = filter.ids ? new Set(filter.ids) : null;
-    return (ids ? users.filter((u) => ids.has(u.id)) : users).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    return (ids ? users.filter((u) => ids.has(u.id)) : users).sort(byNameThenId);
   }
 
   /** A write on a directory's user or group: the driver refuses it (LDAP: 403). */
@@ -621,7 +627,7 @@ export class IdentityManager {
     const driver = await this.directories?.driverFor(filter.domainId);
     if (driver && this.directories && filter.domainId !== undefined) {
       const groups = await this.directories.groups(filter.domainId, await driver.listGroups({}));
-      return groups.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      return groups.sort(byNameThenId);
     }
     return (await this.backendForDomain(filter.domainId).listGroupRows(filter)).map((r) => this.groupFrom(r));
   }
@@ -651,7 +657,7 @@ export class IdentityManager {
     const resolved = await this.directories?.resolve(userId, 'user');
     if (resolved && this.directories) {
       const groups = await this.directories.groups(resolved.domainId, await resolved.driver.listGroupsForUser(resolved.localId));
-      return groups.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      return groups.sort(byNameThenId);
     }
     return (await this.backendForDomain(user.domainId).listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
   }

@@ -118,7 +118,8 @@ export function ldapDriverSettings(options: LdapOptions, label: string): LdapDri
       useTls: options.use_tls,
       tlsOptions: tlsOptions(options),
       connectTimeoutMs: seconds(options.use_pool ? options.pool_connection_timeout : options.connection_timeout),
-      operationTimeoutMs: seconds(options.connection_timeout),
+      // Keystone waits on a silent server for ever; here the first timeout set bounds every operation too
+      operationTimeoutMs: seconds(options.connection_timeout > 0 ? options.connection_timeout : options.pool_connection_timeout),
       size: options.use_pool ? options.pool_size : 1,
       lifetimeMs: options.use_pool ? options.pool_connection_lifetime * 1000 : 0,
       retryMax: options.pool_retry_max,
