@@ -31,6 +31,11 @@ export class DirectoryIdentities {
     return this.drivers.active;
   }
 
+  /** A domain's driver changed: `listener` drops what was cached of directory entities. */
+  onChange(listener: () => Promise<void>): void {
+    this.drivers.onChange(listener);
+  }
+
   driverFor(domainId: string | undefined): Promise<IdentityDriver | null> {
     return this.drivers.driverFor(domainId);
   }

@@ -37,11 +37,17 @@ export class DomainIdentityDrivers {
   private readonly built = new Map<string, BuiltDriver>();
   /** domain name → its file's [ldap] options, when that file says driver = ldap */
   private fileOptions: Map<string, LdapOptions> | null = null;
+  private readonly changeListeners: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly conf: KeystoneConfig,
     private readonly sources: DomainDriverSources,
   ) {}
+
+  /** Called when a domain's driver changed (a new configuration, or none): what was cached of its entities is stale. */
+  onChange(listener: () => Promise<void>): void {
+    this.changeListeners.push(listener);
+  }
 
   /** Whether any domain may have a driver other than SQL (when not, no look-up is ever made). */
   get active(): boolean {
@@ -53,15 +59,16 @@ export class DomainIdentityDrivers {
     if (!this.active || domainId === undefined) return null;
     const options = await this.optionsFor(domainId);
     if (!options) {
-      await this.drop(domainId);
+      if (await this.drop(domainId)) await this.changed();
       return null;
     }
     const fingerprint = JSON.stringify(options);
     const existing = this.built.get(domainId);
     if (existing?.fingerprint === fingerprint) return existing.driver;
-    await this.drop(domainId);
+    const replaced = await this.drop(domainId);
     const driver = new LdapIdentityDriver(ldapDriverSettings(options, domainId));
     this.built.set(domainId, { fingerprint, driver });
+    if (replaced) await this.changed();
     return driver;
   }
 
@@ -98,11 +105,17 @@ export class DomainIdentityDrivers {
     return found;
   }
 
-  private async drop(domainId: string): Promise<void> {
+  private async changed(): Promise<void> {
+    for (const listener of this.changeListeners) await listener();
+  }
+
+  /** Closes a domain's driver; whether there was one. */
+  private async drop(domainId: string): Promise<boolean> {
     const existing = this.built.get(domainId);
-    if (!existing) return;
+    if (!existing) return false;
     this.built.delete(domainId);
     await existing.driver.close();
+    return true;
   }
 
   async close(): Promise<void> {

@@ -115,6 +115,7 @@ export class IdentityManager {
     private readonly directories: DirectoryIdentities | null = null,
   ) {
     resource.events.on((event) => this.onResourceEvent(event));
+    directories?.onChange(() => this.invalidate());
   }
 
   /**
@@ -212,8 +213,14 @@ export class IdentityManager {
   async findUserByName(name: string, domainId: string): Promise<User | null> {
     const driver = await this.directories?.driverFor(domainId);
     if (driver && this.directories) {
-      const user = await driver.getUserByName(name);
-      return user ? this.directories.user(domainId, user) : null;
+      const directories = this.directories;
+      // Keystone memoizes get_user_by_name: a directory round trip saved per login
+      const load = async () => {
+        const user = await driver.getUserByName(name);
+        return user ? directories.user(domainId, user) : null;
+      };
+      if (!this.conf.identity.caching) return load();
+      return this.cache.memoize(IDENTITY_CACHE_REGION, `user-name:${domainId}:${name}`, this.conf.identity.cache_time, load);
     }
     const backend = this.backendForDomain(domainId);
     const row = await backend.getUserRowByName(name, domainId);
