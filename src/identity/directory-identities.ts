@@ -104,6 +104,11 @@ export class DirectoryIdentities {
     return Promise.all(groups.map((g) => this.group(domainId, g)));
   }
 
+  /** A deleted domain's public ids are forgotten (Keystone purges its mappings). */
+  async forgetDomain(domainId: string): Promise<void> {
+    await this.idMapping.purgeMappings({ domain_id: domainId });
+  }
+
   close(): Promise<void> {
     return this.drivers.close();
   }

@@ -814,7 +814,11 @@ export class IdentityManager {
       await this.backendForDomain(undefined).unsetDefaultProject(event.projectId);
       await this.invalidate();
     } else if (event.type === 'domain.deleting') {
-      if (await this.directories?.driverFor(event.domainId)) return; // a directory's entities are not ours to delete
+      if (this.directories && (await this.directories.driverFor(event.domainId))) {
+        // a directory's entities are not ours to delete; their public ids go
+        await this.directories.forgetDomain(event.domainId);
+        return;
+      }
       // Keystone's _domain_deleted: the domain's groups, then its users.
       for (const group of await this.listGroups({ domainId: event.domainId })) await this.deleteGroup(group.id);
       for (const user of await this.listUsers({ domainId: event.domainId })) await this.deleteUser(user.id);

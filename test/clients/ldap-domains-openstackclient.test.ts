@@ -109,6 +109,21 @@ describe('LDAP domains through python-openstackclient', { skip: process.env.CI =
     const token = await json(fileServer, ['token', 'issue'], userEnv(fileServer, 'Alice Liddell', 'alice-pw', 'ldapfile'));
     assert.equal(token.user_id, alice.ID);
     assert.ok(token.project_id);
+    const admin = await json(fileServer, ['token', 'issue']);
+    const validated = await fetch(`${fileServer.publicUrl}/v3/auth/tokens`, {
+      headers: { 'x-auth-token': str(admin.id), 'x-subject-token': str(token.id) },
+    });
+    assert.equal(validated.status, 200);
+    const body = (await validated.json()) as { token: { user: { id: string; domain: { id: string } }; roles: { name: string }[] } };
+    assert.equal(body.token.user.id, alice.ID);
+    assert.equal(body.token.user.domain.id, domainId);
+    assert.ok(body.token.roles.some((r) => r.name === 'ldap-member'));
+
+    // a role through an LDAP group: carol is one of the operators
+    const operators = groups.find((g) => g.Name === 'operators') as Row;
+    await ok(fileServer, ['role', 'add', '--group', str(operators.ID), '--project', 'admin', 'ldap-member']);
+    const carolToken = await json(fileServer, ['token', 'issue'], userEnv(fileServer, 'carol', 'carol-pw', 'ldapfile'));
+    assert.equal(carolToken.user_id, keystonePublicId(domainId, 'carol', 'user'));
 
     const wrong = await run(fileServer, ['token', 'issue'], userEnv(fileServer, 'Alice Liddell', 'wrong', 'ldapfile'));
     const unknown = await run(fileServer, ['token', 'issue'], userEnv(fileServer, 'nobody', 'alice-pw', 'ldapfile'));
@@ -133,7 +148,7 @@ describe('LDAP domains through python-openstackclient', { skip: process.env.CI =
     }
   });
 
-  test('an LDAP domain is read-only: creating, changing and deleting its users and groups answer 403', async () => {
+  test('an LDAP domain is read-only: creating, changing and deleting its users and groups answer 403; deleting the domain forgets its ids', async () => {
     const create = await run(fileServer, ['user', 'create', '--domain', 'ldapfile', '--password', 'x', 'newcomer']);
     assert.notEqual(create.code, 0);
     assert.match(create.stderr, /LDAP does not support write operations|403/);
@@ -147,6 +162,13 @@ describe('LDAP domains through python-openstackclient', { skip: process.env.CI =
     // the SQL default domain is untouched
     await ok(fileServer, ['user', 'create', '--domain', 'default', '--password', 'sql-pw', 'sql-user']);
     assert.ok((await json(fileServer, ['user', 'list', '--domain', 'default'])).some((u) => u.Name === 'sql-user'));
+
+    // a deleted LDAP domain leaves the directory alone and forgets its public ids
+    const domainId = str((await json(fileServer, ['domain', 'show', 'ldapfile'])).id);
+    assert.ok((await fileServer.providers.id_mapping_api.listDomainMappings(domainId)).length > 0);
+    await ok(fileServer, ['domain', 'set', '--disable', 'ldapfile']);
+    await ok(fileServer, ['domain', 'delete', 'ldapfile']);
+    assert.deepEqual(await fileServer.providers.id_mapping_api.listDomainMappings(domainId), []);
   });
 
   test('a domain configured through the API: takes effect on PUT, follows a PATCH, is SQL again after DELETE', async () => {
