@@ -120,18 +120,17 @@ export class IdentityManager {
 
   /**
    * The backend holding a domain's users and groups (Keystone's
-   * _select_identity_driver); undefined: no domain named, the default one.
-   * Every domain is the SQL backend's today; a domain with a backend of its
-   * own (LDAP, [identity] domain_specific_drivers_enabled) is chosen here.
+   * _select_identity_driver) when it is SQL's; undefined: no domain named.
+   * A domain with a directory driver of its own (LDAP) is routed before this
+   * is asked, through `directories`.
    */
   private backendForDomain(_domainId: string | undefined): IdentityBackend {
     return this.defaultBackend;
   }
 
   /**
-   * The backend of a user or group known only by id. Keystone reads the
-   * domain of a public id from id_mapping; with SQL alone no id is mapped,
-   * and every one is the default backend's.
+   * The SQL backend of a user or group known only by id: a mapped id
+   * (id_mapping) is a directory's and is routed before this is asked.
    */
   private backendForId(_id: string): IdentityBackend {
     return this.backendForDomain(undefined);
