@@ -206,6 +206,22 @@ describe('LDAP domains through python-openstackclient', { skip: process.env.CI =
     const token = await json(apiServer, ['token', 'issue'], userEnv(apiServer, 'carol', 'carol-pw', 'ldapapi'));
     assert.equal(token.user_id, carol.ID);
 
+    // hostile names through the API: matched literally, never a crash
+    const names = async (query: string) => {
+      const res = await fetch(`${apiServer.publicUrl}/v3/users?domain_id=${domainId}&${query}`, {
+        headers: { 'x-auth-token': adminToken },
+      });
+      assert.ok(res.status === 200 || res.status === 400, `${query}: ${String(res.status)}`);
+      return res.status === 200 ? ((await res.json()) as { users: { name: string }[] }).users.map((u) => u.name) : [];
+    };
+    assert.deepEqual(await names('name=*'), []);
+    assert.deepEqual(await names(`name=${encodeURIComponent('a)(sn=*')}`), ['a)(sn=*']);
+    assert.deepEqual(await names(`name=${encodeURIComponent('back\\slash')}`), ['back\\slash']);
+    assert.deepEqual(await names('name=bob%00'), []);
+    assert.deepEqual(await names(`name=${encodeURIComponent('*)(|(sn=*')}`), []);
+    const starLogin = await run(apiServer, ['token', 'issue'], userEnv(apiServer, '*', 'carol-pw', 'ldapapi'));
+    assert.match(starLogin.stderr, /401/);
+
     // Active Directory's userAccountControl: carol's 514 has the disabled bit (2)
     assert.equal(
       await config('PATCH', {
