@@ -33,7 +33,7 @@ import { randomUUID } from 'node:crypto';
 import type { KeystoneConfig } from '../config/options.js';
 import type { TokenBackend } from './token-backend.js';
 import type { Cache } from '../cache/cache.js';
-import { EntityNotFound, Forbidden, NotFound, TokenNotFound, Unauthorized } from '../common/errors.js';
+import { EntityNotFound, Forbidden, NotFound, TokenNotFound, Unauthorized, messageOf } from '../common/errors.js';
 import { secondsFromIso } from '../common/time.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
@@ -196,7 +196,7 @@ export class TokenManager {
     const stamps = new RegionStamps(deps.cache);
     this.stampRead = new FreshRead(() => stamps.stamp(TOKEN_DEPS_REGION));
     this.epochRead = new FreshRead(() =>
-      this.epoch.current().catch((err) => {
+      this.epoch.current().catch((err: unknown) => {
         logEpochFailure(err);
         return null;
       }),
@@ -218,7 +218,7 @@ export class TokenManager {
         try {
           await this.epoch.advance();
         } catch (err) {
-          log.error(`token: advancing the token epoch failed: ${(err as Error).message ?? err}`);
+          log.error(`token: advancing the token epoch failed: ${messageOf(err)}`);
         }
       },
       () => {
