@@ -1,5 +1,6 @@
 import * as initialSchema from './0001-initial-schema.js';
 import * as domainConfigAndOauth1 from './0002-domain-config-and-oauth1.js';
+import * as idMapping from './0003-id-mapping.js';
 
 export interface Migration {
   version: number;
@@ -8,5 +9,5 @@ export interface Migration {
 }
 
 /** Forward-only, in order. A new migration is a new file appended here. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, domainConfigAndOauth1];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, domainConfigAndOauth1, idMapping];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
