@@ -82,9 +82,9 @@ export class UndeclaredRule extends Error {
 
 /** Refuses a rule the matched route did not declare (requests outside the route table carry no declaration). */
 export function assertDeclaredRule(req: Request, action: string): void {
-  const access = req.keystone?.routeAccess;
+  const access = req.keystone.routeAccess;
   if (access && !access.rules?.includes(action)) throw new UndeclaredRule(access.route, action, access.rules);
-  if (req.keystone) req.keystone.decidedRule = action;
+  req.keystone.decidedRule = action;
 }
 
 function decide(providers: ProviderApi, action: string, target: Record<string, unknown>, caller: Caller, req?: Request): boolean {
@@ -99,13 +99,13 @@ export function policyAllowsNow(providers: ProviderApi, action: string, target: 
 }
 
 /** Decides `action` for the caller on `target` (Keystone's target: {user: …}, {token: …}); 403 when refused. */
-export async function enforcePolicy(
+export function enforcePolicy(
   providers: ProviderApi,
   action: string,
   target: Record<string, unknown>,
   caller: Caller,
   req?: Request,
-): Promise<void> {
+): void {
   if (!decide(providers, action, target, caller, req)) throw new ForbiddenAction(action);
 }
 
@@ -118,6 +118,6 @@ export async function authorize(
 ): Promise<Caller> {
   assertDeclaredRule(req, action);
   const caller = await resolveCaller(req, providers);
-  await enforcePolicy(providers, action, target, caller, req);
+  enforcePolicy(providers, action, target, caller, req);
   return caller;
 }

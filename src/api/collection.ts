@@ -15,7 +15,7 @@ export function entityLinks(req: Request, path: string): { self: string } {
   return { self: `${req.keystone.baseUrl}${path}` };
 }
 
-export function renderCollection<T>(req: Request, key: string, items: T[], listLimit: number | null): Record<string, unknown> {
+export function renderCollection(req: Request, key: string, items: unknown[], listLimit: number | null): Record<string, unknown> {
   const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
   const body: Record<string, unknown> = { links: { next: null, self: selfUrl(req) + query, previous: null } };
   if (listLimit !== null && items.length > listLimit) {
@@ -44,6 +44,7 @@ export function applyListFilters<T extends Record<string, unknown>>(
       out = out.filter((item) => {
         const v = item[attr];
         if (typeof v === 'boolean') return String(v) === raw.toLowerCase() || (raw === '0' ? !v : raw === '1' ? v : false);
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the filterable attributes are the entity's scalar columns
         return v !== undefined && v !== null && String(v) === raw;
       });
       continue;

@@ -1,10 +1,12 @@
 /**
  * Request bodies are checked against a JSON schema once, at the edge, and
- * come out typed. Failures name the failing property as Keystone does
+ * come out typed: the type is derived from the same `as const` schema
+ * (json-schema-to-ts), so a handler never names it by hand. Failures name the failing property as Keystone does
  * ("Invalid input for field 'user/name': …", "'identity' is a required
  * property") and never dump the schema.
  */
-import { Ajv, type ErrorObject, type JSONSchemaType, type Schema, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 import { SchemaValidationError } from '../common/errors.js';
 
 const ajv = new Ajv({ allErrors: false, strict: false, coerceTypes: false, useDefaults: false });
@@ -25,14 +27,20 @@ function describe(error: ErrorObject): string {
   return path ? `Invalid input for field '${path}': ${msg}` : `Invalid input: ${msg}`;
 }
 
-export function validateBody<T>(schema: Schema | JSONSchemaType<T>, body: unknown): T {
-  let validate = compiled.get(schema as object);
+/** The schemas are object literals (`as const`); a boolean schema is never used. */
+type BodySchema = Exclude<JSONSchema, boolean>;
+
+/** The type of a body (or of a part of one) that passed `schema`. */
+export type BodyOf<S extends BodySchema> = FromSchema<S>;
+
+export function validateBody<const S extends BodySchema>(schema: S, body: unknown): BodyOf<S> {
+  let validate = compiled.get(schema);
   if (!validate) {
     validate = ajv.compile(schema);
-    compiled.set(schema as object, validate);
+    compiled.set(schema, validate);
   }
   if (!validate(body)) throw new SchemaValidationError(describe((validate.errors ?? [])[0]));
-  return body as T;
+  return body as BodyOf<S>;
 }
 
 /** Keystone's common schema pieces (keystone/common/validation/parameter_types.py). */

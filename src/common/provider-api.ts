@@ -21,6 +21,7 @@ import type { ApplicationCredentialManager } from '../application-credential/app
 import type { TrustManager } from '../trust/trust-manager.js';
 import type { CredentialManager } from '../credential/credential-manager.js';
 import type { DomainConfigManager } from '../domain-config/domain-config-manager.js';
+import type { IdMappingManager } from '../identity/id-mapping/id-mapping-manager.js';
 import type { ConsumerManager } from '../oauth1/consumer-manager.js';
 import type { PolicyManager } from '../policy/policy-manager.js';
 import type { PolicyEnforcer } from '../rbac/policy-enforcer.js';
@@ -53,6 +54,8 @@ export interface ProviderApi {
   readonly credential_api: CredentialManager;
   /** domain-specific configuration (/v3/domains/{id}/config) */
   readonly domain_config_api: DomainConfigManager;
+  /** public ids of the users and groups of directory (LDAP) domains: the id_mapping table */
+  readonly id_mapping_api: IdMappingManager;
   /** OS-OAUTH1 consumers */
   readonly oauth_api: ConsumerManager;
   /** the /v3/policies blob store (nothing in it is enforced) */

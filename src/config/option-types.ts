@@ -68,3 +68,9 @@ export const optStr = (help: string, extra: Partial<OptionSpec<string | null>> =
   help,
   ...extra,
 });
+export const optBool = (help: string, extra: Partial<OptionSpec<boolean | null>> = {}): OptionSpec<boolean | null> => ({
+  type: 'bool',
+  default: null,
+  help,
+  ...extra,
+});

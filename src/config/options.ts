@@ -5,7 +5,7 @@
  * operator's existing keystone.conf loads, and warn at start-up.
  * conf/keystone.conf.sample is generated from this table (npm run gen-config).
  */
-import { bool, int, list, multi, optInt, optStr, str, type OptionSpec } from './option-types.js';
+import { bool, float, int, list, multi, optBool, optInt, optStr, str, type OptionSpec } from './option-types.js';
 import { addressRangesProblem } from './address-ranges.js';
 
 export const OPTIONS = {
@@ -114,12 +114,19 @@ export const OPTIONS = {
   },
   identity: {
     default_domain_id: str('default', 'The default domain id, used by the v2.0 API and by the external auth method.'),
-    domain_specific_drivers_enabled: bool(false, 'Domain-specific identity drivers (accepted for compatibility).', { ignored: true }),
-    domain_configurations_from_database: bool(false, 'Domain-specific configuration in the database (accepted for compatibility).', {
-      ignored: true,
-    }),
-    domain_config_dir: str('/etc/keystone/domains', 'Domain configuration directory (accepted for compatibility).', { ignored: true }),
-    driver: str('sql', 'Entry point for the identity backend driver.', { choices: ['sql'] }),
+    domain_specific_drivers_enabled: bool(
+      false,
+      'A subset (or all) of domains can have their own identity driver, each with its own partial configuration options, stored in keystone.<domain name>.conf files under domain_config_dir or in the database.',
+    ),
+    domain_configurations_from_database: bool(
+      false,
+      'Domain-specific configuration is read from the database (the /v3/domains/{domain_id}/config API) instead of domain_config_dir; takes effect only with domain_specific_drivers_enabled.',
+    ),
+    domain_config_dir: str(
+      '/etc/keystone/domains',
+      'Where keystone.<domain name>.conf files are read from when domain_specific_drivers_enabled is set.',
+    ),
+    driver: str('sql', 'Entry point for the identity backend driver: sql or ldap.', { choices: ['sql', 'ldap'] }),
     caching: bool(true, 'Toggle for identity caching.'),
     cache_time: int(600, 'Time to cache identity data (in seconds).'),
     max_password_length: int(4096, 'Maximum allowed length for user passwords.', { min: 1, max: 4096 }),
@@ -133,6 +140,94 @@ export const OPTIONS = {
     scrypt_block_size: optInt('Optional block size to pass to scrypt hash function (the r parameter).'),
     scrypt_parallelism: optInt('Optional parallelism to pass to scrypt hash function (the p parameter).'),
     salt_bytesize: optInt('Number of bytes to use in scrypt and pbkdf2_sha512 hashing salt.', { min: 0, max: 96 }),
+  },
+  identity_mapping: {
+    driver: str('sql', 'Entry point for the identity mapping backend driver.', { choices: ['sql'] }),
+    generator: str('sha256', 'Entry point for the public ID generator for user and group entities.', { choices: ['sha256'] }),
+    backward_compatible_ids: bool(
+      true,
+      'The default domain on a non-UUID driver (LDAP) keeps the underlying attribute as its public id, without a mapping; disable only without existing assignments to such users and groups.',
+    ),
+  },
+  ldap: {
+    url: str('ldap://localhost', 'URL(s) for connecting to the LDAP server; several, separated by commas, are tried in order.'),
+    randomize_urls: bool(false, 'Randomize the order of URLs in each keystone process.'),
+    user: optStr('The user name of the administrator bind DN to use when querying the LDAP server, if your LDAP server requires it.'),
+    password: optStr('The password of the administrator bind DN to use when querying the LDAP server, if your LDAP server requires it.', {
+      secret: true,
+    }),
+    suffix: str(
+      'cn=example,cn=com',
+      'The default LDAP server suffix to use, if a DN is not defined via either user_tree_dn or group_tree_dn.',
+    ),
+    query_scope: str('one', 'The search scope: one (onelevel/singleLevel) or sub (subtree/wholeSubtree).', { choices: ['one', 'sub'] }),
+    page_size: int(0, 'Defines the maximum number of results per page when paging search results (0 disables paging).', { min: 0 }),
+    alias_dereferencing: str('default', "The LDAP dereferencing option to use for queries; default uses the client library's (never).", {
+      choices: ['never', 'searching', 'always', 'finding', 'default'],
+    }),
+    debug_level: optInt('Sets the LDAP debugging level for LDAP calls (accepted for compatibility).', { ignored: true }),
+    chase_referrals: optBool('Whether search references returned by the server are followed (unset: not followed).'),
+    user_tree_dn: optStr('The search base to use for users. Defaults to ou=Users,${suffix}.'),
+    user_filter: optStr('The LDAP search filter to use for users.'),
+    user_objectclass: str('inetOrgPerson', 'The LDAP object class to use for users.'),
+    user_id_attribute: str('cn', 'The LDAP attribute mapped to user IDs in keystone.'),
+    user_name_attribute: str('sn', 'The LDAP attribute mapped to user names in keystone.'),
+    user_description_attribute: str('description', 'The LDAP attribute mapped to user descriptions in keystone.'),
+    user_mail_attribute: str('mail', 'The LDAP attribute mapped to user emails in keystone.'),
+    user_pass_attribute: str('userPassword', 'The LDAP attribute mapped to user passwords in keystone.'),
+    user_enabled_attribute: str('enabled', 'The LDAP attribute mapped to the user enabled attribute in keystone.'),
+    user_enabled_invert: bool(false, 'Logically negate the boolean value of the enabled attribute.'),
+    user_enabled_mask: int(
+      0,
+      "The bitmask of the enabled attribute (2 for Active Directory's userAccountControl); 0 reads it as a boolean.",
+      {
+        min: 0,
+      },
+    ),
+    user_enabled_default: str('True', 'The default value of the enabled attribute when the entry has none.'),
+    user_attribute_ignore: list(['default_project_id'], 'Attributes not to read from the user entries.'),
+    user_default_project_id_attribute: optStr("The LDAP attribute mapped to a user's default_project_id in keystone."),
+    user_enabled_emulation: bool(false, 'A user is enabled when it is a member of the group named by user_enabled_emulation_dn.'),
+    user_enabled_emulation_dn: optStr('The DN of the enabled users group (default cn=enabled_users,${user_tree_dn}).'),
+    user_enabled_emulation_use_group_config: bool(false, 'The enabled users group uses the group_* member and object class options.'),
+    user_additional_attribute_mapping: list([], 'Additional LDAP attributes of users, as <ldap_attribute>:<user_attribute> pairs.'),
+    group_tree_dn: optStr('The search base to use for groups. Defaults to ou=UserGroups,${suffix}.'),
+    group_filter: optStr('The LDAP search filter to use for groups.'),
+    group_objectclass: str('groupOfNames', 'The LDAP object class to use for groups.'),
+    group_id_attribute: str('cn', 'The LDAP attribute mapped to group IDs in keystone.'),
+    group_name_attribute: str('ou', 'The LDAP attribute mapped to group names in keystone.'),
+    group_member_attribute: str('member', 'The LDAP attribute used to indicate that a user is a member of the group.'),
+    group_members_are_ids: bool(false, 'The group member attribute holds user IDs rather than DNs (posixGroup memberUid).'),
+    group_desc_attribute: str('description', 'The LDAP attribute mapped to group descriptions in keystone.'),
+    group_attribute_ignore: list([], 'Attributes not to read from the group entries.'),
+    group_additional_attribute_mapping: list([], 'Additional LDAP attributes of groups, as <ldap_attribute>:<group_attribute> pairs.'),
+    group_ad_nesting: bool(false, "Nested groups through Active Directory's LDAP_MATCHING_RULE_IN_CHAIN."),
+    tls_cacertfile: optStr('An absolute path to a CA certificate file to use when communicating with LDAP servers.'),
+    tls_cacertdir: optStr('An absolute path to a directory of CA certificates (PEM files) to use when communicating with LDAP servers.'),
+    use_tls: bool(false, 'Enable TLS (StartTLS) when talking to ldap:// servers; not for ldaps:// URLs.'),
+    tls_req_cert: str('demand', 'Whether the server certificate is checked: demand, allow (accepted but not verified) or never.', {
+      choices: ['demand', 'never', 'allow'],
+    }),
+    connection_timeout: int(-1, 'The connection timeout in seconds to use with the LDAP server; -1 waits forever (here: 30 s at most).', {
+      min: -1,
+    }),
+    use_pool: bool(true, 'Enable LDAP connection pooling for queries to the LDAP server.'),
+    pool_size: int(10, 'The size of the LDAP connection pool.', { min: 1 }),
+    pool_retry_max: int(3, 'The maximum number of times to attempt connecting to the LDAP server before aborting.', { min: 1 }),
+    pool_retry_delay: float(0.1, 'The number of seconds to wait before attempting to reconnect to the LDAP server.'),
+    pool_connection_timeout: int(
+      -1,
+      'The connection timeout in seconds of pooled connections (here it also bounds each operation when connection_timeout is -1); -1 waits forever (here: 30 s at most).',
+      {
+        min: -1,
+      },
+    ),
+    pool_connection_lifetime: int(600, 'The maximum connection lifetime to the LDAP server in seconds.', { min: 1 }),
+    use_auth_pool: bool(true, 'Enable LDAP connection pooling for end user authentication.'),
+    auth_pool_size: int(100, 'The size of the connection pool to use for end user authentication.', { min: 1 }),
+    auth_pool_connection_lifetime: int(60, 'The maximum end user authentication connection lifetime to the LDAP server in seconds.', {
+      min: 1,
+    }),
   },
   resource: {
     driver: str('sql', 'Entry point for the resource driver.', { choices: ['sql'] }),

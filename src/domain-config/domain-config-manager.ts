@@ -95,6 +95,15 @@ export class DomainConfigManager {
     return this.toConfig(rows, option);
   }
 
+  /**
+   * A domain's whole configuration, sensitive options included (Keystone's
+   * get_config_with_sensitive_info), for the identity driver of the domain;
+   * empty when it has none. Never rendered to a client.
+   */
+  async getConfigWithSensitive(domainId: string): Promise<DomainConfig> {
+    return this.toConfig(await this.backend.list(domainId)) as DomainConfig;
+  }
+
   /** The password_regex options of [security_compliance], readable for the default domain only. */
   getSecurityComplianceConfig(domainId: string, option?: string): Record<string, unknown> {
     if (domainId !== this.conf.identity.default_domain_id) {

@@ -1,10 +1,11 @@
 /**
  * What the identity manager asks of the store of a domain's users and
  * groups (Keystone's identity driver interface, identity/backends/base.py).
- * The SQL backend is identity-repository.ts; the manager picks a backend per
- * domain (IdentityManager.backendForDomain), so that an LDAP backend can
- * serve some domains beside it. test/identity/identity-backend-conformance.test.ts
- * is the behaviour every backend must show.
+ * The SQL backend is identity-repository.ts, the store of every domain
+ * without a directory; a domain with one (LDAP) is served by an
+ * identity-driver.ts driver instead, at Keystone's level.
+ * test/identity/identity-backend-conformance.test.ts is the behaviour every
+ * row-level backend must show.
  */
 import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
 

@@ -11,6 +11,7 @@ import type { KeystoneConfig } from '../config/options.js';
 import {
   AccountLocked,
   DuplicateEntry,
+  Forbidden,
   EntityNotFound,
   NotFound,
   PasswordExpired,
@@ -25,6 +26,7 @@ import type { ResourceEvent } from '../resource/resource-events.js';
 import type { RevocationPort } from '../resource/revocation-port.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 import type { GroupListFilter, IdentityBackend, StoredUserOption, UserListFilter } from './identity-backend.js';
+import type { IdentityDriver } from './identity-driver.js';
 import type { Group, GroupRow, User, UserRow } from './identity-types.js';
 import type { PasswordHasherPort } from './password-hasher-port.js';
 import { USER_OPTIONS, userOptionName, type UserOptions } from './user-options.js';
@@ -37,6 +39,7 @@ import {
   StringLengthExceeded,
 } from './identity-errors.js';
 import { validatePasswordRules } from './password-policy.js';
+import type { DirectoryIdentities } from './directory-identities.js';
 
 export const IDENTITY_CACHE_REGION = 'identity';
 /** the assignment manager's region: computed role assignments depend on users, groups and memberships */
@@ -85,6 +88,12 @@ function dateOnly(value: Date | string | null | undefined): string | null {
   return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
 }
 
+/** A directory's users and groups in the order SQL lists its own: by name, then id, code point by code point. */
+function byNameThenId(a: { name: string; id: string }, b: { name: string; id: string }): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 function daysSince(day: string): number {
   const today = new Date().toISOString().slice(0, 10);
   return Math.floor((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${day}T00:00:00Z`)) / DAY_MS);
@@ -102,24 +111,26 @@ export class IdentityManager {
     readonly passwordHasher: PasswordHasherPort,
     private readonly resource: ResourceManager,
     private readonly revocation: RevocationPort,
+    /** the domains served by a directory (LDAP) rather than SQL, with their public ids */
+    private readonly directories: DirectoryIdentities | null = null,
   ) {
     resource.events.on((event) => this.onResourceEvent(event));
+    directories?.onChange(() => this.invalidate());
   }
 
   /**
    * The backend holding a domain's users and groups (Keystone's
-   * _select_identity_driver); undefined: no domain named, the default one.
-   * Every domain is the SQL backend's today; a domain with a backend of its
-   * own (LDAP, [identity] domain_specific_drivers_enabled) is chosen here.
+   * _select_identity_driver) when it is SQL's; undefined: no domain named.
+   * A domain with a directory driver of its own (LDAP) is routed before this
+   * is asked, through `directories`.
    */
   private backendForDomain(_domainId: string | undefined): IdentityBackend {
     return this.defaultBackend;
   }
 
   /**
-   * The backend of a user or group known only by id. Keystone reads the
-   * domain of a public id from id_mapping; with SQL alone no id is mapped,
-   * and every one is the default backend's.
+   * The SQL backend of a user or group known only by id: a mapped id
+   * (id_mapping) is a directory's and is routed before this is asked.
    */
   private backendForId(_id: string): IdentityBackend {
     return this.backendForDomain(undefined);
@@ -177,6 +188,11 @@ export class IdentityManager {
   }
 
   private async loadUser(id: string): Promise<User | null> {
+    const resolved = await this.directories?.resolve(id, 'user');
+    if (resolved && this.directories) {
+      const user = await resolved.driver.getUser(resolved.localId);
+      return user ? this.directories.user(resolved.domainId, user) : null;
+    }
     const backend = this.backendForId(id);
     const row = await backend.getUserRow(id);
     return row ? (await this.usersFromRows(backend, [row]))[0] : null;
@@ -194,14 +210,54 @@ export class IdentityManager {
   }
 
   async findUserByName(name: string, domainId: string): Promise<User | null> {
+    const driver = await this.directories?.driverFor(domainId);
+    if (driver && this.directories) {
+      const directories = this.directories;
+      // Keystone memoizes get_user_by_name: a directory round trip saved per login
+      const load = async () => {
+        const user = await driver.getUserByName(name);
+        return user ? directories.user(domainId, user) : null;
+      };
+      if (!this.conf.identity.caching) return load();
+      return this.cache.memoize(IDENTITY_CACHE_REGION, `user-name:${domainId}:${name}`, this.conf.identity.cache_time, load);
+    }
     const backend = this.backendForDomain(domainId);
     const row = await backend.getUserRowByName(name, domainId);
     return row ? (await this.usersFromRows(backend, [row]))[0] : null;
   }
 
   async listUsers(filter: UserListFilter = {}): Promise<User[]> {
+    const driver = await this.directories?.driverFor(filter.domainId);
+    if (driver && this.directories && filter.domainId !== undefined) return this.listDirectoryUsers(driver, filter.domainId, filter);
     const backend = this.backendForDomain(filter.domainId);
     return this.usersFromRows(backend, await backend.listUserRows(filter));
+  }
+
+  private async listDirectoryUsers(driver: IdentityDriver, domainId: string, filter: UserListFilter): Promise<User[]> {
+    const directories = this.directories as DirectoryIdentities;
+    let found;
+    if (filter.groupId !== undefined) {
+      const group = await directories.resolve(filter.groupId, 'group');
+      found = group?.domainId === domainId ? ((await driver.listUsersInGroup(group.localId)) ?? []) : [];
+      if (filter.name !== undefined) found = found.filter((u) => u.name === filter.name);
+      if (filter.enabled !== undefined) found = found.filter((u) => u.enabled === filter.enabled);
+    } else {
+      found = await driver.listUsers({ name: filter.name, enabled: filter.enabled });
+    }
+    // a directory's users have no passwords here: no expiry matches
+    if (filter.passwordExpires?.length) return [];
+    const users = await directories.users(domainId, found);
+    const ids = filter.ids ? new Set(filter.ids) : null;
+    return (ids ? users.filter((u) => ids.has(u.id)) : users).sort(byNameThenId);
+  }
+
+  /** A write on a directory's user or group: the driver refuses it (LDAP: 403). */
+  private async assertWritableUser(userId: string): Promise<void> {
+    (await this.directories?.resolve(userId, 'user'))?.driver.assertWritable();
+  }
+
+  private async assertWritableGroup(groupId: string): Promise<void> {
+    (await this.directories?.resolve(groupId, 'group'))?.driver.assertWritable();
   }
 
   // ---- passwords -------------------------------------------------------------------
@@ -281,6 +337,7 @@ export class IdentityManager {
   }
 
   async createUser(input: CreateUserInput): Promise<User> {
+    (await this.directories?.driverFor(input.domainId))?.assertWritable();
     if (input.password !== undefined) validatePasswordRules(this.conf, input.password);
     const id = input.id ?? newId();
     const name = input.name.trim();
@@ -321,6 +378,7 @@ export class IdentityManager {
 
   /** Keystone's update_user: attributes merged, options merged (null removes), a password set as an administrator's reset. */
   async updateUser(id: string, patch: UserPatch): Promise<User> {
+    await this.assertWritableUser(id);
     const old = await this.getUser(id);
     if ('domainId' in patch && patch.domainId !== old.domainId) throw new ValidationError('Cannot change Domain ID', false);
     if ('password' in patch) validatePasswordRules(this.conf, patch.password);
@@ -381,6 +439,7 @@ export class IdentityManager {
   }
 
   async deleteUser(id: string): Promise<void> {
+    await this.assertWritableUser(id);
     const user = await this.getUser(id);
     await this.backendForDomain(user.domainId).deleteUser(id);
     await this.invalidate();
@@ -433,6 +492,13 @@ export class IdentityManager {
    * with one message for every failure a client must not tell apart.
    */
   async authenticatePassword(user: User | null, password: string): Promise<User> {
+    const resolved = user ? await this.directories?.resolve(user.id, 'user') : null;
+    if (resolved && this.directories) {
+      this.checkPasswordLength(password);
+      const fresh = await this.directories.user(resolved.domainId, await resolved.driver.authenticate(resolved.localId, password));
+      if (!fresh.enabled) throw new Unauthorized(`The account is disabled for user: ${fresh.id}.`);
+      return fresh;
+    }
     const verified = await this.verifyPassword(user, password);
     if (verified.expired) throw new PasswordExpired(verified.user.id);
     if (
@@ -453,6 +519,7 @@ export class IdentityManager {
     userId: string,
     password: string,
   ): Promise<{ localUserId: number; enabled: boolean; passwordMatches: boolean } | null> {
+    if (await this.directories?.resolve(userId, 'user')) return null;
     const backend = this.backendForId(userId);
     const row = await backend.getUserRow(userId);
     if (!row || row.local_user_id === null) return null;
@@ -468,6 +535,7 @@ export class IdentityManager {
    * unique_last_password_count. The user's tokens are revoked.
    */
   async changePassword(userId: string, originalPassword: string, newPassword: string): Promise<void> {
+    await this.assertWritableUser(userId);
     const { user, backend, row } = await this.verifyPassword(await this.findUser(userId), originalPassword);
     const sc = this.conf.security_compliance;
     if (sc.disable_user_account_days_inactive !== null) await backend.setLastActive(user.id);
@@ -530,6 +598,11 @@ export class IdentityManager {
   }
 
   private async loadGroup(id: string): Promise<Group | null> {
+    const resolved = await this.directories?.resolve(id, 'group');
+    if (resolved && this.directories) {
+      const group = await resolved.driver.getGroup(resolved.localId);
+      return group ? this.directories.group(resolved.domainId, group) : null;
+    }
     const row = await this.backendForId(id).getGroupRow(id);
     return row ? this.groupFrom(row) : null;
   }
@@ -546,26 +619,51 @@ export class IdentityManager {
   }
 
   async findGroupByName(name: string, domainId: string): Promise<Group | null> {
+    const driver = await this.directories?.driverFor(domainId);
+    if (driver && this.directories) {
+      const group = await driver.getGroupByName(name);
+      return group ? this.directories.group(domainId, group) : null;
+    }
     const row = await this.backendForDomain(domainId).getGroupRowByName(name, domainId);
     return row ? this.groupFrom(row) : null;
   }
 
   async listGroups(filter: Pick<GroupListFilter, 'domainId'> = {}): Promise<Group[]> {
+    const driver = await this.directories?.driverFor(filter.domainId);
+    if (driver && this.directories && filter.domainId !== undefined) {
+      const groups = await this.directories.groups(filter.domainId, await driver.listGroups({}));
+      return groups.sort(byNameThenId);
+    }
     return (await this.backendForDomain(filter.domainId).listGroupRows(filter)).map((r) => this.groupFrom(r));
   }
 
   /** The ids of the groups a user is a member of, unchecked (role look-ups: a user that is gone has none). */
-  groupIdsOfUser(userId: string): Promise<string[]> {
+  async groupIdsOfUser(userId: string): Promise<string[]> {
+    const resolved = await this.directories?.resolve(userId, 'user');
+    if (resolved && this.directories) {
+      const groups = await this.directories.groups(resolved.domainId, await resolved.driver.listGroupsForUser(resolved.localId));
+      return groups.map((g) => g.id);
+    }
     return this.backendForId(userId).groupIdsOfUser(userId);
   }
 
   /** The ids of a group's members, unchecked (role assignment listing: a group that is gone has none). */
-  memberIdsOfGroup(groupId: string): Promise<string[]> {
+  async memberIdsOfGroup(groupId: string): Promise<string[]> {
+    const resolved = await this.directories?.resolve(groupId, 'group');
+    if (resolved && this.directories) {
+      const users = await this.directories.users(resolved.domainId, (await resolved.driver.listUsersInGroup(resolved.localId)) ?? []);
+      return users.map((u) => u.id);
+    }
     return this.backendForId(groupId).memberIds(groupId);
   }
 
   async listGroupsForUser(userId: string): Promise<Group[]> {
     const user = await this.getUser(userId);
+    const resolved = await this.directories?.resolve(userId, 'user');
+    if (resolved && this.directories) {
+      const groups = await this.directories.groups(resolved.domainId, await resolved.driver.listGroupsForUser(resolved.localId));
+      return groups.sort(byNameThenId);
+    }
     return (await this.backendForDomain(user.domainId).listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
   }
 
@@ -578,6 +676,7 @@ export class IdentityManager {
   }): Promise<Group> {
     const name = input.name.trim();
     await this.resource.getDomainRef(input.domainId);
+    (await this.directories?.driverFor(input.domainId))?.assertWritable();
     if (name.length > 64) throw new StringLengthExceeded(name, 'name', 64);
     const id = input.id ?? newId();
     const conflict = () => new DuplicateEntry('group', `Duplicate entry found with name ${name} at domain ID ${input.domainId}`);
@@ -600,6 +699,7 @@ export class IdentityManager {
   }
 
   async updateGroup(id: string, patch: GroupPatch): Promise<Group> {
+    await this.assertWritableGroup(id);
     const old = await this.getGroup(id);
     if ('domainId' in patch && patch.domainId !== old.domainId) throw new ValidationError('Cannot change Domain ID', false);
     const name = patch.name !== undefined ? patch.name.trim() : old.name;
@@ -635,6 +735,7 @@ export class IdentityManager {
    * members' tokens.
    */
   async deleteGroup(id: string): Promise<void> {
+    await this.assertWritableGroup(id);
     const group = await this.getGroup(id);
     const backend = this.backendForDomain(group.domainId);
     const memberIds = await backend.memberIds(id);
@@ -644,6 +745,7 @@ export class IdentityManager {
   }
 
   async addUserToGroup(userId: string, groupId: string): Promise<void> {
+    await this.assertSameBackend(userId, groupId);
     const group = await this.getGroup(groupId);
     await this.getUser(userId);
     await this.backendForDomain(group.domainId).addMember(userId, groupId);
@@ -651,17 +753,48 @@ export class IdentityManager {
     await this.events.emit({ type: 'user.added_to_group', userId, groupId });
   }
 
+  /**
+   * Keystone's _assert_user_and_group_in_same_backend: a membership lives in
+   * one driver, which must hold both (a directory's then refuses the write).
+   */
+  private async assertSameBackend(userId: string, groupId: string): Promise<void> {
+    if (!this.directories?.active) return;
+    const group = await this.directories.resolve(groupId, 'group');
+    const user = await this.directories.resolve(userId, 'user');
+    if (!group && !user) return;
+    if (group && user && group.domainId === user.domainId) {
+      group.driver.assertWritable();
+      return;
+    }
+    await this.getGroup(groupId);
+    await this.getUser(userId);
+    // Keystone's CrossBackendNotAllowed
+    throw new Forbidden(`Group membership across backend boundaries is not allowed. Group in question is ${groupId}, user is ${userId}.`);
+  }
+
   private notInGroup(userId: string, groupId: string): NotFound {
     return new NotFound(`User '${userId}' not found in group '${groupId}'`);
   }
 
   async checkUserInGroup(userId: string, groupId: string): Promise<void> {
+    const resolvedGroup = await this.directories?.resolve(groupId, 'group');
+    if (resolvedGroup) {
+      await this.getGroup(groupId);
+      await this.getUser(userId);
+      const resolvedUser = await this.directories?.resolve(userId, 'user');
+      const member =
+        resolvedUser?.domainId === resolvedGroup.domainId &&
+        (await resolvedGroup.driver.isMember(resolvedUser.localId, resolvedGroup.localId));
+      if (!member) throw this.notInGroup(userId, groupId);
+      return;
+    }
     const group = await this.getGroup(groupId);
     await this.getUser(userId);
     if (!(await this.backendForDomain(group.domainId).isMember(userId, groupId))) throw this.notInGroup(userId, groupId);
   }
 
   async removeUserFromGroup(userId: string, groupId: string): Promise<void> {
+    await this.assertSameBackend(userId, groupId);
     if ((await this.backendForId(groupId).removeMember(userId, groupId)) === 0) {
       await this.getGroup(groupId);
       await this.getUser(userId);
@@ -679,10 +812,20 @@ export class IdentityManager {
       await this.backendForDomain(undefined).unsetDefaultProject(event.projectId);
       await this.invalidate();
     } else if (event.type === 'domain.deleting') {
+      if (this.directories && (await this.directories.driverFor(event.domainId))) {
+        // a directory's entities are not ours to delete; their public ids go
+        await this.directories.forgetDomain(event.domainId);
+        return;
+      }
       // Keystone's _domain_deleted: the domain's groups, then its users.
       for (const group of await this.listGroups({ domainId: event.domainId })) await this.deleteGroup(group.id);
       for (const user of await this.listUsers({ domainId: event.domainId })) await this.deleteUser(user.id);
     }
+  }
+
+  /** Closes the directory drivers' connections (keystone-manage, shutdown). */
+  async close(): Promise<void> {
+    await this.directories?.close();
   }
 
   async invalidate(): Promise<void> {

@@ -184,6 +184,21 @@ export const userLockouts = new Counter({
   registers: [workerRegistry],
 });
 
+export const ldapQueryDuration = new Histogram({
+  name: 'keystone_ldap_query_duration_seconds',
+  help: 'LDAP operations of the identity LDAP drivers by domain and operation (search, bind, connect): latency in seconds; its _count is the number of queries.',
+  labelNames: ['domain', 'operation'] as const,
+  buckets: LATENCY_BUCKETS,
+  registers: [workerRegistry],
+});
+
+export const ldapQueryErrors = new Counter({
+  name: 'keystone_ldap_query_errors_total',
+  help: 'LDAP operations that failed for the directory (not for a wrong password), by domain and operation: unreachable servers, timeouts, server errors.',
+  labelNames: ['domain', 'operation'] as const,
+  registers: [workerRegistry],
+});
+
 let defaultMetricsOn = false;
 /** Process metrics (CPU, memory, event loop lag, GC, handles) of this process, once. */
 export function collectProcessMetrics(): void {
@@ -236,6 +251,14 @@ export function recordDbQuery(operation: string, seconds: number): void {
 
 export function recordAuthFailure(method: string, reason: string): void {
   authFailures.inc({ method, reason });
+}
+
+export function recordLdapQuery(domain: string, operation: string, seconds: number): void {
+  ldapQueryDuration.observe({ domain, operation }, seconds);
+}
+
+export function recordLdapError(domain: string, operation: string): void {
+  ldapQueryErrors.inc({ domain, operation });
 }
 
 export function recordLockout(): void {

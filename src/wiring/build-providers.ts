@@ -12,6 +12,10 @@ import { createCache, type Cache } from '../cache/cache.js';
 import { IdentityManager } from '../identity/identity-manager.js';
 import { IdentityRepository } from '../identity/identity-repository.js';
 import { createPasswordHasher } from '../identity/password-hasher-factory.js';
+import { DirectoryIdentities } from '../identity/directory-identities.js';
+import { DomainIdentityDrivers } from '../identity/domain-identity-drivers.js';
+import { IdMappingManager } from '../identity/id-mapping/id-mapping-manager.js';
+import { IdMappingRepository } from '../identity/id-mapping/id-mapping-repository.js';
 import { ResourceManager } from '../resource/resource-manager.js';
 import { ResourceRepository } from '../resource/resource-repository.js';
 import { AssignmentManager } from '../assignment/assignment-manager.js';
@@ -58,7 +62,21 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
   // The order of construction is the order in which managers subscribe to each other's events.
   const revoke = new RevokeManager(new RevokeRepository(db), cache, conf);
   const resource = new ResourceManager(new ResourceRepository(db), cache, conf, revoke);
-  const identity = new IdentityManager(new IdentityRepository(db), cache, conf, createPasswordHasher(conf), resource, revoke);
+  const domainConfig = new DomainConfigManager(new DomainConfigRepository(db), conf);
+  const idMapping = new IdMappingManager(new IdMappingRepository(db), cache);
+  const domainDrivers = new DomainIdentityDrivers(conf, {
+    domainName: async (domainId) => (await resource.findDomain(domainId))?.name ?? null,
+    storedConfig: (domainId) => domainConfig.getConfigWithSensitive(domainId),
+  });
+  const identity = new IdentityManager(
+    new IdentityRepository(db),
+    cache,
+    conf,
+    createPasswordHasher(conf),
+    resource,
+    revoke,
+    new DirectoryIdentities(conf, domainDrivers, idMapping),
+  );
   const assignment = new AssignmentManager(new AssignmentRepository(db), cache, conf, identity, resource, revoke);
   const catalog = new CatalogManager(new CatalogRepository(db), cache, conf, resource.events);
   const unifiedLimit = new UnifiedLimitManager(new LimitRepository(db), cache, conf, resource, catalog);
@@ -98,7 +116,8 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     application_credential_api: applicationCredentials,
     trust_api: trusts,
     credential_api: credentials,
-    domain_config_api: new DomainConfigManager(new DomainConfigRepository(db), conf),
+    domain_config_api: domainConfig,
+    id_mapping_api: idMapping,
     oauth_api: new ConsumerManager(new ConsumerRepository(db)),
     policy_api: new PolicyManager(new PolicyRepository(db)),
     enforcer: PolicyEnforcer.fromConfig(conf),

@@ -23,6 +23,7 @@ import { authorize } from '../authorize.js';
 import { userTargetFor } from '../v3/users.js';
 import { projectTargetFor } from '../v3/projects.js';
 import { roleTarget } from '../v3/roles.js';
+import { optionalPathParam, pathParam } from '../request-params.js';
 
 export const defaultDomainId = (providers: ProviderApi) => providers.conf.identity.default_domain_id;
 
@@ -82,8 +83,8 @@ export const v2Targets = {
  * ec2_get_credential / ec2_delete_credential (the credential, its owner).
  */
 export async function authorizeV2Ec2(req: Request, providers: ProviderApi): Promise<Caller> {
-  const userId = req.params.user_id as string;
-  const accessKey = req.params.credential_id as string | undefined;
+  const userId = pathParam(req, 'user_id');
+  const accessKey = optionalPathParam(req, 'credential_id');
   if (accessKey === undefined) {
     if (req.method === 'POST') return authorize(req, providers, 'identity:ec2_create_credential', { credential: { user_id: userId } });
     return authorize(req, providers, 'identity:ec2_list_credentials');

@@ -27,6 +27,7 @@ import { authorize, resolveCaller } from '../authorize.js';
 import { authorizeV2Ec2, getV2User } from './access.js';
 import { sendNoContent, sendV2 } from './render.js';
 import { assertV2Token, v2AccessBody } from './tokens.js';
+import { pathParam } from '../request-params.js';
 
 function credentialV2(c: Ec2Credential): Record<string, unknown> {
   return { user_id: c.userId, tenant_id: c.projectId, access: c.access, secret: c.secret, trust_id: c.trustId };
@@ -35,7 +36,7 @@ function credentialV2(c: Ec2Credential): Record<string, unknown> {
 /** The user of the path, when the caller is that user or an admin (Keystone's v2 _assert_identity). */
 async function ownUser(req: Request, providers: ProviderApi): Promise<{ userId: string; caller: Caller }> {
   const caller = await resolveCaller(req, providers);
-  const userId = req.params.user_id as string;
+  const userId = pathParam(req, 'user_id');
   await authorizeV2Ec2(req, providers); // the v3 rule (identity:ec2_*) of this route, on the path's user or credential
   await getV2User(providers, userId);
   return { userId, caller };
@@ -62,7 +63,7 @@ async function recordedDelegation(
 }
 
 async function ownCredential(req: Request, providers: ProviderApi, userId: string): Promise<Ec2Credential> {
-  const accessKey = req.params.credential_id as string;
+  const accessKey = pathParam(req, 'credential_id');
   let cred: Ec2Credential;
   try {
     cred = await providers.credential_api.getEc2(userId, accessKey);

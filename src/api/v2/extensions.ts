@@ -15,6 +15,7 @@ import { isDelegatedMethod } from '../../trust/delegation.js';
 import { sendV2 } from './render.js';
 import { bodyObject } from './tenants.js';
 import { v2AccessBody } from './tokens.js';
+import { pathParam } from '../request-params.js';
 
 const DOCS = [{ rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/api-ref/identity/v2-ext/' }];
 
@@ -63,7 +64,7 @@ export function registerV2ExtensionRoutes(routes: RouteTable, providers: Provide
     '/v2.0/extensions/:alias',
     (req, res) => {
       const found = extensions.find((e) => e.alias === req.params.alias);
-      if (!found) throw new EntityNotFound('extension', req.params.alias as string);
+      if (!found) throw new EntityNotFound('extension', pathParam(req, 'alias'));
       sendV2(req, res, 200, { extension: found });
     },
     { public: 'extension discovery' },
@@ -73,7 +74,7 @@ export function registerV2ExtensionRoutes(routes: RouteTable, providers: Provide
     '/v2.0/OS-KSCRUD/users/:user_id',
     async (req, res) => {
       const caller = await resolveCaller(req, providers);
-      const userId = req.params.user_id as string;
+      const userId = pathParam(req, 'user_id');
       if (caller.userId !== userId) throw new Forbidden('Token belongs to another user');
       const user = bodyObject(req, 'user');
       if (typeof user.password !== 'string' || typeof user.original_password !== 'string') {

@@ -9,7 +9,6 @@
  * get_role, create_role, delete_role, *_service, list_endpoints,
  * create_endpoint, delete_endpoint).
  */
-import type { Request } from 'express';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
 import { newId } from '../../common/ids.js';
 import type { RouteTable } from '../../server/route-table.js';
@@ -19,6 +18,7 @@ import type { Endpoint, Service } from '../../catalog/catalog-types.js';
 import { authorize } from '../authorize.js';
 import { roleV2, sendNoContent, sendV2 } from './render.js';
 import { bodyObject } from './tenants.js';
+import { pathParam } from '../request-params.js';
 
 const SERVICE_KEY = 'OS-KSADM:service';
 const INTERFACES = ['public', 'admin', 'internal'] as const;
@@ -44,8 +44,6 @@ function endpointsV2(endpoints: Endpoint[]): Record<string, unknown>[] {
   return [...merged.values()];
 }
 
-const idParam = (req: Request, name: string) => req.params[name] as string;
-
 export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   if (service !== 'admin') return;
 
@@ -63,7 +61,7 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
     '/v2.0/OS-KSADM/roles/:role_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:get_role');
-      sendV2(req, res, 200, { role: roleV2(await providers.role_api.getRole(idParam(req, 'role_id'))) });
+      sendV2(req, res, 200, { role: roleV2(await providers.role_api.getRole(pathParam(req, 'role_id'))) });
     },
     { policy: 'identity:get_role' },
   );
@@ -86,8 +84,8 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
     '/v2.0/OS-KSADM/roles/:role_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:delete_role');
-      await providers.role_api.getRole(idParam(req, 'role_id'));
-      await providers.role_api.deleteRole(idParam(req, 'role_id'));
+      await providers.role_api.getRole(pathParam(req, 'role_id'));
+      await providers.role_api.deleteRole(pathParam(req, 'role_id'));
       sendNoContent(res);
     },
     { policy: 'identity:delete_role' },
@@ -106,7 +104,7 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
     '/v2.0/OS-KSADM/services/:service_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:get_service');
-      sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await providers.catalog_api.getService(idParam(req, 'service_id'))) });
+      sendV2(req, res, 200, { [SERVICE_KEY]: serviceV2(await providers.catalog_api.getService(pathParam(req, 'service_id'))) });
     },
     { policy: 'identity:get_service' },
   );
@@ -130,7 +128,7 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
     '/v2.0/OS-KSADM/services/:service_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:delete_service');
-      await providers.catalog_api.deleteService(idParam(req, 'service_id'));
+      await providers.catalog_api.deleteService(pathParam(req, 'service_id'));
       sendNoContent(res);
     },
     { policy: 'identity:delete_service' },
@@ -153,10 +151,13 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
       if (typeof body.service_id !== 'string' || body.service_id === '')
         throw new ValidationError('Expecting to find service_id in endpoint.');
       await providers.catalog_api.getService(body.service_id);
-      const urls = INTERFACES.map((i) => [i, body[`${i}url`]] as const).filter(
-        ([, url]) => url !== undefined && url !== null && url !== '',
-      );
-      for (const [i, url] of urls) if (typeof url !== 'string') throw new ValidationError(`${i}url must be a string.`);
+      const urls: [(typeof INTERFACES)[number], string][] = [];
+      for (const i of INTERFACES) {
+        const url = body[`${i}url`];
+        if (url === undefined || url === null || url === '') continue;
+        if (typeof url !== 'string') throw new ValidationError(`${i}url must be a string.`);
+        urls.push([i, url]);
+      }
       if (urls.length === 0) throw new ValidationError('Expecting to find publicurl, adminurl or internalurl in endpoint.');
       const region = typeof body.region === 'string' && body.region !== '' ? body.region : null;
       if (region) await providers.catalog_api.ensureRegion(region);
@@ -167,7 +168,7 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
           await providers.catalog_api.createEndpoint({
             interface: i,
             serviceId: body.service_id,
-            url: url as string,
+            url,
             regionId: region,
             enabled: typeof body.enabled === 'boolean' ? body.enabled : true,
             legacyEndpointId: legacyId,
@@ -182,7 +183,7 @@ export function registerV2KsadmRoutes(routes: RouteTable, providers: ProviderApi
     '/v2.0/endpoints/:endpoint_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:delete_endpoint');
-      const id = idParam(req, 'endpoint_id');
+      const id = pathParam(req, 'endpoint_id');
       const matching = (await providers.catalog_api.listEndpoints()).filter((e) => legacyIdOf(e) === id);
       if (matching.length === 0) throw new EntityNotFound('endpoint', id);
       for (const e of matching) await providers.catalog_api.deleteEndpoint(e.id);

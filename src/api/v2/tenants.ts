@@ -18,6 +18,7 @@ import type { Project } from '../../resource/resource-types.js';
 import { authorize } from '../authorize.js';
 import { defaultDomainId, findV2Tenant, getV2Tenant, getV2User, v2Targets } from './access.js';
 import { roleV2, sendNoContent, sendV2, tenantV2 } from './render.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -71,15 +72,15 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
     );
     return;
   }
-  const tenantParam = (req: Request) => req.params.tenant_id as string;
-  const userParam = (req: Request) => req.params.user_id as string;
-  const roleParam = (req: Request) => req.params.role_id as string;
+  const tenantParam = (req: Request) => pathParam(req, 'tenant_id');
+  const userParam = (req: Request) => pathParam(req, 'user_id');
+  const roleParam = (req: Request) => pathParam(req, 'role_id');
   routes.getAndHead(
     '/v2.0/tenants',
     async (req, res) => {
       await authorize(req, providers, 'identity:list_projects', v2Targets.defaultDomain(providers));
-      const name = req.query.name;
-      if (typeof name === 'string') {
+      const name = queryString(req, 'name');
+      if (name !== undefined) {
         const tenant = await providers.resource_api.findProjectByName(name, defaultDomainId(providers));
         if (!tenant) throw new EntityNotFound('project', name);
         sendV2(req, res, 200, { tenant: tenantV2(tenant) });
@@ -120,12 +121,14 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
   );
   const update = async (req: Request, res: import('express').Response) => {
     await authorize(req, providers, 'identity:update_project', await v2Targets.project(providers, tenantParam(req)));
-    const current = await getV2Tenant(providers, req.params.tenant_id as string);
+    const current = await getV2Tenant(providers, pathParam(req, 'tenant_id'));
     const tenant = bodyObject(req, 'tenant');
     if (tenant.id !== undefined && tenant.id !== current.id) throw new ValidationError('Cannot change tenant ID.');
     const patch: Record<string, unknown> = {};
     if (typeof tenant.name === 'string') patch.name = tenant.name;
-    if (tenant.description !== undefined) patch.description = tenant.description === null ? null : String(tenant.description);
+    if (tenant.description !== undefined)
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- v2 has always stored any description as its text; kept
+      patch.description = tenant.description === null ? null : String(tenant.description);
     const enabled = optionalBool(tenant.enabled, 'enabled');
     if (enabled !== undefined) patch.enabled = enabled;
     const extra = tenantExtra(tenant);
@@ -139,8 +142,8 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
     '/v2.0/tenants/:tenant_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:delete_project', await v2Targets.project(providers, tenantParam(req)));
-      await getV2Tenant(providers, req.params.tenant_id as string);
-      await providers.resource_api.deleteProjectRef(req.params.tenant_id as string);
+      await getV2Tenant(providers, pathParam(req, 'tenant_id'));
+      await providers.resource_api.deleteProjectRef(pathParam(req, 'tenant_id'));
       sendNoContent(res);
     },
     { policy: 'identity:delete_project' },
@@ -149,8 +152,8 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
     '/v2.0/tenants/:tenant_id/users/:user_id/roles',
     async (req, res) => {
       await authorize(req, providers, 'identity:list_grants', await v2Targets.grantList(providers, tenantParam(req), userParam(req)));
-      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
-      const user = await getV2User(providers, req.params.user_id as string);
+      const tenant = await getV2Tenant(providers, pathParam(req, 'tenant_id'));
+      const user = await getV2User(providers, pathParam(req, 'user_id'));
       const roles = await providers.assignment_api.rolesForUserOnProject(user.id, tenant.id);
       sendV2(req, res, 200, { roles: roles.map(roleV2), roles_links: [] });
     },
@@ -165,9 +168,9 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
         'identity:create_grant',
         await v2Targets.grant(providers, tenantParam(req), userParam(req), roleParam(req)),
       );
-      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
-      const user = await getV2User(providers, req.params.user_id as string);
-      const role = await providers.role_api.getRole(req.params.role_id as string);
+      const tenant = await getV2Tenant(providers, pathParam(req, 'tenant_id'));
+      const user = await getV2User(providers, pathParam(req, 'user_id'));
+      const role = await providers.role_api.getRole(pathParam(req, 'role_id'));
       if ((await providers.assignment_api.listGrants({ userId: user.id }, { projectId: tenant.id })).some((r) => r.id === role.id)) {
         throw new Conflict(`User ${user.id} already has role ${role.id} in tenant ${tenant.id}`);
       }
@@ -185,9 +188,9 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
         'identity:revoke_grant',
         await v2Targets.grant(providers, tenantParam(req), userParam(req), roleParam(req)),
       );
-      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
-      const user = await getV2User(providers, req.params.user_id as string);
-      await providers.assignment_api.deleteGrant(req.params.role_id as string, { userId: user.id }, { projectId: tenant.id });
+      const tenant = await getV2Tenant(providers, pathParam(req, 'tenant_id'));
+      const user = await getV2User(providers, pathParam(req, 'user_id'));
+      await providers.assignment_api.deleteGrant(pathParam(req, 'role_id'), { userId: user.id }, { projectId: tenant.id });
       sendNoContent(res);
     },
     { policy: 'identity:revoke_grant' },
@@ -196,7 +199,7 @@ export function registerV2TenantRoutes(routes: RouteTable, providers: ProviderAp
     '/v2.0/tenants/:tenant_id/users',
     async (req, res) => {
       await authorize(req, providers, 'identity:list_role_assignments', v2Targets.defaultDomain(providers));
-      const tenant = await getV2Tenant(providers, req.params.tenant_id as string);
+      const tenant = await getV2Tenant(providers, pathParam(req, 'tenant_id'));
       const refs = await providers.assignment_api.listRoleAssignments({ projectId: tenant.id, effective: true });
       const ids = [...new Set(refs.map((r) => r.user_id).filter((id): id is string => !!id))];
       const users = [];

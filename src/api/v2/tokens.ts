@@ -15,10 +15,12 @@ import type { ValidatedToken } from '../../token/token-model.js';
 import { auditIdsOf } from '../../token/token-model.js';
 import { TokenAuthentication } from '../../auth/authenticate.js';
 import { defaultDomainId, findV2Tenant } from './access.js';
+import type { Project } from '../../resource/resource-types.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { tokenTarget } from '../v3/auth.js';
 import { sendNoContent, sendV2, tenantV2 } from './render.js';
 import { v2EndpointList, v2ServiceCatalog } from './catalog-render.js';
+import { pathParam } from '../request-params.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -51,10 +53,10 @@ export function assertV2Token(providers: ProviderApi, token: ValidatedToken): vo
 async function tenantScope(providers: ProviderApi, auth: Record<string, unknown>): Promise<string | undefined> {
   const tenantId = str(auth.tenantId);
   const tenantName = str(auth.tenantName);
-  if (!tenantId && !tenantName) return undefined;
-  const project = tenantId
-    ? await findV2Tenant(providers, tenantId)
-    : await providers.resource_api.findProjectByName(tenantName as string, defaultDomainId(providers));
+  let project: Project | null;
+  if (tenantId) project = await findV2Tenant(providers, tenantId);
+  else if (tenantName) project = await providers.resource_api.findProjectByName(tenantName, defaultDomainId(providers));
+  else return undefined;
   if (!project || project.isDomain || !project.enabled) throw new Unauthorized();
   const domain = await providers.resource_api.findDomain(project.domainId);
   if (!domain?.enabled) throw new Unauthorized();
@@ -150,7 +152,7 @@ export async function v2AccessBody(providers: ProviderApi, token: ValidatedToken
  */
 async function v2TokenOf(req: Request, providers: ProviderApi, rule: string): Promise<ValidatedToken> {
   await resolveCaller(req, providers);
-  const token = await providers.token_provider_api.validateToken(req.params.token_id as string);
+  const token = await providers.token_provider_api.validateToken(pathParam(req, 'token_id'));
   assertV2Token(providers, token);
   await authorize(req, providers, rule, tokenTarget(token));
   const belongsTo = req.query.belongsTo;

@@ -17,6 +17,7 @@ import { authorize } from '../authorize.js';
 import { defaultDomainId, getV2Tenant, getV2User, v2Targets } from './access.js';
 import { sendNoContent, sendV2, userV2 } from './render.js';
 import { bodyObject, optionalBool } from './tenants.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const USER_FIELDS = new Set(['id', 'name', 'username', 'password', 'enabled', 'tenantId', 'domain_id', 'default_project_id', 'options']);
 
@@ -48,14 +49,14 @@ function tenantIdOf(user: Record<string, unknown>): string | null | undefined {
 
 export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   if (service !== 'admin') return;
-  const userParam = (req: Request) => req.params.user_id as string;
+  const userParam = (req: Request) => pathParam(req, 'user_id');
 
   routes.getAndHead(
     '/v2.0/users',
     async (req, res) => {
       await authorize(req, providers, 'identity:list_users', v2Targets.defaultDomain(providers));
-      const name = req.query.name;
-      if (typeof name === 'string') {
+      const name = queryString(req, 'name');
+      if (name !== undefined) {
         const user = await providers.identity_api.findUserByName(name, defaultDomainId(providers));
         if (!user) throw new EntityNotFound('user', name);
         sendV2(req, res, 200, { user: userV2(user) });

@@ -12,12 +12,13 @@ import { entityLinks, renderCollection } from '../collection.js';
 import { userTarget } from './users.js';
 import { refuseDelegatedToken } from './application-credentials.js';
 import type { AccessRule } from '../../application-credential/application-credential-types.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const render = (req: Request, rule: AccessRule) => ({ ...rule, links: entityLinks(req, `/v3/access_rules/${rule.id}`) });
 
 /** Keystone's _build_user_target_enforcement: {user} when the user exists, and the path's user_id. */
 async function authorizeOnUser(req: Request, providers: ProviderApi, action: string): Promise<Caller> {
-  const userId = req.params.user_id as string;
+  const userId = pathParam(req, 'user_id');
   const user = await providers.identity_api.findUser(userId);
   const target: Record<string, unknown> = { user_id: userId };
   if (user) target.user = userTarget(user);
@@ -33,8 +34,11 @@ export function registerAccessRuleRoutes(routes: RouteTable, providers: Provider
     async (req, res) => {
       await authorizeOnUser(req, providers, 'identity:list_access_rules');
       const filter: Record<string, string> = {};
-      for (const k of ['service', 'path', 'method'] as const) if (typeof req.query[k] === 'string') filter[k] = req.query[k];
-      const rules = await manager.listAccessRules(req.params.user_id as string, filter);
+      for (const k of ['service', 'path', 'method']) {
+        const value = queryString(req, k);
+        if (value !== undefined) filter[k] = value;
+      }
+      const rules = await manager.listAccessRules(pathParam(req, 'user_id'), filter);
       res.json(
         renderCollection(
           req,
@@ -50,7 +54,7 @@ export function registerAccessRuleRoutes(routes: RouteTable, providers: Provider
     '/v3/users/:user_id/access_rules/:access_rule_id',
     async (req, res) => {
       await authorizeOnUser(req, providers, 'identity:get_access_rule');
-      const rule = await manager.getAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
+      const rule = await manager.getAccessRule(pathParam(req, 'user_id'), pathParam(req, 'access_rule_id'));
       res.json({ access_rule: render(req, rule) });
     },
     { policy: 'identity:get_access_rule', rel: 'access_rule' },
@@ -59,7 +63,7 @@ export function registerAccessRuleRoutes(routes: RouteTable, providers: Provider
     '/v3/users/:user_id/access_rules/:access_rule_id',
     async (req, res) => {
       await authorizeOnUser(req, providers, 'identity:delete_access_rule');
-      await manager.deleteAccessRule(req.params.user_id as string, req.params.access_rule_id as string);
+      await manager.deleteAccessRule(pathParam(req, 'user_id'), pathParam(req, 'access_rule_id'));
       res.status(204).end();
     },
     { policy: 'identity:delete_access_rule', rel: 'access_rule' },

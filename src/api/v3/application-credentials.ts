@@ -19,9 +19,10 @@ import { parameterTypes, validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { roleTarget } from './roles.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
-import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
+import { parseExpiresAt, resolveRoleRefs, ROLE_REFS } from './delegation-input.js';
 import { ApplicationCredentialValidationError } from '../../application-credential/application-credential-manager.js';
 import type { StoredApplicationCredential } from '../../application-credential/application-credential-types.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const ACCESS_RULES = {
   type: 'array',
@@ -51,16 +52,6 @@ const APP_CRED_CREATE = {
   required: ['name'],
   additionalProperties: true,
 } as const;
-
-interface AppCredBody {
-  name: string;
-  description?: string | null;
-  secret?: string | null;
-  expires_at?: string | null;
-  roles?: RoleRef[];
-  unrestricted?: boolean;
-  access_rules?: { id?: string; service?: string; path?: string; method?: string }[];
-}
 
 /** Keystone's _generate_secret: 64 random bytes, urlsafe base64 without padding. */
 function generateSecret(): string {
@@ -127,7 +118,7 @@ async function refuseRestricted(providers: ProviderApi, caller: Caller): Promise
  * path's user, and is a 404 later).
  */
 async function ownerTarget(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
-  const cred = await providers.application_credential_api.findStored(req.params.application_credential_id as string);
+  const cred = await providers.application_credential_api.findStored(pathParam(req, 'application_credential_id'));
   if (!cred) return {};
   (req.params as Record<string, string>).user_id = cred.userId;
   return { user_id: cred.userId };
@@ -139,10 +130,10 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
   routes.post(
     '/v3/users/:user_id/application_credentials',
     async (req, res) => {
-      const userId = req.params.user_id as string;
+      const userId = pathParam(req, 'user_id');
       const caller = await authorize(req, providers, 'identity:create_application_credential', { user_id: userId });
       const raw = (req.body as { application_credential?: unknown } | undefined)?.application_credential ?? {};
-      const body = validateBody<AppCredBody>(APP_CRED_CREATE, raw);
+      const body = validateBody(APP_CRED_CREATE, raw);
       refuseDelegatedToken(providers, caller);
       await refuseRestricted(providers, caller);
       if (caller.userId !== userId) throw new ForbiddenAction('Cannot create an application credential for another user.');
@@ -178,10 +169,10 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
   routes.getAndHead(
     '/v3/users/:user_id/application_credentials',
     async (req, res) => {
-      const userId = req.params.user_id as string;
+      const userId = pathParam(req, 'user_id');
       const caller = await authorize(req, providers, 'identity:list_application_credentials', { user_id: userId });
       refuseDelegatedToken(providers, caller);
-      const name = typeof req.query.name === 'string' ? req.query.name : undefined;
+      const name = queryString(req, 'name');
       const creds = await manager.list(userId, { name });
       const rendered = await Promise.all(creds.map((c) => renderAppCred(req, providers, c)));
       res.json(renderCollection(req, 'application_credentials', rendered, providers.conf.DEFAULT.list_limit));
@@ -194,7 +185,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:get_application_credential', await ownerTarget(req, providers));
       refuseDelegatedToken(providers, caller);
-      const cred = await manager.get(req.params.application_credential_id as string);
+      const cred = await manager.get(pathParam(req, 'application_credential_id'));
       res.json({ application_credential: await renderAppCred(req, providers, cred) });
     },
     { policy: 'identity:get_application_credential', rel: 'application_credential' },
@@ -206,7 +197,7 @@ export function registerApplicationCredentialRoutes(routes: RouteTable, provider
       const caller = await authorize(req, providers, 'identity:delete_application_credential', await ownerTarget(req, providers));
       refuseDelegatedToken(providers, caller);
       await refuseRestricted(providers, caller);
-      await manager.delete(req.params.application_credential_id as string);
+      await manager.delete(pathParam(req, 'application_credential_id'));
       res.status(204).end();
     },
     { policy: 'identity:delete_application_credential', rel: 'application_credential' },

@@ -60,14 +60,14 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
     const subject = req.keystone.subjectToken;
     const action = req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token';
     // No subject: the policy decides without a target first (Keystone's order), then 404.
-    if (!subject) await enforcePolicy(providers, action, {}, caller, req);
+    if (!subject) enforcePolicy(providers, action, {}, caller, req);
     const rules = req.headers[ACCESS_RULES_HEADER];
     const { token, body } = await tokens.validatedBody(subject, {
       windowSeconds,
       includeCatalog: includeCatalog(req),
       accessRulesSupport: typeof rules === 'string' ? rules : null,
     });
-    await enforcePolicy(providers, action, tokenTarget(token), caller, req);
+    enforcePolicy(providers, action, tokenTarget(token), caller, req);
     sendJson(res, 200, body, { 'X-Subject-Token': subject as string });
   };
   routes.get('/v3/auth/tokens', validate, { policy: 'identity:validate_token', rel: 'auth_tokens' });
@@ -78,9 +78,9 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
     async (req, res) => {
       const caller = await resolveCaller(req, providers);
       const subject = req.keystone.subjectToken;
-      if (!subject) await enforcePolicy(providers, 'identity:revoke_token', {}, caller, req);
+      if (!subject) enforcePolicy(providers, 'identity:revoke_token', {}, caller, req);
       const token = await tokens.validateToken(subject);
-      await enforcePolicy(providers, 'identity:revoke_token', tokenTarget(token), caller, req);
+      enforcePolicy(providers, 'identity:revoke_token', tokenTarget(token), caller, req);
       await tokens.revokeToken(subject as string);
       res.status(204).end();
     },
@@ -136,7 +136,7 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
 
   routes.getAndHead(
     '/v3/auth/tokens/OS-PKI/revoked',
-    async () => {
+    () => {
       // Deprecated and unsupported in Keystone 22: 403 (410 when revoke_by_id is off).
       throw new Forbidden();
     },

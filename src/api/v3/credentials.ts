@@ -23,12 +23,13 @@ import type { Caller } from '../../auth/caller.js';
 import { EntityNotFound, ForbiddenAction, KeystoneError, SchemaValidationError, ValidationError } from '../../common/errors.js';
 import { ExpectingToFind } from '../../auth/auth-errors.js';
 import { authorize, enforcePolicy, resolveCaller } from '../authorize.js';
-import { validateBody } from '../validate-body.js';
+import { validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import { ec2CredentialId, type Credential, type Ec2Credential } from '../../credential/credential-manager.js';
 import { pythonJsonDumps, pythonRepr } from '../../credential/python-json.js';
 import { assertOwnDelegation } from '../../credential/blob-delegation.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const PROPERTIES = {
   blob: { type: 'string' },
@@ -44,8 +45,12 @@ const CREDENTIAL_CREATE = {
   additionalProperties: true,
 } as const;
 
+type CredentialCreateBody = BodyOf<typeof CREDENTIAL_CREATE>;
+
 /** The oneOf of Keystone's credential_create: blob, type and user_id, and project_id for type "ec2". */
-function requireCreateAttributes(body: Record<string, unknown>): void {
+function requireCreateAttributes(
+  body: CredentialCreateBody,
+): asserts body is CredentialCreateBody & { blob: string; type: string; user_id: string } {
   const required = body.type === 'ec2' ? ['blob', 'type', 'user_id', 'project_id'] : ['blob', 'type', 'user_id'];
   if (required.some((k) => !(k in body)))
     throw new SchemaValidationError(`${pythonRepr(body)} is not valid under any of the given schemas`);
@@ -57,14 +62,6 @@ const CREDENTIAL_UPDATE = {
   additionalProperties: false,
   required: ['blob'],
 } as const;
-
-interface CredentialBody {
-  blob: string;
-  type: string;
-  user_id: string;
-  project_id?: string;
-  [key: string]: unknown;
-}
 
 const COLUMNS = new Set(['id', 'user_id', 'project_id', 'type', 'blob']);
 const isEc2 = (type: unknown): boolean => typeof type === 'string' && type.toLowerCase() === 'ec2';
@@ -90,11 +87,11 @@ function renderEc2(req: Request, c: Ec2Credential): Record<string, unknown> {
 }
 
 /** Keystone's _require_primary_auth: delegated tokens never touch credentials (LP#2159643). */
-async function requirePrimaryAuth(providers: ProviderApi, caller: Caller, type: string | undefined, req: Request): Promise<void> {
+function requirePrimaryAuth(providers: ProviderApi, caller: Caller, type: string | undefined, req: Request): void {
   if (!caller.trustId && !isDelegatedMethod(providers.conf, caller)) return;
   if (providers.conf.security_compliance.allow_insecure_admin_trust_cross_project_credentials_access && isEc2(type)) {
     try {
-      await enforcePolicy(providers, 'admin_required', {}, caller, req);
+      enforcePolicy(providers, 'admin_required', {}, caller, req);
       return;
     } catch (err) {
       if (!(err instanceof ForbiddenAction)) throw err;
@@ -146,9 +143,9 @@ async function credentialTarget(providers: ProviderApi, id: string): Promise<Rec
 async function createCredential(req: Request, providers: ProviderApi): Promise<Credential> {
   const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
   const caller = await authorize(req, providers, 'identity:create_credential', { credential: raw });
-  const body = validateBody<CredentialBody>(CREDENTIAL_CREATE, raw);
+  const body = validateBody(CREDENTIAL_CREATE, raw);
   requireCreateAttributes(body);
-  await requirePrimaryAuth(providers, caller, body.type, req);
+  requirePrimaryAuth(providers, caller, body.type, req);
   const normalized: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(body)) normalized[k.replace(/[:-]/g, '_')] = v;
   let id: string | undefined;
@@ -184,24 +181,22 @@ async function createCredential(req: Request, providers: ProviderApi): Promise<C
 async function listCredentials(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
   const caller = await resolveCaller(req, providers);
   // Keystone's target: the caller's own user id, unless system-scoped
-  await enforcePolicy(
+  enforcePolicy(
     providers,
     'identity:list_credentials',
     caller.systemScope ? {} : { credential: { user_id: caller.userId ?? null } },
     caller,
     req,
   );
-  const query = req.query;
-  const filter = {
-    ...(typeof query.user_id === 'string' ? { userId: query.user_id } : {}),
-    ...(typeof query.type === 'string' ? { type: query.type } : {}),
-  };
+  const userId = queryString(req, 'user_id');
+  const type = queryString(req, 'type');
+  const filter = { ...(userId !== undefined ? { userId } : {}), ...(type !== undefined ? { type } : {}) };
   const { credentials, truncated } = await providers.credential_api.list(filter, providers.conf.DEFAULT.list_limit ?? null);
   const visible: Record<string, unknown>[] = [];
   for (const c of credentials) {
     try {
-      await enforcePolicy(providers, 'identity:get_credential', { credential: credentialDict(c) }, caller, req);
-      await requirePrimaryAuth(providers, caller, c.type, req);
+      enforcePolicy(providers, 'identity:get_credential', { credential: credentialDict(c) }, caller, req);
+      requirePrimaryAuth(providers, caller, c.type, req);
       visible.push(renderCredential(req, c));
     } catch (err) {
       if (!(err instanceof KeystoneError && err.code === 403)) throw err;
@@ -234,10 +229,10 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.getAndHead(
     '/v3/credentials/:credential_id',
     async (req, res) => {
-      const id = req.params.credential_id as string;
+      const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:get_credential', await credentialTarget(providers, id));
       const credential = await credentials.get(id);
-      await requirePrimaryAuth(providers, caller, credential.type, req);
+      requirePrimaryAuth(providers, caller, credential.type, req);
       res.status(200).json({ credential: renderCredential(req, credential) });
     },
     { policy: 'identity:get_credential', rel: 'credential' },
@@ -246,12 +241,12 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.patch(
     '/v3/credentials/:credential_id',
     async (req, res) => {
-      const id = req.params.credential_id as string;
+      const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:update_credential', await credentialTarget(providers, id));
       const raw = (req.body as { credential?: unknown } | undefined)?.credential ?? {};
-      const changes = validateBody<{ blob: string }>(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
+      const changes = validateBody(CREDENTIAL_UPDATE, withoutUnchangedColumns(raw, await credentials.find(id)));
       const current = await credentials.get(id);
-      await requirePrimaryAuth(providers, caller, current.type, req);
+      requirePrimaryAuth(providers, caller, current.type, req);
       if (isEc2(current.type)) {
         const next = ec2Blob(changes.blob);
         let old: Record<string, unknown> = {};
@@ -266,7 +261,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
             throw new ValidationError(`${key} can not be updated for credential`, false);
         }
       }
-      await enforcePolicy(providers, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
+      enforcePolicy(providers, 'identity:update_credential', { credential: { ...credentialDict(current), ...changes } }, caller, req);
       res.status(200).json({ credential: renderCredential(req, await credentials.update(id, { blob: changes.blob })) });
     },
     { policy: 'identity:update_credential', rel: 'credential' },
@@ -275,10 +270,10 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.delete(
     '/v3/credentials/:credential_id',
     async (req, res) => {
-      const id = req.params.credential_id as string;
+      const id = pathParam(req, 'credential_id');
       const caller = await authorize(req, providers, 'identity:delete_credential', await credentialTarget(providers, id));
       const credential = await credentials.get(id);
-      await requirePrimaryAuth(providers, caller, credential.type, req);
+      requirePrimaryAuth(providers, caller, credential.type, req);
       await credentials.delete(id);
       res.status(204).end();
     },
@@ -295,7 +290,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:ec2_list_credentials');
       requirePrimaryAuthForEc2(providers, caller);
-      const refs = await credentials.listEc2(req.params.user_id as string);
+      const refs = await credentials.listEc2(pathParam(req, 'user_id'));
       res.status(200).json(
         renderCollection(
           req,
@@ -311,11 +306,12 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
   routes.post(
     ec2Path,
     async (req, res) => {
-      const userId = req.params.user_id as string;
+      const userId = pathParam(req, 'user_id');
       const caller = await authorize(req, providers, 'identity:ec2_create_credential', { credential: { user_id: userId } });
       await providers.identity_api.getUser(userId);
       const tenantId = (req.body as { tenant_id?: unknown } | undefined)?.tenant_id;
       if (typeof tenantId !== 'string' || !(await providers.resource_api.findProject(tenantId))) {
+        // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a tenant_id that is not a string is named as JavaScript prints it; kept
         throw new EntityNotFound('project', tenantId === undefined || tenantId === null ? 'None' : String(tenantId));
       }
       requirePrimaryAuthForEc2(providers, caller);
@@ -328,7 +324,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
 
   /** The ec2 credential of the path as a policy target: a missing one is a 404 before policy, as Keystone. */
   const ec2Target = async (req: Request) => {
-    const accessKey = req.params.credential_id as string;
+    const accessKey = pathParam(req, 'credential_id');
     return { credential: credentialDict(await credentials.get(ec2CredentialId(accessKey))) };
   };
 
@@ -336,7 +332,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
     `${ec2Path}/:credential_id`,
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:ec2_get_credential', await ec2Target(req));
-      const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
+      const cred = await credentials.getEc2(pathParam(req, 'user_id'), pathParam(req, 'credential_id'));
       requirePrimaryAuthForEc2(providers, caller);
       res.status(200).json({ credential: renderEc2(req, cred) });
     },
@@ -347,7 +343,7 @@ export function registerCredentialRoutes(routes: RouteTable, providers: Provider
     `${ec2Path}/:credential_id`,
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:ec2_delete_credential', await ec2Target(req));
-      const cred = await credentials.getEc2(req.params.user_id as string, req.params.credential_id as string);
+      const cred = await credentials.getEc2(pathParam(req, 'user_id'), pathParam(req, 'credential_id'));
       requirePrimaryAuthForEc2(providers, caller);
       await credentials.delete(cred.id);
       res.status(204).end();

@@ -7,7 +7,7 @@
 import { NotFound, ValidationError } from '../../common/errors.js';
 import { isoMicrosZ } from '../../common/time.js';
 import type { ProviderApi } from '../../common/provider-api.js';
-import { parameterTypes } from '../validate-body.js';
+import { parameterTypes, type BodyOf } from '../validate-body.js';
 
 /** The schema of a roles list: each one {id} or {name} (Keystone's _role_properties). */
 export const ROLE_REFS = {
@@ -21,16 +21,17 @@ export const ROLE_REFS = {
   },
 } as const;
 
-export type RoleRef = { id: string } | { name: string };
+/** One validated role reference: the schema lets exactly one of id and name through. */
+export type RoleRef = BodyOf<typeof ROLE_REFS>[number];
 
 export async function resolveRoleRefs(providers: ProviderApi, refs: readonly RoleRef[]): Promise<string[]> {
   const ids: string[] = [];
   for (const ref of refs) {
-    if ('id' in ref && ref.id) {
+    if (ref.id) {
       ids.push(ref.id);
       continue;
     }
-    const name = (ref as { name: string }).name;
+    const name = ref.name ?? '';
     const found = (await providers.role_api.listRoles({ name })).filter((r) => r.name === name);
     if (found.length === 0) throw new NotFound(`Role ${name} is not defined`);
     if (found.length > 1) {
@@ -57,9 +58,11 @@ export function parseExpiresAt(value: string | null | undefined): ExpiresAt | nu
   const text = value.endsWith('Z') ? value : `${value}Z`;
   const m = ISO.exec(text);
   if (!m) throw new ValidationError('Timestamp not in expected format.');
+  const seconds = m.at(6); // optional groups: undefined when absent
+  const fractionDigits = m.at(7);
   const zone = m[8] === 'Z' ? 'Z' : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
-  const fraction = (m[7] ?? '').padEnd(6, '0');
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? '00'}.${fraction.slice(0, 3)}${zone}`);
+  const fraction = (fractionDigits ?? '').padEnd(6, '0');
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${seconds ?? '00'}.${fraction.slice(0, 3)}${zone}`);
   if (!Number.isFinite(ms)) throw new ValidationError('Timestamp not in expected format.');
   if (ms < Date.now()) throw new ValidationError("The 'expires_at' must not be before now.");
   const date = new Date(ms);

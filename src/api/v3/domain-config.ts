@@ -4,6 +4,7 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
+import { optionalPathParam, pathParam } from '../request-params.js';
 
 const CONFIG_BODY = {
   type: 'object',
@@ -14,9 +15,9 @@ const CONFIG_BODY = {
 export function registerDomainConfigRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { domain_config_api: domainConfig, resource_api: resource } = providers;
   const params = (req: Request) => ({
-    domainId: req.params.domain_id as string,
-    group: req.params.group as string | undefined,
-    option: req.params.option as string | undefined,
+    domainId: pathParam(req, 'domain_id'),
+    group: optionalPathParam(req, 'group'),
+    option: optionalPathParam(req, 'option'),
   });
 
   const show = async (req: Request, res: Response) => {
@@ -38,7 +39,7 @@ export function registerDomainConfigRoutes(routes: RouteTable, providers: Provid
     const { domainId, group, option } = params(req);
     await authorize(req, providers, 'identity:update_domain_config', { domain_id: domainId });
     await resource.getDomain(domainId);
-    const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
+    const body = validateBody(CONFIG_BODY, req.body);
     res.json({ config: await domainConfig.updateConfig(domainId, body.config, group, option) });
   };
 
@@ -75,7 +76,7 @@ export function registerDomainConfigRoutes(routes: RouteTable, providers: Provid
       const { domainId } = params(req);
       await authorize(req, providers, 'identity:create_domain_config', { domain_id: domainId });
       await resource.getDomain(domainId);
-      const body = validateBody<{ config: Record<string, unknown> }>(CONFIG_BODY, req.body);
+      const body = validateBody(CONFIG_BODY, req.body);
       const existed = await domainConfig.hasConfig(domainId);
       const config = await domainConfig.createConfig(domainId, body.config);
       res.status(existed ? 200 : 201).json({ config });

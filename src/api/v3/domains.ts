@@ -14,16 +14,7 @@ import { renderCollection } from '../collection.js';
 import { DOMAIN_CREATE, DOMAIN_UPDATE } from './resource-schemas.js';
 import { renderDomain, PROJECT_ATTRIBUTES } from './resource-render.js';
 import { bodyMember, extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
-
-interface DomainBody {
-  name?: string;
-  description?: string | null;
-  enabled?: boolean;
-  tags?: string[];
-  options?: Record<string, unknown>;
-  explicit_domain_id?: unknown;
-  [key: string]: unknown;
-}
+import { pathParam } from '../request-params.js';
 
 /** The domain as a policy target (target.domain.*). */
 export function domainTarget(ref: ProjectRef): Record<string, unknown> {
@@ -55,7 +46,7 @@ export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi)
   };
 
   const show = async (req: Request, res: Response) => {
-    const id = req.params.domain_id as string;
+    const id = pathParam(req, 'domain_id');
     const found = await resource.findProjectRef(id);
     await authorize(req, providers, 'identity:get_domain', found?.isDomain ? { domain: domainTarget(found) } : {});
     res.json({ domain: renderDomain(req, await resource.getDomainRef(id)) });
@@ -63,7 +54,7 @@ export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi)
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_domain');
-    const body = validateBody<DomainBody>(DOMAIN_CREATE, bodyMember(req.body, 'domain'));
+    const body = validateBody(DOMAIN_CREATE, bodyMember(req.body, 'domain'));
     rejectNul(body);
     let id: string | undefined;
     if (body.explicit_domain_id !== undefined && body.explicit_domain_id !== null) {
@@ -72,10 +63,10 @@ export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi)
       }
       id = body.explicit_domain_id;
     }
-    const domain = normalizeKeys(body) as DomainBody;
+    const domain = normalizeKeys(body);
     const ref = await resource.createDomainRef({
       id,
-      name: domain.name as string,
+      name: domain.name,
       description: domain.description,
       enabled: domain.enabled,
       tags: domain.tags,
@@ -86,10 +77,10 @@ export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi)
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.domain_id as string;
+    const id = pathParam(req, 'domain_id');
     const existing = await resource.getDomainRef(id);
     await authorize(req, providers, 'identity:update_domain', { domain: domainTarget(existing) });
-    const body = validateBody<DomainBody>(DOMAIN_UPDATE, bodyMember(req.body, 'domain'));
+    const body = validateBody(DOMAIN_UPDATE, bodyMember(req.body, 'domain'));
     rejectNul(body);
     // Keystone updates a domain as a project acting as one: is_domain, domain_id and parent_id join the patch.
     const patchKeys = [...Object.keys(body), 'is_domain', 'domain_id', 'parent_id'];
@@ -110,7 +101,7 @@ export function registerDomainRoutes(routes: RouteTable, providers: ProviderApi)
   };
 
   const remove = async (req: Request, res: Response) => {
-    const id = req.params.domain_id as string;
+    const id = pathParam(req, 'domain_id');
     const existing = await resource.getDomainRef(id);
     await authorize(req, providers, 'identity:delete_domain', { domain: domainTarget(existing) });
     await resource.deleteDomain(id);

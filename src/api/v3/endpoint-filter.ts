@@ -11,10 +11,11 @@ import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
 import { parameterTypes, validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
-import { filterRendered, isPlainObject, rejectNul } from './request-input.js';
+import { filterRendered, memberOr, rejectNul } from './request-input.js';
 import { endpointView, renderEndpointGroup } from './catalog-render.js';
 import { renderProject } from './resource-render.js';
 import { ExpectingToFind } from '../../catalog/catalog-errors.js';
+import { pathParam } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-EP-FILTER/1.0/rel/';
 const PREFIX = '/v3/OS-EP-FILTER';
@@ -28,22 +29,10 @@ const GROUP_CREATE = { type: 'object', properties: GROUP_PROPERTIES, required: [
 const GROUP_UPDATE = { type: 'object', properties: GROUP_PROPERTIES, minProperties: 1 } as const;
 const VALID_FILTER_KEYS = ['service_id', 'region_id', 'interface'];
 
-interface GroupBody {
-  id?: unknown;
-  name?: string;
-  description?: string | null;
-  filters?: Record<string, unknown>;
-}
-
 function requireValidFilter(filters: Record<string, unknown>): void {
   for (const key of Object.keys(filters)) {
     if (!VALID_FILTER_KEYS.includes(key)) throw new ExpectingToFind(VALID_FILTER_KEYS.join(' or '), 'endpoint_group');
   }
-}
-
-function groupMember(body: unknown): unknown {
-  if (!isPlainObject(body)) return {};
-  return body.endpoint_group === undefined ? {} : body.endpoint_group;
 }
 
 export function registerEndpointFilterRoutes(routes: RouteTable, providers: ProviderApi): void {
@@ -65,24 +54,23 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
 
   const showGroup = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_endpoint_group');
-    res.json({ endpoint_group: renderEndpointGroup(req, await catalog.getEndpointGroup(req.params.endpoint_group_id as string)) });
+    res.json({ endpoint_group: renderEndpointGroup(req, await catalog.getEndpointGroup(pathParam(req, 'endpoint_group_id'))) });
   };
 
   const createGroup = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_endpoint_group');
-    const body = validateBody<GroupBody>(GROUP_CREATE, groupMember(req.body));
+    const body = validateBody(GROUP_CREATE, memberOr(req.body, 'endpoint_group', {}));
     rejectNul(body);
-    if (!body.filters || Object.keys(body.filters).length === 0)
-      throw new ValidationError('filters field is required and cannot be empty', false);
+    if (Object.keys(body.filters).length === 0) throw new ValidationError('filters field is required and cannot be empty', false);
     requireValidFilter(body.filters);
-    const created = await catalog.createEndpointGroup({ name: body.name as string, description: body.description, filters: body.filters });
+    const created = await catalog.createEndpointGroup({ name: body.name, description: body.description, filters: body.filters });
     res.status(201).json({ endpoint_group: renderEndpointGroup(req, created) });
   };
 
   const updateGroup = async (req: Request, res: Response) => {
-    const id = req.params.endpoint_group_id as string;
+    const id = pathParam(req, 'endpoint_group_id');
     await authorize(req, providers, 'identity:update_endpoint_group');
-    const body = validateBody<GroupBody>(GROUP_UPDATE, groupMember(req.body));
+    const body = validateBody(GROUP_UPDATE, memberOr(req.body, 'endpoint_group', {}));
     rejectNul(body);
     if (body.filters !== undefined) requireValidFilter(body.filters);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -95,20 +83,20 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
 
   const deleteGroup = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_endpoint_group');
-    await catalog.deleteEndpointGroup(req.params.endpoint_group_id as string);
+    await catalog.deleteEndpointGroup(pathParam(req, 'endpoint_group_id'));
     res.status(204).end();
   };
 
   const groupEndpoints = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_endpoints_associated_with_endpoint_group');
-    const endpoints = await catalog.endpointsInGroup(req.params.endpoint_group_id as string);
+    const endpoints = await catalog.endpointsInGroup(pathParam(req, 'endpoint_group_id'));
     res.json(renderCollection(req, 'endpoints', endpointsOf(req, endpoints), null));
   };
 
   const groupProjects = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_projects_associated_with_endpoint_group');
     const projects = [];
-    for (const id of await catalog.listProjectIdsForEndpointGroup(req.params.endpoint_group_id as string)) {
+    for (const id of await catalog.listProjectIdsForEndpointGroup(pathParam(req, 'endpoint_group_id'))) {
       projects.push(renderProject(req, await resource.getProjectRef(id)));
     }
     res.json(renderCollection(req, 'projects', projects, null));
@@ -121,8 +109,8 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
       remove: 'identity:remove_endpoint_group_from_project',
     }[action];
     await authorize(req, providers, policy);
-    const groupId = req.params.endpoint_group_id as string;
-    const projectId = req.params.project_id as string;
+    const groupId = pathParam(req, 'endpoint_group_id');
+    const projectId = pathParam(req, 'project_id');
     await resource.getProjectRef(projectId);
     await catalog.getEndpointGroup(groupId);
     if (action === 'get') {
@@ -145,7 +133,7 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
 
   const endpointProjects = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_projects_for_endpoint');
-    const endpointId = req.params.endpoint_id as string;
+    const endpointId = pathParam(req, 'endpoint_id');
     await catalog.getEndpoint(endpointId);
     const projects = [];
     for (const id of await catalog.listProjectIdsForEndpoint(endpointId))
@@ -160,8 +148,8 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
       remove: 'identity:remove_endpoint_from_project',
     }[action];
     await authorize(req, providers, policy);
-    const endpointId = req.params.endpoint_id as string;
-    const projectId = req.params.project_id as string;
+    const endpointId = pathParam(req, 'endpoint_id');
+    const projectId = pathParam(req, 'project_id');
     if (action === 'remove') {
       await catalog.removeEndpointFromProject(endpointId, projectId);
     } else {
@@ -175,14 +163,14 @@ export function registerEndpointFilterRoutes(routes: RouteTable, providers: Prov
 
   const projectEndpoints = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_endpoints_for_project');
-    const projectId = req.params.project_id as string;
+    const projectId = pathParam(req, 'project_id');
     await resource.getProjectRef(projectId);
     res.json(renderCollection(req, 'endpoints', endpointsOf(req, await catalog.listEndpointsForProject(projectId)), null));
   };
 
   const projectGroups = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:list_endpoint_groups_for_project');
-    const projectId = req.params.project_id as string;
+    const projectId = pathParam(req, 'project_id');
     await resource.getProjectRef(projectId);
     const groups = (await catalog.listEndpointGroupsForProject(projectId)).map((g) => renderEndpointGroup(req, g));
     res.json(renderCollection(req, 'endpoint_groups', groups, null));

@@ -11,15 +11,15 @@ import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import type { EndpointPatch } from '../../catalog/catalog-manager.js';
-import type { EndpointInterface } from '../../catalog/catalog-types.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
-import { parameterTypes, validateBody } from '../validate-body.js';
+import { parameterTypes, validateBody, type BodyOf } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
 import { extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
 import { bodyMemberOrNull, endpointTarget, renderEndpoint } from './catalog-render.js';
 import { isValidEndpointUrl } from '../../catalog/url-template.js';
 import { URLValidationError } from '../../catalog/catalog-errors.js';
+import { pathParam } from '../request-params.js';
 
 const ENDPOINT_PROPERTIES = {
   enabled: { type: 'boolean' },
@@ -48,17 +48,6 @@ const ENDPOINT_ATTRIBUTES = [
   'links',
 ] as const;
 
-interface EndpointBody {
-  id?: unknown;
-  interface?: EndpointInterface;
-  region_id?: string;
-  region?: string;
-  service_id?: string;
-  url?: string;
-  enabled?: boolean;
-  [key: string]: unknown;
-}
-
 export function registerEndpointRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { catalog_api: catalog } = providers;
 
@@ -66,9 +55,10 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
    * Keystone's _validate_endpoint_region: without region_id, the legacy
    * `region` names the region, created when it does not exist.
    */
-  const regionOf = async (body: EndpointBody): Promise<string | undefined> => {
-    if (body.region_id !== undefined && body.region_id !== null) return body.region_id;
-    if (body.region === undefined || body.region === null) return undefined;
+  const regionOf = async (body: BodyOf<typeof ENDPOINT_UPDATE>): Promise<string | undefined> => {
+    // loose: a normalized `region-id` or `region` is not validated and may be null (Keystone reads None as absent)
+    if (body.region_id != null) return body.region_id;
+    if (body.region == null) return undefined;
     if (!(await catalog.findRegion(body.region))) await catalog.createRegion({ id: body.region });
     return body.region;
   };
@@ -76,7 +66,7 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
   /** The endpoint as target: loaded once authenticated (404 when missing), then policy. */
   const authorizeOnEndpoint = async (req: Request, action: string) => {
     await resolveCaller(req, providers);
-    const endpoint = await catalog.getEndpoint(req.params.endpoint_id as string);
+    const endpoint = await catalog.getEndpoint(pathParam(req, 'endpoint_id'));
     await authorize(req, providers, action, { endpoint: endpointTarget(endpoint) });
     return endpoint;
   };
@@ -98,15 +88,15 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_endpoint');
-    const body = validateBody<EndpointBody>(ENDPOINT_CREATE, bodyMemberOrNull(req.body, 'endpoint'));
+    const body = validateBody(ENDPOINT_CREATE, bodyMemberOrNull(req.body, 'endpoint'));
     rejectNul(body);
-    if (!isValidEndpointUrl(body.url as string)) throw new URLValidationError(body.url as string);
-    const endpoint = normalizeKeys(body) as EndpointBody;
+    if (!isValidEndpointUrl(body.url)) throw new URLValidationError(body.url);
+    const endpoint = normalizeKeys(body);
     const regionId = await regionOf(endpoint);
     const created = await catalog.createEndpoint({
-      interface: endpoint.interface as EndpointInterface,
-      serviceId: endpoint.service_id as string,
-      url: endpoint.url as string,
+      interface: endpoint.interface,
+      serviceId: endpoint.service_id,
+      url: endpoint.url,
       regionId: regionId ?? null,
       enabled: endpoint.enabled,
       extra: extraAttributes(endpoint, ENDPOINT_ATTRIBUTES),
@@ -115,9 +105,9 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.endpoint_id as string;
+    const id = pathParam(req, 'endpoint_id');
     await authorizeOnEndpoint(req, 'identity:update_endpoint');
-    const body = validateBody<EndpointBody>(ENDPOINT_UPDATE, bodyMemberOrNull(req.body, 'endpoint'));
+    const body = validateBody(ENDPOINT_UPDATE, bodyMemberOrNull(req.body, 'endpoint'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: EndpointPatch = { extra: extraAttributes(body, ENDPOINT_ATTRIBUTES) };
@@ -132,7 +122,7 @@ export function registerEndpointRoutes(routes: RouteTable, providers: ProviderAp
 
   const remove = async (req: Request, res: Response) => {
     await authorizeOnEndpoint(req, 'identity:delete_endpoint');
-    await catalog.deleteEndpoint(req.params.endpoint_id as string);
+    await catalog.deleteEndpoint(pathParam(req, 'endpoint_id'));
     res.status(204).end();
   };
 

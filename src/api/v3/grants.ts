@@ -24,6 +24,7 @@ import { userTarget } from './users.js';
 import { groupTarget } from './groups.js';
 import { projectTarget } from './projects.js';
 import { domainTarget } from './domains.js';
+import { optionalPathParam, pathParam } from '../request-params.js';
 
 const OS_INHERIT_REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-INHERIT/1.0/rel/';
 
@@ -53,7 +54,7 @@ async function buildTarget(
   ids: TargetIds,
   allowMissingActor: boolean,
 ): Promise<Record<string, unknown>> {
-  const { assignment_api: assignment, identity_api: identity, resource_api: resource } = providers;
+  const { identity_api: identity, resource_api: resource } = providers;
   const target: Record<string, unknown> = {};
   const lenient = route.inherited;
   const addRole = async () => {
@@ -106,9 +107,9 @@ export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi):
   const { assignment_api: assignment } = providers;
 
   const idsOf = (req: Request, route: GrantRoute): TargetIds => ({
-    roleId: req.params.role_id as string | undefined,
-    actorId: req.params[`${route.actor}_id`] as string,
-    targetId: req.params[`${route.target}_id`] as string,
+    roleId: optionalPathParam(req, 'role_id'),
+    actorId: pathParam(req, `${route.actor}_id`),
+    targetId: pathParam(req, `${route.target}_id`),
   });
   const actorOf = (route: GrantRoute, ids: TargetIds): GrantActor =>
     route.actor === 'user' ? { userId: ids.actorId } : { groupId: ids.actorId };
@@ -120,7 +121,7 @@ export function registerGrantRoutes(routes: RouteTable, providers: ProviderApi):
     const ids = idsOf(req, route);
     const target = await buildTarget(providers, route, ids, action === 'revoke');
     await authorize(req, providers, `identity:${action}_grant`, target);
-    const roleId = ids.roleId as string;
+    const roleId = pathParam(req, 'role_id');
     if (action === 'check') await assignment.checkGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
     else if (action === 'create') await assignment.addGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);
     else await assignment.deleteGrant(roleId, actorOf(route, ids), targetOf(route, ids), route.inherited);

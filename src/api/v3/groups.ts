@@ -26,14 +26,7 @@ import {
 } from './request-input.js';
 import { passwordExpiresFilters } from './user-list-filters.js';
 import { userTarget } from './users.js';
-
-interface GroupBody {
-  id?: string;
-  name?: string;
-  domain_id?: string;
-  description?: string | null;
-  [key: string]: unknown;
-}
+import { pathParam } from '../request-params.js';
 
 /** The group as a policy target (target.group.*). */
 export function groupTarget(group: Group): Record<string, unknown> {
@@ -75,7 +68,7 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
   };
 
   const show = async (req: Request, res: Response) => {
-    const id = req.params.group_id as string;
+    const id = pathParam(req, 'group_id');
     await authorize(req, providers, 'identity:get_group', await groupTargetFor(providers, id));
     res.json({ group: renderGroup(req, await identity.getGroup(id)) });
   };
@@ -83,11 +76,11 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
   const create = async (req: Request, res: Response) => {
     const member = bodyMember(req.body, 'group');
     const caller = await authorize(req, providers, 'identity:create_group', { group: isPlainObject(member) ? member : {} });
-    const body = validateBody<GroupBody>(GROUP_CREATE, member);
+    const body = validateBody(GROUP_CREATE, member);
     rejectNul(body);
-    const group = normalizeKeys(body) as GroupBody;
+    const group = normalizeKeys(body);
     const created = await identity.createGroup({
-      name: group.name as string,
+      name: group.name,
       domainId: group.domain_id || defaultDomainId(caller, providers.conf),
       description: group.description,
       extra: extraAttributes(group, GROUP_ATTRIBUTES),
@@ -96,9 +89,9 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.group_id as string;
+    const id = pathParam(req, 'group_id');
     await authorize(req, providers, 'identity:update_group', await groupTargetFor(providers, id));
-    const body = validateBody<GroupBody>(GROUP_UPDATE, bodyMember(req.body, 'group'));
+    const body = validateBody(GROUP_UPDATE, bodyMember(req.body, 'group'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: GroupPatch = { extra: extraAttributes(body, GROUP_ATTRIBUTES) };
@@ -109,7 +102,7 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
   };
 
   const remove = async (req: Request, res: Response) => {
-    const id = req.params.group_id as string;
+    const id = pathParam(req, 'group_id');
     // As Keystone: the group is loaded as the target before enforcement, so a missing group is a 404.
     const group = await identity.getGroup(id);
     await authorize(req, providers, 'identity:delete_group', { group: groupTarget(group) });
@@ -118,7 +111,7 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
   };
 
   const members = async (req: Request, res: Response) => {
-    const id = req.params.group_id as string;
+    const id = pathParam(req, 'group_id');
     const target = await groupTargetFor(providers, id);
     const caller = await authorize(req, providers, 'identity:list_users_in_group', Object.keys(target).length ? target : undefined);
     await identity.getGroup(id);
@@ -135,8 +128,8 @@ export function registerGroupRoutes(routes: RouteTable, providers: ProviderApi):
   };
 
   const membership = (action: 'check' | 'add' | 'remove') => async (req: Request, res: Response) => {
-    const groupId = req.params.group_id as string;
-    const userId = req.params.user_id as string;
+    const groupId = pathParam(req, 'group_id');
+    const userId = pathParam(req, 'user_id');
     const policy = { check: 'identity:check_user_in_group', add: 'identity:add_user_to_group', remove: 'identity:remove_user_from_group' }[
       action
     ];

@@ -11,22 +11,25 @@ import type { ProviderApi } from '../../common/provider-api.js';
 import type { Role } from '../../assignment/assignment-types.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { roleTarget } from './roles.js';
+import { pathParam } from '../request-params.js';
 
 function roleRef(req: Request, role: Pick<Role, 'id' | 'name'>): Record<string, unknown> {
   return { id: role.id, links: { self: `${req.keystone.baseUrl}/v3/roles/${role.id}` }, name: role.name };
 }
 
 export function registerImpliedRoleRoutes(routes: RouteTable, providers: ProviderApi): void {
-  /** Keystone's _build_enforcement_target_ref: the prior role, and the implied one when named (404s). */
-  const target = async (req: Request): Promise<{ prior: Role; implied?: Role; target: Record<string, unknown> }> => {
+  /** Keystone's _build_enforcement_target_ref: the prior role (404s). */
+  const priorTarget = async (req: Request): Promise<{ prior: Role; target: Record<string, unknown> }> => {
     await resolveCaller(req, providers);
-    const prior = await providers.role_api.getRole(req.params.prior_role_id as string);
-    const out: { prior: Role; implied?: Role; target: Record<string, unknown> } = { prior, target: { prior_role: roleTarget(prior) } };
-    if (req.params.implied_role_id !== undefined) {
-      out.implied = await providers.role_api.getRole(req.params.implied_role_id as string);
-      out.target.implied_role = roleTarget(out.implied);
-    }
-    return out;
+    const prior = await providers.role_api.getRole(pathParam(req, 'prior_role_id'));
+    return { prior, target: { prior_role: roleTarget(prior) } };
+  };
+
+  /** ...and the implied one, on the routes that name it (404s). */
+  const pairTarget = async (req: Request): Promise<{ prior: Role; implied: Role; target: Record<string, unknown> }> => {
+    const { prior, target } = await priorTarget(req);
+    const implied = await providers.role_api.getRole(pathParam(req, 'implied_role_id'));
+    return { prior, implied, target: { ...target, implied_role: roleTarget(implied) } };
   };
 
   const inferenceBody = async (req: Request, prior: Role, implied: Role) => {
@@ -38,7 +41,7 @@ export function registerImpliedRoleRoutes(routes: RouteTable, providers: Provide
   };
 
   const list = async (req: Request, res: Response) => {
-    const t = await target(req);
+    const t = await priorTarget(req);
     await authorize(req, providers, 'identity:list_implied_roles', t.target);
     const implied = await providers.role_api.listImpliedRoles(t.prior.id);
     res.json({
@@ -48,31 +51,31 @@ export function registerImpliedRoleRoutes(routes: RouteTable, providers: Provide
   };
 
   const show = async (req: Request, res: Response) => {
-    const t = await target(req);
+    const t = await pairTarget(req);
     await authorize(req, providers, 'identity:get_implied_role', t.target);
-    res.json(await inferenceBody(req, t.prior, t.implied as Role));
+    res.json(await inferenceBody(req, t.prior, t.implied));
   };
 
   const check = async (req: Request, res: Response) => {
-    const t = await target(req);
+    const t = await pairTarget(req);
     // As Keystone: HEAD needs check_implied_role and get_implied_role.
     await authorize(req, providers, 'identity:check_implied_role', t.target);
     await authorize(req, providers, 'identity:get_implied_role', t.target);
-    await providers.role_api.checkImpliedRole(t.prior.id, (t.implied as Role).id);
+    await providers.role_api.checkImpliedRole(t.prior.id, t.implied.id);
     res.status(204).end();
   };
 
   const create = async (req: Request, res: Response) => {
-    const t = await target(req);
+    const t = await pairTarget(req);
     await authorize(req, providers, 'identity:create_implied_role', t.target);
-    await providers.role_api.addImpliedRole(t.prior.id, (t.implied as Role).id);
-    res.status(201).json(await inferenceBody(req, t.prior, t.implied as Role));
+    await providers.role_api.addImpliedRole(t.prior.id, t.implied.id);
+    res.status(201).json(await inferenceBody(req, t.prior, t.implied));
   };
 
   const remove = async (req: Request, res: Response) => {
-    const t = await target(req);
+    const t = await pairTarget(req);
     await authorize(req, providers, 'identity:delete_implied_role', t.target);
-    await providers.role_api.deleteImpliedRole(t.prior.id, (t.implied as Role).id);
+    await providers.role_api.deleteImpliedRole(t.prior.id, t.implied.id);
     res.status(204).end();
   };
 

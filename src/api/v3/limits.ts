@@ -8,14 +8,14 @@
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
-import type { Limit, LimitInput } from '../../limit/limit-manager.js';
-import { ValidationError } from '../../common/errors.js';
+import type { Limit } from '../../limit/limit-manager.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
-import { filterRendered, isPlainObject, normalizeKeys, rejectNul } from './request-input.js';
+import { filterRendered, memberOr, normalizeKeys, rejectNul } from './request-input.js';
 import { domainTarget } from './domains.js';
 import { projectTarget } from './projects.js';
+import { pathParam } from '../request-params.js';
 
 const ID_STRING = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9-]+$' } as const;
 const RESOURCE_NAME = { type: 'string', minLength: 1, maxLength: 255 } as const;
@@ -57,11 +57,6 @@ export const LIMITS_REL_STATUS = { status: 'experimental' } as const;
 
 function renderLimit(req: Request, limit: Limit): Record<string, unknown> {
   return { ...limit, links: entityLinks(req, `/v3/limits/${limit.id}`) };
-}
-
-function memberOr(body: unknown, key: string, fallback: unknown): unknown {
-  if (!isPlainObject(body)) return fallback;
-  return body[key] === undefined ? fallback : body[key];
 }
 
 export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi): void {
@@ -111,7 +106,7 @@ export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi):
   };
 
   const show = async (req: Request, res: Response) => {
-    const id = req.params.limit_id as string;
+    const id = pathParam(req, 'limit_id');
     await resolveCaller(req, providers);
     await authorize(req, providers, 'identity:get_limit', await limitTarget(id));
     res.json({ limit: renderLimit(req, await unifiedLimit.getLimit(id)) });
@@ -119,35 +114,29 @@ export function registerLimitRoutes(routes: RouteTable, providers: ProviderApi):
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_limits');
-    const body = validateBody<LimitInput[]>(LIMIT_CREATE, memberOr(req.body, 'limits', {}));
+    const body = validateBody(LIMIT_CREATE, memberOr(req.body, 'limits', {}));
     rejectNul(body);
-    const created = await unifiedLimit.createLimits(
-      body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as LimitInput),
-    );
+    const created = await unifiedLimit.createLimits(body.map((l) => normalizeKeys(l)));
     res.status(201).json({ limits: created.map((l) => renderLimit(req, l)) });
   };
 
   /** The limit as the default target (404 once authenticated when it does not exist). */
   const memberTarget = async (req: Request): Promise<Record<string, unknown>> => {
     await resolveCaller(req, providers);
-    return { limit: { ...(await unifiedLimit.getLimit(req.params.limit_id as string)) } };
+    return { limit: { ...(await unifiedLimit.getLimit(pathParam(req, 'limit_id'))) } };
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.limit_id as string;
+    const id = pathParam(req, 'limit_id');
     await authorize(req, providers, 'identity:update_limit', await memberTarget(req));
-    const body = validateBody<{ resource_limit?: number; description?: string | null; id?: unknown }>(
-      LIMIT_UPDATE,
-      memberOr(req.body, 'limit', {}),
-    );
+    const body = validateBody(LIMIT_UPDATE, memberOr(req.body, 'limit', {}));
     rejectNul(body);
-    if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     res.json({ limit: renderLimit(req, await unifiedLimit.updateLimit(id, body)) });
   };
 
   const remove = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_limit', await memberTarget(req));
-    await unifiedLimit.deleteLimit(req.params.limit_id as string);
+    await unifiedLimit.deleteLimit(pathParam(req, 'limit_id'));
     res.status(204).end();
   };
 

@@ -4,12 +4,13 @@ import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import { ValidationError } from '../../common/errors.js';
 import { authorize } from '../authorize.js';
-import { validateBody } from '../validate-body.js';
+import { validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import type { Consumer } from '../../oauth1/consumer-manager.js';
+import { pathParam } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/rel/';
-const description = { type: ['string', 'null'] };
+const description = { type: ['string', 'null'] } as const;
 const CREATE = {
   type: 'object',
   properties: { consumer: { type: 'object', properties: { description }, additionalProperties: true } },
@@ -21,16 +22,14 @@ const UPDATE = {
   required: ['consumer'],
 } as const;
 
-type ConsumerBody = { consumer: Record<string, unknown> & { description?: string | null } };
-
 function render(req: Request, consumer: Consumer & { secret?: string }) {
   const { extra, ...rest } = consumer;
   return { ...extra, ...rest, links: entityLinks(req, `/v3/OS-OAUTH1/consumers/${consumer.id}`) };
 }
 
-function split(body: Record<string, unknown>): { description?: string | null; extra: Record<string, unknown> } {
-  const { description: d, id: _id, links: _links, secret: _secret, ...extra } = body;
-  return { description: d as string | null | undefined, extra };
+function split(body: BodyOf<typeof UPDATE>['consumer']): { description?: string | null; extra: Record<string, unknown> } {
+  const { description, id: _id, links: _links, secret: _secret, ...extra } = body;
+  return { description, extra };
 }
 
 export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: ProviderApi): void {
@@ -39,7 +38,7 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: Prov
     '/v3/OS-OAUTH1/consumers',
     async (req, res) => {
       await authorize(req, providers, 'identity:create_consumer');
-      const body = validateBody<ConsumerBody>(CREATE, req.body);
+      const body = validateBody(CREATE, req.body);
       res.status(201).json({ consumer: render(req, await consumers.create(split(body.consumer))) });
     },
     { policy: 'identity:create_consumer', rel: `${REL}consumers` },
@@ -63,7 +62,7 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: Prov
     '/v3/OS-OAUTH1/consumers/:consumer_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:get_consumer');
-      res.json({ consumer: render(req, await consumers.get(req.params.consumer_id as string)) });
+      res.json({ consumer: render(req, await consumers.get(pathParam(req, 'consumer_id'))) });
     },
     { policy: 'identity:get_consumer', rel: `${REL}consumer` },
   );
@@ -71,10 +70,10 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: Prov
     '/v3/OS-OAUTH1/consumers/:consumer_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:update_consumer');
-      const body = validateBody<ConsumerBody>(UPDATE, req.body);
+      const body = validateBody(UPDATE, req.body);
       if ('secret' in body.consumer)
         throw new ValidationError("Invalid input for field 'consumer': the secret of a consumer cannot be changed", false);
-      const id = req.params.consumer_id as string;
+      const id = pathParam(req, 'consumer_id');
       if (body.consumer.id !== undefined && body.consumer.id !== id) throw new ValidationError('Cannot change consumer ID', false);
       res.json({ consumer: render(req, await consumers.update(id, split(body.consumer))) });
     },
@@ -84,7 +83,7 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: Prov
     '/v3/OS-OAUTH1/consumers/:consumer_id',
     async (req, res) => {
       await authorize(req, providers, 'identity:delete_consumer');
-      await consumers.delete(req.params.consumer_id as string);
+      await consumers.delete(pathParam(req, 'consumer_id'));
       res.status(204).end();
     },
     { policy: 'identity:delete_consumer', rel: `${REL}consumer` },

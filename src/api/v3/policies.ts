@@ -12,18 +12,12 @@ import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { bodyMember, extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
+import { pathParam } from '../request-params.js';
 
 const POLICY_PROPERTIES = { blob: { type: 'string' }, type: { type: 'string', maxLength: 255 } } as const;
 const POLICY_CREATE = { type: 'object', properties: POLICY_PROPERTIES, required: ['blob', 'type'], additionalProperties: true } as const;
 const POLICY_UPDATE = { type: 'object', properties: POLICY_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 const POLICY_ATTRIBUTES = ['id', 'type', 'blob', 'links'] as const;
-
-interface PolicyBody {
-  id?: unknown;
-  type?: string;
-  blob?: string;
-  [key: string]: unknown;
-}
 
 function renderPolicy(req: Request, policy: PolicyBlob): Record<string, unknown> {
   return { ...policy.extra, id: policy.id, type: policy.type, blob: policy.blob, links: entityLinks(req, `/v3/policies/${policy.id}`) };
@@ -48,17 +42,17 @@ export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi)
 
   const show = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_policy');
-    res.json({ policy: renderPolicy(req, await store.get(req.params.policy_id as string)) });
+    res.json({ policy: renderPolicy(req, await store.get(pathParam(req, 'policy_id'))) });
   };
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_policy');
-    const body = validateBody<PolicyBody>(POLICY_CREATE, bodyMember(req.body, 'policy'));
+    const body = validateBody(POLICY_CREATE, bodyMember(req.body, 'policy'));
     rejectNul(body);
-    const policy = normalizeKeys(body) as PolicyBody;
+    const policy = normalizeKeys(body);
     const created = await store.create({
-      type: policy.type as string,
-      blob: policy.blob as string,
+      type: policy.type,
+      blob: policy.blob,
       extra: extraAttributes(policy, POLICY_ATTRIBUTES),
     });
     res.status(201).json({ policy: renderPolicy(req, created) });
@@ -66,9 +60,9 @@ export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi)
 
   const update = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:update_policy');
-    const body = validateBody<PolicyBody>(POLICY_UPDATE, bodyMember(req.body, 'policy'));
+    const body = validateBody(POLICY_UPDATE, bodyMember(req.body, 'policy'));
     rejectNul(body);
-    const updated = await store.update(req.params.policy_id as string, {
+    const updated = await store.update(pathParam(req, 'policy_id'), {
       id: 'id' in body ? body.id : undefined,
       type: body.type,
       blob: body.blob,
@@ -79,7 +73,7 @@ export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi)
 
   const remove = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_policy');
-    await store.delete(req.params.policy_id as string);
+    await store.delete(pathParam(req, 'policy_id'));
     res.status(204).end();
   };
 

@@ -8,16 +8,16 @@ import { selfUrl } from '../collection.js';
 import { TAG_NAME, TAGS } from './resource-schemas.js';
 import { bodyMember, rejectNul } from './request-input.js';
 import { projectTargetFor } from './projects.js';
+import { pathParam } from '../request-params.js';
 
 export function registerProjectTagRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { resource_api: resource } = providers;
-  const params = (req: Request) => ({ projectId: req.params.project_id as string, value: req.params.value as string | undefined });
   const tagsBody = (req: Request, tags: string[]) => ({ links: { self: selfUrl(req) }, tags });
 
   routes.getAndHead(
     '/v3/projects/:project_id/tags',
     async (req: Request, res: Response) => {
-      const { projectId } = params(req);
+      const projectId = pathParam(req, 'project_id');
       await authorize(req, providers, 'identity:list_project_tags', await projectTargetFor(providers, projectId));
       res.json(tagsBody(req, await resource.listProjectTags(projectId)));
     },
@@ -27,9 +27,9 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.put(
     '/v3/projects/:project_id/tags',
     async (req: Request, res: Response) => {
-      const { projectId } = params(req);
+      const projectId = pathParam(req, 'project_id');
       await authorize(req, providers, 'identity:update_project_tags', await projectTargetFor(providers, projectId));
-      const tags = validateBody<string[]>(TAGS, bodyMember(req.body, 'tags'));
+      const tags = validateBody(TAGS, bodyMember(req.body, 'tags'));
       rejectNul(tags);
       res.json(tagsBody(req, await resource.replaceProjectTags(projectId, tags)));
     },
@@ -39,7 +39,7 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.delete(
     '/v3/projects/:project_id/tags',
     async (req: Request, res: Response) => {
-      const { projectId } = params(req);
+      const projectId = pathParam(req, 'project_id');
       await authorize(req, providers, 'identity:delete_project_tags', await projectTargetFor(providers, projectId));
       await resource.replaceProjectTags(projectId, []);
       res.status(204).end();
@@ -50,9 +50,10 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.getAndHead(
     '/v3/projects/:project_id/tags/:value',
     async (req: Request, res: Response) => {
-      const { projectId, value } = params(req);
+      const projectId = pathParam(req, 'project_id');
+      const value = pathParam(req, 'value');
       await authorize(req, providers, 'identity:get_project_tag', await projectTargetFor(providers, projectId));
-      await resource.getProjectTag(projectId, value as string);
+      await resource.getProjectTag(projectId, value);
       res.status(204).end();
     },
     { policy: 'identity:get_project_tag', rel: 'project_tags' },
@@ -61,9 +62,10 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.put(
     '/v3/projects/:project_id/tags/:value',
     async (req: Request, res: Response) => {
-      const { projectId, value } = params(req);
+      const projectId = pathParam(req, 'project_id');
+      const value = pathParam(req, 'value');
       await authorize(req, providers, 'identity:create_project_tag', await projectTargetFor(providers, projectId));
-      const tag = validateBody<string>(TAG_NAME, value);
+      const tag = validateBody(TAG_NAME, value);
       rejectNul(tag);
       // The tag joins the list, which must still be valid (at most 80, no repeats).
       validateBody(TAGS, [...(await resource.listProjectTags(projectId)), tag]);
@@ -77,9 +79,10 @@ export function registerProjectTagRoutes(routes: RouteTable, providers: Provider
   routes.delete(
     '/v3/projects/:project_id/tags/:value',
     async (req: Request, res: Response) => {
-      const { projectId, value } = params(req);
+      const projectId = pathParam(req, 'project_id');
+      const value = pathParam(req, 'value');
       await authorize(req, providers, 'identity:delete_project_tag', await projectTargetFor(providers, projectId));
-      await resource.deleteProjectTag(projectId, value as string);
+      await resource.deleteProjectTag(projectId, value);
       res.status(204).end();
     },
     { policy: 'identity:delete_project_tag', rel: 'project_tags' },

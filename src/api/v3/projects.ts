@@ -27,19 +27,7 @@ import {
   queryValue,
   rejectNul,
 } from './request-input.js';
-
-interface ProjectBody {
-  id?: string;
-  name?: string;
-  description?: string | null;
-  domain_id?: string | null;
-  parent_id?: string | null;
-  enabled?: boolean;
-  is_domain?: boolean;
-  tags?: string[];
-  options?: Record<string, unknown>;
-  [key: string]: unknown;
-}
+import { pathParam } from '../request-params.js';
 
 /** The project as a policy target (target.project.*). */
 export function projectTarget(ref: ProjectRef): Record<string, unknown> {
@@ -113,7 +101,7 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
   };
 
   const show = async (req: Request, res: Response) => {
-    const id = req.params.project_id as string;
+    const id = pathParam(req, 'project_id');
     const caller = await authorize(req, providers, 'identity:get_project', await projectTargetFor(providers, id));
     const ref = await resource.getProjectRef(id);
     const out = renderProject(req, ref);
@@ -124,9 +112,9 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
   const create = async (req: Request, res: Response) => {
     const member = bodyMember(req.body, 'project');
     const caller = await authorize(req, providers, 'identity:create_project', { project: isPlainObject(member) ? member : {} });
-    const body = validateBody<ProjectBody>(PROJECT_CREATE, member);
+    const body = validateBody(PROJECT_CREATE, member);
     rejectNul(body);
-    const project = normalizeKeys(body) as ProjectBody;
+    const project = normalizeKeys(body);
     const isDomain = project.is_domain === true;
     let domainId = project.domain_id ?? null;
     if (!isDomain && !domainId) domainId = defaultDomainId(caller, providers.conf);
@@ -134,7 +122,7 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
     let ref: ProjectRef;
     try {
       ref = await resource.createProjectRef({
-        name: project.name as string,
+        name: project.name,
         domainId,
         parentId,
         description: project.description,
@@ -153,9 +141,9 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.project_id as string;
+    const id = pathParam(req, 'project_id');
     await authorize(req, providers, 'identity:update_project', await projectTargetFor(providers, id));
-    const body = validateBody<ProjectBody>(PROJECT_UPDATE, bodyMember(req.body, 'project'));
+    const body = validateBody(PROJECT_UPDATE, bodyMember(req.body, 'project'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: ProjectPatch = { extra: extraAttributes(body, PROJECT_ATTRIBUTES) };
@@ -172,7 +160,7 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
   };
 
   const remove = async (req: Request, res: Response) => {
-    const id = req.params.project_id as string;
+    const id = pathParam(req, 'project_id');
     await authorize(req, providers, 'identity:delete_project', await projectTargetFor(providers, id));
     await resource.deleteProjectRef(id);
     res.status(204).end();

@@ -14,6 +14,7 @@ import { validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
 import { extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
 import { bodyMemberOrNull, renderRegion } from './catalog-render.js';
+import { pathParam } from '../request-params.js';
 
 const REGION_PROPERTIES = {
   description: { type: ['string', 'null'] },
@@ -23,13 +24,6 @@ const REGION_PROPERTIES = {
 const REGION_CREATE = { type: 'object', properties: REGION_PROPERTIES, additionalProperties: true } as const;
 const REGION_UPDATE = { type: 'object', properties: REGION_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 const REGION_ATTRIBUTES = ['id', 'description', 'parent_region_id', 'links'] as const;
-
-interface RegionBody {
-  id?: string;
-  description?: string | null;
-  parent_region_id?: string | null;
-  [key: string]: unknown;
-}
 
 export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { catalog_api: catalog } = providers;
@@ -46,17 +40,17 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
 
   const show = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_region');
-    res.json({ region: renderRegion(req, await catalog.getRegion(req.params.region_id as string)) });
+    res.json({ region: renderRegion(req, await catalog.getRegion(pathParam(req, 'region_id'))) });
   };
 
   const create = (withId: boolean) => async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_region');
-    const body = validateBody<RegionBody>(REGION_CREATE, bodyMemberOrNull(req.body, 'region'));
+    const body = validateBody(REGION_CREATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
-    const region = normalizeKeys(body) as RegionBody;
+    const region = normalizeKeys(body);
     let id = region.id || undefined;
     if (withId) {
-      const urlId = req.params.region_id as string;
+      const urlId = pathParam(req, 'region_id');
       if (region.id === undefined) id = urlId;
       else if (region.id !== urlId) throw new ValidationError(`Conflicting region IDs specified: "${urlId}" != "${region.id}"`, false);
     }
@@ -70,11 +64,11 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.region_id as string;
+    const id = pathParam(req, 'region_id');
     await authorize(req, providers, 'identity:update_region');
-    const body = validateBody<RegionBody>(REGION_UPDATE, bodyMemberOrNull(req.body, 'region'));
+    const body = validateBody(REGION_UPDATE, bodyMemberOrNull(req.body, 'region'));
     rejectNul(body);
-    if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
+    if (body.id !== undefined && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: RegionPatch = { extra: extraAttributes(body, REGION_ATTRIBUTES) };
     if ('description' in body) patch.description = body.description ?? null;
     if ('parent_region_id' in body) patch.parentRegionId = body.parent_region_id ?? null;
@@ -83,7 +77,7 @@ export function registerRegionRoutes(routes: RouteTable, providers: ProviderApi)
 
   const remove = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_region');
-    await catalog.deleteRegion(req.params.region_id as string);
+    await catalog.deleteRegion(pathParam(req, 'region_id'));
     res.status(204).end();
   };
 

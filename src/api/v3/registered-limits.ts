@@ -7,12 +7,13 @@
 import type { Request, Response } from 'express';
 import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
-import type { RegisteredLimit, RegisteredLimitInput } from '../../limit/limit-manager.js';
+import type { RegisteredLimit } from '../../limit/limit-manager.js';
 import { authorize } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
-import { filterRendered, isPlainObject, normalizeKeys, rejectNul } from './request-input.js';
+import { filterRendered, memberOr, normalizeKeys, rejectNul } from './request-input.js';
 import { LIMITS_REL_STATUS } from './limits.js';
+import { pathParam } from '../request-params.js';
 
 const PROPERTIES = {
   service_id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[a-zA-Z0-9-]+$' },
@@ -37,11 +38,6 @@ function render(req: Request, limit: RegisteredLimit): Record<string, unknown> {
   return { ...limit, links: entityLinks(req, `/v3/registered_limits/${limit.id}`) };
 }
 
-function memberOr(body: unknown, key: string, fallback: unknown): unknown {
-  if (!isPlainObject(body)) return fallback;
-  return body[key] === undefined ? fallback : body[key];
-}
-
 export function registerRegisteredLimitRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { unified_limit_api: unifiedLimit } = providers;
 
@@ -57,29 +53,27 @@ export function registerRegisteredLimitRoutes(routes: RouteTable, providers: Pro
 
   const show = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_registered_limit');
-    res.json({ registered_limit: render(req, await unifiedLimit.getRegisteredLimit(req.params.registered_limit_id as string)) });
+    res.json({ registered_limit: render(req, await unifiedLimit.getRegisteredLimit(pathParam(req, 'registered_limit_id'))) });
   };
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_registered_limits');
-    const body = validateBody<RegisteredLimitInput[]>(CREATE, memberOr(req.body, 'registered_limits', {}));
+    const body = validateBody(CREATE, memberOr(req.body, 'registered_limits', {}));
     rejectNul(body);
-    const created = await unifiedLimit.createRegisteredLimits(
-      body.map((l) => normalizeKeys(l as unknown as Record<string, unknown>) as unknown as RegisteredLimitInput),
-    );
+    const created = await unifiedLimit.createRegisteredLimits(body.map((l) => normalizeKeys(l)));
     res.status(201).json({ registered_limits: created.map((l) => render(req, l)) });
   };
 
   const update = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:update_registered_limit');
-    const body = validateBody<Partial<RegisteredLimitInput>>(UPDATE, memberOr(req.body, 'registered_limit', {}));
+    const body = validateBody(UPDATE, memberOr(req.body, 'registered_limit', {}));
     rejectNul(body);
-    res.json({ registered_limit: render(req, await unifiedLimit.updateRegisteredLimit(req.params.registered_limit_id as string, body)) });
+    res.json({ registered_limit: render(req, await unifiedLimit.updateRegisteredLimit(pathParam(req, 'registered_limit_id'), body)) });
   };
 
   const remove = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_registered_limit');
-    await unifiedLimit.deleteRegisteredLimit(req.params.registered_limit_id as string);
+    await unifiedLimit.deleteRegisteredLimit(pathParam(req, 'registered_limit_id'));
     res.status(204).end();
   };
 

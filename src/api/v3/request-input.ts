@@ -18,6 +18,12 @@ export function bodyMember(body: unknown, key: string): unknown {
   return member === undefined ? {} : member;
 }
 
+/** The member `key` of a body that is an object, `fallback` when the body is not one or lacks the member. */
+export function memberOr(body: unknown, key: string, fallback: unknown): unknown {
+  if (!isPlainObject(body)) return fallback;
+  return body[key] === undefined ? fallback : body[key];
+}
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -29,7 +35,7 @@ export function rejectNul(value: unknown, path = ''): void {
       path ? `Invalid input for field '${path}': NUL characters are not allowed` : 'Invalid input: NUL characters are not allowed',
     );
   };
-  const join = (key: string | number) => (path ? `${path}/${key}` : String(key));
+  const join = (key: string | number) => (path ? `${path}/${String(key)}` : String(key));
   if (typeof value === 'string') {
     if (value.includes('\u0000')) refuse();
     return;
@@ -48,9 +54,14 @@ export function rejectNul(value: unknown, path = ''): void {
   }
 }
 
-/** Keystone's _normalize_dict: ':' and '-' in top-level keys become '_'. */
-export function normalizeKeys(ref: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(ref).map(([k, v]) => [k.replace(/[:-]/g, '_'), v]));
+/**
+ * Keystone's _normalize_dict: ':' and '-' in top-level keys become '_'.
+ * Typed as its input: the schemas' own keys have neither character. A
+ * client's `domain-id` does land on `domain_id` without being validated
+ * again, as in Keystone, which also normalizes after validating.
+ */
+export function normalizeKeys<T extends Record<string, unknown>>(ref: T): T {
+  return Object.fromEntries(Object.entries(ref).map(([k, v]) => [k.replace(/[:-]/g, '_'), v])) as T;
 }
 
 /** The free-form attributes of a body: every key that is not one of the entity's own. */

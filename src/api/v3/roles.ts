@@ -12,10 +12,11 @@ import type { Role } from '../../assignment/assignment-types.js';
 import type { RolePatch } from '../../assignment/assignment-manager.js';
 import { SchemaValidationError, ValidationError } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
-import { parameterTypes, validateBody } from '../validate-body.js';
+import { parameterTypes, validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { bodyMember, extraAttributes, filterRendered, isPlainObject, normalizeKeys, queryValue, rejectNul } from './request-input.js';
 import { StringLengthExceeded } from '../../catalog/catalog-errors.js';
+import { pathParam } from '../request-params.js';
 
 export const ROLE_ATTRIBUTES = ['id', 'name', 'domain_id', 'description', 'options', 'links'] as const;
 
@@ -34,15 +35,6 @@ const ROLE_PROPERTIES = {
 
 const ROLE_CREATE = { type: 'object', properties: ROLE_PROPERTIES, required: ['name'], additionalProperties: true } as const;
 const ROLE_UPDATE = { type: 'object', properties: ROLE_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
-
-interface RoleBody {
-  id?: unknown;
-  name?: string;
-  description?: string;
-  options?: Record<string, unknown>;
-  domain_id?: string | null;
-  [key: string]: unknown;
-}
 
 /** The role as Keystone renders it: its free-form attributes, then id, name, domain_id, description, options, links. */
 export function renderRole(req: Request, role: Role): Record<string, unknown> {
@@ -63,7 +55,7 @@ export function roleTarget(role: Role): Record<string, unknown> {
 }
 
 /** Role rows are varchar(255) names and descriptions. */
-function checkLengths(body: RoleBody): void {
+function checkLengths(body: BodyOf<typeof ROLE_UPDATE>): void {
   if (typeof body.description === 'string' && body.description.length > 255)
     throw new StringLengthExceeded(body.description, 'description', 255);
   if (typeof body.domain_id === 'string' && body.domain_id.length > 64)
@@ -98,7 +90,7 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const show = async (req: Request, res: Response) => {
-    const role = await loadForAction(req, req.params.role_id as string, 'get');
+    const role = await loadForAction(req, pathParam(req, 'role_id'), 'get');
     res.json({ role: renderRole(req, role) });
   };
 
@@ -106,12 +98,12 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
     const member = bodyMember(req.body, 'role');
     const isDomainRole = isPlainObject(member) && Boolean(member.domain_id);
     await authorize(req, providers, isDomainRole ? 'identity:create_domain_role' : 'identity:create_role');
-    const body = validateBody<RoleBody>(ROLE_CREATE, member);
+    const body = validateBody(ROLE_CREATE, member);
     rejectNul(body);
     checkLengths(body);
-    const role = normalizeKeys(body) as RoleBody;
+    const role = normalizeKeys(body);
     const created = await providers.role_api.createRole({
-      name: role.name as string,
+      name: role.name,
       domainId: role.domain_id ?? null,
       description: role.description ?? null,
       options: role.options,
@@ -121,9 +113,9 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.role_id as string;
+    const id = pathParam(req, 'role_id');
     await loadForAction(req, id, 'update');
-    const body = validateBody<RoleBody>(ROLE_UPDATE, bodyMember(req.body, 'role'));
+    const body = validateBody(ROLE_UPDATE, bodyMember(req.body, 'role'));
     rejectNul(body);
     checkLengths(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
@@ -136,7 +128,7 @@ export function registerRoleRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const remove = async (req: Request, res: Response) => {
-    const id = req.params.role_id as string;
+    const id = pathParam(req, 'role_id');
     await loadForAction(req, id, 'delete');
     await providers.role_api.deleteRole(id);
     res.status(204).end();

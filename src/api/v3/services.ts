@@ -13,6 +13,7 @@ import { parameterTypes, validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
 import { extraAttributes, filterRendered, normalizeKeys, rejectNul } from './request-input.js';
 import { bodyMemberOrNull, renderService } from './catalog-render.js';
+import { pathParam } from '../request-params.js';
 
 const SERVICE_PROPERTIES = {
   enabled: { type: 'boolean' },
@@ -22,15 +23,6 @@ const SERVICE_PROPERTIES = {
 const SERVICE_CREATE = { type: 'object', properties: SERVICE_PROPERTIES, required: ['type'], additionalProperties: true } as const;
 const SERVICE_UPDATE = { type: 'object', properties: SERVICE_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 const SERVICE_ATTRIBUTES = ['id', 'type', 'enabled', 'name', 'description', 'links'] as const;
-
-interface ServiceBody {
-  id?: unknown;
-  type?: string;
-  name?: string;
-  enabled?: boolean;
-  description?: unknown;
-  [key: string]: unknown;
-}
 
 export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { catalog_api: catalog } = providers;
@@ -47,29 +39,30 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
 
   const show = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_service');
-    res.json({ service: renderService(req, await catalog.getService(req.params.service_id as string)) });
+    res.json({ service: renderService(req, await catalog.getService(pathParam(req, 'service_id'))) });
   };
 
   const create = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:create_service');
-    const body = validateBody<ServiceBody>(SERVICE_CREATE, bodyMemberOrNull(req.body, 'service'));
+    const body = validateBody(SERVICE_CREATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
-    const service = normalizeKeys(body) as ServiceBody;
+    const service = normalizeKeys(body);
     const extra = extraAttributes(service, SERVICE_ATTRIBUTES);
     // description is free-form in Keystone (kept with the extras); anything JSON goes.
     if ('description' in service) extra.description = service.description;
-    const created = await catalog.createService({ type: service.type as string, name: service.name, enabled: service.enabled, extra });
+    const created = await catalog.createService({ type: service.type, name: service.name, enabled: service.enabled, extra });
     res.status(201).json({ service: renderService(req, created) });
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.service_id as string;
+    const id = pathParam(req, 'service_id');
     await authorize(req, providers, 'identity:update_service');
-    const body = validateBody<ServiceBody>(SERVICE_UPDATE, bodyMemberOrNull(req.body, 'service'));
+    const body = validateBody(SERVICE_UPDATE, bodyMemberOrNull(req.body, 'service'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
-    const patch: ServicePatch = { extra: extraAttributes(body, SERVICE_ATTRIBUTES) };
-    if ('description' in body) (patch.extra as Record<string, unknown>).description = body.description;
+    const extra = extraAttributes(body, SERVICE_ATTRIBUTES);
+    if ('description' in body) extra.description = body.description;
+    const patch: ServicePatch = { extra };
     if (body.type !== undefined) patch.type = body.type;
     if (body.name !== undefined) patch.name = body.name;
     if (body.enabled !== undefined) patch.enabled = body.enabled;
@@ -78,7 +71,7 @@ export function registerServiceRoutes(routes: RouteTable, providers: ProviderApi
 
   const remove = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:delete_service');
-    await catalog.deleteService(req.params.service_id as string);
+    await catalog.deleteService(pathParam(req, 'service_id'));
     res.status(204).end();
   };
 

@@ -17,6 +17,7 @@ import { renderCollection } from '../collection.js';
 import { renderRole, roleTarget } from './roles.js';
 import { userTarget } from './users.js';
 import { groupTarget } from './groups.js';
+import { optionalPathParam, pathParam } from '../request-params.js';
 
 type ActorKind = 'user' | 'group';
 
@@ -26,9 +27,9 @@ export function registerSystemGrantRoutes(routes: RouteTable, providers: Provide
   const target = async (req: Request, actor: ActorKind, allowMissingActor: boolean): Promise<Record<string, unknown>> => {
     await resolveCaller(req, providers);
     const out: Record<string, unknown> = {};
-    const roleId = req.params.role_id as string | undefined;
+    const roleId = optionalPathParam(req, 'role_id');
     if (roleId !== undefined) out.role = roleTarget(await providers.role_api.getRole(roleId));
-    const actorId = req.params[`${actor}_id`] as string;
+    const actorId = pathParam(req, `${actor}_id`);
     if (actor === 'user') {
       const user = await identity.findUser(actorId);
       if (user) out.user = userTarget(user);
@@ -42,7 +43,7 @@ export function registerSystemGrantRoutes(routes: RouteTable, providers: Provide
   };
 
   const actorOf = (req: Request, actor: ActorKind): GrantActor =>
-    actor === 'user' ? { userId: req.params.user_id as string } : { groupId: req.params.group_id as string };
+    actor === 'user' ? { userId: pathParam(req, 'user_id') } : { groupId: pathParam(req, 'group_id') };
 
   const list = (actor: ActorKind) => async (req: Request, res: Response) => {
     await authorize(req, providers, `identity:list_system_grants_for_${actor}`, await target(req, actor, false));
@@ -59,7 +60,7 @@ export function registerSystemGrantRoutes(routes: RouteTable, providers: Provide
 
   const grant = (actor: ActorKind, action: 'check' | 'create' | 'revoke') => async (req: Request, res: Response) => {
     await authorize(req, providers, `identity:${action}_system_grant_for_${actor}`, await target(req, actor, action === 'revoke'));
-    const roleId = req.params.role_id as string;
+    const roleId = pathParam(req, 'role_id');
     if (action === 'check') await assignment.checkSystemGrant(roleId, actorOf(req, actor));
     else if (action === 'create') await assignment.addSystemGrant(roleId, actorOf(req, actor));
     else await assignment.deleteSystemGrant(roleId, actorOf(req, actor));

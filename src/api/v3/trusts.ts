@@ -14,12 +14,13 @@ import type { Caller } from '../../auth/caller.js';
 import { EntityNotFound, ForbiddenAction } from '../../common/errors.js';
 import { isoTime } from '../../common/time.js';
 import { authorize } from '../authorize.js';
-import { parameterTypes, validateBody } from '../validate-body.js';
+import { parameterTypes, validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { renderRole } from './roles.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import type { Trust } from '../../trust/trust-types.js';
-import { parseExpiresAt, resolveRoleRefs, ROLE_REFS, type RoleRef } from './delegation-input.js';
+import { parseExpiresAt, resolveRoleRefs, ROLE_REFS } from './delegation-input.js';
+import { pathParam, queryString } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-TRUST/1.0/rel/';
 
@@ -39,20 +40,6 @@ const TRUST_CREATE = {
   required: ['trustor_user_id', 'trustee_user_id', 'impersonation'],
   additionalProperties: true,
 } as const;
-
-interface TrustBody {
-  trustor_user_id: string;
-  trustee_user_id: string;
-  impersonation: boolean;
-  project_id?: string | null;
-  remaining_uses?: number | null;
-  expires_at?: string | null;
-  allow_redelegation?: boolean | null;
-  redelegation_count?: number | null;
-  roles?: RoleRef[];
-  redelegated_trust_id?: string;
-  [key: string]: unknown;
-}
 
 /** The keys Keystone keeps as columns (or computes); everything else is kept in `extra`. */
 const NOT_EXTRA = new Set([
@@ -131,7 +118,7 @@ function refuseDelegatedToken(providers: ProviderApi, caller: Caller): void {
 
 /** The trust of the path, looked up before policy (a missing or used-up trust is a 404, never a 403). */
 async function authorizeOnTrust(req: Request, providers: ProviderApi, action: string): Promise<{ caller: Caller; trust: Trust }> {
-  const trust = await providers.trust_api.getTrust(req.params.trust_id as string);
+  const trust = await providers.trust_api.getTrust(pathParam(req, 'trust_id'));
   const caller = await authorize(req, providers, action, { trust: trustTarget(trust) });
   return { caller, trust };
 }
@@ -142,7 +129,7 @@ function refuseAdminToken(caller: Caller): void {
 }
 
 /** The trustor's effective roles on the trust's project (the original trustor's along a redelegation chain). */
-async function trustorRoleIds(providers: ProviderApi, body: TrustBody): Promise<Set<string>> {
+async function trustorRoleIds(providers: ProviderApi, body: BodyOf<typeof TRUST_CREATE>): Promise<Set<string>> {
   if (body.project_id === undefined || body.project_id === null || body.project_id === '') return new Set();
   let trustorId = body.trustor_user_id;
   let projectId = body.project_id;
@@ -159,7 +146,7 @@ async function trustorRoleIds(providers: ProviderApi, body: TrustBody): Promise<
 async function createTrust(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
   const raw = (req.body as { trust?: unknown } | undefined)?.trust ?? {};
   const caller = await authorize(req, providers, 'identity:create_trust', { trust: raw });
-  const body = validateBody<TrustBody>(TRUST_CREATE, raw);
+  const body = validateBody(TRUST_CREATE, raw);
   refuseDelegatedToken(providers, caller);
   if (body.project_id && !body.roles?.length) throw new ForbiddenAction('At least one role should be specified');
   if (caller.userId !== body.trustor_user_id) throw new ForbiddenAction('The authenticated user should match the trustor');
@@ -191,16 +178,15 @@ async function createTrust(req: Request, providers: ProviderApi): Promise<Record
 }
 
 async function listTrusts(req: Request, providers: ProviderApi): Promise<Record<string, unknown>> {
-  const query = req.query as Record<string, unknown>;
-  const trustor = typeof query.trustor_user_id === 'string' && query.trustor_user_id ? query.trustor_user_id : undefined;
-  const trustee = typeof query.trustee_user_id === 'string' && query.trustee_user_id ? query.trustee_user_id : undefined;
+  const trustor = queryString(req, 'trustor_user_id') || undefined;
+  const trustee = queryString(req, 'trustee_user_id') || undefined;
   let caller: Caller;
   if (trustor) caller = await authorize(req, providers, 'identity:list_trusts_for_trustor', { trust: { trustor_user_id: trustor } });
   else if (trustee) caller = await authorize(req, providers, 'identity:list_trusts_for_trustee', { trust: { trustee_user_id: trustee } });
   else caller = await authorize(req, providers, 'identity:list_trusts');
   refuseDelegatedToken(providers, caller);
   let trusts: Trust[] = [];
-  if (Object.keys(query).length === 0) trusts = await providers.trust_api.listTrusts();
+  if (Object.keys(req.query).length === 0) trusts = await providers.trust_api.listTrusts();
   else if (trustor) trusts = await providers.trust_api.listTrusts({ trustorUserId: trustor });
   else if (trustee) trusts = await providers.trust_api.listTrusts({ trusteeUserId: trustee });
   const rendered = trusts.map((t) => ({ ...trustAttributes(t), links: entityLinks(req, `/v3/OS-TRUST/trusts/${t.id}`) }));
@@ -258,7 +244,7 @@ export function registerTrustRoutes(routes: RouteTable, providers: ProviderApi):
       const { caller, trust } = await authorizeOnTrust(req, providers, 'identity:get_role_for_trust');
       refuseAdminToken(caller);
       refuseDelegatedToken(providers, caller);
-      const roleId = req.params.role_id as string;
+      const roleId = pathParam(req, 'role_id');
       if (!trust.roleIds.includes(roleId)) throw new EntityNotFound('role', roleId);
       const role = await providers.role_api.findRole(roleId);
       if (!role) throw new EntityNotFound('role', roleId);

@@ -27,18 +27,7 @@ import {
   rejectNul,
 } from './request-input.js';
 import { hasFederatedFilters, passwordExpiresFilters } from './user-list-filters.js';
-
-interface UserBody {
-  id?: string;
-  name?: string;
-  domain_id?: string;
-  password?: string | null;
-  enabled?: boolean;
-  default_project_id?: string | null;
-  options?: Record<string, unknown>;
-  federated?: unknown[];
-  [key: string]: unknown;
-}
+import { pathParam } from '../request-params.js';
 
 /** The user as a policy target (target.user.*). */
 export function userTarget(user: User): Record<string, unknown> {
@@ -88,7 +77,7 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const show = async (req: Request, res: Response) => {
-    const id = req.params.user_id as string;
+    const id = pathParam(req, 'user_id');
     await authorize(req, providers, 'identity:get_user', await userTargetFor(providers, id));
     res.json({ user: renderUser(req, await identity.getUser(id)) });
   };
@@ -96,12 +85,12 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
   const create = async (req: Request, res: Response) => {
     const member = bodyMember(req.body, 'user');
     const caller = await authorize(req, providers, 'identity:create_user', { user: isPlainObject(member) ? member : {} });
-    const body = validateBody<UserBody>(USER_CREATE, member);
+    const body = validateBody(USER_CREATE, member);
     rejectNul(body);
-    const user = normalizeKeys(body) as UserBody;
+    const user = normalizeKeys(body);
     const domainId = user.domain_id || defaultDomainId(caller, providers.conf);
     const created = await identity.createUser({
-      name: user.name as string,
+      name: user.name,
       domainId,
       ...('password' in user ? { password: user.password ?? null } : {}),
       enabled: user.enabled,
@@ -114,10 +103,10 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const update = async (req: Request, res: Response) => {
-    const id = req.params.user_id as string;
+    const id = pathParam(req, 'user_id');
     await authorize(req, providers, 'identity:update_user', await userTargetFor(providers, id));
     await identity.getUser(id);
-    const body = validateBody<UserBody>(USER_UPDATE, bodyMember(req.body, 'user'));
+    const body = validateBody(USER_UPDATE, bodyMember(req.body, 'user'));
     rejectNul(body);
     if (body.id !== undefined && body.id !== null && body.id !== id) throw new ValidationError('Cannot change ID', false);
     const patch: UserPatch = { extra: extraAttributes(body, USER_ATTRIBUTES) };
@@ -133,7 +122,7 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const remove = async (req: Request, res: Response) => {
-    const id = req.params.user_id as string;
+    const id = pathParam(req, 'user_id');
     await authorize(req, providers, 'identity:delete_user', await userTargetFor(providers, id));
     await identity.deleteUser(id);
     res.status(204).end();
@@ -141,14 +130,14 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
 
   /** Self-service: no token needed; the original password proves who is asking. */
   const changePassword = async (req: Request, res: Response) => {
-    const body = validateBody<{ original_password: string; password: string }>(PASSWORD_CHANGE, bodyMember(req.body, 'user'));
+    const body = validateBody(PASSWORD_CHANGE, bodyMember(req.body, 'user'));
     rejectNul(body);
-    await identity.changePassword(req.params.user_id as string, body.original_password, body.password);
+    await identity.changePassword(pathParam(req, 'user_id'), body.original_password, body.password);
     res.status(204).end();
   };
 
   const projects = async (req: Request, res: Response) => {
-    const id = req.params.user_id as string;
+    const id = pathParam(req, 'user_id');
     await authorize(req, providers, 'identity:list_user_projects', await userTargetFor(providers, id));
     await identity.getUser(id);
     const ids = await providers.assignment_api.projectIdsForUser(id);
@@ -163,7 +152,7 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
   };
 
   const groups = async (req: Request, res: Response) => {
-    const id = req.params.user_id as string;
+    const id = pathParam(req, 'user_id');
     const caller = await authorize(req, providers, 'identity:list_groups_for_user', await userTargetFor(providers, id));
     let list = await identity.listGroupsForUser(id);
     if (caller.domainId) list = list.filter((g) => g.domainId === caller.domainId);

@@ -8,8 +8,11 @@ import { dbImport } from './commands/db-import.js';
 import { dbSync } from './commands/db-sync.js';
 import { dbVersion } from './commands/db-version.js';
 import { doctor } from './commands/doctor.js';
+import { domainConfigUpload } from './commands/domain-config-upload.js';
 import { fernetRotate } from './commands/fernet-rotate.js';
 import { fernetSetup } from './commands/fernet-setup.js';
+import { mappingPopulate } from './commands/mapping-populate.js';
+import { mappingPurge } from './commands/mapping-purge.js';
 import { policyGenerator } from './commands/policy-generator.js';
 import { tokenFlush } from './commands/token-flush.js';
 import { trustFlush } from './commands/trust-flush.js';
@@ -26,6 +29,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   credential_migrate: credentialMigrate,
   token_flush: tokenFlush,
   trust_flush: trustFlush,
+  domain_config_upload: domainConfigUpload,
+  mapping_populate: mappingPopulate,
+  mapping_purge: mappingPurge,
   policy_generator: policyGenerator,
   doctor,
 };

@@ -1,10 +1,10 @@
 /**
- * The Keystone tables the first migrations left out (federation, id mapping,
- * endpoint policy, domain config registration, expiring group memberships),
+ * The Keystone tables the first migrations left out (federation, endpoint
+ * policy, domain config registration, expiring group memberships),
  * as Keystone 22 and 2024.1 define them, so that keystone-manage db_import can
  * bring every table of a Keystone database over with its ids.
  */
-export const version = 3;
+export const version = 4;
 export const name = 'keystone remaining tables';
 export const sql = `
 ALTER TABLE identity_provider ADD COLUMN authorization_ttl integer;
@@ -38,13 +38,6 @@ CREATE TABLE expiring_user_group_membership (
   idp_id varchar(64) NOT NULL REFERENCES identity_provider(id) ON DELETE CASCADE,
   last_verified timestamptz NOT NULL,
   PRIMARY KEY (user_id, group_id, idp_id)
-);
-CREATE TABLE id_mapping (
-  public_id varchar(64) PRIMARY KEY,
-  domain_id varchar(64) NOT NULL,
-  local_id varchar(255) NOT NULL,
-  entity_type varchar(5) NOT NULL CHECK (entity_type IN ('user', 'group')),
-  CONSTRAINT domain_id UNIQUE (domain_id, local_id, entity_type)
 );
 CREATE TABLE policy_association (
   id varchar(64) PRIMARY KEY,
