@@ -2,10 +2,16 @@
  * Memoization over the configured cache ([cache] enabled, backend,
  * backend_argument, expiration_time), with hit/miss counts per region.
  */
+import { LRUCache } from 'lru-cache';
 import type { KeystoneConfig } from '../config/options.js';
 import { NullCacheBackend, type CacheBackend } from './cache-backend.js';
 import { MemoryCacheBackend } from './memory-backend.js';
 import { parseRedisArguments, RedisCacheBackend } from './redis-backend.js';
+
+interface LocalValue {
+  version: string;
+  json: string;
+}
 
 export type CacheStats = Record<string, { hits: number; misses: number }>;
 export type CacheObserver = (region: string, hit: boolean) => void;
@@ -22,6 +28,8 @@ export function createCacheBackend(conf: KeystoneConfig): CacheBackend {
 export class Cache {
   readonly stats: CacheStats = {};
   private observers: CacheObserver[] = [];
+  /** memoized values of some regions also kept in this process, trusted while a version is unchanged */
+  private local: { regions: ReadonlySet<string>; version: () => string | undefined; values: LRUCache<string, LocalValue> } | null = null;
 
   constructor(
     readonly backend: CacheBackend,
@@ -55,14 +63,53 @@ export class Cache {
     await this.backend.set(region, key, value, ttlSeconds ?? this.defaultTtl);
   }
 
+  /**
+   * Memoized values of `regions` are also kept in this process's memory, tagged with `version()`
+   * (read before the value is looked up) and used while it returns the same string: a hit costs no
+   * round trip to the shared cache. The caller's version must change, in every process, before any
+   * invalidation of these regions returns (src/token/memo-version.ts); undefined means "not known
+   * now" and skips the local copy.
+   */
+  keepLocally(regions: readonly string[], version: () => string | undefined): void {
+    this.local = {
+      regions: new Set(regions),
+      version,
+      values: new LRUCache<string, LocalValue>({ max: 20_000, maxSize: 8 * 1024 * 1024, sizeCalculation: (v) => 64 + 2 * v.json.length }),
+    };
+  }
+
   /** Returns the cached JSON value, or computes, stores and returns it. */
   async memoize<T>(region: string, key: string, ttlSeconds: number | null | undefined, compute: () => Promise<T>): Promise<T> {
     if (!this.enabled) return compute();
+    const local = this.local?.regions.has(region) ? this.local : null;
+    const version = local?.version();
+    if (local && version !== undefined) {
+      const localKey = `${region}\u0000${key}`;
+      const hit = local.values.get(localKey);
+      if (hit?.version === version) {
+        this.count(region, true);
+        return JSON.parse(hit.json) as T;
+      }
+      const shared = await this.memoizeShared(region, key, ttlSeconds, compute);
+      if (typeof shared.json === 'string') local.values.set(localKey, { version, json: shared.json });
+      return shared.value;
+    }
+    return (await this.memoizeShared(region, key, ttlSeconds, compute)).value;
+  }
+
+  private async memoizeShared<T>(
+    region: string,
+    key: string,
+    ttlSeconds: number | null | undefined,
+    compute: () => Promise<T>,
+  ): Promise<{ value: T; json: string | undefined }> {
     const cached = await this.get(region, key);
-    if (cached !== undefined) return JSON.parse(cached) as T;
+    if (cached !== undefined) return { value: JSON.parse(cached) as T, json: cached };
     const value = await compute();
-    await this.set(region, key, JSON.stringify(value), ttlSeconds);
-    return value;
+    // undefined for a value JSON cannot hold (stored as such by the backend, as before)
+    const json = JSON.stringify(value) as string | undefined;
+    await this.set(region, key, json as string, ttlSeconds);
+    return { value, json };
   }
 
   delete(region: string, key: string): Promise<void> {
