@@ -65,6 +65,7 @@ export class MemoVersion {
   private polled: { value: string; startedAt: number } | null = null;
   private poller: NodeJS.Timeout | null = null;
   private readonly mode: 'redis' | 'memory' | 'sql';
+  private closed = false;
 
   constructor(private readonly options: MemoVersionOptions) {
     const { cache, epoch } = options;
@@ -101,6 +102,7 @@ export class MemoVersion {
 
   /** The version without waiting, when it can be known at once; undefined when current() must read it. */
   currentSync(): string | undefined {
+    if (this.closed) return undefined;
     if (this.mode === 'memory') {
       this.startPolling(MEMORY_EPOCH_POLL_MS);
       return `m:${String(this.generation)}:${this.polled?.value ?? ''}`;
@@ -159,6 +161,7 @@ export class MemoVersion {
   }
 
   close(): void {
+    this.closed = true;
     if (this.poller) clearInterval(this.poller);
     this.poller = null;
     this.broadcast?.close();
