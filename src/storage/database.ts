@@ -8,8 +8,14 @@ import { resolve } from 'node:path';
 import type { KeystoneConfig } from '../config/options.js';
 import { log } from '../log/logger.js';
 
+/** SQL statements this process has sent (diagnostics and the tests that count statements per request). */
+export const sqlStatements = { sent: 0 };
+
 export const pgp = pgPromise({
   capSQL: true,
+  query() {
+    sqlStatements.sent++;
+  },
   error(err, e) {
     // Connection-level errors (database restarted) are expected; the pool reconnects by itself.
     if (e.cn) log.warn(`database connection error: ${(err as Error).message ?? err}`);
