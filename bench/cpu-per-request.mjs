@@ -2,10 +2,10 @@
 // CPU, Redis commands and SQL statements per request of one keystone-all public worker: a measure that
 // holds on a shared machine (process CPU time over N requests, not throughput).
 //
-//   node bench/cpu-per-request.mjs [postgres-redis|embedded|embedded-cache]   (after npm run build)
+//   node bench/cpu-per-request.mjs [postgres-redis|postgres|embedded|embedded-cache]   (after npm run build)
 //
 // postgres-redis: a fresh database on the machine's PostgreSQL (CI's 127.0.0.1:5432) and a private
-// redis-server; embedded: PGlite with [cache] enabled = false (Keystone's default); embedded-cache: PGlite
+// redis-server; postgres: the same database with [cache] enabled = false (counts SQL statements); embedded: PGlite with [cache] enabled = false (Keystone's default); embedded-cache: PGlite
 // with the in-process cache. N (default 2000) requests a case, CONC (8) at a time, after 200 of warm-up.
 import { request, Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -26,13 +26,15 @@ const config = { eventlet_server: { public_workers: 1, admin_workers: 1 } };
 if (MODE === 'postgres-redis') {
   redis = await startRedis();
   config.cache = { enabled: true, backend: 'dogpile.cache.redis', backend_argument: [`url:${redis.url}`] };
+} else if (MODE === 'postgres') {
+  config.cache = { enabled: false };
 } else if (MODE === 'embedded-cache') {
   config.cache = { enabled: true, backend: 'dogpile.cache.memory' };
 } else {
   config.cache = { enabled: false };
 }
 const env = process.env.PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.PROFILE_DIR}` } : {};
-const ks = await startKeystone({ database: MODE === 'postgres-redis' ? 'postgres' : 'pglite', config, env });
+const ks = await startKeystone({ database: MODE.startsWith('postgres') ? 'postgres' : 'pglite', config, env });
 const worker = ks.workers().find((w) => w.service === 'public');
 const agent = new Agent({ keepAlive: true, maxSockets: CONC });
 
@@ -60,7 +62,7 @@ const cpuTicks = (pid) => {
 const TICK_US = 1e6 / 100;
 
 let pg = null;
-if (MODE === 'postgres-redis') {
+if (MODE.startsWith('postgres')) {
   const conn = readFileSync(ks.configFile, 'utf8')
     .match(/connection = (.*)/)[1]
     .trim();

@@ -4,6 +4,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { KeystoneConfig } from '../config/options.js';
+import { currentRequestScope } from './request-scope.js';
 import { NullCacheBackend, type CacheBackend } from './cache-backend.js';
 import { MemoryCacheBackend } from './memory-backend.js';
 import { parseRedisArguments, RedisCacheBackend } from './redis-backend.js';
@@ -80,7 +81,7 @@ export class Cache {
 
   /** Returns the cached JSON value, or computes, stores and returns it. */
   async memoize<T>(region: string, key: string, ttlSeconds: number | null | undefined, compute: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return compute();
+    if (!this.enabled) return this.memoizeInRequest(region, key, compute);
     const local = this.local?.regions.has(region) ? this.local : null;
     const version = local?.version();
     if (local && version !== undefined) {
@@ -116,7 +117,26 @@ export class Cache {
     return this.enabled ? this.backend.delete(region, key) : Promise.resolve();
   }
 
+  /** Without a cache: one look-up per request (src/cache/request-scope.ts), none shared outside it. */
+  private async memoizeInRequest<T>(region: string, key: string, compute: () => Promise<T>): Promise<T> {
+    const scope = currentRequestScope();
+    if (!scope) return compute();
+    let keys = scope.get(region);
+    if (!keys) scope.set(region, (keys = new Map<string, Promise<string | undefined>>()));
+    let json = keys.get(key);
+    if (!json) {
+      json = compute().then((value) => JSON.stringify(value) as string | undefined);
+      keys.set(key, json);
+      // a failed look-up is not shared: the next caller tries again
+      json.catch(() => keys.delete(key));
+    }
+    const text = await json;
+    return (text === undefined ? undefined : JSON.parse(text)) as T;
+  }
+
   invalidate(...regions: string[]): Promise<void> {
+    const scope = currentRequestScope();
+    if (scope) for (const r of regions) scope.delete(r);
     if (!this.enabled) return Promise.resolve();
     return Promise.all(regions.map((r) => this.backend.invalidateRegion(r))).then(() => undefined);
   }
