@@ -20,7 +20,15 @@ export class CollectionMemo {
     sizeCalculation: (e) => 64 + 2 * e.body.length,
   });
 
-  constructor(private readonly version: () => string | undefined) {}
+  /** `ttlSeconds`: [cache] expiration_time, the longest the shared cache keeps anything (bounds what changes by time alone) */
+  constructor(
+    private readonly version: () => string | undefined,
+    ttlSeconds: number,
+  ) {
+    this.ttlMs = Math.max(1, ttlSeconds) * 1000;
+  }
+
+  private readonly ttlMs: number;
 
   /** Sends the list's JSON body: kept from an earlier request under the same version, else rendered now. */
   async send(req: Request, res: Response, scope: string, render: () => Promise<Record<string, unknown>>): Promise<void> {
@@ -32,7 +40,7 @@ export class CollectionMemo {
       body = kept.body;
     } else {
       body = JSON.stringify(await render());
-      if (version !== undefined) this.bodies.set(key, { version, body });
+      if (version !== undefined) this.bodies.set(key, { version, body }, { ttl: this.ttlMs });
     }
     res.type('json').send(body);
   }

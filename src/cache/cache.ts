@@ -92,7 +92,9 @@ export class Cache {
         return JSON.parse(hit.json) as T;
       }
       const shared = await this.memoizeShared(region, key, ttlSeconds, compute);
-      if (typeof shared.json === 'string') local.values.set(localKey, { version, json: shared.json });
+      // never kept longer than the shared cache keeps it (what changes by time alone, e.g. inactivity, stays bounded)
+      if (typeof shared.json === 'string')
+        local.values.set(localKey, { version, json: shared.json }, { ttl: Math.max(1, ttlSeconds ?? this.defaultTtl) * 1000 });
       return shared.value;
     }
     return (await this.memoizeShared(region, key, ttlSeconds, compute)).value;

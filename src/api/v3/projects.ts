@@ -66,7 +66,7 @@ export async function projectTargetFor(providers: ProviderApi, projectId: string
 
 export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { resource_api: resource } = providers;
-  const lists = new CollectionMemo(() => providers.token_provider_api.currentVersionSync());
+  const lists = new CollectionMemo(() => providers.token_provider_api.currentVersionSync(), providers.conf.cache.expiration_time);
 
   /** Keystone's _expand_project_ref. */
   const expand = async (req: Request, ref: ProjectRef, out: Record<string, unknown>, callerUserId: string | undefined) => {

@@ -69,7 +69,7 @@ export async function userTargetFor(providers: ProviderApi, userId: string, grou
 
 export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { identity_api: identity } = providers;
-  const lists = new CollectionMemo(() => providers.token_provider_api.currentVersionSync());
+  const lists = new CollectionMemo(() => providers.token_provider_api.currentVersionSync(), providers.conf.cache.expiration_time);
 
   const list = async (req: Request, res: Response) => {
     const scoped = await resolveCaller(req, providers);
