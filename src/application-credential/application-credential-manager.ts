@@ -94,7 +94,7 @@ export class ApplicationCredentialManager {
   }
 
   async findByName(userId: string, name: string): Promise<ApplicationCredential[]> {
-    return (await this.backend.listForUser(userId, { name })).map(ApplicationCredentialManager.fromStored);
+    return (await this.backend.listForUser(userId, { name })).map((c) => ApplicationCredentialManager.fromStored(c));
   }
 
   isExpired(cred: ApplicationCredential, nowMs = Date.now()): boolean {

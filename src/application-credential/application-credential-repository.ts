@@ -138,7 +138,7 @@ export class ApplicationCredentialRepository implements ApplicationCredentialBac
       [userId, rule.service ?? null, rule.path ?? null, rule.method ?? null],
     );
     if (same) return same.id;
-    const taken = await t.oneOrNone('SELECT 1 FROM access_rule WHERE external_id = $1', [rule.id]);
+    const taken = await t.oneOrNone<unknown>('SELECT 1 FROM access_rule WHERE external_id = $1', [rule.id]);
     const externalId = taken ? randomUUID().replace(/-/g, '') : rule.id;
     const row = await t.one<{ id: number }>(
       'INSERT INTO access_rule (external_id, user_id, service, path, method) VALUES ($1, $2, $3, $4, $5) RETURNING id',
@@ -188,7 +188,9 @@ export class ApplicationCredentialRepository implements ApplicationCredentialBac
     return this.db.tx(async (t: Queryable) => {
       const row = await t.oneOrNone<{ id: number }>('SELECT id FROM access_rule WHERE external_id = $1 FOR UPDATE', [externalId]);
       if (!row) return 'missing';
-      const used = await t.oneOrNone('SELECT 1 FROM application_credential_access_rule WHERE access_rule_id = $1 LIMIT 1', [row.id]);
+      const used = await t.oneOrNone<unknown>('SELECT 1 FROM application_credential_access_rule WHERE access_rule_id = $1 LIMIT 1', [
+        row.id,
+      ]);
       if (used) return 'in-use';
       await t.none('DELETE FROM access_rule WHERE id = $1', [row.id]);
       return 'deleted';

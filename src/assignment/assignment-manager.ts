@@ -61,8 +61,8 @@ export class AssignmentManager extends RoleManager {
       systemGrantRoleIds: async (actorId, kind) =>
         (await this.listSystemGrants(kind === 'user' ? { userId: actorId } : { groupId: actorId })).map((r) => r.id),
     });
-    identity?.events?.on((event) => this.onIdentityEvent(event));
-    resource?.events?.on((event) => this.onResourceEvent(event));
+    identity.events.on((event) => this.onIdentityEvent(event));
+    resource.events.on((event) => this.onResourceEvent(event));
   }
 
   // ---- effective roles for tokens -----------------------------------------------------

@@ -115,7 +115,7 @@ export class AssignmentRepository implements AssignmentBackend {
   }
 
   async impliedRoleExists(priorRoleId: string, impliedRoleId: string): Promise<boolean> {
-    const r = await this.db.oneOrNone('SELECT 1 FROM implied_role WHERE prior_role_id = $1 AND implied_role_id = $2', [
+    const r = await this.db.oneOrNone<unknown>('SELECT 1 FROM implied_role WHERE prior_role_id = $1 AND implied_role_id = $2', [
       priorRoleId,
       impliedRoleId,
     ]);
@@ -173,7 +173,7 @@ export class AssignmentRepository implements AssignmentBackend {
     inherited: boolean,
   ): Promise<boolean> {
     const table = types[0].endsWith('System') ? 'system_assignment' : 'assignment';
-    const r = await this.db.oneOrNone(
+    const r = await this.db.oneOrNone<unknown>(
       `SELECT 1 FROM ${table} WHERE actor_id = $1 AND target_id = $2 AND type IN ($3:csv) AND role_id = $4 AND inherited = $5 LIMIT 1`,
       [actorId, targetId, types, roleId, inherited],
     );

@@ -165,8 +165,7 @@ export class RoleManager {
           domain_id: domainId,
           description: input.description ?? null,
         });
-        const options = optionsToStored(input.options ?? {});
-        for (const k of Object.keys(options)) if (options[k] === null) delete options[k];
+        const options = Object.fromEntries(Object.entries(optionsToStored(input.options ?? {})).filter(([, v]) => v !== null));
         await repo.setRoleOptions(id, options);
       });
     } catch (err) {

@@ -11,11 +11,19 @@ export interface CacheBackend {
 
 export class NullCacheBackend implements CacheBackend {
   readonly name = 'null' as const;
-  async get(): Promise<undefined> {
-    return undefined;
+  get(): Promise<undefined> {
+    return Promise.resolve(undefined);
   }
-  async set(): Promise<void> {}
-  async delete(): Promise<void> {}
-  async invalidateRegion(): Promise<void> {}
-  async close(): Promise<void> {}
+  set(): Promise<void> {
+    return Promise.resolve();
+  }
+  delete(): Promise<void> {
+    return Promise.resolve();
+  }
+  invalidateRegion(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }

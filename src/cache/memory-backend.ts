@@ -8,7 +8,7 @@
  * invalidateRegion() resolves: no worker keeps a stale entry once a
  * revocation has answered.
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { LRUCache } from 'lru-cache';
 import { sweepStale } from './stale-sweep.js';
 import type { CacheBackend } from './cache-backend.js';
@@ -32,11 +32,12 @@ function installWorkerListener(): void {
   if (workerListenerInstalled || !cluster.isWorker) return;
   workerListenerInstalled = true;
   process.on('message', (msg: unknown) => {
+    if (typeof msg !== 'object' || msg === null) return;
     const m = msg as { type?: string; region?: string; requestId?: number; fromSelf?: boolean };
-    if (m?.type === INVALIDATE_MESSAGE && typeof m.region === 'string') {
+    if (m.type === INVALIDATE_MESSAGE && typeof m.region === 'string') {
       for (const b of backends) b.invalidateLocal(m.region);
       process.send?.({ type: APPLIED_MESSAGE, requestId: m.requestId });
-    } else if (m?.type === INVALIDATED_MESSAGE && typeof m.requestId === 'number') {
+    } else if (m.type === INVALIDATED_MESSAGE && typeof m.requestId === 'number') {
       pendingAcks.get(m.requestId)?.();
       pendingAcks.delete(m.requestId);
     }
@@ -74,12 +75,13 @@ export class MemoryCacheBackend implements CacheBackend {
     return lru;
   }
 
-  async get(region: string, key: string): Promise<string | undefined> {
-    return this.regions.get(region)?.get(key);
+  get(region: string, key: string): Promise<string | undefined> {
+    return Promise.resolve(this.regions.get(region)?.get(key));
   }
 
-  async set(region: string, key: string, value: string, ttlSeconds: number): Promise<void> {
+  set(region: string, key: string, value: string, ttlSeconds: number): Promise<void> {
     this.region(region).set(key, value, { ttl: ttlSeconds * 1000 });
+    return Promise.resolve();
   }
 
   async delete(region: string, key: string): Promise<void> {
@@ -98,7 +100,8 @@ export class MemoryCacheBackend implements CacheBackend {
 
   /** Ask the primary to invalidate the region in every other worker; resolves on its acknowledgement. */
   private broadcast(region: string): Promise<void> {
-    if (!cluster.isWorker || !process.send) return Promise.resolve();
+    const send = process.send?.bind(process);
+    if (!cluster.isWorker || !send) return Promise.resolve();
     const requestId = nextRequestId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -110,14 +113,15 @@ export class MemoryCacheBackend implements CacheBackend {
         resolve();
       });
       const msg: InvalidateMessage = { type: INVALIDATE_MESSAGE, region, requestId };
-      process.send!(msg);
+      send(msg);
     });
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     clearInterval(this.sweeper);
     backends.delete(this);
     this.regions.clear();
+    return Promise.resolve();
   }
 }
 
@@ -129,14 +133,15 @@ export function relayCacheInvalidations(): void {
   let nextRelayId = 1;
   const relays = new Map<number, { waiting: number; done: () => void }>();
   cluster.on('message', (sender, msg: unknown) => {
+    if (typeof msg !== 'object' || msg === null) return;
     const m = msg as { type?: string; region?: string; requestId?: number };
-    if (m?.type === APPLIED_MESSAGE && typeof m.requestId === 'number') {
+    if (m.type === APPLIED_MESSAGE && typeof m.requestId === 'number') {
       const relay = relays.get(m.requestId);
       if (relay && --relay.waiting === 0) relay.done();
       return;
     }
-    if (m?.type !== INVALIDATE_MESSAGE || typeof m.region !== 'string') return;
-    const others = Object.values(cluster.workers ?? {}).filter((w) => w && w !== sender && w.isConnected());
+    if (m.type !== INVALIDATE_MESSAGE || typeof m.region !== 'string') return;
+    const others = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w !== sender && w.isConnected());
     const ack = () => {
       if (sender.isConnected()) sender.send({ type: INVALIDATED_MESSAGE, requestId: m.requestId });
     };
@@ -157,6 +162,6 @@ export function relayCacheInvalidations(): void {
         ack();
       },
     });
-    for (const w of others) w!.send({ type: INVALIDATE_MESSAGE, region: m.region, requestId: relayId });
+    for (const w of others) w.send({ type: INVALIDATE_MESSAGE, region: m.region, requestId: relayId });
   });
 }

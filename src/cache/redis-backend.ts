@@ -12,6 +12,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CacheBackend } from './cache-backend.js';
 import { log } from '../log/logger.js';
+import { messageOf } from '../common/errors.js';
 
 const GET_SCRIPT = `local g = redis.call('GET', KEYS[1]) or '0'
 return redis.call('GET', ARGV[1] .. g .. ':' .. ARGV[2])`;
@@ -104,8 +105,7 @@ export class RedisCacheBackend implements CacheBackend {
   private loggedOutage = false;
 
   private fail(err: unknown): void {
-    if (!this.loggedOutage)
-      log.error(`cache: Redis unavailable, answering from the database until it returns: ${(err as Error).message ?? err}`);
+    if (!this.loggedOutage) log.error(`cache: Redis unavailable, answering from the database until it returns: ${messageOf(err)}`);
     this.loggedOutage = true;
     this.suspect();
   }
@@ -233,7 +233,8 @@ export class RedisCacheBackend implements CacheBackend {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.client.disconnect();
+    return Promise.resolve();
   }
 }

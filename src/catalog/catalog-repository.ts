@@ -42,7 +42,7 @@ export class CatalogRepository implements CatalogBackend {
   }
   async regionsWithEndpoints(ids: string[]): Promise<boolean> {
     if (!ids.length) return false;
-    const r = await this.db.oneOrNone('SELECT 1 FROM endpoint WHERE region_id IN ($1:csv) LIMIT 1', [ids]);
+    const r = await this.db.oneOrNone<unknown>('SELECT 1 FROM endpoint WHERE region_id IN ($1:csv) LIMIT 1', [ids]);
     return r !== null;
   }
 

@@ -52,9 +52,9 @@ export async function runBootstrap({ providers }: Pick<BuiltProviders, 'provider
   const roleName = options.roleName ?? 'admin';
   const serviceName = options.serviceName ?? 'keystone';
 
-  let domain = await resource.findDomain(domainId);
+  const domain = await resource.findDomain(domainId);
   if (!domain) {
-    domain = await resource.createDomain({ id: domainId, name: 'Default', description: 'The default domain' });
+    await resource.createDomain({ id: domainId, name: 'Default', description: 'The default domain' });
     log.info(`Created domain ${domainId}`);
   }
 

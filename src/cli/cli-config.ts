@@ -19,12 +19,12 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? { -readonly 
 /** Path-valued options made absolute against the working directory. */
 export function resolveRelativePaths(conf: KeystoneConfig, overrides: { debug?: boolean } = {}): KeystoneConfig {
   const c = JSON.parse(JSON.stringify(conf)) as Mutable<KeystoneConfig>;
-  const abs = (p: string | null): string | null => (p ? resolve(p) : p);
-  c.DEFAULT.state_path = abs(c.DEFAULT.state_path)!;
+  const abs = (p: string): string => (p ? resolve(p) : p);
+  c.DEFAULT.state_path = abs(c.DEFAULT.state_path);
   if (c.DEFAULT.log_dir) c.DEFAULT.log_dir = abs(c.DEFAULT.log_dir);
-  c.fernet_tokens.key_repository = abs(c.fernet_tokens.key_repository)!;
-  c.fernet_receipts.key_repository = abs(c.fernet_receipts.key_repository)!;
-  c.credential.key_repository = abs(c.credential.key_repository)!;
+  c.fernet_tokens.key_repository = abs(c.fernet_tokens.key_repository);
+  c.fernet_receipts.key_repository = abs(c.fernet_receipts.key_repository);
+  c.credential.key_repository = abs(c.credential.key_repository);
   if (overrides.debug) c.DEFAULT.debug = true;
   const conn = c.database.connection;
   if (conn && conn.startsWith('pglite://')) c.database.connection = `pglite://${resolve(conn.slice('pglite://'.length))}`;

@@ -31,7 +31,7 @@ import { workerMain, workerService } from './all/worker.js';
 /** The entry point: the primary's command line, or a forked worker. */
 export function run(argv: string[] = process.argv.slice(2)): void {
   const main = cluster.isPrimary ? primaryMain(argv, fileURLToPath(import.meta.url)) : workerMain();
-  main.catch((err) => {
+  main.catch((err: unknown) => {
     process.stderr.write(`${cluster.isPrimary ? PROGRAM : `keystone-${workerService()}`}: ${oneLine(describeError(err))}\n`);
     process.exit(1);
   });

@@ -39,7 +39,7 @@ export function run(argv: string[] = process.argv.slice(2)): void {
       // pools, watchers and timers must not keep a finished command alive
       setTimeout(() => process.exit(code), 50).unref();
     },
-    (err) => {
+    (err: unknown) => {
       process.stderr.write(`${PROGRAM}: ${oneLine(describeError(err))}\n`);
       process.exit(1);
     },

@@ -109,9 +109,6 @@ export class MethodNotAllowed extends KeystoneError {
 export class Conflict extends KeystoneError {
   override readonly code = 409;
   override readonly title = 'Conflict';
-  constructor(message: string) {
-    super(message);
-  }
 }
 
 /** "Conflict occurred attempting to store user - Duplicate entry found with name alice at domain ID default." */
@@ -151,4 +148,14 @@ export class ServiceUnavailable extends KeystoneError {
   constructor(message = 'The service is temporarily unavailable: the identity database cannot be reached. Try again later.') {
     super(message);
   }
+}
+
+/** The message of anything thrown: an Error's message, else its string form. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The stack of anything thrown (for the log): an Error's stack, else its string form. */
+export function stackOf(err: unknown): string {
+  return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }

@@ -1,7 +1,10 @@
 /** The kinds of option keystone.conf holds, as oslo.config names them. */
 export type OptionType = 'string' | 'int' | 'float' | 'bool' | 'list' | 'multistring';
 
-export interface OptionSpec<T = unknown> {
+/** What an option can default to. */
+export type OptionDefault = string | number | boolean | null | readonly string[];
+
+export interface OptionSpec<T extends OptionDefault = OptionDefault> {
   type: OptionType;
   default: T;
   help: string;
@@ -13,7 +16,8 @@ export interface OptionSpec<T = unknown> {
   /** accepted for compatibility with Keystone's keystone.conf; means nothing here */
   ignored?: boolean;
   /** why a converted value is refused (start-up and reload then fail naming the option), or undefined */
-  check?: (value: T) => string | undefined;
+  // A method signature: a check of `string | null` is then an OptionSpec of any default (bivariant parameter).
+  check?(value: T): string | undefined;
 }
 
 export const str = (def: string, help: string, extra: Partial<OptionSpec<string>> = {}): OptionSpec<string> => ({

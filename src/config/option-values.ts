@@ -1,4 +1,4 @@
-import type { OptionSpec } from './option-types.js';
+import type { OptionDefault, OptionSpec } from './option-types.js';
 
 export class ConfigValueError extends Error {
   constructor(section: string, option: string, value: string, reason: string) {
@@ -10,14 +10,14 @@ const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 'y', 't']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'n', 'f']);
 
 /** Converts the text of one option line (or, for a multistring, every line) to its typed value. */
-export function convertOptionValue(section: string, option: string, spec: OptionSpec, values: string[]): unknown {
+export function convertOptionValue(section: string, option: string, spec: OptionSpec, values: string[]): OptionDefault {
   const converted = convertText(section, option, spec, values);
   const problem = spec.check?.(converted);
   if (problem) throw new ConfigValueError(section, option, values[values.length - 1] ?? '', problem);
   return converted;
 }
 
-function convertText(section: string, option: string, spec: OptionSpec, values: string[]): unknown {
+function convertText(section: string, option: string, spec: OptionSpec, values: string[]): OptionDefault {
   const value = values[values.length - 1] ?? '';
   const fail = (reason: string): never => {
     throw new ConfigValueError(section, option, value, reason);

@@ -5,7 +5,7 @@
  * operator's existing keystone.conf loads, and warn at start-up.
  * conf/keystone.conf.sample is generated from this table (npm run gen-config).
  */
-import { bool, float, int, list, multi, optInt, optStr, str, type OptionSpec } from './option-types.js';
+import { bool, int, list, multi, optInt, optStr, str, type OptionSpec } from './option-types.js';
 import { addressRangesProblem } from './address-ranges.js';
 
 export const OPTIONS = {
@@ -58,7 +58,7 @@ export const OPTIONS = {
     query_timeout: int(30, 'Seconds a single SQL statement may run before it is cancelled.', { min: 1 }),
   },
   token: {
-    expiration: int(3600, 'The amount of time that a token should remain valid (in seconds).', { min: 0, max: 9223372036854775807 }),
+    expiration: int(3600, 'The amount of time that a token should remain valid (in seconds).', { min: 0, max: Number.MAX_SAFE_INTEGER }),
     provider: str('fernet', 'Entry point for the token provider: fernet or uuid.', { choices: ['fernet', 'uuid'] }),
     caching: bool(true, 'Toggle for caching token validation. Has no effect unless global caching is enabled.'),
     cache_time: optInt('The number of seconds to cache token validation results. Unset means [cache] expiration_time.'),
@@ -326,7 +326,7 @@ export const OPTIONS = {
       "Ignore (404) health check requests that carry proxy headers (X-Forwarded, X-Forwarded-Proto, -Host, -For, -Prefix, Forwarded): only direct callers, such as a load balancer's probe, are answered.",
     ),
   },
-} as const satisfies Record<string, Record<string, OptionSpec<any>>>;
+} as const satisfies Record<string, Record<string, OptionSpec>>;
 
 export type Options = typeof OPTIONS;
 export type SectionName = keyof Options;

@@ -84,7 +84,11 @@ export function ec2CredentialId(accessKey: string): string {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const stringOrNull = (v: unknown): string | null => (typeof v === 'string' ? v : v === null || v === undefined ? null : String(v));
+const stringOrNull = (v: unknown): string | null => {
+  if (typeof v === 'string') return v;
+  if (v === null || v === undefined) return null;
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+};
 
 /** The ec2 blob as an object ({} when it is not JSON). Legacy rows may hold the object itself. */
 export function parseEc2Blob(blob: string): Record<string, unknown> {

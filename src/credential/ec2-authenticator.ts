@@ -23,15 +23,8 @@ import type { ProviderApi } from '../common/provider-api.js';
 import type { ValidatedToken } from '../token/token-model.js';
 import { projectUsable } from '../auth/scope.js';
 import { issueGrantedToken } from '../auth/token-grant.js';
-import {
-  checkEc2Signature,
-  checkTimestampDetailed,
-  extractCredentials,
-  pyStr,
-  type Ec2Credentials,
-  type TimestampResult,
-} from './ec2-signature.js';
-import { checkS3RequestTime, checkS3Signature, type S3Credentials } from './s3-signature.js';
+import { checkEc2Signature, checkTimestampDetailed, extractCredentials, pyStr, type TimestampResult } from './ec2-signature.js';
+import { checkS3RequestTime, checkS3Signature } from './s3-signature.js';
 import type { Ec2Credential } from './credential-manager.js';
 
 export interface Ec2Identity {

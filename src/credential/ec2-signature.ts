@@ -48,7 +48,9 @@ export function pyStr(v: unknown): string {
   return JSON.stringify(v);
 }
 
-const hasOwn = (o: unknown, k: string): boolean => !!o && typeof o === 'object' && Object.prototype.hasOwnProperty.call(o, k);
+// `o` comes from a request body: whatever its declared type, it may be null or not an object at all.
+const hasOwn = (o: Record<string, unknown> | undefined, k: string): o is Record<string, unknown> =>
+  typeof o === 'object' && (o as unknown) !== null && Object.hasOwn(o, k);
 
 /** Compares strings by code point, as Python's sort does. */
 function codePointCompare(a: string, b: string): number {
@@ -58,7 +60,7 @@ function codePointCompare(a: string, b: string): number {
     const x = ai.next();
     const y = bi.next();
     if (x.done || y.done) return x.done && y.done ? 0 : x.done ? -1 : 1;
-    const d = x.value.codePointAt(0)! - y.value.codePointAt(0)!;
+    const d = (x.value.codePointAt(0) ?? 0) - (y.value.codePointAt(0) ?? 0);
     if (d !== 0) return d;
   }
 }
@@ -114,10 +116,11 @@ function signatureV2(params: Record<string, unknown>, verb: unknown, host: unkno
 function isV4(creds: Ec2Credentials): boolean {
   const headers = creds.headers;
   if (hasOwn(headers, 'Authorization')) {
-    const auth = headers!.Authorization;
+    const auth = headers.Authorization;
     return typeof auth === 'string' && auth.startsWith('AWS4-HMAC-SHA256');
   }
-  return hasOwn(creds.params, 'X-Amz-Algorithm') && creds.params!['X-Amz-Algorithm'] === 'AWS4-HMAC-SHA256';
+  const params = creds.params;
+  return hasOwn(params, 'X-Amz-Algorithm') && params['X-Amz-Algorithm'] === 'AWS4-HMAC-SHA256';
 }
 
 const sha256Hex = (data: string): string => createHash('sha256').update(data, 'utf8').digest('hex');
@@ -154,8 +157,8 @@ function signatureV4(creds: Ec2Credentials, secret: string): string {
   const stripPort = /^Boto\/2\.[0-9]\.[0-2]/.test(lower.get('user-agent') ?? '');
   const headerLines: string[] = [];
   for (const h of signedHeaders.split(';')) {
-    if (!lower.has(h)) continue;
-    const v = lower.get(h)!;
+    const v = lower.get(h);
+    if (v === undefined) continue;
     headerLines.push(`${h}:${h === 'host' && stripPort ? v.split(':')[0] : v}`);
   }
   const canonicalHeaders = headerLines.join('\n') + '\n';
@@ -198,7 +201,7 @@ export function hostnameOf(host: string): string | null {
     if (close < 0) return null;
     name = hostPort.slice(hostPort.indexOf('[') + 1, close);
   } else {
-    name = hostPort.split(':')[0]!;
+    name = hostPort.split(':')[0];
   }
   return name === '' ? null : name.toLowerCase();
 }

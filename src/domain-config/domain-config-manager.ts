@@ -48,7 +48,7 @@ export class DomainConfigManager {
     if (!config || typeof config !== 'object' || Array.isArray(config) || Object.keys(config).length === 0) {
       throw new InvalidDomainConfig('No options specified');
     }
-    for (const [group, options] of Object.entries(config)) {
+    for (const [group, options] of Object.entries(config as Record<string, unknown>)) {
       if (!options || typeof options !== 'object' || Array.isArray(options) || Object.keys(options).length === 0) {
         throw new InvalidDomainConfig(`The value of group ${group} specified in the config should be a dictionary of options`);
       }

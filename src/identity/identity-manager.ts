@@ -257,7 +257,7 @@ export class IdentityManager {
   // ---- users: writing ------------------------------------------------------------
 
   private async assertDefaultProjectNotDomain(projectId: string | null | undefined): Promise<void> {
-    if (!projectId || !this.resource) return;
+    if (!projectId) return;
     const ref = await this.resource.findProjectRef(projectId);
     if (ref?.isDomain) throw new ValidationError(`User's default project ID cannot be a domain ID: ${projectId}`, false);
   }
@@ -284,7 +284,7 @@ export class IdentityManager {
     if (input.password !== undefined) validatePasswordRules(this.conf, input.password);
     const id = input.id ?? newId();
     const name = input.name.trim();
-    if (this.resource) await this.resource.getDomainRef(input.domainId);
+    await this.resource.getDomainRef(input.domainId);
     await this.assertDefaultProjectNotDomain(input.defaultProjectId);
     await this.validateFederated(input.federated);
     const options = (input.options ?? {}) as UserOptions;
@@ -330,8 +330,7 @@ export class IdentityManager {
     const backend = this.backendForDomain(old.domainId);
     const row = await backend.getUserRow(id);
     if (!row) throw new EntityNotFound('user', id);
-    const options = { ...old.options, ...(patch.options ?? {}) } as Record<string, unknown>;
-    for (const [k, v] of Object.entries(options)) if (v === null) delete options[k];
+    const options = Object.fromEntries(Object.entries({ ...old.options, ...(patch.options ?? {}) }).filter(([, v]) => v !== null));
     const enabled = patch.enabled ?? old.enabled;
     const hash = 'password' in patch ? await this.hashOrNull(patch.password ?? null) : undefined;
     const defaultProjectId = 'defaultProjectId' in patch ? (patch.defaultProjectId ?? null) : old.defaultProjectId;
@@ -578,7 +577,7 @@ export class IdentityManager {
     extra?: Record<string, unknown>;
   }): Promise<Group> {
     const name = input.name.trim();
-    if (this.resource) await this.resource.getDomainRef(input.domainId);
+    await this.resource.getDomainRef(input.domainId);
     if (name.length > 64) throw new StringLengthExceeded(name, 'name', 64);
     const id = input.id ?? newId();
     const conflict = () => new DuplicateEntry('group', `Duplicate entry found with name ${name} at domain ID ${input.domainId}`);

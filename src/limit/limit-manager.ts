@@ -85,7 +85,7 @@ export class UnifiedLimitManager {
     private readonly resource: ResourceManager,
     private readonly catalog: CatalogManager,
   ) {
-    resource?.events?.on(async (event) => {
+    resource.events.on(async (event) => {
       if (event.type === 'project.deleted') await this.backend.deleteLimitsOf({ projectId: event.projectId });
       else if (event.type === 'domain.deleted') await this.backend.deleteLimitsOf({ domainId: event.domainId });
       else return;

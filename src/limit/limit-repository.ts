@@ -61,11 +61,11 @@ export class LimitRepository implements LimitBackend {
   /** The limit of a project or a domain for a registered limit. */
   async limitExists(registeredInternalId: number, owner: LimitOwner): Promise<boolean> {
     const r = owner.projectId
-      ? await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND project_id = $2 LIMIT 1', [
+      ? await this.db.oneOrNone<unknown>('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND project_id = $2 LIMIT 1', [
           registeredInternalId,
           owner.projectId,
         ])
-      : await this.db.oneOrNone('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND domain_id = $2 LIMIT 1', [
+      : await this.db.oneOrNone<unknown>('SELECT 1 FROM "limit" WHERE registered_limit_id = $1 AND domain_id = $2 LIMIT 1', [
           registeredInternalId,
           owner.domainId,
         ]);

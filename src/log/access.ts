@@ -27,6 +27,7 @@ export function clfDate(d: Date): string {
 /** Apache's escaping inside quoted fields: ", \ and control characters as \xhh. */
 export function clfQuote(s: string | undefined | null): string {
   if (!s) return '-';
+  // eslint-disable-next-line no-control-regex -- control characters are what it escapes
   return s.replace(/["\\\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 

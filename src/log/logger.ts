@@ -82,7 +82,7 @@ function messageOf(info: Info): string {
 const textLine = winston.format((info) => {
   const i = info as Info;
   const ctx = contextOf(i);
-  const name = i.access ? 'keystone.access' : String(i.logger ?? processName);
+  const name = i.access ? 'keystone.access' : typeof i.logger === 'string' ? i.logger : processName;
   let line = `${asctime(new Date())} ${process.pid} ${LEVEL_NAMES[i.level] ?? i.level.toUpperCase()} ${name} ${contextBlock(ctx)} ${messageOf(i)}`;
   const extra = extraOf(i);
   const keys = Object.keys(extra);
@@ -99,7 +99,7 @@ const jsonLine = winston.format((info) => {
   const record: Record<string, unknown> = {
     message: messageOf(i),
     asctime: asctime(now),
-    name: i.access ? 'keystone.access' : String(i.logger ?? processName),
+    name: i.access ? 'keystone.access' : typeof i.logger === 'string' ? i.logger : processName,
     levelname: LEVEL_NAMES[i.level] ?? i.level.toUpperCase(),
     levelno: LEVEL_NUMBERS[i.level] ?? 20,
     created: now.getTime() / 1000,
@@ -127,13 +127,15 @@ const jsonLine = winston.format((info) => {
 /** The last word: whatever the formatter produced is scrubbed as text. */
 const scrubLine = winston.format((info) => {
   const i = info as Info;
-  i[MESSAGE] = scrubText(String(i[MESSAGE] ?? ''), { access: Boolean(i.access) });
+  const message = i[MESSAGE];
+  i[MESSAGE] = scrubText(typeof message === 'string' ? message : '', { access: Boolean(i.access) });
   return i;
 });
 
 const journalPrefix = winston.format((info) => {
   const i = info as Info;
-  const prio = JOURNAL_PRIORITY[String(i[LEVEL] ?? i.level)] ?? 6;
+  const level = i[LEVEL];
+  const prio = JOURNAL_PRIORITY[typeof level === 'string' ? level : i.level] ?? 6;
   i[MESSAGE] = String(i[MESSAGE])
     .split('\n')
     .map((l) => `<${prio}>${l}`)
@@ -148,6 +150,8 @@ function lineFormat(json: boolean): winston.Logform.Format {
 const ALL_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
 
 function stderrTransport(journal: boolean): winston.transport {
+  // winston's typings do not declare its transports as subclasses of winston-transport's TransportStream
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   return new winston.transports.Console({
     stderrLevels: ALL_LEVELS,
     ...(journal ? { format: journalPrefix() } : {}),
@@ -211,6 +215,7 @@ export function configureLogging(conf: KeystoneConfig, name: string, options: Co
   if (file) {
     const t = new ReopenableFileTransport({ filename: file, checkIntervalMs: options.checkIntervalMs });
     fileTransports.push(t);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- as in stderrTransport
     transports.push(t);
   }
   if (stderr) transports.push(stderrTransport(journal));

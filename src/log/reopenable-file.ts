@@ -86,7 +86,8 @@ export class ReopenableFileTransport extends TransportStream {
   }
 
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
-    const line = String(info[MESSAGE] ?? info.message ?? '') + '\n';
+    const text = info[MESSAGE] ?? info.message;
+    const line = (typeof text === 'string' ? text : '') + '\n';
     if (this.fd === null) {
       try {
         this.open();

@@ -92,14 +92,14 @@ const ESCAPED_QUOTED = new RegExp(String.raw`(\\"(${KEY_WORD})\\"\s*:\s*)\\"((?:
 // key=value / key: value / key = "value"
 const KEY_VALUE = new RegExp(String.raw`(\b(${KEY_WORD})(?:\s*=\s*|:[ \t]*))(?:"[^"]*"|'[^']*'|[^\s,;&'"\])}>]+)`, 'gi');
 const XML = new RegExp(String.raw`(<(${KEY_WORD})>)[^<]*(</)`, 'gi');
-const URL_USERINFO = /(\b[a-z][a-z0-9+.\-]*:\/\/[^:/@\s]*:)[^@/\s]+(@)/gi;
+const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+(@)/gi;
 // Fernet tokens and receipts: base64url of 0x80 …; Keystone strips the padding, others keep it.
-const FERNET = /gAAAAA[A-Za-z0-9_\-]{40,}={0,2}/g;
+const FERNET = /gAAAAA[A-Za-z0-9_-]{40,}={0,2}/g;
 // Any very long base64url run (a token of another format, a PKI token, an EC2 signature blob…)
 const LONG_B64 = /(?<![A-Za-z0-9_\-+/])[A-Za-z0-9_\-+/]{160,}={0,2}/g;
-const HEX32 = /(?<![0-9A-Fa-f\-])[0-9a-fA-F]{32}(?![0-9A-Fa-f\-])/g;
+const HEX32 = /(?<![0-9A-Fa-f-])[0-9a-fA-F]{32}(?![0-9A-Fa-f-])/g;
 // In access lines: keep /<hex> id segments, except the token in /tokens/<hex>.
-const HEX32_NOT_PATH = /(?<![0-9A-Fa-f\-/])[0-9a-fA-F]{32}(?![0-9A-Fa-f\-])/g;
+const HEX32_NOT_PATH = /(?<![0-9A-Fa-f/-])[0-9a-fA-F]{32}(?![0-9A-Fa-f-])/g;
 const TOKEN_PATH = /(\/tokens\/)[^/\s?"]+/gi;
 
 export interface ScrubTextOptions {

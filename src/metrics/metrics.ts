@@ -341,7 +341,7 @@ function routedPath(req: ReqLike): string {
  * `unmatched`. A response closed before it was finished (the client went
  * away) counts with status 499, as the access log writes it.
  */
-export function httpMetrics(service: Service | string, routeOf?: (path: string) => string | undefined) {
+export function httpMetrics(service: string, routeOf?: (path: string) => string | undefined) {
   return (req: ReqLike, res: ResLike, next: (err?: unknown) => void): void => {
     const marked = res as ResLike & { [TIMED]?: true };
     if (marked[TIMED]) {
@@ -382,7 +382,7 @@ export function httpMetrics(service: Service | string, routeOf?: (path: string) 
  * by src/server/refused-request.ts: counted with method OTHER and route
  * `unmatched`.
  */
-export function recordRefusedRequest(service: Service | string, status: number): void {
+export function recordRefusedRequest(service: string, status: number): void {
   recordHttpRequest(service, 'OTHER', UNMATCHED_ROUTE, status, 0);
 }
 
@@ -408,7 +408,7 @@ export interface MetricsResponse {
 let workerIdentity: { service: string; worker: string } | null = null;
 
 export interface WorkerMetricsOptions {
-  service: Service | string;
+  service: string;
   /** the `worker` label; default `<service>-<cluster worker id>` (or the pid outside a cluster) */
   worker?: string;
   /** also collect process metrics (default true) */

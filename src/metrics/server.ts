@@ -36,6 +36,7 @@ import {
   type MetricObjectWithValues,
   type MetricValue,
 } from 'prom-client';
+import { messageOf } from '../common/errors.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { METRICS_REQUEST, METRICS_RESPONSE, workerRegistry, type MetricsResponse } from './metrics.js';
 
@@ -177,7 +178,7 @@ export async function collectWorkerMetrics(cluster: ClusterLike, options: Collec
   const workers = Object.values(cluster.workers ?? {}).filter((w): w is WorkerLike => !!w && (w.isConnected?.() ?? true));
   if (workers.length === 0) return [];
   const id = nextId++;
-  const entry = { expect: new Set(workers.map((w) => w.id)), responses: [] as MetricsResponse[], done: () => undefined as void };
+  const entry = { expect: new Set(workers.map((w) => w.id)), responses: [] as MetricsResponse[], done: (): void => undefined };
   const finished = new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, options.timeoutMs ?? 3000);
     entry.done = () => {
@@ -274,8 +275,8 @@ export async function startMetricsServer(
           res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' });
           res.end(req.method === 'HEAD' ? undefined : body);
         },
-        (err: Error) => {
-          res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`metrics collection failed: ${err.message}\n`);
+        (err: unknown) => {
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`metrics collection failed: ${messageOf(err)}\n`);
         },
       );
       return;

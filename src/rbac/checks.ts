@@ -106,7 +106,8 @@ export function pyStr(value: unknown): string {
     return `{${Object.entries(value)
       .map(([k, v]) => `${pyRepr(k)}: ${pyRepr(v)}`)
       .join(', ')}}`;
-  return String(value);
+  if (typeof value === 'bigint' || typeof value === 'symbol') return value.toString();
+  return '<function>';
 }
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

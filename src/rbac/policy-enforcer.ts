@@ -248,9 +248,10 @@ export class PolicyEnforcer implements RuleLookup {
     const deprecated = d.deprecated;
     if (!deprecated) return check;
     const oldName = deprecated.name ?? d.name;
-    if (oldName !== d.name && fileRules.has(oldName)) {
+    const underOldName = oldName !== d.name ? fileRules.get(oldName) : undefined;
+    if (underOldName) {
       // The operator overrode the rule under its old name: that override stays in force.
-      const overridden = parseRule(fileRules.get(oldName)!.rule);
+      const overridden = parseRule(underOldName.rule);
       if (overridden.toString() !== `rule:${d.name}`) return overridden;
     }
     if (!this.enforceNewDefaults && deprecated.check !== d.check) return new OrCheck([check, parseRule(deprecated.check)]);

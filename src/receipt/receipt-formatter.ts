@@ -63,11 +63,18 @@ export class ReceiptFormatter {
     const keys = this.keys();
     try {
       const { plaintext, timestamp } = decryptDetailed(receipt, keys);
-      const a = unpackb(plaintext);
-      if (!Array.isArray(a) || a.length !== 3 || typeof a[1] !== 'number') throw new Error('shape');
-      const userId = unpackId(a[0]);
+      const a: unknown = unpackb(plaintext);
+      if (!Array.isArray(a) || a.length !== 3) throw new Error('shape');
+      const [packedUserId, methods, expiresAt] = a as unknown[];
+      if (typeof methods !== 'number' || typeof expiresAt !== 'number') throw new Error('shape');
+      const userId = unpackId(packedUserId);
       if (userId === null) throw new Error('user');
-      return { userId, methods: this.methods.toList(a[1]), expiresAt: floatToIsotime(a[2]), issuedAt: isotimeFromWholeSeconds(timestamp) };
+      return {
+        userId,
+        methods: this.methods.toList(methods),
+        expiresAt: floatToIsotime(expiresAt),
+        issuedAt: isotimeFromWholeSeconds(timestamp),
+      };
     } catch {
       throw new ReceiptNotFound(receipt);
     }

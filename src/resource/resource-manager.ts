@@ -78,7 +78,9 @@ export interface TagFilters {
 }
 
 function unsafeChars(name: string): string {
-  return [...name].filter((c) => URL_RESERVED_CHARS.includes(c)).join('');
+  return Array.from(name)
+    .filter((c) => URL_RESERVED_CHARS.includes(c))
+    .join('');
 }
 
 export class ResourceManager {

@@ -70,7 +70,7 @@ export class ResourceRepository implements ResourceBackend {
   }
 
   async hasChildren(id: string): Promise<boolean> {
-    const row = await this.db.oneOrNone('SELECT 1 FROM project WHERE parent_id = $1 LIMIT 1', [id]);
+    const row = await this.db.oneOrNone<unknown>('SELECT 1 FROM project WHERE parent_id = $1 LIMIT 1', [id]);
     return row !== null;
   }
 

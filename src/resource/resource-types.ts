@@ -36,8 +36,8 @@ export interface Domain {
 export function parseExtra(text: string | null | undefined): Record<string, unknown> {
   if (!text) return {};
   try {
-    const v = JSON.parse(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   } catch {
     return {};
   }

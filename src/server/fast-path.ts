@@ -184,7 +184,8 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
         else
           outcome.then(
             (body) => {
-              body === null ? app(req, res) : answer(req, res, subject, body);
+              if (body === null) app(req, res);
+              else answer(req, res, subject, body);
             },
             () => {
               app(req, res);

@@ -23,7 +23,7 @@ import { arch, release, type as osType } from 'node:os';
 import type { Request, Response } from 'express';
 import type { KeystoneConfig } from '../config/options.js';
 import { addressInRanges, addressRanges } from '../config/address-ranges.js';
-import { NotFound } from '../common/errors.js';
+import { NotFound, messageOf } from '../common/errors.js';
 import { pingDatabase, type Database } from '../storage/database.js';
 import type { RouteTable } from './route-table.js';
 import { V3_VERSION_ID } from './discovery.js';
@@ -106,7 +106,7 @@ export class DatabaseCheck {
           details: `SELECT 1 answered in ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms.`,
           class: 'DatabaseCheck',
         }),
-        (err: Error) => fail(String(err?.message ?? err).split('\n')[0]),
+        (err: unknown) => fail(messageOf(err).split('\n')[0]),
       )
       .finally(() => {
         clearTimeout(timer);

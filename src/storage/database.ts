@@ -7,6 +7,7 @@ import pgPromise from 'pg-promise';
 import { resolve } from 'node:path';
 import type { KeystoneConfig } from '../config/options.js';
 import { log } from '../log/logger.js';
+import { messageOf } from '../common/errors.js';
 
 /** SQL statements this process has sent (diagnostics and the tests that count statements per request). */
 export const sqlStatements = { sent: 0 };
@@ -18,11 +19,11 @@ export const pgp = pgPromise({
   },
   error(err, e) {
     // Connection-level errors (database restarted) are expected; the pool reconnects by itself.
-    if (e.cn) log.warn(`database connection error: ${(err as Error).message ?? err}`);
+    if (e.cn) log.warn(`database connection error: ${messageOf(err)}`);
   },
 });
 // bigint counts and serials as numbers: every value of ours fits in 2^53.
-pgp.pg.types.setTypeParser(20, (v: string) => Number(v));
+pgp.pg.types.setTypeParser(pgp.pg.types.builtins.INT8, (v: string) => Number(v));
 
 export type Database = pgPromise.IDatabase<object>;
 export type Queryable = pgPromise.ITask<object> | Database;

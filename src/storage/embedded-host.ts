@@ -95,9 +95,10 @@ export function readEmbeddedLock(dataDir: string): EmbeddedLock | null {
   if (/^\d+$/.test(text)) return { pid: Number(text), program: 'keystone-all' };
   try {
     const r = JSON.parse(text) as Partial<EmbeddedLock>;
-    if (!Number.isInteger(r.pid) || (r.pid as number) <= 0) return null;
+    const pid = r.pid;
+    if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return null;
     return {
-      pid: r.pid!,
+      pid,
       program: r.program === 'keystone-manage' ? 'keystone-manage' : 'keystone-all',
       ...(typeof r.socket === 'string' ? { socket: r.socket } : {}),
     };
@@ -157,7 +158,8 @@ function makeSocketDir(dataDir: string): string {
       lastError = err;
     }
   }
-  throw lastError ?? new Error(`no directory for the embedded database's socket: ${candidates.filter(Boolean).join(', ')} are too long`);
+  if (lastError instanceof Error) throw lastError;
+  throw new Error(`no directory for the embedded database's socket: ${candidates.filter(Boolean).join(', ')} are too long`);
 }
 
 export async function startEmbeddedHost(dataDir: string, maxConnections: number, options: EmbeddedHostOptions = {}): Promise<EmbeddedHost> {

@@ -35,6 +35,7 @@ import type { Cache } from '../cache/cache.js';
 import { INVALIDATE_MESSAGE } from '../cache/memory-backend.js';
 import { RedisBroadcast } from '../cache/redis-broadcast.js';
 import { RedisCacheBackend } from '../cache/redis-backend.js';
+import { messageOf } from '../common/errors.js';
 import { log } from '../log/logger.js';
 import { RegionStamps } from '../revoke/region-stamp.js';
 import { FreshRead } from './fresh-read.js';
@@ -155,7 +156,7 @@ export class MemoVersion {
     try {
       await this.options.epoch.advance();
     } catch (err) {
-      log.error(`token: advancing the token epoch failed: ${err instanceof Error ? err.message : String(err)}`);
+      log.error(`token: advancing the token epoch failed: ${messageOf(err)}`);
     }
     if (this.broadcast) await this.broadcast.publish(now() + EPOCH_TRUST_MS + 5);
   }

@@ -18,6 +18,7 @@
 import type { Cache } from '../cache/cache.js';
 import { log } from '../log/logger.js';
 import type { TokenBackend } from './token-backend.js';
+import { messageOf } from '../common/errors.js';
 
 export const TOKEN_DEPS_REGION = 'token-deps';
 
@@ -42,7 +43,7 @@ export function watchTokenDependencies(cache: Cache, regions: readonly string[],
   let watched = target[WATCHED];
   if (!watched) {
     const state: Watched = { regions: new Set(), listeners: [], immediate: [] };
-    const original = cache.invalidate.bind(cache) as InvalidateFn;
+    const original: InvalidateFn = cache.invalidate.bind(cache);
     target.invalidate = async (...names: string[]) => {
       const hit = names.filter((n) => state.regions.has(n));
       if (hit.length === 0) return original(...names);
@@ -90,5 +91,5 @@ export class TokenEpoch {
 }
 
 export function logEpochFailure(err: unknown): void {
-  log.warn(`token: reading the token epoch failed, validating without memoization: ${(err as Error).message ?? err}`);
+  log.warn(`token: reading the token epoch failed, validating without memoization: ${messageOf(err)}`);
 }

@@ -57,7 +57,7 @@ export class TrustRepository implements TrustBackend {
   /** Keystone's duplicate_trust_constraint (soft-deleted trusts included, NULLs distinct as in SQL). */
   async duplicateExists(trust: Trust): Promise<boolean> {
     if (trust.projectId === null || trust.expiresAt === null) return false;
-    const row = await this.db.oneOrNone(
+    const row = await this.db.oneOrNone<unknown>(
       `SELECT 1 FROM trust WHERE trustor_user_id = $1 AND trustee_user_id = $2 AND project_id = $3 AND impersonation = $4 AND expires_at = $5 LIMIT 1`,
       [trust.trustorUserId, trust.trusteeUserId, trust.projectId, trust.impersonation, trust.expiresAt],
     );

@@ -84,7 +84,9 @@ for (const kind of cacheKinds()) {
       assert.equal(manyUsers.body.truncated, true);
 
       await get('/v3/users');
-      const again = await get('/v3/users');
+      // the fewest of three (the background epoch poll may add a statement to one of them)
+      const againTries = [await get('/v3/users'), await get('/v3/users'), await get('/v3/users')];
+      const again = againTries.reduce((a, b) => (b.statements < a.statements ? b : a));
       assert.deepEqual(again.body.users, manyUsers.body.users);
       if (kind !== 'none') assert.equal(again.statements, 0, 'a list asked again with nothing changed is kept');
 

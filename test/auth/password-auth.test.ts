@@ -97,16 +97,14 @@ for (const kind of databaseKinds()) {
     });
 
     test('system-scoped token (sample 06): system, roles, catalog without project endpoints', async () => {
-      await server.providers.catalog_api
-        .createService({ type: 'compute', name: 'nova' })
-        .then((s) =>
-          server.providers.catalog_api.createEndpoint({
-            interface: 'public',
-            serviceId: s.id,
-            url: 'http://127.0.0.1:8774/v2.1/$(project_id)s',
-            regionId: 'RegionOne',
-          }),
-        );
+      await server.providers.catalog_api.createService({ type: 'compute', name: 'nova' }).then((s) =>
+        server.providers.catalog_api.createEndpoint({
+          interface: 'public',
+          serviceId: s.id,
+          url: 'http://127.0.0.1:8774/v2.1/$(project_id)s',
+          regionId: 'RegionOne',
+        }),
+      );
       const t = (await getToken(server, { username: 'admin', password: server.adminPassword, system: true })).body.token;
       assert.deepEqual(Object.keys(t).sort(), ['audit_ids', 'catalog', 'expires_at', 'issued_at', 'methods', 'roles', 'system', 'user']);
       assert.deepEqual(t.system, { all: true });

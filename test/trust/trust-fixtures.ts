@@ -37,8 +37,9 @@ export async function newProject(server: TestServer): Promise<string> {
 export interface AuthResult {
   status: number;
   token: string | null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON body, read by the assertions
   body: any;
-} // eslint-disable-line @typescript-eslint/no-explicit-any
+}
 
 export async function authenticate(
   server: TestServer,

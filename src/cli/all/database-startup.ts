@@ -66,10 +66,10 @@ export async function startDatabase(
   } catch (err) {
     throw new StartupError(`Cannot connect to ${describeTarget(target)}: ${oneLine((err as Error).message)}`);
   }
-  if (target.kind === 'embedded') {
-    const fresh = host!.created || (await currentSchemaVersion(db)) === 0;
+  if (target.kind === 'embedded' && host) {
+    const fresh = host.created || (await currentSchemaVersion(db)) === 0;
     ensureKeyRepositories(conf);
-    if (fresh) firstRun = await runFirstRun(conf, db, target.dataDir, host!.socketDir, endpoints);
+    if (fresh) firstRun = await runFirstRun(conf, db, target.dataDir, host.socketDir, endpoints);
   } else if (conf.token.provider === 'fernet') {
     try {
       new KeyRepository({

@@ -26,6 +26,7 @@ import { rollWorkers } from './rolling-reload.js';
 import { notifyReady, notifyReloading, notifyStatus, notifyStopping, startWatchdog } from './systemd-notify.js';
 import { desiredWorkers } from './worker-counts.js';
 import { WorkerPool } from './worker-pool.js';
+import { stackOf, messageOf } from '../../common/errors.js';
 
 export interface SupervisorOptions {
   conf: KeystoneConfig;
@@ -96,7 +97,7 @@ export class Supervisor {
         this.metricsServer = m;
         if (m) log.info(`metrics listening on http://${urlHost(m.host)}:${m.port}/metrics`);
       },
-      (err: Error) => log.warn(`metrics listener not started: ${err.message}`),
+      (err: unknown) => log.warn(`metrics listener not started: ${messageOf(err)}`),
     );
   }
 
@@ -166,9 +167,7 @@ export class Supervisor {
       reopenLogFiles();
       this.pool.signalAll('SIGUSR1');
     });
-    process.on('uncaughtException', (err, origin) => log.error(`keystone-all: unexpected ${origin}: ${err?.stack ?? err}`));
-    process.on('unhandledRejection', (reason) =>
-      log.error(`keystone-all: unhandled promise rejection: ${(reason as Error)?.stack ?? String(reason)}`),
-    );
+    process.on('uncaughtException', (err, origin) => log.error(`keystone-all: unexpected ${origin}: ${stackOf(err)}`));
+    process.on('unhandledRejection', (reason) => log.error(`keystone-all: unhandled promise rejection: ${stackOf(reason)}`));
   }
 }

@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { log } from '../../log/logger.js';
 import { answerRefusedRequest } from '../../server/refused-request.js';
 import type { ServiceName } from './ports.js';
+import { stackOf } from '../../common/errors.js';
 
 export interface WorkerHttpServer {
   server: Server;
@@ -35,7 +36,7 @@ export function createWorkerHttpServer(
     try {
       handler(req, res);
     } catch (err) {
-      log.error(`${name}: request handler failed: ${(err as Error)?.stack ?? err}`);
+      log.error(`${name}: request handler failed: ${stackOf(err)}`);
       if (!res.headersSent) {
         res.writeHead(500, { 'Content-Type': 'application/json' });
         res.end(INTERNAL_ERROR_BODY);
@@ -48,6 +49,8 @@ export function createWorkerHttpServer(
   server.headersTimeout = 66_000;
   // Refused by node's HTTP parser before any middleware ran: still Keystone's error body, an access log line and a count.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // node types the socket of 'clientError' as a stream.Duplex; for an http.Server it is always a net.Socket
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
     answerRefusedRequest(service, err, socket as Socket);
   });
   return { server, inFlight };

@@ -22,10 +22,12 @@ import { announceListening, syncWithPrimary } from './primary-channel.js';
 import type { ServiceName } from './ports.js';
 import { MSG_SHUTDOWN, WORKER_ENV, type WorkerMessage } from './worker-messages.js';
 import { createWorkerHttpServer, type WorkerHttpServer } from './worker-http-server.js';
+import { stackOf } from '../../common/errors.js';
 
 /** How long a draining worker keeps idle keep-alive connections open (see drain). */
 const KEEP_ALIVE_GRACE_MS = 1000;
 /** net.Server's close: stops accepting without http.Server's immediate closing of idle connections. */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called as netClose.call(server, …)
 const netClose = NetServerClass.prototype.close;
 
 /** The service of this worker, as the primary set it in its environment. */
@@ -41,7 +43,7 @@ export function workerService(): ServiceName {
 function keepServingThroughErrors(name: string): void {
   let uncaught: number[] = [];
   process.on('uncaughtException', (err, origin) => {
-    log.error(`${name}: unexpected ${origin}: ${err?.stack ?? err}`);
+    log.error(`${name}: unexpected ${origin}: ${stackOf(err)}`);
     const now = Date.now();
     uncaught = uncaught.filter((t) => now - t < 60_000);
     uncaught.push(now);
@@ -51,7 +53,7 @@ function keepServingThroughErrors(name: string): void {
     }
   });
   process.on('unhandledRejection', (reason) => {
-    log.error(`${name}: unhandled promise rejection: ${(reason as Error)?.stack ?? String(reason)}`);
+    log.error(`${name}: unhandled promise rejection: ${stackOf(reason)}`);
   });
 }
 

@@ -31,7 +31,7 @@ export interface Command<F extends FlagSpecs = FlagSpecs> {
   help: string;
   flags: F;
   // a method (not a function property), so that every Command<F> is a Command of the table
-  run(ctx: CommandContext<F>): Promise<number>;
+  run(ctx: CommandContext<F>): Promise<number> | number;
 }
 
 /** Declares a command with its flags' types inferred from their specs. */

@@ -86,7 +86,7 @@ export function parseHash(stored: string): ParsedHash | null {
         if (Number(m[1]) !== 2 || zeroPadded(m[3])) return null;
         const rounds = Number(m[3]);
         // v2 keys the HMAC with the salt text: passlib refuses salts whose unused padding bits are set
-        if (!inRange('bcrypt_sha256', rounds) || !'.Oeu'.includes(m[4].at(-1)!)) return null;
+        if (!inRange('bcrypt_sha256', rounds) || !'.Oeu'.includes(m[4].slice(-1))) return null;
         return { algorithm: 'bcrypt_sha256', version: 2, ident: '2b', rounds, salt: m[4], checksum: m[5] };
       }
       if ((m = BCRYPT_SHA256_V1_RE.exec(stored))) {

@@ -24,7 +24,7 @@ function line(
   referer?: string,
   userAgent?: string,
 ): string {
-  return `${remote ?? '-'} - - [${clfDate(new Date())}] "${requestLine}" ${status} ${size ?? '-'} "${quote(referer)}" "${quote(userAgent)}"`;
+  return `${remote ?? '-'} - - [${clfDate(new Date())}] "${requestLine}" ${status} ${typeof size === 'number' || typeof size === 'string' ? size : '-'} "${quote(referer)}" "${quote(userAgent)}"`;
 }
 
 /** The line of a request refused by node's HTTP parser: no request line, method or path to show. */

@@ -21,8 +21,8 @@ export const MAX_BODY_DEPTH = 1000;
 /** Whether `value` nests arrays/objects deeper than `limit` (iterative: no stack for any depth). */
 export function nestedDeeperThan(value: unknown, limit: number): boolean {
   const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [node, depth] = top;
     if (node === null || typeof node !== 'object') continue;
     if (depth + 1 > limit) return true;
     for (const child of Array.isArray(node) ? node : Object.values(node)) {
@@ -93,7 +93,7 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
       }
       if (nestedDeeperThan(parsed, MAX_BODY_DEPTH)) throw new ValidationError('Expecting to find valid JSON in request body.');
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        for (const key of Object.keys(parsed)) if (key.startsWith('_')) delete (parsed as Record<string, unknown>)[key];
+        parsed = Object.fromEntries(Object.entries(parsed).filter(([key]) => !key.startsWith('_')));
       }
       req.body = parsed;
       next();

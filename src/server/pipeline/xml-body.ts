@@ -6,7 +6,8 @@
  * never expanded and any DOCTYPE is refused; malformed XML is a 400, as
  * malformed JSON is.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
+import { SyntaxValidator } from 'fast-xml-validator';
 import { ValidationError } from '../../common/errors.js';
 import type { BodyParser } from './json-body.js';
 
@@ -19,7 +20,6 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   processEntities: false,
-  htmlEntities: false,
   parseTagValue: false,
   parseAttributeValue: false,
   trimValues: true,
@@ -45,9 +45,9 @@ export const xmlBody: BodyParser = (text, req) => {
   // only the v2.0 API ever took XML
   if (!req.path.startsWith('/v2.0')) throw new ValidationError('Expecting to find application/json in Content-Type header.');
   if (DOCTYPE.test(text)) throw new ValidationError('Expecting to find valid XML in request body: a DOCTYPE is not allowed.');
-  if (XMLValidator.validate(text) !== true) throw new ValidationError('Expecting to find valid XML in request body.');
   let parsed: unknown;
   try {
+    SyntaxValidator.validate(text);
     parsed = parser.parse(text);
   } catch {
     throw new ValidationError('Expecting to find valid XML in request body.');
@@ -57,6 +57,6 @@ export const xmlBody: BodyParser = (text, req) => {
     throw new ValidationError('Expecting to find valid XML in request body.');
   }
   // <tenant/> with nothing inside: an empty entity
-  const [root, inner] = Object.entries(body)[0];
+  const [root, inner] = Object.entries(body as Record<string, unknown>)[0];
   return { [root]: inner === '' ? {} : inner };
 };

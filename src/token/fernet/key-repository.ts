@@ -45,7 +45,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { FernetKey, InvalidFernetKey, generateKey } from './fernet.js';
 
 export type KeyRepositoryGroup = 'fernet_tokens' | 'fernet_receipts' | 'credential';
@@ -354,10 +354,10 @@ export class KeyRepository {
     // 4. purge the excess (lowest numbers first), as Keystone does
     const active = [...files.keys()].sort((a, b) => b - a);
     const purged: number[] = [];
-    while (active.length > this.maxActiveKeys - 1) {
-      const id = active.pop()!;
-      this.logger?.info?.(`Excess key to purge: ${files.get(id)}`);
-      unlinkSync(files.get(id)!);
+    for (const id of active.slice(Math.max(0, this.maxActiveKeys - 1)).reverse()) {
+      const file = files.get(id) ?? join(this.path, String(id));
+      this.logger?.info?.(`Excess key to purge: ${file}`);
+      unlinkSync(file);
       purged.push(id);
     }
     syncDirectory(this.path);

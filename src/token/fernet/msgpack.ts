@@ -159,7 +159,7 @@ function packValue(w: Writer, v: PackValue): void {
   }
   if (Array.isArray(v)) {
     packHeader(w, v.length, 0x90, 15, undefined, 0xdc, 0xdd);
-    for (const item of v) packValue(w, item);
+    for (const item of v as PackValue[]) packValue(w, item);
     return;
   }
   throw new TypeError(`msgpack: cannot pack ${Object.prototype.toString.call(v)}`);

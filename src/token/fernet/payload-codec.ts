@@ -209,7 +209,7 @@ export function packExpires(value: string | Date | number): Float64 {
 
 /** random_urlsafe_str_to_bytes: urlsafe_b64decode(s + '=='). */
 export function auditIdToBytes(id: string): Buffer {
-  if (typeof id !== 'string' || (id.replace(/=+$/, '').length & 3) === 1) throw new RangeError(`invalid audit id: ${String(id)}`);
+  if (typeof id !== 'string' || (id.replace(/=+$/, '').length & 3) === 1) throw new RangeError(`invalid audit id: ${id}`);
   return Buffer.from(id, 'base64url');
 }
 

@@ -102,7 +102,7 @@ export class TokenFormatter {
       throw new TokenNotFound(NOT_RECOGNIZED);
     }
     if (!Array.isArray(versioned) || versioned.length === 0) throw new TokenNotFound(NOT_RECOGNIZED);
-    const version = versioned[0];
+    const version: unknown = versioned[0];
     const entry = typeof version === 'number' ? PAYLOADS_BY_VERSION[version] : undefined;
     if (!entry) throw new TokenNotFound(`This is not a recognized Fernet payload version: ${pyStr(version)}`);
     const [kind, cls] = entry;
@@ -138,8 +138,7 @@ export function stripPadding(token: string): string {
 }
 
 function dropUndefined<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
-  return o;
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function pyStr(v: unknown): string {
@@ -147,5 +146,5 @@ function pyStr(v: unknown): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (Buffer.isBuffer(v)) return `b'${v.toString('latin1')}'`;
-  return String(v);
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? String(v) : JSON.stringify(v);
 }

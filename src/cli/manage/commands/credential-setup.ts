@@ -4,7 +4,7 @@ import { credentialKeyRepository, keyList, ownerOf, OWNER_FLAGS } from '../key-r
 export const credentialSetup = defineCommand({
   help: 'Create the [credential] key repository (nothing changes when it is already set up).',
   flags: OWNER_FLAGS,
-  async run({ conf, flags, out }) {
+  run({ conf, flags, out }) {
     const repo = credentialKeyRepository(conf);
     const r = repo.setup(ownerOf(flags));
     out(

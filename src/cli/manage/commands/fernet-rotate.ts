@@ -4,7 +4,7 @@ import { fernetKeyRepositories, keyList, ownerOf, OWNER_FLAGS } from '../key-rep
 export const fernetRotate = defineCommand({
   help: 'Rotate the [fernet_tokens] keys: the staged key 0 becomes the primary, a new staged key is written, the oldest keys beyond max_active_keys are removed.',
   flags: OWNER_FLAGS,
-  async run({ conf, flags, out }) {
+  run({ conf, flags, out }) {
     const owner = ownerOf(flags);
     for (const repo of fernetKeyRepositories(conf)) {
       const r = repo.rotate(owner);

@@ -4,7 +4,7 @@ import { fernetKeyRepositories, keyList, ownerOf, OWNER_FLAGS } from '../key-rep
 export const fernetSetup = defineCommand({
   help: 'Create the [fernet_tokens] key repository with a staged and a primary key (nothing changes when it is already set up).',
   flags: OWNER_FLAGS,
-  async run({ conf, flags, out }) {
+  run({ conf, flags, out }) {
     const owner = ownerOf(flags);
     for (const repo of fernetKeyRepositories(conf)) {
       const r = repo.setup(owner);
