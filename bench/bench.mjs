@@ -7,9 +7,15 @@
 // each with WORKERS workers (default ceil(cpus × 1.5), as keystone-all and the Keystone measurement).
 // Load: wrk (apt-get install -y wrk) or autocannon, THREADS=2 CONNS=32 DURATION=10 s a case, after a
 // WARMUP (2 s) of the same request so that steady state is measured.
-// Cases: validate with the cache on (memory; Redis too when REDIS_URL is set), ?nocatalog, HEAD,
-// validate with the cache off, token-method issue, password issue at ROUNDS (12) bcrypt rounds;
-// then the resident memory of each worker. Prints a Markdown table.
+// Configurations: the embedded database with the in-process cache and with [cache] enabled = false
+// (Keystone's default), the embedded database with Redis when REDIS_URL is set, and PostgreSQL + Redis
+// when both answer (PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres: a fresh database is
+// created and dropped; REDIS_URL, default redis://127.0.0.1:6379/9 for that case).
+// Cases: validate (GET, ?nocatalog, HEAD), GET /v3/auth/catalog, GET /v3/users and /v3/projects of
+// LIST_ROWS (1,000) + 1 entries, token-method issue (rescope), password issue at ROUNDS (12) bcrypt
+// rounds beside bcrypt's own rate on this machine (both cores); CPU µs per request of the workers
+// (their CPU time over the requests answered); then the resident memory of each worker. Prints a
+// Markdown table.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -25,9 +31,14 @@ const WARMUP = Number(process.env.WARMUP ?? 2);
 const ROUNDS = process.env.ROUNDS ?? '12';
 const HELLO = process.env.HELLO_JS ?? join(root, '..', 'shared', 'anchors', 'http-ceiling', 'hello.js');
 const POST_LUA = join(root, 'bench', 'post.lua');
+const LIST_ROWS = Number(process.env.LIST_ROWS ?? 1000);
+const PG_URL = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const CASES = process.env.CASES ? new Set(process.env.CASES.split(',')) : null;
 
 // Keystone 22 on this machine class (RESULTS.md): 2 cores, 3 uwsgi processes, memcached, bcrypt 12.
 const KEYSTONE = { validate: 161.53, nocatalog: 168.09, head: 156.64, rescope: 164.83, password: 5.99, validateCacheOff: 2.2 };
+// issue 14's side-by-side run (Keystone 22, 3 uwsgi × 4 threads, memcached; lists of 201 entries)
+const KEYSTONE_ISSUE14 = { catalog: 212, projects201: 53, users201: 36 };
 
 const tool = (() => {
   if (spawnSync('wrk', ['--version']).error === undefined) return 'wrk';
@@ -134,14 +145,20 @@ async function nodeLoad(url, { headers = {}, method = 'HEAD', duration = DURATIO
 }
 
 async function measure(url, opts = {}) {
+  const started = () => opts.onStart?.();
   if (opts?.method === 'HEAD') {
     if (WARMUP > 0) await nodeLoad(url, { ...opts, duration: WARMUP });
+    started();
     return nodeLoad(url, opts);
   }
   // A slow case (bcrypt) gets no warm-up: the warm-up's unanswered requests would still be queued
   // in the server when the measured run starts. It runs longer instead.
-  if (opts.slow) return load(url, { ...opts, duration: Math.max(DURATION, 15) });
+  if (opts.slow) {
+    started();
+    return load(url, { ...opts, duration: Math.max(DURATION, 15) });
+  }
   if (WARMUP > 0) await load(url, { ...opts, duration: WARMUP });
+  started();
   return load(url, opts);
 }
 
@@ -152,6 +169,19 @@ function rssOf(pid) {
   } catch {
     return null;
   }
+}
+
+function cpuTicksOf(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // a worker that exited
+    }
+  }
+  return ticks;
 }
 
 function childrenOf(pid) {
@@ -180,23 +210,28 @@ async function startKeystoneAll(cache) {
   const manage = join(root, 'dist/src/cli/keystone-manage.js');
   if (!existsSync(all) || !existsSync(manage) || process.env.BENCH_SERVER === 'cluster') return null;
   const dir = mkdtempSync(join(tmpdir(), 'keystone-bench-all-'));
+  const redisUrl = cache === 'postgres-redis' ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/9') : process.env.REDIS_URL;
   const cacheLines =
     cache === 'none'
       ? ['enabled = false']
-      : cache === 'redis'
+      : cache === 'redis' || cache === 'postgres-redis'
         ? [
             'enabled = true',
             'backend = dogpile.cache.redis',
-            `backend_argument = url:${process.env.REDIS_URL}`,
+            `backend_argument = url:${redisUrl}`,
             `backend_argument = key_prefix:bench-${process.pid}-${Date.now()}:`,
           ]
         : ['enabled = true', 'backend = dogpile.cache.memory'];
+  const database = cache === 'postgres-redis' ? await createPostgresDatabase() : null;
   const file = join(dir, 'keystone.conf');
   writeFileSync(
     file,
     [
       '[DEFAULT]',
       `state_path = ${dir}`,
+      '',
+      '[database]',
+      `connection = ${database?.url ?? ''}`,
       '',
       '[fernet_tokens]',
       `key_repository = ${join(dir, 'fernet-keys')}`,
@@ -226,7 +261,14 @@ async function startKeystoneAll(cache) {
       '',
     ].join('\n'),
   );
-  // The embedded database's first run: schema, key repositories and bootstrap (admin / secret).
+  // The embedded database's first run: schema, key repositories and bootstrap (admin / secret);
+  // PostgreSQL is prepared with keystone-manage, as the install guide does.
+  if (database) {
+    for (const args of [['db_sync'], ['fernet_setup'], ['credential_setup'], ['bootstrap', '--bootstrap-password', 'secret']]) {
+      const r = spawnSync(process.execPath, [manage, '--config-file', file, ...args], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`keystone-manage ${args[0]}: ${r.stderr}${r.stdout}`);
+    }
+  }
   const { openSync } = await import('node:fs');
   const logFd = openSync(join(dir, 'keystone-all.log'), 'w');
   // BENCH_LOG=file keeps keystone-all's log (one access line per request, written synchronously);
@@ -288,8 +330,44 @@ async function startKeystoneAll(cache) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
       rmSync(dir, { recursive: true, force: true });
+      await database?.drop();
     },
   };
+}
+
+/** A fresh database on PG_URL's server (dropped by drop()). */
+async function createPostgresDatabase() {
+  const { default: pgPromise } = await import('pg-promise');
+  const pgp = pgPromise();
+  const admin = pgp(PG_URL);
+  const name = `keystone_bench_${process.pid}_${Date.now()}`;
+  await admin.none(`CREATE DATABASE ${name}`);
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      await admin.none(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      pgp.end();
+    },
+  };
+}
+
+async function servicesAnswer() {
+  try {
+    const { default: pgPromise } = await import('pg-promise');
+    const pgp = pgPromise();
+    await pgp(PG_URL).one('SELECT 1');
+    pgp.end();
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/9', { lazyConnect: true, maxRetriesPerRequest: 0 });
+    await redis.connect();
+    await redis.ping();
+    redis.disconnect();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function startCluster(cache) {
@@ -342,6 +420,46 @@ function row(server, name, result, keystone) {
   process.stderr.write(`${server} | ${name} | ${result.rps.toFixed(0)} req/s | p99 ${result.p99?.toFixed(2)} ms ${x}\n`);
 }
 
+/** The measured case with the CPU the workers spent on it, per request answered. */
+async function measureCpu(server, url, opts = {}) {
+  const pids = server.workerPids();
+  let before = 0;
+  const result = await measure(url, {
+    ...opts,
+    onStart: () => {
+      before = cpuTicksOf(pids);
+    },
+  });
+  const ticks = cpuTicksOf(pids) - before;
+  const requests = result.rps * (opts.slow ? Math.max(DURATION, 15) : DURATION);
+  return { ...result, cpuUs: requests > 0 ? (ticks * 1e4) / requests : null };
+}
+
+/** LIST_ROWS users and projects in the default domain (16 requests at a time). */
+async function createListRows(base, token) {
+  let next = 0;
+  const post = (path, body) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    }).then(async (r) => {
+      await r.arrayBuffer();
+      if (r.status !== 201) throw new Error(`POST ${path}: ${r.status}`);
+    });
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < LIST_ROWS) {
+        const i = next++;
+        await post('/users', { user: { name: `bench-user-${i}`, domain_id: 'default' } });
+        await post('/projects', { project: { name: `bench-project-${i}`, domain_id: 'default' } });
+      }
+    }),
+  );
+}
+
+const wanted = (name) => CASES === null || CASES.has(name);
+
 async function benchServer(cache, label, tmp) {
   const server = await startServer(cache);
   const base = `http://127.0.0.1:${server.port}/v3`;
@@ -367,25 +485,44 @@ async function benchServer(cache, label, tmp) {
     );
     const h = { 'X-Auth-Token': admin.id, 'X-Subject-Token': subject.id };
     const tag = `${label} (${server.kind}, ${WORKERS} workers)`;
-    row(
-      tag,
-      'validate GET /auth/tokens',
-      await measure(`${base}/auth/tokens`, { headers: h }),
-      cache === 'none' ? KEYSTONE.validate : KEYSTONE.validate,
-    );
-    if (cache === 'memory') {
-      row(tag, 'validate ?nocatalog', await measure(`${base}/auth/tokens?nocatalog`, { headers: h }), KEYSTONE.nocatalog);
-      row(tag, 'validate HEAD (node:http client)', await measure(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), KEYSTONE.head);
-    }
+    const m = (url, opts) => measureCpu(server, url, opts);
+    if (wanted('validate')) row(tag, 'validate GET /auth/tokens', await m(`${base}/auth/tokens`, { headers: h }), KEYSTONE.validate);
+    if (wanted('nocatalog')) row(tag, 'validate ?nocatalog', await m(`${base}/auth/tokens?nocatalog`, { headers: h }), KEYSTONE.nocatalog);
+    if (wanted('head'))
+      row(tag, 'validate HEAD (node:http client)', await m(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), KEYSTONE.head);
+    if (wanted('catalog'))
+      row(
+        tag,
+        'GET /v3/auth/catalog',
+        await m(`${base}/auth/catalog`, { headers: { 'X-Auth-Token': admin.id } }),
+        KEYSTONE_ISSUE14.catalog,
+      );
     const rssValidate = server
       .workerPids()
       .map(rssOf)
       .filter((v) => v !== null);
     rows.push({ server: tag, name: 'worker RSS after the validation cases (MB)', rss: rssValidate });
-    if (cache !== 'redis')
-      row(tag, 'issue: token method (rescope)', await measure(`${base}/auth/tokens`, { bodyFile: rescope }), KEYSTONE.rescope);
-    if (cache === 'memory')
-      row(tag, `issue: password (bcrypt ${ROUNDS})`, await measure(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), KEYSTONE.password);
+    if (wanted('lists') && LIST_ROWS > 0) {
+      await createListRows(base, admin.id);
+      const n = LIST_ROWS + 1;
+      // Keystone 22's figures are for 201 entries (issue 14): a ratio against them flatters nothing at 1,001.
+      row(
+        tag,
+        `GET /v3/users (${n} users)`,
+        await m(`${base}/users`, { headers: { 'X-Auth-Token': admin.id } }),
+        KEYSTONE_ISSUE14.users201,
+      );
+      row(
+        tag,
+        `GET /v3/projects (${n} projects)`,
+        await m(`${base}/projects`, { headers: { 'X-Auth-Token': admin.id } }),
+        KEYSTONE_ISSUE14.projects201,
+      );
+    }
+    if (wanted('rescope'))
+      row(tag, 'issue: token method (rescope)', await m(`${base}/auth/tokens`, { bodyFile: rescope }), KEYSTONE.rescope);
+    if (wanted('password') && cache !== 'none' && cache !== 'redis')
+      row(tag, `issue: password (bcrypt ${ROUNDS})`, await m(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), KEYSTONE.password);
     const rss = server
       .workerPids()
       .map(rssOf)
@@ -404,6 +541,26 @@ async function benchServer(cache, label, tmp) {
   }
 }
 
+/** bcrypt's own rate at ROUNDS on this machine: hashes compared on the libuv pool, as many at once as cores × 2. */
+async function benchBcrypt() {
+  const { default: bcrypt } = await import('bcrypt');
+  const hash = await bcrypt.hash('secret', Number(ROUNDS));
+  const until = Date.now() + Math.max(DURATION, 15) * 1000;
+  let done = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: cpus().length * 2 }, async () => {
+      while (Date.now() < until) {
+        await bcrypt.compare('secret', hash);
+        done++;
+      }
+    }),
+  );
+  const rps = done / ((Date.now() - started) / 1000);
+  row(`bcrypt itself (node bcrypt, ${ROUNDS} rounds, libuv pool)`, 'compare', { rps, mean: null, p99: null, non2xx: 0, errors: 0 });
+  return rps;
+}
+
 async function benchCeiling() {
   if (!existsSync(HELLO)) return null;
   const port = 15100 + Math.floor(Math.random() * 800);
@@ -412,7 +569,7 @@ async function benchCeiling() {
     stdio: 'ignore',
   });
   try {
-    await sleep(1500);
+    await waitForPort(port);
     const r = await measure(`http://127.0.0.1:${port}/`);
     row(`hello.js (bare node:cluster, ${WORKERS} workers)`, 'GET / (ceiling)', r);
     return r;
@@ -425,25 +582,32 @@ const tmp = mkdtempSync(join(tmpdir(), 'keystone-bench-'));
 try {
   spawnSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'ignore' });
   const ceiling = await benchCeiling();
-  await benchServer('memory', 'cache on (memory)', tmp);
-  await benchServer('none', 'cache off', tmp);
-  if (process.env.REDIS_URL) await benchServer('redis', 'cache on (Redis)', tmp);
+  const configs = (process.env.CONFIGS ?? 'postgres-redis,memory,none,redis').split(',');
+  if (configs.includes('postgres-redis')) {
+    if (await servicesAnswer()) await benchServer('postgres-redis', 'PostgreSQL + Redis', tmp);
+    else process.stderr.write(`PostgreSQL (${PG_URL}) or Redis not answering: the PostgreSQL + Redis configuration is left out\n`);
+  }
+  if (configs.includes('memory')) await benchServer('memory', 'embedded, cache on (memory)', tmp);
+  if (configs.includes('none')) await benchServer('none', "embedded, cache off (Keystone's default)", tmp);
+  if (configs.includes('redis') && process.env.REDIS_URL) await benchServer('redis', 'embedded, cache on (Redis)', tmp);
+  if (wanted('password')) await benchBcrypt();
 
   const fmt = (v, d = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
   console.log(
     `\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 figures from RESULTS.md.\n`,
   );
-  console.log('| server | case | req/s | mean ms | p99 ms | non-2xx/errors | vs Keystone 22 | vs ceiling |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`);
+  console.log('| server | case | req/s | mean ms | p99 ms | CPU µs/req | non-2xx/errors | vs Keystone 22 | vs ceiling |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     if (r.rss) {
-      console.log(`| ${r.server} | ${r.name} | ${r.rss.map((v) => v.toFixed(0)).join(', ')} | | | | | |`);
+      console.log(`| ${r.server} | ${r.name} | ${r.rss.map((v) => v.toFixed(0)).join(', ')} | | | | | | |`);
       continue;
     }
     const vsK = r.keystone ? `${(r.rps / r.keystone).toFixed(1)}× (${r.keystone}/s)` : '';
     const vsC = ceiling && r.name.startsWith('validate') ? `${((r.rps / ceiling.rps) * 100).toFixed(0)}%` : '';
     console.log(
-      `| ${r.server} | ${r.name} | ${fmt(r.rps)} | ${fmt(r.mean, 2)} | ${fmt(r.p99, 2)} | ${r.non2xx}/${r.errors} | ${vsK} | ${vsC} |`,
+      `| ${r.server} | ${r.name} | ${fmt(r.rps)} | ${fmt(r.mean, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUs)} | ${r.non2xx}/${r.errors} | ${vsK} | ${vsC} |`,
     );
   }
 } finally {

@@ -2,10 +2,17 @@
  * Memoization over the configured cache ([cache] enabled, backend,
  * backend_argument, expiration_time), with hit/miss counts per region.
  */
+import { LRUCache } from 'lru-cache';
 import type { KeystoneConfig } from '../config/options.js';
+import { currentRequestScope } from './request-scope.js';
 import { NullCacheBackend, type CacheBackend } from './cache-backend.js';
 import { MemoryCacheBackend } from './memory-backend.js';
 import { parseRedisArguments, RedisCacheBackend } from './redis-backend.js';
+
+interface LocalValue {
+  version: string;
+  json: string;
+}
 
 export type CacheStats = Record<string, { hits: number; misses: number }>;
 export type CacheObserver = (region: string, hit: boolean) => void;
@@ -22,6 +29,8 @@ export function createCacheBackend(conf: KeystoneConfig): CacheBackend {
 export class Cache {
   readonly stats: CacheStats = {};
   private observers: CacheObserver[] = [];
+  /** memoized values of some regions also kept in this process, trusted while a version is unchanged */
+  private local: { regions: ReadonlySet<string>; version: () => string | undefined; values: LRUCache<string, LocalValue> } | null = null;
 
   constructor(
     readonly backend: CacheBackend,
@@ -55,21 +64,81 @@ export class Cache {
     await this.backend.set(region, key, value, ttlSeconds ?? this.defaultTtl);
   }
 
+  /**
+   * Memoized values of `regions` are also kept in this process's memory, tagged with `version()`
+   * (read before the value is looked up) and used while it returns the same string: a hit costs no
+   * round trip to the shared cache. The caller's version must change, in every process, before any
+   * invalidation of these regions returns (src/token/memo-version.ts); undefined means "not known
+   * now" and skips the local copy.
+   */
+  keepLocally(regions: readonly string[], version: () => string | undefined): void {
+    this.local = {
+      regions: new Set(regions),
+      version,
+      values: new LRUCache<string, LocalValue>({ max: 20_000, maxSize: 8 * 1024 * 1024, sizeCalculation: (v) => 64 + 2 * v.json.length }),
+    };
+  }
+
   /** Returns the cached JSON value, or computes, stores and returns it. */
   async memoize<T>(region: string, key: string, ttlSeconds: number | null | undefined, compute: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return compute();
+    if (!this.enabled) return this.memoizeInRequest(region, key, compute);
+    const local = this.local?.regions.has(region) ? this.local : null;
+    const version = local?.version();
+    if (local && version !== undefined) {
+      const localKey = `${region}\u0000${key}`;
+      const hit = local.values.get(localKey);
+      if (hit?.version === version) {
+        this.count(region, true);
+        return JSON.parse(hit.json) as T;
+      }
+      const shared = await this.memoizeShared(region, key, ttlSeconds, compute);
+      // never kept longer than the shared cache keeps it (what changes by time alone, e.g. inactivity, stays bounded)
+      if (typeof shared.json === 'string')
+        local.values.set(localKey, { version, json: shared.json }, { ttl: Math.max(1, ttlSeconds ?? this.defaultTtl) * 1000 });
+      return shared.value;
+    }
+    return (await this.memoizeShared(region, key, ttlSeconds, compute)).value;
+  }
+
+  private async memoizeShared<T>(
+    region: string,
+    key: string,
+    ttlSeconds: number | null | undefined,
+    compute: () => Promise<T>,
+  ): Promise<{ value: T; json: string | undefined }> {
     const cached = await this.get(region, key);
-    if (cached !== undefined) return JSON.parse(cached) as T;
+    if (cached !== undefined) return { value: JSON.parse(cached) as T, json: cached };
     const value = await compute();
-    await this.set(region, key, JSON.stringify(value), ttlSeconds);
-    return value;
+    // undefined for a value JSON cannot hold (stored as such by the backend, as before)
+    const json = JSON.stringify(value) as string | undefined;
+    await this.set(region, key, json as string, ttlSeconds);
+    return { value, json };
   }
 
   delete(region: string, key: string): Promise<void> {
     return this.enabled ? this.backend.delete(region, key) : Promise.resolve();
   }
 
+  /** Without a cache: one look-up per request (src/cache/request-scope.ts), none shared outside it. */
+  private async memoizeInRequest<T>(region: string, key: string, compute: () => Promise<T>): Promise<T> {
+    const scope = currentRequestScope();
+    if (!scope) return compute();
+    let keys = scope.get(region);
+    if (!keys) scope.set(region, (keys = new Map<string, Promise<string | undefined>>()));
+    let json = keys.get(key);
+    if (!json) {
+      json = compute().then((value) => JSON.stringify(value) as string | undefined);
+      keys.set(key, json);
+      // a failed look-up is not shared: the next caller tries again
+      json.catch(() => keys.delete(key));
+    }
+    const text = await json;
+    return (text === undefined ? undefined : JSON.parse(text)) as T;
+  }
+
   invalidate(...regions: string[]): Promise<void> {
+    const scope = currentRequestScope();
+    if (scope) for (const r of regions) scope.delete(r);
     if (!this.enabled) return Promise.resolve();
     return Promise.all(regions.map((r) => this.backend.invalidateRegion(r))).then(() => undefined);
   }

@@ -167,6 +167,11 @@ export class RedisCacheBackend implements CacheBackend {
     });
   }
 
+  /** the prefix of every key this cache writes ([cache] backend_argument key_prefix) */
+  get keyPrefix(): string {
+    return this.prefix;
+  }
+
   private get ready(): boolean {
     return this.client.status === 'ready';
   }

@@ -18,6 +18,7 @@ import { registerDiscovery } from './discovery.js';
 import { registerHealthcheck } from './healthcheck.js';
 import { registerApiRoutes, extraBodyParsers } from '../api/register-routes.js';
 import { httpMetrics } from '../metrics/metrics.js';
+import { requestScope } from '../cache/request-scope.js';
 
 export interface KeystoneApp {
   app: express.Express;
@@ -45,6 +46,8 @@ export function createApp(service: ServiceKind, providers: ProviderApi, db: Pick
   app.use(urlNormalize());
   app.use(jsonBody(conf.oslo_middleware.max_request_body_size, parsers));
   app.use(authContext(conf));
+  // without a cache, a request's look-ups are shared within it (src/cache/request-scope.ts)
+  if (!conf.cache.enabled) app.use(requestScope());
   app.use(routes.router());
   app.use(renderError());
   return { app, routes };

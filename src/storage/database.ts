@@ -9,8 +9,14 @@ import type { KeystoneConfig } from '../config/options.js';
 import { log } from '../log/logger.js';
 import { messageOf } from '../common/errors.js';
 
+/** SQL statements this process has sent (diagnostics and the tests that count statements per request). */
+export const sqlStatements = { sent: 0 };
+
 export const pgp = pgPromise({
   capSQL: true,
+  query() {
+    sqlStatements.sent++;
+  },
   error(err, e) {
     // Connection-level errors (database restarted) are expected; the pool reconnects by itself.
     if (e.cn) log.warn(`database connection error: ${messageOf(err)}`);

@@ -10,30 +10,26 @@
  *    ?allow_expired window) → revocation events (src/revoke).
  *  - memoized validation: a validated token and its rendered bodies are
  *    kept in this process's memory, tagged with a version and trusted only
- *    while the version is unchanged (src/token/token-epoch.ts). With
- *    [cache] enabled and [token] caching, the version is the stamp of the
- *    combined token-dependency region in the shared cache (memory: relayed
- *    to every worker by the primary; Redis: shared by every node); without a
- *    usable cache (disabled, or Redis down) it is the token epoch read from
- *    SQL. Every write that can affect a validation changes both before it
- *    returns, so no worker of any keystone-all sharing the database (and
- *    Redis) answers a stale yes. Version reads are coalesced (fresh-read.ts):
- *    one round trip serves the requests that arrived while it was pending.
+ *    while the version is unchanged (src/token/memo-version.ts: with Redis,
+ *    heard from a pub/sub broadcast every writer waits for, so a validation
+ *    answered before needs no round trip; with the in-process cache, a
+ *    counter moved by the keystone-all primary's relay; without a cache, the
+ *    SQL token epoch read per request). Every write that can affect a
+ *    validation changes it before it returns, so no worker of any
+ *    keystone-all sharing the database (and Redis) answers a stale yes.
  *    A memoized validation also never outlives what made the token valid
  *    beyond the version: its own expiry, its trust's expires_at (checked
  *    against the clock on every hit) and the Fernet key that decrypted it
  *    (when the key ring changes, a hit is decrypted once more with the
  *    current keys; a token whose key left the repository is a miss).
  */
-import cluster from 'node:cluster';
 import { LRUCache } from 'lru-cache';
 import { sweepStale } from '../cache/stale-sweep.js';
-import { INVALIDATE_MESSAGE } from '../cache/memory-backend.js';
 import { randomUUID } from 'node:crypto';
 import type { KeystoneConfig } from '../config/options.js';
 import type { TokenBackend } from './token-backend.js';
 import type { Cache } from '../cache/cache.js';
-import { EntityNotFound, Forbidden, NotFound, TokenNotFound, Unauthorized, messageOf } from '../common/errors.js';
+import { EntityNotFound, Forbidden, NotFound, TokenNotFound, Unauthorized } from '../common/errors.js';
 import { secondsFromIso } from '../common/time.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
@@ -47,11 +43,9 @@ import {
   type ApplicationCredentialManager,
 } from '../application-credential/application-credential-manager.js';
 import { REVOKE_CACHE_REGION, TOKEN_CACHE_REGION, type RevokeManager } from '../revoke/revoke-manager.js';
-import { RegionStamps } from '../revoke/region-stamp.js';
-import { FreshRead } from './fresh-read.js';
-import { TOKEN_DEPS_REGION, TokenEpoch, logEpochFailure, watchTokenDependencies } from './token-epoch.js';
+import { TokenEpoch, watchTokenDependencies } from './token-epoch.js';
+import { MemoVersion } from './memo-version.js';
 import { recordCacheLookup, recordTokenOperation } from '../metrics/metrics.js';
-import { log } from '../log/logger.js';
 import type { TokenValues } from '../revoke/revoke-model.js';
 import { FernetTokenProvider } from './fernet-provider.js';
 import { UuidTokenProvider } from './uuid/uuid-provider.js';
@@ -167,16 +161,10 @@ export class TokenManager {
   private readonly memo: LRUCache<string, MemoEntry>;
   private readonly pendingValidations = new Map<string, Promise<MemoEntry>>();
   private readonly conf: KeystoneConfig;
-  private readonly epoch: TokenEpoch;
-  private readonly stampRead: FreshRead<string | null>;
-  private readonly epochRead: FreshRead<string | null>;
+  private readonly version: MemoVersion;
   /** per user and project: the catalog of the version it was read under */
   private readonly catalogs = new LRUCache<string, { version: string; catalog: CatalogEntry[] }>({ max: 2000 });
-  /** invalidations of token-dependency regions this process applied (the in-process cache's version) */
-  private localGeneration = 0;
-  private epochPoller: NodeJS.Timeout | null = null;
   private readonly memoSweeper: NodeJS.Timeout;
-  private lastPolledEpoch = '';
   /** memo hits and misses of this process (also counted in the cache stats under "token-validation") */
   readonly validationStats = { hits: 0, misses: 0 };
 
@@ -192,37 +180,21 @@ export class TokenManager {
     });
     this.memoSweeper = sweepStale(() => [this.memo], Math.min(this.memo.ttl, 60_000));
     this.provider = deps.conf.token.provider === 'uuid' ? new UuidTokenProvider(deps.backend) : new FernetTokenProvider(deps.conf);
-    this.epoch = new TokenEpoch(deps.backend);
-    const stamps = new RegionStamps(deps.cache);
-    this.stampRead = new FreshRead(() => stamps.stamp(TOKEN_DEPS_REGION));
-    this.epochRead = new FreshRead(() =>
-      this.epoch.current().catch((err: unknown) => {
-        logEpochFailure(err);
-        return null;
-      }),
-    );
-    if (deps.cache.backend.name === 'memory' && cluster.isWorker) {
-      // Invalidations relayed by the keystone-all primary: applied by the memory backend's own
-      // listener in this same 'message' emit, before the primary hears the acknowledgement.
-      const deps_ = new Set<string>([...TOKEN_DEPENDENCY_REGIONS, TOKEN_DEPS_REGION]);
-      process.on('message', (msg: unknown) => {
-        const m = msg as { type?: string; region?: string };
-        if (m?.type === INVALIDATE_MESSAGE && typeof m.region === 'string' && deps_.has(m.region)) this.localGeneration++;
-      });
-    }
+    this.version = new MemoVersion({
+      cache: deps.cache,
+      epoch: new TokenEpoch(deps.backend),
+      useCache: deps.cache.enabled && this.conf.token.caching,
+      relayedRegions: TOKEN_DEPENDENCY_REGIONS,
+    });
+    // With Redis, the look-ups behind a token (users, projects, roles, assignments, catalog) are kept in
+    // this process too, under the same version: a validation or rescope needs no round trip to Redis.
+    if (deps.cache.backend.name === 'redis') deps.cache.keepLocally(TOKEN_DEPENDENCY_REGIONS, () => this.version.currentSync());
     watchTokenDependencies(
       deps.cache,
       TOKEN_DEPENDENCY_REGIONS,
-      async () => {
-        this.localGeneration++;
-        try {
-          await this.epoch.advance();
-        } catch (err) {
-          log.error(`token: advancing the token epoch failed: ${messageOf(err)}`);
-        }
-      },
+      () => this.version.changed(),
       () => {
-        this.localGeneration++;
+        this.version.invalidatingHere();
       },
     );
     deps.revoke_api.onRevoke(async (event) => {
@@ -237,57 +209,14 @@ export class TokenManager {
     return this.deps.cache.enabled && this.conf.token.caching;
   }
 
-  /**
-   * The version memoized validations must carry to be trusted now: the
-   * shared cache's stamp when the cache is on and reachable, else the SQL
-   * token epoch; null when neither can be read (nothing is memoized then).
-   */
-  /**
-   * The version without waiting, when it can be known at once (the in-process cache: a counter of
-   * the invalidations this worker applied, local and relayed, plus the polled SQL epoch); undefined
-   * when currentVersion() must read it.
-   */
+  /** The version without waiting, when it can be known at once (memo-version.ts); undefined when currentVersion() must read it. */
   currentVersionSync(): string | undefined {
-    if (this.useCacheStamps && this.memoryCache) return `m:${this.localGeneration}:${this.polledEpoch()}`;
-    return undefined;
+    return this.version.currentSync();
   }
 
-  async currentVersion(): Promise<string | null> {
-    const known = this.currentVersionSync();
-    if (known !== undefined) return known;
-    if (this.useCacheStamps) {
-      const stamp = await this.stampRead.read();
-      if (stamp !== null) return `s:${stamp}`;
-    }
-    const epoch = await this.epochRead.read();
-    return epoch === null ? null : `e:${epoch}`;
-  }
-
-  private get memoryCache(): boolean {
-    return this.deps.cache.backend.name === 'memory';
-  }
-
-  /**
-   * With the in-process cache, changes made outside this keystone-all (keystone-manage bootstrap
-   * resetting a password, another tool writing the database) do not reach the workers through the
-   * primary's relay: the SQL epoch is polled once a second and is part of the version, so such a
-   * change is honoured within a second. (With Redis or no cache every change is seen at once.)
-   */
-  private polledEpoch(): string {
-    if (!this.epochPoller) {
-      const poll = () => {
-        this.epoch.current().then(
-          (e) => {
-            this.lastPolledEpoch = e;
-          },
-          () => undefined,
-        );
-      };
-      poll();
-      this.epochPoller = setInterval(poll, 1000);
-      this.epochPoller.unref();
-    }
-    return this.lastPolledEpoch;
+  /** The version memoized validations must carry to be trusted now; null when none can be read (nothing is memoized then). */
+  currentVersion(): Promise<string | null> {
+    return this.version.current();
   }
 
   private count(hit: boolean): void {
@@ -422,7 +351,7 @@ export class TokenManager {
     if (hit) return this.countMemoHit(hit);
     this.count(false);
     // Concurrent misses of one token (a burst after a change) share one validation from the source.
-    const key = `${version ?? '-'}\u0000${options.windowSeconds ?? 0}\u0000${id}`;
+    const key = `${version ?? '-'}\u0000${String(options.windowSeconds ?? 0)}\u0000${id}`;
     let pending = this.pendingValidations.get(key);
     if (!pending) {
       pending = this.validateFromSource(id, version, options).finally(() => this.pendingValidations.delete(key));
@@ -545,8 +474,7 @@ export class TokenManager {
   close(): void {
     clearInterval(this.memoSweeper);
     this.provider.close?.();
-    if (this.epochPoller) clearInterval(this.epochPoller);
-    this.epochPoller = null;
+    this.version.close();
   }
 
   // ---- minting: the look-ups behind a token -----------------------------------------------

@@ -53,8 +53,7 @@ export function registerDomainConfigRoutes(routes: RouteTable, providers: Provid
 
   const showDefault = async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:get_domain_config_default');
-    const { group, option } = params(req);
-    res.json({ config: domainConfig.getDefaultConfig(group, option) });
+    res.json({ config: domainConfig.getDefaultConfig(optionalPathParam(req, 'group'), optionalPathParam(req, 'option')) });
   };
 
   routes.getAndHead('/v3/domains/config/default', showDefault, {

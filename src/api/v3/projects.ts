@@ -13,6 +13,7 @@ import { EntityNotFound, ValidationError } from '../../common/errors.js';
 import { authorize, resolveCaller } from '../authorize.js';
 import { validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
+import { CollectionMemo } from '../collection-memo.js';
 import { PROJECT_CREATE, PROJECT_UPDATE } from './resource-schemas.js';
 import { PROJECT_ATTRIBUTES, renderProject } from './resource-render.js';
 import {
@@ -53,6 +54,7 @@ export async function projectTargetFor(providers: ProviderApi, projectId: string
 
 export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { resource_api: resource } = providers;
+  const lists = new CollectionMemo(() => providers.token_provider_api.currentVersionSync(), providers.conf.cache.expiration_time);
 
   /** Keystone's _expand_project_ref. */
   const expand = async (req: Request, ref: ProjectRef, out: Record<string, unknown>, callerUserId: string | undefined) => {
@@ -81,23 +83,25 @@ export function registerProjectRoutes(routes: RouteTable, providers: ProviderApi
   const list = async (req: Request, res: Response) => {
     const scoped = await resolveCaller(req, providers);
     const caller = await authorize(req, providers, 'identity:list_projects', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
-    const isDomain = queryValue(req, 'is_domain');
-    // As Keystone: without ?is_domain, only projects that are not domains.
-    let refs = await resource.listProjectRefs({
-      isDomain: isDomain === undefined ? false : keystoneBool(isDomain),
-      tags: queryValue(req, 'tags'),
-      tagsAny: queryValue(req, 'tags-any'),
-      notTags: queryValue(req, 'not-tags'),
-      notTagsAny: queryValue(req, 'not-tags-any'),
+    await lists.send(req, res, caller.domainId ?? '', async () => {
+      const isDomain = queryValue(req, 'is_domain');
+      // As Keystone: without ?is_domain, only projects that are not domains.
+      let refs = await resource.listProjectRefs({
+        isDomain: isDomain === undefined ? false : keystoneBool(isDomain),
+        tags: queryValue(req, 'tags'),
+        tagsAny: queryValue(req, 'tags-any'),
+        notTags: queryValue(req, 'not-tags'),
+        notTagsAny: queryValue(req, 'not-tags-any'),
+      });
+      if (caller.domainId) refs = refs.filter((r) => r.domainId === caller.domainId);
+      const rendered = filterRendered(
+        req,
+        refs.map((r) => renderProject(req, r)),
+        ['domain_id', 'name', 'parent_id'],
+        ['enabled'],
+      );
+      return renderCollection(req, 'projects', rendered, resource.listLimit());
     });
-    if (caller.domainId) refs = refs.filter((r) => r.domainId === caller.domainId);
-    const rendered = filterRendered(
-      req,
-      refs.map((r) => renderProject(req, r)),
-      ['domain_id', 'name', 'parent_id'],
-      ['enabled'],
-    );
-    res.json(renderCollection(req, 'projects', rendered, resource.listLimit()));
   };
 
   const show = async (req: Request, res: Response) => {

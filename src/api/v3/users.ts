@@ -26,6 +26,7 @@ import {
   queryValue,
   rejectNul,
 } from './request-input.js';
+import { CollectionMemo } from '../collection-memo.js';
 import { hasFederatedFilters, passwordExpiresFilters } from './user-list-filters.js';
 import { pathParam } from '../request-params.js';
 
@@ -57,23 +58,26 @@ export async function userTargetFor(providers: ProviderApi, userId: string, grou
 
 export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { identity_api: identity } = providers;
+  const lists = new CollectionMemo(() => providers.token_provider_api.currentVersionSync(), providers.conf.cache.expiration_time);
 
   const list = async (req: Request, res: Response) => {
     const scoped = await resolveCaller(req, providers);
     const caller = await authorize(req, providers, 'identity:list_users', scoped.domainId ? { domain_id: scoped.domainId } : undefined);
-    const passwordExpires = passwordExpiresFilters(req);
-    // Exact domain_id and name filters narrow the query; every filter is applied to the rendered users below too.
-    const domainId = caller.domainId ?? queryValue(req, 'domain_id');
-    const name = queryValue(req, 'name');
-    let users = hasFederatedFilters(req) ? [] : await identity.listUsers({ domainId, name, passwordExpires });
-    if (caller.domainId) users = users.filter((u) => u.domainId === caller.domainId);
-    const rendered = filterRendered(
-      req,
-      users.map((u) => renderUser(req, u)),
-      ['domain_id', 'name'],
-      ['enabled'],
-    );
-    res.json(renderCollection(req, 'users', rendered, identity.listLimit()));
+    await lists.send(req, res, caller.domainId ?? '', async () => {
+      const passwordExpires = passwordExpiresFilters(req);
+      // Exact domain_id and name filters narrow the query; every filter is applied to the rendered users below too.
+      const domainId = caller.domainId ?? queryValue(req, 'domain_id');
+      const name = queryValue(req, 'name');
+      let users = hasFederatedFilters(req) ? [] : await identity.listUsers({ domainId, name, passwordExpires });
+      if (caller.domainId) users = users.filter((u) => u.domainId === caller.domainId);
+      const rendered = filterRendered(
+        req,
+        users.map((u) => renderUser(req, u)),
+        ['domain_id', 'name'],
+        ['enabled'],
+      );
+      return renderCollection(req, 'users', rendered, identity.listLimit());
+    });
   };
 
   const show = async (req: Request, res: Response) => {

@@ -70,6 +70,8 @@ export async function workerMain(): Promise<void> {
   let draining = false;
 
   let finishing = false;
+  /** gives up this worker's broadcast lease, so that writers elsewhere do not wait for it (src/token/memo-version.ts) */
+  let closeTokens: (() => void) | null = null;
   const finish = (code: number): void => {
     if (finishing) return;
     finishing = true;
@@ -78,6 +80,7 @@ export async function workerMain(): Promise<void> {
       // twice: primary → worker, then worker → primary, so that no connection is lost in between
       await syncWithPrimary();
       await syncWithPrimary();
+      closeTokens?.();
       await closeDatabases().catch(() => undefined);
       process.exit(code);
     })();
@@ -142,6 +145,9 @@ export async function workerMain(): Promise<void> {
 
   const embeddedSocketDir = process.env[WORKER_ENV.embeddedSocketDir] || undefined;
   const { providers, db, cache } = buildProviders(conf, { embeddedSocketDir });
+  closeTokens = () => {
+    providers.token_provider_api.close();
+  };
   observeCache(cache);
   instrumentDatabase(db as unknown as Parameters<typeof instrumentDatabase>[0]);
   observeDatabasePool(db);
