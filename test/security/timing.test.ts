@@ -95,6 +95,7 @@ describe('constant-time comparisons', () => {
     /** comparisons of things named like secrets that are none */
     const NOT_SECRETS = [
       /key-ring\.ts: if \(sig === this\.signature\)/ /* has the key set on disk changed? (both sides are our own keys, no client input) */,
+      /stage-table\.ts: if \(before === digest\)/ /* db_import: has a source row changed since the last run? (row digests, no client input) */,
     ];
     const offenders: string[] = [];
     for (const file of files) {
