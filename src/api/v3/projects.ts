@@ -15,7 +15,7 @@ import { validateBody } from '../validate-body.js';
 import { renderCollection } from '../collection.js';
 import { CollectionMemo } from '../collection-memo.js';
 import { PROJECT_CREATE, PROJECT_UPDATE } from './resource-schemas.js';
-import { PROJECT_ATTRIBUTES, renderProject } from './resource-render.js';
+import { PROJECT_ATTRIBUTES, projectDict, renderProject } from './resource-render.js';
 import {
   bodyMember,
   defaultDomainId,
@@ -32,18 +32,7 @@ import { pathParam } from '../request-params.js';
 
 /** The project as a policy target (target.project.*). */
 export function projectTarget(ref: ProjectRef): Record<string, unknown> {
-  return {
-    ...ref.extra,
-    id: ref.id,
-    name: ref.name,
-    domain_id: ref.domainId,
-    description: ref.description,
-    enabled: ref.enabled,
-    parent_id: ref.parentId,
-    is_domain: ref.isDomain,
-    tags: ref.tags,
-    options: ref.options,
-  };
+  return projectDict(ref);
 }
 
 /** Keystone's _build_project_target_enforcement: the project when it exists, nothing otherwise (existence is told after enforcement). */

@@ -17,9 +17,9 @@ export const PROJECT_ATTRIBUTES = [
   'links',
 ] as const;
 
-/** Keystone's Project.to_dict (extra attributes first, then the project's own), with links. */
-export function renderProject(req: Request, ref: ProjectRef, options: { includeExtraDict?: boolean } = {}): Record<string, unknown> {
-  const out: Record<string, unknown> = {
+/** Keystone's Project.to_dict: extra attributes first, then the project's own (also the policy target). */
+export function projectDict(ref: ProjectRef): Record<string, unknown> {
+  return {
     ...ref.extra,
     id: ref.id,
     name: ref.name,
@@ -31,6 +31,11 @@ export function renderProject(req: Request, ref: ProjectRef, options: { includeE
     tags: ref.tags,
     options: ref.options,
   };
+}
+
+/** Project.to_dict with links. */
+export function renderProject(req: Request, ref: ProjectRef, options: { includeExtraDict?: boolean } = {}): Record<string, unknown> {
+  const out = projectDict(ref);
   if (options.includeExtraDict) out.extra = ref.extra;
   out.links = entityLinks(req, `/v3/projects/${ref.id}`);
   return out;
