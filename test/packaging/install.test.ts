@@ -143,11 +143,15 @@ test(
       );
       type Ports = { public: { url: string }; admin: { url: string } };
       const ports = await eventually(
-        (): Ports | undefined =>
-          existsSync(join(state, 'ports')) ? (JSON.parse(readFileSync(join(state, 'ports'), 'utf8')) as Ports) : undefined,
+        (): Ports | undefined => {
+          if (child?.exitCode != null) throw new Error(`keystone-all exited with ${child.exitCode}`);
+          return existsSync(join(state, 'ports')) ? (JSON.parse(readFileSync(join(state, 'ports'), 'utf8')) as Ports) : undefined;
+        },
         120_000,
         'keystone-all ready',
-      );
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}; keystone-all printed:\n${out || '(nothing)'}`);
+      });
       t.diagnostic(`public ${ports.public.url}, admin ${ports.admin.url}`);
       const issued = await issueToken(ports.public.url, PASSWORD);
       assert.equal(issued.status, 201, issued.body);
