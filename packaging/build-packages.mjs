@@ -92,6 +92,8 @@ function compile() {
     if (process.env.KEYSTONE_PACKAGE_STRICT === '1') throw new Error('tsc reported errors');
     log('warning: tsc reported type errors; packaging what it emitted');
   }
+  // the embedded database's initdb template (src/storage/embedded-template.ts): a faster first start
+  run(process.execPath, [join(root, 'dist/src/storage/embedded-template-build.js')]);
 }
 
 function writeExec(path, text) {

@@ -21,6 +21,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { embeddedTemplate } from './embedded-template.js';
 
 export const SOCKET_FILE = '.s.PGSQL.5432';
 const SOCKET_DIR_PREFIX = 'keystone-pg-';
@@ -181,7 +182,8 @@ export async function startEmbeddedHost(dataDir: string, maxConnections: number,
     rmSync(lockFile, { force: true });
   };
   try {
-    db = await PGlite.create({ dataDir });
+    const template = created ? embeddedTemplate() : undefined;
+    db = await PGlite.create(template ? { dataDir, loadDataDir: template } : { dataDir });
     socketDir = makeSocketDir(dataDir);
     const socket = join(socketDir, SOCKET_FILE);
     server = new PGLiteSocketServer({ db, path: socket, maxConnections });
