@@ -74,8 +74,10 @@ try {
     const r = spawnSync(process.execPath, [join(root, 'bin/keystone-manage'), '--config-file', conf, ...args], {
       encoding: 'utf8',
       maxBuffer: 64 << 20,
+      // VERBOSE=1: keystone-manage's progress lines as they come
+      stdio: ['ignore', 'pipe', process.env.VERBOSE ? 'inherit' : 'pipe'],
     });
-    if (r.status !== 0) throw new Error(`keystone-manage ${args.join(' ')}: ${r.stderr.slice(-2000)}`);
+    if (r.status !== 0) throw new Error(`keystone-manage ${args.join(' ')}: ${(r.stderr ?? '').slice(-2000)}`);
     return { seconds: (Date.now() - started) / 1000, stdout: r.stdout };
   };
   manage('db_sync');

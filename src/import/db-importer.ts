@@ -11,11 +11,13 @@ import { BOOKKEEPING_TABLES, KEYSTONE_TABLES } from './mappers/index.js';
 import { checkKeystoneRevision } from './keystone-revisions.js';
 import type { KeystoneSource } from './source/keystone-source.js';
 import { stageTable, type TableCounts } from './stage-table.js';
-import { StagingRepository, STAGING_SCHEMA, type AppliedCounts } from './staging-repository.js';
+import { StagingRepository, STAGING_SCHEMA, type AppliedCounts, type StagedTableState } from './staging-repository.js';
 import type { ImportContext } from './table-mapping.js';
 
 export interface ImportOptions {
   dryRun: boolean;
+  /** read every source table and compare every served row (no skipping by fingerprint, no pending-only apply) */
+  full?: boolean;
   /** one line of progress (stderr) */
   progress: (line: string) => void;
 }
@@ -71,6 +73,7 @@ export async function importKeystoneDatabase(source: KeystoneSource, db: Databas
 
   const runId = options.dryRun ? 0 : await staging.startRun(source.description, revision.description);
   const stagedTables = await staging.stagedTables();
+  const tableStates = options.full ? new Map<string, StagedTableState>() : await staging.tableStates();
   const context: ImportContext = { registeredLimitInternalIds: new Map() };
   for (const mapping of KEYSTONE_TABLES) {
     const columns = targetColumns.get(mapping.table);
@@ -84,21 +87,36 @@ export async function importKeystoneDatabase(source: KeystoneSource, db: Databas
       stagedColumns: stagedTables.get(mapping.table),
       context,
       dryRun: options.dryRun,
+      state: tableStates.get(mapping.table),
       progress: (c) => {
         if (c.read > 0) options.progress(`db_import: ${c.table}: ${String(c.read)} rows read, ${String(c.inserted + c.updated)} to stage`);
       },
     });
+    if (counts.skipped) options.progress(`db_import: ${counts.table}: unchanged at the source since the last run, not read`);
     summary.tables.push(counts);
   }
   if (options.dryRun) return summary;
 
   await staging.markStaged(runId);
+  const applyStarted = Date.now();
   options.progress('db_import: every table staged; applying to the served tables in one transaction');
   const applied = new Map<string, AppliedCounts>();
+  // read again after staging: a staging table re-created in this run is not in step any more
+  const synced = options.full
+    ? new Set<string>()
+    : new Set([...(await staging.tableStates())].filter(([, state]) => state.synced).map(([table]) => table));
   try {
     await staging.applyStaged(
       KEYSTONE_TABLES.map((m) => ({ table: m.table, key: m.key, columns: (targetColumns.get(m.table) ?? []).map((c) => c.name) })),
-      (table, counts) => applied.set(table, counts),
+      synced,
+      (table, counts) => {
+        applied.set(table, counts);
+        const written = counts.inserted + counts.updated + counts.deleted;
+        if (written > 0)
+          options.progress(
+            `db_import: ${table}: applied +${String(counts.inserted)} ~${String(counts.updated)} -${String(counts.deleted)}`,
+          );
+      },
     );
   } catch (err) {
     const e = err as { code?: string; message?: string; detail?: string; table?: string; constraint?: string };
@@ -110,6 +128,7 @@ export async function importKeystoneDatabase(source: KeystoneSource, db: Databas
     );
   }
   summary.applied = applied;
+  options.progress(`db_import: applied in ${((Date.now() - applyStarted) / 1000).toFixed(1)} s`);
   await staging.markApplied(runId, {
     tables: Object.fromEntries(summary.tables.map((t) => [t.table, { rows: t.read - t.refused, refused: t.refused }])),
   });

@@ -20,12 +20,18 @@ export function formatImportSummary(summary: ImportSummary): string[] {
     total.refused += t.refused;
     lines.push(
       `${t.table.padEnd(width)}  ${String(t.read).padStart(9)}  ${String(t.inserted).padStart(9)}  ${String(t.updated).padStart(9)}  ${String(t.deleted).padStart(9)}  ${String(t.refused).padStart(7)}` +
-        (applied ? `  +${String(applied.inserted)} ~${String(applied.updated)} -${String(applied.deleted)}` : ''),
+        (applied ? `  +${String(applied.inserted)} ~${String(applied.updated)} -${String(applied.deleted)}` : '') +
+        (t.skipped ? '  (unchanged at the source: not read again)' : ''),
     );
   }
   lines.push(
     `${summary.dryRun ? 'Dry run, nothing changed: ' : ''}${String(total.read)} rows read from ${summary.source}; ${verb}: ${String(total.inserted)} new, ${String(total.updated)} changed, ${String(total.deleted)} gone; ${String(total.refused)} refused.`,
   );
+  const skipped = summary.tables.filter((t) => t.skipped).length;
+  if (skipped > 0)
+    lines.push(
+      `${String(skipped)} table(s) unchanged at the source since the last run (its own checksum) were not read again; their counts are the last run's.`,
+    );
   for (const t of summary.tables) for (const r of t.refusals) lines.push(`cannot import ${t.table} ${r}`);
   for (const t of summary.tables)
     if (t.refused > t.refusals.length) lines.push(`cannot import ${String(t.refused - t.refusals.length)} more row(s) of ${t.table}`);

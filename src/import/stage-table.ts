@@ -6,12 +6,17 @@
  * With dryRun nothing is written: the counts say what would be.
  */
 import type { KeystoneSource } from './source/keystone-source.js';
-import { stagingColumnsFor, type StagingRepository, type StagedRow } from './staging-repository.js';
+import { stagingColumnsFor, type StagingRepository, type StagedRow, type StagedTableState } from './staging-repository.js';
 import type { ImportContext, SourceRow, TableMapping } from './table-mapping.js';
 import { toTargetValue, UnimportableValueError, type TargetColumn } from './target-values.js';
 import { rowDigest, rowKey } from './row-digest.js';
 
 export const STAGE_BATCH_SIZE = 5000;
+/**
+ * Part of every recorded source fingerprint: raise it when a mapper converts a
+ * value differently, so that the next run reads every table again.
+ */
+const CONVERSION_REVISION = 1;
 /** How many unimportable rows a table reports one by one (the rest are counted). */
 const REPORTED_REFUSALS = 10;
 
@@ -25,6 +30,8 @@ export interface TableCounts {
   refused: number;
   /** why rows could not be imported: "row <key>: column <c> <reason>" */
   refusals: string[];
+  /** the source table was unchanged since it was last staged: not read again (the counts are that run's) */
+  skipped?: boolean;
 }
 
 export interface StageTableInput {
@@ -39,6 +46,8 @@ export interface StageTableInput {
   stagedColumns: readonly string[] | undefined;
   context: ImportContext;
   dryRun: boolean;
+  /** what the last run recorded of this table */
+  state: StagedTableState | undefined;
   progress: (counts: TableCounts) => void;
 }
 
@@ -69,6 +78,19 @@ export async function stageTable(input: StageTableInput): Promise<TableCounts> {
   const columnNames = targetColumns.map((c) => c.name);
 
   const stagingMatches = input.stagedColumns?.join('\u0001') === stagingColumnsFor(columnNames).join('\u0001');
+  // the source's table as it was when last staged completely: nothing to read (a table other tables
+  // look up through the context is always read)
+  const sourceFingerprint = dryRun || sourceColumns.size === 0 ? null : await input.source.fingerprint(mapping.table);
+  const fingerprint = sourceFingerprint === null ? null : `${String(CONVERSION_REVISION)}|${[...wanted].join(',')}|${sourceFingerprint}`;
+  const last = input.state;
+  if (fingerprint !== null && stagingMatches && !mapping.remember && last?.counts && last.sourceFingerprint === fingerprint) {
+    counts.read = last.counts.read;
+    counts.refused = last.counts.refused;
+    counts.refusals = last.counts.refusals;
+    counts.unchanged = counts.read - counts.refused;
+    counts.skipped = true;
+    return counts;
+  }
   if (!dryRun) await staging.prepareStaging(mapping.table, targetColumns, input.stagedColumns);
   // a staging table of another shape (our schema changed since) is re-created empty: everything is new again
   const previous = await staging.stagedDigests(mapping.table, stagingMatches);
@@ -120,5 +142,7 @@ export async function stageTable(input: StageTableInput): Promise<TableCounts> {
   counts.deleted = gone.length;
   for (let i = 0; i < gone.length && !dryRun; i += STAGE_BATCH_SIZE)
     await staging.deleteStaged(mapping.table, gone.slice(i, i + STAGE_BATCH_SIZE));
+  if (!dryRun)
+    await staging.recordStaged(mapping.table, fingerprint, { read: counts.read, refused: counts.refused, refusals: counts.refusals });
   return counts;
 }

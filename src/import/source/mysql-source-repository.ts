@@ -59,6 +59,17 @@ export class MysqlSourceRepository implements KeystoneSource {
     return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)])));
   }
 
+  /** CHECKSUM TABLE: MySQL/MariaDB's checksum of every row, computed by the server (no rows cross the wire). */
+  async fingerprint(table: string): Promise<string | null> {
+    try {
+      const rows = await this.query<{ Checksum: string | number | null }>(`CHECKSUM TABLE ${quote(table)}`);
+      const checksum = rows[0]?.Checksum;
+      return checksum === null || checksum === undefined ? null : `mysql-checksum:${String(checksum)}`;
+    } catch {
+      return null;
+    }
+  }
+
   async *rows(table: string, columns: readonly string[]): AsyncIterable<SourceRow> {
     const sql = `SELECT ${columns.map(quote).join(', ')} FROM ${quote(table)}`;
     const stream = this.connection.query(sql).stream({ highWaterMark: 1000 });

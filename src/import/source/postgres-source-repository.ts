@@ -56,6 +56,18 @@ export class PostgresSourceRepository implements KeystoneSource {
     return rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, String(v)])));
   }
 
+  /** The row count and the sum of every row's 64-bit text hash, computed by the server (PostgreSQL 11 or later). */
+  async fingerprint(table: string): Promise<string | null> {
+    try {
+      const row = await this.db.one<{ n: string; h: string | null }>(
+        `SELECT count(*)::text AS n, sum(hashtextextended(t::text, 0))::text AS h FROM ${quote(table)} t`,
+      );
+      return `pg-hash:${row.n}:${row.h ?? '0'}`;
+    } catch {
+      return null;
+    }
+  }
+
   async *rows(table: string, columns: readonly string[]): AsyncIterable<SourceRow> {
     const connection = await this.db.connect();
     try {

@@ -11,6 +11,10 @@ export const dbImport = defineCommand({
   flags: {
     from: { type: 'string', help: 'The SQLAlchemy URL of the Keystone database ([database] connection of its keystone.conf).' },
     'dry-run': { type: 'boolean', help: 'Say what would be imported and what cannot be, changing nothing.' },
+    full: {
+      type: 'boolean',
+      help: 'Read every table and compare every served row, also those this server changed since the last run (a re-run otherwise brings what changed at Keystone only).',
+    },
   },
   async run({ conf, flags, out }) {
     const url = flags.from;
@@ -27,6 +31,7 @@ export const dbImport = defineCommand({
       return await withDatabase(importConf, async ({ db }) => {
         const summary = await importKeystoneDatabase(source, db, {
           dryRun: flags['dry-run'] === true,
+          full: flags.full === true,
           progress: (line) => process.stderr.write(line + '\n'),
         });
         for (const line of formatImportSummary(summary)) out(line);
