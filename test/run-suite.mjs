@@ -52,6 +52,8 @@ const phases = [
 const COUNTS = ['tests', 'suites', 'pass', 'fail', 'cancelled', 'skipped', 'todo', 'duration_ms'];
 const totals = Object.fromEntries(COUNTS.map((k) => [k, 0]));
 const started = performance.now();
+// Wall time per file (its top-level tests' durations), printed to stderr at the end: where the suite's minutes go.
+const fileMs = new Map();
 
 async function* events() {
   for (const phase of phases) {
@@ -64,6 +66,10 @@ async function* events() {
           continue;
         }
       }
+      if ((event.type === 'test:pass' || event.type === 'test:fail') && event.data.nesting === 0 && event.data.file) {
+        const ms = event.data.details?.duration_ms ?? 0;
+        fileMs.set(event.data.file, (fileMs.get(event.data.file) ?? 0) + ms);
+      }
       yield event;
     }
   }
@@ -74,5 +80,8 @@ async function* events() {
 const reporter = Readable.from(events()).compose(spec);
 reporter.pipe(process.stdout);
 reporter.on('end', () => {
+  const slowest = [...fileMs].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  process.stderr.write(`\nslowest test files (seconds):\n`);
+  for (const [file, ms] of slowest) process.stderr.write(`  ${(ms / 1000).toFixed(1).padStart(7)}  ${file.slice(testRoot.length + 1)}\n`);
   process.exitCode = totals.fail > 0 || totals.cancelled > 0 ? 1 : 0;
 });
