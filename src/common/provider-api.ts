@@ -24,6 +24,7 @@ import type { DomainConfigManager } from '../domain-config/domain-config-manager
 import type { IdMappingManager } from '../identity/id-mapping/id-mapping-manager.js';
 import type { ConsumerManager } from '../oauth1/consumer-manager.js';
 import type { PolicyManager } from '../policy/policy-manager.js';
+import type { FederationManager } from '../federation/federation-manager.js';
 import type { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 
 export interface ProviderApi {
@@ -60,6 +61,8 @@ export interface ProviderApi {
   readonly oauth_api: ConsumerManager;
   /** the /v3/policies blob store (nothing in it is enforced) */
   readonly policy_api: PolicyManager;
+  /** OS-FEDERATION: identity providers, their protocols, mappings, service providers */
+  readonly federation_api: FederationManager;
   /** oslo.policy's enforcer: Keystone's defaults under [oslo_policy] policy_file */
   readonly enforcer: PolicyEnforcer;
 }

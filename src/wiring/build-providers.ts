@@ -39,6 +39,8 @@ import { TrustManager } from '../trust/trust-manager.js';
 import { TrustRepository } from '../trust/trust-repository.js';
 import { ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
 import { ApplicationCredentialRepository } from '../application-credential/application-credential-repository.js';
+import { FederationManager } from '../federation/federation-manager.js';
+import { FederationRepository } from '../federation/federation-repository.js';
 import { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 import { CredentialManager } from '../credential/credential-manager.js';
 import { CredentialRepository } from '../credential/credential-repository.js';
@@ -62,6 +64,8 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
   // The order of construction is the order in which managers subscribe to each other's events.
   const revoke = new RevokeManager(new RevokeRepository(db), cache, conf);
   const resource = new ResourceManager(new ResourceRepository(db), cache, conf, revoke);
+  // before identity: a deleted domain's identity providers (and their federated users' links) go before its users
+  const federation = new FederationManager(new FederationRepository(db), resource, revoke);
   const domainConfig = new DomainConfigManager(new DomainConfigRepository(db), conf);
   const idMapping = new IdMappingManager(new IdMappingRepository(db), cache);
   const domainDrivers = new DomainIdentityDrivers(conf, {
@@ -120,6 +124,7 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     id_mapping_api: idMapping,
     oauth_api: new ConsumerManager(new ConsumerRepository(db)),
     policy_api: new PolicyManager(new PolicyRepository(db)),
+    federation_api: federation,
     enforcer: PolicyEnforcer.fromConfig(conf),
   };
   return { providers, db, cache };
