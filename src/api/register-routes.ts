@@ -24,6 +24,7 @@ import { registerApplicationCredentialRoutes } from './v3/application-credential
 import { registerAccessRuleRoutes } from './v3/access-rules.js';
 import { registerCredentialRoutes } from './v3/credentials.js';
 import { registerEc2TokenRoutes } from './v3/ec2-tokens.js';
+import { registerOauth2Routes, oauth2BodyParsers } from './v3/os-oauth2.js';
 import { registerV2Routes } from './v2/routes.js';
 import { xmlBody } from '../server/pipeline/xml-body.js';
 
@@ -45,6 +46,7 @@ const registrars: Registrar[] = [
   registerAccessRuleRoutes,
   registerCredentialRoutes,
   registerEc2TokenRoutes,
+  registerOauth2Routes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
@@ -55,4 +57,10 @@ export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, se
 export function extraBodyParsers(_providers: ProviderApi): Record<string, BodyParser> {
   // the v2.0 API's XML request bodies
   return { 'application/xml': xmlBody, 'text/xml': xmlBody };
+}
+
+/** Parsers of the paths whose bodies are not JSON whatever their media type (by path prefix). */
+export function pathBodyParsers(_providers: ProviderApi): Record<string, BodyParser> {
+  // the OAuth 2.0 token endpoint's form
+  return { ...oauth2BodyParsers };
 }

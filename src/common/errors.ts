@@ -150,6 +150,24 @@ export class ServiceUnavailable extends KeystoneError {
   }
 }
 
+/**
+ * The OAuth 2.0 token endpoint's errors (POST /v3/OS-OAUTH2/token, RFC 6749 section 5.2), as Keystone's
+ * OAuth2Error: {"error": "invalid_client", "error_description": "…"} with the status of the failure
+ * behind it (a 401 carries WWW-Authenticate as every 401 does).
+ */
+export type OAuth2ErrorKind = 'invalid_client' | 'invalid_request' | 'unsupported_grant_type' | 'other_error';
+
+export class OAuth2Error extends KeystoneError {
+  override readonly code: number;
+  override readonly title: string;
+  constructor(code: number, title: string, kind: OAuth2ErrorKind, description: string) {
+    super(description);
+    this.code = code;
+    this.title = title;
+    this.body = { error: kind, error_description: description };
+  }
+}
+
 /** The message of anything thrown: an Error's message, else its string form. */
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

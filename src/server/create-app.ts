@@ -16,7 +16,7 @@ import { authContext } from './pipeline/auth-context.js';
 import { renderError } from './pipeline/render-error.js';
 import { registerDiscovery } from './discovery.js';
 import { registerHealthcheck } from './healthcheck.js';
-import { registerApiRoutes, extraBodyParsers } from '../api/register-routes.js';
+import { registerApiRoutes, extraBodyParsers, pathBodyParsers } from '../api/register-routes.js';
 import { httpMetrics } from '../metrics/metrics.js';
 import { requestScope } from '../cache/request-scope.js';
 
@@ -44,7 +44,7 @@ export function createApp(service: ServiceKind, providers: ProviderApi, db: Pick
   app.use(accessLog());
   app.use(sizeLimit(conf.oslo_middleware.max_request_body_size));
   app.use(urlNormalize());
-  app.use(jsonBody(conf.oslo_middleware.max_request_body_size, parsers));
+  app.use(jsonBody(conf.oslo_middleware.max_request_body_size, parsers, pathBodyParsers(providers)));
   app.use(authContext(conf));
   // without a cache, a request's look-ups are shared within it (src/cache/request-scope.ts)
   if (!conf.cache.enabled) app.use(requestScope());

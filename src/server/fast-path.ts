@@ -9,8 +9,9 @@
  *     createServer(withFastPath(createApp(service, providers, db).app, service, providers))
  *
  * It decides from the raw request first (method, exact path, query, both
- * token headers, no body, not the admin_token), then checks the memo: the
- * caller's token and the subject token both memoized under the current
+ * token headers (the caller's: X-Auth-Token, else a bearer token), no body,
+ * not the admin_token), then checks the memo: the caller's token and the
+ * subject token both memoized under the current
  * version (one coalesced read of the shared cache stamp or SQL epoch),
  * unexpired (or within ?allow_expired's window), and the policy rule
  * allowing the caller. Anything else — a miss, an error, a refusal — is
@@ -32,7 +33,7 @@ import { requestId } from './pipeline/request-id.js';
 import { accessLog } from './pipeline/access-log.js';
 import { sizeLimit } from './pipeline/size-limit.js';
 import { urlNormalize } from './pipeline/url-normalize.js';
-import { adminTokenMatcher, authContext } from './pipeline/auth-context.js';
+import { adminTokenMatcher, authContext, presentedAuthToken } from './pipeline/auth-context.js';
 import { httpMetrics } from '../metrics/metrics.js';
 import { TokenManager } from '../token/token-manager.js';
 import { policyAllowsNow } from '../api/authorize.js';
@@ -169,10 +170,11 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
       !req.headers['content-length'] &&
       !req.headers['transfer-encoding']
     ) {
-      const authToken = header(req, 'x-auth-token');
+      const presented = presentedAuthToken(req.headers);
+      const authToken = presented?.token;
       const subject = header(req, 'x-subject-token');
       const q = parseQuery(url.length > PATH.length ? url.slice(PATH.length + 1) : '');
-      if (authToken && subject && q && !isAdminToken(authToken)) {
+      if (authToken && subject && q && (presented.bearer || !isAdminToken(authToken))) {
         let outcome: string | null | Promise<string | null>;
         try {
           outcome = attempt(authToken, subject, q, method);

@@ -37,6 +37,13 @@ const EXPECTED_PUBLIC = new Set([
   'HEAD /v2.0/extensions',
   'GET /v2.0/extensions/:alias',
   'HEAD /v2.0/extensions/:alias',
+  // the OAuth 2.0 token endpoint (its own proof of identity), and its other methods: 405 in OAuth 2.0's form
+  'POST /v3/OS-OAUTH2/token',
+  'GET /v3/OS-OAUTH2/token',
+  'HEAD /v3/OS-OAUTH2/token',
+  'PUT /v3/OS-OAUTH2/token',
+  'PATCH /v3/OS-OAUTH2/token',
+  'DELETE /v3/OS-OAUTH2/token',
 ]);
 
 describe('the route table: every route declares its policy rule(s) or that it is public', () => {

@@ -46,8 +46,11 @@ export function requiredMethods(options: UserOptions, doneMethods: readonly stri
 
 /** 401 with the receipt body and header (Keystone's InsufficientAuthMethods → build_receipt). */
 export class AuthReceiptRequired extends Unauthorized {
-  constructor(receiptId: string, body: unknown) {
+  /** Keystone's InsufficientAuthMethods message, the words of a path that hands out no receipt (OAuth 2.0) */
+  readonly insufficient: string;
+  constructor(receiptId: string, body: unknown, userId: string, methods: readonly string[]) {
     super('Additional authentications steps required.');
+    this.insufficient = `Insufficient auth methods received for ${userId}. Auth Methods Provided: [${methods.join(',')}].`;
     this.headers = { [AUTH_RECEIPT_HEADER]: receiptId };
     this.body = body;
   }
@@ -65,13 +68,18 @@ export function checkMfa(
   if (!options.receipts) throw new Unauthorized();
   const methods = [...usedMethods];
   const issued = receipts.issue(user.id, methods);
-  throw new AuthReceiptRequired(issued.id, {
-    receipt: {
-      expires_at: issued.expiresAt,
-      issued_at: issued.issuedAt,
-      methods,
-      user: { domain: { id: domain.id, name: domain.name }, id: user.id, name: user.name },
+  throw new AuthReceiptRequired(
+    issued.id,
+    {
+      receipt: {
+        expires_at: issued.expiresAt,
+        issued_at: issued.issuedAt,
+        methods,
+        user: { domain: { id: domain.id, name: domain.name }, id: user.id, name: user.name },
+      },
+      required_auth_methods: requiredMethods(user.options, methods, enabledMethods),
     },
-    required_auth_methods: requiredMethods(user.options, methods, enabledMethods),
-  });
+    user.id,
+    methods,
+  );
 }

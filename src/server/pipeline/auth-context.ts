@@ -1,9 +1,14 @@
 /**
- * Reads X-Auth-Token and X-Subject-Token once, and recognises the legacy
- * [DEFAULT] admin_token shared secret (compared in constant time). Token
- * validation itself happens where a handler asks for the caller's identity.
+ * Reads the caller's token and X-Subject-Token once, and recognises the
+ * legacy [DEFAULT] admin_token shared secret (compared in constant time).
+ * The caller's token is X-Auth-Token, else an OAuth 2.0 bearer token
+ * (`Authorization: Bearer …`, RFC 6750, as POST /v3/OS-OAUTH2/token hands
+ * out): X-Auth-Token wins when both are sent, and only X-Auth-Token can be
+ * the admin_token. Token validation itself happens where a handler asks for
+ * the caller's identity.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { KeystoneConfig } from '../../config/options.js';
 
@@ -20,15 +25,33 @@ export function adminTokenMatcher(adminToken: string | null | undefined): (prese
   return (presented) => timingSafeEqual(digest(presented), known);
 }
 
+/** `Authorization: Bearer <token>` (the scheme in any case, one token68 value). */
+const BEARER = /^bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+/** The bearer token of an Authorization header, if it carries one. */
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const value = headers.authorization;
+  if (typeof value !== 'string') return undefined;
+  return BEARER.exec(value)?.[1];
+}
+
+/** The caller's token as presented: X-Auth-Token, else a bearer token; which of the two it was. */
+export function presentedAuthToken(headers: IncomingHttpHeaders): { token: string; bearer: boolean } | undefined {
+  const auth = headers['x-auth-token'];
+  if (typeof auth === 'string' && auth.trim() !== '') return { token: auth.trim(), bearer: false };
+  const bearer = bearerToken(headers);
+  return bearer ? { token: bearer, bearer: true } : undefined;
+}
+
 export function authContext(conf: KeystoneConfig) {
   const isAdminToken = adminTokenMatcher(conf.DEFAULT.admin_token);
   return (req: Request, _res: Response, next: NextFunction): void => {
-    const auth = req.headers['x-auth-token'];
+    const presented = presentedAuthToken(req.headers);
     const subject = req.headers['x-subject-token'];
     const ctx = req.keystone;
-    if (typeof auth === 'string' && auth !== '') ctx.authToken = auth.trim();
+    if (presented) ctx.authToken = presented.token;
     if (typeof subject === 'string' && subject !== '') ctx.subjectToken = subject.trim();
-    if (ctx.authToken && isAdminToken(ctx.authToken)) ctx.isAdminToken = true;
+    if (presented && !presented.bearer && isAdminToken(presented.token)) ctx.isAdminToken = true;
     next();
   };
 }

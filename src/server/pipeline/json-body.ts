@@ -5,7 +5,10 @@
  * A body nested deeper than MAX_BODY_DEPTH is refused as Keystone's json_body
  * refuses JSON it cannot load (Python's decoder stops at its recursion limit,
  * 1,000): a 400, so that no later walk of the body (validation, NUL checks,
- * rendering) can run out of stack.
+ * rendering) can run out of stack. Under a path prefix with a parser of its
+ * own (the OAuth 2.0 token endpoint's form), the body is that parser's
+ * alone, whatever its media type: Keystone's json_body lets /v3/OS-OAUTH2/
+ * through.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { RequestEntityTooLarge, ValidationError } from '../../common/errors.js';
@@ -60,7 +63,8 @@ function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   });
 }
 
-export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyParser> = {}) {
+export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyParser> = {}, pathParsers: Record<string, BodyParser> = {}) {
+  const byPath = Object.entries(pathParsers);
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     req.body = undefined;
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
@@ -75,8 +79,14 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
         next();
         return;
       }
-      const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       const text = raw.toString('utf8');
+      const ownParser = byPath.find(([prefix]) => req.path.startsWith(prefix));
+      if (ownParser) {
+        req.body = ownParser[1](text, req);
+        next();
+        return;
+      }
+      const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
       // no stored string can hold one (PostgreSQL's protocol cannot carry it): refused here, not as a database error
       if (NUL_IN_BODY.test(text)) throw new ValidationError('Invalid input: a string in the request body contains a NUL character.');
       let parsed: unknown;

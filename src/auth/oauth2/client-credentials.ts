@@ -1,0 +1,77 @@
+/**
+ * The OAuth 2.0 client credentials grant (RFC 6749 section 4.4), as
+ * Keystone's POST /v3/OS-OAUTH2/token: the client authenticates with an
+ * application credential's id and secret (client-authentication.ts), the
+ * form asks for grant_type=client_credentials, and the access token is an
+ * ordinary token issued for an application_credential authentication —
+ * through TokenAuthentication and so the one grant path
+ * (src/auth/token-grant.ts) with every check it makes (enabled user,
+ * domain and project, expired credential, MFA rules, delegation limits).
+ *
+ * Failures become Keystone's OAuth 2.0 errors: a 401 is invalid_client and
+ * a 400 invalid_request (each with the message Keystone's would carry),
+ * anything else other_error with its status and Keystone's generic words;
+ * an unmet MFA rule hands out no receipt here (Keystone's
+ * InsufficientAuthMethods message instead).
+ */
+import type { Request } from 'express';
+import { KeystoneError, OAuth2Error } from '../../common/errors.js';
+import type { ProviderApi } from '../../common/provider-api.js';
+import type { ValidatedToken } from '../../token/token-model.js';
+import { TokenAuthentication } from '../authenticate.js';
+import { clientCredentials } from './client-authentication.js';
+import { AuthReceiptRequired } from '../grant/check-mfa.js';
+
+/** The successful answer (RFC 6749 section 5.1), keys in Keystone's (sorted) order. */
+export interface AccessTokenResponse {
+  access_token: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+const GRANT_TYPE = 'client_credentials';
+const UNKNOWN_FAILURE = 'An unknown error occurred and failed to get an OAuth2.0 access token.';
+
+/** A failure of the authentication as the token endpoint reports it. */
+export function asOAuth2Error(error: KeystoneError): OAuth2Error {
+  if (error instanceof OAuth2Error) return error;
+  // an unmet MFA rule: no receipt here, Keystone's InsufficientAuthMethods words
+  if (error instanceof AuthReceiptRequired) return new OAuth2Error(401, error.title, 'invalid_client', error.insufficient);
+  if (error.code === 401) return new OAuth2Error(401, error.title, 'invalid_client', error.message);
+  if (error.code === 400) return new OAuth2Error(400, error.title, 'invalid_request', error.message);
+  return new OAuth2Error(error.code, error.title, 'other_error', UNKNOWN_FAILURE);
+}
+
+export class ClientCredentialsGrant {
+  private readonly authentication: TokenAuthentication;
+  private readonly expiresIn: number;
+
+  constructor(providers: ProviderApi) {
+    this.authentication = new TokenAuthentication(providers);
+    this.expiresIn = providers.conf.token.expiration;
+  }
+
+  /**
+   * The access token for a token request: the client's credentials (the
+   * Authorization header or the form), then grant_type, then the
+   * authentication. Throws OAuth2Error for the client's mistakes; anything
+   * else thrown is the caller's to turn into one (asOAuth2Error).
+   */
+  async issue(req: Request, form: Readonly<Record<string, string>>): Promise<{ token: ValidatedToken; body: AccessTokenResponse }> {
+    const client = clientCredentials(req.headers.authorization, form);
+    if (!Object.hasOwn(form, 'grant_type'))
+      throw new OAuth2Error(400, 'Bad Request', 'invalid_request', 'The parameter grant_type is required.');
+    if (form.grant_type !== GRANT_TYPE)
+      throw new OAuth2Error(400, 'Bad Request', 'unsupported_grant_type', `The parameter grant_type ${form.grant_type} is not supported.`);
+    // a NUL can be neither an id nor a secret (nor reach the database): a wrong client, as a wrong secret is
+    if (client.clientId.includes('\0') || client.clientSecret.includes('\0'))
+      throw new OAuth2Error(401, 'Unauthorized', 'invalid_client', 'The request you have made requires authentication.');
+    const body = {
+      auth: {
+        identity: { methods: ['application_credential'], application_credential: { id: client.clientId, secret: client.clientSecret } },
+      },
+    };
+    const token = await this.authentication.authenticate(req, body, { receipts: true });
+    return { token, body: { access_token: token.id, expires_in: this.expiresIn, token_type: 'Bearer' } };
+  }
+}
