@@ -37,6 +37,8 @@ export interface AssignmentBackend {
   getRoleRow(id: string): Promise<RoleRow | null>;
   /** The role with its options, or null. */
   getStoredRole(id: string): Promise<StoredRole | null>;
+  /** The roles of these ids that exist, with their options, in one statement. */
+  getStoredRoles(ids: string[]): Promise<StoredRole[]>;
   getRoleRowByName(name: string, domainId: string): Promise<RoleRow | null>;
   /** by name, then id */
   listRoleRows(filter?: RoleListFilter): Promise<RoleRow[]>;

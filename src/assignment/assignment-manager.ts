@@ -71,8 +71,7 @@ export class AssignmentManager extends RoleManager {
   private async effectiveRoles(directRoleIds: Set<string>): Promise<Role[]> {
     if (directRoleIds.size === 0) return [];
     const roles: Role[] = [];
-    for (const id of await this.expandImpliedRoles(directRoleIds)) {
-      const role = await this.findRole(id);
+    for (const role of await this.findRoles([...(await this.expandImpliedRoles(directRoleIds))])) {
       if (role && role.domainId === null) roles.push(role);
     }
     return roles.sort((a, b) => a.name.localeCompare(b.name));

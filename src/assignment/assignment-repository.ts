@@ -23,12 +23,20 @@ export class AssignmentRepository implements AssignmentBackend {
     return this.db.oneOrNone<RoleRow>(`SELECT ${ROLE_COLUMNS} FROM role WHERE id = $1`, [id]);
   }
 
-  /** The role with its options, or null. */
+  /** The role with its options, or null, in one statement. */
   async getStoredRole(id: string): Promise<StoredRole | null> {
-    const row = await this.getRoleRow(id);
-    if (!row) return null;
-    const options = await this.roleOptions([id]);
-    return { row, options: options.get(id) ?? {} };
+    return (await this.getStoredRoles([id]))[0] ?? null;
+  }
+
+  async getStoredRoles(ids: string[]): Promise<StoredRole[]> {
+    if (ids.length === 0) return [];
+    const found = await this.db.any<RoleRow & { options: Record<string, string | null> | null }>(
+      `SELECT ${ROLE_COLUMNS},
+              (SELECT json_object_agg(o.option_id, o.option_value) FROM role_option o WHERE o.role_id = role.id) AS options
+         FROM role WHERE id IN ($1:csv)`,
+      [ids],
+    );
+    return found.map(({ options, ...row }) => ({ row, options: options ?? {} }));
   }
 
   getRoleRowByName(name: string, domainId: string): Promise<RoleRow | null> {

@@ -457,14 +457,17 @@ export class CatalogManager {
 
   /** Keystone's list_endpoints_for_project: associated endpoints, then those of the project's endpoint groups. */
   async listEndpointsForProject(projectId: string): Promise<Endpoint[]> {
+    const [ids, groups] = await Promise.all([this.backend.endpointIdsOfProject(projectId), this.listEndpointGroupsForProject(projectId)]);
+    // Most projects have no filter: no need to read every endpoint to learn that.
+    if (ids.length === 0 && groups.length === 0) return [];
     const all = await this.listEndpoints();
     const byId = new Map(all.map((e) => [e.id, e]));
     const chosen = new Map<string, Endpoint>();
-    for (const id of await this.backend.endpointIdsOfProject(projectId)) {
+    for (const id of ids) {
       const e = byId.get(id);
       if (e) chosen.set(id, e);
     }
-    for (const group of await this.listEndpointGroupsForProject(projectId)) {
+    for (const group of groups) {
       for (const e of all) if (!chosen.has(e.id) && endpointMatches(e, group.filters)) chosen.set(e.id, e);
     }
     return [...chosen.values()];

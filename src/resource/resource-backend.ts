@@ -27,6 +27,8 @@ export interface ResourceBackend {
 
   /** null for the root row that domains hang from */
   getProjectRow(id: string): Promise<ProjectRow | null>;
+  /** The row with its tags (sorted) and options, in one statement: a login reads its project and domain. */
+  getProjectWithDetails(id: string): Promise<{ row: ProjectRow; tags: string[]; options: StoredProjectOption[] } | null>;
   getProjectRowByName(name: string, domainId: string): Promise<ProjectRow | null>;
   /** by name, then id; never the root row */
   listProjectRows(filter: ProjectListFilter): Promise<ProjectRow[]>;

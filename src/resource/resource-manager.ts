@@ -8,7 +8,7 @@ import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
 import { DuplicateEntry, EntityNotFound, Forbidden, ValidationError } from '../common/errors.js';
 import { newId } from '../common/ids.js';
-import type { ProjectListFilter, ResourceBackend } from './resource-backend.js';
+import type { ProjectListFilter, ResourceBackend, StoredProjectOption } from './resource-backend.js';
 import {
   domainFromRow,
   projectFromRow,
@@ -83,6 +83,21 @@ function unsafeChars(name: string): string {
     .join('');
 }
 
+/** A project's reference from its row, tags and stored options (option values are JSON text). */
+function refWithDetails(row: ProjectRow, tags: string[], stored: StoredProjectOption[]): ProjectRef {
+  const opts: Record<string, unknown> = {};
+  for (const o of stored) {
+    const name = projectOptionName(o.option_id);
+    if (!name || o.option_value === null) continue;
+    try {
+      opts[name] = JSON.parse(o.option_value);
+    } catch {
+      opts[name] = o.option_value;
+    }
+  }
+  return projectRefFromRow(row, tags, opts);
+}
+
 export class ResourceManager {
   /** project/domain deletions and disables, for the subsystems that keep data about them */
   readonly events = new ResourceEvents();
@@ -112,24 +127,12 @@ export class ResourceManager {
   private async refsFromRows(rows: ProjectRow[]): Promise<ProjectRef[]> {
     const ids = rows.map((r) => r.id);
     const [tags, options] = await Promise.all([this.backend.tagsOf(ids), this.backend.optionsOf(ids)]);
-    return rows.map((row) => {
-      const opts: Record<string, unknown> = {};
-      for (const o of options.get(row.id) ?? []) {
-        const name = projectOptionName(o.option_id);
-        if (!name || o.option_value === null) continue;
-        try {
-          opts[name] = JSON.parse(o.option_value);
-        } catch {
-          opts[name] = o.option_value;
-        }
-      }
-      return projectRefFromRow(row, tags.get(row.id) ?? [], opts);
-    });
+    return rows.map((row) => refWithDetails(row, tags.get(row.id) ?? [], options.get(row.id) ?? []));
   }
 
   private async loadRef(id: string): Promise<ProjectRef | null> {
-    const row = await this.backend.getProjectRow(id);
-    return row ? (await this.refsFromRows([row]))[0] : null;
+    const found = await this.backend.getProjectWithDetails(id);
+    return found ? refWithDetails(found.row, found.tags, found.options) : null;
   }
 
   /** A project or a domain by id (memoized in the resource region). */

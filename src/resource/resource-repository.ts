@@ -18,6 +18,21 @@ export class ResourceRepository implements ResourceBackend {
     return this.db.oneOrNone<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE id = $1`, [id]);
   }
 
+  async getProjectWithDetails(id: string): Promise<{ row: ProjectRow; tags: string[]; options: StoredProjectOption[] } | null> {
+    if (!canMatch(id, 64) || id === ROOT_DOMAIN_ID) return null;
+    const found = await this.db.oneOrNone<ProjectRow & { tags: string[]; options: StoredProjectOption[] | null }>(
+      `SELECT ${COLUMNS},
+              ARRAY(SELECT t.name FROM project_tag t WHERE t.project_id = project.id ORDER BY t.name) AS tags,
+              (SELECT json_agg(json_build_object('option_id', o.option_id, 'option_value', o.option_value))
+                 FROM project_option o WHERE o.project_id = project.id) AS options
+         FROM project WHERE id = $1`,
+      [id],
+    );
+    if (!found) return null;
+    const { tags, options, ...row } = found;
+    return { row, tags, options: options ?? [] };
+  }
+
   async getProjectRowByName(name: string, domainId: string): Promise<ProjectRow | null> {
     if (!canMatch(name, 64) || !canMatch(domainId, 64)) return null;
     return this.db.oneOrNone<ProjectRow>(`SELECT ${COLUMNS} FROM project WHERE name = $1 AND domain_id = $2 AND id <> $3`, [
