@@ -59,7 +59,11 @@ export const OPTIONS = {
   },
   token: {
     expiration: int(3600, 'The amount of time that a token should remain valid (in seconds).', { min: 0, max: Number.MAX_SAFE_INTEGER }),
-    provider: str('fernet', 'Entry point for the token provider: fernet or uuid.', { choices: ['fernet', 'uuid'] }),
+    provider: str(
+      'fernet',
+      'Entry point for the token provider: fernet (encrypted tokens, [fernet_tokens]), jws (ES256-signed JSON Web Tokens, [jwt_tokens]) or uuid (tokens persisted in the database).',
+      { choices: ['fernet', 'jws', 'uuid'] },
+    ),
     caching: bool(true, 'Toggle for caching token validation. Has no effect unless global caching is enabled.'),
     cache_time: optInt('The number of seconds to cache token validation results. Unset means [cache] expiration_time.'),
     revoke_by_id: bool(true, 'Allow revocation of a token by its id.'),
@@ -70,6 +74,16 @@ export const OPTIONS = {
   fernet_tokens: {
     key_repository: str('/etc/keystone/fernet-keys/', 'Directory containing Fernet token keys.'),
     max_active_keys: int(3, 'The maximum number of active keys in the key repository, including the staged and primary keys.', { min: 1 }),
+  },
+  jwt_tokens: {
+    jws_public_key_repository: str(
+      '/etc/keystone/jws-keys/public',
+      'Directory containing public keys for validating JWS token signatures. It must exist, be readable by keystone and contain at least one public key (PEM) that corresponds to the private key in [jwt_tokens] jws_private_key_repository; every key in it verifies. Only used with [token] provider = jws.',
+    ),
+    jws_private_key_repository: str(
+      '/etc/keystone/jws-keys/private',
+      'Directory containing the private key for signing JWS tokens: keystone signs with the key named private.pem (EC P-256, PEM, as keystone-manage create_jws_keypair writes it). It must exist and be readable by keystone. Only used with [token] provider = jws.',
+    ),
   },
   fernet_receipts: {
     key_repository: str('/etc/keystone/fernet-keys/', 'Directory containing Fernet receipt keys.'),

@@ -14,9 +14,9 @@ import { KeyRing } from './fernet/key-ring.js';
 import { TokenFormatter } from './fernet/token-formatter.js';
 import type { TokenPayload } from './fernet/payloads.js';
 import type { TokenFacts, TokenRecord } from './token-model.js';
-import type { TokenProvider } from './token-provider.js';
+import type { KeyBoundTokenProvider } from './token-provider.js';
 
-export class FernetTokenProvider implements TokenProvider {
+export class FernetTokenProvider implements KeyBoundTokenProvider {
   readonly name = 'fernet' as const;
   private ring: KeyRing | null = null;
   private readonly formatter: TokenFormatter;

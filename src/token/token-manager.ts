@@ -20,7 +20,8 @@
  *    A memoized validation also never outlives what made the token valid
  *    beyond the version: its own expiry, its trust's expires_at (checked
  *    against the clock on every hit) and the Fernet key that decrypted it
- *    (when the key ring changes, a hit is decrypted once more with the
+ *    or the JWS public key that verified it (when the keys change, a hit
+ *    is decrypted or verified once more with the
  *    current keys; a token whose key left the repository is a miss).
  */
 import { LRUCache } from 'lru-cache';
@@ -48,8 +49,9 @@ import { MemoVersion } from './memo-version.js';
 import { recordCacheLookup, recordTokenOperation } from '../metrics/metrics.js';
 import type { TokenValues } from '../revoke/revoke-model.js';
 import { FernetTokenProvider } from './fernet-provider.js';
+import { JwsTokenProvider } from './jws/jws-provider.js';
 import { UuidTokenProvider } from './uuid/uuid-provider.js';
-import { keystoneIsoSeconds, type TokenProvider } from './token-provider.js';
+import { isKeyBound, keystoneIsoSeconds, type TokenProvider } from './token-provider.js';
 import type { NamedRef, TokenFacts, TokenRecord, TokenUser, ValidatedToken } from './token-model.js';
 import { renderTokenBody } from './token-render.js';
 import { securityForbidden, securityUnauthorized } from '../auth/auth-errors.js';
@@ -127,7 +129,7 @@ export interface MemoEntry {
   expiresAtSeconds: number;
   /** when something the token depends on expires by time (its trust), in seconds; no ?allow_expired window applies */
   dependencyExpiresAtSeconds?: number;
-  /** the Fernet keys in force when the token was last decrypted (the key ring's list, compared by identity) */
+  /** the Fernet or JWS keys in force when the token was last decrypted or verified (a list compared by identity) */
   keys?: readonly unknown[];
   caller?: Caller;
   bodyWithCatalog?: string;
@@ -148,6 +150,13 @@ export interface TokenManagerDeps {
   revoke_api: Pick<RevokeManager, 'onRevoke' | 'isRevoked' | 'revokeByAuditId'>;
   application_credential_api: Pick<ApplicationCredentialManager, 'find'>;
   trust_api: TrustLookup;
+}
+
+/** [token] provider: fernet (the default), jws or uuid. */
+function providerFor(conf: KeystoneConfig, backend: TokenBackend): TokenProvider {
+  if (conf.token.provider === 'uuid') return new UuidTokenProvider(backend);
+  if (conf.token.provider === 'jws') return new JwsTokenProvider(conf);
+  return new FernetTokenProvider(conf);
 }
 
 /** Keystone's random_urlsafe_str: 16 random bytes, urlsafe base64 without padding (22 characters). */
@@ -179,7 +188,7 @@ export class TokenManager {
       ttlAutopurge: false,
     });
     this.memoSweeper = sweepStale(() => [this.memo], Math.min(this.memo.ttl, 60_000));
-    this.provider = deps.conf.token.provider === 'uuid' ? new UuidTokenProvider(deps.backend) : new FernetTokenProvider(deps.conf);
+    this.provider = providerFor(deps.conf, deps.backend);
     this.version = new MemoVersion({
       cache: deps.cache,
       epoch: new TokenEpoch(deps.backend),
@@ -261,7 +270,7 @@ export class TokenManager {
     const record: TokenRecord = { ...facts, id, issuedAt };
     // As the provider decodes it (method order, expiry rendering), so issue and validate bodies agree.
     const keys = this.keysInForce();
-    const decoded = this.provider instanceof FernetTokenProvider ? this.provider.validateSync(id) : record;
+    const decoded = isKeyBound(this.provider) ? this.provider.validateSync(id) : record;
     // Minted as Keystone mints: the same look-ups and refusals as validation.
     const token = await this.mint(decoded);
     if (version !== null) this.memo.set(id, await this.memoEntry(version, token, secondsFromIso(token.expiresAt), keys));
@@ -301,12 +310,12 @@ export class TokenManager {
   }
 
   /**
-   * Whether the Fernet keys in force still decrypt the memoized token: at once while the key ring is the
+   * Whether the Fernet keys (JWS public keys) in force still decrypt (verify) the memoized token: at once while the key ring is the
    * one it was decrypted with; after a change (fernet_rotate, a key removed or synced), decrypted again
    * once (no I/O: the ring is in memory, reloaded by its watcher).
    */
   private keysStillDecrypt(id: string, entry: MemoEntry): boolean {
-    if (!(this.provider instanceof FernetTokenProvider)) return true;
+    if (!isKeyBound(this.provider)) return true;
     const keys = this.provider.currentKeys();
     if (entry.keys === keys) return true;
     try {
@@ -320,7 +329,7 @@ export class TokenManager {
 
   /** The keys about to decrypt a token (read before decrypting, so that a change meanwhile is noticed on the next hit). */
   private keysInForce(): readonly unknown[] | undefined {
-    return this.provider instanceof FernetTokenProvider ? this.provider.currentKeys() : undefined;
+    return isKeyBound(this.provider) ? this.provider.currentKeys() : undefined;
   }
 
   /** A memo entry for a token just minted: with its trust's expiry and the keys that decrypted it. */

@@ -3,7 +3,8 @@
  * (under state_path, served to the workers on a unix socket and named in the
  * data directory's lock file for keystone-manage), or PostgreSQL reached;
  * the first run done on a fresh embedded database (first-run.ts); the Fernet
- * keys checked readable; and a schema older than the code refused.
+ * keys checked readable (the JWS key files present, before anything else);
+ * and a schema older than the code refused.
  */
 import type { KeystoneConfig } from '../../config/options.js';
 import { log } from '../../log/logger.js';
@@ -11,6 +12,7 @@ import { closeDatabases, openDatabase, type DatabaseTarget } from '../../storage
 import { CLI_CONNECTION_SLOTS, EmbeddedDatabaseBusyError, type EmbeddedHost } from '../../storage/embedded-host.js';
 import { assertSchemaCurrent, currentSchemaVersion } from '../../storage/migrator.js';
 import { KeyRepository, KeyRepositoryError } from '../../token/fernet/key-repository.js';
+import { jwsKeyProblem } from '../../token/jws/jws-keys.js';
 import { oneLine } from '../cli-config.js';
 import { describeTarget, hostEmbeddedDatabase, waitForDatabase } from '../cli-database.js';
 import { ensureKeyRepositories, runFirstRun, type FirstRun } from './first-run.js';
@@ -41,6 +43,14 @@ export async function startDatabase(
   endpoints: Endpoints,
   onHost: (host: EmbeddedHost) => void,
 ): Promise<DatabaseStartup> {
+  if (conf.token.provider === 'jws') {
+    // Keystone's JWS provider refuses to start without its key files, in these words (before any database work).
+    const problem = jwsKeyProblem({
+      publicRepository: conf.jwt_tokens.jws_public_key_repository,
+      privateRepository: conf.jwt_tokens.jws_private_key_repository,
+    });
+    if (problem) throw new StartupError(problem);
+  }
   let host: EmbeddedHost | undefined;
   let firstRun: FirstRun | null = null;
   if (target.kind === 'embedded') {

@@ -4,6 +4,7 @@ import { bootstrap } from './commands/bootstrap.js';
 import { credentialMigrate } from './commands/credential-migrate.js';
 import { credentialRotate } from './commands/credential-rotate.js';
 import { credentialSetup } from './commands/credential-setup.js';
+import { createJwsKeypairCommand } from './commands/create-jws-keypair.js';
 import { dbImport } from './commands/db-import.js';
 import { dbSync } from './commands/db-sync.js';
 import { dbVersion } from './commands/db-version.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   credential_setup: credentialSetup,
   credential_rotate: credentialRotate,
   credential_migrate: credentialMigrate,
+  create_jws_keypair: createJwsKeypairCommand,
   token_flush: tokenFlush,
   trust_flush: trustFlush,
   domain_config_upload: domainConfigUpload,
