@@ -99,7 +99,7 @@ describe('keystone.conf loading', () => {
   test('a bad value stops loading with a message naming section, option and value', () => {
     const cases: [string, RegExp][] = [
       ['[token]\nexpiration = soon\n', /\[token\] expiration: "soon" \(expected an integer\)/],
-      ['[token]\nprovider = pki\n', /\[token\] provider: "pki" \(must be one of fernet, uuid\)/],
+      ['[token]\nprovider = pki\n', /\[token\] provider: "pki" \(must be one of fernet, jws, uuid\)/],
       ['[DEFAULT]\ndebug = maybe\n', /\[DEFAULT\] debug: "maybe"/],
       ['[eventlet_server]\npublic_port = 70000\n', /\[eventlet_server\] public_port: "70000" \(must be <= 65535\)/],
       ['[fernet_tokens]\nkey_repository = $nothing_here/x\n', /nothing_here/],

@@ -8,6 +8,7 @@ import { cacheProblems } from './cache-check.js';
 import { configurationProblems } from './configuration-check.js';
 import { databaseProblems } from './database-check.js';
 import { importProblems } from './import-check.js';
+import { jwsKeyProblems } from './jws-key-check.js';
 import { keyRepositoryProblems } from './key-repository-check.js';
 
 export async function diagnose(config: CliConfig): Promise<string[]> {
@@ -16,6 +17,7 @@ export async function diagnose(config: CliConfig): Promise<string[]> {
   return [
     ...configurationProblems(config),
     ...keyRepositoryProblems(conf),
+    ...jwsKeyProblems(conf),
     ...database,
     ...(database.length === 0 ? await importProblems(conf) : []),
     ...(await cacheProblems(conf)),
