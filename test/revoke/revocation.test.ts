@@ -2,20 +2,44 @@
  * Revocation over HTTP: GET /v3/OS-REVOKE/events (?since), and every action
  * that must end tokens — token DELETE, user disable/delete, password set or
  * changed, group removal, project delete/disable, domain disable, role
- * assignment removal — then pruning.
+ * assignment removal — then pruning. Once more with JWS tokens.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { databaseKinds } from '../helpers/test-database.js';
-import { assertCacheReady, cacheConfig, cacheKinds } from '../helpers/cache-kinds.js';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { databaseKinds, type DatabaseKind } from '../helpers/test-database.js';
+import { assertCacheReady, cacheConfig, cacheKinds, type CacheKind } from '../helpers/cache-kinds.js';
+import { mergeOverrides, type ConfigOverrides } from '../helpers/test-config.js';
+import { createJwsKeypair } from '../../src/token/jws/jws-keypair.js';
 import { getToken, revokeToken, validateToken } from '../helpers/tokens.js';
 import { AssignmentRepository } from '../../src/assignment/assignment-repository.js';
 import { assertError, call, grant, makeDomain, makeProject, makeUser, nextSecond, type MadeUser } from '../auth/auth-fixtures.js';
 
+/** With Fernet tokens on every cache; with JWS tokens ([token] provider = jws) once, on the memory cache. */
+function variantsOf(kind: DatabaseKind): { cache: CacheKind; provider: 'fernet' | 'jws' }[] {
+  const fernet = cacheKinds().map((cache) => ({ cache, provider: 'fernet' as const }));
+  return kind === 'pglite' ? [...fernet, { cache: 'memory', provider: 'jws' }] : fernet;
+}
+
+/** [token] provider = jws with a key pair of its own in a temporary directory. */
+function jwsConfig(): { config: ConfigOverrides; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'revocation-jws-'));
+  mkdirSync(join(dir, 'public'));
+  createJwsKeypair(join(dir, 'private.pem'), join(dir, 'public', 'public.pem'));
+  return {
+    config: { token: { provider: 'jws' }, jwt_tokens: { jws_public_key_repository: join(dir, 'public'), jws_private_key_repository: dir } },
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 for (const kind of databaseKinds())
-  for (const cache of cacheKinds()) {
-    describe(`revocation (${kind}, cache ${cache})`, () => {
+  for (const { cache, provider } of variantsOf(kind)) {
+    describe(`revocation (${kind}, cache ${cache}${provider === 'jws' ? ', JWS tokens' : ''})`, () => {
       let server: TestServer;
       let admin: string;
       const status = async (subject: string) => (await validateToken(server, admin, subject)).status;
@@ -28,13 +52,15 @@ for (const kind of databaseKinds())
         return { user, token: (await getToken(server, { userId: user.id, password: user.password, project: { id: projectId } })).id };
       };
 
+      const jws = provider === 'jws' ? jwsConfig() : undefined;
       before(async () => {
-        server = await startTestServer({ database: kind, config: cacheConfig(cache) });
+        server = await startTestServer({ database: kind, config: mergeOverrides(cacheConfig(cache), jws?.config ?? {}) });
         await assertCacheReady(server.cache);
         admin = (await getToken(server, { username: 'admin', password: server.adminPassword, system: true })).id;
       });
       after(async () => {
         await server.close();
+        jws?.remove();
       });
 
       test('DELETE records an audit-id event listed at /v3/OS-REVOKE/events; ?since filters; bad since: 400', async () => {
