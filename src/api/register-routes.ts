@@ -19,6 +19,8 @@ import { registerGroupRoutes } from './v3/groups.js';
 import { registerAssignmentAndCatalogRoutes } from './v3/assignment-catalog.js';
 import { registerDomainConfigRoutes } from './v3/domain-config.js';
 import { registerOauth1ConsumerRoutes } from './v3/oauth1-consumers.js';
+import { registerOauth1DelegationRoutes } from './v3/oauth1-delegation.js';
+import { registerOauth1AccessTokenRoutes } from './v3/oauth1-access-tokens.js';
 import { registerTrustRoutes } from './v3/trusts.js';
 import { registerApplicationCredentialRoutes } from './v3/application-credentials.js';
 import { registerAccessRuleRoutes } from './v3/access-rules.js';
@@ -41,6 +43,8 @@ const registrars: Registrar[] = [
   registerAssignmentAndCatalogRoutes,
   registerDomainConfigRoutes,
   registerOauth1ConsumerRoutes,
+  registerOauth1DelegationRoutes,
+  registerOauth1AccessTokenRoutes,
   registerTrustRoutes,
   registerApplicationCredentialRoutes,
   registerAccessRuleRoutes,

@@ -5,7 +5,8 @@
  *   auth-request.ts                              the body checked once, typed
  *   authentication/check-methods.ts              the listed methods present and enabled
  *   authentication/resolve-requested-scope.ts    the scope asked for, looked up once
- *   authentication/run-methods.ts                who the caller is (methods/*.ts)
+ *   authentication/run-methods.ts                who the caller is (methods/*.ts; oauth1 reads the
+ *                                                request's OAuth signature and fixes the scope)
  *   authentication/check-receipt.ts              a receipt's methods added (v3 only)
  *
  * then the grant (user, methods, expiry, audit chain, application
@@ -27,7 +28,14 @@ import { runMethods } from './authentication/run-methods.js';
 import { receiptMethods } from './authentication/check-receipt.js';
 import { EnabledMethods } from './methods/enabled-methods.js';
 import type { AuthMethod } from './methods/method.js';
+import type { HttpRequestParts } from '../oauth1/signed-request.js';
 import { trustedRemoteUser } from './methods/external.js';
+
+/** The request as an OAuth 1.0a client signs it (Keystone: the base URL and the path, the Authorization header). */
+function signedRequestOf(req: Request): HttpRequestParts {
+  const authorization = req.headers.authorization;
+  return { method: req.method, url: `${req.keystone.baseUrl}${req.originalUrl.split('?')[0]}`, authorization };
+}
 
 export class TokenAuthentication {
   private readonly limits: AuthRequestLimits;
@@ -53,7 +61,11 @@ export class TokenAuthentication {
     const auth = parseAuthRequest(body, this.limits);
     const methods = checkMethods(auth, this.enabled);
     const requested = await resolveRequestedScope(this.providers, this.scopeNames, auth);
-    const proof = await runMethods(this.providers, methods, this.external, { auth, remoteUser: this.remoteUserOf(req) });
+    const proof = await runMethods(this.providers, methods, this.external, {
+      auth,
+      remoteUser: this.remoteUserOf(req),
+      http: signedRequestOf(req),
+    });
     const receipted = options.receipts ? receiptMethods(this.providers.receipt_provider_api, req, proof.userId) : [];
     return this.grants.issue(
       {
@@ -62,8 +74,10 @@ export class TokenAuthentication {
         expiresAt: proof.expiresAt,
         parentAuditId: proof.auditId ?? null,
         appCredId: proof.appCredId,
+        accessTokenId: proof.accessTokenId,
       },
-      requested,
+      // an OAuth1 access token scopes the token to its project, whatever was asked (Keystone's set_scope)
+      proof.accessTokenId ? { projectId: proof.projectId } : requested,
       options,
     );
   }

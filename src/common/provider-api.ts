@@ -22,7 +22,7 @@ import type { TrustManager } from '../trust/trust-manager.js';
 import type { CredentialManager } from '../credential/credential-manager.js';
 import type { DomainConfigManager } from '../domain-config/domain-config-manager.js';
 import type { IdMappingManager } from '../identity/id-mapping/id-mapping-manager.js';
-import type { ConsumerManager } from '../oauth1/consumer-manager.js';
+import type { OAuth1Manager } from '../oauth1/oauth1-manager.js';
 import type { PolicyManager } from '../policy/policy-manager.js';
 import type { FederationManager } from '../federation/federation-manager.js';
 import type { PolicyEnforcer } from '../rbac/policy-enforcer.js';
@@ -57,8 +57,8 @@ export interface ProviderApi {
   readonly domain_config_api: DomainConfigManager;
   /** public ids of the users and groups of directory (LDAP) domains: the id_mapping table */
   readonly id_mapping_api: IdMappingManager;
-  /** OS-OAUTH1 consumers */
-  readonly oauth_api: ConsumerManager;
+  /** OS-OAUTH1 consumers, request and access tokens, and the oauth1 method's signed requests */
+  readonly oauth_api: OAuth1Manager;
   /** the /v3/policies blob store (nothing in it is enforced) */
   readonly policy_api: PolicyManager;
   /** OS-FEDERATION: identity providers, their protocols, mappings, service providers */

@@ -288,6 +288,19 @@ export const OPTIONS = {
     cache_time: optInt('Time to cache application credential data in seconds.'),
     user_limit: int(-1, 'Maximum number of application credentials a user is permitted to create. -1 means unlimited.'),
   },
+  oauth1: {
+    driver: str('sql', 'Entry point for the OAuth backend driver in the `keystone.oauth1` namespace.', { choices: ['sql'] }),
+    request_token_duration: int(
+      28800,
+      'Number of seconds for the OAuth Request Token to remain valid after being created. This is the amount of time the user has to authorize the token. Setting this option to zero means that request tokens will last forever.',
+      { min: 0 },
+    ),
+    access_token_duration: int(
+      86400,
+      'Number of seconds for the OAuth Access Token to remain valid after being created. This is the amount of time the consumer has to interact with the service provider (which is typically keystone). Setting this option to zero means that access tokens will last forever.',
+      { min: 0 },
+    ),
+  },
   revoke: {
     driver: str('sql', 'Entry point for the token revocation backend.', { choices: ['sql'] }),
     expiration_buffer: int(1800, 'Seconds after a token has expired before a corresponding revocation event may be purged.', { min: 0 }),

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { EntityNotFound } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { parseExtra } from '../resource/resource-types.js';
-import type { ConsumerRow, OAuth1Backend } from './oauth1-backend.js';
+import type { ConsumerBackend, ConsumerRow } from './oauth1-backend.js';
 
 export interface Consumer {
   id: string;
@@ -17,7 +17,7 @@ export interface Consumer {
 const fromRow = (row: ConsumerRow): Consumer => ({ id: row.id, description: row.description, extra: parseExtra(row.extra) });
 
 export class ConsumerManager {
-  constructor(private readonly backend: OAuth1Backend) {}
+  constructor(private readonly backend: ConsumerBackend) {}
 
   async create(input: { description?: string | null; extra?: Record<string, unknown> }): Promise<Consumer & { secret: string }> {
     const id = newId();

@@ -1,8 +1,8 @@
 /** The SQL backend of OS-OAUTH1 consumers (table `consumer`). */
 import type { Queryable } from '../storage/database.js';
-import type { ConsumerRow, OAuth1Backend } from './oauth1-backend.js';
+import type { ConsumerBackend, ConsumerRow } from './oauth1-backend.js';
 
-export class ConsumerRepository implements OAuth1Backend {
+export class ConsumerRepository implements ConsumerBackend {
   constructor(private readonly db: Queryable) {}
 
   async insertConsumer(row: ConsumerRow): Promise<void> {
@@ -27,6 +27,10 @@ export class ConsumerRepository implements OAuth1Backend {
   }
 
   async deleteConsumer(id: string): Promise<void> {
-    await this.db.none('DELETE FROM consumer WHERE id = $1', [id]);
+    await this.db.tx(async (t) => {
+      await t.none('DELETE FROM request_token WHERE consumer_id = $1', [id]);
+      await t.none('DELETE FROM access_token WHERE consumer_id = $1', [id]);
+      await t.none('DELETE FROM consumer WHERE id = $1', [id]);
+    });
   }
 }

@@ -86,6 +86,18 @@ export interface TrustLookup {
   findTrust(id: string): Promise<TrustForToken | null>;
 }
 
+/** An OAuth1 access token as token validation needs it (the OAuth1 manager implements AccessTokenLookup). */
+export interface AccessTokenForToken {
+  id: string;
+  consumerId: string;
+  authorizingUserId: string;
+  projectId: string;
+  roleIds: string[];
+}
+export interface AccessTokenLookup {
+  findAccessToken(id: string): Promise<AccessTokenForToken | null>;
+}
+
 export interface IssueTokenInput {
   userId: string;
   methods: readonly string[];
@@ -150,6 +162,7 @@ export interface TokenManagerDeps {
   revoke_api: Pick<RevokeManager, 'onRevoke' | 'isRevoked' | 'revokeByAuditId'>;
   application_credential_api: Pick<ApplicationCredentialManager, 'find'>;
   trust_api: TrustLookup;
+  oauth_api: AccessTokenLookup;
 }
 
 /** [token] provider: fernet (the default), jws or uuid. */
@@ -512,6 +525,30 @@ export class TokenManager {
     return { id: user.id, name: user.name, domain, passwordExpiresAt: user.passwordExpiresAt };
   }
 
+  /**
+   * Keystone's _get_oauth_roles: the access token's roles and those they imply, as far as the user
+   * still holds them on the project. The access token gone (deleted, its consumer deleted): no token.
+   */
+  private async oauthRoles(
+    userId: string,
+    accessTokenId: string,
+    projectId: string,
+    userRoles: readonly CallerRole[],
+  ): Promise<{ roles: CallerRole[]; consumerId: string }> {
+    const access = await this.deps.oauth_api.findAccessToken(accessTokenId);
+    if (!access) throw new NotFound('Access token not found');
+    if (access.authorizingUserId !== userId || access.projectId !== projectId)
+      throw this.denied(`Access token ${accessTokenId} does not delegate this scope`);
+    const held = new Set(userRoles.map((r) => r.id));
+    const roles: CallerRole[] = [];
+    for (const roleId of await this.deps.role_api.expandImpliedRoles(access.roleIds)) {
+      if (!held.has(roleId)) continue;
+      const role = await this.deps.role_api.findRole(roleId);
+      if (role) roles.push({ id: role.id, name: role.name });
+    }
+    return { roles, consumerId: access.consumerId };
+  }
+
   /** Keystone's TokenModel look-ups and mint() checks. */
   async mint(record: TokenRecord): Promise<ValidatedToken> {
     const {
@@ -583,7 +620,11 @@ export class TokenManager {
       if (apName && apDomain) token.isAdminProject = project.name === apName && domain.name === apDomain;
       if (!record.trustId) {
         const userRoles = await assignment.rolesForUserOnProject(record.userId, project.id);
-        if (record.appCredId) {
+        if (record.accessTokenId) {
+          const oauth = await this.oauthRoles(record.userId, record.accessTokenId, project.id, userRoles);
+          token.roles = oauth.roles;
+          token.oauthConsumerId = oauth.consumerId;
+        } else if (record.appCredId) {
           const cred = await applicationCredentials.find(record.appCredId);
           if (!cred) throw new EntityNotFound('application credential', record.appCredId);
           if (cred.userId !== record.userId) throw this.denied(`Application credential ${cred.id} is not the user's`);
@@ -630,7 +671,7 @@ export function tokenValuesOf(t: ValidatedToken): TokenValues {
     trustId: t.trustId ?? null,
     trustorId: t.trust?.trustorUserId ?? null,
     trusteeId: t.trust?.trusteeUserId ?? null,
-    consumerId: null,
+    consumerId: t.oauthConsumerId ?? null,
     accessTokenId: t.accessTokenId ?? null,
   };
 }

@@ -75,6 +75,8 @@ export interface ValidatedToken extends TokenRecord {
   isAdminProject?: boolean;
   appCred?: TokenAppCred;
   trust?: TokenTrust;
+  /** the consumer of the OAuth1 access token (accessTokenId) the token was issued through */
+  oauthConsumerId?: string;
   /** the user whose catalog the token carries (the trustor for trust tokens) */
   catalogUserId: string;
 }

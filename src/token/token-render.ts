@@ -4,7 +4,8 @@
  * expires_at, issued_at, then the scope (system / domain / OS-TRUST:trust +
  * project / project with is_domain), roles, is_admin_project when an admin
  * project is configured, the catalog unless ?nocatalog (never for an
- * unscoped token) and application_credential. Keys in alphabetical order,
+ * unscoped token), OS-OAUTH1 (the access token and its consumer) and
+ * application_credential. Keys in alphabetical order,
  * as the captured samples show them.
  */
 import type { CatalogEntry } from '../catalog/catalog-types.js';
@@ -55,6 +56,7 @@ export function renderTokenBody(t: ValidatedToken, catalog?: CatalogEntry[]): { 
     if (t.isAdminProject !== undefined) token.is_admin_project = t.isAdminProject;
   }
   if (catalog) token.catalog = catalog;
+  if (t.accessTokenId) token['OS-OAUTH1'] = { access_token_id: t.accessTokenId, consumer_id: t.oauthConsumerId };
   if (t.appCred) {
     const ac: Record<string, unknown> = { id: t.appCred.id, name: t.appCred.name, restricted: t.appCred.restricted };
     if (t.appCred.accessRules?.length) ac.access_rules = t.appCred.accessRules;

@@ -33,8 +33,10 @@ import { TokenRepository } from '../token/token-repository.js';
 import { ReceiptProvider } from '../receipt/receipt-provider.js';
 import { DomainConfigManager } from '../domain-config/domain-config-manager.js';
 import { DomainConfigRepository } from '../domain-config/domain-config-repository.js';
-import { ConsumerManager } from '../oauth1/consumer-manager.js';
+import { OAuth1Manager } from '../oauth1/oauth1-manager.js';
 import { ConsumerRepository } from '../oauth1/consumer-repository.js';
+import { DelegationRepository } from '../oauth1/delegation-repository.js';
+import { NonceRepository } from '../oauth1/nonce-repository.js';
 import { TrustManager } from '../trust/trust-manager.js';
 import { TrustRepository } from '../trust/trust-repository.js';
 import { ApplicationCredentialManager } from '../application-credential/application-credential-manager.js';
@@ -92,6 +94,15 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     assignment,
   );
   const trusts = new TrustManager(new TrustRepository(db), cache, conf, identity, resource, revoke);
+  const oauth = new OAuth1Manager({
+    conf,
+    consumers: new ConsumerRepository(db),
+    tokens: new DelegationRepository(db),
+    nonces: new NonceRepository(db),
+    revoke_api: revoke,
+    assignment_api: assignment,
+    role_api: assignment,
+  });
   const token = new TokenManager({
     conf,
     backend: new TokenRepository(db),
@@ -104,6 +115,7 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     revoke_api: revoke,
     application_credential_api: applicationCredentials,
     trust_api: trusts,
+    oauth_api: oauth,
   });
   const credentials = new CredentialManager(new CredentialRepository(db), cache, conf, identity, resource);
   const providers: ProviderApi = {
@@ -122,7 +134,7 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     credential_api: credentials,
     domain_config_api: domainConfig,
     id_mapping_api: idMapping,
-    oauth_api: new ConsumerManager(new ConsumerRepository(db)),
+    oauth_api: oauth,
     policy_api: new PolicyManager(new PolicyRepository(db)),
     federation_api: federation,
     enforcer: PolicyEnforcer.fromConfig(conf),

@@ -30,6 +30,9 @@ const EXPECTED_PUBLIC = new Set([
   'POST /v3/auth/tokens',
   'POST /v2.0/tokens',
   'POST /v3/users/:user_id/password',
+  // OAuth 1.0a: the consumer's own signature authenticates them (Keystone's unenforced_api)
+  'POST /v3/OS-OAUTH1/request_token',
+  'POST /v3/OS-OAUTH1/access_token',
   'PATCH /v2.0/OS-KSCRUD/users/:user_id',
   'GET /v3/auth/tokens/OS-PKI/revoked',
   'HEAD /v3/auth/tokens/OS-PKI/revoked',

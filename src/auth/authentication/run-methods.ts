@@ -17,6 +17,9 @@ export interface MethodsProof {
   expiresAt?: string;
   auditId?: string | null;
   appCredId?: string;
+  /** the OAuth1 access token used, and its project */
+  accessTokenId?: string;
+  projectId?: string;
 }
 
 /** Keystone's AuthContext: user_id must agree between methods; the earliest expires_at wins. */
@@ -26,10 +29,20 @@ class AuthContext {
   expiresAt?: string;
   auditId?: string | null;
   appCredId?: string;
+  accessTokenId?: string;
+  projectId?: string;
 
   merge(result: AuthMethodResult): void {
     if (this.userId !== undefined && this.userId !== result.userId) throw new Unauthorized();
     this.userId = result.userId;
+    if (result.accessTokenId !== undefined) {
+      if (this.accessTokenId !== undefined && this.accessTokenId !== result.accessTokenId) throw new Unauthorized();
+      this.accessTokenId = result.accessTokenId;
+    }
+    if (result.projectId !== undefined) {
+      if (this.projectId !== undefined && this.projectId !== result.projectId) throw new Unauthorized();
+      this.projectId = result.projectId;
+    }
     if (result.expiresAt !== undefined) {
       this.expiresAt =
         this.expiresAt === undefined || Date.parse(result.expiresAt) < Date.parse(this.expiresAt) ? result.expiresAt : this.expiresAt;
@@ -68,5 +81,7 @@ export async function runMethods(
     expiresAt: context.expiresAt,
     auditId: context.auditId,
     appCredId: context.appCredId,
+    accessTokenId: context.accessTokenId,
+    projectId: context.projectId,
   };
 }

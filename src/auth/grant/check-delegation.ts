@@ -4,7 +4,8 @@
  * to its own project (one without a project: no project or domain); a
  * trust must be usable and scope the token to the trust's project only (a
  * trust without one: no project, domain or system). Anything else is a 401.
- * The roles (the application credential's or the trust's, within the
+ * An OAuth1 access token scopes the token to its project, and nothing else.
+ * The roles (the application credential's, the trust's or the access token's, within the
  * user's or the trustor's) are the mint's to check, as validation does.
  */
 import { Unauthorized } from '../../common/errors.js';
@@ -21,6 +22,11 @@ export interface DelegationDeps {
 export async function checkDelegation(deps: DelegationDeps, grant: TokenGrant, scope: ResolvedScope): Promise<ResolvedScope> {
   const trustId = grant.trustId ?? scope.trustId;
   if (grant.trustId && scope.trustId && grant.trustId !== scope.trustId) throw new Unauthorized();
+  if (grant.accessTokenId) {
+    // an OAuth1 access token delegates one project: no trust, no application credential, no other scope
+    if (trustId || grant.appCredId || !scope.projectId || scope.domainId || scope.system) throw new Unauthorized();
+    return scope;
+  }
   if (grant.appCredId) {
     if (trustId) throw new Unauthorized();
     const store = deps.application_credential_api;

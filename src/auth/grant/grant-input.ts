@@ -16,6 +16,8 @@ export interface TokenGrant {
   appCredId?: string;
   /** the trust the token is issued under (also given by the scope of a v3 request) */
   trustId?: string;
+  /** the OAuth1 access token the token is issued through (scoped to its project, with its roles) */
+  accessTokenId?: string;
 }
 
 export interface GrantOptions {

@@ -27,6 +27,7 @@ export async function mintToken(deps: MintDeps, grant: TokenGrant, scope: Resolv
     domainId: scope.domainId,
     trustId: scope.trustId,
     appCredId: grant.appCredId,
+    accessTokenId: grant.accessTokenId,
   });
   if (scope.trustId) {
     try {

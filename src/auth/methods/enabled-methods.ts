@@ -5,8 +5,16 @@ import { tokenMethod } from './token.js';
 import { applicationCredentialMethod } from './application-credential.js';
 import { externalMethod } from './external.js';
 import { totpMethod } from './totp.js';
+import { oauth1Method } from './oauth1.js';
 
-const IMPLEMENTED: readonly AuthMethod[] = [passwordMethod, tokenMethod, applicationCredentialMethod, externalMethod, totpMethod];
+const IMPLEMENTED: readonly AuthMethod[] = [
+  passwordMethod,
+  tokenMethod,
+  applicationCredentialMethod,
+  externalMethod,
+  totpMethod,
+  oauth1Method,
+];
 
 export class EnabledMethods {
   private readonly byName: ReadonlyMap<string, AuthMethod>;

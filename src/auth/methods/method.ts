@@ -6,6 +6,7 @@
  * expires_at wins).
  */
 import type { ProviderApi } from '../../common/provider-api.js';
+import type { HttpRequestParts } from '../../oauth1/signed-request.js';
 
 export interface AuthMethodResult {
   userId: string;
@@ -17,6 +18,9 @@ export interface AuthMethodResult {
   auditId?: string | null;
   /** the application credential used */
   appCredId?: string;
+  /** the OAuth1 access token used (oauth1 method), and the project it delegates */
+  accessTokenId?: string;
+  projectId?: string;
 }
 
 export interface AuthRequestContext {
@@ -24,6 +28,8 @@ export interface AuthRequestContext {
   auth: { identity: Record<string, unknown>; scope?: unknown };
   /** REMOTE_USER as asserted by a trusted front proxy, when there is one */
   remoteUser?: string;
+  /** the HTTP request as an OAuth 1.0a signature covers it (the oauth1 method) */
+  http?: HttpRequestParts;
 }
 
 export interface AuthMethod {

@@ -2,6 +2,7 @@ import * as initialSchema from './0001-initial-schema.js';
 import * as domainConfigAndOauth1 from './0002-domain-config-and-oauth1.js';
 import * as idMapping from './0003-id-mapping.js';
 import * as keystoneRemainingTables from './0004-keystone-remaining-tables.js';
+import * as oauth1Nonce from './0005-oauth1-nonce.js';
 
 export interface Migration {
   version: number;
@@ -10,5 +11,5 @@ export interface Migration {
 }
 
 /** Forward-only, in order. A new migration is a new file appended here. */
-export const MIGRATIONS: readonly Migration[] = [initialSchema, domainConfigAndOauth1, idMapping, keystoneRemainingTables];
+export const MIGRATIONS: readonly Migration[] = [initialSchema, domainConfigAndOauth1, idMapping, keystoneRemainingTables, oauth1Nonce];
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
