@@ -18,6 +18,7 @@ import { DuplicateEntry, NotFound } from '../common/errors.js';
 import { newId } from '../common/ids.js';
 import { parseExtra } from '../resource/resource-types.js';
 import type { ResourceEvents } from '../resource/resource-events.js';
+import { CatalogEvents } from './catalog-events.js';
 import type { CatalogBackend, EndpointGroupRow, EndpointRow, RegionRow, ServiceRow } from './catalog-backend.js';
 import type { CatalogEntry, Endpoint, EndpointGroup, EndpointInterface, Region, Service } from './catalog-types.js';
 import {
@@ -101,6 +102,9 @@ export interface EndpointGroupInput {
 }
 
 export class CatalogManager {
+  /** Deletions, for the rooms that refer to regions, services and endpoints (endpoint policy). */
+  readonly events = new CatalogEvents();
+
   /** The catalog follows the resource manager (`resourceEvents`): a deleted project loses its endpoint filter. */
   constructor(
     private readonly backend: CatalogBackend,
@@ -209,6 +213,7 @@ export class CatalogManager {
       await repo.deleteRegions([...tree].reverse());
     });
     await this.invalidate();
+    await this.events.emit({ type: 'regions.deleted', regionIds: tree });
   }
 
   // ---- services ---------------------------------------------------------------------------
@@ -268,9 +273,11 @@ export class CatalogManager {
 
   /** The service and its endpoints. */
   async deleteService(id: string): Promise<void> {
+    const endpointIds = (await this.backend.listEndpointRows()).filter((e) => e.service_id === id).map((e) => e.id);
     const deleted = await this.backend.transaction((repo) => repo.deleteService(id));
     if (deleted === 0) throw new ServiceNotFound(id);
     await this.invalidate();
+    await this.events.emit({ type: 'service.deleted', serviceId: id, endpointIds });
   }
 
   // ---- endpoints --------------------------------------------------------------------------
@@ -352,6 +359,7 @@ export class CatalogManager {
     const deleted = await this.backend.transaction((repo) => repo.deleteEndpoint(id));
     if (deleted === 0) throw new EndpointNotFound(id);
     await this.invalidate();
+    await this.events.emit({ type: 'endpoint.deleted', endpointId: id });
   }
 
   // ---- OS-EP-FILTER -----------------------------------------------------------------------

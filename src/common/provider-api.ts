@@ -25,6 +25,7 @@ import type { IdMappingManager } from '../identity/id-mapping/id-mapping-manager
 import type { OAuth1Manager } from '../oauth1/oauth1-manager.js';
 import type { PolicyManager } from '../policy/policy-manager.js';
 import type { FederationManager } from '../federation/federation-manager.js';
+import type { EndpointPolicyManager } from '../endpoint-policy/endpoint-policy-manager.js';
 import type { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 
 export interface ProviderApi {
@@ -63,6 +64,8 @@ export interface ProviderApi {
   readonly policy_api: PolicyManager;
   /** OS-FEDERATION: identity providers, their protocols, mappings, service providers */
   readonly federation_api: FederationManager;
+  /** OS-ENDPOINT-POLICY: policies associated with endpoints, services and services in regions */
+  readonly endpoint_policy_api: EndpointPolicyManager;
   /** oslo.policy's enforcer: Keystone's defaults under [oslo_policy] policy_file */
   readonly enforcer: PolicyEnforcer;
 }

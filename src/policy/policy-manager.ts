@@ -8,6 +8,7 @@ import { newId } from '../common/ids.js';
 import { ValidationError } from '../common/errors.js';
 import { PolicyNotFound } from './policy-errors.js';
 import type { PolicyBackend, PolicyRow } from './policy-backend.js';
+import { PolicyEvents } from './policy-events.js';
 
 export interface PolicyBlob {
   id: string;
@@ -36,6 +37,9 @@ function fromRow(row: PolicyRow): PolicyBlob {
 }
 
 export class PolicyManager {
+  /** Deletions, for the rooms that refer to policies (endpoint policy). */
+  readonly events = new PolicyEvents();
+
   constructor(private readonly backend: PolicyBackend) {}
 
   async create(input: { type: string; blob: string; extra?: Record<string, unknown> }): Promise<PolicyBlob> {
@@ -74,5 +78,6 @@ export class PolicyManager {
 
   async delete(id: string): Promise<void> {
     if ((await this.backend.delete(id)) === 0) throw new PolicyNotFound(id);
+    await this.events.emit({ type: 'policy.deleted', policyId: id });
   }
 }

@@ -24,6 +24,8 @@ import { CatalogManager } from '../catalog/catalog-manager.js';
 import { CatalogRepository } from '../catalog/catalog-repository.js';
 import { PolicyManager } from '../policy/policy-manager.js';
 import { PolicyRepository } from '../policy/policy-repository.js';
+import { EndpointPolicyManager } from '../endpoint-policy/endpoint-policy-manager.js';
+import { EndpointPolicyRepository } from '../endpoint-policy/endpoint-policy-repository.js';
 import { UnifiedLimitManager } from '../limit/limit-manager.js';
 import { LimitRepository } from '../limit/limit-repository.js';
 import { RevokeManager } from '../revoke/revoke-manager.js';
@@ -118,6 +120,8 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     oauth_api: oauth,
   });
   const credentials = new CredentialManager(new CredentialRepository(db), cache, conf, identity, resource);
+  const policies = new PolicyManager(new PolicyRepository(db));
+  const endpointPolicy = new EndpointPolicyManager(new EndpointPolicyRepository(db), catalog, policies);
   const providers: ProviderApi = {
     conf,
     identity_api: identity,
@@ -135,8 +139,9 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     domain_config_api: domainConfig,
     id_mapping_api: idMapping,
     oauth_api: oauth,
-    policy_api: new PolicyManager(new PolicyRepository(db)),
+    policy_api: policies,
     federation_api: federation,
+    endpoint_policy_api: endpointPolicy,
     enforcer: PolicyEnforcer.fromConfig(conf),
   };
   return { providers, db, cache };

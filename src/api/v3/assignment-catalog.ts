@@ -2,7 +2,7 @@
  * The assignment, catalog, policy-blob and unified-limit routes, registered
  * together: roles and implied roles, grants (project, domain, OS-INHERIT,
  * system), role assignments, regions, services, endpoints, OS-EP-FILTER,
- * /v3/policies, registered limits and limits.
+ * /v3/policies, OS-ENDPOINT-POLICY, registered limits and limits.
  */
 import type { RouteTable } from '../../server/route-table.js';
 import type { ProviderApi } from '../../common/provider-api.js';
@@ -16,6 +16,7 @@ import { registerServiceRoutes } from './services.js';
 import { registerEndpointRoutes } from './endpoints.js';
 import { registerEndpointFilterRoutes } from './endpoint-filter.js';
 import { registerPolicyRoutes } from './policies.js';
+import { registerEndpointPolicyRoutes } from './endpoint-policy.js';
 import { registerRegisteredLimitRoutes } from './registered-limits.js';
 import { registerLimitRoutes } from './limits.js';
 
@@ -30,6 +31,7 @@ export function registerAssignmentAndCatalogRoutes(routes: RouteTable, providers
   registerEndpointRoutes(routes, providers);
   registerEndpointFilterRoutes(routes, providers);
   registerPolicyRoutes(routes, providers);
+  registerEndpointPolicyRoutes(routes, providers);
   registerRegisteredLimitRoutes(routes, providers);
   registerLimitRoutes(routes, providers);
 }

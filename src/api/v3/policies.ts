@@ -19,8 +19,13 @@ const POLICY_CREATE = { type: 'object', properties: POLICY_PROPERTIES, required:
 const POLICY_UPDATE = { type: 'object', properties: POLICY_PROPERTIES, minProperties: 1, additionalProperties: true } as const;
 const POLICY_ATTRIBUTES = ['id', 'type', 'blob', 'links'] as const;
 
+/** The policy's attributes as Keystone's policy driver gives them (its extra ones at the top level). */
+export function policyView(policy: PolicyBlob): Record<string, unknown> {
+  return { ...policy.extra, id: policy.id, type: policy.type, blob: policy.blob };
+}
+
 function renderPolicy(req: Request, policy: PolicyBlob): Record<string, unknown> {
-  return { ...policy.extra, id: policy.id, type: policy.type, blob: policy.blob, links: entityLinks(req, `/v3/policies/${policy.id}`) };
+  return { ...policyView(policy), links: entityLinks(req, `/v3/policies/${policy.id}`) };
 }
 
 export function registerPolicyRoutes(routes: RouteTable, providers: ProviderApi): void {
