@@ -27,6 +27,7 @@ import { registerAccessRuleRoutes } from './v3/access-rules.js';
 import { registerCredentialRoutes } from './v3/credentials.js';
 import { registerEc2TokenRoutes } from './v3/ec2-tokens.js';
 import { registerOauth2Routes, oauth2BodyParsers } from './v3/os-oauth2.js';
+import { registerSimpleCertRoutes } from './v3/simple-cert.js';
 import { registerV2Routes } from './v2/routes.js';
 import { xmlBody } from '../server/pipeline/xml-body.js';
 
@@ -51,6 +52,7 @@ const registrars: Registrar[] = [
   registerCredentialRoutes,
   registerEc2TokenRoutes,
   registerOauth2Routes,
+  registerSimpleCertRoutes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {

@@ -14,7 +14,7 @@
  */
 import type { Cache } from '../cache/cache.js';
 import type { KeystoneConfig } from '../config/options.js';
-import { ValidationError } from '../common/errors.js';
+import { DuplicateEntry, NotFound, ValidationError } from '../common/errors.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { IdentityEvent } from '../identity/identity-events.js';
 import type { ResourceManager } from '../resource/resource-manager.js';
@@ -216,6 +216,42 @@ export class AssignmentManager extends RoleManager {
     await this.events.emit({ type: 'grant.deleted', roleId, ...actor, ...target, inherited });
     // REVOCATION: Keystone invalidates the token cache; roles are recomputed at the next validation.
     await this.revocation.dropTokenCache();
+  }
+
+  // ---- v2.0 default tenants -----------------------------------------------------------
+
+  /**
+   * Keystone's ensure_default_role: the role of [DEFAULT] member_role_id,
+   * created with member_role_name when missing (a concurrent creation is not
+   * an error). Its id.
+   */
+  async ensureMemberRole(): Promise<string> {
+    const { member_role_id: id, member_role_name: name } = this.conf.DEFAULT;
+    if (!(await this.findRole(id))) {
+      try {
+        await this.createRole({ id, name });
+      } catch (err) {
+        if (!(err instanceof DuplicateEntry)) throw err;
+      }
+    }
+    return id;
+  }
+
+  /** Keystone's add_user_to_project (v2.0's default tenant): the member role on the project, silent when held already. */
+  async addUserToProject(projectId: string, userId: string): Promise<void> {
+    await this.resource.getProjectRef(projectId);
+    await this.addGrant(await this.ensureMemberRole(), { userId }, { projectId });
+  }
+
+  /** The member role off a former default tenant; false when there was none to remove (not an error, as Keystone's v2.0). */
+  async removeUserFromProject(projectId: string, userId: string): Promise<boolean> {
+    try {
+      await this.deleteGrant(this.conf.DEFAULT.member_role_id, { userId }, { projectId });
+      return true;
+    } catch (err) {
+      if (err instanceof NotFound) return false;
+      throw err;
+    }
   }
 
   // ---- system grants ------------------------------------------------------------------

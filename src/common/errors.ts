@@ -118,6 +118,15 @@ export class DuplicateEntry extends Conflict {
   }
 }
 
+/** Keystone's Gone: an API that no longer exists (the PKI certificates of OS-SIMPLE-CERT and v2.0). */
+export class Gone extends KeystoneError {
+  override readonly code = 410;
+  override readonly title = 'Gone';
+  constructor(message = 'The service you have requested is no longer available on this server.') {
+    super(message);
+  }
+}
+
 export class RequestEntityTooLarge extends KeystoneError {
   override readonly code = 413;
   override readonly title = 'Request Entity Too Large';

@@ -35,6 +35,14 @@ export const OPTIONS = {
       true,
       'Serve the deprecated Identity API v2.0 (/v2.0 on both ports: tokens, tenants, users, OS-KSADM, OS-EC2, ec2tokens/s3tokens) and list it in version discovery. Its admin operations are authorized by the same policy rules as their v3 equivalents. Set to false when no client needs v2.0: its paths then answer 404 like any unknown path.',
     ),
+    member_role_id: str(
+      '9fe2ff9ee4384b1894a90878d3e92bab',
+      "The id of the role that makes a v2.0 user a member of their default tenant (a user created or updated with a tenantId gets it there, as Keystone's v2.0 did). Created with [DEFAULT] member_role_name when missing.",
+    ),
+    member_role_name: str(
+      '_member_',
+      'The name of the role of [DEFAULT] member_role_id, used when that role has to be created. Set both to use an existing role.',
+    ),
     notification_format: str('cadf', 'The notification format (accepted for compatibility).', { ignored: true }),
     debug: bool(false, 'If set to true, the logging level is set to DEBUG instead of INFO.'),
     log_file: optStr('Name of log file to send logging output to. If unset, logs go to stderr.'),

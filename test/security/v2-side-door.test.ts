@@ -114,6 +114,29 @@ describe('item 1: the v2.0 admin API obeys the policy file, as v3 (keystone-all)
         403,
         'You are not authorized to perform the requested action: identity:create_grant.',
       );
+      // the diablo-era paths and roleRefs are held to the same rules
+      expectStatus(
+        await call(adm, 'PUT', `/v2.0/users/${ids.cloudAdmin}/password`, { token, body: { user: { password: 'pwned-v2' } } }),
+        403,
+        'You are not authorized to perform the requested action: identity:update_user.',
+      );
+      expectStatus(
+        await call(adm, 'PUT', `/v2.0/users/${ids.cloudAdmin}`, { token, body: { user: { 'OS-KSADM:password': 'pwned-v2' } } }),
+        403,
+      );
+      expectStatus(
+        await call(adm, 'POST', `/v2.0/users/${ids.mallory}/roleRefs`, {
+          token,
+          body: { role: { tenantId: ids.adminProject, roleId: ids.adminRole } },
+        }),
+        403,
+        'You are not authorized to perform the requested action: identity:create_grant.',
+      );
+      expectStatus(
+        await call(adm, 'PUT', `/v2.0/users/${ids.mallory}/tenant`, { token, body: { user: { tenantId: ids.adminProject } } }),
+        403,
+        'You are not authorized to perform the requested action: identity:update_user.',
+      );
     }
 
     // nothing changed: the cloud admin's password still works, Mallory holds no role on the admin project

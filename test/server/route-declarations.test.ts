@@ -47,6 +47,15 @@ const EXPECTED_PUBLIC = new Set([
   'PUT /v3/OS-OAUTH2/token',
   'PATCH /v3/OS-OAUTH2/token',
   'DELETE /v3/OS-OAUTH2/token',
+  // PKI certificates, gone: 410 to anyone (Keystone 22's unenforced OS-SIMPLE-CERT, Pike's v2.0 copies)
+  'GET /v3/OS-SIMPLE-CERT/ca',
+  'HEAD /v3/OS-SIMPLE-CERT/ca',
+  'GET /v3/OS-SIMPLE-CERT/certificates',
+  'HEAD /v3/OS-SIMPLE-CERT/certificates',
+  'GET /v2.0/certificates/ca',
+  'HEAD /v2.0/certificates/ca',
+  'GET /v2.0/certificates/signing',
+  'HEAD /v2.0/certificates/signing',
 ]);
 
 describe('the route table: every route declares its policy rule(s) or that it is public', () => {
@@ -84,10 +93,15 @@ describe('the route table: every route declares its policy rule(s) or that it is
           'identity:create_grant',
         ]);
         assert.deepEqual(byKey.get('POST /v2.0/s3tokens')?.policy, ['identity:s3tokens_validate']);
+        assert.deepEqual(byKey.get('PUT /v2.0/users/:user_id/password')?.policy, ['identity:update_user']);
+        assert.deepEqual(byKey.get('POST /v2.0/users/:user_id/roleRefs')?.policy, ['identity:create_grant']);
       } else {
         assert.deepEqual(byKey.get('GET /v2.0/tenants')?.policy, ['identity:get_auth_projects']);
       }
       assert.deepEqual(byKey.get('POST /v2.0/ec2tokens')?.policy, ['identity:ec2tokens_validate']);
+      // v2.0 token validation on both ports, as Keystone Pike's token router, under v3's rules
+      assert.deepEqual(byKey.get('GET /v2.0/tokens/:token_id')?.policy, ['identity:validate_token']);
+      assert.deepEqual(byKey.get('DELETE /v2.0/tokens/:token_id')?.policy, ['identity:revoke_token']);
     });
   }
 

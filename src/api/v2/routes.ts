@@ -8,6 +8,8 @@ import { registerV2UserRoutes } from './users.js';
 import { registerV2KsadmRoutes } from './ksadm.js';
 import { registerV2Ec2Routes } from './ec2.js';
 import { registerV2ExtensionRoutes } from './extensions.js';
+import { registerV2CertificateRoutes } from './certificates.js';
+import { registerV2UserRoleRoutes } from './user-roles.js';
 
 export function registerV2Routes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   registerV2TokenRoutes(routes, providers, service);
@@ -16,4 +18,6 @@ export function registerV2Routes(routes: RouteTable, providers: ProviderApi, ser
   registerV2KsadmRoutes(routes, providers, service);
   registerV2Ec2Routes(routes, providers, service);
   registerV2ExtensionRoutes(routes, providers, service);
+  registerV2CertificateRoutes(routes);
+  registerV2UserRoleRoutes(routes, providers, service);
 }

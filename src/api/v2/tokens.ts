@@ -1,7 +1,9 @@
 /**
- * The v2.0 tokens: POST /v2.0/tokens (both ports; passwordCredentials or
- * token.id, with tenantId or tenantName) and, on the admin port, validation
- * (GET/HEAD with ?belongsTo), revocation and the endpoints of a token. The
+ * The v2.0 tokens: POST /v2.0/tokens (passwordCredentials or token.id, with
+ * tenantId or tenantName), validation (GET/HEAD with ?belongsTo), revocation
+ * and the endpoints of a token, on both ports as Keystone Pike's token router
+ * (the same v3 rules on either: identity:validate_token, check_token,
+ * revoke_token, whose defaults let a user act on their own token). The
  * tokens are the v3 ones (providers.token_provider_api): a v2 token validates on v3 and
  * back, revoked on either is revoked on both. Only the default domain exists
  * for v2.0.
@@ -161,7 +163,7 @@ async function v2TokenOf(req: Request, providers: ProviderApi, rule: string): Pr
   return token;
 }
 
-export function registerV2TokenRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
+export function registerV2TokenRoutes(routes: RouteTable, providers: ProviderApi, _service: ServiceKind): void {
   const authentication = new TokenAuthentication(providers);
   routes.post(
     '/v2.0/tokens',
@@ -171,7 +173,6 @@ export function registerV2TokenRoutes(routes: RouteTable, providers: ProviderApi
     },
     { public: 'authentication: the request carries its own proof of identity' },
   );
-  if (service !== 'admin') return;
   const validate = async (req: Request, res: Response) => {
     const token = await v2TokenOf(req, providers, req.method === 'HEAD' ? 'identity:check_token' : 'identity:validate_token');
     sendV2(req, res, 200, await v2AccessBody(providers, token));

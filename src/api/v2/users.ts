@@ -4,8 +4,13 @@
  * (tenantId) sub-resources. Users of the default domain only.
  *
  * Authorized by the v3 rules (identity:list_users, get_user, create_user,
- * update_user, delete_user; a new default tenant also makes the user a
- * member of it, which needs identity:create_grant as on v3).
+ * update_user, delete_user). A user's default tenant (tenantId) makes them a
+ * member of it, as Keystone's v2.0 did: the role of [DEFAULT] member_role_id
+ * (`_member_`, created when missing) on that tenant, which needs
+ * identity:create_grant as on v3; a new default tenant takes that role off the
+ * former one (identity:revoke_grant). The diablo paths without OS-KSADM
+ * (/password, /tenant, /enabled) are served beside the OS-KSADM ones, and
+ * `OS-KSADM:password` stands for `password`.
  */
 import type { Request, Response } from 'express';
 import { EntityNotFound, ValidationError } from '../../common/errors.js';
@@ -26,18 +31,32 @@ function userExtra(user: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * A v2 client's new default tenant: Keystone's v2 also made the user a
- * member of it, a grant, authorized as v3's PUT /v3/projects/{p}/users/{u}/roles/{member}.
+ * A v2 client's new default tenant: Keystone's v2 also made the user a member
+ * of it (add_user_to_project: the [DEFAULT] member_role_id role), a grant
+ * authorized as v3's PUT /v3/projects/{p}/users/{u}/roles/{member_role_id}.
  */
 async function joinTenant(req: Request, providers: ProviderApi, userId: string, tenantId: string): Promise<void> {
-  const member = await providers.role_api.findRoleByName('member');
-  if (!member) return;
-  await authorize(req, providers, 'identity:create_grant', await v2Targets.grant(providers, tenantId, userId, member.id));
-  await providers.assignment_api.addGrant(member.id, { userId }, { projectId: tenantId });
+  const memberRoleId = providers.conf.DEFAULT.member_role_id;
+  await authorize(req, providers, 'identity:create_grant', await v2Targets.grant(providers, tenantId, userId, memberRoleId));
+  await providers.assignment_api.addUserToProject(tenantId, userId);
+}
+
+/** The former default tenant: the member role off it when the user holds it (as v3's DELETE of that grant). */
+async function leaveTenant(req: Request, providers: ProviderApi, userId: string, tenantId: string): Promise<void> {
+  const memberRoleId = providers.conf.DEFAULT.member_role_id;
+  await authorize(req, providers, 'identity:revoke_grant', await v2Targets.grant(providers, tenantId, userId, memberRoleId));
+  await providers.assignment_api.removeUserFromProject(tenantId, userId);
+}
+
+/** Keystone's _normalize_OSKSADM_password_on_request. */
+function normalizePassword(user: Record<string, unknown>): Record<string, unknown> {
+  if (!('OS-KSADM:password' in user)) return user;
+  const { 'OS-KSADM:password': password, ...rest } = user;
+  return { ...rest, password };
 }
 
 const CREATE_USER = ['identity:create_user', 'identity:create_grant'];
-const UPDATE_USER_AND_TENANT = ['identity:update_user', 'identity:create_grant'];
+const UPDATE_USER_AND_TENANT = ['identity:update_user', 'identity:create_grant', 'identity:revoke_grant'];
 
 function tenantIdOf(user: Record<string, unknown>): string | null | undefined {
   const value = user.tenantId ?? user.default_project_id;
@@ -82,7 +101,7 @@ export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi,
       const member = body && typeof body === 'object' ? (body as Record<string, unknown>).user : undefined;
       const userTarget = member && typeof member === 'object' && !Array.isArray(member) ? (member as Record<string, unknown>) : {};
       await authorize(req, providers, 'identity:create_user', { user: { ...userTarget, domain_id: defaultDomainId(providers) } });
-      const user = bodyObject(req, 'user');
+      const user = normalizePassword(bodyObject(req, 'user'));
       const name = user.name ?? user.username;
       if (typeof name !== 'string' || name.trim() === '') throw new ValidationError('Expecting to find name in user.');
       if (user.password !== undefined && user.password !== null && typeof user.password !== 'string')
@@ -107,13 +126,16 @@ export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi,
   const update = (pick: (user: Record<string, unknown>) => UserPatch) => async (req: Request, res: Response) => {
     await authorize(req, providers, 'identity:update_user', await v2Targets.user(providers, userParam(req)));
     const current = await getV2User(providers, userParam(req));
-    const user = bodyObject(req, 'user');
+    const user = normalizePassword(bodyObject(req, 'user'));
     if (typeof user.id === 'string' && user.id !== current.id) throw new ValidationError('Cannot change user ID.');
     const patch = pick(user);
     if (patch.defaultProjectId) await getV2Tenant(providers, patch.defaultProjectId);
     const updated = await providers.identity_api.updateUser(current.id, patch);
-    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId)
+    // Keystone's v2.0 update_user: a changed default tenant moves the member role from the former one to the new one
+    if (patch.defaultProjectId && patch.defaultProjectId !== current.defaultProjectId) {
+      if (current.defaultProjectId) await leaveTenant(req, providers, current.id, current.defaultProjectId);
       await joinTenant(req, providers, current.id, patch.defaultProjectId);
+    }
     sendV2(req, res, 200, { user: userV2(updated) });
   };
   const enabledPatch = (user: Record<string, unknown>): UserPatch => {
@@ -142,9 +164,11 @@ export function registerV2UserRoutes(routes: RouteTable, providers: ProviderApi,
     { policy: UPDATE_USER_AND_TENANT },
   );
   routes.put('/v2.0/users/:user_id/OS-KSADM/password', update(passwordPatch), { policy: 'identity:update_user' });
+  routes.put('/v2.0/users/:user_id/password', update(passwordPatch), { policy: 'identity:update_user' });
   routes.put('/v2.0/users/:user_id/OS-KSADM/enabled', update(enabledPatch), { policy: 'identity:update_user' });
   routes.put('/v2.0/users/:user_id/enabled', update(enabledPatch), { policy: 'identity:update_user' });
   routes.put('/v2.0/users/:user_id/OS-KSADM/tenant', update(tenantPatch), { policy: UPDATE_USER_AND_TENANT });
+  routes.put('/v2.0/users/:user_id/tenant', update(tenantPatch), { policy: UPDATE_USER_AND_TENANT });
   routes.delete(
     '/v2.0/users/:user_id',
     async (req, res) => {
