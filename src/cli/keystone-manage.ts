@@ -8,7 +8,9 @@
  *                             --check exits 0 when current, 2 when a sync is needed
  *   db_version                print the schema version
  *   bootstrap [--bootstrap-*] the default domain, roles, admin user/project, identity service
- *   fernet_setup / fernet_rotate [--keystone-user U] [--keystone-group G]
+ *   fernet_setup / fernet_rotate [--keystone-user U] [--keystone-group G]   token and receipt keys
+ *   token_setup / token_rotate, receipt_setup / receipt_rotate [--keystone-user U] [--keystone-group G]
+ *                             one repository each ([fernet_tokens], [fernet_receipts])
  *   credential_setup / credential_rotate / credential_migrate [--keystone-user U] [--keystone-group G]
  *   token_flush               delete expired rows of the token table (UUID tokens)
  *   trust_flush               purge expired and soft-deleted trusts

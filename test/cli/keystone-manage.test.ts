@@ -6,7 +6,8 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runKeystoneManage, writeKeystoneConfig, type ConfigOverrides } from '../helpers/keystone-process.js';
 import { createTestDatabase, databaseKinds, seedPgliteState, type TestDatabase } from '../helpers/test-database.js';
@@ -296,6 +297,45 @@ describe('keystone-manage key repositories', () => {
     }
   });
 
+  test('token_setup/token_rotate and receipt_setup/receipt_rotate work on their own repository only', async () => {
+    const receiptDir = mkdtempSync(join(tmpdir(), 'receipt-keys-'));
+    const receipts = join(receiptDir, 'keys');
+    const env = await environment('pglite', {
+      fernet_tokens: { max_active_keys: 3 },
+      fernet_receipts: { key_repository: receipts, max_active_keys: 4 },
+    });
+    try {
+      const tokens = join(env.dir, 'fernet-keys');
+      const owner = ['--keystone-user', String(process.getuid!()), '--keystone-group', String(process.getgid!())];
+      const t = await env.manage('token_setup', ...owner);
+      assert.equal(t.code, 0, t.stderr);
+      assert.equal(t.stdout.trim(), `Created token keys in ${tokens}: 0, 1`);
+      assert.equal(existsSync(receipts), false, 'token_setup leaves the receipt repository alone');
+      const r = await env.manage('receipt_setup', ...owner);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), `Created receipt keys in ${receipts}: 0, 1`);
+      assert.equal(mode(receipts), 0o700);
+      for (const k of ['0', '1']) assert.equal(mode(join(receipts, k)), 0o600);
+      assert.match((await env.manage('token_setup')).stdout, /already initialized \(keys 0, 1\); nothing changed/);
+
+      const stagedToken = readFileSync(join(tokens, '0'), 'utf8');
+      const rt = await env.manage('token_rotate');
+      assert.equal(rt.code, 0, rt.stderr);
+      assert.equal(rt.stdout.trim(), `Rotated token keys in ${tokens}: primary 2; keys 0, 1, 2`);
+      assert.equal(readFileSync(join(tokens, '2'), 'utf8'), stagedToken);
+      assert.deepEqual(readdirSync(receipts).sort(), ['0', '1'], 'token_rotate leaves the receipt keys alone');
+      for (const expected of ['primary 2; keys 0, 1, 2', 'primary 3; keys 0, 1, 2, 3', 'primary 4, purged 1; keys 0, 2, 3, 4']) {
+        const rr = await env.manage('receipt_rotate', ...owner);
+        assert.equal(rr.code, 0, rr.stderr);
+        assert.equal(rr.stdout.trim(), `Rotated receipt keys in ${receipts}: ${expected}`);
+      }
+      assert.deepEqual(readdirSync(tokens).sort(), ['0', '1', '2'], 'receipt_rotate leaves the token keys alone');
+    } finally {
+      await env.close();
+      rmSync(receiptDir, { recursive: true, force: true });
+    }
+  });
+
   test('a missing key repository is one clear error line', async () => {
     const env = await environment('pglite');
     try {
@@ -475,6 +515,10 @@ describe('keystone-manage failures and help', () => {
       'bootstrap',
       'fernet_setup',
       'fernet_rotate',
+      'token_setup',
+      'token_rotate',
+      'receipt_setup',
+      'receipt_rotate',
       'credential_setup',
       'credential_rotate',
       'token_flush',
@@ -500,7 +544,8 @@ describe('keystone-manage failures and help', () => {
       '--immutable-roles',
     ])
       assert.ok(b.stdout.includes(f), f);
-    assert.match((await runKeystoneManage(['fernet_rotate', '--help'])).stdout, /--keystone-user VALUE[\s\S]*--keystone-group VALUE/);
+    for (const c of ['fernet_rotate', 'token_setup', 'token_rotate', 'receipt_setup', 'receipt_rotate'])
+      assert.match((await runKeystoneManage([c, '--help'])).stdout, /--keystone-user VALUE[\s\S]*--keystone-group VALUE/);
     const unknown = await runKeystoneManage(['db_frobnicate']);
     assert.equal(unknown.code, 2);
     assert.match(oneErrorLine(unknown), /unknown command "db_frobnicate"/);

@@ -15,6 +15,10 @@ import { fernetSetup } from './commands/fernet-setup.js';
 import { mappingPopulate } from './commands/mapping-populate.js';
 import { mappingPurge } from './commands/mapping-purge.js';
 import { policyGenerator } from './commands/policy-generator.js';
+import { receiptRotate } from './commands/receipt-rotate.js';
+import { receiptSetup } from './commands/receipt-setup.js';
+import { tokenRotate } from './commands/token-rotate.js';
+import { tokenSetup } from './commands/token-setup.js';
 import { tokenFlush } from './commands/token-flush.js';
 import { trustFlush } from './commands/trust-flush.js';
 
@@ -25,6 +29,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   bootstrap,
   fernet_setup: fernetSetup,
   fernet_rotate: fernetRotate,
+  token_setup: tokenSetup,
+  token_rotate: tokenRotate,
+  receipt_setup: receiptSetup,
+  receipt_rotate: receiptRotate,
   credential_setup: credentialSetup,
   credential_rotate: credentialRotate,
   credential_migrate: credentialMigrate,
