@@ -28,6 +28,7 @@ import { registerCredentialRoutes } from './v3/credentials.js';
 import { registerEc2TokenRoutes } from './v3/ec2-tokens.js';
 import { registerOauth2Routes, oauth2BodyParsers } from './v3/os-oauth2.js';
 import { registerSimpleCertRoutes } from './v3/simple-cert.js';
+import { registerFederationRoutes } from './v3/federation.js';
 import { registerV2Routes } from './v2/routes.js';
 import { xmlBody } from '../server/pipeline/xml-body.js';
 
@@ -53,6 +54,7 @@ const registrars: Registrar[] = [
   registerEc2TokenRoutes,
   registerOauth2Routes,
   registerSimpleCertRoutes,
+  registerFederationRoutes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {

@@ -26,6 +26,8 @@ export type RouteAccess = { policy: string | readonly string[]; public?: never }
 export type RouteOptions = RouteAccess & {
   /** JSON-Home relation: a short name ("users" → …/3/rel/users) or a full URL */
   rel?: string;
+  /** JSON-Home href-vars relations that are not the core ones (…/3/param/{name}), as an extension's ids: name → URL */
+  params?: Readonly<Record<string, string>>;
   /** JSON-Home status when not stable */
   status?: 'experimental' | 'deprecated';
 };
@@ -175,7 +177,9 @@ export class RouteTable {
       const entry: Record<string, unknown> = vars.length
         ? {
             'href-template': relative.replace(/:([A-Za-z0-9_]+)/g, '{$1}'),
-            'href-vars': Object.fromEntries(vars.map((v) => [v, `https://docs.openstack.org/api/openstack-identity/3/param/${v}`])),
+            'href-vars': Object.fromEntries(
+              vars.map((v) => [v, r.options.params?.[v] ?? `https://docs.openstack.org/api/openstack-identity/3/param/${v}`]),
+            ),
           }
         : { href: relative };
       if (r.options.status) entry.hints = { status: r.options.status };

@@ -53,7 +53,7 @@ import { JwsTokenProvider } from './jws/jws-provider.js';
 import { UuidTokenProvider } from './uuid/uuid-provider.js';
 import { isKeyBound, keystoneIsoSeconds, type TokenProvider } from './token-provider.js';
 import type { NamedRef, TokenFacts, TokenRecord, TokenUser, ValidatedToken } from './token-model.js';
-import { renderTokenBody } from './token-render.js';
+import { renderTokenBody, type TokenServiceProvider } from './token-render.js';
 import { securityForbidden, securityUnauthorized } from '../auth/auth-errors.js';
 
 /** The regions a validated token depends on (the owners' region names). */
@@ -159,6 +159,8 @@ export interface TokenManagerDeps {
   assignment_api: Pick<AssignmentManager, 'rolesForUserOnProject' | 'rolesForUserOnDomain' | 'rolesForUserOnSystem'>;
   role_api: Pick<RoleManager, 'expandImpliedRoles' | 'findRole'>;
   catalog_api: Pick<CatalogManager, 'getV3Catalog'>;
+  /** the enabled service providers every token lists (their changes drop the token cache) */
+  federation_api: { listEnabledServiceProviders(): Promise<TokenServiceProvider[]> };
   revoke_api: Pick<RevokeManager, 'onRevoke' | 'isRevoked' | 'revokeByAuditId'>;
   application_credential_api: Pick<ApplicationCredentialManager, 'find'>;
   trust_api: TrustLookup;
@@ -186,6 +188,8 @@ export class TokenManager {
   private readonly version: MemoVersion;
   /** per user and project: the catalog of the version it was read under */
   private readonly catalogs = new LRUCache<string, { version: string; catalog: CatalogEntry[] }>({ max: 2000 });
+  /** the enabled service providers of the version they were read under */
+  private serviceProviders: { version: string; list: TokenServiceProvider[] } | null = null;
   private readonly memoSweeper: NodeJS.Timeout;
   /** memo hits and misses of this process (also counted in the cache stats under "token-validation") */
   readonly validationStats = { hits: 0, misses: 0 };
@@ -457,7 +461,15 @@ export class TokenManager {
   async renderBody(token: ValidatedToken, includeCatalog: boolean): Promise<Record<string, unknown>> {
     const catalog =
       includeCatalog && isScopedToken(token) ? await this.catalogFor(token.catalogUserId, token.project?.id ?? null) : undefined;
-    return renderTokenBody(token, catalog);
+    return renderTokenBody(token, catalog, await this.enabledServiceProviders());
+  }
+
+  private async enabledServiceProviders(): Promise<TokenServiceProvider[]> {
+    const version = this.currentVersionSync() ?? (this.useCacheStamps ? await this.currentVersion() : null);
+    if (version !== null && this.serviceProviders?.version === version) return this.serviceProviders.list;
+    const list = await this.deps.federation_api.listEnabledServiceProviders();
+    if (version !== null) this.serviceProviders = { version, list };
+    return list;
   }
 
   /**

@@ -4,12 +4,20 @@
  * expires_at, issued_at, then the scope (system / domain / OS-TRUST:trust +
  * project / project with is_domain), roles, is_admin_project when an admin
  * project is configured, the catalog unless ?nocatalog (never for an
- * unscoped token), OS-OAUTH1 (the access token and its consumer) and
- * application_credential. Keys in alphabetical order,
- * as the captured samples show them.
+ * unscoped token), OS-OAUTH1 (the access token and its consumer),
+ * application_credential, and the enabled OS-FEDERATION service providers
+ * (any token, when there is one). Keys in alphabetical order, as the
+ * captured samples show them.
  */
 import type { CatalogEntry } from '../catalog/catalog-types.js';
 import { auditIdsOf, type ValidatedToken } from './token-model.js';
+
+/** An enabled service provider as the token lists it (Keystone's get_enabled_service_providers). */
+export interface TokenServiceProvider {
+  auth_url: string;
+  id: string;
+  sp_url: string;
+}
 
 function sorted(o: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -17,7 +25,11 @@ function sorted(o: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-export function renderTokenBody(t: ValidatedToken, catalog?: CatalogEntry[]): { token: Record<string, unknown> } {
+export function renderTokenBody(
+  t: ValidatedToken,
+  catalog?: CatalogEntry[],
+  serviceProviders?: readonly TokenServiceProvider[],
+): { token: Record<string, unknown> } {
   let user: Record<string, unknown> = {
     domain: { id: t.user.domain.id, name: t.user.domain.name },
     id: t.user.id,
@@ -62,6 +74,7 @@ export function renderTokenBody(t: ValidatedToken, catalog?: CatalogEntry[]): { 
     if (t.appCred.accessRules?.length) ac.access_rules = t.appCred.accessRules;
     token.application_credential = ac;
   }
+  if (serviceProviders?.length) token.service_providers = serviceProviders;
   token.user = user;
   return { token: sorted(token) };
 }

@@ -114,6 +114,7 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     assignment_api: assignment,
     role_api: assignment,
     catalog_api: catalog,
+    federation_api: federation,
     revoke_api: revoke,
     application_credential_api: applicationCredentials,
     trust_api: trusts,

@@ -44,7 +44,9 @@ def run_one(argv, env):
     code = 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = shell.main(list(argv)) or 0
+            rc = shell.main(list(argv))
+            # a few commands hand back their data (`federation protocol set` a zip) instead of a status
+            code = rc if isinstance(rc, int) else 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException as exc:  # the CLI's own crash, reported as a failed command
