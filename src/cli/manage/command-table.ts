@@ -12,6 +12,7 @@ import { doctor } from './commands/doctor.js';
 import { domainConfigUpload } from './commands/domain-config-upload.js';
 import { fernetRotate } from './commands/fernet-rotate.js';
 import { fernetSetup } from './commands/fernet-setup.js';
+import { mappingEngine } from './commands/mapping-engine.js';
 import { mappingPopulate } from './commands/mapping-populate.js';
 import { mappingPurge } from './commands/mapping-purge.js';
 import { policyGenerator } from './commands/policy-generator.js';
@@ -40,6 +41,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   token_flush: tokenFlush,
   trust_flush: trustFlush,
   domain_config_upload: domainConfigUpload,
+  mapping_engine: mappingEngine,
   mapping_populate: mappingPopulate,
   mapping_purge: mappingPurge,
   policy_generator: policyGenerator,
