@@ -82,26 +82,47 @@ export class AssignmentManager extends RoleManager {
   }
 
   async rolesForUserOnProject(userId: string, projectId: string): Promise<Role[]> {
-    return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `up:${userId}:${projectId}`, this.ttl(), async () => {
-      const actors = await this.actorIds(userId);
-      const project = await this.resource.findProject(projectId);
-      if (!project) return [];
-      const parents = (await this.resource.listParents(projectId)).map((p) => p.id);
-      const rows: AssignmentRow[] = [
-        ...(await this.backend.listAssignments(PROJECT_TYPES, actors, [projectId], false)),
-        ...(await this.backend.listAssignments(PROJECT_TYPES, actors, parents, true)),
-        ...(await this.backend.listAssignments(DOMAIN_TYPES, actors, [project.domainId], true)),
-      ];
-      return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
-    });
+    return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `up:${userId}:${projectId}`, this.ttl(), async () =>
+      this.rolesOfActorsOnProject(await this.actorIds(userId), projectId),
+    );
+  }
+
+  /** Effective roles of users and groups on a project: direct, inherited from its parents and its domain. */
+  private async rolesOfActorsOnProject(actors: string[], projectId: string): Promise<Role[]> {
+    const project = await this.resource.findProject(projectId);
+    if (!project || actors.length === 0) return [];
+    const parents = (await this.resource.listParents(projectId)).map((p) => p.id);
+    const rows: AssignmentRow[] = [
+      ...(await this.backend.listAssignments(PROJECT_TYPES, actors, [projectId], false)),
+      ...(await this.backend.listAssignments(PROJECT_TYPES, actors, parents, true)),
+      ...(await this.backend.listAssignments(DOMAIN_TYPES, actors, [project.domainId], true)),
+    ];
+    return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
   }
 
   async rolesForUserOnDomain(userId: string, domainId: string): Promise<Role[]> {
-    return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `ud:${userId}:${domainId}`, this.ttl(), async () => {
-      const actors = await this.actorIds(userId);
-      const rows = await this.backend.listAssignments(DOMAIN_TYPES, actors, [domainId], false);
-      return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
-    });
+    return this.cache.memoize(ASSIGNMENT_CACHE_REGION, `ud:${userId}:${domainId}`, this.ttl(), async () =>
+      this.rolesOfActorsOnDomain(await this.actorIds(userId), domainId),
+    );
+  }
+
+  private async rolesOfActorsOnDomain(actors: string[], domainId: string): Promise<Role[]> {
+    if (actors.length === 0) return [];
+    const rows = await this.backend.listAssignments(DOMAIN_TYPES, actors, [domainId], false);
+    return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
+  }
+
+  /**
+   * Keystone's get_roles_for_groups: the effective roles of the groups (a federated token's, from the
+   * mapping) on a project or a domain; none without groups.
+   */
+  async rolesForGroups(groupIds: readonly string[], target: { projectId: string } | { domainId: string }): Promise<Role[]> {
+    const actors = [...new Set(groupIds)].sort();
+    if (actors.length === 0) return [];
+    const key = 'projectId' in target ? `gp:${target.projectId}:${actors.join(',')}` : `gd:${target.domainId}:${actors.join(',')}`;
+    return this.cache.memoize(ASSIGNMENT_CACHE_REGION, key, this.ttl(), () =>
+      'projectId' in target ? this.rolesOfActorsOnProject(actors, target.projectId) : this.rolesOfActorsOnDomain(actors, target.domainId),
+    );
   }
 
   async rolesForUserOnSystem(userId: string): Promise<Role[]> {
@@ -112,9 +133,9 @@ export class AssignmentManager extends RoleManager {
     });
   }
 
-  /** Project ids on which the user has any effective role. */
-  async projectIdsForUser(userId: string): Promise<string[]> {
-    const actors = await this.actorIds(userId);
+  /** Project ids on which the user (or one of the groups of a federated token, `extraGroupIds`) has any effective role. */
+  async projectIdsForUser(userId: string, extraGroupIds: readonly string[] = []): Promise<string[]> {
+    const actors = [...new Set([...(await this.actorIds(userId)), ...extraGroupIds])];
     const rows = await this.backend.listTargetsOfActors(actors);
     const ids = new Set<string>();
     for (const r of rows) {
@@ -128,9 +149,9 @@ export class AssignmentManager extends RoleManager {
     return [...ids];
   }
 
-  /** Domain ids on which the user has any (non-inherited) role. */
-  async domainIdsForUser(userId: string): Promise<string[]> {
-    const actors = await this.actorIds(userId);
+  /** Domain ids on which the user (or one of `extraGroupIds`) has any (non-inherited) role. */
+  async domainIdsForUser(userId: string, extraGroupIds: readonly string[] = []): Promise<string[]> {
+    const actors = [...new Set([...(await this.actorIds(userId)), ...extraGroupIds])];
     const rows = await this.backend.listTargetsOfActors(actors);
     return [...new Set(rows.filter((r) => (r.type === 'UserDomain' || r.type === 'GroupDomain') && !r.inherited).map((r) => r.target_id))];
   }

@@ -30,6 +30,10 @@ import { EnabledMethods } from './methods/enabled-methods.js';
 import type { AuthMethod } from './methods/method.js';
 import type { HttpRequestParts } from '../oauth1/signed-request.js';
 import { trustedRemoteUser } from './methods/external.js';
+import { RequestAssertions } from '../federation/request-assertion.js';
+import { getLogger } from '../log/logger.js';
+
+const federationLog = getLogger('keystone.federation');
 
 /** The request as an OAuth 1.0a client signs it (Keystone: the base URL and the path, the Authorization header). */
 function signedRequestOf(req: Request): HttpRequestParts {
@@ -45,6 +49,8 @@ export class TokenAuthentication {
   private readonly scopeNames: ScopeNameRules;
   private readonly remoteUserOf: (req: Request) => string | undefined;
   private readonly grants: TokenGrantPath;
+  /** federated assertions: a trusted front proxy's headers, or a natively validated bearer token */
+  readonly assertions: RequestAssertions;
 
   constructor(private readonly providers: ProviderApi) {
     const { conf } = providers;
@@ -54,6 +60,7 @@ export class TokenAuthentication {
     this.scopeNames = scopeNameRules(conf);
     this.remoteUserOf = trustedRemoteUser(conf.external_auth);
     this.grants = new TokenGrantPath(providers);
+    this.assertions = new RequestAssertions(conf, (message) => federationLog.info(message));
   }
 
   /** A v3 auth body ({"auth": …}) authenticated and its token issued. */
@@ -65,6 +72,11 @@ export class TokenAuthentication {
       auth,
       remoteUser: this.remoteUserOf(req),
       http: signedRequestOf(req),
+      federatedAssertion: (remoteIds) =>
+        this.assertions.assertionOf(
+          { headers: req.headers, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress },
+          remoteIds,
+        ),
     });
     const receipted = options.receipts ? receiptMethods(this.providers.receipt_provider_api, req, proof.userId) : [];
     return this.grants.issue(
@@ -75,6 +87,7 @@ export class TokenAuthentication {
         parentAuditId: proof.auditId ?? null,
         appCredId: proof.appCredId,
         accessTokenId: proof.accessTokenId,
+        federated: proof.federated,
       },
       // an OAuth1 access token scopes the token to its project, whatever was asked (Keystone's set_scope)
       proof.accessTokenId ? { projectId: proof.projectId } : requested,

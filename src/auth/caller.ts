@@ -31,6 +31,8 @@ export interface Caller {
   applicationCredentialId?: string;
   /** the OAuth1 access token the token was issued through */
   accessTokenId?: string;
+  /** a federated token's mapped groups (Keystone's request context group_ids) */
+  groupIds?: string[];
   auditIds: string[];
   methods: string[];
   /** the validated token id */

@@ -55,7 +55,7 @@ export class TokenGrantPath {
   async issue(grant: TokenGrant, requested: ResolvedScope, options: GrantOptions): Promise<ValidatedToken> {
     const owner = await checkOwner(this.deps, grant.userId, options);
     checkMfa(this.deps.receipt_provider_api, this.enabledMethods, owner, grant.methods, options);
-    const scope = await resolveScope(this.deps, owner, requested);
+    const scope = await resolveScope(this.deps, owner, requested, grant.federated !== undefined);
     const delegated = await checkDelegation(this.deps, grant, scope);
     return mintToken(this.deps, grant, delegated);
   }

@@ -27,6 +27,7 @@ import type { PolicyManager } from '../policy/policy-manager.js';
 import type { FederationManager } from '../federation/federation-manager.js';
 import type { EndpointPolicyManager } from '../endpoint-policy/endpoint-policy-manager.js';
 import type { PolicyEnforcer } from '../rbac/policy-enforcer.js';
+import type { ShadowUsersManager } from '../identity/shadow-users-manager.js';
 
 export interface ProviderApi {
   readonly conf: KeystoneConfig;
@@ -66,6 +67,8 @@ export interface ProviderApi {
   readonly federation_api: FederationManager;
   /** OS-ENDPOINT-POLICY: policies associated with endpoints, services and services in regions */
   readonly endpoint_policy_api: EndpointPolicyManager;
+  /** federated users' local records (federated_user) and their expiring group memberships */
+  readonly shadow_users_api: ShadowUsersManager;
   /** oslo.policy's enforcer: Keystone's defaults under [oslo_policy] policy_file */
   readonly enforcer: PolicyEnforcer;
 }

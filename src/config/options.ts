@@ -345,6 +345,71 @@ export const OPTIONS = {
     ),
     remote_user_header: str('X-Remote-User', 'The request header in which a trusted proxy passes REMOTE_USER.'),
   },
+  federation: {
+    driver: str('sql', 'Entry point for the federation backend driver (accepted for compatibility: SQL only).', { ignored: true }),
+    assertion_prefix: str(
+      '',
+      'Prefix of the request environment names (headers from [federation] trusted_proxies, as a front proxy sets them) taken as a federated assertion and passed to the mapping engine.',
+    ),
+    remote_id_attribute: optStr(
+      "Default for all protocols: the assertion attribute naming the identity provider (its entity id or issuer), checked against the IdP's remote_ids. For mod_shib, Shib-Identity-Provider; for mod_auth_openidc, HTTP_OIDC_ISS. A protocol's remote_id_attribute, then the [<protocol>] remote_id_attribute option ([openid], [saml2]), come first.",
+    ),
+    federated_domain_name: str(
+      'Federated',
+      'A domain name reserved for federated ephemeral users (deprecated in Keystone; kept reserved).',
+      {
+        ignored: true,
+      },
+    ),
+    trusted_dashboard: multi(
+      [],
+      'A trusted dashboard host (WebSSO): the origin a Single Sign-On request may return a token to. Repeat for several.',
+    ),
+    sso_callback_template: str(
+      '/etc/keystone/sso_callback_template.html',
+      'Absolute path to the HTML page that posts the token back to a trusted dashboard after Single Sign-On.',
+    ),
+    caching: bool(true, 'Toggle for federation caching.'),
+    default_authorization_ttl: int(
+      0,
+      'Default time in minutes for the validity of group memberships carried over from a mapping (when the identity provider sets no authorization_ttl). 0: the memberships last only as long as the federated token that carries the groups.',
+      { min: 0 },
+    ),
+    trusted_proxies: list(
+      [],
+      'Addresses (or CIDR ranges) of the front proxies (Apache with mod_auth_openidc, mod_shib or mod_auth_mellon; nginx with an OIDC module) whose request headers are taken as the federated assertion at the protocol auth endpoints and the mapped method. Headers from anyone else are ignored.',
+    ),
+  },
+  openid: {
+    remote_id_attribute: optStr(
+      'For protocols named openid: the assertion attribute naming the identity provider (e.g. HTTP_OIDC_ISS behind mod_auth_openidc). Natively validated access tokens give their issuer as OIDC-iss.',
+    ),
+    audience: list(
+      [],
+      "Native OpenID Connect: the audiences (aud) a bearer access token must name one of (Keystone's resource indicator or client id at the IdP). Empty: bearer access tokens are not validated here (only a front proxy's assertion is accepted).",
+    ),
+    claim_prefix: str(
+      'OIDC-',
+      "Native OpenID Connect: the prefix of the assertion attributes made from a validated access token's claims (OIDC-sub, OIDC-email, OIDC-groups: list claims joined with ';'), as mod_auth_openidc's OIDCClaimPrefix names them.",
+    ),
+    allowed_algorithms: list(
+      ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+      'Native OpenID Connect: the JWS algorithms accepted for JWT access tokens (never none, never HMAC).',
+    ),
+    introspection_client_id: optStr(
+      "Native OpenID Connect: Keystone's client id at the identity provider, to introspect opaque access tokens (RFC 7662) at the issuer's introspection_endpoint.",
+    ),
+    introspection_client_secret: optStr('Native OpenID Connect: the secret of introspection_client_id.', { secret: true }),
+    http_timeout: int(10, "Native OpenID Connect: seconds to wait for the identity provider's discovery, JWKS and introspection answers.", {
+      min: 1,
+    }),
+    clock_skew: int(60, 'Native OpenID Connect: seconds of clock difference tolerated on exp and nbf.', { min: 0 }),
+  },
+  saml2: {
+    remote_id_attribute: optStr(
+      'For protocols named saml2: the assertion attribute naming the identity provider (e.g. Shib-Identity-Provider).',
+    ),
+  },
   security_compliance: {
     disable_user_account_days_inactive: optInt(
       'The maximum number of days a user can go without authenticating before being considered "inactive" and automatically disabled.',

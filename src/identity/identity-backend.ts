@@ -27,8 +27,23 @@ export interface UserListFilter {
 
 export interface GroupListFilter {
   domainId?: string;
-  /** the groups this user is a member of */
+  /** the groups this user is a member of (expiring federated memberships included while they last) */
   memberId?: string;
+  /** [federation] default_authorization_ttl: how long an expiring membership lasts when its IdP sets no ttl */
+  defaultTtlMinutes?: number;
+}
+
+/** A federated user's first sign-in: a user row and its federated_user link (Keystone's create_federated_user). */
+export interface NewFederatedUserRow {
+  id: string;
+  domain_id: string;
+  /** JSON text (the mapped email) */
+  extra: string;
+  idp_id: string;
+  protocol_id: string;
+  unique_id: string;
+  display_name: string | null;
+  last_active_today: boolean;
 }
 
 export interface NewUserRow {
@@ -96,6 +111,23 @@ export interface IdentityBackend {
   /** Counts one failure atomically (concurrent guesses on several workers are each counted once). */
   incrementFailedAuth(localUserId: number): Promise<{ failed_auth_count: number }>;
 
+  // ---- shadow users (federation) --------------------------------------------------------
+  /** The user linked to a federated identity (federated_user), or null. */
+  getFederatedUserRow(idpId: string, protocolId: string, uniqueId: string): Promise<UserRow | null>;
+  /**
+   * The user (unless it exists: the same identity through another protocol of the IdP has the same id)
+   * and its link to the identity (unless a concurrent first sign-in made it).
+   */
+  insertFederatedUser(row: NewFederatedUserRow): Promise<void>;
+  /** Keystone's update_federated_user_display_name: rewritten when it differs; returns whether it did. */
+  updateFederatedDisplayName(idpId: string, protocolId: string, uniqueId: string, displayName: string | null): Promise<boolean>;
+  /**
+   * Keystone's add_user_to_group_expires: the membership verified now (created when new). It lasts the
+   * IdP's authorization_ttl minutes (else `defaultTtlMinutes`, [federation] default_authorization_ttl).
+   * Returns whether it was not in force before and is now (what a cached group list did not see).
+   */
+  verifyExpiringMembership(userId: string, groupId: string, idpId: string, defaultTtlMinutes: number): Promise<boolean>;
+
   // ---- groups and memberships ---------------------------------------------------------
   getGroupRow(id: string): Promise<GroupRow | null>;
   getGroupRowByName(name: string, domainId: string): Promise<GroupRow | null>;
@@ -104,7 +136,8 @@ export interface IdentityBackend {
   insertGroup(row: GroupRow): Promise<void>;
   updateGroup(row: GroupRow): Promise<void>;
   deleteGroup(id: string): Promise<void>;
-  groupIdsOfUser(userId: string): Promise<string[]>;
+  /** Direct memberships, and expiring (federated) ones in force (their IdP's ttl, else `defaultTtlMinutes`). */
+  groupIdsOfUser(userId: string, defaultTtlMinutes?: number): Promise<string[]>;
   memberIds(groupId: string): Promise<string[]>;
   isMember(userId: string, groupId: string): Promise<boolean>;
   /** Adding an existing membership changes nothing. */

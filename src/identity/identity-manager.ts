@@ -644,7 +644,7 @@ export class IdentityManager {
       const groups = await this.directories.groups(resolved.domainId, await resolved.driver.listGroupsForUser(resolved.localId));
       return groups.map((g) => g.id);
     }
-    return this.backendForId(userId).groupIdsOfUser(userId);
+    return this.backendForId(userId).groupIdsOfUser(userId, this.conf.federation.default_authorization_ttl);
   }
 
   /** The ids of a group's members, unchecked (role assignment listing: a group that is gone has none). */
@@ -664,7 +664,12 @@ export class IdentityManager {
       const groups = await this.directories.groups(resolved.domainId, await resolved.driver.listGroupsForUser(resolved.localId));
       return groups.sort(byNameThenId);
     }
-    return (await this.backendForDomain(user.domainId).listGroupRows({ memberId: userId })).map((r) => this.groupFrom(r));
+    return (
+      await this.backendForDomain(user.domainId).listGroupRows({
+        memberId: userId,
+        defaultTtlMinutes: this.conf.federation.default_authorization_ttl,
+      })
+    ).map((r) => this.groupFrom(r));
   }
 
   async createGroup(input: {

@@ -8,6 +8,7 @@ import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
 import type {
   GroupListFilter,
   IdentityBackend,
+  NewFederatedUserRow,
   NewUserRow,
   PasswordExpiresFilter,
   StoredUserOption,
@@ -17,15 +18,22 @@ import type {
 
 const USER_SELECT = `
   SELECT u.id, u.extra, u.enabled, u.default_project_id, u.created_at, u.last_active_at, u.domain_id,
-         COALESCE(l.name, n.name) AS name, l.id AS local_user_id, l.failed_auth_count, l.failed_auth_at,
+         COALESCE(l.name, n.name, fu.display_name) AS name, l.id AS local_user_id, l.failed_auth_count, l.failed_auth_at,
          pw.expires_at AS password_expires_at, pw.created_at AS password_created_at, pw.self_service AS password_self_service
     FROM "user" u
     LEFT JOIN local_user l ON l.user_id = u.id
     LEFT JOIN nonlocal_user n ON n.user_id = u.id
     LEFT JOIN LATERAL (
+      SELECT f.display_name FROM federated_user f WHERE f.user_id = u.id ORDER BY f.id LIMIT 1
+    ) fu ON l.id IS NULL AND n.user_id IS NULL
+    LEFT JOIN LATERAL (
       SELECT p.expires_at, p.created_at, p.self_service FROM password p
        WHERE p.local_user_id = l.id ORDER BY p.created_at DESC, p.id DESC LIMIT 1
     ) pw ON true`;
+
+/** Expiring memberships still in force: verified less than their IdP's authorization_ttl (else ${ttl}) minutes ago. */
+const EXPIRING_IN_FORCE = `JOIN identity_provider i ON i.id = e.idp_id
+  WHERE e.last_verified + make_interval(mins => COALESCE(NULLIF(i.authorization_ttl, 0), \${ttl})::int) > now()`;
 
 const SQL_OPERATORS: Record<PasswordExpiresFilter['op'], string> = { lt: '<', lte: '<=', gt: '>', gte: '>=', eq: '=', neq: '<>' };
 
@@ -182,10 +190,68 @@ export class IdentityRepository implements IdentityBackend {
     return (await this.db.oneOrNone('SELECT 1 FROM identity_provider WHERE id = $1', [idpId])) !== null;
   }
 
+  // ---- shadow users (federation) ---------------------------------------------------
+
+  async getFederatedUserRow(idpId: string, protocolId: string, uniqueId: string): Promise<UserRow | null> {
+    if (!canMatch(idpId, 64) || !canMatch(protocolId, 64) || !canMatch(uniqueId, 255)) return null;
+    return this.db.oneOrNone<UserRow>(
+      `${USER_SELECT} WHERE u.id = (SELECT f.user_id FROM federated_user f WHERE f.idp_id = $1 AND f.protocol_id = $2 AND f.unique_id = $3)`,
+      [idpId, protocolId, uniqueId],
+    );
+  }
+
+  async insertFederatedUser(row: NewFederatedUserRow): Promise<void> {
+    await this.db.tx(async (t) => {
+      await t.none(
+        `INSERT INTO "user" (id, extra, enabled, domain_id, created_at, last_active_at)
+         VALUES ($(id), $(extra), true, $(domain_id), now(), CASE WHEN $(last_active_today) THEN CURRENT_DATE END)
+         ON CONFLICT (id) DO NOTHING`,
+        row,
+      );
+      await t.none(
+        `INSERT INTO federated_user (user_id, idp_id, protocol_id, unique_id, display_name)
+         VALUES ($(id), $(idp_id), $(protocol_id), $(unique_id), $(display_name))
+         ON CONFLICT (idp_id, protocol_id, unique_id) DO NOTHING`,
+        row,
+      );
+    });
+  }
+
+  async updateFederatedDisplayName(idpId: string, protocolId: string, uniqueId: string, displayName: string | null): Promise<boolean> {
+    const result = await this.db.result(
+      `UPDATE federated_user SET display_name = $4
+        WHERE idp_id = $1 AND protocol_id = $2 AND unique_id = $3 AND display_name IS DISTINCT FROM $4`,
+      [idpId, protocolId, uniqueId, displayName],
+    );
+    return result.rowCount > 0;
+  }
+
+  async verifyExpiringMembership(userId: string, groupId: string, idpId: string, defaultTtlMinutes: number): Promise<boolean> {
+    return this.db.tx(async (t) => {
+      const before = await t.oneOrNone<{ was_active: boolean; mins: number }>(
+        `SELECT COALESCE(e.last_verified + make_interval(mins => ttl.mins) > now(), false) AS was_active, ttl.mins
+           FROM (SELECT COALESCE(NULLIF(i.authorization_ttl, 0), $4)::int AS mins FROM identity_provider i WHERE i.id = $3) ttl
+           LEFT JOIN expiring_user_group_membership e ON e.user_id = $1 AND e.group_id = $2 AND e.idp_id = $3`,
+        [userId, groupId, idpId, defaultTtlMinutes],
+      );
+      await t.none(
+        `INSERT INTO expiring_user_group_membership (user_id, group_id, idp_id, last_verified) VALUES ($1, $2, $3, now())
+         ON CONFLICT (user_id, group_id, idp_id) DO UPDATE SET last_verified = now()`,
+        [userId, groupId, idpId],
+      );
+      return before !== null && before.mins > 0 && !before.was_active;
+    });
+  }
+
   // ---- groups and memberships -------------------------------------------------
 
-  groupIdsOfUser(userId: string): Promise<string[]> {
-    return this.db.map('SELECT group_id FROM user_group_membership WHERE user_id = $1', [userId], (r: { group_id: string }) => r.group_id);
+  groupIdsOfUser(userId: string, defaultTtlMinutes = 0): Promise<string[]> {
+    return this.db.map(
+      `SELECT group_id FROM user_group_membership WHERE user_id = $1
+       UNION SELECT e.group_id FROM expiring_user_group_membership e ${EXPIRING_IN_FORCE.replace('${ttl}', '$2')} AND e.user_id = $1`,
+      [userId, defaultTtlMinutes],
+      (r: { group_id: string }) => r.group_id,
+    );
   }
 
   async getGroupRow(id: string): Promise<GroupRow | null> {
@@ -205,10 +271,14 @@ export class IdentityRepository implements IdentityBackend {
     const where = ['TRUE'];
     for (const v of [filter.domainId, filter.memberId]) if (v !== undefined && !canMatch(v)) return [];
     if (filter.domainId !== undefined) where.push('g.domain_id = ${domainId}');
-    if (filter.memberId !== undefined) where.push('g.id IN (SELECT m.group_id FROM user_group_membership m WHERE m.user_id = ${memberId})');
+    if (filter.memberId !== undefined)
+      where.push(
+        `(g.id IN (SELECT m.group_id FROM user_group_membership m WHERE m.user_id = \${memberId})
+          OR g.id IN (SELECT e.group_id FROM expiring_user_group_membership e ${EXPIRING_IN_FORCE} AND e.user_id = \${memberId}))`,
+      );
     return this.db.any<GroupRow>(
       `SELECT g.id, g.domain_id, g.name, g.description, g.extra FROM "group" g WHERE ${where.join(' AND ')} ORDER BY g.name, g.id`,
-      filter,
+      { ...filter, ttl: filter.defaultTtlMinutes ?? 0 },
     );
   }
 

@@ -66,6 +66,8 @@ export const TOKEN_DEPENDENCY_REGIONS = [
   'catalog',
   APPLICATION_CREDENTIAL_CACHE_REGION,
   'trust',
+  // identity providers and protocols: a federated token ends with its IdP (deleted or disabled)
+  'federation',
 ] as const;
 
 const FAILED = 'Failed to validate token';
@@ -98,6 +100,24 @@ export interface AccessTokenLookup {
   findAccessToken(id: string): Promise<AccessTokenForToken | null>;
 }
 
+/** An identity provider as a federated token needs it (the federation manager implements FederationLookup). */
+export interface IdentityProviderForToken {
+  id: string;
+  enabled: boolean;
+}
+export interface FederationLookup {
+  /** Keystone's get_idp: IdentityProviderNotFound (404) when there is none */
+  getIdentityProvider(id: string): Promise<IdentityProviderForToken>;
+}
+
+/** What a federated sign-in adds to a token (Keystone's OS-FEDERATION auth context). */
+export interface FederatedFacts {
+  identityProviderId: string;
+  protocolId: string;
+  /** the groups the mapping gave (ids) */
+  groupIds: readonly string[];
+}
+
 export interface IssueTokenInput {
   userId: string;
   methods: readonly string[];
@@ -111,6 +131,8 @@ export interface IssueTokenInput {
   trustId?: string;
   appCredId?: string;
   accessTokenId?: string;
+  /** a federated token: the identity provider, protocol and mapped groups */
+  federated?: FederatedFacts;
 }
 
 export interface ValidateOptions {
@@ -156,11 +178,14 @@ export interface TokenManagerDeps {
   cache: Cache;
   identity_api: Pick<IdentityManager, 'findUser'>;
   resource_api: Pick<ResourceManager, 'findDomain' | 'findProject'>;
-  assignment_api: Pick<AssignmentManager, 'rolesForUserOnProject' | 'rolesForUserOnDomain' | 'rolesForUserOnSystem'>;
+  assignment_api: Pick<
+    AssignmentManager,
+    'rolesForUserOnProject' | 'rolesForUserOnDomain' | 'rolesForUserOnSystem' | 'rolesForGroups' | 'listSystemGrants'
+  >;
   role_api: Pick<RoleManager, 'expandImpliedRoles' | 'findRole'>;
   catalog_api: Pick<CatalogManager, 'getV3Catalog'>;
-  /** the enabled service providers every token lists (their changes drop the token cache) */
-  federation_api: { listEnabledServiceProviders(): Promise<TokenServiceProvider[]> };
+  /** federated tokens' identity providers; the enabled service providers every token lists (their changes drop the token cache) */
+  federation_api: FederationLookup & { listEnabledServiceProviders(): Promise<TokenServiceProvider[]> };
   revoke_api: Pick<RevokeManager, 'onRevoke' | 'isRevoked' | 'revokeByAuditId'>;
   application_credential_api: Pick<ApplicationCredentialManager, 'find'>;
   trust_api: TrustLookup;
@@ -282,6 +307,11 @@ export class TokenManager {
     if (input.trustId) facts.trustId = input.trustId;
     if (input.appCredId) facts.appCredId = input.appCredId;
     if (input.accessTokenId) facts.accessTokenId = input.accessTokenId;
+    if (input.federated) {
+      facts.identityProviderId = input.federated.identityProviderId;
+      facts.protocolId = input.federated.protocolId;
+      facts.federatedGroupIds = [...input.federated.groupIds];
+    }
     const version = await this.currentVersion();
     const { id, issuedAt } = await this.provider.issue(facts);
     const record: TokenRecord = { ...facts, id, issuedAt };
@@ -570,10 +600,8 @@ export class TokenManager {
       role_api: roleApi,
       application_credential_api: applicationCredentials,
     } = this.deps;
-    if (record.federatedGroupIds !== undefined || record.identityProviderId !== undefined) {
-      // No identity federation here: a federated token from another Keystone cannot be honoured.
-      throw new TokenNotFound(`Could not find token: ${record.id}.`);
-    }
+    const federated = isFederated(record);
+    if (federated) await this.checkIdentityProvider(record);
     const user = await this.tokenUser(record.userId);
     const token: ValidatedToken = { ...record, user, roles: [], catalogUserId: record.userId };
 
@@ -630,7 +658,9 @@ export class TokenManager {
       token.project = { id: project.id, name: project.name, domain, isDomain: project.isDomain };
       const { admin_project_name: apName, admin_project_domain_name: apDomain } = this.conf.resource;
       if (apName && apDomain) token.isAdminProject = project.name === apName && domain.name === apDomain;
-      if (!record.trustId) {
+      if (federated) {
+        token.roles = await this.federatedRoles(record, { projectId: project.id });
+      } else if (!record.trustId) {
         const userRoles = await assignment.rolesForUserOnProject(record.userId, project.id);
         if (record.accessTokenId) {
           const oauth = await this.oauthRoles(record.userId, record.accessTokenId, project.id, userRoles);
@@ -654,7 +684,9 @@ export class TokenManager {
       if (!domain) throw new EntityNotFound('domain', record.domainId);
       if (!domain.enabled) throw new NotFound(`Unable to validate token because domain ${domain.id} is disabled`);
       token.domain = { id: domain.id, name: domain.name };
-      token.roles = (await assignment.rolesForUserOnDomain(record.userId, domain.id)).map((r) => ({ id: r.id, name: r.name }));
+      token.roles = federated
+        ? await this.federatedRoles(record, { domainId: domain.id })
+        : (await assignment.rolesForUserOnDomain(record.userId, domain.id)).map((r) => ({ id: r.id, name: r.name }));
       if (token.roles.length === 0) throw this.denied(`User ${record.userId} has no access to domain ${domain.id}`);
     } else if (record.systemScope) {
       token.roles = (await assignment.rolesForUserOnSystem(record.userId)).map((r) => ({ id: r.id, name: r.name }));
@@ -662,6 +694,49 @@ export class TokenManager {
     }
     return token;
   }
+
+  /**
+   * A federated token's identity provider must still exist (Keystone renders it with get_idp: 404 when
+   * gone) and, here, be enabled: disabling an IdP ends the tokens it vouched for, as deleting it does.
+   */
+  private async checkIdentityProvider(record: TokenRecord): Promise<void> {
+    const idpId = record.identityProviderId ?? '';
+    const idp = await this.deps.federation_api.getIdentityProvider(idpId);
+    if (!idp.enabled) throw this.denied(`Identity Provider ${idpId} is disabled`);
+  }
+
+  /**
+   * Keystone's _get_federated_roles: the mapped groups' effective roles on the scope and their system
+   * grants, the user's own system grants, then the user's roles on the domain or project; whole role
+   * references (as get_role gives them), each once.
+   */
+  private async federatedRoles(record: TokenRecord, target: { projectId: string } | { domainId: string }): Promise<CallerRole[]> {
+    const { assignment_api: assignment } = this.deps;
+    const groupIds = record.federatedGroupIds ?? [];
+    const found = [...(await assignment.rolesForGroups(groupIds, target))];
+    for (const groupId of groupIds) found.push(...(await assignment.listSystemGrants({ groupId })));
+    found.push(...(await assignment.listSystemGrants({ userId: record.userId })));
+    if ('domainId' in target) found.push(...(await assignment.rolesForUserOnDomain(record.userId, target.domainId)));
+    else found.push(...(await assignment.rolesForUserOnProject(record.userId, target.projectId)));
+    const roles = new Map<string, CallerRole>();
+    for (const role of found) {
+      if (roles.has(role.id)) continue;
+      roles.set(role.id, {
+        ...role.extra,
+        id: role.id,
+        name: role.name,
+        domain_id: role.domainId,
+        description: role.description,
+        options: role.options,
+      } as CallerRole);
+    }
+    return [...roles.values()];
+  }
+}
+
+/** Keystone's is_federated: the token carries the groups (and identity provider) of a federated sign-in. */
+export function isFederated(t: TokenFacts): boolean {
+  return t.federatedGroupIds !== undefined || t.identityProviderId !== undefined;
 }
 
 export function isScopedToken(t: TokenFacts): boolean {
@@ -722,5 +797,6 @@ export function callerOf(t: ValidatedToken, conf: KeystoneConfig): Caller {
   }
   if (t.appCred) caller.applicationCredentialId = t.appCred.id;
   if (t.accessTokenId) caller.accessTokenId = t.accessTokenId;
+  if (t.federatedGroupIds) caller.groupIds = [...t.federatedGroupIds];
   return caller;
 }

@@ -5,9 +5,10 @@
  * project / project with is_domain), roles, is_admin_project when an admin
  * project is configured, the catalog unless ?nocatalog (never for an
  * unscoped token), OS-OAUTH1 (the access token and its consumer),
- * application_credential, and the enabled OS-FEDERATION service providers
- * (any token, when there is one). Keys in alphabetical order, as the
- * captured samples show them.
+ * application_credential, the enabled OS-FEDERATION service providers (any
+ * token, when there is one) and a federated user's OS-FEDERATION section
+ * (groups, identity_provider, protocol; no password_expires_at). Keys in
+ * alphabetical order, as the captured samples show them.
  */
 import type { CatalogEntry } from '../catalog/catalog-types.js';
 import { auditIdsOf, type ValidatedToken } from './token-model.js';
@@ -75,6 +76,18 @@ export function renderTokenBody(
     token.application_credential = ac;
   }
   if (serviceProviders?.length) token.service_providers = serviceProviders;
+  if (t.federatedGroupIds !== undefined || t.identityProviderId !== undefined) {
+    // Keystone's federated user: OS-FEDERATION (groups as ids, the IdP, the protocol), no password_expires_at
+    const { password_expires_at: _none, ...rest } = user;
+    user = {
+      'OS-FEDERATION': {
+        groups: (t.federatedGroupIds ?? []).map((id) => ({ id })),
+        identity_provider: { id: t.identityProviderId ?? null },
+        protocol: { id: t.protocolId ?? null },
+      },
+      ...rest,
+    };
+  }
   token.user = user;
   return { token: sorted(token) };
 }

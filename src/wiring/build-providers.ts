@@ -48,6 +48,7 @@ import { FederationRepository } from '../federation/federation-repository.js';
 import { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 import { CredentialManager } from '../credential/credential-manager.js';
 import { CredentialRepository } from '../credential/credential-repository.js';
+import { ShadowUsersManager } from '../identity/shadow-users-manager.js';
 
 export interface BuildProvidersOptions {
   embeddedSocketDir?: string;
@@ -143,6 +144,7 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     policy_api: policies,
     federation_api: federation,
     endpoint_policy_api: endpointPolicy,
+    shadow_users_api: new ShadowUsersManager(new IdentityRepository(db), cache, conf, identity),
     enforcer: PolicyEnforcer.fromConfig(conf),
   };
   return { providers, db, cache };

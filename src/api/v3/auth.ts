@@ -16,6 +16,9 @@ import { ACCESS_RULES_HEADER } from '../../token/token-manager.js';
 import { authorize, enforcePolicy, resolveCaller } from '../authorize.js';
 import { renderCollection } from '../collection.js';
 import { renderDomain, renderProject } from './resource-render.js';
+import { registerFederatedAuthRoutes } from './federation-auth.js';
+
+const FEDERATION_REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-FEDERATION/1.0/rel/';
 
 /** oslo's strutils.bool_from_string */
 export function boolFromString(value: unknown): boolean {
@@ -99,29 +102,28 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
     { policy: 'identity:get_auth_catalog', rel: 'auth_catalog' },
   );
 
-  routes.getAndHead(
-    '/v3/auth/projects',
-    async (req, res) => {
-      const caller = await authorize(req, providers, 'identity:get_auth_projects');
-      const ids = caller.userId ? await providers.assignment_api.projectIdsForUser(caller.userId) : [];
-      const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: false }) : [];
-      const projects = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderProject(req, ref));
-      sendJson(res, 200, JSON.stringify(renderCollection(req, 'projects', projects, null)));
-    },
-    { policy: 'identity:get_auth_projects', rel: 'auth_projects' },
-  );
+  // The scopes a token may ask for: its user's, and a federated token's mapped groups' (Keystone's group_ids).
+  const authProjects = async (req: Request, res: Response) => {
+    const caller = await authorize(req, providers, 'identity:get_auth_projects');
+    const ids = caller.userId ? await providers.assignment_api.projectIdsForUser(caller.userId, caller.groupIds) : [];
+    const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: false }) : [];
+    const projects = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderProject(req, ref));
+    sendJson(res, 200, JSON.stringify(renderCollection(req, 'projects', projects, null)));
+  };
+  routes.getAndHead('/v3/auth/projects', authProjects, { policy: 'identity:get_auth_projects', rel: 'auth_projects' });
+  routes.getAndHead('/v3/OS-FEDERATION/projects', authProjects, { policy: 'identity:get_auth_projects', rel: `${FEDERATION_REL}projects` });
 
-  routes.getAndHead(
-    '/v3/auth/domains',
-    async (req, res) => {
-      const caller = await authorize(req, providers, 'identity:get_auth_domains');
-      const ids = caller.userId ? await providers.assignment_api.domainIdsForUser(caller.userId) : [];
-      const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: true }) : [];
-      const domains = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderDomain(req, ref));
-      sendJson(res, 200, JSON.stringify(renderCollection(req, 'domains', domains, null)));
-    },
-    { policy: 'identity:get_auth_domains', rel: 'auth_domains' },
-  );
+  const authDomains = async (req: Request, res: Response) => {
+    const caller = await authorize(req, providers, 'identity:get_auth_domains');
+    const ids = caller.userId ? await providers.assignment_api.domainIdsForUser(caller.userId, caller.groupIds) : [];
+    const refs = ids.length ? await providers.resource_api.listProjectRefs({ ids, isDomain: true }) : [];
+    const domains = refs.sort((a, b) => a.name.localeCompare(b.name)).map((ref) => renderDomain(req, ref));
+    sendJson(res, 200, JSON.stringify(renderCollection(req, 'domains', domains, null)));
+  };
+  routes.getAndHead('/v3/auth/domains', authDomains, { policy: 'identity:get_auth_domains', rel: 'auth_domains' });
+  routes.getAndHead('/v3/OS-FEDERATION/domains', authDomains, { policy: 'identity:get_auth_domains', rel: `${FEDERATION_REL}domains` });
+
+  registerFederatedAuthRoutes(routes, providers, authentication);
 
   routes.getAndHead(
     '/v3/auth/system',

@@ -8,6 +8,7 @@
 import { Unauthorized } from '../../common/errors.js';
 import type { ProviderApi } from '../../common/provider-api.js';
 import type { AuthMethod, AuthMethodResult, AuthRequestContext } from '../methods/method.js';
+import type { FederatedFacts } from '../../token/token-manager.js';
 
 /** What the methods proved together. */
 export interface MethodsProof {
@@ -20,6 +21,7 @@ export interface MethodsProof {
   /** the OAuth1 access token used, and its project */
   accessTokenId?: string;
   projectId?: string;
+  federated?: FederatedFacts;
 }
 
 /** Keystone's AuthContext: user_id must agree between methods; the earliest expires_at wins. */
@@ -31,6 +33,7 @@ class AuthContext {
   appCredId?: string;
   accessTokenId?: string;
   projectId?: string;
+  federated?: FederatedFacts;
 
   merge(result: AuthMethodResult): void {
     if (this.userId !== undefined && this.userId !== result.userId) throw new Unauthorized();
@@ -49,6 +52,7 @@ class AuthContext {
     }
     if (result.auditId !== undefined) this.auditId = result.auditId;
     if (result.appCredId !== undefined) this.appCredId = result.appCredId;
+    if (result.federated !== undefined) this.federated = result.federated;
   }
 }
 
@@ -83,5 +87,6 @@ export async function runMethods(
     appCredId: context.appCredId,
     accessTokenId: context.accessTokenId,
     projectId: context.projectId,
+    federated: context.federated,
   };
 }

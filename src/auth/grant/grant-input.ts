@@ -1,3 +1,5 @@
+import type { FederatedFacts } from '../../token/token-manager.js';
+
 /**
  * What a path hands to the one grant path (src/auth/token-grant.ts): what
  * authentication proved, and how this path's tokens are granted.
@@ -18,6 +20,8 @@ export interface TokenGrant {
   trustId?: string;
   /** the OAuth1 access token the token is issued through (scoped to its project, with its roles) */
   accessTokenId?: string;
+  /** a federated sign-in (the mapped method, or a federated token rescoped): IdP, protocol, mapped groups */
+  federated?: FederatedFacts;
 }
 
 export interface GrantOptions {

@@ -39,8 +39,19 @@ async function defaultScope(deps: ScopeDeps, user: User, scope: ResolvedScope): 
   return { projectId, project };
 }
 
-export async function resolveScope(deps: ScopeDeps, owner: GrantOwner, requested: ResolvedScope): Promise<ResolvedScope> {
-  const scope = isUnrequested(requested) ? await defaultScope(deps, owner.user, requested) : requested;
+/**
+ * `federated`: a federated sign-in is never scoped to the default project (Keystone skips it when the
+ * auth context names an identity provider), and no federated token is system scoped (Keystone has no
+ * payload for one).
+ */
+export async function resolveScope(
+  deps: ScopeDeps,
+  owner: GrantOwner,
+  requested: ResolvedScope,
+  federated = false,
+): Promise<ResolvedScope> {
+  if (federated && requested.system) throw new Unauthorized();
+  const scope = isUnrequested(requested) && !federated ? await defaultScope(deps, owner.user, requested) : requested;
   if (!scope.projectId || scope.project?.id === scope.projectId) return scope;
   const project = await deps.resource_api.findProject(scope.projectId);
   if (!project || !(await projectUsable(deps, project))) throw new Unauthorized();

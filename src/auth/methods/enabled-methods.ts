@@ -6,6 +6,7 @@ import { applicationCredentialMethod } from './application-credential.js';
 import { externalMethod } from './external.js';
 import { totpMethod } from './totp.js';
 import { oauth1Method } from './oauth1.js';
+import { mappedMethod } from './mapped.js';
 
 const IMPLEMENTED: readonly AuthMethod[] = [
   passwordMethod,
@@ -14,6 +15,10 @@ const IMPLEMENTED: readonly AuthMethod[] = [
   externalMethod,
   totpMethod,
   oauth1Method,
+  // Keystone loads its Mapped plugin under these names
+  mappedMethod('mapped'),
+  mappedMethod('openid'),
+  mappedMethod('saml2'),
 ];
 
 export class EnabledMethods {

@@ -7,6 +7,7 @@
  */
 import type { ProviderApi } from '../../common/provider-api.js';
 import type { HttpRequestParts } from '../../oauth1/signed-request.js';
+import type { FederatedFacts } from '../../token/token-manager.js';
 
 export interface AuthMethodResult {
   userId: string;
@@ -21,6 +22,8 @@ export interface AuthMethodResult {
   /** the OAuth1 access token used (oauth1 method), and the project it delegates */
   accessTokenId?: string;
   projectId?: string;
+  /** a federated identity (mapped method; token method with a federated token) */
+  federated?: FederatedFacts;
 }
 
 export interface AuthRequestContext {
@@ -30,6 +33,8 @@ export interface AuthRequestContext {
   remoteUser?: string;
   /** the HTTP request as an OAuth 1.0a signature covers it (the oauth1 method) */
   http?: HttpRequestParts;
+  /** the federated assertion of the request (front proxy or bearer token), for an IdP with these remote ids */
+  federatedAssertion?: (remoteIds: readonly string[]) => Promise<{ assertion: Record<string, string>; issuerChecked: boolean }>;
 }
 
 export interface AuthMethod {

@@ -8,6 +8,8 @@
 import type { ProviderApi } from '../../common/provider-api.js';
 import { ExpectingToFind, ForbiddenActionError } from '../auth-errors.js';
 import type { AuthMethod, AuthMethodResult } from './method.js';
+import { isFederated } from '../../token/token-manager.js';
+import { federatedTokenExchange } from './mapped.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -19,6 +21,8 @@ export const tokenMethod: AuthMethod = {
   async authenticate(payload: unknown, request, providers: ProviderApi): Promise<AuthMethodResult> {
     if (!isObject(payload) || !('id' in payload)) throw new ExpectingToFind('id', 'token');
     const token = await providers.token_provider_api.validateToken(String(payload.id));
+    // a federated token is exchanged as the mapped method does (Keystone's handle_scoped_token)
+    if (isFederated(token)) return federatedTokenExchange(token, providers);
     const scope = isObject(request.auth.scope) ? request.auth.scope : {};
     const wantsProjectOrDomain = 'project' in scope || 'domain' in scope;
     if (token.accessTokenId) {
