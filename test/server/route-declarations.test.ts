@@ -56,6 +56,10 @@ const EXPECTED_PUBLIC = new Set([
   'HEAD /v2.0/certificates/ca',
   'GET /v2.0/certificates/signing',
   'HEAD /v2.0/certificates/signing',
+  // federated authentication (Keystone's unenforced OSFederationAuthResource): the assertion is the proof
+  'GET /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/auth',
+  'HEAD /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/auth',
+  'POST /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/auth',
 ]);
 
 describe('the route table: every route declares its policy rule(s) or that it is public', () => {
