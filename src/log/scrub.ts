@@ -10,7 +10,7 @@
  *    so even a secret interpolated into a message by mistake is masked:
  *    `key=value`, `key: value`, `"key": "value"`, `'key': 'value'`,
  *    `<key>value</key>`, URL user info (postgresql://u:PASS@h), Fernet
- *    tokens (gAAAAA…) and 32-hex UUID tokens anywhere in free text.
+ *    tokens (gAAAAA…), JWS tokens (eyJ….….…) and 32-hex UUID tokens anywhere in free text.
  *
  * 32-hex strings are also how Keystone spells ids (users, projects, …). In
  * the access log (`{ access: true }`) a 32-hex path segment is kept, except
@@ -95,6 +95,9 @@ const XML = new RegExp(String.raw`(<(${KEY_WORD})>)[^<]*(</)`, 'gi');
 const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@/\s]+(@)/gi;
 // Fernet tokens and receipts: base64url of 0x80 …; Keystone strips the padding, others keep it.
 const FERNET = /gAAAAA[A-Za-z0-9_-]{40,}={0,2}/g;
+// JWS/JWT compact serializations (the jws token provider's tokens; OAuth 2.0 and OIDC tokens): header.payload.signature,
+// masked whole (the payload is partly guessable; the signature must not survive on its own).
+const JWS = /eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
 // Any very long base64url run (a token of another format, a PKI token, an EC2 signature blob…)
 const LONG_B64 = /(?<![A-Za-z0-9_\-+/])[A-Za-z0-9_\-+/]{160,}={0,2}/g;
 const HEX32 = /(?<![0-9A-Fa-f-])[0-9a-fA-F]{32}(?![0-9A-Fa-f-])/g;
@@ -121,6 +124,7 @@ export function scrubText(text: string, options: ScrubTextOptions = {}): string 
     })
     .replace(URL_USERINFO, `$1${MASK}$2`)
     .replace(FERNET, MASK)
+    .replace(JWS, MASK)
     .replace(LONG_B64, MASK)
     .replace(TOKEN_PATH, (m, prefix: string) => (m.slice(prefix.length) === MASK ? m : `${prefix}${MASK}`));
   if (maskHexTokens) s = s.replace(options.access ? HEX32_NOT_PATH : HEX32, MASK);
