@@ -169,7 +169,17 @@ export type OAuth2ErrorKind = 'invalid_client' | 'invalid_request' | 'unsupporte
 export class OAuth2Error extends KeystoneError {
   override readonly code: number;
   override readonly title: string;
-  constructor(code: number, title: string, kind: OAuth2ErrorKind, description: string) {
+  /**
+   * `kind`, and the failure it reports (an authentication's, when there is one): the reason label
+   * of keystone_auth_failures_total.
+   */
+  constructor(
+    code: number,
+    title: string,
+    readonly kind: OAuth2ErrorKind,
+    description: string,
+    readonly underlying?: KeystoneError,
+  ) {
     super(description);
     this.code = code;
     this.title = title;

@@ -16,6 +16,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { call, expectStatus, passwordToken } from '../api/identity-resource-fixtures.js';
 import { newProject, PASSWORD, userOnProject, type ProjectUser } from '../trust/trust-fixtures.js';
 import { fastPathStats } from '../../src/server/fast-path.js';
+import { authFailures } from '../../src/metrics/metrics.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -386,6 +387,21 @@ describe('OS-OAUTH2: the client credentials grant', () => {
   test('a password token works as a bearer token too', async () => {
     const token = await passwordToken(server, owner.userId, PASSWORD, { projectId });
     expectStatus(await call(server, 'GET', `/v3/users/${owner.userId}`, { headers: { Authorization: `Bearer ${token}` } }), 200);
+  });
+
+  test('failed client authentications are counted in keystone_auth_failures_total', async () => {
+    const count = async (reason: string) =>
+      (await authFailures.get()).values.find((v) => v.labels.method === 'application_credential' && v.labels.reason === reason)?.value ?? 0;
+    const cred = await newCredential();
+    const [unauthorized, invalidClient] = [await count('unauthorized'), await count('invalid_client')];
+    assert.equal((await tokenRequest(server, { authorization: basic(cred.id, 'wrong') })).status, 401);
+    assert.equal((await tokenRequest(server, {})).status, 401);
+    assert.equal(
+      (await tokenRequest(server, { authorization: basic(cred.id, cred.secret), form: { grant_type: 'password' } })).status,
+      400,
+    );
+    assert.equal(await count('unauthorized'), unauthorized + 1);
+    assert.equal(await count('invalid_client'), invalidClient + 1);
   });
 
   test('JSON-Home lists the token endpoint as Keystone does', async () => {

@@ -36,10 +36,10 @@ const UNKNOWN_FAILURE = 'An unknown error occurred and failed to get an OAuth2.0
 export function asOAuth2Error(error: KeystoneError): OAuth2Error {
   if (error instanceof OAuth2Error) return error;
   // an unmet MFA rule: no receipt here, Keystone's InsufficientAuthMethods words
-  if (error instanceof AuthReceiptRequired) return new OAuth2Error(401, error.title, 'invalid_client', error.insufficient);
-  if (error.code === 401) return new OAuth2Error(401, error.title, 'invalid_client', error.message);
-  if (error.code === 400) return new OAuth2Error(400, error.title, 'invalid_request', error.message);
-  return new OAuth2Error(error.code, error.title, 'other_error', UNKNOWN_FAILURE);
+  if (error instanceof AuthReceiptRequired) return new OAuth2Error(401, error.title, 'invalid_client', error.insufficient, error);
+  if (error.code === 401) return new OAuth2Error(401, error.title, 'invalid_client', error.message, error);
+  if (error.code === 400) return new OAuth2Error(400, error.title, 'invalid_request', error.message, error);
+  return new OAuth2Error(error.code, error.title, 'other_error', UNKNOWN_FAILURE, error);
 }
 
 export class ClientCredentialsGrant {

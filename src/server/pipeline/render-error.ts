@@ -3,7 +3,7 @@
  * "message"}} body; 401 carries WWW-Authenticate; nothing internal leaks.
  */
 import type { NextFunction, Request, Response } from 'express';
-import { KeystoneError, ServiceUnavailable, UnexpectedError, ValidationError } from '../../common/errors.js';
+import { KeystoneError, OAuth2Error, ServiceUnavailable, UnexpectedError, ValidationError } from '../../common/errors.js';
 import { isDatabaseUnavailable } from '../../storage/database.js';
 import { log } from '../../log/logger.js';
 import { toXml, wantsXml } from '../../api/v2/render.js';
@@ -46,7 +46,8 @@ export function sendError(req: Request, res: Response, error: KeystoneError): vo
 }
 
 /** Where clients authenticate: a 401 there is a failed authentication. */
-const AUTH_ROUTES = new Set(['/v3/auth/tokens', '/v2.0/tokens']);
+const OAUTH2_TOKEN_ROUTE = '/v3/OS-OAUTH2/token';
+const AUTH_ROUTES = new Set(['/v3/auth/tokens', '/v2.0/tokens', OAUTH2_TOKEN_ROUTE]);
 
 const KNOWN_METHODS = new Set([
   'password',
@@ -71,13 +72,23 @@ function authMethodsOf(req: Request): string {
   const auth = (req.body as { auth?: { identity?: { methods?: unknown }; passwordCredentials?: unknown; token?: unknown } } | undefined)
     ?.auth;
   if (req.keystone?.routeTemplate === '/v2.0/tokens') return auth?.passwordCredentials ? 'password' : auth?.token ? 'token' : '-';
+  // the OAuth 2.0 client credentials grant authenticates an application credential
+  if (req.keystone?.routeTemplate === OAUTH2_TOKEN_ROUTE) return 'application_credential';
   const named = Array.isArray(auth?.identity?.methods) ? auth.identity.methods : [];
   const known = [...new Set(named.filter((m): m is string => typeof m === 'string' && KNOWN_METHODS.has(m)))].sort();
   return known.length ? known.join(',') : '-';
 }
 
-/** AccountLocked → account_locked: the reason label of keystone_auth_failures_total. */
-const reasonOf = (error: KeystoneError) => error.constructor.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+/**
+ * AccountLocked → account_locked: the reason label of keystone_auth_failures_total (an OAuth 2.0
+ * error: the failure behind it, else its kind, e.g. invalid_client).
+ */
+const reasonOf = (error: KeystoneError): string =>
+  error instanceof OAuth2Error
+    ? error.underlying
+      ? reasonOf(error.underlying)
+      : error.kind
+    : error.constructor.name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 
 export function renderError() {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
