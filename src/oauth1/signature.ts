@@ -27,8 +27,8 @@ function percentDecode(value: string): string {
 
 /**
  * The parameters of an `Authorization: OAuth …` header (oauthlib's
- * parse_authorization_header): comma-separated key="value" pairs, values
- * percent-decoded; null when the header is not of the OAuth scheme or is
+ * parse_authorization_header): comma-separated key="value" pairs, the
+ * oauth_* values percent-decoded; null when the header is not of the OAuth scheme or is
  * not well formed.
  */
 export function parseAuthorizationHeader(header: string | undefined): Param[] | null {
@@ -42,7 +42,8 @@ export function parseAuthorizationHeader(header: string | undefined): Param[] | 
     const m = item.exec(rest);
     if (!m) return null;
     const raw = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3];
-    params.push([m[1], percentDecode(raw)]);
+    // as oauthlib's collect_parameters: the oauth_* values percent-decoded, anything else (realm) as written
+    params.push([m[1], m[1].startsWith('oauth_') ? percentDecode(raw) : raw]);
     at = item.lastIndex;
     while (at < rest.length && /[\s,]/.test(rest[at])) at++;
   }

@@ -175,6 +175,32 @@ describe('OS-OAUTH1: the delegation dance, signed by oauthlib', { skip: skipUnle
     assert.equal(get.status, 405);
   });
 
+  test("JSON-Home lists OS-OAUTH1's resources with the extension's parameter relations, as Keystone's", async () => {
+    const res = await fetch(v3, { headers: { Accept: 'application/json-home' } });
+    const resources = ((await res.json()) as { resources: Record<string, Record<string, unknown>> }).resources;
+    const rel = (name: string) => resources[`https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/rel/${name}`];
+    const param = (name: string) => `https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/param/${name}`;
+    assert.deepEqual(rel('request_tokens'), { href: '/OS-OAUTH1/request_token' });
+    assert.deepEqual(rel('access_tokens'), { href: '/OS-OAUTH1/access_token' });
+    assert.deepEqual(rel('authorize_request_token'), {
+      'href-template': '/OS-OAUTH1/authorize/{request_token_id}',
+      'href-vars': { request_token_id: param('request_token_id') },
+    });
+    assert.deepEqual(rel('consumer'), {
+      'href-template': '/OS-OAUTH1/consumers/{consumer_id}',
+      'href-vars': { consumer_id: param('consumer_id') },
+    });
+    assert.deepEqual(rel('user_access_token_role'), {
+      'href-template': '/users/{user_id}/OS-OAUTH1/access_tokens/{access_token_id}/roles/{role_id}',
+      'href-vars': {
+        user_id: 'https://docs.openstack.org/api/openstack-identity/3/param/user_id',
+        access_token_id: param('access_token_id'),
+        role_id: 'https://docs.openstack.org/api/openstack-identity/3/param/role_id',
+      },
+    });
+    for (const name of ['user_access_tokens', 'user_access_token', 'user_access_token_roles']) assert.ok(rel(name), name);
+  });
+
   test("the user's access tokens: list, show, their roles, one role; another user's path is refused", async () => {
     const { consumer, access } = await dance([{ name: 'member' }]);
     const base = `/v3/users/${server.bootstrap.userId}/OS-OAUTH1/access_tokens`;

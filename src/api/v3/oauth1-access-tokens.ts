@@ -20,6 +20,7 @@ import { entityLinks, renderCollection } from '../collection.js';
 import { pathParam } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/rel/';
+const PARAMS = { access_token_id: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/param/access_token_id' };
 const BASE = '/v3/users/:user_id/OS-OAUTH1/access_tokens';
 
 function render(req: Request, t: AccessToken): Record<string, unknown> {
@@ -93,7 +94,7 @@ export function registerOauth1AccessTokenRoutes(routes: RouteTable, providers: P
       refuseDelegated(await authorize(req, providers, 'identity:get_access_token'));
       res.json({ access_token: render(req, await tokenOf(req)) });
     },
-    { policy: 'identity:get_access_token', rel: `${REL}user_access_token` },
+    { policy: 'identity:get_access_token', rel: `${REL}user_access_token`, params: PARAMS },
   );
   routes.delete(
     `${BASE}/:access_token_id`,
@@ -102,7 +103,7 @@ export function registerOauth1AccessTokenRoutes(routes: RouteTable, providers: P
       await oauth.deleteAccessToken(pathParam(req, 'user_id'), pathParam(req, 'access_token_id'));
       res.status(204).end();
     },
-    { policy: 'identity:ec2_delete_credential', rel: `${REL}user_access_token` },
+    { policy: 'identity:ec2_delete_credential', rel: `${REL}user_access_token`, params: PARAMS },
   );
   routes.getAndHead(
     `${BASE}/:access_token_id/roles`,
@@ -119,7 +120,7 @@ export function registerOauth1AccessTokenRoutes(routes: RouteTable, providers: P
         ),
       );
     },
-    { policy: 'identity:list_access_token_roles', rel: `${REL}user_access_token_roles` },
+    { policy: 'identity:list_access_token_roles', rel: `${REL}user_access_token_roles`, params: PARAMS },
   );
   routes.getAndHead(
     `${BASE}/:access_token_id/roles/:role_id`,
@@ -130,6 +131,6 @@ export function registerOauth1AccessTokenRoutes(routes: RouteTable, providers: P
       if (!token.roleIds.includes(roleId)) throw new EntityNotFound('role', roleId);
       res.json({ role: renderRole(req, await roleOf(roleId)) });
     },
-    { policy: 'identity:get_access_token_role', rel: `${REL}user_access_token_role` },
+    { policy: 'identity:get_access_token_role', rel: `${REL}user_access_token_role`, params: PARAMS },
   );
 }

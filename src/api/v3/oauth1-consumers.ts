@@ -10,6 +10,7 @@ import type { Consumer } from '../../oauth1/consumer-manager.js';
 import { pathParam } from '../request-params.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/rel/';
+const PARAMS = { consumer_id: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/param/consumer_id' };
 const description = { type: ['string', 'null'] } as const;
 const CREATE = {
   type: 'object',
@@ -64,7 +65,7 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: Prov
       await authorize(req, providers, 'identity:get_consumer');
       res.json({ consumer: render(req, await consumers.get(pathParam(req, 'consumer_id'))) });
     },
-    { policy: 'identity:get_consumer', rel: `${REL}consumer` },
+    { policy: 'identity:get_consumer', rel: `${REL}consumer`, params: PARAMS },
   );
   routes.patch(
     '/v3/OS-OAUTH1/consumers/:consumer_id',
@@ -77,7 +78,7 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: Prov
       if (body.consumer.id !== undefined && body.consumer.id !== id) throw new ValidationError('Cannot change consumer ID', false);
       res.json({ consumer: render(req, await consumers.update(id, split(body.consumer))) });
     },
-    { policy: 'identity:update_consumer', rel: `${REL}consumer` },
+    { policy: 'identity:update_consumer', rel: `${REL}consumer`, params: PARAMS },
   );
   routes.delete(
     '/v3/OS-OAUTH1/consumers/:consumer_id',
@@ -86,6 +87,6 @@ export function registerOauth1ConsumerRoutes(routes: RouteTable, providers: Prov
       await consumers.delete(pathParam(req, 'consumer_id'));
       res.status(204).end();
     },
-    { policy: 'identity:delete_consumer', rel: `${REL}consumer` },
+    { policy: 'identity:delete_consumer', rel: `${REL}consumer`, params: PARAMS },
   );
 }

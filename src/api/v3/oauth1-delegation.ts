@@ -18,6 +18,7 @@ import { oauthValidationError } from '../../oauth1/oauth1-manager.js';
 import { oauthHeaders, requestHeader, signedRequestParts } from './oauth1-http.js';
 
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/rel/';
+const PARAMS = { request_token_id: 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH1/1.0/param/request_token_id' };
 
 const AUTHORIZE_ROLES = {
   type: 'array',
@@ -109,6 +110,6 @@ export function registerOauth1DelegationRoutes(routes: RouteTable, providers: Pr
       const verifier = await oauth.authorizeRequestToken(pathParam(req, 'request_token_id'), caller.userId, roles);
       res.json({ token: { oauth_verifier: verifier } });
     },
-    { policy: 'identity:authorize_request_token', rel: `${REL}authorize_request_token` },
+    { policy: 'identity:authorize_request_token', rel: `${REL}authorize_request_token`, params: PARAMS },
   );
 }
