@@ -180,7 +180,7 @@ export function checkAnswer(method: string, answer: HttpAnswer): string[] {
       if (attr('message') === undefined) problems.push('no error message');
     }
   } else if (answer.status >= 400 && method !== 'HEAD') {
-    let body: { error?: Record<string, unknown> } | null | undefined;
+    let body: { error?: Record<string, unknown> | string; error_description?: unknown } | null | undefined;
     try {
       body = JSON.parse(answer.text);
     } catch {
@@ -188,7 +188,10 @@ export function checkAnswer(method: string, answer: HttpAnswer): string[] {
     }
     if (body !== undefined) {
       const error = body?.error;
-      if (!error || typeof error !== 'object') problems.push('no "error" object in the error body');
+      // /v3/OS-OAUTH2/token answers in RFC 6749's form, as Keystone's does: {"error": "...", "error_description": "..."}
+      if (typeof error === 'string') {
+        if (typeof body?.error_description !== 'string') problems.push('an OAuth 2.0 error without error_description');
+      } else if (!error || typeof error !== 'object') problems.push('no "error" object in the error body');
       else {
         if (error.code !== answer.status) problems.push(`error.code ${String(error.code)} ≠ status ${answer.status}`);
         if (typeof error.title !== 'string' || !error.title) problems.push('no error.title');

@@ -95,7 +95,8 @@ export function renderError() {
     const error = toKeystoneError(err);
     if (error.code === 401 && req.method === 'POST' && AUTH_ROUTES.has(req.keystone?.routeTemplate ?? ''))
       recordAuthFailure(authMethodsOf(req), reasonOf(error));
-    if (error.code >= 500) {
+    // 501 is a deliberate answer (v2.0 routes Keystone never implemented), not a failure to log.
+    if (error.code >= 500 && error.code !== 501) {
       const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
       log.error(`${req.method} ${req.path} failed: ${detail}`, { requestId: req.keystone?.requestId });
     }
