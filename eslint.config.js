@@ -15,7 +15,9 @@ export default defineConfig(
   {
     files: ['**/*.ts'],
     extends: [tseslint.configs.strictTypeChecked],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    // tsconfig.json's one program (parserOptions.project): the project service (projectService) took about 5 s
+    // more CPU per run over the same files
+    languageOptions: { parserOptions: { project: './tsconfig.json', tsconfigRootDir: import.meta.dirname } },
     rules: {
       // The house convention for a parameter a signature needs but the body does not (express's 4-argument
       // error handler: `_next`), and for the keys a `{ secret: _s, ...rest }` destructuring leaves out.

@@ -6,9 +6,12 @@
 //
 // postgres-redis: a fresh database on the machine's PostgreSQL (CI's 127.0.0.1:5432) and a private
 // redis-server; postgres: the same database with [cache] enabled = false (counts SQL statements); embedded: PGlite with [cache] enabled = false (Keystone's default); embedded-cache: PGlite
-// with the in-process cache. N (default 2000) requests a case, CONC (8) at a time, after 200 of warm-up.
+// with the in-process cache. N (default 2000) requests a case, CONC (8) at a time, after WARM (1000) of warm-up.
+// CASES (comma-separated, each may repeat) also takes `hello`: the bare node:http worker of
+// ../shared/anchors/http-ceiling/hello.js under the same client and validation headers, the floor to compare with.
 import { request, Agent } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = new URL('..', import.meta.url);
@@ -20,6 +23,7 @@ const MODE = process.argv[2] ?? 'postgres-redis';
 const N = Number(process.env.N ?? 2000);
 const CONC = Number(process.env.CONC ?? 8);
 const ROWS = Number(process.env.ROWS ?? 200);
+const WARM = Number(process.env.WARM ?? 1000);
 
 let redis = null;
 const config = { eventlet_server: { public_workers: 1, admin_workers: 1 } };
@@ -33,16 +37,17 @@ if (MODE === 'postgres-redis') {
 } else {
   config.cache = { enabled: false };
 }
-const env = process.env.PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.PROFILE_DIR}` } : {};
-const ks = await startKeystone({ database: MODE.startsWith('postgres') ? 'postgres' : 'pglite', config, env });
+// PROFILE_DIR=<dir>: V8 CPU profiles of keystone-all's processes, written there when they exit.
+const nodeFlags = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : [];
+const ks = await startKeystone({ database: MODE.startsWith('postgres') ? 'postgres' : 'pglite', config, nodeFlags });
 const worker = ks.workers().find((w) => w.service === 'public');
 const agent = new Agent({ keepAlive: true, maxSockets: CONC });
 
-function call(method, path, headers = {}, body) {
+function call(method, path, headers = {}, body, base = ks.publicUrl) {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     const req = request(
-      `${ks.publicUrl}${path}`,
+      `${base}${path}`,
       { method, agent, headers: { ...headers, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } },
       (res) => {
         const chunks = [];
@@ -57,7 +62,7 @@ function call(method, path, headers = {}, body) {
 
 const cpuTicks = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[11]) + Number(f[12]);
+  return { user: Number(f[11]), sys: Number(f[12]) };
 };
 const TICK_US = 1e6 / 100;
 
@@ -102,7 +107,7 @@ for (let i = 0; i < ROWS; i++) {
   await call('POST', '/v3/projects', H, { project: { name: `bench-project-${i}`, domain_id: 'default' } });
 }
 
-async function run(name, make) {
+async function run(name, make, pid = worker.pid) {
   const once = async (count) => {
     let next = 0;
     await Promise.all(
@@ -115,22 +120,51 @@ async function run(name, make) {
       }),
     );
   };
-  await once(200);
+  await once(WARM);
   await sleep(1200);
-  const [c0, s0, r0] = [cpuTicks(worker.pid), await sqlCount(), await redisCount()];
+  const [c0, s0, r0] = [cpuTicks(pid), await sqlCount(), await redisCount()];
   const t0 = Date.now();
   await once(N);
   const ms = Date.now() - t0;
   await sleep(1200);
-  const [c1, s1, r1] = [cpuTicks(worker.pid), await sqlCount(), await redisCount()];
+  const [c1, s1, r1] = [cpuTicks(pid), await sqlCount(), await redisCount()];
   // the idle second before and after: the worker's own polls are counted in, as a small overhead
-  const line = `${MODE} | ${name} | ${(((c1 - c0) * TICK_US) / N).toFixed(0)} µs CPU | ${((s1 - s0) / N).toFixed(3)} SQL | ${((r1 - r0) / N).toFixed(3)} Redis | ${((N / ms) * 1000).toFixed(0)} req/s (shared machine)`;
+  const us = (ticks) => ((ticks * TICK_US) / N).toFixed(0);
+  const line = `${MODE} | ${name} | ${us(c1.user + c1.sys - c0.user - c0.sys)} µs CPU (user ${us(c1.user - c0.user)}, system ${us(c1.sys - c0.sys)}) | ${((s1 - s0) / N).toFixed(3)} SQL | ${((r1 - r0) / N).toFixed(3)} Redis | ${((N / ms) * 1000).toFixed(0)} req/s (shared machine)`;
   console.log(line);
+}
+
+const HELLO = process.env.HELLO_JS ?? new URL('../shared/anchors/http-ceiling/hello.js', root).pathname;
+
+/** hello.js with one worker: the same client's cost on a bare node:http server. */
+async function runHello() {
+  if (!existsSync(HELLO)) {
+    console.log(`hello | ${HELLO} not found`);
+    return;
+  }
+  const port = 15100 + Math.floor(Math.random() * 800);
+  const child = spawn(process.execPath, [HELLO], { env: { ...process.env, PORT: String(port), WORKERS: '1' }, stdio: 'ignore' });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      const up = await call('GET', '/', {}, undefined, base).then(
+        () => true,
+        () => false,
+      );
+      if (up) break;
+      await sleep(100);
+    }
+    const pid = Number(spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim());
+    await run('hello.js (bare node:http)', () => call('GET', '/', { ...H, 'x-subject-token': subject }, undefined, base), pid);
+  } finally {
+    child.kill('SIGTERM');
+  }
 }
 
 const cases = (process.env.CASES ?? 'validate,nocatalog,catalog,rescope,users,projects').split(',');
 try {
   for (const c of cases) {
+    if (c === 'hello') await runHello();
     if (c === 'validate') await run('validate GET', () => call('GET', '/v3/auth/tokens', { ...H, 'x-subject-token': subject }));
     if (c === 'nocatalog')
       await run('validate ?nocatalog', () => call('GET', '/v3/auth/tokens?nocatalog', { ...H, 'x-subject-token': subject }));

@@ -72,6 +72,9 @@ const RPM_MACROS = {
   _unitdir: '/usr/lib/systemd/system',
   _tmpfilesdir: '/usr/lib/tmpfiles.d',
   _docdir: '/usr/share/doc',
+  // gzip -6, as the .deb's payload (rpm's default is -9: twice rpmbuild's time for a 0.5% smaller package)
+  _source_payload: 'w6.gzdio',
+  _binary_payload: 'w6.gzdio',
 };
 /** node's process.arch → Debian and RPM architecture names. */
 const ARCHES = { x64: ['amd64', 'x86_64'], arm64: ['arm64', 'aarch64'], ppc64: ['ppc64el', 'ppc64le'], s390x: ['s390x', 's390x'] };
@@ -311,11 +314,9 @@ function buildRpm(work) {
   writeFileSync(spec, rpmSpec(stageDir));
   log('rpmbuild');
   const defines = Object.entries(RPM_MACROS).flatMap(([k, v]) => ['--define', `${k} ${v}`]);
-  run(
-    'rpmbuild',
-    ['-bb', '--quiet', '--target', RPM_ARCH, '--define', `_topdir ${top}`, '--define', '_source_payload w6.gzdio', ...defines, spec],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  run('rpmbuild', ['-bb', '--quiet', '--target', RPM_ARCH, '--define', `_topdir ${top}`, ...defines, spec], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const file = `${RPM_NAME}-${version}-1.${RPM_ARCH}.rpm`;
   const rpm = join(outDir, file);
   copyFileSync(join(top, 'RPMS', RPM_ARCH, file), rpm);

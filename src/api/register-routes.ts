@@ -8,7 +8,7 @@
 import type { RouteTable } from '../server/route-table.js';
 import type { ProviderApi } from '../common/provider-api.js';
 import type { ServiceKind } from '../server/request-context.js';
-import type { BodyParser } from '../server/pipeline/json-body.js';
+import type { BodyParser, PathBodyParsers } from '../server/pipeline/json-body.js';
 import { registerAuthRoutes } from './v3/auth.js';
 import { registerRevokeRoutes } from './v3/revoke.js';
 import { registerDomainRoutes } from './v3/domains.js';
@@ -29,8 +29,11 @@ import { registerEc2TokenRoutes } from './v3/ec2-tokens.js';
 import { registerOauth2Routes, oauth2BodyParsers } from './v3/os-oauth2.js';
 import { registerSimpleCertRoutes } from './v3/simple-cert.js';
 import { registerFederationRoutes } from './v3/federation.js';
+import { registerSamlIdpRoutes } from './v3/federation-saml-idp.js';
+import { webSsoBodyParsers } from './v3/federation-websso.js';
 import { registerV2Routes } from './v2/routes.js';
 import { xmlBody } from '../server/pipeline/xml-body.js';
+import { SAML_PAOS_MEDIA_TYPE } from '../federation/saml/sp/saml-sp-names.js';
 
 type Registrar = (routes: RouteTable, providers: ProviderApi, service: ServiceKind) => void;
 
@@ -55,6 +58,7 @@ const registrars: Registrar[] = [
   registerOauth2Routes,
   registerSimpleCertRoutes,
   registerFederationRoutes,
+  registerSamlIdpRoutes,
 ];
 
 export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
@@ -63,12 +67,12 @@ export function registerApiRoutes(routes: RouteTable, providers: ProviderApi, se
 }
 
 export function extraBodyParsers(_providers: ProviderApi): Record<string, BodyParser> {
-  // the v2.0 API's XML request bodies
-  return { 'application/xml': xmlBody, 'text/xml': xmlBody };
+  // the v2.0 API's XML request bodies; a SAML ECP response (PAOS) posted to a protocol auth endpoint, as received
+  return { 'application/xml': xmlBody, 'text/xml': xmlBody, [SAML_PAOS_MEDIA_TYPE]: (text) => text };
 }
 
 /** Parsers of the paths whose bodies are not JSON whatever their media type (by path prefix). */
-export function pathBodyParsers(_providers: ProviderApi): Record<string, BodyParser> {
-  // the OAuth 2.0 token endpoint's form
-  return { ...oauth2BodyParsers };
+export function pathBodyParsers(_providers: ProviderApi): PathBodyParsers {
+  // the OAuth 2.0 token endpoint's form; the form the identity provider's page posts to SAML WebSSO's consumer
+  return [...oauth2BodyParsers, ...webSsoBodyParsers];
 }

@@ -87,6 +87,11 @@ export interface AssignmentBackend {
   queryAssignments(q: AssignmentQuery): Promise<AssignmentRow[]>;
   /** Assignments of any of the actors on any of the targets. */
   listAssignments(types: AssignmentType[], actorIds: string[], targetIds: string[], inherited?: boolean): Promise<AssignmentRow[]>;
+  /** The actors' assignments matching any of the selections, in one statement (a project's direct and inherited roles). */
+  listAssignmentsOfAny(
+    actorIds: string[],
+    selections: { types: AssignmentType[]; targetIds: string[]; inherited: boolean }[],
+  ): Promise<AssignmentRow[]>;
   listSystemAssignments(types: SystemAssignmentType[], actorIds: string[]): Promise<AssignmentRow[]>;
   /** Every system assignment (Keystone's list_all_system_grants). */
   listAllSystemAssignments(): Promise<AssignmentRow[]>;

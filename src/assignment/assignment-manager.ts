@@ -92,11 +92,11 @@ export class AssignmentManager extends RoleManager {
     const project = await this.resource.findProject(projectId);
     if (!project || actors.length === 0) return [];
     const parents = (await this.resource.listParents(projectId)).map((p) => p.id);
-    const rows: AssignmentRow[] = [
-      ...(await this.backend.listAssignments(PROJECT_TYPES, actors, [projectId], false)),
-      ...(await this.backend.listAssignments(PROJECT_TYPES, actors, parents, true)),
-      ...(await this.backend.listAssignments(DOMAIN_TYPES, actors, [project.domainId], true)),
-    ];
+    const rows = await this.backend.listAssignmentsOfAny(actors, [
+      { types: PROJECT_TYPES, targetIds: [projectId], inherited: false },
+      { types: PROJECT_TYPES, targetIds: parents, inherited: true },
+      { types: DOMAIN_TYPES, targetIds: [project.domainId], inherited: true },
+    ]);
     return this.effectiveRoles(new Set(rows.map((r) => r.role_id)));
   }
 

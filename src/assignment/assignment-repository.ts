@@ -227,6 +227,28 @@ export class AssignmentRepository implements AssignmentBackend {
     return this.queryAssignments({ types, actorIds, targetIds, inherited });
   }
 
+  listAssignmentsOfAny(
+    actorIds: string[],
+    selections: { types: AssignmentType[]; targetIds: string[]; inherited: boolean }[],
+  ): Promise<AssignmentRow[]> {
+    const wanted = selections.filter((s) => s.types.length > 0 && s.targetIds.length > 0);
+    if (actorIds.length === 0 || wanted.length === 0) return Promise.resolve([]);
+    const params: Record<string, unknown> = { actorIds };
+    const any = wanted.map((s, i) => {
+      Object.assign(params, {
+        [`types${String(i)}`]: s.types,
+        [`targets${String(i)}`]: s.targetIds,
+        [`inherited${String(i)}`]: s.inherited,
+      });
+      return `(type IN (\${types${String(i)}:csv}) AND target_id IN (\${targets${String(i)}:csv}) AND inherited = \${inherited${String(i)}})`;
+    });
+    return this.db.any<AssignmentRow>(
+      `SELECT ${ASSIGNMENT_COLUMNS} FROM assignment WHERE actor_id IN (\${actorIds:csv}) AND (${any.join(' OR ')})
+        ORDER BY type, actor_id, target_id, role_id, inherited`,
+      params,
+    );
+  }
+
   listSystemAssignments(types: SystemAssignmentType[], actorIds: string[]): Promise<AssignmentRow[]> {
     if (actorIds.length === 0) return Promise.resolve([]);
     return this.db.any<AssignmentRow>(

@@ -30,7 +30,7 @@ import { EnabledMethods } from './methods/enabled-methods.js';
 import type { AuthMethod } from './methods/method.js';
 import type { HttpRequestParts } from '../oauth1/signed-request.js';
 import { trustedRemoteUser } from './methods/external.js';
-import { RequestAssertions } from '../federation/request-assertion.js';
+import { RequestAssertions, type RequestAssertion } from '../federation/request-assertion.js';
 import { getLogger } from '../log/logger.js';
 
 const federationLog = getLogger('keystone.federation');
@@ -63,20 +63,28 @@ export class TokenAuthentication {
     this.assertions = new RequestAssertions(conf, (message) => federationLog.info(message));
   }
 
-  /** A v3 auth body ({"auth": …}) authenticated and its token issued. */
-  async authenticate(req: Request, body: unknown, options: GrantOptions): Promise<ValidatedToken> {
+  /**
+   * A v3 auth body ({"auth": …}) authenticated and its token issued. `assertion`: the federated
+   * assertion established otherwise (WebSSO's own code flow), instead of the request's.
+   */
+  async authenticate(req: Request, body: unknown, options: GrantOptions, assertion?: RequestAssertion): Promise<ValidatedToken> {
     const auth = parseAuthRequest(body, this.limits);
     const methods = checkMethods(auth, this.enabled);
+    // Before any look-up: the token minted here is memoized under a version no newer than what it was minted from
+    // (read once per request without a cache, src/token/memo-version.ts; known at once with one).
+    await this.providers.token_provider_api.currentVersion();
     const requested = await resolveRequestedScope(this.providers, this.scopeNames, auth);
     const proof = await runMethods(this.providers, methods, this.external, {
       auth,
       remoteUser: this.remoteUserOf(req),
       http: signedRequestOf(req),
       federatedAssertion: (remoteIds) =>
-        this.assertions.assertionOf(
-          { headers: req.headers, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress },
-          remoteIds,
-        ),
+        assertion
+          ? Promise.resolve(assertion)
+          : this.assertions.assertionOf(
+              { headers: req.headers, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress },
+              remoteIds,
+            ),
     });
     const receipted = options.receipts ? receiptMethods(this.providers.receipt_provider_api, req, proof.userId) : [];
     return this.grants.issue(

@@ -4,7 +4,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { KeystoneConfig } from '../config/options.js';
-import { currentRequestScope } from './request-scope.js';
+import { currentRequestScope, onceInRequest } from './request-scope.js';
 import { NullCacheBackend, type CacheBackend } from './cache-backend.js';
 import { MemoryCacheBackend } from './memory-backend.js';
 import { parseRedisArguments, RedisCacheBackend } from './redis-backend.js';
@@ -67,7 +67,7 @@ export class Cache {
   /**
    * Memoized values of `regions` are also kept in this process's memory, tagged with `version()`
    * (read before the value is looked up) and used while it returns the same string: a hit costs no
-   * round trip to the shared cache. The caller's version must change, in every process, before any
+   * round trip to the shared cache (without a cache: no SQL statement). The caller's version must change, in every process, before any
    * invalidation of these regions returns (src/token/memo-version.ts); undefined means "not known
    * now" and skips the local copy.
    */
@@ -81,22 +81,24 @@ export class Cache {
 
   /** Returns the cached JSON value, or computes, stores and returns it. */
   async memoize<T>(region: string, key: string, ttlSeconds: number | null | undefined, compute: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return this.memoizeInRequest(region, key, compute);
     const local = this.local?.regions.has(region) ? this.local : null;
     const version = local?.version();
     if (local && version !== undefined) {
       const localKey = `${region}\u0000${key}`;
       const hit = local.values.get(localKey);
       if (hit?.version === version) {
-        this.count(region, true);
+        if (this.enabled) this.count(region, true);
         return JSON.parse(hit.json) as T;
       }
-      const shared = await this.memoizeShared(region, key, ttlSeconds, compute);
+      const loaded = this.enabled
+        ? await this.memoizeShared(region, key, ttlSeconds, compute)
+        : await this.loadInRequest(region, key, compute);
       // never kept longer than the shared cache keeps it (what changes by time alone, e.g. inactivity, stays bounded)
-      if (typeof shared.json === 'string')
-        local.values.set(localKey, { version, json: shared.json }, { ttl: Math.max(1, ttlSeconds ?? this.defaultTtl) * 1000 });
-      return shared.value;
+      if (typeof loaded.json === 'string')
+        local.values.set(localKey, { version, json: loaded.json }, { ttl: Math.max(1, ttlSeconds ?? this.defaultTtl) * 1000 });
+      return loaded.value;
     }
+    if (!this.enabled) return this.memoizeInRequest(region, key, compute);
     return (await this.memoizeShared(region, key, ttlSeconds, compute)).value;
   }
 
@@ -121,19 +123,18 @@ export class Cache {
 
   /** Without a cache: one look-up per request (src/cache/request-scope.ts), none shared outside it. */
   private async memoizeInRequest<T>(region: string, key: string, compute: () => Promise<T>): Promise<T> {
-    const scope = currentRequestScope();
-    if (!scope) return compute();
-    let keys = scope.get(region);
-    if (!keys) scope.set(region, (keys = new Map<string, Promise<string | undefined>>()));
-    let json = keys.get(key);
-    if (!json) {
-      json = compute().then((value) => JSON.stringify(value) as string | undefined);
-      keys.set(key, json);
-      // a failed look-up is not shared: the next caller tries again
-      json.catch(() => keys.delete(key));
+    if (!currentRequestScope()) return compute();
+    return (await this.loadInRequest(region, key, compute)).value;
+  }
+
+  /** memoizeInRequest, with the JSON it kept (to be kept in this process too). */
+  private async loadInRequest<T>(region: string, key: string, compute: () => Promise<T>): Promise<{ value: T; json: string | undefined }> {
+    if (!currentRequestScope()) {
+      const value = await compute();
+      return { value, json: JSON.stringify(value) };
     }
-    const text = await json;
-    return (text === undefined ? undefined : JSON.parse(text)) as T;
+    const json = await onceInRequest(region, key, () => compute().then((value) => JSON.stringify(value) as string | undefined));
+    return { value: (json === undefined ? undefined : JSON.parse(json)) as T, json };
   }
 
   invalidate(...regions: string[]): Promise<void> {

@@ -20,9 +20,45 @@ export type RequestScope = Map<string, Map<string, Promise<string | undefined>>>
 
 const storage = new AsyncLocalStorage<RequestScope>();
 
+/** the value each kept look-up settled on (read synchronously by settledInRequest) */
+const settled = new WeakMap<Promise<string | undefined>, string | undefined>();
+
 /** The scope of the request being handled, if any. */
 export function currentRequestScope(): RequestScope | undefined {
   return storage.getStore();
+}
+
+/**
+ * What `load` gives, loaded once per request (in a request scope; outside one, every call loads) and kept
+ * under `region` and `key` until Cache.invalidate drops the region. A failed load is not kept.
+ */
+export function onceInRequest(region: string, key: string, load: () => Promise<string | undefined>): Promise<string | undefined> {
+  const scope = storage.getStore();
+  if (!scope) return load();
+  let keys = scope.get(region);
+  if (!keys) scope.set(region, (keys = new Map<string, Promise<string | undefined>>()));
+  let value = keys.get(key);
+  if (!value) {
+    const loading = load();
+    keys.set(key, loading);
+    const held = keys;
+    loading.then(
+      (loaded) => {
+        settled.set(loading, loaded);
+      },
+      () => {
+        if (held.get(key) === loading) held.delete(key);
+      },
+    );
+    value = loading;
+  }
+  return value;
+}
+
+/** What onceInRequest loaded under `region` and `key` in this request, once it settled and while the region was not dropped; else undefined. */
+export function settledInRequest(region: string, key: string): string | undefined {
+  const loading = storage.getStore()?.get(region)?.get(key);
+  return loading === undefined ? undefined : settled.get(loading);
 }
 
 /** Express middleware: the rest of the request runs in a fresh scope. */

@@ -91,5 +91,7 @@ export interface CatalogBackend {
   /** how many were removed (0 or 1) */
   removeProjectEndpointGroup(groupId: string, projectId: string): Promise<number>;
   endpointGroupIdsOfProject(projectId: string): Promise<string[]>;
+  /** A project's endpoint filter in one statement: its endpoint ids and its endpoint groups, each sorted by id. */
+  endpointFilterOfProject(projectId: string): Promise<{ endpointIds: string[]; endpointGroups: EndpointGroupRow[] }>;
   projectIdsOfEndpointGroup(groupId: string): Promise<string[]>;
 }

@@ -465,7 +465,9 @@ export class CatalogManager {
 
   /** Keystone's list_endpoints_for_project: associated endpoints, then those of the project's endpoint groups. */
   async listEndpointsForProject(projectId: string): Promise<Endpoint[]> {
-    const [ids, groups] = await Promise.all([this.backend.endpointIdsOfProject(projectId), this.listEndpointGroupsForProject(projectId)]);
+    const filter = await this.backend.endpointFilterOfProject(projectId);
+    const ids = filter.endpointIds;
+    const groups = filter.endpointGroups.map(endpointGroupFromRow);
     // Most projects have no filter: no need to read every endpoint to learn that.
     if (ids.length === 0 && groups.length === 0) return [];
     const all = await this.listEndpoints();

@@ -187,6 +187,24 @@ export class CatalogRepository implements CatalogBackend {
       (r: { endpoint_group_id: string }) => r.endpoint_group_id,
     );
   }
+  async endpointFilterOfProject(projectId: string): Promise<{ endpointIds: string[]; endpointGroups: EndpointGroupRow[] }> {
+    const rows = await this.db.any<{ kind: 'endpoint' | 'group'; id: string; name: string; description: string | null; filters: string }>(
+      `SELECT 'endpoint' AS kind, endpoint_id AS id, NULL AS name, NULL AS description, NULL AS filters
+         FROM project_endpoint WHERE project_id = $1
+       UNION ALL
+       SELECT 'group', g.id, g.name, g.description, g.filters
+         FROM project_endpoint_group p JOIN endpoint_group g ON g.id = p.endpoint_group_id WHERE p.project_id = $1
+       ORDER BY kind, id`,
+      [projectId],
+    );
+    const endpointIds: string[] = [];
+    const endpointGroups: EndpointGroupRow[] = [];
+    for (const { kind, ...row } of rows) {
+      if (kind === 'endpoint') endpointIds.push(row.id);
+      else endpointGroups.push(row);
+    }
+    return { endpointIds, endpointGroups };
+  }
   projectIdsOfEndpointGroup(groupId: string): Promise<string[]> {
     return this.db.map(
       'SELECT project_id FROM project_endpoint_group WHERE endpoint_group_id = $1 ORDER BY project_id',

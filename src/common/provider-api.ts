@@ -25,9 +25,11 @@ import type { IdMappingManager } from '../identity/id-mapping/id-mapping-manager
 import type { OAuth1Manager } from '../oauth1/oauth1-manager.js';
 import type { PolicyManager } from '../policy/policy-manager.js';
 import type { FederationManager } from '../federation/federation-manager.js';
+import type { WebSsoCodeFlow } from '../federation/oidc/websso-code-flow.js';
 import type { EndpointPolicyManager } from '../endpoint-policy/endpoint-policy-manager.js';
 import type { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 import type { ShadowUsersManager } from '../identity/shadow-users-manager.js';
+import type { SamlServiceProvider } from '../federation/saml/sp/saml-service-provider.js';
 
 export interface ProviderApi {
   readonly conf: KeystoneConfig;
@@ -65,10 +67,14 @@ export interface ProviderApi {
   readonly policy_api: PolicyManager;
   /** OS-FEDERATION: identity providers, their protocols, mappings, service providers */
   readonly federation_api: FederationManager;
+  /** WebSSO without a front proxy: the OpenID Connect authorization code flow run by this server */
+  readonly websso_api: WebSsoCodeFlow;
   /** OS-ENDPOINT-POLICY: policies associated with endpoints, services and services in regions */
   readonly endpoint_policy_api: EndpointPolicyManager;
   /** federated users' local records (federated_user) and their expiring group memberships */
   readonly shadow_users_api: ShadowUsersManager;
+  /** the native SAML 2.0 service provider ([saml2] idp_metadata_dir): ECP at the protocol auth endpoints */
+  readonly saml_sp_api: SamlServiceProvider;
   /** oslo.policy's enforcer: Keystone's defaults under [oslo_policy] policy_file */
   readonly enforcer: PolicyEnforcer;
 }

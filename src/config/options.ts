@@ -7,6 +7,15 @@
  */
 import { bool, float, int, list, multi, optBool, optInt, optStr, str, type OptionSpec } from './option-types.js';
 import { addressRangesProblem } from './address-ranges.js';
+import { uriProblem } from './uri-option.js';
+
+/** The client authentication methods of [oauth2] oauth2_authn_methods. */
+export const OAUTH2_AUTHN_METHODS: readonly string[] = ['tls_client_auth', 'client_secret_basic', 'client_secret_post'];
+
+function oauth2MethodsProblem(methods: readonly string[]): string | undefined {
+  const unknown = methods.find((m) => !OAUTH2_AUTHN_METHODS.includes(m));
+  return unknown === undefined ? undefined : `unknown method ${unknown} (choose among ${OAUTH2_AUTHN_METHODS.join(', ')})`;
+}
 
 export const OPTIONS = {
   DEFAULT: {
@@ -309,6 +318,29 @@ export const OPTIONS = {
       { min: 0 },
     ),
   },
+  oauth2: {
+    oauth2_authn_methods: list(
+      ['tls_client_auth', 'client_secret_basic'],
+      "The OAuth 2.0 client authentication methods POST /v3/OS-OAUTH2/token accepts (Keystone 2023.1): tls_client_auth (mutual TLS: the client certificate, from a front proxy in [oauth2] trusted_proxies, mapped to the user named by client_id through the mapping [oauth2] oauth2_cert_dn_mapping_id; the token is bound to the certificate), client_secret_basic (an application credential's id and secret, in the Authorization header or, as Keystone takes them too, in the form) and client_secret_post (the form only).",
+      { check: oauth2MethodsProblem },
+    ),
+    oauth2_cert_dn_mapping_id: str(
+      'oauth2_mapping',
+      "The id of the mapping (OS-FEDERATION mappings) whose rules turn a client certificate's subject and issuer DN (SSL_CLIENT_SUBJECT_DN_CN, SSL_CLIENT_ISSUER_DN_O, …) into the user they must match.",
+    ),
+    trusted_proxies: list(
+      [],
+      'Not in Keystone (which reads SSL_CLIENT_CERT from mod_wsgi): addresses (or CIDR ranges) of the front proxies that terminate TLS, verify client certificates and pass the certificate on in [oauth2] client_cert_header. The header is ignored from anyone else.',
+      { check: addressRangesProblem },
+    ),
+    client_cert_header: str(
+      'SSL-Client-Cert',
+      'Not in Keystone: the request header in which a trusted front proxy passes the verified client certificate: PEM (Apache: RequestHeader set SSL-Client-Cert "%{SSL_CLIENT_CERT}s"; newlines may arrive as spaces), URL-escaped PEM (nginx: proxy_set_header SSL-Client-Cert $ssl_client_escaped_cert) or base64 DER (HAProxy: %[ssl_c_der,base64]).',
+    ),
+    client_ca_file: optStr(
+      'Not in Keystone: a PEM file of the CA certificates a client certificate must be issued and signed by, checked here besides the front proxy. Unset: the proxy is trusted to have verified the chain (the validity dates are checked here regardless).',
+    ),
+  },
   revoke: {
     driver: str('sql', 'Entry point for the token revocation backend.', { choices: ['sql'] }),
     expiration_buffer: int(1800, 'Seconds after a token has expired before a corresponding revocation event may be purged.', { min: 0 }),
@@ -342,6 +374,7 @@ export const OPTIONS = {
     trusted_proxies: list(
       [],
       'Addresses of the front proxies (Apache with Kerberos or X.509) allowed to assert REMOTE_USER. The external method is refused from any other address.',
+      { check: addressRangesProblem },
     ),
     remote_user_header: str('X-Remote-User', 'The request header in which a trusted proxy passes REMOTE_USER.'),
   },
@@ -378,6 +411,7 @@ export const OPTIONS = {
     trusted_proxies: list(
       [],
       'Addresses (or CIDR ranges) of the front proxies (Apache with mod_auth_openidc, mod_shib or mod_auth_mellon; nginx with an OIDC module) whose request headers are taken as the federated assertion at the protocol auth endpoints and the mapped method. Headers from anyone else are ignored.',
+      { check: addressRangesProblem },
     ),
   },
   openid: {
@@ -404,10 +438,96 @@ export const OPTIONS = {
       min: 1,
     }),
     clock_skew: int(60, 'Native OpenID Connect: seconds of clock difference tolerated on exp and nbf.', { min: 0 }),
+    websso_clients_file: optStr(
+      'WebSSO without a front proxy: a JSON file naming this server\'s OpenID Connect client at each identity provider ({"<idp id>" or "<idp id>/<protocol id>": {"client_id", "client_secret", "scope", "issuer", "token_endpoint_auth_method"}}). For those, /v3/auth/OS-FEDERATION/websso runs the authorization code flow with PKCE itself; the redirect URI to register at the IdP is <public endpoint>/v3/auth/OS-FEDERATION/identity_providers/<idp id>/protocols/<protocol id>/websso/callback.',
+    ),
+    websso_request_lifetime: int(600, 'WebSSO without a front proxy: seconds a user may take to sign in at the identity provider.', {
+      min: 30,
+    }),
   },
   saml2: {
     remote_id_attribute: optStr(
       'For protocols named saml2: the assertion attribute naming the identity provider (e.g. Shib-Identity-Provider).',
+    ),
+    idp_metadata_dir: optStr(
+      "Native SAML 2.0 service provider (no mod_shib): a directory of identity provider metadata files, one per identity provider, named <identity provider id>.xml (the IdP's EntityDescriptor: its entityID, signing certificates and ECP/SOAP SingleSignOnService). An identity provider with such a file is authenticated here: ECP (keystoneauth1's v3samlpassword, Keystone-to-Keystone) at its protocol auth endpoints. Unset: SAML assertions are taken only from a trusted front proxy.",
+    ),
+    sp_entity_id: optStr(
+      "Native SAML 2.0 service provider: this server's entity id, the audience assertions must name. Unset: <public endpoint>/shibboleth, the Shibboleth SP's conventional entity id.",
+    ),
+    attribute_map_file: optStr(
+      'Native SAML 2.0 service provider: a Shibboleth attribute-map.xml (<Attribute name=… id=…/>): each SAML attribute reaches the mapping under its id, attributes it does not name are dropped, as mod_shib exposes them. Unset: every attribute under its SAML Name.',
+    ),
+    clock_skew: int(
+      180,
+      'Native SAML 2.0 service provider: seconds of clock difference tolerated on NotBefore and NotOnOrAfter (Shibboleth SP: clockSkew).',
+      {
+        min: 0,
+      },
+    ),
+    certfile: optStr(
+      "Native SAML 2.0 service provider: this server's certificate (PEM), published in its metadata (KeyDescriptor use=\"signing\") for identity providers that want signed AuthnRequests; mod_shib's CredentialResolver certificate (Debian: /etc/shibboleth/sp-signing-cert.pem). With keyfile, WebSSO's AuthnRequests are signed (HTTP-Redirect binding, RSA-SHA256). Unset: they are not, and WebSSO to an identity provider whose metadata says WantAuthnRequestsSigned is refused (401, the reason logged).",
+    ),
+    keyfile: optStr(
+      "Native SAML 2.0 service provider: the private key (PEM) of [saml2] certfile, signing WebSSO's AuthnRequests; mod_shib's CredentialResolver key (Debian: /etc/shibboleth/sp-signing-key.pem).",
+    ),
+    allow_unsolicited: bool(
+      true,
+      'Native SAML 2.0 service provider: accept a Response that answers no AuthnRequest of ours (IdP-initiated; Keystone-to-Keystone posts such ECP responses). A Response naming an AuthnRequest must answer one of ours, once.',
+    ),
+  },
+  saml: {
+    assertion_expiration_time: int(
+      3600,
+      'Determines the lifetime for any SAML assertions generated by keystone, using `NotOnOrAfter` attributes.',
+    ),
+    xmlsec1_binary: str(
+      'xmlsec1',
+      'Name of, or absolute path to, the binary Keystone uses for XML signing. Accepted for compatibility: assertions are signed here in process (xml-crypto with Node.js crypto), no binary is run.',
+      { ignored: true },
+    ),
+    certfile: str(
+      '/etc/keystone/ssl/certs/signing_cert.pem',
+      "Absolute path to the public certificate file (PEM) to use for SAML signing: the identity provider's metadata publishes its first certificate, each signed assertion's KeyInfo all of them. Read on every signature (no restart after replacing it).",
+    ),
+    keyfile: str(
+      '/etc/keystone/ssl/private/signing_key.pem',
+      'Absolute path to the private key file (PEM, the key of certfile) to use for SAML signing. Read on every signature.',
+    ),
+    idp_entity_id: optStr(
+      'This is the unique entity identifier of the identity provider (keystone) to use when generating SAML assertions. This value is required to generate identity provider metadata and must be a URI (a URL is recommended). For example: `https://keystone.example.com/v3/OS-FEDERATION/saml2/idp`.',
+      { check: uriProblem(1024) },
+    ),
+    idp_sso_endpoint: optStr(
+      'This is the single sign-on (SSO) service location of the identity provider which accepts HTTP POST requests. A value is required to generate identity provider metadata. For example: `https://keystone.example.com/v3/OS-FEDERATION/saml2/sso`.',
+      { check: uriProblem() },
+    ),
+    idp_lang: str('en', "This is the language used by the identity provider's organization."),
+    idp_organization_name: str('SAML Identity Provider', "This is the name of the identity provider's organization."),
+    idp_organization_display_name: str(
+      'OpenStack SAML Identity Provider',
+      "This is the name of the identity provider's organization to be displayed.",
+    ),
+    idp_organization_url: str(
+      'https://example.com/',
+      "This is the URL of the identity provider's organization. The URL referenced here should be useful to humans.",
+      { check: uriProblem() },
+    ),
+    idp_contact_company: str('Example, Inc.', "This is the company name of the identity provider's contact person."),
+    idp_contact_name: str('SAML Identity Provider Support', "This is the given name of the identity provider's contact person."),
+    idp_contact_surname: str('Support', "This is the surname of the identity provider's contact person."),
+    idp_contact_email: str('support@example.com', "This is the email address of the identity provider's contact person."),
+    idp_contact_telephone: str('+1 800 555 0100', "This is the telephone number of the identity provider's contact person."),
+    idp_contact_type: str('other', "This is the type of contact that best describes the identity provider's contact person.", {
+      choices: ['technical', 'support', 'administrative', 'billing', 'other'],
+    }),
+    idp_metadata_path: str(
+      '/etc/keystone/saml2_idp_metadata.xml',
+      'Absolute path to the identity provider metadata file. This file should be generated with the `keystone-manage saml_idp_metadata` command. There is typically no reason to change this value.',
+    ),
+    relay_state_prefix: str(
+      'ss:mem:',
+      'The prefix of the RelayState SAML attribute to use when generating enhanced client and proxy (ECP) assertions (the default of a service provider created without one). In a typical deployment, there is no reason to change this value.',
     ),
   },
   security_compliance: {

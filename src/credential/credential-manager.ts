@@ -24,7 +24,7 @@ import { log } from '../log/logger.js';
 import { CredentialCrypto } from './credential-crypto.js';
 import { isUniqueViolation } from '../storage/sql-errors.js';
 import type { CredentialBackend, CredentialListFilter, StoredCredential } from './credential-backend.js';
-import { pythonJsonDumps } from './python-json.js';
+import { pythonJsonDumps } from '../common/python-text.js';
 
 export const CREDENTIAL_CACHE_REGION = 'credential';
 export const EC2_TYPE = 'ec2';

@@ -79,8 +79,6 @@ export interface ServiceProviderRef {
 /** The mapping schema versions accepted; Keystone 22's rule schema is the one both are checked against. */
 export const MAPPING_SCHEMA_VERSIONS = ['1.0', '2.0'] as const;
 const DEFAULT_SCHEMA_VERSION = '1.0';
-/** Keystone's [saml] relay_state_prefix default. */
-export const DEFAULT_RELAY_STATE_PREFIX = 'ss:mem:';
 
 function mappingOf(row: MappingRow): Mapping {
   return { id: row.id, rules: JSON.parse(row.rules) as unknown, schema_version: row.schema_version };
@@ -102,6 +100,8 @@ export class FederationManager {
     private readonly backend: FederationBackend,
     private readonly resource: ResourceManager,
     private readonly revoke: RevokeManager,
+    /** [saml] relay_state_prefix: a service provider's relay_state_prefix when created (or set to null) without one */
+    private readonly defaultRelayStatePrefix: string,
   ) {
     // Keystone's DOMAIN_DELETED callback; here before the domain row goes (identity_provider.domain_id refers to it).
     resource.events.on(async (event) => {
@@ -388,7 +388,7 @@ export class FederationManager {
       description: input.description ?? null,
       auth_url: input.auth_url,
       sp_url: input.sp_url,
-      relay_state_prefix: input.relay_state_prefix ?? DEFAULT_RELAY_STATE_PREFIX,
+      relay_state_prefix: input.relay_state_prefix ?? this.defaultRelayStatePrefix,
     };
     try {
       await this.backend.insertServiceProvider(row);
@@ -421,7 +421,7 @@ export class FederationManager {
       sp_url: patch.sp_url ?? current.sp_url,
       // null: Keystone's column refuses it (a 500 there); the default prefix here
       relay_state_prefix:
-        patch.relay_state_prefix === undefined ? current.relay_state_prefix : (patch.relay_state_prefix ?? DEFAULT_RELAY_STATE_PREFIX),
+        patch.relay_state_prefix === undefined ? current.relay_state_prefix : (patch.relay_state_prefix ?? this.defaultRelayStatePrefix),
     };
     await this.backend.updateServiceProvider(row);
     await this.revoke.dropTokenCache();

@@ -164,7 +164,11 @@ export class FederationRepository implements FederationBackend {
 
   async deleteProtocol(idpId: string, protocolId: string): Promise<number> {
     if (!canMatch(idpId, 64) || !canMatch(protocolId, 64)) return 0;
-    return (await this.db.result('DELETE FROM federation_protocol WHERE idp_id = $1 AND id = $2', [idpId, protocolId])).rowCount;
+    // Keystone's federated_user refers to its protocol ON DELETE CASCADE: the users' links through it go too.
+    return this.db.tx(async (t) => {
+      await t.none('DELETE FROM federated_user WHERE idp_id = $1 AND protocol_id = $2', [idpId, protocolId]);
+      return (await t.result('DELETE FROM federation_protocol WHERE idp_id = $1 AND id = $2', [idpId, protocolId])).rowCount;
+    });
   }
 
   listProtocolsOfMapping(mappingId: string): Promise<ProtocolRow[]> {

@@ -12,7 +12,8 @@
  *  - rescope (handle_scoped_token): a federated token used to get another: unexpired, its IdP
  *    enabled, its protocol's mapping there, its groups still existing.
  */
-import { Forbidden, NotFound, UnexpectedError, Unauthorized, ValidationError } from '../common/errors.js';
+import { NotFound, Unauthorized, ValidationError, type Forbidden } from '../common/errors.js';
+import { securityForbidden } from '../auth/auth-errors.js';
 import type { KeystoneConfig } from '../config/options.js';
 import type { IdentityManager } from '../identity/identity-manager.js';
 import type { ShadowUsersManager } from '../identity/shadow-users-manager.js';
@@ -22,7 +23,8 @@ import type { Role } from '../assignment/assignment-types.js';
 import type { FederatedFacts } from '../token/token-manager.js';
 import type { MappedGroupName, MappedProperties, MappedProject } from './mapping/rule-processor.js';
 import { pyQuote } from './python-quote.js';
-import { pyStr } from './mapping/python-value.js';
+import { MappedGroupNotFound } from './federation-errors.js';
+import { pyStr } from '../common/python-text.js';
 
 /** What the sign-in needs of the federation manager (Keystone's federation_api). */
 export interface FederationForSignIn {
@@ -57,10 +59,15 @@ export class MappedSignIn {
     return this.deps.conf.DEFAULT.insecure_debug ? new Unauthorized(detail) : new Unauthorized();
   }
 
+  /** Keystone's Forbidden is a SecurityError: its detail only with insecure_debug. */
+  private forbidden(detail: string): Forbidden {
+    return securityForbidden(this.deps.conf.DEFAULT.insecure_debug, detail);
+  }
+
   /** Keystone's assert_enabled_identity_provider (and get_idp: 404 when unknown). */
   async enabledIdentityProvider(idpId: string): Promise<{ id: string; enabled: boolean; domain_id: string; remote_ids: string[] }> {
     const idp = await this.deps.federation_api.getIdentityProvider(idpId);
-    if (!idp.enabled) throw new Forbidden(`Identity Provider ${idpId} is disabled`);
+    if (!idp.enabled) throw this.forbidden(`Identity Provider ${idpId} is disabled`);
     return idp;
   }
 
@@ -139,7 +146,7 @@ export class MappedSignIn {
     const remoteId = assertion[attribute] as string | undefined;
     if (remoteId === undefined) throw this.unauthorized('Could not find Identity Provider identifier in environment');
     if (!idp.remote_ids.includes(remoteId))
-      throw new Forbidden('Incoming identity provider identifier not included among the accepted identifiers.');
+      throw this.forbidden('Incoming identity provider identifier not included among the accepted identifiers.');
   }
 
   /** Keystone's validate_mapped_group_ids then transform_to_group_ids: the mapped groups as ids, each once. */
@@ -155,14 +162,7 @@ export class MappedSignIn {
 
   private async assertGroupsExist(groupIds: readonly string[], mappingId: string): Promise<void> {
     for (const groupId of groupIds) {
-      if (!(await this.deps.identity_api.findGroup(groupId))) {
-        // Keystone's MappedGroupNotFound: an UnexpectedError (500) whose detail is for the logs only
-        throw new UnexpectedError(
-          this.deps.conf.DEFAULT.insecure_debug
-            ? `Group ${groupId} returned by mapping ${mappingId} was not found in the backend.`
-            : undefined,
-        );
-      }
+      if (!(await this.deps.identity_api.findGroup(groupId))) throw new MappedGroupNotFound(groupId, mappingId);
     }
   }
 
@@ -226,7 +226,7 @@ export class MappedSignIn {
         const role = roles.get(name);
         if (!role) throw new NotFound(`Could not find role: ${name}.`);
         if (role.domainId !== null && role.domainId !== idp.domain_id)
-          throw new Forbidden(`role: ${name} must be within the same domain as the identity provider: ${idp.id}.`);
+          throw this.forbidden(`role: ${name} must be within the same domain as the identity provider: ${idp.id}.`);
       }
     }
   }

@@ -21,6 +21,7 @@ import { addressInRanges, addressRanges } from '../config/address-ranges.js';
 import type { Assertion } from './mapped-sign-in.js';
 import { AccessTokenValidator, InvalidAccessToken } from './oidc/access-token-validator.js';
 import { IssuerMetadataCache } from './oidc/issuer-metadata.js';
+import { asymmetricAlgorithms } from './oidc/signed-jwt.js';
 
 /** What is read of the HTTP request. */
 export interface AssertionRequest {
@@ -64,7 +65,7 @@ export class RequestAssertions {
     this.validator = new AccessTokenValidator(
       {
         audience: o.audience,
-        allowedAlgorithms: o.allowed_algorithms.filter((a) => a !== 'none' && !a.startsWith('HS')),
+        allowedAlgorithms: asymmetricAlgorithms(o.allowed_algorithms),
         clockSkewSeconds: o.clock_skew,
         introspectionClientId: o.introspection_client_id,
         introspectionClientSecret: o.introspection_client_secret,
@@ -94,6 +95,11 @@ export class RequestAssertions {
     }
     if (this.fromTrustedProxy(req)) return { assertion: this.proxyAssertion(req), issuerChecked: false };
     throw new Unauthorized();
+  }
+
+  /** The front proxy's assertion (its headers as Keystone's WSGI environment), or null when the peer is not a trusted proxy. */
+  trustedProxyAssertion(req: AssertionRequest): Assertion | null {
+    return this.fromTrustedProxy(req) ? this.proxyAssertion(req) : null;
   }
 
   private proxyAssertion(req: AssertionRequest): Assertion {

@@ -8,6 +8,7 @@
  * row-level backend must show.
  */
 import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
+import type { FederatedObjectRow } from './federated-objects.js';
 
 /** Keystone's password_expires_at list filter: an operator and a time, matched against any of the user's passwords. */
 export interface PasswordExpiresFilter {
@@ -23,6 +24,17 @@ export interface UserListFilter {
   /** members of this group */
   groupId?: string;
   passwordExpires?: PasswordExpiresFilter[];
+  /**
+   * Keystone's federated filters (idp_id, protocol_id, unique_id): only users with one federated identity
+   * matching all of them (and `name`, when given, as that identity's display name).
+   */
+  federated?: FederatedUserFilter;
+}
+
+export interface FederatedUserFilter {
+  idpId?: string;
+  protocolId?: string;
+  uniqueId?: string;
 }
 
 export interface GroupListFilter {
@@ -79,6 +91,8 @@ export interface IdentityBackend {
 
   // ---- users ------------------------------------------------------------------------
   getUserRow(id: string): Promise<UserRow | null>;
+  /** The row with its options, in one statement: every token minted or validated from the source reads its user. */
+  getUserWithOptions(id: string): Promise<{ row: UserRow; options: StoredUserOption[] } | null>;
   getUserRowByName(name: string, domainId: string): Promise<UserRow | null>;
   /** by name, then id */
   listUserRows(filter: UserListFilter): Promise<UserRow[]>;
@@ -93,8 +107,6 @@ export interface IdentityBackend {
   optionsOfUsers(userIds: string[]): Promise<Map<string, StoredUserOption[]>>;
   /** null removes the option */
   setOption(userId: string, optionId: string, value: string | null): Promise<void>;
-  /** Whether a federated user's identity provider exists (until federation/ answers it, as Keystone's federation_api.get_idp). */
-  identityProviderExists(idpId: string): Promise<boolean>;
 
   // ---- passwords and failed attempts -------------------------------------------------
   /** Newest first. */
@@ -119,6 +131,13 @@ export interface IdentityBackend {
    * and its link to the identity (unless a concurrent first sign-in made it).
    */
   insertFederatedUser(row: NewFederatedUserRow): Promise<void>;
+  /** A user's federated identities, in the order they were linked. */
+  federatedObjectsOfUser(userId: string): Promise<FederatedObjectRow[]>;
+  /**
+   * The user's federated identities replaced by `rows` (Keystone's delete_federated_object then
+   * create_federated_object), each with `displayName`. An identity linked to another user is a unique violation.
+   */
+  replaceFederatedObjects(userId: string, rows: readonly FederatedObjectRow[], displayName: string): Promise<void>;
   /** Keystone's update_federated_user_display_name: rewritten when it differs; returns whether it did. */
   updateFederatedDisplayName(idpId: string, protocolId: string, uniqueId: string, displayName: string | null): Promise<boolean>;
   /**

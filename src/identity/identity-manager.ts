@@ -40,6 +40,13 @@ import {
 } from './identity-errors.js';
 import { validatePasswordRules } from './password-policy.js';
 import type { DirectoryIdentities } from './directory-identities.js';
+import {
+  assertFederatedObjectsExist,
+  federatedObjectRows,
+  groupFederatedObjects,
+  type FederatedObject,
+  type IdentityProviderLookup,
+} from './federated-objects.js';
 
 export const IDENTITY_CACHE_REGION = 'identity';
 /** the assignment manager's region: computed role assignments depend on users, groups and memberships */
@@ -56,8 +63,8 @@ export interface CreateUserInput {
   defaultProjectId?: string | null;
   options?: UserOptions | Record<string, unknown>;
   extra?: Record<string, unknown>;
-  /** Keystone's `federated` attribute: [{idp_id, protocols: [{protocol_id, unique_id}]}] */
-  federated?: unknown[];
+  /** Keystone's `federated` attribute: the federated identities linked to the user (none when empty) */
+  federated?: readonly FederatedObject[];
 }
 
 /** A PATCH of a user: only the keys present change. */
@@ -70,7 +77,8 @@ export interface UserPatch {
   password?: string | null;
   options?: Record<string, unknown>;
   extra?: Record<string, unknown>;
-  federated?: unknown[];
+  /** replaces the user's federated identities when not empty (an empty list changes nothing, as Keystone) */
+  federated?: readonly FederatedObject[];
 }
 
 export interface GroupPatch {
@@ -111,6 +119,8 @@ export class IdentityManager {
     readonly passwordHasher: PasswordHasherPort,
     private readonly resource: ResourceManager,
     private readonly revocation: RevocationPort,
+    /** federation_api: the IdPs and protocols a user's `federated` attribute names */
+    private readonly identityProviders: IdentityProviderLookup,
     /** the domains served by a directory (LDAP) rather than SQL, with their public ids */
     private readonly directories: DirectoryIdentities | null = null,
   ) {
@@ -193,9 +203,8 @@ export class IdentityManager {
       const user = await resolved.driver.getUser(resolved.localId);
       return user ? this.directories.user(resolved.domainId, user) : null;
     }
-    const backend = this.backendForId(id);
-    const row = await backend.getUserRow(id);
-    return row ? (await this.usersFromRows(backend, [row]))[0] : null;
+    const found = await this.backendForId(id).getUserWithOptions(id);
+    return found ? this.userFrom(found.row, this.optionsFrom(found.options)) : null;
   }
 
   async findUser(id: string): Promise<User | null> {
@@ -244,8 +253,8 @@ export class IdentityManager {
     } else {
       found = await driver.listUsers({ name: filter.name, enabled: filter.enabled });
     }
-    // a directory's users have no passwords here: no expiry matches
-    if (filter.passwordExpires?.length) return [];
+    // a directory's users have no passwords here, nor federated identities: no expiry or federated filter matches
+    if (filter.passwordExpires?.length || filter.federated) return [];
     const users = await directories.users(domainId, found);
     const ids = filter.ids ? new Set(filter.ids) : null;
     return (ids ? users.filter((u) => ids.has(u.id)) : users).sort(byNameThenId);
@@ -318,14 +327,24 @@ export class IdentityManager {
     if (ref?.isDomain) throw new ValidationError(`User's default project ID cannot be a domain ID: ${projectId}`, false);
   }
 
-  private async validateFederated(federated: unknown[] | undefined): Promise<void> {
-    for (const entry of federated ?? []) {
-      const { idp_id: idpId, protocols } = entry as { idp_id: string; protocols: { protocol_id: string }[] };
-      if (!(await this.backendForDomain(undefined).identityProviderExists(idpId)))
-        throw new ValidationError(`Could not find Identity Provider: ${idpId}`, false);
-      // No federated protocols are stored here: every protocol is unknown.
-      const [first] = protocols;
-      throw new ValidationError(`Could not find federated protocol ${first.protocol_id} for Identity Provider: ${idpId}.`, false);
+  /** Keystone's get_federated_objects: the federated identities linked to a user, grouped by IdP (none for a directory's). */
+  async federatedObjectsOfUser(userId: string): Promise<FederatedObject[]> {
+    if (await this.directories?.resolve(userId, 'user')) return [];
+    return groupFederatedObjects(await this.backendForId(userId).federatedObjectsOfUser(userId));
+  }
+
+  /** The user's federated identities replaced, in the user's transaction; one linked to another user is Keystone's 409. */
+  private async linkFederatedObjects(
+    repo: IdentityBackend,
+    userId: string,
+    objects: readonly FederatedObject[],
+    name: string,
+  ): Promise<void> {
+    try {
+      await repo.replaceFederatedObjects(userId, federatedObjectRows(objects), name);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new DuplicateEntry('federated_user', 'Duplicate entry');
+      throw err;
     }
   }
 
@@ -343,7 +362,8 @@ export class IdentityManager {
     const name = input.name.trim();
     await this.resource.getDomainRef(input.domainId);
     await this.assertDefaultProjectNotDomain(input.defaultProjectId);
-    await this.validateFederated(input.federated);
+    const federated = input.federated?.length ? input.federated : null;
+    if (federated) await assertFederatedObjectsExist(this.identityProviders, federated);
     const options = (input.options ?? {}) as UserOptions;
     const enabled = input.enabled ?? true;
     const hash = input.password === undefined ? undefined : await this.hashOrNull(input.password);
@@ -367,6 +387,7 @@ export class IdentityManager {
           await repo.insertPassword(localId, hash, expires, false);
         }
         await this.writeOptions(repo, id, options);
+        if (federated) await this.linkFederatedObjects(repo, id, federated, name);
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw conflict();
@@ -384,7 +405,8 @@ export class IdentityManager {
     if ('password' in patch) validatePasswordRules(this.conf, patch.password);
     const name = patch.name !== undefined ? patch.name.trim() : old.name;
     await this.assertDefaultProjectNotDomain(patch.defaultProjectId);
-    await this.validateFederated(patch.federated);
+    const federated = patch.federated?.length ? patch.federated : null;
+    if (federated) await assertFederatedObjectsExist(this.identityProviders, federated);
     const backend = this.backendForDomain(old.domainId);
     const row = await backend.getUserRow(id);
     if (!row) throw new EntityNotFound('user', id);
@@ -410,6 +432,12 @@ export class IdentityManager {
           extra: JSON.stringify({ ...old.extra, ...(patch.extra ?? {}) }),
         });
         if (patch.options) await this.writeOptions(repo, id, patch.options);
+        if (federated) await this.linkFederatedObjects(repo, id, federated, name);
+        else if (name !== old.name) {
+          // the federated identities' display names follow a rename (Keystone's name setter writes the first one's)
+          const linked = await repo.federatedObjectsOfUser(id);
+          if (linked.length) await repo.replaceFederatedObjects(id, linked, name);
+        }
         if (row.local_user_id !== null) {
           // Keystone's `enabled` setter: enabling (or keeping enabled) clears failed attempts and counts as activity.
           if (enabled) {

@@ -5,6 +5,7 @@
 import type { Queryable } from '../storage/database.js';
 import { canMatch } from '../storage/sql-text.js';
 import type { GroupRow, PasswordRow, UserRow } from './identity-types.js';
+import type { FederatedObjectRow } from './federated-objects.js';
 import type {
   GroupListFilter,
   IdentityBackend,
@@ -16,10 +17,11 @@ import type {
   UserUpdateRow,
 } from './identity-backend.js';
 
-const USER_SELECT = `
+const USER_COLUMNS = `
   SELECT u.id, u.extra, u.enabled, u.default_project_id, u.created_at, u.last_active_at, u.domain_id,
          COALESCE(l.name, n.name, fu.display_name) AS name, l.id AS local_user_id, l.failed_auth_count, l.failed_auth_at,
-         pw.expires_at AS password_expires_at, pw.created_at AS password_created_at, pw.self_service AS password_self_service
+         pw.expires_at AS password_expires_at, pw.created_at AS password_created_at, pw.self_service AS password_self_service`;
+const USER_FROM = `
     FROM "user" u
     LEFT JOIN local_user l ON l.user_id = u.id
     LEFT JOIN nonlocal_user n ON n.user_id = u.id
@@ -30,6 +32,7 @@ const USER_SELECT = `
       SELECT p.expires_at, p.created_at, p.self_service FROM password p
        WHERE p.local_user_id = l.id ORDER BY p.created_at DESC, p.id DESC LIMIT 1
     ) pw ON true`;
+const USER_SELECT = USER_COLUMNS + USER_FROM;
 
 /** Expiring memberships still in force: verified less than their IdP's authorization_ttl (else ${ttl}) minutes ago. */
 const EXPIRING_IN_FORCE = `JOIN identity_provider i ON i.id = e.idp_id
@@ -49,6 +52,20 @@ export class IdentityRepository implements IdentityBackend {
     return this.db.oneOrNone<UserRow>(`${USER_SELECT} WHERE u.id = $1`, [id]);
   }
 
+  async getUserWithOptions(id: string): Promise<{ row: UserRow; options: StoredUserOption[] } | null> {
+    if (!canMatch(id, 64)) return null;
+    const found = await this.db.oneOrNone<UserRow & { options: StoredUserOption[] | null }>(
+      `${USER_COLUMNS},
+         (SELECT json_agg(json_build_object('option_id', o.option_id, 'option_value', o.option_value))
+            FROM user_option o WHERE o.user_id = u.id) AS options
+       ${USER_FROM} WHERE u.id = $1`,
+      [id],
+    );
+    if (!found) return null;
+    const { options, ...row } = found;
+    return { row, options: options ?? [] };
+  }
+
   async getUserRowByName(name: string, domainId: string): Promise<UserRow | null> {
     if (!canMatch(name, 255) || !canMatch(domainId, 64)) return null;
     return this.db.oneOrNone<UserRow>(
@@ -62,7 +79,24 @@ export class IdentityRepository implements IdentityBackend {
     const params: Record<string, unknown> = { ...filter };
     for (const v of [filter.domainId, filter.name, filter.groupId]) if (v !== undefined && !canMatch(v)) return [];
     if (filter.domainId !== undefined) where.push('u.domain_id = ${domainId}');
-    if (filter.name !== undefined) where.push('COALESCE(l.name, n.name) = ${name}');
+    if (filter.federated) {
+      const { idpId, protocolId, uniqueId } = filter.federated;
+      if (![idpId, protocolId, uniqueId].every((v) => v === undefined || canMatch(v))) return [];
+      Object.assign(params, { idpId, protocolId, uniqueId });
+      const conditions = [
+        'f.user_id = u.id',
+        ...(idpId !== undefined ? ['f.idp_id = ${idpId}'] : []),
+        ...(protocolId !== undefined ? ['f.protocol_id = ${protocolId}'] : []),
+        ...(uniqueId !== undefined ? ['f.unique_id = ${uniqueId}'] : []),
+        ...(filter.name !== undefined ? ['f.display_name = ${name}'] : []),
+      ];
+      where.push(`EXISTS (SELECT 1 FROM federated_user f WHERE ${conditions.join(' AND ')})`);
+    } else if (filter.name !== undefined) {
+      // Keystone lists the local (or nonlocal) users of that name and the federated users of that display name.
+      where.push(
+        '(COALESCE(l.name, n.name) = ${name} OR EXISTS (SELECT 1 FROM federated_user f WHERE f.user_id = u.id AND f.display_name = ${name}))',
+      );
+    }
     if (filter.enabled !== undefined) where.push(filter.enabled ? 'u.enabled IS NOT FALSE' : 'u.enabled = false');
     if (filter.groupId !== undefined) where.push('u.id IN (SELECT m.user_id FROM user_group_membership m WHERE m.group_id = ${groupId})');
     if (filter.ids !== undefined) {
@@ -185,11 +219,6 @@ export class IdentityRepository implements IdentityBackend {
     );
   }
 
-  async identityProviderExists(idpId: string): Promise<boolean> {
-    if (!canMatch(idpId, 64)) return false;
-    return (await this.db.oneOrNone('SELECT 1 FROM identity_provider WHERE id = $1', [idpId])) !== null;
-  }
-
   // ---- shadow users (federation) ---------------------------------------------------
 
   async getFederatedUserRow(idpId: string, protocolId: string, uniqueId: string): Promise<UserRow | null> {
@@ -214,6 +243,28 @@ export class IdentityRepository implements IdentityBackend {
          ON CONFLICT (idp_id, protocol_id, unique_id) DO NOTHING`,
         row,
       );
+    });
+  }
+
+  federatedObjectsOfUser(userId: string): Promise<FederatedObjectRow[]> {
+    if (!canMatch(userId, 64)) return Promise.resolve([]);
+    return this.db.any<FederatedObjectRow>('SELECT idp_id, protocol_id, unique_id FROM federated_user WHERE user_id = $1 ORDER BY id', [
+      userId,
+    ]);
+  }
+
+  async replaceFederatedObjects(userId: string, rows: readonly FederatedObjectRow[], displayName: string): Promise<void> {
+    await this.db.tx(async (t) => {
+      await t.none('DELETE FROM federated_user WHERE user_id = $1', [userId]);
+      for (const row of rows) {
+        await t.none('INSERT INTO federated_user (user_id, idp_id, protocol_id, unique_id, display_name) VALUES ($1, $2, $3, $4, $5)', [
+          userId,
+          row.idp_id,
+          row.protocol_id,
+          row.unique_id,
+          displayName,
+        ]);
+      }
     });
   }
 

@@ -30,10 +30,10 @@ import winston from 'winston';
 import type { KeystoneConfig } from '../config/options.js';
 import { contextBlock, currentLogContext } from './context.js';
 import { ReopenableFileTransport } from './reopenable-file.js';
-import { scrubText, scrubValue } from './scrub.js';
+import { StderrTransport } from './stderr-transport.js';
+import { scrubRepeatedText, scrubText, scrubValue } from './scrub.js';
 
 const MESSAGE = Symbol.for('message');
-const LEVEL = Symbol.for('level');
 
 const LEVEL_NAMES: Record<string, string> = {
   error: 'ERROR',
@@ -45,15 +45,23 @@ const LEVEL_NAMES: Record<string, string> = {
   silly: 'DEBUG',
 };
 const LEVEL_NUMBERS: Record<string, number> = { error: 40, warn: 30, info: 20, http: 20, verbose: 10, debug: 10, silly: 5 };
-/** sd-daemon(3) priorities */
-const JOURNAL_PRIORITY: Record<string, number> = { error: 3, warn: 4, info: 6, http: 6, verbose: 7, debug: 7, silly: 7 };
 const RESERVED = new Set(['level', 'message', 'timestamp', 'requestId', 'globalRequestId', 'access', 'logger', 'stack']);
 
 let processName = 'keystone';
 
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** oslo.log's asctime (local time, milliseconds): the part up to the seconds formatted once per second. */
+let asctimeSecond = NaN;
+let asctimeHead = '';
 function asctime(d: Date): string {
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  const ms = d.getTime();
+  const second = Math.floor(ms / 1000);
+  if (second !== asctimeSecond) {
+    asctimeHead = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    asctimeSecond = second;
+  }
+  return `${asctimeHead}.${pad(ms - second * 1000, 3)}`;
 }
 
 type Info = winston.Logform.TransformableInfo & Record<string, unknown>;
@@ -79,14 +87,44 @@ function messageOf(info: Info): string {
   return JSON.stringify(scrubValue(m));
 }
 
+/** Set on an info whose line textLine already scrubbed (see accessHeadIsPlain). */
+const SCRUBBED = Symbol('keystone.log.scrubbed');
+const PLAIN_REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Whether an access line's head (time, pid, level, name, context block) is nothing the scrubber masks: a context
+ * of a generated request id only. The head then ends in `]` and holds no quote, `<`, `=` or `:` after a word, so
+ * no pattern of scrubText spans head and message, and the message alone can be scrubbed — once per distinct
+ * message (scrubRepeatedText): the same request line, status, size and client headers repeat under load.
+ */
+function accessHeadIsPlain(ctx: ReturnType<typeof contextOf>, stack: unknown): boolean {
+  return (
+    ctx !== undefined &&
+    stack === undefined &&
+    PLAIN_REQUEST_ID.test(ctx.requestId) &&
+    ctx.userId === undefined &&
+    ctx.projectId === undefined &&
+    ctx.domainId === undefined &&
+    ctx.userDomainId === undefined &&
+    ctx.projectDomainId === undefined
+  );
+}
+
 const textLine = winston.format((info) => {
   const i = info as Info;
   const ctx = contextOf(i);
   const name = i.access ? 'keystone.access' : typeof i.logger === 'string' ? i.logger : processName;
-  let line = `${asctime(new Date())} ${process.pid} ${LEVEL_NAMES[i.level] ?? i.level.toUpperCase()} ${name} ${contextBlock(ctx)} ${messageOf(i)}`;
-  const extra = extraOf(i);
-  const keys = Object.keys(extra);
-  if (keys.length && !i.access) line += ' ' + JSON.stringify(extra);
+  const head = `${asctime(new Date())} ${process.pid} ${LEVEL_NAMES[i.level] ?? i.level.toUpperCase()} ${name} ${contextBlock(ctx)}`;
+  if (i.access && typeof i.message === 'string' && accessHeadIsPlain(ctx, i.stack)) {
+    i[MESSAGE] = `${head} ${scrubRepeatedText(i.message, { access: true })}`;
+    i[SCRUBBED] = true;
+    return i;
+  }
+  let line = `${head} ${messageOf(i)}`;
+  if (!i.access) {
+    const extra = extraOf(i);
+    if (Object.keys(extra).length) line += ' ' + JSON.stringify(extra);
+  }
   if (typeof i.stack === 'string') line += '\n' + i.stack;
   i[MESSAGE] = line;
   return i;
@@ -127,19 +165,9 @@ const jsonLine = winston.format((info) => {
 /** The last word: whatever the formatter produced is scrubbed as text. */
 const scrubLine = winston.format((info) => {
   const i = info as Info;
+  if (i[SCRUBBED] === true) return i;
   const message = i[MESSAGE];
   i[MESSAGE] = scrubText(typeof message === 'string' ? message : '', { access: Boolean(i.access) });
-  return i;
-});
-
-const journalPrefix = winston.format((info) => {
-  const i = info as Info;
-  const level = i[LEVEL];
-  const prio = JOURNAL_PRIORITY[typeof level === 'string' ? level : i.level] ?? 6;
-  i[MESSAGE] = String(i[MESSAGE])
-    .split('\n')
-    .map((l) => `<${prio}>${l}`)
-    .join('\n');
   return i;
 });
 
@@ -147,22 +175,46 @@ function lineFormat(json: boolean): winston.Logform.Format {
   return winston.format.combine(winston.format.errors({ stack: true }), json ? jsonLine() : textLine(), scrubLine());
 }
 
-const ALL_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'];
-
-function stderrTransport(journal: boolean): winston.transport {
-  // winston's typings do not declare its transports as subclasses of winston-transport's TransportStream
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-  return new winston.transports.Console({
-    stderrLevels: ALL_LEVELS,
-    ...(journal ? { format: journalPrefix() } : {}),
-  });
+function stderrTransport(journal: boolean): StderrTransport {
+  return new StderrTransport(journal);
 }
+
+/** The transports logAccess may write to directly (all of the logger's, when they are ours); text lines only. */
+let directTransports: readonly (StderrTransport | ReopenableFileTransport)[] = [];
+let textFormat = true;
 
 export const log = winston.createLogger({
   level: 'info',
   format: lineFormat(false),
-  transports: [stderrTransport(false)],
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- winston's typings do not declare its transports as subclasses of winston-transport's TransportStream
+  transports: (directTransports = [stderrTransport(false)]),
 });
+
+/** Whether the logger writes to exactly directTransports (nothing added since, e.g. a test's capturing transport). */
+function writesOnlyToDirectTransports(): boolean {
+  const current = log.transports as unknown[];
+  if (current.length !== directTransports.length) return false;
+  for (let i = 0; i < current.length; i++) if (current[i] !== directTransports[i] || directTransports[i].silent) return false;
+  return true;
+}
+
+/**
+ * Logs an access line (the access_log stage, the validation fast path): the same line as
+ * `log.info(message, { access: true, requestId })`, but when the line is plain text with a plain head
+ * (accessHeadIsPlain) and goes only to this module's transports, it skips winston's streams and is queued for
+ * the next batched write (src/log/line-queue.ts). Under load that is most of a cheap request's cost saved.
+ */
+export function logAccess(message: string, requestId: string | undefined): void {
+  if (textFormat && !log.silent && log.isLevelEnabled('info') && writesOnlyToDirectTransports()) {
+    const ctx = contextOf({ requestId, level: 'info', message });
+    if (accessHeadIsPlain(ctx, undefined)) {
+      const line = `${asctime(new Date())} ${String(process.pid)} INFO keystone.access ${contextBlock(ctx)} ${scrubRepeatedText(message, { access: true })}`;
+      for (const t of directTransports) t.queueLine(line);
+      return;
+    }
+  }
+  log.info(message, { requestId, access: true });
+}
 
 /** A named logger (the `name` field of oslo.log), e.g. getLogger('keystone.token.provider'). */
 export function getLogger(name: string): winston.Logger {
@@ -211,15 +263,18 @@ export function configureLogging(conf: KeystoneConfig, name: string, options: Co
   const stderr = !file || d.use_stderr || journal;
   for (const t of fileTransports) t.close();
   fileTransports = [];
-  const transports: winston.transport[] = [];
+  for (const t of directTransports) if (t instanceof StderrTransport) t.close();
+  const transports: (StderrTransport | ReopenableFileTransport)[] = [];
   if (file) {
     const t = new ReopenableFileTransport({ filename: file, checkIntervalMs: options.checkIntervalMs });
     fileTransports.push(t);
-    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- as in stderrTransport
     transports.push(t);
   }
   if (stderr) transports.push(stderrTransport(journal));
   const level = d.debug ? 'debug' : 'info';
+  directTransports = transports;
+  textFormat = !json;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- as in createLogger above
   log.configure({ level, format: lineFormat(json), transports, exitOnError: false });
   if (options.handleSignals !== false && !signalInstalled) {
     signalInstalled = true;

@@ -10,6 +10,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import TransportStream from 'winston-transport';
+import { LineQueue } from './line-queue.js';
 
 const MESSAGE = Symbol.for('message');
 
@@ -29,6 +30,9 @@ export class ReopenableFileTransport extends TransportStream {
   private readonly mode: number;
   /** times the file was (re)opened, for tests and diagnostics */
   opens = 0;
+  private readonly queue = new LineQueue((text) => {
+    this.append(text);
+  });
 
   constructor(options: ReopenableFileOptions) {
     super(options);
@@ -53,6 +57,7 @@ export class ReopenableFileTransport extends TransportStream {
 
   /** Closes and reopens the file by name (SIGUSR1). */
   reopen(): void {
+    this.queue.flush();
     const old = this.fd;
     this.fd = null;
     try {
@@ -85,9 +90,20 @@ export class ReopenableFileTransport extends TransportStream {
     }
   }
 
+  /** Appends a formatted line with the next batch (src/log/line-queue.ts). */
+  queueLine(line: string): void {
+    this.queue.push(line);
+  }
+
   override log(info: Record<string | symbol, unknown>, callback: () => void): void {
     const text = info[MESSAGE] ?? info.message;
-    const line = (typeof text === 'string' ? text : '') + '\n';
+    this.queue.flush();
+    this.append((typeof text === 'string' ? text : '') + '\n');
+    this.emit('logged', info);
+    callback();
+  }
+
+  private append(line: string): void {
     if (this.fd === null) {
       try {
         this.open();
@@ -102,11 +118,10 @@ export class ReopenableFileTransport extends TransportStream {
         process.stderr.write(`keystone: cannot write log file ${this.filename}: ${(err as Error).message}\n`);
       }
     }
-    this.emit('logged', info);
-    callback();
   }
 
   override close(): void {
+    this.queue.close();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.fd !== null) {

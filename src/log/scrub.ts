@@ -59,6 +59,8 @@ let maskHexTokens = true;
 /** Whether bare 32-hex words (UUID tokens) are masked in free text; on by default. */
 export function setHexTokenMasking(on: boolean): void {
   maskHexTokens = on;
+  repeatedAccessTexts.clear();
+  repeatedTexts.clear();
 }
 
 /** Deep copy of `value` with the values of secret keys masked; strings are scrubbed as text. */
@@ -129,6 +131,26 @@ export function scrubText(text: string, options: ScrubTextOptions = {}): string 
     .replace(TOKEN_PATH, (m, prefix: string) => (m.slice(prefix.length) === MASK ? m : `${prefix}${MASK}`));
   if (maskHexTokens) s = s.replace(options.access ? HEX32_NOT_PATH : HEX32, MASK);
   return s;
+}
+
+/** scrubText's answers for texts that repeat (access-log messages, and others), at most REPEATED_MAX of each. */
+const repeatedAccessTexts = new Map<string, string>();
+const repeatedTexts = new Map<string, string>();
+const REPEATED_MAX = 256;
+
+/**
+ * scrubText for a text that repeats many times a second (an access line's message: request line, status,
+ * size, referer, user agent): scrubbed once per distinct text.
+ */
+export function scrubRepeatedText(text: string, options: ScrubTextOptions = {}): string {
+  const texts = options.access ? repeatedAccessTexts : repeatedTexts;
+  let scrubbed = texts.get(text);
+  if (scrubbed === undefined) {
+    scrubbed = scrubText(text, options);
+    if (texts.size >= REPEATED_MAX) texts.clear();
+    texts.set(text, scrubbed);
+  }
+  return scrubbed;
 }
 
 function maskable(key: string, value: string): boolean {

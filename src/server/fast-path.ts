@@ -1,7 +1,11 @@
 /**
  * The token validation fast path: GET/HEAD /v3/auth/tokens answered ahead
  * of the express router when everything it needs is already memoized in
- * this process (src/token/token-manager.ts) and current.
+ * this process (src/token/token-manager.ts) and current; GET/HEAD
+ * /v3/auth/catalog (no query) too, by the same rules: the caller's token
+ * memoized under the current version, project-scoped, and
+ * identity:get_auth_catalog allowing it; the body around the catalog the
+ * token manager serialized under that version.
  *
  * Use it where the HTTP server is created (keystone-all's workers, the test
  * server):
@@ -18,26 +22,29 @@
  * handed to the express app untouched, which runs the whole pipeline and
  * renders errors (so the fast path never answers an error itself).
  *
- * When it answers, it runs the same pipeline stages as the express app
- * (request_id, access_log, sizelimit, url_normalize, auth_context, and the
- * HTTP metrics) on the raw request before writing the response, so the
- * answer carries the same headers (x-openstack-request-id, Vary), the same
- * access log line and the same metrics as one from the router (the request
- * counted once, the two validations counted as the router's memo hits).
+ * When it answers, it does what the express app's stages do, through their
+ * own functions (request_id: newRequestContext; access_log:
+ * logAccessOnClose; the HTTP metrics: timeResponse), so the answer carries
+ * the same headers (x-openstack-request-id, Vary), the same access log line
+ * and the same metrics as one from the router (the request counted once,
+ * the two validations counted as the router's memo hits); sizelimit,
+ * url_normalize and auth_context have nothing to do for a bodiless request
+ * to this exact path with a query it understood and no NUL in it. It does
+ * so in one pass, with the headers given to writeHead at once: this path is
+ * the one every service's middleware calls, and each microsecond counts.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { ProviderApi } from '../common/provider-api.js';
 import type { ServiceKind } from './request-context.js';
-import { requestId } from './pipeline/request-id.js';
-import { accessLog } from './pipeline/access-log.js';
-import { sizeLimit } from './pipeline/size-limit.js';
-import { urlNormalize } from './pipeline/url-normalize.js';
-import { adminTokenMatcher, authContext, presentedAuthToken } from './pipeline/auth-context.js';
-import { httpMetrics } from '../metrics/metrics.js';
+import { newRequestContext, REQUEST_ID_HEADER, VARY } from './pipeline/request-id.js';
+import { logAccessOnClose } from './pipeline/access-log.js';
+import { adminTokenMatcher, presentedAuthToken } from './pipeline/auth-context.js';
+import { timeResponse } from '../metrics/metrics.js';
 import { TokenManager } from '../token/token-manager.js';
 import { policyAllowsNow } from '../api/authorize.js';
-import { boolFromString, tokenTarget } from '../api/v3/auth.js';
+import { AUTH_CATALOG_PATH, authCatalogBody, boolFromString, tokenTarget } from '../api/v3/auth.js';
+import type { RequestContext } from './request-context.js';
 
 /** How many requests this process answered on the fast path (tests, diagnostics). */
 export const fastPathStats = { answered: 0 };
@@ -45,7 +52,8 @@ export const fastPathStats = { answered: 0 };
 const PATH = '/v3/auth/tokens';
 const ROUTE = '/v3/auth/tokens';
 
-type Stage = (req: Request, res: Response, next: (err?: unknown) => void) => void;
+/** url_normalize refuses a NUL in the query (400): such a request is left to it. */
+const NUL = /%00|\0/i;
 
 interface FastQuery {
   includeCatalog: boolean;
@@ -56,6 +64,7 @@ interface FastQuery {
 function parseQuery(query: string): FastQuery | null {
   const out: FastQuery = { includeCatalog: true, allowExpired: false };
   if (query === '') return out;
+  if (NUL.test(query)) return null;
   let seenExpired = false;
   for (const part of query.split('&')) {
     if (part === '') continue;
@@ -85,14 +94,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 export function withFastPath(app: RequestListener, service: ServiceKind, providers: ProviderApi): RequestListener {
   const { conf, token_provider_api: tokens } = providers;
-  const stages: Stage[] = [
-    httpMetrics(service),
-    requestId(conf, service),
-    accessLog(),
-    sizeLimit(conf.oslo_middleware.max_request_body_size),
-    urlNormalize(),
-    authContext(conf),
-  ];
   const isAdminToken = adminTokenMatcher(conf.DEFAULT.admin_token);
 
   /**
@@ -105,7 +106,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     subject: string,
     q: FastQuery,
     method: string,
-  ): string | null | Promise<string | null> => {
+  ): Buffer | null | Promise<Buffer | null> => {
     if (version === null) return null;
     const callerEntry = tokens.memoized(authToken, version);
     if (!callerEntry) return null;
@@ -121,43 +122,80 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
       tokens.countMemoHit(callerEntry);
       tokens.countMemoHit(subjectEntry);
     };
-    if (typeof body === 'string') {
+    if (Buffer.isBuffer(body)) {
       counted();
       return body;
     }
-    return body.then((text) => {
+    return body.then((bytes) => {
       counted();
-      return text;
+      return bytes;
     });
   };
 
-  const attempt = (authToken: string, subject: string, q: FastQuery, method: string): string | null | Promise<string | null> => {
+  const attempt = (authToken: string, subject: string, q: FastQuery, method: string): Buffer | null | Promise<Buffer | null> => {
     const known = tokens.currentVersionSync();
     if (known !== undefined) return decide(known, authToken, subject, q, method);
     return tokens.currentVersion().then((version) => decide(version, authToken, subject, q, method));
   };
 
-  const answer = (req: IncomingMessage, res: ServerResponse, subject: string, body: string) => {
+  /** The answer, with what the express app's stages do; `body` may need the request's context (its base URL). */
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    authToken: string,
+    subject: string | undefined,
+    body: Buffer | ((ctx: RequestContext) => Buffer),
+  ) => {
     const r = req as Request;
-    const s = res as Response;
     r.originalUrl = req.url as string;
-    let failed: unknown;
-    for (const stage of stages) {
-      stage(r, s, (err?: unknown) => {
-        if (err) failed = err;
-      });
-      if (failed) break;
-    }
-    if (failed) {
-      // A stage refused (it cannot for a bodiless GET, but if it ever does): let express render it.
-      app(req, res);
-      return;
-    }
-    r.keystone.routeTemplate = ROUTE;
+    const ctx = newRequestContext(conf, service, req);
+    ctx.authToken = authToken;
+    if (subject !== undefined) ctx.subjectToken = subject;
+    ctx.routeTemplate = route;
+    r.keystone = ctx;
+    const bytes = Buffer.isBuffer(body) ? body : body(ctx);
+    timeResponse(service, r, res);
+    logAccessOnClose(r, res, bytes.length);
     fastPathStats.answered++;
-    res.writeHead(200, { 'X-Subject-Token': subject, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    const headers: Record<string, string | number> = { [REQUEST_ID_HEADER]: ctx.requestId, Vary: VARY };
+    if (subject !== undefined) headers['X-Subject-Token'] = subject;
+    headers['Content-Type'] = 'application/json';
+    headers['Content-Length'] = bytes.length;
+    res.writeHead(200, headers);
     if (req.method === 'HEAD') res.end();
-    else res.end(body);
+    else res.end(bytes);
+  };
+
+  /** The serialized catalog of the caller when GET /v3/auth/catalog can be answered here; null to hand the request to express. */
+  const decideCatalog = (version: string | null, authToken: string): string | null | Promise<string | null> => {
+    if (version === null) return null;
+    const callerEntry = tokens.memoized(authToken, version);
+    // the caller's token validated as resolveCaller does (access rules understood): one with rules goes the long way
+    if (!callerEntry || callerEntry.token.appCred?.accessRules?.length) return null;
+    const caller = TokenManager.callerOfEntry(callerEntry, conf);
+    // no project: express refuses with its 403
+    if (!caller.projectId || !caller.userId) return null;
+    if (!policyAllowsNow(providers, 'identity:get_auth_catalog', {}, caller)) return null;
+    const json = tokens.catalogJsonNow(caller.userId, caller.projectId, version);
+    if (json !== undefined) {
+      tokens.countMemoHit(callerEntry);
+      return json;
+    }
+    return tokens.catalogJson(caller.userId, caller.projectId).then((serialized) => {
+      tokens.countMemoHit(callerEntry);
+      return serialized;
+    });
+  };
+
+  const attemptCatalog = (authToken: string): string | null | Promise<string | null> => {
+    const known = tokens.currentVersionSync();
+    if (known !== undefined) return decideCatalog(known, authToken);
+    return tokens.currentVersion().then((version) => decideCatalog(version, authToken));
+  };
+
+  const catalogAnswer = (req: IncomingMessage, res: ServerResponse, authToken: string, json: string) => {
+    answer(req, res, AUTH_CATALOG_PATH, authToken, undefined, (ctx) => Buffer.from(authCatalogBody(json, ctx.baseUrl)));
   };
 
   return (req, res) => {
@@ -175,19 +213,49 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
       const subject = header(req, 'x-subject-token');
       const q = parseQuery(url.length > PATH.length ? url.slice(PATH.length + 1) : '');
       if (authToken && subject && q && (presented.bearer || !isAdminToken(authToken))) {
-        let outcome: string | null | Promise<string | null>;
+        let outcome: Buffer | null | Promise<Buffer | null>;
         try {
           outcome = attempt(authToken, subject, q, method);
         } catch {
           outcome = null; // e.g. an expired memoized token: express renders the answer
         }
-        if (typeof outcome === 'string') answer(req, res, subject, outcome);
+        if (Buffer.isBuffer(outcome)) answer(req, res, ROUTE, authToken, subject, outcome);
         else if (outcome === null) app(req, res);
         else
           outcome.then(
             (body) => {
               if (body === null) app(req, res);
-              else answer(req, res, subject, body);
+              else answer(req, res, ROUTE, authToken, subject, body);
+            },
+            () => {
+              app(req, res);
+            },
+          );
+        return;
+      }
+    }
+    if (
+      (method === 'GET' || method === 'HEAD') &&
+      url === AUTH_CATALOG_PATH &&
+      !req.headers['content-length'] &&
+      !req.headers['transfer-encoding']
+    ) {
+      const presented = presentedAuthToken(req.headers);
+      const authToken = presented?.token;
+      if (authToken && (presented.bearer || !isAdminToken(authToken))) {
+        let outcome: string | null | Promise<string | null>;
+        try {
+          outcome = attemptCatalog(authToken);
+        } catch {
+          outcome = null;
+        }
+        if (typeof outcome === 'string') catalogAnswer(req, res, authToken, outcome);
+        else if (outcome === null) app(req, res);
+        else
+          outcome.then(
+            (json) => {
+              if (json === null) app(req, res);
+              else catalogAnswer(req, res, authToken, json);
             },
             () => {
               app(req, res);

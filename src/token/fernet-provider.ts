@@ -67,6 +67,7 @@ export class FernetTokenProvider implements KeyBoundTokenProvider {
       federatedGroupIds: facts.federatedGroupIds,
       identityProviderId: facts.identityProviderId,
       protocolId: facts.protocolId,
+      thumbprint: facts.oauth2Thumbprint,
     };
     const id = this.formatter.create(payload);
     return { id, issuedAt: TokenFormatter.creationTime(id) };
@@ -103,6 +104,7 @@ export class FernetTokenProvider implements KeyBoundTokenProvider {
     if (d.federatedGroupIds !== undefined) record.federatedGroupIds = d.federatedGroupIds;
     if (d.identityProviderId !== undefined) record.identityProviderId = d.identityProviderId;
     if (d.protocolId !== undefined) record.protocolId = d.protocolId;
+    if (d.thumbprint !== undefined) record.oauth2Thumbprint = d.thumbprint;
     return record;
   }
 

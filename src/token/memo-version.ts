@@ -35,6 +35,7 @@ import type { Cache } from '../cache/cache.js';
 import { INVALIDATE_MESSAGE } from '../cache/memory-backend.js';
 import { RedisBroadcast } from '../cache/redis-broadcast.js';
 import { RedisCacheBackend } from '../cache/redis-backend.js';
+import { onceInRequest, settledInRequest } from '../cache/request-scope.js';
 import { messageOf } from '../common/errors.js';
 import { log } from '../log/logger.js';
 import { RegionStamps } from '../revoke/region-stamp.js';
@@ -47,6 +48,9 @@ export const EPOCH_POLL_MS = 250;
 const MEMORY_EPOCH_POLL_MS = 1000;
 
 const now = (): number => performance.now();
+
+/** the key under which a request keeps the version it read (src/cache/request-scope.ts) */
+const MEMO_VERSION_KEY = 'memo-version';
 
 export interface MemoVersionOptions {
   cache: Cache;
@@ -117,10 +121,32 @@ export class MemoVersion {
     return `n:${String(this.generation)}:${polled.value}`;
   }
 
-  /** The version memoized data must carry to be trusted now; null when none can be read (nothing is memoized then). */
+  /**
+   * Without a cache: the version this request read already (current()), synchronously; undefined before it
+   * read one, after a write of the request dropped it, and in the other modes.
+   */
+  readInRequest(): string | undefined {
+    if (this.closed || this.mode !== 'sql' || this.options.cache.enabled) return undefined;
+    return settledInRequest(TOKEN_DEPS_REGION, MEMO_VERSION_KEY);
+  }
+
+  /**
+   * The version memoized data must carry to be trusted now; null when none can be read (nothing is memoized then).
+   * Read per request when it cannot be known at once, and once per request: a rescope validates the token it is
+   * given and then memoizes the one it mints under the version read before either (src/cache/request-scope.ts,
+   * installed without a cache). That is never newer than what the request then reads; a write in the request drops
+   * it (its invalidation drops TOKEN_DEPS_REGION from the scope).
+   */
   async current(): Promise<string | null> {
     const known = this.currentSync();
     if (known !== undefined) return known;
+    const version = await onceInRequest(TOKEN_DEPS_REGION, MEMO_VERSION_KEY, () =>
+      this.read().then((v) => (v === null ? Promise.reject(new Error('no version')) : v)),
+    ).catch(() => null);
+    return version ?? null;
+  }
+
+  private async read(): Promise<string | null> {
     if (this.options.useCache && this.options.cache.enabled) {
       const stamp = await this.stampRead.read();
       if (stamp !== null) return `s:${stamp}`;

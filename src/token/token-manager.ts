@@ -95,6 +95,8 @@ export interface AccessTokenForToken {
   authorizingUserId: string;
   projectId: string;
   roleIds: string[];
+  /** Keystone's isotime, null: never ([oauth1] access_token_duration = 0) */
+  expiresAt: string | null;
 }
 export interface AccessTokenLookup {
   findAccessToken(id: string): Promise<AccessTokenForToken | null>;
@@ -131,6 +133,8 @@ export interface IssueTokenInput {
   trustId?: string;
   appCredId?: string;
   accessTokenId?: string;
+  /** OAuth 2.0 mTLS: the thumbprint of the client certificate the token is bound to */
+  oauth2Thumbprint?: string;
   /** a federated token: the identity provider, protocol and mapped groups */
   federated?: FederatedFacts;
 }
@@ -166,8 +170,23 @@ export interface MemoEntry {
   /** the Fernet or JWS keys in force when the token was last decrypted or verified (a list compared by identity) */
   keys?: readonly unknown[];
   caller?: Caller;
-  bodyWithCatalog?: string;
-  bodyWithoutCatalog?: string;
+  /** the rendered bodies, as the bytes sent (not encoded again per response) */
+  bodyWithCatalog?: Buffer;
+  bodyWithoutCatalog?: Buffer;
+  /** the token's methods as the token-operation metric labels them */
+  methodsLabel?: string;
+}
+
+/** A catalog kept for a user and project under a version, and its JSON once a GET /v3/auth/catalog asked for it. */
+interface CatalogMemo {
+  version: string;
+  catalog: CatalogEntry[];
+  json?: string;
+}
+
+/** keyed without the version, so that a new version replaces the entry instead of adding one */
+function catalogKey(userId: string, projectId: string | null): string {
+  return `${userId}\u0000${projectId ?? ''}`;
 }
 
 /** What the token manager reads: storage, and the providers it uses under their registry names (src/common/provider-api.ts). */
@@ -212,7 +231,7 @@ export class TokenManager {
   private readonly conf: KeystoneConfig;
   private readonly version: MemoVersion;
   /** per user and project: the catalog of the version it was read under */
-  private readonly catalogs = new LRUCache<string, { version: string; catalog: CatalogEntry[] }>({ max: 2000 });
+  private readonly catalogs = new LRUCache<string, CatalogMemo>({ max: 2000 });
   /** the enabled service providers of the version they were read under */
   private serviceProviders: { version: string; list: TokenServiceProvider[] } | null = null;
   private readonly memoSweeper: NodeJS.Timeout;
@@ -224,7 +243,7 @@ export class TokenManager {
     this.memo = new LRUCache<string, MemoEntry>({
       max: 50_000,
       maxSize: 12 * 1024 * 1024,
-      sizeCalculation: (e) => 2048 + 2 * ((e.bodyWithCatalog?.length ?? 0) + (e.bodyWithoutCatalog?.length ?? 0)),
+      sizeCalculation: (e) => 2048 + (e.bodyWithCatalog?.length ?? 0) + (e.bodyWithoutCatalog?.length ?? 0),
       // [token] cache_time (else [cache] expiration_time): how long a validation is reused at most
       ttl: Math.max(1, deps.conf.token.cache_time ?? deps.conf.cache.expiration_time) * 1000,
       ttlAutopurge: false,
@@ -240,6 +259,9 @@ export class TokenManager {
     // With Redis, the look-ups behind a token (users, projects, roles, assignments, catalog) are kept in
     // this process too, under the same version: a validation or rescope needs no round trip to Redis.
     if (deps.cache.backend.name === 'redis') deps.cache.keepLocally(TOKEN_DEPENDENCY_REGIONS, () => this.version.currentSync());
+    // Without a cache, under the SQL epoch the request read before any look-up (as the memoized validations):
+    // a look-up made after that read is never older than it, and every write advances the epoch before it returns.
+    else if (!deps.cache.enabled) deps.cache.keepLocally(TOKEN_DEPENDENCY_REGIONS, () => this.version.readInRequest());
     watchTokenDependencies(
       deps.cache,
       TOKEN_DEPENDENCY_REGIONS,
@@ -254,10 +276,6 @@ export class TokenManager {
         if (event.trustId) await this.provider.revokedTrust(event.trustId);
       }
     });
-  }
-
-  private get useCacheStamps(): boolean {
-    return this.deps.cache.enabled && this.conf.token.caching;
   }
 
   /** The version without waiting, when it can be known at once (memo-version.ts); undefined when currentVersion() must read it. */
@@ -287,13 +305,8 @@ export class TokenManager {
 
   async issueToken(input: IssueTokenInput): Promise<ValidatedToken> {
     let expiresAt = input.expiresAt ?? this.defaultExpiresAt();
-    if (input.appCredId) {
-      // CVE-2022-2447: a token never outlives its application credential.
-      const cred = await this.deps.application_credential_api.find(input.appCredId);
-      if (cred?.expiresAt !== null && cred?.expiresAt !== undefined && cred.expiresAt / 1000 < secondsFromIso(expiresAt)) {
-        expiresAt = keystoneIsoSeconds(cred.expiresAt / 1000);
-      }
-    }
+    const delegationEnds = await this.delegationExpiresAtSeconds(input);
+    if (delegationEnds !== null && delegationEnds < secondsFromIso(expiresAt)) expiresAt = keystoneIsoSeconds(delegationEnds);
     const facts: TokenFacts = {
       userId: input.userId,
       methods: input.methods,
@@ -307,6 +320,7 @@ export class TokenManager {
     if (input.trustId) facts.trustId = input.trustId;
     if (input.appCredId) facts.appCredId = input.appCredId;
     if (input.accessTokenId) facts.accessTokenId = input.accessTokenId;
+    if (input.oauth2Thumbprint) facts.oauth2Thumbprint = input.oauth2Thumbprint;
     if (input.federated) {
       facts.identityProviderId = input.federated.identityProviderId;
       facts.protocolId = input.federated.protocolId;
@@ -374,6 +388,24 @@ export class TokenManager {
     return true;
   }
 
+  /**
+   * When the delegation a token is issued through ends (seconds; null: never): a token never outlives it.
+   * An application credential's expiry is Keystone's cap (CVE-2022-2447); an OAuth1 access token's is ours:
+   * Keystone 22 lets such a token run its full [token] expiration past the access token (README, OS-OAUTH1).
+   */
+  private async delegationExpiresAtSeconds(input: IssueTokenInput): Promise<number | null> {
+    if (input.appCredId) {
+      const cred = await this.deps.application_credential_api.find(input.appCredId);
+      if (cred?.expiresAt !== null && cred?.expiresAt !== undefined) return cred.expiresAt / 1000;
+    }
+    if (input.accessTokenId) {
+      const access = await this.deps.oauth_api.findAccessToken(input.accessTokenId);
+      const ends = access?.expiresAt ? secondsFromIso(access.expiresAt) : NaN;
+      if (Number.isFinite(ends)) return ends;
+    }
+    return null;
+  }
+
   /** The keys about to decrypt a token (read before decrypting, so that a change meanwhile is noticed on the next hit). */
   private keysInForce(): readonly unknown[] | undefined {
     return isKeyBound(this.provider) ? this.provider.currentKeys() : undefined;
@@ -427,7 +459,7 @@ export class TokenManager {
    */
   countMemoHit(entry: MemoEntry): MemoEntry {
     this.count(true);
-    recordTokenOperation('validate', this.provider.name, entry.token.methods.join(','), 'success');
+    recordTokenOperation('validate', this.provider.name, (entry.methodsLabel ??= entry.token.methods.join(',')), 'success');
     return entry;
   }
 
@@ -469,22 +501,25 @@ export class TokenManager {
     id: string | undefined,
     options: ValidateOptions & { includeCatalog: boolean },
     version?: string | null,
-  ): Promise<{ token: ValidatedToken; body: string }> {
+  ): Promise<{ token: ValidatedToken; body: Buffer }> {
     const entry = await this.validateEntry(id, options, version);
     return { token: entry.token, body: await this.bodyOf(entry, options.includeCatalog) };
   }
 
   /** The entry's rendered body, rendered once. */
-  bodyOf(entry: MemoEntry, includeCatalog: boolean): string | Promise<string> {
+  bodyOf(entry: MemoEntry, includeCatalog: boolean): Buffer | Promise<Buffer> {
     const key = includeCatalog ? 'bodyWithCatalog' : 'bodyWithoutCatalog';
     const body = entry[key];
     if (body !== undefined) return body;
     return this.renderBody(entry.token, includeCatalog).then((rendered) => {
       const text = JSON.stringify(rendered);
-      entry[key] = text;
+      // its own allocation, not a slice of node's shared pool that it would keep alive with others
+      const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+      bytes.write(text);
+      entry[key] = bytes;
       // re-set so the memo accounts for the body's size
       if (this.memo.get(entry.token.id) === entry) this.memo.set(entry.token.id, entry, { noUpdateTTL: true });
-      return text;
+      return bytes;
     });
   }
 
@@ -495,7 +530,7 @@ export class TokenManager {
   }
 
   private async enabledServiceProviders(): Promise<TokenServiceProvider[]> {
-    const version = this.currentVersionSync() ?? (this.useCacheStamps ? await this.currentVersion() : null);
+    const version = this.currentVersionSync() ?? (await this.currentVersion());
     if (version !== null && this.serviceProviders?.version === version) return this.serviceProviders.list;
     const list = await this.deps.federation_api.listEnabledServiceProviders();
     if (version !== null) this.serviceProviders = { version, list };
@@ -505,18 +540,33 @@ export class TokenManager {
   /**
    * The catalog of a token, shared by the tokens of one user and project while the version holds
    * (one catalog object per user and project instead of one per token: issuing and validating
-   * allocate far less).
+   * allocate far less). Also without a cache: the version is then the SQL epoch read once per
+   * request, which every catalog write advances, as it trusts the memoized bodies that hold a catalog.
    */
   private async catalogFor(userId: string, projectId: string | null): Promise<CatalogEntry[]> {
-    const version = this.currentVersionSync() ?? (this.useCacheStamps ? await this.currentVersion() : null);
-    if (version === null) return this.deps.catalog_api.getV3Catalog(userId, projectId);
-    // keyed without the version, so that a new version replaces the entry instead of adding one
-    const key = `${userId}\u0000${projectId ?? ''}`;
-    const hit = this.catalogs.get(key);
-    if (hit?.version === version) return hit.catalog;
-    const catalog = await this.deps.catalog_api.getV3Catalog(userId, projectId);
-    this.catalogs.set(key, { version, catalog });
-    return catalog;
+    return (await this.catalogEntry(userId, projectId)).catalog;
+  }
+
+  private async catalogEntry(userId: string, projectId: string | null): Promise<CatalogMemo> {
+    const version = this.currentVersionSync() ?? (await this.currentVersion());
+    if (version === null) return { version: '', catalog: await this.deps.catalog_api.getV3Catalog(userId, projectId) };
+    const hit = this.catalogs.get(catalogKey(userId, projectId));
+    if (hit?.version === version) return hit;
+    const entry: CatalogMemo = { version, catalog: await this.deps.catalog_api.getV3Catalog(userId, projectId) };
+    this.catalogs.set(catalogKey(userId, projectId), entry);
+    return entry;
+  }
+
+  /** GET /v3/auth/catalog: the catalog of a user and project as JSON, serialized once per version. */
+  async catalogJson(userId: string, projectId: string): Promise<string> {
+    const entry = await this.catalogEntry(userId, projectId);
+    return (entry.json ??= JSON.stringify(entry.catalog));
+  }
+
+  /** The serialized catalog when it is memoized under `version` and was serialized already (the fast path); else undefined. */
+  catalogJsonNow(userId: string, projectId: string, version: string): string | undefined {
+    const hit = this.catalogs.get(catalogKey(userId, projectId));
+    return hit?.version === version ? hit.json : undefined;
   }
 
   // ---- revocation ---------------------------------------------------------------------------

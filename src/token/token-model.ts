@@ -25,6 +25,8 @@ export interface TokenFacts {
   federatedGroupIds?: readonly string[];
   identityProviderId?: string;
   protocolId?: string;
+  /** OAuth 2.0 mTLS: the x5t#S256 thumbprint of the client certificate the token is bound to */
+  oauth2Thumbprint?: string;
 }
 
 /** A token id with its facts and Keystone's issued_at rendering. */

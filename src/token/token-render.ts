@@ -7,7 +7,9 @@
  * unscoped token), OS-OAUTH1 (the access token and its consumer),
  * application_credential, the enabled OS-FEDERATION service providers (any
  * token, when there is one) and a federated user's OS-FEDERATION section
- * (groups, identity_provider, protocol; no password_expires_at). Keys in
+ * (groups, identity_provider, protocol; no password_expires_at); a token bound
+ * to an OAuth 2.0 client certificate names its thumbprint (oauth2_credential,
+ * Keystone 2023.1). Keys in
  * alphabetical order, as the captured samples show them.
  */
 import type { CatalogEntry } from '../catalog/catalog-types.js';
@@ -75,6 +77,7 @@ export function renderTokenBody(
     if (t.appCred.accessRules?.length) ac.access_rules = t.appCred.accessRules;
     token.application_credential = ac;
   }
+  if (t.oauth2Thumbprint) token.oauth2_credential = { 'x5t#S256': t.oauth2Thumbprint };
   if (serviceProviders?.length) token.service_providers = serviceProviders;
   if (t.federatedGroupIds !== undefined || t.identityProviderId !== undefined) {
     // Keystone's federated user: OS-FEDERATION (groups as ids, the IdP, the protocol), no password_expires_at

@@ -45,10 +45,20 @@ import { ApplicationCredentialManager } from '../application-credential/applicat
 import { ApplicationCredentialRepository } from '../application-credential/application-credential-repository.js';
 import { FederationManager } from '../federation/federation-manager.js';
 import { FederationRepository } from '../federation/federation-repository.js';
+import { WebSsoCodeFlow } from '../federation/oidc/websso-code-flow.js';
+import { WebSsoClients } from '../federation/oidc/websso-clients.js';
+import { AuthorizationRequestRepository } from '../federation/oidc/authorization-request-repository.js';
+import { IssuerMetadataCache } from '../federation/oidc/issuer-metadata.js';
+import { asymmetricAlgorithms } from '../federation/oidc/signed-jwt.js';
+import { SamlServiceProvider } from '../federation/saml/sp/saml-service-provider.js';
+import { SamlSpStateRepository } from '../federation/saml/sp/sp-state-repository.js';
+import { getLogger } from '../log/logger.js';
 import { PolicyEnforcer } from '../rbac/policy-enforcer.js';
 import { CredentialManager } from '../credential/credential-manager.js';
 import { CredentialRepository } from '../credential/credential-repository.js';
 import { ShadowUsersManager } from '../identity/shadow-users-manager.js';
+
+const samlLog = getLogger('keystone.federation');
 
 export interface BuildProvidersOptions {
   embeddedSocketDir?: string;
@@ -70,7 +80,7 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
   const revoke = new RevokeManager(new RevokeRepository(db), cache, conf);
   const resource = new ResourceManager(new ResourceRepository(db), cache, conf, revoke);
   // before identity: a deleted domain's identity providers (and their federated users' links) go before its users
-  const federation = new FederationManager(new FederationRepository(db), resource, revoke);
+  const federation = new FederationManager(new FederationRepository(db), resource, revoke, conf.saml.relay_state_prefix);
   const domainConfig = new DomainConfigManager(new DomainConfigRepository(db), conf);
   const idMapping = new IdMappingManager(new IdMappingRepository(db), cache);
   const domainDrivers = new DomainIdentityDrivers(conf, {
@@ -84,6 +94,7 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     createPasswordHasher(conf),
     resource,
     revoke,
+    federation,
     new DirectoryIdentities(conf, domainDrivers, idMapping),
   );
   const assignment = new AssignmentManager(new AssignmentRepository(db), cache, conf, identity, resource, revoke);
@@ -124,6 +135,17 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
   const credentials = new CredentialManager(new CredentialRepository(db), cache, conf, identity, resource);
   const policies = new PolicyManager(new PolicyRepository(db));
   const endpointPolicy = new EndpointPolicyManager(new EndpointPolicyRepository(db), catalog, policies);
+  const websso = new WebSsoCodeFlow(
+    new AuthorizationRequestRepository(db),
+    WebSsoClients.load(conf.openid.websso_clients_file),
+    new IssuerMetadataCache(conf.openid.http_timeout),
+    {
+      allowedAlgorithms: asymmetricAlgorithms(conf.openid.allowed_algorithms),
+      clockSkewSeconds: conf.openid.clock_skew,
+      timeoutSeconds: conf.openid.http_timeout,
+      requestLifetimeSeconds: conf.openid.websso_request_lifetime,
+    },
+  );
   const providers: ProviderApi = {
     conf,
     identity_api: identity,
@@ -143,8 +165,10 @@ export function buildProviders(conf: KeystoneConfig, options: BuildProvidersOpti
     oauth_api: oauth,
     policy_api: policies,
     federation_api: federation,
+    websso_api: websso,
     endpoint_policy_api: endpointPolicy,
     shadow_users_api: new ShadowUsersManager(new IdentityRepository(db), cache, conf, identity),
+    saml_sp_api: new SamlServiceProvider(conf, new SamlSpStateRepository(db), (message) => samlLog.info(message)),
     enforcer: PolicyEnforcer.fromConfig(conf),
   };
   return { providers, db, cache };

@@ -1,7 +1,9 @@
 /**
  * The validation fast path answers exactly as the express route does:
  * status, headers (request id, Vary, X-Subject-Token), body, the access log
- * line; and hands misses, errors and refusals to express.
+ * line; and hands misses, errors and refusals to express. So does its
+ * GET /v3/auth/catalog branch, which never answers a catalog older than the
+ * last catalog write.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +13,7 @@ import { startTestServer, type TestServer } from '../helpers/test-server.js';
 import { cacheConfig, cacheKinds, assertCacheReady } from '../helpers/cache-kinds.js';
 import { getToken, revokeToken, validateToken } from '../helpers/tokens.js';
 import { assertError, makeUser } from './auth-fixtures.js';
+import { addPublicEndpoint } from '../helpers/catalog-fixtures.js';
 import { fastPathStats } from '../../src/server/fast-path.js';
 import { log } from '../../src/log/logger.js';
 
@@ -81,6 +84,62 @@ for (const cache of cacheKinds()) {
       assertError(await validateToken(server, victim, admin), 401);
       assert.equal((await validateToken(server, admin, admin, { query: '?allow_expired=1&allow_expired=0' })).status, 200);
       assert.equal((await validateToken(server, admin, admin, { query: '?unknown=1' })).status, 200);
+    });
+
+    /** GET (or HEAD) /v3/auth/catalog; a query (which the route ignores) keeps the request off the fast path. */
+    const authCatalog = async (token: string, options: { query?: string; method?: 'GET' | 'HEAD' } = {}) => {
+      const res = await fetch(`${server.publicUrl}/v3/auth/catalog${options.query ?? ''}`, {
+        method: options.method ?? 'GET',
+        headers: { 'X-Auth-Token': token },
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    };
+
+    test('GET /v3/auth/catalog: the memoized answer equals the routed one, and follows every catalog write', async () => {
+      const before = fastPathStats.answered;
+      const fast = await authCatalog(admin);
+      const again = await authCatalog(admin);
+      const head = await authCatalog(admin, { method: 'HEAD' });
+      const routed = await authCatalog(admin, { query: '?routed' });
+      assert.ok(fastPathStats.answered - before >= 3, `fast path answered ${fastPathStats.answered - before}`);
+      for (const r of [fast, again, head, routed]) {
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get('vary'), 'X-Auth-Token');
+        assert.equal(r.headers.get('content-type'), 'application/json');
+        assert.equal(r.headers.get('x-subject-token'), null);
+        assert.match(r.headers.get('x-openstack-request-id') ?? '', /^req-[0-9a-f-]{36}$/);
+      }
+      assert.equal(fast.text, routed.text);
+      assert.equal(again.text, routed.text);
+      assert.equal(head.text, '');
+      assert.equal(head.headers.get('content-length'), routed.headers.get('content-length'));
+      await new Promise((r) => setTimeout(r, 50));
+      const line = lines.find((l) => l.startsWith(again.headers.get('x-openstack-request-id') as string));
+      assert.ok(line, 'an access log line for the fast-path answer');
+      assert.match(line, /"GET \/v3\/auth\/catalog HTTP\/1\.1" 200 \d+/);
+
+      const { endpointId } = await addPublicEndpoint(server, 'object-store', 'swift', 'http://swift.example:8080/v1/AUTH_$(project_id)s');
+      const added = await authCatalog(admin);
+      assert.ok(added.text.includes(endpointId), 'the new endpoint is in the next answer');
+      await server.providers.catalog_api.updateEndpoint(endpointId, { enabled: false });
+      const disabled = await authCatalog(admin);
+      assert.ok(!disabled.text.includes(endpointId), 'the disabled endpoint is gone from the next answer');
+      assert.equal(disabled.text, (await authCatalog(admin, { query: '?routed' })).text);
+    });
+
+    test('GET /v3/auth/catalog: refusals go through express (no project, a revoked caller)', async () => {
+      const user = await makeUser(server);
+      const unscoped = (await getToken(server, { userId: user.id, password: user.password })).id;
+      await validateToken(server, unscoped, unscoped);
+      assertError(await authCatalog(unscoped), 403);
+      assertError(await authCatalog(unscoped), 403);
+      const victim = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
+      assert.equal((await authCatalog(victim)).status, 200);
+      assert.equal((await authCatalog(victim)).status, 200);
+      assert.equal(await revokeToken(server, admin, victim), 204);
+      assertError(await authCatalog(victim), 401);
+      assertError(await authCatalog('garbage'), 401);
     });
   });
 }

@@ -123,4 +123,22 @@ describe('keystone.conf loading', () => {
     const sample = readFileSync(new URL('../../../conf/keystone.conf.sample', import.meta.url), 'utf8');
     assert.equal(sample, generateSample(), 'conf/keystone.conf.sample is stale: run `npm run gen-config`');
   });
+
+  test('a front-proxy list ([federation], [external_auth], [oauth2] trusted_proxies) with an entry that is no address or network stops the load, naming the option', () => {
+    for (const section of ['federation', 'external_auth', 'oauth2']) {
+      withFiles({ 'keystone.conf': `[${section}]\ntrusted_proxies = 127.0.0.1, 10.0.0.0/33\n` }, (dir) => {
+        assert.throws(
+          () => loadConfig({ configFiles: [join(dir, 'keystone.conf')] }),
+          (err: Error) => err.message.includes(`[${section}] trusted_proxies`) && /prefix length/.test(err.message),
+        );
+      });
+      withFiles({ 'keystone.conf': `[${section}]\ntrusted_proxies = 127.0.0.1, ::1, 10.0.0.0/8\n` }, (dir) => {
+        assert.deepEqual(loadConfig({ configFiles: [join(dir, 'keystone.conf')] }).conf[section as 'federation'].trusted_proxies, [
+          '127.0.0.1',
+          '::1',
+          '10.0.0.0/8',
+        ]);
+      });
+    }
+  });
 });

@@ -21,6 +21,7 @@
  *   options.stateDir       use this directory (and its keystone.conf if present) instead of a fresh temp one;
  *                          it is not removed by stop()
  *   options.readyTimeoutMs how long to wait for "keystone-all ready" (default 60 s)
+ *   options.nodeFlags      node flags for the primary, which its workers inherit (e.g. --cpu-prof)
  *   Rejects (with the process's output in the message) when keystone-all exits before it is ready.
  *   Defaults: state_path = the temp dir, key repositories under it, both services on 127.0.0.1 port 0,
  *   public_workers = admin_workers = 1, [identity] password_hash_rounds = 4, [metrics] port = 0,
@@ -179,6 +180,8 @@ export interface KeystoneProcessOptions {
   env?: NodeJS.ProcessEnv;
   stateDir?: string;
   readyTimeoutMs?: number;
+  /** node flags for the primary, which its workers inherit (e.g. --cpu-prof, refused in NODE_OPTIONS) */
+  nodeFlags?: string[];
 }
 
 export interface KeystoneProcess {
@@ -240,7 +243,8 @@ export async function startKeystone(options: KeystoneProcessOptions = {}): Promi
     throw err;
   }
 
-  const child = spawn(process.execPath, [...SUITE_NODE_FLAGS, KEYSTONE_ALL, '--config-file', configFile, 'start'], {
+  const argv = [...SUITE_NODE_FLAGS, ...(options.nodeFlags ?? []), KEYSTONE_ALL, '--config-file', configFile, 'start'];
+  const child = spawn(process.execPath, argv, {
     env: { ...process.env, OS_BOOTSTRAP_PASSWORD: adminPassword, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -5,7 +5,8 @@
  *   v3oidcauthcode sends none), JWT access tokens signed RS256 for Keystone's audience;
  * - `es`: client_credentials, JWT access tokens signed ES256;
  * - `opaque`: client_credentials + password, opaque access tokens (Keystone must introspect them);
- * - `keystone`: Keystone's own client at the IdP (RFC 7662 introspection, and the WebSSO code flow with PKCE).
+ * - `keystone`: Keystone's own client at the IdP (RFC 7662 introspection, and the WebSSO code flow with PKCE, whose
+ *   access token is for the userinfo endpoint).
  * oidc-provider has no password grant: `password` is registered as a custom grant, as Keycloak offers it.
  * Access tokens carry the user's claims (preferred_username, email, groups) as Keycloak puts them in its JWTs.
  * rotateSigningKey() swaps in a provider instance with a new signing key first in its JWKS; tokens
@@ -176,7 +177,8 @@ export async function startOpenIdProvider(options: TestOpenIdProviderOptions = {
         clientCredentials: { enabled: true },
         resourceIndicators: {
           enabled: true,
-          defaultResource: () => audience,
+          // Keystone's own client signs users in (WebSSO): its access token is for the OP's userinfo, not for a resource
+          defaultResource: (_ctx, client) => (client?.clientId === clients.keystone.clientId ? undefined : audience),
           useGrantedResource: () => true,
           getResourceServerInfo: (_ctx, _indicator, client) => resourceServerInfo(client.clientId),
         },

@@ -68,7 +68,7 @@ function listen(server: Server): Promise<number> {
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await createTestDatabase(options.database ?? 'pglite');
+  const database = await createTestDatabase(options.database ?? 'pglite', { migrated: true });
   const config = makeTestConfig(mergeOverrides({ database: { connection: database.connection } }, options.config ?? {}));
   prepareKeyRepositories(config.conf);
   logToSuiteFile(config.conf);

@@ -14,16 +14,19 @@ import { newId } from '../../src/common/ids.js';
 import type { IdentityBackend, NewUserRow } from '../../src/identity/identity-backend.js';
 import { IdentityRepository } from '../../src/identity/identity-repository.js';
 import { ResourceRepository } from '../../src/resource/resource-repository.js';
+import { FederationRepository } from '../../src/federation/federation-repository.js';
 import { ROOT_DOMAIN_ID } from '../../src/resource/resource-types.js';
 import { closeDatabases, openDatabase } from '../../src/storage/database.js';
 import { syncSchema } from '../../src/storage/migrator.js';
 import { makeTestConfig } from '../helpers/test-config.js';
 import { createTestDatabase, databaseKinds, type DatabaseKind } from '../helpers/test-database.js';
 
-/** A backend under test, on a store that holds two domains to put users and groups in. */
+/** A backend under test, on a store that holds two domains to put users and groups in, and an identity provider. */
 interface OpenBackend {
   backend: IdentityBackend;
   domainIds: [string, string];
+  /** an identity provider the federated identities of users may name */
+  idpId: string;
   close(): Promise<void>;
 }
 
@@ -51,9 +54,19 @@ async function openSqlBackend(kind: DatabaseKind): Promise<OpenBackend> {
       is_domain: true,
     });
   }
+  const idpId = `idp-${newId().slice(0, 8)}`;
+  await new FederationRepository(db).insertIdentityProvider({
+    id: idpId,
+    enabled: true,
+    description: null,
+    domain_id: domainIds[0],
+    authorization_ttl: null,
+    remote_ids: [],
+  });
   return {
     backend: new IdentityRepository(db),
     domainIds,
+    idpId,
     async close() {
       await closeDatabases();
       await database.close();
@@ -194,8 +207,59 @@ for (const backendCase of IDENTITY_BACKENDS) {
       assert.equal((await backend.optionsOfUsers([])).size, 0);
     });
 
-    test('an unknown identity provider does not exist', async () => {
-      assert.equal(await backend.identityProviderExists(newId()), false);
+    test("a user's federated identities: linked in order, replaced whole, one identity never linked to two users", async () => {
+      const { idpId } = opened;
+      const user = await addUser();
+      assert.deepEqual(await backend.federatedObjectsOfUser(user.id), []);
+      const linked = [
+        { idp_id: idpId, protocol_id: 'saml2', unique_id: `u-${user.id}` },
+        { idp_id: idpId, protocol_id: 'openid', unique_id: `o-${user.id}` },
+      ];
+      await backend.replaceFederatedObjects(user.id, linked, user.name);
+      assert.deepEqual(await backend.federatedObjectsOfUser(user.id), linked);
+      assert.equal((await backend.getFederatedUserRow(idpId, 'openid', `o-${user.id}`))?.id, user.id);
+      await backend.replaceFederatedObjects(user.id, [linked[1]], user.name);
+      assert.deepEqual(await backend.federatedObjectsOfUser(user.id), [linked[1]]);
+      assert.equal(await backend.getFederatedUserRow(idpId, 'saml2', `u-${user.id}`), null);
+
+      const other = await addUser();
+      await assert.rejects(
+        backend.transaction((repo) => repo.replaceFederatedObjects(other.id, [linked[1]], other.name)),
+        (err: { code?: string }) => err.code === '23505',
+      );
+      assert.deepEqual(await backend.federatedObjectsOfUser(other.id), []);
+      assert.deepEqual(await backend.federatedObjectsOfUser('x'.repeat(300)), []);
+    });
+
+    test('users are filtered by federated identity: IdP, protocol, unique id, and name as its display name', async () => {
+      const { idpId } = opened;
+      const tag = newId().slice(0, 6);
+      const ann = await addUser({ name: `${tag}-ann`, domain_id: domainB });
+      const bob = await addUser({ name: `${tag}-bob`, domain_id: domainB });
+      await addUser({ name: `${tag}-local`, domain_id: domainB });
+      await backend.replaceFederatedObjects(ann.id, [{ idp_id: idpId, protocol_id: 'saml2', unique_id: `${tag}-a` }], ann.name);
+      await backend.replaceFederatedObjects(
+        bob.id,
+        [
+          { idp_id: idpId, protocol_id: 'saml2', unique_id: `${tag}-b` },
+          { idp_id: idpId, protocol_id: 'openid', unique_id: `${tag}-b` },
+        ],
+        'Bob Display',
+      );
+      const names = async (filter: Parameters<IdentityBackend['listUserRows']>[0]) =>
+        (await backend.listUserRows({ domainId: domainB, ...filter })).map((r) => r.name).filter((n) => n?.startsWith(tag));
+      assert.deepEqual(await names({ federated: { idpId } }), [ann.name, bob.name]);
+      assert.deepEqual(await names({ federated: { idpId, protocolId: 'openid' } }), [bob.name]);
+      assert.deepEqual(await names({ federated: { uniqueId: `${tag}-a` } }), [ann.name]);
+      assert.deepEqual(await names({ federated: { protocolId: 'openid', uniqueId: `${tag}-a` } }), []);
+      assert.deepEqual(await names({ federated: { idpId: 'no-such-idp' } }), []);
+      assert.deepEqual(await names({ federated: { idpId: 'x'.repeat(300) } }), []);
+      // with a federated filter, name is the matching identity's display name
+      assert.deepEqual(await names({ federated: { idpId }, name: 'Bob Display' }), [bob.name]);
+      assert.deepEqual(await names({ federated: { idpId }, name: bob.name }), []);
+      // without one, name matches local names and federated display names, each user once
+      assert.deepEqual(await names({ name: 'Bob Display' }), [bob.name]);
+      assert.deepEqual(await names({ name: ann.name }), [ann.name]);
     });
 
     // ---- passwords and failed attempts ---------------------------------------------------

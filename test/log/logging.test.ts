@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { makeTestConfig, type TestConfig } from '../helpers/test-config.js';
-import { configureLogging, log, logFileTransports, getLogger, logFilePath } from '../../src/log/logger.js';
+import { configureLogging, log, logAccess, logFileTransports, getLogger, logFilePath } from '../../src/log/logger.js';
 import { logContext, runWithLogContext, setLogUser } from '../../src/log/context.js';
 import { accessLog, combinedLogLine } from '../../src/log/access.js';
 import { scrubText, scrubValue } from '../../src/log/scrub.js';
@@ -282,4 +282,52 @@ test('use_journal: stderr lines carry sd-daemon priority prefixes', () => {
   } finally {
     j.cleanup();
   }
+});
+
+test('access lines through logAccess: the same line as through winston, scrubbed, in order with the other lines, batched into few writes', async () => {
+  const requestId = `req-${crypto.randomUUID()}`;
+  const message = (i: number) =>
+    `127.0.0.1 - - [04/Dec/2026:18:06:01 +0000] "GET /v3/auth/tokens HTTP/1.1" 200 ${String(700 + i)} "-" "agent password=hunter2-${String(i)}"`;
+  log.info(message(0), { requestId, access: true });
+  logAccess(message(0), requestId);
+  log.info('between the access lines');
+  for (let i = 1; i <= 50; i++) logAccess(message(i), requestId);
+  const writes = { n: 0 };
+  const t = logFileTransports()[0];
+  const appendOf = (t as unknown as { append(text: string): void }).append.bind(t);
+  (t as unknown as { append(text: string): void }).append = (text: string) => {
+    writes.n++;
+    appendOf(text);
+  };
+  try {
+    await flush();
+  } finally {
+    delete (t as unknown as { append?: unknown }).append;
+  }
+  const all = lines();
+  const mine = all.filter((l) => l.includes(requestId));
+  assert.equal(mine.length, 52);
+  const strip = (l: string) => l.replace(/^\S+ \S+ /, '');
+  assert.equal(strip(mine[0]), strip(mine[1]), 'winston and logAccess write the same line');
+  assert.match(
+    mine[1],
+    new RegExp(`^\\S+ \\S+ ${String(process.pid)} INFO keystone\\.access \\[${requestId} - - - - -\\] 127\\.0\\.0\\.1 `),
+  );
+  assert.ok(!all.join('\n').includes('hunter2'), 'the user agent is scrubbed');
+  const between = all.indexOf(all.find((l) => l.endsWith('between the access lines')) as string);
+  assert.ok(between > all.indexOf(mine[1]) && between < all.indexOf(mine[2]), 'order kept around a line written directly');
+  assert.ok(writes.n >= 1 && writes.n <= 5, `50 access lines in ${String(writes.n)} writes`);
+});
+
+test('access lines queued by logAccess are written when the process exits', () => {
+  const mod = fileURLToPath(new URL('../../src/log/logger.js', import.meta.url));
+  const script = `import { logAccess } from ${JSON.stringify(mod)};
+    logAccess('127.0.0.1 - - [04/Dec/2026:18:06:01 +0000] "GET /v3 HTTP/1.1" 200 5 "-" "-"', 'req-11111111-2222-3333-4444-555555555555');
+    process.exit(0);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /INFO keystone\.access \[req-11111111-2222-3333-4444-555555555555 - - - - -\] 127\.0\.0\.1 .*"GET \/v3 HTTP\/1\.1" 200 5/,
+  );
 });

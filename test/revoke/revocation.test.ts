@@ -7,13 +7,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/test-server.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { databaseKinds, type DatabaseKind } from '../helpers/test-database.js';
 import { assertCacheReady, cacheConfig, cacheKinds, type CacheKind } from '../helpers/cache-kinds.js';
-import { mergeOverrides, type ConfigOverrides } from '../helpers/test-config.js';
-import { createJwsKeypair } from '../../src/token/jws/jws-keypair.js';
+import { mergeOverrides } from '../helpers/test-config.js';
+import { tokenProviderConfig } from '../helpers/token-providers.js';
 import { getToken, revokeToken, validateToken } from '../helpers/tokens.js';
 import { AssignmentRepository } from '../../src/assignment/assignment-repository.js';
 import { assertError, call, grant, makeDomain, makeProject, makeUser, nextSecond, type MadeUser } from '../auth/auth-fixtures.js';
@@ -22,19 +19,6 @@ import { assertError, call, grant, makeDomain, makeProject, makeUser, nextSecond
 function variantsOf(kind: DatabaseKind): { cache: CacheKind; provider: 'fernet' | 'jws' }[] {
   const fernet = cacheKinds().map((cache) => ({ cache, provider: 'fernet' as const }));
   return kind === 'pglite' ? [...fernet, { cache: 'memory', provider: 'jws' }] : fernet;
-}
-
-/** [token] provider = jws with a key pair of its own in a temporary directory. */
-function jwsConfig(): { config: ConfigOverrides; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'revocation-jws-'));
-  mkdirSync(join(dir, 'public'));
-  createJwsKeypair(join(dir, 'private.pem'), join(dir, 'public', 'public.pem'));
-  return {
-    config: { token: { provider: 'jws' }, jwt_tokens: { jws_public_key_repository: join(dir, 'public'), jws_private_key_repository: dir } },
-    remove: () => {
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 for (const kind of databaseKinds())
@@ -52,7 +36,7 @@ for (const kind of databaseKinds())
         return { user, token: (await getToken(server, { userId: user.id, password: user.password, project: { id: projectId } })).id };
       };
 
-      const jws = provider === 'jws' ? jwsConfig() : undefined;
+      const jws = provider === 'jws' ? tokenProviderConfig('jws') : undefined;
       before(async () => {
         server = await startTestServer({ database: kind, config: mergeOverrides(cacheConfig(cache), jws?.config ?? {}) });
         await assertCacheReady(server.cache);
@@ -223,6 +207,35 @@ for (const kind of databaseKinds())
         assert.equal(await status(rescopedId), 200);
         await server.providers.revoke_api.revokeByAuditChainId(original.body.token.audit_ids[0]);
         assert.equal(await status(rescopedId), 404);
+      });
+
+      test('a rescope right after the role was removed or the project disabled is refused, and allowed again after', async () => {
+        const project = await makeProject(server);
+        const user = await makeUser(server);
+        await grant(server, server.bootstrap.memberRoleId, user.id, { projectId: project.id });
+        const unscoped = (await getToken(server, { userId: user.id, password: user.password })).id;
+        const rescope = async () =>
+          (
+            await call(server, 'POST', '/v3/auth/tokens', {
+              body: { auth: { identity: { methods: ['token'], token: { id: unscoped } }, scope: { project: { id: project.id } } } },
+            })
+          ).status;
+        // twice: the second one is answered from what the first one looked up, wherever it keeps it
+        assert.equal(await rescope(), 201);
+        assert.equal(await rescope(), 201);
+        const { assignment_api: assignment, resource_api: resource } = server.providers;
+        const assignments = new AssignmentRepository(server.db);
+        await assignments.deleteAssignment(
+          assignment.grantRow(server.bootstrap.memberRoleId, { userId: user.id }, { projectId: project.id }, false),
+        );
+        await assignment.invalidate();
+        assert.equal(await rescope(), 401);
+        await grant(server, server.bootstrap.memberRoleId, user.id, { projectId: project.id });
+        assert.equal(await rescope(), 201);
+        await resource.updateProjectRef(project.id, { enabled: false }, ['enabled']);
+        assert.notEqual(await rescope(), 201);
+        await resource.updateProjectRef(project.id, { enabled: true }, ['enabled']);
+        assert.equal(await rescope(), 201);
       });
 
       test('events older than the longest token lifetime plus the window are pruned', async () => {

@@ -28,7 +28,7 @@ import { buildProviders } from '../../src/wiring/build-providers.js';
 import { startEmbeddedHost } from '../../src/storage/embedded-host.js';
 import { closeDatabases } from '../../src/storage/database.js';
 import { ec2CredentialId } from '../../src/credential/credential-manager.js';
-import { pythonJsonDumps } from '../../src/credential/python-json.js';
+import { pythonJsonDumps } from '../../src/common/python-text.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -60,6 +60,23 @@ const EXPECTED_PUBLIC = new Set([
   'GET /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/auth',
   'HEAD /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/auth',
   'POST /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/auth',
+  // the native SAML service provider's metadata
+  'GET /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/saml2/metadata',
+  'HEAD /v3/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/saml2/metadata',
+  // Keystone-to-Keystone (Keystone's unenforced saml2 resources): the token in the body is the proof; the IdP's metadata
+  'POST /v3/auth/OS-FEDERATION/saml2',
+  'POST /v3/auth/OS-FEDERATION/saml2/ecp',
+  'GET /v3/OS-FEDERATION/saml2/metadata',
+  'HEAD /v3/OS-FEDERATION/saml2/metadata',
+  // WebSSO (Keystone's unenforced AuthFederationWebSSO resources), and the way back from the IdP (the code flow's GET, SAML's POST)
+  'GET /v3/auth/OS-FEDERATION/websso/:protocol_id',
+  'HEAD /v3/auth/OS-FEDERATION/websso/:protocol_id',
+  'POST /v3/auth/OS-FEDERATION/websso/:protocol_id',
+  'GET /v3/auth/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/websso',
+  'HEAD /v3/auth/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/websso',
+  'POST /v3/auth/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/websso',
+  'GET /v3/auth/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/websso/callback',
+  'POST /v3/auth/OS-FEDERATION/identity_providers/:idp_id/protocols/:protocol_id/websso/callback',
 ]);
 
 describe('the route table: every route declares its policy rule(s) or that it is public', () => {

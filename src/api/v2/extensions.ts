@@ -17,37 +17,75 @@ import { bodyObject } from './tenants.js';
 import { v2AccessBody } from './tokens.js';
 import { pathParam } from '../request-params.js';
 
-const DOCS = [{ rel: 'describedby', type: 'text/html', href: 'https://docs.openstack.org/api-ref/identity/v2-ext/' }];
+/** Pike's describedby links: the v2.0 extensions' reference, or the v3 one for the extensions that are v3 APIs. */
+const V2_EXT = 'https://developer.openstack.org/api-ref-identity-v2-ext.html';
+const V3_EXT = 'https://developer.openstack.org/api-ref-identity-v3-ext.html';
 
-const extension = (alias: string, name: string, description: string, updated: string) => ({
+/**
+ * One extension as Keystone Pike registered it (keystone/common/extension.py), its text as Pike's
+ * (the odd "12:00:0-00:00" included); keys in the order Pike's JSON had them (Python 2.7's dict order).
+ */
+const extension = (alias: string, name: string, description: string, updated: string, docs: string) => ({
+  updated,
   name,
+  links: [{ href: docs, type: 'text/html', rel: 'describedby' }],
   namespace: `https://docs.openstack.org/identity/api/ext/${alias}/v1.0`,
   alias,
-  updated,
   description,
-  links: DOCS,
 });
 
-const EC2 = extension('OS-EC2', 'OpenStack EC2 API', 'OpenStack EC2 Credentials backend.', '2013-07-07T12:00:00-00:00');
-const PUBLIC = [
-  EC2,
-  extension(
-    'OS-KSCRUD',
-    'OpenStack Keystone User CRUD',
-    'OpenStack extensions to Keystone v2.0 API enabling User Operations.',
-    '2013-07-07T12:00:00-00:00',
-  ),
-];
-const ADMIN = [
-  EC2,
-  extension(
-    'OS-KSADM',
-    'OpenStack Keystone Admin',
-    'OpenStack extensions to Keystone v2.0 API enabling Administrative Operations.',
-    '2013-07-11T17:14:00-00:00',
-  ),
-  extension('s3tokens', 'OpenStack S3 API', 'OpenStack S3 API.', '2013-07-07T12:00:00-00:00'),
-];
+const EC2 = extension('OS-EC2', 'OpenStack EC2 API', 'OpenStack EC2 Credentials backend.', '2013-07-07T12:00:0-00:00', V2_EXT);
+const KSCRUD = extension(
+  'OS-KSCRUD',
+  'OpenStack Keystone User CRUD',
+  'OpenStack extensions to Keystone v2.0 API enabling User Operations.',
+  '2013-07-07T12:00:0-00:00',
+  V2_EXT,
+);
+const KSADM = extension(
+  'OS-KSADM',
+  'OpenStack Keystone Admin',
+  'OpenStack extensions to Keystone v2.0 API enabling Administrative Operations.',
+  '2013-07-11T17:14:00-00:00',
+  V2_EXT,
+);
+const S3 = extension('s3tokens', 'OpenStack S3 API', 'OpenStack S3 API.', '2013-07-07T12:00:0-00:00', V2_EXT);
+const SIMPLE_CERT = extension(
+  'OS-SIMPLE-CERT',
+  'OpenStack Simple Certificate API',
+  'OpenStack simple certificate retrieval extension',
+  '2014-01-20T12:00:0-00:00',
+  V2_EXT,
+);
+const FEDERATION = extension(
+  'OS-FEDERATION',
+  'OpenStack Federation APIs',
+  'OpenStack Identity Providers Mechanism.',
+  '2013-12-17T12:00:0-00:00',
+  V3_EXT,
+);
+const OAUTH1 = extension(
+  'OS-OAUTH1',
+  'OpenStack OAUTH1 API',
+  'OpenStack OAuth 1.0a Delegated Auth Mechanism.',
+  '2013-07-07T12:00:0-00:00',
+  V3_EXT,
+);
+const REVOKE = extension(
+  'OS-REVOKE',
+  'OpenStack Revoke API',
+  'OpenStack revoked token reporting mechanism.',
+  '2014-02-24T20:51:0-00:00',
+  V3_EXT,
+);
+
+/**
+ * What a Keystone Pike process listed on each port: every extension its modules registered (the v3 ones
+ * too: OS-FEDERATION, OS-OAUTH1, OS-REVOKE, OS-SIMPLE-CERT), in Python 2.7's order of its dict of them,
+ * the same whatever the order of registration.
+ */
+const PUBLIC = [REVOKE, FEDERATION, KSCRUD, SIMPLE_CERT, OAUTH1, EC2];
+const ADMIN = [S3, REVOKE, FEDERATION, KSADM, SIMPLE_CERT, OAUTH1, EC2];
 
 export function registerV2ExtensionRoutes(routes: RouteTable, providers: ProviderApi, service: ServiceKind): void {
   const extensions = service === 'admin' ? ADMIN : PUBLIC;

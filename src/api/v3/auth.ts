@@ -17,6 +17,7 @@ import { authorize, enforcePolicy, resolveCaller } from '../authorize.js';
 import { renderCollection } from '../collection.js';
 import { renderDomain, renderProject } from './resource-render.js';
 import { registerFederatedAuthRoutes } from './federation-auth.js';
+import { registerWebSsoRoutes } from './federation-websso.js';
 
 const FEDERATION_REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-FEDERATION/1.0/rel/';
 
@@ -34,7 +35,14 @@ export function tokenTarget(token: ValidatedToken): Record<string, unknown> {
   return { token: { user_id: token.userId, user: { domain: { id: token.user.domain.id } } } };
 }
 
-function sendJson(res: Response, status: number, body: string, headers: Record<string, string> = {}): void {
+export const AUTH_CATALOG_PATH = '/v3/auth/catalog';
+
+/** GET /v3/auth/catalog's body: {"catalog": …, "links": {"self": …}}, around the catalog serialized once (TokenManager.catalogJson). */
+export function authCatalogBody(catalogJson: string, baseUrl: string): string {
+  return `{"catalog":${catalogJson},"links":{"self":${JSON.stringify(`${baseUrl}${AUTH_CATALOG_PATH}`)}}}`;
+}
+
+function sendJson(res: Response, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
   res.status(status);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.setHeader('Content-Type', 'application/json');
@@ -91,13 +99,12 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
   );
 
   routes.getAndHead(
-    '/v3/auth/catalog',
+    AUTH_CATALOG_PATH,
     async (req, res) => {
       const caller = await authorize(req, providers, 'identity:get_auth_catalog');
       if (!caller.projectId)
         throw securityForbidden(conf.DEFAULT.insecure_debug, 'A project-scoped token is required to produce a service catalog.');
-      const catalog = await providers.catalog_api.getV3Catalog(caller.userId as string, caller.projectId);
-      sendJson(res, 200, JSON.stringify({ catalog, links: { self: `${req.keystone.baseUrl}/v3/auth/catalog` } }));
+      sendJson(res, 200, authCatalogBody(await tokens.catalogJson(caller.userId as string, caller.projectId), req.keystone.baseUrl));
     },
     { policy: 'identity:get_auth_catalog', rel: 'auth_catalog' },
   );
@@ -124,6 +131,7 @@ export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): 
   routes.getAndHead('/v3/OS-FEDERATION/domains', authDomains, { policy: 'identity:get_auth_domains', rel: `${FEDERATION_REL}domains` });
 
   registerFederatedAuthRoutes(routes, providers, authentication);
+  registerWebSsoRoutes(routes, providers, authentication);
 
   routes.getAndHead(
     '/v3/auth/system',

@@ -27,7 +27,7 @@ import { validateBody, type BodyOf } from '../validate-body.js';
 import { entityLinks, renderCollection } from '../collection.js';
 import { isDelegatedMethod } from '../../trust/delegation.js';
 import { ec2CredentialId, type Credential, type Ec2Credential } from '../../credential/credential-manager.js';
-import { pythonJsonDumps, pythonRepr } from '../../credential/python-json.js';
+import { pyRepr, pythonJsonDumps } from '../../common/python-text.js';
 import { assertOwnDelegation } from '../../credential/blob-delegation.js';
 import { pathParam, queryString } from '../request-params.js';
 
@@ -52,8 +52,7 @@ function requireCreateAttributes(
   body: CredentialCreateBody,
 ): asserts body is CredentialCreateBody & { blob: string; type: string; user_id: string } {
   const required = body.type === 'ec2' ? ['blob', 'type', 'user_id', 'project_id'] : ['blob', 'type', 'user_id'];
-  if (required.some((k) => !(k in body)))
-    throw new SchemaValidationError(`${pythonRepr(body)} is not valid under any of the given schemas`);
+  if (required.some((k) => !(k in body))) throw new SchemaValidationError(`${pyRepr(body)} is not valid under any of the given schemas`);
 }
 
 const CREDENTIAL_UPDATE = {

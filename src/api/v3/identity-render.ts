@@ -26,7 +26,11 @@ function publicExtra(extra: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Keystone's User.to_dict through filter_user, with links; `extra` repeated only in update responses, as Keystone does. */
-export function renderUser(req: Request, user: User, options: { includeExtraDict?: boolean } = {}): Record<string, unknown> {
+export function renderUser(
+  req: Request,
+  user: User,
+  options: { includeExtraDict?: boolean; federated?: readonly unknown[] } = {},
+): Record<string, unknown> {
   const out: Record<string, unknown> = {
     ...publicExtra(user.extra),
     id: user.id,
@@ -41,6 +45,8 @@ export function renderUser(req: Request, user: User, options: { includeExtraDict
     const { password: _p, tenants: _t, ...extra } = user.extra;
     out.extra = extra;
   }
+  // Keystone's `federated`: shown by get, create and update when the user has federated identities
+  if (options.federated?.length) out.federated = options.federated;
   out.links = entityLinks(req, `/v3/users/${user.id}`);
   return out;
 }

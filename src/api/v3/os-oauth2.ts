@@ -14,7 +14,7 @@ import { OAuth2Error, stackOf } from '../../common/errors.js';
 import { ClientCredentialsGrant, asOAuth2Error } from '../../auth/oauth2/client-credentials.js';
 import { toKeystoneError } from '../../server/pipeline/render-error.js';
 import { formBody } from '../../server/pipeline/form-body.js';
-import type { BodyParser } from '../../server/pipeline/json-body.js';
+import type { PathBodyParsers } from '../../server/pipeline/json-body.js';
 import { log } from '../../log/logger.js';
 
 export const OAUTH2_PREFIX = '/v3/OS-OAUTH2/';
@@ -22,7 +22,7 @@ const TOKEN_PATH = `${OAUTH2_PREFIX}token`;
 const REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-OAUTH2/1.0/rel/token';
 
 /** The body parser of this API's paths (its form), for the json_body stage. */
-export const oauth2BodyParsers: Record<string, BodyParser> = { [OAUTH2_PREFIX]: formBody };
+export const oauth2BodyParsers: PathBodyParsers = [[/^\/v3\/OS-OAUTH2\//, formBody]];
 
 const formOf = (req: Request): Readonly<Record<string, string>> =>
   req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : {};

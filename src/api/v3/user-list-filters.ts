@@ -6,7 +6,8 @@
  */
 import type { Request } from 'express';
 import { ValidationError } from '../../common/errors.js';
-import type { PasswordExpiresFilter } from '../../identity/identity-backend.js';
+import type { FederatedUserFilter, PasswordExpiresFilter } from '../../identity/identity-backend.js';
+import { queryValue } from './request-input.js';
 
 const OPERATORS = ['lt', 'lte', 'gt', 'gte', 'eq', 'neq'] as const;
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
@@ -61,7 +62,12 @@ export function passwordExpiresFilters(req: Request): PasswordExpiresFilter[] {
   });
 }
 
-/** Whether the request filters on federated attributes (no federated users are kept here: such lists are empty). */
-export function hasFederatedFilters(req: Request): boolean {
-  return ['idp_id', 'protocol_id', 'unique_id'].some((k) => k in req.query);
+/** Keystone's federated filters (idp_id, protocol_id, unique_id), or undefined when the request has none. */
+export function federatedFilter(req: Request): FederatedUserFilter | undefined {
+  const filter: FederatedUserFilter = {
+    idpId: queryValue(req, 'idp_id'),
+    protocolId: queryValue(req, 'protocol_id'),
+    uniqueId: queryValue(req, 'unique_id'),
+  };
+  return Object.values(filter).some((v) => v !== undefined) ? filter : undefined;
 }

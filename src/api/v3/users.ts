@@ -27,7 +27,7 @@ import {
   rejectNul,
 } from './request-input.js';
 import { CollectionMemo } from '../collection-memo.js';
-import { hasFederatedFilters, passwordExpiresFilters } from './user-list-filters.js';
+import { federatedFilter, passwordExpiresFilters } from './user-list-filters.js';
 import { pathParam } from '../request-params.js';
 
 /** The user as a policy target (target.user.*). */
@@ -68,7 +68,7 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
       // Exact domain_id and name filters narrow the query; every filter is applied to the rendered users below too.
       const domainId = caller.domainId ?? queryValue(req, 'domain_id');
       const name = queryValue(req, 'name');
-      let users = hasFederatedFilters(req) ? [] : await identity.listUsers({ domainId, name, passwordExpires });
+      let users = await identity.listUsers({ domainId, name, passwordExpires, federated: federatedFilter(req) });
       if (caller.domainId) users = users.filter((u) => u.domainId === caller.domainId);
       const rendered = filterRendered(
         req,
@@ -83,7 +83,8 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
   const show = async (req: Request, res: Response) => {
     const id = pathParam(req, 'user_id');
     await authorize(req, providers, 'identity:get_user', await userTargetFor(providers, id));
-    res.json({ user: renderUser(req, await identity.getUser(id)) });
+    const user = await identity.getUser(id);
+    res.json({ user: renderUser(req, user, { federated: await identity.federatedObjectsOfUser(id) }) });
   };
 
   const create = async (req: Request, res: Response) => {
@@ -103,7 +104,8 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
       federated: user.federated,
       extra: extraAttributes(user, USER_ATTRIBUTES),
     });
-    res.status(201).json({ user: renderUser(req, created) });
+    // Keystone answers with the `federated` the request carried, as it carried it
+    res.status(201).json({ user: renderUser(req, created, { federated: user.federated }) });
   };
 
   const update = async (req: Request, res: Response) => {
@@ -122,7 +124,8 @@ export function registerUserRoutes(routes: RouteTable, providers: ProviderApi): 
     if (body.options !== undefined) patch.options = body.options;
     if (body.federated !== undefined) patch.federated = body.federated;
     const updated = await identity.updateUser(id, patch);
-    res.json({ user: renderUser(req, updated, { includeExtraDict: true }) });
+    const federated = body.federated?.length ? body.federated : await identity.federatedObjectsOfUser(id);
+    res.json({ user: renderUser(req, updated, { includeExtraDict: true, federated }) });
   };
 
   const remove = async (req: Request, res: Response) => {

@@ -20,6 +20,8 @@ export interface TokenGrant {
   trustId?: string;
   /** the OAuth1 access token the token is issued through (scoped to its project, with its roles) */
   accessTokenId?: string;
+  /** OAuth 2.0 mTLS: the client certificate's thumbprint the token is bound to */
+  oauth2Thumbprint?: string;
   /** a federated sign-in (the mapped method, or a federated token rescoped): IdP, protocol, mapped groups */
   federated?: FederatedFacts;
 }

@@ -28,6 +28,7 @@ export async function mintToken(deps: MintDeps, grant: TokenGrant, scope: Resolv
     trustId: scope.trustId,
     appCredId: grant.appCredId,
     accessTokenId: grant.accessTokenId,
+    oauth2Thumbprint: grant.oauth2Thumbprint,
     federated: grant.federated,
   });
   if (scope.trustId) {

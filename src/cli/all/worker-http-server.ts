@@ -31,7 +31,7 @@ export function createWorkerHttpServer(
   const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+    res.on('close', () => inFlight.delete(res));
     if (isDraining()) res.setHeader('Connection', 'close');
     try {
       handler(req, res);

@@ -22,6 +22,7 @@ import { announceListening, syncWithPrimary } from './primary-channel.js';
 import type { ServiceName } from './ports.js';
 import { MSG_SHUTDOWN, WORKER_ENV, type WorkerMessage } from './worker-messages.js';
 import { createWorkerHttpServer, type WorkerHttpServer } from './worker-http-server.js';
+import { trimHeapWhenIdle } from './idle-heap-trim.js';
 import { stackOf } from '../../common/errors.js';
 
 /** How long a draining worker keeps idle keep-alive connections open (see drain). */
@@ -170,6 +171,7 @@ export async function workerMain(): Promise<void> {
   const app = createApp(service, providers, db).app;
   http = createWorkerHttpServer(name, service, withFastPath(app, service, providers), () => draining);
   const { server } = http;
+  trimHeapWhenIdle(server);
   server.on('error', (err: NodeJS.ErrnoException) => {
     log.error(`${name}: cannot listen on ${process.env[WORKER_ENV.host]}:${process.env[WORKER_ENV.port]}: ${err.message}`);
     finish(4);

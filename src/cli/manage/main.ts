@@ -11,7 +11,7 @@ import { describeError, loadCliConfig, oneLine, type CliConfig } from '../cli-co
 import { configSourcesOf, parseGlobalArgs, type ParsedArgs } from '../global-args.js';
 import { CommandError, type FlagValues } from './command.js';
 import { parseCommandFlags } from './command-flags.js';
-import { COMMANDS, findCommand } from './command-table.js';
+import { COMMAND_NAMES, findCommand } from './command-table.js';
 import { commandUsage, PROGRAM, programUsage } from './usage.js';
 
 /** Runs keystone-manage with `argv` (without node and the script); resolves with the exit status. */
@@ -30,14 +30,15 @@ export async function main(argv: string[] = process.argv.slice(2)): Promise<numb
   const [name, ...rest] = args.rest;
   if (!name) {
     if (args.help) {
-      out(programUsage());
+      out(await programUsage());
       return 0;
     }
-    process.stderr.write(programUsage() + '\n');
+    process.stderr.write((await programUsage()) + '\n');
     return fail('a command is required', 2);
   }
-  const command = findCommand(name);
-  if (!command) return fail(`unknown command ${JSON.stringify(name)}; commands: ${Object.keys(COMMANDS).join(', ')}`, 2);
+  const loading = findCommand(name);
+  if (!loading) return fail(`unknown command ${JSON.stringify(name)}; commands: ${COMMAND_NAMES.join(', ')}`, 2);
+  const command = await loading;
   if (args.help) {
     out(commandUsage(name, command));
     return 0;

@@ -1,14 +1,16 @@
 import type { Command } from './command.js';
-import { COMMANDS } from './command-table.js';
+import { loadCommands } from './command-table.js';
 
 export const PROGRAM = 'keystone-manage';
 
-export function programUsage(): string {
+/** The program's help: every command with its one line (each command's module loaded for it). */
+export async function programUsage(): Promise<string> {
+  const commands = await loadCommands();
   const lines = [
     `usage: ${PROGRAM} [--config-file PATH]... [--config-dir DIR]... [--debug] <command> [options]`,
     '',
     'Commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(20)} ${c.help}`),
+    ...commands.map(([name, c]) => `  ${name.padEnd(20)} ${c.help}`),
     '',
     'Global options:',
     '  --config-file PATH   A keystone.conf to read (repeatable; later files override earlier ones).',

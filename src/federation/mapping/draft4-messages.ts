@@ -5,7 +5,8 @@
  * Only the keywords the mapping schema uses: type, required, properties, additionalProperties,
  * items, minItems, enum, oneOf, $ref (to #/definitions/…), and boolean schemas.
  */
-import { isPyDict, pyRepr } from './python-value.js';
+import { pyRepr } from '../../common/python-text.js';
+import { isPyDict } from './python-value.js';
 
 export type Draft4Schema = boolean | { readonly [keyword: string]: unknown };
 

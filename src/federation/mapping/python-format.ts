@@ -3,7 +3,7 @@
  * Positional fields ("{0}", "{}"), "{{" / "}}"; a field past the matches is Keystone's
  * DirectMappingError, every other Python format error its unexpected 500.
  */
-import { pyRepr, pyStr } from './python-value.js';
+import { pyRepr, pyStr } from '../../common/python-text.js';
 
 export class MissingPositionalField extends Error {}
 export class FormatStringError extends Error {}

@@ -7,7 +7,8 @@
 import { UnexpectedError, ValidationError } from '../../common/errors.js';
 import { FormatStringError, MissingPositionalField, pyFormat } from './python-format.js';
 import { literalListOr } from './python-literal.js';
-import { isPyDict, pyRepr, pyStr, type PyValue } from './python-value.js';
+import { pyRepr, pyStr } from '../../common/python-text.js';
+import { isPyDict, type PyValue } from './python-value.js';
 
 export type UserType = 'ephemeral' | 'local';
 
@@ -95,6 +96,19 @@ export class DirectMappingError extends UnexpectedError {
   }
 }
 
+/**
+ * Where the engine's log lines go: Keystone's LOG of keystone.federation.utils, whose debug lines
+ * (`keystone-manage mapping_engine --engine-debug`) show each step — the assertion, the rules, each direct
+ * mapping, each local section before substitution, the identity values and the mapped properties — with
+ * Python's repr of the values, as Keystone 22 words them.
+ */
+export interface MappingEngineLog {
+  debug(message: string): void;
+  warning(message: string): void;
+}
+
+const SILENT: MappingEngineLog = { debug: () => undefined, warning: () => undefined };
+
 function groupsRuleError(identityValue: Local): ValidationError {
   return new ValidationError(`Invalid rule: ${pyRepr(identityValue)}. Both 'groups' and 'domain' keywords must be specified.`, false);
 }
@@ -103,21 +117,28 @@ export class RuleProcessor {
   constructor(
     private readonly mappingId: string,
     private readonly rules: readonly MappingRule[],
+    private readonly log: MappingEngineLog = SILENT,
   ) {}
 
   /** `assertion`: attribute → value, several values separated by ";" (as the WSGI environ holds them). */
   process(assertionData: Record<string, unknown>): MappedProperties {
+    this.log.debug(`assertion data: ${pyRepr(assertionData)}`);
     const assertion = new Map<string, string[]>();
     for (const [name, value] of Object.entries(assertionData)) if (typeof value === 'string') assertion.set(name, value.split(';'));
+    this.log.debug(`assertion: ${pyRepr(Object.fromEntries(assertion))}`);
+    this.log.debug(`rules: ${pyRepr(this.rules)}`);
     const identityValues: Local[] = [];
     for (const rule of this.rules) {
       const directMaps = this.verifyAllRequirements(rule.remote, assertion);
       if (directMaps === undefined) continue;
       // Keystone means to copy `local` as it is when nothing was matched, but its DirectMaps is always true:
       // every rule that applies is formatted, and a "{0}" without a match is its DirectMappingError.
-      for (const local of rule.local) identityValues.push(this.updateLocalMapping(local, directMapArgs(directMaps)));
+      for (const local of rule.local) identityValues.push(this.updateLocalMapping(local, directMaps));
     }
-    return this.transform(identityValues);
+    this.log.debug(`identity_values: ${pyRepr(identityValues)}`);
+    const mapped = this.transform(identityValues);
+    this.log.debug(`mapped_properties: ${pyRepr(mapped)}`);
+    return mapped;
   }
 
   private verifyAllRequirements(requirements: readonly Requirement[], assertion: Map<string, string[]>): DirectMaps | undefined {
@@ -141,23 +162,26 @@ export class RuleProcessor {
         values = matchesOf(requirement.whitelist, values, regex);
       }
       directMaps.push(values);
+      this.log.debug(`updating a direct mapping: ${pyRepr(values)}`);
     }
     return directMaps;
   }
 
-  private updateLocalMapping(local: Local, directMaps: PyValue[]): Local {
+  private updateLocalMapping(local: Local, directMaps: DirectMaps): Local {
+    this.log.debug(`direct_maps: ${pyRepr(directMaps)}`);
+    this.log.debug(`local: ${pyRepr(local)}`);
     const updated: Local = {};
     for (const [key, value] of Object.entries(local)) updated[key] = this.substitute(value, directMaps);
     return updated;
   }
 
-  private substitute(value: PyValue, directMaps: PyValue[]): PyValue {
+  private substitute(value: PyValue, directMaps: DirectMaps): PyValue {
     if (isPyDict(value)) return this.updateLocalMapping(value, directMaps);
     if (Array.isArray(value))
       return value.map((item) => (isPyDict(item) ? this.updateLocalMapping(item, directMaps) : this.substitute(item, directMaps)));
     if (typeof value !== 'string') throw new UnexpectedError();
     try {
-      return pyFormat(value, directMaps);
+      return pyFormat(value, directMapArgs(directMaps));
     } catch (error) {
       if (error instanceof MissingPositionalField) throw new DirectMappingError(this.mappingId);
       if (error instanceof FormatStringError) throw new UnexpectedError();
@@ -186,10 +210,10 @@ export class RuleProcessor {
 
   private transform(identityValues: Local[]): MappedProperties {
     if (identityValues.length === 0) {
-      throw new ValidationError(
-        'Could not map any federated user properties to identity values. Check debug logs or the mapping used for additional details.',
-        false,
-      );
+      const message =
+        'Could not map any federated user properties to identity values. Check debug logs or the mapping used for additional details.';
+      this.log.warning(message);
+      throw new ValidationError(message, false);
     }
     let user: Record<string, PyValue> = {};
     const groupIds = new Set<PyValue>();
@@ -197,7 +221,11 @@ export class RuleProcessor {
     const groupsByDomain = new Map<string, MappedGroupName[]>();
     let projects: MappedProject[] = [];
     for (const identityValue of identityValues) {
-      if ('user' in identityValue && Object.keys(user).length === 0) user = { ...(identityValue.user as Record<string, PyValue>) };
+      if ('user' in identityValue) {
+        // a mapping that yields more than one user: the first counts
+        if (Object.keys(user).length > 0) this.log.warning('Ignoring user name');
+        else user = { ...(identityValue.user as Record<string, PyValue>) };
+      }
       if ('group' in identityValue) {
         const group = identityValue.group as Record<string, PyValue>;
         if ('id' in group) groupIds.add(group.id);

@@ -13,8 +13,10 @@
  * The result is the token's claims. Every failure is one InvalidAccessToken (a 401 to the client,
  * nothing created); why is only logged.
  */
-import { decodeJws, isKnownAlgorithm, keyFits, looksLikeJws, MalformedJws, publicKeyOf, verifyJws } from './jws.js';
-import { IssuerUnavailable, type IssuerMetadataCache, type Jwk } from './issuer-metadata.js';
+import { looksLikeJws, MalformedJws } from './jws.js';
+import { IssuerUnavailable, type IssuerMetadataCache } from './issuer-metadata.js';
+import { clientSecretBasic, postForm } from './provider-http.js';
+import { checkJwtTimes, InvalidJwt, jwtAudiences, verifySignedJwt } from './signed-jwt.js';
 
 export interface AccessTokenSettings {
   audience: readonly string[];
@@ -30,12 +32,6 @@ export class InvalidAccessToken extends Error {}
 export interface ValidatedAccessToken {
   issuer: string;
   claims: Record<string, unknown>;
-}
-
-function audiences(aud: unknown): string[] {
-  if (typeof aud === 'string') return [aud];
-  if (Array.isArray(aud)) return aud.filter((a): a is string => typeof a === 'string');
-  return [];
 }
 
 export class AccessTokenValidator {
@@ -56,40 +52,23 @@ export class AccessTokenValidator {
       return looksLikeJws(token) ? await this.validateJwt(token, acceptedIssuers) : await this.introspect(token, acceptedIssuers);
     } catch (err) {
       if (err instanceof InvalidAccessToken) throw err;
-      if (err instanceof MalformedJws || err instanceof IssuerUnavailable) throw new InvalidAccessToken(err.message);
+      if (err instanceof MalformedJws || err instanceof IssuerUnavailable || err instanceof InvalidJwt)
+        throw new InvalidAccessToken(err.message);
       throw err;
     }
   }
 
-  private checkTimes(claims: Record<string, unknown>, expRequired: boolean): void {
-    const now = Date.now() / 1000;
-    const skew = this.settings.clockSkewSeconds;
-    const { exp, nbf } = claims;
-    if (exp === undefined ? expRequired : typeof exp !== 'number' || !(now < exp + skew)) throw new InvalidAccessToken('expired');
-    if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + skew)) throw new InvalidAccessToken('not yet valid');
-  }
-
   private checkAudience(aud: unknown, required: boolean): void {
-    const named = audiences(aud);
+    const named = jwtAudiences(aud);
     if (named.length === 0 && !required) return;
     if (!named.some((a) => this.settings.audience.includes(a))) throw new InvalidAccessToken('not for this audience');
   }
 
   private async validateJwt(token: string, acceptedIssuers: readonly string[]): Promise<ValidatedAccessToken> {
-    const jws = decodeJws(token);
-    const { alg, kid, crit } = jws.header;
-    if (!isKnownAlgorithm(alg) || !this.settings.allowedAlgorithms.includes(alg)) throw new InvalidAccessToken(`algorithm ${String(alg)}`);
-    if (crit !== undefined) throw new InvalidAccessToken('critical header extensions');
-    const issuer = jws.claims.iss;
-    if (typeof issuer !== 'string' || !acceptedIssuers.includes(issuer)) throw new InvalidAccessToken('issuer not among the remote ids');
-    const candidates = (keys: Jwk[]) => keys.filter((k) => keyFits(k, alg) && (kid === undefined || k.kid === kid));
-    let keys = candidates(await this.issuers.keys(issuer));
-    if (keys.length === 0 && typeof kid === 'string') keys = candidates(await this.issuers.keys(issuer, kid));
-    if (keys.length === 0) throw new InvalidAccessToken('no key of the issuer fits');
-    if (!keys.some((k) => verifyJws(jws, alg, publicKeyOf(k)))) throw new InvalidAccessToken('bad signature');
-    this.checkTimes(jws.claims, true);
-    this.checkAudience(jws.claims.aud, true);
-    return { issuer, claims: jws.claims };
+    const { issuer, claims } = await verifySignedJwt(token, acceptedIssuers, this.settings.allowedAlgorithms, this.issuers);
+    checkJwtTimes(claims, this.settings.clockSkewSeconds, true);
+    this.checkAudience(claims.aud, true);
+    return { issuer, claims };
   }
 
   private async introspect(token: string, acceptedIssuers: readonly string[]): Promise<ValidatedAccessToken> {
@@ -99,29 +78,24 @@ export class AccessTokenValidator {
       if (!/^https?:\/\//.test(issuer)) continue;
       const { introspection_endpoint: endpoint } = await this.issuers.metadata(issuer).catch(() => ({ introspection_endpoint: undefined }));
       if (!endpoint) continue;
-      let res: Response;
+      let answer;
       try {
-        res = await fetch(endpoint, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            accept: 'application/json',
-            authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`,
-          },
-          body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
-          signal: AbortSignal.timeout(this.settings.timeoutSeconds * 1000),
-          redirect: 'error',
-        });
+        answer = await postForm(
+          endpoint,
+          { token, token_type_hint: 'access_token' },
+          clientSecretBasic(id, secret),
+          this.settings.timeoutSeconds,
+        );
       } catch (err) {
-        throw new InvalidAccessToken(`introspection at ${endpoint}: ${(err as Error).message}`);
+        throw new InvalidAccessToken(`introspection at ${(err as Error).message}`);
       }
-      if (!res.ok) throw new InvalidAccessToken(`introspection at ${endpoint}: HTTP ${res.status}`);
-      const claims = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+      if (!answer.ok) throw new InvalidAccessToken(`introspection at ${endpoint}: HTTP ${answer.status}`);
+      const claims = answer.body;
       if (!claims || claims.active !== true) continue;
       if (claims.iss !== undefined && claims.iss !== issuer) throw new InvalidAccessToken('introspected token of another issuer');
       if (claims.token_type !== undefined && typeof claims.token_type === 'string' && !/^(access_token|bearer)$/i.test(claims.token_type))
         throw new InvalidAccessToken('not an access token');
-      this.checkTimes(claims, false);
+      checkJwtTimes(claims, this.settings.clockSkewSeconds, false);
       this.checkAudience(claims.aud, false);
       return { issuer, claims: { ...claims, iss: issuer } };
     }

@@ -12,6 +12,15 @@ export interface ProviderMetadata {
   issuer: string;
   jwks_uri?: string;
   introspection_endpoint?: string;
+  /** the authorization code flow (WebSSO) */
+  authorization_endpoint?: string;
+  token_endpoint?: string;
+  userinfo_endpoint?: string;
+  token_endpoint_auth_methods_supported?: string[];
+}
+
+function stringList(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
 }
 
 export type Jwk = JsonWebKey & { kid?: string; use?: string; alg?: string };
@@ -89,6 +98,10 @@ export class IssuerMetadataCache {
           issuer,
           jwks_uri: httpUrl(doc.jwks_uri),
           introspection_endpoint: httpUrl(doc.introspection_endpoint),
+          authorization_endpoint: httpUrl(doc.authorization_endpoint),
+          token_endpoint: httpUrl(doc.token_endpoint),
+          userinfo_endpoint: httpUrl(doc.userinfo_endpoint),
+          token_endpoint_auth_methods_supported: stringList(doc.token_endpoint_auth_methods_supported),
         };
       })();
       e.metadata.catch(() => {

@@ -5,15 +5,18 @@
  * A body nested deeper than MAX_BODY_DEPTH is refused as Keystone's json_body
  * refuses JSON it cannot load (Python's decoder stops at its recursion limit,
  * 1,000): a 400, so that no later walk of the body (validation, NUL checks,
- * rendering) can run out of stack. Under a path prefix with a parser of its
- * own (the OAuth 2.0 token endpoint's form), the body is that parser's
- * alone, whatever its media type: Keystone's json_body lets /v3/OS-OAUTH2/
- * through.
+ * rendering) can run out of stack. On a path with a parser of its own (the
+ * OAuth 2.0 token endpoint's form, SAML WebSSO's HTTP-POST consumer), the
+ * body is that parser's alone, whatever its media type: Keystone's json_body
+ * lets /v3/OS-OAUTH2/ through.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { RequestEntityTooLarge, ValidationError } from '../../common/errors.js';
 
 export type BodyParser = (text: string, req: Request) => unknown;
+
+/** The paths (matched against the request's path) whose body one parser reads. */
+export type PathBodyParsers = ReadonlyArray<readonly [RegExp, BodyParser]>;
 
 /** A NUL character in the body: raw, or as a JSON \\u0000 escape that is not itself an escaped backslash. */
 const NUL_IN_BODY = /\0|(?<!\\)(?:\\\\)*\\u0000/i;
@@ -63,8 +66,7 @@ function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   });
 }
 
-export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyParser> = {}, pathParsers: Record<string, BodyParser> = {}) {
-  const byPath = Object.entries(pathParsers);
+export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyParser> = {}, pathParsers: PathBodyParsers = []) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     req.body = undefined;
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') {
@@ -80,7 +82,7 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
         return;
       }
       const text = raw.toString('utf8');
-      const ownParser = byPath.find(([prefix]) => req.path.startsWith(prefix));
+      const ownParser = pathParsers.find(([path]) => path.test(req.path));
       if (ownParser) {
         req.body = ownParser[1](text, req);
         next();

@@ -1,7 +1,8 @@
 /** oslo.middleware's request_id stage: every response carries x-openstack-request-id. */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import type { ServiceKind } from '../request-context.js';
+import type { RequestContext, ServiceKind } from '../request-context.js';
 import type { KeystoneConfig } from '../../config/options.js';
 
 const GLOBAL_REQUEST_ID = /^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -12,20 +13,28 @@ export function baseUrlFor(conf: KeystoneConfig, service: ServiceKind, hostHeade
   return `${secure ? 'https' : 'http'}://${hostHeader ?? 'localhost'}`;
 }
 
+/** The response header carrying the request id, and the Vary every response carries. */
+export const REQUEST_ID_HEADER = 'x-openstack-request-id';
+export const VARY = 'X-Auth-Token';
+
+/** A new request's context, with its id (the request_id stage; the validation fast path makes the same). */
+export function newRequestContext(conf: KeystoneConfig, service: ServiceKind, req: IncomingMessage): RequestContext {
+  const inbound = req.headers['x-openstack-request-id'];
+  return {
+    requestId: `req-${randomUUID()}`,
+    globalRequestId: typeof inbound === 'string' && GLOBAL_REQUEST_ID.test(inbound) ? inbound : undefined,
+    service,
+    isAdminToken: false,
+    baseUrl: baseUrlFor(conf, service, req.headers.host),
+    startedAt: process.hrtime.bigint(),
+  };
+}
+
 export function requestId(conf: KeystoneConfig, service: ServiceKind) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const id = `req-${randomUUID()}`;
-    const inbound = req.headers['x-openstack-request-id'];
-    req.keystone = {
-      requestId: id,
-      globalRequestId: typeof inbound === 'string' && GLOBAL_REQUEST_ID.test(inbound) ? inbound : undefined,
-      service,
-      isAdminToken: false,
-      baseUrl: baseUrlFor(conf, service, req.headers.host),
-      startedAt: process.hrtime.bigint(),
-    };
-    res.setHeader('x-openstack-request-id', id);
-    res.setHeader('Vary', 'X-Auth-Token');
+    req.keystone = newRequestContext(conf, service, req);
+    res.setHeader(REQUEST_ID_HEADER, req.keystone.requestId);
+    res.setHeader('Vary', VARY);
     next();
   };
 }

@@ -1,12 +1,10 @@
 /**
  * KeyRing keeps the loaded keys of one Fernet key repository (key-repository.ts)
  * in memory for the token hot path and reloads them when the directory changes
- * (fs.watch, debounced, with a slow poll as a fallback for file systems where
- * watching is unreliable). Keystone reads the directory on every token
+ * (src/common/directory-follower.ts). Keystone reads the directory on every token
  * operation; this is the cached equivalent.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { resolve } from 'node:path';
+import { DirectoryFollower } from '../../common/directory-follower.js';
 import type { FernetKey } from './fernet.js';
 import type { KeyRepository, LoadedKey } from './key-repository.js';
 
@@ -29,11 +27,7 @@ export interface KeyRingOptions {
 export class KeyRing {
   private loadedKeys: readonly LoadedKey[];
   private fernetKeys: readonly FernetKey[];
-  private watcher?: FSWatcher;
-  private timer?: NodeJS.Timeout;
-  private poller?: NodeJS.Timeout;
-  private reloading?: Promise<void>;
-  private again = false;
+  private follower?: DirectoryFollower;
   private closed = false;
   private signature = '';
 
@@ -77,77 +71,19 @@ export class KeyRing {
 
   /** Starts watching the directory (idempotent). */
   watch(): void {
-    if (this.watcher || this.closed) return;
-    try {
-      this.watcher = watch(resolve(this.repository.path), { persistent: false }, () => {
-        this.schedule();
-      });
-      this.watcher.on('error', (err) => {
-        this.options.onError?.(err);
-        this.watcher?.close();
-        this.watcher = undefined; // the poll keeps going and re-arms the watch
-      });
-    } catch (err) {
-      this.options.onError?.(err as Error);
-    }
-    const pollMs = this.options.pollMs ?? 30_000;
-    if (pollMs > 0 && !this.poller) {
-      this.poller = setInterval(() => {
-        if (!this.watcher) this.watch();
-        this.schedule();
-      }, pollMs);
-      this.poller.unref();
-    }
-  }
-
-  private schedule(): void {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.runReload();
-    }, this.options.debounceMs ?? 100);
-    this.timer.unref();
-  }
-
-  private async runReload(): Promise<void> {
-    if (this.reloading) {
-      this.again = true;
-      return this.reloading;
-    }
-    this.reloading = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.reload();
-        } catch (err) {
-          this.options.onError?.(err as Error);
-        }
-      } while (this.again && !this.closed);
-    })();
-    try {
-      await this.reloading;
-    } finally {
-      this.reloading = undefined;
-    }
+    this.follower ??= new DirectoryFollower(this.repository.path, () => this.reload(), this.options);
+    this.follower.start();
   }
 
   /** Resolves once any reload in progress or pending has finished (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.timer || this.reloading) {
-      if (this.reloading) await this.reloading;
-      else await new Promise((r) => setTimeout(r, 10));
-    }
+    await this.follower?.settled();
   }
 
   close(): void {
     this.closed = true;
-    this.watcher?.close();
-    this.watcher = undefined;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.poller) clearInterval(this.poller);
-    this.poller = undefined;
+    this.follower?.close();
   }
 }
 

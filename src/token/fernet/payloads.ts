@@ -15,10 +15,13 @@
  *  7  oauth                  user, methods, project, access_token, expires, audit_ids
  *  8  system                 user, methods, system (str), expires, audit_ids
  *  9  applicationCredential  user, methods, project, expires, audit_ids, app_cred
+ * 10  oauth2Credential       user, methods, project, domain, expires, audit_ids, [false, thumbprint]
  *
  * *domain: the 16 uuid bytes, or the default domain id as a plain string
  * (any other non-uuid domain id is refused, as Keystone refuses it).
- * Keystone 22 has no OAuth2 mTLS (thumbprint) payload; it came later.
+ * Version 10 is Keystone 2023.1's (Oauth2CredentialsScopedPayload, OAuth 2.0
+ * mTLS: a token bound to a client certificate's x5t#S256 thumbprint); Keystone
+ * 22 does not know it.
  */
 import type { PackValue } from './msgpack.js';
 import {
@@ -44,7 +47,8 @@ export type PayloadKind =
   | 'federatedDomain'
   | 'oauth'
   | 'system'
-  | 'applicationCredential';
+  | 'applicationCredential'
+  | 'oauth2Credential';
 
 export const PAYLOAD_VERSIONS: Readonly<Record<PayloadKind, number>> = Object.freeze({
   unscoped: 0,
@@ -57,6 +61,7 @@ export const PAYLOAD_VERSIONS: Readonly<Record<PayloadKind, number>> = Object.fr
   oauth: 7,
   system: 8,
   applicationCredential: 9,
+  oauth2Credential: 10,
 });
 
 /** What a token carries (input of TokenFormatter.create). */
@@ -80,6 +85,8 @@ export interface TokenPayload {
   /** OAuth1 access token id */
   accessTokenId?: string;
   appCredId?: string;
+  /** OAuth 2.0 mTLS: the client certificate's x5t#S256 thumbprint */
+  thumbprint?: string;
 }
 
 /** What validate() returns. Keystone renders both times with ".000000Z". */
@@ -97,6 +104,7 @@ export interface DecodedToken {
   protocolId?: string;
   accessTokenId?: string;
   appCredId?: string;
+  thumbprint?: string;
   expiresAt: string;
   issuedAt: string;
   auditIds: string[];
@@ -360,6 +368,31 @@ const ApplicationCredentialScoped: PayloadClass = {
   },
 };
 
+const Oauth2CredentialScoped: PayloadClass = {
+  version: 10,
+  assemble: (p, ctx) => [
+    packId(p.userId),
+    ctx.methods.toInteger(p.methods),
+    packId(p.projectId),
+    packId(p.domainId),
+    packExpires(p.expiresAt),
+    audits(p),
+    [false, p.thumbprint ?? null],
+  ],
+  disassemble(a, ctx) {
+    expect(a, 7);
+    return {
+      userId: userOut(a[0]),
+      methods: methodsOut(a[1], ctx),
+      projectId: present(unpackId(a[2])),
+      domainId: present(unpackId(a[3])),
+      expiresAt: floatToIsotime(a[4] as number),
+      auditIds: auditOut(a[5]),
+      thumbprint: present(unpackId(a[6])),
+    };
+  },
+};
+
 export const PAYLOAD_CLASSES: Readonly<Record<PayloadKind, PayloadClass>> = Object.freeze({
   unscoped: Unscoped,
   domain: DomainScoped,
@@ -371,6 +404,7 @@ export const PAYLOAD_CLASSES: Readonly<Record<PayloadKind, PayloadClass>> = Obje
   oauth: OauthScoped,
   system: SystemScoped,
   applicationCredential: ApplicationCredentialScoped,
+  oauth2Credential: Oauth2CredentialScoped,
 });
 
 /** version → [kind, class] */
@@ -383,8 +417,8 @@ export const PAYLOADS_BY_VERSION: ReadonlyArray<readonly [PayloadKind, PayloadCl
 /**
  * The payload class Keystone's fernet provider picks for a token
  * (_determine_payload_class_from_token): oauth, then trust, then
- * federated (by scope), then application credential, project, domain,
- * system, unscoped.
+ * federated (by scope), then application credential, OAuth 2.0 client
+ * certificate (thumbprint), project, domain, system, unscoped.
  */
 export function payloadKindOf(p: TokenPayload): PayloadKind {
   if (p.accessTokenId) return 'oauth';
@@ -396,6 +430,7 @@ export function payloadKindOf(p: TokenPayload): PayloadKind {
     return 'federatedUnscoped';
   }
   if (p.appCredId) return 'applicationCredential';
+  if (p.thumbprint) return 'oauth2Credential';
   if (p.projectId) return 'project';
   if (p.domainId) return 'domain';
   if (p.systemScope) return 'system';

@@ -3,7 +3,8 @@
  * public claims sub, iat, exp (epoch seconds); private claims openstack_methods,
  * openstack_audit_ids, openstack_system ("all"), openstack_domain_id, openstack_project_id,
  * openstack_trust_id, openstack_group_ids ([{"id": …}], a federated token's groups),
- * openstack_idp_id, openstack_protocol_id, openstack_access_token_id, openstack_app_cred_id;
+ * openstack_idp_id, openstack_protocol_id, openstack_access_token_id, openstack_app_cred_id,
+ * openstack_thumbprint (OAuth 2.0 mTLS, Keystone 2023.1);
  * a claim without a value is left out, as Keystone leaves out None.
  */
 import { isoZeroMicrosZ, secondsFromIso } from '../../common/time.js';
@@ -29,6 +30,7 @@ export function claimsOf(facts: TokenFacts, iat: number): Record<string, unknown
     openstack_protocol_id: facts.protocolId,
     openstack_access_token_id: facts.accessTokenId,
     openstack_app_cred_id: facts.appCredId,
+    openstack_thumbprint: facts.oauth2Thumbprint,
   };
   for (const [k, v] of Object.entries(claims)) if (v === undefined) Reflect.deleteProperty(claims, k);
   return claims;
@@ -67,6 +69,8 @@ export function recordOf(id: string, claims: Record<string, unknown>): TokenReco
   if (appCredId !== undefined) record.appCredId = appCredId;
   const accessTokenId = optionalString(claims, 'openstack_access_token_id');
   if (accessTokenId !== undefined) record.accessTokenId = accessTokenId;
+  const thumbprint = optionalString(claims, 'openstack_thumbprint');
+  if (thumbprint !== undefined) record.oauth2Thumbprint = thumbprint;
   const groups = claims.openstack_group_ids;
   if (groups !== undefined && groups !== null) {
     if (!Array.isArray(groups)) throw new InvalidClaims('openstack_group_ids');

@@ -3,15 +3,15 @@
  * jws_private_key_repository signs; every file of jws_public_key_repository
  * is a public key that verifies. Keystone reads both directories on every
  * token operation; here they are kept in memory and read again when the
- * public directory changes (fs.watch, debounced, with a slow poll as a
- * fallback) or when a file's name, size, inode or mtime differs at the next
+ * public directory changes (src/common/directory-follower.ts) or when a file's name, size, inode or mtime differs at the next
  * issue or validation from the source. `publicKeys()` is a frozen array
  * replaced (never mutated) when the keys change: the token manager's memo
  * compares it by identity, as it does the Fernet key ring.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DirectoryFollower } from '../../common/directory-follower.js';
 
 export interface JwsKeyPaths {
   publicRepository: string;
@@ -59,9 +59,7 @@ export class JwsKeys {
   private publicSignature: string | null = null;
   private privateKeyObject: KeyObject | null = null;
   private privateSignature: string | null = null;
-  private watcher?: FSWatcher;
-  private poller?: NodeJS.Timeout;
-  private timer?: NodeJS.Timeout;
+  private follower?: DirectoryFollower;
   private closed = false;
 
   constructor(
@@ -121,51 +119,20 @@ export class JwsKeys {
 
   /** Follows the public directory so that memoized validations notice a key removed (idempotent). */
   watch(): void {
-    if (this.watcher || this.closed) return;
-    try {
-      this.watcher = watch(resolve(this.paths.publicRepository), { persistent: false }, () => {
-        this.schedule();
-      });
-      this.watcher.on('error', (err) => {
-        this.options.onError?.(err);
-        this.watcher?.close();
-        this.watcher = undefined;
-      });
-    } catch (err) {
-      this.options.onError?.(err as Error);
-    }
-    const pollMs = this.options.pollMs ?? 30_000;
-    if (pollMs > 0 && !this.poller) {
-      this.poller = setInterval(() => {
-        if (!this.watcher) this.watch();
-        this.schedule();
-      }, pollMs);
-      this.poller.unref();
-    }
-  }
-
-  private schedule(): void {
     if (this.closed) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      try {
+    this.follower ??= new DirectoryFollower(
+      this.paths.publicRepository,
+      () => {
         this.refreshPublic();
-      } catch (err) {
-        this.options.onError?.(err as Error);
-      }
-    }, this.options.debounceMs ?? 100);
-    this.timer.unref();
+      },
+      this.options,
+    );
+    this.follower.start();
   }
 
   close(): void {
     this.closed = true;
-    this.watcher?.close();
-    this.watcher = undefined;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.poller) clearInterval(this.poller);
-    this.poller = undefined;
+    this.follower?.close();
   }
 }
 

@@ -225,17 +225,38 @@ for (const kind of databaseKinds()) {
     });
 
     test('extensions on each port; OS-KSCRUD: a user changes their own password', async () => {
+      // as a Keystone Pike process listed them (Python 2.7's order of its registry), with Pike's text
       const pub = expect(await v2call(server, 'GET', '/v2.0/extensions'), 200).json.extensions.values;
       assert.deepEqual(
         pub.map((e: { alias: string }) => e.alias),
-        ['OS-EC2', 'OS-KSCRUD'],
+        ['OS-REVOKE', 'OS-FEDERATION', 'OS-KSCRUD', 'OS-SIMPLE-CERT', 'OS-OAUTH1', 'OS-EC2'],
       );
-      for (const e of pub) for (const key of ['name', 'updated', 'alias', 'links', 'namespace', 'description']) assert.ok(key in e);
+      for (const e of pub) assert.deepEqual(Object.keys(e), ['updated', 'name', 'links', 'namespace', 'alias', 'description']);
       const adm = expect(await v2call(server, 'GET', '/v2.0/extensions', { admin: true }), 200).json.extensions.values;
       assert.deepEqual(
         adm.map((e: { alias: string }) => e.alias),
-        ['OS-EC2', 'OS-KSADM', 's3tokens'],
+        ['s3tokens', 'OS-REVOKE', 'OS-FEDERATION', 'OS-KSADM', 'OS-SIMPLE-CERT', 'OS-OAUTH1', 'OS-EC2'],
       );
+      // keystone/token/_simple_cert.py's EXTENSION_DATA at Pike, on both ports, and by alias
+      const simpleCert = {
+        updated: '2014-01-20T12:00:0-00:00',
+        name: 'OpenStack Simple Certificate API',
+        links: [{ href: 'https://developer.openstack.org/api-ref-identity-v2-ext.html', type: 'text/html', rel: 'describedby' }],
+        namespace: 'https://docs.openstack.org/identity/api/ext/OS-SIMPLE-CERT/v1.0',
+        alias: 'OS-SIMPLE-CERT',
+        description: 'OpenStack simple certificate retrieval extension',
+      };
+      for (const admin of [false, true]) {
+        const values = admin ? adm : pub;
+        assert.deepEqual(
+          values.find((e: { alias: string }) => e.alias === 'OS-SIMPLE-CERT'),
+          simpleCert,
+        );
+        const one = expect(await v2call(server, 'GET', '/v2.0/extensions/OS-SIMPLE-CERT', { admin }), 200).json;
+        assert.deepEqual(one, { extension: simpleCert });
+        // the certificates it names are gone with PKI, as Keystone 22 answers OS-SIMPLE-CERT
+        expect(await v2call(server, 'GET', '/v2.0/certificates/signing', { admin }), 410);
+      }
       assert.equal(expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM', { admin: true }), 200).json.extension.alias, 'OS-KSADM');
       expect(await v2call(server, 'GET', '/v2.0/extensions/OS-KSADM'), 404);
 

@@ -1,7 +1,8 @@
 /**
  * End to end: python-openstackclient with keystoneauth1's OpenID Connect plugins, unchanged, against
  * the real OpenID Provider of test/helpers/oidc-provider.ts and this server. keystoneauth1 gets an
- * access token at the OP (client credentials, password grant, or one handed to it), posts it as a
+ * access token at the OP (client credentials, password grant, an authorization code it exchanges — the
+ * code got by a user signing in at the OP's login and consent pages — or one handed to it), posts it as a
  * bearer token to /v3/OS-FEDERATION/identity_providers/{idp}/protocols/openid/auth, and rescopes the
  * unscoped federated token to the project its mapped group has a role on: `openstack token issue`
  * prints the project-scoped token, which validates.
@@ -15,6 +16,7 @@ import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { adminToken, validateToken } from '../../helpers/tokens.js';
 import { startOpenIdProvider, type TestOpenIdProvider } from '../../helpers/oidc-provider.js';
 import { OPENSTACK, assertOk, catalogAtServer, clientEnv, run, skipUnlessCi } from '../../clients/python-clients.js';
+import { FormBrowser, isStop } from '../../helpers/form-browser.js';
 
 const reason = existsSync(OPENSTACK) ? false : `${OPENSTACK} is not installed (apt-get install python3-openstackclient)`;
 const IDP = 'keycloak';
@@ -102,6 +104,35 @@ describe('openstack --os-auth-type v3oidc*: a project-scoped token through a map
       OS_PASSWORD: 'alice-secret',
     });
     assert.equal((await server.providers.identity_api.getUser(issued.user_id)).name, 'alice');
+  });
+
+  test('v3oidcauthcode: the code of a sign-in at the OP, exchanged by keystoneauth1', async () => {
+    const redirectUri = 'http://127.0.0.1/cli-callback';
+    const { authorization_endpoint: endpoint } = (await (await fetch(op.discoveryUrl)).json()) as { authorization_endpoint: string };
+    const authorization = new URL(endpoint);
+    const query = {
+      client_id: op.clients.cli.clientId,
+      response_type: 'code',
+      redirect_uri: redirectUri,
+      scope: 'openid profile',
+      state: 'osc',
+    };
+    for (const [name, value] of Object.entries(query)) authorization.searchParams.set(name, value);
+    const held = await new FormBrowser().go(authorization.toString(), {
+      fill: { login: 'bob', password: 'bob-secret' },
+      stopAt: (u) => u.toString().startsWith(redirectUri),
+    });
+    assert.ok(isStop(held), 'the OP sent the browser back with a code');
+    const code = new URL(held.stoppedAt).searchParams.get('code') ?? '';
+    assert.ok(code);
+    const issued = await issue('v3oidcauthcode', {
+      OS_CLIENT_ID: op.clients.cli.clientId,
+      OS_CLIENT_SECRET: op.clients.cli.clientSecret,
+      OS_DISCOVERY_ENDPOINT: op.discoveryUrl,
+      OS_REDIRECT_URI: redirectUri,
+      OS_CODE: code,
+    });
+    assert.equal((await server.providers.identity_api.getUser(issued.user_id)).name, 'bob');
   });
 
   test('v3oidcaccesstoken (ES256)', async () => {

@@ -4,12 +4,16 @@
  * object whose "rules" is that list), checked as a mapping is checked on PUT; the input file holds one
  * `name: value` per line (`;` separates several values); the mapped properties are printed as Keystone
  * prints them (Python's json.dumps with indent 2). Nothing is read from or written to the database.
+ * The engine's warnings, and with --engine-debug its debug lines, are Keystone's log lines word for word
+ * in oslo.log's default format (without its color codes and the Python function and source line that end
+ * Keystone's debug lines), written to stderr: Keystone writes them to its log, which is stdout when
+ * keystone.conf names no log file; here stdout stays the mapped properties, ready for a JSON tool.
  */
 import { readFileSync } from 'node:fs';
 import { KeystoneError } from '../../../common/errors.js';
 import { validateMappingStructure } from '../../../federation/mapping/mapping-schema.js';
-import { pythonJsonDumps } from '../../../federation/mapping/python-json.js';
-import { DirectMappingError, RuleProcessor, type MappingRule } from '../../../federation/mapping/rule-processor.js';
+import { pythonJsonDumps } from '../../../common/python-text.js';
+import { DirectMappingError, RuleProcessor, type MappingEngineLog, type MappingRule } from '../../../federation/mapping/rule-processor.js';
 import { newId } from '../../../common/ids.js';
 import { CommandError, defineCommand } from '../command.js';
 
@@ -51,6 +55,22 @@ function readAssertion(path: string, prefix: string | undefined): Record<string,
   return assertion;
 }
 
+/** oslo.log's default line: local time with milliseconds, pid, level, logger name, no request context. */
+function osloLine(level: string, message: string): string {
+  const now = new Date();
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  const time = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())} ${pad(now.getHours())}:${pad(now.getMinutes())}:${pad(now.getSeconds())}.${pad(now.getMilliseconds(), 3)}`;
+  return `${time} ${process.pid} ${level} keystone.federation.utils [-] ${message}`;
+}
+
+function engineLog(debug: boolean): MappingEngineLog {
+  const out = (line: string) => process.stderr.write(`${line}\n`);
+  return {
+    debug: debug ? (message) => out(osloLine('DEBUG', message)) : () => undefined,
+    warning: (message) => out(osloLine('WARNING', message)),
+  };
+}
+
 export const mappingEngine = defineCommand({
   help: 'Execute the mapping engine locally: the mapped properties of an assertion under a set of rules.',
   flags: {
@@ -77,11 +97,11 @@ export const mappingEngine = defineCommand({
       validateMappingStructure(rules);
       const assertion = readAssertion(flags.input, flags.prefix);
       if (flags['engine-debug']) {
-        out(`Using Rules:\n${pythonJsonDumps(rules)}`);
-        out(`Using Assertion:\n${pythonJsonDumps(assertion)}`);
+        out(`Using Rules:\n${pythonJsonDumps(rules, 2)}`);
+        out(`Using Assertion:\n${pythonJsonDumps(assertion, 2)}`);
       }
-      const processor = new RuleProcessor(newId(), (rules as { rules: MappingRule[] }).rules);
-      out(pythonJsonDumps(processor.process(assertion)));
+      const processor = new RuleProcessor(newId(), (rules as { rules: MappingRule[] }).rules, engineLog(flags['engine-debug'] === true));
+      out(pythonJsonDumps(processor.process(assertion), 2));
       return 0;
     } catch (err) {
       if (err instanceof DirectMappingError) throw new CommandError(err.detail);

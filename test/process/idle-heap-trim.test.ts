@@ -1,0 +1,48 @@
+/**
+ * A keystone-all worker gives back the heap a burst of requests grew (src/cli/all/idle-heap-trim.ts): once it
+ * served no request for a whole interval, it runs a full collection, and its heap falls back to its live set.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
+import { trimHeapWhenIdle } from '../../src/cli/all/idle-heap-trim.js';
+
+const mb = (bytes: number) => bytes / 1048576;
+
+test('after a burst, an idle worker collects its garbage', async () => {
+  let garbage: unknown[] = [];
+  const server = createServer((_req, res) => {
+    // each request leaves garbage that lives across many scavenges, as requests in flight under load do
+    for (let i = 0; i < 2000; i++) garbage.push({ text: `${'x'.repeat(64)}${String(i)}`, list: [i, i + 1] });
+    if (garbage.length > 300_000) garbage = garbage.slice(-150_000);
+    res.end('ok');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`;
+  trimHeapWhenIdle(server, 300);
+  let majorAt = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      if ((e as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorAt = Date.now();
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    const before = mb(getHeapStatistics().total_heap_size);
+    // a burst long enough to grow the heap past the trim's threshold (a loaded machine serves fewer requests)
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && mb(getHeapStatistics().total_heap_size) - before < 40) await (await fetch(url)).text();
+    garbage = [];
+    const ended = Date.now();
+    const grown = mb(getHeapStatistics().total_heap_size) - before;
+    assert.ok(grown > 24, `the burst grew the heap by ${grown.toFixed(0)} MB`);
+    await new Promise((r) => setTimeout(r, 1200));
+    assert.ok(majorAt > ended, 'a full collection ran once the worker was idle');
+    assert.ok(mb(getHeapStatistics().used_heap_size) < 20, `back to the live set: ${mb(getHeapStatistics().used_heap_size).toFixed(0)} MB`);
+  } finally {
+    observer.disconnect();
+    await new Promise((r) => server.close(r));
+  }
+});
