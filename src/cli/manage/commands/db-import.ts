@@ -1,6 +1,7 @@
 import { importKeystoneDatabase } from '../../../import/db-importer.js';
 import { formatImportSummary } from '../../../import/import-report.js';
 import { openKeystoneSource } from '../../../import/source/open-source.js';
+import { announceOutsideWrites } from '../../../wiring/announce-outside-writes.js';
 import { CommandError, defineCommand } from '../command.js';
 import { withDatabase } from '../with-database.js';
 
@@ -34,6 +35,9 @@ export const dbImport = defineCommand({
           full: flags.full === true,
           progress: (line) => process.stderr.write(line + '\n'),
         });
+        const written = [...(summary.applied?.values() ?? [])].some((c) => c.inserted + c.updated + c.deleted > 0);
+        // running servers drop what they read before: the apply bypassed the managers and their invalidations
+        if (written) await announceOutsideWrites(importConf, db);
         for (const line of formatImportSummary(summary)) out(line);
         return summary.tables.some((t) => t.refused > 0) ? 3 : 0;
       });
