@@ -93,6 +93,10 @@ export class MemoryCacheBackend implements CacheBackend {
     this.regions.delete(region);
   }
 
+  invalidateAllLocal(): void {
+    this.regions.clear();
+  }
+
   async invalidateRegion(region: string): Promise<void> {
     this.invalidateLocal(region);
     await this.broadcast(region);
@@ -123,6 +127,11 @@ export class MemoryCacheBackend implements CacheBackend {
     this.regions.clear();
     return Promise.resolve();
   }
+}
+
+/** Drops every region of every in-process cache of this process (a write made outside this keystone-all was seen). */
+export function invalidateAllLocal(): void {
+  for (const b of backends) b.invalidateAllLocal();
 }
 
 /**

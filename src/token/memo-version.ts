@@ -32,7 +32,7 @@
  */
 import cluster from 'node:cluster';
 import type { Cache } from '../cache/cache.js';
-import { INVALIDATE_MESSAGE } from '../cache/memory-backend.js';
+import { INVALIDATE_MESSAGE, invalidateAllLocal } from '../cache/memory-backend.js';
 import { RedisBroadcast } from '../cache/redis-broadcast.js';
 import { RedisCacheBackend } from '../cache/redis-backend.js';
 import { onceInRequest, settledInRequest } from '../cache/request-scope.js';
@@ -40,6 +40,7 @@ import { messageOf } from '../common/errors.js';
 import { log } from '../log/logger.js';
 import { RegionStamps } from '../revoke/region-stamp.js';
 import { FreshRead } from './fresh-read.js';
+import { OutsideWriteDetector } from './outside-write-detector.js';
 import { TOKEN_DEPS_REGION, logEpochFailure, type TokenEpoch } from './token-epoch.js';
 
 /** How long an epoch read is trusted, and how long a writer waits at most for the acknowledgements. */
@@ -71,6 +72,12 @@ export class MemoVersion {
   private poller: NodeJS.Timeout | null = null;
   private readonly mode: 'redis' | 'memory' | 'sql';
   private closed = false;
+  /** in-process cache: writes made outside this keystone-all, seen as epoch advances no worker heard of */
+  private readonly outsideWrites = new OutsideWriteDetector(() => {
+    log.info('cache: the token epoch moved without a write of this keystone-all (db_import, another node): in-process cache dropped');
+    invalidateAllLocal();
+    this.generation++;
+  });
 
   constructor(private readonly options: MemoVersionOptions) {
     const { cache, epoch } = options;
@@ -100,7 +107,10 @@ export class MemoVersion {
       const relayed = new Set<string>([...options.relayedRegions, TOKEN_DEPS_REGION]);
       process.on('message', (msg: unknown) => {
         const m = msg as { type?: string; region?: string } | null;
-        if (m?.type === INVALIDATE_MESSAGE && typeof m.region === 'string' && relayed.has(m.region)) this.generation++;
+        if (m?.type !== INVALIDATE_MESSAGE || typeof m.region !== 'string' || !relayed.has(m.region)) return;
+        this.generation++;
+        // one per write of a sibling worker, before that write advances the epoch
+        if (m.region === TOKEN_DEPS_REGION) this.outsideWrites.heardWrite();
       });
     }
   }
@@ -161,6 +171,7 @@ export class MemoVersion {
       const startedAt = now();
       this.options.epoch.current().then(
         (value) => {
+          if (this.mode === 'memory') this.outsideWrites.reading(value, startedAt);
           if (this.polled === null || startedAt > this.polled.startedAt) this.polled = { value, startedAt };
         },
         () => undefined,
@@ -179,6 +190,7 @@ export class MemoVersion {
   /** After a write's invalidation: the epoch advanced, and (Redis) every lease holder told, before the write returns. */
   async changed(): Promise<void> {
     this.generation++;
+    this.outsideWrites.heardWrite();
     try {
       await this.options.epoch.advance();
     } catch (err) {
