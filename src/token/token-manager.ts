@@ -304,8 +304,11 @@ export class TokenManager {
   }
 
   async issueToken(input: IssueTokenInput): Promise<ValidatedToken> {
-    let expiresAt = input.expiresAt ?? this.defaultExpiresAt();
     const delegationEnds = await this.delegationExpiresAtSeconds(input);
+    const version = await this.currentVersion();
+    // after the awaits: issued_at is the provider's clock when it mints, and expires_at - issued_at is the
+    // configured expiration (not a second less when a slow look-up crossed a second)
+    let expiresAt = input.expiresAt ?? this.defaultExpiresAt();
     if (delegationEnds !== null && delegationEnds < secondsFromIso(expiresAt)) expiresAt = keystoneIsoSeconds(delegationEnds);
     const facts: TokenFacts = {
       userId: input.userId,
@@ -326,7 +329,6 @@ export class TokenManager {
       facts.protocolId = input.federated.protocolId;
       facts.federatedGroupIds = [...input.federated.groupIds];
     }
-    const version = await this.currentVersion();
     const { id, issuedAt } = await this.provider.issue(facts);
     const record: TokenRecord = { ...facts, id, issuedAt };
     // As the provider decodes it (method order, expiry rendering), so issue and validate bodies agree.
