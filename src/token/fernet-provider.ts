@@ -12,7 +12,7 @@ import { log } from '../log/logger.js';
 import { KeyRepository } from './fernet/key-repository.js';
 import { KeyRing } from './fernet/key-ring.js';
 import { TokenFormatter } from './fernet/token-formatter.js';
-import type { TokenPayload } from './fernet/payloads.js';
+import type { DecodedToken, TokenPayload } from './fernet/payloads.js';
 import type { TokenFacts, TokenRecord } from './token-model.js';
 import type { KeyBoundTokenProvider } from './token-provider.js';
 
@@ -52,7 +52,7 @@ export class FernetTokenProvider implements KeyBoundTokenProvider {
   }
 
   // eslint-disable-next-line @typescript-eslint/require-await -- the provider interface is async; a throw becomes a rejection
-  async issue(facts: TokenFacts): Promise<{ id: string; issuedAt: string }> {
+  async issue(facts: TokenFacts): Promise<{ id: string; issuedAt: string; record: TokenRecord }> {
     const payload: TokenPayload = {
       userId: facts.userId,
       methods: facts.methods,
@@ -69,8 +69,8 @@ export class FernetTokenProvider implements KeyBoundTokenProvider {
       protocolId: facts.protocolId,
       thumbprint: facts.oauth2Thumbprint,
     };
-    const id = this.formatter.create(payload);
-    return { id, issuedAt: TokenFormatter.creationTime(id) };
+    const { token: id, decoded } = this.formatter.createDecoded(payload);
+    return { id, issuedAt: decoded.issuedAt, record: recordOf(id, decoded) };
   }
 
   /** The keys in force (a new list whenever the repository's keys change; compared by identity). */
@@ -85,31 +85,35 @@ export class FernetTokenProvider implements KeyBoundTokenProvider {
 
   /** Decrypts and unpacks (no I/O): throws TokenNotFound as Keystone's provider does. */
   validateSync(id: string): TokenRecord {
-    const d = this.formatter.validate(id);
-    const record: TokenRecord = {
-      id,
-      userId: d.userId,
-      methods: d.methods,
-      auditId: d.auditIds[0] ?? '',
-      parentAuditId: d.auditIds.length > 1 ? d.auditIds[d.auditIds.length - 1] : null,
-      expiresAt: d.expiresAt,
-      issuedAt: d.issuedAt,
-    };
-    if (d.systemScope !== undefined) record.systemScope = 'all';
-    if (d.domainId !== undefined) record.domainId = d.domainId;
-    if (d.projectId !== undefined) record.projectId = d.projectId;
-    if (d.trustId !== undefined) record.trustId = d.trustId;
-    if (d.appCredId !== undefined) record.appCredId = d.appCredId;
-    if (d.accessTokenId !== undefined) record.accessTokenId = d.accessTokenId;
-    if (d.federatedGroupIds !== undefined) record.federatedGroupIds = d.federatedGroupIds;
-    if (d.identityProviderId !== undefined) record.identityProviderId = d.identityProviderId;
-    if (d.protocolId !== undefined) record.protocolId = d.protocolId;
-    if (d.thumbprint !== undefined) record.oauth2Thumbprint = d.thumbprint;
-    return record;
+    return recordOf(id, this.formatter.validate(id));
   }
 
   close(): void {
     this.ring?.close();
     this.ring = null;
   }
+}
+
+/** The facts a decoded token carries, as the token manager reads them. */
+function recordOf(id: string, d: DecodedToken): TokenRecord {
+  const record: TokenRecord = {
+    id,
+    userId: d.userId,
+    methods: d.methods,
+    auditId: d.auditIds[0] ?? '',
+    parentAuditId: d.auditIds.length > 1 ? d.auditIds[d.auditIds.length - 1] : null,
+    expiresAt: d.expiresAt,
+    issuedAt: d.issuedAt,
+  };
+  if (d.systemScope !== undefined) record.systemScope = 'all';
+  if (d.domainId !== undefined) record.domainId = d.domainId;
+  if (d.projectId !== undefined) record.projectId = d.projectId;
+  if (d.trustId !== undefined) record.trustId = d.trustId;
+  if (d.appCredId !== undefined) record.appCredId = d.appCredId;
+  if (d.accessTokenId !== undefined) record.accessTokenId = d.accessTokenId;
+  if (d.federatedGroupIds !== undefined) record.federatedGroupIds = d.federatedGroupIds;
+  if (d.identityProviderId !== undefined) record.identityProviderId = d.identityProviderId;
+  if (d.protocolId !== undefined) record.protocolId = d.protocolId;
+  if (d.thumbprint !== undefined) record.oauth2Thumbprint = d.thumbprint;
+  return record;
 }

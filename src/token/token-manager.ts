@@ -329,11 +329,11 @@ export class TokenManager {
       facts.protocolId = input.federated.protocolId;
       facts.federatedGroupIds = [...input.federated.groupIds];
     }
-    const { id, issuedAt } = await this.provider.issue(facts);
-    const record: TokenRecord = { ...facts, id, issuedAt };
-    // As the provider decodes it (method order, expiry rendering), so issue and validate bodies agree.
     const keys = this.keysInForce();
-    const decoded = isKeyBound(this.provider) ? this.provider.validateSync(id) : record;
+    const issued = await this.provider.issue(facts);
+    const { id, issuedAt } = issued;
+    // As the provider decodes it (method order, expiry rendering), so issue and validate bodies agree.
+    const decoded = issued.record ?? (isKeyBound(this.provider) ? this.provider.validateSync(id) : { ...facts, id, issuedAt });
     // Minted as Keystone mints: the same look-ups and refusals as validation.
     const token = await this.mint(decoded);
     if (version !== null) this.memo.set(id, await this.memoEntry(version, token, secondsFromIso(token.expiresAt), keys));

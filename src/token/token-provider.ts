@@ -7,8 +7,11 @@ import type { TokenFacts, TokenRecord } from './token-model.js';
 
 export interface TokenProvider {
   readonly name: 'fernet' | 'jws' | 'uuid';
-  /** A new token id for the facts, with Keystone's issued_at rendering. */
-  issue(facts: TokenFacts): Promise<{ id: string; issuedAt: string }>;
+  /**
+   * A new token id for the facts, with Keystone's issued_at rendering; a key-bound provider may give the facts as
+   * validateSync would decode them (`record`), so that an issue need not decrypt or verify its own token.
+   */
+  issue(facts: TokenFacts): Promise<{ id: string; issuedAt: string; record?: TokenRecord }>;
   /** The facts behind a token id; throws TokenNotFound (404) when it is not one of ours. */
   validate(id: string): Promise<TokenRecord>;
   /** A token was revoked (DELETE /v3/auth/tokens). */

@@ -76,7 +76,21 @@ export class TokenFormatter {
 
   /** A token id for the payload (no '=' padding). `options` pins the Fernet time/iv (tests). */
   create(payload: TokenPayload, options?: EncryptOptions & { kind?: PayloadKind }): string {
-    const plaintext = this.serialize(payload, options?.kind);
+    return this.encryptPlaintext(this.serialize(payload, options?.kind), options);
+  }
+
+  /**
+   * A token id for the payload and the token as validate() decodes it, from the plaintext just packed: an issue
+   * needs the decoded form (method order, expiry rendering) without decrypting what it has just encrypted.
+   */
+  createDecoded(payload: TokenPayload): { token: string; decoded: DecodedToken } {
+    const plaintext = this.serialize(payload);
+    const time = Math.floor(Date.now() / 1000);
+    const token = this.encryptPlaintext(plaintext, { time });
+    return { token, decoded: this.decodePlaintext(plaintext, time) };
+  }
+
+  private encryptPlaintext(plaintext: Buffer, options?: EncryptOptions): string {
     const padded = encrypt(this.keys()[0], plaintext, options);
     const token = stripPadding(padded);
     if (token.length > this.maxTokenSize) {
@@ -95,6 +109,11 @@ export class TokenFormatter {
     } catch {
       throw new TokenNotFound(NOT_RECOGNIZED);
     }
+    return this.decodePlaintext(plaintext, timestamp);
+  }
+
+  /** Unpacks a decrypted payload made at `timestamp` (seconds); throws TokenNotFound as validate(). */
+  private decodePlaintext(plaintext: Buffer, timestamp: number): DecodedToken {
     let versioned: unknown;
     try {
       versioned = unpackb(plaintext);
