@@ -199,21 +199,44 @@ function writesOnlyToDirectTransports(): boolean {
 }
 
 /**
- * Logs an access line (the access_log stage, the validation fast path): the same line as
- * `log.info(message, { access: true, requestId })`, but when the line is plain text with a plain head
- * (accessHeadIsPlain) and goes only to this module's transports, it skips winston's streams and is queued for
- * the next batched write (src/log/line-queue.ts). Under load that is most of a cheap request's cost saved.
+ * Logs an access line (the access_log stage): the same line as `log.info(message, { access: true, requestId })`,
+ * but when the line is plain text with a plain head (accessHeadIsPlain) and goes only to this module's transports,
+ * it skips winston's streams and is queued for the next batched write (src/log/line-queue.ts). Under load that is
+ * most of a cheap request's cost saved.
  */
 export function logAccess(message: string, requestId: string | undefined): void {
-  if (textFormat && !log.silent && log.isLevelEnabled('info') && writesOnlyToDirectTransports()) {
+  if (directAccessLines()) {
     const ctx = contextOf({ requestId, level: 'info', message });
     if (accessHeadIsPlain(ctx, undefined)) {
-      const line = `${asctime(new Date())} ${String(process.pid)} INFO keystone.access ${contextBlock(ctx)} ${scrubRepeatedText(message, { access: true })}`;
-      for (const t of directTransports) t.queueLine(line);
+      queueAccessLine(contextBlock(ctx), scrubRepeatedText(message, { access: true }));
       return;
     }
   }
   log.info(message, { requestId, access: true });
+}
+
+/**
+ * logAccess for a message already scrubbed as an access message (scrubAccessMessage) of a request with an id
+ * this process generated and no user in its context (the validation fast path, which has none): its head is
+ * plain by construction.
+ */
+export function logScrubbedAccess(scrubbed: string, requestId: string): void {
+  if (directAccessLines() && PLAIN_REQUEST_ID.test(requestId)) queueAccessLine(`[${requestId} - - - - -]`, scrubbed);
+  else log.info(scrubbed, { requestId, access: true });
+}
+
+/** An access message scrubbed as logAccess scrubs it. */
+export function scrubAccessMessage(message: string): string {
+  return scrubRepeatedText(message, { access: true });
+}
+
+function directAccessLines(): boolean {
+  return textFormat && !log.silent && log.isLevelEnabled('info') && writesOnlyToDirectTransports();
+}
+
+function queueAccessLine(block: string, scrubbed: string): void {
+  const line = `${asctime(new Date())} ${String(process.pid)} INFO keystone.access ${block} ${scrubbed}`;
+  for (const t of directTransports) t.queueLine(line);
 }
 
 /** A named logger (the `name` field of oslo.log), e.g. getLogger('keystone.token.provider'). */

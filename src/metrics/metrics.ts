@@ -395,6 +395,20 @@ export function timeResponse(service: string, req: ReqLike, res: ResLike, routeO
 }
 
 /**
+ * A response the handler sent whole before returning (the validation fast path): counted at once, timed from
+ * `startedAt` (performance.now()), without a 'close' listener; 499 when its connection was already gone.
+ */
+export function recordAnswered(
+  service: string,
+  method: string,
+  route: string,
+  res: { destroyed: boolean; statusCode: number },
+  startedAt: number,
+): void {
+  recordHttpRequest(service, method, routeLabel(route), res.destroyed ? 499 : res.statusCode, (performance.now() - startedAt) / 1000);
+}
+
+/**
  * A request refused by node's HTTP parser before any stage ran (malformed
  * request line or headers: 400; headers over node's limit: 431), answered
  * by src/server/refused-request.ts: counted with method OTHER and route

@@ -23,8 +23,9 @@
  * renders errors (so the fast path never answers an error itself).
  *
  * When it answers, it does what the express app's stages do, through their
- * own functions (request_id: newRequestContext; access_log:
- * logAccessOnClose; the HTTP metrics: timeResponse), so the answer carries
+ * own modules (request_id: newRequestId; access_log: logAccessAnswered; the
+ * HTTP metrics: recordAnswered, both at once after the answer is sent whole,
+ * without a 'close' listener per request), so the answer carries
  * the same headers (x-openstack-request-id, Vary), the same access log line
  * and the same metrics as one from the router (the request counted once,
  * the two validations counted as the router's memo hits); sizelimit,
@@ -34,17 +35,15 @@
  * the one every service's middleware calls, and each microsecond counts.
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import type { Request } from 'express';
 import type { ProviderApi } from '../common/provider-api.js';
 import type { ServiceKind } from './request-context.js';
-import { newRequestContext, REQUEST_ID_HEADER, VARY } from './pipeline/request-id.js';
-import { logAccessOnClose } from './pipeline/access-log.js';
+import { baseUrlFor, newRequestId, REQUEST_ID_HEADER, VARY } from './pipeline/request-id.js';
+import { logAccessAnswered } from './pipeline/access-log.js';
 import { adminTokenMatcher, presentedAuthToken } from './pipeline/auth-context.js';
-import { timeResponse } from '../metrics/metrics.js';
+import { recordAnswered } from '../metrics/metrics.js';
 import { TokenManager } from '../token/token-manager.js';
 import { policyAllowsNow } from '../api/authorize.js';
 import { AUTH_CATALOG_PATH, authCatalogBody, boolFromString, tokenTarget } from '../api/v3/auth.js';
-import type { RequestContext } from './request-context.js';
 
 /** How many requests this process answered on the fast path (tests, diagnostics). */
 export const fastPathStats = { answered: 0 };
@@ -138,33 +137,30 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     return tokens.currentVersion().then((version) => decide(version, authToken, subject, q, method));
   };
 
-  /** The answer, with what the express app's stages do; `body` may need the request's context (its base URL). */
+  /**
+   * The answer, with what the express app's stages do: the request id and Vary headers, then, once it is sent whole
+   * (it always is before this returns), its metrics and access line; `body` may need the request's base URL.
+   */
   const answer = (
-    req: IncomingMessage,
+    req: IncomingMessage & { url: string },
     res: ServerResponse,
+    startedAt: number,
     route: string,
-    authToken: string,
     subject: string | undefined,
-    body: Buffer | ((ctx: RequestContext) => Buffer),
+    body: Buffer | ((baseUrl: string) => Buffer),
   ) => {
-    const r = req as Request;
-    r.originalUrl = req.url as string;
-    const ctx = newRequestContext(conf, service, req);
-    ctx.authToken = authToken;
-    if (subject !== undefined) ctx.subjectToken = subject;
-    ctx.routeTemplate = route;
-    r.keystone = ctx;
-    const bytes = Buffer.isBuffer(body) ? body : body(ctx);
-    timeResponse(service, r, res);
-    logAccessOnClose(r, res, bytes.length);
-    fastPathStats.answered++;
-    const headers: Record<string, string | number> = { [REQUEST_ID_HEADER]: ctx.requestId, Vary: VARY };
+    const requestId = newRequestId();
+    const bytes = Buffer.isBuffer(body) ? body : body(baseUrlFor(conf, service, req.headers.host));
+    const headers: Record<string, string | number> = { [REQUEST_ID_HEADER]: requestId, Vary: VARY };
     if (subject !== undefined) headers['X-Subject-Token'] = subject;
     headers['Content-Type'] = 'application/json';
     headers['Content-Length'] = bytes.length;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') res.end();
     else res.end(bytes);
+    fastPathStats.answered++;
+    recordAnswered(service, req.method as string, route, res, startedAt);
+    logAccessAnswered(req, res, bytes.length, requestId);
   };
 
   /** The serialized catalog of the caller when GET /v3/auth/catalog can be answered here; null to hand the request to express. */
@@ -194,11 +190,12 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     return tokens.currentVersion().then((version) => decideCatalog(version, authToken));
   };
 
-  const catalogAnswer = (req: IncomingMessage, res: ServerResponse, authToken: string, json: string) => {
-    answer(req, res, AUTH_CATALOG_PATH, authToken, undefined, (ctx) => Buffer.from(authCatalogBody(json, ctx.baseUrl)));
+  const catalogAnswer = (req: IncomingMessage & { url: string }, res: ServerResponse, startedAt: number, json: string) => {
+    answer(req, res, startedAt, AUTH_CATALOG_PATH, undefined, (baseUrl) => Buffer.from(authCatalogBody(json, baseUrl)));
   };
 
   return (req, res) => {
+    const startedAt = performance.now();
     const method = req.method;
     const url = req.url ?? '';
     if (
@@ -219,13 +216,13 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
         } catch {
           outcome = null; // e.g. an expired memoized token: express renders the answer
         }
-        if (Buffer.isBuffer(outcome)) answer(req, res, ROUTE, authToken, subject, outcome);
+        if (Buffer.isBuffer(outcome)) answer(req as IncomingMessage & { url: string }, res, startedAt, ROUTE, subject, outcome);
         else if (outcome === null) app(req, res);
         else
           outcome.then(
             (body) => {
               if (body === null) app(req, res);
-              else answer(req, res, ROUTE, authToken, subject, body);
+              else answer(req as IncomingMessage & { url: string }, res, startedAt, ROUTE, subject, body);
             },
             () => {
               app(req, res);
@@ -249,13 +246,13 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
         } catch {
           outcome = null;
         }
-        if (typeof outcome === 'string') catalogAnswer(req, res, authToken, outcome);
+        if (typeof outcome === 'string') catalogAnswer(req as IncomingMessage & { url: string }, res, startedAt, outcome);
         else if (outcome === null) app(req, res);
         else
           outcome.then(
             (json) => {
               if (json === null) app(req, res);
-              else catalogAnswer(req, res, authToken, json);
+              else catalogAnswer(req as IncomingMessage & { url: string }, res, startedAt, json);
             },
             () => {
               app(req, res);

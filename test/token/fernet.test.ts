@@ -79,6 +79,17 @@ test('binary payloads round-trip, every length around the block size', () => {
   }
 });
 
+test('every token gets a fresh IV, also across refills of the IV pool (600 tokens, the pool holds 256)', () => {
+  const key = generateKey();
+  const ivs = new Set<string>();
+  for (let i = 0; i < 600; i++) {
+    const token = encrypt(key, Buffer.from('same message'));
+    ivs.add(decodeTokenBytes(token).subarray(9, 25).toString('hex'));
+    assert.equal(decrypt(token, [key]).toString(), 'same message');
+  }
+  assert.equal(ivs.size, 600);
+});
+
 test('MultiFernet: encrypts with the primary key, decrypts with any, rotates', () => {
   const [k1, k2, k3] = [generateKey(), generateKey(), generateKey()];
   const old = new MultiFernet([k2]);

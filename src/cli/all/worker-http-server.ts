@@ -30,8 +30,6 @@ export function createWorkerHttpServer(
 ): WorkerHttpServer {
   const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
-    inFlight.add(res);
-    res.on('close', () => inFlight.delete(res));
     if (isDraining()) res.setHeader('Connection', 'close');
     try {
       handler(req, res);
@@ -43,6 +41,11 @@ export function createWorkerHttpServer(
       } else {
         res.destroy();
       }
+    }
+    // A response already handed whole to the kernel (the validation fast path) has nothing left for a drain to wait for.
+    if (!res.writableEnded || (res.socket?.writableLength ?? 0) > 0) {
+      inFlight.add(res);
+      res.on('close', () => inFlight.delete(res));
     }
   });
   server.keepAliveTimeout = 65_000;

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { logAccess } from '../../log/logger.js';
+import { logAccess, logScrubbedAccess, scrubAccessMessage } from '../../log/logger.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -49,11 +49,8 @@ interface LoggedRequest extends IncomingMessage {
   keystone?: { requestId?: string };
 }
 
-/**
- * Writes the request's access line when its response closes (the access_log stage; also the validation fast
- * path, which gives the Content-Length it sent: headers given to writeHead alone are not readable back).
- */
-export function logAccessOnClose(req: LoggedRequest, res: ServerResponse, contentLength?: number): void {
+/** Writes the request's access line when its response closes (the access_log stage). */
+export function logAccessOnClose(req: LoggedRequest, res: ServerResponse): void {
   // A response always emits 'close', after 'finish' when it was sent whole: one listener tells both.
   res.on('close', () => {
     const aborted = !res.writableFinished;
@@ -64,13 +61,70 @@ export function logAccessOnClose(req: LoggedRequest, res: ServerResponse, conten
         req.socket.remoteAddress,
         `${req.method ?? '-'} ${quote(path)} HTTP/${req.httpVersion}`,
         aborted ? 499 : res.statusCode,
-        aborted ? '-' : (contentLength ?? res.getHeader('content-length')),
+        aborted ? '-' : res.getHeader('content-length'),
         req.headers.referer,
         req.headers['user-agent'],
       ),
       req.keystone?.requestId,
     );
   });
+}
+
+/** The last access line of a connection, and what it was made of: a keep-alive client repeats it. */
+interface LastAnsweredLine {
+  clf: string;
+  method: string | undefined;
+  url: string;
+  httpVersion: string;
+  status: number;
+  size: number | '-';
+  referer: string | undefined;
+  userAgent: string | undefined;
+  scrubbed: string;
+}
+const LAST_LINE = Symbol('keystone.accessLog.lastLine');
+
+/**
+ * Writes the access line of a response the handler sent whole before returning (the validation fast path), at
+ * once: no 'close' listener. 499 when its connection was already gone, as logAccessOnClose. The same line as
+ * the connection's previous one (same second, request line, status, size and client headers: a keep-alive
+ * client validating under load) is not formatted and scrubbed again.
+ */
+export function logAccessAnswered(
+  req: IncomingMessage & { url: string },
+  res: ServerResponse,
+  contentLength: number,
+  requestId: string,
+): void {
+  const gone = res.destroyed;
+  const status = gone ? 499 : res.statusCode;
+  const size = gone ? '-' : contentLength;
+  const clf = clfNow();
+  const referer = req.headers.referer;
+  const userAgent = req.headers['user-agent'];
+  const socket = req.socket as IncomingMessage['socket'] & { [LAST_LINE]?: LastAnsweredLine };
+  const last = socket[LAST_LINE];
+  if (
+    last !== undefined &&
+    last.clf === clf &&
+    last.url === req.url &&
+    last.method === req.method &&
+    last.status === status &&
+    last.size === size &&
+    last.referer === referer &&
+    last.userAgent === userAgent &&
+    last.httpVersion === req.httpVersion
+  ) {
+    logScrubbedAccess(last.scrubbed, requestId);
+    return;
+  }
+  const q = req.url.indexOf('?');
+  const path = q < 0 ? req.url : req.url.slice(0, q);
+  const scrubbed = scrubAccessMessage(
+    line(socket.remoteAddress, `${req.method ?? '-'} ${quote(path)} HTTP/${req.httpVersion}`, status, size, referer, userAgent),
+  );
+  socket[LAST_LINE] = { clf, method: req.method, url: req.url, httpVersion: req.httpVersion, status, size, referer, userAgent, scrubbed };
+  logScrubbedAccess(scrubbed, requestId);
 }
 
 export function accessLog() {

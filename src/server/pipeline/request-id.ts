@@ -17,11 +17,16 @@ export function baseUrlFor(conf: KeystoneConfig, service: ServiceKind, hostHeade
 export const REQUEST_ID_HEADER = 'x-openstack-request-id';
 export const VARY = 'X-Auth-Token';
 
+/** A new request id, as oslo.middleware makes them. */
+export function newRequestId(): string {
+  return `req-${randomUUID()}`;
+}
+
 /** A new request's context, with its id (the request_id stage; the validation fast path makes the same). */
 export function newRequestContext(conf: KeystoneConfig, service: ServiceKind, req: IncomingMessage): RequestContext {
   const inbound = req.headers['x-openstack-request-id'];
   return {
-    requestId: `req-${randomUUID()}`,
+    requestId: newRequestId(),
     globalRequestId: typeof inbound === 'string' && GLOBAL_REQUEST_ID.test(inbound) ? inbound : undefined,
     service,
     isAdminToken: false,
