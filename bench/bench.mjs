@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // npm run bench — the token path measured on this machine, beside the HTTP ceiling
-// (../shared/anchors/http-ceiling/hello.js) and Keystone 22's figures (../shared/anchors/keystone/RESULTS.md).
+// (../shared/anchors/http-ceiling/hello.js) and Keystone 22 in the same run (started by
+// ../shared/anchors/keystone/start.sh when python3-keystone is installed: its install.sh; KEYSTONE22=0 leaves
+// it out, and the ratios then use RESULTS.md's figures).
 //
 // Starts real servers: keystone-all (dist/src/cli/keystone-all.js with keystone-manage, when they exist)
 // or else bench/cluster-server.mjs (node:cluster workers with the same app, pipeline and fast path),
 // each with WORKERS workers (default ceil(cpus × 1.5), as keystone-all and the Keystone measurement).
 // Load: wrk (apt-get install -y wrk) or autocannon, THREADS=2 CONNS=32 DURATION=10 s a case, after a
 // WARMUP (2 s) of the same request so that steady state is measured.
-// Configurations: the embedded database with the in-process cache and with [cache] enabled = false
+// Configurations (CONFIGS, comma-separated: keystone22, postgres-redis, memory, none, redis): the embedded database with the in-process cache and with [cache] enabled = false
 // (Keystone's default), the embedded database with Redis when REDIS_URL is set, and PostgreSQL + Redis
 // when both answer (PG_URL, default postgresql://postgres@127.0.0.1:5432/postgres: a fresh database is
 // created and dropped; REDIS_URL, default redis://127.0.0.1:6379/9 for that case).
@@ -35,10 +37,23 @@ const LIST_ROWS = Number(process.env.LIST_ROWS ?? 1000);
 const PG_URL = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CASES = process.env.CASES ? new Set(process.env.CASES.split(',')) : null;
 
-// Keystone 22 on this machine class (RESULTS.md): 2 cores, 3 uwsgi processes, memcached, bcrypt 12.
-const KEYSTONE = { validate: 161.53, nocatalog: 168.09, head: 156.64, rescope: 164.83, password: 5.99, validateCacheOff: 2.2 };
-// issue 14's side-by-side run (Keystone 22, 3 uwsgi × 4 threads, memcached; lists of 201 entries)
-const KEYSTONE_ISSUE14 = { catalog: 212, projects201: 53, users201: 36 };
+// Keystone 22 on this machine class (RESULTS.md: 2 cores, 3 uwsgi processes, memcached, bcrypt 12; lists of 201
+// entries from issue 14's run), the denominators when Keystone 22 is not measured in this run.
+const KEYSTONE_RECORDED = {
+  validate: 161.53,
+  nocatalog: 168.09,
+  head: 156.64,
+  catalog: 212,
+  users: 36,
+  projects: 53,
+  rescope: 164.83,
+  password: 5.99,
+};
+// Keystone 22 measured in this run (KEYSTONE22, default: when ../shared/anchors/keystone and python3-keystone are here).
+const keystoneMeasured = {};
+const KEYSTONE_ANCHOR = join(root, '..', 'shared', 'anchors', 'keystone');
+const KEYSTONE22 =
+  process.env.KEYSTONE22 !== '0' && existsSync(join(KEYSTONE_ANCHOR, 'start.sh')) && existsSync('/usr/bin/keystone-wsgi-public');
 
 const tool = (() => {
   if (spawnSync('wrk', ['--version']).error === undefined) return 'wrk';
@@ -397,6 +412,44 @@ async function startCluster(cache) {
   };
 }
 
+/**
+ * Keystone 22 from Debian's packages under uwsgi, as ../shared/anchors/keystone/start.sh starts it: WORKERS
+ * processes × 4 threads, keep-alive (KS_HTTP=http11, its best mode here), memcached, PostgreSQL on this
+ * machine, bcrypt at ROUNDS; admin / secret. Null when it does not come up.
+ */
+async function startKeystone22() {
+  const port = 16100 + Math.floor(Math.random() * 800);
+  const state = mkdtempSync(join(tmpdir(), 'keystone22-bench-'));
+  const env = {
+    ...process.env,
+    KS_PORT: String(port),
+    KS_STATE: state,
+    KS_HTTP: process.env.KS_HTTP ?? 'http11',
+    KS_WORKERS: String(WORKERS),
+    KS_HASH_ROUNDS: ROUNDS,
+    KS_ADMIN_PASSWORD: 'secret',
+  };
+  const stop = () => {
+    spawnSync(join(KEYSTONE_ANCHOR, 'stop.sh'), [], { env: { ...env, KS_DROP_DB: '1' }, stdio: 'ignore', timeout: 120_000 });
+    rmSync(state, { recursive: true, force: true });
+  };
+  const r = spawnSync(join(KEYSTONE_ANCHOR, 'start.sh'), [], { env, encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) {
+    console.error(`Keystone 22 did not start (${r.status}): ${(r.stderr || r.stdout).split('\n').slice(-10).join('\n')}`);
+    stop();
+    return null;
+  }
+  const master = Number(readFileSync(join(state, 'uwsgi.pid'), 'utf8'));
+  return {
+    kind: 'Keystone 22',
+    port,
+    workerPids: () => childrenOf(master),
+    async stop() {
+      stop();
+    },
+  };
+}
+
 async function startServer(cache) {
   return (await startKeystoneAll(cache)) ?? startCluster(cache);
 }
@@ -416,12 +469,22 @@ async function tokenOf(port, bodyFile) {
 }
 
 const rows = [];
-function row(server, name, result, keystone) {
-  rows.push({ server, name, ...result, keystone });
-  const x = keystone ? `${(result.rps / keystone).toFixed(0)}×` : '';
+/** A measured case; `key` names the case for the comparison with Keystone 22 (KEYSTONE_RECORDED's keys). */
+function row(server, name, result, key, { isKeystone = false } = {}) {
+  rows.push({ server, name, ...result, key, isKeystone });
+  if (isKeystone && key) keystoneMeasured[key] = result.rps;
+  const k = key && !isKeystone ? keystoneFor(key) : undefined;
+  const x = k ? `${(result.rps / k.rps).toFixed(0)}×` : '';
   process.stderr.write(
     `${server} | ${name} | ${result.rps.toFixed(result.rps < 100 ? 1 : 0)} req/s | p99 ${result.p99?.toFixed(2)} ms ${x}\n`,
   );
+}
+
+/** Keystone 22's rate for a case: measured in this run when it was, else RESULTS.md's. */
+function keystoneFor(key) {
+  if (keystoneMeasured[key] !== undefined) return { rps: keystoneMeasured[key], source: 'this run' };
+  if (KEYSTONE_RECORDED[key] !== undefined) return { rps: KEYSTONE_RECORDED[key], source: 'RESULTS.md' };
+  return undefined;
 }
 
 /** The measured case with the CPU the workers spent on it, per request answered. */
@@ -464,8 +527,10 @@ async function createListRows(base, token) {
 
 const wanted = (name) => CASES === null || CASES.has(name);
 
-async function benchServer(cache, label, tmp) {
-  const server = await startServer(cache);
+async function benchServer(cache, label, tmp, start = startServer) {
+  const server = await start(cache);
+  if (!server) return;
+  const who = { isKeystone: server.kind === 'Keystone 22' };
   const base = `http://127.0.0.1:${server.port}/v3`;
   const pw = join(tmp, 'pw.json');
   writeFileSync(
@@ -488,19 +553,14 @@ async function benchServer(cache, label, tmp) {
       }),
     );
     const h = { 'X-Auth-Token': admin.id, 'X-Subject-Token': subject.id };
-    const tag = `${label} (${server.kind}, ${WORKERS} workers)`;
+    const tag = who.isKeystone ? label : `${label} (${server.kind}, ${WORKERS} workers)`;
     const m = (url, opts) => measureCpu(server, url, opts);
-    if (wanted('validate')) row(tag, 'validate GET /auth/tokens', await m(`${base}/auth/tokens`, { headers: h }), KEYSTONE.validate);
-    if (wanted('nocatalog')) row(tag, 'validate ?nocatalog', await m(`${base}/auth/tokens?nocatalog`, { headers: h }), KEYSTONE.nocatalog);
+    if (wanted('validate')) row(tag, 'validate GET /auth/tokens', await m(`${base}/auth/tokens`, { headers: h }), 'validate', who);
+    if (wanted('nocatalog')) row(tag, 'validate ?nocatalog', await m(`${base}/auth/tokens?nocatalog`, { headers: h }), 'nocatalog', who);
     if (wanted('head'))
-      row(tag, 'validate HEAD (node:http client)', await m(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), KEYSTONE.head);
+      row(tag, 'validate HEAD (node:http client)', await m(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), 'head', who);
     if (wanted('catalog'))
-      row(
-        tag,
-        'GET /v3/auth/catalog',
-        await m(`${base}/auth/catalog`, { headers: { 'X-Auth-Token': admin.id } }),
-        KEYSTONE_ISSUE14.catalog,
-      );
+      row(tag, 'GET /v3/auth/catalog', await m(`${base}/auth/catalog`, { headers: { 'X-Auth-Token': admin.id } }), 'catalog', who);
     const rssValidate = server
       .workerPids()
       .map(rssOf)
@@ -509,24 +569,13 @@ async function benchServer(cache, label, tmp) {
     if (wanted('lists') && LIST_ROWS > 0) {
       await createListRows(base, admin.id);
       const n = LIST_ROWS + 1;
-      // Keystone 22's figures are for 201 entries (issue 14): a ratio against them flatters nothing at 1,001.
-      row(
-        tag,
-        `GET /v3/users (${n} users)`,
-        await m(`${base}/users`, { headers: { 'X-Auth-Token': admin.id } }),
-        KEYSTONE_ISSUE14.users201,
-      );
-      row(
-        tag,
-        `GET /v3/projects (${n} projects)`,
-        await m(`${base}/projects`, { headers: { 'X-Auth-Token': admin.id } }),
-        KEYSTONE_ISSUE14.projects201,
-      );
+      // Keystone 22 measured in this run lists the same rows; RESULTS.md's figures are for 201 (a ratio against them flatters nothing).
+      row(tag, `GET /v3/users (${n} users)`, await m(`${base}/users`, { headers: { 'X-Auth-Token': admin.id } }), 'users', who);
+      row(tag, `GET /v3/projects (${n} projects)`, await m(`${base}/projects`, { headers: { 'X-Auth-Token': admin.id } }), 'projects', who);
     }
-    if (wanted('rescope'))
-      row(tag, 'issue: token method (rescope)', await m(`${base}/auth/tokens`, { bodyFile: rescope }), KEYSTONE.rescope);
+    if (wanted('rescope')) row(tag, 'issue: token method (rescope)', await m(`${base}/auth/tokens`, { bodyFile: rescope }), 'rescope', who);
     if (wanted('password') && cache !== 'none' && cache !== 'redis')
-      row(tag, `issue: password (bcrypt ${ROUNDS})`, await m(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), KEYSTONE.password);
+      row(tag, `issue: password (bcrypt ${ROUNDS})`, await m(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), 'password', who);
     const rss = server
       .workerPids()
       .map(rssOf)
@@ -586,7 +635,9 @@ const tmp = mkdtempSync(join(tmpdir(), 'keystone-bench-'));
 try {
   spawnSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'ignore' });
   const ceiling = await benchCeiling();
-  const configs = (process.env.CONFIGS ?? 'postgres-redis,memory,none,redis').split(',');
+  const configs = (process.env.CONFIGS ?? 'keystone22,postgres-redis,memory,none,redis').split(',');
+  if (configs.includes('keystone22') && KEYSTONE22)
+    await benchServer('keystone22', `Keystone 22 (uwsgi, ${WORKERS} × 4 threads, memcached, PostgreSQL)`, tmp, startKeystone22);
   if (configs.includes('postgres-redis')) {
     if (await servicesAnswer()) await benchServer('postgres-redis', 'PostgreSQL + Redis', tmp);
     else process.stderr.write(`PostgreSQL (${PG_URL}) or Redis not answering: the PostgreSQL + Redis configuration is left out\n`);
@@ -598,7 +649,9 @@ try {
 
   const fmt = (v, d = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
   console.log(
-    `\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 figures from RESULTS.md.\n`,
+    `\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 ${
+      Object.keys(keystoneMeasured).length > 0 ? 'measured in this run' : 'figures from RESULTS.md (KEYSTONE22: not measured here)'
+    }.\n`,
   );
   console.log(`${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}\n`);
   console.log('| server | case | req/s | mean ms | p99 ms | CPU µs/req | non-2xx/errors | vs Keystone 22 | vs ceiling |');
@@ -608,9 +661,12 @@ try {
       console.log(`| ${r.server} | ${r.name} | ${r.rss.map((v) => v.toFixed(0)).join(', ')} | | | | | | |`);
       continue;
     }
-    const vsK = r.keystone ? `${(r.rps / r.keystone).toFixed(1)}× (${r.keystone}/s)` : '';
+    const k = r.key && !r.isKeystone ? keystoneFor(r.key) : undefined;
+    const vsK = k
+      ? `${(r.rps / k.rps).toFixed(1)}× (${fmt(k.rps, k.rps < 100 ? 1 : 0)}/s${k.source === 'this run' ? '' : `, ${k.source}`})`
+      : '';
     const vsC =
-      ceiling && r.name.startsWith('validate')
+      ceiling && !r.isKeystone && r.name.startsWith('validate')
         ? `${((r.rps / ceiling.rps) * 100).toFixed(0)}%`
         : bcryptRps && r.name.startsWith('issue: password')
           ? `${((r.rps / bcryptRps) * 100).toFixed(0)}% of bcrypt itself`
