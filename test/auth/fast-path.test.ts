@@ -6,6 +6,7 @@
  * last catalog write.
  */
 import { after, before, describe, test } from 'node:test';
+import { Agent, request } from 'node:http';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import winston from 'winston';
@@ -67,6 +68,43 @@ for (const cache of cacheKinds()) {
       const line = lines.find((l) => l.startsWith(id));
       assert.ok(line, 'an access log line for the fast-path answer');
       assert.match(line, /"GET \/v3\/auth\/tokens HTTP\/1\.1" 200 \d+/);
+    });
+
+    test('one keep-alive connection: each answer its own access line, a changed client header in it, secrets masked', async () => {
+      const subject = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
+      await validateToken(server, admin, subject);
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      const get = (userAgent: string) =>
+        new Promise<string>((resolve, reject) => {
+          const req = request(
+            `${server.publicUrl}/v3/auth/tokens`,
+            { agent, headers: { 'X-Auth-Token': admin, 'X-Subject-Token': subject, 'User-Agent': userAgent } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.headers['x-openstack-request-id'] as string));
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        });
+      const secretAgent = `probe token=${subject}`;
+      const ids: string[] = [];
+      for (const ua of ['probe/1', 'probe/1', 'probe/2', secretAgent, secretAgent]) ids.push(await get(ua));
+      agent.destroy();
+      await new Promise((r) => setTimeout(r, 50));
+      const lineOf = (id: string) => {
+        const line = lines.find((l) => l.startsWith(id));
+        assert.ok(line, `an access line for ${id}`);
+        return line;
+      };
+      assert.equal(new Set(ids).size, 5, 'a request id each');
+      assert.match(lineOf(ids[0]), /"probe\/1"\s*$/);
+      assert.match(lineOf(ids[1]), /"probe\/1"\s*$/);
+      assert.match(lineOf(ids[2]), /"probe\/2"\s*$/);
+      for (const id of ids.slice(3)) {
+        assert.ok(!lineOf(id).includes(subject), 'the token in a client header is masked, also when the line repeats');
+        assert.match(lineOf(id), /"GET \/v3\/auth\/tokens HTTP\/1\.1" 200 \d+/);
+      }
     });
 
     test('misses, errors and refusals go through express', async () => {
