@@ -81,7 +81,9 @@ for (const cache of cacheKinds()) {
             { agent, headers: { 'X-Auth-Token': admin, 'X-Subject-Token': subject, 'User-Agent': userAgent } },
             (res) => {
               res.resume();
-              res.on('end', () => resolve(res.headers['x-openstack-request-id'] as string));
+              res.on('end', () => {
+                resolve(res.headers['x-openstack-request-id'] as string);
+              });
             },
           );
           req.on('error', reject);
