@@ -216,9 +216,9 @@ export function logAccess(message: string, requestId: string | undefined): void 
 }
 
 /**
- * logAccess for a message already scrubbed as an access message (scrubAccessMessage) of a request with an id
- * this process generated and no user in its context (the validation fast path, which has none): its head is
- * plain by construction.
+ * logAccess for a message already scrubbed as an access message (scrubAccessMessage) of a request with no user in
+ * its context (the validation fast path, which has none): its head is plain when the id is one this process
+ * generates.
  */
 export function logScrubbedAccess(scrubbed: string, requestId: string): void {
   if (directAccessLines() && PLAIN_REQUEST_ID.test(requestId)) queueAccessLine(`[${requestId} - - - - -]`, scrubbed);

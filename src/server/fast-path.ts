@@ -194,10 +194,12 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     answer(req, res, startedAt, AUTH_CATALOG_PATH, undefined, (baseUrl) => Buffer.from(authCatalogBody(json, baseUrl)));
   };
 
-  return (req, res) => {
+  return (incoming, res) => {
     const startedAt = performance.now();
+    // a request of node's HTTP server always has its url
+    const req = incoming as IncomingMessage & { url: string };
     const method = req.method;
-    const url = req.url ?? '';
+    const url = req.url;
     if (
       (method === 'GET' || method === 'HEAD') &&
       url.startsWith(PATH) &&
@@ -216,13 +218,13 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
         } catch {
           outcome = null; // e.g. an expired memoized token: express renders the answer
         }
-        if (Buffer.isBuffer(outcome)) answer(req as IncomingMessage & { url: string }, res, startedAt, ROUTE, subject, outcome);
+        if (Buffer.isBuffer(outcome)) answer(req, res, startedAt, ROUTE, subject, outcome);
         else if (outcome === null) app(req, res);
         else
           outcome.then(
             (body) => {
               if (body === null) app(req, res);
-              else answer(req as IncomingMessage & { url: string }, res, startedAt, ROUTE, subject, body);
+              else answer(req, res, startedAt, ROUTE, subject, body);
             },
             () => {
               app(req, res);
@@ -246,13 +248,13 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
         } catch {
           outcome = null;
         }
-        if (typeof outcome === 'string') catalogAnswer(req as IncomingMessage & { url: string }, res, startedAt, outcome);
+        if (typeof outcome === 'string') catalogAnswer(req, res, startedAt, outcome);
         else if (outcome === null) app(req, res);
         else
           outcome.then(
             (json) => {
               if (json === null) app(req, res);
-              else catalogAnswer(req as IncomingMessage & { url: string }, res, startedAt, json);
+              else catalogAnswer(req, res, startedAt, json);
             },
             () => {
               app(req, res);

@@ -44,6 +44,20 @@ export function refusedRequestLogLine(remote: string | undefined, status: number
   return line(remote, '-', status, size);
 }
 
+/** A request's access message; the path only: query strings can carry tokens (?belongsTo is harmless, but be safe). */
+function accessMessage(req: IncomingMessage, url: string, status: number, size: unknown): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return line(
+    req.socket.remoteAddress,
+    `${req.method ?? '-'} ${quote(path)} HTTP/${req.httpVersion}`,
+    status,
+    size,
+    req.headers.referer,
+    req.headers['user-agent'],
+  );
+}
+
 interface LoggedRequest extends IncomingMessage {
   originalUrl: string;
   keystone?: { requestId?: string };
@@ -54,17 +68,8 @@ export function logAccessOnClose(req: LoggedRequest, res: ServerResponse): void 
   // A response always emits 'close', after 'finish' when it was sent whole: one listener tells both.
   res.on('close', () => {
     const aborted = !res.writableFinished;
-    // The path only: query strings can carry tokens (?belongsTo is harmless, but be safe).
-    const path = req.originalUrl.split('?')[0];
     logAccess(
-      line(
-        req.socket.remoteAddress,
-        `${req.method ?? '-'} ${quote(path)} HTTP/${req.httpVersion}`,
-        aborted ? 499 : res.statusCode,
-        aborted ? '-' : res.getHeader('content-length'),
-        req.headers.referer,
-        req.headers['user-agent'],
-      ),
+      accessMessage(req, req.originalUrl, aborted ? 499 : res.statusCode, aborted ? '-' : res.getHeader('content-length')),
       req.keystone?.requestId,
     );
   });
@@ -118,11 +123,7 @@ export function logAccessAnswered(
     logScrubbedAccess(last.scrubbed, requestId);
     return;
   }
-  const q = req.url.indexOf('?');
-  const path = q < 0 ? req.url : req.url.slice(0, q);
-  const scrubbed = scrubAccessMessage(
-    line(socket.remoteAddress, `${req.method ?? '-'} ${quote(path)} HTTP/${req.httpVersion}`, status, size, referer, userAgent),
-  );
+  const scrubbed = scrubAccessMessage(accessMessage(req, req.url, status, size));
   socket[LAST_LINE] = { clf, method: req.method, url: req.url, httpVersion: req.httpVersion, status, size, referer, userAgent, scrubbed };
   logScrubbedAccess(scrubbed, requestId);
 }
