@@ -82,9 +82,8 @@ if (cluster.isPrimary) {
     internalUrl: `http://127.0.0.1:${port}/v3`,
   });
   relayCacheInvalidations();
-  // A 4 MB young generation keeps each worker's resident memory near 100 MB at full load, at no
-  // measurable cost in throughput (keystone-all should start its workers the same way).
-  cluster.setupPrimary({ execArgv: (process.env.WORKER_EXEC_ARGV ?? '--max-semi-space-size=4').split(' ').filter(Boolean) });
+  // V8's default young generation, as keystone-all's workers run (WORKER_EXEC_ARGV to try others).
+  cluster.setupPrimary({ execArgv: (process.env.WORKER_EXEC_ARGV ?? '').split(' ').filter(Boolean) });
   let listening = 0;
   for (let i = 0; i < WORKERS; i++) {
     const w = cluster.fork({ BENCH_CONF: file, BENCH_SOCKET: socketDir ?? '', BENCH_PORT: String(port) });

@@ -39,6 +39,7 @@
  */
 import cluster from 'node:cluster';
 import { observeHeapAfterMajorGc } from './heap-after-gc.js';
+import { KeyedHistogram, type Series } from './keyed-histogram.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 export type Service = 'public' | 'admin';
@@ -49,7 +50,7 @@ export const workerRegistry = new Registry();
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export const httpRequestDuration = new Histogram({
+export const httpRequestDuration = new KeyedHistogram({
   name: 'keystone_http_request_duration_seconds',
   help: 'HTTP requests served, by service (public/admin), method, route template and status: latency in seconds.',
   labelNames: ['service', 'method', 'route', 'status'] as const,
@@ -228,12 +229,31 @@ export function routeLabel(path: string): string {
 }
 
 export function recordHttpRequest(service: string, method: string, route: string, status: number, seconds: number): void {
-  httpRequestDuration.observe({ service, method: METHODS.has(method) ? method : 'OTHER', route, status: String(status) }, seconds);
+  const m = METHODS.has(method) ? method : 'OTHER';
+  httpRequestDuration.observe(`${service} ${m} ${route} ${status}`, () => ({ service, method: m, route, status: String(status) }), seconds);
+}
+
+/** operation -> provider -> method -> outcome -> the key of its pending count: look-ups of strings callers hold. */
+const tokenOperationKeys = new Map<string, Map<string, Map<string, Map<string, string>>>>();
+function tokenOperationKey(operation: string, provider: string, method: string, outcome: string): string {
+  let byProvider = tokenOperationKeys.get(operation);
+  if (byProvider === undefined) tokenOperationKeys.set(operation, (byProvider = new Map<string, Map<string, Map<string, string>>>()));
+  let byMethod = byProvider.get(provider);
+  if (byMethod === undefined) byProvider.set(provider, (byMethod = new Map<string, Map<string, string>>()));
+  let byOutcome = byMethod.get(method);
+  if (byOutcome === undefined) byMethod.set(method, (byOutcome = new Map<string, string>()));
+  let key = byOutcome.get(outcome);
+  if (key === undefined) {
+    key = `${operation}\u0000${provider}\u0000${method}\u0000${outcome}`;
+    // bounded like the counter's own series: methods are the few configured auth methods
+    if (byOutcome.size < 64) byOutcome.set(outcome, key);
+  }
+  return key;
 }
 
 export function recordTokenOperation(operation: TokenOperation, provider: string, method: string, outcome: string): void {
   const m = method || '-';
-  pendingTokenOperations.add(`${operation}\u0000${provider}\u0000${m}\u0000${outcome}`, () => ({
+  pendingTokenOperations.add(tokenOperationKey(operation, provider, m, outcome), () => ({
     operation,
     provider,
     method: m,
@@ -405,7 +425,29 @@ export function recordAnswered(
   res: { destroyed: boolean; statusCode: number },
   startedAt: number,
 ): void {
-  recordHttpRequest(service, method, routeLabel(route), res.destroyed ? 499 : res.statusCode, (performance.now() - startedAt) / 1000);
+  const seconds = (performance.now() - startedAt) / 1000;
+  if (res.destroyed || res.statusCode !== 200) {
+    recordHttpRequest(service, method, routeLabel(route), res.destroyed ? 499 : res.statusCode, seconds);
+    return;
+  }
+  httpRequestDuration.observeIn(answeredSeries(service, method, route), seconds);
+}
+
+/** route -> service -> method -> the series of its 200s: look-ups of strings the fast path holds as constants. */
+const answered = new Map<string, Map<string, Map<string, Series<string>>>>();
+function answeredSeries(service: string, method: string, route: string): Series<string> {
+  let byService = answered.get(route);
+  if (byService === undefined) answered.set(route, (byService = new Map<string, Map<string, Series<string>>>()));
+  let byMethod = byService.get(service);
+  if (byMethod === undefined) byService.set(service, (byMethod = new Map<string, Series<string>>()));
+  let series = byMethod.get(method);
+  if (series === undefined) {
+    const m = METHODS.has(method) ? method : 'OTHER';
+    const label = routeLabel(route);
+    series = httpRequestDuration.seriesOf(`${service} ${m} ${label} 200`, () => ({ service, method: m, route: label, status: '200' }));
+    byMethod.set(method, series);
+  }
+  return series;
 }
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { trimHeapWhenIdle } from '../../src/cli/all/idle-heap-trim.js';
 
 const mb = (bytes: number) => bytes / 1048576;
@@ -43,6 +43,34 @@ test('after a burst, an idle worker collects its garbage', async () => {
     assert.ok(mb(getHeapStatistics().used_heap_size) < 20, `back to the live set: ${mb(getHeapStatistics().used_heap_size).toFixed(0)} MB`);
   } finally {
     observer.disconnect();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('a worker idle for a few seconds gives back the young generation a burst grew', async () => {
+  const youngBytes = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  const server = createServer((_req, res) => {
+    // short-lived garbage with some survivors: V8 grows the young generation to its maximum
+    const kept: unknown[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const o = { text: `${'y'.repeat(32)}${String(i)}` };
+      if (i % 4 === 0) kept.push(o);
+    }
+    res.end(String(kept.length));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/`;
+  trimHeapWhenIdle(server, 300);
+  try {
+    const until = Date.now() + 10_000;
+    while (Date.now() < until && mb(youngBytes()) < 16) await (await fetch(url)).text();
+    const grown = mb(youngBytes());
+    assert.ok(grown >= 16, `the burst grew the young generation to ${grown.toFixed(0)} MB`);
+    // six seconds of idleness, then up to ten collections 300 ms apart
+    const deadline = Date.now() + 12_000;
+    while (Date.now() < deadline && mb(youngBytes()) > 4) await new Promise((r) => setTimeout(r, 250));
+    assert.ok(mb(youngBytes()) <= 4, `the young generation is back to ${mb(youngBytes()).toFixed(0)} MB`);
+  } finally {
     await new Promise((r) => server.close(r));
   }
 });
