@@ -51,17 +51,25 @@ let processName = 'keystone';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
-/** oslo.log's asctime (local time, milliseconds): the part up to the seconds formatted once per second. */
+/** oslo.log's asctime (local time, milliseconds): the part up to the seconds formatted once per second, the whole once per millisecond. */
 let asctimeSecond = NaN;
 let asctimeHead = '';
+let asctimeMs = NaN;
+let asctimeText = '';
 function asctime(d: Date): string {
-  const ms = d.getTime();
+  return asctimeAt(d.getTime());
+}
+function asctimeAt(ms: number): string {
+  if (ms === asctimeMs) return asctimeText;
   const second = Math.floor(ms / 1000);
   if (second !== asctimeSecond) {
+    const d = new Date(ms);
     asctimeHead = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
     asctimeSecond = second;
   }
-  return `${asctimeHead}.${pad(ms - second * 1000, 3)}`;
+  asctimeMs = ms;
+  asctimeText = `${asctimeHead}.${pad(ms - second * 1000, 3)}`;
+  return asctimeText;
 }
 
 type Info = winston.Logform.TransformableInfo & Record<string, unknown>;
@@ -198,6 +206,19 @@ function writesOnlyToDirectTransports(): boolean {
   return true;
 }
 
+/** log.isLevelEnabled('info') for the levels it was last asked with (winston's answer walks its transports). */
+let infoLevels: string | undefined;
+let infoEnabled = false;
+function infoEnabledOnDirectTransports(): boolean {
+  let levels = log.level;
+  for (const t of directTransports) levels += ` ${t.level ?? '-'}`;
+  if (levels !== infoLevels) {
+    infoEnabled = log.isLevelEnabled('info');
+    infoLevels = levels;
+  }
+  return infoEnabled;
+}
+
 /**
  * Logs an access line (the access_log stage): the same line as `log.info(message, { access: true, requestId })`,
  * but when the line is plain text with a plain head (accessHeadIsPlain) and goes only to this module's transports,
@@ -217,11 +238,12 @@ export function logAccess(message: string, requestId: string | undefined): void 
 
 /**
  * logAccess for a message already scrubbed as an access message (scrubAccessMessage) of a request with no user in
- * its context (the validation fast path, which has none): its head is plain when the id is one this process
- * generates.
+ * its context (the validation fast path, which has none) and an id made by newRequestId
+ * (src/server/pipeline/request-id.ts: `req-` and a randomUUID, the form PLAIN_REQUEST_ID matches): its head is
+ * plain.
  */
-export function logScrubbedAccess(scrubbed: string, requestId: string): void {
-  if (directAccessLines() && PLAIN_REQUEST_ID.test(requestId)) queueAccessLine(`[${requestId} - - - - -]`, scrubbed);
+export function logGeneratedIdAccess(scrubbed: string, requestId: string): void {
+  if (directAccessLines()) queueAccessLine(`[${requestId} - - - - -]`, scrubbed);
   else log.info(scrubbed, { requestId, access: true });
 }
 
@@ -231,11 +253,13 @@ export function scrubAccessMessage(message: string): string {
 }
 
 function directAccessLines(): boolean {
-  return textFormat && !log.silent && log.isLevelEnabled('info') && writesOnlyToDirectTransports();
+  return textFormat && !log.silent && writesOnlyToDirectTransports() && infoEnabledOnDirectTransports();
 }
 
+const ACCESS_NAME = ` ${String(process.pid)} INFO keystone.access `;
+
 function queueAccessLine(block: string, scrubbed: string): void {
-  const line = `${asctime(new Date())} ${String(process.pid)} INFO keystone.access ${block} ${scrubbed}`;
+  const line = `${asctimeAt(Date.now())}${ACCESS_NAME}${block} ${scrubbed}`;
   for (const t of directTransports) t.queueLine(line);
 }
 

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { logAccess, logScrubbedAccess, scrubAccessMessage } from '../../log/logger.js';
+import { logAccess, logGeneratedIdAccess, scrubAccessMessage } from '../../log/logger.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -93,7 +93,7 @@ const LAST_LINE = Symbol('keystone.accessLog.lastLine');
  * Writes the access line of a response the handler sent whole before returning (the validation fast path), at
  * once: no 'close' listener. 499 when its connection was already gone, as logAccessOnClose. The same line as
  * the connection's previous one (same second, request line, status, size and client headers: a keep-alive
- * client validating under load) is not formatted and scrubbed again.
+ * client validating under load) is not formatted and scrubbed again. `requestId` is one newRequestId made.
  */
 export function logAccessAnswered(
   req: IncomingMessage & { url: string },
@@ -120,12 +120,12 @@ export function logAccessAnswered(
     last.userAgent === userAgent &&
     last.httpVersion === req.httpVersion
   ) {
-    logScrubbedAccess(last.scrubbed, requestId);
+    logGeneratedIdAccess(last.scrubbed, requestId);
     return;
   }
   const scrubbed = scrubAccessMessage(accessMessage(req, req.url, status, size));
   socket[LAST_LINE] = { clf, method: req.method, url: req.url, httpVersion: req.httpVersion, status, size, referer, userAgent, scrubbed };
-  logScrubbedAccess(scrubbed, requestId);
+  logGeneratedIdAccess(scrubbed, requestId);
 }
 
 export function accessLog() {
