@@ -7,7 +7,7 @@
 // Starts real servers: keystone-all (dist/src/cli/keystone-all.js with keystone-manage, when they exist)
 // or else bench/cluster-server.mjs (node:cluster workers with the same app, pipeline and fast path),
 // each with WORKERS workers (default ceil(cpus × 1.5), as keystone-all and the Keystone measurement).
-// Load: wrk (apt-get install -y wrk) or autocannon, THREADS=2 CONNS=32 DURATION=10 s a case, after a
+// Load: wrk (apt-get install -y wrk) or autocannon (HEAD: ab from apache2-utils, else a node:http client), THREADS=2 CONNS=32 DURATION=10 s a case, after a
 // WARMUP (2 s) of the same request so that steady state is measured.
 // Configurations (CONFIGS, comma-separated: keystone22, postgres-redis, memory, none, redis): the embedded database with the in-process cache and with [cache] enabled = false
 // (Keystone's default), the embedded database with Redis when REDIS_URL is set, and PostgreSQL + Redis
@@ -118,6 +118,29 @@ async function load(url, { headers = {}, method = 'GET', bodyFile, duration = DU
  * which a HEAD answer rightly announces without sending). Same connection count; the client
  * shares the cores, so this figure is a lower bound.
  */
+// HEAD: wrk waits for the body a Content-Length announces, so HEAD is measured with ApacheBench (apache2-utils:
+// one thread, HTTP/1.0 keep-alive, -i for HEAD; percentiles in whole milliseconds), else with a node:http client.
+const HEAD_TOOL = spawnSync('ab', ['-V']).error === undefined ? 'ab' : 'node';
+
+function abLoad(url, { headers = {}, duration = DURATION } = {}) {
+  const args = ['-q', '-k', '-i', '-c', CONNS, '-t', String(duration), '-n', '100000000', '-s', '10'];
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+  args.push(url);
+  const r = spawnSync('ab', args, { encoding: 'utf8', timeout: (duration + 30) * 1000, maxBuffer: 1 << 24 });
+  const out = r.stdout + r.stderr;
+  const num = (re) => {
+    const m = re.exec(out);
+    return m ? Number(m[1]) : null;
+  };
+  return {
+    rps: num(/Requests per second:\s+([\d.]+)/) ?? 0,
+    mean: num(/Time per request:\s+([\d.]+) \[ms\] \(mean\)/),
+    p99: num(/\s99%\s+(\d+)/),
+    non2xx: num(/Non-2xx responses:\s+(\d+)/) ?? 0,
+    errors: num(/Failed requests:\s+(\d+)/) ?? 0,
+  };
+}
+
 async function nodeLoad(url, { headers = {}, method = 'HEAD', duration = DURATION } = {}) {
   const { request, Agent } = await import('node:http');
   const agent = new Agent({ keepAlive: true, maxSockets: Number(CONNS) });
@@ -162,9 +185,10 @@ async function nodeLoad(url, { headers = {}, method = 'HEAD', duration = DURATIO
 async function measure(url, opts = {}) {
   const started = () => opts.onStart?.();
   if (opts?.method === 'HEAD') {
-    if (WARMUP > 0) await nodeLoad(url, { ...opts, duration: WARMUP });
+    const headLoad = HEAD_TOOL === 'ab' ? abLoad : nodeLoad;
+    if (WARMUP > 0) await headLoad(url, { ...opts, duration: WARMUP });
     started();
-    return nodeLoad(url, opts);
+    return headLoad(url, opts);
   }
   // A slow case (bcrypt) gets no warm-up: the warm-up's unanswered requests would still be queued
   // in the server when the measured run starts. It runs longer instead.
@@ -558,7 +582,13 @@ async function benchServer(cache, label, tmp, start = startServer) {
     if (wanted('validate')) row(tag, 'validate GET /auth/tokens', await m(`${base}/auth/tokens`, { headers: h }), 'validate', who);
     if (wanted('nocatalog')) row(tag, 'validate ?nocatalog', await m(`${base}/auth/tokens?nocatalog`, { headers: h }), 'nocatalog', who);
     if (wanted('head'))
-      row(tag, 'validate HEAD (node:http client)', await m(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), 'head', who);
+      row(
+        tag,
+        `validate HEAD (${HEAD_TOOL === 'ab' ? 'ab -k' : 'node:http client'})`,
+        await m(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }),
+        'head',
+        who,
+      );
     if (wanted('catalog'))
       row(tag, 'GET /v3/auth/catalog', await m(`${base}/auth/catalog`, { headers: { 'X-Auth-Token': admin.id } }), 'catalog', who);
     const rssValidate = server
@@ -625,7 +655,11 @@ async function benchCeiling() {
     await waitForPort(port);
     const r = await measure(`http://127.0.0.1:${port}/`);
     row(`hello.js (bare node:cluster, ${WORKERS} workers)`, 'GET / (ceiling)', r);
-    return r;
+    // HEAD rows are compared with the bare server under the same load generator
+    if (!wanted('head')) return { get: r };
+    const head = await measure(`http://127.0.0.1:${port}/`, { method: 'HEAD' });
+    row(`hello.js (bare node:cluster, ${WORKERS} workers)`, `HEAD / (ceiling, ${HEAD_TOOL === 'ab' ? 'ab -k' : 'node:http client'})`, head);
+    return { get: r, head };
   } finally {
     child.kill('SIGTERM');
   }
@@ -667,7 +701,7 @@ try {
       : '';
     const vsC =
       ceiling && !r.isKeystone && r.name.startsWith('validate')
-        ? `${((r.rps / ceiling.rps) * 100).toFixed(0)}%`
+        ? `${((r.rps / (r.key === 'head' ? (ceiling.head ?? ceiling.get) : ceiling.get).rps) * 100).toFixed(0)}%`
         : bcryptRps && r.name.startsWith('issue: password')
           ? `${((r.rps / bcryptRps) * 100).toFixed(0)}% of bcrypt itself`
           : '';
