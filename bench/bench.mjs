@@ -529,15 +529,23 @@ async function measureCpu(server, url, opts = {}) {
 /** LIST_ROWS users and projects in the default domain (16 requests at a time). */
 async function createListRows(base, token) {
   let next = 0;
-  const post = (path, body) =>
-    fetch(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    }).then(async (r) => {
-      await r.arrayBuffer();
-      if (r.status !== 201) throw new Error(`POST ${path}: ${r.status}`);
-    });
+  // A keep-alive connection the server closed between two requests fails the next one without an answer: it is
+  // sent again, and a 409 then means the first one was created after all.
+  const post = async (path, body, attempt = 1) => {
+    let r;
+    try {
+      r = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'X-Auth-Token': token, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      return post(path, body, attempt + 1);
+    }
+    await r.arrayBuffer();
+    if (r.status !== 201 && !(attempt > 1 && r.status === 409)) throw new Error(`POST ${path}: ${r.status}`);
+  };
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < LIST_ROWS) {
