@@ -16,9 +16,9 @@
  * V8 keeps its young generation at the size a burst grew it to (2 × 16 MB)
  * until a full collection finds the allocation rate it samples low, which
  * the first one after a burst seldom does (seen: 1 to 7 tries, a second
- * apart): a worker idle for YOUNG_IDLE_MS collects once a second, at most
- * YOUNG_TRIES times, until its young generation is back to its resting
- * size (one worker after a validation storm: RSS 130 -> 97 MB). That lets
+ * apart): a worker idle for YOUNG_IDLE_MS after a burst collects once a
+ * second, at most YOUNG_TRIES times, until its young generation is back to
+ * its resting size (one worker after a validation storm: RSS 130 -> 97 MB). That lets
  * the workers keep V8's default young generation, which scavenges a quarter
  * as often as the 4 MB one they ran with before (validation: 24 against
  * 29 µs of user CPU a request).
@@ -34,6 +34,10 @@ const YOUNG_IDLE_MS = 6000;
 /** a young generation at or below this is V8's resting size */
 const YOUNG_RESTING_BYTES = 4 * 1024 * 1024;
 const YOUNG_TRIES = 10;
+/** V8 samples the allocation rate at each collection: tries closer than this keep the burst's rate in its window */
+const YOUNG_TRY_SPACING_MS = 1000;
+/** requests that make a burst worth new tries (a worker served now and then does not collect ten times per pause) */
+const YOUNG_BURST_REQUESTS = 1000;
 
 function youngGenerationBytes(): number {
   return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
@@ -57,6 +61,8 @@ export function trimHeapWhenIdle(server: Server, idleMs = IDLE_MS): void {
   });
   let idleFor = 0;
   let youngTries = YOUNG_TRIES;
+  let servedAtYoungTries = 0;
+  let lastYoungTry = -Infinity;
   const collect = (compact: boolean) => {
     if (compact) setFlagsFromString('--compact-on-every-full-gc');
     try {
@@ -71,13 +77,23 @@ export function trimHeapWhenIdle(server: Server, idleMs = IDLE_MS): void {
     seen = served;
     if (busy) {
       idleFor = 0;
-      youngTries = 0;
+      lastYoungTry = -Infinity;
+      if (served - servedAtYoungTries >= YOUNG_BURST_REQUESTS) {
+        youngTries = 0;
+        servedAtYoungTries = served;
+      }
       return;
     }
     idleFor += idleMs;
     if (getHeapStatistics().total_heap_size - baseline >= GROWTH_BYTES) collect(true);
-    else if (youngTries < YOUNG_TRIES && idleFor >= YOUNG_IDLE_MS && youngGenerationBytes() > YOUNG_RESTING_BYTES) {
+    else if (
+      youngTries < YOUNG_TRIES &&
+      idleFor >= YOUNG_IDLE_MS &&
+      idleFor - lastYoungTry >= YOUNG_TRY_SPACING_MS &&
+      youngGenerationBytes() > YOUNG_RESTING_BYTES
+    ) {
       youngTries++;
+      lastYoungTry = idleFor;
       collect(false);
     }
   }, idleMs);
