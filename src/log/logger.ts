@@ -207,14 +207,14 @@ function writesOnlyToDirectTransports(): boolean {
 }
 
 /** log.isLevelEnabled('info') for the levels it was last asked with (winston's answer walks its transports). */
-let infoLevels: string | undefined;
+let infoAskedWith: (string | undefined)[] = [];
 let infoEnabled = false;
 function infoEnabledOnDirectTransports(): boolean {
-  let levels = log.level;
-  for (const t of directTransports) levels += ` ${t.level ?? '-'}`;
-  if (levels !== infoLevels) {
+  let same = infoAskedWith.length === directTransports.length + 1 && infoAskedWith[0] === log.level;
+  for (let i = 0; same && i < directTransports.length; i++) same = infoAskedWith[i + 1] === directTransports[i].level;
+  if (!same) {
     infoEnabled = log.isLevelEnabled('info');
-    infoLevels = levels;
+    infoAskedWith = [log.level, ...directTransports.map((t) => t.level)];
   }
   return infoEnabled;
 }

@@ -40,6 +40,7 @@ export interface Series<L extends string> {
 export interface KeyedHistogramOptions<L extends string> {
   name: string;
   help: string;
+  /** the label names of its series (they type the labels each series is given) */
   labelNames: readonly L[];
   buckets: readonly number[];
   registers: Registry[];
@@ -50,14 +51,12 @@ export class KeyedHistogram<L extends string> {
   readonly help: string;
   readonly type = 'histogram' as const;
   readonly aggregator = 'sum' as const;
-  readonly labelNames: readonly L[];
   private readonly bounds: readonly number[];
   private readonly series = new Map<string, Series<L>>();
 
   constructor(options: KeyedHistogramOptions<L>) {
     this.name = options.name;
     this.help = options.help;
-    this.labelNames = options.labelNames;
     this.bounds = [...options.buckets].sort((a, b) => a - b);
     // a Registry only needs a metric's name and get()
     for (const registry of options.registers) registry.registerMetric(this as unknown as Metric);

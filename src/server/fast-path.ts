@@ -24,7 +24,7 @@
  *
  * When it answers, it does what the express app's stages do, through their
  * own modules (request_id: newRequestId; access_log: logAccessAnswered; the
- * HTTP metrics: recordAnswered, both at once after the answer is sent whole,
+ * HTTP metrics: answeredTimer, both at once after the answer is sent whole,
  * without a 'close' listener per request), so the answer carries
  * the same headers (x-openstack-request-id, Vary), the same access log line
  * and the same metrics as one from the router (the request counted once,
@@ -40,7 +40,7 @@ import type { ServiceKind } from './request-context.js';
 import { baseUrlFor, newRequestId, REQUEST_ID_HEADER, VARY } from './pipeline/request-id.js';
 import { logAccessAnswered } from './pipeline/access-log.js';
 import { adminTokenMatcher, presentedAuthToken } from './pipeline/auth-context.js';
-import { recordAnswered } from '../metrics/metrics.js';
+import { answeredTimer, type AnsweredTimer } from '../metrics/metrics.js';
 import { TokenManager } from '../token/token-manager.js';
 import { policyAllowsNow } from '../api/authorize.js';
 import { AUTH_CATALOG_PATH, authCatalogBody, boolFromString, tokenTarget } from '../api/v3/auth.js';
@@ -94,6 +94,8 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export function withFastPath(app: RequestListener, service: ServiceKind, providers: ProviderApi): RequestListener {
   const { conf, token_provider_api: tokens } = providers;
   const isAdminToken = adminTokenMatcher(conf.DEFAULT.admin_token);
+  const timedTokens = answeredTimer(service, ROUTE);
+  const timedCatalog = answeredTimer(service, AUTH_CATALOG_PATH);
 
   /**
    * The response body when the fast path can answer (synchronously when everything is at hand,
@@ -145,7 +147,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     req: IncomingMessage & { url: string },
     res: ServerResponse,
     startedAt: number,
-    route: string,
+    timed: AnsweredTimer,
     subject: string | undefined,
     body: Buffer | ((baseUrl: string) => Buffer),
   ) => {
@@ -159,7 +161,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     if (req.method === 'HEAD') res.end();
     else res.end(bytes);
     fastPathStats.answered++;
-    recordAnswered(service, req.method as string, route, res, startedAt);
+    timed(req.method as string, res, startedAt);
     logAccessAnswered(req, res, bytes.length, requestId);
   };
 
@@ -191,7 +193,7 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
   };
 
   const catalogAnswer = (req: IncomingMessage & { url: string }, res: ServerResponse, startedAt: number, json: string) => {
-    answer(req, res, startedAt, AUTH_CATALOG_PATH, undefined, (baseUrl) => Buffer.from(authCatalogBody(json, baseUrl)));
+    answer(req, res, startedAt, timedCatalog, undefined, (baseUrl) => Buffer.from(authCatalogBody(json, baseUrl)));
   };
 
   return (incoming, res) => {
@@ -218,13 +220,13 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
         } catch {
           outcome = null; // e.g. an expired memoized token: express renders the answer
         }
-        if (Buffer.isBuffer(outcome)) answer(req, res, startedAt, ROUTE, subject, outcome);
+        if (Buffer.isBuffer(outcome)) answer(req, res, startedAt, timedTokens, subject, outcome);
         else if (outcome === null) app(req, res);
         else
           outcome.then(
             (body) => {
               if (body === null) app(req, res);
-              else answer(req, res, startedAt, ROUTE, subject, body);
+              else answer(req, res, startedAt, timedTokens, subject, body);
             },
             () => {
               app(req, res);

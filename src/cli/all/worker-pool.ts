@@ -47,15 +47,6 @@ export interface WorkerLaunch {
  */
 export type ListeningListener = (state: WorkerState, moved: boolean) => void;
 
-/**
- * The workers' node flags: the primary's. V8's default young generation (16 MB semi-spaces) scavenges a
- * quarter as often as the 4 MB one the workers ran with until 2026-12-06 (validation: 24 against 29 µs of
- * user CPU a request); an idle worker gives its pages back (idle-heap-trim.ts).
- */
-function workerExecArgv(): string[] {
-  return [...process.execArgv];
-}
-
 export class WorkerPool {
   private readonly states = new Map<number, WorkerState>();
   private readonly failures: Record<ServiceName, number> = { public: 0, admin: 0 };
@@ -69,7 +60,9 @@ export class WorkerPool {
     readonly endpoints: Endpoints,
     private readonly onListening: ListeningListener,
   ) {
-    cluster.setupPrimary({ exec: launch.entry, args: [], silent: false, execArgv: workerExecArgv() });
+    // workers run with the primary's node flags (cluster's default) and V8's default young generation, which an
+    // idle worker gives back (idle-heap-trim.ts)
+    cluster.setupPrimary({ exec: launch.entry, args: [], silent: false });
     cluster.on('exit', (worker, code, signal) => {
       this.onExit(worker, code, signal);
     });
