@@ -137,14 +137,23 @@ for (const cache of cacheKinds()) {
     };
 
     test('GET /v3/auth/catalog: the memoized answer equals the routed one, and follows every catalog write', async () => {
-      // memoizes the caller's token under the current version (a write of an earlier test may have moved it late)
-      await authCatalog(admin, { query: '?routed' });
-      const before = fastPathStats.answered;
-      const fast = await authCatalog(admin);
-      const again = await authCatalog(admin);
-      const head = await authCatalog(admin, { method: 'HEAD' });
+      // The routed request memoizes the caller's token under the current version. That version may move between
+      // requests without a write of this test: an earlier test's write heard late, or (Redis) an epoch poll late on
+      // a loaded machine, which makes the version be read per request. Then the fast path rightly hands the request
+      // to express; so the three requests are sent again, a few times at most, until nothing moved under them.
+      const triple = async () => {
+        await authCatalog(admin, { query: '?routed' });
+        const before = fastPathStats.answered;
+        const fast = await authCatalog(admin);
+        const again = await authCatalog(admin);
+        const head = await authCatalog(admin, { method: 'HEAD' });
+        return { fast, again, head, answered: fastPathStats.answered - before };
+      };
+      let sent = await triple();
+      for (let attempt = 1; attempt < 5 && sent.answered < 3; attempt++) sent = await triple();
+      const { fast, again, head } = sent;
       const routed = await authCatalog(admin, { query: '?routed' });
-      assert.ok(fastPathStats.answered - before >= 3, `fast path answered ${fastPathStats.answered - before}`);
+      assert.equal(sent.answered, 3, `fast path answered ${sent.answered} of 3`);
       for (const r of [fast, again, head, routed]) {
         assert.equal(r.status, 200);
         assert.equal(r.headers.get('vary'), 'X-Auth-Token');
