@@ -36,6 +36,7 @@ const POST_LUA = join(root, 'bench', 'post.lua');
 const LIST_ROWS = Number(process.env.LIST_ROWS ?? 1000);
 const PG_URL = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const CASES = process.env.CASES ? new Set(process.env.CASES.split(',')) : null;
+const HOLD = process.env.BENCH_HOLD;
 
 // Keystone 22 on this machine class (RESULTS.md: 2 cores, 3 uwsgi processes, memcached, bcrypt 12; lists of 201
 // entries from issue 14's run), the denominators when Keystone 22 is not measured in this run.
@@ -559,6 +560,35 @@ async function createListRows(base, token) {
 
 const wanted = (name) => CASES === null || CASES.has(name);
 
+/**
+ * BENCH_HOLD=<file>: the first configuration's server is started as for the benchmark and kept until SIGINT or
+ * SIGTERM, for a profiler or a load generator of one's own; <file> gets its address, tokens, request bodies and
+ * worker pids as shell assignments.
+ */
+async function hold(server, { base, admin, subject, rescope, pw }) {
+  const q = (v) => `'${String(v).replace(/'/g, "'\\''")}'`;
+  const vars = {
+    BASE: base,
+    PORT: server.port,
+    ADMIN: admin,
+    SUBJECT: subject,
+    RESCOPE: rescope,
+    PW: pw,
+    PIDS: server.workerPids().join(' '),
+  };
+  writeFileSync(
+    HOLD,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${q(v)}\n`)
+      .join(''),
+  );
+  process.stderr.write(`holding ${server.kind} on ${base} (${HOLD}); SIGINT or SIGTERM stops it\n`);
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}
+
 async function benchServer(cache, label, tmp, start = startServer) {
   const server = await start(cache);
   if (!server) return;
@@ -585,6 +615,7 @@ async function benchServer(cache, label, tmp, start = startServer) {
       }),
     );
     const h = { 'X-Auth-Token': admin.id, 'X-Subject-Token': subject.id };
+    if (HOLD) return await hold(server, { base, admin: admin.id, subject: subject.id, rescope, pw });
     const tag = who.isKeystone ? label : `${label} (${server.kind}, ${WORKERS} workers)`;
     const m = (url, opts) => measureCpu(server, url, opts);
     if (wanted('validate')) row(tag, 'validate GET /auth/tokens', await m(`${base}/auth/tokens`, { headers: h }), 'validate', who);
@@ -670,8 +701,8 @@ async function benchCeiling() {
 const tmp = mkdtempSync(join(tmpdir(), 'keystone-bench-'));
 try {
   spawnSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'ignore' });
-  const ceiling = await benchCeiling();
-  const configs = (process.env.CONFIGS ?? 'keystone22,postgres-redis,memory,none,redis').split(',');
+  const ceiling = HOLD ? null : await benchCeiling();
+  const configs = (process.env.CONFIGS ?? 'keystone22,postgres-redis,memory,none,redis').split(',').slice(0, HOLD ? 1 : undefined);
   if (configs.includes('keystone22') && KEYSTONE22)
     await benchServer('keystone22', `Keystone 22 (uwsgi, ${WORKERS} × 4 threads, memcached, PostgreSQL)`, tmp, startKeystone22);
   if (configs.includes('postgres-redis')) {
@@ -681,8 +712,13 @@ try {
   if (configs.includes('memory')) await benchServer('memory', 'embedded, cache on (memory)', tmp);
   if (configs.includes('none')) await benchServer('none', "embedded, cache off (Keystone's default)", tmp);
   if (configs.includes('redis') && process.env.REDIS_URL) await benchServer('redis', 'embedded, cache on (Redis)', tmp);
-  const bcryptRps = wanted('password') ? await benchBcrypt() : null;
+  const bcryptRps = wanted('password') && !HOLD ? await benchBcrypt() : null;
+  if (!HOLD) printTable(ceiling, bcryptRps);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
 
+function printTable(ceiling, bcryptRps) {
   const fmt = (v, d = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
   console.log(
     `\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 ${
@@ -711,6 +747,4 @@ try {
       `| ${r.server} | ${r.name} | ${fmt(r.rps, r.rps < 100 ? 1 : 0)} | ${fmt(r.mean, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUs)} | ${r.non2xx}/${r.errors} | ${vsK} | ${vsC} |`,
     );
   }
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
 }

@@ -44,6 +44,7 @@ import { answeredTimer, type AnsweredTimer } from '../metrics/metrics.js';
 import { TokenManager } from '../token/token-manager.js';
 import { policyAllowsNow } from '../api/authorize.js';
 import { AUTH_CATALOG_PATH, authCatalogBody, boolFromString, tokenTarget } from '../api/v3/auth.js';
+import { issueFastPath } from './fast-path-issue.js';
 
 /** How many requests this process answered on the fast path (tests, diagnostics). */
 export const fastPathStats = { answered: 0 };
@@ -150,14 +151,15 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     timed: AnsweredTimer,
     subject: string | undefined,
     body: Buffer | ((baseUrl: string) => Buffer),
+    status = 200,
+    requestId = newRequestId(),
   ) => {
-    const requestId = newRequestId();
     const bytes = Buffer.isBuffer(body) ? body : body(baseUrlFor(conf, service, req.headers.host));
     const headers: Record<string, string | number> = { [REQUEST_ID_HEADER]: requestId, Vary: VARY };
     if (subject !== undefined) headers['X-Subject-Token'] = subject;
     headers['Content-Type'] = 'application/json';
     headers['Content-Length'] = bytes.length;
-    res.writeHead(200, headers);
+    res.writeHead(status, headers);
     if (req.method === 'HEAD') res.end();
     else res.end(bytes);
     fastPathStats.answered++;
@@ -196,12 +198,17 @@ export function withFastPath(app: RequestListener, service: ServiceKind, provide
     answer(req, res, startedAt, timedCatalog, undefined, (baseUrl) => Buffer.from(authCatalogBody(json, baseUrl)));
   };
 
+  const issue = issueFastPath(app, service, providers, (req, res, startedAt, subject, body, requestId) => {
+    answer(req, res, startedAt, timedTokens, subject, body, 201, requestId);
+  });
+
   return (incoming, res) => {
     const startedAt = performance.now();
     // a request of node's HTTP server always has its url
     const req = incoming as IncomingMessage & { url: string };
     const method = req.method;
     const url = req.url;
+    if (method === 'POST' && issue(req, res, startedAt)) return;
     if (
       (method === 'GET' || method === 'HEAD') &&
       url.startsWith(PATH) &&

@@ -192,5 +192,104 @@ for (const cache of cacheKinds()) {
       assertError(await authCatalog(victim), 401);
       assertError(await authCatalog('garbage'), 401);
     });
+
+    /** POST /v3/auth/tokens with a raw body (the fast path reads the body itself). */
+    const post = async (body: string, query = '', headers: Record<string, string> = {}) => {
+      const res = await fetch(`${server.publicUrl}/v3/auth/tokens${query}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body,
+      });
+      const text = await res.text();
+      return { status: res.status, headers: res.headers, text, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    };
+    const rescopeBody = (tokenId: string, projectId: string) =>
+      JSON.stringify({ auth: { identity: { methods: ['token'], token: { id: tokenId } }, scope: { project: { id: projectId } } } });
+    /** A token body without what differs between two issues of the same rescope. */
+    const stable = (body: Record<string, unknown> | undefined) => {
+      const token = { ...(body?.token as Record<string, unknown>) };
+      delete token.issued_at;
+      token.audit_ids = (token.audit_ids as string[]).slice(1);
+      return token;
+    };
+    /** The access lines of a request id (after the line is written). */
+    const linesOf = async (requestId: string | null) => {
+      await new Promise((r) => setTimeout(r, 50));
+      return lines.filter((l) => requestId !== null && l.startsWith(requestId));
+    };
+
+    test('POST /v3/auth/tokens (token method): answered as the route answers, one access line, the token valid', async () => {
+      const unscoped = (await getToken(server, { username: 'admin', password: server.adminPassword })).id;
+      const projectId = (
+        (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).body.token as {
+          project: { id: string };
+        }
+      ).project.id;
+      const before = fastPathStats.answered;
+      const fast = await post(rescopeBody(unscoped, projectId));
+      const taken = fastPathStats.answered - before;
+      const routed = await post(rescopeBody(unscoped, projectId), '?routed');
+      assert.equal(fastPathStats.answered - before, taken, 'a query the fast path does not know goes through express');
+      // without a cache express's request scope shares the look-ups: the fast path leaves the request alone
+      assert.equal(taken, cache === 'none' ? 0 : 1);
+      for (const r of [fast, routed]) {
+        assert.equal(r.status, 201, r.text);
+        assert.equal(r.headers.get('vary'), 'X-Auth-Token');
+        assert.equal(r.headers.get('content-type'), 'application/json');
+        assert.equal(r.headers.get('content-length'), String(Buffer.byteLength(r.text)));
+        assert.match(r.headers.get('x-openstack-request-id') ?? '', /^req-[0-9a-f-]{36}$/);
+        assert.ok(r.headers.get('x-subject-token'));
+        assert.equal((await validateToken(server, admin, r.headers.get('x-subject-token') as string)).status, 200);
+      }
+      assert.deepEqual([...fast.headers.keys()].sort(), [...routed.headers.keys()].sort());
+      assert.deepEqual(stable(fast.body), stable(routed.body));
+      const line = await linesOf(fast.headers.get('x-openstack-request-id'));
+      assert.equal(line.length, 1, 'one access line');
+      assert.match(line[0], /"POST \/v3\/auth\/tokens HTTP\/1\.1" 201 \d+/);
+
+      const nocatalog = await post(rescopeBody(unscoped, projectId), '?nocatalog');
+      assert.equal(nocatalog.status, 201);
+      assert.equal((nocatalog.body?.token as Record<string, unknown>).catalog, undefined);
+      const { catalog: _catalog, ...withoutCatalog } = stable(routed.body);
+      assert.deepEqual(stable(nocatalog.body), withoutCatalog);
+    });
+
+    test('POST /v3/auth/tokens: refusals are rendered by express once, as the route renders them', async () => {
+      const victim = (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).id;
+      const projectId = (
+        (await getToken(server, { username: 'admin', password: server.adminPassword, project: 'admin' })).body.token as {
+          project: { id: string };
+        }
+      ).project.id;
+      assert.equal(await revokeToken(server, admin, victim), 204);
+      const cases: Array<[string, string, number]> = [
+        ['garbage token', rescopeBody('garbage', projectId), 404],
+        ['revoked token', rescopeBody(victim, projectId), 404],
+        ['unknown project', rescopeBody(admin, 'f'.repeat(32)), 401],
+        ['malformed JSON', '{"auth":', 400],
+        ['a NUL', rescopeBody(`a\u0000b`, projectId), 400],
+        ['no methods', JSON.stringify({ auth: { identity: { methods: [], token: { id: admin } } } }), 401],
+      ];
+      for (const [what, body, status] of cases) {
+        const fast = await post(body);
+        const routed = await post(body, '?routed');
+        assert.equal(fast.status, status, `${what}: ${fast.text}`);
+        assert.equal(fast.text, routed.text, what);
+        assert.equal(fast.headers.get('www-authenticate'), routed.headers.get('www-authenticate'), what);
+        assert.equal((await linesOf(fast.headers.get('x-openstack-request-id'))).length, 1, `${what}: one access line`);
+      }
+      // another method goes through express as before
+      const password = await post(
+        JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { name: 'admin', domain: { id: 'default' }, password: server.adminPassword } },
+            },
+          },
+        }),
+      );
+      assert.equal(password.status, 201);
+    });
   });
 }

@@ -18,6 +18,7 @@ import { renderCollection } from '../collection.js';
 import { renderDomain, renderProject } from './resource-render.js';
 import { registerFederatedAuthRoutes } from './federation-auth.js';
 import { registerWebSsoRoutes } from './federation-websso.js';
+import { attemptedRefusal } from '../../server/handed-over.js';
 
 const FEDERATION_REL = 'https://docs.openstack.org/api/openstack-identity/3/ext/OS-FEDERATION/1.0/rel/';
 
@@ -51,15 +52,37 @@ function sendJson(res: Response, status: number, body: string | Buffer, headers:
   else res.end(body);
 }
 
+/**
+ * POST /v3/auth/tokens's one issue path (the route and the issue fast path, src/server/fast-path-issue.ts): the body
+ * authenticated, the token minted through every check, and its body serialized.
+ */
+export function tokenIssuer(
+  providers: ProviderApi,
+  authentication = new TokenAuthentication(providers),
+): (req: Request, body: unknown, withCatalog: boolean) => Promise<IssuedToken> {
+  return async (req, body, withCatalog) => {
+    const token = await authentication.authenticate(req, body, { receipts: true });
+    return { token, body: JSON.stringify(await providers.token_provider_api.renderBody(token, withCatalog)) };
+  };
+}
+
+export interface IssuedToken {
+  token: ValidatedToken;
+  body: string;
+}
+
 export function registerAuthRoutes(routes: RouteTable, providers: ProviderApi): void {
   const { token_provider_api: tokens, conf } = providers;
   const authentication = new TokenAuthentication(providers);
+  const issue = tokenIssuer(providers, authentication);
 
   routes.post(
     '/v3/auth/tokens',
     async (req, res) => {
-      const token = await authentication.authenticate(req, req.body, { receipts: true });
-      const body = JSON.stringify(await tokens.renderBody(token, includeCatalog(req)));
+      // authenticated already by the issue fast path, which failed: its error is the answer (no second attempt)
+      const attempted = attemptedRefusal(req);
+      if (attempted) throw attempted.error;
+      const { token, body } = await issue(req, req.body, includeCatalog(req));
       sendJson(res, 201, body, { 'X-Subject-Token': token.id });
     },
     { public: 'authentication: the request carries its own proof of identity', rel: 'auth_tokens' },

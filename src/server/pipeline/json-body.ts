@@ -12,6 +12,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { RequestEntityTooLarge, ValidationError } from '../../common/errors.js';
+import { preReadBody } from '../handed-over.js';
 
 export type BodyParser = (text: string, req: Request) => unknown;
 
@@ -37,6 +38,13 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
   }
   return false;
 }
+
+/** The media type of a Content-Type header, lowercased, without its parameters. */
+export function jsonMediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+export const isJsonMediaType = (mediaType: string): boolean => mediaType === 'application/json' || mediaType.endsWith('+json');
 
 function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -66,6 +74,38 @@ function readBody(req: Request, maxBytes: number): Promise<Buffer> {
   });
 }
 
+/**
+ * A JSON body as this stage accepts it: no NUL, valid JSON, nested no deeper than MAX_BODY_DEPTH, top-level keys
+ * starting with '_' dropped. Throws Keystone's ValidationError otherwise.
+ */
+export function parseJsonText(text: string): unknown {
+  refuseNul(text);
+  return parseJson(text);
+}
+
+function refuseNul(text: string): void {
+  // no stored string can hold one (PostgreSQL's protocol cannot carry it): refused here, not as a database error
+  if (NUL_IN_BODY.test(text)) throw new ValidationError('Invalid input: a string in the request body contains a NUL character.');
+}
+
+function parseJson(text: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ValidationError('Expecting to find valid JSON in request body.');
+  }
+  return checkedBody(parsed);
+}
+
+function checkedBody(parsed: unknown): unknown {
+  if (nestedDeeperThan(parsed, MAX_BODY_DEPTH)) throw new ValidationError('Expecting to find valid JSON in request body.');
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    return Object.fromEntries(Object.entries(parsed).filter(([key]) => !key.startsWith('_')));
+  }
+  return parsed;
+}
+
 export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyParser> = {}, pathParsers: PathBodyParsers = []) {
   return async (req: Request, _res: Response, next: NextFunction): Promise<void> => {
     req.body = undefined;
@@ -76,7 +116,7 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
       }
     }
     try {
-      const raw = await readBody(req, maxBytes);
+      const raw = preReadBody(req) ?? (await readBody(req, maxBytes));
       if (raw.length === 0) {
         next();
         return;
@@ -88,26 +128,15 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
         next();
         return;
       }
-      const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-      // no stored string can hold one (PostgreSQL's protocol cannot carry it): refused here, not as a database error
-      if (NUL_IN_BODY.test(text)) throw new ValidationError('Invalid input: a string in the request body contains a NUL character.');
-      let parsed: unknown;
-      if (mediaType === 'application/json' || mediaType.endsWith('+json')) {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          throw new ValidationError('Expecting to find valid JSON in request body.');
-        }
+      const mediaType = jsonMediaType(req.headers['content-type']);
+      refuseNul(text);
+      if (isJsonMediaType(mediaType)) {
+        req.body = parseJson(text);
       } else if (extraParsers[mediaType]) {
-        parsed = extraParsers[mediaType](text, req);
+        req.body = checkedBody(extraParsers[mediaType](text, req));
       } else {
         throw new ValidationError('Expecting to find application/json in Content-Type header.');
       }
-      if (nestedDeeperThan(parsed, MAX_BODY_DEPTH)) throw new ValidationError('Expecting to find valid JSON in request body.');
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-        parsed = Object.fromEntries(Object.entries(parsed).filter(([key]) => !key.startsWith('_')));
-      }
-      req.body = parsed;
       next();
     } catch (err) {
       next(err);
