@@ -22,7 +22,7 @@ import type { ProviderApi } from '../common/provider-api.js';
 import type { ServiceKind } from './request-context.js';
 import { tokenIssuer } from '../api/v3/auth.js';
 import { newRequestContext } from './pipeline/request-id.js';
-import { isJsonMediaType, jsonMediaType, parseJsonText } from './pipeline/json-body.js';
+import { isJsonMediaType, mediaTypeOf, parseJsonText } from './pipeline/json-body.js';
 import { handOverBody, handOverRefusal } from './handed-over.js';
 
 const PATH = '/v3/auth/tokens';
@@ -104,7 +104,7 @@ export function issueFastPath(
       !(length > 0 && length <= maxBody) ||
       headers['transfer-encoding'] !== undefined ||
       headers['openstack-auth-receipt'] !== undefined ||
-      !isJsonMediaType(jsonMediaType(headers['content-type']))
+      !isJsonMediaType(mediaTypeOf(headers['content-type']))
     )
       return false;
     const chunks: Buffer[] = [];

@@ -40,7 +40,7 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 }
 
 /** The media type of a Content-Type header, lowercased, without its parameters. */
-export function jsonMediaType(contentType: string | undefined): string {
+export function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
@@ -128,7 +128,7 @@ export function jsonBody(maxBytes: number, extraParsers: Record<string, BodyPars
         next();
         return;
       }
-      const mediaType = jsonMediaType(req.headers['content-type']);
+      const mediaType = mediaTypeOf(req.headers['content-type']);
       refuseNul(text);
       if (isJsonMediaType(mediaType)) {
         req.body = parseJson(text);
