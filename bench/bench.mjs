@@ -30,6 +30,11 @@ const THREADS = process.env.THREADS ?? '2';
 const CONNS = process.env.CONNS ?? '32';
 const DURATION = Number(process.env.DURATION ?? 10);
 const WARMUP = Number(process.env.WARMUP ?? 2);
+/**
+ * A slow case (password issue) runs SLOW_DURATION (at least 30 s): at about 6 answers a second, the hashes still in
+ * flight when the load stops (up to a few per worker) would otherwise weigh several percent of the count.
+ */
+const SLOW_DURATION = Number(process.env.SLOW_DURATION ?? Math.max(DURATION, 30));
 const ROUNDS = process.env.ROUNDS ?? '12';
 const HELLO = process.env.HELLO_JS ?? join(root, '..', 'shared', 'anchors', 'http-ceiling', 'hello.js');
 const POST_LUA = join(root, 'bench', 'post.lua');
@@ -192,10 +197,10 @@ async function measure(url, opts = {}) {
     return headLoad(url, opts);
   }
   // A slow case (bcrypt) gets no warm-up: the warm-up's unanswered requests would still be queued
-  // in the server when the measured run starts. It runs longer instead.
+  // in the server when the measured run starts. It runs longer instead (SLOW_DURATION).
   if (opts.slow) {
     started();
-    return load(url, { ...opts, duration: Math.max(DURATION, 15) });
+    return load(url, { ...opts, duration: SLOW_DURATION });
   }
   if (WARMUP > 0) await load(url, { ...opts, duration: WARMUP });
   started();
@@ -496,13 +501,15 @@ async function tokenOf(port, bodyFile) {
 const rows = [];
 /** A measured case; `key` names the case for the comparison with Keystone 22 (KEYSTONE_RECORDED's keys). */
 function row(server, name, result, key, { isKeystone = false } = {}) {
-  rows.push({ server, name, ...result, key, isKeystone });
+  const entry = { server, name, ...result, key, isKeystone };
+  rows.push(entry);
   if (isKeystone && key) keystoneMeasured[key] = result.rps;
   const k = key && !isKeystone ? keystoneFor(key) : undefined;
   const x = k ? `${(result.rps / k.rps).toFixed(0)}×` : '';
   process.stderr.write(
     `${server} | ${name} | ${result.rps.toFixed(result.rps < 100 ? 1 : 0)} req/s | p99 ${result.p99?.toFixed(2)} ms ${x}\n`,
   );
+  return entry;
 }
 
 /** Keystone 22's rate for a case: measured in this run when it was, else RESULTS.md's. */
@@ -523,7 +530,7 @@ async function measureCpu(server, url, opts = {}) {
     },
   });
   const ticks = cpuTicksOf(pids) - before;
-  const requests = result.rps * (opts.slow ? Math.max(DURATION, 15) : DURATION);
+  const requests = result.rps * (opts.slow ? SLOW_DURATION : DURATION);
   return { ...result, cpuUs: requests > 0 ? (ticks * 1e4) / requests : null };
 }
 
@@ -637,8 +644,10 @@ async function benchServer(cache, label, tmp, start = startServer) {
       row(tag, `GET /v3/projects (${n} projects)`, await m(`${base}/projects`, { headers: { 'X-Auth-Token': admin.id } }), 'projects', who);
     }
     if (wanted('rescope')) row(tag, 'issue: token method (rescope)', await m(`${base}/auth/tokens`, { bodyFile: rescope }), 'rescope', who);
-    if (wanted('password') && cache !== 'none' && cache !== 'redis')
-      row(tag, `issue: password (bcrypt ${ROUNDS})`, await m(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), 'password', who);
+    const password =
+      wanted('password') && cache !== 'none' && cache !== 'redis'
+        ? row(tag, `issue: password (bcrypt ${ROUNDS})`, await m(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), 'password', who)
+        : null;
     const rss = server
       .workerPids()
       .map(rssOf)
@@ -652,18 +661,25 @@ async function benchServer(cache, label, tmp, start = startServer) {
       .map(rssOf)
       .filter((v) => v !== null);
     rows.push({ server: tag, name: 'worker RSS 20 s later (MB)', rss: settled });
+    // bcrypt itself within the minute of the password case, its server idle: this machine's speed drifts by
+    // several percent from one minute to the next, more than the difference measured
+    if (password) password.bcrypt = await benchBcrypt(tag);
   } finally {
     await server.stop();
   }
 }
 
-/** bcrypt's own rate at ROUNDS on this machine: hashes compared on the libuv pool, as many at once as cores × 2. */
-async function benchBcrypt() {
+/**
+ * bcrypt's own rate at ROUNDS on this machine, and its CPU per compare (this process's, which does nothing else
+ * meanwhile): hashes compared on the libuv pool, as many at once as cores × 2.
+ */
+async function benchBcrypt(beside) {
   const { default: bcrypt } = await import('bcrypt');
   const hash = await bcrypt.hash('secret', Number(ROUNDS));
-  const until = Date.now() + Math.max(DURATION, 15) * 1000;
+  const until = Date.now() + SLOW_DURATION * 1000;
   let done = 0;
   const started = Date.now();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: cpus().length * 2 }, async () => {
       while (Date.now() < until) {
@@ -673,8 +689,17 @@ async function benchBcrypt() {
     }),
   );
   const rps = done / ((Date.now() - started) / 1000);
-  row(`bcrypt itself (node bcrypt, ${ROUNDS} rounds, libuv pool)`, 'compare', { rps, mean: null, p99: null, non2xx: 0, errors: 0 });
-  return rps;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuUs = (cpu.user + cpu.system) / done;
+  row(`bcrypt itself (node bcrypt, ${ROUNDS} rounds, libuv pool)`, `compare, beside ${beside}`, {
+    rps,
+    mean: null,
+    p99: null,
+    cpuUs,
+    non2xx: 0,
+    errors: 0,
+  });
+  return { rps, cpuUs };
 }
 
 async function benchCeiling() {
@@ -712,13 +737,12 @@ try {
   if (configs.includes('memory')) await benchServer('memory', 'embedded, cache on (memory)', tmp);
   if (configs.includes('none')) await benchServer('none', "embedded, cache off (Keystone's default)", tmp);
   if (configs.includes('redis') && process.env.REDIS_URL) await benchServer('redis', 'embedded, cache on (Redis)', tmp);
-  const bcryptRps = wanted('password') && !HOLD ? await benchBcrypt() : null;
-  if (!HOLD) printTable(ceiling, bcryptRps);
+  if (!HOLD) printTable(ceiling);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 
-function printTable(ceiling, bcryptRps) {
+function printTable(ceiling) {
   const fmt = (v, d = 0) => (v === null || v === undefined ? '-' : Number(v).toFixed(d));
   console.log(
     `\nwrk -t${THREADS} -c${CONNS}, ${DURATION} s a case after ${WARMUP} s of warm-up (${tool}); Keystone 22 ${
@@ -740,8 +764,10 @@ function printTable(ceiling, bcryptRps) {
     const vsC =
       ceiling && !r.isKeystone && r.name.startsWith('validate')
         ? `${((r.rps / (r.key === 'head' ? (ceiling.head ?? ceiling.get) : ceiling.get).rps) * 100).toFixed(0)}%`
-        : bcryptRps && r.name.startsWith('issue: password')
-          ? `${((r.rps / bcryptRps) * 100).toFixed(0)}% of bcrypt itself`
+        : r.bcrypt
+          ? `${((r.rps / r.bcrypt.rps) * 100).toFixed(0)}% of bcrypt's rate${
+              r.cpuUs ? `, CPU ${((r.cpuUs / r.bcrypt.cpuUs) * 100).toFixed(0)}% of a compare's` : ''
+            }`
           : '';
     console.log(
       `| ${r.server} | ${r.name} | ${fmt(r.rps, r.rps < 100 ? 1 : 0)} | ${fmt(r.mean, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpuUs)} | ${r.non2xx}/${r.errors} | ${vsK} | ${vsC} |`,

@@ -1,7 +1,16 @@
+/** Hashes in flight in one process, as keystone_password_hashes reports them. */
+export interface HashingLoad {
+  running: number;
+  waiting: number;
+  /** [identity] password_hash_concurrency in effect; null: no limit */
+  limit: number | null;
+}
+
 /** What the identity manager needs of the password hashing module. */
 export interface PasswordHasherPort {
   hash(password: string): Promise<string>;
   verify(password: string, storedHash: string): Promise<boolean>;
   /** spends the time of a real verification, for unknown users */
   verifyAgainstDummy(password: string): Promise<false>;
+  load(): HashingLoad;
 }

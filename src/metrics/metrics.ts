@@ -40,6 +40,7 @@
 import cluster from 'node:cluster';
 import { observeHeapAfterMajorGc } from './heap-after-gc.js';
 import { KeyedHistogram, type Series } from './keyed-histogram.js';
+import type { HashingLoad } from '../identity/password-hasher-port.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 export type Service = 'public' | 'admin';
@@ -171,6 +172,28 @@ export const dbPoolConnections = new Gauge({
     }
   },
 });
+
+let passwordHashing: (() => HashingLoad) | null = null;
+
+export const passwordHashes = new Gauge({
+  name: 'keystone_password_hashes',
+  help: 'Password hashes and verifications of this process by state: running (on the libuv pool), waiting (for [identity] password_hash_concurrency), max (that limit).',
+  labelNames: ['state'] as const,
+  registers: [workerRegistry],
+  collect() {
+    this.reset();
+    const load = passwordHashing?.();
+    if (!load) return;
+    this.set({ state: 'running' }, load.running);
+    this.set({ state: 'waiting' }, load.waiting);
+    if (load.limit !== null) this.set({ state: 'max' }, load.limit);
+  },
+});
+
+/** Reports the password hasher's load as keystone_password_hashes. */
+export function observePasswordHashing(hasher: { load(): HashingLoad }): void {
+  passwordHashing = () => hasher.load();
+}
 
 export const authFailures = new Counter({
   name: 'keystone_auth_failures_total',

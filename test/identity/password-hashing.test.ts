@@ -11,6 +11,7 @@ import {
   parseHash,
   type PasswordHasherOptions,
 } from '../../src/identity/password-hashing/index.js';
+import { defaultHashConcurrency, threadPoolSize } from '../../src/identity/password-hashing/hash-concurrency.js';
 
 const base: PasswordHasherOptions = {
   password_hash_algorithm: 'bcrypt',
@@ -304,6 +305,63 @@ describe('password hashing: dummy verification and the event loop', () => {
     }
     // a blocking implementation would let no tick through until every hash was done
     assert.ok(ticks >= 10, `only ${ticks} timer ticks while 20 verifications ran`);
+  });
+});
+
+describe('password hashing: [identity] password_hash_concurrency', () => {
+  it('runs at most that many hashes at once; the others wait in arrival order and all get their answer', async () => {
+    const h = hasher({ ...cheap.bcrypt, password_hash_concurrency: 2 });
+    const stored = await h.hash('queued');
+    assert.deepEqual(h.load(), { running: 0, waiting: 0, limit: 2 });
+    const finished: number[] = [];
+    const all = Array.from({ length: 5 }, (_, i) =>
+      h.verify(i === 3 ? 'queued' : `wrong ${i}`, stored).then((ok) => {
+        finished.push(i);
+        return ok;
+      }),
+    );
+    // p-limit starts a queued call on a microtask: let the first ones begin
+    await Promise.resolve();
+    await Promise.resolve();
+    assert.deepEqual(h.load(), { running: 2, waiting: 3, limit: 2 });
+    assert.deepEqual(await Promise.all(all), [false, false, false, true, false]);
+    assert.deepEqual(h.load(), { running: 0, waiting: 0, limit: 2 });
+    assert.ok(finished[0] === 0 || finished[0] === 1, `one of the first two finishes first, not ${finished[0]}`);
+  });
+
+  it('a password refused before hashing takes no turn, and the next one runs', async () => {
+    const h = hasher({ ...cheap.bcrypt, password_hash_concurrency: 1 });
+    await assert.rejects(h.hash('nul\u0000byte'), NullBytePasswordError);
+    const stored = await h.hash('after');
+    assert.equal(await h.verify('after', stored), true);
+    assert.deepEqual(h.load(), { running: 0, waiting: 0, limit: 1 });
+  });
+
+  it('unset, a hasher built directly has no limit; a limit below 1 is refused', () => {
+    assert.deepEqual(hasher(cheap.bcrypt).load(), { running: 0, waiting: 0, limit: null });
+    assert.throws(() => hasher({ password_hash_concurrency: 0.5 }), /password_hash_concurrency/);
+    assert.throws(() => hasher({ password_hash_concurrency: -1 }), /password_hash_concurrency/);
+  });
+
+  it('the default is the cores, at most the thread pool less one, at least one', () => {
+    assert.equal(defaultHashConcurrency(2, 4), 2);
+    assert.equal(defaultHashConcurrency(16, 4), 3);
+    assert.equal(defaultHashConcurrency(16, 64), 16);
+    assert.equal(defaultHashConcurrency(1, 4), 1);
+    assert.equal(defaultHashConcurrency(8, 1), 1);
+    assert.equal(threadPoolSize({}), 4);
+    assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: '16' }), 16);
+    assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: 'x' }), 4);
+    assert.equal(threadPoolSize({ UV_THREADPOOL_SIZE: '5000' }), 1024);
+  });
+
+  it('keystone.conf sets it, and fromConfig falls back to the default given', () => {
+    const conf = (concurrency: number | null) => ({
+      identity: { ...base, password_hash_concurrency: concurrency },
+      DEFAULT: { strict_password_check: false },
+    });
+    assert.equal(PasswordHasher.fromConfig(conf(5), 2).load().limit, 5);
+    assert.equal(PasswordHasher.fromConfig(conf(null), 2).load().limit, 2);
   });
 });
 

@@ -128,6 +128,7 @@ for (const database of databaseKinds()) {
           eventlet_server: { public_workers: 2, admin_workers: 1 },
           metrics: { enabled: true },
           security_compliance: { lockout_failure_attempts: 2, lockout_duration: 600 },
+          identity: { password_hash_concurrency: 3 },
         },
       });
       metricsUrl = await metricsUrlOf(ks);
@@ -275,6 +276,16 @@ for (const database of databaseKinds()) {
         samples.filter((s) => s.name === 'keystone_http_request_duration_seconds_count').map((s) => s.labels.worker),
       )) {
         assert.equal(sum(samples, 'keystone_db_pool_connections', { worker, state: 'max' }) > 0, true, `pool of ${worker}`);
+        // the password issues and failures above were hashed; none is in flight once answered
+        assert.equal(sum(samples, 'keystone_password_hashes', { worker, state: 'max' }), 3, `hashing limit of ${worker}`);
+        for (const state of ['running', 'waiting']) {
+          assert.ok(
+            samples.some(
+              (s) => s.name === 'keystone_password_hashes' && s.labels.worker === worker && s.labels.state === state && s.value === 0,
+            ),
+            `${worker}: no hash ${state} after the answers`,
+          );
+        }
       }
       // the primary's own series
       assert.equal(sum(samples, 'keystone_workers', { service: 'public' }), 2);

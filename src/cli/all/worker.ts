@@ -15,7 +15,7 @@ import { buildProviders } from '../../wiring/build-providers.js';
 import { createApp } from '../../server/create-app.js';
 import { withFastPath } from '../../server/fast-path.js';
 import { markDraining } from '../../server/healthcheck.js';
-import { initWorkerMetrics, instrumentDatabase, observeCache, observeDatabasePool } from '../../metrics/metrics.js';
+import { initWorkerMetrics, instrumentDatabase, observeCache, observeDatabasePool, observePasswordHashing } from '../../metrics/metrics.js';
 import { describeError, loadCliConfig, oneLine, type CliConfig } from '../cli-config.js';
 import { describeTarget, waitForDatabase } from '../cli-database.js';
 import { announceListening, syncWithPrimary } from './primary-channel.js';
@@ -152,6 +152,7 @@ export async function workerMain(): Promise<void> {
   observeCache(cache);
   instrumentDatabase(db as unknown as Parameters<typeof instrumentDatabase>[0]);
   observeDatabasePool(db);
+  observePasswordHashing(providers.identity_api.passwordHasher);
 
   try {
     await waitForDatabase(db, conf, (attempt, err) => {

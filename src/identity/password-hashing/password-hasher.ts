@@ -4,8 +4,9 @@
  * verify by the stored hash's prefix whatever is configured.
  */
 import { randomBytes } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { Forbidden, ValidationError } from '../../common/errors.js';
-import type { PasswordHasherPort } from '../password-hasher-port.js';
+import type { HashingLoad, PasswordHasherPort } from '../password-hasher-port.js';
 import {
   ALGORITHMS,
   BCRYPT_MAX_SECRET,
@@ -33,6 +34,8 @@ export interface PasswordHasherOptions {
   scrypt_parallelism?: number | null;
   max_password_length: number;
   strict_password_check?: boolean;
+  /** hashes computed at once by this hasher (src/identity/password-hashing/hash-concurrency.ts); unset: no limit */
+  password_hash_concurrency?: number | null;
 }
 
 /** Keystone's PasswordVerificationError: 403 when strict_password_check rejects a long password. */
@@ -71,6 +74,8 @@ export class PasswordHasher implements PasswordHasherPort {
   /** the effective max_password_length (72 when bcrypt is configured, as Keystone) */
   readonly maxPasswordLength: number;
   private readonly strict: boolean;
+  /** the hashes in flight, in arrival order; null: unbounded */
+  private readonly slots: LimitFunction | null;
 
   constructor(opts: PasswordHasherOptions) {
     const algorithm = opts.password_hash_algorithm as Algorithm;
@@ -96,14 +101,26 @@ export class PasswordHasher implements PasswordHasherPort {
         ? BCRYPT_KEYSTONE_MAX_LENGTH
         : opts.max_password_length;
     this.strict = opts.strict_password_check ?? false;
+    const concurrency = opts.password_hash_concurrency;
+    if (concurrency !== null && concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+      throw new Error(`[identity] password_hash_concurrency must be a positive integer, not ${concurrency}`);
+    }
+    this.slots = concurrency ? pLimit(concurrency) : null;
   }
 
   /** From a loaded keystone.conf ({identity, DEFAULT}). */
-  static fromConfig(conf: {
-    identity: Omit<PasswordHasherOptions, 'strict_password_check'>;
-    DEFAULT: { strict_password_check: boolean };
-  }): PasswordHasher {
-    return new PasswordHasher({ ...conf.identity, strict_password_check: conf.DEFAULT.strict_password_check });
+  static fromConfig(
+    conf: {
+      identity: Omit<PasswordHasherOptions, 'strict_password_check'>;
+      DEFAULT: { strict_password_check: boolean };
+    },
+    defaultConcurrency?: number,
+  ): PasswordHasher {
+    return new PasswordHasher({
+      ...conf.identity,
+      strict_password_check: conf.DEFAULT.strict_password_check,
+      password_hash_concurrency: conf.identity.password_hash_concurrency ?? defaultConcurrency,
+    });
   }
 
   get algorithm(): Algorithm {
@@ -153,7 +170,7 @@ export class PasswordHasher implements PasswordHasherPort {
         parsed = { algorithm: 'pbkdf2_sha512', rounds: t.rounds, salt: randomBytes(t.saltSize), checksum: Buffer.alloc(0) };
         break;
     }
-    const checksum = await computeChecksum(parsed, secret);
+    const checksum = await this.checksum(parsed, secret);
     return formatHash({ ...parsed, checksum } as ParsedHash);
   }
 
@@ -176,9 +193,19 @@ export class PasswordHasher implements PasswordHasherPort {
     // bcrypt proper stops at a NUL: passlib refuses such secrets, so no stored bcrypt hash can match one.
     // The work is still done so that the answer takes as long as any other.
     const nul = parsed.algorithm === 'bcrypt' && secret.subarray(0, BCRYPT_MAX_SECRET).includes(0);
-    const computed = await computeChecksum(parsed, secret);
+    const computed = await this.checksum(parsed, secret);
     const equal = constantTimeEqual(computed, parsed.checksum);
     return equal && !nul;
+  }
+
+  load(): HashingLoad {
+    const s = this.slots;
+    return s ? { running: s.activeCount, waiting: s.pendingCount, limit: s.concurrency } : { running: 0, waiting: 0, limit: null };
+  }
+
+  /** computeChecksum in its turn among this hasher's hashes */
+  private checksum(parsed: ParsedHash, secret: Buffer): Promise<string | Buffer> {
+    return this.slots ? this.slots(computeChecksum, parsed, secret) : computeChecksum(parsed, secret);
   }
 
   /**
