@@ -102,8 +102,8 @@ export class ApplicationCredentialManager {
   }
 
   /** True when the secret matches (constant time, never blocking the event loop). */
-  verifySecret(cred: ApplicationCredential, secret: string): Promise<boolean> {
-    return this.identity.passwordHasher.verify(secret, cred.secretHash);
+  verifySecret(cred: ApplicationCredential, secret: string, signal?: AbortSignal): Promise<boolean> {
+    return this.identity.passwordHasher.verify(secret, cred.secretHash, signal);
   }
 
   /** Drops memoized look-ups (and the token validations that used them). */

@@ -32,6 +32,7 @@ import type { HttpRequestParts } from '../oauth1/signed-request.js';
 import { trustedRemoteUser } from './methods/external.js';
 import { RequestAssertions, type RequestAssertion } from '../federation/request-assertion.js';
 import { getLogger } from '../log/logger.js';
+import { clientGoneSignal } from '../server/client-gone.js';
 
 const federationLog = getLogger('keystone.federation');
 
@@ -78,6 +79,7 @@ export class TokenAuthentication {
       auth,
       remoteUser: this.remoteUserOf(req),
       http: signedRequestOf(req),
+      signal: req.res ? clientGoneSignal(req.res) : undefined,
       federatedAssertion: (remoteIds) =>
         assertion
           ? Promise.resolve(assertion)

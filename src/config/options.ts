@@ -172,7 +172,7 @@ export const OPTIONS = {
     scrypt_parallelism: optInt('Optional parallelism to pass to scrypt hash function (the p parameter).'),
     salt_bytesize: optInt('Number of bytes to use in scrypt and pbkdf2_sha512 hashing salt.', { min: 0, max: 96 }),
     password_hash_concurrency: optInt(
-      "This server's own option: how many password hashes (verifications included) one process computes at once on libuv's thread pool; the others wait their turn in arrival order. Unset: the number of CPUs, at most the pool's size (UV_THREADPOOL_SIZE, 4) less one, so that file and DNS work never waits behind hashes.",
+      "This server's own option: how many password hashes (verifications included) one process computes at once on libuv's thread pool; the others wait their turn in arrival order, and one whose client hangs up meanwhile is not hashed at all (answered 499 in the access log). Unset: the number of CPUs, at most the pool's size (UV_THREADPOOL_SIZE, 4) less one, so that file and DNS work never waits behind hashes.",
       { min: 1 },
     ),
   },

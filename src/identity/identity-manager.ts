@@ -485,12 +485,13 @@ export class IdentityManager {
   private async verifyPassword(
     user: User | null,
     password: string,
+    signal?: AbortSignal,
   ): Promise<{ user: User; backend: IdentityBackend; row: UserRow; expired: boolean }> {
     this.checkPasswordLength(password);
     const backend = user ? this.backendForDomain(user.domainId) : null;
     const row = user && backend ? await backend.getUserRow(user.id) : null;
     if (!user || !backend || !row || row.local_user_id === null) {
-      await this.passwordHasher.verifyAgainstDummy(password);
+      await this.passwordHasher.verifyAgainstDummy(password, signal);
       throw new Unauthorized();
     }
     const sc = this.conf.security_compliance;
@@ -502,8 +503,8 @@ export class IdentityManager {
     }
     const [current] = await backend.listPasswords(row.local_user_id, 1);
     const ok = current?.password_hash
-      ? await this.passwordHasher.verify(password, current.password_hash)
-      : await this.passwordHasher.verifyAgainstDummy(password);
+      ? await this.passwordHasher.verify(password, current.password_hash, signal)
+      : await this.passwordHasher.verifyAgainstDummy(password, signal);
     if (!ok) {
       await backend.incrementFailedAuth(row.local_user_id);
       if (lockoutEnabled && (row.failed_auth_count ?? 0) + 1 === sc.lockout_failure_attempts) recordLockout();
@@ -518,8 +519,10 @@ export class IdentityManager {
   /**
    * Verifies a password for a user found by id or name. Throws Unauthorized
    * with one message for every failure a client must not tell apart.
+   * `signal`: the client gone, a hash still waiting for its turn is not done
+   * (ClientClosedRequest, and no failed attempt counted).
    */
-  async authenticatePassword(user: User | null, password: string): Promise<User> {
+  async authenticatePassword(user: User | null, password: string, signal?: AbortSignal): Promise<User> {
     const resolved = user ? await this.directories?.resolve(user.id, 'user') : null;
     if (resolved && this.directories) {
       this.checkPasswordLength(password);
@@ -527,7 +530,7 @@ export class IdentityManager {
       if (!fresh.enabled) throw new Unauthorized(`The account is disabled for user: ${fresh.id}.`);
       return fresh;
     }
-    const verified = await this.verifyPassword(user, password);
+    const verified = await this.verifyPassword(user, password, signal);
     if (verified.expired) throw new PasswordExpired(verified.user.id);
     if (
       this.conf.security_compliance.disable_user_account_days_inactive !== null &&

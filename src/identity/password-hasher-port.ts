@@ -9,8 +9,9 @@ export interface HashingLoad {
 /** What the identity manager needs of the password hashing module. */
 export interface PasswordHasherPort {
   hash(password: string): Promise<string>;
-  verify(password: string, storedHash: string): Promise<boolean>;
+  /** `signal` aborted while the hash waits for its turn: rejects with ClientClosedRequest, nothing hashed */
+  verify(password: string, storedHash: string, signal?: AbortSignal): Promise<boolean>;
   /** spends the time of a real verification, for unknown users */
-  verifyAgainstDummy(password: string): Promise<false>;
+  verifyAgainstDummy(password: string, signal?: AbortSignal): Promise<false>;
   load(): HashingLoad;
 }

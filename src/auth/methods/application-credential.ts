@@ -40,14 +40,14 @@ export async function lookupApplicationCredential(
 
 export const applicationCredentialMethod: AuthMethod = {
   name: 'application_credential',
-  async authenticate(payload: unknown, _request, providers: ProviderApi): Promise<AuthMethodResult> {
+  async authenticate(payload: unknown, request, providers: ProviderApi): Promise<AuthMethodResult> {
     const { cred, userId } = await lookupApplicationCredential(providers, payload);
     const secret = isObject(payload) && typeof payload.secret === 'string' ? payload.secret : null;
     const store = providers.application_credential_api;
     const ok =
       secret !== null
-        ? await store.verifySecret(cred, secret)
-        : (await providers.identity_api.passwordHasher.verifyAgainstDummy(''), false);
+        ? await store.verifySecret(cred, secret, request.signal)
+        : (await providers.identity_api.passwordHasher.verifyAgainstDummy('', request.signal), false);
     if (!ok || store.isExpired(cred)) throw new Unauthorized();
     return { userId, appCredId: cred.id };
   },

@@ -33,6 +33,8 @@ export interface AuthRequestContext {
   remoteUser?: string;
   /** the HTTP request as an OAuth 1.0a signature covers it (the oauth1 method) */
   http?: HttpRequestParts;
+  /** aborted once the client's connection closed before its answer: a password hash still waiting is then not done */
+  signal?: AbortSignal;
   /** the federated assertion of the request (front proxy or bearer token), for an IdP with these remote ids */
   federatedAssertion?: (remoteIds: readonly string[]) => Promise<{ assertion: Record<string, string>; issuerChecked: boolean }>;
 }

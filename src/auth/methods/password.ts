@@ -15,16 +15,16 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 export const passwordMethod: AuthMethod = {
   name: 'password',
-  async authenticate(payload: unknown, _request, providers: ProviderApi): Promise<AuthMethodResult> {
+  async authenticate(payload: unknown, request, providers: ProviderApi): Promise<AuthMethodResult> {
     if (!isObject(payload) || !('user' in payload)) throw new ExpectingToFind('user', 'password');
     const userRef = payload.user;
     const password = isObject(userRef) ? userRef.password : undefined;
     const user = await lookupUser(providers, userRef, 'password');
     if (!user || typeof password !== 'string') {
-      await providers.identity_api.passwordHasher.verifyAgainstDummy(typeof password === 'string' ? password : '');
+      await providers.identity_api.passwordHasher.verifyAgainstDummy(typeof password === 'string' ? password : '', request.signal);
       throw new Unauthorized();
     }
-    const authenticated = await providers.identity_api.authenticatePassword(user, password);
+    const authenticated = await providers.identity_api.authenticatePassword(user, password, request.signal);
     return { userId: authenticated.id };
   },
 };

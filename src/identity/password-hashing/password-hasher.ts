@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pLimit, { type LimitFunction } from 'p-limit';
-import { Forbidden, ValidationError } from '../../common/errors.js';
+import { ClientClosedRequest, Forbidden, ValidationError } from '../../common/errors.js';
 import type { HashingLoad, PasswordHasherPort } from '../password-hasher-port.js';
 import {
   ALGORITHMS,
@@ -180,20 +180,20 @@ export class PasswordHasher implements PasswordHasherPort {
    * hash (Keystone would fail with a 500 there). Throws like hash() for a
    * password the length policy rejects.
    */
-  async verify(password: string, storedHash: string): Promise<boolean> {
+  async verify(password: string, storedHash: string, signal?: AbortSignal): Promise<boolean> {
     if (password === null || password === undefined || storedHash === null || storedHash === undefined) return false;
     const secret = this.prepare(password);
     if (typeof storedHash !== 'string') return false;
     const parsed = parseHash(storedHash);
     if (!parsed) return false;
-    return this.check(parsed, secret);
+    return this.check(parsed, secret, signal);
   }
 
-  private async check(parsed: ParsedHash, secret: Buffer): Promise<boolean> {
+  private async check(parsed: ParsedHash, secret: Buffer, signal?: AbortSignal): Promise<boolean> {
     // bcrypt proper stops at a NUL: passlib refuses such secrets, so no stored bcrypt hash can match one.
     // The work is still done so that the answer takes as long as any other.
     const nul = parsed.algorithm === 'bcrypt' && secret.subarray(0, BCRYPT_MAX_SECRET).includes(0);
-    const computed = await this.checksum(parsed, secret);
+    const computed = await this.checksum(parsed, secret, signal);
     const equal = constantTimeEqual(computed, parsed.checksum);
     return equal && !nul;
   }
@@ -203,9 +203,13 @@ export class PasswordHasher implements PasswordHasherPort {
     return s ? { running: s.activeCount, waiting: s.pendingCount, limit: s.concurrency } : { running: 0, waiting: 0, limit: null };
   }
 
-  /** computeChecksum in its turn among this hasher's hashes */
-  private checksum(parsed: ParsedHash, secret: Buffer): Promise<string | Buffer> {
-    return this.slots ? this.slots(computeChecksum, parsed, secret) : computeChecksum(parsed, secret);
+  /** computeChecksum in its turn among this hasher's hashes; not at all when `signal` was aborted meanwhile */
+  private checksum(parsed: ParsedHash, secret: Buffer, signal?: AbortSignal): Promise<string | Buffer> {
+    const compute = (): Promise<string | Buffer> => {
+      if (signal?.aborted) return Promise.reject(new ClientClosedRequest());
+      return computeChecksum(parsed, secret);
+    };
+    return this.slots ? this.slots(compute) : compute();
   }
 
   /**
@@ -214,9 +218,9 @@ export class PasswordHasher implements PasswordHasherPort {
    * that response time does not tell which users exist. Applies the same length
    * policy as verify() (so a strict rejection does not tell either).
    */
-  async verifyAgainstDummy(password: string): Promise<false> {
+  async verifyAgainstDummy(password: string, signal?: AbortSignal): Promise<false> {
     const secret = this.prepare(typeof password === 'string' ? password : '');
-    await this.check(this.dummyHash(), secret);
+    await this.check(this.dummyHash(), secret, signal);
     return false;
   }
 
