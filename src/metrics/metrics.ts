@@ -173,7 +173,7 @@ export const dbPoolConnections = new Gauge({
   },
 });
 
-let passwordHashing: (() => HashingLoad) | null = null;
+let passwordHasher: { load(): HashingLoad } | null = null;
 
 export const passwordHashes = new Gauge({
   name: 'keystone_password_hashes',
@@ -182,7 +182,7 @@ export const passwordHashes = new Gauge({
   registers: [workerRegistry],
   collect() {
     this.reset();
-    const load = passwordHashing?.();
+    const load = passwordHasher?.load();
     if (!load) return;
     this.set({ state: 'running' }, load.running);
     this.set({ state: 'waiting' }, load.waiting);
@@ -192,7 +192,7 @@ export const passwordHashes = new Gauge({
 
 /** Reports the password hasher's load as keystone_password_hashes. */
 export function observePasswordHashing(hasher: { load(): HashingLoad }): void {
-  passwordHashing = () => hasher.load();
+  passwordHasher = hasher;
 }
 
 export const authFailures = new Counter({
