@@ -321,6 +321,9 @@ async function startKeystoneAll(cache) {
   const out = process.env.BENCH_LOG === 'file' ? logFd : 'ignore';
   // BENCH_CPU_PROF=<dir>: every process of keystone-all (primary and workers) writes a V8 CPU profile there when it exits.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  // BENCH_NODE_FLAGS='--trace-gc …': node flags for keystone-all's primary, which its workers inherit
+  // (flags NODE_OPTIONS refuses, such as --trace-gc, go here).
+  profile.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
   const child = spawn(process.execPath, [...profile, all, '--config-file', file, 'start'], {
     stdio: ['ignore', out, out],
     env: { ...process.env, OS_BOOTSTRAP_PASSWORD: 'secret' },

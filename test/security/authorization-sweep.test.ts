@@ -9,10 +9,6 @@
  * keystone/common/policies/*.py and checked with oslo.policy over those
  * defaults. Then: a domain admin's lists (users, projects, groups, role
  * assignments) hold only their own domain, whatever the query asks.
- *
- * Until src/rbac is installed as services.policy, the interim rules of
- * src/api/authorize.ts decide: the cases where they differ from Keystone's
- * defaults are skipped with that reason; the rest run.
  */
 import { after, before, describe, test } from 'node:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -306,9 +302,6 @@ const CASES: SweepCase[] = [
   },
 ];
 
-/** What src/api/authorize.ts's interim rules allow (used only while services.policy is absent). */
-const INTERIM_ALLOWED: Persona[] = ['domainAdminOther', 'reader', 'admin', 'systemAdmin'];
-
 describe("authorization sweep: every persona against Keystone 22's default policy", () => {
   let server: TestServer;
   let p: Personas;
@@ -376,20 +369,11 @@ describe("authorization sweep: every persona against Keystone 22's default polic
     await server?.close();
   });
 
-  const engineInstalled = () => (server.providers as unknown as { policy?: unknown }).policy !== undefined;
-
   for (const c of CASES) {
-    test(`${c.method} ${c.path({ domainA: '{domain_id}', projectA: '{project_id}', userA: '{user_id}', groupA: '{group_id}', readerRole: '{role_id}', memberRole: '{role_id}', region: '{region_id}', service: '{service_id}', endpoint: '{endpoint_id}', policy: '{policy_id}', userAPassword: '' }, '{id}')} (identity:${c.rule})`, async (t) => {
+    test(`${c.method} ${c.path({ domainA: '{domain_id}', projectA: '{project_id}', userA: '{user_id}', groupA: '{group_id}', readerRole: '{role_id}', memberRole: '{role_id}', region: '{region_id}', service: '{service_id}', endpoint: '{endpoint_id}', policy: '{policy_id}', userAPassword: '' }, '{id}')} (identity:${c.rule})`, async () => {
       const mismatches: string[] = [];
       for (const persona of PERSONAS) {
         const expected = persona === 'none' ? 'unauthenticated' : c.allowed.includes(persona) ? 'allowed' : 'forbidden';
-        const interim = persona === 'none' ? 'unauthenticated' : INTERIM_ALLOWED.includes(persona) ? 'allowed' : 'forbidden';
-        if (!engineInstalled() && interim !== expected) {
-          t.diagnostic(
-            `skipped for ${persona}: depends on the policy engine (src/rbac), not installed as services.policy; the interim rules say ${interim}`,
-          );
-          continue;
-        }
         const fresh = c.fresh ? await c.fresh(server, p.systemAdmin.token, w) : '';
         const res = await call(server, c.method, c.path(w, fresh), { token: tokens[persona], body: c.body?.(w) });
         const got =
