@@ -59,7 +59,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs', 'bin/keystone-*'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'bin/keystone-*'],
     languageOptions: { globals: globals.node },
     rules: { 'no-unused-vars': ['error', { argsIgnorePattern: '^_', ignoreRestSiblings: true }] },
   },

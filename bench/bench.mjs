@@ -37,6 +37,10 @@ const WARMUP = Number(process.env.WARMUP ?? 2);
 const SLOW_DURATION = Number(process.env.SLOW_DURATION ?? Math.max(DURATION, 30));
 const ROUNDS = process.env.ROUNDS ?? '12';
 const HELLO = process.env.HELLO_JS ?? join(root, '..', 'shared', 'anchors', 'http-ceiling', 'hello.js');
+// the floor row's answer: the size of the validation body of the bench's admin token (catalog included), and
+// the length of a project-scoped Fernet password token's id
+const SHAPE_BODY = 708;
+const FERNET_TOKEN_LENGTH = 183;
 const POST_LUA = join(root, 'bench', 'post.lua');
 const LIST_ROWS = Number(process.env.LIST_ROWS ?? 1000);
 const PG_URL = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -726,10 +730,33 @@ async function benchCeiling() {
   }
 }
 
+/**
+ * The bare server answering with a validation's headers and body size (bench/validation-shape-server.cjs),
+ * asked with two token headers of a Fernet token's length: node:http's own cost and p99 for that exchange.
+ */
+async function benchValidationShape() {
+  const port = 15100 + Math.floor(Math.random() * 800);
+  const child = spawn(process.execPath, [join(root, 'bench/validation-shape-server.cjs')], {
+    env: { ...process.env, PORT: String(port), WORKERS: String(WORKERS), BODY: String(SHAPE_BODY) },
+    stdio: 'ignore',
+  });
+  try {
+    await waitForPort(port);
+    const token = `gAAAAA${'x'.repeat(FERNET_TOKEN_LENGTH - 6)}`;
+    const r = await measureCpu({ workerPids: () => childrenOf(child.pid) }, `http://127.0.0.1:${port}/v3/auth/tokens`, {
+      headers: { 'X-Auth-Token': token, 'X-Subject-Token': token },
+    });
+    row(`bare node:cluster, ${WORKERS} workers`, `a validation's headers and ${SHAPE_BODY} B body (floor)`, r);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'keystone-bench-'));
 try {
   spawnSync('npx', ['tsc', '-p', '.'], { cwd: root, stdio: 'ignore' });
   const ceiling = HOLD ? null : await benchCeiling();
+  if (!HOLD && wanted('validate')) await benchValidationShape();
   const configs = (process.env.CONFIGS ?? 'keystone22,postgres-redis,memory,none,redis').split(',').slice(0, HOLD ? 1 : undefined);
   if (configs.includes('keystone22') && KEYSTONE22)
     await benchServer('keystone22', `Keystone 22 (uwsgi, ${WORKERS} × 4 threads, memcached, PostgreSQL)`, tmp, startKeystone22);
