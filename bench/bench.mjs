@@ -40,6 +40,9 @@ const HELLO = process.env.HELLO_JS ?? join(root, '..', 'shared', 'anchors', 'htt
 // the floor row's answer: the size of the validation body of the bench's admin token (catalog included), and
 // the length of a project-scoped Fernet password token's id
 const SHAPE_BODY = 708;
+// a p99 above OUTLIER_P99_MS and OUTLIER_RATIO times the mean keeps wrk's report (tmpdir()/wrk-outlier-*.txt)
+const OUTLIER_P99_MS = Number(process.env.OUTLIER_P99_MS ?? 100);
+const OUTLIER_RATIO = Number(process.env.OUTLIER_RATIO ?? 20);
 const FERNET_TOKEN_LENGTH = 183;
 const POST_LUA = join(root, 'bench', 'post.lua');
 const LIST_ROWS = Number(process.env.LIST_ROWS ?? 1000);
@@ -112,7 +115,14 @@ async function load(url, { headers = {}, method = 'GET', bodyFile, duration = DU
     args.push(url);
     const r = spawnSync('wrk', args, { env, encoding: 'utf8', timeout: (duration + 30) * 1000 });
     if (script) rmSync(script, { force: true });
-    return parseWrk(r.stdout + r.stderr);
+    const parsed = parseWrk(r.stdout + r.stderr);
+    // a tail far beyond the rest (seen now and then: p99 of hundreds of ms at normal throughput) keeps wrk's own report
+    if (parsed.p99 !== null && parsed.mean !== null && parsed.p99 > OUTLIER_P99_MS && parsed.p99 > OUTLIER_RATIO * parsed.mean) {
+      const kept = join(tmpdir(), `wrk-outlier-${process.pid}-${Date.now()}.txt`);
+      writeFileSync(kept, `wrk ${args.join(' ')}\n\n${r.stdout}${r.stderr}`);
+      process.stderr.write(`p99 ${parsed.p99} ms on ${url}: wrk's report kept in ${kept}\n`);
+    }
+    return parsed;
   }
   const args = ['-j', '-c', CONNS, '-d', String(duration), '-m', method];
   for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
