@@ -40,10 +40,10 @@ const HELLO = process.env.HELLO_JS ?? join(root, '..', 'shared', 'anchors', 'htt
 // the floor row's answer: the size of the validation body of the bench's admin token (catalog included), and
 // the length of a project-scoped Fernet password token's id
 const SHAPE_BODY = 708;
+const FERNET_TOKEN_LENGTH = 183;
 // a p99 above OUTLIER_P99_MS and OUTLIER_RATIO times the mean keeps wrk's report (tmpdir()/wrk-outlier-*.txt)
 const OUTLIER_P99_MS = Number(process.env.OUTLIER_P99_MS ?? 100);
 const OUTLIER_RATIO = Number(process.env.OUTLIER_RATIO ?? 20);
-const FERNET_TOKEN_LENGTH = 183;
 const POST_LUA = join(root, 'bench', 'post.lua');
 const LIST_ROWS = Number(process.env.LIST_ROWS ?? 1000);
 const PG_URL = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -334,11 +334,13 @@ async function startKeystoneAll(cache) {
   // by default it goes to /dev/null, as the Keystone and hello.js figures carry no logging cost either.
   const out = process.env.BENCH_LOG === 'file' ? logFd : 'ignore';
   // BENCH_CPU_PROF=<dir>: every process of keystone-all (primary and workers) writes a V8 CPU profile there when it exits.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // BENCH_NODE_FLAGS='--trace-gc …': node flags for keystone-all's primary, which its workers inherit
   // (flags NODE_OPTIONS refuses, such as --trace-gc, go here).
-  profile.push(...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean));
-  const child = spawn(process.execPath, [...profile, all, '--config-file', file, 'start'], {
+  const nodeFlags = [
+    ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
+  const child = spawn(process.execPath, [...nodeFlags, all, '--config-file', file, 'start'], {
     stdio: ['ignore', out, out],
     env: { ...process.env, OS_BOOTSTRAP_PASSWORD: 'secret' },
   });
@@ -719,15 +721,24 @@ async function benchBcrypt(beside) {
   return { rps, cpuUs };
 }
 
-async function benchCeiling() {
-  if (!existsSync(HELLO)) return null;
+/** Runs `fn(port, workerPids)` against a bare node:cluster script started on a free port, then stops it. */
+async function withBareServer(script, env, fn) {
   const port = 15100 + Math.floor(Math.random() * 800);
-  const child = spawn(process.execPath, [HELLO], {
-    env: { ...process.env, PORT: String(port), WORKERS: String(WORKERS) },
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, ...env, PORT: String(port), WORKERS: String(WORKERS) },
     stdio: 'ignore',
   });
   try {
     await waitForPort(port);
+    return await fn(port, () => childrenOf(child.pid));
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function benchCeiling() {
+  if (!existsSync(HELLO)) return null;
+  return withBareServer(HELLO, {}, async (port) => {
     const r = await measure(`http://127.0.0.1:${port}/`);
     row(`hello.js (bare node:cluster, ${WORKERS} workers)`, 'GET / (ceiling)', r);
     // HEAD rows are compared with the bare server under the same load generator
@@ -735,9 +746,7 @@ async function benchCeiling() {
     const head = await measure(`http://127.0.0.1:${port}/`, { method: 'HEAD' });
     row(`hello.js (bare node:cluster, ${WORKERS} workers)`, `HEAD / (ceiling, ${HEAD_TOOL_LABEL})`, head);
     return { get: r, head };
-  } finally {
-    child.kill('SIGTERM');
-  }
+  });
 }
 
 /**
@@ -745,21 +754,14 @@ async function benchCeiling() {
  * asked with two token headers of a Fernet token's length: node:http's own cost and p99 for that exchange.
  */
 async function benchValidationShape() {
-  const port = 15100 + Math.floor(Math.random() * 800);
-  const child = spawn(process.execPath, [join(root, 'bench/validation-shape-server.cjs')], {
-    env: { ...process.env, PORT: String(port), WORKERS: String(WORKERS), BODY: String(SHAPE_BODY) },
-    stdio: 'ignore',
-  });
-  try {
-    await waitForPort(port);
+  const script = join(root, 'bench/validation-shape-server.cjs');
+  await withBareServer(script, { BODY: String(SHAPE_BODY) }, async (port, workerPids) => {
     const token = `gAAAAA${'x'.repeat(FERNET_TOKEN_LENGTH - 6)}`;
-    const r = await measureCpu({ workerPids: () => childrenOf(child.pid) }, `http://127.0.0.1:${port}/v3/auth/tokens`, {
+    const r = await measureCpu({ workerPids }, `http://127.0.0.1:${port}/v3/auth/tokens`, {
       headers: { 'X-Auth-Token': token, 'X-Subject-Token': token },
     });
     row(`bare node:cluster, ${WORKERS} workers`, `a validation's headers and ${SHAPE_BODY} B body (floor)`, r);
-  } finally {
-    child.kill('SIGTERM');
-  }
+  });
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'keystone-bench-'));
