@@ -107,7 +107,8 @@ if (cluster.isPrimary) {
   const { createApp } = await import(join(dist, 'server/create-app.js'));
   const { conf } = loadConfig({ configFiles: [process.env.BENCH_CONF] });
   const { providers, db } = buildProviders(conf, { embeddedSocketDir: process.env.BENCH_SOCKET || undefined });
-  let handler = createApp('public', providers, db).app;
+  const { app, requestClasses } = createApp('public', providers, db);
+  let handler = app;
   if (process.env.FAST_PATH !== '0') {
     try {
       const { withFastPath } = await import(join(dist, 'server/fast-path.js'));
@@ -116,7 +117,7 @@ if (cluster.isPrimary) {
       if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
     }
   }
-  createServer(handler).listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.send('listening'));
+  createServer(requestClasses, handler).listen(Number(process.env.BENCH_PORT), '127.0.0.1', () => process.send('listening'));
   if (process.env.MEMORY_REPORT_MS) {
     // memory of this worker (after a full GC when --expose-gc) to stderr, periodically
     setInterval(() => {

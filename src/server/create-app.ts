@@ -19,10 +19,13 @@ import { registerHealthcheck } from './healthcheck.js';
 import { registerApiRoutes, extraBodyParsers, pathBodyParsers } from '../api/register-routes.js';
 import { httpMetrics } from '../metrics/metrics.js';
 import { requestScope } from '../cache/request-scope.js';
+import { expressRequestClasses, type ExpressRequestClasses } from './express-request-classes.js';
 
 export interface KeystoneApp {
   app: express.Express;
   routes: RouteTable;
+  /** the request and response classes for the app's HTTP server (createServer(requestClasses, …)) */
+  requestClasses: ExpressRequestClasses;
 }
 
 /** `db` is only for /healthcheck's `SELECT 1`; the handlers reach storage through the providers. */
@@ -50,5 +53,5 @@ export function createApp(service: ServiceKind, providers: ProviderApi, db: Pick
   if (!conf.cache.enabled) app.use(requestScope());
   app.use(routes.router());
   app.use(renderError());
-  return { app, routes };
+  return { app, routes, requestClasses: expressRequestClasses(app) };
 }

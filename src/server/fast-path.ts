@@ -10,7 +10,8 @@
  * Use it where the HTTP server is created (keystone-all's workers, the test
  * server):
  *
- *     createServer(withFastPath(createApp(service, providers, db).app, service, providers))
+ *     const { app, requestClasses } = createApp(service, providers, db);
+ *     createServer(requestClasses, withFastPath(app, service, providers))
  *
  * It decides from the raw request first (method, exact path, query, both
  * token headers (the caller's: X-Auth-Token, else a bearer token), no body,

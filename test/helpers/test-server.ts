@@ -83,8 +83,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     adminUrl: 'http://127.0.0.1:35357/v3',
     internalUrl: 'http://127.0.0.1:5000/v3',
   });
-  const publicServer = createServer(withFastPath(createApp('public', providers, db).app, 'public', providers));
-  const adminServer = createServer(withFastPath(createApp('admin', providers, db).app, 'admin', providers));
+  const serverOf = (service: 'public' | 'admin') => {
+    const { app, requestClasses } = createApp(service, providers, db);
+    return createServer(requestClasses, withFastPath(app, service, providers));
+  };
+  const publicServer = serverOf('public');
+  const adminServer = serverOf('admin');
   const [publicPort, adminPort] = await Promise.all([listen(publicServer), listen(adminServer)]);
   return {
     publicUrl: `http://127.0.0.1:${publicPort}`,

@@ -11,6 +11,7 @@ import { log } from '../../log/logger.js';
 import { answerRefusedRequest } from '../../server/refused-request.js';
 import type { ServiceName } from './ports.js';
 import { stackOf } from '../../common/errors.js';
+import type { ExpressRequestClasses } from '../../server/express-request-classes.js';
 
 export interface WorkerHttpServer {
   server: Server;
@@ -27,9 +28,10 @@ export function createWorkerHttpServer(
   service: ServiceName,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   isDraining: () => boolean,
+  requestClasses?: ExpressRequestClasses,
 ): WorkerHttpServer {
   const inFlight = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const server = createServer(requestClasses ?? {}, (req, res) => {
     if (isDraining()) res.setHeader('Connection', 'close');
     try {
       handler(req, res);

@@ -169,8 +169,8 @@ export async function workerMain(): Promise<void> {
   }
   if (draining) return;
 
-  const app = createApp(service, providers, db).app;
-  http = createWorkerHttpServer(name, service, withFastPath(app, service, providers), () => draining);
+  const { app, requestClasses } = createApp(service, providers, db);
+  http = createWorkerHttpServer(name, service, withFastPath(app, service, providers), () => draining, requestClasses);
   const { server } = http;
   trimHeapWhenIdle(server);
   server.on('error', (err: NodeJS.ErrnoException) => {
