@@ -3,7 +3,8 @@
  * responses that already carry express's methods, so express's
  * per-request Object.setPrototypeOf changes nothing; express's request and
  * response API (getters, res.status/json, req.app) works as before, and an app
- * served without the classes still works.
+ * served without the classes still works. keystone-all's workers and the test
+ * server serve the whole API through them (every other API test).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { expressRequestClasses } from '../../src/server/express-request-classes.js';
-import { startTestServer, type TestServer } from '../helpers/test-server.js';
 
 interface Seen {
   requestKeptItsPrototype: boolean;
@@ -93,24 +93,5 @@ describe('express behind node:http with express-request-classes', () => {
       { ...b.body, requestKeptItsPrototype: null, responseKeptItsPrototype: null },
     );
     assert.equal(b.body.requestKeptItsPrototype, false, 'without the classes express changes the prototype, as it always did');
-  });
-});
-
-describe('the test server serves the API through the classes', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(async () => {
-    await server?.close();
-  });
-
-  test('a route of the express app answers through them (version discovery, an error rendered by the app)', async () => {
-    const discovery = await fetch(`${server.publicUrl}/v3`);
-    assert.equal(discovery.status, 200);
-    assert.equal(((await discovery.json()) as { version: { id: string } }).version.id, 'v3.14');
-    const refused = await fetch(`${server.publicUrl}/v3/users`);
-    assert.equal(refused.status, 401);
-    assert.equal(((await refused.json()) as { error: { code: number } }).error.code, 401);
   });
 });
