@@ -832,9 +832,10 @@ function printTable(ceiling) {
     const vsK = k
       ? `${(r.rps / k.rps).toFixed(1)}× (${fmt(k.rps, k.rps < 100 ? 1 : 0)}/s${k.source === 'this run' ? '' : `, ${k.source}`})`
       : '';
+    const ceilingRps = !r.isKeystone && r.name.startsWith('validate') ? (r.ceilingRps ?? ceilingBeside(ceiling, null, r.key)) : undefined;
     const vsC =
-      !r.isKeystone && r.name.startsWith('validate') && (r.ceilingRps ?? ceilingBeside(ceiling, null, r.key)) !== undefined
-        ? `${((r.rps / (r.ceilingRps ?? ceilingBeside(ceiling, null, r.key))) * 100).toFixed(0)}%`
+      ceilingRps !== undefined
+        ? `${((r.rps / ceilingRps) * 100).toFixed(0)}%`
         : r.bcrypt
           ? `${((r.rps / r.bcrypt.rps) * 100).toFixed(0)}% of bcrypt's rate${
               r.cpuUs ? `, CPU ${((r.cpuUs / r.bcrypt.cpuUs) * 100).toFixed(0)}% of a compare's` : ''

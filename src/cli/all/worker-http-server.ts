@@ -28,10 +28,10 @@ export function createWorkerHttpServer(
   service: ServiceName,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   isDraining: () => boolean,
-  requestClasses?: ExpressRequestClasses,
+  requestClasses: ExpressRequestClasses,
 ): WorkerHttpServer {
   const inFlight = new Set<ServerResponse>();
-  const server = createServer(requestClasses ?? {}, (req, res) => {
+  const server = createServer(requestClasses, (req, res) => {
     if (isDraining()) res.setHeader('Connection', 'close');
     try {
       handler(req, res);
