@@ -657,7 +657,7 @@ async function benchServer(cache, label, tmp, start = startServer) {
         row(tag, `validate HEAD (${HEAD_TOOL_LABEL})`, await m(`${base}/auth/tokens`, { headers: h, method: 'HEAD' }), 'head', who),
       );
     const ceilingAfter = bracketed ? await benchCeiling(`after ${label}`) : null;
-    for (const v of validations) v.ceilingRps = ceilingBeside(ceilingBefore, ceilingAfter, v.key);
+    for (const v of validations) v.ceiling = ceilingBeside(ceilingBefore, ceilingAfter, v.key);
     if (wanted('catalog'))
       row(tag, 'GET /v3/auth/catalog', await m(`${base}/auth/catalog`, { headers: { 'X-Auth-Token': admin.id } }), 'catalog', who);
     const rssValidate = server
@@ -765,14 +765,17 @@ async function benchCeiling(when = '') {
 }
 
 /**
- * The ceiling a validation row is compared with: the mean of hello.js's rates measured right before and right
- * after that configuration's validation cases (this machine's speed drifts by tens of percent within a run, so
- * the ceiling measured minutes earlier is not the one beside the case).
+ * The ceiling a validation row is compared with: the mean of hello.js's rates, and of its p99s, measured right
+ * before and right after that configuration's validation cases (this machine's speed drifts by tens of percent
+ * within a run, so the ceiling measured minutes earlier is not the one beside the case).
  */
 function ceilingBeside(before, after, key) {
-  const rate = (c) => (key === 'head' ? (c?.head ?? c?.get) : c?.get)?.rps;
-  const rates = [rate(before), rate(after)].filter((v) => v !== undefined);
-  return rates.length ? rates.reduce((a, b) => a + b, 0) / rates.length : undefined;
+  const measured = (c) => (key === 'head' ? (c?.head ?? c?.get) : c?.get);
+  const both = [measured(before), measured(after)].filter((m) => m?.rps !== undefined);
+  if (both.length === 0) return undefined;
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  const p99s = both.map((m) => m.p99).filter((v) => typeof v === 'number' && v > 0);
+  return { rps: mean(both.map((m) => m.rps)), p99: p99s.length ? mean(p99s) : undefined };
 }
 
 /**
@@ -819,7 +822,7 @@ function printTable(ceiling) {
   );
   console.log(`${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
   console.log(
-    "vs ceiling: against the mean of hello.js's rates measured right before and right after that configuration's\nvalidation cases (HEAD: under the same load generator).\n",
+    "vs ceiling: against the mean of hello.js's rates (and p99s) measured right before and right after that\nconfiguration's validation cases (HEAD: under the same load generator).\n",
   );
   console.log('| server | case | req/s | mean ms | p99 ms | CPU µs/req | non-2xx/errors | vs Keystone 22 | vs ceiling |');
   console.log('|---|---|---|---|---|---|---|---|---|');
@@ -832,10 +835,12 @@ function printTable(ceiling) {
     const vsK = k
       ? `${(r.rps / k.rps).toFixed(1)}× (${fmt(k.rps, k.rps < 100 ? 1 : 0)}/s${k.source === 'this run' ? '' : `, ${k.source}`})`
       : '';
-    const ceilingRps = !r.isKeystone && r.name.startsWith('validate') ? (r.ceilingRps ?? ceilingBeside(ceiling, null, r.key)) : undefined;
+    const beside = !r.isKeystone && r.name.startsWith('validate') ? (r.ceiling ?? ceilingBeside(ceiling, null, r.key)) : undefined;
     const vsC =
-      ceilingRps !== undefined
-        ? `${((r.rps / ceilingRps) * 100).toFixed(0)}%`
+      beside !== undefined
+        ? `${((r.rps / beside.rps) * 100).toFixed(0)}%${
+            beside.p99 && r.p99 ? `; p99 ${(r.p99 / beside.p99).toFixed(1)}× its ${beside.p99.toFixed(1)} ms` : ''
+          }`
         : r.bcrypt
           ? `${((r.rps / r.bcrypt.rps) * 100).toFixed(0)}% of bcrypt's rate${
               r.cpuUs ? `, CPU ${((r.cpuUs / r.bcrypt.cpuUs) * 100).toFixed(0)}% of a compare's` : ''
