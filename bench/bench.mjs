@@ -673,8 +673,9 @@ async function benchServer(cache, label, tmp, start = startServer) {
       row(tag, `GET /v3/projects (${n} projects)`, await m(`${base}/projects`, { headers: { 'X-Auth-Token': admin.id } }), 'projects', who);
     }
     if (wanted('rescope')) row(tag, 'issue: token method (rescope)', await m(`${base}/auth/tokens`, { bodyFile: rescope }), 'rescope', who);
+    // the embedded default with the cache off too: issue 14 asks it to beat Keystone 22 on every case
     const password =
-      wanted('password') && cache !== 'none' && cache !== 'redis'
+      wanted('password') && cache !== 'redis'
         ? row(tag, `issue: password (bcrypt ${ROUNDS})`, await m(`${base}/auth/tokens`, { bodyFile: pw, slow: true }), 'password', who)
         : null;
     const rss = server
